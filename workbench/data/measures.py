@@ -1,0 +1,214 @@
+"""The one registry of measures the workbench knows.
+
+Every column of the provider x month panel that is not an identity column is a
+measure registered here, with its construct, unit, direction, valid range and a
+label for figures and reports. The panel schema (:mod:`workbench.data.schema`),
+the synthetic generator, the readers of official files and the report all take
+their facts about a measure from this registry, so a measure is described once.
+
+Example
+-------
+>>> from workbench.data.measures import MEASURES, get, by_construct
+>>> get("rtt_median_weeks").label
+'RTT median wait (weeks)'
+>>> [m.name for m in by_construct("waiting")][:2]
+['rtt_median_weeks', 'rtt_pct_within_18w']
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from typing import Literal
+
+Construct = Literal["staffing", "waiting", "satisfaction", "context"]
+Kind = Literal["continuous", "percent", "count", "rate", "ordinal"]
+
+#: CQC ratings, worst to best. Stored as an ordered pandas Categorical.
+CQC_LEVELS: tuple[str, ...] = ("Inadequate", "Requires improvement", "Good", "Outstanding")
+
+#: Identity columns of the panel, in order.
+IDENTITY_COLUMNS: tuple[str, ...] = (
+    "provider_code",
+    "provider_name",
+    "sector",
+    "ownership",
+    "setting",
+    "region",
+    "period",
+)
+
+#: Allowed values of the categorical identity columns.
+SECTORS: tuple[str, ...] = ("nhs", "independent", "local_authority")
+OWNERSHIPS: tuple[str, ...] = ("nhs", "for_profit", "not_for_profit", "local_authority")
+SETTINGS: tuple[str, ...] = ("acute", "care_home", "mental_health", "community", "gp", "other")
+REGIONS: tuple[str, ...] = (
+    "London",
+    "South East",
+    "South West",
+    "East of England",
+    "Midlands",
+    "North East and Yorkshire",
+    "North West",
+)
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One measure of the panel.
+
+    ``higher_is_better`` is ``True`` or ``False`` for measures with a direction of
+    improvement and ``None`` for context measures (case mix, size).
+    ``low`` and ``high`` bound the valid range (inclusive); values outside it are
+    errors in the data, not outliers.
+    """
+
+    name: str
+    construct: Construct
+    unit: str
+    higher_is_better: bool | None
+    low: float | None
+    high: float | None
+    label: str
+    kind: Kind = "continuous"
+    description: str = ""
+
+    @property
+    def is_count(self) -> bool:
+        return self.kind == "count"
+
+    @property
+    def direction(self) -> str:
+        """``increase``, ``decrease`` or ``neutral``: the improvement direction (SPC vocabulary)."""
+        if self.higher_is_better is None:
+            return "neutral"
+        return "increase" if self.higher_is_better else "decrease"
+
+
+_M = Measure
+MEASURES: dict[str, Measure] = {
+    m.name: m
+    for m in [
+        # --- staffing -------------------------------------------------------------------
+        _M("nurse_fte_per_10_beds", "staffing", "FTE per 10 occupied beds", True, 0, 80,
+           "Nurse FTE per 10 occupied beds",
+           description="Registered nurses and nursing support staff (care staff in care homes), "
+                       "full-time equivalent, per 10 occupied beds. Higher means fewer patients "
+                       "per member of staff."),
+        _M("nurse_fte", "staffing", "FTE", True, 0, 50_000, "Nurse FTE",
+           description="Nurses and health visitors, full-time equivalent (NHS workforce statistics)."),
+        _M("staff_fte", "staffing", "FTE", None, 0, 100_000, "All staff FTE",
+           description="All hospital and community health services staff, full-time equivalent."),
+        _M("rn_vacancy_pct", "staffing", "%", False, 0, 60, "Registered-nurse vacancy rate (%)",
+           kind="percent"),
+        _M("sickness_absence_pct", "staffing", "%", False, 0, 30, "Sickness absence (%)",
+           kind="percent"),
+        _M("staff_engagement", "staffing", "score 0-10", True, 0, 10,
+           "Staff engagement (0-10)",
+           description="NHS Staff Survey engagement theme score, 0 (worst) to 10 (best)."),
+        _M("staff_recommend_care_pct", "staffing", "%", True, 0, 100,
+           "Staff who would recommend care (%)", kind="percent",
+           description="Staff who would be happy with the standard of care if a friend or "
+                       "relative needed treatment."),
+        _M("staff_work_stress_pct", "staffing", "%", False, 0, 100,
+           "Staff unwell from work stress (%)", kind="percent"),
+        # --- waiting --------------------------------------------------------------------
+        _M("rtt_median_weeks", "waiting", "weeks", False, 0, 104, "RTT median wait (weeks)",
+           description="Median time waited on incomplete referral-to-treatment pathways."),
+        _M("rtt_pct_within_18w", "waiting", "%", True, 0, 100,
+           "RTT waiting within 18 weeks (%)", kind="percent"),
+        _M("rtt_waiting_list", "waiting", "pathways", False, 0, 2_000_000,
+           "RTT waiting list (incomplete pathways)", kind="count"),
+        _M("rtt_within_18w", "waiting", "pathways", None, 0, 2_000_000,
+           "RTT pathways within 18 weeks", kind="count"),
+        _M("rtt_over_52w", "waiting", "pathways", False, 0, 2_000_000,
+           "RTT pathways over 52 weeks", kind="count"),
+        _M("ae_attendances", "waiting", "attendances", None, 0, 2_000_000, "A&E attendances",
+           kind="count"),
+        _M("ae_over_4h", "waiting", "attendances", False, 0, 2_000_000,
+           "A&E attendances over 4 hours", kind="count"),
+        _M("ae_pct_within_4h", "waiting", "%", True, 0, 100, "A&E seen within 4 hours (%)",
+           kind="percent"),
+        _M("ae_12h_waits", "waiting", "patients", False, 0, 500_000,
+           "A&E 12-hour waits from decision to admit", kind="count"),
+        _M("emergency_admissions", "waiting", "admissions", None, 0, 2_000_000,
+           "Emergency admissions", kind="count"),
+        # --- satisfaction ---------------------------------------------------------------
+        _M("fft_responses", "satisfaction", "responses", None, 0, 5_000_000, "FFT responses",
+           kind="count"),
+        _M("fft_positive", "satisfaction", "responses", True, 0, 5_000_000,
+           "FFT positive responses", kind="count"),
+        _M("fft_pct_positive", "satisfaction", "%", True, 0, 100,
+           "FFT positive responses (%)", kind="percent",
+           description="Friends and Family Test: share of responses 'very good' or 'good'."),
+        _M("complaints", "satisfaction", "complaints", False, 0, 100_000, "Written complaints",
+           kind="count"),
+        _M("complaints_per_1000", "satisfaction", "per 1,000 episodes", False, 0, 1000,
+           "Complaints per 1,000 episodes", kind="rate"),
+        _M("cqc_overall", "satisfaction", "rating", True, None, None, "CQC overall rating",
+           kind="ordinal"),
+        _M("cqc_caring", "satisfaction", "rating", True, None, None, "CQC caring rating",
+           kind="ordinal"),
+        _M("cqc_responsive", "satisfaction", "rating", True, None, None,
+           "CQC responsive rating", kind="ordinal"),
+        # --- context (case mix, size) ---------------------------------------------------
+        _M("pct_aged_75_plus", "context", "%", None, 0, 100, "Patients aged 75+ (%)",
+           kind="percent"),
+        _M("case_mix_index", "context", "index (England NHS acute = 1)", None, 0, 5,
+           "Case-mix complexity index",
+           description="Expected resource use of the provider's patients relative to the "
+                       "average NHS acute patient (1.0)."),
+        _M("deprivation_imd", "context", "IMD score", None, 0, 100,
+           "Deprivation of catchment (IMD score)"),
+        _M("beds", "context", "beds", None, 0, 5_000, "Beds", kind="count"),
+        _M("episodes", "context", "episodes", None, 0, 5_000_000,
+           "Episodes of care in the month", kind="count"),
+    ]
+}
+
+CONSTRUCTS: tuple[str, ...] = ("staffing", "waiting", "satisfaction", "context")
+
+
+class UnknownMeasureError(KeyError):
+    """A measure name that is not in the registry."""
+
+    def __init__(self, name: str):
+        close = difflib.get_close_matches(name, MEASURES, n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        super().__init__(f"Unknown measure {name!r}.{hint} Known measures: {', '.join(MEASURES)}")
+        self.name = name
+
+
+def get(name: str) -> Measure:
+    """Return the registered :class:`Measure` called ``name``.
+
+    >>> get("fft_pct_positive").higher_is_better
+    True
+    """
+    try:
+        return MEASURES[name]
+    except KeyError:
+        raise UnknownMeasureError(name) from None
+
+
+def by_construct(construct: str) -> list[Measure]:
+    """All measures of one construct, in registry order.
+
+    >>> {m.construct for m in by_construct("staffing")}
+    {'staffing'}
+    """
+    if construct not in CONSTRUCTS:
+        raise ValueError(f"Unknown construct {construct!r}; expected one of {CONSTRUCTS}")
+    return [m for m in MEASURES.values() if m.construct == construct]
+
+
+def label(name: str) -> str:
+    """The human label of a measure, or the name itself for non-measures.
+
+    >>> label("beds")
+    'Beds'
+    >>> label("sector")
+    'sector'
+    """
+    m = MEASURES.get(name)
+    return m.label if m else name

@@ -1,0 +1,83 @@
+"""Every error the workbench raises on purpose, each carrying the facts a user needs.
+
+Errors name the file, the column or parameter, and what was expected, so that a
+researcher can fix the input without reading a traceback.
+"""
+
+from __future__ import annotations
+
+
+class WorkbenchError(Exception):
+    """Base class of the workbench's own errors."""
+
+
+class PanelValidationError(WorkbenchError, ValueError):
+    """A panel broke the schema.
+
+    Attributes
+    ----------
+    source : str
+        Where the panel came from (a file path, or ``"<DataFrame>"``).
+    failures : pandas.DataFrame
+        One row per broken rule and column: ``column``, ``rule``, ``rows`` (row
+        positions, at most 10 shown), ``n_rows`` and example ``values``.
+    """
+
+    def __init__(self, source: str, failures):
+        self.source = source
+        self.failures = failures
+        lines = [f"Panel from {source} failed validation ({len(failures)} problem(s)):"]
+        for rec in failures.itertuples(index=False):
+            rows = ", ".join(str(r) for r in rec.rows)
+            more = f" (+{rec.n_rows - len(rec.rows)} more)" if rec.n_rows > len(rec.rows) else ""
+            lines.append(
+                f"  - column {rec.column!r}: rule {rec.rule!r} broken in {rec.n_rows} row(s) "
+                f"[rows {rows}{more}]; e.g. values {rec.values}"
+            )
+        super().__init__("\n".join(lines))
+
+
+class SourceFormatError(WorkbenchError, ValueError):
+    """An official file did not have the layout its reader expects.
+
+    Names the file, the column or sheet, and what was expected.
+    """
+
+    def __init__(self, path, problem: str, *, column: str | None = None,
+                 sheet: str | None = None, expected: str | None = None):
+        self.path = str(path)
+        self.column = column
+        self.sheet = sheet
+        self.expected = expected
+        where = []
+        if sheet:
+            where.append(f"sheet {sheet!r}")
+        if column:
+            where.append(f"column {column!r}")
+        at = f" ({', '.join(where)})" if where else ""
+        exp = f" Expected: {expected}." if expected else ""
+        super().__init__(f"{self.path}{at}: {problem}.{exp}")
+
+
+class ParameterError(WorkbenchError, ValueError):
+    """A study gave a notebook a parameter it does not declare, or of the wrong type."""
+
+    def __init__(self, notebook: str, parameter: str, problem: str, declared: dict | None = None,
+                 suggestion: str | None = None):
+        self.notebook = notebook
+        self.parameter = parameter
+        self.declared = declared or {}
+        self.suggestion = suggestion
+        decl = ", ".join(f"{k} ({v})" for k, v in self.declared.items()) or "none"
+        hint = f" Did you mean {suggestion!r}?" if suggestion else ""
+        super().__init__(
+            f"{notebook}: parameter {parameter!r} {problem}.{hint} Declared parameters: {decl}"
+        )
+
+
+class StudyError(WorkbenchError, ValueError):
+    """A study file is malformed (names the file and the key)."""
+
+
+class FetchError(WorkbenchError, RuntimeError):
+    """A download failed; the message says which URL to fetch by hand and where to put it."""
