@@ -10,9 +10,10 @@ columns ``provider_code`` and ``period`` plus measure names from
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Iterable, Iterator
+from typing import IO
 
 import pandas as pd
 
@@ -247,10 +248,19 @@ def read_sheet(path: str | Path, sheet: str) -> pd.DataFrame:
     A missing sheet is an error naming the sheets the workbook has; a file that is
     not a readable workbook (truncated, or a CSV renamed ``.xlsx``) is an error too.
     """
+    import zipfile
+
     path = check_file(path)
+    damaged: tuple[type[BaseException], ...] = (ValueError, OSError, KeyError, zipfile.BadZipFile)
+    try:
+        import xlrd
+
+        damaged += (xlrd.XLRDError,)
+    except ImportError:
+        pass
     try:
         book = pd.ExcelFile(path)
-    except Exception as exc:  # openpyxl/xlrd raise many types for a damaged file
+    except damaged as exc:
         raise SourceFormatError(path, f"not a readable workbook ({type(exc).__name__}: {exc})",
                                 sheet=sheet, expected="an .xlsx/.xls workbook") from None
     with book:
