@@ -81,3 +81,35 @@ class StudyError(WorkbenchError, ValueError):
 
 class FetchError(WorkbenchError, RuntimeError):
     """A download failed; the message says which URL to fetch by hand and where to put it."""
+
+
+class NotebookError(WorkbenchError, ValueError):
+    """A notebook is missing, unreadable, or has no usable ``parameters`` cell.
+
+    Attributes: ``notebook`` (the path as given) and ``problem`` (what is wrong).
+    """
+
+    def __init__(self, notebook, problem: str):
+        self.notebook = str(notebook)
+        self.problem = problem
+        super().__init__(f"{self.notebook}: {problem}")
+
+
+class KernelSpecError(WorkbenchError, RuntimeError):
+    """The ``workbench`` Jupyter kernel cannot be installed or points at another Python."""
+
+
+class AnalysisInputError(WorkbenchError, ValueError):
+    """An analysis function was given data or an argument it cannot use.
+
+    Attributes: ``function`` (e.g. ``"spc"``), ``parameter`` (the argument or column
+    parameter at fault), ``problem`` (what is wrong) and ``expected`` (what would work).
+    """
+
+    def __init__(self, function: str, parameter: str, problem: str, *, expected: str = ""):
+        self.function = function
+        self.parameter = parameter
+        self.problem = problem
+        self.expected = expected
+        exp = f" Expected: {expected}." if expected else ""
+        super().__init__(f"{function}(): {parameter} {problem}.{exp}")

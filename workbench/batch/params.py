@@ -1,0 +1,265 @@
+"""Read a notebook's ``parameters`` cell and check a run's parameters against it.
+
+A workbench notebook has one code cell tagged ``parameters`` holding plain
+assignments, each optionally followed by a ``# comment`` that is its help text::
+
+    panel_path = ""      # panel parquet file; empty means the built-in synthetic default
+    n_months = 36        # months in the synthetic default
+    subset = "acute"     # which providers: "acute", "nhs", "independent", "care_home"
+
+The declared type of a parameter is the type of its default value (``str``,
+``int``, ``float``, ``bool``, ``list``, ``dict``; a ``None`` default accepts any
+value). The cell is parsed with :mod:`ast`, never executed, so checking a whole
+study costs milliseconds and starts no kernel.
+
+>>> import nbformat, tempfile, pathlib
+>>> nb = nbformat.v4.new_notebook()
+>>> cell = nbformat.v4.new_code_cell('n_months = 36  # months\\nsubset = "acute"')
+>>> cell.metadata["tags"] = ["parameters"]
+>>> nb.cells.append(cell)
+>>> path = pathlib.Path(tempfile.mkdtemp()) / "demo.ipynb"
+>>> nbformat.write(nb, path)
+>>> declared = read_parameters(path)
+>>> declared["n_months"].type_name, declared["n_months"].default, declared["n_months"].help
+('int', 36, 'months')
+>>> validate_parameters(path, {"n_months": 12}, declared)
+>>> validate_parameters(path, {"n_month": 12}, declared)
+Traceback (most recent call last):
+...
+workbench.errors.ParameterError: ...demo.ipynb: parameter 'n_month' is not declared by the notebook. Did you mean 'n_months'? ...
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import io
+import json
+import tokenize
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+import nbformat
+
+from workbench.errors import NotebookError, ParameterError
+
+#: The tag papermill looks for on the cell holding a notebook's defaults.
+PARAMETERS_TAG = "parameters"
+
+#: Declared type names, in the order a reader meets them in the docs.
+TYPE_NAMES = {str: "str", int: "int", float: "float", bool: "bool", list: "list",
+              dict: "dict", type(None): "any"}
+
+_ANNOTATION_TYPES = {"str": str, "int": int, "float": float, "bool": bool, "list": list,
+                     "dict": dict}
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One parameter declared in a notebook's ``parameters`` cell.
+
+    ``type_name`` is one of ``str, int, float, bool, list, dict`` or ``any`` (for a
+    ``None`` default or a default that is not a plain literal); ``help`` is the
+    comment after the assignment ('' when absent); ``line`` is its line in the cell.
+
+    >>> Parameter("seed", "int", 1, "seed of the generator", 1).accepts(3)
+    True
+    >>> Parameter("seed", "int", 1, "", 1).accepts(True)
+    False
+    """
+
+    name: str
+    type_name: str
+    default: Any
+    help: str
+    line: int
+
+    def accepts(self, value: Any) -> bool:
+        """True when ``value`` has the declared type (an int is accepted for a float)."""
+        return value_matches(value, self.type_name)
+
+
+def value_matches(value: Any, type_name: str) -> bool:
+    """Does ``value`` fit a parameter declared as ``type_name``?
+
+    ``bool`` is not accepted where a number is declared (YAML ``yes`` is not 1),
+    and ``int`` is accepted where ``float`` is declared.
+
+    >>> value_matches(3, "float"), value_matches(3.0, "int"), value_matches(None, "any")
+    (True, False, True)
+    """
+    if type_name == "any":
+        return True
+    if type_name == "bool":
+        return isinstance(value, bool)
+    if type_name == "int":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if type_name == "float":
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if type_name == "str":
+        return isinstance(value, str)
+    if type_name == "list":
+        return isinstance(value, (list, tuple))
+    if type_name == "dict":
+        return isinstance(value, dict)
+    raise ValueError(f"unknown parameter type {type_name!r}; expected one of "
+                     f"{sorted(set(TYPE_NAMES.values()))}")
+
+
+def type_name_of(value: Any) -> str:
+    """The name used in messages for the type of ``value``.
+
+    >>> type_name_of(1.5), type_name_of([1]), type_name_of(None)
+    ('float', 'list', 'None')
+    """
+    if value is None:
+        return "None"
+    for typ, name in TYPE_NAMES.items():
+        if type(value) is typ:
+            return name
+    return type(value).__name__
+
+
+def load_notebook(path: str | Path) -> nbformat.NotebookNode:
+    """Read a notebook file, with a clear :class:`NotebookError` when missing or broken."""
+    path = Path(path)
+    if not path.is_file():
+        raise NotebookError(path, "notebook file not found"
+                            + (" (it is a folder)" if path.is_dir() else ""))
+    try:
+        return nbformat.read(path, as_version=4)
+    except (json.JSONDecodeError, nbformat.reader.NotJSONError, KeyError) as exc:
+        raise NotebookError(path, f"not a readable .ipynb notebook ({exc})") from exc
+
+
+def find_parameters_cell(nb: nbformat.NotebookNode, path: str | Path) -> int:
+    """Index of the code cell tagged ``parameters``; exactly one must exist."""
+    hits = [i for i, c in enumerate(nb.cells)
+            if PARAMETERS_TAG in c.get("metadata", {}).get("tags", [])]
+    if not hits:
+        raise NotebookError(path, f"no cell tagged {PARAMETERS_TAG!r}; tag the code cell that "
+                                  "holds the notebook's default parameters")
+    if len(hits) > 1:
+        raise NotebookError(path, f"{len(hits)} cells tagged {PARAMETERS_TAG!r} (cells {hits}); "
+                                  "keep exactly one")
+    if nb.cells[hits[0]].cell_type != "code":
+        raise NotebookError(path, f"the cell tagged {PARAMETERS_TAG!r} (cell {hits[0]}) is not "
+                                  "a code cell")
+    return hits[0]
+
+
+def parse_parameters_source(source: str, notebook: str | Path = "<cell>") -> dict[str, Parameter]:
+    """Parse the source of a parameters cell into :class:`Parameter` records.
+
+    >>> ps = parse_parameters_source('a = 1.5  # scale\\nb: int = 2\\nc = None')
+    >>> [(p.name, p.type_name, p.default, p.help) for p in ps.values()]
+    [('a', 'float', 1.5, 'scale'), ('b', 'int', 2, ''), ('c', 'any', None, '')]
+    """
+    try:
+        tree = ast.parse(source)
+    except SyntaxError as exc:
+        raise NotebookError(notebook, f"the parameters cell is not valid Python "
+                                      f"(line {exc.lineno}: {exc.msg})") from exc
+    comments = _line_comments(source)
+    declared: dict[str, Parameter] = {}
+    for node in tree.body:
+        if isinstance(node, ast.Assign):
+            targets = [t for t in node.targets if isinstance(t, ast.Name)]
+            if len(targets) != len(node.targets):
+                continue  # tuple unpacking or attribute assignment: not a parameter
+            annotation = None
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) \
+                and node.value is not None:
+            targets = [node.target]
+            annotation = node.annotation.id if isinstance(node.annotation, ast.Name) else None
+        else:
+            continue
+        try:
+            default = ast.literal_eval(node.value)
+            type_name = TYPE_NAMES.get(type(default), "any")
+        except ValueError:
+            default = ast.get_source_segment(source, node.value)
+            type_name = "any"
+        if annotation in _ANNOTATION_TYPES:
+            type_name = TYPE_NAMES[_ANNOTATION_TYPES[annotation]]
+        help_text = comments.get(node.end_lineno, comments.get(node.lineno, ""))
+        for target in targets:
+            declared[target.id] = Parameter(target.id, type_name, default, help_text, node.lineno)
+    return declared
+
+
+def _line_comments(source: str) -> dict[int, str]:
+    """Comment text by line number (without the ``#``)."""
+    out: dict[int, str] = {}
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+            if tok.type == tokenize.COMMENT:
+                out[tok.start[0]] = tok.string.lstrip("#").strip()
+    except (tokenize.TokenError, IndentationError):
+        return out
+    return out
+
+
+def read_parameters(path: str | Path) -> dict[str, Parameter]:
+    """The parameters a notebook declares, in the order of its parameters cell.
+
+    Raises :class:`~workbench.errors.NotebookError` when the file is missing, is
+    not a notebook, or has no (or more than one) cell tagged ``parameters``.
+    """
+    nb = load_notebook(path)
+    cell = nb.cells[find_parameters_cell(nb, path)]
+    return parse_parameters_source(cell.source, path)
+
+
+def closest_name(name: str, declared: Mapping[str, Any]) -> str | None:
+    """The declared name closest to ``name`` (``difflib``), or None when nothing is close.
+
+    >>> closest_name("n_month", {"n_months": 1, "seed": 2})
+    'n_months'
+    """
+    hits = difflib.get_close_matches(name, list(declared), n=1, cutoff=0.6)
+    return hits[0] if hits else None
+
+
+def validate_parameters(notebook: str | Path, parameters: Mapping[str, Any],
+                        declared: Mapping[str, Parameter] | None = None,
+                        reserved: tuple[str, ...] = ()) -> None:
+    """Check ``parameters`` against what ``notebook`` declares; raise on the first problem.
+
+    ``reserved`` names are declared by the notebook but set by the runner, so a
+    study may not set them. Raises :class:`~workbench.errors.ParameterError` naming
+    the notebook, the parameter, the declared parameters and the closest match.
+    """
+    declared = read_parameters(notebook) if declared is None else declared
+    summary = {name: p.type_name for name, p in declared.items()}
+    for name, value in parameters.items():
+        if name not in declared:
+            raise ParameterError(str(notebook), name, "is not declared by the notebook",
+                                 summary, closest_name(name, declared))
+        if name in reserved:
+            raise ParameterError(str(notebook), name,
+                                 "is set by the runner for every run; remove it from the study",
+                                 summary)
+        param = declared[name]
+        if not param.accepts(value):
+            raise ParameterError(
+                str(notebook), name,
+                f"has a value of type {type_name_of(value)} ({value!r}) but the notebook "
+                f"declares {param.type_name} (default {param.default!r})", summary)
+
+
+def describe_parameters(declared: Mapping[str, Parameter]) -> str:
+    """A plain-text table of declared parameters: name, type, default, help.
+
+    >>> print(describe_parameters(parse_parameters_source('seed = 1  # the seed')))
+    name  type  default  help
+    seed  int   1        the seed
+    """
+    rows = [("name", "type", "default", "help")]
+    rows += [(p.name, p.type_name, repr(p.default) if not isinstance(p.default, str)
+              or p.type_name == "str" else p.default, p.help) for p in declared.values()]
+    widths = [max(len(r[i]) for r in rows) for i in range(3)]
+    lines = ["  ".join([r[0].ljust(widths[0]), r[1].ljust(widths[1]), r[2].ljust(widths[2]),
+                        r[3]]).rstrip() for r in rows]
+    return "\n".join(lines)

@@ -1,0 +1,331 @@
+"""A study file (YAML) turned into plain :class:`Run` values with stable, readable ids.
+
+A study names its data and the notebook runs to make::
+
+    name: default
+    title: Staffing, waiting times and satisfaction (synthetic default)
+    data:
+      synthetic: {seed: 20240401, n_providers: 240, n_months: 36}
+    runs:
+      - notebook: notebooks/02_staffing_waits_satisfaction.ipynb
+        parameters: {subset: [acute, nhs, independent]}
+
+A list value expands into a grid (the cartesian product over every list-valued
+parameter, first key slowest). To pass a list itself as one value, tag it
+``!literal``: ``measures: !literal [rtt_median_weeks, fft_pct_positive]``.
+See docs/studies.md for the whole format.
+
+Paths (notebooks, a panel file, a build folder) are looked up relative to the
+study file first, then relative to the current directory.
+
+>>> import tempfile, pathlib, nbformat
+>>> d = pathlib.Path(tempfile.mkdtemp())
+>>> nbformat.write(nbformat.v4.new_notebook(), d / "nb.ipynb")
+>>> _ = (d / "s.yaml").write_text(
+...     "name: demo\\ndata: {synthetic: {seed: 1}}\\n"
+...     "runs:\\n  - notebook: nb.ipynb\\n    parameters: {subset: [nhs, independent]}\\n")
+>>> [r.run_id for r in load_study(d / "s.yaml").runs]
+['nb--subset-nhs', 'nb--subset-independent']
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import itertools
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+import yaml
+
+from workbench.errors import StudyError
+
+#: Keys a study file may hold at the top level.
+STUDY_KEYS = ("name", "title", "description", "data", "runs")
+#: Keys of one entry under ``runs:``.
+RUN_KEYS = ("notebook", "parameters")
+#: The ways a study names its data; exactly one is given.
+DATA_KINDS = ("synthetic", "panel", "build")
+#: Longest run id before it is shortened and given a hash suffix.
+MAX_RUN_ID = 80
+
+_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+_UNSAFE = re.compile(r"[^A-Za-z0-9._]+")
+
+
+@dataclass(frozen=True)
+class Literal:
+    """A parameter value passed as is, never expanded into a grid (YAML tag ``!literal``)."""
+
+    value: Any
+
+
+class _StudyLoader(yaml.SafeLoader):
+    """Safe YAML loader that knows the ``!literal`` tag."""
+
+
+def _construct_literal(loader: yaml.SafeLoader, node: yaml.Node) -> Literal:
+    if isinstance(node, yaml.SequenceNode):
+        return Literal(loader.construct_sequence(node, deep=True))
+    if isinstance(node, yaml.MappingNode):
+        return Literal(loader.construct_mapping(node, deep=True))
+    return Literal(loader.construct_scalar(node))
+
+
+_StudyLoader.add_constructor("!literal", _construct_literal)
+
+
+@dataclass(frozen=True)
+class DataSpec:
+    """Where a study's panel comes from.
+
+    ``kind`` is ``synthetic`` (``options`` are the generator's keyword arguments),
+    ``panel`` (``options["path"]`` is an existing parquet file) or ``build``
+    (``options["from"]`` is the folder of official files; other options are passed
+    to ``workbench.data.panel.build``).
+    """
+
+    kind: str
+    options: dict = field(hash=False)
+
+    @property
+    def seed(self) -> int | None:
+        """The generator's seed for synthetic data, else None."""
+        return self.options.get("seed") if self.kind == "synthetic" else None
+
+
+@dataclass(frozen=True)
+class Run:
+    """One notebook with one set of parameters: a plain value that pickles.
+
+    ``parameters`` are those the study sets (the runner adds ``panel_path`` and
+    ``output_dir`` when it executes the run); ``position`` is the run's place in
+    the study, used to keep outputs in study order.
+    """
+
+    study: str
+    notebook: Path
+    parameters: dict = field(hash=False)
+    run_id: str
+    position: int = 0
+
+    @property
+    def label(self) -> str:
+        """Notebook file name and parameters, for messages and progress bars."""
+        params = ", ".join(f"{k}={v!r}" for k, v in self.parameters.items())
+        return f"{self.notebook.name}({params})"
+
+
+@dataclass(frozen=True)
+class Study:
+    """A parsed study file: its name, title, data and runs."""
+
+    name: str
+    title: str
+    path: Path
+    data: DataSpec
+    runs: tuple[Run, ...]
+    description: str = ""
+
+
+def load_study(path: str | Path, cwd: str | Path | None = None) -> Study:
+    """Read and check a study file; return the study with every run expanded.
+
+    Raises :class:`~workbench.errors.StudyError` naming the file and the key at
+    fault (for example ``runs[1].notebook``) when the file is malformed, a notebook
+    or data file is missing, or two runs would get the same id.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise StudyError(f"{path}: study file not found")
+    try:
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_StudyLoader)
+    except yaml.YAMLError as exc:
+        raise StudyError(f"{path}: not valid YAML ({exc})") from exc
+    cwd = Path.cwd() if cwd is None else Path(cwd)
+    return parse_study(raw, path, cwd)
+
+
+def parse_study(raw: Any, path: Path, cwd: Path) -> Study:
+    """Build a :class:`Study` from the loaded YAML ``raw`` of the file at ``path``."""
+    if not isinstance(raw, dict):
+        raise StudyError(f"{path}: expected a mapping with keys {list(STUDY_KEYS)}, "
+                         f"got {type(raw).__name__}")
+    _check_keys(raw, STUDY_KEYS, path, "")
+    name = raw.get("name", path.stem)
+    if not isinstance(name, str) or not _NAME_RE.match(name):
+        raise StudyError(f"{path}: key 'name': {name!r} is not usable as a folder name; "
+                         "expected letters, digits, '_', '-' or '.'")
+    title = raw.get("title", name)
+    if not isinstance(title, str):
+        raise StudyError(f"{path}: key 'title': expected text, got {type(title).__name__}")
+    data = _parse_data(raw.get("data"), path, cwd)
+    runs_raw = raw.get("runs")
+    if not isinstance(runs_raw, list) or not runs_raw:
+        raise StudyError(f"{path}: key 'runs': expected a non-empty list of "
+                         "{notebook: ..., parameters: {...}} entries")
+    specs: list[tuple[Path, dict, str]] = []
+    for i, entry in enumerate(runs_raw):
+        key = f"runs[{i}]"
+        if isinstance(entry, str):
+            entry = {"notebook": entry}
+        if not isinstance(entry, dict):
+            raise StudyError(f"{path}: key {key!r}: expected a mapping with keys "
+                             f"{list(RUN_KEYS)}, got {type(entry).__name__}")
+        _check_keys(entry, RUN_KEYS, path, key + ".")
+        if not isinstance(entry.get("notebook"), str):
+            raise StudyError(f"{path}: key '{key}.notebook': expected the path of a .ipynb file")
+        notebook = resolve_path(entry["notebook"], path, cwd, f"{key}.notebook")
+        params = entry.get("parameters") or {}
+        if not isinstance(params, dict):
+            raise StudyError(f"{path}: key '{key}.parameters': expected a mapping of "
+                             f"name: value, got {type(params).__name__}")
+        for combo in expand_grid(params, path, f"{key}.parameters"):
+            specs.append((notebook, combo, key))
+    runs = _assign_ids(name, specs, path)
+    return Study(name=name, title=title, path=path.resolve(), data=data, runs=tuple(runs),
+                 description=str(raw.get("description", "")))
+
+
+def _check_keys(mapping: Mapping, allowed: tuple[str, ...], path: Path, prefix: str) -> None:
+    for k in mapping:
+        if k not in allowed:
+            close = difflib.get_close_matches(str(k), allowed, n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise StudyError(f"{path}: unknown key '{prefix}{k}'.{hint} "
+                             f"Allowed here: {list(allowed)}")
+
+
+def resolve_path(value: str, study_path: Path, cwd: Path, key: str) -> Path:
+    """An existing path named in a study: beside the study file first, then the cwd."""
+    given = Path(value).expanduser()
+    candidates = [given] if given.is_absolute() else [study_path.parent / given, cwd / given]
+    for c in candidates:
+        if c.exists():
+            return c.resolve()
+    tried = " or ".join(str(c) for c in candidates)
+    raise StudyError(f"{study_path}: key '{key}': {value!r} not found (looked for {tried})")
+
+
+def _parse_data(raw: Any, path: Path, cwd: Path) -> DataSpec:
+    if raw is None:
+        raise StudyError(f"{path}: key 'data' is missing; give one of {list(DATA_KINDS)}")
+    if not isinstance(raw, dict) or len(raw) != 1 or next(iter(raw)) not in DATA_KINDS:
+        raise StudyError(f"{path}: key 'data': expected exactly one of {list(DATA_KINDS)}, "
+                         f"got {list(raw) if isinstance(raw, dict) else raw!r}")
+    kind, opts = next(iter(raw.items()))
+    if kind == "synthetic":
+        opts = opts or {}
+        if not isinstance(opts, dict):
+            raise StudyError(f"{path}: key 'data.synthetic': expected a mapping such as "
+                             "{seed: 20240401, n_providers: 240, n_months: 36}")
+        for k, v in opts.items():
+            if not isinstance(v, (int, float, str)) or isinstance(v, bool):
+                raise StudyError(f"{path}: key 'data.synthetic.{k}': expected a number or "
+                                 f"text, got {v!r}")
+        return DataSpec("synthetic", dict(opts))
+    if kind == "panel":
+        if not isinstance(opts, str):
+            raise StudyError(f"{path}: key 'data.panel': expected the path of a parquet file")
+        return DataSpec("panel", {"path": resolve_path(opts, path, cwd, "data.panel")})
+    if not isinstance(opts, dict) or not isinstance(opts.get("from"), str):
+        raise StudyError(f"{path}: key 'data.build': expected a mapping with 'from' (the folder "
+                         "of official files), e.g. {from: ../shared/data/real}")
+    options = dict(opts)
+    options["from"] = resolve_path(opts["from"], path, cwd, "data.build.from")
+    return DataSpec("build", options)
+
+
+def _unwrap(value: Any) -> Any:
+    if isinstance(value, Literal):
+        return _unwrap(value.value)
+    if isinstance(value, list):
+        return [_unwrap(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _unwrap(v) for k, v in value.items()}
+    return value
+
+
+def expand_grid(parameters: Mapping[str, Any], path: Path | str = "<study>",
+                key: str = "parameters") -> list[dict]:
+    """Every combination of the list-valued parameters (first key varies slowest).
+
+    >>> expand_grid({"a": [1, 2], "b": "x", "c": Literal([3, 4])})
+    [{'a': 1, 'b': 'x', 'c': [3, 4]}, {'a': 2, 'b': 'x', 'c': [3, 4]}]
+    """
+    axes = []
+    for name, value in parameters.items():
+        if not isinstance(name, str) or not name.isidentifier():
+            raise StudyError(f"{path}: key '{key}.{name}': not a valid parameter name")
+        if isinstance(value, list):
+            if not value:
+                raise StudyError(f"{path}: key '{key}.{name}': an empty list makes an empty "
+                                 "grid; to pass an empty list write `!literal []`")
+            axes.append([_unwrap(v) for v in value])
+        else:
+            axes.append([_unwrap(value)])
+    names = list(parameters)
+    return [dict(zip(names, combo)) for combo in itertools.product(*axes)]
+
+
+def _slug(value: Any) -> str:
+    if isinstance(value, bool):
+        text = str(value).lower()
+    elif isinstance(value, (list, tuple)):
+        text = "+".join(_slug(v) for v in value) or "empty"
+    elif isinstance(value, dict):
+        text = "d" + _digest(value)[:6]
+    elif value is None:
+        text = "none"
+    else:
+        text = str(value)
+    return _UNSAFE.sub("_", text).strip("_") or "_"
+
+
+def _digest(value: Any) -> str:
+    blob = json.dumps(value, sort_keys=True, default=str, ensure_ascii=True)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def make_run_id(notebook: str | Path, parameters: Mapping[str, Any],
+                max_length: int = MAX_RUN_ID) -> str:
+    """A stable, readable id: notebook stem, then ``--name-value`` per parameter (sorted).
+
+    Ids longer than ``max_length`` are cut and end with an 8-character hash of the
+    notebook stem and all parameters, so they stay unique and stable.
+
+    >>> make_run_id("notebooks/02_waits.ipynb", {"subset": "nhs", "lag": 2})
+    '02_waits--lag-2--subset-nhs'
+    >>> len(make_run_id("nb.ipynb", {"measures": ["x" * 50, "y" * 50]}))
+    80
+    """
+    stem = Path(notebook).stem
+    parts = [_UNSAFE.sub("_", stem)] + [f"{_slug(k)}-{_slug(v)}"
+                                        for k, v in sorted(parameters.items())]
+    run_id = "--".join(parts)
+    if len(run_id) > max_length:
+        suffix = _digest({"notebook": stem, "parameters": dict(parameters)})[:8]
+        run_id = run_id[: max_length - len(suffix) - 1].rstrip("-_.") + "-" + suffix
+    return run_id
+
+
+def _assign_ids(study: str, specs: list[tuple[Path, dict, str]], path: Path) -> list[Run]:
+    ids = [make_run_id(nb, params) for nb, params, _ in specs]
+    seen: dict[str, int] = {}
+    for i, (nb, params, key) in enumerate(specs):
+        first = seen.setdefault(ids[i], i)
+        if first != i and specs[first][0] == nb and _digest(specs[first][1]) == _digest(params):
+            raise StudyError(f"{path}: key '{key}': the run {nb.name} with parameters {params} "
+                             f"is listed twice (also in '{specs[first][2]}')")
+    counts = {i: ids.count(i) for i in ids}
+    runs = []
+    for i, (nb, params, _) in enumerate(specs):
+        run_id = ids[i]
+        if counts[run_id] > 1:  # distinct values that read the same once sanitised
+            suffix = _digest({"notebook": nb.stem, "parameters": params})[:8]
+            run_id = f"{run_id[: MAX_RUN_ID - 9]}-{suffix}"
+        runs.append(Run(study=study, notebook=nb, parameters=params, run_id=run_id, position=i))
+    return runs
