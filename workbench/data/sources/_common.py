@@ -268,7 +268,7 @@ def read_sheet(path: str | Path, sheet: str) -> pd.DataFrame:
             raise SourceFormatError(path, "sheet not found", sheet=sheet,
                                     expected=f"a sheet named {sheet!r}; the workbook has "
                                              f"{book.sheet_names}")
-        return book.parse(sheet, header=None)
+        return pd.read_excel(book, sheet_name=sheet, header=None)
 
 
 def find_header_row(raw: pd.DataFrame, labels: Iterable[str], path: str | Path,
