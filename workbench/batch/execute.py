@@ -1,0 +1,283 @@
+"""Run one notebook with papermill in a fresh kernel and publish its run folder atomically.
+
+:func:`execute_run` takes a :class:`RunTask` (a plain, picklable value: the run,
+where its outputs go, the panel and the facts for the manifest) and returns a
+:class:`RunResult`. Everything is written into a hidden folder
+``outputs/<study>/.<run_id>.partial`` and renamed to ``outputs/<study>/<run_id>``
+only when complete, so a run folder that exists is always whole::
+
+    <run_id>/notebook.ipynb   the executed notebook (with the injected parameters)
+             report.html      the notebook without code, for readers
+             findings.json    written by the notebook through workbench.session
+             figures/         PNG figures written by the notebook
+             manifest.json    parameters, hashes, versions, git commit, timings, status, error
+             run.log          papermill's log, the cells' output streams, kernel output, traceback
+
+A notebook that raises does not raise here: the run is kept with status
+``failed`` and its error (exception name, message, the failing cell's source).
+
+>>> task = RunTask(run=..., out_dir=Path("outputs/default"),
+...                panel_path=Path("outputs/default/data/panel.parquet"),
+...                data={"kind": "synthetic", "sha256": "..."})       # doctest: +SKIP
+>>> execute_run(task).status                                          # doctest: +SKIP
+'ok'
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import sys
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from workbench.batch import provenance
+from workbench.batch.study import Run
+from workbench.kernelspec import KERNEL_NAME
+
+#: Parameters the runner sets in every run; notebooks declare them, studies never set them.
+INJECTED_PARAMETERS = ("panel_path", "output_dir")
+NOTEBOOK_FILE = "notebook.ipynb"
+REPORT_FILE = "report.html"
+FINDINGS_FILE = "findings.json"
+MANIFEST_FILE = "manifest.json"
+LOG_FILE = "run.log"
+FIGURES_DIR = "figures"
+PARTIAL_SUFFIX = ".partial"
+
+
+@dataclass(frozen=True)
+class RunTask:
+    """Everything needed to execute one run, as a plain value (it pickles).
+
+    ``data`` is the manifest's record of the study data (``kind``, ``options``,
+    ``path`` relative to ``out_dir``, ``sha256``); ``git`` holds ``commit`` and
+    ``dirty`` of the repository holding the notebook.
+    """
+
+    run: Run
+    out_dir: Path
+    panel_path: Path
+    data: dict = field(hash=False)
+    study_title: str = ""
+    git: dict = field(default_factory=dict, hash=False)
+    kernel_name: str = KERNEL_NAME
+    start_timeout: int = 120
+
+    @property
+    def final_dir(self) -> Path:
+        """Where the run folder appears once complete."""
+        return self.out_dir / self.run.run_id
+
+    @property
+    def partial_dir(self) -> Path:
+        """The hidden folder the run is written into first."""
+        return self.out_dir / f".{self.run.run_id}{PARTIAL_SUFFIX}"
+
+    @property
+    def seed(self) -> Any:
+        """The run's seed: a ``seed`` parameter if the study sets one, else the data's seed."""
+        if "seed" in self.run.parameters:
+            return self.run.parameters["seed"]
+        return (self.data.get("options") or {}).get("seed") if self.data.get("kind") == \
+            "synthetic" else None
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What happened to one run (a plain value; details are in its manifest)."""
+
+    run_id: str
+    position: int
+    status: str
+    folder: Path
+    title: str
+    parameters: dict = field(hash=False)
+    duration_s: float = 0.0
+    error: dict | None = field(default=None, hash=False)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    @property
+    def error_line(self) -> str:
+        """The error in one line, e.g. ``ValueError: subset 'x' is unknown`` ('' when ok)."""
+        return error_line(self.error)
+
+
+def error_line(error: dict | None) -> str:
+    """One line for an error record: ``ename: first line of evalue``.
+
+    >>> error_line({"ename": "KeyError", "evalue": "'x'\\nmore"})
+    "KeyError: 'x'"
+    """
+    if not error:
+        return ""
+    first = (str(error.get("evalue") or "").strip().splitlines() or [""])[0]
+    return f"{error.get('ename', 'Error')}: {first}".rstrip(": ")
+
+
+def _logged_kernel_manager(stream):
+    """An AsyncKernelManager class whose kernel process writes stdout/stderr to ``stream``."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    class LoggedKernelManager(AsyncKernelManager):
+        async def start_kernel(self, **kw):  # noqa: D401 - jupyter_client signature
+            kw.setdefault("stdout", stream)
+            kw.setdefault("stderr", stream)
+            return await super().start_kernel(**kw)
+
+    return LoggedKernelManager
+
+
+def _error_from_exception(exc: BaseException) -> dict:
+    from papermill.exceptions import PapermillExecutionError
+
+    if isinstance(exc, PapermillExecutionError):
+        return {"ename": exc.ename, "evalue": str(exc.evalue), "cell_index": exc.cell_index,
+                "cell_source": exc.source}
+    return {"ename": type(exc).__name__, "evalue": str(exc), "cell_index": None,
+            "cell_source": None}
+
+
+def _traceback_text(exc: BaseException) -> str:
+    from papermill.exceptions import PapermillExecutionError, strip_color
+
+    if isinstance(exc, PapermillExecutionError):
+        return strip_color("\n".join(exc.traceback))
+    return "".join(traceback.format_exception(exc))
+
+
+def _hidden_paths(task: RunTask) -> dict[str, str]:
+    """Absolute paths a report must not show, and what to show instead."""
+    paths = {
+        str(task.partial_dir.resolve()): ".",
+        str(task.final_dir.resolve()): ".",
+        str(task.out_dir.resolve()): "..",
+        str(task.run.notebook.parent): task.run.notebook.parent.name,
+        str(Path.cwd()): ".",
+        str(Path.home()): "~",
+        sys.prefix: "[python environment]",
+    }
+    return {k: v for k, v in paths.items() if len(k) > 1}
+
+
+def execute_run(task: RunTask) -> RunResult:
+    """Execute ``task.run`` in a fresh kernel and publish its run folder; never raises for
+    an error inside the notebook (the run is then kept with status ``failed``)."""
+    import papermill
+
+    run, tmp, final = task.run, task.partial_dir, task.final_dir
+    if tmp.exists():
+        shutil.rmtree(tmp)  # left by an interrupted earlier attempt: never complete
+    (tmp / FIGURES_DIR).mkdir(parents=True)
+    notebook_sha = provenance.sha256_file(run.notebook)
+    parameters = {**run.parameters, "panel_path": str(task.panel_path.resolve()),
+                  "output_dir": str(tmp.resolve())}
+    started, t0 = provenance.utc_now(), time.perf_counter()
+    error: dict | None = None
+
+    with open(tmp / LOG_FILE, "a", encoding="utf-8") as log:
+        log.write(f"run {run.run_id} of study {run.study}\nnotebook {run.notebook}\n"
+                  f"parameters {parameters}\nstarted {started}\n\n")
+        log.flush()
+        handler = logging.StreamHandler(log)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+        pm_logger = logging.getLogger("papermill")
+        saved = pm_logger.level, pm_logger.propagate
+        pm_logger.addHandler(handler)
+        pm_logger.setLevel(logging.INFO)
+        pm_logger.propagate = False
+        try:
+            papermill.execute_notebook(
+                str(run.notebook), str(tmp / NOTEBOOK_FILE), parameters=parameters,
+                kernel_name=task.kernel_name, cwd=str(run.notebook.parent),
+                progress_bar=False, log_output=True, start_timeout=task.start_timeout,
+                kernel_manager_class=_logged_kernel_manager(log),
+            )
+        except Exception as exc:  # recorded: the run is kept as failed with this error
+            error = _error_from_exception(exc)
+            log.write(f"\nFAILED: {error_line(error)}\n{_traceback_text(exc)}\n")
+        finally:
+            pm_logger.removeHandler(handler)
+            pm_logger.setLevel(saved[0])
+            pm_logger.propagate = saved[1]
+
+        if error is None and not (tmp / FINDINGS_FILE).exists():
+            log.write(f"\nnote: the notebook wrote no {FINDINGS_FILE}; an empty list is "
+                      "written so that the run folder is complete\n")
+            (tmp / FINDINGS_FILE).write_text("[]\n", encoding="utf-8")
+        ended, duration = provenance.utc_now(), round(time.perf_counter() - t0, 3)
+        status = "ok" if error is None else "failed"
+        header = {"study": task.study_title or run.study, "parameters": run.parameters,
+                  "started": started, "duration": f"{duration:.1f} s", "status": status,
+                  "error": error_line(error), "data_sha256": task.data.get("sha256"),
+                  "notebook": run.notebook.name, "notebook_sha256": notebook_sha,
+                  "workbench_version": provenance.workbench_version(),
+                  "git_commit": task.git.get("commit")}
+        title = run.notebook.stem
+        try:
+            title = _write_report(tmp, header, task)
+        except Exception as exc:  # recorded: a run without its report is not complete
+            log.write(f"\nREPORT FAILED:\n{''.join(traceback.format_exception(exc))}\n")
+            if error is None:
+                error = {"ename": type(exc).__name__,
+                         "evalue": f"while rendering {REPORT_FILE}: {exc}",
+                         "cell_index": None, "cell_source": None}
+                status = "failed"
+        log.write(f"\nended {ended} after {duration} s: {status}\n")
+
+    manifest = {
+        "study": run.study, "run_id": run.run_id, "title": title,
+        "notebook": str(run.notebook.name), "notebook_path": str(run.notebook),
+        "notebook_sha256": notebook_sha, "parameters": run.parameters,
+        "injected_parameters": sorted(INJECTED_PARAMETERS), "seed": task.seed,
+        "data": task.data, "data_sha256": task.data.get("sha256"),
+        "kernel": task.kernel_name, "versions": provenance.package_versions(),
+        "python": provenance.python_description(), "platform": provenance.platform_description(),
+        "git_commit": task.git.get("commit"), "git_dirty": task.git.get("dirty"),
+        "started": started, "ended": ended, "duration_s": duration,
+        "status": status, "error": error,
+    }
+    provenance.write_manifest(tmp / MANIFEST_FILE, manifest)
+    publish(tmp, final)
+    return RunResult(run_id=run.run_id, position=run.position, status=status, folder=final,
+                     title=title, parameters=run.parameters, duration_s=duration, error=error)
+
+
+def _write_report(tmp: Path, header: dict, task: RunTask) -> str:
+    """Render ``report.html`` from the executed notebook; return the report's title."""
+    import nbformat
+
+    from workbench.report.render import notebook_title, render_report
+
+    executed = tmp / NOTEBOOK_FILE
+    nb = nbformat.read(executed, as_version=4) if executed.exists() \
+        else nbformat.read(task.run.notebook, as_version=4)
+    title = notebook_title(nb, task.run.notebook.stem)
+    html = render_report(nb, {**header, "title": title}, hide_paths=_hidden_paths(task))
+    (tmp / REPORT_FILE).write_text(html, encoding="utf-8")
+    return title
+
+
+def publish(tmp: Path, final: Path) -> Path:
+    """Rename the complete folder ``tmp`` to ``final``, replacing an older ``final``.
+
+    The older folder is first renamed aside (hidden) and removed after the new one
+    is in place, so ``final`` is never a mixture of two runs.
+    """
+    old = None
+    if final.exists():
+        old = final.parent / f".{final.name}.old-{os.getpid()}"
+        if old.exists():
+            shutil.rmtree(old)
+        os.replace(final, old)
+    os.replace(tmp, final)
+    if old is not None:
+        shutil.rmtree(old)
+    return final

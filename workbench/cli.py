@@ -1,0 +1,126 @@
+"""The ``workbench`` command.
+
+::
+
+    workbench run studies/default.yaml [--out outputs] [--workers N]
+    workbench params notebooks/02_staffing_waits_satisfaction.ipynb
+    workbench data ...        (when workbench.data.cli_data is installed)
+
+Each subcommand is added by a small ``add_*_parser(subparsers)`` function that
+sets ``func`` on its parser, so other modules can add theirs the same way
+(``workbench.data.cli_data.add_parser``; a ``lab`` subcommand later).
+Errors the workbench raises on purpose are printed as one message (exit
+status 2); a study with failed runs exits with status 1.
+
+>>> main(["params", "no/such.ipynb"])       # doctest: +SKIP
+workbench: no/such.ipynb: notebook file not found
+2
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from pathlib import Path
+
+from workbench.errors import WorkbenchError
+
+#: Modules that may add subcommands through ``add_parser(subparsers)``, when present.
+PLUGIN_MODULES = ("workbench.data.cli_data",)
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from workbench.batch.runner import run_study
+
+    result = run_study(args.study, out=args.out, workers=args.workers,
+                       executor=args.executor, progress=not args.no_progress)
+    print(result.summary())
+    return result.exit_code
+
+
+def _cmd_params(args: argparse.Namespace) -> int:
+    from workbench.batch.params import describe_parameters, read_parameters
+
+    declared = read_parameters(args.notebook)
+    print(f"Parameters of {args.notebook}:")
+    print(describe_parameters(declared))
+    return 0
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number >= 1, got {value}")
+    return value
+
+
+def add_run_parser(subparsers) -> argparse.ArgumentParser:
+    """``workbench run STUDY [--out DIR] [--workers N]``."""
+    p = subparsers.add_parser(
+        "run", help="run every notebook of a study file and write outputs/<study>/",
+        description="Check every run's parameters, make the study's data, execute each "
+                    "notebook in a fresh kernel, and write reports, manifests, index.html and "
+                    "findings.csv under OUT/<study>/. Exit status 1 when any run failed.")
+    p.add_argument("study", type=Path, help="study file (YAML), e.g. studies/default.yaml")
+    p.add_argument("--out", type=Path, default=Path("outputs"),
+                   help="folder for outputs (default: outputs/)")
+    p.add_argument("--workers", type=_positive_int, default=1,
+                   help="runs executed at the same time on this machine (default: 1)")
+    p.add_argument("--executor", default="local",
+                   help="where runs execute (default: local)")
+    p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    p.set_defaults(func=_cmd_run)
+    return p
+
+
+def add_params_parser(subparsers) -> argparse.ArgumentParser:
+    """``workbench params NOTEBOOK``."""
+    p = subparsers.add_parser(
+        "params", help="list the parameters a notebook declares",
+        description="Print each parameter of the notebook's parameters cell: name, type, "
+                    "default and help text (the comment after it).")
+    p.add_argument("notebook", type=Path, help="a .ipynb file")
+    p.set_defaults(func=_cmd_params)
+    return p
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every available subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="workbench",
+        description="Reproducible research workbench: staffing, waiting times and patient "
+                    "satisfaction in NHS and independent providers.")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    add_run_parser(subparsers)
+    add_params_parser(subparsers)
+    for name in PLUGIN_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise  # the module exists but something it imports is missing: show it
+            continue  # that subcommand is not installed in this checkout
+        module.add_parser(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the ``workbench`` command; return its exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except WorkbenchError as exc:
+        print(f"workbench: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
