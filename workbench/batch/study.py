@@ -275,7 +275,7 @@ def _slug(value: Any) -> str:
     if isinstance(value, bool):
         text = str(value).lower()
     elif isinstance(value, (list, tuple)):
-        text = "+".join(_slug(v) for v in value) or "empty"
+        return "+".join(_slug(v) for v in value) or "empty"
     elif isinstance(value, dict):
         text = "d" + _digest(value)[:6]
     elif value is None:
