@@ -297,7 +297,7 @@ def _read_table(path: Path, sheet: str) -> pd.DataFrame:
         if sheet not in book.sheet_names:
             raise SourceFormatError(path, f"no sheet {sheet!r}; sheets are {book.sheet_names}",
                                     sheet=sheet, expected="sheets 'Locations' and 'Providers'")
-        return book.parse(sheet, header=None, dtype=str, keep_default_na=False)
+        return pd.read_excel(book, sheet_name=sheet, header=None, dtype=str, keep_default_na=False)
 
 
 def read_latest_ratings(path: str | Path, sheet: str = "Locations", period=None) -> pd.DataFrame:

@@ -219,7 +219,7 @@ def read_benchmark(path: str | Path, year: int, sheet: str | None = None,
                                     sheet=sheet, expected="the results sheet")
         found = None
         for name in ([sheet] if sheet else book.sheet_names):
-            frame = book.parse(name, header=None, dtype=object)
+            frame = pd.read_excel(book, sheet_name=name, header=None, dtype=object)
             hit = _find_header(frame)
             if hit:
                 found = (name, frame, hit)

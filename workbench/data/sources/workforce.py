@@ -53,7 +53,7 @@ def _open_sheet(path: Path, sheet: str) -> pd.DataFrame:
             raise SourceFormatError(path, f"no sheet {sheet!r}; sheets are {book.sheet_names}",
                                     sheet=sheet, expected=f"a sheet named {sheet!r}")
         try:
-            return book.parse(sheet, dtype={"Month": str, "Organisation code": str,
+            return pd.read_excel(book, sheet_name=sheet, dtype={"Month": str, "Organisation code": str,
                                             "Organisation name": str, "Staff group": str,
                                             "Nationality": str})
         except (zipfile.BadZipFile, ValueError, OSError, KeyError) as exc:
@@ -61,11 +61,11 @@ def _open_sheet(path: Path, sheet: str) -> pd.DataFrame:
                                     expected="the publisher's table") from None
 
 
-def parse_month(values: pd.Series, path: Path) -> pd.Series:
+def parse_hchs_month(values: pd.Series, path: Path) -> pd.Series:
     """Month labels such as ``2017-SEP`` (or dates) as month-start timestamps.
 
     >>> import pandas as pd
-    >>> parse_month(pd.Series(["2017-SEP", "2018-JUN"]), "f.xlsx").dt.strftime("%Y-%m").tolist()
+    >>> parse_hchs_month(pd.Series(["2017-SEP", "2018-JUN"]), "f.xlsx").dt.strftime("%Y-%m").tolist()
     ['2017-09', '2018-06']
     """
     txt = values.astype("string").str.strip().str.title()
@@ -112,7 +112,7 @@ def read(path: str | Path, sheet: str = SHEET) -> pd.DataFrame:
     df = pd.DataFrame({
         "provider_code": raw["Organisation code"].astype("string").str.strip().str.upper(),
         "provider_name": raw["Organisation name"].astype("string").str.strip(),
-        "period": parse_month(raw["Month"], path),
+        "period": parse_hchs_month(raw["Month"], path),
         "staff_group": raw["Staff group"].astype("string").str.strip(),
         "fte": to_number(raw["FTE"], "FTE", path, sheet=sheet),
     })
