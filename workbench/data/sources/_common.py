@@ -200,6 +200,9 @@ def check_not_truncated(path: str | Path, tail_bytes: int = 64 * 1024) -> None:
         size = path.stat().st_size
         fh.seek(max(0, size - tail_bytes))
         tail = fh.read()
+    if b"\x00" in head or b"\x00" in tail:
+        raise SourceFormatError(path, "holds NUL bytes: binary, or text in UTF-16",
+                                expected="a CSV in UTF-8 or Windows-1252 text")
     lines = [ln for ln in tail.splitlines() if ln.strip(b" ,\t")]
     if not lines or not head.strip():
         return

@@ -147,6 +147,11 @@ def _finish(df: pd.DataFrame, path: Path, sheet: str | None = None) -> pd.DataFr
         axis=1, min_count=1)
     att = df["ae_attendances"]
     df["ae_pct_within_4h"] = (100.0 * (1.0 - df["ae_over_4h"] / att)).where(att > 0)
+    over = (df["ae_over_4h"] > att).fillna(False)
+    if over.any():
+        warnings.warn(f"{path}: {int(over.sum())} provider(s) report more attendances over "
+                      f"4 hours than attendances (e.g. {df.loc[over, 'provider_code'].iloc[0]}); "
+                      "their ae_pct_within_4h is negative", stacklevel=3)
     for col in OUTPUT_COLUMNS:
         if col not in df:
             df[col] = np.nan
