@@ -289,3 +289,18 @@ def test_bad_arguments_give_clear_errors():
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             funnel(providers([30], [40]), "o", "d", overdispersion=True)
+
+
+def test_funnel_chart_labels_outliers_only():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from workbench.report.charts import funnel_chart
+
+    df = providers([30, 52, 95, 10], [40, 50, 60, 12], list("ABCD"))
+    res = funnel(df, "o", "d", label="org")
+    ax = funnel_chart(res, improvement_direction="decrease")
+    assert [t.get_text() for t in ax.texts] == list(res.outliers()["label"])
+    assert [t.get_text() for t in ax.texts] == ["C"]
+    with pytest.raises(AnalysisInputError, match="was not computed"):
+        funnel_chart(res, level=90)

@@ -369,3 +369,28 @@ def test_duplicate_dates_in_different_facets_are_fine_and_rebase_group_alone_err
     assert len(spc(df, "y", "month", facet="org").table) == 24
     with pytest.raises(AnalysisInputError, match="at least 2 points"):
         spc(frame(BASE), "y", "month", rebase=[frame(BASE)["month"].iloc[-1]])
+
+
+# --------------------------------------------------------------------------- chart
+
+
+def test_spc_chart_draws_one_facet_and_small_multiples_draw_all(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from workbench.report.charts import spc_chart, spc_small_multiples
+
+    df = pd.concat([frame(BASE + [11, 12], facet="A"), frame(BASE + [1, -1], facet="B")],
+                   ignore_index=True)
+    res = spc(df, "y", "month", facet="org", target={"A": 20, "B": 0}, fix_after_n_points=12)
+    with pytest.raises(AnalysisInputError, match="spc_small_multiples"):
+        spc_chart(res)
+    ax = spc_chart(res, "A", ylabel="Weeks")
+    colours = {tuple(np.round(c, 3)) for coll in ax.collections for c in coll.get_facecolors()}
+    assert (0.255, 0.714, 0.902, 1.0) in colours  # improvement blue for 11, 12
+    assert len(ax.child_axes) == 2  # variation and assurance badges
+    fig = spc_small_multiples(res, ncols=1, titles={"A": "Provider A"})
+    titles = [a.get_title(loc="left") for a in fig.axes if a.get_title(loc="left")]
+    assert titles == ["Provider A", "B"]
+    fig.savefig(tmp_path / "spc.png")
+    assert (tmp_path / "spc.png").stat().st_size > 0
