@@ -37,7 +37,7 @@ import urllib.parse
 import urllib.request
 import zipfile
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from workbench.data.sources._common import sha256_file
@@ -145,7 +145,7 @@ def find_link(page_html: str, base_url: str, pattern: str) -> str | None:
     """
     parser = _Links()
     parser.feed(page_html)
-    rx = re.compile(pattern, flags=re.I)
+    rx = re.compile(pattern, flags=re.IGNORECASE)
     for href in parser.hrefs:
         name = urllib.parse.unquote(urllib.parse.urlparse(href).path.rsplit("/", 1)[-1])
         if rx.search(name):
@@ -153,15 +153,17 @@ def find_link(page_html: str, base_url: str, pattern: str) -> str | None:
     return None
 
 
-def _hand_message(source: str, period: str | None, url: str, folder: Path, why: str) -> str:
+def _hand_message(source: str, period: str | None, url: str, folder: Path, why: str,
+                  extract: str | None = None) -> str:
     when = f" for {period}" if period else ""
+    keep = (f"unzip {extract} from it into {folder}/" if extract
+            else f"save it in {folder}/ under the name the publisher gives it")
     return (f"Could not download {source}{when}: {why}. Download it by hand from {url} "
-            f"and save it in {folder}/ (the file name as published); "
-            f"then run `workbench data build --from {folder.parent}`.")
+            f"and {keep}; then run `workbench data build --from {folder.parent}`.")
 
 
-def _fail(source, period, url, folder, why) -> FetchError:
-    err = FetchError(_hand_message(source, period, url, folder, why))
+def _fail(source, period, url, folder, why, extract: str | None = None) -> FetchError:
+    err = FetchError(_hand_message(source, period, url, folder, why, extract))
     err.url, err.folder, err.reason = url, str(folder), why
     return err
 
@@ -179,7 +181,7 @@ class _Incomplete(OSError):
 
 def _request(url: str, timeout: float):
     req = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept": "*/*"})
-    return urllib.request.urlopen(req, timeout=timeout)  # noqa: S310 - http(s) URLs only
+    return urllib.request.urlopen(req, timeout=timeout)
 
 
 def _with_retries(action, retries: int, backoff: float):
@@ -187,7 +189,7 @@ def _with_retries(action, retries: int, backoff: float):
     for attempt in range(retries + 1):
         try:
             return action()
-        except (urllib.error.URLError, OSError, socket.timeout) as exc:
+        except (TimeoutError, urllib.error.URLError, OSError) as exc:
             if attempt == retries or not _retryable(exc):
                 raise
             time.sleep(backoff * (2 ** attempt))
@@ -322,16 +324,18 @@ def fetch(source: str, period: str | None = None, dest: str | Path = Path("data/
     try:
         digest, size = _with_retries(lambda: _download(url, target, timeout), retries, backoff)
     except (urllib.error.URLError, OSError) as exc:
-        raise _fail(source, period, url, folder, f"the download failed ({exc})") from None
+        raise _fail(source, period, url, folder, f"the download failed ({exc})",
+                    entry.extract) from None
     _write_json(record_path, {
         "source": source, "period": period, "url": url, "page": page_url, "file": name,
         "sha256": digest, "bytes": size,
-        "fetched_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "fetched_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "description": entry.description,
     })
     if entry.extract:
         try:
             return _extract(target, entry.extract, folder)
         except zipfile.BadZipFile:
-            raise _fail(source, period, url, folder, "the download is not a zip archive") from None
+            raise _fail(source, period, url, folder, "the download is not a zip archive",
+                        entry.extract) from None
     return target

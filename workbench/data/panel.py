@@ -48,10 +48,10 @@ import os
 import re
 import tempfile
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable
 
 import pandas as pd
 
@@ -107,8 +107,8 @@ KNOWN_UNUSED: tuple[tuple[str, str], ...] = (
     (r"^england_.*\.csv\.gz$", "a third-party tidied trust panel, not a publisher's layout"),
     (r"^(social_care_satisfaction|care_homes_rating)\.csv$",
      "local-authority level (GSS codes), no provider code"),
-    (r"^cqc_gp_practice_overall\.csv$", "derived from the CQC ratings file (overall only, "
-                                        "latest year per practice, not a monthly record)"),
+    (r"^cqc_gp_practice_overall\.csv$", ("derived from the CQC ratings file (overall only, "
+                                         "latest year per practice, not a monthly record)")),
     (r"^(MANIFEST|README).*\.md$", "documentation"),
     (r"\.fetch\.json$", "download record"),
 )
@@ -129,9 +129,9 @@ class BuildResult:
     def summary(self) -> str:
         """A few lines for the terminal: size, sectors, constructs by period and inputs."""
         p = self.panel
-        lines = [f"Panel {self.panel_path}: {len(p)} provider-months, "
-                 f"{p['provider_code'].nunique()} providers, "
-                 f"{p['period'].min():%Y-%m} to {p['period'].max():%Y-%m}"]
+        lines = [(f"Panel {self.panel_path}: {len(p)} provider-months, "
+                  f"{p['provider_code'].nunique()} providers, "
+                  f"{p['period'].min():%Y-%m} to {p['period'].max():%Y-%m}")]
         sec = p.drop_duplicates("provider_code")["sector"].value_counts()
         lines.append("Providers by sector: " + ", ".join(f"{k} {v}" for k, v in sec.items()))
         lines.append("Provider counts by construct and sector (any month):")
@@ -170,13 +170,13 @@ def discover(folder: str | Path) -> tuple[list[tuple[Recogniser, Path]], list[di
         if any(part.startswith(".") for part in path.relative_to(folder).parts):
             continue
         unused = next((why for rx, why in KNOWN_UNUSED
-                       if re.search(rx, path.name, flags=re.I)), None)
+                       if re.search(rx, path.name, flags=re.IGNORECASE)), None)
         if unused:
             others.append({"path": str(path), "status": "not used", "reason": unused})
             continue
         hit = None
         for rec in RECOGNISERS:
-            if not re.search(rec.pattern, path.name, flags=re.I):
+            if not re.search(rec.pattern, path.name, flags=re.IGNORECASE):
                 continue
             if rec.header:
                 cells = _sniff_header(path)
@@ -212,8 +212,6 @@ def _month(values) -> pd.Series:
 def _panel_rows(kind: str, df: pd.DataFrame, path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Measures keyed by provider x month, and per-provider hints (name, setting, region)."""
     df = df.copy()
-    hints = pd.DataFrame(columns=["provider_code", "provider_name", "setting", "region",
-                                  "acute_signal"])
     if kind.startswith("cqc"):
         df = df[df["provider_code"].notna() & df["registered"].astype(bool)]
         df = df.sort_values("cqc_report_date", na_position="first").drop_duplicates(
@@ -236,9 +234,9 @@ def _panel_rows(kind: str, df: pd.DataFrame, path: Path) -> tuple[pd.DataFrame, 
         if m in M.MEASURES and M.MEASURES[m].kind != "ordinal":
             rows[m] = rows[m].astype("float64")
     h = pd.DataFrame({"provider_code": df["provider_code"]})
-    h["provider_name"] = df["provider_name"] if "provider_name" in df else pd.NA
-    h["setting"] = df["setting"] if "setting" in df else pd.NA
-    h["region"] = df["region"] if "region" in df else pd.NA
+    h["provider_name"] = df.get("provider_name", pd.NA)
+    h["setting"] = df.get("setting", pd.NA)
+    h["region"] = df.get("region", pd.NA)
     if kind == "rtt":
         h["acute_signal"] = df.get("rtt_waiting_list", 0) > 0
     elif kind.startswith("ae"):
@@ -339,14 +337,12 @@ def coverage_table(panel: pd.DataFrame) -> pd.DataFrame:
     ident = [c for c in ("provider_code", "provider_name", "sector", "setting", "period")
              if c in panel.columns]
     out = panel[ident].copy()
-    present = []
     for construct in M.CONSTRUCTS:
         cols = [m.name for m in M.by_construct(construct) if m.name in panel.columns]
         out[construct] = panel[cols].notna().any(axis=1) if cols else False
     cols = [c for c in M.MEASURES if c in panel.columns]
     notna = panel[cols].notna()
     out["measures"] = [";".join(c for c, v in zip(cols, row) if v) for row in notna.to_numpy()]
-    present.append(out)
     return out.reset_index(drop=True)
 
 
@@ -484,7 +480,7 @@ def build(from_folder: str | Path, out: str | Path = DEFAULT_OUT, *,
     cov_path = out.with_name(out.stem + ".coverage.csv")
     prov_path = out.with_name(out.stem + ".provenance.json")
     provenance = {
-        "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "from": str(folder),
         "panel": str(out),
         "rows": len(panel),

@@ -61,7 +61,13 @@ from pathlib import Path
 import pandas as pd
 
 from workbench.data.measures import CQC_LEVELS
-from workbench.data.sources._common import check_file, provenance, read_csv_text, require_columns
+from workbench.data.sources._common import (
+    check_file,
+    check_not_truncated,
+    provenance,
+    read_csv_text,
+    require_columns,
+)
 from workbench.errors import SourceFormatError
 
 API_URL = "https://api.service.cqc.org.uk/public/v1/locations"
@@ -158,7 +164,7 @@ def period_from_name(path: Path, period=None) -> pd.Timestamp:
     m = re.search(r"(20\d\d)[-_](0[1-9]|1[0-2])(?!\d)", name)
     if m:
         return pd.Timestamp(int(m.group(1)), int(m.group(2)), 1)
-    m = re.search(rf"({'|'.join(MONTHS.split())})[_ -]?(20\d\d)", name, flags=re.I)
+    m = re.search(rf"({'|'.join(MONTHS.split())})[_ -]?(20\d\d)", name, flags=re.IGNORECASE)
     if m:
         month = MONTHS.lower().split().index(m.group(1).lower()) + 1
         return pd.Timestamp(int(m.group(2)), month, 1)
@@ -220,6 +226,7 @@ def read_api(path: str | Path, period=None) -> pd.DataFrame:
     ['Good', 'Outstanding', 'care_home']
     """
     path = check_file(path)
+    check_not_truncated(path)
     raw = read_csv_text(path, dtype=str, keep_default_na=False)
     raw.columns = [str(c).strip() for c in raw.columns]
     require_columns(raw, API_REQUIRED, path)
@@ -408,6 +415,6 @@ def read(path: str | Path, period=None) -> pd.DataFrame:
     >>> read("01_September_2026_Latest_ratings.ods")  # doctest: +SKIP
     """
     path = check_file(path)
-    if re.search(r"latest[_ ]ratings", path.name, flags=re.I):
+    if re.search(r"latest[_ ]ratings", path.name, flags=re.IGNORECASE):
         return read_latest_ratings(path, period=period)
     return read_api(path, period=period)

@@ -46,8 +46,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from workbench.data.sources._common import (check_file, find_header_row, parse_month,
-                                            provenance, read_sheet, require_columns, to_number)
+from workbench.data.sources._common import (
+    check_file,
+    find_header_row,
+    parse_month,
+    provenance,
+    read_sheet,
+    require_columns,
+    to_number,
+)
 from workbench.errors import SourceFormatError
 
 PUBLISHER_URL = "https://www.england.nhs.uk/fft/friends-and-family-test-data/"
@@ -93,7 +100,7 @@ def period_of(path: str | Path) -> pd.Timestamp:
     >>> period_of("FFT-inpatient-data-June-2025.xlsm").strftime("%Y-%m")
     '2025-06'
     """
-    stem = re.sub(r"\.(xlsm|xlsx|xls)$", "", Path(path).name, flags=re.I)
+    stem = re.sub(r"\.(xlsm|xlsx|xls)$", "", Path(path).name, flags=re.IGNORECASE)
     m = re.search(r"([A-Za-z]+)[-_ ]+(\d{4})", stem)
     return parse_month(f"{m.group(1)} {m.group(2)}" if m else stem, path)
 

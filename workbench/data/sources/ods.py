@@ -37,12 +37,17 @@ Example
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 import pandas as pd
 
-from workbench.data.sources._common import check_file, provenance, read_csv_text
+from workbench.data.sources._common import (
+    check_file,
+    check_not_truncated,
+    provenance,
+    read_csv_text,
+)
 from workbench.errors import SourceFormatError
 
 PUBLISHER_URL = "https://digital.nhs.uk/services/organisation-data-service/data-search-and-export/csv-downloads/other-nhs-organisations"
@@ -86,6 +91,8 @@ def read(path: str | Path) -> pd.DataFrame:
     """
     path = check_file(path)
     compression = "gzip" if path.name.endswith(".gz") else None
+    if compression is None:
+        check_not_truncated(path)
     try:
         raw = read_csv_text(path, header=None, dtype=str, keep_default_na=False,
                             compression=compression)

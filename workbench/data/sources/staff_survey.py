@@ -50,8 +50,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from workbench.data.sources._common import (check_file, provenance, read_csv_text,
-                                            require_columns, to_number)
+from workbench.data.sources._common import (
+    check_file,
+    check_not_truncated,
+    provenance,
+    read_csv_text,
+    require_columns,
+    to_number,
+)
 from workbench.errors import SourceFormatError
 
 PUBLISHER_URL = "https://www.nhsstaffsurveys.com/results/"
@@ -133,6 +139,7 @@ def read(path: str | Path, month: int = FIELDWORK_MONTH) -> pd.DataFrame:
                                 "workbooks with staff_survey.read_benchmark(path, year=...)")
     if not 1 <= month <= 12:
         raise ValueError(f"month={month!r}; expected 1-12")
+    check_not_truncated(path)
     raw = read_csv_text(path, dtype={"Code": str}, keep_default_na=True)
     raw.columns = [str(c).strip() for c in raw.columns]
     layout = detect_layout(raw.columns)

@@ -1,0 +1,93 @@
+"""The ``workbench data`` subcommands: ``fetch`` official files and ``build`` the panel.
+
+::
+
+    workbench data fetch ae --period 2025-06 [--dest data/raw]
+    workbench data build [--from data/raw] [--out data/processed/panel.parquet]
+
+The main command (:mod:`workbench.cli`) calls :func:`add_parser`; each subcommand's function
+takes the parsed arguments, prints what it did and returns the exit status.
+
+>>> import argparse
+>>> parser = argparse.ArgumentParser(prog="workbench")
+>>> sub = parser.add_subparsers(dest="command")
+>>> _ = add_parser(sub)
+>>> args = parser.parse_args(["data", "fetch", "ae", "--period", "2025-06"])
+>>> args.source, args.period, args.func.__name__
+('ae', '2025-06', 'cmd_fetch')
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from pathlib import Path
+
+from workbench.data.fetch import CATALOGUE
+from workbench.data.panel import DEFAULT_OUT
+
+
+def _month(text: str) -> str:
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text.strip()):
+        raise argparse.ArgumentTypeError(f"expected a month as YYYY-MM, got {text!r}")
+    return text.strip()
+
+
+def cmd_fetch(args: argparse.Namespace) -> int:
+    """Download one publication; print where it went."""
+    from workbench.data.fetch import fetch, sidecar
+
+    path = fetch(args.source, args.period, dest=args.dest, retries=args.retries,
+                 force=args.force)
+    record = sidecar(path)
+    print(f"{args.source}: {path}" + (f" (sha256 recorded in {record.name})"
+                                      if record.exists() else ""))
+    return 0
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    """Build the panel from a folder of official files; print its coverage."""
+    from workbench.data.panel import build
+
+    result = build(args.from_folder, out=args.out, gp_sector=args.gp_sector)
+    print(result.summary())
+    return 0
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    """Add ``data`` with its ``fetch`` and ``build`` subcommands to ``subparsers``."""
+    data = subparsers.add_parser(
+        "data", help="fetch official NHS files and build the real-data panel",
+        description="Download official publications into data/raw/<source>/ and join "
+                    "whichever are present into the provider x month panel.")
+    sub = data.add_subparsers(dest="data_command", metavar="{fetch,build}")
+    data.set_defaults(func=lambda args: (data.print_help(), 2)[1])
+
+    f = sub.add_parser(
+        "fetch", help="download one publication for one month",
+        description="Download SOURCE for a month into DEST/SOURCE/ with retries, recording "
+                    "its sha256 beside it. Offline or blocked, the message gives the URL to "
+                    "download by hand and the folder to save it in. Sources: "
+                    + "; ".join(f"{k} ({e.description})" for k, e in CATALOGUE.items()))
+    f.add_argument("source", choices=list(CATALOGUE), help="publication to download")
+    f.add_argument("--period", type=_month, default=None,
+                   help="month YYYY-MM (not needed for ods)")
+    f.add_argument("--dest", type=Path, default=Path("data/raw"),
+                   help="folder for downloads (default: data/raw)")
+    f.add_argument("--retries", type=int, default=3, help="retries on transient failures")
+    f.add_argument("--force", action="store_true", help="download again even if present")
+    f.set_defaults(func=cmd_fetch)
+
+    b = sub.add_parser(
+        "build", help="join the official files present into the panel",
+        description="Find every official file under FOLDER, read each with its reader, join "
+                    "them on provider code and month, validate, and write the panel (parquet), "
+                    "its coverage table (CSV) and the provenance of every input (JSON).")
+    b.add_argument("--from", dest="from_folder", type=Path, default=Path("data/raw"),
+                   help="folder of official files (default: data/raw)")
+    b.add_argument("--out", type=Path, default=DEFAULT_OUT,
+                   help=f"panel file (default: {DEFAULT_OUT})")
+    b.add_argument("--gp-sector", choices=["nhs", "independent"], default="nhs",
+                   help="sector given to GP-practice codes (default: nhs)")
+    b.set_defaults(func=cmd_build)
+    return data
