@@ -285,10 +285,10 @@ def test_bad_arguments_give_clear_errors():
         funnel(providers([30, 60], [40, 50]), "o", "d", kind="PR")
     with pytest.raises(AnalysisInputError, match="sums to 0"):
         funnel(providers([0, 0], [40, 50]), "o", "d", kind="PR")
-    with pytest.raises(AnalysisInputError, match="estimate overdispersion"):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            funnel(providers([30], [40]), "o", "d", overdispersion=True)
+    with pytest.raises(AnalysisInputError, match="estimate overdispersion"), \
+            warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        funnel(providers([30], [40]), "o", "d", overdispersion=True)
 
 
 def test_funnel_chart_labels_outliers_only():

@@ -108,7 +108,7 @@ def test_fix_after_n_points_uses_only_first_points_for_limits():
 
 def test_outside_limits_and_exactly_on_limit():
     on_limit = 0.0 + 2.66 * 4.0  # the upper limit, computed as the module does
-    res, t = fixed([1, 11, -1, on_limit, -1, -11])
+    _, t = fixed([1, 11, -1, on_limit, -1, -11])
     assert rules(t) == [None, "outside_limits", None, None, None, "outside_limits"]
     assert t["point_type"].tolist() == [
         "common_cause", "special_cause_improvement", "common_cause", "common_cause",

@@ -177,13 +177,13 @@ def spc(
             "spc", "improvement_direction", f"is {improvement_direction!r}",
             expected="one of 'increase', 'decrease', 'neutral'",
         )
-    if fix_after_n_points is not None:
-        if (isinstance(fix_after_n_points, bool) or not isinstance(fix_after_n_points, (int, np.integer))
-                or fix_after_n_points < 2):
-            raise AnalysisInputError(
-                "spc", "fix_after_n_points", f"is {fix_after_n_points!r}",
-                expected="an integer of at least 2 (limits need two points)",
-            )
+    if fix_after_n_points is not None and (
+            isinstance(fix_after_n_points, bool)
+            or not isinstance(fix_after_n_points, (int, np.integer)) or fix_after_n_points < 2):
+        raise AnalysisInputError(
+            "spc", "fix_after_n_points", f"is {fix_after_n_points!r}",
+            expected="an integer of at least 2 (limits need two points)",
+        )
     frame = _tidy_input(data, value, date, facet)
     frame["rebase_group"] = _rebase_groups(frame, rebase, facet)
     targets = _targets_by_facet(frame, target, facet)
