@@ -1,0 +1,116 @@
+"""ODS trust lists: reading the headerless files, regions, and the sector rule."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from workbench.data.sources import ods
+from workbench.errors import SourceFormatError
+
+REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "real" / "ods_reference"
+
+
+def etr_line(code, name, grouping="Y56", close=""):
+    fields = [code, name, grouping, "QKK", "1 ROAD", "", "", "LONDON", "", "SE1 9RT",
+              "19930401", close] + [""] * 15
+    return ",".join(f'"{f}"' for f in fields) + "\n"
+
+
+def write_etr(path: Path, rows=(("RJ1", "GUY'S AND ST THOMAS' NHS FOUNDATION TRUST"),
+                                ("RXL", "BLACKPOOL TEACHING HOSPITALS NHS FOUNDATION TRUST", "Y62"))):
+    path.write_text("".join(etr_line(*r) for r in rows), encoding="utf-8")
+    return path
+
+
+def real(name):
+    p = REAL / name
+    if not p.exists():
+        pytest.skip(f"real ODS file {p} not present (../shared/data/real is not mounted)")
+    return p
+
+
+def test_real_etr_has_every_trust_with_region():
+    df = ods.read(real("etr.csv"))
+    assert len(df) == 274
+    assert df["code"].is_unique and not df["is_site"].any()
+    assert df.loc[df["code"] == "RJ1", "region"].item() == "London"
+    assert df["region"].notna().sum() >= 270  # all but Welsh/unassigned groupings
+    assert df.attrs["provenance"]["sha256"] and df.attrs["provenance"]["n_trusts"] == 274
+
+
+def test_real_etrust_maps_sites_to_trusts():
+    df = ods.read(real("etrust_2018.csv.gz"))
+    assert len(df) == 29955
+    site = df.set_index("code").loc["R0A02"]
+    assert bool(site["is_site"]) and site["trust_code"] == "R0A"
+    assert (~df["is_site"]).sum() == 235
+
+
+def test_sector_rule_on_codes_seen_in_published_files():
+    trusts = ods.trusts_table(ods.read(real("etr.csv")))
+    codes = ["RJ1", "RXL01", "R1H", "C82038", "NQT5F", "NT215", "AJN", "VM44K", "00J", "QKK"]
+    assert ods.sector_of(codes, trusts).tolist() == [
+        "nhs", "nhs", "nhs", "nhs", "independent", "independent", "independent",
+        "independent", "nhs", "nhs"]
+
+
+def test_sector_rule_list_beats_shape_and_gp_option():
+    # a new-style 5-character trust code is NHS only because it is listed
+    assert ods.sector_of(["G6V2S"], ["G6V2S"]).tolist() == ["nhs"]
+    assert ods.sector_of(["G6V2S"], []).tolist() == ["independent"]
+    assert ods.sector_of(["C82038"], [], gp_sector="independent").tolist() == ["independent"]
+    # shape rule: a closed trust absent from the list is still NHS
+    assert ods.sector_of(["RQ6"], None).tolist() == ["nhs"]
+    with pytest.raises(ValueError, match="gp_sector"):
+        ods.sector_of(["RJ1"], [], gp_sector="private")
+
+
+def test_is_gp_practice():
+    assert ods.is_gp_practice(["A81001", "RJ1", "NT215", None]).tolist() == [True, False, False,
+                                                                            False]
+
+
+def test_trusts_table_current_list_wins(tmp_path):
+    new = ods.read(write_etr(tmp_path / "etr.csv", [("RJ1", "NEW NAME")]))
+    old = ods.read(write_etr(tmp_path / "etrust.csv", [("RJ1", "OLD NAME", "Y54"),
+                                                       ("RQ6", "CLOSED TRUST", "Y54")]))
+    t = ods.trusts_table(new, old).set_index("trust_code")
+    assert t.loc["RJ1", "name"] == "NEW NAME" and t.loc["RJ1", "region"] == "London"
+    assert t.loc["RQ6", "name"] == "CLOSED TRUST" and pd.isna(t.loc["RQ6", "region"])
+
+
+def test_cp1252_names_are_decoded(tmp_path):
+    p = tmp_path / "etr.csv"
+    p.write_bytes(etr_line("RJ1", "ST THOMAS\u2019 HOSPITAL").encode("cp1252"))
+    assert ods.read(p)["name"].item() == "ST THOMAS\u2019 HOSPITAL"
+
+
+@pytest.mark.parametrize("content, match", [
+    (b"", "empty"),
+    (b'"RJ1","GUY\'S","Y56"\n', "field 12"),
+    (b'"Organisation Code","Name","a","b","c","d","e","f","g","h","i","j"\n', "header row"),
+    (etr_line("rj 1!", "BAD").encode(), "organisation code"),
+    (etr_line("RJ1", "X", close="2020-03-01").encode(), "close_date"),
+])
+def test_bad_input_is_one_clear_error(tmp_path, content, match):
+    p = tmp_path / "etr.csv"
+    p.write_bytes(content)
+    with pytest.raises(SourceFormatError, match=match) as err:
+        ods.read(p)
+    assert "etr.csv" in str(err.value)
+
+
+def test_truncated_files(tmp_path):
+    p = tmp_path / "etr.csv"
+    text = "".join(etr_line("R%02d" % i, "TRUST") for i in range(10, 20))
+    p.write_text(text[:-60])
+    with pytest.raises(SourceFormatError, match="truncated"):
+        ods.read(p)
+    g = tmp_path / "etrust.csv.gz"
+    g.write_bytes(gzip.compress(text.encode())[:-30])
+    with pytest.raises(SourceFormatError, match="etrust.csv.gz"):
+        ods.read(g)
