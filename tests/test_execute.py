@@ -13,8 +13,8 @@ import sys
 
 import nbformat
 import pytest
-
 from batch_helpers import write_notebook, write_study
+
 from workbench.batch import execute as execute_mod
 from workbench.batch import runner as runner_mod
 from workbench.batch.runner import run_study
@@ -89,7 +89,7 @@ def test_manifest_records_provenance(executed):
 
 
 def _visible_text(html: str) -> str:
-    html = re.sub(r"<(style|script)\b.*?</\1>", " ", html, flags=re.S)
+    html = re.sub(r"<(style|script)\b.*?</\1>", " ", html, flags=re.DOTALL)
     return re.sub(r"<[^>]+>", " ", html)
 
 

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import nbformat
 import pytest
-
 from batch_helpers import write_notebook
-from workbench.batch.params import (closest_name, parse_parameters_source, read_parameters,
-                                    validate_parameters, value_matches)
+
+from workbench.batch.params import (
+    closest_name,
+    parse_parameters_source,
+    read_parameters,
+    validate_parameters,
+    value_matches,
+)
 from workbench.errors import NotebookError, ParameterError
 
 

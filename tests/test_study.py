@@ -6,8 +6,8 @@ import pickle
 from pathlib import Path
 
 import pytest
-
 from batch_helpers import write_notebook, write_panel
+
 from workbench.batch.study import MAX_RUN_ID, Literal, expand_grid, load_study, make_run_id
 from workbench.errors import StudyError
 
@@ -121,10 +121,10 @@ runs: [{notebook: notebooks/02_waits.ipynb}]
     ("name: d/e\ndata: {panel: panel.parquet}\nruns: [notebooks/02_waits.ipynb]\n",
      r"key 'name'.*folder name"),
     ("name: d\ndata: {panel: panel.parquet}\n"
-     "runs: [{notebook: notebooks/02_waits.ipynb, params: {a: 1}}]\n",
+     + "runs: [{notebook: notebooks/02_waits.ipynb, params: {a: 1}}]\n",
      r"unknown key 'runs\[0\].params'.*Did you mean 'parameters'"),
     ("name: d\ndata: {panel: panel.parquet}\n"
-     "runs: [{notebook: notebooks/02_waits.ipynb, parameters: {subset: []}}]\n",
+     + "runs: [{notebook: notebooks/02_waits.ipynb, parameters: {subset: []}}]\n",
      r"runs\[0\].parameters.subset': an empty list.*!literal \[\]"),
     ("name: d\ndata: {panel: panel.parquet}\nruns: [{notebook: [1]}]\n",
      r"runs\[0\].notebook': expected the path"),

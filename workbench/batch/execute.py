@@ -127,7 +127,7 @@ def _logged_kernel_manager(stream):
     from jupyter_client.manager import AsyncKernelManager
 
     class LoggedKernelManager(AsyncKernelManager):
-        async def start_kernel(self, **kw):  # noqa: D401 - jupyter_client signature
+        async def start_kernel(self, **kw):
             kw.setdefault("stdout", stream)
             kw.setdefault("stderr", stream)
             return await super().start_kernel(**kw)
@@ -195,12 +195,13 @@ def execute_run(task: RunTask) -> RunResult:
         pm_logger.propagate = False
         try:
             papermill.execute_notebook(
-                str(run.notebook), str(tmp / NOTEBOOK_FILE), parameters=parameters,
+                str(run.notebook.resolve()), str((tmp / NOTEBOOK_FILE).resolve()),
+                parameters=parameters,
                 kernel_name=task.kernel_name, cwd=str(run.notebook.parent),
                 progress_bar=False, log_output=True, start_timeout=task.start_timeout,
                 kernel_manager_class=_logged_kernel_manager(log),
             )
-        except Exception as exc:  # recorded: the run is kept as failed with this error
+        except Exception as exc:  # noqa: BLE001 - recorded: the run is kept as failed
             error = _error_from_exception(exc)
             log.write(f"\nFAILED: {error_line(error)}\n{_traceback_text(exc)}\n")
         finally:
@@ -223,7 +224,7 @@ def execute_run(task: RunTask) -> RunResult:
         title = run.notebook.stem
         try:
             title = _write_report(tmp, header, task)
-        except Exception as exc:  # recorded: a run without its report is not complete
+        except Exception as exc:  # noqa: BLE001 - recorded: a run without report is failed
             log.write(f"\nREPORT FAILED:\n{''.join(traceback.format_exception(exc))}\n")
             if error is None:
                 error = {"ename": type(exc).__name__,

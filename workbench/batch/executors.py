@@ -14,12 +14,13 @@ which executor it drives.
 from __future__ import annotations
 
 import multiprocessing
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Self
 
 from workbench.errors import WorkbenchError
 
-_EXECUTORS: dict[str, type["Executor"]] = {}
+_EXECUTORS: dict[str, type[Executor]] = {}
 
 
 def register_executor(name: str):
@@ -45,7 +46,7 @@ def available_executors() -> list[str]:
     return list(_EXECUTORS)
 
 
-def get_executor(name: str = "local", **options: Any) -> "Executor":
+def get_executor(name: str = "local", **options: Any) -> Executor:
     """An executor instance by name; options go to its constructor (e.g. ``workers``)."""
     try:
         cls = _EXECUTORS[name]
@@ -66,7 +67,7 @@ class Executor:
     def close(self) -> None:
         """Release workers (nothing to do by default)."""
 
-    def __enter__(self) -> "Executor":
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc) -> None:

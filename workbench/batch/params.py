@@ -36,9 +36,10 @@ import difflib
 import io
 import json
 import tokenize
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import nbformat
 

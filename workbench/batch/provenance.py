@@ -17,9 +17,10 @@ import json
 import platform
 import subprocess
 import sys
-from datetime import datetime, timezone
+from collections.abc import Iterable
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from workbench.analysis.findings import atomic_write_text
 from workbench.data.sources._common import sha256_file
@@ -29,9 +30,18 @@ RECORDED_PACKAGES = ("workbench", "pandas", "numpy", "scipy", "statsmodels", "ma
                      "seaborn", "pyarrow", "pandera", "papermill", "nbclient", "nbconvert",
                      "ipykernel", "jupyter_client")
 
-__all__ = ["RECORDED_PACKAGES", "package_versions", "workbench_version", "git_commit",
-           "git_dirty", "sha256_file", "utc_now", "python_description", "write_manifest",
-           "read_manifest"]
+__all__ = [
+    "RECORDED_PACKAGES",
+    "git_commit",
+    "git_dirty",
+    "package_versions",
+    "python_description",
+    "read_manifest",
+    "sha256_file",
+    "utc_now",
+    "workbench_version",
+    "write_manifest",
+]
 
 
 def package_versions(names: Iterable[str] = RECORDED_PACKAGES) -> dict[str, str | None]:
@@ -82,7 +92,7 @@ def git_dirty(folder: str | Path, paths: Iterable[str | Path] = ()) -> bool | No
 
 def utc_now() -> str:
     """The current time as an ISO 8601 UTC string with seconds, e.g. ``2026-04-01T09:30:00Z``."""
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def python_description() -> str:

@@ -21,17 +21,23 @@ import inspect
 import json
 import os
 import shutil
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
 
 import pandas as pd
 from tqdm.auto import tqdm
 
 from workbench.analysis.findings import atomic_write_text, findings_to_frame
 from workbench.batch import provenance
-from workbench.batch.execute import (FINDINGS_FILE, INJECTED_PARAMETERS, REPORT_FILE, RunResult,
-                                     RunTask, execute_run)
+from workbench.batch.execute import (
+    FINDINGS_FILE,
+    INJECTED_PARAMETERS,
+    REPORT_FILE,
+    RunResult,
+    RunTask,
+    execute_run,
+)
 from workbench.batch.executors import get_executor
 from workbench.batch.params import Parameter, read_parameters, validate_parameters
 from workbench.batch.study import DataSpec, Study, load_study
@@ -68,9 +74,10 @@ class StudyResult:
 
     def summary(self) -> str:
         """A few lines for the terminal: counts, where the index is, each failure."""
-        lines = [f"{self.study.name}: {len(self.results)} run(s), "
-                 f"{len(self.results) - len(self.failed)} ok, {len(self.failed)} failed. "
-                 f"Index: {self.index_path}"]
+        n_failed = len(self.failed)
+        lines = [(f"{self.study.name}: {len(self.results)} run(s), "
+                  f"{len(self.results) - n_failed} ok, {n_failed} failed. "
+                  f"Index: {self.index_path}")]
         for r in self.failed:
             lines.append(f"  FAILED {r.run_id}: {r.error_line} (log: {r.folder / 'run.log'})")
         return "\n".join(lines)
@@ -150,7 +157,13 @@ def _write_data(spec: DataSpec, tmp: Path, study_path: Path | str) -> bool:
         validate_panel(pd.read_parquet(source), source=str(source))
         shutil.copyfile(source, tmp / PANEL_FILE)
     elif spec.kind == "build":
-        from workbench.data.panel import build
+        try:
+            from workbench.data.panel import build
+        except ModuleNotFoundError as exc:
+            if exc.name not in ("workbench.data.panel",):
+                raise
+            raise StudyError(f"{study_path}: key 'data.build' needs workbench.data.panel.build, "
+                             "which is not installed in this checkout") from exc
 
         options = {k: v for k, v in spec.options.items() if k != "from"}
         built = build(spec.options["from"], **options)
