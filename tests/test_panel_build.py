@@ -1,0 +1,218 @@
+"""panel.build(): discover files, read, join on provider x month, validate, write atomically."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from dataclasses import replace
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from test_sources_cqc import api_rows, ratings
+from test_sources_fft import ip_rows, write_fft
+from test_sources_ods import write_etr
+from test_sources_staff_survey import HEADER, write_survey
+from test_sources_workforce import write_workforce
+
+from workbench.data import panel as P
+from workbench.data.cli_data import add_parser, cmd_build
+from workbench.errors import SourceFormatError
+
+REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
+
+WF_ROWS = [
+    ("2017-SEP", "RJ1", "Guy's", "Nurses & health visitors", "British", 4000.0),
+    ("2017-SEP", "RJ1", "Guy's", "HCHS doctors", "British", 2000.0),
+    ("2017-SEP", "RXL", "Blackpool", "Nurses & health visitors", "British", 1500.0),
+    ("2018-JUN", "RJ1", "Guy's", "Nurses & health visitors", "British", 4200.0),
+]
+SURVEY = ['"",2015,NA,NA,NA,NA,NA,NA,NA,NA,NA,0.69,NA',
+          '"RJ1",2017,0.71,0.8,0.8,0.75,0.6,3000,0.45,1.0,0.98,0.7,0.35',
+          '"RXL",2017,0.68,0.8,0.8,0.70,0.6,3000,0.45,1.0,0.98,0.7,0.38']
+FFT = [("QKK", "RJ1", "GUY'S", 1000, 4000, 0.95, 0.02, [700, 250, 20, 10, 10, 10]),
+       ("QE1", "NT2", "NUFFIELD HEALTH", 200, 400, 0.9, 0.05, [120, 60, 10, 5, 5, 0])]
+
+
+def make_folder(root: Path) -> Path:
+    (root / "ods").mkdir(parents=True)
+    (root / "wf").mkdir()
+    write_etr(root / "ods" / "etr.csv")
+    write_workforce(root / "wf" / ("hchs-staff-by-staff-group-nationality-and-organisation-"
+                                   "september-2017-and-june-2018.xlsx"), rows=WF_ROWS)
+    write_survey(root / "data.NHS.2015_2019.csv", SURVEY)
+    cqc = api_rows()
+    cqc.loc[2, "odsCode"] = "RJ1"
+    cqc.loc[2, "currentRatings"] = ratings("Outstanding", Caring="Outstanding",
+                                          Responsive="Good")
+    cqc.to_csv(root / "cqc_locations_2017-09.csv", index=False)
+    write_fft(root / "FFT-inpatient-data-September-2017.xlsx", rows=ip_rows(FFT))
+    (root / "DERIVED_copy.csv").write_text("a,b\n1,2\n")
+    (root / "notes.txt").write_text("hello")
+    return root
+
+
+@pytest.fixture
+def folder(tmp_path):
+    return make_folder(tmp_path / "raw")
+
+
+def test_build_joins_sources_on_provider_and_month(folder, tmp_path):
+    out = tmp_path / "processed" / "panel.parquet"
+    res = P.build(folder, out=out)
+    p = res.panel.set_index(["provider_code", "period"])
+    rj1 = p.loc[("RJ1", pd.Timestamp("2017-09-01"))]
+    assert rj1["nurse_fte"] == 4000 and rj1["staff_fte"] == 6000
+    assert rj1["staff_engagement"] == pytest.approx(7.1)
+    assert rj1["fft_pct_positive"] == pytest.approx(95.0) and rj1["fft_positive"] == 950
+    assert rj1["cqc_overall"] == "Outstanding" and rj1["cqc_caring"] == "Outstanding"
+    assert rj1["provider_name"] == "GUY'S AND ST THOMAS' NHS FOUNDATION TRUST"  # from ODS
+    assert (rj1["sector"], rj1["ownership"], rj1["region"]) == ("nhs", "nhs", "London")
+    assert rj1["setting"] == "acute"  # the CQC record's inspection category
+    assert p.loc[("RJ1", pd.Timestamp("2018-06-01")), "nurse_fte"] == 4200
+    nt2 = p.loc[("NT2", pd.Timestamp("2017-09-01"))]
+    assert nt2["sector"] == "independent" and pd.isna(nt2["ownership"])
+    assert pd.isna(nt2["nurse_fte"])
+    home = p.loc[("VM44K", pd.Timestamp("2017-09-01"))]
+    assert home["setting"] == "care_home" and home["cqc_overall"] == "Good"
+    assert ("VL7CG", pd.Timestamp("2017-09-01")) not in p.index  # deregistered location
+    assert res.panel["cqc_overall"].cat.ordered
+    # outputs on disk
+    back = pd.read_parquet(out)
+    assert len(back) == len(res.panel) and set(back.columns) == set(res.panel.columns)
+    cov = pd.read_csv(res.coverage_path)
+    row = cov[(cov["provider_code"] == "RJ1") & (cov["period"] == "2017-09-01")].iloc[0]
+    assert bool(row["staffing"]) and bool(row["satisfaction"]) and not bool(row["waiting"])
+    assert "nurse_fte" in row["measures"] and "cqc_overall" in row["measures"]
+    prov = json.loads(res.provenance_path.read_text())
+    status = {Path(i["path"]).name: i["status"] for i in prov["inputs"]}
+    assert status["etr.csv"] == "read" and status["FFT-inpatient-data-September-2017.xlsx"] == "read"
+    assert status["DERIVED_copy.csv"] == "not used" and status["notes.txt"] == "not recognised"
+    read = [i for i in prov["inputs"] if i["status"] == "read"]
+    assert all(len(i["provenance"]["sha256"]) == 64 for i in read)
+    assert prov["providers_by_sector"] == {"independent": 3, "nhs": 2}
+    assert [p.name for p in out.parent.iterdir() if p.name.startswith(".")] == []
+
+
+def test_failure_writes_nothing_and_keeps_previous_panel(folder, tmp_path):
+    out = tmp_path / "processed" / "panel.parquet"
+    P.build(folder, out=out)
+    before = {p.name: p.read_bytes() for p in out.parent.iterdir()}
+    bad = list(FFT)
+    bad[0] = bad[0][:3] + ("lots",) + bad[0][4:]
+    write_fft(folder / "FFT-inpatient-data-October-2017.xlsx", rows=ip_rows(bad))
+    with pytest.raises(SourceFormatError, match="October-2017.*Total Responses"):
+        P.build(folder, out=out)
+    assert {p.name: p.read_bytes() for p in out.parent.iterdir()} == before
+    fresh = tmp_path / "other" / "panel.parquet"
+    with pytest.raises(SourceFormatError):
+        P.build(folder, out=fresh)
+    assert not fresh.parent.exists()  # nothing at all, not even the folder
+
+
+def test_source_without_its_reader_is_skipped(folder, tmp_path, monkeypatch):
+    recs = tuple(replace(r, module="workbench.data.sources.not_written_yet")
+                 if r.kind == "fft" else r for r in P.RECOGNISERS)
+    monkeypatch.setattr(P, "RECOGNISERS", recs)
+    res = P.build(folder, out=tmp_path / "panel.parquet")
+    skipped = [i for i in res.inputs if i["status"] == "skipped"]
+    assert [Path(i["path"]).name for i in skipped] == ["FFT-inpatient-data-September-2017.xlsx"]
+    assert "not available" in skipped[0]["reason"]
+    assert "fft_pct_positive" not in res.panel.columns
+
+
+def test_combine_first_file_wins_and_counts_conflicts():
+    key = {"provider_code": ["RJ1", "RXL"], "period": pd.to_datetime(["2025-06-01"] * 2)}
+    a = pd.DataFrame({**key, "ae_attendances": [100.0, None]})
+    b = pd.DataFrame({**key, "ae_attendances": [90.0, 50.0], "ae_over_4h": [1.0, 2.0]})
+    out, conflicts = P._combine([("a.csv", a), ("b.xlsx", b)])
+    assert out["ae_attendances"].tolist() == [100.0, 50.0]
+    assert out["ae_over_4h"].tolist() == [1.0, 2.0]
+    assert conflicts == {"b.xlsx": 1}
+
+
+def test_only_one_staff_survey_file_is_used(folder, tmp_path):
+    header = '"Code","Year.Index","Engagement.Index","RecommendCare.Index.dichot","WorkStress.Index"\n'
+    write_survey(folder / "data.NHS.2012_2019.csv", ['"RJ1",2014,3.9,0.7,0.37'], header=header)
+    res = P.build(folder, out=tmp_path / "panel.parquet")
+    unused = {Path(i["path"]).name: i for i in res.inputs if i["status"] == "not used"}
+    assert "engagement scales" in unused["data.NHS.2012_2019.csv"]["reason"]
+    assert (res.panel["period"] == pd.Timestamp("2014-09-01")).sum() == 0
+
+
+def test_empty_folder_and_missing_folder(tmp_path):
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(SourceFormatError, match="no source file"):
+        P.build(tmp_path / "empty", out=tmp_path / "panel.parquet")
+    with pytest.raises(SourceFormatError, match="not a folder"):
+        P.build(tmp_path / "nope", out=tmp_path / "panel.parquet")
+    assert not (tmp_path / "panel.parquet").exists()
+
+
+def test_settings_rules():
+    codes = pd.Series(["RX9", "RXT", "RY6", "C82038", "00J", "RJ1", "RJZ"])
+    names = pd.Series(["EAST MIDLANDS AMBULANCE SERVICE NHS TRUST",
+                       "BIRMINGHAM AND SOLIHULL MENTAL HEALTH NHS FOUNDATION TRUST",
+                       "LEEDS COMMUNITY HEALTHCARE NHS TRUST", "THE SURGERY", "NHS X CCG",
+                       "GUY'S", "KING'S COLLEGE HOSPITAL"])
+    got = P.settings(codes, names, pd.Series([None] * 7),
+                     pd.Series([False, False, False, False, False, True, False]))
+    assert got.tolist() == ["other", "mental_health", "community", "gp", "other", "acute",
+                            "other"]
+
+
+def test_cli_build(folder, tmp_path, capsys):
+    parser = argparse.ArgumentParser()
+    add_parser(parser.add_subparsers(dest="command"))
+    out = tmp_path / "p.parquet"
+    args = parser.parse_args(["data", "build", "--from", str(folder), "--out", str(out)])
+    assert cmd_build(args) == 0
+    text = capsys.readouterr().out
+    assert "Providers by sector: independent 3, nhs 2" in text and out.exists()
+
+
+def _link_real(tmp_path, names):
+    files = [REAL / n for n in names]
+    missing = [str(f) for f in files if not f.exists()]
+    if missing:
+        pytest.skip(f"real files not present (../shared/data/real): {missing}")
+    d = tmp_path / "real"
+    d.mkdir()
+    for f in files:
+        os.symlink(f, d / f.name)
+    return d
+
+
+def test_real_staffing_and_ae_panel(tmp_path):
+    """Workforce, staff survey, NHSR A&E and ODS lists: the 2016-2018 staffing panel."""
+    d = _link_real(tmp_path, [
+        "nhs_workforce_hchs_by_org/hchs-staff-by-staff-group-nationality-and-organisation-"
+        "september-2017-and-june-2018_ah2324.xlsx",
+        "nhs_staff_survey_trust_ebmgt/data.NHS.2015_2019.csv",
+        "ae_attendances_nhsr/ae_attendances.csv",
+        "ods_reference/etr.csv", "ods_reference/etrust_2018.csv.gz"])
+    res = P.build(d, out=tmp_path / "panel.parquet")
+    p = res.panel
+    sep17 = p[p["period"] == "2017-09-01"]
+    both = sep17.dropna(subset=["nurse_fte", "staff_engagement", "ae_pct_within_4h"])
+    assert len(both) >= 100  # NHS acute trusts with staffing, engagement and A&E
+    assert (both["sector"] == "nhs").all() and (both["setting"] == "acute").mean() > 0.9
+    assert p.loc[p["nurse_fte"].notna(), "sector"].eq("nhs").all()
+    assert set(p["sector"]) == {"nhs", "independent"}
+    assert p["period"].min() == pd.Timestamp("2015-09-01")
+    assert res.provenance["providers_by_sector"]["nhs"] > 200
+
+
+@pytest.mark.slow
+def test_real_full_build(tmp_path):
+    if not REAL.exists():
+        pytest.skip("../shared/data/real not present")
+    res = P.build(REAL, out=tmp_path / "panel.parquet")
+    p = res.panel
+    assert {"rtt_median_weeks", "ae_pct_within_4h", "nurse_fte", "staff_engagement",
+            "cqc_overall"} <= set(p.columns)
+    rtt = p.dropna(subset=["rtt_waiting_list"])
+    assert set(rtt["sector"]) == {"nhs", "independent"}
+    assert res.provenance["conflicting_cells_first_file_wins"] == {}
