@@ -207,3 +207,39 @@ def test_ensure_kernelspec_is_idempotent_and_points_at_this_python():
     second = ensure_kernelspec()
     assert first.argv[0] == second.argv[0] == sys.executable
     assert second.display_name == "Python (workbench)"
+
+
+def test_a_kernel_that_cannot_start_is_a_failed_run_with_a_report(tmp_path):
+    write_notebook(tmp_path / "nb" / "tiny.ipynb")
+    study = load_study(write_study(tmp_path, "  - nb/tiny.ipynb\n"))
+    out = tmp_path / "out" / "tiny"
+    task = execute_mod.RunTask(run=study.runs[0], out_dir=out, panel_path=tmp_path / "panel.parquet",
+                               data={"kind": "panel", "sha256": "0" * 64},
+                               kernel_name="no-such-kernel-5b1e")
+    result = execute_mod.execute_run(task)
+    assert result.status == "failed" and result.error["ename"] == "NoSuchKernel"
+    assert result.error["cell_source"] is None
+    manifest = json.loads((out / "tiny" / "manifest.json").read_text())
+    assert manifest["status"] == "failed" and manifest["error"]["ename"] == "NoSuchKernel"
+    html = (out / "tiny" / "report.html").read_text()
+    assert "This run failed" in html and "CODE_MARKER_7f3a" not in html
+
+
+def test_git_commit_and_dirty_flag(tmp_path):
+    import subprocess
+
+    from workbench.batch.provenance import git_commit, git_dirty
+
+    def git(*args):
+        subprocess.run(["git", "-C", str(tmp_path), *args], check=True, capture_output=True)
+
+    assert git_commit(tmp_path) is None and git_dirty(tmp_path) is None
+    git("init", "-q")
+    (tmp_path / "a.txt").write_text("1")
+    git("add", "a.txt")
+    git("-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-q", "-m", "a")
+    commit = git_commit(tmp_path)
+    assert commit and len(commit) == 40
+    assert git_dirty(tmp_path, ["a.txt"]) is False
+    (tmp_path / "a.txt").write_text("2")
+    assert git_dirty(tmp_path, ["a.txt"]) is True
