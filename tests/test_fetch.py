@@ -31,7 +31,7 @@ class Server:
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802 - http.server API
+            def do_GET(self):
                 path = self.path.split("?")[0]
                 outer.hits[path] = outer.hits.get(path, 0) + 1
                 seq = outer.routes.get(path, [(404, b"not found", {})])
@@ -130,7 +130,7 @@ def test_offline_names_page_and_folder(tmp_path):
     with socket.socket() as s:  # a port with nothing listening
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    cat = {"rtt": F.Entry("rtt", "test", page="http://127.0.0.1:%d/rtt-data-{fy}/" % port,
+    cat = {"rtt": F.Entry("rtt", "test", page=f"http://127.0.0.1:{port}/rtt-data-{{fy}}/",
                           link=r"^Full-CSV-data-file-{mon}{yy}.*\.zip$")}
     with pytest.raises(FetchError) as err:
         F.fetch("rtt", "2026-04", dest=tmp_path, catalogue=cat, retries=1, backoff=0)

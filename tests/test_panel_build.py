@@ -10,11 +10,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from test_sources_cqc import api_rows, ratings
 from test_sources_fft import ip_rows, write_fft
 from test_sources_ods import write_etr
-from test_sources_staff_survey import HEADER, write_survey
+from test_sources_staff_survey import write_survey
 from test_sources_workforce import write_workforce
 
 from workbench.data import panel as P
@@ -188,8 +187,8 @@ def _link_real(tmp_path, names):
 def test_real_staffing_and_ae_panel(tmp_path):
     """Workforce, staff survey, NHSR A&E and ODS lists: the 2016-2018 staffing panel."""
     d = _link_real(tmp_path, [
-        "nhs_workforce_hchs_by_org/hchs-staff-by-staff-group-nationality-and-organisation-"
-        "september-2017-and-june-2018_ah2324.xlsx",
+        ("nhs_workforce_hchs_by_org/hchs-staff-by-staff-group-nationality-and-organisation-"
+         "september-2017-and-june-2018_ah2324.xlsx"),
         "nhs_staff_survey_trust_ebmgt/data.NHS.2015_2019.csv",
         "ae_attendances_nhsr/ae_attendances.csv",
         "ods_reference/etr.csv", "ods_reference/etrust_2018.csv.gz"])

@@ -106,7 +106,7 @@ def test_bad_input_is_one_clear_error(tmp_path, content, match):
 
 def test_truncated_files(tmp_path):
     p = tmp_path / "etr.csv"
-    text = "".join(etr_line("R%02d" % i, "TRUST") for i in range(10, 20))
+    text = "".join(etr_line(f"R{i:02d}", "TRUST") for i in range(10, 20))
     p.write_text(text[:-60])
     with pytest.raises(SourceFormatError, match="truncated"):
         ods.read(p)
