@@ -243,3 +243,34 @@ def test_git_commit_and_dirty_flag(tmp_path):
     assert git_dirty(tmp_path, ["a.txt"]) is False
     (tmp_path / "a.txt").write_text("2")
     assert git_dirty(tmp_path, ["a.txt"]) is True
+
+
+def test_materialise_data_from_synthetic_and_from_a_build(tmp_path):
+    from test_panel_build import make_folder
+
+    from workbench.batch.study import DataSpec
+    synthetic = runner_mod.materialise_data(
+        DataSpec("synthetic", {"seed": 3, "n_providers": 20, "n_months": 3}), tmp_path / "syn")
+    assert sorted(p.name for p in (tmp_path / "syn").iterdir()) == ["panel.parquet", "truth.json"]
+    again = runner_mod.materialise_data(
+        DataSpec("synthetic", {"seed": 3, "n_providers": 20, "n_months": 3}), tmp_path / "syn")
+    assert synthetic["sha256"] == again["sha256"] and synthetic["truth_path"] == "data/truth.json"
+
+    raw = make_folder(tmp_path / "raw")
+    built = runner_mod.materialise_data(DataSpec("build", {"from": raw}), tmp_path / "built")
+    assert (tmp_path / "built" / "panel.parquet").exists() and built["truth_path"] is None
+    assert built["options"]["from"] == str(raw) and len(built["sha256"]) == 64
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_unknown_synthetic_option_is_a_study_error(tmp_path):
+    from workbench.batch.study import DataSpec
+    from workbench.errors import StudyError
+
+    with pytest.raises(StudyError, match=r"data.synthetic.n_provider'.*accepts"):
+        runner_mod.materialise_data(DataSpec("synthetic", {"n_provider": 3}), tmp_path / "d",
+                                    "s.yaml")
+    assert not list(tmp_path.iterdir())
+    with pytest.raises(StudyError, match=r"s.yaml: key 'data.synthetic': n_providers must be"):
+        runner_mod.materialise_data(DataSpec("synthetic", {"n_providers": 3}), tmp_path / "d",
+                                    "s.yaml")

@@ -146,7 +146,11 @@ def _write_data(spec: DataSpec, tmp: Path, study_path: Path | str) -> bool:
             if key not in accepted:
                 raise StudyError(f"{study_path}: unknown key 'data.synthetic.{key}'; the "
                                  f"generator accepts {list(accepted)}")
-        panel_file, truth_file = generate(**spec.options).write(tmp)
+        try:
+            synthetic = generate(**spec.options)
+        except (TypeError, ValueError) as exc:  # the generator's own check of its options
+            raise StudyError(f"{study_path}: key 'data.synthetic': {exc}") from exc
+        panel_file, truth_file = synthetic.write(tmp)
         _rename_into(Path(panel_file), tmp / PANEL_FILE)
         _rename_into(Path(truth_file), tmp / TRUTH_FILE)
         truth = True
@@ -166,14 +170,19 @@ def _write_data(spec: DataSpec, tmp: Path, study_path: Path | str) -> bool:
                              "which is not installed in this checkout") from exc
 
         options = {k: v for k, v in spec.options.items() if k != "from"}
+        if "out" in inspect.signature(build).parameters:
+            options["out"] = tmp / PANEL_FILE  # coverage and provenance files land beside it
         built = build(spec.options["from"], **options)
         if isinstance(built, pd.DataFrame):
             built.to_parquet(tmp / PANEL_FILE, index=False)
-        elif isinstance(built, (str, os.PathLike)):
-            shutil.copyfile(built, tmp / PANEL_FILE)
         else:
-            raise StudyError(f"{study_path}: data.build: workbench.data.panel.build returned "
-                             f"{type(built).__name__}; expected a DataFrame or a parquet path")
+            made = getattr(built, "panel_path", built)
+            if not isinstance(made, (str, os.PathLike)):
+                raise StudyError(f"{study_path}: data.build: workbench.data.panel.build returned "
+                                 f"{type(built).__name__}; expected a result with panel_path, "
+                                 "a DataFrame or a parquet path")
+            if Path(made).resolve() != (tmp / PANEL_FILE).resolve():
+                shutil.copyfile(made, tmp / PANEL_FILE)
     else:  # DataSpec is only built by study.py, which checks the kind
         raise StudyError(f"{study_path}: key 'data': unknown kind {spec.kind!r}")
     return truth
