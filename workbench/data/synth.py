@@ -191,6 +191,11 @@ def true_effects(effects: Effects = Effects()) -> dict[str, float]:
     t["adjusted:sector[independent]->fft_pct_positive@acute"] = (
         e.independent_on_fft + e.staffing_on_fft * e.independent_on_staffing
         + e.wait_on_fft * wait_total + e.engagement_lag1_on_fft * e.independent_on_engagement)
+    for k in ("nurse_fte_per_10_beds", "rtt_median_weeks", "fft_pct_positive"):
+        t[f"ipw:sector[independent]->{k}@acute"] = t[f"adjusted:sector[independent]->{k}@acute"]
+    t["direct:nurse_fte_per_10_beds->fft_pct_positive@acute"] = e.staffing_on_fft
+    # the indirect effect is the same in both sectors: sector moderates nothing
+    t["moderation:nurse_fte_per_10_beds->rtt_median_weeks->fft_pct_positive@independent-nhs"] = 0.0
     t["ordinal:sector[independent]->cqc_overall@acute"] = e.independent_on_cqc
     t["ordinal:nurse_fte_per_10_beds->cqc_overall@acute"] = e.staffing_on_cqc
     t["ordinal:staff_engagement->cqc_overall@acute"] = e.engagement_on_cqc
@@ -202,7 +207,7 @@ def true_effects(effects: Effects = Effects()) -> dict[str, float]:
 
 def generate(seed: int = DEFAULT_SEED, n_providers: int = DEFAULT_PROVIDERS,
              n_months: int = DEFAULT_MONTHS, start: str = DEFAULT_START,
-             effects: Effects = Effects()) -> SyntheticData:
+             effects: Effects = Effects(), selection: float = 1.0) -> SyntheticData:
     """Generate the synthetic panel. Same arguments, same panel, byte for byte.
 
     Parameters
@@ -214,6 +219,12 @@ def generate(seed: int = DEFAULT_SEED, n_providers: int = DEFAULT_PROVIDERS,
         hospitals, the rest care homes by ownership.
     n_months : int
         Consecutive months from ``start`` (at least 2).
+    selection : float
+        Strength of case-mix selection into the independent sector: the independent
+        hospitals' mean case-mix index, share aged 75+ and deprivation sit this fraction
+        of the default gap away from the NHS means (1 = the calibrated default; 0 = no
+        selection). Smaller values give the propensity-score methods the overlap they
+        need; the true effects do not depend on it.
 
     >>> sd = generate(seed=1, n_providers=30, n_months=4)
     >>> sd.panel.shape[0]
@@ -228,6 +239,9 @@ def generate(seed: int = DEFAULT_SEED, n_providers: int = DEFAULT_PROVIDERS,
                          "provider type is present")
     if n_months < 2:
         raise ValueError(f"n_months must be at least 2 (got {n_months})")
+    if not 0.0 <= float(selection) <= 2.0:
+        raise ValueError(f"selection must be between 0 and 2 (got {selection})")
+    sel = float(selection)
     e = effects
     rng = np.random.default_rng(int(seed))
     counts = _counts(n_providers)
@@ -272,14 +286,14 @@ def generate(seed: int = DEFAULT_SEED, n_providers: int = DEFAULT_PROVIDERS,
 
     # ---- case mix and size (time-invariant) --------------------------------------------
     cmi = np.where(is_nhs, rng.normal(1.00, 0.08, n),
-                   np.where(is_ind, rng.normal(0.78, 0.08, n),
+                   np.where(is_ind, rng.normal(1.00 + sel * (0.78 - 1.00), 0.08, n),
                             np.where(la, rng.normal(1.30, 0.10, n),
                                      np.where(nfp, rng.normal(1.20, 0.10, n),
                                               rng.normal(1.15, 0.10, n)))))
     age75 = np.where(is_nhs, rng.normal(24, 3, n),
-                     np.where(is_ind, rng.normal(16, 3, n), rng.normal(85, 5, n)))
+                     np.where(is_ind, rng.normal(24 + sel * (16 - 24), 3, n), rng.normal(85, 5, n)))
     dep = np.where(is_nhs, rng.normal(23, 6, n),
-                   np.where(is_ind, rng.normal(17, 5, n), rng.normal(21, 7, n)))
+                   np.where(is_ind, rng.normal(23 + sel * (17 - 23), 5, n), rng.normal(21, 7, n)))
     beds = np.where(is_nhs, rng.lognormal(np.log(700), 0.35, n),
                     np.where(is_ind, rng.lognormal(np.log(60), 0.35, n),
                              np.where(fp, rng.lognormal(np.log(50), 0.3, n),
@@ -427,6 +441,7 @@ def generate(seed: int = DEFAULT_SEED, n_providers: int = DEFAULT_PROVIDERS,
     panel.loc[home_rep, "staff_engagement"] = np.nan
     settings = {"seed": int(seed), "n_providers": int(n_providers), "n_months": int(n_months),
                 "start": str(pd.Timestamp(start).date()), "effects": asdict(effects),
+                **({"selection": sel} if sel != 1.0 else {}),
                 "provider_counts": counts}
     panel = validate_panel(panel, source=f"synthetic(seed={seed})")
     return SyntheticData(panel=panel, truth=true_effects(effects), settings=settings)
