@@ -13,7 +13,14 @@ Models (``kind``)
                   provider-clustered standard errors
     ``poisson``   Poisson GLM with log(``exposure``) offset; rate ratios; provider-clustered
                   standard errors (robust to overdispersion)
-    ``mixed``     linear mixed model with a random intercept per provider (REML)
+    ``mixed``     linear mixed model with a random intercept per provider (REML); with
+                  ``random_slopes`` also a random slope per provider for those columns
+    ``fe``        within-provider (fixed-effects) linear model: provider effects absorbed
+                  by demeaning, month effects as dummies, provider-clustered standard errors
+                  (t with G-1 df); time-invariant controls are absorbed and dropped, a
+                  time-invariant exposure is an error
+    ``negbin``    negative binomial (NB2, dispersion estimated) with log(``exposure``)
+                  offset; rate ratios; provider-clustered standard errors
     ``ordinal``   proportional-odds logit (statsmodels ``OrderedModel``) on one row per
                   provider (provider means of the exposures); log-odds of a better rating
 
@@ -42,7 +49,10 @@ import statsmodels.formula.api as smf
 from workbench.analysis.findings import Finding
 from workbench.data import measures as M
 
-Kind = Literal["ols", "binomial", "poisson", "mixed", "ordinal"]
+Kind = Literal["ols", "binomial", "poisson", "negbin", "mixed", "fe", "ordinal"]
+
+#: Every model kind :func:`fit` knows.
+KINDS: tuple[str, ...] = ("ols", "binomial", "poisson", "negbin", "mixed", "fe", "ordinal")
 
 #: Case-mix adjustment set used throughout (context measures of the registry).
 CASE_MIX: tuple[str, ...] = ("case_mix_index", "pct_aged_75_plus", "deprivation_imd")
@@ -80,12 +90,27 @@ class ModelSpec:
     exposure: str | None = None
     prefix: str = "effect"
     suffix: str = ""
+    random_slopes: tuple[str, ...] = ()
 
     def formula(self) -> str:
+        """The patsy formula of the fixed part (provider effects of ``fe`` are absorbed)."""
         rhs = list(self.exposures) + [a for a in self.adjust if a not in self.exposures]
         if self.time_effects and self.kind != "ordinal":
             rhs.append("C(month)")
         return f"{self.outcome} ~ {' + '.join(rhs) if rhs else '1'}"
+
+    def label(self) -> str:
+        """The formula as written into findings, with what the formula leaves out.
+
+        >>> ModelSpec("y", ("x",), kind="fe").label()
+        'y ~ x + C(month) + provider fixed effects'
+        """
+        text = self.formula()
+        if self.kind == "fe":
+            text += " + provider fixed effects"
+        if self.kind == "mixed":
+            text += f" + (1{''.join(' + ' + r for r in self.random_slopes)} | {self.cluster})"
+        return text
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -219,6 +244,16 @@ def fit(spec: ModelSpec, data: pd.DataFrame) -> Fit:
     Raises a ``ValueError`` naming the model when too few providers remain or an
     exposure does not vary in the subset.
     """
+    if spec.kind not in KINDS:
+        raise ValueError(f"Model {spec.formula()!r}: unknown kind {spec.kind!r}; expected one "
+                         f"of {list(KINDS)}")
+    if spec.random_slopes and spec.kind != "mixed":
+        raise ValueError(f"Model {spec.formula()!r} ({spec.kind}): random_slopes "
+                         f"{list(spec.random_slopes)} need kind='mixed'")
+    stray = [r for r in spec.random_slopes if r not in (*spec.exposures, *spec.adjust)]
+    if stray:
+        raise ValueError(f"Model {spec.formula()!r} (mixed): random slopes {stray} must also be "
+                         "exposures or controls of the model")
     df = prepare(spec, data)
     notes: list[str] = []
     if spec.kind == "ordinal":
@@ -256,6 +291,14 @@ def fit(spec: ModelSpec, data: pd.DataFrame) -> Fit:
                 cov_type="cluster", cov_kwds={"groups": groups}, use_t=True)
             notes.append(f"extra-binomial variation: Williams phi = {phi:.2g}") if phi > 0.01 \
                 else None
+            fitted = np.asarray(res.fittedvalues)
+            if np.any((fitted <= 0) | (fitted >= 1)):
+                notes.append(f"{int(np.sum((fitted <= 0) | (fitted >= 1)))} fitted proportions "
+                             "outside (0, 1): the identity link is strained (separation)")
+            thin_cells = int(np.sum(trials < 5))
+            if thin_cells:
+                notes.append(f"{thin_cells} provider-months with fewer than 5 trials "
+                             f"({spec.trials})")
         elif spec.kind == "poisson":
             if not spec.exposure:
                 raise ValueError("poisson models need `exposure` (e.g. 'episodes')")
@@ -264,10 +307,36 @@ def fit(spec: ModelSpec, data: pd.DataFrame) -> Fit:
             res = smf.glm(formula, df, family=sm.families.Poisson(),
                           exposure=df[spec.exposure]).fit(
                 cov_type="cluster", cov_kwds={"groups": groups})
+        elif spec.kind == "negbin":
+            if not spec.exposure:
+                raise ValueError(f"Model {formula!r} (negbin) needs `exposure` (e.g. 'episodes')")
+            df = df[df[spec.exposure] > 0].copy()
+            groups = df[spec.cluster].astype("category").cat.codes.to_numpy()
+            res = smf.negativebinomial(formula, df, exposure=df[spec.exposure],
+                                       loglike_method="nb2").fit(
+                cov_type="cluster", cov_kwds={"groups": groups}, disp=False, maxiter=300)
+            if not res.mle_retvals.get("converged", True):
+                notes.append("negative binomial model did not converge")
+            alpha = float(res.params.get("alpha", np.nan))
+            if alpha < 1e-4:
+                notes.append(f"negative binomial dispersion alpha = {alpha:.2g}: the counts "
+                             "look Poisson; the Poisson model is simpler")
         elif spec.kind == "mixed":
-            res = smf.mixedlm(formula, df, groups=df[spec.cluster]).fit(reml=True)
+            re_formula = ("~ 1 + " + " + ".join(spec.random_slopes)) if spec.random_slopes \
+                else None
+            res = smf.mixedlm(formula, df, groups=df[spec.cluster],
+                              re_formula=re_formula).fit(reml=True)
             if not res.converged:
                 notes.append("mixed model did not converge")
+            if spec.random_slopes:
+                cov = np.asarray(res.cov_re)
+                if np.any(np.diag(cov) < 1e-8):
+                    notes.append("a random-effect variance is estimated at zero (boundary): "
+                                 "the random slope may not be needed")
+        elif spec.kind == "fe":
+            res, dropped = _fit_within(spec, df, groups)
+            if dropped:
+                notes.append(f"absorbed by provider fixed effects (time-invariant): {dropped}")
         elif spec.kind == "ordinal":
             from statsmodels.miscmodels.ordinal_model import OrderedModel
 
@@ -287,14 +356,45 @@ def fit(spec: ModelSpec, data: pd.DataFrame) -> Fit:
             thin = [str(k) for k, v in counts.items() if 0 < v < 5]
             if thin:
                 notes.append(f"thin rating categories (<5 providers): {thin}")
-        else:
-            raise ValueError(f"Unknown model kind {spec.kind!r}")
+            bse = np.asarray(res.bse, dtype=float)[:exog.shape[1]]
+            if not np.all(np.isfinite(bse)) or np.any(np.abs(
+                    np.asarray(res.params)[:exog.shape[1]]) * exog.astype(float).std().to_numpy()
+                    > 15):
+                notes.append("possible separation: a coefficient or its standard error is "
+                             "extreme (some exposure nearly determines the rating)")
     for w in caught:
         msg = str(w.message)
         if any(s in msg.lower() for s in ("converge", "singular", "separation", "boundary")):
             notes.append(msg.splitlines()[0][:160])
     return Fit(spec=spec, result=res, data=df, n=int(len(df)), clusters=int(n_clusters),
                warnings=sorted(set(notes)))
+
+
+def _fit_within(spec: ModelSpec, df: pd.DataFrame, groups: np.ndarray):
+    """OLS on provider-demeaned data (the within estimator), clustered by provider.
+
+    Demeaning every column, month dummies included, by provider is exactly the
+    regression with a dummy per provider (Frisch-Waugh-Lovell), without estimating
+    the provider dummies. Degrees of freedom count only the non-absorbed columns,
+    since the fixed effects are nested within the clusters (as Stata's ``xtreg, fe``).
+    """
+    import patsy
+
+    y, X = patsy.dmatrices(spec.formula(), df, return_type="dataframe")
+    key = df.loc[X.index, spec.cluster].to_numpy()
+    yd = y.iloc[:, 0] - y.iloc[:, 0].groupby(key).transform("mean")
+    Xd = X - X.groupby(key).transform("mean")
+    Xd = Xd.drop(columns=[c for c in ("Intercept",) if c in Xd.columns])
+    scale = X.abs().max().replace(0, 1)
+    flat = [c for c in Xd.columns if float(Xd[c].abs().max()) <= 1e-9 * float(scale[c])]
+    flat_exposures = [c for c in flat if c in spec.exposures]
+    if flat_exposures:
+        raise ValueError(f"Model {spec.label()!r} (fe) on subset {spec.subset!r}: exposures "
+                         f"{flat_exposures} do not change within providers, so provider fixed "
+                         "effects absorb them; use kind='ols' or 'mixed' for them")
+    Xd = Xd.drop(columns=flat)
+    res = sm.OLS(yd, Xd).fit(cov_type="cluster", cov_kwds={"groups": groups}, use_t=True)
+    return res, [c for c in flat if not c.startswith("C(month)")]
 
 
 def _williams_phi(first, prop: np.ndarray, trials: np.ndarray) -> float:
@@ -342,7 +442,7 @@ def _unit(spec: ModelSpec, exposure: str) -> str:
     if _DUMMY.match(exposure):
         d = _DUMMY.match(exposure)
         per = f"{d['level'].replace('_', ' ')} vs reference"
-    if spec.kind == "poisson":
+    if spec.kind in ("poisson", "negbin"):
         return f"rate ratio {per}"
     if spec.kind == "ordinal":
         return f"log-odds of a better rating {per}"
@@ -419,14 +519,14 @@ def findings(result: Fit, question: str, *, terms: tuple[str, ...] | None = None
         est, lo, hi = float(row["estimate"]), float(row["ci_low"]), float(row["ci_high"])
         scale = 100.0 if spec.kind == "binomial" else 1.0
         est, lo, hi = est * scale, lo * scale, hi * scale
-        if spec.kind == "poisson":
+        if spec.kind in ("poisson", "negbin"):
             est, lo, hi = float(np.exp(est)), float(np.exp(lo)), float(np.exp(hi))
         fid = f"{prefix}:{exposure_label(term)}->{spec.outcome}@{spec.subset}"
         if suffix:
             fid += f"#{suffix}"
         f = Finding(id=fid, question=question, estimate=est, ci_low=lo, ci_high=hi,
                     p_value=float(row["p_value"]), n=result.n, unit=_unit(spec, term),
-                    model=spec.kind, formula=spec.formula(), sector=spec.subset,
+                    model=spec.kind, formula=spec.label(), sector=spec.subset,
                     clusters=result.clusters, warning="; ".join(result.warnings))
         f.sentence = describe(f, term, spec.outcome)
         out.append(f)
