@@ -68,7 +68,7 @@ import pandas as pd
 from workbench.data import measures as M
 from workbench.data.schema import validate_panel
 
-DEFAULT_SEED = 20240401
+DEFAULT_SEED = 20240430
 DEFAULT_PROVIDERS = 240
 DEFAULT_MONTHS = 36
 DEFAULT_START = "2023-04-01"

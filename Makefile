@@ -1,0 +1,43 @@
+# The workbench's everyday commands. Each creates .venv on first use.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test test-slow lab bench notebooks clean
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 not found: set PYTHON=/path/to/python3.11"; exit 1; }
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -c "from workbench.kernelspec import ensure_kernelspec; ensure_kernelspec()"
+	touch $(STAMP)
+
+## run: the main job: every notebook on the synthetic default -> outputs/default/index.html
+run: $(STAMP)
+	$(BIN)/workbench run studies/default.yaml
+
+## test: the test suite (slow tests excluded)
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+## test-slow: only the slow tests (coverage over many seeds, full real-data builds, browsers)
+test-slow: $(STAMP)
+	$(BIN)/python -m pytest -q -m slow
+
+## lab: JupyterLab with the project's kernel, notebooks/ open
+lab: $(STAMP)
+	$(BIN)/workbench lab
+
+## bench: speed and memory benchmarks against the plain alternatives
+bench: $(STAMP)
+	$(BIN)/python benchmarks/ingest_rtt.py
+	@if [ -f benchmarks/batch_vs_papermill.py ]; then $(BIN)/python benchmarks/batch_vs_papermill.py; fi
+
+## notebooks: regenerate notebooks/*.ipynb (without outputs) from tools/make_notebooks.py
+notebooks: $(STAMP)
+	$(BIN)/python tools/make_notebooks.py
+
+clean:
+	rm -rf outputs/default outputs/interactive

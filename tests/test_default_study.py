@@ -1,0 +1,65 @@
+"""The main job end to end: the default study's real notebooks on the synthetic default."""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from workbench.batch.runner import run_study
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def two_runs(tmp_path_factory):
+    """The default study, run twice into two folders (two workers each)."""
+    outs = []
+    for name in ("first", "second"):
+        out = tmp_path_factory.mktemp(name)
+        result = run_study(ROOT / "studies" / "default.yaml", out=out, workers=2,
+                           progress=False)
+        assert result.exit_code == 0, result.summary()
+        outs.append(out / "default")
+    return outs
+
+
+def test_index_links_every_report(two_runs):
+    out = two_runs[0]
+    index = (out / "index.html").read_text()
+    reports = sorted(out.glob("*/report.html"))
+    assert len(reports) >= 5
+    for r in reports:
+        assert f"{r.parent.name}/report.html" in index
+    assert (out / "findings.csv").stat().st_size > 0
+    for d in ("01_data_quality", "03_nhs_vs_private"):
+        manifest = json.loads((out / d / "manifest.json").read_text())
+        assert manifest["status"] == "ok"
+        assert len(manifest["data_sha256"]) == 64
+
+
+def test_reports_have_no_code_or_injected_parameters(two_runs):
+    for report in two_runs[0].glob("*/report.html"):
+        html = report.read_text()
+        assert "session.start(" not in html and "import matplotlib" not in html
+        assert "Injected parameters" not in html and "injected-parameters" not in html
+        assert not re.search(r"/(tmp|home|root|work)/", html), report
+        assert "<img" in html  # figures are embedded
+
+
+def test_findings_are_byte_identical_across_runs(two_runs):
+    first, second = two_runs
+    files = sorted(p.relative_to(first) for p in first.glob("*/findings.json"))
+    assert len(files) >= 5
+    for rel in files:
+        assert (first / rel).read_bytes() == (second / rel).read_bytes(), rel
+
+
+def test_findings_carry_provenance(two_runs):
+    findings = json.loads(
+        (two_runs[0] / "02_staffing_waits_satisfaction--subset-acute" / "findings.json")
+        .read_text())
+    f = findings[0]
+    assert f["notebook"] == "02_staffing_waits_satisfaction"
+    assert f["parameters"]["subset"] == "acute"
+    assert len(f["data_sha256"]) == 64 and f["sentence"]

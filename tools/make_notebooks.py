@@ -1,0 +1,225 @@
+"""Write the analysis notebooks from their cell sources (run: python tools/make_notebooks.py).
+
+The notebooks are kept thin: narrative in Markdown and one package call per code
+cell. Editing them in JupyterLab is fine too; this script is how they were made and
+writes them without outputs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat as nbf
+
+ROOT = Path(__file__).resolve().parents[1]
+KERNEL = {"name": "workbench", "display_name": "Python (workbench)", "language": "python"}
+
+COMMON_PARAMS = '''panel_path = ""       # panel parquet file; empty means the built-in synthetic default
+seed = 20240430       # seed of the synthetic default (same seed, same data)
+n_providers = 240     # providers in the synthetic default
+n_months = 36         # months in the synthetic default
+output_dir = ""       # folder for findings.json and figures/; empty: outputs/interactive/<notebook>'''
+
+
+def notebook(name: str, cells: list[tuple[str, str]]) -> None:
+    nb = nbf.v4.new_notebook()
+    nb.metadata["kernelspec"] = KERNEL
+    nb.metadata["language_info"] = {"name": "python"}
+    for kind, src in cells:
+        if kind == "md":
+            nb.cells.append(nbf.v4.new_markdown_cell(src.strip()))
+        elif kind == "params":
+            c = nbf.v4.new_code_cell(src.strip())
+            c.metadata["tags"] = ["parameters"]
+            nb.cells.append(c)
+        else:
+            nb.cells.append(nbf.v4.new_code_cell(src.strip()))
+    for i, c in enumerate(nb.cells):
+        c["id"] = f"{name[:2]}-{i:02d}"
+    nbf.validate(nb)
+    path = ROOT / "notebooks" / f"{name}.ipynb"
+    nbf.write(nb, path)
+    print("wrote", path.relative_to(ROOT))
+
+
+SETUP = '''
+%matplotlib inline
+import matplotlib.pyplot as plt
+from IPython.display import Markdown, display
+from workbench import session
+from workbench.report import plots
+'''
+
+notebook("01_data_quality", [
+    ("md", """
+# What the data hold: a data-quality check
+
+This report describes the panel every other report uses: which providers it covers,
+for which months, and how complete each measure is. Read it first: a finding is only
+as good as the data under it. Missing values are expected (independent hospitals
+publish no NHS workforce figures, care homes have no waiting lists); wrong values are
+not, and the panel is checked against the workbench's rules before anything is
+reported (values in range, one row per provider and month, known sectors).
+"""),
+    ("params", COMMON_PARAMS),
+    ("code", SETUP),
+    ("code", '''
+s = session.start("01_data_quality", panel_path=panel_path, seed=seed,
+                  n_providers=n_providers, n_months=n_months, output_dir=output_dir)
+display(Markdown(f"**Data:** {s.data_label}"))
+'''),
+    ("md", "## Providers\n\nHow many providers of each kind the panel holds."),
+    ("code", '''
+from workbench.analysis.questions import data_quality
+tables = data_quality(s.panel)
+tables["providers"]
+'''),
+    ("md", "## Months covered\n\nThe first and last month of data for each kind of provider."),
+    ("code", 'tables["coverage"]'),
+    ("md", """
+## Completeness
+
+The share of provider-months with a value, for each measure and sector. Blank areas
+are expected where a sector does not publish a measure.
+"""),
+    ("code", '''
+ax = plots.completeness_heatmap(tables["completeness"])
+s.savefig(ax, "completeness")
+plt.show()
+'''),
+    ("md", "## Ranges\n\nSmallest, middle and largest value of each measure. All lie in the valid ranges of the measure registry (the panel would have been rejected otherwise)."),
+    ("code", 'tables["ranges"].round(2)'),
+    ("md", "## Waiting times over time\n\nMonthly average RTT median wait by sector, with a 95% band across providers. Winter pressure shows as a rise each December to February."),
+    ("code", '''
+ax = plots.monthly_trend(s.panel[s.panel["setting"] == "acute"], "rtt_median_weeks")
+s.savefig(ax, "rtt_trend")
+plt.show()
+'''),
+    ("code", 's.finish();'),
+])
+
+notebook("02_staffing_waits_satisfaction", [
+    ("md", """
+# Staffing, waiting times and patient satisfaction
+
+**The question.** Do providers with more nurses per bed have shorter waits, and do
+shorter waits and better staffing go with more satisfied patients? And do engaged,
+satisfied staff give patients a better experience a month later?
+
+**How it is answered.** Linear models of each provider's monthly figures, comparing
+providers with similar patients (case mix: complexity, age, deprivation) in the same
+month, with 95% intervals that allow for repeated months from the same provider.
+Satisfaction is the Friends and Family Test (FFT): the share of patients who rated
+their care good or very good. The same question is also answered with a model of the
+FFT counts themselves and with a model that gives each provider its own baseline;
+answers that agree across models are more trustworthy.
+
+**What it cannot show.** These are observational data: the estimates are
+associations after adjustment, not proof that changing staffing would change waits.
+"""),
+    ("params", COMMON_PARAMS + '''
+subset = "acute"      # which providers: "acute" (all), "nhs" or "independent"
+engagement_lag = 1    # months between staff engagement and the patient satisfaction it is compared with'''),
+    ("code", SETUP),
+    ("code", '''
+from workbench.analysis import questions
+from workbench.analysis.models import SUBSETS, select_subset
+s = session.start("02_staffing_waits_satisfaction", panel_path=panel_path, seed=seed,
+                  n_providers=n_providers, n_months=n_months, output_dir=output_dir,
+                  subset=subset, engagement_lag=engagement_lag)
+data = select_subset(s.panel, subset)
+display(Markdown(f"**Data:** {s.data_label}. **Providers analysed:** {SUBSETS[subset]} "
+                 f"({data['provider_code'].nunique()})."))
+'''),
+    ("md", "## The raw picture\n\nEach dot is one provider's average over the months; lines are straight-line fits per sector with 95% bands. This is the unadjusted picture, before comparing like with like."),
+    ("code", '''
+fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
+plots.relationship(data, "nurse_fte_per_10_beds", "rtt_median_weeks", ax=axes[0])
+plots.relationship(data, "rtt_median_weeks", "fft_pct_positive", ax=axes[1])
+s.savefig(fig, "relationships")
+plt.show()
+'''),
+    ("md", "## Findings\n\nEach finding in plain words, with its 95% interval:"),
+    ("code", '''
+found = s.add(questions.staffing_waits_satisfaction(s.panel, subset=subset,
+                                                    engagement_lag=engagement_lag))
+display(Markdown(s.sentences([f for f in found if "#" not in f.id])))
+'''),
+    ("md", "## All estimates\n\nThe same findings as a table, including the checks with other models (ids ending `#binomial` and `#mixed`). On synthetic data the table also shows the true value the data were built with and whether the interval covers it."),
+    ("code", 's.table(found)'),
+    ("code", '''
+tab = s.table([f for f in found if f.unit and not f.unit.startswith(("rate", "log"))])
+tab["label"] = tab["id"].str.replace(r"@.*?(#|$)", r" \\1", regex=True)
+ax = plots.forest(tab, truth="truth" if "truth" in tab else None)
+ax.set_title("Effects on waits and satisfaction (95% intervals)")
+s.savefig(ax, "forest")
+plt.show()
+'''),
+    ("code", 's.finish();'),
+])
+
+notebook("03_nhs_vs_private", [
+    ("md", """
+# NHS and independent providers: are private providers really better?
+
+**The claim.** "Private providers have shorter waits and happier patients."
+
+**Why a simple comparison misleads.** Independent hospitals treat healthier, less
+complex patients (published studies of NHS-funded surgery find this consistently).
+Patients who are simpler to treat wait less and report better experiences wherever
+they are treated. So this report shows two answers side by side for each measure:
+
+* the **naive difference**: what a patient sees on average in each sector;
+* the **case-mix-adjusted difference**: independent versus NHS providers treating
+  comparable patients (same complexity, age and deprivation, same month).
+
+It also compares CQC ratings of hospitals, and of care homes by who runs them.
+"""),
+    ("params", COMMON_PARAMS + '''
+outcomes = ["rtt_median_weeks", "fft_pct_positive", "nurse_fte_per_10_beds"]  # measures to compare between sectors'''),
+    ("code", SETUP),
+    ("code", '''
+from workbench.analysis import questions
+s = session.start("03_nhs_vs_private", panel_path=panel_path, seed=seed,
+                  n_providers=n_providers, n_months=n_months, output_dir=output_dir,
+                  outcomes=outcomes)
+acute = s.panel[s.panel["setting"] == "acute"]
+display(Markdown(f"**Data:** {s.data_label}."))
+'''),
+    ("md", "## What each sector looks like\n\nOne dot per provider (its average over the months)."),
+    ("code", '''
+fig, axes = plt.subplots(1, len(outcomes), figsize=(5 * len(outcomes), 4.5))
+for ax, o in zip(list(axes) if len(outcomes) > 1 else [axes], outcomes):
+    plots.sector_comparison(acute, o, ax=ax)
+s.savefig(fig, "sectors")
+plt.show()
+'''),
+    ("md", "## Who the sectors treat\n\nCase mix by sector: if these differ, the naive comparison is not like with like."),
+    ("code", '''
+fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+plots.sector_comparison(acute, "case_mix_index", ax=axes[0])
+plots.sector_comparison(acute, "pct_aged_75_plus", ax=axes[1])
+s.savefig(fig, "case_mix")
+plt.show()
+'''),
+    ("md", "## Findings: naive and adjusted, side by side"),
+    ("code", '''
+found = s.add(questions.nhs_vs_independent(s.panel, outcomes=tuple(outcomes)))
+display(Markdown(s.sentences(found)))
+'''),
+    ("code", 's.table(found)'),
+    ("code", '''
+diffs = s.table([f for f in found if f.id.startswith(("naive", "adjusted"))])
+diffs["label"] = diffs["id"].str.replace("sector[independent]->", "", regex=False)
+ax = plots.forest(diffs, truth="truth" if "truth" in diffs else None)
+ax.set_title("Independent minus NHS: naive and case-mix adjusted (95% intervals)")
+s.savefig(ax, "sector_differences")
+plt.show()
+'''),
+    ("md", """
+**Reading the chart.** Where the adjusted interval is closer to zero than the naive
+one, part of the private sector's apparent advantage comes from the patients it
+treats rather than from how it treats them.
+"""),
+    ("code", 's.finish();'),
+])

@@ -1,0 +1,199 @@
+"""The notebook's side of a run: load the panel, collect findings and figures, write them.
+
+A notebook starts a session from its parameters, asks it for the panel, hands it
+findings and figures, and finishes. Run interactively (JupyterLab, default
+parameters) the session builds the synthetic default itself and writes into
+``outputs/interactive/<notebook>/``; run by ``workbench run`` it reads the study's
+panel and writes into the run folder.
+
+Example
+-------
+>>> import tempfile
+>>> s = start("demo", seed=1, n_providers=30, n_months=3, output_dir=tempfile.mkdtemp())
+>>> s.panel["period"].nunique()
+3
+>>> path = s.finish()
+>>> path.name
+'findings.json'
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+import pandas as pd
+
+from workbench.analysis.findings import Finding, findings_to_frame, write_findings
+from workbench.data.schema import validate_panel
+from workbench.data.synth import DEFAULT_MONTHS, DEFAULT_PROVIDERS, DEFAULT_SEED, generate, \
+    read_truth, truth_for
+
+#: Where interactive runs write, relative to the project root.
+INTERACTIVE_DIR = Path("outputs") / "interactive"
+
+
+def project_root(start: Path | None = None) -> Path:
+    """The folder holding ``pyproject.toml`` above ``start`` (default: the cwd)."""
+    here = (start or Path.cwd()).resolve()
+    for p in (here, *here.parents):
+        if (p / "pyproject.toml").exists() and (p / "workbench").is_dir():
+            return p
+    return here
+
+
+def panel_sha256(panel: pd.DataFrame) -> str:
+    """sha256 of the panel's parquet bytes (as :meth:`SyntheticData.write` writes them)."""
+    buf = io.BytesIO()
+    panel.to_parquet(buf, index=False)
+    return hashlib.sha256(buf.getvalue()).hexdigest()
+
+
+def load(panel_path: str | Path | None = None, *, seed: int = DEFAULT_SEED,
+         n_providers: int = DEFAULT_PROVIDERS, n_months: int = DEFAULT_MONTHS,
+         summary: bool = False) -> pd.DataFrame:
+    """The panel in one call: a built panel file, or the synthetic default.
+
+    The panel is validated against the schema; with ``summary=True`` a short
+    description of what it holds is printed.
+
+    >>> panel = load(seed=2, n_providers=30, n_months=2)
+    >>> sorted(panel["setting"].unique())
+    ['acute', 'care_home']
+    """
+    if panel_path:
+        path = Path(panel_path)
+        if not path.exists():
+            raise FileNotFoundError(f"Panel file {path} not found. Build one with "
+                                    "`workbench data build` or leave panel_path empty for the "
+                                    "synthetic default.")
+        panel = validate_panel(pd.read_parquet(path), source=str(path))
+    else:
+        panel = generate(seed=seed, n_providers=n_providers, n_months=n_months).panel
+    if summary:
+        print(describe_panel(panel))
+    return panel
+
+
+def describe_panel(panel: pd.DataFrame) -> str:
+    """A few lines on what a panel holds: providers by sector, months, constructs."""
+    from workbench.data.schema import measure_columns
+
+    by = panel.drop_duplicates("provider_code").groupby(["setting", "sector"]).size()
+    lines = [f"{panel['provider_code'].nunique()} providers x "
+             f"{panel['period'].nunique()} months "
+             f"({panel['period'].min():%b %Y} to {panel['period'].max():%b %Y}), "
+             f"{len(panel)} rows"]
+    lines += [f"  {s} / {sec}: {n} providers" for (s, sec), n in by.items()]
+    for c in ("staffing", "waiting", "satisfaction", "context"):
+        cols = measure_columns(panel, c)
+        lines.append(f"  {c}: {', '.join(cols) if cols else '(none)'}")
+    return "\n".join(lines)
+
+
+@dataclass
+class Session:
+    """What one notebook run has loaded and produced."""
+
+    notebook: str
+    parameters: dict[str, Any]
+    output_dir: Path
+    panel: pd.DataFrame
+    data_sha256: str
+    synthetic: bool
+    truth: dict[str, float] | None = None
+    findings: list[Finding] = field(default_factory=list)
+    figures: list[Path] = field(default_factory=list)
+
+    @property
+    def data_label(self) -> str:
+        """Plain words on the data, for the top of a report."""
+        p = self.panel
+        span = f"{p['period'].min():%B %Y} to {p['period'].max():%B %Y}"
+        kind = ("SYNTHETIC data (the built-in default; not real providers)" if self.synthetic
+                else "published NHS data")
+        return (f"{kind}: {p['provider_code'].nunique()} providers, {span}; "
+                f"data sha256 {self.data_sha256[:12]}")
+
+    def add(self, findings: Iterable[Finding]) -> list[Finding]:
+        """Record findings, stamping each with the data hash, notebook and parameters."""
+        added = []
+        for f in findings:
+            f.data_sha256 = self.data_sha256
+            f.notebook = self.notebook
+            f.parameters = {k: v for k, v in self.parameters.items()
+                            if k not in ("panel_path", "output_dir")}
+            self.findings.append(f)
+            added.append(f)
+        return added
+
+    def table(self, findings: Iterable[Finding] | None = None) -> pd.DataFrame:
+        """Findings as a readable table: question, estimate, interval, n and, on
+        synthetic data, the true value and whether the interval covers it."""
+        fs = list(self.findings if findings is None else findings)
+        df = findings_to_frame(fs)
+        cols = ["id", "estimate", "ci_low", "ci_high", "p_value", "n", "clusters", "unit"]
+        out = df[cols].copy()
+        if self.truth:
+            out["truth"] = [truth_for(i, self.truth) for i in out["id"]]
+            out["covers_truth"] = [
+                None if t is None else bool(lo <= t <= hi)
+                for t, lo, hi in zip(out["truth"], out["ci_low"], out["ci_high"])]
+        return out.round(4)
+
+    def sentences(self, findings: Iterable[Finding] | None = None) -> str:
+        """The findings as a Markdown bullet list of plain sentences."""
+        fs = list(self.findings if findings is None else findings)
+        return "\n".join(f"- {f.sentence or f.question}" for f in fs)
+
+    def savefig(self, fig_or_ax, name: str):
+        """Save a figure as ``figures/<name>.png`` in the output folder; return the figure."""
+        fig = getattr(fig_or_ax, "figure", fig_or_ax)
+        fig.tight_layout()
+        folder = self.output_dir / "figures"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{name}.png"
+        fig.savefig(path, dpi=110, metadata={"Software": None})
+        self.figures.append(path)
+        return fig
+
+    def finish(self) -> Path:
+        """Write ``findings.json`` (sorted, fixed precision) and return its path."""
+        return write_findings(self.findings, self.output_dir / "findings.json")
+
+
+def start(notebook: str, *, panel_path: str = "", seed: int = DEFAULT_SEED,
+          n_providers: int = DEFAULT_PROVIDERS, n_months: int = DEFAULT_MONTHS,
+          output_dir: str = "", **parameters) -> Session:
+    """Start a notebook session from the notebook's parameters.
+
+    ``panel_path`` empty means the synthetic default (``seed``, ``n_providers``,
+    ``n_months``). A ``truth.json`` beside a panel file is read so findings can be
+    compared with the true values. ``output_dir`` empty means
+    ``outputs/interactive/<notebook>`` under the project root.
+    """
+    if panel_path:
+        panel = load(panel_path)
+        sha = hashlib.sha256(Path(panel_path).read_bytes()).hexdigest()
+        truth_path = Path(panel_path).with_name("truth.json")
+        truth = read_truth(truth_path) if truth_path.exists() else None
+        synthetic = truth is not None or _is_synthetic(panel)
+    else:
+        sd = generate(seed=seed, n_providers=n_providers, n_months=n_months)
+        panel, truth, synthetic = sd.panel, sd.truth, True
+        sha = panel_sha256(panel)
+    out = Path(output_dir) if output_dir else project_root() / INTERACTIVE_DIR / notebook
+    out.mkdir(parents=True, exist_ok=True)
+    params = {"panel_path": panel_path, "seed": seed, "n_providers": n_providers,
+              "n_months": n_months, "output_dir": output_dir, **parameters}
+    return Session(notebook=notebook, parameters=json.loads(json.dumps(params, default=str)),
+                   output_dir=out, panel=panel, data_sha256=sha, synthetic=synthetic,
+                   truth=truth)
+
+
+def _is_synthetic(panel: pd.DataFrame) -> bool:
+    return bool(panel["provider_name"].astype(str).str.startswith("Synthetic ").all())
