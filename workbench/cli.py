@@ -2,13 +2,15 @@
 
 ::
 
-    workbench run studies/default.yaml [--out outputs] [--workers N]
+    workbench run studies/default.yaml [--out outputs] [--workers N] [--timeout SECONDS]
+                  [--retries N] [--force] [--executor local|dask [--scheduler ADDRESS]]
     workbench params notebooks/02_staffing_waits_satisfaction.ipynb
+    workbench lab [--port N] [--no-browser]
     workbench data ...        (when workbench.data.cli_data is installed)
 
 Each subcommand is added by a small ``add_*_parser(subparsers)`` function that
 sets ``func`` on its parser, so other modules can add theirs the same way
-(``workbench.data.cli_data.add_parser``; a ``lab`` subcommand later).
+(``workbench.data.cli_data.add_parser``).
 Errors the workbench raises on purpose are printed as one message (exit
 status 2); a study with failed runs exits with status 1.
 
@@ -33,8 +35,15 @@ PLUGIN_MODULES = ("workbench.data.cli_data",)
 def _cmd_run(args: argparse.Namespace) -> int:
     from workbench.batch.runner import run_study
 
-    result = run_study(args.study, out=args.out, workers=args.workers,
-                       executor=args.executor, progress=not args.no_progress)
+    try:
+        result = run_study(args.study, out=args.out, workers=args.workers,
+                           executor=args.executor, progress=not args.no_progress,
+                           timeout=args.timeout, retries=args.retries, force=args.force,
+                           scheduler=args.scheduler, preload=not args.no_preload)
+    except KeyboardInterrupt:
+        print("workbench: interrupted; kernels stopped, unfinished runs removed (completed "
+              "runs are kept and reused by the next run)", file=sys.stderr)
+        return 130
     print(result.summary())
     return result.exit_code
 
@@ -48,6 +57,12 @@ def _cmd_params(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_lab(args: argparse.Namespace) -> int:
+    from workbench.lab import start_lab
+
+    return start_lab(port=args.port, open_browser=not args.no_browser, extra=args.jupyter_args)
+
+
 def _positive_int(text: str) -> int:
     try:
         value = int(text)
@@ -55,6 +70,26 @@ def _positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a number >= 1, got {value}")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds > 0, got {text}")
+    return value
+
+
+def _whole(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {value}")
     return value
 
 
@@ -68,10 +103,24 @@ def add_run_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("study", type=Path, help="study file (YAML), e.g. studies/default.yaml")
     p.add_argument("--out", type=Path, default=Path("outputs"),
                    help="folder for outputs (default: outputs/)")
-    p.add_argument("--workers", type=_positive_int, default=1,
-                   help="runs executed at the same time on this machine (default: 1)")
+    p.add_argument("--workers", type=_positive_int, default=None,
+                   help="runs executed at the same time (default: the number of cores)")
     p.add_argument("--executor", default="local",
-                   help="where runs execute (default: local)")
+                   help="where runs execute: local or dask (default: local)")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="Dask scheduler address for --executor dask (default: a local "
+                        "cluster of --workers processes)")
+    p.add_argument("--timeout", type=_seconds, default=None, metavar="SECONDS",
+                   help="wall-clock limit of each run (a run's own 'timeout' in the study "
+                        "wins; default: none)")
+    p.add_argument("--retries", type=_whole, default=0, metavar="N",
+                   help="re-attempt a run up to N times when its kernel died (never for "
+                        "errors in the analysis; default: 0)")
+    p.add_argument("--force", action="store_true",
+                   help="run every notebook again, even when an identical run is cached")
+    p.add_argument("--no-preload", action="store_true",
+                   help="start each kernel as a new Python instead of forking it from the "
+                        "preloaded launcher (slower; for debugging)")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     p.set_defaults(func=_cmd_run)
     return p
@@ -88,6 +137,24 @@ def add_params_parser(subparsers) -> argparse.ArgumentParser:
     return p
 
 
+def add_lab_parser(subparsers) -> argparse.ArgumentParser:
+    """``workbench lab [--port N] [--no-browser] [JUPYTER_ARGS...]``."""
+    p = subparsers.add_parser(
+        "lab", help="start JupyterLab on notebooks/ with the workbench kernel",
+        description="Install the 'workbench' Jupyter kernel when missing, then start "
+                    "JupyterLab from this environment with the project as its root folder and "
+                    "notebooks/ open. Stop it with Ctrl-C. Arguments after the options are "
+                    "passed on to JupyterLab (e.g. --ServerApp.token=...).")
+    p.add_argument("--port", type=_positive_int, default=None,
+                   help="port to listen on (default: JupyterLab's, 8888 or the next free one)")
+    p.add_argument("--no-browser", action="store_true",
+                   help="do not open a web browser; print the URL to open instead")
+    p.add_argument("jupyter_args", nargs=argparse.REMAINDER,
+                   help="further arguments for JupyterLab")
+    p.set_defaults(func=_cmd_lab)
+    return p
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every available subcommand."""
     parser = argparse.ArgumentParser(
@@ -97,6 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     add_run_parser(subparsers)
     add_params_parser(subparsers)
+    add_lab_parser(subparsers)
     for name in PLUGIN_MODULES:
         try:
             module = importlib.import_module(name)

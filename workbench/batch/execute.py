@@ -29,6 +29,7 @@ import logging
 import os
 import shutil
 import sys
+import threading
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -36,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from workbench.batch import provenance
+from workbench.batch.cache import output_listing
 from workbench.batch.study import Run
 from workbench.kernelspec import KERNEL_NAME
 
@@ -67,6 +69,20 @@ class RunTask:
     git: dict = field(default_factory=dict, hash=False)
     kernel_name: str = KERNEL_NAME
     start_timeout: int = 120
+    #: :class:`~workbench.batch.launcher.LauncherClient` forking preloaded kernels, or None.
+    launcher: Any = field(default=None, hash=False)
+    #: Wall-clock limit of the whole run in seconds (the run's own ``timeout`` wins).
+    timeout: float | None = None
+    #: Extra attempts for infrastructure failures (a kernel that died or a launcher gone).
+    retries: int = 0
+    #: :func:`~workbench.batch.cache.run_cache_key` of the run, written into its manifest.
+    cache_key: str | None = None
+
+    @property
+    def wall_timeout(self) -> float | None:
+        """The run's wall-clock limit: the study's per-run ``timeout``, else the batch's."""
+        own = getattr(self.run, "timeout", None)
+        return own if own is not None else self.timeout
 
     @property
     def final_dir(self) -> Path:
@@ -99,6 +115,9 @@ class RunResult:
     parameters: dict = field(hash=False)
     duration_s: float = 0.0
     error: dict | None = field(default=None, hash=False)
+    cached: bool = False
+    attempts: int = 1
+    notebook: str = ""
 
     @property
     def ok(self) -> bool:
@@ -120,19 +139,6 @@ def error_line(error: dict | None) -> str:
         return ""
     first = (str(error.get("evalue") or "").strip().splitlines() or [""])[0]
     return f"{error.get('ename', 'Error')}: {first}".rstrip(": ")
-
-
-def _logged_kernel_manager(stream):
-    """An AsyncKernelManager class whose kernel process writes stdout/stderr to ``stream``."""
-    from jupyter_client.manager import AsyncKernelManager
-
-    class LoggedKernelManager(AsyncKernelManager):
-        async def start_kernel(self, **kw):
-            kw.setdefault("stdout", stream)
-            kw.setdefault("stderr", stream)
-            return await super().start_kernel(**kw)
-
-    return LoggedKernelManager
 
 
 def _error_from_exception(exc: BaseException) -> dict:
@@ -167,11 +173,123 @@ def _hidden_paths(task: RunTask) -> dict[str, str]:
     return {k: v for k, v in paths.items() if len(k) > 1}
 
 
-def execute_run(task: RunTask) -> RunResult:
-    """Execute ``task.run`` in a fresh kernel and publish its run folder; never raises for
-    an error inside the notebook (the run is then kept with status ``failed``)."""
+#: Error kinds in a manifest's ``error.kind``; only ``infrastructure`` is retried.
+ERROR_KINDS = ("analysis", "timeout", "infrastructure", "report")
+
+
+def classify_error(exc: BaseException, timed_out: bool) -> str:
+    """``timeout`` when the watchdog stopped the run, ``infrastructure`` when the kernel
+    died or could not be reached (retried with ``--retries``), else ``analysis``.
+
+    >>> classify_error(ValueError("x"), timed_out=False)
+    'analysis'
+    """
+    if timed_out:
+        return "timeout"
+    from nbclient.exceptions import DeadKernelError
+
+    from workbench.batch.launcher import LauncherError
+
+    if isinstance(exc, (DeadKernelError, LauncherError)):
+        return "infrastructure"
+    if isinstance(exc, RuntimeError) and "kernel" in str(exc).lower() and (
+            "died" in str(exc).lower() or "didn't respond" in str(exc).lower()):
+        return "infrastructure"  # nbclient's start-up failures
+    return "analysis"
+
+
+def _kernel_exit(started: list) -> str:
+    """How the last kernel ended, e.g. ``exit code -9 (SIGKILL)`` ('' when unknown)."""
+    import signal as _signal
+
+    for km in reversed(started):
+        process = getattr(getattr(km, "provisioner", None), "process", None)
+        code = process.poll() if process is not None else None
+        if code is None:
+            continue
+        if code < 0:
+            try:
+                return f"exit code {code} ({_signal.Signals(-code).name})"
+            except ValueError:
+                return f"exit code {code}"
+        return f"exit code {code}"
+    return ""
+
+
+def _execute_once(task: RunTask, tmp: Path, parameters: dict, log, launcher) -> dict | None:
+    """One attempt at executing the notebook into ``tmp``; the error record or None."""
     import papermill
 
+    from workbench.batch.kernels import kernel_manager_class, kill_kernel
+
+    run = task.run
+    started: list = []
+    timed_out = threading.Event()
+    limit = task.wall_timeout
+
+    def stop_for_timeout() -> None:
+        timed_out.set()
+        log.write(f"\nTIMEOUT: the run exceeded {limit} s; stopping its kernel\n")
+        log.flush()
+        for km in started:
+            kill_kernel(km)
+
+    watchdog = threading.Timer(limit, stop_for_timeout) if limit else None
+    if watchdog is not None:
+        watchdog.daemon = True
+        watchdog.start()
+    try:
+        papermill.execute_notebook(
+            str(run.notebook.resolve()), str((tmp / NOTEBOOK_FILE).resolve()),
+            parameters=parameters,
+            kernel_name=task.kernel_name, cwd=str(run.notebook.parent),
+            progress_bar=False, log_output=True, start_timeout=task.start_timeout,
+            kernel_manager_class=kernel_manager_class(launcher, log, started),
+            shutdown_kernel="immediate",
+        )
+    except Exception as exc:  # noqa: BLE001 - recorded: the run is kept as failed
+        kind = classify_error(exc, timed_out.is_set())
+        error = _error_from_exception(exc)
+        error["kind"] = kind
+        if kind == "timeout":
+            error.update(ename="RunTimeout",
+                         evalue=f"the run did not finish within its wall-clock limit of "
+                                f"{limit:g} s; its kernel was stopped")
+        elif kind == "infrastructure":
+            how = _kernel_exit(started)
+            error["evalue"] = (f"{error['evalue']} (the kernel process ended: {how})" if how
+                               else error["evalue"])
+        log.write(f"\nFAILED ({kind}): {error_line(error)}\n{_traceback_text(exc)}\n")
+        return error
+    finally:
+        if watchdog is not None:
+            watchdog.cancel()
+        for km in started:  # a kernel left running by an error: never outlive the run
+            if km.has_kernel:
+                kill_kernel(km)
+    return None
+
+
+def _clear_attempt(tmp: Path) -> None:
+    """Remove what a failed attempt wrote into ``tmp`` (the log stays)."""
+    for p in tmp.iterdir():
+        if p.name == LOG_FILE:
+            continue
+        if p.is_dir():
+            shutil.rmtree(p)
+        else:
+            p.unlink()
+    (tmp / FIGURES_DIR).mkdir()
+
+
+def execute_run(task: RunTask) -> RunResult:
+    """Execute ``task.run`` in a fresh kernel and publish its run folder; never raises for
+    an error inside the notebook (the run is then kept with status ``failed``).
+
+    A kernel that dies is retried up to ``task.retries`` more times (without the
+    launcher when the launcher is what failed); an error in the analysis or a run
+    over its wall-clock limit is not.
+    """
     run, tmp, final = task.run, task.partial_dir, task.final_dir
     if tmp.exists():
         shutil.rmtree(tmp)  # left by an interrupted earlier attempt: never complete
@@ -181,6 +299,8 @@ def execute_run(task: RunTask) -> RunResult:
                   "output_dir": str(tmp.resolve())}
     started, t0 = provenance.utc_now(), time.perf_counter()
     error: dict | None = None
+    attempts = 0
+    launcher = task.launcher
 
     with open(tmp / LOG_FILE, "a", encoding="utf-8") as log:
         log.write(f"run {run.run_id} of study {run.study}\nnotebook {run.notebook}\n"
@@ -194,16 +314,17 @@ def execute_run(task: RunTask) -> RunResult:
         pm_logger.setLevel(logging.INFO)
         pm_logger.propagate = False
         try:
-            papermill.execute_notebook(
-                str(run.notebook.resolve()), str((tmp / NOTEBOOK_FILE).resolve()),
-                parameters=parameters,
-                kernel_name=task.kernel_name, cwd=str(run.notebook.parent),
-                progress_bar=False, log_output=True, start_timeout=task.start_timeout,
-                kernel_manager_class=_logged_kernel_manager(log),
-            )
-        except Exception as exc:  # noqa: BLE001 - recorded: the run is kept as failed
-            error = _error_from_exception(exc)
-            log.write(f"\nFAILED: {error_line(error)}\n{_traceback_text(exc)}\n")
+            while True:
+                attempts += 1
+                error = _execute_once(task, tmp, parameters, log, launcher)
+                if error is None or error["kind"] != "infrastructure" or \
+                        attempts > task.retries:
+                    break
+                log.write(f"\nretrying (attempt {attempts + 1} of {task.retries + 1}) after an "
+                          "infrastructure failure\n")
+                if error["ename"] == "LauncherError":
+                    launcher = None  # start the next kernel the ordinary way
+                _clear_attempt(tmp)
         finally:
             pm_logger.removeHandler(handler)
             pm_logger.setLevel(saved[0])
@@ -229,7 +350,7 @@ def execute_run(task: RunTask) -> RunResult:
             if error is None:
                 error = {"ename": type(exc).__name__,
                          "evalue": f"while rendering {REPORT_FILE}: {exc}",
-                         "cell_index": None, "cell_source": None}
+                         "cell_index": None, "cell_source": None, "kind": "report"}
                 status = "failed"
         log.write(f"\nended {ended} after {duration} s: {status}\n")
 
@@ -243,12 +364,15 @@ def execute_run(task: RunTask) -> RunResult:
         "python": provenance.python_description(), "platform": provenance.platform_description(),
         "git_commit": task.git.get("commit"), "git_dirty": task.git.get("dirty"),
         "started": started, "ended": ended, "duration_s": duration,
-        "status": status, "error": error,
+        "status": status, "error": error, "attempts": attempts,
+        "timeout_s": task.wall_timeout, "cache_key": task.cache_key, "from_cache": False,
+        "outputs": output_listing(tmp),
     }
     provenance.write_manifest(tmp / MANIFEST_FILE, manifest)
     publish(tmp, final)
     return RunResult(run_id=run.run_id, position=run.position, status=status, folder=final,
-                     title=title, parameters=run.parameters, duration_s=duration, error=error)
+                     title=title, parameters=run.parameters, duration_s=duration, error=error,
+                     attempts=attempts, notebook=run.notebook.name)
 
 
 def _write_report(tmp: Path, header: dict, task: RunTask) -> str:

@@ -17,12 +17,13 @@ The order is fixed so that mistakes cost nothing:
 
 from __future__ import annotations
 
+import hashlib
 import inspect
 import json
 import os
 import shutil
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -30,15 +31,25 @@ from tqdm.auto import tqdm
 
 from workbench.analysis.findings import atomic_write_text, findings_to_frame
 from workbench.batch import provenance
+from workbench.batch.cache import (
+    cached_result,
+    canonical_json,
+    environment_sha256,
+    notebook_content_sha256,
+    run_cache_key,
+)
 from workbench.batch.execute import (
     FINDINGS_FILE,
     INJECTED_PARAMETERS,
+    MANIFEST_FILE,
+    PARTIAL_SUFFIX,
     REPORT_FILE,
     RunResult,
     RunTask,
     execute_run,
 )
 from workbench.batch.executors import get_executor
+from workbench.batch.launcher import Launcher
 from workbench.batch.params import Parameter, read_parameters, validate_parameters
 from workbench.batch.study import DataSpec, Study, load_study
 from workbench.errors import ParameterError, StudyError
@@ -48,6 +59,8 @@ PANEL_FILE = "panel.parquet"
 TRUTH_FILE = "truth.json"
 INDEX_FILE = "index.html"
 FINDINGS_CSV = "findings.csv"
+#: Beside the panel: what the data were made from, so an unchanged source is not remade.
+DATA_SOURCE_FILE = "source.json"
 
 
 @dataclass
@@ -72,15 +85,41 @@ class StudyResult:
     def index_path(self) -> Path:
         return self.out_dir / INDEX_FILE
 
+    @property
+    def cached(self) -> list[RunResult]:
+        return [r for r in self.results if r.cached]
+
     def summary(self) -> str:
-        """A few lines for the terminal: counts, where the index is, each failure."""
+        """A few lines for the terminal: counts, where the index is, a table of failures."""
         n_failed = len(self.failed)
         lines = [(f"{self.study.name}: {len(self.results)} run(s), "
-                  f"{len(self.results) - n_failed} ok, {n_failed} failed. "
-                  f"Index: {self.index_path}")]
+                  f"{len(self.results) - n_failed} ok, {n_failed} failed, "
+                  f"{len(self.cached)} from cache. Index: {self.index_path}")]
         for r in self.failed:
             lines.append(f"  FAILED {r.run_id}: {r.error_line} (log: {r.folder / 'run.log'})")
+        if self.failed:
+            lines += ["", failure_table(self.failed)]
         return "\n".join(lines)
+
+
+def failure_table(failed: list[RunResult], width: int = 60) -> str:
+    """A plain-text table of failed runs: notebook, parameters, error (each cut to ``width``).
+
+    >>> r = RunResult("nb--a-1", 0, "failed", Path("x"), "NB", {"a": 1},
+    ...               error={"ename": "ValueError", "evalue": "boom"}, notebook="nb.ipynb")
+    >>> print(failure_table([r]))
+    notebook  parameters  error
+    nb.ipynb  a=1         ValueError: boom
+    """
+    def cut(text: str) -> str:
+        return text if len(text) <= width else text[: width - 1] + "…"
+
+    rows = [("notebook", "parameters", "error")]
+    for r in failed:
+        params = ", ".join(f"{k}={v}" for k, v in r.parameters.items()) or "(defaults)"
+        rows.append((r.notebook or r.run_id, cut(params), cut(r.error_line)))
+    widths = [max(len(row[i]) for row in rows) for i in range(2)]
+    return "\n".join(f"{a:<{widths[0]}}  {b:<{widths[1]}}  {c}".rstrip() for a, b, c in rows)
 
 
 def check_study(study: Study) -> dict[Path, dict[str, Parameter]]:
@@ -188,54 +227,206 @@ def _write_data(spec: DataSpec, tmp: Path, study_path: Path | str) -> bool:
     return truth
 
 
+def data_source_key(spec: DataSpec) -> str:
+    """sha256 of what the study's data are made from.
+
+    Synthetic data: the generator's options and the environment (which includes the
+    workbench source). A panel file: its sha256. A build: its options, the name, size
+    and modification time of every file in the source folder, and the environment.
+    """
+    options = {k: str(v) if isinstance(v, Path) else v for k, v in spec.options.items()}
+    record: dict = {"kind": spec.kind, "options": options}
+    if spec.kind == "panel":
+        record["file_sha256"] = provenance.sha256_file(spec.options["path"])
+    else:
+        record["environment"] = environment_sha256()
+    if spec.kind == "build":
+        root = Path(spec.options["from"])
+        record["files"] = [(p.relative_to(root).as_posix(), p.stat().st_size, p.stat().st_mtime_ns)
+                           for p in sorted(root.rglob("*")) if p.is_file()]
+    return hashlib.sha256(canonical_json(record).encode("utf-8")).hexdigest()
+
+
+def materialise_data_cached(spec: DataSpec, data_dir: Path,
+                            study_path: Path | str = "<study>") -> dict:
+    """:func:`materialise_data`, skipped when ``data_dir`` already holds the data made
+    from the same source (:func:`data_source_key`) with an unchanged sha256."""
+    key = data_source_key(spec)
+    record_path = data_dir / DATA_SOURCE_FILE
+    if record_path.is_file() and (data_dir / PANEL_FILE).is_file():
+        try:
+            record = json.loads(record_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            record = {}  # unreadable: the data are made again
+        if record.get("key") == key and record.get("data", {}).get("sha256") == \
+                provenance.sha256_file(data_dir / PANEL_FILE):
+            return record["data"]
+    data = materialise_data(spec, data_dir, study_path)
+    atomic_write_text(record_path, json.dumps({"key": key, "data": data}, indent=2,
+                                              sort_keys=True) + "\n")
+    return data
+
+
 def _rename_into(src: Path, dst: Path) -> None:
     if src.resolve() != dst.resolve():
         os.replace(src, dst)
 
 
-def run_study(study: str | Path | Study, out: str | Path = "outputs", workers: int = 1,
+def default_workers() -> int:
+    """The number of cores this process may use (the default of ``--workers``)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _likely_to_execute(study: Study, out_dir: Path, force: bool) -> bool:
+    """A cheap guess made before the data exist: will any run execute (not come from cache)?"""
+    if force:
+        return True
+    for run in study.runs:
+        manifest = out_dir / run.run_id / "manifest.json"
+        if not manifest.is_file():
+            return True
+        try:
+            if json.loads(manifest.read_text(encoding="utf-8")).get("status") != "ok":
+                return True
+        except (OSError, ValueError):
+            return True
+    return False
+
+
+def _cached_run_result(task: RunTask, manifest: dict) -> RunResult:
+    """The result of a run reused from cache; its manifest records the reuse."""
+    manifest = {**manifest, "from_cache": True, "cache_checked": provenance.utc_now()}
+    provenance.write_manifest(task.final_dir / MANIFEST_FILE, manifest)
+    run = task.run
+    return RunResult(run_id=run.run_id, position=run.position, status="ok",
+                     folder=task.final_dir, title=manifest.get("title") or run.notebook.stem,
+                     parameters=run.parameters, duration_s=manifest.get("duration_s") or 0.0,
+                     error=None, cached=True, attempts=0, notebook=run.notebook.name)
+
+
+def _remove_partials(out_dir: Path, study: Study) -> None:
+    for run in study.runs:
+        partial = out_dir / f".{run.run_id}{PARTIAL_SUFFIX}"
+        if partial.exists():
+            shutil.rmtree(partial, ignore_errors=True)
+
+
+def run_study(study: str | Path | Study, out: str | Path = "outputs", workers: int | None = None,
               executor: str = "local", progress: bool = True,
-              kernel_name: str = "workbench") -> StudyResult:
+              kernel_name: str = "workbench", timeout: float | None = None, retries: int = 0,
+              force: bool = False, scheduler: str | None = None,
+              preload: bool = True) -> StudyResult:
     """Check, execute and index every run of a study; see the module docstring.
+
+    ``workers`` (default: the number of cores) runs execute at once, each in a fresh
+    kernel forked from a launcher that has the heavy modules imported (``preload``;
+    False starts every kernel as a new Python). Runs whose outputs are complete and
+    whose cache key is unchanged are reused unless ``force``. ``timeout`` is each
+    run's wall-clock limit in seconds (a run's own ``timeout`` in the study wins);
+    ``retries`` re-attempts runs whose kernel died. ``executor="dask"`` runs on the
+    Dask cluster at ``scheduler`` (a LocalCluster when None).
 
     Returns a :class:`StudyResult` whose ``exit_code`` is non-zero when any run
     failed. Raises (before any kernel starts) :class:`~workbench.errors.StudyError`,
     :class:`~workbench.errors.ParameterError` or :class:`~workbench.errors.NotebookError`.
+    On Ctrl-C the kernels are stopped, unfinished run folders removed, and
+    ``KeyboardInterrupt`` propagates.
     """
-    from workbench.kernelspec import ensure_kernelspec
-
+    workers = default_workers() if workers is None else workers
+    if not isinstance(retries, int) or isinstance(retries, bool) or retries < 0:
+        raise StudyError(f"retries must be a whole number >= 0, got {retries!r}")
+    if timeout is not None and (isinstance(timeout, bool) or timeout <= 0):
+        raise StudyError(f"timeout must be a number of seconds > 0, got {timeout!r}")
     study = study if isinstance(study, Study) else load_study(study)
     check_study(study)
     out_dir = Path(out) / study.name
     out_dir.mkdir(parents=True, exist_ok=True)
-    data = materialise_data(study.data, out_dir / DATA_DIR, study.path)
+    launcher = Launcher.spawn() if preload and _likely_to_execute(study, out_dir, force) \
+        else None
+    try:
+        return _run(study, out_dir, workers, executor, progress, kernel_name, timeout, retries,
+                    force, scheduler, preload, launcher)
+    finally:
+        if launcher is not None:
+            launcher.close()
+
+
+def _run(study: Study, out_dir: Path, workers: int, executor: str, progress: bool,
+         kernel_name: str, timeout: float | None, retries: int, force: bool,
+         scheduler: str | None, preload: bool, launcher: Launcher | None) -> StudyResult:
+    """The body of :func:`run_study` once the study is checked and the launcher spawned."""
+    from workbench.kernelspec import ensure_kernelspec
+
+    data = materialise_data_cached(study.data, out_dir / DATA_DIR, study.path)
     if kernel_name == "workbench":
         ensure_kernelspec(kernel_name)
+    environment = environment_sha256()
+    _remove_partials(out_dir, study)  # left by an interrupted batch: never complete
     git_by_folder: dict[Path, dict] = {}
-    tasks = []
+    nb_sha: dict[Path, str] = {}
+    tasks, hits = [], []
     for run in study.runs:
         folder = run.notebook.parent
         if folder not in git_by_folder:
             git_by_folder[folder] = {"commit": provenance.git_commit(folder)}
+        if run.notebook not in nb_sha:
+            nb_sha[run.notebook] = notebook_content_sha256(run.notebook)
+        key = run_cache_key(nb_sha[run.notebook], run.parameters, data["sha256"], environment,
+                            kernel_name)
+        task = RunTask(run=run, out_dir=out_dir, panel_path=out_dir / DATA_DIR / PANEL_FILE,
+                       data=data, study_title=study.title, git={}, kernel_name=kernel_name,
+                       timeout=timeout, retries=retries, cache_key=key)
+        manifest = None if force else cached_result(task.final_dir, key)
+        if manifest is not None:
+            hits.append(_cached_run_result(task, manifest))
+            continue
         git = {**git_by_folder[folder],
                "dirty": provenance.git_dirty(folder, [run.notebook.name])}
-        tasks.append(RunTask(run=run, out_dir=out_dir, panel_path=out_dir / DATA_DIR / PANEL_FILE,
-                             data=data, study_title=study.title, git=git,
-                             kernel_name=kernel_name))
-    results: list[RunResult] = []
-    bar = tqdm(total=len(tasks), desc=study.name, unit="run", disable=not progress,
+        tasks.append(replace(task, git=git))
+    if tasks and preload and launcher is None:
+        launcher = Launcher.spawn()
+    results: list[RunResult] = list(hits)
+    bar = tqdm(total=len(study.runs), desc=study.name, unit="run", disable=not progress,
                dynamic_ncols=True)
-    with get_executor(executor, workers=workers) as ex, bar:
-        for result in ex.map_unordered(execute_run, tasks):
-            results.append(result)
-            n_failed = sum(not r.ok for r in results)
-            bar.set_postfix_str(f"ok {len(results) - n_failed}, failed {n_failed}")
-            bar.update(1)
+    _show_counts(bar, results)
+    try:
+        with bar:
+            bar.update(len(hits))
+            if tasks:
+                client = launcher.wait_ready().client() if launcher is not None else None
+                tasks = [replace(t, launcher=client) for t in tasks]
+                options = {"workers": workers}
+                if scheduler is not None:
+                    options["scheduler"] = scheduler
+                with get_executor(executor, **options) as ex:
+                    try:
+                        for result in ex.map_unordered(execute_run, tasks):
+                            results.append(result)
+                            _show_counts(bar, results)
+                            bar.update(1)
+                    except BaseException:
+                        ex.abort()
+                        raise
+    except KeyboardInterrupt:
+        if launcher is not None:
+            launcher.close()  # kills every kernel it forked
+        _remove_partials(out_dir, study)
+        raise
     results.sort(key=lambda r: r.position)
     outcome = StudyResult(study=study, out_dir=out_dir, results=results, data=data)
     write_findings_csv(outcome)
     write_index(outcome, git_commit=next(iter(git_by_folder.values()), {}).get("commit"))
     return outcome
+
+
+def _show_counts(bar, results: list[RunResult]) -> None:
+    n_failed = sum(not r.ok for r in results)
+    n_cached = sum(r.cached for r in results)
+    bar.set_postfix_str(f"done {len(results)}, failed {n_failed}, cached {n_cached}",
+                        refresh=False)
 
 
 def read_run_findings(folder: Path) -> list[dict]:
@@ -285,6 +476,7 @@ def write_index(outcome: StudyResult, git_commit: str | None = None) -> Path:
         has_report = (r.folder / REPORT_FILE).exists()
         runs.append({"run_id": r.run_id, "title": r.title, "parameters": r.parameters,
                      "status": r.status, "duration_s": r.duration_s, "error": r.error_line,
+                     "cached": r.cached,
                      "report_href": f"{r.run_id}/{REPORT_FILE}" if has_report else "",
                      "findings": read_run_findings(r.folder)})
     study_info: Mapping = {"name": outcome.study.name, "title": outcome.study.title,

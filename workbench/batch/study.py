@@ -36,7 +36,7 @@ import itertools
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +47,7 @@ from workbench.errors import StudyError
 #: Keys a study file may hold at the top level.
 STUDY_KEYS = ("name", "title", "description", "data", "runs")
 #: Keys of one entry under ``runs:``.
-RUN_KEYS = ("notebook", "parameters")
+RUN_KEYS = ("notebook", "parameters", "timeout")
 #: The ways a study names its data; exactly one is given.
 DATA_KINDS = ("synthetic", "panel", "build")
 #: Longest run id before it is shortened and given a hash suffix.
@@ -112,6 +112,8 @@ class Run:
     parameters: dict = field(hash=False)
     run_id: str
     position: int = 0
+    #: Wall-clock limit of this run in seconds (the study entry's ``timeout``), or None.
+    timeout: float | None = None
 
     @property
     def label(self) -> str:
@@ -169,6 +171,7 @@ def parse_study(raw: Any, path: Path, cwd: Path) -> Study:
         raise StudyError(f"{path}: key 'runs': expected a non-empty list of "
                          "{notebook: ..., parameters: {...}} entries")
     specs: list[tuple[Path, dict, str]] = []
+    timeouts: dict[str, float | None] = {}
     for i, entry in enumerate(runs_raw):
         key = f"runs[{i}]"
         if isinstance(entry, str):
@@ -184,9 +187,16 @@ def parse_study(raw: Any, path: Path, cwd: Path) -> Study:
         if not isinstance(params, dict):
             raise StudyError(f"{path}: key '{key}.parameters': expected a mapping of "
                              f"name: value, got {type(params).__name__}")
+        timeout = entry.get("timeout")
+        if timeout is not None and (isinstance(timeout, bool) or not isinstance(
+                timeout, (int, float)) or timeout <= 0):
+            raise StudyError(f"{path}: key '{key}.timeout': expected a number of seconds > 0, "
+                             f"got {timeout!r}")
+        timeouts[key] = float(timeout) if timeout is not None else None
         for combo in expand_grid(params, path, f"{key}.parameters"):
             specs.append((notebook, combo, key))
-    runs = _assign_ids(name, specs, path)
+    runs = [replace(r, timeout=timeouts[specs[r.position][2]])
+            for r in _assign_ids(name, specs, path)]
     return Study(name=name, title=title, path=path.resolve(), data=data, runs=tuple(runs),
                  description=str(raw.get("description", "")))
 

@@ -219,8 +219,9 @@ def render_index(study: Mapping[str, Any], runs: Iterable[Mapping[str, Any]]) ->
     ``study`` holds ``name``, ``title``, ``data_sha256``, ``workbench_version`` and
     ``git_commit``. Each run holds ``run_id``, ``title``, ``parameters``,
     ``status`` (``ok`` | ``failed``), ``duration_s``, ``error`` (one line, '' when
-    ok), ``report_href`` (relative link or '') and ``findings`` (records as in
-    findings.json).
+    ok), ``report_href`` (relative link or ''), ``findings`` (records as in
+    findings.json) and ``cached`` (True when the run's outputs were reused from an
+    earlier identical run rather than executed again).
 
     >>> html = render_index({"name": "s", "title": "S"}, [{"run_id": "nb", "title": "NB",
     ...     "parameters": {}, "status": "failed", "duration_s": 1.5,
@@ -242,11 +243,13 @@ def render_index(study: Mapping[str, Any], runs: Iterable[Mapping[str, Any]]) ->
             "status": run.get("status", "failed"),
             "duration": format_duration(run.get("duration_s")),
             "error": run.get("error") or "", "report_href": run.get("report_href") or "",
+            "cached": bool(run.get("cached")),
             "findings": key_findings(findings),
             "more_findings": max(0, len(findings) - KEY_FINDINGS),
         })
     summary = {"n_runs": len(rows), "n_ok": sum(r["status"] == "ok" for r in rows),
-               "n_failed": sum(r["status"] != "ok" for r in rows)}
+               "n_failed": sum(r["status"] != "ok" for r in rows),
+               "n_cached": sum(r["cached"] for r in rows)}
     template = _environment().get_template("index.html.j2")
     return template.render(study=study_info, runs=rows, summary=summary)
 
