@@ -77,6 +77,10 @@ class RunTask:
     retries: int = 0
     #: :func:`~workbench.batch.cache.run_cache_key` of the run, written into its manifest.
     cache_key: str | None = None
+    #: Parameter names the study marks private (hidden in the report).
+    private: tuple[str, ...] = ()
+    #: The study's ``disclosure:`` block (small-number suppression in the report).
+    disclosure: dict = field(default_factory=dict, hash=False)
 
     @property
     def wall_timeout(self) -> float | None:
@@ -341,7 +345,8 @@ def execute_run(task: RunTask) -> RunResult:
                   "error": error_line(error), "data_sha256": task.data.get("sha256"),
                   "notebook": run.notebook.name, "notebook_sha256": notebook_sha,
                   "workbench_version": provenance.workbench_version(),
-                  "git_commit": task.git.get("commit")}
+                  "git_commit": task.git.get("commit"), "private": list(task.private),
+                  "disclosure": task.disclosure}
         title = run.notebook.stem
         try:
             title = _write_report(tmp, header, task)
@@ -379,13 +384,14 @@ def _write_report(tmp: Path, header: dict, task: RunTask) -> str:
     """Render ``report.html`` from the executed notebook; return the report's title."""
     import nbformat
 
-    from workbench.report.render import notebook_title, render_report
+    from workbench.report.render import notebook_title, render_report, report_context
 
     executed = tmp / NOTEBOOK_FILE
     nb = nbformat.read(executed, as_version=4) if executed.exists() \
         else nbformat.read(task.run.notebook, as_version=4)
     title = notebook_title(nb, task.run.notebook.stem)
-    html = render_report(nb, {**header, "title": title}, hide_paths=_hidden_paths(task))
+    html = render_report(nb, {**header, "title": title, **report_context(tmp)},
+                         hide_paths=_hidden_paths(task))
     (tmp / REPORT_FILE).write_text(html, encoding="utf-8")
     return title
 

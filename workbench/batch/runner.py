@@ -378,7 +378,8 @@ def _run(study: Study, out_dir: Path, workers: int, executor: str, progress: boo
                             kernel_name)
         task = RunTask(run=run, out_dir=out_dir, panel_path=out_dir / DATA_DIR / PANEL_FILE,
                        data=data, study_title=study.title, git={}, kernel_name=kernel_name,
-                       timeout=timeout, retries=retries, cache_key=key)
+                       timeout=timeout, retries=retries, cache_key=key,
+                       private=study.private, disclosure=study.disclosure)
         manifest = None if force else cached_result(task.final_dir, key)
         if manifest is not None:
             hits.append(_cached_run_result(task, manifest))
@@ -462,8 +463,17 @@ def findings_table(results: list[RunResult]) -> pd.DataFrame:
 
 
 def write_findings_csv(outcome: StudyResult) -> Path:
-    """Write ``outputs/<study>/findings.csv`` (atomic)."""
-    text = findings_table(outcome.results).to_csv(index=False, lineterminator="\n")
+    """Write ``outputs/<study>/findings.csv`` (atomic), with Benjamini-Hochberg adjusted
+    p-values (``p_adjusted``; robustness checks, ids with ``#``, left out of the family)
+    and the values of the study's private parameters shown as ``[private]``."""
+    from workbench.analysis.multiple import adjust_p
+    from workbench.report.render import mask_private
+
+    table = findings_table(outcome.results)
+    table = adjust_p(table.assign(_robustness=table["id"].astype(str).str.contains("#")),
+                     exclude="_robustness").drop(columns="_robustness")
+    table = mask_private(table, outcome.study.private)
+    text = table.to_csv(index=False, lineterminator="\n")
     return atomic_write_text(outcome.out_dir / FINDINGS_CSV, text)
 
 
@@ -479,8 +489,15 @@ def write_index(outcome: StudyResult, git_commit: str | None = None) -> Path:
                      "cached": r.cached,
                      "report_href": f"{r.run_id}/{REPORT_FILE}" if has_report else "",
                      "findings": read_run_findings(r.folder)})
+    from workbench.report.render import report_context
+
+    data_record = next((report_context(r.folder)["data"] for r in outcome.results
+                        if "data" in report_context(r.folder)), {})
     study_info: Mapping = {"name": outcome.study.name, "title": outcome.study.title,
                            "data_sha256": outcome.data.get("sha256"),
                            "workbench_version": provenance.workbench_version(),
-                           "git_commit": git_commit}
+                           "git_commit": git_commit, "private": outcome.study.private,
+                           "disclosure": outcome.study.disclosure,
+                           "data": data_record or {
+                               "synthetic": outcome.data.get("kind") == "synthetic"}}
     return atomic_write_text(outcome.index_path, render_index(study_info, runs))

@@ -45,7 +45,7 @@ import yaml
 from workbench.errors import StudyError
 
 #: Keys a study file may hold at the top level.
-STUDY_KEYS = ("name", "title", "description", "data", "runs")
+STUDY_KEYS = ("name", "title", "description", "data", "runs", "private", "disclosure")
 #: Keys of one entry under ``runs:``.
 RUN_KEYS = ("notebook", "parameters", "timeout")
 #: The ways a study names its data; exactly one is given.
@@ -132,6 +132,10 @@ class Study:
     data: DataSpec
     runs: tuple[Run, ...]
     description: str = ""
+    #: Parameter names whose values never appear in a report or the index.
+    private: tuple[str, ...] = ()
+    #: The ``disclosure:`` block (small-number suppression), see workbench.report.disclosure.
+    disclosure: dict = field(default_factory=dict, hash=False)
 
 
 def load_study(path: str | Path, cwd: str | Path | None = None) -> Study:
@@ -197,8 +201,16 @@ def parse_study(raw: Any, path: Path, cwd: Path) -> Study:
             specs.append((notebook, combo, key))
     runs = [replace(r, timeout=timeouts[specs[r.position][2]])
             for r in _assign_ids(name, specs, path)]
+    private = raw.get("private") or []
+    if not isinstance(private, list) or not all(isinstance(p, str) for p in private):
+        raise StudyError(f"{path}: key 'private': expected a list of parameter names, "
+                         f"got {private!r}")
+    from workbench.report.disclosure import rule_from_study
+
+    rule_from_study(raw.get("disclosure"), str(path))  # checked now, used when rendering
     return Study(name=name, title=title, path=path.resolve(), data=data, runs=tuple(runs),
-                 description=str(raw.get("description", "")))
+                 description=str(raw.get("description", "")), private=tuple(private),
+                 disclosure=dict(raw.get("disclosure") or {}))
 
 
 def _check_keys(mapping: Mapping, allowed: tuple[str, ...], path: Path, prefix: str) -> None:

@@ -4,7 +4,10 @@
 (figures embedded) with no code, no parameters cells, no stderr streams or
 tracebacks and no local absolute paths, headed by the study, the run's
 parameters, when it ran, and a provenance line. :func:`render_index` lists the
-runs of a study with their status and key findings.
+runs of a study with their status, key findings and a sortable table of every
+finding with Benjamini-Hochberg adjusted p-values. Everything shown passes through
+:mod:`workbench.report.disclosure` (small counts suppressed) and parameters a study
+marks ``private`` are shown as ``[private]``.
 
 >>> import nbformat
 >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Waits\\ntext")])
@@ -15,14 +18,20 @@ runs of a study with their status and key findings.
 from __future__ import annotations
 
 import copy
+import json
 import math
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 import nbformat
+
+from workbench.report.disclosure import DisclosureRule, rule_from_study, suppress_html
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 #: Name of the nbconvert template (a folder under templates/nbconvert/).
@@ -32,8 +41,16 @@ DROPPED_TAGS = frozenset({"parameters", "injected-parameters", "papermill-error-
                           "remove-cell", "remove_cell"})
 #: Findings shown per run on the index page.
 KEY_FINDINGS = 3
+#: Finding sentences shown in a report's header.
+HEADER_FINDINGS = 8
+#: How a private parameter's value is shown.
+PRIVATE = "[private]"
+#: Notebook metadata a report keeps (everything else, e.g. papermill's parameters, goes).
+KEPT_METADATA = ("kernelspec", "language_info")
 
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
+_QUESTION = re.compile(r"\*\*(?:The question|The claims?|Question)\.?\*\*\.?\s*(.+?)(?:\n\s*\n|$)",
+                       re.DOTALL | re.IGNORECASE)
 _FORMULA = re.compile(r"\$[^$\n]+\$|\\\(|\\\[|\\begin\{")
 _MD_MARKUP = re.compile(r"[*_`]+|\[([^\]]*)\]\([^)]*\)")
 
@@ -47,6 +64,88 @@ def notebook_title(nb: nbformat.NotebookNode, fallback: str) -> str:
         if m:
             return _MD_MARKUP.sub(lambda x: x.group(1) or "", m.group(1)).strip()
     return fallback
+
+
+def notebook_question(nb: nbformat.NotebookNode) -> str:
+    """The question a notebook answers, in plain words.
+
+    The paragraph after a bold ``**The question.**`` (or ``**The claim.**``) in a
+    markdown cell, else the first paragraph after the notebook's title; '' if none.
+
+    >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(
+    ...     "# T\\n\\n**The question.** Do *longer* waits lower satisfaction?\\n\\nMore.")])
+    >>> notebook_question(nb)
+    'Do longer waits lower satisfaction?'
+    """
+    first = ""
+    for cell in nb.cells:
+        if cell.cell_type != "markdown":
+            continue
+        m = _QUESTION.search(cell.source)
+        if m:
+            return _plain_markdown(m.group(1))
+        if not first:
+            paragraphs = [p.strip() for p in re.split(r"\n\s*\n", cell.source)]
+            body = [p for p in paragraphs if p and not _HEADING.match(p)]
+            first = _plain_markdown(body[0]) if body else ""
+    return first
+
+
+def _plain_markdown(text: str) -> str:
+    return " ".join(_MD_MARKUP.sub(lambda x: x.group(1) or "", text).split())
+
+
+def private_replacements(parameters: Mapping[str, Any],
+                         private: Iterable[str]) -> list[tuple[str, str]]:
+    """(old, new) replacements hiding the values of private parameters in report text.
+
+    Text values and numbers written with at least 4 characters are replaced (shorter
+    ones would match unrelated text).
+
+    >>> private_replacements({"trust": "RX1 Example", "k": 2}, ["trust", "k"])
+    [('RX1 Example', '[private]')]
+    """
+    out = []
+    for name in private:
+        value = parameters.get(name)
+        texts = value if isinstance(value, (list, tuple)) else [value]
+        for v in texts:
+            if v is None or isinstance(v, bool):
+                continue
+            text = str(v)
+            if len(text) >= 4:
+                out.append((text, PRIVATE))
+    return sorted(set(out), key=lambda kv: len(kv[0]), reverse=True)
+
+
+def mask_private(findings: "pd.DataFrame", private: Iterable[str]) -> "pd.DataFrame":
+    """A copy of a findings table with private parameter values shown as ``[private]``
+    in its ``parameters`` column (dicts or JSON text) and scrubbed from its text.
+
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"id": ["a"], "parameters": ['{"trust": "RX1 Example"}']})
+    >>> mask_private(t, ["trust"])["parameters"].tolist()
+    ['{"trust": "[private]"}']
+    """
+    private = list(private)
+    if not private or "parameters" not in findings.columns:
+        return findings.copy()
+    out = findings.copy()
+    masked, repl = [], []
+    for value in out["parameters"]:
+        params = json.loads(value) if isinstance(value, str) and value.startswith("{") \
+            else value
+        if isinstance(params, dict):
+            repl += private_replacements(params, private)
+            params = {k: PRIVATE if k in private else v for k, v in params.items()}
+            value = json.dumps(params, sort_keys=True) if isinstance(value, str) else params
+        masked.append(value)
+    out["parameters"] = masked
+    repl = sorted(set(repl), key=lambda kv: len(kv[0]), reverse=True)
+    for col in out.columns:
+        if col != "parameters" and out[col].map(lambda v: isinstance(v, str)).any():
+            out[col] = out[col].map(lambda v: _scrub(v, repl) if isinstance(v, str) else v)
+    return out
 
 
 def _scrub(text: str, replacements: list[tuple[str, str]]) -> str:
@@ -76,21 +175,28 @@ def path_replacements(paths: Mapping[str | Path, str]) -> list[tuple[str, str]]:
 
 
 def prepare_for_report(nb: nbformat.NotebookNode,
-                       hide_paths: Mapping[str | Path, str] | None = None) -> nbformat.NotebookNode:
+                       hide_paths: Mapping[str | Path, str] | None = None,
+                       rule: DisclosureRule | None = None,
+                       hide_values: list[tuple[str, str]] | None = None) -> nbformat.NotebookNode:
     """A copy of ``nb`` fit for a report.
 
     Drops raw cells and cells tagged ``parameters``, ``injected-parameters``,
     papermill's error markers or ``remove-cell``; drops stderr streams and error
     outputs; drops code cells left without output; replaces each path in
-    ``hide_paths`` by its label in every text output and markdown cell.
+    ``hide_paths`` by its label, and each ``(old, new)`` of ``hide_values`` (private
+    parameter values), in every text output and markdown cell; suppresses small
+    counts in every HTML table output (``rule``, default the NHS convention); keeps
+    only :data:`KEPT_METADATA` of the notebook's metadata and no cell metadata.
     """
     nb = copy.deepcopy(nb)
-    repl = path_replacements(hide_paths or {})
+    rule = rule or DisclosureRule()
+    repl = path_replacements(hide_paths or {}) + list(hide_values or [])
     cells = []
     for cell in nb.cells:
         tags = set(cell.get("metadata", {}).get("tags", []))
         if cell.cell_type == "raw" or tags & DROPPED_TAGS:
             continue
+        cell.metadata = nbformat.NotebookNode()
         if cell.cell_type == "markdown":
             cell.source = _scrub(cell.source, repl)
             cells.append(cell)
@@ -108,13 +214,19 @@ def prepare_for_report(nb: nbformat.NotebookNode,
                     if isinstance(value, str) and (mime.startswith("text/")
                                                    or mime == "image/svg+xml"):
                         out.data[mime] = _scrub(value, repl)
+                    if mime == "text/html" and isinstance(value, str):
+                        out.data[mime] = suppress_html(out.data[mime], rule)
+                    if mime.startswith("application/") and "json" in mime:
+                        del out.data[mime]  # widget state and the like: not for readers
+                out.metadata = nbformat.NotebookNode()
             outputs.append(out)
         if outputs:
             cell.outputs = outputs
             cell.source = ""
             cells.append(cell)
     nb.cells = cells
-    nb.metadata.pop("papermill", None)
+    nb.metadata = nbformat.NotebookNode({k: nb.metadata[k] for k in KEPT_METADATA
+                                         if k in nb.metadata})
     return nb
 
 
@@ -123,10 +235,15 @@ def render_report(nb: nbformat.NotebookNode | str | Path, header: Mapping[str, A
     """HTML of an executed notebook without code, headed by ``header``.
 
     ``header`` holds ``title`` (optional: defaults to the notebook's first
-    heading), ``study``, ``parameters`` (dict), ``started``, ``duration``,
-    ``status``, ``error`` ('' when ok), ``data_sha256``, ``notebook``,
-    ``notebook_sha256``, ``workbench_version`` and ``git_commit``. Hashes and the
-    commit are shortened to 12 characters.
+    heading), ``question`` (optional: defaults to :func:`notebook_question`),
+    ``study``, ``parameters`` (dict), ``private`` (names of parameters whose values
+    are shown as ``[private]`` and scrubbed from the text), ``disclosure`` (a
+    study's ``disclosure:`` block or a :class:`DisclosureRule`), ``data`` (the
+    session's data record: ``synthetic``, ``source``, ``period``, ``providers``),
+    ``findings`` (finding records; their sentences head the report), ``started``,
+    ``duration``, ``status``, ``error`` ('' when ok), ``data_sha256``,
+    ``notebook``, ``notebook_sha256``, ``workbench_version`` and ``git_commit``.
+    Hashes and the commit are shortened to 12 characters.
 
     >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print('hi')")])
     >>> nb.cells[0].outputs = [nbformat.v4.new_output("stream", name="stdout", text="hi\\n")]
@@ -138,15 +255,34 @@ def render_report(nb: nbformat.NotebookNode | str | Path, header: Mapping[str, A
 
     if not isinstance(nb, nbformat.NotebookNode):
         nb = nbformat.read(str(nb), as_version=4)
-    info = {"title": "", "study": "", "parameters": {}, "started": "", "duration": "",
+    info = {"title": "", "question": "", "study": "", "parameters": {}, "private": [],
+            "disclosure": None, "data": {}, "findings": [], "started": "", "duration": "",
             "status": "ok", "error": "", "data_sha256": "", "notebook": "",
             "notebook_sha256": "", "workbench_version": "", "git_commit": None}
     info.update(header)
     info["title"] = info["title"] or notebook_title(nb, info["notebook"] or "Report")
+    info["question"] = info["question"] or notebook_question(nb)
     for key in ("data_sha256", "notebook_sha256", "git_commit"):
         info[key] = short_hash(info[key])
-    info["parameters"] = {k: display_value(v) for k, v in (info["parameters"] or {}).items()}
-    report_nb = prepare_for_report(nb, hide_paths)
+    rule = info["disclosure"] if isinstance(info["disclosure"], DisclosureRule) \
+        else rule_from_study(info["disclosure"], "disclosure")
+    raw_params = dict(info["parameters"] or {})
+    private = [str(n) for n in info["private"] or []]
+    hide_values = private_replacements(raw_params, private)
+    info["parameters"] = {k: PRIVATE if k in private else display_value(v)
+                          for k, v in raw_params.items()}
+    info["data"] = data_banner(info["data"] or {})
+    repl = path_replacements(hide_paths or {}) + hide_values
+    info["sentences"] = [_scrub(t, repl) for t in finding_sentences(info["findings"])]
+    info["n_more_findings"] = max(0, len(headline_findings(info["findings"]))
+                                  - len(info["sentences"]))
+    info["error"] = _scrub(str(info["error"] or ""), repl)
+    info["disclosure_note"] = (f"Counts of 1 to {rule.suppress_up_to} are shown as "
+                               f"{rule.symbol}" if rule.suppress_up_to else "")
+    if rule.round_to > 1:
+        info["disclosure_note"] += ((", other counts" if info["disclosure_note"] else "Counts")
+                                    + f" are rounded to the nearest {rule.round_to}")
+    report_nb = prepare_for_report(nb, hide_paths, rule=rule, hide_values=hide_values)
     info["needs_mathjax"] = any(c.cell_type == "markdown" and _FORMULA.search(c.source)
                                 for c in report_nb.cells)
     exporter = HTMLExporter(template_name=REPORT_TEMPLATE,
@@ -157,7 +293,55 @@ def render_report(nb: nbformat.NotebookNode | str | Path, header: Mapping[str, A
     exporter.embed_images = True
     resources = {"workbench": info, "metadata": {"name": info["title"]}}
     html, _ = exporter.from_notebook_node(report_nb, resources=resources)
-    return html
+    return _scrub(html, repl)
+
+
+def data_banner(record: Mapping[str, Any]) -> dict[str, Any]:
+    """The data lines of a report or index header, from a session's data record.
+
+    >>> data_banner({"synthetic": True, "period": "April 2023 to June 2023", "providers": 40})["banner"]
+    'SYNTHETIC DATA: made by the workbench to test its methods; no real provider, patient or member of staff is described.'
+    """
+    synthetic = bool(record.get("synthetic"))
+    return {"synthetic": synthetic, "source": str(record.get("source") or ""),
+            "period": str(record.get("period") or ""),
+            "providers": record.get("providers"),
+            "banner": ("SYNTHETIC DATA: made by the workbench to test its methods; no real "
+                       "provider, patient or member of staff is described.") if synthetic
+            else ""}
+
+
+def headline_findings(findings: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """Findings worth a sentence in a header: those with one, robustness checks
+    (ids with ``#``) left out."""
+    return [f for f in findings if (f.get("sentence") or "").strip()
+            and "#" not in str(f.get("id", ""))]
+
+
+def finding_sentences(findings: Iterable[Mapping[str, Any]], n: int = HEADER_FINDINGS) -> list[str]:
+    """Up to ``n`` plain sentences (with intervals) of the findings, in file order.
+
+    >>> finding_sentences([{"id": "a", "sentence": "Waits were 1.0 weeks shorter."},
+    ...                    {"id": "a#mixed", "sentence": "Same, mixed model."}])
+    ['Waits were 1.0 weeks shorter.']
+    """
+    return [str(f["sentence"]).strip() for f in headline_findings(findings)[:n]]
+
+
+def report_context(folder: str | Path) -> dict[str, Any]:
+    """What a run folder tells the report header beyond the manifest: the session's
+    data record (``data.json``) and the findings (``findings.json``), when present.
+
+    >>> report_context("/nonexistent")
+    {}
+    """
+    folder = Path(folder)
+    out: dict[str, Any] = {}
+    for key, name in (("data", "data.json"), ("findings", "findings.json")):
+        path = folder / name
+        if path.is_file():
+            out[key] = json.loads(path.read_text(encoding="utf-8"))
+    return out
 
 
 def short_hash(value: str | None, n: int = 12) -> str:
@@ -216,12 +400,19 @@ def key_findings(findings: Iterable[Mapping[str, Any]], n: int = KEY_FINDINGS) -
 def render_index(study: Mapping[str, Any], runs: Iterable[Mapping[str, Any]]) -> str:
     """The study's index page.
 
-    ``study`` holds ``name``, ``title``, ``data_sha256``, ``workbench_version`` and
-    ``git_commit``. Each run holds ``run_id``, ``title``, ``parameters``,
-    ``status`` (``ok`` | ``failed``), ``duration_s``, ``error`` (one line, '' when
-    ok), ``report_href`` (relative link or ''), ``findings`` (records as in
-    findings.json) and ``cached`` (True when the run's outputs were reused from an
-    earlier identical run rather than executed again).
+    ``study`` holds ``name``, ``title``, ``data_sha256``, ``workbench_version``,
+    ``git_commit`` and optionally ``data`` (a session's data record, for the
+    synthetic banner and period), ``private`` (parameter names shown as
+    ``[private]``) and ``disclosure`` (the study's ``disclosure:`` block). Each run
+    holds ``run_id``, ``title``, ``parameters``, ``status`` (``ok`` | ``failed``),
+    ``duration_s``, ``error`` (one line, '' when ok), ``report_href`` (relative
+    link or ''), ``findings`` (records as in findings.json) and ``cached`` (True
+    when the run's outputs were reused from an earlier identical run rather than
+    executed again).
+
+    Below the runs, every finding of the study in one table that sorts (click a
+    column heading) and filters (type in the box) in the page, with its
+    Benjamini-Hochberg adjusted p-value (:func:`study_findings`) beside the raw one.
 
     >>> html = render_index({"name": "s", "title": "S"}, [{"run_id": "nb", "title": "NB",
     ...     "parameters": {}, "status": "failed", "duration_s": 1.5,
@@ -230,19 +421,28 @@ def render_index(study: Mapping[str, Any], runs: Iterable[Mapping[str, Any]]) ->
     True
     """
     runs = list(runs)
+    rule = study.get("disclosure")
+    rule = rule if isinstance(rule, DisclosureRule) else rule_from_study(rule, "disclosure")
+    private = [str(n) for n in study.get("private") or []]
     study_info = {"name": study.get("name", ""), "title": study.get("title") or study.get("name"),
                   "data_sha256_short": short_hash(study.get("data_sha256")),
                   "workbench_version": study.get("workbench_version", ""),
-                  "git_commit": short_hash(study.get("git_commit"))}
+                  "git_commit": short_hash(study.get("git_commit")),
+                  "data": data_banner(study.get("data") or {})}
     rows = []
     for run in runs:
         findings = list(run.get("findings") or [])
+        params = dict(run.get("parameters") or {})
+        repl = private_replacements(params, private)
         rows.append({
             "run_id": run["run_id"], "title": run.get("title") or run["run_id"],
-            "parameters": {k: display_value(v) for k, v in (run.get("parameters") or {}).items()},
+            "parameters": {k: PRIVATE if k in private else display_value(v)
+                           for k, v in params.items()},
             "status": run.get("status", "failed"),
             "duration": format_duration(run.get("duration_s")),
-            "error": run.get("error") or "", "report_href": run.get("report_href") or "",
+            "duration_s": run.get("duration_s") or 0,
+            "error": _scrub(run.get("error") or "", repl),
+            "report_href": run.get("report_href") or "",
             "cached": bool(run.get("cached")),
             "findings": key_findings(findings),
             "more_findings": max(0, len(findings) - KEY_FINDINGS),
@@ -250,8 +450,91 @@ def render_index(study: Mapping[str, Any], runs: Iterable[Mapping[str, Any]]) ->
     summary = {"n_runs": len(rows), "n_ok": sum(r["status"] == "ok" for r in rows),
                "n_failed": sum(r["status"] != "ok" for r in rows),
                "n_cached": sum(r["cached"] for r in rows)}
+    table = study_findings(runs, rule=rule, private=private)
     template = _environment().get_template("index.html.j2")
-    return template.render(study=study_info, runs=rows, summary=summary)
+    return template.render(study=study_info, runs=rows, summary=summary, findings=table,
+                           n_tests=sum(1 for f in table if f["p_adjusted"]))
+
+
+def study_findings(runs: Iterable[Mapping[str, Any]], rule: DisclosureRule | None = None,
+                   private: Iterable[str] = ()) -> list[dict[str, str]]:
+    """Every finding of the runs as display rows, with Benjamini-Hochberg p-values.
+
+    The family is every finding with a p-value except robustness checks of the same
+    estimand (ids with ``#``, e.g. ``...#mixed``), which keep their raw p-value
+    only. ``n`` passes through the disclosure ``rule``.
+
+    >>> rows = study_findings([{"run_id": "r", "findings": [
+    ...     {"id": "a", "estimate": 1.0, "p_value": 0.01, "n": 5},
+    ...     {"id": "b", "estimate": 2.0, "p_value": 0.04, "n": 120}]}])
+    >>> [(r["p_value"], r["p_adjusted"], r["n"]) for r in rows]
+    [('0.01', '0.02', '*'), ('0.04', '0.04', '120')]
+    """
+    import pandas as pd
+
+    from workbench.analysis.multiple import adjust_p
+
+    rule = rule or DisclosureRule()
+    private = list(private)
+    records = []
+    for run in runs:
+        for f in run.get("findings") or []:
+            records.append((run, f))
+    if not records:
+        return []
+    frame = pd.DataFrame({
+        "p_value": [f.get("p_value") for _, f in records],
+        "robustness": ["#" in str(f.get("id", "")) for _, f in records]})
+    frame["p_value"] = pd.to_numeric(frame["p_value"], errors="coerce")
+    adjusted = adjust_p(frame, exclude="robustness")["p_adjusted"].tolist()
+    out = []
+    for (run, f), q in zip(records, adjusted):
+        repl = private_replacements(dict(run.get("parameters") or {}), private)
+        lo, hi = f.get("ci_low"), f.get("ci_high")
+        out.append({
+            "run_id": run["run_id"], "report_href": run.get("report_href") or "",
+            "id": str(f.get("id", "")),
+            "finding": _scrub(str(f.get("sentence") or f.get("question") or f.get("id", "")),
+                              repl),
+            "estimate": format_number(f.get("estimate")),
+            "interval": (f"{format_number(lo)} to {format_number(hi)}"
+                         if lo is not None and hi is not None else ""),
+            "unit": str(f.get("unit") or ""), "model": str(f.get("model") or ""),
+            "p_value": format_p(f.get("p_value")), "p_adjusted": format_p(q),
+            "n": rule.count_text(f.get("n")),
+            "sort": {"estimate": _sort_key(f.get("estimate")), "p_value": _sort_key(f.get("p_value")),
+                     "p_adjusted": _sort_key(q),
+                     "n": _sort_key(_disclosed_number(rule, f.get("n")))},
+            "warning": _scrub(str(f.get("warning") or ""), repl),
+        })
+    return out
+
+
+def _sort_key(x: Any) -> str:
+    """A number as text for the page's sorting script ('' sorts last)."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return ""
+    return repr(float(x))
+
+
+def _disclosed_number(rule: DisclosureRule, n: Any) -> float | None:
+    text = rule.count_text(n)
+    try:
+        return float(text)
+    except ValueError:
+        return 0.0 if text == rule.symbol else None
+
+
+def format_p(p: Any) -> str:
+    """A p-value for readers: 2 significant digits, ``<0.001`` below that, '' if missing.
+
+    >>> format_p(0.04567), format_p(0.00001), format_p(None)
+    ('0.046', '<0.001', '')
+    """
+    if p is None or (isinstance(p, float) and math.isnan(p)):
+        return ""
+    p = float(p)
+    return "<0.001" if p < 0.001 else f"{p:.2g}"
 
 
 def format_duration(seconds: float | None) -> str:
