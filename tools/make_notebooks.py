@@ -223,3 +223,130 @@ treats rather than from how it treats them.
 """),
     ("code", 's.finish();'),
 ])
+
+notebook("04_spc_monitoring", [
+    ("md", """
+# Is it changing? Monitoring one measure over time (SPC charts)
+
+**The question.** For each provider: has this measure really changed, or is this month's
+figure just the usual ups and downs? And if nothing changes, will the provider meet its
+target?
+
+**How to read the charts.** Each chart is one provider's monthly figures. The dashed
+lines are its *process limits*: while nothing changes, almost every month falls between
+them. Grey points are ordinary variation (*common cause*). Coloured points are *special
+causes*, patterns unlikely to arise by chance: a month outside the limits, seven months
+in a row rising or falling, seven months on one side of the average, or two of three
+months close to a limit. Orange means a change for the worse, blue for the better. The
+badges at the top right repeat this for the latest month (variation) and say whether the
+target will be met (assurance). This is the NHS "Making Data Count" method.
+
+**What it cannot show.** A special cause says *that* something changed, not *why*.
+"""),
+    ("params", COMMON_PARAMS + '''
+measure = "rtt_median_weeks"  # measure to chart (a name from the measure registry)
+providers = []        # provider codes; empty: the first 6 NHS providers with 12 or more months
+direction = ""        # "increase", "decrease" or "neutral" is better; empty: the measure's own
+target = None         # target value for the assurance badge (e.g. 18); None: no target
+rebase = []           # month starts ("YYYY-MM-01") that begin new limits, after a known change'''),
+    ("code", SETUP),
+    ("code", '''
+from workbench.analysis import improvement
+from workbench.data import measures
+from workbench.report import charts
+s = session.start("04_spc_monitoring", panel_path=panel_path, seed=seed,
+                  n_providers=n_providers, n_months=n_months, output_dir=output_dir,
+                  measure=measure, providers=providers, direction=direction, target=target,
+                  rebase=rebase)
+view = improvement.spc_view(s.panel, measure, providers, direction=direction, target=target,
+                            rebase=rebase)
+display(Markdown(f"**Data:** {s.data_label}. **Measure:** {measures.label(measure)} "
+                 f"({view.direction} is better). **Providers:** {len(view.providers)}."))
+display(Markdown("\\n".join(f"- {n}" for n in view.notes) or "All months have a value."))
+'''),
+    ("md", "## The charts\n\nOne chart per provider, with its own average and limits."),
+    ("code", '''
+fig = charts.spc_small_multiples(view.result, ncols=3, ylabel=measures.label(measure),
+                                 titles={c: f"{n} ({c})" for c, n in view.names.items()})
+s.savefig(fig, "spc")
+plt.show()
+'''),
+    ("md", "## In plain words\n\nFor each provider, what the latest month shows:"),
+    ("code", '''
+found = s.add(improvement.spc_findings(view))
+display(Markdown(s.sentences(found)))
+'''),
+    ("md", """
+## The numbers
+
+Latest value, the average and limits of the current period, and the two badges. In the
+findings file each provider's average is the estimate and its limits are the interval
+(they are process limits, not a confidence interval).
+"""),
+    ("code", 'improvement.spc_summary(view).drop(columns="summary").round(2)'),
+    ("code", 's.finish();'),
+])
+
+notebook("05_provider_funnel", [
+    ("md", """
+# Who stands out? Comparing providers fairly (funnel plot)
+
+**The question.** Which providers are really better or worse than the rest this month,
+once we allow for the fact that small providers' figures jump about more than large
+ones'?
+
+**How to read the chart.** Each dot is one provider: across, how many patients (or
+responses, or expected events) it had; up, its figure. The funnel-shaped lines show how
+far from the centre line a provider of that size could fall by chance alone (95% and
+99.8% limits). A dot outside the funnel is unusual for its size: blue when that is
+better, orange when worse. Real providers differ more than chance alone would make them;
+the funnel is then widened to allow for the usual spread, so a provider outside it
+stands out even among its peers.
+
+**What it cannot show.** Providers treat different patients; unless the measure allows
+for case mix, a provider outside the funnel may treat sicker or simpler patients rather
+than give better or worse care. One month is one snapshot.
+"""),
+    ("params", COMMON_PARAMS + '''
+measure = "fft_pct_positive"  # fft_pct_positive, complaints, ae_pct_within_4h, rtt_pct_within_18w, rtt_over_52w, or "numerator/denominator" of two count measures
+period = ""           # month "YYYY-MM"; empty or "last": the latest month with data
+method = "SHMI"       # standardised ratios (complaints): "SHMI" (log scale, 10% trimmed) or "CQC" (square-root scale, winsorised; better with few events)
+overdispersion = True  # widen the limits for the usual spread between providers
+setting = "acute"     # providers of one setting ("acute", "care_home", ...); empty: all'''),
+    ("code", SETUP),
+    ("code", '''
+from workbench.analysis import improvement
+from workbench.report import charts
+s = session.start("05_provider_funnel", panel_path=panel_path, seed=seed,
+                  n_providers=n_providers, n_months=n_months, output_dir=output_dir,
+                  measure=measure, period=period, method=method,
+                  overdispersion=overdispersion, setting=setting)
+view = improvement.funnel_view(s.panel, measure, period, method=method,
+                               overdispersion=overdispersion, setting=setting)
+display(Markdown(f"**Data:** {s.data_label}. **Month:** {view.period:%B %Y}. "
+                 f"**Providers:** {setting or 'all settings'}."))
+display(Markdown("\\n".join(f"- {n}" for n in view.notes)))
+'''),
+    ("md", "## The funnel"),
+    ("code", '''
+sp = view.spec
+ax = charts.funnel_chart(view.result, improvement_direction=sp.direction,
+                         multiplier=sp.multiplier, ylabel=sp.label, xlabel=sp.x_label,
+                         title=f"{sp.label}, {view.period:%B %Y}")
+s.savefig(ax, "funnel")
+plt.show()
+'''),
+    ("md", "## In plain words"),
+    ("code", '''
+found = s.add(improvement.funnel_findings(view))
+display(Markdown(improvement.describe_funnel(view)))
+'''),
+    ("md", "## Providers outside the funnel\n\nWidest limit first; within it, lowest first."),
+    ("code", '''
+out = improvement.funnel_outliers(view)
+display(Markdown("\\n".join(f"- {t}" for t in out["summary"])
+                 or "No provider lies outside the limits."))
+'''),
+    ("code", 'out.drop(columns="summary").round(3)'),
+    ("code", 's.finish();'),
+])

@@ -153,7 +153,8 @@ class Session:
     def savefig(self, fig_or_ax, name: str):
         """Save a figure as ``figures/<name>.png`` in the output folder; return the figure."""
         fig = getattr(fig_or_ax, "figure", fig_or_ax)
-        fig.tight_layout()
+        if fig.get_layout_engine() is None:  # keep a figure's own (e.g. constrained) layout
+            fig.tight_layout()
         folder = self.output_dir / "figures"
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{name}.png"
