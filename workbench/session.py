@@ -35,6 +35,9 @@ from workbench.data.synth import DEFAULT_MONTHS, DEFAULT_PROVIDERS, DEFAULT_SEED
 
 #: Where interactive runs write, relative to the project root.
 INTERACTIVE_DIR = Path("outputs") / "interactive"
+#: Written by :meth:`Session.finish` beside findings.json: what the report header says
+#: about the data (source, period, synthetic or not).
+DATA_RECORD_FILE = "data.json"
 
 
 def project_root(start: Path | None = None) -> Path:
@@ -150,6 +153,59 @@ class Session:
         fs = list(self.findings if findings is None else findings)
         return "\n".join(f"- {f.sentence or f.question}" for f in fs)
 
+    def data_record(self) -> dict[str, Any]:
+        """What a report header says about the data: source, period, size, synthetic.
+
+        >>> import tempfile
+        >>> s = start("demo", seed=1, n_providers=30, n_months=3, output_dir=tempfile.mkdtemp())
+        >>> s.data_record()["synthetic"], s.data_record()["period"]
+        (True, 'April 2023 to June 2023')
+        """
+        p = self.panel
+        return {"synthetic": bool(self.synthetic),
+                "source": ("synthetic panel from workbench.data.synth (no real providers)"
+                           if self.synthetic else "published NHS and CQC data"),
+                "period": f"{p['period'].min():%B %Y} to {p['period'].max():%B %Y}",
+                "providers": int(p["provider_code"].nunique()),
+                "label": self.data_label}
+
+    def show(self, data: pd.DataFrame, *, counts: Iterable[str] = (),
+             rates: dict[str, Iterable[str]] | None = None, index: bool = False,
+             digits: int | None = 3):
+        """Display a table in the notebook, marked for small-number suppression.
+
+        The notebook shows the raw numbers; the stakeholder report
+        (:func:`workbench.report.render.render_report`) shows counts through
+        :mod:`workbench.report.disclosure`. Registry count measures and usual count
+        names (``n``, ``count``, ...) are found by name; ``counts`` names further
+        count columns and ``rates`` maps a rate column to the counts it is built on.
+
+        >>> import tempfile
+        >>> s = start("demo", seed=1, n_providers=30, n_months=3, output_dir=tempfile.mkdtemp())
+        >>> html = s.show(pd.DataFrame({"beds_used": [3]}), counts=["beds_used"])
+        <IPython.core.display.HTML object>
+        >>> 'data-wb-disclosure' in html.data
+        True
+        """
+        from IPython.display import HTML, display
+
+        from workbench.report.disclosure import TABLE_ATTR
+
+        if not isinstance(data, pd.DataFrame):
+            raise TypeError(f"Session.show: data is a {type(data).__name__}; expected a "
+                            "pandas DataFrame")
+        unknown = [c for c in [*counts, *(rates or {})] if c not in data.columns]
+        if unknown:
+            raise KeyError(f"Session.show: columns {unknown} are not in the table; it has "
+                           f"{list(map(str, data.columns))}")
+        table = data.round(digits) if digits is not None else data
+        spec = json.dumps({"counts": list(counts),
+                           "rates": {k: list(v) for k, v in (rates or {}).items()}})
+        html = HTML(f"<div {TABLE_ATTR}='{spec}'>"
+                    f"{table.to_html(index=index, na_rep='', border=0)}</div>")
+        display(html)
+        return html
+
     def savefig(self, fig_or_ax, name: str):
         """Save a figure as ``figures/<name>.png`` in the output folder; return the figure."""
         fig = getattr(fig_or_ax, "figure", fig_or_ax)
@@ -163,8 +219,14 @@ class Session:
         return fig
 
     def finish(self) -> Path:
-        """Write ``findings.json`` (sorted, fixed precision) and return its path."""
+        """Write ``findings.json`` (sorted, fixed precision) and ``data.json`` (what the
+        report header says about the data); return the path of ``findings.json``."""
+        from workbench.analysis.findings import atomic_write_text
+
+        atomic_write_text(self.output_dir / DATA_RECORD_FILE,
+                          json.dumps(self.data_record(), indent=2, sort_keys=True) + "\n")
         return write_findings(self.findings, self.output_dir / "findings.json")
+
 
 
 def start(notebook: str, *, panel_path: str = "", seed: int = DEFAULT_SEED,
