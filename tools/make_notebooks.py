@@ -155,6 +155,19 @@ ax.set_title("Effects on waits and satisfaction (95% intervals)")
 s.savefig(ax, "forest")
 plt.show()
 '''),
+    ("code", '''
+# In JupyterLab: drop-downs to look at another measure or set of providers.
+# Batch runs (workbench run) show nothing here and the report is unchanged.
+from workbench import interactive
+interactive.controls(
+    interactive.association,
+    {"exposure": ["nurse_fte_per_10_beds", "rn_vacancy_pct", "sickness_absence_pct",
+                  "staff_engagement", "rtt_median_weeks"],
+     "outcome": ["rtt_median_weeks", "fft_pct_positive", "complaints_per_1000"],
+     "subset": [subset] + [k for k in ("acute", "nhs", "independent") if k != subset]},
+    output_dir=output_dir, title="Explore: another measure or set of providers",
+    data=s.panel, truth=s.truth);
+'''),
     ("code", 's.finish();'),
 ])
 

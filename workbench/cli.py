@@ -144,7 +144,7 @@ def add_lab_parser(subparsers) -> argparse.ArgumentParser:
         description="Install the 'workbench' Jupyter kernel when missing, then start "
                     "JupyterLab from this environment with the project as its root folder and "
                     "notebooks/ open. Stop it with Ctrl-C. Arguments after the options are "
-                    "passed on to JupyterLab (e.g. --ServerApp.token=...).")
+                    "passed on to JupyterLab (e.g. --IdentityProvider.token=...).")
     p.add_argument("--port", type=_positive_int, default=None,
                    help="port to listen on (default: JupyterLab's, 8888 or the next free one)")
     p.add_argument("--no-browser", action="store_true",

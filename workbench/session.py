@@ -30,6 +30,7 @@ import pandas as pd
 
 from workbench.analysis.findings import Finding, findings_to_frame, write_findings
 from workbench.data.schema import validate_panel
+from workbench.interactive import Findings
 from workbench.data.synth import DEFAULT_MONTHS, DEFAULT_PROVIDERS, DEFAULT_SEED, generate, \
     read_truth, truth_for
 
@@ -61,41 +62,130 @@ def load(panel_path: str | Path | None = None, *, seed: int = DEFAULT_SEED,
          summary: bool = False) -> pd.DataFrame:
     """The panel in one call: a built panel file, or the synthetic default.
 
-    The panel is validated against the schema; with ``summary=True`` a short
-    description of what it holds is printed.
+    ``panel_path`` may be a panel parquet file, or a folder holding one as
+    ``panel.parquet`` or ``data/panel.parquet`` (a built ``data/processed/``
+    folder, or a study's output folder such as ``outputs/default``). Empty means
+    the synthetic default (``seed``, ``n_providers``, ``n_months``). The panel is
+    validated against the schema; with ``summary=True`` a summary of what it
+    holds is shown (a table in a notebook, text elsewhere; see :func:`summarize`).
 
     >>> panel = load(seed=2, n_providers=30, n_months=2)
     >>> sorted(panel["setting"].unique())
     ['acute', 'care_home']
     """
     if panel_path:
-        path = Path(panel_path)
-        if not path.exists():
-            raise FileNotFoundError(f"Panel file {path} not found. Build one with "
-                                    "`workbench data build` or leave panel_path empty for the "
-                                    "synthetic default.")
+        path = resolve_panel_path(panel_path)
         panel = validate_panel(pd.read_parquet(path), source=str(path))
     else:
         panel = generate(seed=seed, n_providers=n_providers, n_months=n_months).panel
     if summary:
-        print(describe_panel(panel))
+        _show(summarize(panel))
     return panel
+
+
+def resolve_panel_path(panel_path: str | Path) -> Path:
+    """The panel file ``panel_path`` names: the file itself, or ``panel.parquet`` /
+    ``data/panel.parquet`` inside a folder. Raises ``FileNotFoundError`` naming what
+    was looked for.
+
+    >>> resolve_panel_path("no/such/panel.parquet")
+    Traceback (most recent call last):
+    ...
+    FileNotFoundError: Panel file no/such/panel.parquet not found. ...
+    """
+    path = Path(panel_path)
+    if path.is_dir():
+        for candidate in (path / "panel.parquet", path / "data" / "panel.parquet"):
+            if candidate.is_file():
+                return candidate
+        raise FileNotFoundError(f"Folder {path} holds no panel.parquet or data/panel.parquet. "
+                                "Give the panel file itself, build one with `workbench data "
+                                "build`, or leave panel_path empty for the synthetic default.")
+    if not path.exists():
+        raise FileNotFoundError(f"Panel file {path} not found. Build one with "
+                                "`workbench data build` or leave panel_path empty for the "
+                                "synthetic default.")
+    return path
+
+
+def _show(obj: Any) -> None:
+    """Display ``obj`` richly inside an IPython kernel, print it elsewhere."""
+    import sys
+
+    if "ipykernel" in sys.modules:
+        from IPython.display import display
+
+        display(obj)
+    else:
+        print(obj)
+
+
+@dataclass(frozen=True)
+class PanelSummary:
+    """What a panel holds: providers by setting and sector, months, and how complete
+    each measure is. Prints as text; shows as a table in a notebook.
+
+    >>> summary = summarize(load(seed=1, n_providers=30, n_months=2))
+    >>> summary.n_providers, summary.n_months
+    (30, 2)
+    >>> str(summary).splitlines()[0]
+    '30 providers x 2 months (Apr 2023 to May 2023), 60 rows'
+    """
+
+    n_providers: int
+    n_months: int
+    first: pd.Timestamp
+    last: pd.Timestamp
+    n_rows: int
+    providers: pd.DataFrame   # setting, sector, providers
+    measures: pd.DataFrame    # construct, measure, label, unit, complete (share of rows)
+
+    def __str__(self) -> str:
+        lines = [f"{self.n_providers} providers x {self.n_months} months "
+                 f"({self.first:%b %Y} to {self.last:%b %Y}), {self.n_rows} rows"]
+        lines += [f"  {r.setting} / {r.sector}: {r.providers} providers"
+                  for r in self.providers.itertuples(index=False)]
+        for construct, group in self.measures.groupby("construct", sort=False):
+            lines.append(f"  {construct}: {', '.join(group['measure'])}")
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        head = (f"<p><b>Panel:</b> {self.n_providers} providers &times; {self.n_months} months "
+                f"({self.first:%B %Y} to {self.last:%B %Y}), {self.n_rows:,} rows</p>")
+        prov = self.providers.pivot_table(index="setting", columns="sector", values="providers",
+                                          aggfunc="sum", fill_value=0)
+        prov.columns.name = None
+        measures = self.measures.assign(
+            complete=(self.measures["complete"] * 100).round(0).astype(int).astype(str) + "%")
+        return (head + "<p><b>Providers</b></p>" + prov.to_html(border=0)
+                + "<p><b>Measures</b> (share of provider-months with a value)</p>"
+                + measures.to_html(index=False, border=0))
+
+
+def summarize(panel: pd.DataFrame) -> PanelSummary:
+    """A :class:`PanelSummary` of ``panel``."""
+    from workbench.data import measures as M
+    from workbench.data.schema import measure_columns
+
+    by = (panel.drop_duplicates("provider_code").groupby(["setting", "sector"], observed=True)
+          .size().rename("providers").reset_index())
+    rows = []
+    for construct in ("staffing", "waiting", "satisfaction", "context"):
+        for col in measure_columns(panel, construct):
+            m = M.get(col)
+            rows.append({"construct": construct, "measure": col, "label": m.label,
+                         "unit": m.unit, "complete": float(panel[col].notna().mean())})
+    return PanelSummary(
+        n_providers=int(panel["provider_code"].nunique()),
+        n_months=int(panel["period"].nunique()), first=panel["period"].min(),
+        last=panel["period"].max(), n_rows=len(panel), providers=by,
+        measures=pd.DataFrame(rows, columns=["construct", "measure", "label", "unit",
+                                             "complete"]))
 
 
 def describe_panel(panel: pd.DataFrame) -> str:
     """A few lines on what a panel holds: providers by sector, months, constructs."""
-    from workbench.data.schema import measure_columns
-
-    by = panel.drop_duplicates("provider_code").groupby(["setting", "sector"]).size()
-    lines = [f"{panel['provider_code'].nunique()} providers x "
-             f"{panel['period'].nunique()} months "
-             f"({panel['period'].min():%b %Y} to {panel['period'].max():%b %Y}), "
-             f"{len(panel)} rows"]
-    lines += [f"  {s} / {sec}: {n} providers" for (s, sec), n in by.items()]
-    for c in ("staffing", "waiting", "satisfaction", "context"):
-        cols = measure_columns(panel, c)
-        lines.append(f"  {c}: {', '.join(cols) if cols else '(none)'}")
-    return "\n".join(lines)
+    return str(summarize(panel))
 
 
 @dataclass
@@ -122,8 +212,12 @@ class Session:
         return (f"{kind}: {p['provider_code'].nunique()} providers, {span}; "
                 f"data sha256 {self.data_sha256[:12]}")
 
-    def add(self, findings: Iterable[Finding]) -> list[Finding]:
-        """Record findings, stamping each with the data hash, notebook and parameters."""
+    def add(self, findings: Iterable[Finding]) -> Findings:
+        """Record findings, stamping each with the data hash, notebook and parameters.
+
+        Returns the findings added as a :class:`~workbench.interactive.Findings`
+        list, which a notebook shows as a table (with the true values on synthetic data).
+        """
         added = []
         for f in findings:
             f.data_sha256 = self.data_sha256
@@ -132,7 +226,7 @@ class Session:
                             if k not in ("panel_path", "output_dir")}
             self.findings.append(f)
             added.append(f)
-        return added
+        return Findings(added, truth=self.truth)
 
     def table(self, findings: Iterable[Finding] | None = None) -> pd.DataFrame:
         """Findings as a readable table: question, estimate, interval, n and, on
@@ -226,7 +320,6 @@ class Session:
         atomic_write_text(self.output_dir / DATA_RECORD_FILE,
                           json.dumps(self.data_record(), indent=2, sort_keys=True) + "\n")
         return write_findings(self.findings, self.output_dir / "findings.json")
-
 
 
 def start(notebook: str, *, panel_path: str = "", seed: int = DEFAULT_SEED,

@@ -64,8 +64,11 @@ class Finding:
     def to_dict(self) -> dict[str, Any]:
         return {k: _clean(v) for k, v in asdict(self).items()}
 
-    def _repr_html_(self) -> str:  # pragma: no cover - presentation
-        return findings_to_frame([self]).to_html(index=False)
+    def _repr_html_(self) -> str:
+        """One-row table in a notebook: question, estimate, 95% interval, p, n, unit."""
+        from workbench.interactive import findings_table
+
+        return findings_table([self]).to_html()
 
 
 def _clean(v: Any) -> Any:

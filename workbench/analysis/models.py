@@ -137,11 +137,28 @@ class Fit:
                              "ci_low": ci["ci_low"].values, "ci_high": ci["ci_high"].values,
                              "p_value": pd.Series(res.pvalues).values})
 
-    def _repr_html_(self) -> str:  # pragma: no cover - presentation
+    def _repr_html_(self) -> str:
+        """The fit in a notebook: model, formula, n, providers, warnings and a coefficient
+        table with 95% intervals (month effects left out; exposures in bold)."""
+        import html
+
         t = self.coef_table()
-        t = t[~t["term"].str.startswith("C(month)")]
-        return (f"<p><b>{self.spec.kind}</b> {self.spec.formula()} "
-                f"(n={self.n}, providers={self.clusters})</p>" + t.to_html(index=False))
+        t = t[~t["term"].astype(str).str.startswith("C(month)")].reset_index(drop=True)
+        t.insert(2, "95% interval", [f"{lo:.3g} to {hi:.3g}"
+                                     for lo, hi in zip(t["ci_low"], t["ci_high"])])
+        t["p_value"] = ["<0.001" if p < 0.001 else f"{p:.3f}" for p in t["p_value"]]
+        exposures = set(self.spec.exposures)
+        styler = (t.style.format({"estimate": "{:.3g}"}, na_rep="")
+                  .hide(axis="index").hide(subset=["ci_low", "ci_high"], axis="columns")
+                  .apply(lambda row: ["font-weight: bold" if row["term"] in exposures else ""
+                                      for _ in row], axis=1))
+        warnings = "".join(f"<li>{html.escape(w)}</li>" for w in self.warnings)
+        return (f"<p><b>{html.escape(self.spec.kind)}</b> "
+                f"<code>{html.escape(self.spec.label())}</code><br>"
+                f"{html.escape(SUBSETS.get(self.spec.subset, self.spec.subset))}; "
+                f"n = {self.n:,} provider-months, {self.clusters:,} providers</p>"
+                + (f"<ul style='color:#D5281B'>{warnings}</ul>" if warnings else "")
+                + styler.to_html())
 
 
 def select_subset(data: pd.DataFrame, subset: str) -> pd.DataFrame:
@@ -504,6 +521,9 @@ def findings(result: Fit, question: str, *, terms: tuple[str, ...] | None = None
              prefix: str | None = None, suffix: str | None = None) -> list[Finding]:
     """Turn a :class:`Fit` into findings, one per exposure (or per ``terms``).
 
+    The list returned is a :class:`~workbench.interactive.Findings`, shown in a
+    notebook as a table with 95% intervals.
+
     Ids are ``<prefix>:<exposure>-><outcome>@<subset><#suffix>``. Poisson estimates
     are reported as rate ratios (exponentiated, with exponentiated interval ends).
     """
@@ -530,7 +550,9 @@ def findings(result: Fit, question: str, *, terms: tuple[str, ...] | None = None
                     clusters=result.clusters, warning="; ".join(result.warnings))
         f.sentence = describe(f, term, spec.outcome)
         out.append(f)
-    return out
+    from workbench.interactive import Findings
+
+    return Findings(out)  # a list that shows itself as a table in a notebook
 
 
 def sector_difference(data: pd.DataFrame, outcome: str, *, adjust: tuple[str, ...] = CASE_MIX,
