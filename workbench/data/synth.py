@@ -175,6 +175,7 @@ def true_effects(effects: Effects = Effects()) -> dict[str, float]:
         t[f"effect:nurse_fte_per_10_beds->rtt_median_weeks@{sub}"] = e.staffing_on_wait
         t[f"effect:rtt_median_weeks->fft_pct_positive@{sub}"] = e.wait_on_fft
         t[f"effect:nurse_fte_per_10_beds->fft_pct_positive@{sub}"] = e.staffing_on_fft
+        t[f"direct:nurse_fte_per_10_beds->fft_pct_positive@{sub}"] = e.staffing_on_fft
         t[f"indirect:nurse_fte_per_10_beds->rtt_median_weeks->fft_pct_positive@{sub}"] = (
             e.staffing_on_wait * e.wait_on_fft)
         t[f"total:nurse_fte_per_10_beds->fft_pct_positive@{sub}"] = (
@@ -193,7 +194,6 @@ def true_effects(effects: Effects = Effects()) -> dict[str, float]:
         + e.wait_on_fft * wait_total + e.engagement_lag1_on_fft * e.independent_on_engagement)
     for k in ("nurse_fte_per_10_beds", "rtt_median_weeks", "fft_pct_positive"):
         t[f"ipw:sector[independent]->{k}@acute"] = t[f"adjusted:sector[independent]->{k}@acute"]
-    t["direct:nurse_fte_per_10_beds->fft_pct_positive@acute"] = e.staffing_on_fft
     # the indirect effect is the same in both sectors: sector moderates nothing
     t["moderation:nurse_fte_per_10_beds->rtt_median_weeks->fft_pct_positive@independent-nhs"] = 0.0
     t["ordinal:sector[independent]->cqc_overall@acute"] = e.independent_on_cqc
