@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-slow lab bench notebooks clean
+.PHONY: run test test-slow lab bench notebooks clean browser
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 not found: set PYTHON=/path/to/python3.11"; exit 1; }
@@ -18,8 +18,12 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/workbench run studies/default.yaml
 
-## test: the test suite (slow tests excluded)
-test: $(STAMP)
+## browser: Debian's chromium for the JupyterLab browser test (apt-get when missing; needs root)
+browser:
+	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) || echo "chromium could not be installed: tests/test_lab_browser.py will be skipped"
+
+## test: the test suite (slow tests excluded; includes the JupyterLab browser test)
+test: $(STAMP) browser
 	$(BIN)/python -m pytest -q
 
 ## test-slow: only the slow tests (coverage over many seeds, full real-data builds, browsers)

@@ -297,6 +297,20 @@ findings file each provider's average is the estimate and its limits are the int
 (they are process limits, not a confidence interval).
 """),
     ("code", 'improvement.spc_summary(view).drop(columns="summary").round(2)'),
+    ("code", '''
+# In JupyterLab: drop-downs to chart another measure or provider.
+# Batch runs (workbench run) show nothing here and the report is unchanged.
+from workbench import interactive
+interactive.controls(
+    interactive.spc_chart,
+    {"measure": [measure] + [m for m in ("rtt_median_weeks", "rtt_pct_within_18w",
+                                         "ae_pct_within_4h", "fft_pct_positive",
+                                         "nurse_fte_per_10_beds", "sickness_absence_pct")
+                             if m != measure],
+     "provider": [(f"{n} ({c})", c) for c, n in view.names.items()]},
+    output_dir=output_dir, data=s.panel,
+    title="Explore: another measure or provider (each measure's own direction, no target)");
+'''),
     ("code", 's.finish();'),
 ])
 

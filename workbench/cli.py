@@ -5,7 +5,7 @@
     workbench run studies/default.yaml [--out outputs] [--workers N] [--timeout SECONDS]
                   [--retries N] [--force] [--executor local|dask [--scheduler ADDRESS]]
     workbench params notebooks/02_staffing_waits_satisfaction.ipynb
-    workbench lab [--port N] [--no-browser]
+    workbench lab [--port N] [--no-browser] [-- JUPYTER_ARGS...]
     workbench data ...        (when workbench.data.cli_data is installed)
 
 Each subcommand is added by a small ``add_*_parser(subparsers)`` function that
@@ -60,7 +60,10 @@ def _cmd_params(args: argparse.Namespace) -> int:
 def _cmd_lab(args: argparse.Namespace) -> int:
     from workbench.lab import start_lab
 
-    return start_lab(port=args.port, open_browser=not args.no_browser, extra=args.jupyter_args)
+    extra = list(args.jupyter_args)
+    if extra[:1] == ["--"]:
+        extra = extra[1:]
+    return start_lab(port=args.port, open_browser=not args.no_browser, extra=extra)
 
 
 def _positive_int(text: str) -> int:
@@ -138,19 +141,19 @@ def add_params_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def add_lab_parser(subparsers) -> argparse.ArgumentParser:
-    """``workbench lab [--port N] [--no-browser] [JUPYTER_ARGS...]``."""
+    """``workbench lab [--port N] [--no-browser] [-- JUPYTER_ARGS...]``."""
     p = subparsers.add_parser(
         "lab", help="start JupyterLab on notebooks/ with the workbench kernel",
         description="Install the 'workbench' Jupyter kernel when missing, then start "
                     "JupyterLab from this environment with the project as its root folder and "
-                    "notebooks/ open. Stop it with Ctrl-C. Arguments after the options are "
-                    "passed on to JupyterLab (e.g. --IdentityProvider.token=...).")
+                    "notebooks/ open. Stop it with Ctrl-C. Arguments after `--` are passed "
+                    "on to JupyterLab (e.g. `workbench lab -- --ServerApp.ip=0.0.0.0`).")
     p.add_argument("--port", type=_positive_int, default=None,
                    help="port to listen on (default: JupyterLab's, 8888 or the next free one)")
     p.add_argument("--no-browser", action="store_true",
                    help="do not open a web browser; print the URL to open instead")
     p.add_argument("jupyter_args", nargs=argparse.REMAINDER,
-                   help="further arguments for JupyterLab")
+                   help="after --: further arguments for JupyterLab")
     p.set_defaults(func=_cmd_lab)
     return p
 

@@ -187,8 +187,8 @@ def controls(function: Callable[..., Any], options: Mapping[str, Sequence[Any]],
              output_dir: str | os.PathLike | None = None, title: str = "", **fixed: Any):
     """Drop-downs that re-run ``function(**choices, **fixed)`` whenever a choice changes.
 
-    ``options`` maps each keyword of ``function`` to the values offered; the first
-    value of each is chosen first, and the function runs once at the start. What
+    ``options`` maps each keyword of ``function`` to the values offered (plain
+    values, or ``(label, value)`` pairs); the first value of each is chosen first, and the function runs once at the start. What
     the function displays, or returns, appears below the controls; ``title`` is a
     line of text above them. ``fixed`` keywords are passed on every call.
 
@@ -205,9 +205,14 @@ def controls(function: Callable[..., Any], options: Mapping[str, Sequence[Any]],
 
     from workbench.errors import WorkbenchError
 
-    pickers = {name: widgets.Dropdown(options=list(values), value=list(values)[0],
-                                      description=name, style={"description_width": "initial"})
-               for name, values in options.items()}
+    pickers = {}
+    for name, values in options.items():
+        values = list(values)
+        if not values:
+            raise ValueError(f"controls: no values offered for {name!r}")
+        first = values[0][1] if isinstance(values[0], tuple) else values[0]
+        pickers[name] = widgets.Dropdown(options=values, value=first, description=name,
+                                         style={"description_width": "initial"})
     out = widgets.Output()
 
     def rerun(_change=None) -> None:
@@ -278,3 +283,31 @@ def association(data: pd.DataFrame, exposure: str, outcome: str, *, subset: str 
     # estimates, so its id never borrows that estimand's true value
     found = md.findings(md.fit(spec, data), question, prefix="association")
     return Findings(found, truth=truth)
+
+
+def spc_chart(data: pd.DataFrame, measure: str, provider: str, *, direction: str = "",
+              target: float | None = None) -> Findings:
+    """One provider's SPC chart of one measure, and the finding for its latest month.
+
+    Draws the chart (process limits, special causes, Making Data Count badges)
+    and returns the provider's finding as a :class:`Findings` table. Meant for
+    :func:`controls` in the SPC notebook, to look at another measure or provider.
+
+    >>> from workbench.data.synth import generate
+    >>> panel = generate(seed=3, n_providers=40, n_months=14).panel
+    >>> spc_chart(panel, "rtt_median_weeks", "R002")[0].id
+    'spc:rtt_median_weeks@R002'
+    """
+    import matplotlib.pyplot as plt
+
+    from workbench.analysis import improvement
+    from workbench.data import measures
+    from workbench.report import charts
+
+    view = improvement.spc_view(data, measure, [provider], direction=direction, target=target)
+    fig = charts.spc_small_multiples(view.result, ncols=1, ylabel=measures.label(measure),
+                                     panel_size=(9.0, 3.6),
+                                     titles={c: f"{n} ({c})" for c, n in view.names.items()})
+    plt.show()
+    plt.close(fig)
+    return Findings(improvement.spc_findings(view))
