@@ -30,9 +30,9 @@ test: $(STAMP) browser
 test-slow: $(STAMP)
 	$(BIN)/python -m pytest -q -m slow
 
-## lab: JupyterLab with the project's kernel, notebooks/ open
+## lab: JupyterLab with the project's kernel, notebooks/ open (LAB_ARGS="--port 8890 --no-browser")
 lab: $(STAMP)
-	$(BIN)/workbench lab
+	$(BIN)/workbench lab $(LAB_ARGS)
 
 ## bench: speed and memory benchmarks against the plain alternatives
 bench: $(STAMP)

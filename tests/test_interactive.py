@@ -8,7 +8,7 @@ import pytest
 
 from workbench import cli, interactive, lab
 from workbench.analysis.findings import Finding
-from workbench.analysis.models import CASE_MIX, ModelSpec, fit, findings
+from workbench.analysis.models import CASE_MIX, ModelSpec, findings, fit
 from workbench.data.synth import generate
 from workbench.errors import AnalysisInputError, NotebookError
 from workbench.session import load, summarize
@@ -20,8 +20,8 @@ def panel():
 
 
 def _finding(**kw):
-    base = dict(id="effect:x->y@acute", question="Does x move y?", estimate=0.5,
-                ci_low=0.25, ci_high=0.75, p_value=0.0004, n=1200, unit="pp per week")
+    base = {"id": "effect:x->y@acute", "question": "Does x move y?", "estimate": 0.5,
+            "ci_low": 0.25, "ci_high": 0.75, "p_value": 0.0004, "n": 1200, "unit": "pp per week"}
     return Finding(**{**base, **kw})
 
 

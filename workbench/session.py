@@ -30,9 +30,9 @@ import pandas as pd
 
 from workbench.analysis.findings import Finding, findings_to_frame, write_findings
 from workbench.data.schema import validate_panel
-from workbench.interactive import Findings
 from workbench.data.synth import DEFAULT_MONTHS, DEFAULT_PROVIDERS, DEFAULT_SEED, generate, \
     read_truth, truth_for
+from workbench.interactive import Findings
 
 #: Where interactive runs write, relative to the project root.
 INTERACTIVE_DIR = Path("outputs") / "interactive"
@@ -141,8 +141,8 @@ class PanelSummary:
     measures: pd.DataFrame    # construct, measure, label, unit, complete (share of rows)
 
     def __str__(self) -> str:
-        lines = [f"{self.n_providers} providers x {self.n_months} months "
-                 f"({self.first:%b %Y} to {self.last:%b %Y}), {self.n_rows} rows"]
+        lines = [(f"{self.n_providers} providers x {self.n_months} months "
+                  f"({self.first:%b %Y} to {self.last:%b %Y}), {self.n_rows} rows")]
         lines += [f"  {r.setting} / {r.sector}: {r.providers} providers"
                   for r in self.providers.itertuples(index=False)]
         for construct, group in self.measures.groupby("construct", sort=False):
