@@ -1,0 +1,151 @@
+"""Model kinds, lags with gaps, diagnostics in findings, and errors that name the model."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from workbench.analysis import models as md
+from workbench.data.synth import generate
+from workbench.report import diagnostics as dg
+
+ADJ = md.CASE_MIX + ("sector_independent",)
+DIRECT = ("rtt_median_weeks", "nurse_fte_per_10_beds", "staff_engagement_lag1")
+
+
+@pytest.fixture(scope="module")
+def sd():
+    return generate(seed=41, n_providers=160, n_months=24)
+
+
+@pytest.mark.parametrize("kind", ["ols", "fe", "mixed"])
+def test_linear_kinds_recover_truth(sd, kind):
+    fit = md.fit(md.ModelSpec("fft_pct_positive", DIRECT, ADJ, kind=kind), sd.panel)
+    for f in md.findings(fit, "q"):
+        assert f.covers(sd.truth[f.id]), (kind, f.id, f.estimate, f.ci_low, f.ci_high)
+        assert f.n == fit.n and f.clusters == 83 and f.model == kind
+
+
+def test_fe_absorbs_time_invariant_controls(sd):
+    fit = md.fit(md.ModelSpec("fft_pct_positive", DIRECT, ADJ, kind="fe"), sd.panel)
+    assert "absorbed by provider fixed effects" in "; ".join(fit.warnings)
+    assert "provider fixed effects" in md.findings(fit, "q")[0].formula
+    assert "case_mix_index" not in fit.result.params.index
+
+
+def test_fe_equals_provider_dummies(sd):
+    acute = sd.panel[sd.panel.setting == "acute"].iloc[::3]  # unbalanced months per provider
+    fe = md.fit(md.ModelSpec("rtt_median_weeks", ("nurse_fte_per_10_beds",), kind="fe"), acute)
+    import statsmodels.formula.api as smf
+
+    d = acute.assign(month=acute.period.dt.strftime("%Y-%m"))
+    ref = smf.ols("rtt_median_weeks ~ nurse_fte_per_10_beds + C(month) + C(provider_code)",
+                  d).fit()
+    assert fe.result.params["nurse_fte_per_10_beds"] == pytest.approx(
+        ref.params["nurse_fte_per_10_beds"], rel=1e-8)
+
+
+def test_fe_rejects_time_invariant_exposure(sd):
+    spec = md.ModelSpec("fft_pct_positive", ("sector_independent",), kind="fe")
+    with pytest.raises(ValueError, match=r"fe\).*sector_independent.*do not change within"):
+        md.fit(spec, sd.panel)
+
+
+def test_random_slopes(sd):
+    spec = md.ModelSpec("fft_pct_positive", ("rtt_median_weeks", "nurse_fte_per_10_beds"), ADJ,
+                        kind="mixed", random_slopes=("rtt_median_weeks",))
+    fit = md.fit(spec, sd.panel)
+    assert np.asarray(fit.result.cov_re).shape == (2, 2)
+    f = md.findings(fit, "q")[0]
+    assert "(1 + rtt_median_weeks | provider_code)" in f.formula
+    assert f.covers(sd.truth[f.id])
+    # the generator has no random slope: the fit should say the variance sits at zero
+    # or that the optimiser struggled
+    assert f.warning
+
+
+def test_random_slope_must_be_in_model(sd):
+    spec = md.ModelSpec("fft_pct_positive", ("rtt_median_weeks",), kind="mixed",
+                        random_slopes=("beds",))
+    with pytest.raises(ValueError, match=r"fft_pct_positive ~ .*random slopes \['beds'\]"):
+        md.fit(spec, sd.panel)
+    with pytest.raises(ValueError, match="need kind='mixed'"):
+        md.fit(md.ModelSpec("fft_pct_positive", ("rtt_median_weeks",),
+                            random_slopes=("rtt_median_weeks",)), sd.panel)
+
+
+@pytest.mark.parametrize("kind", ["poisson", "negbin"])
+def test_count_kinds_give_rate_ratios(sd, kind):
+    spec = md.ModelSpec("complaints", ("rtt_median_weeks", "nurse_fte_per_10_beds"), ADJ,
+                        kind=kind, exposure="episodes", prefix="rate_ratio")
+    for f in md.findings(md.fit(spec, sd.panel), "q"):
+        assert f.unit.startswith("rate ratio")
+        assert f.covers(sd.truth[f.id]), (f.id, f.estimate, f.ci_low, f.ci_high)
+
+
+def test_negbin_needs_exposure(sd):
+    with pytest.raises(ValueError, match=r"complaints ~ .*\(negbin\) needs `exposure`"):
+        md.fit(md.ModelSpec("complaints", ("rtt_median_weeks",), kind="negbin"), sd.panel)
+
+
+def test_unknown_kind_names_the_model(sd):
+    with pytest.raises(ValueError, match=r"'fft_pct_positive ~ rtt_median_weeks.*unknown kind"):
+        md.fit(md.ModelSpec("fft_pct_positive", ("rtt_median_weeks",), kind="tobit"), sd.panel)
+
+
+def test_ordinal_warns_about_thin_categories():
+    small = generate(seed=2, n_providers=40, n_months=3).panel
+    fit = md.fit(md.ModelSpec("cqc_overall", ("nurse_fte_per_10_beds",), kind="ordinal",
+                              prefix="ordinal"), small)
+    f = md.findings(fit, "q")[0]
+    assert f.n == f.clusters == 21  # 13 NHS trusts + 8 independent hospitals
+    assert "thin rating categories" in f.warning or "left out" in f.warning
+
+
+def test_too_few_providers_names_the_model(sd):
+    few = sd.panel[sd.panel.provider_code.isin(["R001", "R002", "N001"])]
+    with pytest.raises(ValueError, match=r"rtt_median_weeks ~ .*only 3 provider"):
+        md.fit(md.ModelSpec("rtt_median_weeks", ("nurse_fte_per_10_beds",)), few)
+
+
+def test_lag_with_gaps_and_k():
+    df = pd.DataFrame({"provider_code": ["A"] * 4 + ["B"] * 2,
+                       "period": pd.to_datetime(["2024-01-01", "2024-02-01", "2024-04-01",
+                                                 "2024-06-01", "2024-01-01", "2024-03-01"]),
+                       "x": [1.0, 2.0, 4.0, 6.0, 10.0, 30.0]})
+    lag1 = md.add_lag(df, "x", 1)["x_lag1"].tolist()
+    lag2 = md.add_lag(df, "x", 2)["x_lag2"].tolist()
+    assert lag1[:4] == [None, 1.0, None, None] or np.allclose(
+        np.nan_to_num(lag1, nan=-1), [-1, 1.0, -1, -1, -1, -1])
+    assert np.allclose(np.nan_to_num(lag2, nan=-1), [-1, -1, 2.0, 4.0, -1, 10.0])
+    with pytest.raises(ValueError, match="positive number of months"):
+        md.add_lag(df, "x", 0)
+    with pytest.raises(KeyError, match="'y'"):
+        md.add_lag(df, "y", 1)
+
+
+def test_lag_k_is_a_parameter_of_the_spec(sd):
+    spec = md.ModelSpec("fft_pct_positive", ("staff_engagement_lag3",), ADJ, kind="fe")
+    fit = md.fit(spec, sd.panel)
+    f = md.findings(fit, "q")[0]
+    assert f.id == "effect:staff_engagement[lag3]->fft_pct_positive@acute"
+    assert fit.n == 83 * (24 - 3)
+
+
+def test_residual_and_influence_frames(sd):
+    fit = md.fit(md.ModelSpec("fft_pct_positive", DIRECT, ADJ), sd.panel)
+    r = dg.residual_frame(fit)
+    assert len(r) == fit.n and abs(r["residual"].mean()) < 1e-8
+    inf = dg.influence_frame(fit, "rtt_median_weeks")
+    assert len(inf) == 83 and inf["dfbeta_se"].abs().is_monotonic_decreasing
+    # the leave-one-out estimate by hand for the most influential provider
+    code = inf["provider_code"].iloc[0]
+    refit = md.fit(md.ModelSpec("fft_pct_positive", DIRECT, ADJ),
+                   sd.panel[sd.panel.provider_code != code])
+    assert inf["estimate_without"].iloc[0] == pytest.approx(
+        refit.result.params["rtt_median_weeks"], rel=1e-6)
+    assert dg.influence_plot(inf).get_title() == "Most influential providers"
+    assert dg.qq_plot(r).get_xlabel() == "Normal quantile"
+    ordinal = md.fit(md.ModelSpec("cqc_overall", ("nurse_fte_per_10_beds",), kind="ordinal"),
+                     sd.panel)
+    with pytest.raises(Exception, match="ordinal model"):
+        dg.residual_frame(ordinal)
