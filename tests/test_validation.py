@@ -1,7 +1,8 @@
 """The simulation study, small: estimators meant to identify an estimand cover it; the
 naive NHS-vs-independent difference does not."""
 
-import importlib.util
+import importlib
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,10 +11,11 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _validation():
-    spec = importlib.util.spec_from_file_location("validation", ROOT / "benchmarks" / "validation.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    # importable by name, so that spawned worker processes can unpickle its functions
+    bench = str(ROOT / "benchmarks")
+    if bench not in sys.path:
+        sys.path.insert(0, bench)
+    return importlib.import_module("validation")
 
 
 @pytest.mark.slow
