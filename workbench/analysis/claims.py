@@ -156,7 +156,7 @@ def _missing_reason(panel: pd.DataFrame, columns: tuple[str, ...], subset: str,
                          if M.MEASURES.get(col) is not None
                          and M.get(col).construct == "staffing" and sector == "independent"
                          else "")
-                return (f"the data hold {M.label(col)} for {n} {who} provider(s) in the "
+                return (f"the data hold {M.label(col)} for {n} {who} provider(s) among "
                         f"{md.SUBSETS.get(subset, subset)}; at least {MIN_PROVIDERS} are "
                         f"needed.{extra}")
     return ""

@@ -479,7 +479,7 @@ def write_findings_csv(outcome: StudyResult) -> Path:
 
 def write_index(outcome: StudyResult, git_commit: str | None = None) -> Path:
     """Write ``outputs/<study>/index.html`` listing every run (atomic)."""
-    from workbench.report.render import render_index
+    from workbench.report.render import notebook_parameter_values, render_index
 
     runs = []
     for r in outcome.results:
@@ -487,6 +487,8 @@ def write_index(outcome: StudyResult, git_commit: str | None = None) -> Path:
         runs.append({"run_id": r.run_id, "title": r.title, "parameters": r.parameters,
                      "status": r.status, "duration_s": r.duration_s, "error": r.error_line,
                      "cached": r.cached,
+                     "private_values": notebook_parameter_values(r.folder / "notebook.ipynb",
+                                                                 outcome.study.private),
                      "report_href": f"{r.run_id}/{REPORT_FILE}" if has_report else "",
                      "findings": read_run_findings(r.folder)})
     from workbench.report.render import report_context

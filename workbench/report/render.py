@@ -95,6 +95,42 @@ def _plain_markdown(text: str) -> str:
     return " ".join(_MD_MARKUP.sub(lambda x: x.group(1) or "", text).split())
 
 
+def notebook_parameter_values(nb: nbformat.NotebookNode | str | Path,
+                              names: Iterable[str]) -> dict[str, Any]:
+    """Values of ``names`` set in a notebook's parameters and injected-parameters cells
+    (literals only; the injected value wins). {} when the notebook is missing.
+
+    >>> cell = nbformat.v4.new_code_cell('trust = "RX1"  # a provider\\nk = 2')
+    >>> cell.metadata["tags"] = ["parameters"]
+    >>> notebook_parameter_values(nbformat.v4.new_notebook(cells=[cell]), ["trust"])
+    {'trust': 'RX1'}
+    """
+    import ast
+
+    if not isinstance(nb, nbformat.NotebookNode):
+        if not Path(nb).is_file():
+            return {}
+        nb = nbformat.read(str(nb), as_version=4)
+    wanted, out = set(names), {}
+    for cell in nb.cells:
+        tags = set(cell.get("metadata", {}).get("tags", []))
+        if cell.cell_type != "code" or not tags & {"parameters", "injected-parameters"}:
+            continue
+        try:
+            tree = ast.parse(cell.source)
+        except SyntaxError:
+            continue
+        for node in tree.body:
+            target = getattr(node, "targets", [getattr(node, "target", None)])[0] \
+                if isinstance(node, (ast.Assign, ast.AnnAssign)) else None
+            if isinstance(target, ast.Name) and target.id in wanted and node.value is not None:
+                try:
+                    out[target.id] = ast.literal_eval(node.value)
+                except ValueError:
+                    continue
+    return out
+
+
 def private_replacements(parameters: Mapping[str, Any],
                          private: Iterable[str]) -> list[tuple[str, str]]:
     """(old, new) replacements hiding the values of private parameters in report text.
@@ -268,7 +304,8 @@ def render_report(nb: nbformat.NotebookNode | str | Path, header: Mapping[str, A
         else rule_from_study(info["disclosure"], "disclosure")
     raw_params = dict(info["parameters"] or {})
     private = [str(n) for n in info["private"] or []]
-    hide_values = private_replacements(raw_params, private)
+    hide_values = private_replacements({**notebook_parameter_values(nb, private), **raw_params},
+                                       private)
     info["parameters"] = {k: PRIVATE if k in private else display_value(v)
                           for k, v in raw_params.items()}
     info["data"] = data_banner(info["data"] or {})
@@ -406,9 +443,11 @@ def render_index(study: Mapping[str, Any], runs: Iterable[Mapping[str, Any]]) ->
     ``[private]``) and ``disclosure`` (the study's ``disclosure:`` block). Each run
     holds ``run_id``, ``title``, ``parameters``, ``status`` (``ok`` | ``failed``),
     ``duration_s``, ``error`` (one line, '' when ok), ``report_href`` (relative
-    link or ''), ``findings`` (records as in findings.json) and ``cached`` (True
+    link or ''), ``findings`` (records as in findings.json), ``cached`` (True
     when the run's outputs were reused from an earlier identical run rather than
-    executed again).
+    executed again) and optionally ``private_values`` (values of private parameters
+    the run used without the study setting them, e.g. notebook defaults; see
+    :func:`notebook_parameter_values`), which are scrubbed from the page.
 
     Below the runs, every finding of the study in one table that sorts (click a
     column heading) and filters (type in the box) in the page, with its
@@ -433,7 +472,7 @@ def render_index(study: Mapping[str, Any], runs: Iterable[Mapping[str, Any]]) ->
     for run in runs:
         findings = list(run.get("findings") or [])
         params = dict(run.get("parameters") or {})
-        repl = private_replacements(params, private)
+        repl = private_replacements({**(run.get("private_values") or {}), **params}, private)
         rows.append({
             "run_id": run["run_id"], "title": run.get("title") or run["run_id"],
             "parameters": {k: PRIVATE if k in private else display_value(v)
@@ -489,7 +528,8 @@ def study_findings(runs: Iterable[Mapping[str, Any]], rule: DisclosureRule | Non
     adjusted = adjust_p(frame, exclude="robustness")["p_adjusted"].tolist()
     out = []
     for (run, f), q in zip(records, adjusted):
-        repl = private_replacements(dict(run.get("parameters") or {}), private)
+        repl = private_replacements({**(run.get("private_values") or {}),
+                                     **(run.get("parameters") or {})}, private)
         lo, hi = f.get("ci_low"), f.get("ci_high")
         out.append({
             "run_id": run["run_id"], "report_href": run.get("report_href") or "",

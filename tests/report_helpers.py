@@ -1,0 +1,104 @@
+"""A small stakeholder study for the report tests: tiny notebooks on a small synthetic panel.
+
+The notebooks show counts of people that must never reach the stakeholder HTML (1-7,
+and raw numbers that must be rounded), a private parameter, a figure and findings; one
+run fails on purpose.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+
+#: The private parameter's value: in the analyst's notebook, never in the HTML.
+SECRET = "RXX Secret Trust Ltd"
+
+PARAMETERS = (
+    'panel_path = ""        # panel parquet file\n'
+    'output_dir = ""        # folder for findings.json and figures/\n'
+    f'secret_trust = "{SECRET}"  # a provider name the study marks private\n'
+    'fail = False           # raise on purpose\n'
+)
+
+CODE = '''\
+import pandas as pd
+import matplotlib.pyplot as plt
+from IPython.display import Markdown, display
+from workbench import session
+from workbench.analysis.findings import Finding
+s = session.start("tiny_counts", panel_path=panel_path, output_dir=output_dir,
+                  secret_trust=secret_trust)
+if fail:
+    raise ValueError(f"failed on purpose for {secret_trust}")
+ffts = pd.DataFrame({"ward": ["A", "B", "C"], "fft_responses": [3, 5, 1234],
+                     "fft_positive": [2, 4, 1101], "fft_pct_positive": [66.7, 80.0, 89.2]})
+display(ffts)
+s.show(pd.DataFrame({"site": ["x", "y"], "patients_seen": [6, 41],
+                     "share_seen_pct": [12.8, 87.2]}),
+       counts=["patients_seen"], rates={"share_seen_pct": ["patients_seen"]})
+print(f"Analysed for {secret_trust}")
+fig, ax = plt.subplots(figsize=(3, 2))
+ax.plot([1, 2, 3])
+s.savefig(fig, "line")
+plt.show()
+s.add([Finding(id="mean:y@acute", question="What is the mean?", estimate=4.5, ci_low=3.5,
+               ci_high=5.5, p_value=0.01, n=5, unit="units",
+               sentence="The mean was 4.50 units (95% CI 3.50 to 5.50)."),
+       Finding(id="slope:x->y@acute", question="Does x move y?", estimate=-0.4, ci_low=-0.9,
+               ci_high=0.1, p_value=0.2, n=240, unit="units per x",
+               sentence="y was 0.40 units lower (95% CI -0.90 to 0.10) per x.")])
+s.finish();
+'''
+
+STUDY = """\
+name: stakeholder
+title: Stakeholder study
+data:
+  synthetic: {seed: 1, n_providers: 40, n_months: 6}
+private: [secret_trust]
+runs:
+  - notebook: nb/tiny_counts.ipynb
+  - notebook: nb/tiny_counts.ipynb
+    parameters: {fail: true}
+"""
+
+OK_ID = "tiny_counts"
+FAILED_ID = "tiny_counts--fail-true"
+
+
+def write_study(folder: Path) -> Path:
+    """The notebook and the study file in ``folder``; returns the study path."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "workbench", "display_name": "Python (workbench)",
+                                 "language": "python"}
+    nb.cells.append(nbformat.v4.new_markdown_cell(
+        "# Counts by ward\n\n**The question.** How many patients answered, by ward?"))
+    params = nbformat.v4.new_code_cell(PARAMETERS)
+    params.metadata["tags"] = ["parameters"]
+    nb.cells += [params, nbformat.v4.new_code_cell(CODE)]
+    (folder / "nb").mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, folder / "nb" / "tiny_counts.ipynb")
+    path = folder / "stakeholder.yaml"
+    path.write_text(STUDY, encoding="utf-8")
+    return path
+
+
+def visible_text(html: str) -> str:
+    """The text a reader sees: no styles or scripts, tags removed, spaces collapsed."""
+    html = re.sub(r"<(style|script)\b.*?</\1>", " ", html, flags=re.DOTALL)
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+def table_cells(html: str) -> list[dict[str, str]]:
+    """Every body row of every table, as {column heading: cell text}."""
+    from bs4 import BeautifulSoup
+
+    rows = []
+    for table in BeautifulSoup(html, "html.parser").find_all("table"):
+        heads = [th.get_text(strip=True) for th in table.find_all("tr")[0].find_all(["th", "td"])]
+        for tr in table.find_all("tr")[1:]:
+            cells = [c.get_text(strip=True) for c in tr.find_all(["th", "td"])]
+            rows.append(dict(zip(heads[-len(cells):] if cells else heads, cells)))
+    return rows
