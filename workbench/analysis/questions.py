@@ -15,12 +15,16 @@ True
 
 from __future__ import annotations
 
+import re
+
+import numpy as np
 import pandas as pd
 
 from workbench.analysis import models as md
 from workbench.analysis.findings import Finding
 from workbench.data import measures as M
 from workbench.data.schema import measure_columns
+from workbench.errors import AnalysisInputError
 
 
 def _adjust_for(subset: str) -> tuple[str, ...]:
@@ -30,7 +34,8 @@ def _adjust_for(subset: str) -> tuple[str, ...]:
 def staffing_waits_satisfaction(panel: pd.DataFrame, subset: str = "acute",
                                 staffing: str = "nurse_fte_per_10_beds",
                                 engagement_lag: int = 1,
-                                mixed: bool = True) -> list[Finding]:
+                                mixed: bool = True,
+                                fixed_effects: bool = False) -> list[Finding]:
     """Staffing -> waits -> satisfaction for one provider subset.
 
     Models (all adjust for case mix and month; ``acute`` also for sector):
@@ -39,7 +44,8 @@ def staffing_waits_satisfaction(panel: pd.DataFrame, subset: str = "acute",
     2. FFT % positive on waits, staffing and engagement ``engagement_lag`` months
        earlier (linear, clustered): the direct effects;
     3. the same with FFT counts in a binomial GLM (identity link: percentage points);
-    4. the same as a random-intercept mixed model (when ``mixed``);
+    4. the same as a random-intercept mixed model (when ``mixed``), and as a
+       within-provider fixed-effects model (when ``fixed_effects``; ids end ``#fe``);
     5. FFT on staffing alone: the total effect of staffing (direct + through waits);
     6. complaints per episode on waits and staffing (Poisson, rate ratios).
     """
@@ -63,6 +69,10 @@ def staffing_waits_satisfaction(panel: pd.DataFrame, subset: str = "acute",
         out += md.findings(md.fit(md.ModelSpec("fft_pct_positive", direct, adj, kind="mixed",
                                                subset=subset, suffix="mixed"), panel),
                            q_fft + " (random-intercept model)")
+    if fixed_effects:
+        out += md.findings(md.fit(md.ModelSpec("fft_pct_positive", direct, adj, kind="fe",
+                                               subset=subset, suffix="fe"), panel),
+                           q_fft + " (within-provider change, provider fixed effects)")
     out += md.findings(md.fit(md.ModelSpec("fft_pct_positive", (staffing,), adj, subset=subset,
                                            prefix="total"), panel),
                        "How much does better staffing raise satisfaction, counting its effect "
@@ -88,8 +98,19 @@ def nhs_vs_independent(panel: pd.DataFrame,
     plus CQC ratings (ordinal logit) and care-home ownership.
     """
     out: list[Finding] = []
+    case_mix = case_mix_available(panel)
     for o in outcomes:
-        out += md.sector_difference(panel, o)
+        if not _both_sectors(panel, o):
+            continue  # sector_comparison_limits says why
+        if case_mix:
+            out += md.sector_difference(panel, o, adjust=case_mix)
+        else:  # no case mix published: the naive difference only
+            out += md.findings(md.fit(md.ModelSpec(o, ("sector_independent",), subset="acute",
+                                                   prefix="naive"), panel),
+                               f"Do independent hospitals differ from NHS trusts on "
+                               f"{M.label(o)}? (no case mix in these data: naive only)")
+    if not _can_fit_ratings(panel):
+        return out
     acute_rating = md.ModelSpec("cqc_overall", ("sector_independent", "nurse_fte_per_10_beds",
                                                 "staff_engagement"),
                                 kind="ordinal", subset="acute", prefix="ordinal")
@@ -103,6 +124,24 @@ def nhs_vs_independent(panel: pd.DataFrame,
                            "Are for-profit and council-run care homes rated differently from "
                            "not-for-profit homes?")
     return out
+
+
+def _both_sectors(panel: pd.DataFrame, outcome: str) -> bool:
+    acute = md.select_subset(panel, "acute")
+    if outcome not in acute.columns:
+        return False
+    return {"nhs", "independent"} <= set(acute.loc[acute[outcome].notna(), "sector"])
+
+
+def _can_fit_ratings(panel: pd.DataFrame) -> bool:
+    """CQC ratings models need ratings, staffing and engagement for acute providers of
+    both sectors (the synthetic default has them; the published files do not)."""
+    need = ("cqc_overall", "nurse_fte_per_10_beds", "staff_engagement")
+    acute = md.select_subset(panel, "acute")
+    if any(c not in acute.columns for c in need):
+        return False
+    rows = acute.dropna(subset=list(need))
+    return rows["sector"].nunique() == 2
 
 
 def select_has(panel: pd.DataFrame, subset: str) -> bool:
@@ -138,3 +177,205 @@ def data_quality(panel: pd.DataFrame) -> dict[str, pd.DataFrame]:
                 .agg(first="min", last="max", months="nunique").reset_index())
     return {"providers": providers, "completeness": completeness.reset_index(),
             "ranges": ranges.reset_index(), "coverage": coverage}
+
+
+# --------------------------------------------------------------------------- real NHS open data
+
+
+def case_mix_available(panel: pd.DataFrame, subset: str = "acute") -> tuple[str, ...]:
+    """The case-mix measures (:data:`~workbench.analysis.models.CASE_MIX`) with values for
+    ``subset``; the published files hold none, the synthetic default all three.
+
+    >>> from workbench.data.synth import generate
+    >>> case_mix_available(generate(seed=1, n_providers=30, n_months=2).panel)
+    ('case_mix_index', 'pct_aged_75_plus', 'deprivation_imd')
+    """
+    rows = md.select_subset(panel, subset)
+    return tuple(c for c in md.CASE_MIX if c in rows.columns and rows[c].notna().any())
+
+
+def sector_comparison_limits(panel: pd.DataFrame, outcomes: tuple[str, ...]) -> list[str]:
+    """Plain sentences on what an NHS-versus-independent comparison of ``panel`` can and
+    cannot show (missing case mix, measures one sector does not publish, few months).
+
+    >>> from workbench.data.synth import generate
+    >>> sector_comparison_limits(generate(seed=1, n_providers=30, n_months=2).panel,
+    ...                          ("rtt_median_weeks",))
+    []
+    """
+    acute = md.select_subset(panel, "acute")
+    notes = []
+    if not case_mix_available(panel):
+        notes.append("These data hold no case-mix measures (complexity, age, deprivation of "
+                     "each provider's patients), so only the naive difference is reported: it "
+                     "describes what an average patient of each sector sees, not what being an "
+                     "independent provider does for comparable patients. Independent hospitals "
+                     "mostly treat simpler, planned cases, so the naive difference is likely to "
+                     "flatter them.")
+    for o in outcomes:
+        have = (acute.loc[acute[o].notna(), "sector"].unique() if o in acute.columns else [])
+        missing = [s for s in ("nhs", "independent") if s not in set(have)]
+        if missing:
+            notes.append(f"{M.label(o)}: no values for {' or '.join(missing)} providers in "
+                         "these data, so this measure cannot be compared between sectors.")
+        elif acute.loc[acute[o].notna(), "period"].nunique() == 1:
+            month = acute.loc[acute[o].notna(), "period"].iloc[0]
+            notes.append(f"{M.label(o)}: one month only ({month:%B %Y}); a single month "
+                         "cannot show whether the gap is stable.")
+    staffing = [c for c in ("nurse_fte", "nurse_fte_per_10_beds") if c in acute.columns]
+    if staffing and not acute.loc[acute["sector"] == "independent", staffing].notna().any().any():
+        notes.append("No staffing figures are published for independent providers (NHS "
+                     "workforce statistics cover NHS organisations only), so staffing cannot "
+                     "be compared between sectors.")
+    return notes
+
+
+#: Fewest A&E attendances in a month for a trust-month to count as a major A&E department.
+MIN_AE_ATTENDANCES = 3000
+
+
+def ae_staffing_table(panel: pd.DataFrame, start: str = "", end: str = "",
+                      min_attendances: int = MIN_AE_ATTENDANCES) -> pd.DataFrame:
+    """NHS acute trust-months with A&E figures between ``start`` and ``end`` (YYYY-MM;
+    empty: no limit), with the derived staffing columns used by :func:`ae_staffing_engagement`:
+
+    * ``nurse_share_pct``: nurse FTE as a share of all staff FTE (skill mix; no bed
+      numbers are published beside the workforce figures, so nurses per bed cannot be
+      computed);
+    * ``nurse_fte_per_1000_ae``: nurse FTE per 1,000 A&E attendances in the month;
+    * ``log_ae_attendances``: size of the A&E department (natural log).
+
+    Trust-months with fewer than ``min_attendances`` attendances (minor units) are left
+    out.
+
+    >>> from workbench.data.synth import generate
+    >>> t = ae_staffing_table(generate(seed=1, n_providers=30, n_months=2).panel,
+    ...                       start="2023-01", end="2023-12")
+    >>> "nurse_share_pct" in t.columns
+    True
+    """
+    rows = md.select_subset(panel, "nhs")
+    for name, value in (("start", start), ("end", end)):
+        if value and not re.fullmatch(r"\d{4}-\d{2}", str(value)):
+            raise AnalysisInputError("ae_staffing_table", name, f"is {value!r}",
+                                     expected="a month 'YYYY-MM' or empty (no limit)")
+    lo = pd.Timestamp(f"{start}-01") if start else rows["period"].min()
+    hi = pd.Timestamp(f"{end}-01") if end else rows["period"].max()
+    rows = rows[(rows["period"] >= lo) & (rows["period"] <= hi)
+                & (rows["ae_attendances"] >= min_attendances)
+                & rows["ae_pct_within_4h"].notna()].copy()
+    for c in ("nurse_fte", "staff_fte", "staff_engagement"):
+        if c not in rows.columns:
+            rows[c] = float("nan")
+    rows["nurse_share_pct"] = 100 * rows["nurse_fte"] / rows["staff_fte"]
+    rows["nurse_fte_per_1000_ae"] = 1000 * rows["nurse_fte"] / rows["ae_attendances"]
+    rows["log_ae_attendances"] = np.log(rows["ae_attendances"])
+    return rows.reset_index(drop=True)
+
+
+_DERIVED_WORDS = {
+    "nurse_share_pct": ("percentage point of nurses' share of all staff",
+                        "percentage points per percentage point of nurse share"),
+    "nurse_fte_per_1000_ae": ("extra nurse FTE per 1,000 A&E attendances",
+                              "percentage points per nurse FTE per 1,000 attendances"),
+}
+
+
+def _reword(f: Finding, exposure: str) -> Finding:
+    if exposure in _DERIVED_WORDS:
+        words, unit = _DERIVED_WORDS[exposure]
+        f.unit = unit
+        ci = ""
+        if f.ci_low is not None and f.ci_high is not None:
+            unclear = ": no clear difference" if f.ci_low < 0 < f.ci_high else ""
+            ci = f" (95% CI {f.ci_low:.3g} to {f.ci_high:.3g}{unclear})"
+        f.sentence = (f"A&E patients seen within 4 hours were {abs(f.estimate):.3g} percentage "
+                      f"points {'higher' if f.estimate >= 0 else 'lower'}{ci} for each "
+                      f"{words}.")
+    return f
+
+
+def ae_staffing_engagement(panel: pd.DataFrame, start: str = "", end: str = "",
+                           min_attendances: int = MIN_AE_ATTENDANCES) -> list[Finding]:
+    """A&E 4-hour performance against nurse staffing and staff engagement, NHS trusts.
+
+    Linear models of ``ae_pct_within_4h`` in the months where each exposure is published
+    (workforce: e.g. Sep 2017 and Jun 2018; staff survey: yearly, dated September), with
+    month effects, A&E size (log attendances) as a control and trust-clustered intervals:
+
+    1. nurses' share of all staff (``effect:nurse_share_pct->ae_pct_within_4h@nhs``);
+    2. nurse FTE per 1,000 A&E attendances;
+    3. staff engagement (registry measure ``staff_engagement``);
+    4. staff engagement within trusts, year on year (trust fixed effects; ``#within``);
+    5. nurse share and engagement together, where both are published (``#joint``).
+
+    A model is skipped when fewer than 5 trusts have the data it needs.
+    """
+    t = ae_staffing_table(panel, start, end, min_attendances)
+    size = ("log_ae_attendances",)
+    q_staff = "Do NHS trusts with more nurses see more A&E patients within 4 hours?"
+    q_eng = "Do NHS trusts with more engaged staff see more A&E patients within 4 hours?"
+    specs = [
+        (md.ModelSpec("ae_pct_within_4h", ("nurse_share_pct",), size, subset="nhs"), q_staff),
+        (md.ModelSpec("ae_pct_within_4h", ("nurse_fte_per_1000_ae",), size, subset="nhs"),
+         q_staff),
+        (md.ModelSpec("ae_pct_within_4h", ("staff_engagement",), size, subset="nhs"), q_eng),
+        (md.ModelSpec("ae_pct_within_4h", ("staff_engagement",), size, kind="fe",
+                      subset="nhs", suffix="within"),
+         q_eng + " (changes within each trust from year to year)"),
+        (md.ModelSpec("ae_pct_within_4h", ("nurse_share_pct", "staff_engagement"), size,
+                      subset="nhs", suffix="joint"),
+         "Staffing and engagement together: which goes with A&E performance?"),
+    ]
+    out: list[Finding] = []
+    for spec, q in specs:
+        need = [spec.outcome, *spec.exposures, *spec.adjust]
+        trusts = t.dropna(subset=need)["provider_code"].nunique()
+        if trusts < 5:
+            continue
+        for f, term in zip(md.findings(md.fit(spec, t), q), spec.exposures):
+            out.append(_reword(f, term))
+    return out
+
+
+def ae_staffing_limits(panel: pd.DataFrame, start: str = "", end: str = "",
+                       min_attendances: int = MIN_AE_ATTENDANCES) -> list[str]:
+    """Plain sentences on what the A&E / staffing / engagement data can and cannot show.
+
+    >>> from workbench.data.synth import generate
+    >>> notes = ae_staffing_limits(generate(seed=1, n_providers=30, n_months=2).panel,
+    ...                            start="2023-01", end="2023-12")
+    >>> any("independent" in n for n in notes)
+    True
+    """
+    t = ae_staffing_table(panel, start, end, min_attendances)
+    def months(col: str) -> list[str]:
+        return [f"{d:%b %Y}" for d in sorted(t.loc[t[col].notna(), "period"].unique())]
+
+    trusts = t["provider_code"].nunique()
+    staffed = t.loc[t["nurse_fte"].notna(), "provider_code"].nunique()
+    engaged = t.loc[t["staff_engagement"].notna(), "provider_code"].nunique()
+    notes = [
+        f"{trusts} NHS trusts have A&E figures between {start or 'the first month'} and "
+        f"{end or 'the last month'} (months with at least "
+        f"{min_attendances:,} attendances); {staffed} of them have workforce figures and "
+        f"{engaged} staff survey results in those months. Trusts that merged or changed "
+        "code between publications cannot be matched and are left out.",
+        "Independent providers are not included: no independent-sector staffing or staff "
+        "survey results are published, so this question can only be asked of NHS trusts.",
+    ]
+    w, e = months("nurse_fte"), months("staff_engagement")
+    notes.append(f"Nurse staffing is published for {', '.join(w) if w else 'no month'} only, "
+                 f"and staff engagement once a year ({', '.join(e) if e else 'no month'}; "
+                 "survey results are dated September); each is compared with A&E performance "
+                 "in the same month, so these are a few snapshots, not a monthly series.")
+    if "beds" not in panel.columns or not panel["beds"].notna().any():
+        notes.append("No bed numbers are published beside the workforce figures, so nurses "
+                     "per bed cannot be computed: staffing is measured as nurses' share of all "
+                     "staff and as nurse FTE per 1,000 A&E attendances (trust-wide nurses, not "
+                     "A&E nurses only).")
+    notes.append("These are associations between trusts (and, for engagement, within trusts "
+                 "from year to year), not proof that more nurses or more engaged staff would "
+                 "shorten A&E waits: busier, more deprived areas may have both fewer staff "
+                 "and longer waits, and no case mix is published to adjust for.")
+    return notes
