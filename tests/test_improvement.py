@@ -34,10 +34,11 @@ def synth():
 # ----------------------------------------------------------------------------- SPC
 
 
-def test_default_providers_prefers_nhs_with_enough_months():
-    p = _panel({"N1": FLAT, "R2": FLAT, "R1": FLAT[:5], "R3": FLAT},
+def test_default_providers_prefers_nhs_acute_with_enough_months():
+    p = _panel({"N1": FLAT, "R2": FLAT, "R1": FLAT[:5], "R3": FLAT, "C1": FLAT},
                sector={"N1": "independent"})
-    assert imp.default_providers(p, "rtt_median_weeks", n=3) == ["R2", "R3", "N1"]
+    p.loc[p["provider_code"] == "C1", "setting"] = "gp"
+    assert imp.default_providers(p, "rtt_median_weeks", n=4) == ["R2", "R3", "C1", "N1"]
     assert imp.default_providers(p, "rtt_median_weeks", n=1) == ["R2"]
 
 
@@ -153,7 +154,8 @@ def test_funnel_proportion_outlier_words_and_findings():
     assert f3.estimate == pytest.approx(95.0) and f3.n == 400
     assert f3.ci_low < fs[0].estimate < f3.ci_high < f3.estimate
     assert 0 <= f3.p_value < 0.05
-    assert len(fs) == 1 + len(out)
+    assert len(fs) == 1 + int((out["level"] == 99.8).sum())
+    assert all(f.ci_low > f.estimate or f.ci_high < f.estimate for f in fs[1:])
 
 
 def test_funnel_complaints_standardised_ratio():

@@ -199,21 +199,33 @@ s = session.start("03_nhs_vs_private", panel_path=panel_path, seed=seed,
 acute = s.panel[s.panel["setting"] == "acute"]
 display(Markdown(f"**Data:** {s.data_label}."))
 '''),
+    ("md", "## What these data can and cannot show"),
+    ("code", '''
+limits = questions.sector_comparison_limits(s.panel, tuple(outcomes))
+display(Markdown("\\n".join(f"- {n}" for n in limits) or
+                 "Every measure is published for both sectors, with case mix to adjust for."))
+'''),
     ("md", "## What each sector looks like\n\nOne dot per provider (its average over the months)."),
     ("code", '''
-fig, axes = plt.subplots(1, len(outcomes), figsize=(5 * len(outcomes), 4.5))
-for ax, o in zip(list(axes) if len(outcomes) > 1 else [axes], outcomes):
+shown = [o for o in outcomes if o in acute and acute[o].notna().any()]
+fig, axes = plt.subplots(1, len(shown), figsize=(5 * len(shown), 4.5), squeeze=False)
+for ax, o in zip(axes[0], shown):
     plots.sector_comparison(acute, o, ax=ax)
 s.savefig(fig, "sectors")
 plt.show()
 '''),
     ("md", "## Who the sectors treat\n\nCase mix by sector: if these differ, the naive comparison is not like with like."),
     ("code", '''
-fig, axes = plt.subplots(1, 2, figsize=(10, 4))
-plots.sector_comparison(acute, "case_mix_index", ax=axes[0])
-plots.sector_comparison(acute, "pct_aged_75_plus", ax=axes[1])
-s.savefig(fig, "case_mix")
-plt.show()
+case_mix = [c for c in questions.case_mix_available(s.panel) if c != "deprivation_imd"]
+if case_mix:
+    fig, axes = plt.subplots(1, len(case_mix), figsize=(5 * len(case_mix), 4), squeeze=False)
+    for ax, c in zip(axes[0], case_mix):
+        plots.sector_comparison(acute, c, ax=ax)
+    s.savefig(fig, "case_mix")
+    plt.show()
+else:
+    display(Markdown("**No case-mix measures in these data**: who each sector treats cannot "
+                     "be shown, and the comparison below is the naive one only."))
 '''),
     ("md", "## Findings: naive and adjusted, side by side"),
     ("code", '''
@@ -224,10 +236,11 @@ display(Markdown(s.sentences(found)))
     ("code", '''
 diffs = s.table([f for f in found if f.id.startswith(("naive", "adjusted"))])
 diffs["label"] = diffs["id"].str.replace("sector[independent]->", "", regex=False)
-ax = plots.forest(diffs, truth="truth" if "truth" in diffs else None)
-ax.set_title("Independent minus NHS: naive and case-mix adjusted (95% intervals)")
-s.savefig(ax, "sector_differences")
-plt.show()
+if len(diffs):
+    ax = plots.forest(diffs, truth="truth" if "truth" in diffs else None)
+    ax.set_title("Independent minus NHS: naive and case-mix adjusted (95% intervals)")
+    s.savefig(ax, "sector_differences")
+    plt.show()
 '''),
     ("md", """
 **Reading the chart.** Where the adjusted interval is closer to zero than the naive
@@ -438,6 +451,77 @@ if sector:
     plt.show()
 else:
     display(Markdown("The data cannot answer any sector claim (see the verdicts above)."))
+'''),
+    ("code", 's.finish();'),
+])
+
+notebook("07_real_data_staffing_ae", [
+    ("md", """
+# A&E waits, nurse staffing and staff engagement in NHS trusts (published data)
+
+**The question.** Do NHS trusts with more nurses, and with more engaged staff, see more
+of their A&E patients within four hours?
+
+**The data.** Published NHS figures, matched by trust and month: A&E attendances and
+four-hour performance (monthly), nurse and all-staff numbers from NHS workforce
+statistics (a few months only), and staff engagement from the NHS Staff Survey (once a
+year).
+
+**How it is answered.** Straight-line models comparing trusts in the same month, allowing
+for the size of each A&E department, with 95% intervals that allow for repeated months
+from the same trust. Staff engagement is also compared *within* each trust from one year
+to the next, which removes differences between trusts that do not change.
+
+**Read first:** the section below on what these data can and cannot show.
+"""),
+    ("params", COMMON_PARAMS + '''
+start = ""            # first month of A&E data used, "YYYY-MM"; empty: the first in the panel
+end = ""              # last month used, "YYYY-MM"; empty: the last in the panel
+min_attendances = 3000  # leave out trust-months with fewer A&E attendances (minor units)'''),
+    ("code", SETUP),
+    ("code", '''
+from workbench.analysis import questions
+s = session.start("07_real_data_staffing_ae", panel_path=panel_path, seed=seed,
+                  n_providers=n_providers, n_months=n_months, output_dir=output_dir,
+                  start=start, end=end, min_attendances=min_attendances)
+table = questions.ae_staffing_table(s.panel, start, end, min_attendances)
+display(Markdown(f"**Data:** {s.data_label}."))
+'''),
+    ("md", "## What these data can and cannot show"),
+    ("code", '''
+limits = questions.ae_staffing_limits(s.panel, start, end, min_attendances)
+display(Markdown("\\n".join(f"- {n}" for n in limits)))
+'''),
+    ("md", "## The raw picture\n\nEach dot is one trust's average over the months where both figures are published; the line is a straight-line fit with its 95% band."),
+    ("code", '''
+pairs = [(x, lab) for x, lab in (("nurse_share_pct", "Nurses as a share of all staff (%)"),
+                                 ("staff_engagement", "Staff engagement (0-10)"))
+         if table[x].notna().any()]
+if pairs:
+    fig, axes = plt.subplots(1, len(pairs), figsize=(6 * len(pairs), 4.5), squeeze=False)
+    for ax, (x, lab) in zip(axes[0], pairs):
+        plots.relationship(table, x, "ae_pct_within_4h", ax=ax)
+        ax.set_xlabel(lab)
+        ax.set_title(f"A&E within 4 hours against {lab[0].lower() + lab[1:]}")
+    s.savefig(fig, "relationships")
+    plt.show()
+'''),
+    ("md", "## Findings\n\nEach finding in plain words, with its 95% interval:"),
+    ("code", '''
+found = s.add(questions.ae_staffing_engagement(s.panel, start, end, min_attendances))
+display(Markdown(s.sentences(found) or "No model could be fitted: too few trusts have the "
+                 "figures it needs."))
+'''),
+    ("md", "## All estimates\n\nIds ending `#within` compare each trust with itself from year to year; `#joint` puts staffing and engagement in one model (only where both are published in the same month)."),
+    ("code", 's.table(found)'),
+    ("code", '''
+if found:
+    tab = s.table(found)
+    tab["label"] = tab["id"].str.replace(r"^effect:|->ae_pct_within_4h@nhs", "", regex=True)
+    ax = plots.forest(tab)
+    ax.set_title("A&E within 4 hours (percentage points), 95% intervals")
+    s.savefig(ax, "forest")
+    plt.show()
 '''),
     ("code", 's.finish();'),
 ])

@@ -22,8 +22,9 @@ Funnel (:func:`funnel_findings`):
 * ``funnel:<measure>@<YYYY-MM>``: the centre line (pooled value, or 1 for standardised
   ratios) with ``n`` providers, and in the sentence how many lie outside the limits and
   the overdispersion ``phi``;
-* ``funnel:<measure>@<provider_code>#<YYYY-MM>`` for each provider outside the 95% limits:
-  ``estimate`` its value, ``ci_low``/``ci_high`` the limits at the widest level
+* ``funnel:<measure>@<provider_code>#<YYYY-MM>`` for each provider outside the widest
+  limits (99.8% by default; those outside only the 95% limits are listed in the report
+  but not written as findings): ``estimate`` its value, ``ci_low``/``ci_high`` the limits at the widest level
   (99.8% by default) at its own denominator (**control limits**, not a confidence
   interval), ``p_value`` two-sided from its (overdispersion-adjusted) z-score, ``n`` its
   denominator.
@@ -82,8 +83,9 @@ class SPCView:
 
 def default_providers(panel: pd.DataFrame, measure: str, n: int = DEFAULT_N_PROVIDERS,
                       min_points: int = DEFAULT_MIN_POINTS) -> list[str]:
-    """The first ``n`` NHS providers (by code) with at least ``min_points`` months of
-    ``measure``; independent providers fill up the list when too few NHS ones qualify.
+    """The first ``n`` providers (by code) with at least ``min_points`` months of
+    ``measure``: NHS acute trusts first, then other NHS providers (e.g. GP practices
+    running urgent care), then independent providers.
 
     >>> from workbench.data.synth import generate
     >>> default_providers(generate(seed=1, n_providers=30, n_months=12).panel,
@@ -93,11 +95,10 @@ def default_providers(panel: pd.DataFrame, measure: str, n: int = DEFAULT_N_PROV
     _check_measure(panel, measure, "default_providers")
     counts = (panel.loc[panel[measure].notna()].groupby("provider_code")["period"].nunique())
     counts = counts[counts >= min_points]
-    sector = panel.drop_duplicates("provider_code").set_index("provider_code")["sector"]
-    ok = counts.index.tolist()
-    nhs = sorted(c for c in ok if sector.get(c) == "nhs")
-    rest = sorted(c for c in ok if sector.get(c) != "nhs")
-    return (nhs + rest)[:n]
+    ident = panel.drop_duplicates("provider_code").set_index("provider_code")
+    rank = {c: (0 if ident.at[c, "sector"] == "nhs" and ident.at[c, "setting"] == "acute"
+                else 1 if ident.at[c, "sector"] == "nhs" else 2, c) for c in counts.index}
+    return sorted(rank, key=rank.get)[:n]
 
 
 def spc_view(panel: pd.DataFrame, measure: str, providers: Sequence[str] = (), *,
@@ -572,7 +573,8 @@ def describe_funnel(view: FunnelView) -> str:
 
 
 def funnel_findings(view: FunnelView) -> list[Finding]:
-    """The centre line and one finding per outlier (see the module docstring).
+    """The centre line and one finding per outlier at the widest level (see the module
+    docstring).
 
     >>> from workbench.data.synth import generate
     >>> v = funnel_view(generate(seed=3, n_providers=40, n_months=3).panel)
@@ -591,7 +593,8 @@ def funnel_findings(view: FunnelView) -> list[Finding]:
         model="funnel", formula=formula, sector="all", sentence=describe_funnel(view))]
     top = level_key(max(res.levels))
     t = res.table.set_index(res.table["label"].astype(str))
-    for _, o in funnel_outliers(view).iterrows():
+    outliers = funnel_outliers(view)
+    for _, o in outliers[outliers["level"] == max(res.levels)].iterrows():
         r = t.loc[o["provider_code"]]
         z = float(r["z_adjusted"])
         out.append(Finding(

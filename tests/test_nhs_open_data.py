@@ -1,0 +1,64 @@
+"""The real-data study end to end: build the panel from the published files in
+../shared/data/real and run studies/nhs_open_data.yaml (about 2 minutes on 2 cores)."""
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from workbench.batch.runner import run_study
+
+ROOT = Path(__file__).resolve().parents[1]
+REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not REAL.is_dir(), reason=f"published NHS files not present at {REAL} "
+                       "(the staging folder beside the repository)"),
+]
+
+
+@pytest.fixture(scope="module")
+def study(tmp_path_factory):
+    out = tmp_path_factory.mktemp("real")
+    mp = pytest.MonkeyPatch()
+    mp.chdir(ROOT)  # the study names its data folder relative to the repository root
+    try:
+        result = run_study(ROOT / "studies" / "nhs_open_data.yaml", out=out, workers=2,
+                           progress=False)
+    finally:
+        mp.undo()
+    assert result.exit_code == 0, result.summary()
+    return out / "nhs_open_data"
+
+
+def test_every_run_ok_with_report(study):
+    manifests = [json.loads(p.read_text()) for p in study.glob("*/manifest.json")]
+    assert len(manifests) == 6
+    assert {m["status"] for m in manifests} == {"ok"}
+    for m in manifests:
+        report = (study / m["run_id"] / "report.html").read_text()
+        assert "SYNTHETIC" not in report and "published NHS data" in report
+    assert "nhs_open_data" in (study / "index.html").read_text()
+
+
+def test_reports_say_what_the_data_cannot_show(study):
+    rtt = next(study.glob("03_nhs_vs_private*/report.html")).read_text()
+    assert "no case-mix measures" in rtt and "only the naive difference" in rtt
+    ae = next(study.glob("07_real_data_staffing_ae*/report.html")).read_text()
+    assert "no independent-sector staffing" in ae
+    assert "nurses per bed cannot be computed" in ae
+
+
+def test_findings_answer_both_questions(study):
+    f = pd.read_csv(study / "findings.csv")
+    ids = set(f["id"])
+    naive = [i for i in ids if i.startswith("naive:") and i.endswith("->rtt_median_weeks@acute")]
+    assert naive and not any(i.startswith("adjusted:") for i in ids)
+    assert "effect:staff_engagement->ae_pct_within_4h@nhs" in ids
+    assert "effect:nurse_share_pct->ae_pct_within_4h@nhs" in ids
+    spc = f[f["id"].str.startswith("spc:ae_pct_within_4h@")]
+    assert len(spc) == 6 and (spc["ci_low"] <= spc["estimate"]).all()
+    assert (spc["sector"] == "nhs").all()
+    assert f["id"].str.startswith("funnel:rtt_pct_within_18w@2026-04").any()
