@@ -10,8 +10,12 @@ import statsmodels
 import statsmodels.api as sm
 
 from workbench.analysis import mediation as mediation_mod
-from workbench.analysis.mediation import (moderated_mediation, mediate_panel,
-                                          product_of_coefficients, statsmodels_mediation)
+from workbench.analysis.mediation import (
+    mediate_panel,
+    moderated_mediation,
+    product_of_coefficients,
+    statsmodels_mediation,
+)
 from workbench.data.synth import generate
 from workbench.errors import AnalysisInputError
 
@@ -140,8 +144,8 @@ def test_cluster_bootstrap_is_wider_than_row_bootstrap(panel):
     acute = panel.panel[panel.panel.setting == "acute"].copy()
     acute["month"] = acute["period"].dt.strftime("%Y-%m")
     acute = mediation_mod.md.add_lag(acute, "staff_engagement")
-    kw = dict(adjust=("case_mix_index", "pct_aged_75_plus", "deprivation_imd"), time="month",
-              n_boot=500, seed=1)
+    kw = {"adjust": ("case_mix_index", "pct_aged_75_plus", "deprivation_imd"), "time": "month",
+              "n_boot": 500, "seed": 1}
     clus = product_of_coefficients(acute, "nurse_fte_per_10_beds", "rtt_median_weeks",
                                    "fft_pct_positive", cluster="provider_code", **kw)
     rows = product_of_coefficients(acute, "nurse_fte_per_10_beds", "rtt_median_weeks",

@@ -238,11 +238,11 @@ def ipw_difference(panel: pd.DataFrame, outcome: str, *,
     f = Finding(id=f"ipw:sector[independent]->{outcome}@acute",
                 question=q + " (inverse probability weighting on case mix)",
                 estimate=est, ci_low=float(lo), ci_high=float(hi), p_value=float(p),
-                n=int(len(table)), unit=unit.strip(),
+                n=len(table), unit=unit.strip(),
                 model=f"IPW (logistic propensity, ATE weights, {n_boot} provider bootstrap)",
                 formula=f"sector_independent ~ {' + '.join(covariates)} ; "
                         f"weighted difference of month-centred provider means of {outcome}",
-                sector="acute", clusters=int(len(table)), warning="; ".join(notes),
+                sector="acute", clusters=len(table), warning="; ".join(notes),
                 parameters={"n_boot": n_boot, "seed": seed})
     d = "higher" if est >= 0 else "lower"
     f.sentence = (f"Weighted to the same case mix, {M.label(outcome)} was {abs(est):.2f} "

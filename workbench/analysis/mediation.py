@@ -327,7 +327,7 @@ def product_of_coefficients(data: pd.DataFrame, exposure: str, mediator: str, ou
     formulas = (f"{mediator} ~ {exposure}{ctrl}", f"{outcome} ~ {exposure} + {mediator}{ctrl}{octrl}")
     return MediationResult(exposure=exposure, mediator=mediator, outcome=outcome, table=table,
                            paths=paths, draws=pd.DataFrame(draws, columns=list(EFFECTS)),
-                           n=int(len(df)), clusters=g, n_boot=int(n_boot), seed=seed,
+                           n=len(df), clusters=g, n_boot=int(n_boot), seed=seed,
                            subset=subset, formulas=formulas, warnings=notes, interval=interval)
 
 

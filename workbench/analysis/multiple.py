@@ -81,6 +81,6 @@ def adjust_p(data: pd.DataFrame, p: str = "p_value", *, method: str = "fdr_bh",
     result = pd.Series(np.nan, index=data.index, dtype=float)
     keys = data[groups].astype(str).agg("|".join, axis=1) if groups else pd.Series(
         "all", index=data.index)
-    for _, idx in keys[use].groupby(keys[use]).groups.items():
+    for idx in keys[use].groupby(keys[use]).groups.values():
         result.loc[idx] = multipletests(values.loc[idx].to_numpy(), method=method)[1]
     return data.assign(**{out: result})
