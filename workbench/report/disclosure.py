@@ -322,13 +322,19 @@ def _suppress_table(table, rule: DisclosureRule, counts: list[str],
         header_rows, body_rows = [body_rows[0]], body_rows[1:]
     if not header_rows:
         return
-    names: list[str] = []
-    for tr in header_rows:  # the widest row names the columns (index-name rows are shorter)
+    rows: list[list[str]] = []
+    for tr in header_rows:
         row: list[str] = []
         for cell in tr.find_all(["th", "td"]):
             row += [_cell_text(cell)] * int(cell.get("colspan", 1))
-        if len(row) >= len(names) and any(row):
-            names = row
+        rows.append(row)
+    # each column is named by its last non-empty heading (pandas writes the index name
+    # on a row of its own, below the column names)
+    span = max(len(r) for r in rows)
+    names = [""] * span
+    for row in rows:
+        row = [""] * (span - len(row)) + row
+        names = [new or old for old, new in zip(names, row)]
     cells_by_row = [tr.find_all(["th", "td"]) for tr in body_rows]
     width = max([len(names)] + [len(r) for r in cells_by_row]) if cells_by_row else 0
     names = [""] * (width - len(names)) + names

@@ -1,0 +1,79 @@
+"""The claims register: verdicts, naive and adjusted side by side, data that cannot answer."""
+
+from __future__ import annotations
+
+import pytest
+
+from workbench.analysis import claims
+from workbench.data.synth import generate, true_effects
+from workbench.errors import AnalysisInputError
+
+
+@pytest.fixture(scope="module")
+def panel():
+    return generate(seed=5, n_providers=160, n_months=18).panel
+
+
+@pytest.fixture(scope="module")
+def results(panel):
+    return {r.claim.key: r for r in claims.assess_claims(panel)}
+
+
+def test_seven_claims_each_answered(results):
+    assert list(results) == [c.key for c in claims.CLAIMS] and len(results) == 7
+    for r in results.values():
+        assert r.verdict in claims.VERDICTS
+        assert r.reason and r.claim.analysis
+
+
+def test_naive_and_adjusted_side_by_side(results):
+    for key in ("private_shorter_waits", "private_more_staff", "private_higher_satisfaction",
+                "engaged_staff_experience", "staffing_waits_satisfaction", "waits_main_driver",
+                "private_care_homes_better"):
+        r = results[key]
+        assert len(r.naive) == len(r.adjusted) >= 1, key
+        for f in (*r.naive, *r.adjusted):
+            assert f.ci_low <= f.estimate <= f.ci_high, (key, f.id)
+    table = claims.register_table(list(results.values()))
+    assert {"claim", "verdict", "naive", "adjusted for case mix", "unit"} <= set(table.columns)
+
+
+def test_clear_synthetic_effects_are_supported(results):
+    truth = true_effects()
+    assert truth["total:nurse_fte_per_10_beds->fft_pct_positive@acute"] > 0
+    assert results["staffing_waits_satisfaction"].verdict == "supported"
+    assert results["engaged_staff_experience"].verdict == "supported"
+    adjusted_wait = results["private_shorter_waits"].adjusted[0]
+    assert adjusted_wait.id == "adjusted:sector[independent]->rtt_median_weeks@acute"
+
+
+def test_verdict_follows_the_interval():
+    assert claims.verdict(0.2, 0.9, +1) == "supported"
+    assert claims.verdict(-0.9, -0.2, +1) == "contradicted"
+    assert claims.verdict(-0.2, 0.9, +1) == "inconclusive"
+    assert claims.verdict(None, 0.9, +1) == "inconclusive"
+
+
+def test_no_private_staffing_cannot_answer(panel):
+    real_like = panel.copy()
+    real_like.loc[real_like["sector"] == "independent", "nurse_fte_per_10_beds"] = None
+    [r] = claims.assess_claims(real_like, keys=("private_more_staff",))
+    assert r.verdict == "cannot answer" and not r.adjusted
+    assert "publish no workforce figures for private providers" in r.reason
+    assert "Cannot answer" in claims.register_markdown([r]) or "cannot answer" in \
+        claims.register_markdown([r])
+    assert claims.register_table([r])["naive"].tolist() == ["no data"]
+
+
+def test_no_council_homes_cannot_answer(panel):
+    [r] = claims.assess_claims(panel[panel["sector"] != "local_authority"],
+                               keys=("private_care_homes_better",))
+    assert r.verdict == "cannot answer" and "council-run" in r.reason
+
+
+def test_bad_arguments():
+    p = generate(seed=1, n_providers=20, n_months=3).panel
+    with pytest.raises(AnalysisInputError, match="engagement_lag"):
+        claims.assess_claims(p, engagement_lag=0)
+    with pytest.raises(AnalysisInputError, match="unknown claims"):
+        claims.assess_claims(p, keys=("nope",))
