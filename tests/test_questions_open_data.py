@@ -2,7 +2,6 @@
 A&E performance against nurse staffing and staff engagement (workbench.analysis.questions)."""
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from workbench.analysis import questions as q

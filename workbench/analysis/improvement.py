@@ -589,7 +589,7 @@ def funnel_findings(view: FunnelView) -> list[Finding]:
     out = [Finding(
         id=f"funnel:{spec.measure}@{ym}",
         question=f"Which providers stand out on {spec.label} in {view.period:%B %Y}?",
-        estimate=float(res.target * spec.multiplier), n=int(len(res.table)), unit=spec.unit,
+        estimate=float(res.target * spec.multiplier), n=len(res.table), unit=spec.unit,
         model="funnel", formula=formula, sector="all", sentence=describe_funnel(view))]
     top = level_key(max(res.levels))
     t = res.table.set_index(res.table["label"].astype(str))
@@ -603,7 +603,7 @@ def funnel_findings(view: FunnelView) -> list[Finding]:
             estimate=float(o["value"]), ci_low=float(r[f"lcl_{top}"] * spec.multiplier),
             ci_high=float(r[f"ucl_{top}"] * spec.multiplier),
             p_value=float(2 * stats.norm.sf(abs(z))) if np.isfinite(z) else 0.0,
-            n=int(round(float(r["denominator"]))), unit=spec.unit, model="funnel",
+            n=round(float(r["denominator"])), unit=spec.unit, model="funnel",
             formula=formula, sector=o["sector"], sentence=o["summary"]))
     return out
 

@@ -356,13 +356,13 @@ def ae_staffing_limits(panel: pd.DataFrame, start: str = "", end: str = "",
     staffed = t.loc[t["nurse_fte"].notna(), "provider_code"].nunique()
     engaged = t.loc[t["staff_engagement"].notna(), "provider_code"].nunique()
     notes = [
-        f"{trusts} NHS trusts have A&E figures between {start or 'the first month'} and "
-        f"{end or 'the last month'} (months with at least "
-        f"{min_attendances:,} attendances); {staffed} of them have workforce figures and "
-        f"{engaged} staff survey results in those months. Trusts that merged or changed "
-        "code between publications cannot be matched and are left out.",
-        "Independent providers are not included: no independent-sector staffing or staff "
-        "survey results are published, so this question can only be asked of NHS trusts.",
+        (f"{trusts} NHS trusts have A&E figures between {start or 'the first month'} and "
+         f"{end or 'the last month'} (months with at least "
+         f"{min_attendances:,} attendances); {staffed} of them have workforce figures and "
+         f"{engaged} staff survey results in those months. Trusts that merged or changed "
+         "code between publications cannot be matched and are left out."),
+        ("Independent providers are not included: no independent-sector staffing or staff "
+         "survey results are published, so this question can only be asked of NHS trusts."),
     ]
     w, e = months("nurse_fte"), months("staff_engagement")
     notes.append(f"Nurse staffing is published for {', '.join(w) if w else 'no month'} only, "
