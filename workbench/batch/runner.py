@@ -364,6 +364,10 @@ def _run(study: Study, out_dir: Path, workers: int, executor: str, progress: boo
     if kernel_name == "workbench":
         ensure_kernelspec(kernel_name)
     environment = environment_sha256()
+    if study.private or study.disclosure:  # they shape the report: a change re-renders it
+        environment = hashlib.sha256(canonical_json(
+            {"environment": environment, "private": list(study.private),
+             "disclosure": study.disclosure}).encode("utf-8")).hexdigest()
     _remove_partials(out_dir, study)  # left by an interrupted batch: never complete
     git_by_folder: dict[Path, dict] = {}
     nb_sha: dict[Path, str] = {}
