@@ -132,6 +132,6 @@ def test_render_index_suppresses_n_and_hides_private_parameters():
                            "sentence": "About RX1 Example."}]}]
     html = render_index({"name": "s", "private": ["trust"]}, runs)
     assert "RX1 Example" not in html and "trust=[private]" in html
-    row = [r for r in table_cells(html) if "p (BH)" in r][0]
+    row = next(r for r in table_cells(html) if "p (BH)" in r)
     assert row["n"] == "*" and row["p"] == "0.03" and row["p (BH)"] == "0.03"
     assert 'data-sort="6' not in html

@@ -22,14 +22,14 @@ Example
 >>> results = assess_claims(panel)
 >>> [r.claim.key for r in results][:3]
 ['private_shorter_waits', 'private_more_staff', 'private_higher_satisfaction']
->>> results[0].verdict
+>>> results[3].verdict
 'supported'
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -112,7 +112,7 @@ class ClaimResult:
         """The answer in one paragraph of plain words.
 
         >>> c = CLAIMS[0]
-        >>> ClaimResult(c, "cannot answer", reason="No waits for private providers.").summary()
+        >>> ClaimResult(c, "cannot answer", reason="no waits for private providers.").summary()
         'Private providers have shorter waiting times than the NHS. **Cannot answer**: No waits for private providers.'
         """
         return f"{self.claim.text} **{self.verdict.capitalize()}**: {self.reason}"
@@ -376,7 +376,7 @@ def register_markdown(results: list[ClaimResult]) -> str:
     """The register as Markdown: one numbered paragraph per claim with its verdict.
 
     >>> print(register_markdown([ClaimResult(CLAIMS[0], "inconclusive", reason="r.")]))
-    1. **Private providers have shorter waiting times than the NHS.** Verdict: **inconclusive**. r.
+    1. **Private providers have shorter waiting times than the NHS.** Verdict: **inconclusive**. R.
     """
     lines = []
     for i, r in enumerate(results, 1):

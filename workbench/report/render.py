@@ -154,7 +154,7 @@ def private_replacements(parameters: Mapping[str, Any],
     return sorted(set(out), key=lambda kv: len(kv[0]), reverse=True)
 
 
-def mask_private(findings: "pd.DataFrame", private: Iterable[str]) -> "pd.DataFrame":
+def mask_private(findings: pd.DataFrame, private: Iterable[str]) -> pd.DataFrame:
     """A copy of a findings table with private parameter values shown as ``[private]``
     in its ``parameters`` column (dicts or JSON text) and scrubbed from its text.
 
