@@ -321,6 +321,13 @@ def execute_run(task: RunTask) -> RunResult:
             while True:
                 attempts += 1
                 error = _execute_once(task, tmp, parameters, log, launcher)
+                if error is not None and error["ename"] == "LauncherError" and \
+                        launcher is not None:
+                    log.write("\nthe kernel launcher is unavailable; starting the kernel the "
+                              "ordinary way\n")
+                    launcher = None
+                    _clear_attempt(tmp)
+                    continue
                 if error is None or error["kind"] != "infrastructure" or \
                         attempts > task.retries:
                     break

@@ -34,14 +34,31 @@ from traitlets import Any as AnyTrait
 from workbench.batch.launcher import ForkedProcess, LauncherClient, LauncherError
 
 
-def _forkable(cmd: list[str]) -> bool:
-    """True when ``cmd`` starts this Python's ipykernel (what the launcher can fork)."""
-    if len(cmd) < 3 or cmd[1:3] != ["-m", "ipykernel_launcher"]:
-        return False
+def kernel_arguments(cmd: list[str]) -> list[str] | None:
+    """The ipykernel arguments of ``cmd`` when it starts this Python's ipykernel (what the
+    launcher can fork instead), else None. Interpreter flags before ``-m`` (such as
+    ``-Xfrozen_modules=off``, which ipykernel's own kernelspec adds) are dropped: they
+    only matter when a new interpreter starts.
+
+    >>> kernel_arguments([sys.executable, "-Xfrozen_modules=off", "-m", "ipykernel_launcher",
+    ...                   "-f", "k.json"])
+    ['-f', 'k.json']
+    >>> kernel_arguments(["/usr/bin/R", "--slave"]) is None
+    True
+    """
+    if "-m" not in cmd:
+        return None
+    i = cmd.index("-m")
+    if i + 1 >= len(cmd) or cmd[i + 1] != "ipykernel_launcher":
+        return None
+    if not all(flag.startswith("-") for flag in cmd[1:i]):
+        return None
     try:
-        return Path(cmd[0]).resolve() == Path(sys.executable).resolve()
+        if Path(cmd[0]).resolve() != Path(sys.executable).resolve():
+            return None
     except OSError:
-        return False
+        return None
+    return list(cmd[i + 2:])
 
 
 class ForkProvisioner(LocalProvisioner):
@@ -54,15 +71,19 @@ class ForkProvisioner(LocalProvisioner):
     launcher = AnyTrait(None, allow_none=True)  # a LauncherClient, or None for Popen
 
     async def launch_kernel(self, cmd: list[str], **kwargs: Any):
-        if self.launcher is None or not _forkable(cmd):
+        args = kernel_arguments(cmd) if self.launcher is not None else None
+        if args is None:
             return await super().launch_kernel(cmd, **kwargs)
         out, err = kwargs.get("stdout"), kwargs.get("stderr")
-        pid = self.launcher.fork(cmd[3:], kwargs.get("cwd"), kwargs.get("env") or dict(os.environ),
+        # Popen would inherit this process's working directory (papermill sets it to the
+        # notebook's folder); a forked kernel gets it explicitly
+        cwd = str(kwargs.get("cwd") or Path.cwd())
+        pid = self.launcher.fork(args, cwd, kwargs.get("env") or dict(os.environ),
                                  stdout=out.fileno() if out is not None else None,
                                  stderr=err.fileno() if err is not None else None)
         self.process = ForkedProcess(self.launcher, pid)
         self.pid = self.pgid = pid  # each forked kernel leads its own session
-        self.cwd = kwargs.get("cwd", Path.cwd())
+        self.cwd = cwd
         return self.connection_info
 
 
@@ -121,4 +142,5 @@ def kill_kernel(manager: AsyncKernelManager) -> bool:
     return True
 
 
-__all__ = ["ForkProvisioner", "LauncherError", "kernel_manager_class", "kill_kernel"]
+__all__ = ["ForkProvisioner", "LauncherError", "kernel_arguments", "kernel_manager_class",
+           "kill_kernel"]

@@ -75,8 +75,13 @@ class LauncherClient:
     """Talks to a running launcher through its Unix socket (a plain, picklable value)."""
 
     address: str
+    #: Seconds to wait for the socket to appear (the launcher may still be starting).
+    start_wait: float = 120.0
 
     def _request(self, message: dict, fds: list[int] | None = None, timeout: float = 30) -> dict:
+        deadline = time.monotonic() + self.start_wait
+        while not os.path.exists(self.address) and time.monotonic() < deadline:
+            time.sleep(0.05)  # the launcher is still importing its modules
         try:
             with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
                 s.settimeout(timeout)
@@ -108,7 +113,9 @@ class LauncherClient:
         return self._request({"op": "ping"})
 
     def alive(self) -> bool:
-        """True when the launcher answers."""
+        """True when the launcher answers (without waiting for one still starting)."""
+        if not os.path.exists(self.address):
+            return False
         try:
             self.ping()
         except LauncherError:
@@ -317,6 +324,8 @@ def _recv_request(conn: socket.socket) -> tuple[dict, list[int]]:
 def serve(address: str, preload: tuple[str, ...]) -> None:
     """The launcher's main loop (see the module docstring)."""
     os.environ.setdefault("MPLBACKEND", INLINE_BACKEND)
+    if "rfc3987_syntax" in sys.modules and sys.modules["rfc3987_syntax"] is None:
+        del sys.modules["rfc3987_syntax"]  # kernels may import it (see workbench.batch)
     for name in preload:
         importlib.import_module(name)
     if "matplotlib_inline.backend_inline" in sys.modules:  # pragma: no cover - guard

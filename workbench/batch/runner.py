@@ -401,7 +401,8 @@ def _run(study: Study, out_dir: Path, workers: int, executor: str, progress: boo
         with bar:
             bar.update(len(hits))
             if tasks:
-                client = launcher.wait_ready().client() if launcher is not None else None
+                client = launcher.client() if launcher is not None else None  # kernels wait
+                # for its socket, so workers start while the launcher imports its modules
                 tasks = [replace(t, launcher=client) for t in tasks]
                 options = {"workers": workers}
                 if scheduler is not None:
