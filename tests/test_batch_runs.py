@@ -154,8 +154,8 @@ def test_a_killed_kernel_fails_the_run_with_its_reason_and_is_retried(tmp_path, 
 
 
 def test_cache_key_changes_with_each_input():
-    base = dict(notebook_sha256="n" * 64, parameters={"subset": "nhs"}, data_sha256="d" * 64,
-                environment="env", kernel_name="workbench")
+    base = {"notebook_sha256": "n" * 64, "parameters": {"subset": "nhs"}, "data_sha256": "d" * 64,
+                "environment": "env", "kernel_name": "workbench"}
     key = cache_mod.run_cache_key(**base)
     assert key == cache_mod.run_cache_key(**dict(base, parameters={"subset": "nhs"}))
     for name, other in [("notebook_sha256", "m" * 64), ("parameters", {"subset": "acute"}),
