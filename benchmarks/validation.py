@@ -166,8 +166,8 @@ def coverage_figure(table: pd.DataFrame, path: Path) -> Path:
     ax.set_yticks(y, t["label"], fontsize=7)
     ax.set_xlim(-0.02, 1.02)
     ax.set_xlabel("Share of 95% intervals containing the truth")
-    ax.set_title("Coverage (blue: estimand the method is meant to identify; "
-                 "orange: not)", fontsize=10)
+    ax.set_title("95% interval coverage\nblue: meant to identify the estimand; orange: not",
+                 fontsize=10)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)
