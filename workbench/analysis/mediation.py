@@ -224,8 +224,8 @@ def product_of_coefficients(data: pd.DataFrame, exposure: str, mediator: str, ou
     >>> y = 0.3 * x + 0.4 * m + rng.normal(size=500)
     >>> r = product_of_coefficients(pd.DataFrame({"x": x, "m": m, "y": y}), "x", "m", "y",
     ...                             n_boot=500)
-    >>> round(r.table.loc["indirect", "estimate"], 2)
-    0.2
+    >>> bool(abs(r.table.loc["indirect", "estimate"] - 0.2) < 0.05)
+    True
     """
     fn = "product_of_coefficients"
     adjust, outcome_adjust = tuple(adjust), tuple(outcome_adjust)
