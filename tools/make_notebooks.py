@@ -145,10 +145,10 @@ found = s.add(questions.staffing_waits_satisfaction(s.panel, subset=subset,
                                                     engagement_lag=engagement_lag))
 display(Markdown(s.sentences([f for f in found if "#" not in f.id])))
 '''),
-    ("md", "## All estimates\n\nThe same findings as a table, including the checks with other models (ids ending `#binomial` and `#mixed`). On synthetic data the table also shows the true value the data were built with and whether the interval covers it."),
+    ("md", "## All estimates\n\nThe same findings as a table, including the checks with other models: a binomial model of the FFT counts (odds ratios) and a random-intercept model (ids ending `#mixed`). On synthetic data the table also shows the true value the data were built with and whether the interval covers it."),
     ("code", 's.table(found)'),
     ("code", '''
-tab = s.table([f for f in found if f.unit and not f.unit.startswith(("rate", "log"))])
+tab = s.table([f for f in found if f.unit and not f.unit.startswith(("rate", "log", "odds"))])
 tab["label"] = tab["id"].str.replace(r"@.*?(#|$)", r" \\1", regex=True)
 ax = plots.forest(tab, truth="truth" if "truth" in tab else None)
 ax.set_title("Effects on waits and satisfaction (95% intervals)")

@@ -91,6 +91,7 @@ class ModelSpec:
     prefix: str = "effect"
     suffix: str = ""
     random_slopes: tuple[str, ...] = ()
+    link: str = "logit"
 
     def formula(self) -> str:
         """The patsy formula of the fixed part (provider effects of ``fe`` are absorbed)."""
@@ -298,7 +299,10 @@ def fit(spec: ModelSpec, data: pd.DataFrame) -> Fit:
             df = df[df[spec.trials] > 0].copy()
             df["_prop"] = df[spec.outcome] / df[spec.trials]
             groups = df[spec.cluster].astype("category").cat.codes.to_numpy()
-            fam = sm.families.Binomial(link=sm.families.links.Identity())
+            if spec.link not in ("logit", "identity"):
+                raise ValueError(f"binomial link must be 'logit' or 'identity', not {spec.link!r}")
+            fam = sm.families.Binomial(link=sm.families.links.Identity()
+                                       if spec.link == "identity" else sm.families.links.Logit())
             f_prop = formula.replace(spec.outcome, "_prop", 1)
             trials = df[spec.trials].to_numpy(dtype=float)
             first = smf.glm(f_prop, df, family=fam, var_weights=trials).fit()
@@ -309,7 +313,7 @@ def fit(spec: ModelSpec, data: pd.DataFrame) -> Fit:
             notes.append(f"extra-binomial variation: Williams phi = {phi:.2g}") if phi > 0.01 \
                 else None
             fitted = np.asarray(res.fittedvalues)
-            if np.any((fitted <= 0) | (fitted >= 1)):
+            if spec.link == "identity" and np.any((fitted <= 0) | (fitted >= 1)):
                 notes.append(f"{int(np.sum((fitted <= 0) | (fitted >= 1)))} fitted proportions "
                              "outside (0, 1): the identity link is strained (separation)")
             thin_cells = int(np.sum(trials < 5))
@@ -461,6 +465,8 @@ def _unit(spec: ModelSpec, exposure: str) -> str:
         per = f"{d['level'].replace('_', ' ')} vs reference"
     if spec.kind in ("poisson", "negbin"):
         return f"rate ratio {per}"
+    if spec.kind == "binomial" and spec.link == "logit":
+        return f"odds ratio {per}"
     if spec.kind == "ordinal":
         return f"log-odds of a better rating {per}"
     out_unit = "percentage points" if out and out.unit == "%" else (out.unit if out else "")
@@ -497,7 +503,12 @@ def describe(f: Finding, exposure: str, outcome: str) -> str:
     has_ci = f.ci_low is not None and f.ci_high is not None
     if f.unit.startswith("rate ratio"):
         ci = f" (95% CI {f.ci_low:.3g} to {f.ci_high:.3g})" if has_ci else ""
-        return f"{out} were multiplied by {f.estimate:.3g}{ci} {what}."
+        return f"{out} were multiplied by {f.estimate:.3g}{ci} {what}." if out.endswith("s") \
+            else f"{out} was multiplied by {f.estimate:.3g}{ci} {what}."
+    if f.unit.startswith("odds ratio"):
+        ci = f" (95% CI {f.ci_low:.3g} to {f.ci_high:.3g})" if has_ci else ""
+        return (f"The odds of a positive response ({out}) were multiplied by {f.estimate:.3g}"
+                f"{ci} {what}.")
     if f.unit.startswith("log-odds"):
         ci = f" (95% CI {f.ci_low:.2f} to {f.ci_high:.2f})" if has_ci else ""
         word = "better" if f.estimate >= 0 else "worse"
@@ -514,7 +525,15 @@ def describe(f: Finding, exposure: str, outcome: str) -> str:
             ci = f" (95% CI {lo:.2f} to {hi:.2f})"
         else:
             ci = f" (95% CI {f.ci_low:.2f} to {f.ci_high:.2f}: no clear difference)"
-    return f"{out} were {abs(f.estimate):.2f} {unit_words} {direction}{ci} {what}."
+    verb = "were" if out.endswith("s") else "was"
+    return f"{out} {verb} {abs(f.estimate):.2f} {unit_words} {direction}{ci} {what}."
+
+
+_LEAD = {
+    "naive": "Raw difference (no adjustment): ",
+    "adjusted": "Comparing like with like (adjusted for case mix): ",
+    "total": "Total effect, including the path through waits: ",
+}
 
 
 def findings(result: Fit, question: str, *, terms: tuple[str, ...] | None = None,
@@ -537,9 +556,10 @@ def findings(result: Fit, question: str, *, terms: tuple[str, ...] | None = None
             raise KeyError(f"Term {term!r} not in the fitted model {spec.formula()!r}")
         row = table.loc[term]
         est, lo, hi = float(row["estimate"]), float(row["ci_low"]), float(row["ci_high"])
-        scale = 100.0 if spec.kind == "binomial" else 1.0
+        scale = 100.0 if spec.kind == "binomial" and spec.link == "identity" else 1.0
         est, lo, hi = est * scale, lo * scale, hi * scale
-        if spec.kind in ("poisson", "negbin"):
+        if spec.kind in ("poisson", "negbin") or (spec.kind == "binomial"
+                                                  and spec.link == "logit"):
             est, lo, hi = float(np.exp(est)), float(np.exp(lo)), float(np.exp(hi))
         fid = f"{prefix}:{exposure_label(term)}->{spec.outcome}@{spec.subset}"
         if suffix:
@@ -548,7 +568,7 @@ def findings(result: Fit, question: str, *, terms: tuple[str, ...] | None = None
                     p_value=float(row["p_value"]), n=result.n, unit=_unit(spec, term),
                     model=spec.kind, formula=spec.label(), sector=spec.subset,
                     clusters=result.clusters, warning="; ".join(result.warnings))
-        f.sentence = describe(f, term, spec.outcome)
+        f.sentence = _LEAD.get(prefix, "") + describe(f, term, spec.outcome)
         out.append(f)
     from workbench.interactive import Findings
 

@@ -43,7 +43,8 @@ def staffing_waits_satisfaction(panel: pd.DataFrame, subset: str = "acute",
     1. waits on staffing (linear, provider-clustered);
     2. FFT % positive on waits, staffing and engagement ``engagement_lag`` months
        earlier (linear, clustered): the direct effects;
-    3. the same with FFT counts in a binomial GLM (identity link: percentage points);
+    3. the same with FFT counts in a binomial GLM (logit link, Williams overdispersion
+       weights, clustered errors): odds ratios, a check on direction and strength;
     4. the same as a random-intercept mixed model (when ``mixed``), and as a
        within-provider fixed-effects model (when ``fixed_effects``; ids end ``#fe``);
     5. FFT on staffing alone: the total effect of staffing (direct + through waits);
@@ -60,9 +61,8 @@ def staffing_waits_satisfaction(panel: pd.DataFrame, subset: str = "acute",
     out += md.findings(md.fit(md.ModelSpec("fft_pct_positive", direct, adj, subset=subset),
                               panel), q_fft)
     binom = md.ModelSpec("fft_positive", direct, adj, kind="binomial", trials="fft_responses",
-                         subset=subset, suffix="binomial")
-    bfit = md.fit(binom, panel)
-    for f in md.findings(bfit, q_fft + " (binomial model of FFT counts)"):
+                         subset=subset, prefix="odds_ratio")
+    for f in md.findings(md.fit(binom, panel), q_fft + " (binomial model of FFT counts)"):
         f.id = f.id.replace("->fft_positive@", "->fft_pct_positive@")
         out.append(f)
     if mixed:
