@@ -23,7 +23,7 @@ def two_runs(tmp_path_factory):
     assert result.exit_code == 0, result.summary()
     again = tmp_path_factory.mktemp("again")
     default = (ROOT / "studies" / "default.yaml").read_text()
-    data = re.search(r"^data:\n(  .*\n)+", default, flags=re.M).group(0)
+    data = re.search(r"^data:\n(  .*\n)+", default, flags=re.MULTILINE).group(0)
     nb = ROOT / "notebooks"
     (again / "default.yaml").write_text(
         "name: default\n" + data + "runs:\n"

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from openpyxl import Workbook
+from source_helpers import assert_names
 
 from workbench.data.sources import ae
 from workbench.errors import SourceFormatError
@@ -65,16 +66,6 @@ def write_csv(path: Path, rows: list[list[str]], *, header: list[str] = CSV_HEAD
     w.writerows(rows)
     path.write_bytes(buf.getvalue().encode(encoding))
     return path
-
-
-def assert_names(err: SourceFormatError, path: Path, *, column: str | None = None,
-                 sheet: str | None = None) -> None:
-    msg = str(err)
-    assert path.name in msg and "Expected" in msg
-    if column:
-        assert err.column == column and column in msg
-    if sheet:
-        assert err.sheet == sheet and sheet in msg
 
 
 # --- fixture helpers: the provider workbook ----------------------------------------------

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from source_helpers import assert_names
 
 from workbench.data.sources import rtt
 from workbench.errors import SourceFormatError
@@ -70,14 +71,6 @@ def small_rows() -> list[list[str]]:
         extract_row("NT204", {104: 3, 3: 1}, name="SOME INDEPENDENT HOSPITAL"),
         extract_row("NT204", {104: 3, 3: 1}, tf="C_110"),
     ]
-
-
-def assert_names(err: SourceFormatError, path: Path, *, column: str | None = None) -> None:
-    msg = str(err)
-    assert path.name in msg
-    assert "Expected" in msg
-    if column:
-        assert err.column == column and column in msg
 
 
 # --- behaviour on the small layout -------------------------------------------------------

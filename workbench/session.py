@@ -22,16 +22,23 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import pandas as pd
 
 from workbench.analysis.findings import Finding, findings_to_frame, write_findings
 from workbench.data.schema import validate_panel
-from workbench.data.synth import DEFAULT_MONTHS, DEFAULT_PROVIDERS, DEFAULT_SEED, generate, \
-    read_truth, truth_for
+from workbench.data.synth import (
+    DEFAULT_MONTHS,
+    DEFAULT_PROVIDERS,
+    DEFAULT_SEED,
+    generate,
+    read_truth,
+    truth_for,
+)
 from workbench.interactive import Findings
 
 #: Where interactive runs write, relative to the project root.

@@ -387,7 +387,7 @@ def fit(spec: ModelSpec, data: pd.DataFrame) -> Fit:
         msg = str(w.message)
         if any(s in msg.lower() for s in ("converge", "singular", "separation", "boundary")):
             notes.append(msg.splitlines()[0][:160])
-    return Fit(spec=spec, result=res, data=df, n=int(len(df)), clusters=int(n_clusters),
+    return Fit(spec=spec, result=res, data=df, n=len(df), clusters=int(n_clusters),
                warnings=sorted(set(notes)))
 
 

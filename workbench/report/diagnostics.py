@@ -24,14 +24,7 @@ import pandas as pd
 import seaborn as sns
 
 from workbench.errors import AnalysisInputError
-from workbench.report.theme import GREY, NHS_BLUE, SECTOR_COLOURS, apply_theme
-
-
-def _axes(ax, figsize=(7.5, 4.5)):
-    apply_theme()
-    if ax is None:
-        _, ax = plt.subplots(figsize=figsize)
-    return ax
+from workbench.report.theme import GREY, NHS_BLUE, SECTOR_COLOURS, new_axes
 
 
 def _need(data: pd.DataFrame, function: str, **columns) -> None:
@@ -128,7 +121,7 @@ def residual_plot(data: pd.DataFrame, x: str = "fitted", y: str = "residual", *,
     A trend away from zero suggests a missing non-linearity; a funnel, unequal variance.
     """
     _need(data, "residual_plot", x=x, y=y, hue=hue)
-    ax = _axes(ax)
+    ax = new_axes(ax)
     hue = hue if hue in data.columns else None
     sns.scatterplot(data=data, x=x, y=y, hue=hue, palette=SECTOR_COLOURS if hue == "sector"
                     else None, s=10, alpha=0.4, linewidth=0, ax=ax)
@@ -145,7 +138,7 @@ def qq_plot(data: pd.DataFrame, y: str = "std_residual", *, ax=None) -> plt.Axes
     from scipy import stats
 
     _need(data, "qq_plot", y=y)
-    ax = _axes(ax, (5, 5))
+    ax = new_axes(ax, (5, 5))
     r = np.sort(data[y].dropna().to_numpy(float))
     q = stats.norm.ppf((np.arange(1, len(r) + 1) - 0.5) / len(r))
     ax.scatter(q, r, s=8, color=NHS_BLUE, alpha=0.5)
@@ -164,7 +157,7 @@ def influence_plot(data: pd.DataFrame, x: str = "dfbeta_se", y: str = "provider_
     Bars beyond +/-1 standard error mark providers that alone shift the answer.
     """
     _need(data, "influence_plot", x=x, y=y, hue=hue)
-    ax = _axes(ax, (7, max(3.0, 0.28 * min(top, len(data)) + 1)))
+    ax = new_axes(ax, (7, max(3.0, 0.28 * min(top, len(data)) + 1)))
     d = data.reindex(data[x].abs().sort_values(ascending=False).index).head(top)
     hue = hue if hue in d.columns else None
     sns.barplot(data=d, x=x, y=y, hue=hue, palette=SECTOR_COLOURS if hue == "sector" else None,
@@ -191,7 +184,7 @@ def balance_plot(data: pd.DataFrame, x: str = "smd", y: str = "covariate", *,
     'Standardised mean difference (independent minus NHS)'
     """
     _need(data, "balance_plot", x=x, y=y, hue=hue)
-    ax = _axes(ax, (7, 1.0 + 0.6 * data[y].nunique()))
+    ax = new_axes(ax, (7, 1.0 + 0.6 * data[y].nunique()))
     palette = {"unweighted": GREY, "weighted": NHS_BLUE}
     sns.pointplot(data=data, x=x, y=y, hue=hue, palette=palette
                   if set(data[hue]) <= set(palette) else None, linestyle="none",

@@ -21,14 +21,7 @@ import pandas as pd
 import seaborn as sns
 
 from workbench.data import measures as M
-from workbench.report.theme import GREY, SECTOR_COLOURS, SECTOR_LABELS, apply_theme
-
-
-def _axes(ax, figsize=(7.5, 4.5)):
-    apply_theme()
-    if ax is None:
-        _, ax = plt.subplots(figsize=figsize)
-    return ax
+from workbench.report.theme import GREY, SECTOR_COLOURS, SECTOR_LABELS, new_axes
 
 
 def sector_comparison(data: pd.DataFrame, measure: str, *, by: str = "sector",
@@ -38,7 +31,7 @@ def sector_comparison(data: pd.DataFrame, measure: str, *, by: str = "sector",
     One dot per provider (its mean over the months), so big and small providers
     count once each.
     """
-    ax = _axes(ax)
+    ax = new_axes(ax)
     prov = (data.dropna(subset=[measure]).groupby(["provider_code", by], observed=True)[measure]
             .mean().reset_index())
     order = [s for s in SECTOR_COLOURS if s in set(prov[by])] or sorted(prov[by].unique())
@@ -63,7 +56,7 @@ def relationship(data: pd.DataFrame, x: str, y: str, *, hue: str = "sector",
     With ``per_provider`` each point is a provider's average over the months
     (the between-provider picture); otherwise each point is a provider-month.
     """
-    ax = _axes(ax)
+    ax = new_axes(ax)
     d = data.dropna(subset=[x, y])
     if per_provider:
         d = d.groupby(["provider_code", hue], observed=True)[[x, y]].mean().reset_index()
@@ -88,7 +81,7 @@ def forest(findings: pd.DataFrame, *, label: str = "label", estimate: str = "est
     ``truth`` (a column) to mark the true values of a synthetic panel, and ``null``
     for the no-effect line (1 for rate ratios, ``None`` for none).
     """
-    ax = _axes(ax, figsize=(7.5, max(2.0, 0.45 * len(findings) + 1)))
+    ax = new_axes(ax, figsize=(7.5, max(2.0, 0.45 * len(findings) + 1)))
     d = findings.reset_index(drop=True)
     labels = d[label] if label in d.columns else d["id"]
     yy = np.arange(len(d))[::-1]
@@ -109,7 +102,7 @@ def forest(findings: pd.DataFrame, *, label: str = "label", estimate: str = "est
 
 def monthly_trend(data: pd.DataFrame, measure: str, *, hue: str = "sector", ax=None) -> plt.Axes:
     """Monthly mean of ``measure`` per group, with a 95% band across providers."""
-    ax = _axes(ax)
+    ax = new_axes(ax)
     d = data.dropna(subset=[measure])
     for level, g in d.groupby(hue, observed=True):
         s = g.groupby("period")[measure].agg(["mean", "std", "count"])
@@ -126,7 +119,7 @@ def monthly_trend(data: pd.DataFrame, measure: str, *, hue: str = "sector", ax=N
 
 def completeness_heatmap(table: pd.DataFrame, *, index: str = "measure", ax=None) -> plt.Axes:
     """Heatmap of % of provider-months with a value, measure x sector (from ``data_quality``)."""
-    ax = _axes(ax, figsize=(6.5, max(3.0, 0.28 * len(table) + 1)))
+    ax = new_axes(ax, figsize=(6.5, max(3.0, 0.28 * len(table) + 1)))
     t = table.set_index(index)
     sns.heatmap(t, annot=True, fmt=".0f", cmap="Blues", vmin=0, vmax=100, cbar=False, ax=ax)
     ax.set_yticklabels([M.label(i) for i in t.index], rotation=0)

@@ -52,6 +52,20 @@ def apply_theme() -> None:
     )
 
 
+def new_axes(ax=None, figsize: tuple[float, float] = (7.5, 4.5)):
+    """The Axes to draw on: ``ax`` itself, or a new one in the workbench theme.
+
+    >>> new_axes().figure.get_size_inches().tolist()
+    [7.5, 4.5]
+    """
+    apply_theme()
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        _, ax = plt.subplots(figsize=figsize)
+    return ax
+
+
 def _has_display() -> bool:
     import os
 
