@@ -496,10 +496,9 @@ def describe(f: Finding, exposure: str, outcome: str) -> str:
     else:
         base = lag["base"] if lag else exposure
         m = M.MEASURES.get(base)
-        unit = m.unit if m else "unit"
-        unit = {"weeks": "week", "%": "percentage point", "score 0-10": "point"}.get(unit, unit)
-        when = f" {lag['k']} month(s) earlier" if lag else ""
-        what = f"for each extra {unit} of {_plain_label(base)}{when}"
+        k = int(lag["k"]) if lag else 0
+        when = "" if not lag else (" one month earlier" if k == 1 else f" {k} months earlier")
+        what = f"for each extra {m.per_unit if m else 'unit of ' + base}{when}"
     has_ci = f.ci_low is not None and f.ci_high is not None
     if f.unit.startswith("rate ratio"):
         ci = f" (95% CI {f.ci_low:.3g} to {f.ci_high:.3g})" if has_ci else ""
@@ -507,7 +506,7 @@ def describe(f: Finding, exposure: str, outcome: str) -> str:
             else f"{out} was multiplied by {f.estimate:.3g}{ci} {what}."
     if f.unit.startswith("odds ratio"):
         ci = f" (95% CI {f.ci_low:.3g} to {f.ci_high:.3g})" if has_ci else ""
-        return (f"The odds of a positive response ({out}) were multiplied by {f.estimate:.3g}"
+        return (f"The odds that a response was positive ({out}) were multiplied by {f.estimate:.3g}"
                 f"{ci} {what}.")
     if f.unit.startswith("log-odds"):
         ci = f" (95% CI {f.ci_low:.2f} to {f.ci_high:.2f})" if has_ci else ""

@@ -72,6 +72,20 @@ class Measure:
     label: str
     kind: Kind = "continuous"
     description: str = ""
+    increment: str = ""
+
+    @property
+    def per_unit(self) -> str:
+        """One more unit in words, for sentences ("each extra ...").
+
+        >>> get("rtt_median_weeks").per_unit
+        'week of RTT median wait'
+        """
+        if self.increment:
+            return self.increment
+        unit = {"weeks": "week", "%": "percentage point", "score 0-10": "point"}.get(
+            self.unit, self.unit)
+        return f"{unit} of {self.label.split(' (')[0]}"
 
     @property
     def is_count(self) -> bool:
@@ -94,7 +108,8 @@ MEASURES: dict[str, Measure] = {
            "Nurse FTE per 10 occupied beds",
            description="Registered nurses and nursing support staff (care staff in care homes), "
                        "full-time equivalent, per 10 occupied beds. Higher means fewer patients "
-                       "per member of staff."),
+                       "per member of staff.",
+           increment="nurse (FTE) per 10 occupied beds"),
         _M("nurse_fte", "staffing", "FTE", True, 0, 50_000, "Nurse FTE",
            description="Nurses and health visitors, full-time equivalent (NHS workforce statistics)."),
         _M("staff_fte", "staffing", "FTE", None, 0, 100_000, "All staff FTE",
@@ -105,7 +120,8 @@ MEASURES: dict[str, Measure] = {
            kind="percent"),
         _M("staff_engagement", "staffing", "score 0-10", True, 0, 10,
            "Staff engagement (0-10)",
-           description="NHS Staff Survey engagement theme score, 0 (worst) to 10 (best)."),
+           description="NHS Staff Survey engagement theme score, 0 (worst) to 10 (best).",
+           increment="point of staff engagement (0-10)"),
         _M("staff_recommend_care_pct", "staffing", "%", True, 0, 100,
            "Staff who would recommend care (%)", kind="percent",
            description="Staff who would be happy with the standard of care if a friend or "
@@ -114,7 +130,8 @@ MEASURES: dict[str, Measure] = {
            "Staff unwell from work stress (%)", kind="percent"),
         # --- waiting --------------------------------------------------------------------
         _M("rtt_median_weeks", "waiting", "weeks", False, 0, 104, "RTT median wait (weeks)",
-           description="Median time waited on incomplete referral-to-treatment pathways."),
+           description="Median time waited on incomplete referral-to-treatment pathways.",
+           increment="week of RTT median wait"),
         _M("rtt_pct_within_18w", "waiting", "%", True, 0, 100,
            "RTT waiting within 18 weeks (%)", kind="percent"),
         _M("rtt_waiting_list", "waiting", "pathways", False, 0, 2_000_000,

@@ -421,14 +421,28 @@ def _environment() -> jinja2.Environment:
                               undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
 
 
-def key_findings(findings: Iterable[Mapping[str, Any]], n: int = KEY_FINDINGS) -> list[dict]:
-    """The first ``n`` findings (in file order) formatted for the index page."""
+def key_findings(findings: Iterable[Mapping[str, Any]], n: int = KEY_FINDINGS,
+                 repl: list[tuple[str, str]] | None = None) -> list[dict]:
+    """The first ``n`` findings formatted for the index page.
+
+    Findings with a plain sentence (robustness checks left out) come first and are
+    shown as that sentence; others as label, estimate, interval and unit.
+
+    >>> key_findings([{"id": "a", "sentence": "Waits were 1 week shorter (95% CI 0.5 to 1.5).",
+    ...                "estimate": -1.0}])[0]["sentence"]
+    'Waits were 1 week shorter (95% CI 0.5 to 1.5).'
+    """
+    findings = list(findings)
+    heads = headline_findings(findings)
+    rest = [f for f in findings if f not in heads]
     out = []
-    for f in list(findings)[:n]:
+    for f in (heads + rest)[:n]:
         lo, hi = f.get("ci_low"), f.get("ci_high")
         interval = f"{format_number(lo)} to {format_number(hi)}" if lo is not None \
             and hi is not None else ""
+        sentence = str(f.get("sentence") or "").strip() if f in heads else ""
         out.append({"label": f.get("question") or f.get("id", ""),
+                    "sentence": _scrub(sentence, repl or []),
                     "estimate": format_number(f.get("estimate")), "interval": interval,
                     "unit": f.get("unit") or ""})
     return out
@@ -483,7 +497,7 @@ def render_index(study: Mapping[str, Any], runs: Iterable[Mapping[str, Any]]) ->
             "error": _scrub(run.get("error") or "", repl),
             "report_href": run.get("report_href") or "",
             "cached": bool(run.get("cached")),
-            "findings": key_findings(findings),
+            "findings": key_findings(findings, repl=repl),
             "more_findings": max(0, len(findings) - KEY_FINDINGS),
         })
     summary = {"n_runs": len(rows), "n_ok": sum(r["status"] == "ok" for r in rows),
