@@ -7,6 +7,7 @@ For the default seed every interval with a true value covers it; across 20 seeds
 from collections import defaultdict
 
 import pytest
+from scipy.stats import binom
 
 from workbench.analysis import questions
 from workbench.data.synth import generate, truth_for
@@ -41,6 +42,16 @@ def test_naive_sector_difference_is_confounded():
 
 @pytest.mark.slow
 def test_coverage_across_twenty_seeds():
+    """Coverage of the 95% intervals over 20 seeds, for every estimand with a true value.
+
+    Asserted: coverage pooled over all estimands and seeds lies in [0.92, 0.98], and no
+    estimand falls below the count that exact 95% intervals fall below, for any of the
+    ~50 estimands, with probability 1% (14 of 20: binomial quantile with Bonferroni).
+    Reported: the estimands covered fewer than 17 times in 20. Exact intervals put a
+    single estimand below 17/20 with probability 1.6%, so with ~50 estimands about one
+    such estimand is expected by chance (over 80 further seeds the main linear-model
+    estimands cover 0.94-0.975).
+    """
     hits = defaultdict(list)
     for seed in range(1, 21):
         sd = generate(seed=seed)
@@ -48,5 +59,12 @@ def test_coverage_across_twenty_seeds():
             t = truth_for(f.id, sd.truth)
             if t is not None:
                 hits[f.id].append(f.covers(t))
-    low = {k: sum(v) for k, v in hits.items() if sum(v) < 17}
-    assert not low, f"estimands covered fewer than 17/20 times: {low}"
+    counts = {k: sum(v) for k, v in hits.items()}
+    pooled = sum(counts.values()) / sum(len(v) for v in hits.values())
+    floor = int(binom.ppf(0.01 / len(counts), 20, 0.95))
+    below_17 = {k: c for k, c in counts.items() if c < 17}
+    print(f"pooled coverage {pooled:.3f} over {len(counts)} estimands; below 17/20: {below_17}")
+    assert 0.92 <= pooled <= 0.98, pooled
+    assert all(c >= floor for c in counts.values()), {k: c for k, c in counts.items()
+                                                      if c < floor}
+    assert len(below_17) <= max(2, round(0.1 * len(counts))), below_17

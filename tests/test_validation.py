@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from scipy.stats import binom
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -25,9 +26,13 @@ def test_small_simulation_study(tmp_path):
     results, elapsed = v.run(settings)
     table = v.summarise(results)
     meant = table[table["meant"]]
-    # 24 replicates: a single estimand's coverage is noisy (SE ~0.045), the average is not
+    # 24 replicates: a single estimand's coverage is noisy (SE ~0.045), the average is not.
+    # The floor is what exact 95% intervals fall below, for any of the estimands, with
+    # probability 0.1% (binomial quantile, Bonferroni over the estimands).
     assert meant["coverage"].mean() > 0.90
-    assert meant["coverage"].min() >= 0.75, meant.sort_values("coverage").head()
+    n = settings.replicates
+    floor = binom.ppf(0.001 / len(meant), n, 0.95) / n
+    assert meant["coverage"].min() >= floor, meant.sort_values("coverage").head()
     # |bias| of the estimators meant to identify small relative to the truth's scale
     assert (meant["bias"].abs() < 0.35 * meant["rmse"].clip(lower=1e-9) + 0.05).all()
     naive = table[(table["estimator"] == "naive difference")
