@@ -15,23 +15,14 @@ import threading
 from pathlib import Path
 
 import pytest
+from browser_helpers import launch, sync_api
 from report_helpers import OK_ID, write_study
 
 from workbench.batch.runner import run_study
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "outputs" / "browser"
-
-sync_api = pytest.importorskip("playwright.sync_api",
-                               reason="playwright is not installed (pip install playwright)")
-if not CHROMIUM.exists():
-    pytest.skip(f"{CHROMIUM} not found: install Debian's chromium (`make browser`, or "
-                "`apt-get install -y chromium`) to run the browser test",
-                allow_module_level=True)
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -59,7 +50,7 @@ def site(tmp_path_factory):
 @pytest.fixture(scope="module")
 def browser():
     with sync_api.sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+        b = launch(pw)
         try:
             yield b
         finally:

@@ -29,29 +29,18 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from browser_helpers import launch, sync_api
 
 from workbench.kernelspec import ensure_kernelspec
 from workbench.lab import lab_argv
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = "notebooks/02_staffing_waits_satisfaction.ipynb"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 SCREENSHOTS = ROOT / "outputs" / "lab_browser"
 SERVER_START_S = 90
 RUN_ALL_S = 420
 
 pytestmark = pytest.mark.browser
-
-sync_api = pytest.importorskip("playwright.sync_api",
-                               reason="playwright is not installed (pip install -e '.[dev]')")
-if not CHROMIUM.is_file():
-    pytest.skip(f"{CHROMIUM} not found: install Debian's chromium (`make browser`, or "
-                "`apt-get install -y chromium`) to run the browser test",
-                allow_module_level=True)
-
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -162,8 +151,7 @@ def test_notebook_02_runs_in_jupyterlab(lab):
     shot = SCREENSHOTS / "02_staffing_waits_satisfaction.png"
     try:
         with sync_api.sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                         args=CHROMIUM_ARGS)
+            browser = launch(pw)
             try:
                 page = browser.new_page(viewport={"width": 1400, "height": 1000})
                 try:
