@@ -66,34 +66,23 @@ def _cmd_lab(args: argparse.Namespace) -> int:
     return start_lab(port=args.port, open_browser=not args.no_browser, extra=extra)
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a number >= 1, got {value}")
-    return value
+def _number(kind: type, minimum: float, what: str, inclusive: bool = True):
+    """An argparse type: a number of ``kind`` at least (or above) ``minimum``."""
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+        if value < minimum or (not inclusive and value == minimum):
+            sign = ">=" if inclusive else ">"
+            raise argparse.ArgumentTypeError(f"expected {what} {sign} {minimum}, got {text}")
+        return value
+    return parse
 
 
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"expected a number of seconds > 0, got {text}")
-    return value
-
-
-def _whole(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {value}")
-    return value
+_positive_int = _number(int, 1, "a whole number")
+_seconds = _number(float, 0, "a number of seconds", inclusive=False)
+_whole = _number(int, 0, "a whole number")
 
 
 def add_run_parser(subparsers) -> argparse.ArgumentParser:
