@@ -56,8 +56,8 @@ class Settings:
     """What one simulation run uses (written into the docs)."""
 
     replicates: int = 200
-    n_providers: int = 160
-    n_months: int = 24
+    n_providers: int = 240     # the generator's default size
+    n_months: int = 36
     n_boot: int = 499
     workers: int = 2
     first_seed: int = 1
