@@ -18,9 +18,8 @@ design; coverage between 0.92 and 0.98 is required only for those rows. The naiv
 sector difference is compared with the causal (case-mix adjusted) truth, to show its
 bias; IPW on the calibrated panel is shown to fail for want of overlap.
 
-Size: 160 providers x 24 months by default (the main study uses 240 x 36) so that 200
-replicates finish in minutes on two cores; the estimators' behaviour does not depend
-on the size beyond the width of the intervals.
+Size: the generator's default, 240 providers x 36 months, as in the main study; 200
+replicates take about 6 minutes on two cores. ``--providers``/``--months`` change it.
 
 Usage::
 
