@@ -48,7 +48,8 @@ def staffing_waits_satisfaction(panel: pd.DataFrame, subset: str = "acute",
     4. the same as a random-intercept mixed model (when ``mixed``), and as a
        within-provider fixed-effects model (when ``fixed_effects``; ids end ``#fe``);
     5. FFT on staffing alone: the total effect of staffing (direct + through waits);
-    6. complaints per episode on waits and staffing (Poisson, rate ratios).
+    6. complaints per episode on waits and staffing (Poisson, rate ratios);
+    7. for ``nhs``: A&E 4-hour performance on staffing (A&E is NHS-only).
     """
     adj = _adjust_for(subset)
     lag = f"staff_engagement_lag{engagement_lag}"
@@ -81,12 +82,11 @@ def staffing_waits_satisfaction(panel: pd.DataFrame, subset: str = "acute",
                                            kind="poisson", exposure="episodes", subset=subset,
                                            prefix="rate_ratio"), panel),
                        "Do longer waits and thinner staffing bring more complaints?")
-    if subset in ("nhs", "acute") and panel.loc[panel["sector"] == "nhs", "ae_pct_within_4h"
-                                                ].notna().any():
+    if subset == "nhs" and panel.loc[panel["sector"] == "nhs", "ae_pct_within_4h"].notna().any():
         out += md.findings(md.fit(md.ModelSpec("ae_pct_within_4h", (staffing,), md.CASE_MIX,
                                                subset="nhs"), panel),
                            "Do NHS trusts with more nurses per bed see more A&E patients "
-                           "within 4 hours?") if subset == "nhs" else []
+                           "within 4 hours?")
     return out
 
 
