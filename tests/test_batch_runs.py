@@ -243,6 +243,60 @@ def test_cli_run_flags(tmp_path, monkeypatch):
     assert seen["workers"] is None and seen["preload"] is True
 
 
+def _session_processes(sid: int) -> list[int]:
+    """Live processes (not zombies) whose session id is ``sid``."""
+    out = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] != "Z" and int(fields[3]) == sid:
+            out.append(int(entry.name))
+    return out
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc to find leftover kernels")
+def test_ctrl_c_mid_run_stops_cleanly(tmp_path):
+    """A real SIGINT while a notebook runs: exit status 130, no folder claiming success,
+    no partial folder left, and no kernel or launcher process left behind."""
+    study = _study(tmp_path, SLEEP_OR_DIE_CODE,
+                   "  - notebook: nb/t.ipynb\n    parameters: {subset: [hang, ok]}\n")
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "workbench.cli", "run", str(study), "--out", str(out),
+           "--workers", "1", "--no-progress"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            start_new_session=True)
+    study_out = out / "tiny"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not list(study_out.glob(".*partial*")):
+        time.sleep(0.1)
+    assert list(study_out.glob(".*partial*")), "the hanging run never started"
+    time.sleep(3)  # the kernel is now inside time.sleep(600)
+    proc.send_signal(signal.SIGINT)
+    try:
+        code = proc.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        pytest.fail("workbench run did not stop within 60 s of Ctrl-C")
+    assert code == 130, proc.stderr.read().decode()[-2000:]
+    for folder in study_out.iterdir():
+        if folder.name == "data":
+            continue
+        assert not folder.name.endswith(".partial") and not folder.name.startswith("."), folder
+        assert json.loads((folder / "manifest.json").read_text())["status"] == "ok"
+    assert not (study_out / "t--subset-hang").exists()
+    deadline = time.monotonic() + 15
+    while _session_processes(proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    left = _session_processes(proc.pid)
+    if left:
+        os.killpg(proc.pid, signal.SIGKILL)
+    assert not left, f"processes left running after Ctrl-C: {left}"
+
+
 @pytest.mark.slow
 def test_a_batch_killed_with_sigkill_resumes_with_only_what_is_missing(tmp_path):
     study = _study(tmp_path, SLEEP_OR_DIE_CODE,
