@@ -181,7 +181,7 @@ def _fmt(x, d=3):
 def write_markdown(table: pd.DataFrame, settings: Settings, elapsed: float, path: Path,
                    figure: Path) -> Path:
     """Write the validation report (table + figure link) to ``path``."""
-    from workbench.analysis.findings import atomic_write_text
+    from workbench.files import atomic_write_text
 
     meant = table[table["meant"]]
     failing = meant[~meant["coverage_ok"].astype(bool)]

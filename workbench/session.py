@@ -39,6 +39,7 @@ from workbench.data.synth import (
     read_truth,
     truth_for,
 )
+from workbench.files import sha256_file
 from workbench.interactive import Findings
 
 #: Where interactive runs write, relative to the project root.
@@ -322,7 +323,7 @@ class Session:
     def finish(self) -> Path:
         """Write ``findings.json`` (sorted, fixed precision) and ``data.json`` (what the
         report header says about the data); return the path of ``findings.json``."""
-        from workbench.analysis.findings import atomic_write_text
+        from workbench.files import atomic_write_text
 
         atomic_write_text(self.output_dir / DATA_RECORD_FILE,
                           json.dumps(self.data_record(), indent=2, sort_keys=True) + "\n")
@@ -341,7 +342,7 @@ def start(notebook: str, *, panel_path: str = "", seed: int = DEFAULT_SEED,
     """
     if panel_path:
         panel = load(panel_path)
-        sha = hashlib.sha256(Path(panel_path).read_bytes()).hexdigest()
+        sha = sha256_file(panel_path)
         truth_path = Path(panel_path).with_name("truth.json")
         truth = read_truth(truth_path) if truth_path.exists() else None
         synthetic = truth is not None or _is_synthetic(panel)

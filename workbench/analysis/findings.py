@@ -20,14 +20,14 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
+from workbench.files import atomic_write_text
 
 #: Rounding applied when findings are written, so that byte-identical files result
 #: from identical inputs even across BLAS thread counts.
@@ -104,26 +104,6 @@ def findings_to_frame(findings: Iterable[Finding | dict]) -> pd.DataFrame:
         if c not in df.columns:
             df[c] = None
     return df[FIELDS + [c for c in df.columns if c not in FIELDS]]
-
-
-def atomic_write_text(path: str | Path, text: str) -> Path:
-    """Write ``text`` to ``path`` via a temporary file in the same folder and a rename.
-
-    A reader never sees a half-written file, and an existing file is only replaced
-    once the new one is complete.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
 
 
 def write_findings(findings: Iterable[Finding], path: str | Path = "findings.json") -> Path:

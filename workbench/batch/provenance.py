@@ -22,8 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from workbench.analysis.findings import atomic_write_text
-from workbench.data.sources._common import sha256_file
+from workbench.files import atomic_write_text, sha256_file
 
 #: Packages whose versions every manifest records.
 RECORDED_PACKAGES = ("workbench", "pandas", "numpy", "scipy", "statsmodels", "matplotlib",

@@ -29,7 +29,7 @@ from pathlib import Path
 import pandas as pd
 from tqdm.auto import tqdm
 
-from workbench.analysis.findings import atomic_write_text, findings_to_frame
+from workbench.analysis.findings import findings_to_frame
 from workbench.batch import provenance
 from workbench.batch.cache import (
     cached_result,
@@ -53,6 +53,7 @@ from workbench.batch.launcher import Launcher
 from workbench.batch.params import Parameter, read_parameters, validate_parameters
 from workbench.batch.study import DataSpec, Study, load_study
 from workbench.errors import ParameterError, StudyError
+from workbench.files import atomic_write_text
 
 DATA_DIR = "data"
 PANEL_FILE = "panel.parquet"

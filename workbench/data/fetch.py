@@ -40,8 +40,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from workbench.data.sources._common import sha256_file
 from workbench.errors import FetchError
+from workbench.files import atomic_path, atomic_write_text, sha256_file
 
 USER_AGENT = "workbench-fetch/0.1 (+https://github.com/; research use of open NHS data)"
 SIDECAR_SUFFIX = ".fetch.json"
@@ -232,14 +232,7 @@ def _download(url: str, target: Path, timeout: float) -> tuple[str, int]:
 
 
 def _write_json(path: Path, record: dict) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(record, fh, indent=2)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    atomic_write_text(path, json.dumps(record, indent=2) + "\n")
 
 
 def _extract(zip_path: Path, member: str, folder: Path) -> Path:
@@ -250,15 +243,9 @@ def _extract(zip_path: Path, member: str, folder: Path) -> Path:
         if not names:
             raise FetchError(f"{zip_path}: no member {member!r} in the downloaded zip "
                              f"(members {z.namelist()[:10]})")
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)
-        try:
-            with os.fdopen(fd, "wb") as out, z.open(names[0]) as src:
-                while block := src.read(1 << 16):
-                    out.write(block)
-            os.replace(tmp, target)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+        with atomic_path(target) as tmp, open(tmp, "wb") as out, z.open(names[0]) as src:
+            while block := src.read(1 << 16):
+                out.write(block)
     return target
 
 

@@ -58,8 +58,8 @@ import pandas as pd
 from workbench.data import measures as M
 from workbench.data.schema import validate_panel
 from workbench.data.sources import ods as ods_reader
-from workbench.data.sources._common import sha256_file
 from workbench.errors import SourceFormatError
+from workbench.files import sha256_file
 
 #: Extra (unregistered) columns carried into the panel when a source gives them.
 EXTRA_COLUMNS = ("cqc_safe", "cqc_effective", "cqc_well_led")

@@ -120,14 +120,12 @@ class SyntheticData:
 
         Files are written beside and renamed, so a reader never sees half a file.
         """
-        from workbench.analysis.findings import atomic_write_text
+        from workbench.files import atomic_path, atomic_write_text
 
         folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
         panel_path = folder / "panel.parquet"
-        tmp = folder / ".panel.parquet.tmp"
-        self.panel.to_parquet(tmp, index=False)
-        tmp.replace(panel_path)
+        with atomic_path(panel_path) as tmp:
+            self.panel.to_parquet(tmp, index=False)
         truth_doc = {"settings": self.settings, "truth": self.truth}
         truth_path = atomic_write_text(folder / "truth.json",
                                        json.dumps(truth_doc, indent=2, sort_keys=True) + "\n")
