@@ -85,3 +85,14 @@ def test_console_script_help():
                           check=False)
     assert done.returncode == 0
     assert "run" in done.stdout and "params" in done.stdout
+
+
+def test_progress_bar_counts_done_failed_and_cached(tmp_path, capsys):
+    write_notebook(tmp_path / "nb" / "tiny.ipynb")
+    study = write_study(tmp_path, "  - notebook: nb/tiny.ipynb\n    parameters: {subset: nhs}\n")
+    out = str(tmp_path / "out")
+    assert cli.main(["run", str(study), "--out", out, "--workers", "1"]) == 0
+    first = capsys.readouterr().err
+    assert "1/1" in first and "done 1, failed 0, cached 0" in first
+    assert cli.main(["run", str(study), "--out", out, "--workers", "1"]) == 0
+    assert "done 1, failed 0, cached 1" in capsys.readouterr().err
