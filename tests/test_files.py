@@ -7,10 +7,9 @@ from workbench.files import atomic_path, atomic_write_text, sha256_file
 
 def test_failed_write_leaves_the_old_file_and_no_temporary(tmp_path):
     target = atomic_write_text(tmp_path / "findings.json", "old\n")
-    with pytest.raises(RuntimeError):
-        with atomic_path(target) as tmp:
-            tmp.write_text("half")
-            raise RuntimeError("interrupted")
+    with pytest.raises(RuntimeError), atomic_path(target) as tmp:
+        tmp.write_text("half")
+        raise RuntimeError("interrupted")
     assert target.read_text() == "old\n"
     assert [p.name for p in tmp_path.iterdir()] == ["findings.json"]
 

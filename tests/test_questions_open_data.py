@@ -103,3 +103,18 @@ def test_ae_staffing_limits_words(synth):
     assert "not proof" in text
     n_trusts = q.ae_staffing_table(_real_like(synth))["provider_code"].nunique()
     assert notes[0].startswith(f"{n_trusts} NHS trusts")
+
+
+def test_weighting_needs_case_mix_and_warns_without_overlap(synth):
+    found, table = q.sector_weighting(_real_like(synth))
+    assert found == [] and table is None
+    found, table = q.sector_weighting(synth, ("rtt_median_weeks",), n_boot=200)
+    assert [f.id for f in found] == ["ipw:sector[independent]->rtt_median_weeks@acute"]
+    assert "poor overlap" in found[0].warning  # the default selection leaves little overlap
+    assert set(table["stage"]) == {"unweighted", "weighted"}
+
+
+def test_pathways_ids_do_not_collide_with_the_regression_findings(synth):
+    ids = [f.id for f in q.staffing_waits_satisfaction(synth, subset="acute", mixed=False)]
+    paths = [f.id for f in q.staffing_pathways(synth, subset="acute", n_boot=200)]
+    assert paths[0].startswith("indirect:") and not set(ids) & set(paths)

@@ -17,6 +17,7 @@ def _all_findings(panel):
     out = []
     for subset in ("acute", "nhs", "independent"):
         out += questions.staffing_waits_satisfaction(panel, subset=subset)
+        out += questions.staffing_pathways(panel, subset=subset)
     return out + questions.nhs_vs_independent(panel)
 
 

@@ -155,6 +155,38 @@ ax.set_title("Effects on waits and satisfaction (95% intervals)")
 s.savefig(ax, "forest")
 plt.show()
 '''),
+    ("md", """
+## How much of staffing's effect runs through waits?
+
+Better staffing can raise satisfaction directly (more time with each patient) and
+indirectly, by shortening waits. A mediation analysis splits the total effect into the
+part through waits (indirect) and the rest (direct). Intervals come from resampling
+whole providers 999 times. It assumes nothing unmeasured drives both staffing and waits,
+or waits and satisfaction, once case mix and month are allowed for.
+"""),
+    ("code", '''
+paths = s.add(questions.staffing_pathways(s.panel, subset=subset))
+display(Markdown(s.sentences(paths)))
+s.table(paths)
+'''),
+    ("md", """
+## Checking the model
+
+Left: residuals against fitted values for the main satisfaction model; a funnel or a
+curve would mean the straight-line model misses something. Right: the providers that
+move the waiting-time estimate most when left out; bars beyond the dashed lines mark a
+provider that alone shifts the answer by more than one standard error.
+"""),
+    ("code", '''
+from workbench.report import diagnostics
+main = questions.satisfaction_model(s.panel, subset=subset, engagement_lag=engagement_lag)
+fig, axes = plt.subplots(1, 2, figsize=(13, 5))
+diagnostics.residual_plot(diagnostics.residual_frame(main), ax=axes[0])
+diagnostics.influence_plot(diagnostics.influence_frame(main, "rtt_median_weeks"), top=12,
+                           ax=axes[1])
+s.savefig(fig, "diagnostics")
+plt.show()
+'''),
     ("code", '''
 # In JupyterLab: drop-downs to look at another measure or set of providers.
 # Batch runs (workbench run) show nothing here and the report is unchanged.
@@ -193,6 +225,7 @@ outcomes = ["rtt_median_weeks", "fft_pct_positive", "nurse_fte_per_10_beds"]  # 
     ("code", SETUP),
     ("code", '''
 from workbench.analysis import questions
+from workbench.report import diagnostics
 s = session.start("03_nhs_vs_private", panel_path=panel_path, seed=seed,
                   n_providers=n_providers, n_months=n_months, output_dir=output_dir,
                   outcomes=outcomes)
@@ -247,6 +280,30 @@ if len(diffs):
 one, part of the private sector's apparent advantage comes from the patients it
 treats rather than from how it treats them.
 """),
+    ("md", """
+## A third answer: weighting to the same case mix
+
+Inverse probability weighting gives each provider a weight so that NHS trusts and
+independent hospitals look alike on case mix, then compares them. It only works when
+the two sectors overlap: when almost every independent hospital treats patients unlike
+any NHS trust's, no weighting can make them comparable, and the finding says so. The
+chart shows how different the sectors are on each case-mix measure before and after
+weighting (standardised mean differences; within the dashed lines is usually taken as
+balanced).
+"""),
+    ("code", '''
+weighted, balance_table = questions.sector_weighting(s.panel, tuple(outcomes))
+weighted = s.add(weighted)
+if weighted:
+    display(Markdown(s.sentences(weighted)))
+    display(Markdown("\\n".join(f"- *Warning:* {w}" for w in sorted({f.warning for f in weighted
+                                                                  if f.warning}))))
+    ax = diagnostics.balance_plot(balance_table)
+    s.savefig(ax, "balance")
+    plt.show()
+else:
+    display(Markdown("No case-mix measures in these data: weighting is not possible."))
+'''),
     ("code", 's.finish();'),
 ])
 

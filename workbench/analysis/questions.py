@@ -90,6 +90,58 @@ def staffing_waits_satisfaction(panel: pd.DataFrame, subset: str = "acute",
     return out
 
 
+def satisfaction_model(panel: pd.DataFrame, subset: str = "acute",
+                       staffing: str = "nurse_fte_per_10_beds",
+                       engagement_lag: int = 1) -> md.Fit:
+    """The main satisfaction model of notebook 02 (FFT % positive on waits, staffing and
+    lagged engagement; linear, clustered), for its residual and influence diagnostics."""
+    direct = ("rtt_median_weeks", staffing, f"staff_engagement_lag{engagement_lag}")
+    return md.fit(md.ModelSpec("fft_pct_positive", direct, _adjust_for(subset), subset=subset),
+                  panel)
+
+
+def staffing_pathways(panel: pd.DataFrame, subset: str = "acute", *, n_boot: int = 999,
+                      seed: int = 0) -> list[Finding]:
+    """Staffing -> waits -> satisfaction as a mediation analysis (product of coefficients,
+    cluster bootstrap over providers; :mod:`workbench.analysis.mediation`).
+
+    The indirect effect (through waits) is new; the direct and total effects repeat
+    estimands of :func:`staffing_waits_satisfaction` by another method, so their ids end
+    ``#bootstrap``.
+    """
+    from workbench.analysis.mediation import mediate_panel
+
+    out = []
+    for f in mediate_panel(panel, subset=subset, n_boot=n_boot, seed=seed).findings():
+        if not f.id.startswith("indirect:"):
+            f.id += "#bootstrap"
+        out.append(f)
+    return out
+
+
+def sector_weighting(panel: pd.DataFrame, outcomes: tuple[str, ...] = (
+        "rtt_median_weeks", "fft_pct_positive"), *, n_boot: int = 499,
+        seed: int = 0) -> tuple[list[Finding], pd.DataFrame | None]:
+    """The third comparison of NHS and independent providers: inverse probability weighting
+    on a propensity score of case mix, with its balance table (standardised mean
+    differences before and after weighting). Empty when the panel has no case mix.
+
+    Each finding warns when the sectors barely overlap on case mix: weighting cannot
+    then make them comparable, and the regression-adjusted difference is the one to read.
+    """
+    from workbench.analysis.causal import balance, ipw_difference
+
+    covariates = case_mix_available(panel)
+    found, table = [], None
+    if not covariates:
+        return found, None
+    for o in outcomes:
+        if _both_sectors(panel, o):
+            f, table = ipw_difference(panel, o, covariates=covariates, n_boot=n_boot, seed=seed)
+            found.append(f)
+    return found, (None if table is None else balance(table, covariates))
+
+
 def nhs_vs_independent(panel: pd.DataFrame,
                        outcomes: tuple[str, ...] = ("rtt_median_weeks", "fft_pct_positive",
                                                     "nurse_fte_per_10_beds"),
