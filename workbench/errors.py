@@ -113,3 +113,32 @@ class AnalysisInputError(WorkbenchError, ValueError):
         self.expected = expected
         exp = f" Expected: {expected}." if expected else ""
         super().__init__(f"{function}(): {parameter} {problem}.{exp}")
+
+
+class SourceIncompleteError(SourceFormatError):
+    """An official file is shorter than its layout promises, or its totals disagree.
+
+    Raised when a totals row is missing or does not equal the sum of its rows, or the
+    rows stop short of what the layout promises (a file cut at a row boundary). A build
+    given ``allow_incomplete=True`` turns it into an :class:`IncompleteSourceWarning`.
+    """
+
+
+class IncompleteSourceWarning(UserWarning):
+    """A file was read although it is incomplete (see :class:`SourceIncompleteError`)."""
+
+
+class OutputWriteError(WorkbenchError, OSError):
+    """An output could not be written (a full disk, a read-only folder); names the path.
+
+    Nothing is claimed as done: whatever existed before is left as it was.
+    """
+
+    def __init__(self, path, problem: str):
+        self.path = str(path)
+        self.problem = problem
+        super().__init__(f"{self.path}: {problem}")
+
+
+class ClusterSecurityError(WorkbenchError, RuntimeError):
+    """A Dask scheduler address or its credentials would leave the cluster open."""
