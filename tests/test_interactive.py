@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from workbench import cli, interactive, lab
-from workbench.analysis.findings import Finding
+from workbench.analysis.findings import Finding, Findings, readable_frame
 from workbench.analysis.models import CASE_MIX, ModelSpec, findings, fit
 from workbench.data.synth import generate
 from workbench.errors import AnalysisInputError, NotebookError
@@ -28,28 +28,29 @@ def _finding(**kw):
 def test_findings_frame_has_text_intervals_and_truth_columns_only_when_known():
     fs = [_finding(), _finding(id="effect:z->y@acute", estimate=-0.1, ci_low=-0.3, ci_high=0.1,
                                p_value=0.3)]
-    frame = interactive.findings_frame(fs, truth={"effect:x->y@acute": 0.8})
+    frame = readable_frame(fs, truth={"effect:x->y@acute": 0.8})
     assert frame["95% interval"].tolist() == ["0.25 to 0.75", "-0.3 to 0.1"]
-    assert frame["p"].tolist() == ["<0.001", "0.300"]
+    assert frame["p"].tolist() == ["<0.001", "0.3"]
     assert frame["covers truth"].tolist() == [False, None]
-    assert "truth" not in interactive.findings_frame(fs, truth={"other": 1.0}).columns
+    assert "truth" not in readable_frame(fs, truth={"other:a@b": 1.0}).columns
 
 
 def test_findings_table_bolds_clear_estimates_and_flags_missed_truth():
-    fs = interactive.Findings([_finding(), _finding(id="b", ci_low=-0.1)],
-                              truth={"effect:x->y@acute": 0.9})
-    html = fs._repr_html_()
+    fs = Findings([_finding(), _finding(id="effect:b->y@acute", ci_low=-0.1)],
+                  truth={"effect:x->y@acute": 0.9})
+    assert "0.25 to 0.75" in fs._repr_html_()          # plain table outside a notebook
+    html = interactive.findings_table(fs, fs.truth).to_html()
     assert "0.25 to 0.75" in html and "Does x move y?" in html and "1,200" in html
     assert html.count("font-weight: bold") >= 2       # the clear estimate and the missed truth
     assert "ci_low" not in html.split("</style>")[1]   # numeric interval columns hidden
-    assert "0.25 to 0.75" in repr(fs) and "Findings([])" == repr(interactive.Findings())
+    assert "0.25 to 0.75" in repr(fs) and "Findings([])" == repr(Findings())
     assert "<table" in _finding()._repr_html_()
 
 
 def test_model_findings_and_fit_show_as_tables(panel):
     result = fit(ModelSpec("fft_pct_positive", ("rtt_median_weeks",), CASE_MIX), panel)
     found = findings(result, "Do waits go with satisfaction?")
-    assert isinstance(found, interactive.Findings) and isinstance(found, list)
+    assert isinstance(found, Findings) and isinstance(found, list)
     html = result._repr_html_()
     assert "95% interval" in html and "rtt_median_weeks" in html and "C(month)" not in \
         html.split("</code>")[1]

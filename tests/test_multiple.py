@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from workbench.analysis.findings import Finding, findings_to_frame
+from workbench.analysis.findings import Finding, findings_frame
 from workbench.analysis.multiple import adjust_p
 from workbench.errors import AnalysisInputError
 
@@ -43,7 +43,7 @@ def test_groups_and_exclude():
 def test_on_findings_frame_and_other_methods():
     fs = [Finding(id=f"effect:x{i}->y@acute", question="q", estimate=1.0, p_value=p)
           for i, p in enumerate([0.01, 0.02, 0.2])]
-    df = findings_to_frame(fs)
+    df = findings_frame(fs)
     holm = adjust_p(df, method="holm", out="p_holm")["p_holm"].to_numpy()
     np.testing.assert_allclose(holm, [0.03, 0.04, 0.2])
 

@@ -10,7 +10,8 @@ import pytest
 from scipy.stats import binom
 
 from workbench.analysis import questions
-from workbench.data.synth import generate, truth_for
+from workbench.analysis.findings import truth_for
+from workbench.data.synth import generate
 
 
 def _all_findings(panel):

@@ -29,7 +29,8 @@ from typing import Any
 
 import pandas as pd
 
-from workbench.analysis.findings import Finding, findings_to_frame, write_findings
+from workbench import interactive  # noqa: F401  (styles Findings tables in a notebook)
+from workbench.analysis.findings import Finding, Findings, findings_frame, write_findings
 from workbench.data.schema import validate_panel
 from workbench.data.synth import (
     DEFAULT_MONTHS,
@@ -37,10 +38,8 @@ from workbench.data.synth import (
     DEFAULT_SEED,
     generate,
     read_truth,
-    truth_for,
 )
 from workbench.files import sha256_file
-from workbench.interactive import Findings
 
 #: Where interactive runs write, relative to the project root.
 INTERACTIVE_DIR = Path("outputs") / "interactive"
@@ -223,7 +222,7 @@ class Session:
     def add(self, findings: Iterable[Finding]) -> Findings:
         """Record findings, stamping each with the data hash, notebook and parameters.
 
-        Returns the findings added as a :class:`~workbench.interactive.Findings`
+        Returns the findings added as a :class:`~workbench.analysis.findings.Findings`
         list, which a notebook shows as a table (with the true values on synthetic data).
         """
         added = []
@@ -237,18 +236,11 @@ class Session:
         return Findings(added, truth=self.truth)
 
     def table(self, findings: Iterable[Finding] | None = None) -> pd.DataFrame:
-        """Findings as a readable table: question, estimate, interval, n and, on
+        """Findings (all of this session's by default) as the tidy frame of
+        :func:`~workbench.analysis.findings.findings_frame`: every field and, on
         synthetic data, the true value and whether the interval covers it."""
         fs = list(self.findings if findings is None else findings)
-        df = findings_to_frame(fs)
-        cols = ["id", "estimate", "ci_low", "ci_high", "p_value", "n", "clusters", "unit"]
-        out = df[cols].copy()
-        if self.truth:
-            out["truth"] = [truth_for(i, self.truth) for i in out["id"]]
-            out["covers_truth"] = [
-                None if t is None else bool(lo <= t <= hi)
-                for t, lo, hi in zip(out["truth"], out["ci_low"], out["ci_high"])]
-        return out.round(4)
+        return findings_frame(fs, self.truth)
 
     def sentences(self, findings: Iterable[Finding] | None = None) -> str:
         """The findings as a Markdown bullet list of plain sentences."""

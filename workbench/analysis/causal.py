@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.analysis import models as md
-from workbench.analysis.findings import Finding
+from workbench.analysis.findings import Finding, FindingId
 from workbench.data import measures as M
 from workbench.errors import AnalysisInputError
 
@@ -235,7 +235,7 @@ def ipw_difference(panel: pd.DataFrame, outcome: str, *,
     unit = ("percentage points" if om is not None and om.unit == "%" else
             (om.unit if om else "")) + " independent vs NHS"
     q = question or f"Do independent hospitals differ from NHS trusts on {M.label(outcome)}?"
-    f = Finding(id=f"ipw:sector[independent]->{outcome}@acute",
+    f = Finding(id=str(FindingId("ipw", outcome, "sector[independent]", "acute")),
                 question=q + " (inverse probability weighting on case mix)",
                 estimate=est, ci_low=float(lo), ci_high=float(hi), p_value=float(p),
                 n=len(table), unit=unit.strip(),

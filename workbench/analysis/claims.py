@@ -251,7 +251,7 @@ def _per_sd(fit: md.Fit, question: str, *, suffix: str) -> list[Finding]:
     for f, term in zip(md.findings(fit, question, suffix=suffix), fit.spec.exposures):
         sd = float(fit.data[term].std())
         f.estimate, f.ci_low, f.ci_high = f.estimate * sd, f.ci_low * sd, f.ci_high * sd
-        f.id = f.id.replace("effect:", "per_sd:", 1)
+        f.id = str(f.key.with_(kind="per_sd"))
         f.unit = "percentage points per SD of the driver"
         f.sentence = (f"{M.label(fit.spec.outcome)}: {f.estimate:+.2f} percentage points "
                       f"(95% CI {f.ci_low:.2f} to {f.ci_high:.2f}) per standard deviation "
@@ -358,8 +358,8 @@ def register_table(results: list[ClaimResult]) -> pd.DataFrame:
         for naive, adjusted in pairs:
             rows.append({
                 "claim": r.claim.text, "verdict": r.verdict,
-                "measure": (adjusted.id.split("->")[-1].split("@")[0] if adjusted else ""),
-                "exposure": (adjusted.id.split(":", 1)[1].split("->")[0] if adjusted else ""),
+                "measure": adjusted.key.outcome if adjusted else "",
+                "exposure": adjusted.key.exposure if adjusted else "",
                 "naive": _cell(naive), "adjusted for case mix": _cell(adjusted),
                 "unit": adjusted.unit if adjusted else "",
             })

@@ -50,7 +50,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from workbench.analysis.findings import Finding
+from workbench.analysis.findings import Finding, FindingId
 from workbench.analysis.funnel import FunnelResult, funnel, level_key
 from workbench.analysis.spc import DIRECTIONS, SPCResult, TrialLimitsWarning, spc
 from workbench.data import measures as M
@@ -304,7 +304,7 @@ def spc_findings(view: SPCView) -> list[Finding]:
         start = t.loc[(t["facet"] == s["facet"]) & (t["rebase_group"] == s["rebase_group"]),
                       "date"].min()
         out.append(Finding(
-            id=f"spc:{view.measure}@{code}",
+            id=str(FindingId("spc", view.measure, subset=code)),
             question=f"Is {m.label} at {view.names[code]} changing, and will it meet its "
                      "target?",
             estimate=float(s["mean"]), ci_low=float(s["lpl"]), ci_high=float(s["upl"]),
@@ -587,7 +587,7 @@ def funnel_findings(view: FunnelView) -> list[Finding]:
         f", overdispersion phi={res.phi:.3g}" if res.phi is not None else "")
     formula = f"{spec.numerator} / {spec.denominator} ({method})"
     out = [Finding(
-        id=f"funnel:{spec.measure}@{ym}",
+        id=str(FindingId("funnel", spec.measure, subset=ym)),
         question=f"Which providers stand out on {spec.label} in {view.period:%B %Y}?",
         estimate=float(res.target * spec.multiplier), n=len(res.table), unit=spec.unit,
         model="funnel", formula=formula, sector="all", sentence=describe_funnel(view))]
@@ -598,7 +598,7 @@ def funnel_findings(view: FunnelView) -> list[Finding]:
         r = t.loc[o["provider_code"]]
         z = float(r["z_adjusted"])
         out.append(Finding(
-            id=f"funnel:{spec.measure}@{o['provider_code']}#{ym}",
+            id=str(FindingId("funnel", spec.measure, subset=o["provider_code"], period=ym)),
             question=f"Does {o['provider_name']} stand out on {spec.label}?",
             estimate=float(o["value"]), ci_low=float(r[f"lcl_{top}"] * spec.multiplier),
             ci_high=float(r[f"ucl_{top}"] * spec.multiplier),

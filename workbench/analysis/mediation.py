@@ -58,7 +58,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.analysis import models as md
-from workbench.analysis.findings import Finding
+from workbench.analysis.findings import Finding, FindingId
 from workbench.data import measures as M
 from workbench.errors import AnalysisInputError
 
@@ -100,10 +100,11 @@ class MediationResult:
         """
         q = question or (f"How much of the effect of {M.label(self.exposure)} on "
                          f"{M.label(self.outcome)} runs through {M.label(self.mediator)}?")
+        path = f"{self.exposure}->{self.mediator}"
         ids = {
-            "indirect": f"indirect:{self.exposure}->{self.mediator}->{self.outcome}@{self.subset}",
-            "direct": f"direct:{self.exposure}->{self.outcome}@{self.subset}",
-            "total": f"total:{self.exposure}->{self.outcome}@{self.subset}",
+            "indirect": str(FindingId("indirect", self.outcome, path, self.subset)),
+            "direct": str(FindingId("direct", self.outcome, self.exposure, self.subset)),
+            "total": str(FindingId("total", self.outcome, self.exposure, self.subset)),
         }
         unit = _unit(self.exposure, self.outcome)
         out = []
@@ -445,7 +446,8 @@ def moderated_mediation(panel: pd.DataFrame, *, moderator: str = "sector",
            - results[0].table.loc["indirect", "estimate"])
     lo, hi = np.quantile(d, [0.025, 0.975])
     p = max(min(1.0, 2 * min(np.mean(d <= 0), np.mean(d >= 0))), 1.0 / n_boot)
-    fid = f"moderation:{exposure}->{mediator}->{outcome}@{levels[1]}-{levels[0]}"
+    fid = str(FindingId("moderation", outcome, f"{exposure}->{mediator}",
+                        f"{levels[1]}-{levels[0]}"))
     f = Finding(id=fid, question=f"Is the indirect effect through {M.label(mediator)} different "
                                  f"for {levels[1]} and {levels[0]} providers?",
                 estimate=float(est), ci_low=float(lo), ci_high=float(hi), p_value=float(p),

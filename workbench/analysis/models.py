@@ -46,8 +46,9 @@ import pandas as pd
 import statsmodels.api as sm
 import statsmodels.formula.api as smf
 
-from workbench.analysis.findings import Finding
+from workbench.analysis.findings import Finding, FindingId, Findings
 from workbench.data import measures as M
+from workbench.errors import AnalysisInputError
 
 Kind = Literal["ols", "binomial", "poisson", "negbin", "mixed", "fe", "ordinal"]
 
@@ -539,7 +540,7 @@ def findings(result: Fit, question: str, *, terms: tuple[str, ...] | None = None
              prefix: str | None = None, suffix: str | None = None) -> list[Finding]:
     """Turn a :class:`Fit` into findings, one per exposure (or per ``terms``).
 
-    The list returned is a :class:`~workbench.interactive.Findings`, shown in a
+    The list returned is a :class:`~workbench.analysis.findings.Findings`, shown in a
     notebook as a table with 95% intervals.
 
     Ids are ``<prefix>:<exposure>-><outcome>@<subset><#suffix>``. Poisson estimates
@@ -552,7 +553,9 @@ def findings(result: Fit, question: str, *, terms: tuple[str, ...] | None = None
     out = []
     for term in terms or spec.exposures:
         if term not in table.index:
-            raise KeyError(f"Term {term!r} not in the fitted model {spec.formula()!r}")
+            raise AnalysisInputError("findings", "terms", f"term {term!r} is not in the "
+                                     f"fitted model {spec.formula()!r}",
+                                     expected=f"one of {list(table.index)}")
         row = table.loc[term]
         est, lo, hi = float(row["estimate"]), float(row["ci_low"]), float(row["ci_high"])
         scale = 100.0 if spec.kind == "binomial" and spec.link == "identity" else 1.0
@@ -560,22 +563,19 @@ def findings(result: Fit, question: str, *, terms: tuple[str, ...] | None = None
         if spec.kind in ("poisson", "negbin") or (spec.kind == "binomial"
                                                   and spec.link == "logit"):
             est, lo, hi = float(np.exp(est)), float(np.exp(lo)), float(np.exp(hi))
-        fid = f"{prefix}:{exposure_label(term)}->{spec.outcome}@{spec.subset}"
-        if suffix:
-            fid += f"#{suffix}"
-        f = Finding(id=fid, question=question, estimate=est, ci_low=lo, ci_high=hi,
+        fid = FindingId(prefix, spec.outcome, exposure_label(term), spec.subset,
+                        variant=suffix or "")
+        f = Finding(id=str(fid), question=question, estimate=est, ci_low=lo, ci_high=hi,
                     p_value=float(row["p_value"]), n=result.n, unit=_unit(spec, term),
                     model=spec.kind, formula=spec.label(), sector=spec.subset,
                     clusters=result.clusters, warning="; ".join(result.warnings))
         f.sentence = _LEAD.get(prefix, "") + describe(f, term, spec.outcome)
         out.append(f)
-    from workbench.interactive import Findings
-
     return Findings(out)  # a list that shows itself as a table in a notebook
 
 
 def sector_difference(data: pd.DataFrame, outcome: str, *, adjust: tuple[str, ...] = CASE_MIX,
-                      question: str = "") -> list[Finding]:
+                      question: str = "") -> Findings:
     """Independent minus NHS acute providers on ``outcome``: naive and case-mix adjusted.
 
     Both are linear models with month effects and provider-clustered intervals; the

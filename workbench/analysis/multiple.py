@@ -38,7 +38,7 @@ def adjust_p(data: pd.DataFrame, p: str = "p_value", *, method: str = "fdr_bh",
     Parameters
     ----------
     data : DataFrame
-        Tidy findings (e.g. from :func:`workbench.analysis.findings.findings_to_frame`).
+        Tidy findings (e.g. from :func:`workbench.analysis.findings.findings_frame`).
     p : str
         Column of raw p-values. Missing p-values stay missing and do not count as tests.
     method : str
@@ -59,7 +59,7 @@ def adjust_p(data: pd.DataFrame, p: str = "p_value", *, method: str = "fdr_bh",
     fn = "adjust_p"
     if not isinstance(data, pd.DataFrame):
         raise AnalysisInputError(fn, "data", f"is a {type(data).__name__}",
-                                 expected="a findings DataFrame (findings_to_frame)")
+                                 expected="a findings DataFrame (findings_frame)")
     if p not in data.columns:
         raise AnalysisInputError(fn, "p", f"{p!r} is not a column of the data",
                                  expected=f"one of {list(data.columns)}")

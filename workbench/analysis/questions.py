@@ -64,7 +64,8 @@ def staffing_waits_satisfaction(panel: pd.DataFrame, subset: str = "acute",
     binom = md.ModelSpec("fft_positive", direct, adj, kind="binomial", trials="fft_responses",
                          subset=subset, prefix="odds_ratio")
     for f in md.findings(md.fit(binom, panel), q_fft + " (binomial model of FFT counts)"):
-        f.id = f.id.replace("->fft_positive@", "->fft_pct_positive@")
+        # the counts model reports on the percentage measure it models
+        f.id = str(f.key.with_(outcome="fft_pct_positive"))
         out.append(f)
     if mixed:
         out += md.findings(md.fit(md.ModelSpec("fft_pct_positive", direct, adj, kind="mixed",
@@ -113,8 +114,8 @@ def staffing_pathways(panel: pd.DataFrame, subset: str = "acute", *, n_boot: int
 
     out = []
     for f in mediate_panel(panel, subset=subset, n_boot=n_boot, seed=seed).findings():
-        if not f.id.startswith("indirect:"):
-            f.id += "#bootstrap"
+        if f.key.kind != "indirect":
+            f.id = str(f.key.with_(variant="bootstrap"))
         out.append(f)
     return out
 

@@ -29,7 +29,6 @@ from pathlib import Path
 import pandas as pd
 from tqdm.auto import tqdm
 
-from workbench.analysis.findings import findings_to_frame
 from workbench.batch import provenance
 from workbench.batch.cache import (
     cached_result,
@@ -319,7 +318,7 @@ def run_study(study: str | Path | Study, out: str | Path = "outputs", workers: i
               executor: str = "local", progress: bool = True,
               kernel_name: str = "workbench", timeout: float | None = None, retries: int = 0,
               force: bool = False, scheduler: str | None = None,
-              preload: bool = True) -> StudyResult:
+              preload: bool = True, executor_options: dict | None = None) -> StudyResult:
     """Check, execute and index every run of a study; see the module docstring.
 
     ``workers`` (default: the number of cores) runs execute at once, each in a fresh
@@ -328,7 +327,8 @@ def run_study(study: str | Path | Study, out: str | Path = "outputs", workers: i
     whose cache key is unchanged are reused unless ``force``. ``timeout`` is each
     run's wall-clock limit in seconds (a run's own ``timeout`` in the study wins);
     ``retries`` re-attempts runs whose kernel died. ``executor="dask"`` runs on the
-    Dask cluster at ``scheduler`` (a LocalCluster when None).
+    Dask cluster at ``scheduler`` (a LocalCluster when None); ``executor_options`` are
+    further keywords for the executor (e.g. Dask's ``tls_ca_file`` or ``dashboard``).
 
     Returns a :class:`StudyResult` whose ``exit_code`` is non-zero when any run
     failed. Raises (before any kernel starts) :class:`~workbench.errors.StudyError`,
@@ -349,7 +349,7 @@ def run_study(study: str | Path | Study, out: str | Path = "outputs", workers: i
         else None
     try:
         return _run(study, out_dir, workers, executor, progress, kernel_name, timeout, retries,
-                    force, scheduler, preload, launcher)
+                    force, scheduler, preload, launcher, executor_options)
     finally:
         if launcher is not None:
             launcher.close()
@@ -357,7 +357,8 @@ def run_study(study: str | Path | Study, out: str | Path = "outputs", workers: i
 
 def _run(study: Study, out_dir: Path, workers: int, executor: str, progress: bool,
          kernel_name: str, timeout: float | None, retries: int, force: bool,
-         scheduler: str | None, preload: bool, launcher: Launcher | None) -> StudyResult:
+         scheduler: str | None, preload: bool, launcher: Launcher | None,
+         executor_options: dict | None = None) -> StudyResult:
     """The body of :func:`run_study` once the study is checked and the launcher spawned."""
     from workbench.kernelspec import ensure_kernelspec
 
@@ -405,7 +406,7 @@ def _run(study: Study, out_dir: Path, workers: int, executor: str, progress: boo
                 client = launcher.client() if launcher is not None else None  # kernels wait
                 # for its socket, so workers start while the launcher imports its modules
                 tasks = [replace(t, launcher=client) for t in tasks]
-                options = {"workers": workers}
+                options = {"workers": workers, **(executor_options or {})}
                 if scheduler is not None:
                     options["scheduler"] = scheduler
                 with get_executor(executor, **options) as ex:
@@ -444,40 +445,15 @@ def read_run_findings(folder: Path) -> list[dict]:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def findings_table(results: list[RunResult]) -> pd.DataFrame:
-    """All findings of the runs, one row each, with ``run_id`` first (study order).
-
-    Dict and list values (``parameters``) are written as sorted JSON text.
-    """
-    frames = []
-    for r in results:
-        records = read_run_findings(r.folder)
-        if records:
-            df = findings_to_frame(records)
-            df.insert(0, "run_id", r.run_id)
-            frames.append(df)
-    if not frames:
-        empty = findings_to_frame([])
-        empty.insert(0, "run_id", pd.Series(dtype=object))
-        return empty
-    table = pd.concat(frames, ignore_index=True)
-    for col in table.columns:
-        if table[col].map(lambda v: isinstance(v, (dict, list))).any():
-            table[col] = table[col].map(
-                lambda v: json.dumps(v, sort_keys=True) if isinstance(v, (dict, list)) else v)
-    return table
-
-
 def write_findings_csv(outcome: StudyResult) -> Path:
-    """Write ``outputs/<study>/findings.csv`` (atomic), with Benjamini-Hochberg adjusted
-    p-values (``p_adjusted``; robustness checks, ids with ``#``, left out of the family)
-    and the values of the study's private parameters shown as ``[private]``."""
-    from workbench.analysis.multiple import adjust_p
-    from workbench.report.render import mask_private
+    """Write ``outputs/<study>/findings.csv`` (atomic): the study's tidy findings frame
+    (:func:`~workbench.report.render.study_findings_frame`, with Benjamini-Hochberg
+    adjusted p-values), the values of the study's private parameters shown as
+    ``[private]``."""
+    from workbench.report.render import mask_private, study_findings_frame
 
-    table = findings_table(outcome.results)
-    table = adjust_p(table.assign(_robustness=table["id"].astype(str).str.contains("#")),
-                     exclude="_robustness").drop(columns="_robustness")
+    table = study_findings_frame({"run_id": r.run_id, "findings": read_run_findings(r.folder)}
+                                 for r in outcome.results)
     table = mask_private(table, outcome.study.private)
     text = table.to_csv(index=False, lineterminator="\n")
     return atomic_write_text(outcome.out_dir / FINDINGS_CSV, text)

@@ -67,6 +67,7 @@ import pandas as pd
 
 from workbench.data import measures as M
 from workbench.data.schema import validate_panel
+from workbench.finding_id import FindingId
 
 DEFAULT_SEED = 20240430
 DEFAULT_PROVIDERS = 240
@@ -200,7 +201,8 @@ def true_effects(effects: Effects = Effects()) -> dict[str, float]:
     t["ordinal:ownership[for_profit]->cqc_overall@care_home"] = e.for_profit_on_cqc
     t["ordinal:ownership[local_authority]->cqc_overall@care_home"] = e.local_authority_on_cqc
     t["ordinal:nurse_fte_per_10_beds->cqc_overall@care_home"] = e.care_staffing_on_cqc
-    return {k: float(v) for k, v in sorted(t.items())}
+    # every key is a finding id (the text of a FindingId of the estimand)
+    return {str(FindingId.parse(k)): float(v) for k, v in sorted(t.items())}
 
 
 def generate(seed: int = DEFAULT_SEED, n_providers: int = DEFAULT_PROVIDERS,
@@ -443,15 +445,6 @@ def generate(seed: int = DEFAULT_SEED, n_providers: int = DEFAULT_PROVIDERS,
                 "provider_counts": counts}
     panel = validate_panel(panel, source=f"synthetic(seed={seed})")
     return SyntheticData(panel=panel, truth=true_effects(effects), settings=settings)
-
-
-def truth_for(finding_id: str, truth: dict[str, float]) -> float | None:
-    """The true value for a finding id; a ``#model`` suffix names the model, not the estimand.
-
-    >>> truth_for("effect:a->b@acute#mixed", {"effect:a->b@acute": 2.0})
-    2.0
-    """
-    return truth.get(finding_id.split("#", 1)[0])
 
 
 def read_truth(path: str | Path) -> dict[str, float]:

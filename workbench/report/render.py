@@ -28,6 +28,8 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 import nbformat
 
+from workbench.analysis import formatting
+from workbench.finding_id import FindingId
 from workbench.report.disclosure import DisclosureRule, rule_from_study, suppress_html
 
 if TYPE_CHECKING:
@@ -350,16 +352,16 @@ def data_banner(record: Mapping[str, Any]) -> dict[str, Any]:
 
 def headline_findings(findings: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     """Findings worth a sentence in a header: those with one, robustness checks
-    (ids with ``#``) left out."""
+    (variants of an estimand, see :class:`~workbench.finding_id.FindingId`) left out."""
     return [f for f in findings if (f.get("sentence") or "").strip()
-            and "#" not in str(f.get("id", ""))]
+            and not FindingId.parse(str(f.get("id", ""))).robustness]
 
 
 def finding_sentences(findings: Iterable[Mapping[str, Any]], n: int = HEADER_FINDINGS) -> list[str]:
     """Up to ``n`` plain sentences (with intervals) of the findings, in file order.
 
-    >>> finding_sentences([{"id": "a", "sentence": "Waits were 1.0 weeks shorter."},
-    ...                    {"id": "a#mixed", "sentence": "Same, mixed model."}])
+    >>> finding_sentences([{"id": "e:a->b@nhs", "sentence": "Waits were 1.0 weeks shorter."},
+    ...                    {"id": "e:a->b@nhs#mixed", "sentence": "Same, mixed model."}])
     ['Waits were 1.0 weeks shorter.']
     """
     return [str(f["sentence"]).strip() for f in headline_findings(findings)[:n]]
@@ -397,22 +399,7 @@ def display_value(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(display_value(v) for v in value) + "]"
     return repr(value) if not isinstance(value, (int, float)) or isinstance(value, bool) \
-        else format_number(value)
-
-
-def format_number(x: Any, digits: int = 3) -> str:
-    """A number with ``digits`` significant digits (integers in full), '' for missing.
-
-    >>> format_number(0.123456), format_number(1234567), format_number(None), format_number(12.0)
-    ('0.123', '1234567', '', '12')
-    """
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return ""
-    if isinstance(x, int) and not isinstance(x, bool):
-        return str(x)
-    if isinstance(x, float) and x.is_integer() and abs(x) < 1e15:
-        return str(int(x))
-    return f"{x:.{digits}g}" if isinstance(x, (int, float)) else str(x)
+        else formatting.number(value)
 
 
 def _environment() -> jinja2.Environment:
@@ -428,7 +415,7 @@ def key_findings(findings: Iterable[Mapping[str, Any]], n: int = KEY_FINDINGS,
     Findings with a plain sentence (robustness checks left out) come first and are
     shown as that sentence; others as label, estimate, interval and unit.
 
-    >>> key_findings([{"id": "a", "sentence": "Waits were 1 week shorter (95% CI 0.5 to 1.5).",
+    >>> key_findings([{"id": "e:a->b@nhs", "sentence": "Waits were 1 week shorter (95% CI 0.5 to 1.5).",
     ...                "estimate": -1.0}])[0]["sentence"]
     'Waits were 1 week shorter (95% CI 0.5 to 1.5).'
     """
@@ -437,13 +424,11 @@ def key_findings(findings: Iterable[Mapping[str, Any]], n: int = KEY_FINDINGS,
     rest = [f for f in findings if f not in heads]
     out = []
     for f in (heads + rest)[:n]:
-        lo, hi = f.get("ci_low"), f.get("ci_high")
-        interval = f"{format_number(lo)} to {format_number(hi)}" if lo is not None \
-            and hi is not None else ""
+        interval = formatting.interval(f.get("ci_low"), f.get("ci_high"))
         sentence = str(f.get("sentence") or "").strip() if f in heads else ""
         out.append({"label": f.get("question") or f.get("id", ""),
                     "sentence": _scrub(sentence, repl or []),
-                    "estimate": format_number(f.get("estimate")), "interval": interval,
+                    "estimate": formatting.number(f.get("estimate")), "interval": interval,
                     "unit": f.get("unit") or ""})
     return out
 
@@ -509,24 +494,59 @@ def render_index(study: Mapping[str, Any], runs: Iterable[Mapping[str, Any]]) ->
                            n_tests=sum(1 for f in table if f["p_adjusted"]))
 
 
+def study_findings_frame(runs: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
+    """Every finding of the runs as one tidy frame, ``run_id`` first, with
+    Benjamini-Hochberg adjusted p-values (``p_adjusted``).
+
+    The frame is :func:`~workbench.analysis.findings.findings_frame` of each run's
+    findings; the family adjusted together is every finding with a p-value except
+    robustness checks (variants of an estimand already in the family), which keep
+    their raw p-value only and get no ``p_adjusted``. The study's ``findings.csv`` and
+    its index page both use this frame.
+
+    >>> frame = study_findings_frame([{"run_id": "r", "findings": [
+    ...     {"id": "e:a->b@nhs", "question": "q", "estimate": 1.0, "p_value": 0.01},
+    ...     {"id": "e:a->b@nhs#fe", "question": "q", "estimate": 1.1, "p_value": 0.02},
+    ...     {"id": "funnel:m@X1#2026-03", "question": "q", "estimate": 3.0, "p_value": 0.04}]}])
+    >>> frame[["id", "p_adjusted"]].to_dict("list")
+    {'id': ['e:a->b@nhs', 'e:a->b@nhs#fe', 'funnel:m@X1#2026-03'], 'p_adjusted': [0.02, nan, 0.04]}
+    """
+    import pandas as pd
+
+    from workbench.analysis.findings import findings_frame
+    from workbench.analysis.multiple import adjust_p
+
+    frames = []
+    for run in runs:
+        records = list(run.get("findings") or [])
+        if records:
+            df = findings_frame(records, flat=True)
+            df.insert(0, "run_id", run["run_id"])
+            frames.append(df)
+    if not frames:
+        empty = findings_frame([], flat=True)
+        empty.insert(0, "run_id", pd.Series(dtype=object))
+        empty["p_adjusted"] = pd.Series(dtype="float64")
+        return empty
+    table = pd.concat(frames, ignore_index=True)
+    table["p_value"] = pd.to_numeric(table["p_value"], errors="coerce")
+    return adjust_p(table, exclude="robustness")
+
+
 def study_findings(runs: Iterable[Mapping[str, Any]], rule: DisclosureRule | None = None,
                    private: Iterable[str] = ()) -> list[dict[str, str]]:
     """Every finding of the runs as display rows, with Benjamini-Hochberg p-values.
 
     The family is every finding with a p-value except robustness checks of the same
-    estimand (ids with ``#``, e.g. ``...#mixed``), which keep their raw p-value
-    only. ``n`` passes through the disclosure ``rule``.
+    estimand (variants such as ``...#mixed``), which keep their raw p-value only
+    (see :func:`study_findings_frame`). ``n`` passes through the disclosure ``rule``.
 
     >>> rows = study_findings([{"run_id": "r", "findings": [
-    ...     {"id": "a", "estimate": 1.0, "p_value": 0.01, "n": 5},
-    ...     {"id": "b", "estimate": 2.0, "p_value": 0.04, "n": 120}]}])
+    ...     {"id": "e:a->b@nhs", "estimate": 1.0, "p_value": 0.01, "n": 5},
+    ...     {"id": "e:a->c@nhs", "estimate": 2.0, "p_value": 0.04, "n": 120}]}])
     >>> [(r["p_value"], r["p_adjusted"], r["n"]) for r in rows]
     [('0.01', '0.02', '*'), ('0.04', '0.04', '120')]
     """
-    import pandas as pd
-
-    from workbench.analysis.multiple import adjust_p
-
     rule = rule or DisclosureRule()
     private = list(private)
     records = []
@@ -535,11 +555,7 @@ def study_findings(runs: Iterable[Mapping[str, Any]], rule: DisclosureRule | Non
             records.append((run, f))
     if not records:
         return []
-    frame = pd.DataFrame({
-        "p_value": [f.get("p_value") for _, f in records],
-        "robustness": ["#" in str(f.get("id", "")) for _, f in records]})
-    frame["p_value"] = pd.to_numeric(frame["p_value"], errors="coerce")
-    adjusted = adjust_p(frame, exclude="robustness")["p_adjusted"].tolist()
+    adjusted = study_findings_frame(runs)["p_adjusted"].tolist()
     out = []
     for (run, f), q in zip(records, adjusted):
         repl = private_replacements({**(run.get("private_values") or {}),
@@ -550,11 +566,11 @@ def study_findings(runs: Iterable[Mapping[str, Any]], rule: DisclosureRule | Non
             "id": str(f.get("id", "")),
             "finding": _scrub(str(f.get("sentence") or f.get("question") or f.get("id", "")),
                               repl),
-            "estimate": format_number(f.get("estimate")),
-            "interval": (f"{format_number(lo)} to {format_number(hi)}"
-                         if lo is not None and hi is not None else ""),
+            "estimate": formatting.number(f.get("estimate")),
+            "interval": formatting.interval(lo, hi),
             "unit": str(f.get("unit") or ""), "model": str(f.get("model") or ""),
-            "p_value": format_p(f.get("p_value")), "p_adjusted": format_p(q),
+            "p_value": formatting.p_value(f.get("p_value")),
+            "p_adjusted": formatting.p_value(q),
             "n": rule.count_text(f.get("n")),
             "sort": {"estimate": _sort_key(f.get("estimate")), "p_value": _sort_key(f.get("p_value")),
                      "p_adjusted": _sort_key(q),
@@ -577,18 +593,6 @@ def _disclosed_number(rule: DisclosureRule, n: Any) -> float | None:
         return float(text)
     except ValueError:
         return 0.0 if text == rule.symbol else None
-
-
-def format_p(p: Any) -> str:
-    """A p-value for readers: 2 significant digits, ``<0.001`` below that, '' if missing.
-
-    >>> format_p(0.04567), format_p(0.00001), format_p(None)
-    ('0.046', '<0.001', '')
-    """
-    if p is None or (isinstance(p, float) and math.isnan(p)):
-        return ""
-    p = float(p)
-    return "<0.001" if p < 0.001 else f"{p:.2g}"
 
 
 def format_duration(seconds: float | None) -> str:
