@@ -9,12 +9,7 @@
   papermill) or in front of a person; :func:`controls` shows ipywidgets drop-downs
   that re-run a function for another choice, only in front of a person.
 
->>> from workbench.analysis import improvement
-from workbench.analysis import models as md
-from workbench.analysis.findings import Finding, Findings
-from workbench.data import measures
-from workbench.errors import AnalysisInputError, WorkbenchError
-from workbench.report import charts, plots, tables
+>>> from workbench.analysis.findings import Finding, Findings
 >>> fs = Findings([Finding(id="effect:x->y@acute", question="Does x move y?", estimate=1.2,
 ...                        ci_low=0.5, ci_high=1.9, p_value=0.001, n=100, unit="pp")])
 >>> fs.readable().loc[0, "95% interval"]
