@@ -22,8 +22,10 @@ run: $(STAMP)
 browser:
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) || echo "chromium could not be installed: tests/test_lab_browser.py will be skipped"
 
-## test: the test suite (slow tests excluded; includes the JupyterLab browser test)
+## test: lint, the layer contract, the test suite and the doctests (slow tests excluded)
 test: $(STAMP) browser
+	$(BIN)/ruff check workbench tests notebooks benchmarks
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q
 
 ## test-slow: only the slow tests (coverage over many seeds, full real-data builds, browsers)
