@@ -92,19 +92,26 @@ def test_build_joins_sources_on_provider_and_month(folder, tmp_path):
     read = [i for i in prov["inputs"] if i["status"] == "read"]
     assert all(len(i["provenance"]["sha256"]) == 64 for i in read)
     assert prov["providers_by_sector"] == {"independent": 3, "nhs": 2}
-    assert [p.name for p in out.parent.iterdir() if p.name.startswith(".")] == []
+    hidden = sorted(p.name for p in out.parent.iterdir() if p.name.startswith("."))
+    assert hidden[0] == ".panel.build-" + hidden[0].split("-", 1)[1] and len(hidden) == 2
+    assert hidden[1] == ".panel.current"  # one build folder and the link to it, no .part
 
 
 def test_failure_writes_nothing_and_keeps_previous_panel(folder, tmp_path):
     out = tmp_path / "processed" / "panel.parquet"
     P.build(folder, out=out)
-    before = {p.name: p.read_bytes() for p in out.parent.iterdir()}
+
+    def state():
+        return {p.relative_to(out.parent).as_posix(): p.read_bytes()
+                for p in sorted(out.parent.rglob("*")) if p.is_file()}
+
+    before = state()
     bad = list(FFT)
     bad[0] = bad[0][:3] + ("lots",) + bad[0][4:]
     write_fft(folder / "FFT-inpatient-data-October-2017.xlsx", rows=ip_rows(bad))
     with pytest.raises(SourceFormatError, match="October-2017.*Total Responses"):
         P.build(folder, out=out)
-    assert {p.name: p.read_bytes() for p in out.parent.iterdir()} == before
+    assert state() == before
     fresh = tmp_path / "other" / "panel.parquet"
     with pytest.raises(SourceFormatError):
         P.build(folder, out=fresh)

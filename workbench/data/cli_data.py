@@ -2,8 +2,9 @@
 
 ::
 
-    workbench data fetch ae --period 2025-06 [--dest data/raw]
-    workbench data build [--from data/raw] [--out data/processed/panel.parquet]
+    workbench data fetch ae --period 2025-06 [--dest data/raw] [--max-bytes 2G] [--refresh]
+    workbench data build [--from data/raw] [--out data/processed/panel.parquet | FOLDER]
+                         [--allow-incomplete]
 
 The main command (:mod:`workbench.cli`) calls :func:`add_parser`; each subcommand's function
 takes the parsed arguments, prints what it did and returns the exit status.
@@ -23,7 +24,7 @@ import argparse
 import re
 from pathlib import Path
 
-from workbench.data.fetch import CATALOGUE
+from workbench.data.fetch import CATALOGUE, DEFAULT_MAX_BYTES
 from workbench.data.panel import DEFAULT_OUT
 
 
@@ -33,12 +34,22 @@ def _month(text: str) -> str:
     return text.strip()
 
 
+def _size(text: str) -> int:
+    """A byte count: a whole number, optionally with K, M or G (powers of 1024)."""
+    m = re.fullmatch(r"\s*(\d+)\s*([KMG]?)(?:i?B)?\s*", text, flags=re.IGNORECASE)
+    value = int(m.group(1)) * 1024 ** "_KMG".index(m.group(2).upper() or "_") if m else 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a size in bytes >= 1 such as 500M or 2G, "
+                                         f"got {text!r}")
+    return value
+
+
 def cmd_fetch(args: argparse.Namespace) -> int:
     """Download one publication; print where it went."""
     from workbench.data.fetch import fetch, sidecar
 
     path = fetch(args.source, args.period, dest=args.dest, retries=args.retries,
-                 force=args.force)
+                 force=args.force, refresh=args.refresh, max_bytes=args.max_bytes)
     record = sidecar(path)
     print(f"{args.source}: {path}" + (f" (sha256 recorded in {record.name})"
                                       if record.exists() else ""))
@@ -46,11 +57,26 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    """Build the panel from a folder of official files; print its coverage."""
-    from workbench.data.panel import build
+    """Build the panel from a folder of official files; print its coverage, every warning
+    (grouped by file) and where the outputs went. An incomplete file fails the build
+    (exit status 2) unless ``--allow-incomplete`` is given."""
+    import sys
 
-    result = build(args.from_folder, out=args.out, gp_sector=args.gp_sector)
+    from workbench.data.panel import build
+    from workbench.errors import SourceIncompleteError
+
+    try:
+        result = build(args.from_folder, out=args.out, gp_sector=args.gp_sector,
+                       allow_incomplete=args.allow_incomplete)
+    except SourceIncompleteError as exc:
+        print(f"workbench: {exc}\nNothing was written. To build from the incomplete file "
+              "anyway (with a warning), add --allow-incomplete.", file=sys.stderr)
+        return 2
     print(result.summary())
+    if result.warnings:
+        print(result.warnings_text())
+    print(f"Wrote {result.panel_path}, {result.coverage_path.name} and "
+          f"{result.provenance_path.name}")
     return 0
 
 
@@ -66,7 +92,10 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     f = sub.add_parser(
         "fetch", help="download one publication for one month",
         description="Download SOURCE for a month into DEST/SOURCE/ with retries, recording "
-                    "its sha256 beside it. Offline or blocked, the message gives the URL to "
+                    "its sha256 beside it. Only https from the publisher's hosts; a download "
+                    "whose sha256 differs from the recorded one is refused (--refresh accepts "
+                    "it); set WORKBENCH_CA_FILE to a PEM file of certificates to trust "
+                    "instead of the system's. Offline or blocked, the message gives the URL to "
                     "download by hand and the folder to save it in. Sources: "
                     + "; ".join(f"{k} ({e.description})" for k, e in CATALOGUE.items()))
     f.add_argument("source", choices=list(CATALOGUE), help="publication to download")
@@ -75,7 +104,14 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     f.add_argument("--dest", type=Path, default=Path("data/raw"),
                    help="folder for downloads (default: data/raw)")
     f.add_argument("--retries", type=int, default=3, help="retries on transient failures")
-    f.add_argument("--force", action="store_true", help="download again even if present")
+    f.add_argument("--force", action="store_true",
+                   help="download again even if present (it must still match the recorded "
+                        "sha256)")
+    f.add_argument("--refresh", action="store_true",
+                   help="download again and accept a new sha256 (the publisher republished "
+                        "the file under the same name)")
+    f.add_argument("--max-bytes", type=_size, default=DEFAULT_MAX_BYTES, metavar="SIZE",
+                   help="refuse larger downloads, e.g. 500M or 4G (default: 2G)")
     f.set_defaults(func=cmd_fetch)
 
     b = sub.add_parser(
@@ -86,7 +122,12 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     b.add_argument("--from", dest="from_folder", type=Path, default=Path("data/raw"),
                    help="folder of official files (default: data/raw)")
     b.add_argument("--out", type=Path, default=DEFAULT_OUT,
-                   help=f"panel file (default: {DEFAULT_OUT})")
+                   help="a folder (panel.parquet, panel.coverage.csv and panel.provenance.json "
+                        "inside it) or a panel file ending in .parquet (NAME.coverage.csv and "
+                        f"NAME.provenance.json beside it); default: {DEFAULT_OUT}")
+    b.add_argument("--allow-incomplete", action="store_true",
+                   help="read files whose totals are missing or disagree, or whose rows stop "
+                        "short, with a warning instead of failing the build")
     b.add_argument("--gp-sector", choices=["nhs", "independent"], default="nhs",
                    help="sector given to GP-practice codes (default: nhs)")
     b.set_defaults(func=cmd_build)

@@ -26,12 +26,35 @@ Joining: measures of different publications for the same provider-month sit side
 When two files give the same measure for the same provider-month (the A&E CSV and workbook of
 the same month), the first file read wins, and the number of cells whose values differ is
 recorded in the provenance. A file that breaks its reader's expectations stops the build with
-that reader's :class:`~workbench.errors.SourceFormatError`; nothing is written.
+that reader's :class:`~workbench.errors.SourceFormatError`; nothing is written. A file that is
+incomplete (totals missing or disagreeing, rows cut short) stops it with
+:class:`~workbench.errors.SourceIncompleteError` unless ``allow_incomplete=True``, when the
+reader warns (:class:`~workbench.errors.IncompleteSourceWarning`) and the build goes on.
 
-Outputs (written only after the panel validates; each written to a temporary file and
-renamed): the panel parquet, ``<stem>.coverage.csv`` (one row per provider-month with a
-true/false column per construct and the measures present) and ``<stem>.provenance.json``
-(every input file with its reader, status, sha256, periods and publisher URL).
+Warnings: every warning a reader gives is caught around its call and kept twice: as text in
+the input's provenance record and in :attr:`BuildResult.warnings` (file, provider, column
+where known, message), which :meth:`BuildResult.warnings_text` prints grouped by file.
+
+Outputs (written only after the panel validates)
+------------------------------------------------
+``out`` is a folder (the panel ``panel.parquet``, coverage ``panel.coverage.csv`` and
+provenance ``panel.provenance.json`` inside it) or a panel file ending in ``.parquet``
+(``<stem>.coverage.csv`` and ``<stem>.provenance.json`` beside it). The coverage table has
+one row per provider-month with a true/false column per construct and the measures present;
+the provenance lists every input file with its reader, status, sha256, periods, warnings and
+publisher URL, and the panel's sha256.
+
+The three are replaced together (:func:`workbench.files.atomic_file_set`): they are written
+into a fresh hidden folder ``.<stem>.build-<pid>-<hex>/`` beside the destination, and the
+names readers open (``<stem>.parquet``, ``<stem>.coverage.csv``, ``<stem>.provenance.json``)
+are fixed relative symlinks through ``.<stem>.current``, a symlink to one build folder. One
+``os.replace`` of that link switches all three at once, so a build killed at any moment
+leaves the old set or the new set, never a mix. Readers open the panel by its path as before
+(``workbench.load``, the study runner); the coverage and provenance beside it are always of
+the same build. Build folders and links left by killed builds are removed by the next build
+(only those matching that naming whose process has ended); other files in the folder are left
+alone. A full disk or read-only destination is an :class:`~workbench.errors.OutputWriteError`
+naming the path, with the old outputs intact.
 
 Example
 -------
@@ -43,10 +66,9 @@ Example
 from __future__ import annotations
 
 import importlib
+import inspect
 import json
-import os
 import re
-import tempfile
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -58,12 +80,14 @@ import pandas as pd
 from workbench.data import measures as M
 from workbench.data.schema import validate_panel
 from workbench.data.sources import ods as ods_reader
-from workbench.errors import SourceFormatError
-from workbench.files import sha256_file
+from workbench.errors import OutputWriteError, SourceFormatError
+from workbench.files import atomic_file_set, sha256_file
 
 #: Extra (unregistered) columns carried into the panel when a source gives them.
 EXTRA_COLUMNS = ("cqc_safe", "cqc_effective", "cqc_well_led")
 DEFAULT_OUT = Path("data/processed/panel.parquet")
+#: Stem of the three outputs when ``out`` is a folder.
+FOLDER_STEM = "panel"
 
 
 @dataclass(frozen=True)
@@ -125,6 +149,22 @@ class BuildResult:
     coverage_path: Path
     provenance_path: Path
     inputs: list[dict] = field(default_factory=list)
+    #: Every warning of the build: ``file``, ``kind`` (the warning's class), ``provider``
+    #: and ``column`` (None when the warning does not say), ``message``.
+    warnings: list[dict] = field(default_factory=list)
+
+    def warnings_text(self) -> str:
+        """The build's warnings grouped by file ('' when there are none).
+
+        >>> r = BuildResult(pd.DataFrame(), pd.DataFrame(), {}, Path("p.parquet"),
+        ...     Path("c.csv"), Path("j.json"), warnings=[{"file": "a.csv", "provider": "RJ1",
+        ...     "column": "Total", "kind": "IncompleteSourceWarning", "message": "a.csv: short"}])
+        >>> print(r.warnings_text())
+        Warnings (1):
+          a.csv
+            - IncompleteSourceWarning (provider RJ1, column 'Total'): a.csv: short
+        """
+        return warnings_text(self.warnings)
 
     def summary(self) -> str:
         """A few lines for the terminal: size, sectors, constructs by period and inputs."""
@@ -140,7 +180,94 @@ class BuildResult:
         lines.append(f"Inputs read: {len(used)}; not used: {len(self.inputs) - len(used)} "
                      f"(see {self.provenance_path.name})")
         lines.append(f"Coverage table: {self.coverage_path}")
+        if self.warnings:
+            lines.append(f"Warnings: {len(self.warnings)} (listed below and in "
+                         f"{self.provenance_path.name})")
         return "\n".join(lines)
+
+
+def warnings_text(records: list[dict]) -> str:
+    """Warning records (see :attr:`BuildResult.warnings`) as lines grouped by file.
+
+    >>> print(warnings_text([{"file": "b.csv", "message": "odd", "kind": "UserWarning"}]))
+    Warnings (1):
+      b.csv
+        - UserWarning: odd
+    """
+    if not records:
+        return ""
+    lines = [f"Warnings ({len(records)}):"]
+    by_file: dict[str, list[dict]] = {}
+    for rec in records:
+        by_file.setdefault(str(rec.get("file") or "(build)"), []).append(rec)
+    for file, recs in by_file.items():
+        lines.append(f"  {file}")
+        for rec in recs:
+            where = [f"provider {rec['provider']}" if rec.get("provider") else "",
+                     f"column {rec['column']!r}" if rec.get("column") else ""]
+            at = ", ".join(w for w in where if w)
+            lines.append(f"    - {rec.get('kind', 'warning')}{f' ({at})' if at else ''}: "
+                         f"{rec['message']}")
+    return "\n".join(lines)
+
+
+_COLUMN_RX = re.compile(r"""column (['"])(.+?)\1""")
+_PROVIDER_RX = re.compile(r"\bprovider (?:code )?['\"]?([A-Z0-9]{3,10})\b")
+
+
+def _warning_record(path: Path, w: warnings.WarningMessage) -> dict:
+    """One caught warning as a record: file, kind, provider, column (where known), message."""
+    msg = w.message
+    text = str(msg)
+    column = getattr(msg, "column", None)
+    provider = getattr(msg, "provider", None)
+    if column is None and (m := _COLUMN_RX.search(text)):
+        column = m.group(2)
+    if provider is None and (m := _PROVIDER_RX.search(text)):
+        provider = m.group(1)
+    return {"file": str(path), "kind": w.category.__name__, "provider": provider,
+            "column": column, "message": text}
+
+
+def output_paths(out: str | Path) -> tuple[Path, Path, Path]:
+    """The panel, coverage and provenance paths that ``out`` names.
+
+    A folder (existing, or any path not ending in ``.parquet``) holds ``panel.parquet``,
+    ``panel.coverage.csv`` and ``panel.provenance.json``; a panel file ``X.parquet`` has
+    ``X.coverage.csv`` and ``X.provenance.json`` beside it.
+
+    >>> [p.as_posix() for p in output_paths("data/processed/panel.parquet")]
+    ['data/processed/panel.parquet', 'data/processed/panel.coverage.csv', 'data/processed/panel.provenance.json']
+    >>> output_paths("outputs/real")[0].as_posix()
+    'outputs/real/panel.parquet'
+    """
+    out = Path(out)
+    if out.is_dir():
+        panel = out / f"{FOLDER_STEM}.parquet"
+    elif out.suffix.lower() == ".parquet":
+        panel = out
+    elif out.exists() or out.is_symlink():
+        raise OutputWriteError(out, "is a file, not a folder or a .parquet panel file; give "
+                                    "a folder or a panel file path ending in .parquet")
+    else:
+        panel = out / f"{FOLDER_STEM}.parquet"
+    stem = panel.name[: -len(".parquet")]
+    return (panel, panel.with_name(stem + ".coverage.csv"),
+            panel.with_name(stem + ".provenance.json"))
+
+
+def _call_reader(reader: Callable, path: Path, allow_incomplete: bool) -> pd.DataFrame:
+    """``reader(path, allow_incomplete=...)``; a reader that does not take the option yet
+    is called without it (it then has no completeness check to relax)."""
+    try:
+        params = inspect.signature(reader).parameters
+    except (TypeError, ValueError):
+        params = {}
+    takes = "allow_incomplete" in params or any(
+        p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+    if takes:
+        return reader(path, allow_incomplete=allow_incomplete)
+    return reader(path)
 
 
 def _sniff_header(path: Path) -> list[str]:
@@ -366,26 +493,16 @@ def coverage_summary(coverage: pd.DataFrame) -> pd.DataFrame:
     return counts
 
 
-def _write_atomic(path: Path, writer: Callable[[Path], None]) -> Path:
-    """Write through a temporary file in the same folder; return the temp path (not renamed)."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    os.close(fd)
-    tmp_path = Path(tmp)
-    try:
-        writer(tmp_path)
-    except BaseException:
-        tmp_path.unlink(missing_ok=True)
-        raise
-    return tmp_path
-
-
 def build(from_folder: str | Path, out: str | Path = DEFAULT_OUT, *,
-          gp_sector: str = "nhs") -> BuildResult:
+          gp_sector: str = "nhs", allow_incomplete: bool = False) -> BuildResult:
     """Read every recognised file under ``from_folder``, join and validate, write the panel.
 
-    Returns a :class:`BuildResult` (panel, coverage table, provenance, paths). Nothing is
-    written unless every recognised file reads and the joined panel validates; the three
-    outputs are written to temporary files and renamed into place together.
+    ``out`` is a folder or a panel file ending in ``.parquet`` (:func:`output_paths`).
+    Returns a :class:`BuildResult` (panel, coverage table, provenance, paths, warnings).
+    Nothing is written unless every recognised file reads and the joined panel validates;
+    the three outputs then replace the old ones together (module docstring). An
+    incomplete file raises :class:`~workbench.errors.SourceIncompleteError` unless
+    ``allow_incomplete`` is true, when it is read with a warning.
 
     >>> build("no/such/folder")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
@@ -393,7 +510,7 @@ def build(from_folder: str | Path, out: str | Path = DEFAULT_OUT, *,
     workbench.errors.SourceFormatError: no/such/folder: is not a folder. Expected: a folder of official files.
     """
     folder = Path(from_folder)
-    out = Path(out)
+    out, cov_path, prov_path = output_paths(out)
     found, others = discover(folder)
     inputs: list[dict] = list(others)
 
@@ -409,6 +526,7 @@ def build(from_folder: str | Path, out: str | Path = DEFAULT_OUT, *,
         found = [(r, p) for r, p in found if r.kind != "staff_survey" or p == keep[1]]
 
     ods_tables, tables, hints = [], [], []
+    caught_all: list[dict] = []
     for rec, path in found:
         reader = _reader(rec)
         if reader is None:
@@ -417,7 +535,8 @@ def build(from_folder: str | Path, out: str | Path = DEFAULT_OUT, *,
             continue
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            df = reader(path)
+            df = _call_reader(reader, path, allow_incomplete)
+        caught_all.extend(_warning_record(path, w) for w in caught)
         record = {"path": str(path), "kind": rec.kind, "status": "read",
                   "reader": f"{rec.module}.{rec.function}",
                   "provenance": _jsonable(df.attrs.get("provenance", {})),
@@ -437,6 +556,12 @@ def build(from_folder: str | Path, out: str | Path = DEFAULT_OUT, *,
                                          "full extract, the HCHS workforce workbook")
 
     panel, conflicts = _combine(tables)
+    by_name = {Path(r["path"]).name: r["path"] for r in inputs if r.get("status") == "read"}
+    for name, n in conflicts.items():
+        caught_all.append({"file": by_name.get(name, name), "kind": "ConflictingCells",
+                           "provider": None, "column": None,
+                           "message": f"{n} cell(s) differ from a file read earlier for the "
+                                      "same provider-month; the earlier value is kept"})
     ods_sorted = [t for k, t in sorted(ods_tables, key=lambda kt: kt[0] != "ods_etr")]
     trusts = ods_reader.trusts_table(*ods_sorted) if ods_sorted else None
     hint = pd.concat(hints, ignore_index=True)
@@ -476,13 +601,11 @@ def build(from_folder: str | Path, out: str | Path = DEFAULT_OUT, *,
                                       ordered=True)
 
     coverage = coverage_table(panel)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    cov_path = out.with_name(out.stem + ".coverage.csv")
-    prov_path = out.with_name(out.stem + ".provenance.json")
     provenance = {
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "from": str(folder),
         "panel": str(out),
+        "allow_incomplete": bool(allow_incomplete),
         "rows": len(panel),
         "providers": int(panel["provider_code"].nunique()),
         "periods": sorted({f"{p:%Y-%m}" for p in panel["period"]}),
@@ -497,23 +620,18 @@ def build(from_folder: str | Path, out: str | Path = DEFAULT_OUT, *,
             "ods_lists": [k for k, _ in ods_tables],
         },
         "inputs": inputs,
+        "warnings": caught_all,
     }
-    temps: list[tuple[Path, Path]] = []
-    try:
-        temps.append((_write_atomic(cov_path, lambda p: coverage.to_csv(p, index=False)),
-                      cov_path))
-        temps.append((_write_atomic(out, lambda p: panel.to_parquet(p, index=False)), out))
-        provenance["panel_sha256"] = sha256_file(temps[-1][0])
-        temps.append((_write_atomic(prov_path, lambda p: p.write_text(
-            json.dumps(provenance, indent=2, default=str), encoding="utf-8")), prov_path))
-    except BaseException:
-        for tmp, _ in temps:
-            tmp.unlink(missing_ok=True)
-        raise
-    for tmp, final in temps:
-        os.replace(tmp, final)
+    names = [out.name, cov_path.name, prov_path.name]
+    with atomic_file_set(out.parent, names, tag=out.name[: -len(".parquet")]) as tmp:
+        panel.to_parquet(tmp / out.name, index=False)
+        coverage.to_csv(tmp / cov_path.name, index=False)
+        provenance["panel_sha256"] = sha256_file(tmp / out.name)
+        (tmp / prov_path.name).write_text(json.dumps(provenance, indent=2, default=str),
+                                          encoding="utf-8")
     return BuildResult(panel=panel, coverage=coverage, provenance=provenance, panel_path=out,
-                       coverage_path=cov_path, provenance_path=prov_path, inputs=inputs)
+                       coverage_path=cov_path, provenance_path=prov_path, inputs=inputs,
+                       warnings=caught_all)
 
 
 def _jsonable(obj):
