@@ -7,7 +7,9 @@ import pytest
 from batch_helpers import write_notebook
 
 from workbench.batch.params import (
+    check_json_parameters,
     closest_name,
+    json_value_problem,
     parse_parameters_source,
     read_parameters,
     validate_parameters,
@@ -105,3 +107,52 @@ def test_syntax_error_in_parameters_cell(tmp_path):
 
 def test_closest_name_returns_none_when_nothing_is_close():
     assert closest_name("zzz", {"subset": 1}) is None
+
+
+class _Text(str):
+    """A str subclass: papermill would write it with its own formatting."""
+
+
+@pytest.mark.parametrize("value,path,words", [
+    (b"x", "p", "is bytes"),
+    (float("nan"), "p", "JSON cannot hold"),
+    (float("-inf"), "p", "JSON cannot hold"),
+    (("a", "b"), "p", "write a list instead"),
+    ({"a"}, "p", "write a list instead"),
+    (__import__("datetime").date(2024, 4, 1), "p", "give it as text, e.g. '2024-04-01'"),
+    ({"w": [1, {2: "x"}]}, "p.w[1]", "keys must be text"),
+    ({"w": [1, 2, b"x"]}, "p.w[2]", "is bytes"),
+    (_Text("nhs"), "p", "is _Text"),
+    (__import__("numpy").float64(1.5), "p", "is float64"),
+], ids=["bytes", "nan", "inf", "tuple", "set", "date", "int_key", "nested_bytes", "str_subclass",
+        "numpy_float"])
+def test_json_value_problem_finds_the_first_non_json_part(value, path, words):
+    found = json_value_problem(value, "p")
+    assert found is not None and found[0] == path and words in found[1]
+
+
+def test_json_values_pass_and_a_value_that_contains_itself_does_not():
+    assert json_value_problem({"a": [None, True, 1, 2.5, "x", {"b": []}]}, "p") is None
+    loop: list = []
+    loop.append(loop)
+    found = json_value_problem(loop, "p")
+    assert found is not None and found[0] == "p[0]" and "contains itself" in found[1]
+
+
+def test_validate_refuses_non_json_values_even_where_any_value_is_declared(tmp_path):
+    path = write_notebook(tmp_path / "nb.ipynb", parameters_source="extra = None  # anything\n"
+                                                                   'subset = "acute"\n')
+    validate_parameters(path, {"extra": {"weights": [1, 2]}})
+    with pytest.raises(ParameterError) as info:
+        validate_parameters(path, {"extra": {"weights": [1, 2, b"x"]}})
+    assert info.value.parameter == "extra.weights[2]" and info.value.notebook == str(path)
+    assert "is bytes (b'x'), not a JSON value" in str(info.value)
+    assert "extra (any), subset (str)" in str(info.value)
+    with pytest.raises(ParameterError, match="'subset' is bytes"):
+        validate_parameters(path, {"subset": b"nhs"})
+
+
+@pytest.mark.parametrize("name", ["x = 1; y", "class", "1st", 3])
+def test_check_json_parameters_refuses_names_that_are_not_identifiers(name):
+    with pytest.raises(ParameterError, match="not a usable parameter name"):
+        check_json_parameters("nb.ipynb", {name: 1})

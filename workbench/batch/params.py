@@ -12,6 +12,12 @@ The declared type of a parameter is the type of its default value (``str``,
 value). The cell is parsed with :mod:`ast`, never executed, so checking a whole
 study costs milliseconds and starts no kernel.
 
+Whatever the declared type, a value that reaches a notebook is a JSON value:
+null, true/false, a finite number, text, or a list or mapping (text keys) of
+them (:func:`json_value_problem`). Papermill writes the values into the
+notebook as Python source, so anything else (bytes, dates, sets, tuples, objects
+of other classes) is refused before a kernel starts (:func:`check_json_parameters`).
+
 >>> import nbformat, tempfile, pathlib
 >>> nb = nbformat.v4.new_notebook()
 >>> cell = nbformat.v4.new_code_cell('n_months = 36  # months\\nsubset = "acute"')
@@ -35,6 +41,8 @@ import ast
 import difflib
 import io
 import json
+import keyword
+import math
 import tokenize
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -229,8 +237,11 @@ def validate_parameters(notebook: str | Path, parameters: Mapping[str, Any],
     """Check ``parameters`` against what ``notebook`` declares; raise on the first problem.
 
     ``reserved`` names are declared by the notebook but set by the runner, so a
-    study may not set them. Raises :class:`~workbench.errors.ParameterError` naming
-    the notebook, the parameter, the declared parameters and the closest match.
+    study may not set them. Every value must be a JSON value whatever the declared
+    type (see :func:`check_json_parameters`). Raises
+    :class:`~workbench.errors.ParameterError` naming the notebook, the parameter
+    (``options.weights[2]`` for a nested value), the declared parameters and the
+    closest match.
     """
     declared = read_parameters(notebook) if declared is None else declared
     summary = {name: p.type_name for name, p in declared.items()}
@@ -242,12 +253,113 @@ def validate_parameters(notebook: str | Path, parameters: Mapping[str, Any],
             raise ParameterError(str(notebook), name,
                                  "is set by the runner for every run; remove it from the study",
                                  summary)
+        check_json_parameters(str(notebook), {name: value}, summary)
         param = declared[name]
         if not param.accepts(value):
             raise ParameterError(
                 str(notebook), name,
                 f"has a value of type {type_name_of(value)} ({value!r}) but the notebook "
                 f"declares {param.type_name} (default {param.default!r})", summary)
+
+
+#: How deep lists and mappings may nest in one parameter value.
+MAX_JSON_DEPTH = 100
+
+_JSON_HELP = ("a parameter must be a JSON value: null, true/false, a finite number, text, "
+              "or a list or mapping (with text keys) of those")
+
+
+def _short_repr(value: Any, limit: int = 60) -> str:
+    try:
+        text = repr(value)
+    except Exception:  # noqa: BLE001 - a broken __repr__ must not hide the real problem
+        text = f"<{type(value).__name__} object>"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def json_value_problem(value: Any, path: str = "") -> tuple[str, str] | None:
+    """Where ``value`` stops being a JSON value and why, or None when it is one.
+
+    Returns ``(path, problem)``: ``path`` extends the given ``path`` with ``.key``
+    and ``[index]`` down to the offending part. Only the exact built-in types
+    count (``bool``, ``int``, finite ``float``, ``str``, ``None``, ``list``,
+    ``dict`` with ``str`` keys): a subclass could change how papermill writes it
+    into the notebook's source.
+
+    >>> json_value_problem({"weights": [1, 2.5, None], "label": "x"}, "options") is None
+    True
+    >>> json_value_problem({"weights": [1, 2, b"x"]}, "options")
+    ('options.weights[2]', "is bytes (b'x'), not a JSON value")
+    >>> json_value_problem(float("nan"), "alpha")
+    ('alpha', 'is nan, which JSON cannot hold; give a finite number (or null for none)')
+    """
+    return _problem(value, path, 0, set())
+
+
+def _problem(value: Any, path: str, depth: int, stack: set[int]) -> tuple[str, str] | None:
+    kind = type(value)
+    if value is None or kind in (bool, int, str):
+        return None
+    if kind is float:
+        if math.isfinite(value):
+            return None
+        return path, (f"is {value!r}, which JSON cannot hold; give a finite number "
+                      "(or null for none)")
+    if kind not in (list, dict):
+        hint = ""
+        if isinstance(value, (tuple, set, frozenset)):
+            hint = "; write a list instead"
+        elif hasattr(value, "isoformat"):
+            hint = f"; give it as text, e.g. {str(value)!r}"
+        return path, f"is {kind.__name__} ({_short_repr(value)}), not a JSON value{hint}"
+    if depth >= MAX_JSON_DEPTH:
+        return path, f"nests lists or mappings more than {MAX_JSON_DEPTH} levels deep"
+    if id(value) in stack:
+        return path, "contains itself (a YAML alias inside its own anchor), not a JSON value"
+    stack.add(id(value))
+    try:
+        if kind is list:
+            for i, item in enumerate(value):
+                found = _problem(item, f"{path}[{i}]", depth + 1, stack)
+                if found:
+                    return found
+            return None
+        for key, item in value.items():
+            if type(key) is not str:
+                return path, (f"has the key {_short_repr(key)} of type {type(key).__name__}; "
+                              "mapping keys must be text (quote them)")
+            found = _problem(item, f"{path}.{key}" if path else key, depth + 1, stack)
+            if found:
+                return found
+        return None
+    finally:
+        stack.discard(id(value))
+
+
+def check_json_parameters(where: str, parameters: Mapping[str, Any],
+                          declared: Mapping[str, str] | None = None) -> None:
+    """Raise :class:`~workbench.errors.ParameterError` unless every name is a Python
+    identifier and every value a JSON value (see :func:`json_value_problem`).
+
+    This is the last check before papermill writes the values into a notebook as
+    Python source. ``where`` names the notebook (and run) in the message;
+    ``declared`` (name -> type name) is listed in it.
+
+    >>> check_json_parameters("nb.ipynb", {"subset": "nhs", "lags": [0, 1]})
+    >>> check_json_parameters("nb.ipynb", {"options": {"weights": [1, 2, b"x"]}})
+    Traceback (most recent call last):
+    ...
+    workbench.errors.ParameterError: nb.ipynb: parameter 'options.weights[2]' is bytes (b'x'), not a JSON value; a parameter must be a JSON value: ...
+    """
+    for name, value in parameters.items():
+        if type(name) is not str or not name.isidentifier() or keyword.iskeyword(name):
+            raise ParameterError(where, _short_repr(name),
+                                 "is not a usable parameter name (expected a Python "
+                                 "identifier such as 'subset')", dict(declared or {}))
+        found = json_value_problem(value, name)
+        if found:
+            raise ParameterError(where, found[0], f"{found[1]}; {_JSON_HELP}",
+                                 dict(declared or {}))
 
 
 def describe_parameters(declared: Mapping[str, Parameter]) -> str:
