@@ -6,9 +6,18 @@ import pickle
 from pathlib import Path
 
 import pytest
+import yaml
 from batch_helpers import write_notebook, write_panel
 
-from workbench.batch.study import MAX_RUN_ID, Literal, expand_grid, load_study, make_run_id
+from workbench.batch.study import (
+    MAX_RUN_ID,
+    Literal,
+    _StudyLoader,
+    expand_grid,
+    load_study,
+    make_run_id,
+    parse_study,
+)
 from workbench.errors import StudyError
 
 
@@ -110,13 +119,13 @@ runs: [{notebook: notebooks/02_waits.ipynb}]
 
 @pytest.mark.parametrize("text,pattern", [
     ("name: d\ndata: {panel: panel.parquet}\nrun: []\n", r"unknown key 'run'.*Did you mean 'runs'"),
-    ("name: d\ndata: {panel: panel.parquet}\nruns: []\n", r"key 'runs': expected a non-empty"),
+    ("name: d\ndata: {panel: panel.parquet}\nruns: []\n", r"key 'runs' \(line 3\): expected a non-empty"),
     ("name: d\ndata: {panel: panel.parquet}\nruns: [{notebook: nope.ipynb}]\n",
-     r"key 'runs\[0\].notebook': 'nope.ipynb' not found"),
+     r"key 'runs\[0\].notebook' \(line 3\): 'nope.ipynb' not found"),
     ("name: d\ndata: {panel: missing.parquet}\nruns: [notebooks/02_waits.ipynb]\n",
-     r"key 'data.panel': 'missing.parquet' not found"),
+     r"key 'data.panel' \(line 2\): 'missing.parquet' not found"),
     ("name: d\ndata: {synthetic: {}, panel: panel.parquet}\nruns: [notebooks/02_waits.ipynb]\n",
-     r"key 'data': expected exactly one of"),
+     r"key 'data' \(line 2\): expected exactly one of"),
     ("name: d\nruns: [notebooks/02_waits.ipynb]\n", r"key 'data' is missing"),
     ("name: d/e\ndata: {panel: panel.parquet}\nruns: [notebooks/02_waits.ipynb]\n",
      r"key 'name'.*folder name"),
@@ -125,9 +134,9 @@ runs: [{notebook: notebooks/02_waits.ipynb}]
      r"unknown key 'runs\[0\].params'.*Did you mean 'parameters'"),
     ("name: d\ndata: {panel: panel.parquet}\n"
      + "runs: [{notebook: notebooks/02_waits.ipynb, parameters: {subset: []}}]\n",
-     r"runs\[0\].parameters.subset': an empty list.*!literal \[\]"),
+     r"runs\[0\].parameters.subset' \(line 3\): an empty list.*!literal \[\]"),
     ("name: d\ndata: {panel: panel.parquet}\nruns: [{notebook: [1]}]\n",
-     r"runs\[0\].notebook': expected the path"),
+     r"runs\[0\].notebook' \(line 3\): expected the path"),
     ("name: [d\n", r"not valid YAML"),
 ])
 def test_errors_name_the_file_and_the_key(folder, text, pattern):
@@ -145,3 +154,68 @@ def test_missing_study_file(tmp_path):
 def test_expand_grid_literal_inside_a_grid_of_lists():
     got = expand_grid({"cols": [Literal(["a", "b"]), Literal(["c"])], "k": {"x": [1, 2]}})
     assert got == [{"cols": ["a", "b"], "k": {"x": [1, 2]}}, {"cols": ["c"], "k": {"x": [1, 2]}}]
+
+
+RUN_HEAD = "name: d\ndata: {panel: panel.parquet}\nruns:\n  - notebook: notebooks/02_waits.ipynb\n"
+
+
+def test_quoted_dates_stay_text_and_anchors_and_merge_keys_work(folder):
+    path = study_file(folder, RUN_HEAD + """\
+    parameters:
+      subset: '2024-04-01'
+      columns: !literal [{<<: &base {a: 1, b: 2}, b: 3}, *base]
+""")
+    (run,) = load_study(path).runs
+    assert run.parameters == {"subset": "2024-04-01", "columns": [{"a": 1, "b": 3},
+                                                                  {"a": 1, "b": 2}]}
+
+
+def test_a_date_is_refused_with_the_line_and_how_to_quote_it(folder):
+    path = study_file(folder, RUN_HEAD + "    parameters:\n      subset: 2024-04-01\n")
+    with pytest.raises(StudyError) as info:
+        load_study(path)
+    assert str(info.value) == (
+        f"{path}: runs[0] (notebook notebooks/02_waits.ipynb), parameter 'subset' (line 6): "
+        "a date or time is not allowed: study values are JSON values; quote it: '2024-04-01'")
+
+
+def test_the_loader_refuses_non_json_tags_however_it_is_called():
+    for text in ("!!binary aGk=", "a: !!set {x}", "!!python/object/apply:os.system [id]",
+                 "[1, .inf]", "a: 1\na: 2\n", "!!timestamp 2024-04-01"):
+        with pytest.raises(StudyError, match=r"\(line \d+\)"):
+            yaml.load(text, Loader=_StudyLoader)
+    assert yaml.load("a: [1, 2.5, x, null, true]", Loader=_StudyLoader) == {
+        "a": [1, 2.5, "x", None, True]}
+
+
+def test_aliases_that_multiply_a_small_file_are_refused(folder):
+    lines = ["a: &a [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]"]
+    for prev, name in zip("abcdef", "bcdefg"):
+        lines.append(f"{name}: &{name} [" + ", ".join([f"*{prev}"] * 10) + "]")
+    path = study_file(folder, "\n".join(lines) + "\n")
+    with pytest.raises(StudyError, match="expands to more than"):
+        load_study(path)
+
+
+def test_parse_study_refuses_non_json_values_built_in_python(folder):
+    raw = {"name": "d", "data": {"panel": "panel.parquet"},
+           "runs": [{"notebook": "notebooks/02_waits.ipynb",
+                     "parameters": {"options": {"weights": [1, 2, b"x"]}}}]}
+    with pytest.raises(StudyError) as info:
+        parse_study(raw, folder / "s.yaml", folder)
+    assert str(info.value).startswith(
+        f"{folder / 's.yaml'}: runs[0] (notebook notebooks/02_waits.ipynb), parameter "
+        "'options.weights[2]' is bytes (b'x'), not a JSON value")
+
+
+@pytest.mark.parametrize("options,pattern", [
+    ("{seed: '7'}", r"data.synthetic.seed' \(line 2\): expected a whole number.*remove the quotes"),
+    ("{seed: 1.5}", r"data.synthetic.seed' \(line 2\): expected a whole number"),
+    ("{n_providers: true}", r"data.synthetic.n_providers' \(line 2\): expected a whole number"),
+    ("{start: 2021}", r"data.synthetic.start' \(line 2\): expected text"),
+])
+def test_synthetic_options_of_the_wrong_type_are_refused_when_read(folder, options, pattern):
+    path = study_file(folder, f"name: d\ndata: {{synthetic: {options}}}\n"
+                              "runs: [notebooks/02_waits.ipynb]\n")
+    with pytest.raises(StudyError, match=pattern):
+        load_study(path)

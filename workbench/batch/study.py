@@ -34,14 +34,16 @@ import difflib
 import hashlib
 import itertools
 import json
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import yaml
 
+from workbench.batch.params import json_value_problem
 from workbench.errors import StudyError
 
 #: Keys a study file may hold at the top level.
@@ -64,8 +66,51 @@ class Literal:
     value: Any
 
 
+_Y = "tag:yaml.org,2002:"
+#: Tags whose values are JSON values (plus ``!literal`` and ``<<`` merge keys).
+_JSON_TAGS = frozenset({_Y + "str", _Y + "int", _Y + "float", _Y + "bool", _Y + "null",
+                        _Y + "seq", _Y + "map", "!literal"})
+#: Tags PyYAML knows that make values no notebook parameter can be: what, and the fix.
+_REFUSED_TAGS = {
+    _Y + "timestamp": ("a date or time", "quote it: '{text}'"),
+    _Y + "binary": ("binary data (!!binary)", "give text instead"),
+    _Y + "set": ("a set (!!set)", "write a list instead"),
+    _Y + "omap": ("an ordered mapping (!!omap)", "write a plain mapping instead"),
+    _Y + "pairs": ("a list of pairs (!!pairs)", "write a plain mapping instead"),
+}
+#: Most YAML values a study file may hold (aliases can multiply a small file).
+MAX_YAML_VALUES = 100_000
+
+
 class _StudyLoader(yaml.SafeLoader):
-    """Safe YAML loader that knows the ``!literal`` tag."""
+    """Safe YAML loader that builds only JSON values (and ``!literal``).
+
+    Before anything is constructed the document is walked once: a tag other than
+    JSON's (``!!binary``, ``!!set``, ``!!omap``, ``!!python/...``, unknown tags), a
+    date or time (write it as quoted text), ``.nan``/``.inf``, a key given twice in
+    one mapping, or a non-text key inside ``parameters`` raises
+    :class:`~workbench.errors.StudyError` naming the file, the line and the key
+    (for parameters: the run, its notebook and the parameter's path). The
+    refusing constructors below stay as a second line of defence.
+    """
+
+    #: The study file, for messages (set by :func:`load_study`).
+    study_path: str | None = None
+    #: Line of every key and list item, by its key text (``runs[0].notebook``).
+    key_lines: ClassVar[dict[str, int]] = {}
+
+    def construct_document(self, node: yaml.Node) -> Any:
+        checker = _StudyChecker(self)
+        checker.check(node)
+        self.key_lines = checker.lines
+        return super().construct_document(node)
+
+    def construct_yaml_float(self, node: yaml.Node) -> float:
+        value = super().construct_yaml_float(node)
+        if not math.isfinite(value):
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{value!r} is not a JSON number", node.start_mark)
+        return value
 
 
 def _construct_literal(loader: yaml.SafeLoader, node: yaml.Node) -> Literal:
@@ -76,7 +121,113 @@ def _construct_literal(loader: yaml.SafeLoader, node: yaml.Node) -> Literal:
     return Literal(loader.construct_scalar(node))
 
 
+def _construct_refused(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    raise yaml.constructor.ConstructorError(
+        None, None, f"the tag {node.tag!r} is not allowed in a study file", node.start_mark)
+
+
 _StudyLoader.add_constructor("!literal", _construct_literal)
+_StudyLoader.add_constructor(_Y + "float", _StudyLoader.construct_yaml_float)
+for _tag in _REFUSED_TAGS:
+    _StudyLoader.add_constructor(_tag, _construct_refused)
+_StudyLoader.add_constructor(None, _construct_refused)
+_StudyLoader.add_multi_constructor("tag:yaml.org,2002:python/", _construct_refused)
+
+
+def _key_text(parts: list) -> str:
+    """``['runs', 0, 'parameters', 'w']`` -> ``runs[0].parameters.w``."""
+    text = ""
+    for part in parts:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+class _StudyChecker:
+    """One walk over a composed YAML document; see :class:`_StudyLoader`."""
+
+    def __init__(self, loader: _StudyLoader):
+        self.loader = loader
+        self.file = loader.study_path or loader.name
+        self.notebooks: dict[int, str] = {}  # run index -> notebook text, for messages
+        self.lines: dict[str, int] = {}
+        self.seen = 0
+
+    def where(self, parts: list) -> str:
+        if len(parts) > 3 and parts[0] == "runs" and isinstance(parts[1], int) \
+                and parts[2] == "parameters":
+            notebook = self.notebooks.get(parts[1])
+            run = f"runs[{parts[1]}]" + (f" (notebook {notebook})" if notebook else "")
+            return f"{run}, parameter '{_key_text(parts[3:])}'"
+        return f"key '{_key_text(parts)}'" if parts else "the document"
+
+    def fail(self, node: yaml.Node, parts: list, problem: str) -> StudyError:
+        return StudyError(f"{self.file}: {self.where(parts)} (line {node.start_mark.line + 1}):"
+                          f" {problem}")
+
+    def check(self, node: yaml.Node) -> None:
+        self.visit(node, [], set())
+
+    def visit(self, node: yaml.Node, parts: list, stack: set[int]) -> None:
+        self.seen += 1
+        if self.seen > MAX_YAML_VALUES:
+            raise self.fail(node, parts, f"the file expands to more than {MAX_YAML_VALUES} "
+                                         "values (through aliases); a study file is small")
+        if id(node) in stack:
+            raise self.fail(node, parts, "the value contains itself (an alias inside its own "
+                                         "anchor), which no JSON value can")
+        tag = node.tag
+        if tag not in _JSON_TAGS:
+            if tag in _REFUSED_TAGS:
+                what, fix = _REFUSED_TAGS[tag]
+                text = node.value if isinstance(node, yaml.ScalarNode) else ""
+                raise self.fail(node, parts, f"{what} is not allowed: study values are JSON "
+                                             f"values; {fix.format(text=text)}")
+            shown = "!!" + tag[len(_Y):] if tag.startswith(_Y) else tag
+            raise self.fail(node, parts, f"the tag {shown} is not allowed: study values are "
+                                         "JSON values (null, true/false, numbers, text, lists, "
+                                         "mappings), optionally tagged !literal")
+        if isinstance(node, yaml.ScalarNode):
+            if tag == _Y + "float":
+                value = yaml.SafeLoader.construct_yaml_float(self.loader, node)
+                if not math.isfinite(value):
+                    raise self.fail(node, parts, f"{node.value!r} ({value}) is not allowed: "
+                                                 "JSON numbers are finite; give a number, or "
+                                                 "null for none")
+            return
+        stack = stack | {id(node)}
+        if isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                self.lines.setdefault(_key_text(parts + [i]), item.start_mark.line + 1)
+                self.visit(item, parts + [i], stack)
+            return
+        in_parameters = len(parts) >= 3 and parts[0] == "runs" and parts[2] == "parameters"
+        if len(parts) == 2 and parts[0] == "runs":
+            for key_node, value_node in node.value:
+                if key_node.tag == _Y + "str" and key_node.value == "notebook" \
+                        and isinstance(value_node, yaml.ScalarNode):
+                    self.notebooks[parts[1]] = value_node.value
+        first_line: dict[Any, int] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == _Y + "merge":  # `<<: *defaults`: merged keys may be overridden
+                self.visit(value_node, parts, stack)
+                continue
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise self.fail(key_node, parts, "a mapping key must be text, not a list or "
+                                                 "mapping")
+            self.visit(key_node, parts, stack)
+            key = self.loader.construct_object(key_node)
+            if in_parameters and not isinstance(key, str):
+                raise self.fail(key_node, parts + [key_node.value],
+                                f"the key {key_node.value!r} reads as {type(key).__name__}; "
+                                f"mapping keys must be text: quote it: '{key_node.value}'")
+            line = key_node.start_mark.line + 1
+            if key in first_line:
+                raise self.fail(key_node, parts + [key_node.value],
+                                f"given twice, on lines {first_line[key]} and {line}; "
+                                "YAML would keep only the last: remove one")
+            first_line[key] = line
+            self.lines.setdefault(_key_text(parts + [key_node.value]), line)
+            self.visit(value_node, parts + [key_node.value], stack)
 
 
 @dataclass(frozen=True)
@@ -143,17 +294,72 @@ def load_study(path: str | Path, cwd: str | Path | None = None) -> Study:
 
     Raises :class:`~workbench.errors.StudyError` naming the file and the key at
     fault (for example ``runs[1].notebook``) when the file is malformed, a notebook
-    or data file is missing, or two runs would get the same id.
+    or data file is missing, or two runs would get the same id; and naming the
+    line too when a value is not a JSON value (``!!binary``, a date, ``!!set``,
+    ``.nan``, ``!!python/...``) or a key is given twice.
     """
     path = Path(path)
     if not path.is_file():
         raise StudyError(f"{path}: study file not found")
     try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_StudyLoader)
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise StudyError(f"{path}: cannot read the study file as UTF-8 text ({exc})") from exc
+    loader = _StudyLoader(text)
+    loader.study_path = str(path)
+    try:
+        raw = loader.get_single_data()
+    except yaml.MarkedYAMLError as exc:
+        raise StudyError(_yaml_message(path, exc)) from exc
     except yaml.YAMLError as exc:
         raise StudyError(f"{path}: not valid YAML ({exc})") from exc
+    except RecursionError as exc:
+        raise StudyError(f"{path}: not usable: lists or mappings nest too deeply") from exc
+    finally:
+        loader.dispose()
+    if raw is None:
+        raise StudyError(f"{path}: the study file is empty; expected a mapping with keys "
+                         f"{list(STUDY_KEYS)} (at least 'data' and 'runs')")
     cwd = Path.cwd() if cwd is None else Path(cwd)
-    return parse_study(raw, path, cwd)
+    try:
+        return parse_study(raw, path, cwd)
+    except StudyError as exc:
+        located = _with_line(str(exc), path, loader.key_lines)
+        if located is None:
+            raise
+        raise StudyError(located) from exc
+
+
+_KEY_IN_MESSAGE = re.compile(r"(?:unknown )?key '([^']+)'")
+
+
+def _with_line(message: str, path: Path, key_lines: Mapping[str, int]) -> str | None:
+    """``message`` (``<file>: ... key 'k' ...``) with the line of key ``k`` after the
+    key, or None when the message names no key written in the file.
+
+    >>> _with_line("s.yaml: unknown key 'runz'. Allowed: ...", Path("s.yaml"), {"runz": 3})
+    "s.yaml: unknown key 'runz' (line 3). Allowed: ..."
+    """
+    prefix = f"{path}: "
+    found = _KEY_IN_MESSAGE.search(message)
+    if not message.startswith(prefix) or found is None:
+        return None
+    key = found.group(1)
+    while key not in key_lines:  # a key the file does not spell out: its parent's line
+        parent = re.sub(r"(\.[^.\[\]]*|\[\d+\])$", "", key)
+        if parent == key:
+            return None
+        key = parent
+    end = found.end()
+    return f"{message[:end]} (line {key_lines[key]}){message[end:]}"
+
+
+def _yaml_message(path: Path, exc: yaml.MarkedYAMLError) -> str:
+    """``file, line N, column M: not valid YAML: what the parser says``."""
+    mark = exc.problem_mark or exc.context_mark
+    at = f", line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+    what = "; ".join(p for p in (exc.context, exc.problem) if p)
+    return f"{path}{at}: not valid YAML: {what}"
 
 
 def parse_study(raw: Any, path: Path, cwd: Path) -> Study:
@@ -198,6 +404,13 @@ def parse_study(raw: Any, path: Path, cwd: Path) -> Study:
                              f"got {timeout!r}")
         timeouts[key] = float(timeout) if timeout is not None else None
         for combo in expand_grid(params, path, f"{key}.parameters"):
+            for pname, value in combo.items():
+                found = json_value_problem(value, pname)
+                if found:
+                    raise StudyError(f"{path}: {key} (notebook {entry['notebook']}), parameter "
+                                     f"'{found[0]}' {found[1]}; parameters are JSON values: "
+                                     "null, true/false, finite numbers, text, and lists and "
+                                     "mappings (text keys) of them")
             specs.append((notebook, combo, key))
     runs = [replace(r, timeout=timeouts[specs[r.position][2]])
             for r in _assign_ids(name, specs, path)]
@@ -233,6 +446,22 @@ def resolve_path(value: str, study_path: Path, cwd: Path, key: str) -> Path:
     raise StudyError(f"{study_path}: key '{key}': {value!r} not found (looked for {tried})")
 
 
+#: Options of ``data.synthetic`` checked when the study is read (the generator's own
+#: arguments; any other key is checked against its signature when the data are made).
+_SYNTHETIC_TYPES = {"seed": int, "n_providers": int, "n_months": int, "start": str,
+                    "selection": float}
+_SYNTHETIC_EXPECTED = {int: ("a whole number", "20240401"), str: ("text", "'2021-01-01'"),
+                       float: ("a number", "1.0")}
+
+
+def _is_type(value: Any, expected: type) -> bool:
+    if isinstance(value, bool):
+        return False
+    if expected is float:
+        return isinstance(value, (int, float))
+    return isinstance(value, expected)
+
+
 def _parse_data(raw: Any, path: Path, cwd: Path) -> DataSpec:
     if raw is None:
         raise StudyError(f"{path}: key 'data' is missing; give one of {list(DATA_KINDS)}")
@@ -246,6 +475,13 @@ def _parse_data(raw: Any, path: Path, cwd: Path) -> DataSpec:
             raise StudyError(f"{path}: key 'data.synthetic': expected a mapping such as "
                              "{seed: 20240401, n_providers: 240, n_months: 36}")
         for k, v in opts.items():
+            expected = _SYNTHETIC_TYPES.get(k)
+            if expected is not None and not _is_type(v, expected):
+                what, example = _SYNTHETIC_EXPECTED[expected]
+                quoted = " (remove the quotes)" if isinstance(v, str) and expected is not str \
+                    else ""
+                raise StudyError(f"{path}: key 'data.synthetic.{k}': expected {what} such as "
+                                 f"{example}, got {v!r} ({type(v).__name__}){quoted}")
             if not isinstance(v, (int, float, str)) or isinstance(v, bool):
                 raise StudyError(f"{path}: key 'data.synthetic.{k}': expected a number or "
                                  f"text, got {v!r}")
