@@ -38,6 +38,7 @@ from typing import Any
 
 from workbench.batch import provenance
 from workbench.batch.cache import output_listing
+from workbench.batch.params import check_json_parameters
 from workbench.batch.study import Run
 from workbench.kernelspec import KERNEL_NAME
 
@@ -292,9 +293,14 @@ def execute_run(task: RunTask) -> RunResult:
 
     A kernel that dies is retried up to ``task.retries`` more times (without the
     launcher when the launcher is what failed); an error in the analysis or a run
-    over its wall-clock limit is not.
+    over its wall-clock limit is not. A parameter that is not a JSON value raises
+    :class:`~workbench.errors.ParameterError` before anything is written.
     """
     run, tmp, final = task.run, task.partial_dir, task.final_dir
+    # Papermill writes the values into the notebook as Python source: only JSON values
+    # (checked again here for runs built in Python), before anything is written.
+    check_json_parameters(f"{run.notebook} (study {run.study}, run {run.run_id})",
+                          run.parameters)
     if tmp.exists():
         shutil.rmtree(tmp)  # left by an interrupted earlier attempt: never complete
     (tmp / FIGURES_DIR).mkdir(parents=True)
