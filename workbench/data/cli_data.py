@@ -2,7 +2,7 @@
 
 ::
 
-    workbench data fetch ae --period 2025-06 [--dest data/raw]
+    workbench data fetch ae --period 2025-06 [--dest data/raw] [--max-bytes 2G] [--refresh]
     workbench data build [--from data/raw] [--out data/processed/panel.parquet | FOLDER]
                          [--allow-incomplete]
 
@@ -24,7 +24,7 @@ import argparse
 import re
 from pathlib import Path
 
-from workbench.data.fetch import CATALOGUE
+from workbench.data.fetch import CATALOGUE, DEFAULT_MAX_BYTES
 from workbench.data.panel import DEFAULT_OUT
 
 
@@ -34,12 +34,22 @@ def _month(text: str) -> str:
     return text.strip()
 
 
+def _size(text: str) -> int:
+    """A byte count: a whole number, optionally with K, M or G (powers of 1024)."""
+    m = re.fullmatch(r"\s*(\d+)\s*([KMG]?)(?:i?B)?\s*", text, flags=re.IGNORECASE)
+    value = int(m.group(1)) * 1024 ** "_KMG".index(m.group(2).upper() or "_") if m else 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a size in bytes >= 1 such as 500M or 2G, "
+                                         f"got {text!r}")
+    return value
+
+
 def cmd_fetch(args: argparse.Namespace) -> int:
     """Download one publication; print where it went."""
     from workbench.data.fetch import fetch, sidecar
 
     path = fetch(args.source, args.period, dest=args.dest, retries=args.retries,
-                 force=args.force)
+                 force=args.force, refresh=args.refresh, max_bytes=args.max_bytes)
     record = sidecar(path)
     print(f"{args.source}: {path}" + (f" (sha256 recorded in {record.name})"
                                       if record.exists() else ""))
@@ -82,7 +92,10 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     f = sub.add_parser(
         "fetch", help="download one publication for one month",
         description="Download SOURCE for a month into DEST/SOURCE/ with retries, recording "
-                    "its sha256 beside it. Offline or blocked, the message gives the URL to "
+                    "its sha256 beside it. Only https from the publisher's hosts; a download "
+                    "whose sha256 differs from the recorded one is refused (--refresh accepts "
+                    "it); set WORKBENCH_CA_FILE to a PEM file of certificates to trust "
+                    "instead of the system's. Offline or blocked, the message gives the URL to "
                     "download by hand and the folder to save it in. Sources: "
                     + "; ".join(f"{k} ({e.description})" for k, e in CATALOGUE.items()))
     f.add_argument("source", choices=list(CATALOGUE), help="publication to download")
@@ -91,7 +104,14 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     f.add_argument("--dest", type=Path, default=Path("data/raw"),
                    help="folder for downloads (default: data/raw)")
     f.add_argument("--retries", type=int, default=3, help="retries on transient failures")
-    f.add_argument("--force", action="store_true", help="download again even if present")
+    f.add_argument("--force", action="store_true",
+                   help="download again even if present (it must still match the recorded "
+                        "sha256)")
+    f.add_argument("--refresh", action="store_true",
+                   help="download again and accept a new sha256 (the publisher republished "
+                        "the file under the same name)")
+    f.add_argument("--max-bytes", type=_size, default=DEFAULT_MAX_BYTES, metavar="SIZE",
+                   help="refuse larger downloads, e.g. 500M or 4G (default: 2G)")
     f.set_defaults(func=cmd_fetch)
 
     b = sub.add_parser(
