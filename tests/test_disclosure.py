@@ -17,7 +17,8 @@ from workbench.report.disclosure import (
     suppress_frame,
     suppress_html,
 )
-from workbench.report.render import render_index, render_report
+from workbench.report.run_report import render_report
+from workbench.report.study_index import render_index
 
 
 @pytest.mark.parametrize("value, shown", [(0, "0"), (1, "*"), (7, "*"), (7.0, "*"), (8, "10"),
@@ -127,7 +128,7 @@ def test_render_report_suppresses_and_hides_private_values():
 def test_render_index_suppresses_n_and_hides_private_parameters():
     runs = [{"run_id": "r1", "title": "R", "parameters": {"trust": "RX1 Example"},
              "status": "ok", "duration_s": 2.0, "error": "", "report_href": "r1/report.html",
-             "findings": [{"id": "a", "question": "Q", "estimate": 1.0, "ci_low": 0.5,
+             "findings": [{"id": "effect:a->b@acute", "question": "Q", "estimate": 1.0, "ci_low": 0.5,
                            "ci_high": 1.5, "p_value": 0.03, "n": 6,
                            "sentence": "About RX1 Example."}]}]
     html = render_index({"name": "s", "private": ["trust"]}, runs)
