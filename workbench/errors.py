@@ -142,3 +142,37 @@ class OutputWriteError(WorkbenchError, OSError):
 
 class ClusterSecurityError(WorkbenchError, RuntimeError):
     """A Dask scheduler address or its credentials would leave the cluster open."""
+
+
+class AnalysisColumnError(AnalysisInputError, KeyError):
+    """A column an analysis needs is not in the data (a ``KeyError`` as well).
+
+    Same attributes as :class:`AnalysisInputError`; the message is shown unquoted.
+    """
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class AnalysisTypeError(AnalysisInputError, TypeError):
+    """An analysis or session argument of the wrong type (a ``TypeError`` as well)."""
+
+
+class GeneratorError(WorkbenchError, ValueError):
+    """The synthetic-panel generator was given an argument it cannot use.
+
+    Attributes: ``parameter`` (the argument), ``value`` (what was given), ``problem``
+    (what is wrong) and ``expected`` (what would work).
+    """
+
+    def __init__(self, parameter: str, value, problem: str, *, expected: str = ""):
+        self.parameter = parameter
+        self.value = value
+        self.problem = problem
+        self.expected = expected
+        exp = f" Expected: {expected}." if expected else ""
+        super().__init__(f"generate(): {parameter}={value!r} {problem}.{exp}")
+
+
+class GeneratorTypeError(GeneratorError, TypeError):
+    """A generator argument of the wrong type (a ``TypeError`` as well)."""

@@ -1,16 +1,18 @@
 """Model specifications -> statsmodels fits -> Finding records, in one place.
 
 A model is a plain value (:class:`ModelSpec`) that can be written into a manifest
-and read back. :func:`fit` prepares the panel (subset, lags, sector dummies, drop
-rows with missing values), fits it with statsmodels and returns a :class:`Fit`;
-:func:`findings` turns the fit into tidy :class:`~workbench.analysis.findings.Finding`
-records with stable ids.
+and read back. :func:`fit` checks the spec, prepares the panel (subset, lags, sector
+dummies, drop rows with missing values), hands it to the fitter of its kind
+(:mod:`workbench.analysis.fitters`, one statsmodels fit per kind) and returns a
+:class:`Fit`; :func:`findings` turns the fit into tidy
+:class:`~workbench.analysis.findings.Finding` records with stable ids, worded by
+:mod:`workbench.analysis.wording`.
 
 Models (``kind``)
     ``ols``       linear model, provider-clustered standard errors (t with G-1 df)
-    ``binomial``  binomial GLM for counts (``outcome`` positive out of ``trials``) with an
-                  identity link, so coefficients are percentage-point differences;
-                  provider-clustered standard errors
+    ``binomial``  binomial GLM for counts (``outcome`` positive out of ``trials``): logit
+                  link (odds ratios) by default, identity link (percentage-point
+                  differences) with ``link="identity"``; provider-clustered standard errors
     ``poisson``   Poisson GLM with log(``exposure``) offset; rate ratios; provider-clustered
                   standard errors (robust to overdispersion)
     ``mixed``     linear mixed model with a random intercept per provider (REML); with
@@ -36,24 +38,26 @@ Example
 
 from __future__ import annotations
 
-import re
+import difflib
 import warnings
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
-import statsmodels.formula.api as smf
 
+from workbench.analysis import fitters
 from workbench.analysis.findings import Finding, FindingId, Findings
+from workbench.analysis.wording import DUMMY as _DUMMY
+from workbench.analysis.wording import LAG as _LAG
+from workbench.analysis.wording import sentence, unit
 from workbench.data import measures as M
-from workbench.errors import AnalysisInputError
+from workbench.errors import AnalysisColumnError, AnalysisInputError
 
 Kind = Literal["ols", "binomial", "poisson", "negbin", "mixed", "fe", "ordinal"]
 
-#: Every model kind :func:`fit` knows.
-KINDS: tuple[str, ...] = ("ols", "binomial", "poisson", "negbin", "mixed", "fe", "ordinal")
+#: Every model kind :func:`fit` knows (one fitter each in :mod:`workbench.analysis.fitters`).
+KINDS: tuple[str, ...] = fitters.registry.kinds()
 
 #: Case-mix adjustment set used throughout (context measures of the registry).
 CASE_MIX: tuple[str, ...] = ("case_mix_index", "pct_aged_75_plus", "deprivation_imd")
@@ -66,9 +70,6 @@ SUBSETS: dict[str, str] = {
     "care_home": "care homes (all ownership types)",
     "all": "every provider",
 }
-
-_LAG = re.compile(r"^(?P<base>.+)_lag(?P<k>\d+)$")
-_DUMMY = re.compile(r"^(?P<var>sector|ownership)_(?P<level>[a-z_]+)$")
 
 
 @dataclass(frozen=True)
@@ -172,7 +173,8 @@ def select_subset(data: pd.DataFrame, subset: str) -> pd.DataFrame:
     1
     """
     if subset not in SUBSETS:
-        raise ValueError(f"Unknown subset {subset!r}; expected one of {list(SUBSETS)}")
+        raise AnalysisInputError("select_subset", "subset", f"is {subset!r}, an unknown subset",
+                                 expected=f"one of {list(SUBSETS)}")
     if subset == "all":
         return data
     if subset == "care_home":
@@ -193,9 +195,11 @@ def add_lag(data: pd.DataFrame, column: str, k: int = 1) -> pd.DataFrame:
     [nan, 1.0, nan]
     """
     if k < 1:
-        raise ValueError(f"lag k must be a positive number of months, got {k}")
+        raise AnalysisInputError("add_lag", "k", f"is {k!r}",
+                                 expected="a positive number of months (1 or more)")
     if column not in data.columns:
-        raise KeyError(f"Cannot lag {column!r}: not a column of the panel")
+        raise AnalysisColumnError("add_lag", "column", f"{column!r} is not a column of the panel",
+                                  expected="a column of the panel to lag")
     src = data[["provider_code", "period", column]].copy()
     src["period"] = src["period"] + pd.DateOffset(months=k)
     src = src.rename(columns={column: f"{column}_lag{k}"})
@@ -216,8 +220,10 @@ def _derive(data: pd.DataFrame, names: list[str]) -> pd.DataFrame:
         if d and d["var"] in out.columns:
             out = out.assign(**{name: (out[d["var"]] == d["level"]).astype(float)})
             continue
-        raise KeyError(f"Column {name!r} is neither in the panel nor derivable "
-                       "(use <measure>_lag<k>, sector_<level> or ownership_<level>)")
+        raise AnalysisColumnError("fit", "exposures/adjust", f"name column {name!r}, which is "
+                                  "neither in the panel nor derivable",
+                                  expected="a panel column, <measure>_lag<k>, sector_<level> "
+                                           "or ownership_<level>")
     return out
 
 
@@ -244,13 +250,32 @@ def prepare(spec: ModelSpec, data: pd.DataFrame) -> pd.DataFrame:
     needed += [c for c in (spec.trials, spec.exposure) if c]
     missing = [c for c in needed if c not in df.columns]
     if missing:
-        raise KeyError(f"Model {spec.formula()!r}: columns {missing} are not in the panel")
+        raise _missing_columns(spec, missing, list(map(str, df.columns)))
     df = df.dropna(subset=[c for c in needed if c != "period"]).copy()
     if spec.kind == "ordinal":
         df[spec.outcome] = pd.Categorical(df[spec.outcome], categories=list(M.CQC_LEVELS),
                                           ordered=True)
     df["month"] = df["period"].dt.strftime("%Y-%m")
     return df
+
+
+def _missing_columns(spec: ModelSpec, missing: list[str], columns: list[str]):
+    """The error for columns a spec names that the panel lacks: which spec fields name
+    them, and the closest panel column to each."""
+    roles = [role for role, cols in (("outcome", [spec.outcome]), ("exposures", spec.exposures),
+                                      ("adjust", spec.adjust), ("cluster", [spec.cluster]),
+                                      ("trials", [spec.trials]), ("exposure", [spec.exposure]),
+                                      ("data", ["period"]))
+             if any(c in missing for c in cols)]
+    hints = []
+    for c in missing:
+        close = difflib.get_close_matches(str(c), columns, n=1)
+        if close:
+            hints.append(f"{c!r} is closest to {close[0]!r}")
+    return AnalysisColumnError("fit", "/".join(roles), f"names {missing}, not in the panel "
+                               f"(model {spec.formula()!r})",
+                               expected="columns of the panel" + "".join(f"; {h}"
+                                                                         for h in hints))
 
 
 def _constant_columns(df: pd.DataFrame, cols) -> list[str]:
@@ -260,280 +285,60 @@ def _constant_columns(df: pd.DataFrame, cols) -> list[str]:
 def fit(spec: ModelSpec, data: pd.DataFrame) -> Fit:
     """Fit ``spec`` on ``data`` (a panel) and return a :class:`Fit`.
 
-    Raises a ``ValueError`` naming the model when too few providers remain or an
-    exposure does not vary in the subset.
+    Checks the spec, prepares the rows (:func:`prepare`), then hands them to the fitter
+    of ``spec.kind`` (:data:`workbench.analysis.fitters.registry`). Raises an
+    :class:`~workbench.errors.AnalysisInputError` (a ``ValueError``) naming the model and
+    the argument at fault for an unknown kind, a spec the kind cannot fit, too few
+    providers left, or an exposure that does not vary in the subset; missing columns
+    raise an :class:`~workbench.errors.AnalysisColumnError` (also a ``KeyError``).
+
+    >>> from workbench.data.synth import generate
+    >>> fit(ModelSpec("fft_pct_positive", ("rtt_median_weeks",), kind="tobit"),
+    ...     generate(seed=3, n_providers=30, n_months=3).panel)
+    Traceback (most recent call last):
+    ...
+    workbench.errors.AnalysisInputError: fit(): kind of model 'fft_pct_positive ~ rtt_median_weeks + C(month)' is 'tobit', an unknown kind. Expected: one of ['ols', 'binomial', 'poisson', 'negbin', 'mixed', 'fe', 'ordinal'] (the kinds with a registered fitter).
     """
-    if spec.kind not in KINDS:
-        raise ValueError(f"Model {spec.formula()!r}: unknown kind {spec.kind!r}; expected one "
-                         f"of {list(KINDS)}")
+    fitter = fitters.registry.get(spec.kind, model=spec.formula())
     if spec.random_slopes and spec.kind != "mixed":
-        raise ValueError(f"Model {spec.formula()!r} ({spec.kind}): random_slopes "
-                         f"{list(spec.random_slopes)} need kind='mixed'")
+        raise AnalysisInputError("fit", "random_slopes", f"{list(spec.random_slopes)} of model "
+                                 f"{spec.formula()!r} ({spec.kind}) need kind='mixed'",
+                                 expected="no random slopes, or kind='mixed'")
     stray = [r for r in spec.random_slopes if r not in (*spec.exposures, *spec.adjust)]
     if stray:
-        raise ValueError(f"Model {spec.formula()!r} (mixed): random slopes {stray} must also be "
-                         "exposures or controls of the model")
+        raise AnalysisInputError("fit", "random_slopes", f"of model {spec.formula()!r} (mixed): "
+                                 f"random slopes {stray} are not in the model",
+                                 expected=f"exposures or controls of the model: "
+                                          f"{[*spec.exposures, *spec.adjust]}")
+    fitter.check(spec)
     df = prepare(spec, data)
     notes: list[str] = []
-    if spec.kind == "ordinal":
-        df = _provider_level(spec, df)
+    df = fitter.rows(spec, df)
     n_clusters = df[spec.cluster].nunique()
     if n_clusters < 5:
-        raise ValueError(f"Model {spec.formula()!r} on subset {spec.subset!r}: only "
-                         f"{n_clusters} provider(s) with complete data; need at least 5")
+        raise AnalysisInputError("fit", "subset", f"{spec.subset!r} of model "
+                                 f"{spec.formula()!r} leaves only {n_clusters} provider(s) "
+                                 "with complete data",
+                                 expected="at least 5 providers (another subset, or fewer "
+                                          "columns with missing values)")
     flat = _constant_columns(df, [*spec.exposures, *spec.adjust])
     if flat:
-        raise ValueError(f"Model {spec.formula()!r} on subset {spec.subset!r}: "
-                         f"{flat} do not vary; drop them from the model")
-    if n_clusters < 30 and spec.kind != "ordinal":
+        raise AnalysisInputError("fit", "exposures/adjust", f"{flat} of model "
+                                 f"{spec.formula()!r} do not vary on subset {spec.subset!r}",
+                                 expected="columns that vary in the subset (drop them from "
+                                          "the model)")
+    if n_clusters < 30 and not fitter.provider_level:
         notes.append(f"only {n_clusters} providers: clustered intervals may be too narrow")
     groups = df[spec.cluster].astype("category").cat.codes.to_numpy()
-    formula = spec.formula()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        if spec.kind == "ols":
-            res = smf.ols(formula, df).fit(cov_type="cluster", cov_kwds={"groups": groups},
-                                           use_t=True)
-        elif spec.kind == "binomial":
-            if not spec.trials:
-                raise ValueError("binomial models need `trials` (e.g. 'fft_responses')")
-            df = df[df[spec.trials] > 0].copy()
-            df["_prop"] = df[spec.outcome] / df[spec.trials]
-            groups = df[spec.cluster].astype("category").cat.codes.to_numpy()
-            if spec.link not in ("logit", "identity"):
-                raise ValueError(f"binomial link must be 'logit' or 'identity', not {spec.link!r}")
-            fam = sm.families.Binomial(link=sm.families.links.Identity()
-                                       if spec.link == "identity" else sm.families.links.Logit())
-            f_prop = formula.replace(spec.outcome, "_prop", 1)
-            trials = df[spec.trials].to_numpy(dtype=float)
-            first = smf.glm(f_prop, df, family=fam, var_weights=trials).fit()
-            phi = _williams_phi(first, df["_prop"].to_numpy(), trials)
-            res = smf.glm(f_prop, df, family=fam,
-                          var_weights=trials / (1.0 + (trials - 1.0) * phi)).fit(
-                cov_type="cluster", cov_kwds={"groups": groups}, use_t=True)
-            notes.append(f"extra-binomial variation: Williams phi = {phi:.2g}") if phi > 0.01 \
-                else None
-            fitted = np.asarray(res.fittedvalues)
-            if spec.link == "identity" and np.any((fitted <= 0) | (fitted >= 1)):
-                notes.append(f"{int(np.sum((fitted <= 0) | (fitted >= 1)))} fitted proportions "
-                             "outside (0, 1): the identity link is strained (separation)")
-            thin_cells = int(np.sum(trials < 5))
-            if thin_cells:
-                notes.append(f"{thin_cells} provider-months with fewer than 5 trials "
-                             f"({spec.trials})")
-        elif spec.kind == "poisson":
-            if not spec.exposure:
-                raise ValueError("poisson models need `exposure` (e.g. 'episodes')")
-            df = df[df[spec.exposure] > 0].copy()
-            groups = df[spec.cluster].astype("category").cat.codes.to_numpy()
-            res = smf.glm(formula, df, family=sm.families.Poisson(),
-                          exposure=df[spec.exposure]).fit(
-                cov_type="cluster", cov_kwds={"groups": groups})
-        elif spec.kind == "negbin":
-            if not spec.exposure:
-                raise ValueError(f"Model {formula!r} (negbin) needs `exposure` (e.g. 'episodes')")
-            df = df[df[spec.exposure] > 0].copy()
-            groups = df[spec.cluster].astype("category").cat.codes.to_numpy()
-            res = smf.negativebinomial(formula, df, exposure=df[spec.exposure],
-                                       loglike_method="nb2").fit(
-                cov_type="cluster", cov_kwds={"groups": groups}, disp=False, maxiter=300)
-            if not res.mle_retvals.get("converged", True):
-                notes.append("negative binomial model did not converge")
-            alpha = float(res.params.get("alpha", np.nan))
-            if alpha < 1e-4:
-                notes.append(f"negative binomial dispersion alpha = {alpha:.2g}: the counts "
-                             "look Poisson; the Poisson model is simpler")
-        elif spec.kind == "mixed":
-            re_formula = ("~ 1 + " + " + ".join(spec.random_slopes)) if spec.random_slopes \
-                else None
-            res = smf.mixedlm(formula, df, groups=df[spec.cluster],
-                              re_formula=re_formula).fit(reml=True)
-            if not res.converged:
-                notes.append("mixed model did not converge")
-            if spec.random_slopes:
-                cov = np.asarray(res.cov_re)
-                if np.any(np.diag(cov) < 1e-8):
-                    notes.append("a random-effect variance is estimated at zero (boundary): "
-                                 "the random slope may not be needed")
-        elif spec.kind == "fe":
-            res, dropped = _fit_within(spec, df, groups)
-            if dropped:
-                notes.append(f"absorbed by provider fixed effects (time-invariant): {dropped}")
-        elif spec.kind == "ordinal":
-            from statsmodels.miscmodels.ordinal_model import OrderedModel
-
-            exog = df[list(spec.exposures) + [a for a in spec.adjust if a not in spec.exposures]]
-            endog = df[spec.outcome].cat.remove_unused_categories()
-            empty = sorted(set(M.CQC_LEVELS) - set(endog.cat.categories))
-            if empty:
-                notes.append(f"no provider rated {empty}: those categories are left out")
-            if len(endog.cat.categories) < 2:
-                raise ValueError(f"Model {spec.formula()!r} on subset {spec.subset!r}: every "
-                                 "provider has the same rating; nothing to compare")
-            res = OrderedModel(endog, exog.astype(float), distr="logit").fit(
-                method="bfgs", disp=False, maxiter=2000)
-            if not res.mle_retvals.get("converged", True):
-                notes.append("ordinal model did not converge")
-            counts = df[spec.outcome].value_counts()
-            thin = [str(k) for k, v in counts.items() if 0 < v < 5]
-            if thin:
-                notes.append(f"thin rating categories (<5 providers): {thin}")
-            bse = np.asarray(res.bse, dtype=float)[:exog.shape[1]]
-            if not np.all(np.isfinite(bse)) or np.any(np.abs(
-                    np.asarray(res.params)[:exog.shape[1]]) * exog.astype(float).std().to_numpy()
-                    > 15):
-                notes.append("possible separation: a coefficient or its standard error is "
-                             "extreme (some exposure nearly determines the rating)")
+        res, df = fitter.fit(spec, df, groups, notes)
     for w in caught:
         msg = str(w.message)
         if any(s in msg.lower() for s in ("converge", "singular", "separation", "boundary")):
             notes.append(msg.splitlines()[0][:160])
     return Fit(spec=spec, result=res, data=df, n=len(df), clusters=int(n_clusters),
                warnings=sorted(set(notes)))
-
-
-def _fit_within(spec: ModelSpec, df: pd.DataFrame, groups: np.ndarray):
-    """OLS on provider-demeaned data (the within estimator), clustered by provider.
-
-    Demeaning every column, month dummies included, by provider is exactly the
-    regression with a dummy per provider (Frisch-Waugh-Lovell), without estimating
-    the provider dummies. Degrees of freedom count only the non-absorbed columns,
-    since the fixed effects are nested within the clusters (as Stata's ``xtreg, fe``).
-    """
-    import patsy
-
-    y, X = patsy.dmatrices(spec.formula(), df, return_type="dataframe")
-    key = df.loc[X.index, spec.cluster].to_numpy()
-    yd = y.iloc[:, 0] - y.iloc[:, 0].groupby(key).transform("mean")
-    Xd = X - X.groupby(key).transform("mean")
-    Xd = Xd.drop(columns=[c for c in ("Intercept",) if c in Xd.columns])
-    scale = X.abs().max().replace(0, 1)
-    flat = [c for c in Xd.columns if float(Xd[c].abs().max()) <= 1e-9 * float(scale[c])]
-    flat_exposures = [c for c in flat if c in spec.exposures]
-    if flat_exposures:
-        raise ValueError(f"Model {spec.label()!r} (fe) on subset {spec.subset!r}: exposures "
-                         f"{flat_exposures} do not change within providers, so provider fixed "
-                         "effects absorb them; use kind='ols' or 'mixed' for them")
-    Xd = Xd.drop(columns=flat)
-    res = sm.OLS(yd, Xd).fit(cov_type="cluster", cov_kwds={"groups": groups}, use_t=True)
-    return res, [c for c in flat if not c.startswith("C(month)")]
-
-
-def _williams_phi(first, prop: np.ndarray, trials: np.ndarray) -> float:
-    """Williams' (1982) extra-binomial dispersion phi, by the method of moments.
-
-    Var(y/n) = p(1-p)/n * (1 + (n-1) phi). Solved so that the Pearson statistic of
-    the reweighted model equals its residual degrees of freedom; 0 when the data
-    show no overdispersion.
-    """
-    mu = np.clip(np.asarray(first.fittedvalues), 1e-6, 1 - 1e-6)
-    base = mu * (1 - mu) / trials
-    resid2 = (prop - mu) ** 2
-    dof = max(len(prop) - len(first.params), 1)
-
-    def pearson(phi: float) -> float:
-        return float(np.sum(resid2 / (base * (1 + (trials - 1) * phi)))) - dof
-
-    if pearson(0.0) <= 0:
-        return 0.0
-    lo, hi = 0.0, 1.0
-    for _ in range(60):
-        mid = (lo + hi) / 2
-        lo, hi = (mid, hi) if pearson(mid) > 0 else (lo, mid)
-    return (lo + hi) / 2
-
-
-def _provider_level(spec: ModelSpec, df: pd.DataFrame) -> pd.DataFrame:
-    """One row per provider: last rating, mean of each numeric exposure/control."""
-    num = [c for c in (*spec.exposures, *spec.adjust) if c != spec.outcome]
-    agg = df.groupby(spec.cluster, observed=True).agg(
-        **{c: (c, "mean") for c in num}, **{spec.outcome: (spec.outcome, "last")})
-    agg = agg.reset_index()
-    agg[spec.outcome] = pd.Categorical(agg[spec.outcome], categories=list(M.CQC_LEVELS),
-                                       ordered=True)
-    return agg
-
-
-# ---- findings ---------------------------------------------------------------------
-
-def _unit(spec: ModelSpec, exposure: str) -> str:
-    out = M.MEASURES.get(spec.outcome)
-    exp_base = _LAG.match(exposure)["base"] if _LAG.match(exposure) else exposure
-    ex = M.MEASURES.get(exp_base)
-    per = f"per {ex.unit}" if ex else "independent vs reference"
-    if _DUMMY.match(exposure):
-        d = _DUMMY.match(exposure)
-        per = f"{d['level'].replace('_', ' ')} vs reference"
-    if spec.kind in ("poisson", "negbin"):
-        return f"rate ratio {per}"
-    if spec.kind == "binomial" and spec.link == "logit":
-        return f"odds ratio {per}"
-    if spec.kind == "ordinal":
-        return f"log-odds of a better rating {per}"
-    out_unit = "percentage points" if out and out.unit == "%" else (out.unit if out else "")
-    return f"{out_unit} {per}".strip()
-
-
-def _plain_label(name: str) -> str:
-    return re.sub(r"\s*\([^)]*\)\s*$", "", M.label(name))
-
-
-_REFERENCE = {"sector": "NHS trusts", "ownership": "not-for-profit homes"}
-
-
-def describe(f: Finding, exposure: str, outcome: str) -> str:
-    """A plain-words sentence for a finding, with its 95% interval.
-
-    >>> f = Finding(id="effect:rtt_median_weeks->fft_pct_positive@acute", question="q",
-    ...             estimate=-0.52, ci_low=-0.61, ci_high=-0.43, unit="pp", model="ols")
-    >>> describe(f, "rtt_median_weeks", "fft_pct_positive")
-    'FFT positive responses were 0.52 percentage points lower (95% CI 0.43 to 0.61) for each extra week of RTT median wait.'
-    """
-    out = _plain_label(outcome)
-    d, lag = _DUMMY.match(exposure), _LAG.match(exposure)
-    if d:
-        what = (f"for {d['level'].replace('_', ' ')} providers than for "
-                f"{_REFERENCE.get(d['var'], 'the reference group')}")
-    else:
-        base = lag["base"] if lag else exposure
-        m = M.MEASURES.get(base)
-        k = int(lag["k"]) if lag else 0
-        when = "" if not lag else (" one month earlier" if k == 1 else f" {k} months earlier")
-        what = f"for each extra {m.per_unit if m else 'unit of ' + base}{when}"
-    has_ci = f.ci_low is not None and f.ci_high is not None
-    if f.unit.startswith("rate ratio"):
-        ci = f" (95% CI {f.ci_low:.3g} to {f.ci_high:.3g})" if has_ci else ""
-        return f"{out} were multiplied by {f.estimate:.3g}{ci} {what}." if out.endswith("s") \
-            else f"{out} was multiplied by {f.estimate:.3g}{ci} {what}."
-    if f.unit.startswith("odds ratio"):
-        ci = f" (95% CI {f.ci_low:.3g} to {f.ci_high:.3g})" if has_ci else ""
-        return (f"The odds that a response was positive ({out}) were multiplied by {f.estimate:.3g}"
-                f"{ci} {what}.")
-    if f.unit.startswith("log-odds"):
-        ci = f" (95% CI {f.ci_low:.2f} to {f.ci_high:.2f})" if has_ci else ""
-        word = "better" if f.estimate >= 0 else "worse"
-        return (f"The log-odds of a better {out} differed by {f.estimate:+.2f}{ci} {what} "
-                f"({word} ratings more likely).")
-    om = M.MEASURES.get(outcome)
-    unit_words = "percentage points" if om is not None and om.unit == "%" else (
-        om.unit if om else "units")
-    direction = "higher" if f.estimate >= 0 else "lower"
-    ci = ""
-    if has_ci:
-        if np.sign(f.ci_low) == np.sign(f.ci_high):
-            lo, hi = sorted((abs(f.ci_low), abs(f.ci_high)))
-            ci = f" (95% CI {lo:.2f} to {hi:.2f})"
-        else:
-            ci = f" (95% CI {f.ci_low:.2f} to {f.ci_high:.2f}: no clear difference)"
-    verb = "were" if out.endswith("s") else "was"
-    return f"{out} {verb} {abs(f.estimate):.2f} {unit_words} {direction}{ci} {what}."
-
-
-_LEAD = {
-    "naive": "Raw difference (no adjustment): ",
-    "adjusted": "Comparing like with like (adjusted for case mix): ",
-    "total": "Total effect, including the path through waits: ",
-}
 
 
 def findings(result: Fit, question: str, *, terms: tuple[str, ...] | None = None,
@@ -566,10 +371,10 @@ def findings(result: Fit, question: str, *, terms: tuple[str, ...] | None = None
         fid = FindingId(prefix, spec.outcome, exposure_label(term), spec.subset,
                         variant=suffix or "")
         f = Finding(id=str(fid), question=question, estimate=est, ci_low=lo, ci_high=hi,
-                    p_value=float(row["p_value"]), n=result.n, unit=_unit(spec, term),
+                    p_value=float(row["p_value"]), n=result.n, unit=unit(spec, term),
                     model=spec.kind, formula=spec.label(), sector=spec.subset,
                     clusters=result.clusters, warning="; ".join(result.warnings))
-        f.sentence = _LEAD.get(prefix, "") + describe(f, term, spec.outcome)
+        f.sentence = sentence(f, term, spec.outcome, prefix)
         out.append(f)
     return Findings(out)  # a list that shows itself as a table in a notebook
 
