@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-slow lab bench notebooks clean browser
+.PHONY: run test test-slow lab bench clean browser
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 not found: set PYTHON=/path/to/python3.11"; exit 1; }
@@ -40,10 +40,6 @@ lab: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/ingest_rtt.py
 	@if [ -f benchmarks/batch_vs_papermill.py ]; then $(BIN)/python benchmarks/batch_vs_papermill.py; fi
-
-## notebooks: regenerate notebooks/*.ipynb (without outputs) from tools/make_notebooks.py
-notebooks: $(STAMP)
-	$(BIN)/python tools/make_notebooks.py
 
 clean:
 	rm -rf outputs/default outputs/interactive

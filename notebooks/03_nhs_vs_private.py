@@ -1,0 +1,138 @@
+# ---
+# jupyter:
+#   kernelspec:
+#     display_name: Python (workbench)
+#     language: python
+#     name: workbench
+# ---
+
+# %% [markdown]
+# # NHS and independent providers: are private providers really better?
+#
+# **The claim.** "Private providers have shorter waits and happier patients."
+#
+# **Why a simple comparison misleads.** Independent hospitals treat healthier, less
+# complex patients (published studies of NHS-funded surgery find this consistently).
+# Patients who are simpler to treat wait less and report better experiences wherever
+# they are treated. So this report shows two answers side by side for each measure:
+#
+# * the **naive difference**: what a patient sees on average in each sector;
+# * the **case-mix-adjusted difference**: independent versus NHS providers treating
+#   comparable patients (same complexity, age and deprivation, same month).
+#
+# It also compares CQC ratings of hospitals, and of care homes by who runs them.
+
+# %% tags=["parameters"]
+panel_path = ""       # panel parquet file; empty means the built-in synthetic default
+seed = 20240430       # seed of the synthetic default (same seed, same data)
+n_providers = 240     # providers in the synthetic default
+n_months = 36         # months in the synthetic default
+output_dir = ""       # folder for findings.json and figures/; empty: outputs/interactive/<notebook>
+outcomes = ["rtt_median_weeks", "fft_pct_positive", "nurse_fte_per_10_beds"]  # measures to compare between sectors
+
+# %%
+# %matplotlib inline
+import matplotlib.pyplot as plt
+from IPython.display import Markdown, display
+
+from workbench import session
+from workbench.report import plots
+
+# %%
+from workbench.analysis import questions
+from workbench.report import diagnostics
+
+s = session.start("03_nhs_vs_private", panel_path=panel_path, seed=seed,
+                  n_providers=n_providers, n_months=n_months, output_dir=output_dir,
+                  outcomes=outcomes)
+acute = s.panel[s.panel["setting"] == "acute"]
+display(Markdown(f"**Data:** {s.data_label}."))
+
+# %% [markdown]
+# ## What these data can and cannot show
+
+# %%
+limits = questions.sector_comparison_limits(s.panel, tuple(outcomes))
+display(Markdown("\n".join(f"- {n}" for n in limits) or
+                 "Every measure is published for both sectors, with case mix to adjust for."))
+
+# %% [markdown]
+# ## What each sector looks like
+#
+# One dot per provider (its average over the months).
+
+# %%
+shown = [o for o in outcomes if o in acute and acute[o].notna().any()]
+fig, axes = plt.subplots(1, len(shown), figsize=(5 * len(shown), 4.5), squeeze=False)
+for ax, o in zip(axes[0], shown):
+    plots.sector_comparison(acute, o, ax=ax)
+s.savefig(fig, "sectors")
+plt.show()
+
+# %% [markdown]
+# ## Who the sectors treat
+#
+# Case mix by sector: if these differ, the naive comparison is not like with like.
+
+# %%
+case_mix = [c for c in questions.case_mix_available(s.panel) if c != "deprivation_imd"]
+if case_mix:
+    fig, axes = plt.subplots(1, len(case_mix), figsize=(5 * len(case_mix), 4), squeeze=False)
+    for ax, c in zip(axes[0], case_mix):
+        plots.sector_comparison(acute, c, ax=ax)
+    s.savefig(fig, "case_mix")
+    plt.show()
+else:
+    display(Markdown("**No case-mix measures in these data**: who each sector treats cannot "
+                     "be shown, and the comparison below is the naive one only."))
+
+# %% [markdown]
+# ## Findings: naive and adjusted, side by side
+
+# %%
+found = s.add(questions.nhs_vs_independent(s.panel, outcomes=tuple(outcomes)))
+display(Markdown(s.sentences(found)))
+
+# %%
+s.table(found)
+
+# %%
+diffs = s.table([f for f in found if f.id.startswith(("naive", "adjusted"))])
+diffs["label"] = diffs["id"].str.replace("sector[independent]->", "", regex=False)
+if len(diffs):
+    ax = plots.forest(diffs, truth="truth" if "truth" in diffs else None)
+    ax.set_title("Independent minus NHS: naive and case-mix adjusted (95% intervals)")
+    s.savefig(ax, "sector_differences")
+    plt.show()
+
+# %% [markdown]
+# **Reading the chart.** Where the adjusted interval is closer to zero than the naive
+# one, part of the private sector's apparent advantage comes from the patients it
+# treats rather than from how it treats them.
+
+# %% [markdown]
+# ## A third answer: weighting to the same case mix
+#
+# Inverse probability weighting gives each provider a weight so that NHS trusts and
+# independent hospitals look alike on case mix, then compares them. It only works when
+# the two sectors overlap: when almost every independent hospital treats patients unlike
+# any NHS trust's, no weighting can make them comparable, and the finding says so. The
+# chart shows how different the sectors are on each case-mix measure before and after
+# weighting (standardised mean differences; within the dashed lines is usually taken as
+# balanced).
+
+# %%
+weighted, balance_table = questions.sector_weighting(s.panel, tuple(outcomes))
+weighted = s.add(weighted)
+if weighted:
+    display(Markdown(s.sentences(weighted)))
+    display(Markdown("\n".join(f"- *Warning:* {w}" for w in sorted({f.warning for f in weighted
+                                                                  if f.warning}))))
+    ax = diagnostics.balance_plot(balance_table)
+    s.savefig(ax, "balance")
+    plt.show()
+else:
+    display(Markdown("No case-mix measures in these data: weighting is not possible."))
+
+# %%
+s.finish();

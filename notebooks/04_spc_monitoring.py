@@ -1,0 +1,107 @@
+# ---
+# jupyter:
+#   kernelspec:
+#     display_name: Python (workbench)
+#     language: python
+#     name: workbench
+# ---
+
+# %% [markdown]
+# # Is it changing? Monitoring one measure over time (SPC charts)
+#
+# **The question.** For each provider: has this measure really changed, or is this month's
+# figure just the usual ups and downs? And if nothing changes, will the provider meet its
+# target?
+#
+# **How to read the charts.** Each chart is one provider's monthly figures. The dashed
+# lines are its *process limits*: while nothing changes, almost every month falls between
+# them. Grey points are ordinary variation (*common cause*). Coloured points are *special
+# causes*, patterns unlikely to arise by chance: a month outside the limits, seven months
+# in a row rising or falling, seven months on one side of the average, or two of three
+# months close to a limit. Orange means a change for the worse, blue for the better. The
+# badges at the top right repeat this for the latest month (variation) and say whether the
+# target will be met (assurance). This is the NHS "Making Data Count" method.
+#
+# **What it cannot show.** A special cause says *that* something changed, not *why*.
+
+# %% tags=["parameters"]
+panel_path = ""       # panel parquet file; empty means the built-in synthetic default
+seed = 20240430       # seed of the synthetic default (same seed, same data)
+n_providers = 240     # providers in the synthetic default
+n_months = 36         # months in the synthetic default
+output_dir = ""       # folder for findings.json and figures/; empty: outputs/interactive/<notebook>
+measure = "rtt_median_weeks"  # measure to chart (a name from the measure registry)
+providers = []        # provider codes; empty: the first 6 NHS providers with 12 or more months
+direction = ""        # "increase", "decrease" or "neutral" is better; empty: the measure's own
+target = None         # target value for the assurance badge (e.g. 18); None: no target
+rebase = []           # month starts ("YYYY-MM-01") that begin new limits, after a known change
+
+# %%
+# %matplotlib inline
+import matplotlib.pyplot as plt
+from IPython.display import Markdown, display
+
+from workbench import session
+
+# %%
+from workbench.analysis import improvement
+from workbench.data import measures
+from workbench.report import charts
+
+s = session.start("04_spc_monitoring", panel_path=panel_path, seed=seed,
+                  n_providers=n_providers, n_months=n_months, output_dir=output_dir,
+                  measure=measure, providers=providers, direction=direction, target=target,
+                  rebase=rebase)
+view = improvement.spc_view(s.panel, measure, providers, direction=direction, target=target,
+                            rebase=rebase)
+display(Markdown(f"**Data:** {s.data_label}. **Measure:** {measures.label(measure)} "
+                 f"({view.direction} is better). **Providers:** {len(view.providers)}."))
+display(Markdown("\n".join(f"- {n}" for n in view.notes) or "All months have a value."))
+
+# %% [markdown]
+# ## The charts
+#
+# One chart per provider, with its own average and limits.
+
+# %%
+fig = charts.spc_small_multiples(view.result, ncols=3, ylabel=measures.label(measure),
+                                 titles={c: f"{n} ({c})" for c, n in view.names.items()})
+s.savefig(fig, "spc")
+plt.show()
+
+# %% [markdown]
+# ## In plain words
+#
+# For each provider, what the latest month shows:
+
+# %%
+found = s.add(improvement.spc_findings(view))
+display(Markdown(s.sentences(found)))
+
+# %% [markdown]
+# ## The numbers
+#
+# Latest value, the average and limits of the current period, and the two badges. In the
+# findings file each provider's average is the estimate and its limits are the interval
+# (they are process limits, not a confidence interval).
+
+# %%
+improvement.spc_summary(view).drop(columns="summary").round(2)
+
+# %%
+# In JupyterLab: drop-downs to chart another measure or provider.
+# Batch runs (workbench run) show nothing here and the report is unchanged.
+from workbench import interactive
+
+interactive.controls(
+    interactive.spc_chart,
+    {"measure": [measure] + [m for m in ("rtt_median_weeks", "rtt_pct_within_18w",
+                                         "ae_pct_within_4h", "fft_pct_positive",
+                                         "nurse_fte_per_10_beds", "sickness_absence_pct")
+                             if m != measure],
+     "provider": [(f"{n} ({c})", c) for c, n in view.names.items()]},
+    output_dir=output_dir, data=s.panel,
+    title="Explore: another measure or provider (each measure's own direction, no target)");
+
+# %%
+s.finish();

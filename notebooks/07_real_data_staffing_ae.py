@@ -1,0 +1,107 @@
+# ---
+# jupyter:
+#   kernelspec:
+#     display_name: Python (workbench)
+#     language: python
+#     name: workbench
+# ---
+
+# %% [markdown]
+# # A&E waits, nurse staffing and staff engagement in NHS trusts (published data)
+#
+# **The question.** Do NHS trusts with more nurses, and with more engaged staff, see more
+# of their A&E patients within four hours?
+#
+# **The data.** Published NHS figures, matched by trust and month: A&E attendances and
+# four-hour performance (monthly), nurse and all-staff numbers from NHS workforce
+# statistics (a few months only), and staff engagement from the NHS Staff Survey (once a
+# year).
+#
+# **How it is answered.** Straight-line models comparing trusts in the same month, allowing
+# for the size of each A&E department, with 95% intervals that allow for repeated months
+# from the same trust. Staff engagement is also compared *within* each trust from one year
+# to the next, which removes differences between trusts that do not change.
+#
+# **Read first:** the section below on what these data can and cannot show.
+
+# %% tags=["parameters"]
+panel_path = ""       # panel parquet file; empty means the built-in synthetic default
+seed = 20240430       # seed of the synthetic default (same seed, same data)
+n_providers = 240     # providers in the synthetic default
+n_months = 36         # months in the synthetic default
+output_dir = ""       # folder for findings.json and figures/; empty: outputs/interactive/<notebook>
+start = ""            # first month of A&E data used, "YYYY-MM"; empty: the first in the panel
+end = ""              # last month used, "YYYY-MM"; empty: the last in the panel
+min_attendances = 3000  # leave out trust-months with fewer A&E attendances (minor units)
+
+# %%
+# %matplotlib inline
+import matplotlib.pyplot as plt
+from IPython.display import Markdown, display
+
+from workbench import session
+from workbench.report import plots
+
+# %%
+from workbench.analysis import questions
+
+s = session.start("07_real_data_staffing_ae", panel_path=panel_path, seed=seed,
+                  n_providers=n_providers, n_months=n_months, output_dir=output_dir,
+                  start=start, end=end, min_attendances=min_attendances)
+table = questions.ae_staffing_table(s.panel, start, end, min_attendances)
+display(Markdown(f"**Data:** {s.data_label}."))
+
+# %% [markdown]
+# ## What these data can and cannot show
+
+# %%
+limits = questions.ae_staffing_limits(s.panel, start, end, min_attendances)
+display(Markdown("\n".join(f"- {n}" for n in limits)))
+
+# %% [markdown]
+# ## The raw picture
+#
+# Each dot is one trust's average over the months where both figures are published; the line is a straight-line fit with its 95% band.
+
+# %%
+pairs = [(x, lab) for x, lab in (("nurse_share_pct", "Nurses as a share of all staff (%)"),
+                                 ("staff_engagement", "Staff engagement (0-10)"))
+         if table[x].notna().any()]
+if pairs:
+    fig, axes = plt.subplots(1, len(pairs), figsize=(6 * len(pairs), 4.5), squeeze=False)
+    for ax, (x, lab) in zip(axes[0], pairs):
+        plots.relationship(table, x, "ae_pct_within_4h", ax=ax)
+        ax.set_xlabel(lab)
+        ax.set_title(f"A&E within 4 hours against {lab[0].lower() + lab[1:]}")
+    s.savefig(fig, "relationships")
+    plt.show()
+
+# %% [markdown]
+# ## Findings
+#
+# Each finding in plain words, with its 95% interval:
+
+# %%
+found = s.add(questions.ae_staffing_engagement(s.panel, start, end, min_attendances))
+display(Markdown(s.sentences(found) or "No model could be fitted: too few trusts have the "
+                 "figures it needs."))
+
+# %% [markdown]
+# ## All estimates
+#
+# Ids ending `#within` compare each trust with itself from year to year; `#joint` puts staffing and engagement in one model (only where both are published in the same month).
+
+# %%
+s.table(found)
+
+# %%
+if found:
+    tab = s.table(found)
+    tab["label"] = tab["id"].str.replace(r"^effect:|->ae_pct_within_4h@nhs", "", regex=True)
+    ax = plots.forest(tab)
+    ax.set_title("A&E within 4 hours (percentage points), 95% intervals")
+    s.savefig(ax, "forest")
+    plt.show()
+
+# %%
+s.finish();
