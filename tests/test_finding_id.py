@@ -9,7 +9,7 @@ import pytest
 from workbench.analysis.findings import Finding, findings_frame, truth_for
 from workbench.data.synth import generate
 from workbench.finding_id import FindingId, FindingIdError
-from workbench.report.render import study_findings, study_findings_frame
+from workbench.report.study_index import study_findings, study_findings_frame
 
 
 def _ids_of_the_default_study():

@@ -269,7 +269,7 @@ class Session:
         """Display a table in the notebook, marked for small-number suppression.
 
         The notebook shows the raw numbers; the stakeholder report
-        (:func:`workbench.report.render.render_report`) shows counts through
+        (:func:`workbench.report.run_report.render_report`) shows counts through
         :mod:`workbench.report.disclosure`. Registry count measures and usual count
         names (``n``, ``count``, ...) are found by name; ``counts`` names further
         count columns and ``rates`` maps a rate column to the counts it is built on.

@@ -397,7 +397,8 @@ def _write_report(tmp: Path, header: dict, task: RunTask) -> str:
     """Render ``report.html`` from the executed notebook; return the report's title."""
     import nbformat
 
-    from workbench.report.render import notebook_title, render_report, report_context
+    from workbench.report.notebook_text import notebook_title
+    from workbench.report.run_report import render_report, report_context
 
     executed = tmp / NOTEBOOK_FILE
     nb = nbformat.read(executed, as_version=4) if executed.exists() \

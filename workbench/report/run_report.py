@@ -1,0 +1,242 @@
+"""A run's report: HTML of an executed notebook for people who do not read code.
+
+:func:`render_report` turns an executed notebook into a self-contained page (figures
+embedded) with no code, no parameters cells, no stderr streams or tracebacks and no
+local absolute paths, headed by the study, the run's parameters, when it ran, the
+data it read, its findings as sentences, and a provenance line. Everything shown
+passes through :mod:`workbench.report.disclosure` (small counts suppressed), and
+parameters a study marks ``private`` are shown as ``[private]``
+(:mod:`workbench.report.masking`). The header pieces (:func:`data_banner`,
+:func:`headline_findings`, :func:`display_value`, :func:`short_hash`) also head the
+study's index page (:mod:`workbench.report.study_index`).
+
+>>> data_banner({"synthetic": False, "source": "NHS open data"})["source"]
+'NHS open data'
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+from workbench.analysis import formatting
+from workbench.finding_id import FindingId
+from workbench.report.disclosure import DisclosureRule, rule_from_study, suppress_html
+from workbench.report.masking import PRIVATE, path_replacements, private_replacements, scrub
+from workbench.report.notebook_text import (
+    notebook_parameter_values,
+    notebook_question,
+    notebook_title,
+)
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+#: Name of the nbconvert template (a folder under templates/nbconvert/).
+REPORT_TEMPLATE = "workbench_report"
+#: Cell tags whose cells never reach a report.
+DROPPED_TAGS = frozenset({"parameters", "injected-parameters", "papermill-error-cell-tag",
+                          "remove-cell", "remove_cell"})
+#: Finding sentences shown in a report's header.
+HEADER_FINDINGS = 8
+#: Notebook metadata a report keeps (everything else, e.g. papermill's parameters, goes).
+KEPT_METADATA = ("kernelspec", "language_info")
+
+_FORMULA = re.compile(r"\$[^$\n]+\$|\\\(|\\\[|\\begin\{")
+
+
+def prepare_for_report(nb: nbformat.NotebookNode,
+                       hide_paths: Mapping[str | Path, str] | None = None,
+                       rule: DisclosureRule | None = None,
+                       hide_values: list[tuple[str, str]] | None = None) -> nbformat.NotebookNode:
+    """A copy of ``nb`` fit for a report.
+
+    Drops raw cells and cells tagged ``parameters``, ``injected-parameters``,
+    papermill's error markers or ``remove-cell``; drops stderr streams and error
+    outputs; drops code cells left without output; replaces each path in
+    ``hide_paths`` by its label, and each ``(old, new)`` of ``hide_values`` (private
+    parameter values), in every text output and markdown cell; suppresses small
+    counts in every HTML table output (``rule``, default the NHS convention); keeps
+    only :data:`KEPT_METADATA` of the notebook's metadata and no cell metadata.
+    """
+    nb = copy.deepcopy(nb)
+    rule = rule or DisclosureRule()
+    repl = path_replacements(hide_paths or {}) + list(hide_values or [])
+    cells = []
+    for cell in nb.cells:
+        tags = set(cell.get("metadata", {}).get("tags", []))
+        if cell.cell_type == "raw" or tags & DROPPED_TAGS:
+            continue
+        cell.metadata = nbformat.NotebookNode()
+        if cell.cell_type == "markdown":
+            cell.source = scrub(cell.source, repl)
+            cells.append(cell)
+            continue
+        outputs = []
+        for out in cell.get("outputs", []):
+            if out.output_type == "error":
+                continue
+            if out.output_type == "stream":
+                if out.name == "stderr":
+                    continue
+                out.text = scrub(out.text, repl)
+            elif "data" in out:
+                for mime, value in list(out.data.items()):
+                    if isinstance(value, str) and (mime.startswith("text/")
+                                                   or mime == "image/svg+xml"):
+                        out.data[mime] = scrub(value, repl)
+                    if mime == "text/html" and isinstance(value, str):
+                        out.data[mime] = suppress_html(out.data[mime], rule)
+                    if mime.startswith("application/") and "json" in mime:
+                        del out.data[mime]  # widget state and the like: not for readers
+                out.metadata = nbformat.NotebookNode()
+            outputs.append(out)
+        if outputs:
+            cell.outputs = outputs
+            cell.source = ""
+            cells.append(cell)
+    nb.cells = cells
+    nb.metadata = nbformat.NotebookNode({k: nb.metadata[k] for k in KEPT_METADATA
+                                         if k in nb.metadata})
+    return nb
+
+def render_report(nb: nbformat.NotebookNode | str | Path, header: Mapping[str, Any],
+                  hide_paths: Mapping[str | Path, str] | None = None) -> str:
+    """HTML of an executed notebook without code, headed by ``header``.
+
+    ``header`` holds ``title`` (optional: defaults to the notebook's first
+    heading), ``question`` (optional: defaults to :func:`notebook_question`),
+    ``study``, ``parameters`` (dict), ``private`` (names of parameters whose values
+    are shown as ``[private]`` and scrubbed from the text), ``disclosure`` (a
+    study's ``disclosure:`` block or a :class:`DisclosureRule`), ``data`` (the
+    session's data record: ``synthetic``, ``source``, ``period``, ``providers``),
+    ``findings`` (finding records; their sentences head the report), ``started``,
+    ``duration``, ``status``, ``error`` ('' when ok), ``data_sha256``,
+    ``notebook``, ``notebook_sha256``, ``workbench_version`` and ``git_commit``.
+    Hashes and the commit are shortened to 12 characters.
+
+    >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print('hi')")])
+    >>> nb.cells[0].outputs = [nbformat.v4.new_output("stream", name="stdout", text="hi\\n")]
+    >>> html = render_report(nb, {"study": "demo"})
+    >>> "print(" in html, "hi" in html
+    (False, True)
+    """
+    from nbconvert import HTMLExporter
+
+    if not isinstance(nb, nbformat.NotebookNode):
+        nb = nbformat.read(str(nb), as_version=4)
+    info = {"title": "", "question": "", "study": "", "parameters": {}, "private": [],
+            "disclosure": None, "data": {}, "findings": [], "started": "", "duration": "",
+            "status": "ok", "error": "", "data_sha256": "", "notebook": "",
+            "notebook_sha256": "", "workbench_version": "", "git_commit": None}
+    info.update(header)
+    info["title"] = info["title"] or notebook_title(nb, info["notebook"] or "Report")
+    info["question"] = info["question"] or notebook_question(nb)
+    for key in ("data_sha256", "notebook_sha256", "git_commit"):
+        info[key] = short_hash(info[key])
+    rule = info["disclosure"] if isinstance(info["disclosure"], DisclosureRule) \
+        else rule_from_study(info["disclosure"], "disclosure")
+    raw_params = dict(info["parameters"] or {})
+    private = [str(n) for n in info["private"] or []]
+    hide_values = private_replacements({**notebook_parameter_values(nb, private), **raw_params},
+                                       private)
+    info["parameters"] = {k: PRIVATE if k in private else display_value(v)
+                          for k, v in raw_params.items()}
+    info["data"] = data_banner(info["data"] or {})
+    repl = path_replacements(hide_paths or {}) + hide_values
+    info["sentences"] = [scrub(t, repl) for t in finding_sentences(info["findings"])]
+    info["n_more_findings"] = max(0, len(headline_findings(info["findings"]))
+                                  - len(info["sentences"]))
+    info["error"] = scrub(str(info["error"] or ""), repl)
+    info["disclosure_note"] = (f"Counts of 1 to {rule.suppress_up_to} are shown as "
+                               f"{rule.symbol}" if rule.suppress_up_to else "")
+    if rule.round_to > 1:
+        info["disclosure_note"] += ((", other counts" if info["disclosure_note"] else "Counts")
+                                    + f" are rounded to the nearest {rule.round_to}")
+    report_nb = prepare_for_report(nb, hide_paths, rule=rule, hide_values=hide_values)
+    info["needs_mathjax"] = any(c.cell_type == "markdown" and _FORMULA.search(c.source)
+                                for c in report_nb.cells)
+    exporter = HTMLExporter(template_name=REPORT_TEMPLATE,
+                            extra_template_basedirs=[str(TEMPLATES / "nbconvert")])
+    exporter.exclude_input = True
+    exporter.exclude_input_prompt = True
+    exporter.exclude_output_prompt = True
+    exporter.embed_images = True
+    resources = {"workbench": info, "metadata": {"name": info["title"]}}
+    html, _ = exporter.from_notebook_node(report_nb, resources=resources)
+    return scrub(html, repl)
+
+def data_banner(record: Mapping[str, Any]) -> dict[str, Any]:
+    """The data lines of a report or index header, from a session's data record.
+
+    >>> data_banner({"synthetic": True, "period": "April 2023 to June 2023", "providers": 40})["banner"]
+    'SYNTHETIC DATA: made by the workbench to test its methods; no real provider, patient or member of staff is described.'
+    """
+    synthetic = bool(record.get("synthetic"))
+    return {"synthetic": synthetic, "source": str(record.get("source") or ""),
+            "period": str(record.get("period") or ""),
+            "providers": record.get("providers"),
+            "banner": ("SYNTHETIC DATA: made by the workbench to test its methods; no real "
+                       "provider, patient or member of staff is described.") if synthetic
+            else ""}
+
+def headline_findings(findings: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """Findings worth a sentence in a header: those with one, robustness checks
+    (variants of an estimand, see :class:`~workbench.finding_id.FindingId`) left out.
+
+    >>> [f["id"] for f in headline_findings([{"id": "e:a->b@nhs", "sentence": "Waits fell."},
+    ...                                      {"id": "e:a->b@nhs#mixed", "sentence": "Same."},
+    ...                                      {"id": "e:a->c@nhs", "sentence": ""}])]
+    ['e:a->b@nhs']
+    """
+    return [f for f in findings if (f.get("sentence") or "").strip()
+            and not FindingId.parse(str(f.get("id", ""))).robustness]
+
+def finding_sentences(findings: Iterable[Mapping[str, Any]], n: int = HEADER_FINDINGS) -> list[str]:
+    """Up to ``n`` plain sentences (with intervals) of the findings, in file order.
+
+    >>> finding_sentences([{"id": "e:a->b@nhs", "sentence": "Waits were 1.0 weeks shorter."},
+    ...                    {"id": "e:a->b@nhs#mixed", "sentence": "Same, mixed model."}])
+    ['Waits were 1.0 weeks shorter.']
+    """
+    return [str(f["sentence"]).strip() for f in headline_findings(findings)[:n]]
+
+def report_context(folder: str | Path) -> dict[str, Any]:
+    """What a run folder tells the report header beyond the manifest: the session's
+    data record (``data.json``) and the findings (``findings.json``), when present.
+
+    >>> report_context("/nonexistent")
+    {}
+    """
+    folder = Path(folder)
+    out: dict[str, Any] = {}
+    for key, name in (("data", "data.json"), ("findings", "findings.json")):
+        path = folder / name
+        if path.is_file():
+            out[key] = json.loads(path.read_text(encoding="utf-8"))
+    return out
+
+def short_hash(value: str | None, n: int = 12) -> str:
+    """First ``n`` characters of a hash, or ``'none'``.
+
+    >>> short_hash("0123456789abcdef"), short_hash(None)
+    ('0123456789ab', 'none')
+    """
+    return value[:n] if value else "none"
+
+def display_value(value: Any) -> str:
+    """A parameter value as a reader sees it: text bare, lists comma-separated.
+
+    >>> display_value("acute"), display_value(["nhs", 2]), display_value("")
+    ('acute', '[nhs, 2]', '""')
+    """
+    if isinstance(value, str):
+        return value if value else '""'
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(display_value(v) for v in value) + "]"
+    return repr(value) if not isinstance(value, (int, float)) or isinstance(value, bool) \
+        else formatting.number(value)
