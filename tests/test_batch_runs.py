@@ -18,6 +18,7 @@ import pytest
 from batch_helpers import write_notebook, write_panel, write_study
 
 from workbench.batch import cache as cache_mod
+from workbench.batch import data_step as data_step_mod
 from workbench.batch import runner as runner_mod
 from workbench.batch.launcher import Launcher
 from workbench.batch.runner import run_study
@@ -203,7 +204,8 @@ def test_cache_hit_miss_force_and_incomplete_outputs(tmp_path, launcher, monkeyp
     forced = _execute(study, out, launcher, force=True)
     assert [r.cached for r in forced.results] == [False, False]
 
-    monkeypatch.setattr(runner_mod, "environment_sha256", lambda: "another environment")
+    for module in (runner_mod, data_step_mod):  # the runs' cache key and the data's
+        monkeypatch.setattr(module, "environment_sha256", lambda: "another environment")
     assert not any(r.cached for r in _execute(study, out, launcher).results)
 
 

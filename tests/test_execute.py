@@ -15,6 +15,7 @@ import nbformat
 import pytest
 from batch_helpers import write_notebook, write_study
 
+from workbench.batch import data_step as data_step_mod
 from workbench.batch import execute as execute_mod
 from workbench.batch import runner as runner_mod
 from workbench.batch.runner import run_study
@@ -144,7 +145,7 @@ def test_validation_fails_before_any_kernel_or_data(tmp_path, monkeypatch):
         pytest.fail("a run was executed although the study is invalid")
 
     monkeypatch.setattr(runner_mod, "execute_run", forbidden)
-    monkeypatch.setattr(runner_mod, "materialise_data", forbidden)
+    monkeypatch.setattr(data_step_mod, "materialise_data", forbidden)
     write_notebook(tmp_path / "nb" / "tiny.ipynb")
     study = write_study(tmp_path, "  - notebook: nb/tiny.ipynb\n    parameters: {subset: nhs}\n"
                                   "  - notebook: nb/tiny.ipynb\n    parameters: {sclae: 2}\n")
@@ -249,15 +250,15 @@ def test_materialise_data_from_synthetic_and_from_a_build(tmp_path):
     from test_panel_build import make_folder
 
     from workbench.batch.study import DataSpec
-    synthetic = runner_mod.materialise_data(
+    synthetic = data_step_mod.materialise_data(
         DataSpec("synthetic", {"seed": 3, "n_providers": 20, "n_months": 3}), tmp_path / "syn")
     assert sorted(p.name for p in (tmp_path / "syn").iterdir()) == ["panel.parquet", "truth.json"]
-    again = runner_mod.materialise_data(
+    again = data_step_mod.materialise_data(
         DataSpec("synthetic", {"seed": 3, "n_providers": 20, "n_months": 3}), tmp_path / "syn")
     assert synthetic["sha256"] == again["sha256"] and synthetic["truth_path"] == "data/truth.json"
 
     raw = make_folder(tmp_path / "raw")
-    built = runner_mod.materialise_data(DataSpec("build", {"from": raw}), tmp_path / "built")
+    built = data_step_mod.materialise_data(DataSpec("build", {"from": raw}), tmp_path / "built")
     assert (tmp_path / "built" / "panel.parquet").exists() and built["truth_path"] is None
     assert built["options"]["from"] == str(raw) and len(built["sha256"]) == 64
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
@@ -268,9 +269,9 @@ def test_unknown_synthetic_option_is_a_study_error(tmp_path):
     from workbench.errors import StudyError
 
     with pytest.raises(StudyError, match=r"data.synthetic.n_provider'.*accepts"):
-        runner_mod.materialise_data(DataSpec("synthetic", {"n_provider": 3}), tmp_path / "d",
-                                    "s.yaml")
+        data_step_mod.materialise_data(DataSpec("synthetic", {"n_provider": 3}), tmp_path / "d",
+                                       "s.yaml")
     assert not list(tmp_path.iterdir())
     with pytest.raises(StudyError, match=r"s.yaml: key 'data.synthetic': n_providers must be"):
-        runner_mod.materialise_data(DataSpec("synthetic", {"n_providers": 3}), tmp_path / "d",
-                                    "s.yaml")
+        data_step_mod.materialise_data(DataSpec("synthetic", {"n_providers": 3}), tmp_path / "d",
+                                       "s.yaml")

@@ -5,10 +5,12 @@ The order is fixed so that mistakes cost nothing:
 1. read the study file (:func:`~workbench.batch.study.load_study`);
 2. check every run's parameters against its notebook's parameters cell
    (:func:`check_study`), so a typo stops the study before any kernel starts;
-3. materialise the data once into ``outputs/<study>/data/`` and hash it;
-4. execute the runs through an executor (``local`` now), each in a fresh kernel,
-   with a progress bar; a failed run never stops the others;
-5. write ``outputs/<study>/findings.csv`` and ``outputs/<study>/index.html``.
+3. materialise the data once into ``outputs/<study>/data/`` and hash it
+   (:mod:`workbench.batch.data_step`);
+4. execute the runs through an executor (``local`` or ``dask``), each in a fresh
+   kernel, with a progress bar; a failed run never stops the others;
+5. write ``outputs/<study>/findings.csv`` and ``outputs/<study>/index.html``
+   (:mod:`workbench.batch.study_outputs`).
 
 >>> result = run_study("studies/default.yaml", out="outputs")    # doctest: +SKIP
 >>> result.exit_code, result.index_path                           # doctest: +SKIP
@@ -18,15 +20,12 @@ The order is fixed so that mistakes cost nothing:
 from __future__ import annotations
 
 import hashlib
-import inspect
 import json
 import os
 import shutil
-from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import pandas as pd
 from tqdm.auto import tqdm
 
 from workbench.batch import provenance
@@ -37,12 +36,11 @@ from workbench.batch.cache import (
     notebook_content_sha256,
     run_cache_key,
 )
+from workbench.batch.data_step import DATA_DIR, PANEL_FILE, materialise_data_cached
 from workbench.batch.execute import (
-    FINDINGS_FILE,
     INJECTED_PARAMETERS,
     MANIFEST_FILE,
     PARTIAL_SUFFIX,
-    REPORT_FILE,
     RunResult,
     RunTask,
     execute_run,
@@ -50,17 +48,9 @@ from workbench.batch.execute import (
 from workbench.batch.executors import get_executor
 from workbench.batch.launcher import Launcher
 from workbench.batch.params import Parameter, read_parameters, validate_parameters
-from workbench.batch.study import DataSpec, Study, load_study
+from workbench.batch.study import Study, load_study
+from workbench.batch.study_outputs import INDEX_FILE, failure_table, write_findings_csv, write_index
 from workbench.errors import ParameterError, StudyError
-from workbench.files import atomic_write_text
-
-DATA_DIR = "data"
-PANEL_FILE = "panel.parquet"
-TRUTH_FILE = "truth.json"
-INDEX_FILE = "index.html"
-FINDINGS_CSV = "findings.csv"
-#: Beside the panel: what the data were made from, so an unchanged source is not remade.
-DATA_SOURCE_FILE = "source.json"
 
 
 @dataclass
@@ -102,26 +92,6 @@ class StudyResult:
         return "\n".join(lines)
 
 
-def failure_table(failed: list[RunResult], width: int = 60) -> str:
-    """A plain-text table of failed runs: notebook, parameters, error (each cut to ``width``).
-
-    >>> r = RunResult("nb--a-1", 0, "failed", Path("x"), "NB", {"a": 1},
-    ...               error={"ename": "ValueError", "evalue": "boom"}, notebook="nb.ipynb")
-    >>> print(failure_table([r]))
-    notebook  parameters  error
-    nb.ipynb  a=1         ValueError: boom
-    """
-    def cut(text: str) -> str:
-        return text if len(text) <= width else text[: width - 1] + "…"
-
-    rows = [("notebook", "parameters", "error")]
-    for r in failed:
-        params = ", ".join(f"{k}={v}" for k, v in r.parameters.items()) or "(defaults)"
-        rows.append((r.notebook or r.run_id, cut(params), cut(r.error_line)))
-    widths = [max(len(row[i]) for row in rows) for i in range(2)]
-    return "\n".join(f"{a:<{widths[0]}}  {b:<{widths[1]}}  {c}".rstrip() for a, b, c in rows)
-
-
 def check_study(study: Study) -> dict[Path, dict[str, Parameter]]:
     """Check every run of ``study`` against its notebook; start nothing.
 
@@ -147,129 +117,6 @@ def check_study(study: Study) -> dict[Path, dict[str, Parameter]]:
         validate_parameters(run.notebook, run.parameters, declared[run.notebook],
                             reserved=INJECTED_PARAMETERS)
     return declared
-
-
-def materialise_data(spec: DataSpec, data_dir: Path, study_path: Path | str = "<study>") -> dict:
-    """Write the study's panel (and ``truth.json`` for synthetic data) into ``data_dir``.
-
-    Returns the manifest's data record: ``kind``, ``options``, ``path`` and
-    ``truth_path`` (relative to the study's output folder), ``sha256`` of the panel.
-    The files are written into a hidden folder and moved into place when complete.
-    """
-    tmp = data_dir.parent / f".{data_dir.name}.partial"
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    tmp.mkdir(parents=True)
-    try:
-        truth = _write_data(spec, tmp, study_path)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)  # the error itself propagates
-        raise
-    if data_dir.exists():
-        shutil.rmtree(data_dir)
-    os.replace(tmp, data_dir)
-    options = {k: (str(v) if isinstance(v, Path) else v) for k, v in spec.options.items()}
-    return {"kind": spec.kind, "options": options, "path": f"{DATA_DIR}/{PANEL_FILE}",
-            "truth_path": f"{DATA_DIR}/{TRUTH_FILE}" if truth else None,
-            "sha256": provenance.sha256_file(data_dir / PANEL_FILE)}
-
-
-def _write_data(spec: DataSpec, tmp: Path, study_path: Path | str) -> bool:
-    """Write the panel (and truth) into ``tmp``; True when a truth file was written."""
-    truth = False
-    if spec.kind == "synthetic":
-        from workbench.data.synth import generate
-
-        accepted = inspect.signature(generate).parameters
-        for key in spec.options:
-            if key not in accepted:
-                raise StudyError(f"{study_path}: unknown key 'data.synthetic.{key}'; the "
-                                 f"generator accepts {list(accepted)}")
-        try:
-            synthetic = generate(**spec.options)
-        except (TypeError, ValueError) as exc:  # the generator's own check of its options
-            raise StudyError(f"{study_path}: key 'data.synthetic': {exc}") from exc
-        panel_file, truth_file = synthetic.write(tmp)
-        _rename_into(Path(panel_file), tmp / PANEL_FILE)
-        _rename_into(Path(truth_file), tmp / TRUTH_FILE)
-        truth = True
-    elif spec.kind == "panel":
-        from workbench.data.schema import validate_panel
-
-        source = Path(spec.options["path"])
-        validate_panel(pd.read_parquet(source), source=str(source))
-        shutil.copyfile(source, tmp / PANEL_FILE)
-    elif spec.kind == "build":
-        try:
-            from workbench.data.panel import build
-        except ModuleNotFoundError as exc:
-            if exc.name not in ("workbench.data.panel",):
-                raise
-            raise StudyError(f"{study_path}: key 'data.build' needs workbench.data.panel.build, "
-                             "which is not installed in this checkout") from exc
-
-        options = {k: v for k, v in spec.options.items() if k != "from"}
-        if "out" in inspect.signature(build).parameters:
-            options["out"] = tmp / PANEL_FILE  # coverage and provenance files land beside it
-        built = build(spec.options["from"], **options)
-        if isinstance(built, pd.DataFrame):
-            built.to_parquet(tmp / PANEL_FILE, index=False)
-        else:
-            made = getattr(built, "panel_path", built)
-            if not isinstance(made, (str, os.PathLike)):
-                raise StudyError(f"{study_path}: data.build: workbench.data.panel.build returned "
-                                 f"{type(built).__name__}; expected a result with panel_path, "
-                                 "a DataFrame or a parquet path")
-            if Path(made).resolve() != (tmp / PANEL_FILE).resolve():
-                shutil.copyfile(made, tmp / PANEL_FILE)
-    else:  # DataSpec is only built by study.py, which checks the kind
-        raise StudyError(f"{study_path}: key 'data': unknown kind {spec.kind!r}")
-    return truth
-
-
-def data_source_key(spec: DataSpec) -> str:
-    """sha256 of what the study's data are made from.
-
-    Synthetic data: the generator's options and the environment (which includes the
-    workbench source). A panel file: its sha256. A build: its options, the name, size
-    and modification time of every file in the source folder, and the environment.
-    """
-    options = {k: str(v) if isinstance(v, Path) else v for k, v in spec.options.items()}
-    record: dict = {"kind": spec.kind, "options": options}
-    if spec.kind == "panel":
-        record["file_sha256"] = provenance.sha256_file(spec.options["path"])
-    else:
-        record["environment"] = environment_sha256()
-    if spec.kind == "build":
-        root = Path(spec.options["from"])
-        record["files"] = [(p.relative_to(root).as_posix(), p.stat().st_size, p.stat().st_mtime_ns)
-                           for p in sorted(root.rglob("*")) if p.is_file()]
-    return hashlib.sha256(canonical_json(record).encode("utf-8")).hexdigest()
-
-
-def materialise_data_cached(spec: DataSpec, data_dir: Path,
-                            study_path: Path | str = "<study>") -> dict:
-    """:func:`materialise_data`, skipped when ``data_dir`` already holds the data made
-    from the same source (:func:`data_source_key`) with an unchanged sha256."""
-    key = data_source_key(spec)
-    record_path = data_dir / DATA_SOURCE_FILE
-    if record_path.is_file() and (data_dir / PANEL_FILE).is_file():
-        try:
-            record = json.loads(record_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            record = {}  # unreadable: the data are made again
-        if record.get("key") == key and record.get("data", {}).get("sha256") == \
-                provenance.sha256_file(data_dir / PANEL_FILE):
-            return record["data"]
-    data = materialise_data(spec, data_dir, study_path)
-    atomic_write_text(record_path, json.dumps({"key": key, "data": data}, indent=2,
-                                              sort_keys=True) + "\n")
-    return data
-
-
-def _rename_into(src: Path, dst: Path) -> None:
-    if src.resolve() != dst.resolve():
-        os.replace(src, dst)
 
 
 def default_workers() -> int:
@@ -435,53 +282,3 @@ def _show_counts(bar, results: list[RunResult]) -> None:
     n_cached = sum(r.cached for r in results)
     bar.set_postfix_str(f"done {len(results)}, failed {n_failed}, cached {n_cached}",
                         refresh=False)
-
-
-def read_run_findings(folder: Path) -> list[dict]:
-    """The finding records of a run folder ([] when it has no findings.json)."""
-    path = folder / FINDINGS_FILE
-    if not path.exists():
-        return []
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
-def write_findings_csv(outcome: StudyResult) -> Path:
-    """Write ``outputs/<study>/findings.csv`` (atomic): the study's tidy findings frame
-    (:func:`~workbench.report.render.study_findings_frame`, with Benjamini-Hochberg
-    adjusted p-values), the values of the study's private parameters shown as
-    ``[private]``."""
-    from workbench.report.render import mask_private, study_findings_frame
-
-    table = study_findings_frame({"run_id": r.run_id, "findings": read_run_findings(r.folder)}
-                                 for r in outcome.results)
-    table = mask_private(table, outcome.study.private)
-    text = table.to_csv(index=False, lineterminator="\n")
-    return atomic_write_text(outcome.out_dir / FINDINGS_CSV, text)
-
-
-def write_index(outcome: StudyResult, git_commit: str | None = None) -> Path:
-    """Write ``outputs/<study>/index.html`` listing every run (atomic)."""
-    from workbench.report.render import notebook_parameter_values, render_index
-
-    runs = []
-    for r in outcome.results:
-        has_report = (r.folder / REPORT_FILE).exists()
-        runs.append({"run_id": r.run_id, "title": r.title, "parameters": r.parameters,
-                     "status": r.status, "duration_s": r.duration_s, "error": r.error_line,
-                     "cached": r.cached,
-                     "private_values": notebook_parameter_values(r.folder / "notebook.ipynb",
-                                                                 outcome.study.private),
-                     "report_href": f"{r.run_id}/{REPORT_FILE}" if has_report else "",
-                     "findings": read_run_findings(r.folder)})
-    from workbench.report.render import report_context
-
-    data_record = next((report_context(r.folder)["data"] for r in outcome.results
-                        if "data" in report_context(r.folder)), {})
-    study_info: Mapping = {"name": outcome.study.name, "title": outcome.study.title,
-                           "data_sha256": outcome.data.get("sha256"),
-                           "workbench_version": provenance.workbench_version(),
-                           "git_commit": git_commit, "private": outcome.study.private,
-                           "disclosure": outcome.study.disclosure,
-                           "data": data_record or {
-                               "synthetic": outcome.data.get("kind") == "synthetic"}}
-    return atomic_write_text(outcome.index_path, render_index(study_info, runs))

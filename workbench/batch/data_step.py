@@ -1,0 +1,163 @@
+"""The data step of a study: make the study's panel once, into ``outputs/<study>/data/``.
+
+:func:`materialise_data` writes the panel every run reads (``data/panel.parquet``,
+and ``data/truth.json`` for synthetic data) from the study's ``data:`` block: the
+synthetic generator, a panel file (validated, then copied) or a build from official
+files. :func:`materialise_data_cached` skips the work when the folder already holds
+the data made from the same source (:func:`data_source_key`). The returned record
+(kind, options, paths, sha256) goes into every run's manifest.
+
+>>> import tempfile
+>>> from workbench.batch.study import DataSpec
+>>> folder = Path(tempfile.mkdtemp()) / "data"
+>>> record = materialise_data(DataSpec("synthetic", {"seed": 1, "n_providers": 20, "n_months": 3}),
+...                           folder)
+>>> record["path"], record["truth_path"], len(record["sha256"])
+('data/panel.parquet', 'data/truth.json', 64)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pandas as pd
+
+from workbench.batch import provenance
+from workbench.batch.cache import canonical_json, environment_sha256
+from workbench.batch.study import DataSpec
+from workbench.errors import StudyError
+from workbench.files import atomic_write_text
+
+DATA_DIR = "data"
+PANEL_FILE = "panel.parquet"
+TRUTH_FILE = "truth.json"
+#: Beside the panel: what the data were made from, so an unchanged source is not remade.
+DATA_SOURCE_FILE = "source.json"
+
+
+def materialise_data(spec: DataSpec, data_dir: Path, study_path: Path | str = "<study>") -> dict:
+    """Write the study's panel (and ``truth.json`` for synthetic data) into ``data_dir``.
+
+    Returns the manifest's data record: ``kind``, ``options``, ``path`` and
+    ``truth_path`` (relative to the study's output folder), ``sha256`` of the panel.
+    The files are written into a hidden folder and moved into place when complete.
+    """
+    tmp = data_dir.parent / f".{data_dir.name}.partial"
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir(parents=True)
+    try:
+        truth = _write_data(spec, tmp, study_path)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)  # the error itself propagates
+        raise
+    if data_dir.exists():
+        shutil.rmtree(data_dir)
+    os.replace(tmp, data_dir)
+    options = {k: (str(v) if isinstance(v, Path) else v) for k, v in spec.options.items()}
+    return {"kind": spec.kind, "options": options, "path": f"{DATA_DIR}/{PANEL_FILE}",
+            "truth_path": f"{DATA_DIR}/{TRUTH_FILE}" if truth else None,
+            "sha256": provenance.sha256_file(data_dir / PANEL_FILE)}
+
+
+def _write_data(spec: DataSpec, tmp: Path, study_path: Path | str) -> bool:
+    """Write the panel (and truth) into ``tmp``; True when a truth file was written."""
+    truth = False
+    if spec.kind == "synthetic":
+        from workbench.data.synth import generate
+
+        accepted = inspect.signature(generate).parameters
+        for key in spec.options:
+            if key not in accepted:
+                raise StudyError(f"{study_path}: unknown key 'data.synthetic.{key}'; the "
+                                 f"generator accepts {list(accepted)}")
+        try:
+            synthetic = generate(**spec.options)
+        except (TypeError, ValueError) as exc:  # the generator's own check of its options
+            raise StudyError(f"{study_path}: key 'data.synthetic': {exc}") from exc
+        panel_file, truth_file = synthetic.write(tmp)
+        _rename_into(Path(panel_file), tmp / PANEL_FILE)
+        _rename_into(Path(truth_file), tmp / TRUTH_FILE)
+        truth = True
+    elif spec.kind == "panel":
+        from workbench.data.schema import validate_panel
+
+        source = Path(spec.options["path"])
+        validate_panel(pd.read_parquet(source), source=str(source))
+        shutil.copyfile(source, tmp / PANEL_FILE)
+    elif spec.kind == "build":
+        try:
+            from workbench.data.panel import build
+        except ModuleNotFoundError as exc:
+            if exc.name not in ("workbench.data.panel",):
+                raise
+            raise StudyError(f"{study_path}: key 'data.build' needs workbench.data.panel.build, "
+                             "which is not installed in this checkout") from exc
+
+        options = {k: v for k, v in spec.options.items() if k != "from"}
+        if "out" in inspect.signature(build).parameters:
+            options["out"] = tmp / PANEL_FILE  # coverage and provenance files land beside it
+        built = build(spec.options["from"], **options)
+        if isinstance(built, pd.DataFrame):
+            built.to_parquet(tmp / PANEL_FILE, index=False)
+        else:
+            made = getattr(built, "panel_path", built)
+            if not isinstance(made, (str, os.PathLike)):
+                raise StudyError(f"{study_path}: data.build: workbench.data.panel.build returned "
+                                 f"{type(built).__name__}; expected a result with panel_path, "
+                                 "a DataFrame or a parquet path")
+            if Path(made).resolve() != (tmp / PANEL_FILE).resolve():
+                shutil.copyfile(made, tmp / PANEL_FILE)
+    else:  # DataSpec is only built by study.py, which checks the kind
+        raise StudyError(f"{study_path}: key 'data': unknown kind {spec.kind!r}")
+    return truth
+
+
+def data_source_key(spec: DataSpec) -> str:
+    """sha256 of what the study's data are made from.
+
+    Synthetic data: the generator's options and the environment (which includes the
+    workbench source). A panel file: its sha256. A build: its options, the name, size
+    and modification time of every file in the source folder, and the environment.
+    """
+    options = {k: str(v) if isinstance(v, Path) else v for k, v in spec.options.items()}
+    record: dict = {"kind": spec.kind, "options": options}
+    if spec.kind == "panel":
+        record["file_sha256"] = provenance.sha256_file(spec.options["path"])
+    else:
+        record["environment"] = environment_sha256()
+    if spec.kind == "build":
+        root = Path(spec.options["from"])
+        record["files"] = [(p.relative_to(root).as_posix(), p.stat().st_size, p.stat().st_mtime_ns)
+                           for p in sorted(root.rglob("*")) if p.is_file()]
+    return hashlib.sha256(canonical_json(record).encode("utf-8")).hexdigest()
+
+
+def materialise_data_cached(spec: DataSpec, data_dir: Path,
+                            study_path: Path | str = "<study>") -> dict:
+    """:func:`materialise_data`, skipped when ``data_dir`` already holds the data made
+    from the same source (:func:`data_source_key`) with an unchanged sha256."""
+    key = data_source_key(spec)
+    record_path = data_dir / DATA_SOURCE_FILE
+    if record_path.is_file() and (data_dir / PANEL_FILE).is_file():
+        try:
+            record = json.loads(record_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            record = {}  # unreadable: the data are made again
+        if record.get("key") == key and record.get("data", {}).get("sha256") == \
+                provenance.sha256_file(data_dir / PANEL_FILE):
+            return record["data"]
+    data = materialise_data(spec, data_dir, study_path)
+    atomic_write_text(record_path, json.dumps({"key": key, "data": data}, indent=2,
+                                              sort_keys=True) + "\n")
+    return data
+
+
+def _rename_into(src: Path, dst: Path) -> None:
+    if src.resolve() != dst.resolve():
+        os.replace(src, dst)
