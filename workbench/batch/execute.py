@@ -225,10 +225,11 @@ def _execute_once(task: RunTask, tmp: Path, parameters: dict, log, launcher) -> 
     """One attempt at executing the notebook into ``tmp``; the error record or None."""
     import papermill
 
-    from workbench.batch.kernels import kernel_manager_class, kill_kernel
+    from workbench.batch.kernels import kernel_manager_class, kill_kernel, remove_socket_folders
 
     run = task.run
     started: list = []
+    manager_class = kernel_manager_class(launcher, log, started)
     timed_out = threading.Event()
     limit = task.wall_timeout
 
@@ -249,7 +250,7 @@ def _execute_once(task: RunTask, tmp: Path, parameters: dict, log, launcher) -> 
             parameters=parameters,
             kernel_name=task.kernel_name, cwd=str(run.notebook.parent),
             progress_bar=False, log_output=True, start_timeout=task.start_timeout,
-            kernel_manager_class=kernel_manager_class(launcher, log, started),
+            kernel_manager_class=manager_class,
             shutdown_kernel="immediate",
         )
     except Exception as exc:  # noqa: BLE001 - recorded: the run is kept as failed
@@ -272,6 +273,7 @@ def _execute_once(task: RunTask, tmp: Path, parameters: dict, log, launcher) -> 
         for km in started:  # a kernel left running by an error: never outlive the run
             if km.has_kernel:
                 kill_kernel(km)
+        remove_socket_folders(manager_class)  # also after a kill or a timeout
     return None
 
 

@@ -8,7 +8,13 @@ that papermill uses for one run. Its kernel:
   launcher is given, or the kernelspec does not start this Python's ipykernel, the
   ordinary ``Popen`` launch is used;
 - talks over ZeroMQ ``ipc`` sockets in a fresh private folder, never TCP ports, so
-  runs on one machine cannot collide on ports;
+  runs on one machine cannot collide on ports. The folder is
+  ``<tmp>/wbk-<pid>-<random>`` (short: socket paths are limited to 107 bytes), where
+  ``<pid>`` is the process driving the kernel. It is removed when the run ends, however
+  it ends (:func:`remove_socket_folders`, called by the executor after the kernel is
+  stopped, also after a kill or a timeout), and folders whose process has ended (a
+  runner killed with SIGKILL) are swept when the next kernel manager class is made
+  (:func:`sweep_socket_folders`);
 - writes its stdout/stderr into the run's log;
 - is recorded in ``started`` so a watchdog can kill it when the run's wall-clock
   time is up.
@@ -20,6 +26,7 @@ that papermill uses for one run. Its kernel:
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import sys
@@ -87,18 +94,93 @@ class ForkProvisioner(LocalProvisioner):
         return self.connection_info
 
 
+#: Name prefix of kernel socket folders in the temporary folder (``wbk-<pid>-<random>``).
+SOCKET_PREFIX = "wbk-"
+_SOCKET_RX = re.compile(rf"^{SOCKET_PREFIX}(\d+)-")
+
+
+def socket_folder() -> Path:
+    """A fresh private folder for one kernel's sockets, named after this process.
+
+    >>> folder = socket_folder(); folder.name.startswith(f"wbk-{os.getpid()}-")
+    True
+    >>> folder.rmdir()
+    """
+    return Path(tempfile.mkdtemp(prefix=f"{SOCKET_PREFIX}{os.getpid()}-"))
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process
+    return True
+
+
+def sweep_socket_folders(root: str | Path | None = None) -> list[Path]:
+    """Remove kernel socket folders left behind in ``root`` (default: the temporary
+    folder) by processes that have ended; return them.
+
+    Only folders named ``wbk-<pid>-...`` (not links), owned by this user, whose
+    process ``<pid>`` no longer exists are removed.
+
+    >>> import tempfile
+    >>> d = Path(tempfile.mkdtemp()); (d / "wbk-999999999-x").mkdir()
+    >>> [p.name for p in sweep_socket_folders(d)]
+    ['wbk-999999999-x']
+    """
+    root = Path(root or tempfile.gettempdir())
+    removed = []
+    try:
+        entries = list(root.iterdir())
+    except OSError:
+        return removed
+    for entry in entries:
+        m = _SOCKET_RX.match(entry.name)
+        if not m or entry.is_symlink() or not entry.is_dir():
+            continue
+        try:
+            if entry.stat().st_uid != os.getuid():
+                continue
+        except OSError:
+            continue
+        pid = int(m.group(1))
+        if pid > 0 and _pid_alive(pid):
+            continue
+        shutil.rmtree(entry, ignore_errors=True)
+        removed.append(entry)
+    return removed
+
+
+def remove_socket_folders(manager_class: type) -> None:
+    """Remove the socket folder of every kernel manager ``manager_class`` made (call it
+    once the kernels are stopped: after a normal end, a kill or a timeout)."""
+    folders = getattr(manager_class, "socket_folders", [])
+    while folders:
+        shutil.rmtree(folders.pop(), ignore_errors=True)
+
+
 def kernel_manager_class(launcher: LauncherClient | None = None, stream=None,
                          started: list | None = None) -> type[AsyncKernelManager]:
     """An ``AsyncKernelManager`` class for one run (see the module docstring).
 
     ``stream`` (an open file) receives the kernel's stdout and stderr; each started
-    manager is appended to ``started``.
+    manager is appended to ``started``. Socket folders left by ended processes are swept
+    first; the class records the folders it makes in ``socket_folders`` for
+    :func:`remove_socket_folders`.
     """
+    sweep_socket_folders()
+    folders: list[Path] = []
 
     class RunKernelManager(AsyncKernelManager):
+        socket_folders = folders
+
         def __init__(self, **kw):
             super().__init__(**kw)
-            self._ipc_dir = tempfile.mkdtemp(prefix="wbk-")  # short: socket paths <= 107 bytes
+            self._ipc_dir = str(socket_folder())
+            folders.append(Path(self._ipc_dir))
             self.transport = "ipc"
             self.ip = str(Path(self._ipc_dir) / "k")
 
@@ -143,4 +225,4 @@ def kill_kernel(manager: AsyncKernelManager) -> bool:
 
 
 __all__ = ["ForkProvisioner", "LauncherError", "kernel_arguments", "kernel_manager_class",
-           "kill_kernel"]
+           "kill_kernel", "remove_socket_folders", "socket_folder", "sweep_socket_folders"]
