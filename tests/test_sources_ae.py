@@ -8,18 +8,24 @@ Bad input is built in tmp_path in the publisher's layouts.
 from __future__ import annotations
 
 import csv
-import io
 import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from openpyxl import Workbook
-from source_helpers import assert_names
+from source_helpers import (
+    ATTENDANCE_COLS,
+    CSV_HEADER,
+    OVER_4H_COLS,
+    assert_names,
+    small_month,
+    write_csv,
+    write_workbook,
+)
 
 from workbench.data.sources import ae
-from workbench.errors import SourceFormatError
+from workbench.errors import IncompleteSourceWarning, SourceFormatError, SourceIncompleteError
 
 REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
 AE_DIR = REAL / "ae_monthly_provider"
@@ -28,108 +34,10 @@ JUNE_2025_CSV = AE_DIR / "Monthly-AE-June-2025-1-1.csv"
 NHSR = REAL / "ae_attendances_nhsr" / "ae_attendances.csv"
 ETR = REAL / "ods_reference" / "etr.csv"
 
-CSV_HEADER = ["Period", "Org Code", "Parent Org", "Org name", *ae.CSV_COLUMNS]
-ATTENDANCE_COLS = [c for c in CSV_HEADER if c.startswith("A&E attendances")]
-OVER_4H_COLS = [c for c in CSV_HEADER if c.startswith("Attendances over 4hrs")]
-
-
 def skip_without(path: Path) -> None:
     if not path.exists():
         pytest.skip(f"real file not found: {path} (../shared/data/real is staged beside the "
                     "repository only on the project machines)")
-
-
-# --- fixture helpers: the monthly CSV layout ---------------------------------------------
-
-def csv_row(code: str, values: list[int], *, name: str | None = None,
-            period: str = "MSitAE-JUNE-2025", parent: str = "NHS ENGLAND LONDON") -> list[str]:
-    return [period, code, parent, name or f"PROVIDER {code}", *map(str, values)]
-
-
-def small_month(total_label: str = "TOTAL", total_off: int = 0) -> list[list[str]]:
-    """Two providers and a totals row (``total_off`` is added to its first count)."""
-    # attendances type 1, 2, other, booked type 1, 2, other; the same over 4 hours;
-    # DTA 4-12 h, 12 h+; emergency admissions via type 1, 2, other; other emergency
-    a = [100, 20, 300, 4, 0, 6, 30, 2, 10, 1, 0, 0, 13, 14, 15, 16, 17, 18]
-    b = [10 * v for v in a]
-    total = [x + y for x, y in zip(a, b)]
-    total[0] += total_off
-    return [csv_row("RJ1", a), csv_row("nt204 ", b, parent="NHS ENGLAND SOUTH EAST "),
-            [total_label, total_label, "TOTAL", "TOTAL", *map(str, total)]]
-
-
-def write_csv(path: Path, rows: list[list[str]], *, header: list[str] = CSV_HEADER,
-              encoding: str = "utf-8") -> Path:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(header)
-    w.writerows(rows)
-    path.write_bytes(buf.getvalue().encode(encoding))
-    return path
-
-
-# --- fixture helpers: the provider workbook ----------------------------------------------
-
-WB_GROUPS = ([None] * 4 + ["A&E attendances", None, None, None,
-             "A&E attendances less than 4 hours from arrival to admission, transfer or discharge",
-             None, None, None,
-             ("A&E attendances greater than 4 hours from arrival to admission, transfer or "
-              "discharge"), None, None, None, "Percentage of attendances within 4 hours", None,
-             None, None, "Emergency Admissions"] + [None] * 7)
-TYPES_WB = ["Type 1 Departments - Major A&E", "Type 2 Departments - Single Specialty",
-            "Type 3 Departments - Other A&E/Minor Injury Unit"]
-WB_HEADER = [None, "Code", "Region", "Name", *TYPES_WB, "Total attendances", *TYPES_WB,
-             "Total Attendances < 4 hours", *TYPES_WB, "Total Attendances > 4 hours",
-             "Percentage in 4 hours or less (all)", "Percentage in 4 hours or less (type 1)",
-             "Percentage in 4 hours or less (type 2)", "Percentage in 4 hours or less (type 3)",
-             "Emergency Admissions via Type 1 A&E", "Emergency Admissions via Type 2 A&E",
-             "Emergency Admissions via Type 3 and 4 A&E", "Total Emergency Admissions via A&E",
-             "Other Emergency admissions (i.e not via A&E)", "Total Emergency Admissions",
-             "Number of patients spending >4 hours from decision to admit to admission",
-             "Number of patients spending >12 hours from decision to admit to admission"]
-
-
-def wb_row(code, region, name, att, over, em, other_em, dta4, dta12):
-    under = [a - o for a, o in zip(att, over)]
-    pct = [1 - sum(over) / sum(att)] + [(1 - o / a) if a else "-" for a, o in zip(att, over)]
-    return [None, code, region, name, *att, sum(att), *under, sum(under), *over, sum(over),
-            *pct, *em, sum(em), other_em, sum(em) + other_em, dta4, dta12]
-
-
-def write_workbook(path: Path, *, title_rows: int = 2, england_off: int = 0,
-                   sheet: str = "Provider Level Data", rename: dict | None = None,
-                   cell: tuple | None = None) -> Path:
-    a = wb_row("RJ1", "NHS England London ", "Guy's And St Thomas'", [1000, 0, 500],
-               [300, 0, 20], [250, 0, 0], 90, 40, 7)
-    b = wb_row("NT204", "NHS England South East ", "Some Treatment Centre", [0, 0, 800],
-               [0, 0, 8], [0, 0, 3], 0, 0, 0)
-    eng = [None, "-", "-", "England"] + [
-        (x + y if isinstance(x, int) and isinstance(y, int) else x)
-        for x, y in zip(a[4:], b[4:])]
-    eng[4] += england_off
-    header = [rename.get(h, h) if rename else h for h in WB_HEADER]
-    wb = Workbook()
-    ws = wb.active
-    ws.title = sheet
-    ws.append([None, "Title:", "A&E Attendances & Emergency Admissions"])
-    for _ in range(title_rows):
-        ws.append([])
-    ws.append([None, "Period:", "June 2025"])
-    ws.append([None, "Source:", "SDCS data collection - MSitAE"])
-    ws.append([])
-    ws.append([None, "Provider Level Data"])
-    ws.append(WB_GROUPS)
-    ws.append(header)
-    ws.append(eng)
-    ws.append([])
-    ws.append(a)
-    ws.append(b)
-    if cell:
-        r, c, v = cell
-        ws.cell(row=ws.max_row - 2 + r, column=c, value=v)
-    wb.create_sheet("System Level Data").append([None, "Code", "System"])
-    wb.save(path)
-    return path
 
 
 # --- behaviour on the small layouts ------------------------------------------------------
@@ -154,9 +62,15 @@ def test_csv_totals_row_dropped_in_every_spelling(tmp_path, label):
     assert df.attrs["provenance"]["published_totals"]["att_type1"] == 1100
 
 
-def test_csv_totals_mismatch_warns(tmp_path):
-    with pytest.warns(UserWarning, match="differs from the sum of the providers"):
-        df = ae.read(write_csv(tmp_path / "m.csv", small_month(total_off=5)))
+def test_csv_totals_mismatch_raises_or_warns_when_allowed(tmp_path):
+    p = write_csv(tmp_path / "m.csv", small_month(total_off=5))
+    with pytest.raises(SourceIncompleteError, match="differs from the sum of the providers") as e:
+        ae.read(p)
+    assert_names(e.value, p, column="A&E attendances Type 1")
+    assert "total 1,105 vs providers 1,100" in str(e.value)
+    with pytest.warns(IncompleteSourceWarning, match="differs from the sum") as w:
+        df = ae.read(p, allow_incomplete=True)
+    assert str(w[0].message) == str(e.value)
     assert len(df) == 2
 
 
@@ -179,9 +93,14 @@ def test_workbook_header_found_whatever_the_title_rows(tmp_path):
     assert a["period"].unique().tolist() == [pd.Timestamp("2025-06-01")]
 
 
-def test_workbook_england_mismatch_warns(tmp_path):
-    with pytest.warns(UserWarning, match="England row differs"):
-        ae.read(write_workbook(tmp_path / "w.xlsx", england_off=3))
+def test_workbook_england_mismatch_raises_or_warns_when_allowed(tmp_path):
+    p = write_workbook(tmp_path / "w.xlsx", england_off=3)
+    with pytest.raises(SourceIncompleteError, match="England row differs") as e:
+        ae.read(p)
+    assert_names(e.value, p, sheet="Provider Level Data",
+                 column="A&E attendances / Type 1 Departments")
+    with pytest.warns(IncompleteSourceWarning, match="England row differs"):
+        assert len(ae.read(p, allow_incomplete=True)) == 2
 
 
 # --- bad input ----------------------------------------------------------------------------
@@ -244,8 +163,16 @@ def test_csv_cp1252_is_decoded(tmp_path):
     assert df.set_index("provider_code").loc["RJ1", "provider_name"] == "ST GEORGE’S – TOOTING"
 
 
-def test_csv_undecodable_text(tmp_path):
-    p = write_csv(tmp_path / "utf16.csv", small_month(), encoding="utf-16")
+def test_csv_utf16_is_decoded(tmp_path):
+    rows = small_month()
+    rows[0][3] = "ST GEORGE’S – TOOTING"
+    df = ae.read(write_csv(tmp_path / "u.csv", rows, encoding="utf-16"))
+    assert df.set_index("provider_code").loc["RJ1", "provider_name"] == "ST GEORGE’S – TOOTING"
+    assert df.set_index("provider_code").loc["RJ1", "ae_attendances"] == 430
+
+
+def test_csv_utf16_without_bom_is_refused(tmp_path):
+    p = write_csv(tmp_path / "utf16.csv", small_month(), encoding="utf-16-le")
     with pytest.raises(SourceFormatError, match="UTF-16") as e:
         ae.read(p)
     assert_names(e.value, p)
@@ -264,9 +191,10 @@ def test_csv_duplicate_provider(tmp_path):
     rows = small_month()
     rows[1][1] = "RJ1"
     p = write_csv(tmp_path / "d.csv", rows)
-    with pytest.raises(SourceFormatError, match="more than once") as e:
-        ae.read(p)
+    with pytest.raises(SourceFormatError, match="duplicate rows 2, 3 with the same key") as e:
+        ae.read(p, allow_incomplete=True)
     assert_names(e.value, p, column="Org Code")
+    assert "Org Code='RJ1'" in str(e.value) and "Period='MSitAE-JUNE-2025'" in str(e.value)
 
 
 def test_workbook_wrong_sheet(tmp_path):

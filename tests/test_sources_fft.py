@@ -3,68 +3,15 @@
 from __future__ import annotations
 
 import warnings
-from pathlib import Path
 
 import pandas as pd
 import pytest
+from source_helpers import FFT_PROVIDERS as PROVIDERS
+from source_helpers import IP_TOP, ip_rows, write_fft
+from source_helpers import fft_ae_rows as ae_rows
 
 from workbench.data.sources import fft
 from workbench.errors import SourceFormatError
-
-LIKERT = fft.LIKERT
-IP_TOP = ["ICB Code", "Trust Code", "Trust Name", "Total Responses", "Total Eligible",
-          "Percentage Positive", "Percentage Negative", "Breakdown of Responses", None, None,
-          None, None, None, "Mode SMS", "Mode Electronic Discharge", "Mode Electronic Home",
-          "Mode Paper Discharge", "Mode Paper Home", "Mode Telephone", "Mode Online",
-          "Mode Other"]
-IP_SUB = [None] * 7 + LIKERT + [None] * 8
-
-# provider rows: code, name, responses, eligible, pct pos, pct neg, six answers
-PROVIDERS = [
-    ("QKK", "RJ1", "GUY'S AND ST THOMAS' NHS FOUNDATION TRUST", 1000, 4000, 0.95, 0.02,
-     [700, 250, 20, 10, 10, 10]),
-    ("QE1", "RXL", "BLACKPOOL TEACHING HOSPITALS NHS FOUNDATION TRUST", 200, 900, 0.9, 0.05,
-     [120, 60, 10, 5, 5, 0]),
-    ("QE1", "NT2", "NUFFIELD HEALTH", 3, 50, "*", "*", ["*"] * 6),        # suppressed
-    ("QE1", "NVC", "RAMSAY HEALTH CARE UK", 40, 60, 0.85, 0.05, ["*"] * 6),  # secondary
-    ("", "IS1", "INDEPENDENT SECTOR PROVIDERS", 43, 110, 0.86, 0.05, [30, 7, 3, 1, 1, 1]),
-]
-
-
-def ip_rows(providers=PROVIDERS, top=IP_TOP):
-    ui = [["Friends and Family Test - Inpatient"], [], ["Show data for:"], [],
-          ["Sort data by:"], [], ["Filter by:", "ICB:", "Trust:"], [],
-          [None] * 13 + ["Mode of Collection"]]
-    rows = ui + [top, IP_SUB,
-                 ["England (including Independent Sector Providers)", None, None, 1243],
-                 ["England (excluding Independent Sector Providers)", None, None, 1200],
-                 ["Selection (excluding suppressed data)", None, None, 1200]]
-    for icb, code, name, resp, elig, pos, neg, lik in providers:
-        rows.append([icb, code, name, resp, elig, pos, neg, *lik] + [1] * 8)
-    rows.append(["-"] * len(top))
-    return rows
-
-
-def write_fft(path: Path, rows=None, sheet="Trusts", extra_sheets=("Notes", "Summary", "ICB"),
-              header_at=None) -> Path:
-    rows = ip_rows() if rows is None else rows
-    width = max(len(r) for r in rows)
-    rows = [list(r) + [None] * (width - len(r)) for r in rows]
-    with pd.ExcelWriter(path) as w:
-        for s in extra_sheets:
-            pd.DataFrame([[s]]).to_excel(w, sheet_name=s, index=False, header=False)
-        pd.DataFrame(rows).to_excel(w, sheet_name=sheet, index=False, header=False)
-    return path
-
-
-def ae_rows():
-    top = IP_TOP[:13] + ["Mode SMS", "Mode Electronic Discharge", "Mode Paper Discharge",
-                         "Mode Paper Home", "Mode Telephone", "Mode Online", "Mode Other"]
-    rows = [["Show data for:"], ["ICB:"], top, [None] * 7 + LIKERT + [None] * 7,
-            ["England", None, None, 500], ["Selection (excluding suppressed data)"],
-            ["QKK", "RJ1", "GUY'S", 500, 2000, 0.8, 0.1, 300, 100, 40, 30, 20, 10] + [1] * 7,
-            ["-"] * 20]
-    return rows
 
 
 def test_inpatient_trusts_sheet(tmp_path):

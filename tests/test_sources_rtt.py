@@ -7,15 +7,14 @@ checked against the real header when the real file is present).
 
 from __future__ import annotations
 
-import csv
-import io
 import zipfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from source_helpers import assert_names
+from source_helpers import BANDS, assert_names, extract_row, small_rows, write_extract
+from source_helpers import RTT_HEADER as HEADER
 
 from workbench.data.sources import rtt
 from workbench.errors import SourceFormatError
@@ -23,55 +22,6 @@ from workbench.errors import SourceFormatError
 REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
 EXTRACT = REAL / "rtt_full_extract" / "20260430-RTT-April-2026-full-extract.csv.zip"
 ETR = REAL / "ods_reference" / "etr.csv"
-
-BANDS = [f"Gt {k:02d} To {k + 1:02d} Weeks SUM 1" for k in range(104)] + ["Gt 104 Weeks SUM 1"]
-HEADER = [
-    "Period", "Provider Parent Org Code", "Provider Parent Name", "Provider Org Code",
-    "Provider Org Name", "Commissioner Parent Org Code", "Commissioner Parent Name",
-    "Commissioner Org Code", "Commissioner Org Name", "RTT Part Type", "RTT Part Description",
-    "Treatment Function Code", "Treatment Function Name", *BANDS, "Total",
-    "Patients with unknown clock start date", "Total All",
-]
-
-
-# --- fixture helpers: a small extract in the published layout ----------------------------
-
-def extract_row(provider: str, counts: dict[int, int], *, part: str = "Part_2",
-                tf: str = "C_999", tf_name: str = "Total", commissioner: str = "06Q",
-                period: str = "RTT-April-2026", name: str | None = None) -> list[str]:
-    """One row of the extract; ``counts`` maps band index (0 = 0-1 weeks, 104 = 104+)."""
-    bands = [str(counts.get(k, 0)) for k in range(len(BANDS))]
-    total = sum(counts.values())
-    described = {"Part_2": "Incomplete Pathways", "Part_1A": "Completed Pathways For Admitted "
-                 "Patients"}.get(part, part)
-    tot = "" if part.startswith("Part_2") else str(total)
-    return [period, "QXX", "NHS SOMEWHERE ICB", provider, name or f"PROVIDER {provider}",
-            "QXX", "NHS SOMEWHERE ICB", commissioner, f"NHS ICB - {commissioner}", part,
-            described, tf, tf_name, *bands, tot, "", str(total)]
-
-
-def write_extract(path: Path, rows: list[list[str]], *, header: list[str] = HEADER,
-                  encoding: str = "utf-8") -> Path:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(header)
-    w.writerows(rows)
-    path.write_bytes(buf.getvalue().encode(encoding))
-    return path
-
-
-def small_rows() -> list[list[str]]:
-    """Two providers, two commissioners, two treatment functions, other parts mixed in."""
-    return [
-        extract_row("RAA", {0: 10, 20: 10}, commissioner="06Q"),
-        extract_row("RAA", {5: 10, 60: 10}, commissioner="07G"),
-        extract_row("RAA", {0: 10, 5: 10}, tf="C_110", tf_name="Trauma and Orthopaedic Service"),
-        extract_row("RAA", {20: 10, 60: 10}, tf="C_130", tf_name="Ophthalmology Service"),
-        extract_row("RAA", {1: 99}, part="Part_1A"),
-        extract_row("NT204", {104: 3, 3: 1}, name="SOME INDEPENDENT HOSPITAL"),
-        extract_row("NT204", {104: 3, 3: 1}, tf="C_110"),
-    ]
-
 
 # --- behaviour on the small layout -------------------------------------------------------
 
@@ -141,7 +91,7 @@ def test_read_many_pools_files_and_rejects_a_repeated_month(tmp_path):
 
 def test_cp1252_file_is_decoded(tmp_path):
     rows = small_rows()
-    rows[0][4] = rows[1][4] = "HÔPITAL SAINT-ÉTIENNE"
+    rows[4][4] = rows[5][4] = "HÔPITAL SAINT-ÉTIENNE"
     df = rtt.read(write_extract(tmp_path / "x.csv", rows, encoding="cp1252"))
     assert df.set_index("provider_code").loc["RAA", "provider_name"] == "HÔPITAL SAINT-ÉTIENNE"
 
@@ -203,7 +153,7 @@ def test_missing_band_column(tmp_path):
 
 def test_text_in_numeric_column(tmp_path):
     rows = small_rows()
-    rows[1][HEADER.index("Gt 20 To 21 Weeks SUM 1")] = "12 (est)"
+    rows[5][HEADER.index("Gt 20 To 21 Weeks SUM 1")] = "12 (est)"
     p = write_extract(tmp_path / "text.csv", rows)
     with pytest.raises(SourceFormatError, match="12 \\(est\\)") as e:
         rtt.read(p)

@@ -9,15 +9,24 @@ columns ``provider_code`` and ``period`` plus measure names from
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import io
+import re
+import warnings
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
 import pandas as pd
 
-from workbench.errors import SourceFormatError
+from workbench.errors import IncompleteSourceWarning, SourceFormatError, SourceIncompleteError
 from workbench.files import sha256_file
+
+#: Publishers' marks for a value that is not published (suppressed, not applicable, not
+#: collected); they read as missing (NaN). Blank and whitespace-only cells too.
+MISSING_MARKS: tuple[str, ...] = ("", "-", "*", "..", "x", "X", "c", "C", ":", "n/a", "N/A")
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 
 def provenance(source: str, path: str | Path, publisher_url: str,
@@ -58,15 +67,24 @@ def require_columns(df: pd.DataFrame, required: Iterable[str], path: str | Path,
 
 
 def to_number(s: pd.Series, column: str, path: str | Path, sheet: str | None = None,
-              allow: Iterable[str] = ("", "-", "*", ":", "..", "n/a", "N/A")) -> pd.Series:
-    """Parse a published numeric column; publisher's blanks/suppression marks become NaN.
+              allow: Iterable[str] = MISSING_MARKS) -> pd.Series:
+    """Parse a published numeric column; blanks and suppression marks become NaN.
 
-    Any other text is an error naming the file, the column and an example row.
+    The marks are :data:`MISSING_MARKS` (``*``, ``-``, ``..``, ``x``, ``c``, ``:``,
+    blank). Thousands separators (``"1,234"``, ``"12,345.5"``) are read as numbers; a
+    comma anywhere else (``"1,2"``) is an error. Any other text is an error naming the
+    file, the column and an example row.
+
+    >>> to_number(pd.Series(["1,234", "*", " ", "7", "c"]), "n", "f.csv").tolist()
+    [1234.0, nan, nan, 7.0, nan]
     """
     if pd.api.types.is_numeric_dtype(s):
         return s.astype("float64")
-    txt = s.astype("string").str.strip().str.replace(",", "", regex=False)
+    txt = s.astype("string").str.strip()
     txt = txt.mask(txt.isin(list(allow)))
+    sep = txt.str.fullmatch(_THOUSANDS.pattern).fillna(False).astype(bool)
+    if sep.any():
+        txt = txt.where(~sep, txt.str.replace(",", "", regex=False))
     out = pd.to_numeric(txt, errors="coerce")
     bad = out.isna() & txt.notna()
     if bad.any():
@@ -78,22 +96,114 @@ def to_number(s: pd.Series, column: str, path: str | Path, sheet: str | None = N
     return out.astype("float64")
 
 
+def incomplete(path: str | Path, problem: str, *, allow_incomplete: bool,
+               column: str | None = None, sheet: str | None = None,
+               expected: str | None = None, stacklevel: int = 3) -> None:
+    """Raise :class:`SourceIncompleteError`, or warn with the same message when allowed.
+
+    With ``allow_incomplete=True`` the message goes out as an
+    :class:`~workbench.errors.IncompleteSourceWarning` and the reader carries on with
+    what it read.
+
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as w:
+    ...     warnings.simplefilter("always")
+    ...     incomplete("f.csv", "no totals row", allow_incomplete=True, column="Org Code")
+    >>> str(w[0].message)
+    "f.csv (column 'Org Code'): no totals row."
+    """
+    err = SourceIncompleteError(path, problem, column=column, sheet=sheet, expected=expected)
+    if not allow_incomplete:
+        raise err
+    warnings.warn(IncompleteSourceWarning(str(err)), stacklevel=stacklevel)
+
+
+def check_duplicates(df: pd.DataFrame, key: Sequence[str], path: str | Path, *,
+                     rows: pd.Series | Sequence[int] | None = None,
+                     names: dict[str, str] | None = None, column: str | None = None,
+                     sheet: str | None = None, what: str = "row") -> None:
+    """Raise :class:`SourceFormatError` when two rows share a key, naming rows and key.
+
+    ``rows`` are the rows' numbers in the file (as a user would find them: the line of
+    a CSV, the row of a worksheet), aligned with ``df``; ``names`` maps key columns to
+    the publisher's column names used in the message.
+
+    >>> df = pd.DataFrame({"provider_code": ["RJ1", "RJ1"], "period": ["2025-06"] * 2})
+    >>> check_duplicates(df, ["provider_code", "period"], "f.csv", rows=[2, 3])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    workbench.errors.SourceFormatError: f.csv (column 'provider_code'): duplicate rows 2, 3 with the same key provider_code='RJ1', period='2025-06'. Expected: one row per provider_code x period.
+    """
+    key = list(key)
+    dup = df.duplicated(key, keep=False).to_numpy()
+    if not dup.any():
+        return
+    names = names or {}
+    numbers = pd.Series(list(rows) if rows is not None else range(len(df)), index=df.index)
+    first = df.loc[dup, key].iloc[0]
+    same = (df[key] == first).all(axis=1).to_numpy() & dup
+    at = ", ".join(str(int(n)) for n in numbers[same].tolist()[:10])
+    n_more = int(dup.sum()) - int(same.sum())
+    more = f" (and {n_more} more duplicated {what}s)" if n_more else ""
+    shown = ", ".join(f"{names.get(k, k)}={_show(first[k])!r}" for k in key)
+    raise SourceFormatError(
+        path, f"duplicate {what}s {at} with the same key {shown}{more}",
+        column=column or names.get(key[0], key[0]), sheet=sheet,
+        expected=f"one {what} per {' x '.join(names.get(k, k) for k in key)}")
+
+
+def _show(value):
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m")
+    return str(value)
+
+
+def csv_encoding(path: str | Path, head: bytes | None = None) -> str | None:
+    """``"utf-16"`` for a file opening with a UTF-16 byte-order mark, else ``None``.
+
+    UTF-16 without a byte-order mark (or other binary content: NUL bytes) is an error
+    naming the file and the encoding.
+    """
+    if head is None:
+        with open(path, "rb") as fh:
+            head = fh.read(4096)
+    if head.startswith(_UTF16_BOMS):
+        return "utf-16"
+    if b"\x00" in head:
+        raise SourceFormatError(path, "holds NUL bytes: binary, or UTF-16 text without a "
+                                "byte-order mark", expected="a CSV in UTF-8, Windows-1252 or "
+                                "UTF-16 with a byte-order mark")
+    return None
+
+
 def read_csv_text(path: str | Path, **kwargs) -> pd.DataFrame:
     """Read a published CSV in UTF-8 (with or without BOM), falling back to cp1252.
 
-    Publishers' CSVs are sometimes saved from Excel in Windows-1252; both are accepted.
+    Publishers' CSVs are sometimes saved from Excel in Windows-1252; both are accepted,
+    and so is UTF-16 with a byte-order mark (Excel's "Unicode text").
     """
     path = check_file(path)
-    for enc in ("utf-8-sig", "cp1252"):
+    compressed = kwargs.get("compression") is not None or path.name.endswith((".gz", ".zip"))
+    encodings = ("utf-8-sig", "cp1252")
+    if not compressed and csv_encoding(path) == "utf-16":
+        encodings = ("utf-16",)
+    for enc in encodings:
         try:
             return pd.read_csv(path, encoding=enc, **kwargs)
-        except UnicodeDecodeError:
+        except UnicodeError:
             continue
         except pd.errors.EmptyDataError:
-            raise SourceFormatError(path, "no data (empty or header-only file)") from None
+            raise SourceFormatError(path, "no data (empty or header-only file)",
+                                    expected="the publisher's header and rows") from None
         except pd.errors.ParserError as exc:
-            raise SourceFormatError(path, f"not a well-formed CSV ({exc})") from None
-    raise SourceFormatError(path, "cannot be decoded", expected="UTF-8 or Windows-1252 text")
+            if "EOF" in str(exc):
+                raise SourceIncompleteError(path, f"the file ends inside a quoted field ({exc})",
+                                            expected="a complete download of the published "
+                                                     "file") from None
+            raise SourceFormatError(path, f"not a well-formed CSV ({exc})",
+                                    expected="the publisher's CSV layout") from None
+    raise SourceFormatError(path, f"cannot be decoded as {' or '.join(encodings)}",
+                            expected="UTF-8, Windows-1252 or UTF-16 (with BOM) text")
 
 
 # --- additions: zip members, truncation, month labels, header rows, sheets ------------------
@@ -133,6 +243,13 @@ def data_member(path: str | Path, suffix: str = ".csv") -> str | None:
     except (zipfile.BadZipFile, OSError) as exc:
         raise SourceFormatError(path, f"not a readable zip archive ({exc})",
                                 expected=f"a zip holding one {suffix} file") from None
+    unsafe = [n for n in names if n.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", n)
+              or ".." in re.split(r"[/\\]", n)]
+    if unsafe:
+        raise SourceFormatError(path, f"member {unsafe[0]!r} has a path outside the archive",
+                                column=unsafe[0],
+                                expected="a published zip whose members have plain relative "
+                                         "names (no '../' or absolute paths)")
     data = [n for n in names if not n.startswith("__MACOSX/")
             and not Path(n).name.startswith("._") and n.lower().endswith(suffix)]
     if len(data) != 1:
@@ -164,39 +281,85 @@ def open_binary(path: str | Path, suffix: str = ".csv") -> Iterator[IO[bytes]]:
             yield fh
 
 
-def check_not_truncated(path: str | Path, tail_bytes: int = 64 * 1024) -> None:
+@contextmanager
+def open_utf8(path: str | Path, suffix: str = ".csv") -> Iterator[IO[bytes]]:
+    """Like :func:`open_binary`, but a UTF-16 file (with BOM) is given as UTF-8 bytes.
+
+    UTF-8 and Windows-1252 files are passed through unchanged (byte-level screens
+    work on them directly); a UTF-16 file is decoded whole and re-encoded.
+
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "x.csv"; _ = p.write_text("a\\n1\\n", encoding="utf-16")
+    >>> with open_utf8(p) as fh:
+    ...     fh.read()
+    b'a\\n1\\n'
+    """
+    with open_binary(path, suffix) as fh:
+        head = fh.read(4096)
+        if csv_encoding(path, head) == "utf-16":
+            try:
+                text = (head + fh.read()).decode("utf-16")
+            except UnicodeDecodeError as exc:
+                raise SourceFormatError(path, f"cannot be decoded as UTF-16 ({exc.reason} at "
+                                        f"byte {exc.start})",
+                                        expected="complete UTF-16 text") from None
+            yield io.BytesIO(text.encode("utf-8"))
+            return
+    with open_binary(path, suffix) as fh:
+        yield fh
+
+
+def check_not_truncated(path: str | Path, tail_bytes: int = 64 * 1024, *,
+                        allow_incomplete: bool = False) -> bool:
     """Raise when the last row of a CSV has fewer fields than its header (a cut-off download).
 
     A parser fills missing trailing fields with blanks, so a truncated file would
-    otherwise read as if the last provider had published nothing.
+    otherwise read as if the last provider had published nothing. With
+    ``allow_incomplete=True`` the problem is warned about instead and ``True`` is
+    returned: the caller then drops the cut row. ``False`` means the last row is whole.
 
     >>> import tempfile, pathlib
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "x.csv"; _ = p.write_text("a,b,c\\n1,2,3\\n4,5")
     >>> check_not_truncated(p)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    workbench.errors.SourceFormatError: ...x.csv: truncated file: the last row has 2 field(s) where the header has 3. Expected: a complete download of the published file.
+    workbench.errors.SourceIncompleteError: ...x.csv: truncated file: the last row (line 3) has 2 field(s) where the header has 3. Expected: a complete download of the published file.
     """
     import csv
 
     path = check_file(path)
     with open(path, "rb") as fh:
-        head = fh.readline()
+        head_block = fh.read(4096)
         size = path.stat().st_size
         fh.seek(max(0, size - tail_bytes))
         tail = fh.read()
-    if b"\x00" in head or b"\x00" in tail:
-        raise SourceFormatError(path, "holds NUL bytes: binary, or text in UTF-16",
-                                expected="a CSV in UTF-8 or Windows-1252 text")
-    lines = [ln for ln in tail.splitlines() if ln.strip(b" ,\t")]
-    if not lines or not head.strip():
-        return
-    n_head = len(next(csv.reader([head.decode("latin-1").lstrip("\ufeff")])))
-    n_last = len(next(csv.reader([lines[-1].decode("latin-1")])))
+    if csv_encoding(path, head_block) == "utf-16":
+        text = path.read_bytes().decode("utf-16", errors="replace").lstrip("\ufeff")
+        head_text = text.split("\n", 1)[0]
+        tail_text, n_lines = text, text.count("\n")
+        offset_lines = 0
+    else:
+        head_text = head_block.split(b"\n", 1)[0].decode("latin-1").lstrip("\ufeff")
+        if b"\x00" in tail:
+            raise SourceFormatError(path, "holds NUL bytes: binary, or text in UTF-16",
+                                    expected="a CSV in UTF-8, Windows-1252 or UTF-16 text")
+        tail_text = tail.decode("latin-1")
+        with open(path, "rb") as fh:
+            n_lines = sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 20), b""))
+        offset_lines = 0
+    lines = [ln for ln in tail_text.splitlines() if ln.strip(" ,\t\r")]
+    if not lines or not head_text.strip():
+        return False
+    n_head = len(next(csv.reader([head_text])))
+    n_last = len(next(csv.reader([lines[-1]])))
     if n_last < n_head:
-        raise SourceFormatError(
-            path, f"truncated file: the last row has {n_last} field(s) where the header has "
-                  f"{n_head}", expected="a complete download of the published file")
+        line_no = n_lines + (0 if tail_text.endswith("\n") else 1) + offset_lines
+        incomplete(path, f"truncated file: the last row (line {line_no}) has {n_last} "
+                         f"field(s) where the header has {n_head}",
+                   allow_incomplete=allow_incomplete,
+                   expected="a complete download of the published file")
+        return True
+    return False
 
 
 def parse_month(value, path: str | Path, column: str | None = None,

@@ -35,10 +35,21 @@ Canonical columns (counts are float64; missing means not published):
 ``emergency_admissions_<type>``     emergency admissions via A&E by department type
 ==================================  ===========================================================
 
+Suppression marks (``*``, ``-``, ``..``, ``x``, ``c``, ``:``, blank) read as missing, and
+a measure built from a missing part is missing: ``ae_attendances`` of a provider with one
+suppressed type is missing (not the sum of the other types), and so is its
+``ae_pct_within_4h``. Thousands separators (``"1,234"``) are read as numbers.
+
 The totals row (or England row) is dropped and checked against the sum of the
-providers; a difference is reported with :func:`warnings.warn`, not raised, because the
-publisher's totals can include late revisions. The published totals are kept in
-``df.attrs["provenance"]["published_totals"]``.
+providers, column by column; a missing totals row, or a total that differs from the
+providers' sum, raises :class:`~workbench.errors.SourceIncompleteError` (rows lost, or
+a file cut at a row boundary), or with ``allow_incomplete=True`` warns
+:class:`~workbench.errors.IncompleteSourceWarning` and returns the rows read. Where
+some providers' value in a column is suppressed the column cannot be checked exactly:
+the sum of the published values must then not exceed the total, and the column is
+listed in ``provenance["totals_unchecked"]`` with the number of missing values. The
+published totals are kept in ``df.attrs["provenance"]["published_totals"]``. Two rows
+for one provider and month are an error naming their rows.
 
 Example
 -------
@@ -58,9 +69,11 @@ import pandas as pd
 
 from workbench.data.measures import REGIONS
 from workbench.data.sources._common import (
+    check_duplicates,
     check_file,
     check_not_truncated,
     find_header_row,
+    incomplete,
     parse_month,
     provenance,
     read_csv_text,
@@ -135,16 +148,20 @@ def _is_total(values: pd.Series) -> pd.Series:
 
 
 def _finish(df: pd.DataFrame, path: Path, sheet: str | None = None) -> pd.DataFrame:
-    """Totals, percentage, types, column order and checks shared by both layouts."""
+    """Totals, percentage, types, column order and checks shared by both layouts.
+
+    A total over department types is missing when any type is missing (suppressed):
+    summing the others would count the suppressed type as zero.
+    """
     for t in TYPES:
         for col in (f"ae_attendances_{t}", f"ae_over_4h_{t}", f"ae_attendances_booked_{t}",
                     f"ae_over_4h_booked_{t}", f"emergency_admissions_{t}"):
             if col not in df:
                 df[col] = np.nan
-    df["ae_attendances"] = df[[f"ae_attendances_{t}" for t in TYPES]].sum(axis=1, min_count=1)
-    df["ae_over_4h"] = df[[f"ae_over_4h_{t}" for t in TYPES]].sum(axis=1, min_count=1)
+    df["ae_attendances"] = df[[f"ae_attendances_{t}" for t in TYPES]].sum(axis=1, skipna=False)
+    df["ae_over_4h"] = df[[f"ae_over_4h_{t}" for t in TYPES]].sum(axis=1, skipna=False)
     df["emergency_admissions"] = df[[f"emergency_admissions_{t}" for t in TYPES]].sum(
-        axis=1, min_count=1)
+        axis=1, skipna=False)
     att = df["ae_attendances"]
     df["ae_pct_within_4h"] = (100.0 * (1.0 - df["ae_over_4h"] / att)).where(att > 0)
     over = (df["ae_over_4h"] > att).fillna(False)
@@ -169,12 +186,10 @@ def _finish(df: pd.DataFrame, path: Path, sheet: str | None = None) -> pd.DataFr
         raise SourceFormatError(path, f"blank provider code in row {int(blank.to_numpy().argmax())}",
                                 sheet=sheet, column="Org Code" if sheet is None else "Code",
                                 expected="an ODS code on every provider row")
-    dup = df.duplicated(["provider_code", "period"], keep=False)
-    if dup.any():
-        raise SourceFormatError(
-            path, f"provider {df.loc[dup, 'provider_code'].iloc[0]!r} appears more than once "
-                  "in a month", sheet=sheet, column="Org Code" if sheet is None else "Code",
-            expected="one row per provider and month")
+    code_col = "Org Code" if sheet is None else "Code"
+    check_duplicates(df, ["provider_code", "period"], path,
+                     rows=df.get("_row"), sheet=sheet,
+                     names={"provider_code": code_col, "period": "Period"}, column=code_col)
     out = df[OUTPUT_COLUMNS].sort_values(["period", "provider_code"]).reset_index(drop=True)
     for c in OUTPUT_COLUMNS[4:]:
         out[c] = out[c].astype("float64")
@@ -182,24 +197,48 @@ def _finish(df: pd.DataFrame, path: Path, sheet: str | None = None) -> pd.DataFr
 
 
 def _check_totals(providers: pd.DataFrame, totals: pd.DataFrame, columns: list[str],
-                  path: Path, where: str) -> dict:
-    """Compare the published totals row with the sum of providers; warn when they differ."""
+                  path: Path, where: str, *, allow_incomplete: bool,
+                  labels: dict[str, str], sheet: str | None = None) -> tuple[dict, dict]:
+    """Compare the published totals row with the sum of the providers, column by column.
+
+    Returns (published totals, columns not checked exactly: {column: n missing}). A
+    missing totals row or a difference raises :class:`SourceIncompleteError` (or warns,
+    with ``allow_incomplete``). A column where some providers are suppressed is checked
+    as a bound: the published values must not add up to more than the total.
+    """
+    code_col = "Code" if sheet else "Org Code"
     if totals.empty:
-        warnings.warn(f"{path}: no totals row ({where}) to check the providers against",
-                      stacklevel=3)
-        return {}
-    published = totals[columns].sum()
+        incomplete(path, f"no {where}: the publisher's layout has one, so the file is cut "
+                         "short or the row was removed", allow_incomplete=allow_incomplete,
+                   column=code_col, sheet=sheet,
+                   expected=f"the {where} with the England totals", stacklevel=4)
+        return {}, {}
+    if len(totals) > 1:
+        raise SourceFormatError(path, f"{len(totals)} rows labelled as the {where}",
+                                column=code_col, sheet=sheet, expected=f"one {where}")
+    published = totals[columns].iloc[0]
     summed = providers[columns].sum()
-    off = (published - summed).abs() > 0.5
-    if off.any():
-        diffs = ", ".join(f"{c}: total {published[c]:g} vs providers {summed[c]:g}"
-                          for c in published.index[off])
-        warnings.warn(f"{path}: the {where} differs from the sum of the providers ({diffs})",
-                      stacklevel=3)
-    return {c: float(published[c]) for c in columns}
+    n_missing = providers[columns].isna().sum()
+    exact = n_missing == 0
+    off = ((published - summed).abs() > 0.5) & exact & published.notna()
+    over = (summed > published + 0.5) & ~exact & published.notna()
+    bad = off | over
+    if bad.any():
+        diffs = "; ".join(
+            f"{labels.get(c, c)}: total {published[c]:,.0f} vs providers {summed[c]:,.0f}"
+            + (f" ({int(n_missing[c])} provider value(s) not published)" if n_missing[c] else "")
+            for c in published.index[bad])
+        first = labels.get(published.index[bad][0], published.index[bad][0])
+        incomplete(path, f"the {where} differs from the sum of the providers ({diffs}): "
+                         "provider rows are missing or altered",
+                   allow_incomplete=allow_incomplete, column=first, sheet=sheet,
+                   expected=f"providers that add up to the {where}", stacklevel=4)
+    unchecked = {labels.get(c, c): int(n) for c, n in n_missing.items() if n}
+    return ({c: float(published[c]) for c in columns if pd.notna(published[c])}, unchecked)
 
 
-def read(path: str | Path, *, sheet: str = PROVIDER_SHEET, period=None) -> pd.DataFrame:
+def read(path: str | Path, *, sheet: str = PROVIDER_SHEET, period=None,
+         allow_incomplete: bool = False) -> pd.DataFrame:
     """Read one month of A&E attendances by provider: the monthly CSV or the workbook.
 
     Parameters
@@ -211,6 +250,10 @@ def read(path: str | Path, *, sheet: str = PROVIDER_SHEET, period=None) -> pd.Da
         The workbook's provider sheet (ignored for a CSV).
     period
         The month, when a workbook's ``Period:`` cell is missing (e.g. ``"2025-06"``).
+    allow_incomplete
+        Read a file whose totals row is missing or disagrees with its providers, or
+        whose last row is cut, warning :class:`~workbench.errors.IncompleteSourceWarning`
+        instead of raising :class:`~workbench.errors.SourceIncompleteError`.
 
     Returns
     -------
@@ -226,13 +269,18 @@ def read(path: str | Path, *, sheet: str = PROVIDER_SHEET, period=None) -> pd.Da
     """
     path = check_file(path)
     if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
-        return _read_workbook(path, sheet, period)
-    return _read_csv(path)
+        return _read_workbook(path, sheet, period, allow_incomplete)
+    return _read_csv(path, allow_incomplete)
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
-    check_not_truncated(path)
+_CSV_LABELS = {new: old for old, new in CSV_COLUMNS.items()}
+
+
+def _read_csv(path: Path, allow_incomplete: bool = False) -> pd.DataFrame:
+    cut = check_not_truncated(path, allow_incomplete=allow_incomplete)
     raw = read_csv_text(path, dtype=str)
+    if cut:
+        raw = raw.iloc[:-1]
     raw.columns = [str(c).strip() for c in raw.columns]
     by_norm = {_norm(c): c for c in raw.columns}
     wanted = {**CSV_IDENTITY, **CSV_COLUMNS}
@@ -240,13 +288,20 @@ def _read_csv(path: Path) -> pd.DataFrame:
     require_columns(raw, list(wanted), path)
     total = _is_total(raw["Period"]) | _is_total(raw["Org Code"])
     data = pd.DataFrame({new: raw[old] for old, new in CSV_IDENTITY.items()})
+    data["_row"] = raw.index + 2  # the line in the file (line 1 is the header)
     for old, new in CSV_COLUMNS.items():
         data[new] = to_number(raw[old], old, path)
     totals, data = data[total.to_numpy()], data[~total.to_numpy()].copy()
     if data.empty:
         raise SourceFormatError(path, "no provider rows", column="Org Code",
                                 expected="one row per provider above the totals row")
-    published = _check_totals(data, totals, list(CSV_COLUMNS.values()), path, "totals row")
+    key = pd.DataFrame({"code": data["provider_code"].astype("string").str.strip().str.upper(),
+                        "period": data["period_label"].astype("string").str.strip()})
+    check_duplicates(key, ["code", "period"], path, rows=data["_row"], column="Org Code",
+                     names={"code": "Org Code", "period": "Period"})
+    published, unchecked = _check_totals(data, totals, list(CSV_COLUMNS.values()), path,
+                                         "totals row", allow_incomplete=allow_incomplete,
+                                         labels=_CSV_LABELS)
     labels = data["period_label"].astype("string").str.strip()
     months = {lab: parse_month(lab, path, column="Period") for lab in labels.unique()}
     data["period"] = labels.map(months)
@@ -257,7 +312,8 @@ def _read_csv(path: Path) -> pd.DataFrame:
     out = _finish(data, path)
     out.attrs["provenance"] = provenance(
         SOURCE, path, PUBLISHER_URL, months.values(), layout="monthly CSV",
-        providers=int(out["provider_code"].nunique()), published_totals=published)
+        providers=int(out["provider_code"].nunique()), published_totals=published,
+        totals_unchecked=unchecked)
     return out
 
 
@@ -332,7 +388,8 @@ def _sheet_table(path: Path, sheet: str, booked: bool) -> tuple[pd.DataFrame, pd
     return raw.iloc[:h], body
 
 
-def _read_workbook(path: Path, sheet: str, period) -> pd.DataFrame:
+def _read_workbook(path: Path, sheet: str, period, allow_incomplete: bool = False
+                   ) -> pd.DataFrame:
     top, body = _sheet_table(path, sheet, booked=False)
     missing = [c for c in _WORKBOOK_REQUIRED if c not in body.columns]
     if missing or "Region" not in body.columns:
@@ -341,6 +398,7 @@ def _read_workbook(path: Path, sheet: str, period) -> pd.DataFrame:
                                 column=label, expected="the publisher's provider-level columns "
                                 f"{[_WORKBOOK_LABELS[c] for c in _WORKBOOK_REQUIRED]}")
     numeric = [c for c in body.columns if c not in ("Code", "Region", "Name")]
+    body["_row"] = body.index + 1  # the worksheet row (raw cells start at row 1)
     body = body[body["Code"].notna() & (body["Code"].astype("string").str.strip() != "")]
     body = body[body[numeric].notna().any(axis=1)]  # drops notes and blank spacer rows
     for c in numeric:
@@ -351,7 +409,12 @@ def _read_workbook(path: Path, sheet: str, period) -> pd.DataFrame:
     if data.empty:
         raise SourceFormatError(path, "no provider rows below the header", sheet=sheet,
                                 column="Code", expected="one row per provider")
-    published = _check_totals(data, totals, numeric, path, "England row")
+    key = pd.DataFrame({"code": data["Code"].astype("string").str.strip().str.upper()})
+    check_duplicates(key, ["code"], path, rows=data["_row"], sheet=sheet, column="Code",
+                     names={"code": "Code"})
+    published, unchecked = _check_totals(data, totals, numeric, path, "England row",
+                                         allow_incomplete=allow_incomplete,
+                                         labels=_WORKBOOK_LABELS, sheet=sheet)
 
     if period is None:
         period = _period_cell(top, path, sheet)
@@ -375,6 +438,9 @@ def _read_workbook(path: Path, sheet: str, period) -> pd.DataFrame:
             for c in cols:
                 bk[c] = to_number(bk[c], c, path, sheet=BOOKED_SHEET)
             bk["provider_code"] = bk["Code"].astype("string").str.strip().str.upper()
+            bk["_row"] = bk.index + 1
+            check_duplicates(bk, ["provider_code"], path, rows=bk["_row"], sheet=BOOKED_SHEET,
+                             names={"provider_code": "Code"})
             data["provider_code"] = data["provider_code"].astype("string").str.strip().str.upper()
             data = data.merge(bk[["provider_code", *cols]].drop_duplicates("provider_code"),
                               on="provider_code", how="left")
@@ -383,7 +449,7 @@ def _read_workbook(path: Path, sheet: str, period) -> pd.DataFrame:
     out.attrs["provenance"] = provenance(
         SOURCE, path, PUBLISHER_URL, [month], layout="workbook", sheet=sheet,
         booked_appointments=booked_note, providers=int(out["provider_code"].nunique()),
-        published_totals=published)
+        published_totals=published, totals_unchecked=unchecked)
     return out
 
 
@@ -404,7 +470,8 @@ NHSR_COLUMNS = ["period", "org_code", "type", "attendances", "breaches", "admiss
 _NHSR_TYPES = {"1": "type1", "2": "type2", "other": "other"}
 
 
-def read_nhsr(path: str | Path, *, by: str = "provider") -> pd.DataFrame:
+def read_nhsr(path: str | Path, *, by: str = "provider",
+              allow_incomplete: bool = False) -> pd.DataFrame:
     """Read NHSRdatasets ``ae_attendances`` (CSV form): A&E by organisation, 2016-04 to 2019-03.
 
     The table has one row per ``org_code`` x ``period`` x ``type`` (``1``, ``2``,
@@ -416,8 +483,13 @@ def read_nhsr(path: str | Path, *, by: str = "provider") -> pd.DataFrame:
     ----------
     by
         ``"provider"``: one row per provider x month with the by-type columns of
-        :func:`read` (a type without a row counts 0); ``"type"``: one row per
-        provider x month x ``ae_type`` (``type1``, ``type2``, ``other``).
+        :func:`read` (a type without a row counts 0; a type whose count is blank or a
+        suppression mark is missing, and so are the provider's totals over types);
+        ``"type"``: one row per provider x month x ``ae_type`` (``type1``, ``type2``,
+        ``other``).
+    allow_incomplete
+        Read a file whose last row is cut, warning instead of raising. The table has no
+        totals row, so a file cut at a row boundary cannot be told from a shorter one.
 
     Example
     -------
@@ -428,8 +500,10 @@ def read_nhsr(path: str | Path, *, by: str = "provider") -> pd.DataFrame:
     if by not in ("provider", "type"):
         raise ValueError(f"by={by!r}; expected 'provider' or 'type'")
     path = check_file(path)
-    check_not_truncated(path)
+    cut = check_not_truncated(path, allow_incomplete=allow_incomplete)
     raw = read_csv_text(path, dtype=str)
+    if cut:
+        raw = raw.iloc[:-1]
     raw.columns = [str(c).strip() for c in raw.columns]
     require_columns(raw, NHSR_COLUMNS, path)
     if raw.empty:
@@ -455,15 +529,12 @@ def read_nhsr(path: str | Path, *, by: str = "provider") -> pd.DataFrame:
     df["period"] = when.dt.to_period("M").dt.to_timestamp().astype("datetime64[ns]")
     counts = ["ae_attendances", "ae_over_4h", "emergency_admissions"]
     for c, orig in zip(counts, ["attendances", "breaches", "admissions"]):
-        if df[c].isna().any() or (df[c] < 0).any():
-            raise SourceFormatError(path, "blank or negative count", column=orig,
-                                    expected="counts of 0 or more on every row")
+        if (df[c] < 0).any():
+            raise SourceFormatError(path, "negative count", column=orig,
+                                    expected="counts of 0 or more (blank when not published)")
     key = ["provider_code", "period", "ae_type"]
-    dup = df.duplicated(key, keep=False)
-    if dup.any():
-        ex = df.loc[dup, key].iloc[0].to_dict()
-        raise SourceFormatError(path, f"{int(dup.sum())} rows repeat a key, e.g. {ex}",
-                                column="org_code", expected="one row per org_code x period x type")
+    check_duplicates(df, key, path, rows=raw.index + 2, column="org_code",
+                     names={"provider_code": "org_code", "ae_type": "type"})
     df["provider_name"] = pd.Series(pd.NA, index=df.index, dtype="string")
     months = df["period"].unique()
     if by == "type":
@@ -473,8 +544,9 @@ def read_nhsr(path: str | Path, *, by: str = "provider") -> pd.DataFrame:
                   "ae_over_4h", "ae_pct_within_4h", "emergency_admissions"]]
         out = out.sort_values(key).reset_index(drop=True)
     else:
-        wide = df.pivot_table(index=["provider_code", "period"], columns="ae_type",
-                              values=counts, aggfunc="sum", fill_value=0.0)
+        # a type without a row counts 0; a row whose count is not published stays missing
+        wide = (df.fillna({c: -1.0 for c in counts}).set_index(key)[counts]
+                  .unstack("ae_type", fill_value=0.0).replace(-1.0, np.nan))
         flat = pd.DataFrame(index=wide.index)
         prefix = {"ae_attendances": "ae_attendances", "ae_over_4h": "ae_over_4h",
                   "emergency_admissions": "emergency_admissions"}

@@ -22,7 +22,8 @@ Output columns
 ``cqc_overall, cqc_caring, cqc_responsive, cqc_safe, cqc_effective, cqc_well_led`` as ordered
 categoricals ``Inadequate < Requires improvement < Good < Outstanding``. "No published
 rating", "Inspected but not rated", "Insufficient evidence to rate", "Not applicable", "Not
-rated" and "No action" are missing; any other text is an error.
+rated" and "No action" are missing, as are the suppression marks ``-``, ``*``, ``..``,
+``x``, ``c``, ``:`` and blank; any other text is an error.
 
 Sector, ownership and setting
 -----------------------------
@@ -43,6 +44,13 @@ Sector, ownership and setting
 Snapshot month (``period``): from the file name (``2021-04`` or ``01_September_2026``) or
 the ``period=`` argument.
 
+Checks: a location listed twice in the API dump (same ``locationId``), or a latest-ratings
+row repeated (same location or provider, service/population group, domain and
+publication date) is an error naming the rows. Neither layout has a totals row, so a file
+cut at a row boundary cannot be told from a shorter one; a CSV whose last row is cut
+mid-row raises :class:`~workbench.errors.SourceIncompleteError`, or with
+``allow_incomplete=True`` warns and leaves the row out.
+
 Example
 -------
 >>> from workbench.data.sources import cqc
@@ -62,6 +70,7 @@ import pandas as pd
 
 from workbench.data.measures import CQC_LEVELS
 from workbench.data.sources._common import (
+    check_duplicates,
     check_file,
     check_not_truncated,
     provenance,
@@ -82,7 +91,7 @@ OUT_COLUMNS = ["provider_code", "location_id", "cqc_provider_id", "provider_name
                *RATING_COLUMNS]
 NOT_RATED = {"", "no published rating", "inspected but not rated",
              "insufficient evidence to rate", "not applicable", "not rated", "no action",
-             "nan", "none"}
+             "nan", "none", "-", "*", "..", "x", "c", ":", "n/a"}
 _LEVELS = {lv.lower(): lv for lv in CQC_LEVELS}
 NHS_TYPES = {"nhs healthcare organisation", "primary medical services"}
 ODS_CODE = re.compile(r"^[A-Z0-9]{3,6}$")
@@ -211,7 +220,7 @@ def _finish(out: pd.DataFrame, path: Path, source_url: str, **extra) -> pd.DataF
     return out
 
 
-def read_api(path: str | Path, period=None) -> pd.DataFrame:
+def read_api(path: str | Path, period=None, *, allow_incomplete: bool = False) -> pd.DataFrame:
     """Flatten CQC public-API location records (CSV) into one row per location.
 
     >>> import tempfile, pathlib
@@ -226,12 +235,16 @@ def read_api(path: str | Path, period=None) -> pd.DataFrame:
     ['Good', 'Outstanding', 'care_home']
     """
     path = check_file(path)
-    check_not_truncated(path)
+    cut = check_not_truncated(path, allow_incomplete=allow_incomplete)
     raw = read_csv_text(path, dtype=str, keep_default_na=False)
+    if cut:
+        raw = raw.iloc[:-1]
     raw.columns = [str(c).strip() for c in raw.columns]
     require_columns(raw, API_REQUIRED, path)
     if raw.empty:
         raise SourceFormatError(path, "has no location rows", expected="one row per location")
+    ids = pd.DataFrame({"locationId": raw["locationId"].astype("string").str.strip()})
+    check_duplicates(ids, ["locationId"], path, rows=raw.index + 2, what="row")
     snap = period_from_name(path, period)
     recs = []
     for i, row in raw.iterrows():
@@ -307,7 +320,8 @@ def _read_table(path: Path, sheet: str) -> pd.DataFrame:
         return pd.read_excel(book, sheet_name=sheet, header=None, dtype=str, keep_default_na=False)
 
 
-def read_latest_ratings(path: str | Path, sheet: str = "Locations", period=None) -> pd.DataFrame:
+def read_latest_ratings(path: str | Path, sheet: str = "Locations", period=None, *,
+                        allow_incomplete: bool = False) -> pd.DataFrame:
     """Read the CQC "latest ratings" file (``Locations`` or ``Providers`` sheet).
 
     Keeps the rows whose ``Service / Population Group`` is ``Overall`` and turns the domains
@@ -347,6 +361,9 @@ def read_latest_ratings(path: str | Path, sheet: str = "Locations", period=None)
     domain = "Domain" if "Domain" in df.columns else "Key Question"
     required = [names["id"], names["name"], GROUP, domain, "Latest Rating", "Publication Date"]
     require_columns(df, required, path, sheet=where)
+    key = [names["id"], GROUP, domain, "Publication Date"]
+    check_duplicates(df[key].apply(lambda s: s.astype("string").str.strip()), key, path,
+                     rows=df.index + 1, sheet=where, column=names["id"])
     df = df[df[GROUP].astype("string").str.strip().str.lower() == "overall"]
     if df.empty:
         raise SourceFormatError(path, "no rows with 'Overall' service/population group",
@@ -409,12 +426,12 @@ def read_latest_ratings(path: str | Path, sheet: str = "Locations", period=None)
                    header_row=header + 1)
 
 
-def read(path: str | Path, period=None) -> pd.DataFrame:
+def read(path: str | Path, period=None, *, allow_incomplete: bool = False) -> pd.DataFrame:
     """Read either CQC form, chosen by the file: API records or the latest-ratings file.
 
     >>> read("01_September_2026_Latest_ratings.ods")  # doctest: +SKIP
     """
     path = check_file(path)
     if re.search(r"latest[_ ]ratings", path.name, flags=re.IGNORECASE):
-        return read_latest_ratings(path, period=period)
-    return read_api(path, period=period)
+        return read_latest_ratings(path, period=period, allow_incomplete=allow_incomplete)
+    return read_api(path, period=period, allow_incomplete=allow_incomplete)

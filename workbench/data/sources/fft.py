@@ -25,9 +25,19 @@ when the answer breakdown is suppressed), ``fft_pct_positive`` (the publisher's
 ``Percentage Positive`` x 100; stored as a 0-1 decimal in the files), plus ``fft_collection``.
 
 Suppression: ``*`` (fewer than 5 responses, and secondary suppression), ``-`` (percentage not
-calculable) and ``NA`` become missing. England, Selection and terminating rows are dropped,
-as is the independent-sector aggregate ``IS1`` (not a provider). The month comes from the
-file name or ``period=``.
+calculable), ``NA``, ``..``, ``x``, ``c``, ``:`` and blank become missing, and a measure built
+from a missing part is missing (``fft_positive`` when ``Very Good`` or ``Good`` is).
+England, Selection and terminating rows are dropped, as is the independent-sector
+aggregate ``IS1`` (not a provider). The month comes from the file name or ``period=``.
+
+Completeness: the layout promises an England row above the providers and a terminating
+row of ``-`` below them. A sheet without either (a table cut short), or whose providers
+(without the ``IS1`` aggregate) report more responses than the England row, raises
+:class:`~workbench.errors.SourceIncompleteError`; with ``allow_incomplete=True`` it warns
+:class:`~workbench.errors.IncompleteSourceWarning` and returns the providers read. The
+England row counts responses of suppressed providers too, so the providers' sum may be
+lower than it; it must not be higher. A provider listed twice is an error naming both
+rows.
 
 Example
 -------
@@ -47,8 +57,10 @@ from pathlib import Path
 import pandas as pd
 
 from workbench.data.sources._common import (
+    check_duplicates,
     check_file,
     find_header_row,
+    incomplete,
     parse_month,
     provenance,
     read_sheet,
@@ -59,7 +71,7 @@ from workbench.errors import SourceFormatError
 
 PUBLISHER_URL = "https://www.england.nhs.uk/fft/friends-and-family-test-data/"
 LIKERT = ["Very Good", "Good", "Neither Good nor Poor", "Poor", "Very Poor", "Don't Know"]
-MISSING_MARKS = ("", "-", "*", "NA", "N/A", "n/a", ":", "..")
+MISSING_MARKS = ("", "-", "*", "NA", "N/A", "n/a", ":", "..", "x", "X", "c", "C")
 OUT_COLUMNS = ["provider_code", "provider_name", "period", "fft_responses", "fft_positive",
                "fft_pct_positive", "fft_collection"]
 
@@ -117,8 +129,38 @@ def _columns(raw: pd.DataFrame, hr: int) -> list[str]:
     return names
 
 
+def _check_complete(body: pd.DataFrame, code: pd.Series, path: Path, sheet: str,
+                    code_col: str, allow_incomplete: bool) -> None:
+    """The England row and the terminating ``-`` row are there; providers <= England."""
+    text = body.apply(lambda col: col.astype("string").str.strip().str.lower())
+    england = text.apply(lambda col: col.str.startswith("england").fillna(False)).any(axis=1)
+    is_code = code.str.fullmatch(CODE.pattern).fillna(False).astype(bool)
+    last = is_code[is_code].index.max() if is_code.any() else None
+    after = body.index > last if last is not None else body.index >= body.index.min()
+    ends = ((code == "-") & after).any()
+    if not england.any():
+        incomplete(path, "no England row above the providers", allow_incomplete=allow_incomplete,
+                   sheet=sheet, column=code_col, stacklevel=4,
+                   expected="the publisher's England totals row(s) under the header")
+    if not ends:
+        incomplete(path, "no terminating '-' row after the providers: the table is cut short",
+                   allow_incomplete=allow_incomplete, sheet=sheet, column=code_col,
+                   stacklevel=4, expected="the publisher's terminating row of '-'")
+    if england.any() and is_code.any():
+        eng = to_number(body.loc[england, "Total Responses"], "Total Responses", path,
+                        sheet=sheet, allow=MISSING_MARKS).max()
+        providers = is_code & (code != "IS1")  # IS1 aggregates the independent providers
+        summed = to_number(body.loc[providers, "Total Responses"], "Total Responses", path,
+                           sheet=sheet, allow=MISSING_MARKS).sum()
+        if pd.notna(eng) and summed > eng + 0.5:
+            incomplete(path, f"the providers report {summed:,.0f} responses, more than the "
+                             f"England row's {eng:,.0f}", allow_incomplete=allow_incomplete,
+                       sheet=sheet, column="Total Responses", stacklevel=4,
+                       expected="providers that add up to at most the England total")
+
+
 def read(path: str | Path, period=None, collection: str | None = None,
-         sheet: str | None = None) -> pd.DataFrame:
+         sheet: str | None = None, *, allow_incomplete: bool = False) -> pd.DataFrame:
     """Provider-level FFT counts and % positive from one published monthly workbook.
 
     ``collection`` (``inpatient``, ``ae``, ``outpatient``, ``maternity``, ``ambulance``) and
@@ -167,6 +209,10 @@ def read(path: str | Path, period=None, collection: str | None = None,
     required = [code_col, name_col, "Total Responses", "Percentage Positive", *LIKERT]
     require_columns(body, required, path, sheet=sheet)
     code = body[code_col].astype("string").str.strip().str.upper()
+    listed = code.str.fullmatch(CODE.pattern).fillna(False).astype(bool).to_numpy()
+    check_duplicates(pd.DataFrame({"code": code[listed]}), ["code"], path,
+                     rows=body.index[listed] + 1, sheet=sheet, names={"code": code_col})
+    _check_complete(body, code, path, sheet, code_col, allow_incomplete)
     blank = code.isna() | code.isin(["", "-"])
     odd = ~blank & ~code.str.fullmatch(CODE.pattern).fillna(False)
     if odd.any():
@@ -207,11 +253,8 @@ def read(path: str | Path, period=None, collection: str | None = None,
         warnings.warn(f"{path.name} ({sheet}): {n_off} provider(s) whose 'Percentage Positive' "
                       "differs from (Very Good + Good) / responses by more than 0.5 points",
                       stacklevel=2)
-    dup = out["provider_code"].duplicated(keep=False)
-    if dup.any():
-        raise SourceFormatError(path, f"provider {out.loc[dup.idxmax(), 'provider_code']} "
-                                "appears twice", column=code_col, sheet=sheet,
-                                expected="one row per provider")
+    check_duplicates(out, ["provider_code"], path, rows=body.index + 1, sheet=sheet,
+                     names={"provider_code": code_col})
     out = out[OUT_COLUMNS].reset_index(drop=True)
     out.attrs["provenance"] = provenance(
         "fft", path, PUBLISHER_URL, [when], collection=coll, sheet=sheet, header_row=hr + 1,

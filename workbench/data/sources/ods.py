@@ -43,12 +43,13 @@ from pathlib import Path
 import pandas as pd
 
 from workbench.data.sources._common import (
+    check_duplicates,
     check_file,
     check_not_truncated,
     provenance,
     read_csv_text,
 )
-from workbench.errors import SourceFormatError
+from workbench.errors import SourceFormatError, SourceIncompleteError
 
 PUBLISHER_URL = "https://digital.nhs.uk/services/organisation-data-service/data-search-and-export/csv-downloads/other-nhs-organisations"
 
@@ -74,13 +75,19 @@ COMMISSIONER = re.compile(r"^(\d{2}[A-Z]|Q[A-Z0-9]{2})$")
 CODE = re.compile(r"^[A-Z0-9]{3,6}$")
 
 
-def read(path: str | Path) -> pd.DataFrame:
+def read(path: str | Path, *, allow_incomplete: bool = False) -> pd.DataFrame:
     """Read a headerless ODS trust file (``etr.csv`` or ``etrust.csv[.gz]``).
 
     Returns one row per organisation with ``code, name, trust_code, is_site,
     national_grouping, region, postcode, open_date, close_date``; ``trust_code`` is the
     code itself for a trust and its first three characters for a site (5-character codes
     whose first three characters are a trust in the same file).
+
+    A code listed twice is an error naming both lines. The lists have no totals row, so
+    a file cut at a row boundary cannot be told from a shorter list; a last row cut
+    mid-row (or a gzip stream cut short) raises
+    :class:`~workbench.errors.SourceIncompleteError`; with ``allow_incomplete=True`` a cut
+    last row of a plain CSV is warned about and left out.
 
     >>> from pathlib import Path; import tempfile
     >>> p = Path(tempfile.mkdtemp()) / "etr.csv"
@@ -91,14 +98,20 @@ def read(path: str | Path) -> pd.DataFrame:
     """
     path = check_file(path)
     compression = "gzip" if path.name.endswith(".gz") else None
+    cut = False
     if compression is None:
-        check_not_truncated(path)
+        cut = check_not_truncated(path, allow_incomplete=allow_incomplete)
     try:
         raw = read_csv_text(path, header=None, dtype=str, keep_default_na=False,
                             compression=compression)
-    except (OSError, EOFError) as exc:  # a truncated gzip stream
+    except EOFError as exc:  # a truncated gzip stream
+        raise SourceIncompleteError(path, f"the gzip stream ends early ({exc})",
+                                    expected="a complete download (optionally gzip)") from None
+    except OSError as exc:
         raise SourceFormatError(path, f"cannot be read ({exc})",
                                 expected="a headerless ODS CSV (optionally gzip)") from None
+    if cut:
+        raw = raw.iloc[:-1]
     if raw.shape[1] < 12:
         raise SourceFormatError(
             path, f"has {raw.shape[1]} column(s)", column="field 12 (close date)",
@@ -127,6 +140,8 @@ def read(path: str | Path) -> pd.DataFrame:
                                     column=f"field {11 if c == 'open_date' else 12} ({c})",
                                     expected="a date YYYYMMDD or blank")
         df[c] = parsed
+    check_duplicates(df, ["code"], path, rows=df.index + 1, column="field 1 (organisation code)",
+                     names={"code": "field 1 (organisation code)"})
     codes = set(df["code"])
     three = df["code"].str.len() == 3
     df["is_site"] = (df["code"].str.len() == 5) & df["code"].str[:3].isin(

@@ -35,6 +35,24 @@ one numeric matrix. Rows outside the incomplete pathways are not parsed, so a da
 value there is not reported. :func:`read_many` reads several monthly extracts in a
 process pool.
 
+Missing values and checks
+-------------------------
+A blank band cell is a zero in this publication (the extract is sparse: ``Total All``
+equals the band sum with blanks as zero on every row of the real extracts, and the reader
+checks that on every row it uses). A suppression mark (``*``, ``-``, ``..``, ``x``,
+``c``, ``:``) is missing, and so is every measure built from it: a provider whose band
+0-1 weeks is marked has a missing waiting list, % within 18 weeks and median, while its
+count over 52 weeks (other bands) is still given. Thousands separators (``"1,234"``) are
+read as numbers. A row whose ``Total All`` is not its bands plus unknown clock starts,
+a file whose last row is cut, or a file that stops inside a provider's group (the
+publisher closes every provider x commissioner x part group with its ``C_999`` row, so
+the last row of a whole file is a ``C_999`` row) raise
+:class:`~workbench.errors.SourceIncompleteError`; with ``allow_incomplete=True`` they
+warn :class:`~workbench.errors.IncompleteSourceWarning` and the rows read are used. With
+``by="treatment_function"`` the treatment functions must also add up to each provider's
+``C_999`` waiting list. Two rows with the same provider, commissioner, part, treatment
+function and period are an error naming their lines.
+
 Example
 -------
 >>> from workbench.data.sources import rtt
@@ -60,14 +78,17 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from workbench.data.sources._common import (
+    MISSING_MARKS,
     check_file,
     data_member,
-    open_binary,
+    incomplete,
+    open_utf8,
     parse_month,
     provenance,
     require_columns,
+    to_number,
 )
-from workbench.errors import SourceFormatError
+from workbench.errors import IncompleteSourceWarning, SourceFormatError
 
 SOURCE = "rtt"
 PUBLISHER_URL = "https://www.england.nhs.uk/statistics/statistical-work-areas/rtt-waiting-times/"
@@ -75,6 +96,7 @@ PUBLISHER_URL = "https://www.england.nhs.uk/statistics/statistical-work-areas/rt
 PERIOD = "Period"
 PROVIDER_CODE = "Provider Org Code"
 PROVIDER_NAME = "Provider Org Name"
+COMMISSIONER_CODE = "Commissioner Org Code"
 PART = "RTT Part Type"
 TF_CODE = "Treatment Function Code"
 TF_NAME = "Treatment Function Name"
@@ -164,7 +186,7 @@ def median_weeks(counts: np.ndarray, lower: np.ndarray) -> np.ndarray:
 
 def _header(path: Path) -> tuple[list[str], str]:
     """Column names of the extract and the text encoding its bytes are in."""
-    with open_binary(path) as fh:
+    with open_utf8(path) as fh:
         raw = fh.readline()
         sample = raw + fh.read(1 << 20)
     if not raw.strip():
@@ -197,54 +219,126 @@ def _lines_with(buf: bytes, needles: tuple[bytes, ...]) -> list[bytes]:
     return out
 
 
-def _prefiltered(path: Path, needles: tuple[bytes, ...]) -> bytes:
-    """The header and every line holding all ``needles``, plus the file's last line.
+def _prefiltered(path: Path, needles: tuple[bytes, ...]) -> tuple[bytes, list[bytes]]:
+    """The header and every line holding all ``needles``; and the file's last two lines.
 
     A byte-level screen before parsing: a row whose part is ``Part_2`` (and, for the
     all-specialty table, whose function is ``C_999``) necessarily contains those bytes,
     so no wanted row is lost, while most of the extract never reaches the CSV parser.
-    The exact test on the parsed columns follows. The last line is always kept so that
-    a download cut off mid-row is still caught.
+    The exact test on the parsed columns follows. A last line without a line end is
+    always kept, and the last two non-blank lines are returned, so that a download cut
+    off mid-row or at a row boundary is still caught (see :func:`_check_end`).
     """
     kept: list[bytes] = []
-    with open_binary(path) as fh:
+    tail: list[bytes] = []
+    with open_utf8(path) as fh:
         kept.append(fh.readline().rstrip(b"\r\n"))
         rest = b""
         while block := fh.read(_BLOCK):
             buf = rest + block
             cut = buf.rfind(b"\n") + 1
             kept.extend(_lines_with(buf[:cut], needles))
+            last = [ln for ln in buf[max(0, cut - (1 << 16)):cut].split(b"\n")[1:]
+                    if ln.strip(b" ,\t\r")]
+            tail = (tail + last)[-2:]
             rest = buf[cut:]
-    if rest.strip():
+    if rest.strip(b" ,\t\r\n"):
         kept.append(rest)
+        tail = (tail + [rest])[-2:]
     kept.append(b"")
-    return b"\n".join(kept)
+    return b"\n".join(kept), [t.rstrip(b"\r") for t in tail]
+
+
+def _fields(line: bytes, encoding: str) -> list[str]:
+    return next(csv.reader([line.decode(encoding, errors="replace")]), [])
+
+
+def _check_end(path: Path, header: list[str], tail: list[bytes], encoding: str,
+               allow_incomplete: bool) -> bool:
+    """Check the file's end: the last row is whole and closes a group with ``C_999``.
+
+    Returns True when the last row is cut (allowed): the caller then leaves it out.
+    """
+    if not tail:
+        return False
+    cut = False
+    last = _fields(tail[-1], encoding)
+    if len(last) < len(header):
+        incomplete(path, f"truncated file: the last row has {len(last)} field(s) where the "
+                         f"header has {len(header)}", allow_incomplete=allow_incomplete,
+                   expected="a complete download of the published file", stacklevel=4)
+        cut = True
+        if len(tail) < 2:
+            return cut
+        last = _fields(tail[-2], encoding)
+    tf = header.index(TF_CODE)
+    if len(last) == len(header) and last[tf].strip() != ALL_SPECIALTIES:
+        who = dict(zip(header, last))
+        incomplete(path, f"the file stops inside a group: its last row is treatment function "
+                         f"{last[tf].strip()!r} of provider {who.get(PROVIDER_CODE, '?')!r} "
+                         f"({who.get(PART, '?')}, commissioner "
+                         f"{who.get(COMMISSIONER_CODE, '?')!r}), not the {ALL_SPECIALTIES!r} "
+                         "row that closes each group", allow_incomplete=allow_incomplete,
+                   column=TF_CODE, expected="a complete download: the publisher ends every "
+                   f"provider x commissioner x part group with its {ALL_SPECIALTIES} row",
+                   stacklevel=4)
+    return cut
+
+
+def _parse(data: bytes, columns: list[str], types: dict, encoding: str) -> pa.Table:
+    return pacsv.read_csv(
+        pa.py_buffer(data),
+        read_options=pacsv.ReadOptions(block_size=_BLOCK, encoding=encoding),
+        convert_options=pacsv.ConvertOptions(
+            include_columns=columns, column_types=types,
+            strings_can_be_null=False, quoted_strings_can_be_null=False),
+    )
+
+
+def _as_counts(table: pa.Table, numeric: list[str], path: Path) -> pa.Table:
+    """Numeric columns read as text (marks, thousands separators) turned into float64.
+
+    Blank is 0 (the extract's sparse zeros); a suppression mark is missing (NaN).
+    """
+    for c in numeric:
+        txt = table.column(c).to_pandas().astype("string").str.strip()
+        blank = txt.isna() | (txt == "")
+        values = to_number(txt.mask(blank, "0"), c, path, allow=MISSING_MARKS[1:])
+        table = table.set_column(table.schema.get_field_index(c), c,
+                                 pa.array(values.to_numpy(), type=pa.float64()))
+    return table
 
 
 def _read_incomplete(path: Path, header: list[str], columns: list[str], numeric: list[str],
-                     encoding: str, by: str) -> pa.Table:
+                     encoding: str, by: str, allow_incomplete: bool = False) -> pa.Table:
     """Parse the incomplete-pathway rows of the wanted breakdown (needed columns only)."""
     types = {c: (pa.float64() if c in numeric else pa.string()) for c in columns}
     needles = ((ALL_SPECIALTIES.encode(),) if by == "provider" else ()) + (INCOMPLETE.encode(),)
-    data = _prefiltered(path, needles)
+    data, tail = _prefiltered(path, needles)
+    if _check_end(path, header, tail, encoding, allow_incomplete):
+        body = data.rstrip(b"\n")
+        if body.endswith(tail[-1]) and body.count(b"\n"):
+            data = body[: len(body) - len(tail[-1])]
     try:
-        table = pacsv.read_csv(
-            pa.py_buffer(data),
-            read_options=pacsv.ReadOptions(block_size=_BLOCK, encoding=encoding),
-            convert_options=pacsv.ConvertOptions(
-                include_columns=columns, column_types=types,
-                strings_can_be_null=False, quoted_strings_can_be_null=False),
-        )
+        try:
+            table = _parse(data, columns, types, encoding)
+        except pa.ArrowInvalid as exc:
+            if "conversion error to double" not in str(exc):
+                raise
+            # a suppression mark or a thousands separator in a count: parse those as text
+            text_types = {c: pa.string() for c in columns}
+            table = _as_counts(_parse(data, columns, text_types, encoding), numeric, path)
     except pa.ArrowInvalid as exc:
         if "invalid UTF8" in str(exc) and encoding == "utf-8":
             # non-UTF-8 text beyond the sampled start: a Windows-1252 file
-            return _read_incomplete(path, header, columns, numeric, "cp1252", by)
+            return _read_incomplete(path, header, columns, numeric, "cp1252", by,
+                                    allow_incomplete)
         raise _arrow_error(path, header, str(exc)) from None
     part = pc.utf8_trim_whitespace(table.column(PART))
     tf = pc.utf8_trim_whitespace(table.column(TF_CODE))
-    wanted_tf = pc.equal(tf, ALL_SPECIALTIES) if by == "provider" else \
-        pc.not_equal(tf, ALL_SPECIALTIES)
-    return table.filter(pc.and_(pc.equal(part, INCOMPLETE), wanted_tf))
+    if by == "provider":
+        return table.filter(pc.and_(pc.equal(part, INCOMPLETE), pc.equal(tf, ALL_SPECIALTIES)))
+    return table.filter(pc.equal(part, INCOMPLETE))
 
 
 def _arrow_error(path: Path, header: list[str], message: str) -> SourceFormatError:
@@ -263,10 +357,39 @@ def _arrow_error(path: Path, header: list[str], message: str) -> SourceFormatErr
 
 
 def _as_numpy(col: pa.ChunkedArray) -> np.ndarray:
-    return col.fill_null(0).to_numpy()
+    """A parsed count column as float64: null (a blank cell) is the extract's sparse 0."""
+    return col.fill_null(0).to_numpy().astype(np.float64, copy=False)
 
 
-def read(path: str | Path, *, by: str = "provider") -> pd.DataFrame:
+def _line_numbers(path: Path, values: list[str]) -> list[int]:
+    """Line numbers (1 = header) of the lines holding every one of ``values`` as a field."""
+    wanted = [v.encode() for v in values]
+    out = []
+    with open_utf8(path) as fh:
+        for n, line in enumerate(fh, start=1):
+            if all(w in line for w in wanted):
+                fields = {f.strip() for f in _fields(line.rstrip(b"\r\n"), "latin-1")}
+                if all(v in fields for v in values):
+                    out.append(n)
+    return out
+
+
+def _check_rows_unique(path: Path, table: pa.Table) -> None:
+    """Two parsed rows with the same period, provider, commissioner, part and function."""
+    key = [PERIOD, PROVIDER_CODE, COMMISSIONER_CODE, PART, TF_CODE]
+    frame = pd.DataFrame({k: table.column(k).to_pandas().str.strip() for k in key})
+    dup = frame.duplicated(keep=False)
+    if dup.any():
+        first = frame[dup].iloc[0]
+        lines = _line_numbers(path, first.tolist())
+        shown = ", ".join(f"{k}={v!r}" for k, v in first.items())
+        raise SourceFormatError(
+            path, f"duplicate rows (lines {', '.join(map(str, lines[:10]))}) with the same key "
+                  f"{shown}", column=PROVIDER_CODE, expected=f"one row per {' x '.join(key)}")
+
+
+def read(path: str | Path, *, by: str = "provider",
+         allow_incomplete: bool = False) -> pd.DataFrame:
     """Read one RTT full extract (CSV, or the published zip) into waiting-list measures.
 
     Parameters
@@ -278,6 +401,11 @@ def read(path: str | Path, *, by: str = "provider") -> pd.DataFrame:
         ``"provider"`` (all specialties, ``C_999``): one row per provider x month;
         ``"treatment_function"``: one row per provider x month x treatment function,
         with ``treatment_function_code`` and ``treatment_function_name``.
+    allow_incomplete
+        Read a file whose ``Total All`` disagrees with its bands, whose last row is
+        cut, or which stops inside a group, warning
+        :class:`~workbench.errors.IncompleteSourceWarning` instead of raising
+        :class:`~workbench.errors.SourceIncompleteError`.
 
     Returns
     -------
@@ -290,8 +418,10 @@ def read(path: str | Path, *, by: str = "provider") -> pd.DataFrame:
     Raises
     ------
     SourceFormatError
-        Naming the file, the column and what was expected, for an empty, truncated or
-        undecodable file, a missing or renamed column, or text in a count column.
+        Naming the file, the column and what was expected, for an empty or undecodable
+        file, a missing or renamed column, text in a count column, or duplicate rows.
+    SourceIncompleteError
+        For a truncated file or totals that disagree (see the module docstring).
 
     Example
     -------
@@ -304,11 +434,18 @@ def read(path: str | Path, *, by: str = "provider") -> pd.DataFrame:
     member = data_member(path, ".csv")
     header, encoding = _header(path)
     bands, lower = weekly_bands(header, path)
-    ids = [PERIOD, PROVIDER_CODE, PROVIDER_NAME, PART, TF_CODE, TF_NAME]
+    ids = [PERIOD, PROVIDER_CODE, PROVIDER_NAME, COMMISSIONER_CODE, PART, TF_CODE, TF_NAME]
     require_columns(pd.DataFrame(columns=header), ids, path)
     optional = [c for c in (UNKNOWN_START, TOTAL_ALL) if c in header]
     columns = ids + bands + optional
-    table = _read_incomplete(path, header, columns, bands + optional, encoding, by)
+    table = _read_incomplete(path, header, columns, bands + optional, encoding, by,
+                             allow_incomplete)
+    _check_rows_unique(path, table)
+    tf_check = None
+    if by == "treatment_function":
+        is_total = pc.equal(pc.utf8_trim_whitespace(table.column(TF_CODE)), ALL_SPECIALTIES)
+        tf_check = table.filter(is_total)
+        table = table.filter(pc.invert(is_total))
     if table.num_rows == 0:
         want = "all-specialty (C_999)" if by == "provider" else "treatment-function"
         raise SourceFormatError(path, f"no {want} incomplete-pathway rows", column=PART,
@@ -331,6 +468,8 @@ def read(path: str | Path, *, by: str = "provider") -> pd.DataFrame:
         raise SourceFormatError(path, "negative count", column=bands[j],
                                 expected="counts of pathways, 0 or more")
     extra = {c: _as_numpy(table.column(c)) for c in optional}
+    if TOTAL_ALL in extra:
+        _check_total_all(path, table, counts, extra, allow_incomplete)
 
     group = key_frame.groupby(list(keys), sort=True, observed=True).ngroup().to_numpy()
     n_groups = int(group.max()) + 1
@@ -353,15 +492,8 @@ def read(path: str | Path, *, by: str = "provider") -> pd.DataFrame:
         out["rtt_pct_within_18w"] = np.where(known > 0, 100.0 * out["rtt_within_18w"] / known,
                                              np.nan)
     out["rtt_median_weeks"] = median_weeks(summed, lower)
-    if TOTAL_ALL in extra:
-        published = np.bincount(group, weights=extra[TOTAL_ALL], minlength=n_groups)
-        off = np.abs(published - out["rtt_waiting_list"].to_numpy()) > 0.5
-        if off.any():
-            warnings.warn(
-                f"{path}: for {int(off.sum())} of {n_groups} rows the column {TOTAL_ALL!r} "
-                f"differs from the sum of the weekly bands plus unknown clock starts "
-                f"(e.g. provider {out.loc[off, 'provider_code'].iloc[0]}); the band sum is used",
-                stacklevel=2)
+    if tf_check is not None and tf_check.num_rows:
+        _check_functions_add_up(path, out, tf_check, bands, optional, allow_incomplete)
 
     labels = out["period_label"].unique()
     months = {lab: parse_month(lab, path, column=PERIOD) for lab in labels}
@@ -377,6 +509,56 @@ def read(path: str | Path, *, by: str = "provider") -> pd.DataFrame:
     return out
 
 
+def _check_total_all(path: Path, table: pa.Table, counts: np.ndarray, extra: dict,
+                     allow_incomplete: bool) -> None:
+    """Every row's ``Total All`` equals its bands plus unknown clock starts.
+
+    A row with a suppressed band is checked as a bound (the published bands must not
+    exceed ``Total All``).
+    """
+    parts = np.column_stack([counts, extra.get(UNKNOWN_START, np.zeros(len(counts)))])
+    known = np.nansum(parts, axis=1)
+    has_missing = np.isnan(parts).any(axis=1)
+    published = extra[TOTAL_ALL]
+    with np.errstate(invalid="ignore"):
+        off = np.where(has_missing, known > published + 0.5, np.abs(known - published) > 0.5)
+    off &= ~np.isnan(published)
+    if off.any():
+        i = int(np.argmax(off))
+        code = table.column(PROVIDER_CODE)[i].as_py().strip()
+        incomplete(path, f"for {int(off.sum())} row(s) the column {TOTAL_ALL!r} is not the sum "
+                         f"of the weekly bands plus unknown clock starts (e.g. provider "
+                         f"{code!r}, {table.column(TF_CODE)[i].as_py().strip()}, commissioner "
+                         f"{table.column(COMMISSIONER_CODE)[i].as_py().strip()!r}: "
+                         f"{TOTAL_ALL} {published[i]:,.0f} vs bands {known[i]:,.0f}); the band "
+                         "sum is used", allow_incomplete=allow_incomplete, column=TOTAL_ALL,
+                   expected=f"{TOTAL_ALL} = the weekly bands + {UNKNOWN_START!r} on every row",
+                   stacklevel=4)
+
+
+def _check_functions_add_up(path: Path, out: pd.DataFrame, totals: pa.Table, bands: list[str],
+                            optional: list[str], allow_incomplete: bool) -> None:
+    """With ``by="treatment_function"``: each provider's functions add up to its C_999 row."""
+    parts = [c for c in bands + optional if c != TOTAL_ALL]
+    values = np.column_stack([_as_numpy(totals.column(c)) for c in parts]).sum(axis=1)
+    c999 = pd.DataFrame({
+        "period_label": totals.column(PERIOD).to_pandas().str.strip(),
+        "provider_code": totals.column(PROVIDER_CODE).to_pandas().str.strip().str.upper(),
+        "c999": values}).groupby(["period_label", "provider_code"])["c999"].sum()
+    tfs = out.groupby(["period_label", "provider_code"])["rtt_waiting_list"].sum(min_count=1)
+    both = pd.concat([c999, tfs], axis=1, join="outer")
+    off = ((both["c999"] - both["rtt_waiting_list"]).abs() > 0.5) \
+        | (both["c999"].isna() & both["rtt_waiting_list"].notna())
+    if off.any():
+        (_, code), row = next(iter(both[off].iterrows()))
+        incomplete(path, f"the treatment functions of {int(off.sum())} provider(s) do not add "
+                         f"up to their {ALL_SPECIALTIES} row (e.g. provider {code!r}: "
+                         f"{ALL_SPECIALTIES} {row['c999']:,.0f} vs functions "
+                         f"{row['rtt_waiting_list']:,.0f})", allow_incomplete=allow_incomplete,
+                   column=TF_CODE, expected=f"functions that add up to {ALL_SPECIALTIES}",
+                   stacklevel=4)
+
+
 def _check_unique(df: pd.DataFrame, ident: list[str], path) -> None:
     key = [c for c in ident if c not in ("provider_name", "treatment_function_name")]
     dup = df.duplicated(key, keep=False)
@@ -386,17 +568,22 @@ def _check_unique(df: pd.DataFrame, ident: list[str], path) -> None:
                                 column=key[-1], expected=f"one row per {' x '.join(key)}")
 
 
-def _read_one(args: tuple[str, str]) -> pd.DataFrame:
-    path, by = args
-    return read(path, by=by)
+def _read_one(args: tuple[str, str, bool]) -> tuple[pd.DataFrame, list[str]]:
+    path, by, allow = args
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", IncompleteSourceWarning)
+        df = read(path, by=by, allow_incomplete=allow)
+    return df, [str(w.message) for w in caught if issubclass(w.category, IncompleteSourceWarning)]
 
 
 def read_many(paths: Iterable[str | Path], *, by: str = "provider",
-              processes: int | None = None) -> pd.DataFrame:
+              processes: int | None = None, allow_incomplete: bool = False) -> pd.DataFrame:
     """Read several monthly extracts (in parallel processes) into one table.
 
     ``processes`` defaults to the number of CPUs (at most one per file); ``1`` reads
     in this process. Two files giving the same provider and month are an error.
+    ``allow_incomplete`` is passed to :func:`read`; the warnings of every file are
+    re-issued here, in the order of ``paths``.
     ``df.attrs["provenance"]`` is the list of each file's provenance record.
 
     Example
@@ -413,12 +600,16 @@ def read_many(paths: Iterable[str | Path], *, by: str = "provider",
     if not paths:
         raise ValueError("read_many needs at least one RTT extract path")
     n = min(processes or os.cpu_count() or 1, len(paths))
-    jobs = [(p, by) for p in paths]
+    jobs = [(p, by, allow_incomplete) for p in paths]
     if n <= 1:
-        tables = [_read_one(j) for j in jobs]
+        results = [_read_one(j) for j in jobs]
     else:
         with ProcessPoolExecutor(max_workers=n, mp_context=get_context("spawn")) as pool:
-            tables = list(pool.map(_read_one, jobs))
+            results = list(pool.map(_read_one, jobs))
+    tables = [t for t, _ in results]
+    for _, messages in results:
+        for m in messages:
+            warnings.warn(IncompleteSourceWarning(m), stacklevel=2)
     out = pd.concat(tables, ignore_index=True)
     ident = ["provider_code", "period"] + (["treatment_function_code"]
                                             if by == "treatment_function" else [])

@@ -51,6 +51,7 @@ from pathlib import Path
 import pandas as pd
 
 from workbench.data.sources._common import (
+    check_duplicates,
     check_file,
     check_not_truncated,
     provenance,
@@ -118,12 +119,20 @@ def detect_layout(columns) -> str | None:
     return None
 
 
-def read(path: str | Path, month: int = FIELDWORK_MONTH) -> pd.DataFrame:
+def read(path: str | Path, month: int = FIELDWORK_MONTH, *,
+         allow_incomplete: bool = False) -> pd.DataFrame:
     """Read a tidied trust x year staff-survey file into canonical measures.
 
     Returns ``provider_code, year, period, staff_engagement (0-10),
     staff_recommend_care_pct, staff_work_stress_pct``; trust-years without any survey
     measure (SHMI-only rows) are dropped. Excel files go to :func:`read_benchmark`.
+
+    Blank, ``NA`` and suppression marks (``*``, ``-``, ``..``, ``x``, ``c``, ``:``) are
+    missing; each measure comes from one column, so nothing is summed. Two rows for one
+    trust and year are an error naming both lines. The tidied files have no totals row,
+    so a file cut at a row boundary cannot be told from a shorter one; a last row cut
+    mid-row raises :class:`~workbench.errors.SourceIncompleteError`, or with
+    ``allow_incomplete=True`` warns and is left out.
 
     >>> import tempfile, pathlib
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "data.NHS.2015_2019.csv"
@@ -139,8 +148,10 @@ def read(path: str | Path, month: int = FIELDWORK_MONTH) -> pd.DataFrame:
                                 "workbooks with staff_survey.read_benchmark(path, year=...)")
     if not 1 <= month <= 12:
         raise ValueError(f"month={month!r}; expected 1-12")
-    check_not_truncated(path)
+    cut = check_not_truncated(path, allow_incomplete=allow_incomplete)
     raw = read_csv_text(path, dtype={"Code": str}, keep_default_na=True)
+    if cut:
+        raw = raw.iloc[:-1]
     raw.columns = [str(c).strip() for c in raw.columns]
     layout = detect_layout(raw.columns)
     if layout is None:
@@ -160,17 +171,13 @@ def read(path: str | Path, month: int = FIELDWORK_MONTH) -> pd.DataFrame:
         raise SourceFormatError(path, f"value {raw[year_col].loc[i]!r} (row {i})",
                                 column=year_col, expected="a survey year such as 2017")
     out = pd.DataFrame({"provider_code": raw["Code"].astype("string").str.strip().str.upper(),
-                        "year": year.astype(int)})
+                        "year": year.astype(int), "_row": raw.index + 2})
     out["period"] = _period(out["year"], month)
     for canon, (col, how) in measures.items():
         out[canon] = _convert(to_number(raw[col], col, path), how, col, path)
     out = out.dropna(subset=OUT_COLUMNS[3:], how="all")
-    dup = out.duplicated(["provider_code", "year"], keep=False)
-    if dup.any():
-        i = dup.idxmax()
-        raise SourceFormatError(path, f"trust {out.loc[i, 'provider_code']} appears twice "
-                                f"for {out.loc[i, 'year']}", column="Code",
-                                expected="one row per trust and year")
+    check_duplicates(out, ["provider_code", "year"], path, rows=out["_row"], column="Code",
+                     names={"provider_code": "Code", "year": year_col})
     out = out[OUT_COLUMNS].sort_values(["provider_code", "year"]).reset_index(drop=True)
     out["provider_code"] = out["provider_code"].astype(str)
     out.attrs["provenance"] = provenance(
@@ -198,14 +205,17 @@ def _find_header(frame: pd.DataFrame) -> tuple[int, int, int] | None:
 
 
 def read_benchmark(path: str | Path, year: int, sheet: str | None = None,
-                   month: int = FIELDWORK_MONTH) -> pd.DataFrame:
+                   month: int = FIELDWORK_MONTH, *, allow_incomplete: bool = False
+                   ) -> pd.DataFrame:
     """Read an official-style results table: organisation code + ``Staff Engagement`` (0-10).
 
     The header row is the first row (of ``sheet``, or of any sheet) holding a
     ``Staff Engagement`` cell and an organisation-code cell (``Organisation code``,
     ``Org code``, ``Trust code`` or ``Code``). Scores are on the publisher's 0-10 scale and
     are not converted; ``staff_recommend_care_pct`` and ``staff_work_stress_pct`` are not in
-    the theme tables and are left missing.
+    the theme tables and are left missing. Suppression marks are missing; an organisation
+    listed twice is an error naming both worksheet rows. The table has no totals row to
+    check, so ``allow_incomplete`` has nothing to relax.
 
     >>> import pandas as pd, tempfile, pathlib
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "nss_2023.xlsx"
@@ -250,6 +260,8 @@ def read_benchmark(path: str | Path, year: int, sheet: str | None = None,
                    eng_col, path, sheet=name)
     out = pd.DataFrame({"provider_code": code.astype(str).to_numpy(), "year": int(year),
                         "staff_engagement": eng.to_numpy()})
+    check_duplicates(out, ["provider_code"], path, rows=(body.index + 1).tolist(), sheet=name,
+                     names={"provider_code": str(frame.iloc[hr, ci])})
     out["period"] = _period(out["year"], month)
     out["staff_recommend_care_pct"] = float("nan")
     out["staff_work_stress_pct"] = float("nan")

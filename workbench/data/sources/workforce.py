@@ -15,6 +15,15 @@ Organisations are NHS trusts and CCGs; independent-sector staffing is not publis
 workforce statistics. The publisher rounds figures to prevent disclosure, so sums over
 nationality can differ from the publisher's own organisation totals by a few FTE.
 
+An FTE cell that is blank or a suppression mark (``*``, ``-``, ``..``, ``x``, ``c``,
+``:``) is missing, and so is every sum that includes it: ``nurse_fte`` is missing when a
+nurse row of the organisation is, ``staff_fte`` when any of its rows is (a sum without
+the row would be too low). Thousands separators (``"1,234.5"``) are read as numbers. Two
+rows for the same month, organisation, staff group and nationality are an error naming
+both rows. The ``Data`` sheet has no totals row, so a sheet cut at a row boundary cannot
+be told from a shorter one; ``allow_incomplete`` is accepted for a uniform reader
+signature and has nothing to relax here.
+
 Example
 -------
 >>> from workbench.data.sources import workforce
@@ -31,7 +40,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from workbench.data.sources._common import check_file, provenance, require_columns, to_number
+from workbench.data.sources._common import (
+    check_duplicates,
+    check_file,
+    provenance,
+    require_columns,
+    to_number,
+)
 from workbench.errors import SourceFormatError
 
 PUBLISHER_URL = ("https://digital.nhs.uk/data-and-information/publications/statistical/"
@@ -82,7 +97,8 @@ def parse_hchs_month(values: pd.Series, path: Path) -> pd.Series:
     return out.dt.to_period("M").dt.to_timestamp()
 
 
-def read(path: str | Path, sheet: str = SHEET) -> pd.DataFrame:
+def read(path: str | Path, sheet: str = SHEET, *, allow_incomplete: bool = False
+         ) -> pd.DataFrame:
     """Nurse and all-staff FTE per organisation and month from the HCHS workbook.
 
     Returns ``provider_code, provider_name, period, nurse_fte, staff_fte`` with one row
@@ -114,6 +130,7 @@ def read(path: str | Path, sheet: str = SHEET) -> pd.DataFrame:
         "provider_name": raw["Organisation name"].astype("string").str.strip(),
         "period": parse_hchs_month(raw["Month"], path),
         "staff_group": raw["Staff group"].astype("string").str.strip(),
+        "nationality": raw["Nationality"].astype("string").str.strip(),
         "fte": to_number(raw["FTE"], "FTE", path, sheet=sheet),
     })
     missing_code = df["provider_code"].isna() | (df["provider_code"] == "")
@@ -130,12 +147,23 @@ def read(path: str | Path, sheet: str = SHEET) -> pd.DataFrame:
         raise SourceFormatError(path, f"no rows of staff group {NURSE_GROUP!r}",
                                 column="Staff group", sheet=sheet,
                                 expected=f"the publisher's staff groups incl. {NURSE_GROUP!r}")
+    check_duplicates(df, ["period", "provider_code", "staff_group", "nationality"], path,
+                     rows=raw.index + 2, sheet=sheet,
+                     names={"period": "Month", "provider_code": "Organisation code",
+                            "staff_group": "Staff group", "nationality": "Nationality"},
+                     column="Organisation code")
     keys = ["provider_code", "period"]
     df["nurse"] = df["fte"].where(df["staff_group"] == NURSE_GROUP, 0.0)
+    df["nurse_missing"] = df["nurse"].isna()
+    df["fte_missing"] = df["fte"].isna()
     out = (df.groupby(keys, sort=True)
              .agg(provider_name=("provider_name", "first"), nurse_fte=("nurse", "sum"),
-                  staff_fte=("fte", "sum"))
+                  staff_fte=("fte", "sum"), nurse_missing=("nurse_missing", "any"),
+                  fte_missing=("fte_missing", "any"))
              .reset_index())
+    # a sum over rows of which one is not published is not known
+    out["nurse_fte"] = out["nurse_fte"].mask(out["nurse_missing"])
+    out["staff_fte"] = out["staff_fte"].mask(out["fte_missing"])
     out = out[["provider_code", "provider_name", "period", "nurse_fte", "staff_fte"]]
     out["provider_code"] = out["provider_code"].astype(str)
     out.attrs["provenance"] = provenance(
@@ -143,6 +171,7 @@ def read(path: str | Path, sheet: str = SHEET) -> pd.DataFrame:
         n_providers=int(out["provider_code"].nunique()),
         nurse_group=NURSE_GROUP,
         england_nurse_fte={p.strftime("%Y-%m"): round(float(v), 1) for p, v in
-                           out.groupby("period")["nurse_fte"].sum().items()},
+                           out.groupby("period")["nurse_fte"].sum(min_count=1).items()},
+        organisations_with_missing_fte=int(out["staff_fte"].isna().sum()),
     )
     return out
