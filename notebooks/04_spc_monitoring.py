@@ -44,7 +44,7 @@ from IPython.display import Markdown, display
 from workbench import session
 
 # %%
-from workbench.analysis import improvement
+from workbench.analysis import spc_views
 from workbench.data import measures
 from workbench.report import charts
 
@@ -52,8 +52,8 @@ s = session.start("04_spc_monitoring", panel_path=panel_path, seed=seed,
                   n_providers=n_providers, n_months=n_months, output_dir=output_dir,
                   measure=measure, providers=providers, direction=direction, target=target,
                   rebase=rebase)
-view = improvement.spc_view(s.panel, measure, providers, direction=direction, target=target,
-                            rebase=rebase)
+view = spc_views.spc_view(s.panel, measure, providers, direction=direction, target=target,
+                          rebase=rebase)
 display(Markdown(f"**Data:** {s.data_label}. **Measure:** {measures.label(measure)} "
                  f"({view.direction} is better). **Providers:** {len(view.providers)}."))
 display(Markdown("\n".join(f"- {n}" for n in view.notes) or "All months have a value."))
@@ -75,7 +75,7 @@ plt.show()
 # For each provider, what the latest month shows:
 
 # %%
-found = s.add(improvement.spc_findings(view))
+found = s.add(spc_views.spc_findings(view))
 display(Markdown(s.sentences(found)))
 
 # %% [markdown]
@@ -86,7 +86,7 @@ display(Markdown(s.sentences(found)))
 # (they are process limits, not a confidence interval).
 
 # %%
-improvement.spc_summary(view).drop(columns="summary").round(2)
+spc_views.spc_summary(view).drop(columns="summary").round(2)
 
 # %%
 # In JupyterLab: drop-downs to chart another measure or provider.

@@ -45,15 +45,15 @@ from IPython.display import Markdown, display
 from workbench import session
 
 # %%
-from workbench.analysis import improvement
+from workbench.analysis import funnel_views
 from workbench.report import charts
 
 s = session.start("05_provider_funnel", panel_path=panel_path, seed=seed,
                   n_providers=n_providers, n_months=n_months, output_dir=output_dir,
                   measure=measure, period=period, method=method,
                   overdispersion=overdispersion, setting=setting)
-view = improvement.funnel_view(s.panel, measure, period, method=method,
-                               overdispersion=overdispersion, setting=setting)
+view = funnel_views.funnel_view(s.panel, measure, period, method=method,
+                                overdispersion=overdispersion, setting=setting)
 display(Markdown(f"**Data:** {s.data_label}. **Month:** {view.period:%B %Y}. "
                  f"**Providers:** {setting or 'all settings'}."))
 display(Markdown("\n".join(f"- {n}" for n in view.notes)))
@@ -73,8 +73,8 @@ plt.show()
 # ## In plain words
 
 # %%
-found = s.add(improvement.funnel_findings(view))
-display(Markdown(improvement.describe_funnel(view)))
+found = s.add(funnel_views.funnel_findings(view))
+display(Markdown(funnel_views.describe_funnel(view)))
 
 # %% [markdown]
 # ## Providers outside the funnel
@@ -82,7 +82,7 @@ display(Markdown(improvement.describe_funnel(view)))
 # Widest limit first; within it, lowest first.
 
 # %%
-out = improvement.funnel_outliers(view)
+out = funnel_views.funnel_outliers(view)
 display(Markdown("\n".join(f"- {t}" for t in out["summary"])
                  or "No provider lies outside the limits."))
 

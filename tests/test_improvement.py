@@ -1,5 +1,5 @@
-"""Tests for workbench.analysis.improvement: SPC and funnel views of the panel, in words
-and as findings."""
+"""Tests for workbench.analysis.spc_views and funnel_views: SPC and funnel views of the
+panel, in words and as findings."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from workbench.analysis import improvement as imp
+from workbench.analysis import funnel_views as fv
+from workbench.analysis import spc_views as sv
 from workbench.data.synth import generate
 from workbench.errors import AnalysisInputError
 
@@ -38,19 +39,19 @@ def test_default_providers_prefers_nhs_acute_with_enough_months():
     p = _panel({"N1": FLAT, "R2": FLAT, "R1": FLAT[:5], "R3": FLAT, "C1": FLAT},
                sector={"N1": "independent"})
     p.loc[p["provider_code"] == "C1", "setting"] = "gp"
-    assert imp.default_providers(p, "rtt_median_weeks", n=4) == ["R2", "R3", "C1", "N1"]
-    assert imp.default_providers(p, "rtt_median_weeks", n=1) == ["R2"]
+    assert sv.default_providers(p, "rtt_median_weeks", n=4) == ["R2", "R3", "C1", "N1"]
+    assert sv.default_providers(p, "rtt_median_weeks", n=1) == ["R2"]
 
 
 def test_concern_shift_in_words_and_finding():
     # waits: 7 months above the mean at the end -> shift, concern (decrease is better)
     ys = [10, 11, 10, 11, 10, 11, 10, 13, 13.5, 13, 13.5, 13, 13.5, 13]
-    v = imp.spc_view(_panel({"R1": ys}), "rtt_median_weeks")
+    v = sv.spc_view(_panel({"R1": ys}), "rtt_median_weeks")
     assert v.direction == "decrease"
-    text = imp.describe_spc(v, "R1")
+    text = sv.describe_spc(v, "R1")
     assert text.startswith("Special cause of concern: RTT median wait above its average for "
                            "7 months")
-    [f] = imp.spc_findings(v)
+    [f] = sv.spc_findings(v)
     s = v.result.summary.iloc[0]
     assert f.id == "spc:rtt_median_weeks@R1"
     assert (f.estimate, f.ci_low, f.ci_high) == pytest.approx((s["mean"], s["lpl"], s["upl"]))
@@ -60,68 +61,68 @@ def test_concern_shift_in_words_and_finding():
 
 def test_improvement_trend_and_direction_override():
     ys = [10, 14, 10, 14, 10, 14, 10, 14, 10, 11, 11.5, 12, 12.5, 13, 13.5, 14]
-    v = imp.spc_view(_panel({"R1": ys}), "rtt_median_weeks", direction="increase")
-    text = imp.describe_spc(v, "R1")
+    v = sv.spc_view(_panel({"R1": ys}), "rtt_median_weeks", direction="increase")
+    text = sv.describe_spc(v, "R1")
     assert text.startswith("Special cause of improvement: RTT median wait rising for 8 months")
     # beyond the limit after a trend: the words count only the months beyond the limit
     ys = [10, 11, 10, 11, 10, 11, 10, 11, 10, 11, 12, 13, 14, 15, 16, 17]
-    v = imp.spc_view(_panel({"R1": ys}), "rtt_median_weeks", direction="increase")
+    v = sv.spc_view(_panel({"R1": ys}), "rtt_median_weeks", direction="increase")
     n_out = int(v.result.table["outside_limits"].iloc[::-1].cummin().sum())
     assert f"above the upper process limit for the last {n_out} months, unusual for 8 " \
-        "months in all" in imp.describe_spc(v, "R1")
+        "months in all" in sv.describe_spc(v, "R1")
 
 
 def test_common_cause_and_assurance_words():
-    v = imp.spc_view(_panel({"R1": FLAT}), "rtt_median_weeks", target=18)
-    text = imp.describe_spc(v, "R1")
+    v = sv.spc_view(_panel({"R1": FLAT}), "rtt_median_weeks", target=18)
+    text = sv.describe_spc(v, "R1")
     assert text.startswith("Common cause variation")
     assert "consistently meet the target of 18.0 weeks" in text
-    v = imp.spc_view(_panel({"R1": FLAT}), "rtt_median_weeks", target=5)
-    assert "consistently miss the target" in imp.describe_spc(v, "R1")
-    v = imp.spc_view(_panel({"R1": FLAT}), "rtt_median_weeks", target=11)
-    assert "sometimes meet and sometimes miss" in imp.describe_spc(v, "R1")
+    v = sv.spc_view(_panel({"R1": FLAT}), "rtt_median_weeks", target=5)
+    assert "consistently miss the target" in sv.describe_spc(v, "R1")
+    v = sv.spc_view(_panel({"R1": FLAT}), "rtt_median_weeks", target=11)
+    assert "sometimes meet and sometimes miss" in sv.describe_spc(v, "R1")
 
 
 def test_gaps_and_thin_providers_become_notes_and_trial_limits():
     ys = FLAT[:8] + [np.nan] + FLAT[9:]
     p = _panel({"R1": ys, "R2": [10.0, np.nan, np.nan]})
-    v = imp.spc_view(p, "rtt_median_weeks", providers=["R1", "R2"])
+    v = sv.spc_view(p, "rtt_median_weeks", providers=["R1", "R2"])
     assert v.providers == ["R1"]
     assert any("3 provider-month(s) without a value" in n for n in v.notes)
     assert any("R2 (1)" in n for n in v.notes)
     assert any("trial limits" in n for n in v.notes)          # R1 has 11 points
-    [f] = imp.spc_findings(v)
+    [f] = sv.spc_findings(v)
     assert f.warning.startswith("trial limits")
-    assert "(Trial limits: only 11 months" in imp.describe_spc(v, "R1")
+    assert "(Trial limits: only 11 months" in sv.describe_spc(v, "R1")
 
 
 def test_rebase_applies_only_to_providers_with_that_month():
     p = _panel({"R1": FLAT * 2, "R2": FLAT})
-    v = imp.spc_view(p, "rtt_median_weeks", ["R1", "R2"], rebase=["2024-01-01"])
+    v = sv.spc_view(p, "rtt_median_weeks", ["R1", "R2"], rebase=["2024-01-01"])
     groups = v.result.table.groupby("facet")["rebase_group"].max()
     assert groups.to_dict() == {"R1": 1, "R2": 0}
     with pytest.raises(AnalysisInputError, match="rebase.*2030-01-01"):
-        imp.spc_view(p, "rtt_median_weeks", ["R1"], rebase=["2030-01-01"])
+        sv.spc_view(p, "rtt_median_weeks", ["R1"], rebase=["2030-01-01"])
 
 
 def test_spc_bad_input():
     p = _panel({"R001": FLAT})
     with pytest.raises(AnalysisInputError, match="providers.*'R01'.*closest: 'R001'"):
-        imp.spc_view(p, "rtt_median_weeks", ["R01"])
+        sv.spc_view(p, "rtt_median_weeks", ["R01"])
     with pytest.raises(AnalysisInputError, match="direction"):
-        imp.spc_view(p, "rtt_median_weeks", direction="up")
+        sv.spc_view(p, "rtt_median_weeks", direction="up")
     with pytest.raises(AnalysisInputError, match="fft_pct_positive.*no values"):
-        imp.spc_view(p.assign(fft_pct_positive=np.nan), "fft_pct_positive")
+        sv.spc_view(p.assign(fft_pct_positive=np.nan), "fft_pct_positive")
     with pytest.raises(KeyError, match="Did you mean 'rtt_median_weeks'"):
-        imp.spc_view(p, "rtt_median_week")
+        sv.spc_view(p, "rtt_median_week")
     with pytest.raises(AnalysisInputError, match="fewer than 2 months"):
-        imp.spc_view(_panel({"R1": [1.0]}), "rtt_median_weeks", ["R1"])
+        sv.spc_view(_panel({"R1": [1.0]}), "rtt_median_weeks", ["R1"])
 
 
 def test_spc_summary_on_synthetic(synth):
-    v = imp.spc_view(synth, "fft_pct_positive")
-    tab = imp.spc_summary(v)
-    assert len(tab) == imp.DEFAULT_N_PROVIDERS
+    v = sv.spc_view(synth, "fft_pct_positive")
+    tab = sv.spc_summary(v)
+    assert len(tab) == sv.DEFAULT_N_PROVIDERS
     assert (tab["lower_limit"] < tab["mean"]).all() and (tab["mean"] < tab["upper_limit"]).all()
     assert tab["summary"].str.len().gt(40).all()
 
@@ -140,13 +141,13 @@ def _funnel_panel(pos, n, period="2024-03-01"):
 
 def test_funnel_proportion_outlier_words_and_findings():
     p = _funnel_panel([90, 160, 300, 380, 95], [100, 200, 400, 400, 100])
-    v = imp.funnel_view(p, "fft_pct_positive", overdispersion=False)
+    v = fv.funnel_view(p, "fft_pct_positive", overdispersion=False)
     assert v.spec.kind == "PR" and f"{v.period:%Y-%m}" == "2024-03"
-    out = imp.funnel_outliers(v)
+    out = fv.funnel_outliers(v)
     assert set(out["provider_code"]) == set(v.result.outliers(95)["label"])
     row = out.set_index("provider_code").loc["P3"]           # 95% of 400, pooled ~84%
     assert row["side"] == "high" and "better than the others" in row["summary"]
-    fs = imp.funnel_findings(v)
+    fs = fv.funnel_findings(v)
     assert fs[0].id == "funnel:fft_pct_positive@2024-03"
     assert fs[0].estimate == pytest.approx(100 * 1025 / 1200)
     by_id = {f.id: f for f in fs}
@@ -163,7 +164,7 @@ def test_funnel_complaints_standardised_ratio():
                       "sector": "nhs", "setting": "acute",
                       "period": pd.Timestamp("2024-01-01"),
                       "complaints": [30, 52, 90, 10], "episodes": [4000, 5000, 6000, 1200]})
-    v = imp.funnel_view(p, "complaints", overdispersion=False)
+    v = fv.funnel_view(p, "complaints", overdispersion=False)
     assert v.spec.kind == "SR" and v.result.target == 1
     rate = 182 / 16200
     t = v.result.table.set_index("label")
@@ -173,31 +174,31 @@ def test_funnel_complaints_standardised_ratio():
 
 
 def test_funnel_period_choice_and_errors(synth):
-    v = imp.funnel_view(synth, "ae_pct_within_4h", "")
+    v = fv.funnel_view(synth, "ae_pct_within_4h", "")
     assert v.period == synth["period"].max()
     t = v.result.table
     assert (t["numerator"] <= t["denominator"]).all()
     with pytest.raises(AnalysisInputError, match="period.*2019-01"):
-        imp.funnel_view(synth, "fft_pct_positive", "2019-01")
+        fv.funnel_view(synth, "fft_pct_positive", "2019-01")
     with pytest.raises(AnalysisInputError, match="period.*March"):
-        imp.funnel_view(synth, "fft_pct_positive", "March")
+        fv.funnel_view(synth, "fft_pct_positive", "March")
     with pytest.raises(AnalysisInputError, match="setting.*hospice"):
-        imp.funnel_view(synth, "fft_pct_positive", setting="hospice")
+        fv.funnel_view(synth, "fft_pct_positive", setting="hospice")
 
 
 def test_funnel_measure_forms():
-    assert imp.funnel_measure("complaints") is imp.FUNNEL_MEASURES["complaints_per_1000"]
+    assert fv.funnel_measure("complaints") is fv.FUNNEL_MEASURES["complaints_per_1000"]
     df = pd.DataFrame({"ae_12h_waits": [5, 50], "emergency_admissions": [100, 40]})
-    assert imp.funnel_measure("ae_12h_waits/emergency_admissions", df).kind == "RC"
-    assert imp.funnel_measure("ae_12h_waits/emergency_admissions").kind == "PR"
+    assert fv.funnel_measure("ae_12h_waits/emergency_admissions", df).kind == "RC"
+    assert fv.funnel_measure("ae_12h_waits/emergency_admissions").kind == "PR"
     with pytest.raises(AnalysisInputError, match="denominator 'rtt_median_weeks'"):
-        imp.funnel_measure("rtt_over_52w/rtt_median_weeks")
+        fv.funnel_measure("rtt_over_52w/rtt_median_weeks")
     with pytest.raises(AnalysisInputError, match="measure.*numerator/denominator"):
-        imp.funnel_measure("beds")
+        fv.funnel_measure("beds")
 
 
 def test_funnel_zero_denominators_left_out_with_note():
     p = _funnel_panel([90, 160, 300, 0], [100, 200, 400, 0])
-    v = imp.funnel_view(p, "fft_pct_positive", overdispersion=False)
+    v = fv.funnel_view(p, "fft_pct_positive", overdispersion=False)
     assert len(v.result.table) == 3
     assert any("1 provider(s)" in n and "P3" in n for n in v.notes)

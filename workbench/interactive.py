@@ -27,8 +27,8 @@ from typing import Any
 
 import pandas as pd
 
-from workbench.analysis import improvement
 from workbench.analysis import models as md
+from workbench.analysis import spc_views
 from workbench.analysis.findings import Finding, Findings
 from workbench.data import measures
 from workbench.errors import AnalysisInputError, WorkbenchError
@@ -200,10 +200,10 @@ def spc_chart(data: pd.DataFrame, measure: str, provider: str, *, direction: str
     """
     import matplotlib.pyplot as plt
 
-    view = improvement.spc_view(data, measure, [provider], direction=direction, target=target)
+    view = spc_views.spc_view(data, measure, [provider], direction=direction, target=target)
     fig = charts.spc_small_multiples(view.result, ncols=1, ylabel=measures.label(measure),
                                      panel_size=(9.0, 3.6),
                                      titles={c: f"{n} ({c})" for c, n in view.names.items()})
     plt.show()
     plt.close(fig)
-    return Findings(improvement.spc_findings(view))
+    return Findings(spc_views.spc_findings(view))
