@@ -203,3 +203,33 @@ def test_an_error_in_the_block_leaves_the_old_set_and_no_folder(tmp_path):
         raise RuntimeError("interrupted")
     assert (tmp_path / "a").read_text() == "1" and (tmp_path / "b").read_text() == "2"
     assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+@pytest.mark.parametrize("failing_call", [1, 2, 3, 4])
+def test_a_rename_that_fails_leaves_the_old_set_and_nothing_hidden(tmp_path, monkeypatch,
+                                                                   failing_call):
+    import errno
+    import os
+
+    from workbench.files import atomic_file_set
+
+    for n in NAMES:  # plain files of an older layout: the adoption renames come first
+        (tmp_path / n).write_text("old:" + n)
+    old = _shown(tmp_path)
+    real, calls = os.replace, []
+
+    def flaky(src, dst):
+        calls.append(dst)
+        if len(calls) == failing_call:
+            raise OSError(errno.EIO, "Input/output error", str(dst))
+        return real(src, dst)
+
+    monkeypatch.setattr(os, "replace", flaky)
+    with pytest.raises(OSError, match="Input/output"), atomic_file_set(
+            tmp_path, NAMES, tag="p") as tmp:
+        for n in NAMES:
+            (tmp / n).write_text("new:" + n)
+    monkeypatch.undo()
+    assert _shown(tmp_path) == old
+    assert not [p for p in tmp_path.iterdir() if ".link-" in p.name]
+    assert len([p for p in tmp_path.iterdir() if ".build-" in p.name]) <= 1  # the old files'
