@@ -113,13 +113,13 @@ s.table(paths)
 # provider that alone shifts the answer by more than one standard error.
 
 # %%
+from workbench.analysis.diagnostics import influence_frame, residual_frame
 from workbench.report import diagnostics
 
 main = questions.satisfaction_model(s.panel, subset=subset, engagement_lag=engagement_lag)
 fig, axes = plt.subplots(1, 2, figsize=(13, 5))
-diagnostics.residual_plot(diagnostics.residual_frame(main), ax=axes[0])
-diagnostics.influence_plot(diagnostics.influence_frame(main, "rtt_median_weeks"), top=12,
-                           ax=axes[1])
+diagnostics.residual_plot(residual_frame(main), ax=axes[0])
+diagnostics.influence_plot(influence_frame(main, "rtt_median_weeks"), top=12, ax=axes[1])
 s.savefig(fig, "diagnostics")
 plt.show()
 

@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from workbench.analysis import diagnostics as adg
 from workbench.analysis import models as md
 from workbench.data.synth import generate
 from workbench.report import diagnostics as dg
@@ -133,9 +134,9 @@ def test_lag_k_is_a_parameter_of_the_spec(sd):
 
 def test_residual_and_influence_frames(sd):
     fit = md.fit(md.ModelSpec("fft_pct_positive", DIRECT, ADJ), sd.panel)
-    r = dg.residual_frame(fit)
+    r = adg.residual_frame(fit)
     assert len(r) == fit.n and abs(r["residual"].mean()) < 1e-8
-    inf = dg.influence_frame(fit, "rtt_median_weeks")
+    inf = adg.influence_frame(fit, "rtt_median_weeks")
     assert len(inf) == 83 and inf["dfbeta_se"].abs().is_monotonic_decreasing
     # the leave-one-out estimate by hand for the most influential provider
     code = inf["provider_code"].iloc[0]
@@ -148,4 +149,4 @@ def test_residual_and_influence_frames(sd):
     ordinal = md.fit(md.ModelSpec("cqc_overall", ("nurse_fte_per_10_beds",), kind="ordinal"),
                      sd.panel)
     with pytest.raises(Exception, match="ordinal model"):
-        dg.residual_frame(ordinal)
+        adg.residual_frame(ordinal)
