@@ -5,8 +5,10 @@ import pandas as pd
 import pytest
 
 from workbench.analysis import diagnostics as adg
+from workbench.analysis import fitters
 from workbench.analysis import models as md
 from workbench.data.synth import generate
+from workbench.errors import AnalysisColumnError, AnalysisInputError
 from workbench.report import diagnostics as dg
 
 ADJ = md.CASE_MIX + ("sector_independent",)
@@ -150,3 +152,67 @@ def test_residual_and_influence_frames(sd):
                      sd.panel)
     with pytest.raises(Exception, match="ordinal model"):
         adg.residual_frame(ordinal)
+
+
+def test_unknown_kind_lists_the_registered_kinds(sd):
+    with pytest.raises(AnalysisInputError) as err:
+        md.fit(md.ModelSpec("fft_pct_positive", ("rtt_median_weeks",), kind="tobit"), sd.panel)
+    assert (err.value.function, err.value.parameter) == ("fit", "kind")
+    assert "'tobit'" in str(err.value)
+    assert all(repr(k) in err.value.expected for k in md.KINDS)
+    assert md.KINDS == fitters.registry.kinds() == (
+        "ols", "binomial", "poisson", "negbin", "mixed", "fe", "ordinal")
+
+
+def test_a_registered_fitter_is_used_by_fit(sd, monkeypatch):
+    class Unclustered(fitters.Fitter):
+        def fit(self, spec, df, groups, notes):
+            import statsmodels.formula.api as smf
+
+            notes.append("plain OLS standard errors")
+            return smf.ols(spec.formula(), df).fit(), df
+
+    registry = fitters.FitterRegistry()
+    registry.register("ols", fitters.registry.get("ols"))
+    registry.register("plain", Unclustered())
+    monkeypatch.setattr(fitters, "registry", registry)
+    spec = md.ModelSpec("fft_pct_positive", ("rtt_median_weeks",), ADJ, kind="plain")
+    plain, clustered = md.fit(spec, sd.panel), md.fit(md.ModelSpec(
+        "fft_pct_positive", ("rtt_median_weeks",), ADJ), sd.panel)
+    assert "plain OLS standard errors" in plain.warnings
+    assert plain.result.params["rtt_median_weeks"] == pytest.approx(
+        clustered.result.params["rtt_median_weeks"], rel=1e-12)
+    assert plain.result.bse["rtt_median_weeks"] != clustered.result.bse["rtt_median_weeks"]
+    with pytest.raises(AnalysisInputError, match=r"Expected: one of \['ols', 'plain'\]"):
+        md.fit(md.ModelSpec("fft_pct_positive", ("rtt_median_weeks",), kind="fe"), sd.panel)
+
+
+def test_unknown_subset_names_the_subsets(sd):
+    with pytest.raises(AnalysisInputError) as err:
+        md.fit(md.ModelSpec("fft_pct_positive", ("rtt_median_weeks",), subset="private"),
+               sd.panel)
+    assert err.value.parameter == "subset" and "'private'" in str(err.value)
+    assert all(repr(k) in err.value.expected for k in md.SUBSETS)
+
+
+def test_missing_column_names_the_spec_field_and_the_closest_column(sd):
+    with pytest.raises(AnalysisColumnError) as err:
+        md.fit(md.ModelSpec("fft_pct_positve", ("rtt_median_weeks",)), sd.panel)
+    assert isinstance(err.value, KeyError) and err.value.parameter == "outcome"
+    assert "['fft_pct_positve']" in str(err.value)
+    assert "'fft_pct_positve' is closest to 'fft_pct_positive'" in err.value.expected
+    with pytest.raises(AnalysisColumnError) as bad:
+        md.fit(md.ModelSpec("fft_pct_positive", ("rtt_median_weeks", "beds_lagx")), sd.panel)
+    assert "'beds_lagx'" in str(bad.value) and "<measure>_lag<k>" in bad.value.expected
+
+
+def test_binomial_without_trials_or_with_a_bad_link_says_what_to_give(sd):
+    spec = md.ModelSpec("fft_positive", ("rtt_median_weeks",), kind="binomial")
+    with pytest.raises(AnalysisInputError) as err:
+        md.fit(spec, sd.panel)
+    assert err.value.parameter == "trials" and "fft_responses" in err.value.expected
+    assert "fft_positive ~ rtt_median_weeks" in str(err.value)
+    with pytest.raises(AnalysisInputError, match=r"link is 'probit'.*Expected: 'logit' or "
+                                                 r"'identity'"):
+        md.fit(md.ModelSpec("fft_positive", ("rtt_median_weeks",), kind="binomial",
+                            trials="fft_responses", link="probit"), sd.panel)

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from workbench.data.synth import generate, read_truth, true_effects
+from workbench.errors import GeneratorError, GeneratorTypeError
 
 
 def _bytes(df) -> bytes:
@@ -91,3 +92,21 @@ def test_bad_arguments():
         generate(n_providers=5)
     with pytest.raises(TypeError, match="seed"):
         generate(seed="abc")
+
+
+def test_bad_arguments_name_the_argument_value_and_what_is_expected():
+    with pytest.raises(GeneratorError) as few:
+        generate(n_providers=19)
+    assert (few.value.parameter, few.value.value) == ("n_providers", 19)
+    assert str(few.value).startswith("generate(): n_providers=19 ")
+    assert "Expected: at least 20." in str(few.value)
+    with pytest.raises(GeneratorTypeError) as seed:
+        generate(seed=1.5)
+    assert isinstance(seed.value, TypeError) and seed.value.parameter == "seed"
+    assert "seed=1.5 is not an integer" in str(seed.value)
+    with pytest.raises(GeneratorTypeError, match="seed=True"):
+        generate(seed=True)  # a bool is not a seed
+    with pytest.raises(GeneratorError, match=r"n_months=1 .*Expected: at least 2"):
+        generate(n_months=1)
+    with pytest.raises(GeneratorError, match=r"selection=3 .*Expected: between 0 and 2"):
+        generate(selection=3)

@@ -67,6 +67,7 @@ import pandas as pd
 
 from workbench.data import measures as M
 from workbench.data.schema import validate_panel
+from workbench.errors import GeneratorError, GeneratorTypeError
 from workbench.finding_id import FindingId
 
 DEFAULT_SEED = 20240430
@@ -233,14 +234,17 @@ def generate(seed: int = DEFAULT_SEED, n_providers: int = DEFAULT_PROVIDERS,
     True
     """
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
-        raise TypeError(f"seed must be an integer, got {seed!r}")
+        raise GeneratorTypeError("seed", seed, "is not an integer",
+                                 expected="an integer such as 20240601")
     if n_providers < 20:
-        raise ValueError(f"n_providers must be at least 20 (got {n_providers}) so every "
-                         "provider type is present")
+        raise GeneratorError("n_providers", n_providers, "is too few for every provider type "
+                             "to be present", expected="at least 20")
     if n_months < 2:
-        raise ValueError(f"n_months must be at least 2 (got {n_months})")
+        raise GeneratorError("n_months", n_months, "is too few months",
+                             expected="at least 2")
     if not 0.0 <= float(selection) <= 2.0:
-        raise ValueError(f"selection must be between 0 and 2 (got {selection})")
+        raise GeneratorError("selection", selection, "is out of range",
+                             expected="between 0 and 2 (1 = the calibrated default)")
     sel = float(selection)
     e = effects
     rng = np.random.default_rng(int(seed))
