@@ -10,8 +10,13 @@ from workbench import cli, interactive, lab
 from workbench.analysis.findings import Finding, Findings, readable_frame
 from workbench.analysis.models import CASE_MIX, ModelSpec, findings, fit
 from workbench.data.synth import generate
-from workbench.errors import AnalysisInputError, NotebookError
-from workbench.session import load, summarize
+from workbench.errors import (
+    AnalysisColumnError,
+    AnalysisInputError,
+    AnalysisTypeError,
+    NotebookError,
+)
+from workbench.session import load, start, summarize
 
 
 @pytest.fixture(scope="module")
@@ -146,3 +151,18 @@ def test_cli_lab_passes_options_on(monkeypatch):
     assert seen == {"port": 8899, "open_browser": False, "extra": ["--ServerApp.ip=0.0.0.0"]}
     assert cli.main(["lab"]) == 0
     assert seen == {"port": None, "open_browser": True, "extra": []}
+
+
+def test_session_show_names_the_argument_and_what_it_takes(tmp_path):
+    import pandas as pd
+
+    s = start("demo", seed=1, n_providers=30, n_months=3, output_dir=str(tmp_path))
+    with pytest.raises(AnalysisTypeError) as err:
+        s.show([1, 2, 3])
+    assert isinstance(err.value, TypeError)
+    assert (err.value.function, err.value.parameter) == ("Session.show", "data")
+    assert "is a list" in str(err.value) and err.value.expected == "a pandas DataFrame"
+    with pytest.raises(AnalysisColumnError) as cols:
+        s.show(pd.DataFrame({"site": ["x"], "seen": [6]}), counts=["patients"])
+    assert isinstance(cols.value, KeyError) and "['patients']" in str(cols.value)
+    assert "['site', 'seen']" in cols.value.expected

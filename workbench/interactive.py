@@ -147,9 +147,11 @@ def association(data: pd.DataFrame, exposure: str, outcome: str, *, subset: str 
     """How ``outcome`` moves with ``exposure`` in one provider subset: a figure and a finding.
 
     Draws the raw picture (provider averages, a fitted line per sector) and fits
-    ``outcome`` on ``exposure`` alone, adjusting for case mix and month (and
-    sector when both sectors are in the subset), 95% intervals clustered by
-    provider. Finding ids start ``association:``. Meant for :func:`controls`, to look at another measure
+    ``outcome`` on ``exposure`` alone, adjusting for case mix and month (and, in the
+    ``acute`` subset, sector when both sectors are in it), 95% intervals clustered by
+    provider. A subset the panel cannot support (no rows, fewer than 5 providers with
+    complete data) raises an :class:`~workbench.errors.AnalysisInputError` naming it,
+    before anything is drawn. Finding ids start ``association:``. Meant for :func:`controls`, to look at another measure
     or set of providers than a notebook's own cell did.
 
     >>> from workbench.data.synth import generate
@@ -168,20 +170,30 @@ def association(data: pd.DataFrame, exposure: str, outcome: str, *, subset: str 
     if subset not in md.SUBSETS:
         raise AnalysisInputError("association", "subset", f"unknown subset {subset!r}",
                                  expected=f"one of {sorted(md.SUBSETS)}")
-    adjust = md.CASE_MIX + (("sector_independent",) if subset == "acute" else ())
+    rows = md.select_subset(data, subset)
+    if rows.empty:
+        held = [k for k in md.SUBSETS if not md.select_subset(data, k).empty]
+        raise AnalysisInputError("association", "subset", f"{subset!r} "
+                                 f"({md.SUBSETS[subset]}) has no rows in this panel",
+                                 expected=f"a subset with providers in the panel: {held}")
+    both_sectors = rows["sector"].nunique() > 1
+    adjust = md.CASE_MIX + (("sector_independent",) if subset == "acute" and both_sectors
+                            else ())
     spec = md.ModelSpec(outcome, (exposure,), tuple(a for a in adjust if a != exposure),
                         subset=subset)
+    # fit before drawing: a subset too thin for the model stops here with its message
+    fitted = md.fit(spec, data)
     if plot:
         import matplotlib.pyplot as plt
 
-        ax = plots.relationship(md.select_subset(data, subset), exposure, outcome)
+        ax = plots.relationship(rows, exposure, outcome)
         ax.figure.tight_layout()
         plt.show()
     question = (f"How does {measures.label(outcome)} move with "
                 f"{measures.label(exposure)}?")
     # one exposure: the association, not the direct effect a notebook's fuller model
     # estimates, so its id never borrows that estimand's true value
-    found = md.findings(md.fit(spec, data), question, prefix="association")
+    found = md.findings(fitted, question, prefix="association")
     return Findings(found, truth=truth)
 
 

@@ -39,6 +39,7 @@ from workbench.data.synth import (
     generate,
     read_truth,
 )
+from workbench.errors import AnalysisColumnError, AnalysisTypeError
 from workbench.files import sha256_file
 
 #: Where interactive runs write, relative to the project root.
@@ -286,12 +287,14 @@ class Session:
         from workbench.report.disclosure import TABLE_ATTR
 
         if not isinstance(data, pd.DataFrame):
-            raise TypeError(f"Session.show: data is a {type(data).__name__}; expected a "
-                            "pandas DataFrame")
+            raise AnalysisTypeError("Session.show", "data", f"is a {type(data).__name__}",
+                                    expected="a pandas DataFrame")
         unknown = [c for c in [*counts, *(rates or {})] if c not in data.columns]
         if unknown:
-            raise KeyError(f"Session.show: columns {unknown} are not in the table; it has "
-                           f"{list(map(str, data.columns))}")
+            raise AnalysisColumnError("Session.show", "counts/rates", f"name columns {unknown}, "
+                                      "which are not in the table",
+                                      expected=f"columns of the table: "
+                                               f"{list(map(str, data.columns))}")
         table = data.round(digits) if digits is not None else data
         spec = json.dumps({"counts": list(counts),
                            "rates": {k: list(v) for k, v in (rates or {}).items()}})
