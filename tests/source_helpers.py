@@ -93,9 +93,10 @@ def wb_row(code, region, name, att, over, em, other_em, dta4, dta12):
             *pct, *em, sum(em), other_em, sum(em) + other_em, dta4, dta12]
 
 
-def write_workbook(path: Path, *, title_rows: int = 2, england_off: int = 0,
-                   sheet: str = "Provider Level Data", rename: dict | None = None,
-                   cell: tuple | None = None) -> Path:
+def ae_workbook_sheets(*, title_rows: int = 2, england_off: int = 0,
+                       sheet: str = "Provider Level Data", rename: dict | None = None,
+                       cell: tuple | None = None) -> dict[str, list[list]]:
+    """The rows of each sheet of a small A&E provider workbook (England row, two providers)."""
     a = wb_row("RJ1", "NHS England London ", "Guy's And St Thomas'", [1000, 0, 500],
                [300, 0, 20], [250, 0, 0], 90, 40, 7)
     b = wb_row("NT204", "NHS England South East ", "Some Treatment Centre", [0, 0, 800],
@@ -105,29 +106,31 @@ def write_workbook(path: Path, *, title_rows: int = 2, england_off: int = 0,
         for x, y in zip(a[4:], b[4:])]
     eng[4] += england_off
     header = [rename.get(h, h) if rename else h for h in WB_HEADER]
-    wb = Workbook()
-    ws = wb.active
-    ws.title = sheet
-    ws.append([None, "Title:", "A&E Attendances & Emergency Admissions"])
-    for _ in range(title_rows):
-        ws.append([])
-    ws.append([None, "Period:", "June 2025"])
-    ws.append([None, "Source:", "SDCS data collection - MSitAE"])
-    ws.append([])
-    ws.append([None, "Provider Level Data"])
-    ws.append(WB_GROUPS)
-    ws.append(header)
-    ws.append(eng)
-    ws.append([])
-    ws.append(a)
-    ws.append(b)
+    rows = [[None, "Title:", "A&E Attendances & Emergency Admissions"]]
+    rows += [[] for _ in range(title_rows)]
+    rows += [[None, "Period:", "June 2025"], [None, "Source:", "SDCS data collection - MSitAE"],
+             [], [None, "Provider Level Data"], WB_GROUPS, header, eng, [], a, b]
     if cell:
         r, c, v = cell
-        ws.cell(row=ws.max_row - 2 + r, column=c, value=v)
-    wb.create_sheet("System Level Data").append([None, "Code", "System"])
+        rows[len(rows) - 3 + r][c - 1] = v
+    return {sheet: rows, "System Level Data": [[None, "Code", "System"]]}
+
+
+def write_xlsx(path: Path, sheets: dict[str, list[list]]) -> Path:
+    """A workbook with one sheet per entry, rows written as given (first sheet active)."""
+    wb = Workbook()
+    wb.remove(wb.active)
+    for name, rows in sheets.items():
+        ws = wb.create_sheet(name)
+        for row in rows:
+            ws.append(list(row))
     wb.save(path)
     return path
 
+
+def write_workbook(path: Path, **kwargs) -> Path:
+    """The small A&E provider workbook of :func:`ae_workbook_sheets`, saved at ``path``."""
+    return write_xlsx(path, ae_workbook_sheets(**kwargs))
 
 
 # === RTT: the full CSV extract =========================================================

@@ -176,20 +176,32 @@ def csv_encoding(path: str | Path, head: bytes | None = None) -> str | None:
     return None
 
 
-def read_csv_text(path: str | Path, **kwargs) -> pd.DataFrame:
+def read_csv_text(path: str | Path, *, cut_last: bool = False, **kwargs) -> pd.DataFrame:
     """Read a published CSV in UTF-8 (with or without BOM), falling back to cp1252.
 
     Publishers' CSVs are sometimes saved from Excel in Windows-1252; both are accepted,
-    and so is UTF-16 with a byte-order mark (Excel's "Unicode text").
+    and so is UTF-16 with a byte-order mark (Excel's "Unicode text"). ``cut_last``
+    leaves out the file's last line (a row cut short, see :func:`check_not_truncated`).
     """
     path = check_file(path)
     compressed = kwargs.get("compression") is not None or path.name.endswith((".gz", ".zip"))
-    encodings = ("utf-8-sig", "cp1252")
-    if not compressed and csv_encoding(path) == "utf-16":
+    encodings: tuple[str, ...] = ("utf-8-sig", "cp1252")
+    source: Path | io.BytesIO = path
+    utf16 = not compressed and csv_encoding(path) == "utf-16"
+    if utf16:
         encodings = ("utf-16",)
+    if cut_last and not compressed:
+        data = path.read_bytes()
+        if utf16:
+            data, encodings = data.decode("utf-16").encode("utf-8"), ("utf-8",)
+        body = data.rstrip(b"\r\n")
+        data = body[: body.rfind(b"\n") + 1]
+        source = io.BytesIO(data)
     for enc in encodings:
         try:
-            return pd.read_csv(path, encoding=enc, **kwargs)
+            if isinstance(source, io.BytesIO):
+                source.seek(0)
+            return pd.read_csv(source, encoding=enc, **kwargs)
         except UnicodeError:
             continue
         except pd.errors.EmptyDataError:
@@ -247,7 +259,6 @@ def data_member(path: str | Path, suffix: str = ".csv") -> str | None:
               or ".." in re.split(r"[/\\]", n)]
     if unsafe:
         raise SourceFormatError(path, f"member {unsafe[0]!r} has a path outside the archive",
-                                column=unsafe[0],
                                 expected="a published zip whose members have plain relative "
                                          "names (no '../' or absolute paths)")
     data = [n for n in names if not n.startswith("__MACOSX/")
@@ -352,10 +363,16 @@ def check_not_truncated(path: str | Path, tail_bytes: int = 64 * 1024, *,
         return False
     n_head = len(next(csv.reader([head_text])))
     n_last = len(next(csv.reader([lines[-1]])))
-    if n_last < n_head:
+    try:
+        next(csv.reader([lines[-1]], strict=True))
+        open_quote = False
+    except csv.Error as exc:  # the file ends inside a quoted field
+        open_quote = "unexpected end of data" in str(exc)
+    if n_last < n_head or open_quote:
         line_no = n_lines + (0 if tail_text.endswith("\n") else 1) + offset_lines
-        incomplete(path, f"truncated file: the last row (line {line_no}) has {n_last} "
-                         f"field(s) where the header has {n_head}",
+        what = ("ends inside a quoted field" if open_quote and n_last >= n_head
+                else f"has {n_last} field(s) where the header has {n_head}")
+        incomplete(path, f"truncated file: the last row (line {line_no}) {what}",
                    allow_incomplete=allow_incomplete,
                    expected="a complete download of the published file")
         return True

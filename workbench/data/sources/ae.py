@@ -278,9 +278,7 @@ _CSV_LABELS = {new: old for old, new in CSV_COLUMNS.items()}
 
 def _read_csv(path: Path, allow_incomplete: bool = False) -> pd.DataFrame:
     cut = check_not_truncated(path, allow_incomplete=allow_incomplete)
-    raw = read_csv_text(path, dtype=str)
-    if cut:
-        raw = raw.iloc[:-1]
+    raw = read_csv_text(path, dtype=str, cut_last=cut)
     raw.columns = [str(c).strip() for c in raw.columns]
     by_norm = {_norm(c): c for c in raw.columns}
     wanted = {**CSV_IDENTITY, **CSV_COLUMNS}
@@ -501,9 +499,7 @@ def read_nhsr(path: str | Path, *, by: str = "provider",
         raise ValueError(f"by={by!r}; expected 'provider' or 'type'")
     path = check_file(path)
     cut = check_not_truncated(path, allow_incomplete=allow_incomplete)
-    raw = read_csv_text(path, dtype=str)
-    if cut:
-        raw = raw.iloc[:-1]
+    raw = read_csv_text(path, dtype=str, cut_last=cut)
     raw.columns = [str(c).strip() for c in raw.columns]
     require_columns(raw, NHSR_COLUMNS, path)
     if raw.empty:

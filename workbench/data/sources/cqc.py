@@ -236,9 +236,7 @@ def read_api(path: str | Path, period=None, *, allow_incomplete: bool = False) -
     """
     path = check_file(path)
     cut = check_not_truncated(path, allow_incomplete=allow_incomplete)
-    raw = read_csv_text(path, dtype=str, keep_default_na=False)
-    if cut:
-        raw = raw.iloc[:-1]
+    raw = read_csv_text(path, dtype=str, keep_default_na=False, cut_last=cut)
     raw.columns = [str(c).strip() for c in raw.columns]
     require_columns(raw, API_REQUIRED, path)
     if raw.empty:
@@ -300,10 +298,11 @@ LATEST_PROVIDER = {"id": "Provider ID", "name": "Provider Name", "type": "Provid
 GROUP = "Service / Population Group"
 
 
-def _read_table(path: Path, sheet: str) -> pd.DataFrame:
+def _read_table(path: Path, sheet: str, allow_incomplete: bool = False) -> pd.DataFrame:
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        return read_csv_text(path, header=None, dtype=str, keep_default_na=False)
+        cut = check_not_truncated(path, allow_incomplete=allow_incomplete)
+        return read_csv_text(path, header=None, dtype=str, keep_default_na=False, cut_last=cut)
     engine = "odf" if suffix == ".ods" else None
     try:
         book = pd.ExcelFile(path, engine=engine)
@@ -346,7 +345,7 @@ def read_latest_ratings(path: str | Path, sheet: str = "Locations", period=None,
         raise ValueError(f"sheet={sheet!r}; expected 'Locations' or 'Providers'")
     names = LATEST_LOCATION if sheet == "Locations" else LATEST_PROVIDER
     snap = period_from_name(path, period)
-    frame = _read_table(path, sheet)
+    frame = _read_table(path, sheet, allow_incomplete)
     where = sheet if path.suffix.lower() != ".csv" else None
     header = None
     for r in range(min(len(frame), 30)):

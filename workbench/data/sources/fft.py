@@ -196,7 +196,8 @@ def read(path: str | Path, period=None, collection: str | None = None,
                 names = book.sheet_names
         except (ValueError, OSError, KeyError, zipfile.BadZipFile) as exc:
             raise SourceFormatError(path, f"not a readable workbook ({type(exc).__name__}: "
-                                    f"{exc})", expected="the published FFT .xlsm/.xlsx") from None
+                                    f"{exc})", sheet=sheets[0],
+                                    expected="the published FFT .xlsm/.xlsx") from None
         sheet = next((s for s in sheets if s in names), sheets[0])
     raw = read_sheet(path, sheet)
     if raw.dropna(how="all").empty:

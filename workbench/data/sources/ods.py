@@ -103,15 +103,13 @@ def read(path: str | Path, *, allow_incomplete: bool = False) -> pd.DataFrame:
         cut = check_not_truncated(path, allow_incomplete=allow_incomplete)
     try:
         raw = read_csv_text(path, header=None, dtype=str, keep_default_na=False,
-                            compression=compression)
+                            compression=compression, cut_last=cut)
     except EOFError as exc:  # a truncated gzip stream
         raise SourceIncompleteError(path, f"the gzip stream ends early ({exc})",
                                     expected="a complete download (optionally gzip)") from None
     except OSError as exc:
         raise SourceFormatError(path, f"cannot be read ({exc})",
                                 expected="a headerless ODS CSV (optionally gzip)") from None
-    if cut:
-        raw = raw.iloc[:-1]
     if raw.shape[1] < 12:
         raise SourceFormatError(
             path, f"has {raw.shape[1]} column(s)", column="field 12 (close date)",

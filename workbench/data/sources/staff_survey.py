@@ -149,9 +149,7 @@ def read(path: str | Path, month: int = FIELDWORK_MONTH, *,
     if not 1 <= month <= 12:
         raise ValueError(f"month={month!r}; expected 1-12")
     cut = check_not_truncated(path, allow_incomplete=allow_incomplete)
-    raw = read_csv_text(path, dtype={"Code": str}, keep_default_na=True)
-    if cut:
-        raw = raw.iloc[:-1]
+    raw = read_csv_text(path, dtype={"Code": str}, keep_default_na=True, cut_last=cut)
     raw.columns = [str(c).strip() for c in raw.columns]
     layout = detect_layout(raw.columns)
     if layout is None:
@@ -228,7 +226,7 @@ def read_benchmark(path: str | Path, year: int, sheet: str | None = None,
     try:
         book = pd.ExcelFile(path)
     except (zipfile.BadZipFile, ValueError, OSError, KeyError, EOFError) as exc:
-        raise SourceFormatError(path, f"is not a readable workbook ({exc})",
+        raise SourceFormatError(path, f"is not a readable workbook ({exc})", sheet=sheet,
                                 expected="an .xlsx/.xlsm results workbook") from None
     with book:
         if sheet is not None and sheet not in book.sheet_names:

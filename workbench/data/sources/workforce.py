@@ -61,7 +61,7 @@ def _open_sheet(path: Path, sheet: str) -> pd.DataFrame:
     try:
         book = pd.ExcelFile(path)
     except (zipfile.BadZipFile, ValueError, OSError, KeyError, EOFError) as exc:
-        raise SourceFormatError(path, f"is not a readable Excel workbook ({exc})",
+        raise SourceFormatError(path, f"is not a readable Excel workbook ({exc})", sheet=sheet,
                                 expected="the publisher's .xlsx workbook") from None
     with book:
         if sheet not in book.sheet_names:
