@@ -41,6 +41,10 @@ Assumptions (see docs/methods.md): no unmeasured confounding of staffing-wait,
 staffing-satisfaction and wait-satisfaction given the controls; no control is itself
 affected by staffing; linear, additive effects.
 
+The module stays whole (over 400 lines, much of it this explanation) because the panel
+questions and the statsmodels wrapper are uses of the one estimator, compared with each
+other in the tests.
+
 Example
 -------
 >>> from workbench.data.synth import generate

@@ -2,7 +2,9 @@
 
 Each function takes the panel and returns tidy findings; the notebooks add the
 narrative and the figures. The same functions are run over many synthetic seeds in
-the coverage tests, so what a report says is what the tests check.
+the coverage tests, so what a report says is what the tests check. The module stays
+whole (just over 400 lines) so that every notebook's analysis is found in one place; the
+A&E questions of the real-data notebook (``ae_staffing_*``) are its seam if it grows.
 
 Example
 -------

@@ -47,6 +47,9 @@ Calibration (``../shared/reference/calibration_facts.csv``, rows cited by measur
     ``written_complaints_hchs`` 2021-22: about 4 written complaints per 1,000 episodes.
     ``staff_engagement_score_example_trust``: engagement on the 0-10 scale, about 6.8.
 
+The generator stays one module (over 400 lines) because its draws come from one random
+stream in a fixed order: the same seed gives the same bytes only while that order holds.
+
 Example
 -------
 >>> sd = generate(seed=7, n_providers=40, n_months=6)
