@@ -149,27 +149,27 @@ def coverage_figure(table: pd.DataFrame, path: Path) -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from workbench.report.theme import GREY, INDEPENDENT_ORANGE, NHS_BLUE, apply_theme
+    from workbench.report.theme import GREY, INDEPENDENT_ORANGE, NHS_BLUE, theme_context
 
-    apply_theme()
     t = table.assign(label=table["estimator"] + " | " + table["design"] + " | "
                      + table["estimand"].str.replace("nurse_fte_per_10_beds", "staffing")
                      .str.replace("rtt_median_weeks", "wait")
                      .str.replace("fft_pct_positive", "FFT"))
-    fig, ax = plt.subplots(figsize=(9, 0.28 * len(t) + 1.5))
-    y = np.arange(len(t))[::-1]
-    ax.axvspan(*COVERAGE_BAND, color=NHS_BLUE, alpha=0.12, label="0.92-0.98")
-    ax.axvline(0.95, color=GREY, linewidth=0.8)
-    colours = np.where(t["meant"], NHS_BLUE, INDEPENDENT_ORANGE)
-    ax.scatter(t["coverage"], y, c=colours, s=25, zorder=3)
-    ax.set_yticks(y, t["label"], fontsize=7)
-    ax.set_xlim(-0.02, 1.02)
-    ax.set_xlabel("Share of 95% intervals containing the truth")
-    ax.set_title("95% interval coverage\nblue: meant to identify the estimand; orange: not",
-                 fontsize=10)
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
+    with theme_context():
+        fig, ax = plt.subplots(figsize=(9, 0.28 * len(t) + 1.5))
+        y = np.arange(len(t))[::-1]
+        ax.axvspan(*COVERAGE_BAND, color=NHS_BLUE, alpha=0.12, label="0.92-0.98")
+        ax.axvline(0.95, color=GREY, linewidth=0.8)
+        colours = np.where(t["meant"], NHS_BLUE, INDEPENDENT_ORANGE)
+        ax.scatter(t["coverage"], y, c=colours, s=25, zorder=3)
+        ax.set_yticks(y, t["label"], fontsize=7)
+        ax.set_xlim(-0.02, 1.02)
+        ax.set_xlabel("Share of 95% intervals containing the truth")
+        ax.set_title("95% interval coverage\nblue: meant to identify the estimand; orange: not",
+                     fontsize=10)
+        fig.tight_layout()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
 

@@ -29,7 +29,7 @@ import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
 from workbench import session
-from workbench.report import plots
+from workbench.report import panel_figures
 
 # %%
 s = session.start("01_data_quality", panel_path=panel_path, seed=seed,
@@ -62,7 +62,7 @@ tables["coverage"]
 # are expected where a sector does not publish a measure.
 
 # %%
-ax = plots.completeness_heatmap(tables["completeness"])
+ax = panel_figures.completeness_heatmap(tables["completeness"])
 s.savefig(ax, "completeness")
 plt.show()
 
@@ -80,7 +80,7 @@ tables["ranges"].round(2)
 # Monthly average RTT median wait by sector, with a 95% band across providers. Winter pressure shows as a rise each December to February.
 
 # %%
-ax = plots.monthly_trend(s.panel[s.panel["setting"] == "acute"], "rtt_median_weeks")
+ax = panel_figures.monthly_trend(s.panel[s.panel["setting"] == "acute"], "rtt_median_weeks")
 s.savefig(ax, "rtt_trend")
 plt.show()
 

@@ -39,7 +39,7 @@ import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
 from workbench import session
-from workbench.report import plots
+from workbench.report import panel_figures, theme
 
 # %%
 from workbench.analysis import questions
@@ -58,9 +58,9 @@ display(Markdown(f"**Data:** {s.data_label}. **Providers analysed:** {SUBSETS[su
 # Each dot is one provider's average over the months; lines are straight-line fits per sector with 95% bands. This is the unadjusted picture, before comparing like with like.
 
 # %%
-fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
-plots.relationship(data, "nurse_fte_per_10_beds", "rtt_median_weeks", ax=axes[0])
-plots.relationship(data, "rtt_median_weeks", "fft_pct_positive", ax=axes[1])
+fig, axes = theme.subplots(1, 2, figsize=(12, 4.5))
+panel_figures.relationship(data, "nurse_fte_per_10_beds", "rtt_median_weeks", ax=axes[0])
+panel_figures.relationship(data, "rtt_median_weeks", "fft_pct_positive", ax=axes[1])
 s.savefig(fig, "relationships")
 plt.show()
 
@@ -85,7 +85,7 @@ s.table(found)
 # %%
 tab = s.table([f for f in found if f.unit and not f.unit.startswith(("rate", "log", "odds"))])
 tab["label"] = tab["id"].str.replace(r"@.*?(#|$)", r" \1", regex=True)
-ax = plots.forest(tab, truth="truth" if "truth" in tab else None)
+ax = panel_figures.forest(tab, truth="truth" if "truth" in tab else None)
 ax.set_title("Effects on waits and satisfaction (95% intervals)")
 s.savefig(ax, "forest")
 plt.show()
@@ -117,7 +117,7 @@ from workbench.analysis.diagnostics import influence_frame, residual_frame
 from workbench.report import diagnostics
 
 main = questions.satisfaction_model(s.panel, subset=subset, engagement_lag=engagement_lag)
-fig, axes = plt.subplots(1, 2, figsize=(13, 5))
+fig, axes = theme.subplots(1, 2, figsize=(13, 5))
 diagnostics.residual_plot(residual_frame(main), ax=axes[0])
 diagnostics.influence_plot(influence_frame(main, "rtt_median_weeks"), top=12, ax=axes[1])
 s.savefig(fig, "diagnostics")

@@ -36,7 +36,7 @@ import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
 from workbench import session
-from workbench.report import plots
+from workbench.report import panel_figures, theme
 
 # %%
 from workbench.analysis import questions
@@ -63,9 +63,9 @@ display(Markdown("\n".join(f"- {n}" for n in limits) or
 
 # %%
 shown = [o for o in outcomes if o in acute and acute[o].notna().any()]
-fig, axes = plt.subplots(1, len(shown), figsize=(5 * len(shown), 4.5), squeeze=False)
+fig, axes = theme.subplots(1, len(shown), figsize=(5 * len(shown), 4.5), squeeze=False)
 for ax, o in zip(axes[0], shown):
-    plots.sector_comparison(acute, o, ax=ax)
+    panel_figures.sector_comparison(acute, o, ax=ax)
 s.savefig(fig, "sectors")
 plt.show()
 
@@ -77,9 +77,9 @@ plt.show()
 # %%
 case_mix = [c for c in questions.case_mix_available(s.panel) if c != "deprivation_imd"]
 if case_mix:
-    fig, axes = plt.subplots(1, len(case_mix), figsize=(5 * len(case_mix), 4), squeeze=False)
+    fig, axes = theme.subplots(1, len(case_mix), figsize=(5 * len(case_mix), 4), squeeze=False)
     for ax, c in zip(axes[0], case_mix):
-        plots.sector_comparison(acute, c, ax=ax)
+        panel_figures.sector_comparison(acute, c, ax=ax)
     s.savefig(fig, "case_mix")
     plt.show()
 else:
@@ -100,7 +100,7 @@ s.table(found)
 diffs = s.table([f for f in found if f.id.startswith(("naive", "adjusted"))])
 diffs["label"] = diffs["id"].str.replace("sector[independent]->", "", regex=False)
 if len(diffs):
-    ax = plots.forest(diffs, truth="truth" if "truth" in diffs else None)
+    ax = panel_figures.forest(diffs, truth="truth" if "truth" in diffs else None)
     ax.set_title("Independent minus NHS: naive and case-mix adjusted (95% intervals)")
     s.savefig(ax, "sector_differences")
     plt.show()

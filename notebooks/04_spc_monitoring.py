@@ -46,7 +46,7 @@ from workbench import session
 # %%
 from workbench.analysis import spc_views
 from workbench.data import measures
-from workbench.report import charts
+from workbench.report import monitoring_charts
 
 s = session.start("04_spc_monitoring", panel_path=panel_path, seed=seed,
                   n_providers=n_providers, n_months=n_months, output_dir=output_dir,
@@ -64,8 +64,9 @@ display(Markdown("\n".join(f"- {n}" for n in view.notes) or "All months have a v
 # One chart per provider, with its own average and limits.
 
 # %%
-fig = charts.spc_small_multiples(view.result, ncols=3, ylabel=measures.label(measure),
-                                 titles={c: f"{n} ({c})" for c, n in view.names.items()})
+fig = monitoring_charts.spc_small_multiples(
+    view.result, ncols=3, ylabel=measures.label(measure),
+    titles={c: f"{n} ({c})" for c, n in view.names.items()})
 s.savefig(fig, "spc")
 plt.show()
 

@@ -46,7 +46,7 @@ from workbench import session
 
 # %%
 from workbench.analysis import funnel_views
-from workbench.report import charts
+from workbench.report import monitoring_charts
 
 s = session.start("05_provider_funnel", panel_path=panel_path, seed=seed,
                   n_providers=n_providers, n_months=n_months, output_dir=output_dir,
@@ -63,9 +63,9 @@ display(Markdown("\n".join(f"- {n}" for n in view.notes)))
 
 # %%
 sp = view.spec
-ax = charts.funnel_chart(view.result, improvement_direction=sp.direction,
-                         multiplier=sp.multiplier, ylabel=sp.label, xlabel=sp.x_label,
-                         title=f"{sp.label}, {view.period:%B %Y}")
+ax = monitoring_charts.funnel_chart(view.result, improvement_direction=sp.direction,
+                                    multiplier=sp.multiplier, ylabel=sp.label,
+                                    xlabel=sp.x_label, title=f"{sp.label}, {view.period:%B %Y}")
 s.savefig(ax, "funnel")
 plt.show()
 

@@ -39,7 +39,7 @@ import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
 from workbench import session
-from workbench.report import plots
+from workbench.report import panel_figures, theme
 
 # %%
 from workbench.analysis import claims
@@ -78,11 +78,11 @@ s.show(claims.register_table(results))
 sector = [r for r in results if r.claim.key.startswith("private_") and r.adjusted
           and r.claim.key != "private_care_homes_better"]
 if sector:
-    fig, axes = plt.subplots(1, len(sector), figsize=(5 * len(sector), 2.8), squeeze=False)
+    fig, axes = theme.subplots(1, len(sector), figsize=(5 * len(sector), 2.8), squeeze=False)
     for ax, r in zip(axes[0], sector):
         tab = s.table([*r.naive, *r.adjusted])
         tab["label"] = ["naive", "adjusted"]
-        plots.forest(tab, truth="truth" if "truth" in tab else None, ax=ax)
+        panel_figures.forest(tab, truth="truth" if "truth" in tab else None, ax=ax)
         ax.set_title(r.claim.text, fontsize="small", wrap=True)
         ax.set_xlabel(r.adjusted[0].unit)
     s.savefig(fig, "sector_claims")

@@ -40,7 +40,7 @@ import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
 from workbench import session
-from workbench.report import plots
+from workbench.report import panel_figures, theme
 
 # %%
 from workbench.analysis import questions
@@ -68,9 +68,9 @@ pairs = [(x, lab) for x, lab in (("nurse_share_pct", "Nurses as a share of all s
                                  ("staff_engagement", "Staff engagement (0-10)"))
          if table[x].notna().any()]
 if pairs:
-    fig, axes = plt.subplots(1, len(pairs), figsize=(6 * len(pairs), 4.5), squeeze=False)
+    fig, axes = theme.subplots(1, len(pairs), figsize=(6 * len(pairs), 4.5), squeeze=False)
     for ax, (x, lab) in zip(axes[0], pairs):
-        plots.relationship(table, x, "ae_pct_within_4h", ax=ax)
+        panel_figures.relationship(table, x, "ae_pct_within_4h", ax=ax)
         ax.set_xlabel(lab)
         ax.set_title(f"A&E within 4 hours against {lab[0].lower() + lab[1:]}")
     s.savefig(fig, "relationships")
@@ -98,7 +98,7 @@ s.table(found)
 if found:
     tab = s.table(found)
     tab["label"] = tab["id"].str.replace(r"^effect:|->ae_pct_within_4h@nhs", "", regex=True)
-    ax = plots.forest(tab)
+    ax = panel_figures.forest(tab)
     ax.set_title("A&E within 4 hours (percentage points), 95% intervals")
     s.savefig(ax, "forest")
     plt.show()

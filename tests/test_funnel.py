@@ -295,7 +295,7 @@ def test_funnel_chart_labels_outliers_only():
     import matplotlib
 
     matplotlib.use("Agg")
-    from workbench.report.charts import funnel_chart
+    from workbench.report.monitoring_charts import funnel_chart
 
     df = providers([30, 52, 95, 10], [40, 50, 60, 12], list("ABCD"))
     res = funnel(df, "o", "d", label="org")

@@ -233,13 +233,13 @@ def test_script_edited_without_sync_is_reported_then_sync_fixes_it(pair):
     """The renaming workflow: edit an import in the .py; until `jupytext --sync` the
     pair differs, and the message names the notebook and shows the changed line."""
     script, ipynb = pair / f"{EXAMPLE}.py", pair / f"{EXAMPLE}.ipynb"
-    _edit(script, "from workbench.report import charts\n",
-          "from workbench.report import charts as spc_charts\n")
+    _edit(script, "from workbench.report import monitoring_charts\n",
+          "from workbench.report import monitoring_charts as spc_charts\n")
     (problem,) = pair_problems(pair, EXAMPLE)
     assert problem.startswith(f"notebooks/{EXAMPLE}.py and notebooks/{EXAMPLE}.ipynb hold "
                               f"different cells")
-    assert "+from workbench.report import charts as spc_charts" in problem
-    assert "-from workbench.report import charts" in problem
+    assert "+from workbench.report import monitoring_charts as spc_charts" in problem
+    assert "-from workbench.report import monitoring_charts" in problem
 
     later = ipynb.stat().st_mtime + 10          # the .py is the newer file, as after an edit
     os.utime(script, (later, later))

@@ -378,7 +378,7 @@ def test_spc_chart_draws_one_facet_and_small_multiples_draw_all(tmp_path):
     import matplotlib
 
     matplotlib.use("Agg")
-    from workbench.report.charts import spc_chart, spc_small_multiples
+    from workbench.report.monitoring_charts import spc_chart, spc_small_multiples
 
     df = pd.concat([frame(BASE + [11, 12], facet="A"), frame(BASE + [1, -1], facet="B")],
                    ignore_index=True)

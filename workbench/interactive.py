@@ -32,7 +32,7 @@ from workbench.analysis import spc_views
 from workbench.analysis.findings import Finding, Findings
 from workbench.data import measures
 from workbench.errors import AnalysisInputError, WorkbenchError
-from workbench.report import charts, plots, tables
+from workbench.report import monitoring_charts, panel_figures, tables
 
 #: Environment variable that marks a batch run (any non-empty value but "0").
 BATCH_ENV = "WORKBENCH_BATCH"
@@ -186,7 +186,7 @@ def association(data: pd.DataFrame, exposure: str, outcome: str, *, subset: str 
     if plot:
         import matplotlib.pyplot as plt
 
-        ax = plots.relationship(rows, exposure, outcome)
+        ax = panel_figures.relationship(rows, exposure, outcome)
         ax.figure.tight_layout()
         plt.show()
     question = (f"How does {measures.label(outcome)} move with "
@@ -213,9 +213,10 @@ def spc_chart(data: pd.DataFrame, measure: str, provider: str, *, direction: str
     import matplotlib.pyplot as plt
 
     view = spc_views.spc_view(data, measure, [provider], direction=direction, target=target)
-    fig = charts.spc_small_multiples(view.result, ncols=1, ylabel=measures.label(measure),
-                                     panel_size=(9.0, 3.6),
-                                     titles={c: f"{n} ({c})" for c, n in view.names.items()})
+    fig = monitoring_charts.spc_small_multiples(view.result, ncols=1,
+                                                ylabel=measures.label(measure),
+                                                panel_size=(9.0, 3.6),
+                                                titles={c: f"{n} ({c})" for c, n in view.names.items()})
     plt.show()
     plt.close(fig)
     return Findings(spc_views.spc_findings(view))

@@ -304,14 +304,21 @@ class Session:
         return html
 
     def savefig(self, fig_or_ax, name: str):
-        """Save a figure as ``figures/<name>.png`` in the output folder; return the figure."""
+        """Save a figure as ``figures/<name>.png`` in the output folder; return the figure.
+
+        Layout and drawing happen in the workbench theme (some settings, e.g. font
+        sizes for padding and tick spacing, are read then, not when the figure was
+        made), so the file looks the same whatever the user's matplotlib settings."""
+        from workbench.report.theme import theme_context
+
         fig = getattr(fig_or_ax, "figure", fig_or_ax)
-        if fig.get_layout_engine() is None:  # keep a figure's own (e.g. constrained) layout
-            fig.tight_layout()
         folder = self.output_dir / "figures"
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{name}.png"
-        fig.savefig(path, dpi=110, metadata={"Software": None})
+        with theme_context():
+            if fig.get_layout_engine() is None:  # keep a figure's own (e.g. constrained) layout
+                fig.tight_layout()
+            fig.savefig(path, dpi=110, metadata={"Software": None})
         self.figures.append(path)
         return fig
 

@@ -54,7 +54,7 @@ from workbench.errors import WorkbenchError
 PRELOAD = ("numpy", "pandas", "scipy.stats", "statsmodels.api", "statsmodels.formula.api",
            "matplotlib", "matplotlib.pyplot", "seaborn", "pyarrow.parquet", "pandera.pandas",
            "workbench", "workbench.session", "workbench.analysis.models",
-           "workbench.report.plots", "ipykernel.kernelapp", "ipykernel.ipkernel",
+           "workbench.report.panel_figures", "ipykernel.kernelapp", "ipykernel.ipkernel",
            "IPython.core.interactiveshell")
 #: Backend ipykernel would set; it must be set before matplotlib is imported.
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"

@@ -25,7 +25,7 @@ import pandas as pd
 import seaborn as sns
 
 from workbench.errors import AnalysisInputError
-from workbench.report.theme import GREY, NHS_BLUE, SECTOR_COLOURS, new_axes
+from workbench.report.theme import GREY, NHS_BLUE, SECTOR_COLOURS, new_axes, themed
 
 
 def _need(data: pd.DataFrame, function: str, **columns) -> None:
@@ -35,6 +35,7 @@ def _need(data: pd.DataFrame, function: str, **columns) -> None:
                                      expected=f"one of {list(data.columns)}")
 
 
+@themed
 def residual_plot(data: pd.DataFrame, x: str = "fitted", y: str = "residual", *,
                   hue: str | None = "sector", ax=None) -> plt.Axes:
     """Residuals against fitted values, coloured by sector, with a lowess trend.
@@ -54,6 +55,7 @@ def residual_plot(data: pd.DataFrame, x: str = "fitted", y: str = "residual", *,
     return ax
 
 
+@themed
 def qq_plot(data: pd.DataFrame, y: str = "std_residual", *, ax=None) -> plt.Axes:
     """Normal quantile-quantile plot of (standardised) residuals."""
     from scipy import stats
@@ -71,6 +73,7 @@ def qq_plot(data: pd.DataFrame, y: str = "std_residual", *, ax=None) -> plt.Axes
     return ax
 
 
+@themed
 def influence_plot(data: pd.DataFrame, x: str = "dfbeta_se", y: str = "provider_code", *,
                    hue: str | None = "sector", top: int = 20, ax=None) -> plt.Axes:
     """The ``top`` most influential providers: change in the estimate without each one.
@@ -91,6 +94,7 @@ def influence_plot(data: pd.DataFrame, x: str = "dfbeta_se", y: str = "provider_
     return ax
 
 
+@themed
 def balance_plot(data: pd.DataFrame, x: str = "smd", y: str = "covariate", *,
                  hue: str = "stage", threshold: float = 0.1, ax=None) -> plt.Axes:
     """Love plot: standardised mean differences before and after weighting.

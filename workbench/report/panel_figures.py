@@ -1,8 +1,11 @@
-"""Figure functions for the notebooks and reports.
+"""Figures of the panel and its findings: sector comparisons, relationships, monthly
+trends, data completeness, and the forest plot of estimates.
 
 Every function takes a tidy DataFrame and column names (as seaborn does), draws on
-an Axes (a new one unless ``ax`` is given), uses the one theme of
-:mod:`workbench.report.theme`, and returns the Axes. None calls ``plt.show()``.
+an Axes (a new one unless ``ax`` is given) in the one theme of
+:mod:`workbench.report.theme` without changing the user's matplotlib settings, and
+returns the Axes. None calls ``plt.show()``. SPC charts and funnel plots are in
+:mod:`workbench.report.monitoring_charts`.
 
 Example
 -------
@@ -21,9 +24,10 @@ import pandas as pd
 import seaborn as sns
 
 from workbench.data import measures as M
-from workbench.report.theme import GREY, SECTOR_COLOURS, SECTOR_LABELS, new_axes
+from workbench.report.theme import GREY, SECTOR_COLOURS, SECTOR_LABELS, new_axes, themed
 
 
+@themed
 def sector_comparison(data: pd.DataFrame, measure: str, *, by: str = "sector",
                       ax=None) -> plt.Axes:
     """Provider averages of ``measure`` by group: a box per group with each provider as a dot.
@@ -49,6 +53,7 @@ def sector_comparison(data: pd.DataFrame, measure: str, *, by: str = "sector",
     return ax
 
 
+@themed
 def relationship(data: pd.DataFrame, x: str, y: str, *, hue: str = "sector",
                  per_provider: bool = True, ax=None) -> plt.Axes:
     """Scatter of ``y`` against ``x`` with a fitted straight line per ``hue`` group.
@@ -72,6 +77,7 @@ def relationship(data: pd.DataFrame, x: str, y: str, *, hue: str = "sector",
     return ax
 
 
+@themed
 def forest(findings: pd.DataFrame, *, label: str = "label", estimate: str = "estimate",
            low: str = "ci_low", high: str = "ci_high", truth: str | None = None,
            null: float | None = 0.0, ax=None) -> plt.Axes:
@@ -100,6 +106,7 @@ def forest(findings: pd.DataFrame, *, label: str = "label", estimate: str = "est
     return ax
 
 
+@themed
 def monthly_trend(data: pd.DataFrame, measure: str, *, hue: str = "sector", ax=None) -> plt.Axes:
     """Monthly mean of ``measure`` per group, with a 95% band across providers."""
     ax = new_axes(ax)
@@ -117,6 +124,7 @@ def monthly_trend(data: pd.DataFrame, measure: str, *, hue: str = "sector", ax=N
     return ax
 
 
+@themed
 def completeness_heatmap(table: pd.DataFrame, *, index: str = "measure", ax=None) -> plt.Axes:
     """Heatmap of % of provider-months with a value, measure x sector (from ``data_quality``)."""
     ax = new_axes(ax, figsize=(6.5, max(3.0, 0.28 * len(table) + 1)))

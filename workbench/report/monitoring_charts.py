@@ -1,4 +1,5 @@
-"""Figures for the service-improvement analyses: SPC charts and funnel plots.
+"""Charts for monitoring providers over time and against each other: SPC charts and
+funnel plots (the service-improvement analyses).
 
 * :func:`spc_chart` draws one facet of an :class:`~workbench.analysis.spc.SPCResult`
   on one Axes: the series, the mean, the process limits, special-cause points coloured
@@ -8,7 +9,10 @@
   returns the Figure.
 * :func:`funnel_chart` draws a :class:`~workbench.analysis.funnel.FunnelResult`.
 
-Functions return the matplotlib Axes or Figure and never call ``plt.show()``.
+Functions draw in the one theme of :mod:`workbench.report.theme` without changing the
+user's matplotlib settings, return the matplotlib Axes or Figure and never call
+``plt.show()``. Figures of the panel itself (relationships, sector comparisons, trends)
+are in :mod:`workbench.report.panel_figures`.
 
 Example
 -------
@@ -34,7 +38,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Circle
 
 from workbench.errors import AnalysisInputError
-from workbench.report.theme import COMMON, CONCERN, IMPROVEMENT, NHS_DARK_BLUE
+from workbench.report.theme import COMMON, CONCERN, IMPROVEMENT, NHS_DARK_BLUE, themed
 
 #: Making Data Count colour for neutral special causes (purple).
 NEUTRAL = "#490092"
@@ -124,6 +128,7 @@ def _badge(ax: Axes, x0: float, colour: str, letter: str, arrow: int = 0,
     return bx
 
 
+@themed
 def spc_chart(result, facet=None, *, ax: Axes | None = None, title: str | None = None,
               ylabel: str | None = None, icons: bool = True, legend: bool = True,
               show_near: bool = False) -> Axes:
@@ -212,6 +217,7 @@ def _icons(ax: Axes, s: pd.Series, size: float = 0.08) -> None:
         _badge(ax, 1 - size, colour, letter, 0, size)
 
 
+@themed
 def spc_small_multiples(result, *, facets=None, ncols: int = 3, ylabel: str | None = None,
                         icons: bool = True, panel_size: tuple[float, float] = (4.0, 2.6),
                         sharey: bool = False, titles: dict | None = None) -> Figure:
@@ -275,6 +281,7 @@ def spc_small_multiples(result, *, facets=None, ncols: int = 3, ylabel: str | No
     return fig
 
 
+@themed
 def funnel_chart(result, *, ax: Axes | None = None, title: str | None = None,
                  xlabel: str | None = None, ylabel: str | None = None,
                  label_outliers: bool = True, improvement_direction: str | None = None,
