@@ -238,10 +238,11 @@ def test_cli_run_flags(tmp_path, monkeypatch):
 
     monkeypatch.setattr(runner_mod, "run_study", fake_run_study)
     code = cli.main(["run", "s.yaml", "--timeout", "30", "--retries", "2", "--force",
-                     "--executor", "dask", "--scheduler", "tcp://h:8786"])
+                     "--executor", "dask", "--scheduler", "tcp://h:8786", "--insecure"])
     assert code == 130
     assert seen["timeout"] == 30 and seen["retries"] == 2 and seen["force"] is True
     assert seen["executor"] == "dask" and seen["scheduler"] == "tcp://h:8786"
+    assert seen["executor_options"] == {"insecure": True}
     assert seen["workers"] is None and seen["preload"] is True
 
 

@@ -3,7 +3,9 @@
 ::
 
     workbench run studies/default.yaml [--out outputs] [--workers N] [--timeout SECONDS]
-                  [--retries N] [--force] [--executor local|dask [--scheduler ADDRESS]]
+                  [--retries N] [--force] [--executor local|dask [--dashboard]
+                  [--scheduler tls://HOST:PORT --tls-ca-file CA --tls-cert CERT
+                  --tls-key KEY] [--insecure]]
     workbench params notebooks/02_staffing_waits_satisfaction.ipynb
     workbench lab [--port N] [--no-browser] [-- JUPYTER_ARGS...]
     workbench data ...        (when workbench.data.cli_data is installed)
@@ -24,6 +26,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import warnings
 from pathlib import Path
 
 from workbench.errors import WorkbenchError
@@ -32,14 +35,47 @@ from workbench.errors import WorkbenchError
 PLUGIN_MODULES = ("workbench.data.cli_data",)
 
 
+DASK_OPTIONS = {"scheduler": "--scheduler", "tls_ca_file": "--tls-ca-file",
+                "tls_cert": "--tls-cert", "tls_key": "--tls-key", "insecure": "--insecure",
+                "dashboard": "--dashboard"}
+
+
+def _dask_options(args: argparse.Namespace) -> dict:
+    """The Dask executor's keywords from ``workbench run``'s options, checked (an open
+    cluster refused, ``--insecure`` warned about) before any data are made."""
+    given = {k: getattr(args, k) for k in DASK_OPTIONS if getattr(args, k) not in (None, False)}
+    if args.executor != "dask":
+        if given:
+            raise WorkbenchError(f"{', '.join(DASK_OPTIONS[k] for k in given)} only apply to "
+                                 f"--executor dask (got --executor {args.executor})")
+        return {}
+    from workbench.batch.executors import DaskExecutor, InsecureClusterWarning
+
+    options = {k: v for k, v in given.items() if k != "scheduler"}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", InsecureClusterWarning)
+        DaskExecutor(scheduler=args.scheduler, **options)  # raises ClusterSecurityError
+    for w in caught:
+        if issubclass(w.category, InsecureClusterWarning):
+            print(f"workbench: WARNING: {w.message}", file=sys.stderr)
+    return options
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     from workbench.batch.runner import run_study
 
+    executor_options = _dask_options(args)
     try:
-        result = run_study(args.study, out=args.out, workers=args.workers,
-                           executor=args.executor, progress=not args.no_progress,
-                           timeout=args.timeout, retries=args.retries, force=args.force,
-                           scheduler=args.scheduler, preload=not args.no_preload)
+        with warnings.catch_warnings():
+            if args.insecure:  # already printed once, above
+                from workbench.batch.executors import InsecureClusterWarning
+
+                warnings.simplefilter("ignore", InsecureClusterWarning)
+            result = run_study(args.study, out=args.out, workers=args.workers,
+                               executor=args.executor, progress=not args.no_progress,
+                               timeout=args.timeout, retries=args.retries, force=args.force,
+                               scheduler=args.scheduler, preload=not args.no_preload,
+                               executor_options=executor_options or None)
     except KeyboardInterrupt:
         print("workbench: interrupted; kernels stopped, unfinished runs removed (completed "
               "runs are kept and reused by the next run)", file=sys.stderr)
@@ -100,8 +136,23 @@ def add_run_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--executor", default="local",
                    help="where runs execute: local or dask (default: local)")
     p.add_argument("--scheduler", default=None, metavar="ADDRESS",
-                   help="Dask scheduler address for --executor dask (default: a local "
-                        "cluster of --workers processes)")
+                   help="Dask scheduler address for --executor dask, tls://HOST:PORT "
+                        "(default: a local cluster of --workers processes, TLS on 127.0.0.1)")
+    p.add_argument("--tls-ca-file", default=None, metavar="FILE",
+                   help="CA certificate (PEM) that signed the remote scheduler's certificate "
+                        "(default: the Dask config's distributed.comm.tls.ca-file)")
+    p.add_argument("--tls-cert", default=None, metavar="FILE",
+                   help="this user's certificate (PEM) for the remote scheduler (default: "
+                        "distributed.comm.tls.client.cert)")
+    p.add_argument("--tls-key", default=None, metavar="FILE",
+                   help="the key (PEM) of --tls-cert, unless inside that file (default: "
+                        "distributed.comm.tls.client.key)")
+    p.add_argument("--insecure", action="store_true",
+                   help="allow a tcp:// scheduler without TLS: anyone who can reach it can "
+                        "run code as its workers' users")
+    p.add_argument("--dashboard", action="store_true",
+                   help="serve the local Dask cluster's dashboard on 127.0.0.1:8787 (plain "
+                        "HTTP, readable by every user of this machine; default: none)")
     p.add_argument("--timeout", type=_seconds, default=None, metavar="SECONDS",
                    help="wall-clock limit of each run (a run's own 'timeout' in the study "
                         "wins; default: none)")

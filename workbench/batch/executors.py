@@ -9,6 +9,10 @@ which executor it drives.
 >>> with get_executor("local", workers=1) as ex:
 ...     sorted(ex.map_unordered(abs, [-2, 1]))
 [1, 2]
+
+The Dask executor is closed by default: its local cluster talks TLS with temporary
+credentials on 127.0.0.1 only and serves no dashboard, and a remote scheduler must be a
+``tls://`` address with the user's certificates (see :func:`scheduler_security`).
 """
 
 from __future__ import annotations
@@ -16,13 +20,15 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import sys
 import threading
 import time
+import warnings
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Any, Self
 
-from workbench.errors import WorkbenchError
+from workbench.errors import ClusterSecurityError, WorkbenchError
 
 _EXECUTORS: dict[str, type[Executor]] = {}
 
@@ -155,44 +161,273 @@ def _run_on_dask_worker(fn: Callable[[Any], Any], task: Any) -> Any:
     return fn(task)
 
 
+#: Address schemes whose connections distributed encrypts and authenticates.
+SECURE_SCHEMES = ("tls", "wss")
+#: Dask config keys a remote scheduler's certificates are read from when not given.
+TLS_CONFIG_KEYS = {"tls_ca_file": "distributed.comm.tls.ca-file",
+                   "tls_client_cert": "distributed.comm.tls.client.cert",
+                   "tls_client_key": "distributed.comm.tls.client.key"}
+#: Where ``dashboard=True`` serves the local cluster's dashboard (localhost only).
+LOCAL_DASHBOARD_ADDRESS = "127.0.0.1:8787"
+
+
+class InsecureClusterWarning(UserWarning):
+    """A Dask scheduler is used without TLS because ``insecure=True`` was asked for."""
+
+
+def _scheme(address: str) -> str:
+    """The scheme of a Dask address; Dask's default (``tcp``) when it has none."""
+    if "://" in address:
+        return address.split("://", 1)[0].lower()
+    import dask
+
+    return str(dask.config.get("distributed.comm.default-scheme", "tcp")).lower()
+
+
+def insecure_scheduler_message(scheduler: str) -> str:
+    """What a user is told when a scheduler is used without TLS (``--insecure``).
+
+    >>> insecure_scheduler_message("tcp://10.0.0.5:8786").split(":")[0]
+    'the Dask scheduler at tcp'
+    """
+    return (f"the Dask scheduler at {scheduler} is used without TLS (--insecure): anyone who "
+            "can reach it can run code as the users of its workers, and can read the "
+            "study's tasks and results on the network")
+
+
+def _tls_setting(name: str, given: str | os.PathLike | None) -> str | None:
+    """``given``, else the value of the Dask config key for ``name`` (None when unset)."""
+    if given is not None:
+        return os.fspath(given)
+    import dask
+
+    value = dask.config.get(TLS_CONFIG_KEYS[name], None)
+    return os.fspath(value) if value else None
+
+
+def scheduler_security(scheduler: str, *, tls_ca_file: str | os.PathLike | None = None,
+                       tls_cert: str | os.PathLike | None = None,
+                       tls_key: str | os.PathLike | None = None, insecure: bool = False):
+    """The ``distributed.Security`` for connecting to the remote scheduler at ``scheduler``,
+    or :class:`~workbench.errors.ClusterSecurityError` when it would leave the cluster open.
+
+    A ``tls://`` (or ``wss://``) address needs the CA certificate that signed the
+    scheduler's certificate and this user's certificate and key. Each comes from its
+    argument, else from the Dask config (``distributed.comm.tls.ca-file``,
+    ``distributed.comm.tls.client.cert``, ``distributed.comm.tls.client.key``; the key may
+    be inside the certificate file). A ``tcp://`` address, or one without a scheme, is
+    refused unless ``insecure`` (then None is returned: no TLS). Nothing connects here.
+
+    >>> try:
+    ...     scheduler_security("tcp://10.0.0.5:8786")
+    ... except ClusterSecurityError as exc:
+    ...     print(str(exc).split(":")[0])
+    refusing the Dask scheduler at tcp
+    >>> scheduler_security("tcp://10.0.0.5:8786", insecure=True) is None
+    True
+    """
+    if not isinstance(scheduler, str) or not scheduler.strip():
+        raise ClusterSecurityError(f"the Dask scheduler address must be text such as "
+                                   f"tls://host:8786, got {scheduler!r}")
+    import distributed  # noqa: F401  (loads distributed's defaults into the Dask config)
+
+    scheme = _scheme(scheduler)
+    given = {"tls_ca_file": tls_ca_file, "tls_client_cert": tls_cert,
+             "tls_client_key": tls_key}
+    if scheme not in SECURE_SCHEMES:
+        if any(v is not None for v in given.values()):
+            raise ClusterSecurityError(
+                f"TLS certificates were given but the Dask scheduler address {scheduler!r} "
+                f"is {scheme}://, which does not use them; write it as tls://"
+                f"{scheduler.split('://', 1)[-1]}")
+        if insecure:
+            return None
+        raise ClusterSecurityError(
+            f"refusing the Dask scheduler at {scheduler}: {scheme}:// connections are neither "
+            "encrypted nor authenticated, so anyone who can reach the scheduler can run code "
+            "as the users of its workers. Start the scheduler with TLS (dask scheduler "
+            "--tls-ca-file ca.pem --tls-cert scheduler.pem --tls-key scheduler-key.pem) and "
+            "connect with --scheduler tls://HOST:8786 --tls-ca-file ca.pem --tls-cert "
+            "client.pem --tls-key client-key.pem (see docs/batch.md, Dask); --insecure "
+            "connects without TLS, at that risk")
+    settings = {name: _tls_setting(name, value) for name, value in given.items()}
+    missing = [opt for opt, name in (("--tls-ca-file", "tls_ca_file"),
+                                     ("--tls-cert", "tls_client_cert"))
+               if not settings[name]]
+    if missing:
+        raise ClusterSecurityError(
+            f"the Dask scheduler at {scheduler} uses TLS, but no {' or '.join(missing)} was "
+            "given (nor distributed.comm.tls.ca-file / distributed.comm.tls.client.cert in "
+            "the Dask config): the connection needs the CA certificate that signed the "
+            "scheduler's certificate and this user's certificate and key, e.g. "
+            "--tls-ca-file ca.pem --tls-cert client.pem --tls-key client-key.pem")
+    for name, path in settings.items():
+        if path is not None and not os.path.isfile(path):
+            option = {"tls_ca_file": "--tls-ca-file", "tls_client_cert": "--tls-cert",
+                      "tls_client_key": "--tls-key"}[name]
+            raise ClusterSecurityError(f"{option} {path}: no such file (the "
+                                       f"{TLS_CONFIG_KEYS[name]} setting)")
+    from distributed.security import Security
+
+    return Security(require_encryption=True,
+                    **{k: v for k, v in settings.items() if v is not None})
+
+
+def _stop_http_server(dask_worker=None, dask_scheduler=None) -> None:
+    """On a Dask worker or scheduler: stop listening for HTTP (metrics, info pages)."""
+    server = dask_worker if dask_worker is not None else dask_scheduler
+    server.http_server.stop()
+    server.services.pop("dashboard", None)
+
+
 @register_executor("dask")
 class DaskExecutor(Executor):
     """Runs on a Dask distributed cluster: the scheduler at ``scheduler``, or a
     ``LocalCluster`` of ``workers`` single-threaded worker processes when None.
 
+    The local cluster is closed: every connection (client, scheduler, nanny, worker) is
+    TLS with credentials made for this cluster alone (``Security.temporary()``, kept in
+    memory), everything listens on 127.0.0.1, and no HTTP server is left listening unless
+    ``dashboard`` (then the dashboard is at http://127.0.0.1:8787/status, or another port
+    when that one is taken; it is plain HTTP, readable by every user of this machine).
+
+    A remote ``scheduler`` must be ``tls://`` with the CA certificate ``tls_ca_file`` and
+    this user's ``tls_cert`` and ``tls_key`` (or the Dask config's
+    ``distributed.comm.tls.*``); a ``tcp://`` one is refused unless ``insecure``, which
+    warns (:class:`InsecureClusterWarning`). See :func:`scheduler_security`.
+
     Dask worker processes are daemonic, and Python's multiprocessing refuses to start
     children from them; kernels are not multiprocessing children (they are forked
     by the kernel launcher, or started with ``subprocess.Popen``), so they start
     from Dask workers as they do anywhere.
+
+    >>> with DaskExecutor(workers=1) as ex:  # doctest: +SKIP
+    ...     sorted(ex.map_unordered(abs, [-2, 1]))
+    [1, 2]
+    >>> DaskExecutor(scheduler="tcp://10.0.0.5:8786")  # doctest: +IGNORE_EXCEPTION_DETAIL
+    Traceback (most recent call last):
+    ClusterSecurityError: refusing the Dask scheduler at tcp://10.0.0.5:8786: ...
     """
 
-    def __init__(self, workers: int = 1, scheduler: str | None = None):
+    def __init__(self, workers: int = 1, scheduler: str | None = None, *,
+                 tls_ca_file: str | os.PathLike | None = None,
+                 tls_cert: str | os.PathLike | None = None,
+                 tls_key: str | os.PathLike | None = None,
+                 insecure: bool = False, dashboard: bool = False):
         if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
             raise WorkbenchError(f"workers must be a whole number >= 1, got {workers!r}")
         self.workers = workers
         self.scheduler = scheduler
+        self.dashboard = bool(dashboard)
+        self._security = None
+        if scheduler is None:
+            given = [opt for opt, v in (("--tls-ca-file", tls_ca_file), ("--tls-cert", tls_cert),
+                                        ("--tls-key", tls_key), ("--insecure", insecure or None))
+                     if v is not None]
+            if given:
+                raise ClusterSecurityError(
+                    f"{', '.join(given)} only apply to a remote scheduler (--scheduler "
+                    "tls://HOST:PORT); the local Dask cluster always uses TLS with "
+                    "credentials of its own")
+        else:
+            if self.dashboard:
+                raise ClusterSecurityError(
+                    "--dashboard applies to the local Dask cluster; a remote scheduler's "
+                    "dashboard is chosen when it is started (dask scheduler "
+                    "--dashboard-address ...)")
+            self._security = scheduler_security(scheduler, tls_ca_file=tls_ca_file,
+                                                tls_cert=tls_cert, tls_key=tls_key,
+                                                insecure=insecure)
+            if self._security is None:
+                warnings.warn(insecure_scheduler_message(scheduler), InsecureClusterWarning,
+                              stacklevel=2)
         self._cluster = None
         self._client = None
         self._futures: list = []
 
-    def _connect(self):
+    @property
+    def cluster(self):
+        """The running ``LocalCluster`` (None for a remote scheduler or before the first
+        :meth:`map_unordered` or :meth:`connect`)."""
+        return self._cluster
+
+    @property
+    def client(self):
+        """The connected ``distributed.Client`` (None until :meth:`connect`)."""
+        return self._client
+
+    @property
+    def security(self):
+        """The ``distributed.Security`` the client connects with (None: no TLS, --insecure;
+        for the local cluster, set once it has started)."""
+        return self._security
+
+    def connect(self):
+        """Start the local cluster or reach the remote scheduler; return the client.
+
+        Called by :meth:`map_unordered` when needed; call it first to inspect
+        :attr:`cluster` before any task runs.
+        """
+        if self._client is not None:
+            return self._client
         try:
             from distributed import Client, LocalCluster
+            from distributed.security import Security
         except ModuleNotFoundError as exc:
             raise WorkbenchError("--executor dask needs the 'distributed' package "
                                  "(pip install 'dask[distributed]')") from exc
         if self.scheduler:
             try:
-                self._client = Client(self.scheduler, timeout="30s")
-            except OSError as exc:
+                self._client = Client(self.scheduler, security=self._security, timeout="30s")
+            except (OSError, TypeError, ValueError) as exc:
+                hint = (" (check that --tls-ca-file is the CA that signed the scheduler's "
+                        "certificate, and that the scheduler trusts --tls-cert)"
+                        if self._security is not None else "")
                 raise WorkbenchError(f"could not reach the Dask scheduler at "
-                                     f"{self.scheduler!r}: {exc}") from exc
+                                     f"{self.scheduler!r}: {exc}{hint}") from exc
+            return self._client
+        try:
+            security = Security.temporary()
+        except ImportError as exc:
+            raise ClusterSecurityError("the local Dask cluster's TLS credentials need the "
+                                       "'cryptography' package (pip install "
+                                       "'cryptography>=42')") from exc
+        options = {"n_workers": self.workers, "threads_per_worker": 1, "processes": True,
+                   "host": "127.0.0.1", "protocol": "tls://", "security": security,
+                   "silence_logs": 40, "worker_dashboard_address": None}
+        http: dict[str, list] = {}
+        if self.dashboard:
+            options["dashboard_address"] = LOCAL_DASHBOARD_ADDRESS
         else:
-            self._cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1,
-                                         processes=True, dashboard_address=None,
-                                         silence_logs=40)
-            self._client = Client(self._cluster)
-        return self._client
+            # The scheduler and every worker always start an HTTP server (info pages,
+            # metrics): start them with no pages on a free localhost port, then stop them.
+            options["dashboard_address"] = None
+            options["scheduler_kwargs"] = {"dashboard_address": "127.0.0.1:0"}
+            http = {"distributed.scheduler.http.routes": [],
+                    "distributed.worker.http.routes": []}
+        import dask
+
+        with dask.config.set(http):
+            cluster = LocalCluster(**options)
+        try:
+            client = Client(cluster, security=security)
+            if not cluster.scheduler_address.startswith("tls://"):
+                raise ClusterSecurityError(f"the local Dask cluster listens on "
+                                           f"{cluster.scheduler_address}, not tls://")
+            open_workers = [a for a in cluster.scheduler.workers if not a.startswith("tls://")]
+            if open_workers:
+                raise ClusterSecurityError(f"Dask workers listen without TLS: {open_workers}")
+            if self.dashboard:
+                print(f"workbench: Dask dashboard at {cluster.dashboard_link}",
+                      file=sys.stderr)
+            else:
+                client.run_on_scheduler(_stop_http_server)
+                client.run(_stop_http_server)
+        except BaseException:
+            cluster.close()
+            raise
+        self._cluster, self._client, self._security = cluster, client, security
+        return client
 
     def map_unordered(self, fn, tasks):
         from distributed import as_completed as dask_completed
@@ -200,7 +435,7 @@ class DaskExecutor(Executor):
         tasks = list(tasks)
         if not tasks:
             return
-        client = self._client or self._connect()
+        client = self.connect()
         self._futures = [client.submit(_run_on_dask_worker, fn, t, pure=False, retries=0)
                          for t in tasks]
         for fut in dask_completed(self._futures):
