@@ -85,8 +85,8 @@ s.table(found)
 # %%
 tab = s.table([f for f in found if f.unit and not f.unit.startswith(("rate", "log", "odds"))])
 tab["label"] = tab["id"].str.replace(r"@.*?(#|$)", r" \1", regex=True)
-ax = panel_figures.forest(tab, truth="truth" if "truth" in tab else None)
-ax.set_title("Effects on waits and satisfaction (95% intervals)")
+ax = panel_figures.forest(tab, truth="truth" if "truth" in tab else None,
+                          title="Effects on waits and satisfaction (95% intervals)")
 s.savefig(ax, "forest")
 plt.show()
 

@@ -100,8 +100,9 @@ s.table(found)
 diffs = s.table([f for f in found if f.id.startswith(("naive", "adjusted"))])
 diffs["label"] = diffs["id"].str.replace("sector[independent]->", "", regex=False)
 if len(diffs):
-    ax = panel_figures.forest(diffs, truth="truth" if "truth" in diffs else None)
-    ax.set_title("Independent minus NHS: naive and case-mix adjusted (95% intervals)")
+    ax = panel_figures.forest(
+        diffs, truth="truth" if "truth" in diffs else None,
+        title="Independent minus NHS: naive and case-mix adjusted (95% intervals)")
     s.savefig(ax, "sector_differences")
     plt.show()
 

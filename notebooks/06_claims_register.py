@@ -83,7 +83,8 @@ if sector:
         tab = s.table([*r.naive, *r.adjusted])
         tab["label"] = ["naive", "adjusted"]
         panel_figures.forest(tab, truth="truth" if "truth" in tab else None, ax=ax)
-        ax.set_title(r.claim.text, fontsize="small", wrap=True)
+        with theme.theme_context():  # the claim as a title in the theme's fonts
+            ax.set_title(r.claim.text, fontsize="small", wrap=True)
         ax.set_xlabel(r.adjusted[0].unit)
     s.savefig(fig, "sector_claims")
     plt.show()

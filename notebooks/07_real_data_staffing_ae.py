@@ -70,9 +70,9 @@ pairs = [(x, lab) for x, lab in (("nurse_share_pct", "Nurses as a share of all s
 if pairs:
     fig, axes = theme.subplots(1, len(pairs), figsize=(6 * len(pairs), 4.5), squeeze=False)
     for ax, (x, lab) in zip(axes[0], pairs):
-        panel_figures.relationship(table, x, "ae_pct_within_4h", ax=ax)
+        panel_figures.relationship(table, x, "ae_pct_within_4h", ax=ax,
+                                   title=f"A&E within 4 hours against {lab[0].lower() + lab[1:]}")
         ax.set_xlabel(lab)
-        ax.set_title(f"A&E within 4 hours against {lab[0].lower() + lab[1:]}")
     s.savefig(fig, "relationships")
     plt.show()
 
@@ -98,8 +98,7 @@ s.table(found)
 if found:
     tab = s.table(found)
     tab["label"] = tab["id"].str.replace(r"^effect:|->ae_pct_within_4h@nhs", "", regex=True)
-    ax = panel_figures.forest(tab)
-    ax.set_title("A&E within 4 hours (percentage points), 95% intervals")
+    ax = panel_figures.forest(tab, title="A&E within 4 hours (percentage points), 95% intervals")
     s.savefig(ax, "forest")
     plt.show()
 

@@ -55,11 +55,12 @@ def sector_comparison(data: pd.DataFrame, measure: str, *, by: str = "sector",
 
 @themed
 def relationship(data: pd.DataFrame, x: str, y: str, *, hue: str = "sector",
-                 per_provider: bool = True, ax=None) -> plt.Axes:
+                 per_provider: bool = True, title: str | None = None, ax=None) -> plt.Axes:
     """Scatter of ``y`` against ``x`` with a fitted straight line per ``hue`` group.
 
     With ``per_provider`` each point is a provider's average over the months
     (the between-provider picture); otherwise each point is a provider-month.
+    ``title`` replaces the default "``y`` against ``x``".
     """
     ax = new_axes(ax)
     d = data.dropna(subset=[x, y])
@@ -72,7 +73,7 @@ def relationship(data: pd.DataFrame, x: str, y: str, *, hue: str = "sector",
                     label=f"{SECTOR_LABELS.get(level, level)} (n={len(g)})")
     ax.set_xlabel(M.label(x))
     ax.set_ylabel(M.label(y))
-    ax.set_title(f"{M.label(y)} against {M.label(x)}")
+    ax.set_title(title if title is not None else f"{M.label(y)} against {M.label(x)}")
     ax.legend(frameon=False)
     return ax
 
@@ -80,12 +81,18 @@ def relationship(data: pd.DataFrame, x: str, y: str, *, hue: str = "sector",
 @themed
 def forest(findings: pd.DataFrame, *, label: str = "label", estimate: str = "estimate",
            low: str = "ci_low", high: str = "ci_high", truth: str | None = None,
-           null: float | None = 0.0, ax=None) -> plt.Axes:
+           null: float | None = 0.0, title: str | None = None, ax=None) -> plt.Axes:
     """Coefficient (forest) plot: one row per finding, point estimate and 95% interval.
 
     ``label`` may be any column; if missing, the finding ``id`` is used. Pass
-    ``truth`` (a column) to mark the true values of a synthetic panel, and ``null``
-    for the no-effect line (1 for rate ratios, ``None`` for none).
+    ``truth`` (a column) to mark the true values of a synthetic panel, ``null``
+    for the no-effect line (1 for rate ratios, ``None`` for none), and ``title``
+    for a title in the theme.
+
+    >>> f = pd.DataFrame({"id": ["a", "b"], "estimate": [0.5, -0.2], "ci_low": [0.1, -0.5],
+    ...                   "ci_high": [0.9, 0.1]})
+    >>> forest(f, title="Effects").get_title()
+    'Effects'
     """
     ax = new_axes(ax, figsize=(7.5, max(2.0, 0.45 * len(findings) + 1)))
     d = findings.reset_index(drop=True)
@@ -102,6 +109,8 @@ def forest(findings: pd.DataFrame, *, label: str = "label", estimate: str = "est
     ax.set_yticks(yy)
     ax.set_yticklabels(labels)
     ax.set_xlabel("estimate with 95% interval")
+    if title is not None:
+        ax.set_title(title)
     ax.legend(frameon=False, loc="best", fontsize="small")
     return ax
 
