@@ -15,11 +15,24 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0"
 
 
-def load(*args, **kwargs):
-    """The panel in one call; see :func:`workbench.session.load`."""
-    from workbench.session import load as _load
+def __getattr__(name: str):
+    """``workbench.<name>`` for every name of :mod:`workbench.api`, imported on first use
+    (so ``import workbench`` stays light for the batch side and the command line)."""
+    if name == "api":
+        import importlib
 
-    return _load(*args, **kwargs)
+        return importlib.import_module("workbench.api")
+    from workbench import api
+
+    if name in api.__all__:
+        return getattr(api, name)
+    raise AttributeError(f"module 'workbench' has no attribute {name!r}")
 
 
-__all__ = ["__version__", "load"]
+def __dir__() -> list[str]:
+    from workbench import api
+
+    return sorted(set(globals()) | set(api.__all__) | {"api"})
+
+
+__all__ = ["__version__", "api"]

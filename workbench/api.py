@@ -1,0 +1,118 @@
+"""What a researcher uses in a notebook, in one place (also available as ``workbench.<name>``).
+
+The rest of the package is organised by job (``data``, ``analysis``, ``report``, ``batch``);
+this module gathers the functions and types a notebook calls, so that a notebook needs one
+import and keeps working when a module inside the package is reorganised. ``docs/api.md``
+lists every name with an example.
+
+>>> import workbench
+>>> panel = workbench.load(seed=1, n_providers=40, n_months=6)
+>>> spec = workbench.ModelSpec("rtt_median_weeks", ("nurse_fte_per_10_beds",), workbench.CASE_MIX)
+>>> found = workbench.findings(workbench.fit(spec, panel), question="Do more nurses mean shorter waits?")
+>>> found[0].key.outcome
+'rtt_median_weeks'
+"""
+
+from __future__ import annotations
+
+from workbench.analysis.diagnostics import influence_frame, residual_frame
+from workbench.analysis.findings import (
+    Finding,
+    FindingId,
+    Findings,
+    findings_frame,
+    read_findings,
+    readable_frame,
+    truth_for,
+    write_findings,
+)
+from workbench.analysis.formatting import interval, number, p_value
+from workbench.analysis.funnel import funnel
+from workbench.analysis.funnel_views import funnel_findings, funnel_outliers, funnel_view
+from workbench.analysis.mediation import mediate_panel
+from workbench.analysis.models import (
+    CASE_MIX,
+    SUBSETS,
+    ModelSpec,
+    add_lag,
+    findings,
+    fit,
+    sector_difference,
+    select_subset,
+)
+from workbench.analysis.multiple import adjust_p
+from workbench.analysis.spc import spc
+from workbench.analysis.spc_views import spc_findings, spc_summary, spc_view
+from workbench.data.measures import MEASURES, label
+from workbench.data.synth import generate
+from workbench.interactive import association, controls, in_batch
+from workbench.interactive import spc_chart as explore_spc
+from workbench.report.diagnostics import balance_plot, influence_plot, qq_plot, residual_plot
+from workbench.report.monitoring_charts import funnel_chart, spc_chart, spc_small_multiples
+from workbench.report.panel_figures import (
+    completeness_heatmap,
+    forest,
+    monthly_trend,
+    relationship,
+    sector_comparison,
+)
+from workbench.report.tables import findings_table
+from workbench.session import Session, load, start, summarize
+
+__all__ = [  # grouped in docs/api.md
+    "CASE_MIX",
+    "MEASURES",
+    "SUBSETS",
+    "Finding",
+    "FindingId",
+    "Findings",
+    "ModelSpec",
+    "Session",
+    "add_lag",
+    "adjust_p",
+    "association",
+    "balance_plot",
+    "completeness_heatmap",
+    "controls",
+    "explore_spc",
+    "findings",
+    "findings_frame",
+    "findings_table",
+    "fit",
+    "forest",
+    "funnel",
+    "funnel_chart",
+    "funnel_findings",
+    "funnel_outliers",
+    "funnel_view",
+    "generate",
+    "in_batch",
+    "influence_frame",
+    "influence_plot",
+    "interval",
+    "label",
+    "load",
+    "mediate_panel",
+    "monthly_trend",
+    "number",
+    "p_value",
+    "qq_plot",
+    "read_findings",
+    "readable_frame",
+    "relationship",
+    "residual_frame",
+    "residual_plot",
+    "sector_comparison",
+    "sector_difference",
+    "select_subset",
+    "spc",
+    "spc_chart",
+    "spc_findings",
+    "spc_small_multiples",
+    "spc_summary",
+    "spc_view",
+    "start",
+    "summarize",
+    "truth_for",
+    "write_findings",
+]
