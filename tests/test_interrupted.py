@@ -1,0 +1,88 @@
+"""Interrupted time series: level, slope and horizon effects recover inserted truths."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from workbench.analysis.interrupted import interrupted_time_series, newey_west_lags
+from workbench.data.interventions import insert_interventions
+from workbench.data.synth import generate
+from workbench.errors import AnalysisInputError
+
+
+@pytest.fixture(scope="module")
+def sd():
+    return generate(seed=31, n_providers=60, n_months=36)
+
+
+def test_binomial_its_recovers_inserted_level_slope_and_effect(sd):
+    iv = insert_interventions(sd, "ae_pct_within_4h", providers=["R003"], start="2024-10-01",
+                              level=0.25, slope=0.02, seed=1)
+    one = iv.panel[iv.panel["provider_code"] == "R003"].assign(
+        within=lambda d: d["ae_attendances"] - d["ae_over_4h"])
+    res = interrupted_time_series(one, "within", "period", "2024-10-01", family="binomial",
+                                  trials="ae_attendances", measure="ae_pct_within_4h")
+    for f in res.findings:
+        assert f.covers(iv.truth[f.id]), (f.id, f.estimate, f.ci_low, f.ci_high)
+    level, _slope, eff = res.findings
+    assert level.unit == "odds ratio" and eff.unit == "percentage points"
+    assert level.ci_low > 1                      # a real rise is detected
+    assert "higher" in level.sentence and "95% CI" in level.sentence
+    fr = res.frame
+    assert {"observed", "fitted", "counterfactual", "cf_low", "cf_high"} <= set(fr.columns)
+    after = fr[fr["after"]]
+    assert (after["fitted"] > after["counterfactual"]).all()
+    assert np.allclose(fr.loc[~fr["after"], "fitted"], fr.loc[~fr["after"], "counterfactual"])
+
+
+def test_poisson_group_its_recovers_rate_ratios(sd):
+    nhs = [p for p in sd.panel["provider_code"].unique() if p.startswith("R")][:6]
+    iv = insert_interventions(sd, "complaints", providers=nhs, start="2024-09-01",
+                              level=-0.3, slope=-0.02, seed=2)
+    grp = iv.panel[iv.panel["provider_code"].isin(nhs)]
+    res = interrupted_time_series(grp, "complaints", "period", "2024-09-01", family="poisson",
+                                  exposure="episodes", unit="provider_code", subset="treated")
+    ids = [f.id for f in res.findings]
+    assert ids == ["its:level->complaints@treated", "its:slope->complaints@treated",
+                   "its:effect_h6->complaints@treated"]
+    for f in res.findings:
+        assert f.covers(iv.truth[f.id]), (f.id, f.estimate, f.ci_low, f.ci_high)
+    assert res.findings[0].unit == "rate ratio"
+    assert res.options["hac_lags"] == newey_west_lags(36) == 3
+
+
+def test_gaussian_its_with_fourier_seasonality():
+    rng = np.random.default_rng(5)
+    d = pd.date_range("2021-01-01", periods=48, freq="MS")
+    t = np.arange(48)
+    after = d >= "2023-01-01"
+    k = np.where(after, t - 24, 0)
+    y = 50 + 0.05 * t + 3 * np.cos(2 * np.pi * d.month / 12) + 2.0 * after + 0.1 * k \
+        + rng.normal(0, 0.4, 48)
+    res = interrupted_time_series(pd.DataFrame({"d": d, "y": y}), "y", "d", "2023-01-01",
+                                  seasonality="fourier", fourier_terms=1, horizon=12,
+                                  subset="X1")
+    level, slope, eff = res.findings
+    assert level.covers(2.0) and slope.covers(0.1) and eff.covers(2.0 + 0.1 * 12)
+    assert eff.id == "its:effect_h12->y@X1" and not level.warning
+
+
+def test_warnings_for_short_series_missing_months_and_far_horizon():
+    d = pd.date_range("2023-01-01", periods=16, freq="MS")
+    df = pd.DataFrame({"d": d, "y": np.r_[np.zeros(10), np.ones(6)] + np.sin(np.arange(16))})
+    df = df.drop(index=3)
+    res = interrupted_time_series(df, "y", "d", "2023-11-01", seasonality=None, horizon=9)
+    w = res.findings[0].warning
+    assert "fewer than 8" in w and "missing" in w and "beyond the last month" in w
+
+
+def test_bad_input_is_refused_with_the_argument_named(sd):
+    one = sd.panel[sd.panel["provider_code"] == "R001"]
+    with pytest.raises(AnalysisInputError, match="trials"):
+        interrupted_time_series(one, "fft_positive", "period", "2024-10-01", family="binomial")
+    with pytest.raises(AnalysisInputError, match="family"):
+        interrupted_time_series(one, "fft_positive", "period", "2024-10-01", family="logit")
+    with pytest.raises(AnalysisInputError, match="intervention"):
+        interrupted_time_series(one, "rtt_median_weeks", "period", "2023-05-01")
+    with pytest.raises(AnalysisInputError, match="unit="):
+        interrupted_time_series(sd.panel, "rtt_median_weeks", "period", "2024-10-01")
