@@ -18,7 +18,7 @@ from test_sources_workforce import write_workforce
 
 from workbench.data import panel as P
 from workbench.data.cli_data import add_parser, cmd_build
-from workbench.errors import SourceFormatError
+from workbench.errors import ConflictingValuesError, SourceFormatError
 
 REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
 
@@ -71,8 +71,10 @@ def test_build_joins_sources_on_provider_and_month(folder, tmp_path):
     assert (rj1["sector"], rj1["ownership"], rj1["region"]) == ("nhs", "nhs", "London")
     assert rj1["setting"] == "acute"  # the CQC record's inspection category
     assert p.loc[("RJ1", pd.Timestamp("2018-06-01")), "nurse_fte"] == 4200
-    nt2 = p.loc[("NT2", pd.Timestamp("2017-09-01"))]
-    assert nt2["sector"] == "independent" and pd.isna(nt2["ownership"])
+    nt2 = p.loc[("NT2", pd.Timestamp("2017-09-01"))]  # in no register: unknown, not guessed
+    assert nt2["sector"] == "unknown" and nt2["setting"] == "unknown"
+    assert pd.isna(nt2["ownership"]) and "NT2" in res.provenance["sector_unknown"]
+    assert "NT2" in res.summary()
     assert pd.isna(nt2["nurse_fte"])
     home = p.loc[("VM44K", pd.Timestamp("2017-09-01"))]
     assert home["setting"] == "care_home" and home["cqc_overall"] == "Good"
@@ -91,7 +93,7 @@ def test_build_joins_sources_on_provider_and_month(folder, tmp_path):
     assert status["DERIVED_copy.csv"] == "not used" and status["notes.txt"] == "not recognised"
     read = [i for i in prov["inputs"] if i["status"] == "read"]
     assert all(len(i["provenance"]["sha256"]) == 64 for i in read)
-    assert prov["providers_by_sector"] == {"independent": 3, "nhs": 2}
+    assert prov["providers_by_sector"] == {"independent": 2, "nhs": 2, "unknown": 1}
     hidden = sorted(p.name for p in out.parent.iterdir() if p.name.startswith("."))
     assert hidden[0] == ".panel.build-" + hidden[0].split("-", 1)[1] and len(hidden) == 2
     assert hidden[1] == ".panel.current"  # one build folder and the link to it, no .part
@@ -129,14 +131,37 @@ def test_source_without_its_reader_is_skipped(folder, tmp_path, monkeypatch):
     assert "fft_pct_positive" not in res.panel.columns
 
 
-def test_combine_first_file_wins_and_counts_conflicts():
+def _tables(a_values, b_values):
     key = {"provider_code": ["RJ1", "RXL"], "period": pd.to_datetime(["2025-06-01"] * 2)}
-    a = pd.DataFrame({**key, "ae_attendances": [100.0, None]})
-    b = pd.DataFrame({**key, "ae_attendances": [90.0, 50.0], "ae_over_4h": [1.0, 2.0]})
-    out, conflicts = P._combine([("a.csv", a), ("b.xlsx", b)])
+    a = pd.DataFrame({**key, "ae_attendances": a_values})
+    b = pd.DataFrame({**key, "ae_attendances": b_values, "ae_over_4h": [1.0, 2.0]})
+    return [P._Table("ae", "Monthly-AE-June-2025.csv", a),
+            P._Table("ae_workbook", "June-2025-AE-by-provider.xlsx", b)]
+
+
+def test_combine_fills_gaps_and_accepts_equal_values():
+    out, resolved = P._combine(_tables([100.0, None], [100.0 + 1e-12, 50.0]))
     assert out["ae_attendances"].tolist() == [100.0, 50.0]
     assert out["ae_over_4h"].tolist() == [1.0, 2.0]
-    assert conflicts == {"b.xlsx": 1}
+    assert resolved == []
+
+
+def test_combine_conflict_names_both_files_and_values():
+    with pytest.raises(ConflictingValuesError) as err:
+        P._combine(_tables([100.0, None], [90.0, 50.0]))
+    msg = str(err.value)
+    assert "Monthly-AE-June-2025.csv" in msg and "June-2025-AE-by-provider.xlsx" in msg
+    assert "'RJ1'" in msg and "2025-06" in msg and "ae_attendances" in msg
+    assert "100.0" in msg and "90.0" in msg and "--prefer" in msg
+    assert err.value.files == ("Monthly-AE-June-2025.csv", "June-2025-AE-by-provider.xlsx")
+
+
+@pytest.mark.parametrize("prefer, kept", [(["ae_workbook"], 90.0), (["ae"], 100.0),
+                                          (["June-2025-AE-by-provider.xlsx", "ae"], 90.0)])
+def test_combine_precedence_decides_and_is_recorded(prefer, kept):
+    out, resolved = P._combine(_tables([100.0, None], [90.0, 50.0]), prefer)
+    assert out["ae_attendances"].tolist() == [kept, 50.0]
+    assert resolved[0]["measure"] == "ae_attendances" and resolved[0]["cells"] == 1
 
 
 def test_only_one_staff_survey_file_is_used(folder, tmp_path):
@@ -157,18 +182,6 @@ def test_empty_folder_and_missing_folder(tmp_path):
     assert not (tmp_path / "panel.parquet").exists()
 
 
-def test_settings_rules():
-    codes = pd.Series(["RX9", "RXT", "RY6", "C82038", "00J", "RJ1", "RJZ"])
-    names = pd.Series(["EAST MIDLANDS AMBULANCE SERVICE NHS TRUST",
-                       "BIRMINGHAM AND SOLIHULL MENTAL HEALTH NHS FOUNDATION TRUST",
-                       "LEEDS COMMUNITY HEALTHCARE NHS TRUST", "THE SURGERY", "NHS X CCG",
-                       "GUY'S", "KING'S COLLEGE HOSPITAL"])
-    got = P.settings(codes, names, pd.Series([None] * 7),
-                     pd.Series([False, False, False, False, False, True, False]))
-    assert got.tolist() == ["other", "mental_health", "community", "gp", "other", "acute",
-                            "other"]
-
-
 def test_cli_build(folder, tmp_path, capsys):
     parser = argparse.ArgumentParser()
     add_parser(parser.add_subparsers(dest="command"))
@@ -176,7 +189,8 @@ def test_cli_build(folder, tmp_path, capsys):
     args = parser.parse_args(["data", "build", "--from", str(folder), "--out", str(out)])
     assert cmd_build(args) == 0
     text = capsys.readouterr().out
-    assert "Providers by sector: independent 3, nhs 2" in text and out.exists()
+    assert "Providers by sector: independent 2, nhs 2, unknown 1" in text and out.exists()
+    assert "Sector not settled by any register (1): NT2" in text
 
 
 def _link_real(tmp_path, names):
@@ -198,15 +212,21 @@ def test_real_staffing_and_ae_panel(tmp_path):
          "september-2017-and-june-2018_ah2324.xlsx"),
         "nhs_staff_survey_trust_ebmgt/data.NHS.2015_2019.csv",
         "ae_attendances_nhsr/ae_attendances.csv",
-        "ods_reference/etr.csv", "ods_reference/etrust_2018.csv.gz"])
+        "ods_reference/etr.csv", "ods_reference/etrust_2018.csv.gz",
+        "nhs_staff_survey_trust_2021_24/data_trusts_well-being_organisational_results.csv"])
     res = P.build(d, out=tmp_path / "panel.parquet")
     p = res.panel
     sep17 = p[p["period"] == "2017-09-01"]
     both = sep17.dropna(subset=["nurse_fte", "staff_engagement", "ae_pct_within_4h"])
     assert len(both) >= 100  # NHS acute trusts with staffing, engagement and A&E
-    assert (both["sector"] == "nhs").all() and (both["setting"] == "acute").mean() > 0.9
-    assert p.loc[p["nurse_fte"].notna(), "sector"].eq("nhs").all()
-    assert set(p["sector"]) == {"nhs", "independent"}
+    assert (both["sector"] == "nhs").all()
+    # setting from the survey's benchmarking group; trusts merged before 2021 are unknown
+    assert (both["setting"] == "acute").mean() > 0.8
+    assert not both["setting"].isin(["mental_health", "ambulance"]).any()
+    assert p.loc[p["nurse_fte"].notna(), "sector"].isin(["nhs", "unknown"]).all()
+    assert set(p["sector"]) <= {"nhs", "independent", "unknown"}
+    assert set(res.provenance["sector_unknown"]) == set(
+        p.loc[p["sector"] == "unknown", "provider_code"])
     assert p["period"].min() == pd.Timestamp("2015-09-01")
     assert res.provenance["providers_by_sector"]["nhs"] > 200
 
@@ -220,5 +240,8 @@ def test_real_full_build(tmp_path):
     assert {"rtt_median_weeks", "ae_pct_within_4h", "nurse_fte", "staff_engagement",
             "cqc_overall"} <= set(p.columns)
     rtt = p.dropna(subset=["rtt_waiting_list"])
-    assert set(rtt["sector"]) == {"nhs", "independent"}
-    assert res.provenance["conflicting_cells_first_file_wins"] == {}
+    assert {"nhs", "independent"} <= set(rtt["sector"])
+    assert res.provenance["precedence_applied"] == []
+    wb = p.dropna(subset=["rtt_nonadmitted_median_weeks"])
+    assert set(wb["sector"]) == {"nhs", "independent"}
+    assert set(wb["period"]) == {pd.Timestamp("2025-09-01")}

@@ -176,3 +176,28 @@ class GeneratorError(WorkbenchError, ValueError):
 
 class GeneratorTypeError(GeneratorError, TypeError):
     """A generator argument of the wrong type (a ``TypeError`` as well)."""
+
+
+class ConflictingValuesError(WorkbenchError, ValueError):
+    """Two files give the same provider, period and measure different values.
+
+    Attributes: ``provider``, ``period``, ``measure``, ``files`` (the two file names),
+    ``values`` (their two values) and ``n_cells`` (how many cells disagree in all). The
+    build stops unless it is told which publication takes precedence.
+    """
+
+    def __init__(self, provider: str, period: str, measure: str, files: tuple[str, str],
+                 values: tuple, n_cells: int = 1, sources: tuple[str, str] | None = None):
+        self.provider = provider
+        self.period = period
+        self.measure = measure
+        self.files = tuple(files)
+        self.values = tuple(values)
+        self.n_cells = n_cells
+        self.sources = tuple(sources) if sources else None
+        more = f" ({n_cells} cells disagree in all)" if n_cells > 1 else ""
+        hint = (f" Say which publication takes precedence (build(precedence=[...]) or "
+                f"--prefer {sources[0]} / --prefer {sources[1]})." if sources else "")
+        super().__init__(
+            f"{files[0]} and {files[1]} give provider {provider!r}, period {period}, measure "
+            f"{measure!r} different values: {values[0]!r} and {values[1]!r}{more}.{hint}")

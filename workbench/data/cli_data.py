@@ -4,7 +4,7 @@
 
     workbench data fetch ae --period 2025-06 [--dest data/raw] [--max-bytes 2G] [--refresh]
     workbench data build [--from data/raw] [--out data/processed/panel.parquet | FOLDER]
-                         [--allow-incomplete]
+                         [--allow-incomplete] [--prefer SOURCE ...]
 
 The main command (:mod:`workbench.cli`) calls :func:`add_parser`; each subcommand's function
 takes the parsed arguments, prints what it did and returns the exit status.
@@ -63,14 +63,17 @@ def cmd_build(args: argparse.Namespace) -> int:
     import sys
 
     from workbench.data.panel import build
-    from workbench.errors import SourceIncompleteError
+    from workbench.errors import ConflictingValuesError, SourceIncompleteError
 
     try:
         result = build(args.from_folder, out=args.out, gp_sector=args.gp_sector,
-                       allow_incomplete=args.allow_incomplete)
+                       allow_incomplete=args.allow_incomplete, precedence=args.prefer)
     except SourceIncompleteError as exc:
         print(f"workbench: {exc}\nNothing was written. To build from the incomplete file "
               "anyway (with a warning), add --allow-incomplete.", file=sys.stderr)
+        return 2
+    except ConflictingValuesError as exc:
+        print(f"workbench: {exc}\nNothing was written.", file=sys.stderr)
         return 2
     print(result.summary())
     if result.warnings:
@@ -128,7 +131,13 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     b.add_argument("--allow-incomplete", action="store_true",
                    help="read files whose totals are missing or disagree, or whose rows stop "
                         "short, with a warning instead of failing the build")
+    b.add_argument("--prefer", action="append", default=[], metavar="SOURCE",
+                   help="when two files give the same provider, month and measure different "
+                        "values, keep the one from SOURCE (a publication kind such as "
+                        "ae_workbook, or a file name); repeat for an order of precedence. "
+                        "Without it such a conflict stops the build")
     b.add_argument("--gp-sector", choices=["nhs", "independent"], default="nhs",
-                   help="sector given to GP-practice codes (default: nhs)")
+                   help="sector given to providers the CQC records as GP practices "
+                        "(default: nhs)")
     b.set_defaults(func=cmd_build)
     return data

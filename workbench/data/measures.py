@@ -39,9 +39,12 @@ IDENTITY_COLUMNS: tuple[str, ...] = (
 )
 
 #: Allowed values of the categorical identity columns.
-SECTORS: tuple[str, ...] = ("nhs", "independent", "local_authority")
+#: ``unknown``: no register read by the build settles the provider's sector or setting
+#: (see :mod:`workbench.data.registers`); it is never replaced by a guess.
+SECTORS: tuple[str, ...] = ("nhs", "independent", "local_authority", "unknown")
 OWNERSHIPS: tuple[str, ...] = ("nhs", "for_profit", "not_for_profit", "local_authority")
-SETTINGS: tuple[str, ...] = ("acute", "care_home", "mental_health", "community", "gp", "other")
+SETTINGS: tuple[str, ...] = ("acute", "care_home", "mental_health", "community", "gp",
+                             "ambulance", "other", "unknown")
 REGIONS: tuple[str, ...] = (
     "London",
     "South East",
@@ -140,6 +143,26 @@ MEASURES: dict[str, Measure] = {
            "RTT pathways within 18 weeks", kind="count"),
         _M("rtt_over_52w", "waiting", "pathways", False, 0, 2_000_000,
            "RTT pathways over 52 weeks", kind="count"),
+        _M("rtt_nonadmitted_median_weeks", "waiting", "weeks", False, 0, 104,
+           "RTT completed non-admitted median wait (weeks)",
+           description="Median time waited by patients whose RTT pathway ended in the month "
+                       "without admission (NHS England provider workbook, as published).",
+           increment="week of completed non-admitted median wait"),
+        _M("rtt_nonadmitted_pct_within_18w", "waiting", "%", True, 0, 100,
+           "RTT completed non-admitted within 18 weeks (%)", kind="percent",
+           description="Completed non-admitted pathways with a known clock start that ended "
+                       "within 18 weeks."),
+        _M("rtt_nonadmitted_completed", "waiting", "pathways", None, 0, 2_000_000,
+           "RTT completed non-admitted pathways", kind="count"),
+        _M("rtt_admitted_median_weeks", "waiting", "weeks", False, 0, 104,
+           "RTT completed admitted median wait (weeks)",
+           description="Median time waited by patients admitted for treatment in the month "
+                       "(NHS England provider workbook, as published).",
+           increment="week of completed admitted median wait"),
+        _M("rtt_admitted_pct_within_18w", "waiting", "%", True, 0, 100,
+           "RTT completed admitted within 18 weeks (%)", kind="percent"),
+        _M("rtt_admitted_completed", "waiting", "pathways", None, 0, 2_000_000,
+           "RTT completed admitted pathways", kind="count"),
         _M("ae_attendances", "waiting", "attendances", None, 0, 2_000_000, "A&E attendances",
            kind="count"),
         _M("ae_over_4h", "waiting", "attendances", False, 0, 2_000_000,

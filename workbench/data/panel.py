@@ -11,25 +11,33 @@ Identity columns
 ----------------
 * ``provider_name``: the ODS trust list (current ``etr`` first, then the 2018 trusts-and-sites
   list), else the first name a source gives, else the code.
-* ``sector``: :func:`workbench.data.sources.ods.sector_of` (NHS trust list, then code
-  shapes; GP practices ``nhs``). ``ownership``: ``nhs`` for the NHS sector, otherwise missing
-  (no source here publishes for-profit / not-for-profit status by ODS code).
-* ``setting`` (:func:`settings`): a CQC record's setting when it has one; GP-practice codes
-  ``gp``; commissioners ``other``; trust names with ``AMBULANCE`` -> ``other``, ``MENTAL
-  HEALTH`` / ``PARTNERSHIP`` / ``PSYCHIATRIC`` -> ``mental_health``, ``COMMUNITY`` (without
-  ``HOSPITAL``) -> ``community``; a provider with type 1 A&E attendances or RTT pathways ->
-  ``acute``; else ``other``. Name rules are a heuristic: ODS does not publish trust type.
+* ``sector`` and ``setting``: from registers only (:mod:`workbench.data.registers`): the ODS
+  trust lists, the NHS Staff Survey benchmarking groups, the RTT workbooks' ``Provider`` /
+  ``IS Provider`` sheets and the CQC registers. What no register settles is ``unknown``
+  (listed by :meth:`BuildResult.summary` and in the provenance); never NHS by default, and
+  never from a name or the shape of a code. ``ownership``: ``nhs`` for the NHS sector,
+  otherwise missing (no source here publishes for-profit / not-for-profit status by code).
 * ``region``: ODS national grouping of the trust (2020 NHS England regions), else the region a
   source gives (A&E parent organisation, CQC record).
 
 Joining: measures of different publications for the same provider-month sit side by side.
-When two files give the same measure for the same provider-month (the A&E CSV and workbook of
-the same month), the first file read wins, and the number of cells whose values differ is
-recorded in the provenance. A file that breaks its reader's expectations stops the build with
-that reader's :class:`~workbench.errors.SourceFormatError`; nothing is written. A file that is
-incomplete (totals missing or disagreeing, rows cut short) stops it with
-:class:`~workbench.errors.SourceIncompleteError` unless ``allow_incomplete=True``, when the
-reader warns (:class:`~workbench.errors.IncompleteSourceWarning`) and the build goes on.
+Two files that give the same provider-month and measure different values (beyond 1e-9
+relative) stop the build with :class:`~workbench.errors.ConflictingValuesError` naming both
+files and both values, unless ``precedence=`` (``--prefer`` on the command line; a
+``precedence:`` list in a study's ``data.build``) names one of the two publications (its kind,
+e.g. ``ae_workbook``, or its file name): the first named wins and each resolution is recorded
+in the provenance and the warnings. Equal values are fine. A file that breaks its reader's
+expectations stops the build with that reader's :class:`~workbench.errors.SourceFormatError`;
+nothing is written. A file that is incomplete (totals missing or disagreeing, rows cut short)
+stops it with :class:`~workbench.errors.SourceIncompleteError` unless
+``allow_incomplete=True``, when the reader warns
+(:class:`~workbench.errors.IncompleteSourceWarning`) and the build goes on.
+
+Not provider-month data: the staff survey 2021-24 results (one row per organisation x survey
+year; fieldwork spans September to December, so no one month is honest) and the labelled
+patient comments are written beside the panel (:data:`SIDE_TABLES`), not joined into it.
+The RTT provider workbooks' all-treatment-function (``C_999``) rows join the panel in their
+month (median as published, % within 18 weeks from the bands), named by pathway kind.
 
 Warnings: every warning a reader gives is caught around its call and kept twice: as text in
 the input's provenance record and in :attr:`BuildResult.warnings` (file, provider, column
@@ -39,7 +47,9 @@ Outputs (written only after the panel validates)
 ------------------------------------------------
 ``out`` is a folder (the panel ``panel.parquet``, coverage ``panel.coverage.csv`` and
 provenance ``panel.provenance.json`` inside it) or a panel file ending in ``.parquet``
-(``<stem>.coverage.csv`` and ``<stem>.provenance.json`` beside it). The coverage table has
+(``<stem>.coverage.csv`` and ``<stem>.provenance.json`` beside it), with the side tables
+``<stem>.staff_survey_years.parquet``, ``<stem>.comments.parquet`` and
+``<stem>.comment_themes.parquet`` when their sources are present. The coverage table has
 one row per provider-month with a true/false column per construct and the measures present;
 the provenance lists every input file with its reader, status, sha256, periods, warnings and
 publisher URL, and the panel's sha256.
@@ -78,9 +88,10 @@ from pathlib import Path
 import pandas as pd
 
 from workbench.data import measures as M
+from workbench.data import registers
 from workbench.data.schema import validate_panel
 from workbench.data.sources import ods as ods_reader
-from workbench.errors import OutputWriteError, SourceFormatError
+from workbench.errors import ConflictingValuesError, OutputWriteError, SourceFormatError
 from workbench.files import atomic_file_set, sha256_file
 
 #: Extra (unregistered) columns carried into the panel when a source gives them.
@@ -111,6 +122,16 @@ RECOGNISERS: tuple[Recogniser, ...] = (
     Recogniser("ae_nhsr", r"^ae_attendances\.csv$", "workbench.data.sources.ae", "read_nhsr"),
     Recogniser("workforce", r"staff-by-staff-group-nationality-and-organisation.*\.xlsx$",
                "workbench.data.sources.workforce"),
+    Recogniser("rtt_provider_workbook", r"^(NonAdmitted|Admitted|Incomplete)-Provider-.*\.xls[xm]$",
+               "workbench.data.sources.rtt_provider_workbook"),
+    Recogniser("staff_survey_trust", r"\.csv$", "workbench.data.sources.staff_survey_trust",
+               header=("ODS code", "Year", "Benchmarking group")),
+    Recogniser("patient_comments", r"\.csv$", "workbench.data.sources.patient_comments",
+               header=("Comment ID", "FFT answer")),
+    Recogniser("patient_comments", r"\.csv$", "workbench.data.sources.patient_comments",
+               header=("feedback", "subcategory", "row_index")),
+    Recogniser("cqc_locations", r"\.csv$", "workbench.data.sources.cqc_locations",
+               header=("CQC Location ID (for office use only)", "Provider name")),
     Recogniser("staff_survey", r"\.csv$", "workbench.data.sources.staff_survey",
                header=("Code",)),
     Recogniser("cqc_api", r"\.csv$", "workbench.data.sources.cqc", "read_api",
@@ -152,6 +173,14 @@ class BuildResult:
     #: Every warning of the build: ``file``, ``kind`` (the warning's class), ``provider``
     #: and ``column`` (None when the warning does not say), ``message``.
     warnings: list[dict] = field(default_factory=list)
+    #: Tables kept beside the panel (:data:`SIDE_TABLES`) and where they were written.
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    table_paths: dict[str, Path] = field(default_factory=dict)
+    #: Sector and setting of every provider and the registers that settled them
+    #: (:func:`workbench.data.registers.decide`).
+    registers: pd.DataFrame | None = None
+    #: The providers no register settles, as lines for the terminal ('' when none).
+    unsettled: str = ""
 
     def warnings_text(self) -> str:
         """The build's warnings grouped by file ('' when there are none).
@@ -180,6 +209,10 @@ class BuildResult:
         lines.append(f"Inputs read: {len(used)}; not used: {len(self.inputs) - len(used)} "
                      f"(see {self.provenance_path.name})")
         lines.append(f"Coverage table: {self.coverage_path}")
+        for name, path in self.table_paths.items():
+            lines.append(f"Beside the panel: {name} ({len(self.tables[name])} rows) {path}")
+        if self.unsettled:
+            lines.append(self.unsettled)
         if self.warnings:
             lines.append(f"Warnings: {len(self.warnings)} (listed below and in "
                          f"{self.provenance_path.name})")
@@ -362,94 +395,102 @@ def _panel_rows(kind: str, df: pd.DataFrame, path: Path) -> tuple[pd.DataFrame, 
             rows[m] = rows[m].astype("float64")
     h = pd.DataFrame({"provider_code": df["provider_code"]})
     h["provider_name"] = df.get("provider_name", pd.NA)
-    h["setting"] = df.get("setting", pd.NA)
     h["region"] = df.get("region", pd.NA)
-    if kind == "rtt":
-        h["acute_signal"] = df.get("rtt_waiting_list", 0) > 0
-    elif kind.startswith("ae"):
-        col = "ae_attendances_type1" if "ae_attendances_type1" in df else None
-        h["acute_signal"] = (df[col] > 0) if col else False
-    else:
-        h["acute_signal"] = False
     hints = h.drop_duplicates("provider_code")
     return rows, hints
 
 
-def _combine(tables: list[tuple[str, pd.DataFrame]]) -> tuple[pd.DataFrame, dict[str, int]]:
-    """Outer-join measure tables on provider x month; the first value of a cell wins."""
+@dataclass(frozen=True)
+class _Table:
+    """One file's measures keyed by provider x month, with the publication it came from."""
+
+    kind: str
+    file: str
+    rows: pd.DataFrame
+
+
+def _rank(precedence: list[str], table: _Table) -> int | None:
+    """Position of a table's file name or publication kind in ``precedence`` (None: not named)."""
+    for i, p in enumerate(precedence):
+        if p in (table.file, table.kind):
+            return i
+    return None
+
+
+def _show(value) -> object:
+    return value.item() if hasattr(value, "item") else value
+
+
+def _combine(tables: list[_Table], precedence: list[str] | None = None
+             ) -> tuple[pd.DataFrame, list[dict]]:
+    """Outer-join measure tables on provider x month.
+
+    Measures of different files sit side by side; a cell given by two files must agree
+    (within 1e-9, or the same rating). A disagreement raises
+    :class:`~workbench.errors.ConflictingValuesError` naming both files and both values,
+    unless ``precedence`` names one of the two (its file name or publication kind): the
+    one named first wins and the resolution is recorded.
+    """
     key = ["provider_code", "period"]
+    precedence = list(precedence or [])
     panel: pd.DataFrame | None = None
-    conflicts: dict[str, int] = {}
-    for name, t in tables:
-        t = t.set_index(key)
+    owner: dict[str, pd.Series] = {}   # column -> which table gave each cell (index aligned)
+    by_index: list[_Table] = []
+    resolved: list[dict] = []
+    for t_no, tab in enumerate(tables):
+        t = tab.rows.set_index(key)
+        by_index.append(tab)
         if panel is None:
-            panel = t
+            panel = t.copy()
+            for c in t.columns:
+                owner[c] = pd.Series(t_no, index=t.index).where(t[c].notna())
             continue
-        common = [c for c in t.columns if c in panel.columns]
-        new = [c for c in t.columns if c not in panel.columns]
         idx = panel.index.union(t.index)
         panel = panel.reindex(idx)
+        owner = {c: o.reindex(idx) for c, o in owner.items()}
         tt = t.reindex(idx)
-        n = 0
-        for c in common:
-            a, b = panel[c], tt[c]
+        for c in t.columns:
+            b = tt[c]
+            if c not in panel.columns:
+                panel[c] = b
+                owner[c] = pd.Series(t_no, index=idx).where(b.notna())
+                continue
+            a = panel[c]
             both = a.notna() & b.notna()
-            if isinstance(a.dtype, pd.CategoricalDtype) or isinstance(b.dtype,
-                                                                      pd.CategoricalDtype):
-                differ = both & (a.astype(object) != b.astype(object))
-                panel[c] = a.astype(object).where(a.notna(), b.astype(object))
+            ordinal = isinstance(a.dtype, pd.CategoricalDtype) or isinstance(
+                b.dtype, pd.CategoricalDtype) or a.dtype == object or b.dtype == object
+            if ordinal:
+                a_o, b_o = a.astype(object), b.astype(object)
+                differ = both & (a_o != b_o)
             else:
-                differ = both & ((a - b).abs() > 1e-9)
-                panel[c] = a.where(a.notna(), b)
-            n += int(differ.sum())
-        for c in new:
-            panel[c] = tt[c]
-        if n:
-            conflicts[name] = n
+                differ = both & ((a - b).abs() > 1e-9 * (1 + a.abs()))
+            take_new = a.isna() & b.notna()
+            if differ.any():
+                for prev_no in sorted({int(v) for v in owner[c][differ].dropna()}):
+                    prev = by_index[prev_no]
+                    cells = differ & (owner[c] == prev_no)
+                    r_prev, r_new = _rank(precedence, prev), _rank(precedence, tab)
+                    first = cells.idxmax()
+                    if r_prev is None and r_new is None or r_prev == r_new:
+                        raise ConflictingValuesError(
+                            first[0], f"{first[1]:%Y-%m}", c, (prev.file, tab.file),
+                            (_show(a[first]), _show(b[first])), n_cells=int(cells.sum()),
+                            sources=(prev.kind, tab.kind))
+                    new_wins = r_prev is None or (r_new is not None and r_new < r_prev)
+                    if new_wins:
+                        take_new = take_new | cells
+                    resolved.append({"measure": c, "cells": int(cells.sum()),
+                                     "kept": tab.file if new_wins else prev.file,
+                                     "over": prev.file if new_wins else tab.file,
+                                     "example": f"{first[0]} {first[1]:%Y-%m}: "
+                                                f"{_show(a[first])} vs {_show(b[first])}"})
+            if ordinal:
+                panel[c] = a.astype(object).where(~take_new, b.astype(object))
+            else:
+                panel[c] = a.where(~take_new, b)
+            owner[c] = owner[c].where(~take_new, t_no)
     assert panel is not None
-    return panel.reset_index(), conflicts
-
-
-_NAME_RULES = [
-    (r"\bAMBULANCE\b", "other"),
-    (r"MENTAL HEALTH|PARTNERSHIP|PSYCHIATRIC|TAVISTOCK", "mental_health"),
-    (r"\bCCG\b|CLINICAL COMMISSIONING", "other"),
-]
-
-
-def settings(codes: pd.Series, names: pd.Series, cqc_setting: pd.Series,
-             acute_signal: pd.Series) -> pd.Series:
-    """The panel ``setting`` of each provider (rule in the module docstring).
-
-    >>> import pandas as pd
-    >>> settings(pd.Series(["RX9", "C82038", "RJ1", "VM44K"]),
-    ...          pd.Series(["EAST MIDLANDS AMBULANCE SERVICE NHS TRUST", "PRACTICE",
-    ...                     "GUY'S AND ST THOMAS'", "HOME"]),
-    ...          pd.Series([None, None, None, "care_home"]),
-    ...          pd.Series([False, False, True, False])).tolist()
-    ['other', 'gp', 'acute', 'care_home']
-    """
-    out = []
-    for code, name, cqc_set, acute in zip(codes, names, cqc_setting, acute_signal):
-        name = "" if name is None or name is pd.NA or (isinstance(name, float)) else str(name)
-        upper = name.upper()
-        if isinstance(cqc_set, str) and cqc_set in M.SETTINGS and cqc_set != "other":
-            out.append(cqc_set)
-        elif ods_reader.GP_PRACTICE.match(code):
-            out.append("gp")
-        elif ods_reader.COMMISSIONER.match(code):
-            out.append("other")
-        else:
-            rule = next((s for rx, s in _NAME_RULES if re.search(rx, upper)), None)
-            if rule:
-                out.append(rule)
-            elif "COMMUNITY" in upper and "HOSPITAL" not in upper:
-                out.append("community")
-            elif bool(acute):
-                out.append("acute")
-            else:
-                out.append("other")
-    return pd.Series(out, index=codes.index, dtype=object)
+    return panel.reset_index(), resolved
 
 
 def coverage_table(panel: pd.DataFrame) -> pd.DataFrame:
@@ -493,16 +534,42 @@ def coverage_summary(coverage: pd.DataFrame) -> pd.DataFrame:
     return counts
 
 
+#: Tables written beside the panel when their sources are present: name -> what a row is.
+SIDE_TABLES = {
+    "staff_survey_years": "one organisation x NHS Staff Survey year (2021-24 results)",
+    "comments": "one patient comment (labelled FFT free text)",
+    "comment_themes": "one comment x theme that applies",
+}
+
+
+def side_table_path(panel_path: str | Path, name: str) -> Path:
+    """Where the side table ``name`` (:data:`SIDE_TABLES`) of a panel file is written.
+
+    >>> side_table_path("data/processed/panel.parquet", "staff_survey_years").as_posix()
+    'data/processed/panel.staff_survey_years.parquet'
+    """
+    panel_path = Path(panel_path)
+    return panel_path.with_name(panel_path.name[: -len(".parquet")] + f".{name}.parquet")
+
+
 def build(from_folder: str | Path, out: str | Path = DEFAULT_OUT, *,
-          gp_sector: str = "nhs", allow_incomplete: bool = False) -> BuildResult:
+          gp_sector: str = "nhs", allow_incomplete: bool = False,
+          precedence: list[str] | tuple[str, ...] | str | None = None) -> BuildResult:
     """Read every recognised file under ``from_folder``, join and validate, write the panel.
 
     ``out`` is a folder or a panel file ending in ``.parquet`` (:func:`output_paths`).
-    Returns a :class:`BuildResult` (panel, coverage table, provenance, paths, warnings).
-    Nothing is written unless every recognised file reads and the joined panel validates;
-    the three outputs then replace the old ones together (module docstring). An
+    Returns a :class:`BuildResult` (panel, coverage table, provenance, paths, warnings,
+    side tables). Nothing is written unless every recognised file reads and the joined
+    panel validates; the outputs then replace the old ones together (module docstring). An
     incomplete file raises :class:`~workbench.errors.SourceIncompleteError` unless
     ``allow_incomplete`` is true, when it is read with a warning.
+
+    Two files that give the same provider, month and measure different values raise
+    :class:`~workbench.errors.ConflictingValuesError` naming both files and values, unless
+    ``precedence`` (publication kinds such as ``"ae_workbook"`` or file names, first wins)
+    names one of them. Sector and setting come from registers
+    (:mod:`workbench.data.registers`); ``gp_sector`` is the sector of providers the CQC
+    records as GP practices.
 
     >>> build("no/such/folder")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
@@ -510,6 +577,14 @@ def build(from_folder: str | Path, out: str | Path = DEFAULT_OUT, *,
     workbench.errors.SourceFormatError: no/such/folder: is not a folder. Expected: a folder of official files.
     """
     folder = Path(from_folder)
+    if isinstance(precedence, str):
+        precedence = [precedence]
+    precedence = [str(p) for p in (precedence or [])]
+    kinds = {r.kind for r in RECOGNISERS}
+    unknown = [p for p in precedence if p not in kinds and not re.search(r"\.\w+$", p)]
+    if unknown:
+        raise ValueError(f"precedence={unknown!r}: not a publication kind or file name; "
+                         f"expected kinds from {sorted(kinds)} or file names")
     out, cov_path, prov_path = output_paths(out)
     found, others = discover(folder)
     inputs: list[dict] = list(others)
@@ -525,7 +600,8 @@ def build(from_folder: str | Path, out: str | Path = DEFAULT_OUT, *,
                                          "(files use different engagement scales)"})
         found = [(r, p) for r, p in found if r.kind != "staff_survey" or p == keep[1]]
 
-    ods_tables, tables, hints = [], [], []
+    ods_tables, tables, hints, evidence = [], [], [], []
+    side: dict[str, list[pd.DataFrame]] = {name: [] for name in SIDE_TABLES}
     caught_all: list[dict] = []
     for rec, path in found:
         reader = _reader(rec)
@@ -537,17 +613,38 @@ def build(from_folder: str | Path, out: str | Path = DEFAULT_OUT, *,
             warnings.simplefilter("always")
             df = _call_reader(reader, path, allow_incomplete)
         caught_all.extend(_warning_record(path, w) for w in caught)
+        prov = getattr(df, "provenance", None) if not isinstance(df, pd.DataFrame) \
+            else df.attrs.get("provenance", {})
         record = {"path": str(path), "kind": rec.kind, "status": "read",
                   "reader": f"{rec.module}.{rec.function}",
-                  "provenance": _jsonable(df.attrs.get("provenance", {})),
+                  "provenance": _jsonable(prov or {}),
                   "warnings": [str(w.message) for w in caught]}
+        if rec.kind == "patient_comments":
+            side["comments"].append(df.comments)
+            side["comment_themes"].append(df.themes)
+            record["rows"] = len(df.comments)
+            record["use"] = "beside the panel: comments and comment_themes"
+            inputs.append(record)
+            continue
+        evidence.append(registers.evidence(rec.kind, df, path.name))
         if rec.kind.startswith("ods"):
             ods_tables.append((rec.kind, df))
             record["rows"] = len(df)
+        elif rec.kind == "staff_survey_trust":
+            side["staff_survey_years"].append(df)
+            record["rows"] = len(df)
+            record["use"] = "beside the panel: staff_survey_years; register (benchmarking group)"
+        elif rec.kind == "cqc_locations":
+            record["rows"] = len(df)
+            record["use"] = "register only (ownership of CQC providers and locations)"
         else:
+            if rec.kind == "rtt_provider_workbook":
+                from workbench.data.sources.rtt_provider_workbook import provider_measures
+
+                df = provider_measures(df)
             rows, h = _panel_rows(rec.kind, df, path)
             record["rows"] = len(rows)
-            tables.append((path.name, rows))
+            tables.append(_Table(rec.kind, path.name, rows))
             hints.append(h)
         inputs.append(record)
     if not tables:
@@ -555,21 +652,22 @@ def build(from_folder: str | Path, out: str | Path = DEFAULT_OUT, *,
                                 expected="official files such as Monthly-AE-*.csv, the RTT "
                                          "full extract, the HCHS workforce workbook")
 
-    panel, conflicts = _combine(tables)
+    panel, resolved = _combine(tables, precedence)
     by_name = {Path(r["path"]).name: r["path"] for r in inputs if r.get("status") == "read"}
-    for name, n in conflicts.items():
-        caught_all.append({"file": by_name.get(name, name), "kind": "ConflictingCells",
-                           "provider": None, "column": None,
-                           "message": f"{n} cell(s) differ from a file read earlier for the "
-                                      "same provider-month; the earlier value is kept"})
+    for res in resolved:
+        caught_all.append({"file": by_name.get(res["kept"], res["kept"]),
+                           "kind": "PrecedenceApplied", "provider": None,
+                           "column": res["measure"],
+                           "message": f"{res['cells']} cell(s) of {res['measure']!r} differ from "
+                                      f"{res['over']}; {res['kept']} takes precedence (e.g. "
+                                      f"{res['example']})"})
     ods_sorted = [t for k, t in sorted(ods_tables, key=lambda kt: kt[0] != "ods_etr")]
     trusts = ods_reader.trusts_table(*ods_sorted) if ods_sorted else None
     hint = pd.concat(hints, ignore_index=True)
     first = hint.groupby("provider_code").agg(
-        provider_name=("provider_name", "first"), setting=("setting", "first"),
+        provider_name=("provider_name", "first"),
         region=("region", lambda s: next((v for v in s if isinstance(v, str)
-                                          and v in M.REGIONS), pd.NA)),
-        acute_signal=("acute_signal", "any"))
+                                          and v in M.REGIONS), pd.NA)))
     codes = panel["provider_code"]
     f = first.reindex(codes)
     names = f["provider_name"].astype(object)
@@ -582,12 +680,12 @@ def build(from_folder: str | Path, out: str | Path = DEFAULT_OUT, *,
         region = tr.astype(object).where(tr.notna(), region.to_numpy())
     panel["provider_name"] = pd.Series(names.to_numpy(), index=panel.index).where(
         pd.notna(names.to_numpy()), codes).astype(str)
-    panel["sector"] = ods_reader.sector_of(codes, trusts, gp_sector=gp_sector).to_numpy()
+    ev = pd.concat([e for e in evidence if len(e)], ignore_index=True) if any(
+        len(e) for e in evidence) else pd.DataFrame(columns=registers.EVIDENCE_COLUMNS)
+    decided = registers.decide(codes.unique(), ev, gp_sector=gp_sector)
+    panel["sector"] = codes.map(decided["sector"]).to_numpy()
     panel["ownership"] = panel["sector"].where(panel["sector"] == "nhs")
-    panel["setting"] = settings(codes, panel["provider_name"],
-                                pd.Series(f["setting"].to_numpy(), index=panel.index),
-                                pd.Series(f["acute_signal"].fillna(False).to_numpy(),
-                                          index=panel.index)).to_numpy()
+    panel["setting"] = codes.map(decided["setting"]).to_numpy()
     panel["region"] = pd.Series(region.to_numpy(), index=panel.index).where(
         pd.notna(region.to_numpy()), None)
     ident = list(M.IDENTITY_COLUMNS)
@@ -599,39 +697,67 @@ def build(from_folder: str | Path, out: str | Path = DEFAULT_OUT, *,
         if c in panel.columns:
             panel[c] = pd.Categorical(panel[c].astype(object), categories=list(M.CQC_LEVELS),
                                       ordered=True)
+    side_tables = {name: pd.concat(parts, ignore_index=True) for name, parts in side.items()
+                   if parts}
+    if "staff_survey_years" in side_tables:
+        ss = side_tables["staff_survey_years"]
+        dup = ss.duplicated(["provider_code", "year"], keep=False)
+        if dup.any():
+            ex = ss.loc[dup, ["provider_code", "year"]].iloc[0].tolist()
+            raise SourceFormatError(folder, f"two staff survey files give organisation {ex[0]!r} "
+                                    f"for {ex[1]}", column="ODS code",
+                                    expected="each organisation and year in one file")
+    side_paths = {name: side_table_path(out, name) for name in side_tables}
 
     coverage = coverage_table(panel)
+    names_by_code = panel.drop_duplicates("provider_code").set_index("provider_code")[
+        "provider_name"]
+    unsettled = decided[(decided["sector"] == "unknown") | (decided["setting"] == "unknown")]
     provenance = {
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "from": str(folder),
         "panel": str(out),
         "allow_incomplete": bool(allow_incomplete),
+        "precedence": precedence,
         "rows": len(panel),
         "providers": int(panel["provider_code"].nunique()),
         "periods": sorted({f"{p:%Y-%m}" for p in panel["period"]}),
         "providers_by_sector": {k: int(v) for k, v in panel.drop_duplicates("provider_code")[
             "sector"].value_counts().items()},
-        "conflicting_cells_first_file_wins": conflicts,
+        "providers_by_setting": {k: int(v) for k, v in panel.drop_duplicates("provider_code")[
+            "setting"].value_counts().items()},
+        "precedence_applied": resolved,
+        "sector_unknown": decided.index[decided["sector"] == "unknown"].tolist(),
+        "setting_unknown": decided.index[decided["setting"] == "unknown"].tolist(),
+        "register_conflicts": decided["conflict"].dropna().to_dict(),
+        "side_tables": {name: {"path": str(side_paths[name]), "rows": len(t),
+                               "row": SIDE_TABLES[name]} for name, t in side_tables.items()},
         "rules": {
-            "sector": "workbench.data.sources.ods.sector_of (NHS trust list, code shapes; "
-                      f"GP practices {gp_sector})",
+            "sector": "workbench.data.registers.decide: ODS trust lists, staff survey "
+                      "benchmarking groups, RTT workbook sheets, CQC registers; unknown where "
+                      f"none settles it; GP practices {gp_sector}",
             "ownership": "nhs for the NHS sector; otherwise not published by ODS code",
-            "setting": "workbench.data.panel.settings",
+            "setting": "workbench.data.registers.decide (staff survey, CQC record, RTT "
+                       "workbook sheet), else unknown",
             "ods_lists": [k for k, _ in ods_tables],
         },
         "inputs": inputs,
         "warnings": caught_all,
     }
-    names = [out.name, cov_path.name, prov_path.name]
-    with atomic_file_set(out.parent, names, tag=out.name[: -len(".parquet")]) as tmp:
+    file_names = [out.name, cov_path.name, prov_path.name] + [p.name for p in side_paths.values()]
+    with atomic_file_set(out.parent, file_names, tag=out.name[: -len(".parquet")]) as tmp:
         panel.to_parquet(tmp / out.name, index=False)
         coverage.to_csv(tmp / cov_path.name, index=False)
+        for name, tab in side_tables.items():
+            tab.to_parquet(tmp / side_paths[name].name, index=False)
         provenance["panel_sha256"] = sha256_file(tmp / out.name)
         (tmp / prov_path.name).write_text(json.dumps(provenance, indent=2, default=str),
                                           encoding="utf-8")
     return BuildResult(panel=panel, coverage=coverage, provenance=provenance, panel_path=out,
                        coverage_path=cov_path, provenance_path=prov_path, inputs=inputs,
-                       warnings=caught_all)
+                       warnings=caught_all, tables=side_tables, table_paths=side_paths,
+                       registers=decided,
+                       unsettled=registers.unsettled_text(unsettled, names_by_code))
 
 
 def _jsonable(obj):

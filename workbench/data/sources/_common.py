@@ -410,6 +410,18 @@ def parse_month(value, path: str | Path, column: str | None = None,
                                      "'MSitAE-APRIL-2025', 'June 2025' or '2016-04-01'")
 
 
+def excel_engine(path: str | Path) -> str | None:
+    """The pandas Excel engine the readers use for a workbook: ``openpyxl`` for .xlsx/.xlsm.
+
+    Named explicitly so that installing python-calamine (used by the RTT provider-workbook
+    reader) changes no other reader's engine, values or warnings.
+
+    >>> excel_engine("a.xlsx"), excel_engine("b.ods")
+    ('openpyxl', None)
+    """
+    return "openpyxl" if Path(path).suffix.lower() in (".xlsx", ".xlsm") else None
+
+
 def read_sheet(path: str | Path, sheet: str) -> pd.DataFrame:
     """One worksheet of a published workbook as raw cells (no header row taken).
 
@@ -427,7 +439,7 @@ def read_sheet(path: str | Path, sheet: str) -> pd.DataFrame:
     except ImportError:
         pass
     try:
-        book = pd.ExcelFile(path)
+        book = pd.ExcelFile(path, engine=excel_engine(path))
     except damaged as exc:
         raise SourceFormatError(path, f"not a readable workbook ({type(exc).__name__}: {exc})",
                                 sheet=sheet, expected="an .xlsx/.xls workbook") from None

@@ -72,6 +72,7 @@ from workbench.data.sources._common import (
     check_duplicates,
     check_file,
     check_not_truncated,
+    excel_engine,
     find_header_row,
     incomplete,
     parse_month,
@@ -423,7 +424,7 @@ def _read_workbook(path: Path, sheet: str, period, allow_incomplete: bool = Fals
     data["ae_dta_4_to_12h"] = data["dta_over_4h"] - data["ae_12h_waits"]
 
     booked_note = "not in workbook"
-    with pd.ExcelFile(path) as book:
+    with pd.ExcelFile(path, engine=excel_engine(path)) as book:
         has_booked = BOOKED_SHEET in book.sheet_names
     if has_booked:
         _, bk = _sheet_table(path, BOOKED_SHEET, booked=True)

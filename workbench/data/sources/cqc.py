@@ -73,6 +73,7 @@ from workbench.data.sources._common import (
     check_duplicates,
     check_file,
     check_not_truncated,
+    excel_engine,
     provenance,
     read_csv_text,
     require_columns,
@@ -303,7 +304,7 @@ def _read_table(path: Path, sheet: str, allow_incomplete: bool = False) -> pd.Da
     if suffix == ".csv":
         cut = check_not_truncated(path, allow_incomplete=allow_incomplete)
         return read_csv_text(path, header=None, dtype=str, keep_default_na=False, cut_last=cut)
-    engine = "odf" if suffix == ".ods" else None
+    engine = "odf" if suffix == ".ods" else excel_engine(path)
     try:
         book = pd.ExcelFile(path, engine=engine)
     except ImportError:

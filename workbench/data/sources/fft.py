@@ -59,6 +59,7 @@ import pandas as pd
 from workbench.data.sources._common import (
     check_duplicates,
     check_file,
+    excel_engine,
     find_header_row,
     incomplete,
     parse_month,
@@ -192,7 +193,7 @@ def read(path: str | Path, period=None, collection: str | None = None,
             else period_of(path))
     if sheet is None:
         try:
-            with pd.ExcelFile(path) as book:
+            with pd.ExcelFile(path, engine=excel_engine(path)) as book:
                 names = book.sheet_names
         except (ValueError, OSError, KeyError, zipfile.BadZipFile) as exc:
             raise SourceFormatError(path, f"not a readable workbook ({type(exc).__name__}: "

@@ -54,6 +54,7 @@ from workbench.data.sources._common import (
     check_duplicates,
     check_file,
     check_not_truncated,
+    excel_engine,
     provenance,
     read_csv_text,
     require_columns,
@@ -224,7 +225,7 @@ def read_benchmark(path: str | Path, year: int, sheet: str | None = None,
     """
     path = check_file(path)
     try:
-        book = pd.ExcelFile(path)
+        book = pd.ExcelFile(path, engine=excel_engine(path))
     except (zipfile.BadZipFile, ValueError, OSError, KeyError, EOFError) as exc:
         raise SourceFormatError(path, f"is not a readable workbook ({exc})", sheet=sheet,
                                 expected="an .xlsx/.xlsm results workbook") from None

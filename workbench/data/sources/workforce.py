@@ -43,6 +43,7 @@ import pandas as pd
 from workbench.data.sources._common import (
     check_duplicates,
     check_file,
+    excel_engine,
     provenance,
     require_columns,
     to_number,
@@ -59,7 +60,7 @@ NURSE_GROUP = "Nurses & health visitors"
 
 def _open_sheet(path: Path, sheet: str) -> pd.DataFrame:
     try:
-        book = pd.ExcelFile(path)
+        book = pd.ExcelFile(path, engine=excel_engine(path))
     except (zipfile.BadZipFile, ValueError, OSError, KeyError, EOFError) as exc:
         raise SourceFormatError(path, f"is not a readable Excel workbook ({exc})", sheet=sheet,
                                 expected="the publisher's .xlsx workbook") from None

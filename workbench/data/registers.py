@@ -1,0 +1,240 @@
+"""Sector and setting of each provider, from what registers say, never from names or code shapes.
+
+Every table the build reads that states who an organisation is gives **evidence**: one row
+per organisation code and register, with the ``sector`` and/or ``setting`` that register
+states (:func:`evidence`). :func:`decide` then gives each panel provider its sector and
+setting from the evidence alone. What no register settles is ``unknown``, and
+:func:`decide` lists those codes; nothing is made NHS (or acute) by default.
+
+Registers and what each settles
+-------------------------------
+=========================  ====================================================================
+ODS trust lists            a code **listed** in ``etr.csv`` (NHS trusts) or the trusts-and-sites
+(``ods_etr``,              file ``etrust*.csv``: ``nhs``. A site is NHS only when the site code
+``ods_etrust``)            itself is listed: a code that merely starts with a trust's three
+                           characters is not (SpaMedica Kendal, ``R1G7E``, is not a site of the
+                           closed trust ``R1G``). ODS publishes no trust type: no setting.
+NHS Staff Survey           the benchmarking group of the organisation's latest survey year
+2021-24                    (:data:`BENCHMARK_GROUPS`): NHS trust groups, ICBs, CCGs and CSUs are
+(``staff_survey_trust``)   ``nhs``; social enterprises and community surgical services (non-NHS
+                           organisations that take part) ``independent``; the group gives the
+                           setting (acute, acute specialist -> ``acute``; mental health and
+                           learning disability -> ``mental_health``; community; ambulance;
+                           commissioners -> ``other``).
+RTT provider workbooks     a provider on the ``IS Provider`` sheet (independent-sector provider
+(``rtt_provider_workbook``) sites) is ``independent``, on the ``Provider`` sheet ``nhs``. An
+                           independent site there is given setting ``acute``: the sheet lists
+                           providers of consultant-led elective care, the scope of the RTT
+                           collection. NHS trusts on the ``Provider`` sheet get no setting from
+                           it (mental health trusts report RTT pathways too).
+CQC locations export       a provider ID or location ID with its ownership (``nhs`` /
+(``cqc_locations``)        ``independent``, from the provider's registered name, see
+                           :mod:`workbench.data.sources.cqc_locations`). NHS providers' IDs are
+                           ODS codes; independent providers' are CQC IDs (``1-...``), which
+                           match a panel code only where the panel uses them.
+CQC API / ratings          the record's CQC type (``NHS Healthcare Organisation`` and primary
+(``cqc_api``,              medical services -> ``nhs``, other types ``independent``) and its
+``cqc_ratings``)           setting from the care-home flag and inspection category.
+=========================  ====================================================================
+
+Deciding (:func:`decide`)
+-------------------------
+* ``sector``: the one sector the registers state. When registers disagree (one says
+  ``nhs``, another ``independent``) the sector is ``unknown`` and the code is listed in
+  ``conflicts`` with what each register said. No evidence: ``unknown``. A provider the CQC
+  records as a GP practice (setting ``gp``) takes ``gp_sector`` (default ``nhs``: GP
+  practices hold NHS contracts).
+* ``setting``: the first register that states one, in the order staff survey, CQC
+  record, RTT workbook (:data:`SETTING_ORDER`); else ``unknown``.
+* ``sector_from`` / ``setting_from`` name the registers (and files) used.
+
+Example
+-------
+>>> import pandas as pd
+>>> ev = pd.concat([
+...     evidence("ods_etr", pd.DataFrame({"code": ["RX6"], "is_site": [False]}), "etr.csv"),
+...     evidence("rtt_provider_workbook", pd.DataFrame({"provider_code": ["R1G7E"],
+...              "sheet": ["IS Provider"]}), "wb.xlsx")])
+>>> d = decide(["RX6", "R1G7E", "NT4"], ev)
+>>> d[["sector", "setting"]].values.tolist()
+[['nhs', 'unknown'], ['independent', 'acute'], ['unknown', 'unknown']]
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+import pandas as pd
+
+EVIDENCE_COLUMNS = ["code", "sector", "setting", "register", "file", "detail"]
+
+#: staff survey benchmarking group -> (sector, setting)
+BENCHMARK_GROUPS: dict[str, tuple[str, str]] = {
+    "Acute and Acute & Community Trusts": ("nhs", "acute"),
+    "Acute Specialist Trusts": ("nhs", "acute"),
+    "Mental Health & Learning Disability and Mental Health, Learning Disability & "
+    "Community Trusts": ("nhs", "mental_health"),
+    "Community Trusts": ("nhs", "community"),
+    "Ambulance Trusts": ("nhs", "ambulance"),
+    "ICBs": ("nhs", "other"),
+    "CCGs": ("nhs", "other"),
+    "CSUs": ("nhs", "other"),
+    "Social Enterprises - Community": ("independent", "community"),
+    "Social Enterprises - Mental Health": ("independent", "mental_health"),
+    "Community Surgical Services": ("independent", "community"),
+}
+#: registers in the order they settle a setting
+SETTING_ORDER = ("staff_survey_trust", "cqc_api", "cqc_ratings", "rtt_provider_workbook")
+RTT_SHEETS = {"Provider": ("nhs", None), "IS Provider": ("independent", "acute")}
+
+
+def _frame(code, sector, setting, register: str, file: str, detail) -> pd.DataFrame:
+    """Evidence rows; each of ``sector``, ``setting``, ``detail`` is one value or one per code."""
+    codes = pd.Series(list(code), dtype=object).astype(str).str.strip().str.upper()
+    n = len(codes)
+
+    def col(v):
+        vals = [v] * n if v is None or isinstance(v, str) else list(v)
+        return [None if x is None or x is pd.NA or (isinstance(x, float) and math.isnan(x)) else x
+                for x in vals]
+
+    return pd.DataFrame({"code": codes.to_list(), "sector": col(sector),
+                         "setting": col(setting), "register": register, "file": file,
+                         "detail": col(detail)}, columns=EVIDENCE_COLUMNS)
+
+
+def evidence(kind: str, df: pd.DataFrame, file: str) -> pd.DataFrame:
+    """What the table ``df`` (read by the reader of ``kind``) says about organisations.
+
+    Returns :data:`EVIDENCE_COLUMNS`; a kind that is not a register gives no rows.
+
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"provider_code": ["TAD", "TAD"], "year": [2023, 2024],
+    ...     "benchmarking_group": ["Community Trusts", "Mental Health & Learning Disability "
+    ...     "and Mental Health, Learning Disability & Community Trusts"]})
+    >>> evidence("staff_survey_trust", t, "s.csv")[["code", "sector", "setting"]].values.tolist()
+    [['TAD', 'nhs', 'mental_health']]
+    """
+    empty = pd.DataFrame(columns=EVIDENCE_COLUMNS)
+    if df is None or len(df) == 0:
+        return empty
+    if kind in ("ods_etr", "ods_etrust"):
+        what = "NHS trust list" if kind == "ods_etr" else "NHS trusts and sites list"
+        return _frame(df["code"], "nhs", None, kind, file, f"listed in the ODS {what}")
+    if kind == "staff_survey_trust":
+        latest = df.sort_values("year").drop_duplicates("provider_code", keep="last")
+        groups = latest["benchmarking_group"].map(
+            lambda g: BENCHMARK_GROUPS.get(g, (None, None)) if isinstance(g, str) else (None, None))
+        return _frame(latest["provider_code"], [g[0] for g in groups], [g[1] for g in groups],
+                      kind, file, [f"staff survey {y} benchmarking group {g!r}" for y, g in
+                                   zip(latest["year"], latest["benchmarking_group"])])
+    if kind == "rtt_provider_workbook":
+        per = df.drop_duplicates(["provider_code", "sheet"])
+        known = per["sheet"].isin(list(RTT_SHEETS))
+        per = per[known]
+        return _frame(per["provider_code"], [RTT_SHEETS[s][0] for s in per["sheet"]],
+                      [RTT_SHEETS[s][1] for s in per["sheet"]], kind, file,
+                      [f"RTT provider workbook sheet {s!r}" for s in per["sheet"]])
+    if kind == "cqc_locations":
+        prov = df.drop_duplicates("provider_id")
+        loc = df
+        return pd.concat([
+            _frame(prov["provider_id"], prov["ownership"], None, kind, file,
+                   [f"CQC provider {n!r}" for n in prov["provider_name"]]),
+            _frame(loc["location_id"], loc["ownership"], None, kind, file,
+                   [f"CQC location of {n!r}" for n in loc["provider_name"]]),
+        ], ignore_index=True).drop_duplicates(["code", "sector"])
+    if kind in ("cqc_api", "cqc_ratings"):
+        rec = df[df["provider_code"].notna()]
+        if "registered" in rec:
+            rec = rec[rec["registered"].astype(bool)]
+        rec = rec.drop_duplicates("provider_code", keep="last")
+        setting = rec["setting"].where(rec["setting"].isin(
+            ["acute", "care_home", "mental_health", "community", "gp"]), None)
+        return _frame(rec["provider_code"], rec["sector"].where(rec["sector"].notna(), None),
+                      setting.astype(object), kind, file, "CQC record (type, inspection category)")
+    return empty
+
+
+def decide(codes: Iterable[str], ev: pd.DataFrame, *, gp_sector: str = "nhs") -> pd.DataFrame:
+    """Sector and setting of each code from the evidence (rules in the module docstring).
+
+    Returns one row per code (index ``code``) with ``sector, setting, sector_from,
+    setting_from`` and ``conflict`` (what the registers said when they disagree, else
+    ``None``).
+
+    >>> import pandas as pd
+    >>> ev = pd.DataFrame({"code": ["X1", "X1"], "sector": ["nhs", "independent"],
+    ...     "setting": [None, None], "register": ["ods_etr", "rtt_provider_workbook"],
+    ...     "file": ["etr.csv", "wb.xlsx"], "detail": ["", ""]})
+    >>> decide(["X1"], ev).loc["X1", "sector"]
+    'unknown'
+    """
+    if gp_sector not in ("nhs", "independent"):
+        raise ValueError(f"gp_sector={gp_sector!r}; expected 'nhs' or 'independent'")
+    codes = list(dict.fromkeys(str(c).strip().upper() for c in codes))
+    ev = ev if len(ev) else pd.DataFrame(columns=EVIDENCE_COLUMNS)
+    ev = ev[ev["code"].isin(codes)]
+    sectors = ev[ev["sector"].notna()].groupby("code")
+    settings = ev[ev["setting"].notna()].copy()
+    order = {r: i for i, r in enumerate(SETTING_ORDER)}
+    settings["_order"] = settings["register"].map(order).fillna(len(order))
+    settings = settings.sort_values(["code", "_order"], kind="stable").drop_duplicates("code")
+    setting_of = settings.set_index("code")
+    rows = []
+    said = {code: g for code, g in sectors}
+    for code in codes:
+        g = said.get(code)
+        conflict = None
+        if g is None:
+            sector, sector_from = "unknown", None
+        else:
+            values = sorted(set(g["sector"]))
+            sources = "; ".join(sorted({f"{r} ({f})" for r, f in zip(g["register"], g["file"])}))
+            if len(values) == 1:
+                sector, sector_from = values[0], sources
+            else:
+                sector, sector_from = "unknown", None
+                conflict = "; ".join(f"{r} ({f}) says {s}" for r, f, s in
+                                     zip(g["register"], g["file"], g["sector"]))
+        if code in setting_of.index:
+            setting = setting_of.at[code, "setting"]
+            setting_from = f"{setting_of.at[code, 'register']} ({setting_of.at[code, 'file']})"
+        else:
+            setting, setting_from = "unknown", None
+        if setting == "gp" and conflict is None:
+            sector = gp_sector
+            sector_from = (sector_from or "") + f"; GP practice -> gp_sector={gp_sector}"
+        rows.append({"code": code, "sector": sector, "setting": setting,
+                     "sector_from": sector_from, "setting_from": setting_from,
+                     "conflict": conflict})
+    return pd.DataFrame(rows, columns=["code", "sector", "setting", "sector_from",
+                                       "setting_from", "conflict"]).set_index("code")
+
+
+def unsettled_text(decided: pd.DataFrame, names: pd.Series | None = None,
+                   limit: int = 40) -> str:
+    """The providers whose sector or setting no register settles, as lines for the terminal.
+
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"sector": ["unknown"], "setting": ["unknown"], "conflict": [None]},
+    ...                  index=pd.Index(["NT4"], name="code"))
+    >>> print(unsettled_text(d))
+    Sector not settled by any register (1): NT4
+    Setting not settled by any register (1): NT4
+    """
+    lines = []
+    for col, what in (("sector", "Sector"), ("setting", "Setting")):
+        codes = decided.index[decided[col] == "unknown"].tolist()
+        if not codes:
+            continue
+        shown = [f"{c} ({names[c]})" if names is not None and c in names.index
+                 and str(names[c]) != c else c for c in codes[:limit]]
+        more = f" ... and {len(codes) - limit} more" if len(codes) > limit else ""
+        lines.append(f"{what} not settled by any register ({len(codes)}): "
+                     + ", ".join(shown) + more)
+    conflicts = decided[decided["conflict"].notna()]
+    for code, rec in conflicts.head(limit).iterrows():
+        lines.append(f"Registers disagree on {code}: {rec['conflict']}")
+    return "\n".join(lines)
