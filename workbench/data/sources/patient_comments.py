@@ -261,8 +261,8 @@ def _v6(raw: pd.DataFrame, path: Path, lines: pd.Series):
     r, c = np.nonzero(hit)
     themes = pd.DataFrame({"comment_id": ids.to_numpy()[r],
                            "theme": np.asarray(theme_cols, dtype=object)[c]})
-    themes["theme_group"] = themes["theme"].map(
-        lambda t: theme_group("v6framework", t)).astype(object)
+    themes["theme_group"] = pd.Series([theme_group("v6framework", t) for t in themes["theme"]],
+                                      index=themes.index, dtype=object)
     return _finish(out), themes.reset_index(drop=True), {
         "themes": theme_cols, "dates_not_day_first": n_odd}
 
@@ -305,7 +305,8 @@ def _phase1(raw: pd.DataFrame, path: Path, lines: pd.Series):
                            "theme": sub[has].astype(object).to_numpy(),
                            "code": code[has].astype(object).to_numpy(),
                            "label": _text(raw["label"])[has].astype(object).to_numpy()})
-    themes["theme_group"] = [theme_group("phase_1", c) for c in themes["code"]]
+    themes["theme_group"] = pd.Series([theme_group("phase_1", c) for c in themes["code"]],
+                                      index=themes.index, dtype=object)
     return _finish(out), themes.reset_index(drop=True), {
         "codes": sorted(set(code[has])), "criticality_outside_codebook": int(bad.sum())}
 
