@@ -103,3 +103,25 @@ def test_one_frame_for_session_csv_and_index(tmp_path):
     assert bool(tidy.loc[0, "covers_truth"]) and not bool(tidy.loc[0, "robustness"])
     flat = findings_frame([f], flat=True)
     assert json.loads(flat.loc[0, "parameters"]) == {"a": [1, 2], "b": 1}
+
+
+def test_roles_default_from_the_id_and_decide_the_family_and_the_headlines():
+    from workbench.analysis.findings import FindingRoleError
+    from workbench.report.run_report import headline_findings
+
+    assert Finding(id="effect:x->y@acute", question="q", estimate=1.0).role == "headline"
+    assert Finding(id="effect:x->y@acute#fe", question="q", estimate=1.0).role == "robustness"
+    with pytest.raises(FindingRoleError, match="headline"):
+        Finding(id="effect:x->y@acute", question="q", estimate=1.0, role="main")
+    diag = Finding(id="ipw:sector[independent]->y@acute", question="q", estimate=1.0,
+                   p_value=0.001, sentence="Weighted.", role="diagnostic")
+    head = Finding(id="effect:x->y@acute", question="q", estimate=1.0, p_value=0.01,
+                   sentence="Effect.")
+    runs = [{"run_id": "r", "findings": [diag.to_dict(), head.to_dict()]}]
+    frame = study_findings_frame(runs)
+    assert frame.set_index("id")["p_adjusted"].isna().to_dict() == {
+        "ipw:sector[independent]->y@acute": True, "effect:x->y@acute": False}
+    assert [f["id"] for f in headline_findings(runs[0]["findings"])] == ["effect:x->y@acute"]
+    # records written before findings had roles still read
+    old = {k: v for k, v in head.to_dict().items() if k != "role"}
+    assert findings_frame([old])["role"].tolist() == ["headline"]

@@ -62,6 +62,20 @@ __all__ = [
 SIGNIFICANT_DIGITS = 10
 
 
+#: What a reader should make of a finding:
+#: ``headline``: an estimate the workbench stands behind (it survives the scenarios in
+#: docs/validation.md that a researcher cannot rule out); shown first, in the
+#: multiple-testing family;
+#: ``robustness``: another estimator of the same question, shown beside the headline;
+#: ``diagnostic``: shown so a reader can see why it is not trusted (failed balance, too
+#: few clusters, ...), never presented as an answer.
+ROLES = ("headline", "robustness", "diagnostic")
+
+
+class FindingRoleError(WorkbenchError, ValueError):
+    """A finding was given a role outside :data:`ROLES`."""
+
+
 @dataclass
 class Finding:
     """One estimated quantity. See DESIGN.md for the contract of each field."""
@@ -83,6 +97,16 @@ class Finding:
     clusters: int | None = None
     warning: str = ""
     sentence: str = ""
+    role: str = ""
+
+    def __post_init__(self) -> None:
+        # a finding's role: what a reader should make of it (see ROLES); by default a
+        # variant of an estimand already reported is a robustness check
+        if not self.role:
+            self.role = "robustness" if FindingId.parse(self.id).robustness else "headline"
+        if self.role not in ROLES:
+            raise FindingRoleError(f"finding {self.id!r}: role {self.role!r} is not one of "
+                                   f"{list(ROLES)}")
 
     def covers(self, value: float) -> bool:
         """True when ``value`` lies inside the closed interval [ci_low, ci_high]."""
@@ -159,8 +183,9 @@ def findings_frame(findings: Iterable[Finding | dict], truth: dict[str, float] |
                    *, flat: bool = False) -> pd.DataFrame:
     """Findings as one tidy frame: a row per finding, every field, in contract order.
 
-    Columns: the :class:`Finding` fields, then ``robustness`` (True for a variant of an
-    estimand already reported, from the id), then, when ``truth`` gives a true value
+    Columns: the :class:`Finding` fields (``role`` filled in for records written before
+    findings had roles), then ``robustness`` (True for a variant of an estimand already
+    reported, from the id), then, when ``truth`` gives a true value
     for any of the findings, ``truth`` and ``covers_truth``. Records may be
     :class:`Finding` objects or dicts as read from ``findings.json`` (extra keys are
     kept, after the contract columns). ``flat=True`` writes dict and list values
@@ -180,6 +205,8 @@ def findings_frame(findings: Iterable[Finding | dict], truth: dict[str, float] |
             df[c] = None
     df = df[FIELDS + [c for c in df.columns if c not in FIELDS]]
     df["robustness"] = [FindingId.parse(i).robustness for i in df["id"]]
+    df["role"] = [r if isinstance(r, str) and r else ("robustness" if rb else "headline")
+                  for r, rb in zip(df["role"], df["robustness"])]
     values = [truth_for(str(i), truth) for i in df["id"]]
     if any(v is not None for v in values):
         df["truth"] = values
@@ -280,7 +307,7 @@ def write_findings(findings: Iterable[Finding], path: str | Path = "findings.jso
     """Write findings as JSON (sorted by id, fixed precision: same inputs, same bytes).
 
     >>> import tempfile, pathlib
-    >>> p = write_findings([Finding(id="a", question="q", estimate=1/3)],
+    >>> p = write_findings([Finding(id="effect:x->y@nhs", question="q", estimate=1/3)],
     ...                    pathlib.Path(tempfile.mkdtemp()) / "findings.json")
     >>> read_findings(p)[0].estimate
     0.3333333333

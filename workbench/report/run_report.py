@@ -185,16 +185,21 @@ def data_banner(record: Mapping[str, Any]) -> dict[str, Any]:
             else ""}
 
 def headline_findings(findings: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
-    """Findings worth a sentence in a header: those with one, robustness checks
-    (variants of an estimand, see :class:`~workbench.finding_id.FindingId`) left out.
+    """Findings worth a sentence in a header: headline findings with one (robustness
+    checks and diagnostics left out; see :data:`workbench.analysis.findings.ROLES`).
 
     >>> [f["id"] for f in headline_findings([{"id": "e:a->b@nhs", "sentence": "Waits fell."},
     ...                                      {"id": "e:a->b@nhs#mixed", "sentence": "Same."},
     ...                                      {"id": "e:a->c@nhs", "sentence": ""}])]
     ['e:a->b@nhs']
     """
-    return [f for f in findings if (f.get("sentence") or "").strip()
-            and not FindingId.parse(str(f.get("id", ""))).robustness]
+    return [f for f in findings if (f.get("sentence") or "").strip() and _role(f) == "headline"]
+
+
+def _role(f: Mapping[str, Any]) -> str:
+    """A finding record's role; records written before roles existed get the default."""
+    return str(f.get("role") or ("robustness" if FindingId.parse(str(f.get("id", ""))).robustness
+                                 else "headline"))
 
 def finding_sentences(findings: Iterable[Mapping[str, Any]], n: int = HEADER_FINDINGS) -> list[str]:
     """Up to ``n`` plain sentences (with intervals) of the findings, in file order.

@@ -133,9 +133,9 @@ def study_findings_frame(runs: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     Benjamini-Hochberg adjusted p-values (``p_adjusted``).
 
     The frame is :func:`~workbench.analysis.findings.findings_frame` of each run's
-    findings; the family adjusted together is every finding with a p-value except
-    robustness checks (variants of an estimand already in the family), which keep
-    their raw p-value only and get no ``p_adjusted``. The study's ``findings.csv`` and
+    findings; the family adjusted together is every headline finding with a p-value;
+    robustness checks (variants of an estimand already in the family) and diagnostics
+    keep their raw p-value only and get no ``p_adjusted``. The study's ``findings.csv`` and
     its index page both use this frame.
 
     >>> frame = study_findings_frame([{"run_id": "r", "findings": [
@@ -164,7 +164,8 @@ def study_findings_frame(runs: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
         return empty
     table = pd.concat(frames, ignore_index=True)
     table["p_value"] = pd.to_numeric(table["p_value"], errors="coerce")
-    return adjust_p(table, exclude="robustness")
+    table["_outside_family"] = table["role"] != "headline"
+    return adjust_p(table, exclude="_outside_family").drop(columns="_outside_family")
 
 def study_findings(runs: Iterable[Mapping[str, Any]], rule: DisclosureRule | None = None,
                    private: Iterable[str] = ()) -> list[dict[str, str]]:
