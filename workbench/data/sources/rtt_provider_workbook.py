@@ -432,8 +432,10 @@ def bands_long(df: pd.DataFrame) -> pd.DataFrame:
     >>> df = pd.DataFrame({"sheet": ["Provider"], "period": [pd.Timestamp("2025-09-01")],
     ...     "pathway": ["incomplete"], "provider_code": ["RJ1"], "treatment_function_code":
     ...     ["C_999"], "band_000_001": [3.0], "band_001_plus": [1.0]})
-    >>> bands_long(df)[["weeks_from", "weeks_to", "pathways"]].values.tolist()
-    [[0, 1.0, 3.0], [1, nan, 1.0]]
+    >>> print(bands_long(df)[["weeks_from", "weeks_to", "pathways"]].to_string(index=False))
+     weeks_from  weeks_to  pathways
+              0       1.0       3.0
+              1       NaN       1.0
     """
     ids = ["sheet", "period", "pathway", "provider_code", "treatment_function_code"]
     bands = [c for c in df.columns if c.startswith("band_")]
