@@ -43,6 +43,7 @@ def test_sun_abraham_recovers_att_where_naive_twfe_is_biased(staggered):
     assert twfe.id.endswith("#twfe") and not twfe.covers(truth)
     # the bias: TWFE understates a growing staggered effect by about a third
     assert twfe.estimate < truth - 0.5 and "biased" in twfe.warning
+    assert twfe.role == "diagnostic" and att.role == "headline" and d2.role == "robustness"
     assert d2.covers(truth)
     assert not att.warning                 # 30 treated providers: cluster-robust inference
 

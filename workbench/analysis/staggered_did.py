@@ -42,7 +42,8 @@ and with ``n_boot`` draws and a fixed ``seed``; the finding's warning says so.
 
 Comparison findings (robustness variants of the ATT, same estimand and truth):
 
-* ``#twfe``: the naive TWFE coefficient, a diagnostic of how much the naive method is off;
+* ``#twfe``: the naive TWFE coefficient, a diagnostic of how much the naive method is off
+  (role ``diagnostic``; the pre-trend finding is a diagnostic too);
 * ``#did2s``: Gardner's (2021) two-stage imputation estimator (pyfixest ``did2s``), valid
   under the same assumptions as Sun-Abraham.
 
@@ -457,6 +458,7 @@ def staggered_did(
                      "before the change?",
             estimate=mean_pre, ci_low=mean_pre - tcrit * se_pre, ci_high=mean_pre + tcrit * se_pre,
             p_value=p_pre, n=int(pre["n_obs"].sum()), unit=unit_label, model="sun_abraham",
+            role="diagnostic",
             clusters=G, formula=f"joint F test of event-study months -2..-{pretrend_window} = 0",
             parameters={"F": F, "df1": q, "df2": G - 1, "months": pre["rel"].tolist()},
             warning="; ".join(pre_warn),
@@ -473,7 +475,7 @@ def staggered_did(
         question=f"Naive two-way fixed effects estimate of the change in {lab} (diagnostic)",
         estimate=b_tw, ci_low=b_tw - tcrit * se_tw, ci_high=b_tw + tcrit * se_tw,
         p_value=float(2 * stats.t.sf(abs(b_tw / se_tw), G - 1)), n=len(df),
-        unit=unit_label, model="twfe", clusters=G,
+        unit=unit_label, model="twfe", clusters=G, role="diagnostic",
         formula=f"{outcome} ~ treated | {unit} + {time}",
         warning=("biased when changes are staggered and their effects differ between "
                  "providers or grow over time; shown only to compare with the Sun-Abraham ATT"
