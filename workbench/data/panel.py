@@ -76,7 +76,6 @@ Example
 from __future__ import annotations
 
 import importlib
-import inspect
 import json
 import re
 import warnings
@@ -287,20 +286,6 @@ def output_paths(out: str | Path) -> tuple[Path, Path, Path]:
     stem = panel.name[: -len(".parquet")]
     return (panel, panel.with_name(stem + ".coverage.csv"),
             panel.with_name(stem + ".provenance.json"))
-
-
-def _call_reader(reader: Callable, path: Path, allow_incomplete: bool) -> pd.DataFrame:
-    """``reader(path, allow_incomplete=...)``; a reader that does not take the option yet
-    is called without it (it then has no completeness check to relax)."""
-    try:
-        params = inspect.signature(reader).parameters
-    except (TypeError, ValueError):
-        params = {}
-    takes = "allow_incomplete" in params or any(
-        p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
-    if takes:
-        return reader(path, allow_incomplete=allow_incomplete)
-    return reader(path)
 
 
 def _sniff_header(path: Path) -> list[str]:
@@ -611,7 +596,7 @@ def build(from_folder: str | Path, out: str | Path = DEFAULT_OUT, *,
             continue
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            df = _call_reader(reader, path, allow_incomplete)
+            df = reader(path, allow_incomplete=allow_incomplete)
         caught_all.extend(_warning_record(path, w) for w in caught)
         prov = getattr(df, "provenance", None) if not isinstance(df, pd.DataFrame) \
             else df.attrs.get("provenance", {})
