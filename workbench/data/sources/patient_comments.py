@@ -19,8 +19,11 @@ Two layouts of the pxtextmining project (NHS England-funded) are read:
     / ``phase_1``), ``trust`` (as published: ``NEAS``, ``NHFT``, ``Trust A`` ...),
     ``date`` (day; missing in phase 1), ``service``, ``service_detail``, ``question``,
     ``fft_score`` (1-5; 6, 7 and blank are missing), ``sentiment`` (1-5, v6 only),
-    ``criticality`` (-5..5, phase 1 only) and ``text`` (missing when blank or the trusts'
-    placeholder ``Did not answer``).
+    ``criticality`` (-5..5, phase 1 only), ``text`` (missing when blank or the trusts'
+    placeholder ``Did not answer``), ``respondent_id`` (v6 ``Respondent ID``: one
+    respondent may answer two or three questions; missing in phase 1) and
+    ``person_identifiable`` (v6 ``Person identifiable info?``: true where the labeller
+    marked the cell, false where it is blank; missing in phase 1, which has no such flag).
 ``themes`` (tidy long)
     ``comment_id, theme, theme_group``: one row per comment x theme that applies (v6: a
     ``1`` in the theme's column; phase 1: the row's ``subcategory``, with its ``code``
@@ -95,7 +98,8 @@ PHASE1 = ["code", "label", "subcategory", "feedback", "criticality", "organizati
           "question", "row_index"]
 NO_TEXT = ("", "did not answer")
 OUT_COLUMNS = ["comment_id", "source", "trust", "date", "service", "service_detail",
-               "question", "fft_score", "sentiment", "criticality", "text"]
+               "question", "fft_score", "sentiment", "criticality", "text", "respondent_id",
+               "person_identifiable"]
 
 #: workbench theme group -> the framework labels (v6 column names, phase 1 codes) in it
 THEME_GROUPS: dict[str, dict[str, tuple[str, ...]]] = {
@@ -250,6 +254,10 @@ def _v6(raw: pd.DataFrame, path: Path, lines: pd.Series):
     out["sentiment"] = _scores(raw, "Comment sentiment", range(1, 6), (), path, lines)
     out["criticality"] = np.nan
     out["text"] = _text(raw["FFT answer"])
+    out["respondent_id"] = _text(raw["Respondent ID"])
+    out["person_identifiable"] = pd.Series(
+        raw["Person identifiable info?"].astype("string").str.strip().ne("").to_numpy(),
+        index=raw.index, dtype=object)
     cells = raw[theme_cols].apply(lambda s: s.str.strip())
     bad = ~cells.isin(["", "1"])
     if bad.to_numpy().any():
@@ -298,6 +306,8 @@ def _phase1(raw: pd.DataFrame, path: Path, lines: pd.Series):
         cnum = cnum.mask(bad)
     out["criticality"] = cnum.astype("float64")
     out["text"] = _text(raw["feedback"])
+    out["respondent_id"] = None
+    out["person_identifiable"] = None
     code = raw["code"].astype("string").str.strip()
     sub = _text(raw["subcategory"])
     has = code.ne("") & code.notna()
@@ -313,7 +323,8 @@ def _phase1(raw: pd.DataFrame, path: Path, lines: pd.Series):
 
 def _finish(out: pd.DataFrame) -> pd.DataFrame:
     out = out[OUT_COLUMNS].reset_index(drop=True)
-    for c in ("comment_id", "source", "trust", "service", "service_detail", "question", "text"):
+    for c in ("comment_id", "source", "trust", "service", "service_detail", "question", "text",
+              "respondent_id"):
         out[c] = out[c].astype(object).where(out[c].notna(), None)
     return out
 
