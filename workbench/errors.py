@@ -201,3 +201,16 @@ class ConflictingValuesError(WorkbenchError, ValueError):
         super().__init__(
             f"{files[0]} and {files[1]} give provider {provider!r}, period {period}, measure "
             f"{measure!r} different values: {values[0]!r} and {values[1]!r}{more}.{hint}")
+
+
+class SlurmError(WorkbenchError, RuntimeError):
+    """``--executor slurm`` cannot run: a Slurm option is wrong or a Slurm job failed."""
+
+
+class SlurmUnavailableError(SlurmError):
+    """What ``--executor slurm`` needs is missing here: the ``dask-jobqueue`` package
+    (``pip install 'workbench[slurm]'``), ``sbatch`` on PATH, or a reachable Slurm controller."""
+
+
+class SharedFilesystemError(SlurmError):
+    """The output folder is not on a filesystem that every Slurm node sees at the same path."""

@@ -5,7 +5,7 @@ each result as soon as it is ready (in completion order). The runner never knows
 which executor it drives.
 
 >>> sorted(available_executors())
-['dask', 'local']
+['dask', 'local', 'slurm']
 >>> with get_executor("local", workers=1) as ex:
 ...     sorted(ex.map_unordered(abs, [-2, 1]))
 [1, 2]
@@ -13,6 +13,8 @@ which executor it drives.
 The Dask executor is closed by default: its local cluster talks TLS with temporary
 credentials on 127.0.0.1 only and serves no dashboard, and a remote scheduler must be a
 ``tls://`` address with the user's certificates (see :func:`scheduler_security`).
+The Slurm executor (Dask workers as Slurm jobs) is in :mod:`workbench.batch.slurm_executor`
+and registers itself here as ``slurm``.
 """
 
 from __future__ import annotations
@@ -453,3 +455,7 @@ class DaskExecutor(Executor):
         if self._client is not None and self._futures:
             self._client.cancel(self._futures, force=True)
         self.close()
+
+
+# The Slurm executor registers itself (it imports dask-jobqueue only when a batch starts).
+from workbench.batch import slurm_executor as _slurm_executor  # noqa: F401
