@@ -6,6 +6,9 @@
                   [--retries N] [--force] [--executor local|dask [--dashboard]
                   [--scheduler tls://HOST:PORT --tls-ca-file CA --tls-cert CERT
                   --tls-key KEY] [--insecure]]
+                  [--executor slurm [--slurm-partition P] [--slurm-account A]
+                  [--slurm-walltime T] [--slurm-memory M] [--slurm-cores N]
+                  [--slurm-interface IFACE] [--slurm-assume-shared]]
     workbench params notebooks/02_staffing_waits_satisfaction.ipynb
     workbench lab [--port N] [--no-browser] [-- JUPYTER_ARGS...]
     workbench data ...        (when workbench.data.cli_data is installed)
@@ -61,20 +64,49 @@ def _dask_options(args: argparse.Namespace) -> dict:
     return options
 
 
+SLURM_OPTIONS = {"slurm_partition": "--slurm-partition", "slurm_account": "--slurm-account",
+                 "slurm_walltime": "--slurm-walltime", "slurm_memory": "--slurm-memory",
+                 "slurm_cores": "--slurm-cores", "slurm_interface": "--slurm-interface",
+                 "slurm_assume_shared": "--slurm-assume-shared"}
+
+
+def _slurm_options(args: argparse.Namespace) -> dict:
+    """The Slurm executor's keywords from ``workbench run``'s options, checked (dask-jobqueue
+    and sbatch present, the output folder shared with the nodes) before any data are made."""
+    given = {k: getattr(args, k) for k in SLURM_OPTIONS if getattr(args, k) not in (None, False)}
+    if args.executor != "slurm":
+        if given:
+            raise WorkbenchError(f"{', '.join(SLURM_OPTIONS[k] for k in given)} only apply "
+                                 f"to --executor slurm (got --executor {args.executor})")
+        return {}
+    from workbench.batch.slurm_executor import SlurmExecutor
+
+    options = {k.removeprefix("slurm_"): v for k, v in given.items()}
+    options["preload"] = not args.no_preload  # each Slurm worker starts its own launcher
+    SlurmExecutor(workers=args.workers or 1, shared_dir=args.out, **options)  # raises
+    return options
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     from workbench.batch.runner import run_study
 
-    executor_options = _dask_options(args)
+    executor_options = {**_dask_options(args), **_slurm_options(args)}
+    workers, preload = args.workers, not args.no_preload
+    if args.executor == "slurm":
+        from workbench.batch.slurm_executor import DEFAULT_JOBS
+
+        workers = workers or DEFAULT_JOBS  # Slurm jobs, not this machine's cores
+        preload = False  # no kernel runs here: each Slurm worker has its own launcher
     try:
         with warnings.catch_warnings():
             if args.insecure:  # already printed once, above
                 from workbench.batch.executors import InsecureClusterWarning
 
                 warnings.simplefilter("ignore", InsecureClusterWarning)
-            result = run_study(args.study, out=args.out, workers=args.workers,
+            result = run_study(args.study, out=args.out, workers=workers,
                                executor=args.executor, progress=not args.no_progress,
                                timeout=args.timeout, retries=args.retries, force=args.force,
-                               scheduler=args.scheduler, preload=not args.no_preload,
+                               scheduler=args.scheduler, preload=preload,
                                executor_options=executor_options or None)
     except KeyboardInterrupt:
         print("workbench: interrupted; kernels stopped, unfinished runs removed (completed "
@@ -132,9 +164,10 @@ def add_run_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=Path("outputs"),
                    help="folder for outputs (default: outputs/)")
     p.add_argument("--workers", type=_positive_int, default=None,
-                   help="runs executed at the same time (default: the number of cores)")
+                   help="runs executed at the same time (default: the number of cores); "
+                        "for --executor slurm, the number of Slurm jobs (default: 4)")
     p.add_argument("--executor", default="local",
-                   help="where runs execute: local or dask (default: local)")
+                   help="where runs execute: local, dask or slurm (default: local)")
     p.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="Dask scheduler address for --executor dask, tls://HOST:PORT "
                         "(default: a local cluster of --workers processes, TLS on 127.0.0.1)")
@@ -153,6 +186,31 @@ def add_run_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--dashboard", action="store_true",
                    help="serve the local Dask cluster's dashboard on 127.0.0.1:8787 (plain "
                         "HTTP, readable by every user of this machine; default: none)")
+    slurm = p.add_argument_group(
+        "Slurm", "for --executor slurm: Dask workers as Slurm jobs (dask-jobqueue); --out, "
+                 "the project and its Python must be on a filesystem every node sees "
+                 "(docs/batch.md, Slurm)")
+    slurm.add_argument("--slurm-partition", "--slurm-queue", dest="slurm_partition",
+                       default=None, metavar="PARTITION",
+                       help="partition of the worker jobs, sbatch -p (default: the "
+                            "cluster's default partition)")
+    slurm.add_argument("--slurm-account", default=None, metavar="ACCOUNT",
+                       help="account charged for the jobs, sbatch -A (default: yours)")
+    slurm.add_argument("--slurm-walltime", default=None, metavar="TIME",
+                       help="time limit of each job, sbatch -t, e.g. 01:00:00 or 2-00:00:00 "
+                            "(default: 01:00:00); it must cover the job's share of the runs")
+    slurm.add_argument("--slurm-memory", default=None, metavar="SIZE",
+                       help="memory of each job, sbatch --mem, e.g. 8GB (default: 4GB)")
+    slurm.add_argument("--slurm-cores", type=_positive_int, default=None, metavar="N",
+                       help="CPUs of each job, sbatch --cpus-per-task; each job runs up to N "
+                            "runs at once (default: 1)")
+    slurm.add_argument("--slurm-interface", default=None, metavar="IFACE",
+                       help="network interface (e.g. ib0, eth1) the scheduler here and the "
+                            "workers listen on (default: the scheduler listens on this "
+                            "machine's address towards the Slurm controller)")
+    slurm.add_argument("--slurm-assume-shared", action="store_true",
+                       help="accept --out although its filesystem type is not a known "
+                            "shared one (the nodes must see it at the same path)")
     p.add_argument("--timeout", type=_seconds, default=None, metavar="SECONDS",
                    help="wall-clock limit of each run (a run's own 'timeout' in the study "
                         "wins; default: none)")
