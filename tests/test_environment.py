@@ -20,10 +20,17 @@ def _norm(spec: str) -> list[tuple[str, str]]:
 
 
 def test_environment_yml_matches_pyproject():
+    """environment.yml holds the dependencies and every optional extra (dev, slurm, ...),
+    each extra under a ``# NAME extra`` comment."""
     py = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    wanted = {n for d in py["dependencies"] + py["optional-dependencies"]["dev"]
+    extras = py["optional-dependencies"]
+    wanted = {n for d in py["dependencies"] + [d for deps in extras.values() for d in deps]
               for n in _norm(d)}
-    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    text = (ROOT / "environment.yml").read_text()
+    unmarked = [name for name in extras
+                if not re.search(rf"^\s*# {re.escape(name)} extra\b", text, re.MULTILINE)]
+    assert not unmarked, f"environment.yml has no '# NAME extra' comment for: {unmarked}"
+    env = yaml.safe_load(text)
     got = set()
     pythons = []
     for d in env["dependencies"]:
