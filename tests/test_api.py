@@ -37,3 +37,16 @@ def test_unknown_name_is_an_attribute_error():
         assert "no_such_thing" in str(exc)
     else:  # pragma: no cover
         raise AssertionError("expected AttributeError")
+
+
+def test_every_preloaded_module_imports_in_a_fresh_process():
+    """The kernel launcher imports these before forking kernels; a circular import here
+    would make every batch fall back to slow kernel starts."""
+    from workbench.batch.launcher import PRELOAD
+
+    for name in [m for m in PRELOAD if m.startswith("workbench")] + ["workbench.session",
+                                                                      "workbench.interactive"]:
+        out = subprocess.run([sys.executable, "-c", f"import {name}"], check=False,
+                             capture_output=True,
+                             text=True)
+        assert out.returncode == 0, f"import {name} failed: {out.stderr[-500:]}"

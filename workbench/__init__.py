@@ -17,13 +17,17 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
 
 def __getattr__(name: str):
     """``workbench.<name>`` for every name of :mod:`workbench.api`, imported on first use
-    (so ``import workbench`` stays light for the batch side and the command line)."""
-    if name == "api":
-        import importlib
+    (so ``import workbench`` stays light for the batch side and the command line).
 
-        return importlib.import_module("workbench.api")
-    from workbench import api
+    A submodule (``from workbench import interactive``) is imported as such, never
+    through :mod:`workbench.api`, so modules that api itself imports can use that form.
+    """
+    import importlib
+    import importlib.util
 
+    if importlib.util.find_spec(f"{__name__}.{name}") is not None:
+        return importlib.import_module(f"{__name__}.{name}")
+    api = importlib.import_module(f"{__name__}.api")
     if name in api.__all__:
         return getattr(api, name)
     raise AttributeError(f"module 'workbench' has no attribute {name!r}")
