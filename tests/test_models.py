@@ -25,7 +25,7 @@ def test_linear_kinds_recover_truth(sd, kind):
     fit = md.fit(md.ModelSpec("fft_pct_positive", DIRECT, ADJ, kind=kind), sd.panel)
     for f in md.findings(fit, "q"):
         assert f.covers(sd.truth[f.id]), (kind, f.id, f.estimate, f.ci_low, f.ci_high)
-        assert f.n == fit.n and f.clusters == 83 and f.model == kind
+        assert f.n == fit.n and f.clusters == 83 and f.model.split(";")[0] == kind
 
 
 def test_fe_absorbs_time_invariant_controls(sd):
@@ -216,3 +216,108 @@ def test_binomial_without_trials_or_with_a_bad_link_says_what_to_give(sd):
                                                  r"'identity'"):
         md.fit(md.ModelSpec("fft_positive", ("rtt_median_weeks",), kind="binomial",
                             trials="fft_responses", link="probit"), sd.panel)
+
+
+def test_few_clusters_use_the_wild_bootstrap_and_say_so(sd):
+    acute = sd.panel[sd.panel.setting == "acute"]
+    keep = list(acute.loc[acute.sector == "independent", "provider_code"].unique()[:5])
+    few = sd.panel[(sd.panel.sector != "independent") | sd.panel.provider_code.isin(keep)]
+    spec = md.ModelSpec("rtt_median_weeks", ("sector_independent",), md.CASE_MIX)
+    fit = md.fit(spec, few)
+    assert "sector_independent" in fit.boot and "wild cluster bootstrap" in fit.inference
+    f = md.findings(fit, "q")[0]
+    assert "wild cluster bootstrap" in f.warning and "5 providers with sector[independent]" \
+        in f.warning
+    crv = md.fit(md.ModelSpec("rtt_median_weeks", ("sector_independent",), md.CASE_MIX,
+                              inference="cluster"), few)
+    lo, hi = crv.interval("sector_independent")
+    assert f.ci_high - f.ci_low > hi - lo  # wider than the too-narrow clustered interval
+    again = md.findings(md.fit(spec, few), "q")[0]
+    assert (again.ci_low, again.ci_high) == (f.ci_low, f.ci_high)  # seeded, deterministic
+    many = md.fit(spec, sd.panel)  # 50 independent, 33 NHS... but all > 20 per side
+    assert (not many.boot) == (min(md.contrast_sides(many, "sector_independent")) >= 20)
+
+
+def test_wild_bootstrap_matches_the_wildboottest_package():
+    wbt = pytest.importorskip("wildboottest.wildboottest")
+    rng = np.random.default_rng(3)
+    g = np.repeat(np.arange(8), 25)
+    x = (g < 3).astype(float)
+    X = np.column_stack([np.ones(200), x, rng.normal(size=200)])
+    y = 0.3 * x + rng.normal(size=8)[g] + rng.normal(size=200)
+    ours = fitters.WildClusterBootstrap(X, y, g, 1, n_boot=999)
+    ours.v = np.array(np.meshgrid(*[[-1.0, 1.0]] * 8, indexing="ij")).reshape(8, -1)
+    ref = wbt.WildboottestCL(X=X, Y=y, cluster=g, R=np.array([0.0, 1.0, 0.0]), B=999, seed=1)
+    ref.get_scores(bootstrap_type="11", impose_null=True, adj=True, cluster_adj=True)
+    ref.get_weights(weights_type="rademacher")  # 2^8 < 999: full enumeration
+    ref.get_numer(); ref.get_denom(); ref.get_tboot(); ref.get_vcov(); ref.get_tstat()
+    ref.get_pvalue(pval_type="two-tailed")
+    assert ours.p_value(0.0) == pytest.approx(float(np.asarray(ref.pvalue).ravel()[0]),
+                                              abs=1e-9)
+
+
+def test_wild_bootstrap_interval_inverts_its_test():
+    rng = np.random.default_rng(5)
+    g = np.repeat(np.arange(25), 8)
+    x = (g < 4).astype(float)
+    X = np.column_stack([np.ones(200), x])
+    y = x + rng.normal(size=25)[g] + rng.normal(size=200)
+    wb = fitters.WildClusterBootstrap(X, y, g, 1, n_boot=999, seed=2)
+    lo, hi = wb.interval(0.95)
+    assert wb.p_value(lo - 0.05) < 0.05 <= wb.p_value(lo + 0.05)
+    assert wb.p_value(hi + 0.05) < 0.05 <= wb.p_value(hi - 0.05)
+    lo99, hi99 = wb.interval(0.99)
+    assert lo99 <= lo and hi99 >= hi
+
+
+def test_inference_is_stated_for_every_kind(sd):
+    pois = md.fit(md.ModelSpec("complaints", ("rtt_median_weeks",), ADJ, kind="poisson",
+                               exposure="episodes"), sd.panel)
+    assert pois.inference.startswith("t(82)") and pois.result.use_t
+    assert pois.result.df_resid_inference == 82
+    mixed = md.fit(md.ModelSpec("fft_pct_positive", DIRECT, ADJ, kind="mixed"), sd.panel)
+    assert mixed.inference.startswith("z (normal)")
+    f = md.findings(pois, "q")[0]
+    assert f.model == "poisson; " + pois.inference
+
+
+def test_within_between_split(sd):
+    spec = md.ModelSpec("fft_pct_positive", ("nurse_fte_per_10_beds",), ADJ, kind="mixed",
+                        within_between=True, suffix="mixed")
+    fs = md.findings(md.fit(spec, sd.panel), "q")
+    assert [f.id for f in fs] == [
+        "effect:nurse_fte_per_10_beds->fft_pct_positive@acute#mixed_within",
+        "effect:nurse_fte_per_10_beds->fft_pct_positive@acute#mixed_between"]
+    fe = md.findings(md.fit(md.ModelSpec("fft_pct_positive", ("nurse_fte_per_10_beds",), ADJ,
+                                         kind="fe"), sd.panel), "q")[0]
+    assert fs[0].estimate == pytest.approx(fe.estimate, abs=0.05)
+    with pytest.raises(AnalysisInputError, match="within_between"):
+        md.fit(md.ModelSpec("fft_pct_positive", ("nurse_fte_per_10_beds",),
+                            within_between=True), sd.panel)
+
+
+def test_ordinal_uses_exposures_up_to_the_rating_date_and_checks_proportional_odds(sd):
+    acute = sd.panel[sd.panel.setting == "acute"].copy()
+    # ratings published in month 12: later staffing must not enter the model
+    acute["rated"] = acute["period"].min() + pd.DateOffset(months=11)
+    late = acute["period"] > acute["rated"]
+    spec = md.ModelSpec("cqc_overall", ("nurse_fte_per_10_beds",), kind="ordinal",
+                        rating_date="rated", rating_window=12)
+    base = md.fit(spec, acute)
+    moved = acute.copy()
+    moved.loc[late, "nurse_fte_per_10_beds"] += 50.0
+    assert md.fit(spec, moved).result.params.iloc[0] == pytest.approx(
+        base.result.params.iloc[0])
+    bt = base.checks["proportional_odds"]
+    assert bt["df"] == 2 and 0 <= bt["p_value"] <= 1
+    assert "Brant test" in md.findings(base, "q")[0].model
+
+
+def test_brant_test_detects_non_proportional_odds():
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=3000)
+    # the effect of x is 2 at the upper threshold and 0 at the lower one
+    low = (rng.logistic(size=3000) > -1).astype(int)
+    high = (2 * x + rng.logistic(size=3000) > 1).astype(int)
+    y = pd.Series(np.where(low == 0, 0, 1 + high))
+    assert fitters.brant_test(pd.DataFrame({"x": x}), y)["p_value"] < 0.001

@@ -98,6 +98,9 @@ class Finding:
     warning: str = ""
     sentence: str = ""
     role: str = ""
+    #: sensitivity to unmeasured confounding (e.g. ``{"method": "E-value", "evalue": 1.8,
+    #: ...}``, see :mod:`workbench.analysis.sensitivity`); empty when none was computed
+    sensitivity: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # a finding's role: what a reader should make of it (see ROLES); by default a

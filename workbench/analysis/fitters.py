@@ -14,6 +14,21 @@ calls it. A fitter is a small class with three steps:
     the statsmodels call; returns the result and the rows actually fitted, and appends
     to ``notes`` what a reader should know (overdispersion, convergence, separation).
 
+Every fitter also says how its intervals are made (:attr:`Fitter.inference`): t with
+G-1 degrees of freedom and provider-clustered (CRV1) standard errors for ``ols``, ``fe``,
+``binomial``, ``poisson`` and ``negbin``; normal (z) intervals from the model-based
+standard errors for ``mixed`` (REML) and ``ordinal`` (maximum likelihood, one row per
+provider), whose likelihoods already model the provider structure.
+
+Few clusters: :class:`WildClusterBootstrap` is the wild cluster restricted bootstrap
+(WCR, Webb six-point weights; Cameron, Gelbach & Miller 2008; MacKinnon & Webb 2017)
+for one coefficient of a linear model, inverted for its interval (the set of values
+the bootstrap test does not reject). :func:`workbench.analysis.models.fit` uses it for
+sector and ownership contrasts with few providers on one side.
+
+The module stays whole (just over 400 lines) so that every kind's statsmodels call,
+and the inference each states, is read in one place.
+
 Another kind is added with ``registry.register("name", MyFitter())``.
 
 >>> registry.kinds()
@@ -46,6 +61,8 @@ class Fitter:
     #: True when the kind fits one row per provider (provider counts are then n, and
     #: the "few providers" note about clustered intervals does not apply).
     provider_level: bool = False
+    #: How intervals are made; ``{G1}`` is replaced by the number of clusters minus one.
+    inference: str = "t({G1}), provider-clustered (CRV1) standard errors"
 
     def check(self, spec: ModelSpec) -> None:
         """Raise an :class:`~workbench.errors.AnalysisInputError` for a spec this kind
@@ -100,8 +117,13 @@ class OLSFitter(Fitter):
     """Linear model, provider-clustered standard errors (t with G-1 df)."""
 
     def fit(self, spec, df, groups, notes):
-        res = smf.ols(spec.formula(), df).fit(cov_type="cluster", cov_kwds={"groups": groups},
-                                              use_t=True)
+        if spec.weights:
+            df = df[df[spec.weights] > 0].copy()
+            groups = _groups(df, spec.cluster)
+            model = smf.wls(spec.formula(), df, weights=df[spec.weights])
+        else:
+            model = smf.ols(spec.formula(), df)
+        res = model.fit(cov_type="cluster", cov_kwds={"groups": groups}, use_t=True)
         return res, df
 
 
@@ -186,8 +208,8 @@ class _CountFitter(Fitter):
 
 
 class PoissonFitter(_CountFitter):
-    """Poisson GLM with log(``exposure``) offset; rate ratios; clustered (robust to
-    overdispersion)."""
+    """Poisson GLM with log(``exposure``) offset; rate ratios; provider-clustered errors
+    (robust to overdispersion), t intervals with G-1 degrees of freedom like ``ols``."""
 
     name = "poisson"
 
@@ -196,12 +218,13 @@ class PoissonFitter(_CountFitter):
         groups = _groups(df, spec.cluster)
         res = smf.glm(spec.formula(), df, family=sm.families.Poisson(),
                       exposure=df[spec.exposure]).fit(
-            cov_type="cluster", cov_kwds={"groups": groups})
+            cov_type="cluster", cov_kwds={"groups": groups}, use_t=True)
         return res, df
 
 
 class NegBinFitter(_CountFitter):
-    """Negative binomial (NB2, dispersion estimated) with log(``exposure``) offset."""
+    """Negative binomial (NB2, dispersion estimated) with log(``exposure``) offset;
+    provider-clustered errors, t intervals with G-1 degrees of freedom."""
 
     name = "negbin"
 
@@ -210,7 +233,8 @@ class NegBinFitter(_CountFitter):
         groups = _groups(df, spec.cluster)
         res = smf.negativebinomial(spec.formula(), df, exposure=df[spec.exposure],
                                    loglike_method="nb2").fit(
-            cov_type="cluster", cov_kwds={"groups": groups}, disp=False, maxiter=300)
+            cov_type="cluster", cov_kwds={"groups": groups}, use_t=True, disp=False,
+            maxiter=300)
         if not res.mle_retvals.get("converged", True):
             notes.append("negative binomial model did not converge")
         alpha = float(res.params.get("alpha", np.nan))
@@ -221,7 +245,26 @@ class NegBinFitter(_CountFitter):
 
 
 class MixedFitter(Fitter):
-    """Linear mixed model, random intercept (and ``random_slopes``) per provider, REML."""
+    """Linear mixed model, random intercept (and ``random_slopes``) per provider, REML.
+
+    With ``spec.within_between`` each exposure x enters as its provider mean
+    (``x__between``) and the deviation from it (``x__within``): the within/between
+    ("hybrid", Mundlak 1978; Allison 2009) split, whose within coefficient equals the
+    fixed-effects estimate and whose between coefficient is the difference between
+    providers' average levels.
+    """
+
+    inference = "z (normal), model-based REML standard errors"
+
+    def rows(self, spec, df):
+        if not spec.within_between:
+            return df
+        df = df.copy()
+        for x in spec.exposures:
+            mean = df.groupby(spec.cluster, observed=True)[x].transform("mean")
+            df[f"{x}__between"] = mean
+            df[f"{x}__within"] = df[x] - mean
+        return df
 
     def fit(self, spec, df, groups, notes):
         re_formula = ("~ 1 + " + " + ".join(spec.random_slopes)) if spec.random_slopes \
@@ -273,14 +316,40 @@ class WithinFitter(Fitter):
 
 class OrdinalFitter(Fitter):
     """Proportional-odds logit (``OrderedModel``) on one row per provider: the last
-    rating and the provider means of the exposures and controls."""
+    rating and the provider means of the exposures and controls over the
+    ``spec.rating_window`` months up to the date of that rating (never after it: an
+    exposure measured after the inspection cannot explain its rating).
+
+    The rating date is the column ``spec.rating_date`` when given (the date the rating
+    was published); otherwise the first month of the provider's final run of the same
+    rating (the rating was in force from then, so it was issued then or earlier; in a
+    panel whose ratings never change, the panel's first month). Proportional odds is
+    checked by the Brant (1990) test (:func:`brant_test`), written into the fit's notes
+    when it rejects at 5% and into ``Fit.checks`` always.
+    """
 
     provider_level = True
+    inference = "z (normal), model-based maximum-likelihood standard errors"
 
     def rows(self, spec, df):
         num = [c for c in (*spec.exposures, *spec.adjust) if c != spec.outcome]
-        agg = df.groupby(spec.cluster, observed=True).agg(
-            **{c: (c, "mean") for c in num}, **{spec.outcome: (spec.outcome, "last")})
+        df = df.sort_values([spec.cluster, "period"])
+        if spec.rating_date:
+            when = pd.to_datetime(df.groupby(spec.cluster, observed=True)[spec.rating_date]
+                                  .transform("last"))
+        else:
+            code = df[spec.outcome].astype(str)
+            change = code.ne(code.groupby(df[spec.cluster], observed=True).shift())
+            run = change.astype(int).groupby(df[spec.cluster], observed=True).cumsum()
+            last_run = run.groupby(df[spec.cluster], observed=True).transform("max")
+            when = df["period"].where(run == last_run).groupby(
+                df[spec.cluster], observed=True).transform("min")
+        start = when - pd.DateOffset(months=max(int(spec.rating_window), 1) - 1)
+        window = df[(df["period"] <= when) & (df["period"] >= start)]
+        last = df.groupby(spec.cluster, observed=True)[spec.outcome].last()
+        agg = window.groupby(spec.cluster, observed=True).agg(
+            **{c: (c, "mean") for c in num}, _months=("period", "nunique"))
+        agg[spec.outcome] = last.reindex(agg.index)
         agg = agg.reset_index()
         agg[spec.outcome] = pd.Categorical(agg[spec.outcome], categories=list(M.CQC_LEVELS),
                                            ordered=True)
@@ -313,7 +382,170 @@ class OrdinalFitter(Fitter):
                 > 15):
             notes.append("possible separation: a coefficient or its standard error is "
                          "extreme (some exposure nearly determines the rating)")
+        brant = brant_test(exog.astype(float), endog)
+        res.brant = brant
+        if brant.get("p_value") is not None and brant["p_value"] < 0.05:
+            notes.append(f"proportional odds rejected (Brant test chi2 = {brant['chi2']:.1f}, "
+                         f"df = {brant['df']}, p = {brant['p_value']:.3f}): the effect differs "
+                         "between rating thresholds; read it as an average over them")
         return res, df
+
+
+def brant_test(exog: pd.DataFrame, endog: pd.Series) -> dict[str, Any]:
+    """Brant's (1990) Wald test of proportional odds.
+
+    One binary logit per threshold (rating above category j, j = 1..J-1) is fitted; the
+    test asks whether their slopes are equal, using the joint covariance of the J-1
+    fits (Brant's formula: cov(b_j, b_l) = (X'W_jj X)^-1 X'W_jl X (X'W_ll X)^-1 with
+    w_jl = p_l (1 - p_j), j <= l). Returns ``chi2``, ``df`` = k (J - 2) and ``p_value``;
+    ``p_value`` is None (and ``reason`` says why) with fewer than three categories or
+    when a threshold's logit cannot be fitted (separation).
+
+    >>> rng = np.random.default_rng(0)
+    >>> x = pd.DataFrame({"x": rng.normal(size=400)})
+    >>> y = pd.Series(pd.cut(x["x"] + rng.logistic(size=400), [-9, -1, 1, 9]).cat.codes)
+    >>> r = brant_test(x, y)
+    >>> r["df"], bool(r["p_value"] > 0.01)
+    (1, True)
+    """
+    from scipy import stats
+    from statsmodels.tools.sm_exceptions import PerfectSeparationError
+
+    codes = pd.Series(endog).astype("category").cat.codes.to_numpy() if not \
+        pd.api.types.is_integer_dtype(endog) else np.asarray(endog)
+    levels = np.unique(codes)
+    X = np.column_stack([np.ones(len(codes)), np.asarray(exog, dtype=float)])
+    k = X.shape[1] - 1
+    if len(levels) < 3:
+        return {"chi2": None, "df": 0, "p_value": None,
+                "reason": "fewer than three rating categories"}
+    betas, probs = [], []
+    for cut in levels[:-1]:
+        z = (codes > cut).astype(float)
+        try:
+            fit = sm.Logit(z, X).fit(disp=0, maxiter=200)
+        except (np.linalg.LinAlgError, ValueError, PerfectSeparationError) as exc:
+            return {"chi2": None, "df": k * (len(levels) - 2), "p_value": None,
+                    "reason": f"threshold logit failed ({type(exc).__name__})"}
+        betas.append(np.asarray(fit.params))
+        probs.append(np.asarray(fit.predict(X)))
+    m = len(betas)
+    inv = [np.linalg.pinv((X * (p * (1 - p))[:, None]).T @ X) for p in probs]
+    V = np.zeros((m * k, m * k))
+    for j in range(m):
+        for ll in range(j, m):
+            w = probs[ll] * (1 - probs[j])
+            block = (inv[j] @ ((X * w[:, None]).T @ X) @ inv[ll])[1:, 1:]
+            V[j * k:(j + 1) * k, ll * k:(ll + 1) * k] = block
+            V[ll * k:(ll + 1) * k, j * k:(j + 1) * k] = block.T
+    b = np.concatenate([bb[1:] for bb in betas])
+    D = np.zeros(((m - 1) * k, m * k))
+    for j in range(1, m):
+        D[(j - 1) * k:j * k, :k] = np.eye(k)
+        D[(j - 1) * k:j * k, j * k:(j + 1) * k] = -np.eye(k)
+    d = D @ b
+    chi2 = float(d @ np.linalg.pinv(D @ V @ D.T) @ d)
+    df = (m - 1) * k
+    return {"chi2": chi2, "df": df, "p_value": float(stats.chi2.sf(chi2, df)), "reason": ""}
+
+
+#: Webb's six-point weights (mean 0, variance 1), for wild bootstraps with few clusters.
+WEBB = np.array([-np.sqrt(1.5), -1.0, -np.sqrt(0.5), np.sqrt(0.5), 1.0, np.sqrt(1.5)])
+
+
+class WildClusterBootstrap:
+    """Wild cluster restricted (WCR) bootstrap of coefficient ``j`` in ``y = X b + e``.
+
+    For a hypothesised value r the null b_j = r is imposed (residuals of the regression
+    of y - r x_j on the other columns), those residuals are multiplied cluster by
+    cluster by Webb weights, and the CRV1 t statistic of each bootstrap sample is
+    compared with the observed one: :meth:`p_value`. The restricted residuals are linear
+    in r, so every r reuses one set of per-cluster products and the same ``n_boot``
+    weight draws (``seed``): :meth:`interval` inverts the test by bisection, giving
+    the values of b_j not rejected at level 1 - ``level``. Rows may carry ``weights``
+    (weighted least squares: both sides multiplied by their square root).
+
+    >>> rng = np.random.default_rng(1)
+    >>> g = np.repeat(np.arange(30), 10); x = (g < 6).astype(float)
+    >>> y = 0.5 * x + rng.normal(size=30)[g] + rng.normal(size=300)
+    >>> wb = WildClusterBootstrap(np.column_stack([np.ones(300), x]), y, g, 1, n_boot=499)
+    >>> lo, hi = wb.interval(0.95)
+    >>> bool(lo < wb.estimate < hi), bool(wb.p_value(wb.estimate) > 0.9)
+    (True, True)
+    """
+
+    def __init__(self, X: np.ndarray, y: np.ndarray, groups: np.ndarray, j: int, *,
+                 n_boot: int = 999, seed: int = 0, weights: np.ndarray | None = None):
+        X, y = np.asarray(X, dtype=float), np.asarray(y, dtype=float)
+        if weights is not None:
+            sw = np.sqrt(np.asarray(weights, dtype=float))
+            X, y = X * sw[:, None], y * sw
+        codes = pd.Series(groups).astype("category").cat.codes.to_numpy()
+        G, (n, k) = int(codes.max()) + 1, X.shape
+        if G < 3:
+            raise AnalysisInputError("WildClusterBootstrap", "groups", f"has {G} cluster(s)",
+                                     expected="at least 3 clusters")
+        inv = np.linalg.pinv(X.T @ X)
+        beta = inv @ (X.T @ y)
+        a = (inv @ X.T)[j]
+        Xr = np.delete(X, j, axis=1)
+        proj = np.linalg.pinv(Xr.T @ Xr) @ Xr.T
+        u0, u1 = y - Xr @ (proj @ y), X[:, j] - Xr @ (proj @ X[:, j])
+        self.s0 = np.bincount(codes, a * u0, minlength=G)
+        self.s1 = np.bincount(codes, a * u1, minlength=G)
+        Ag, q0, q1 = np.zeros((G, k)), np.zeros((G, k)), np.zeros((G, k))
+        np.add.at(Ag, codes, X * a[:, None])
+        np.add.at(q0, codes, X * u0[:, None])
+        np.add.at(q1, codes, X * u1[:, None])
+        C = Ag @ inv
+        self.H0, self.H1 = C @ q0.T, C @ q1.T
+        self.ssc = G / (G - 1) * (n - 1) / max(n - k, 1)
+        score = np.bincount(codes, a * (y - X @ beta), minlength=G)
+        self.estimate = float(beta[j])
+        self.se = float(np.sqrt(self.ssc * np.sum(score ** 2)))
+        self.v = np.random.default_rng(seed).choice(WEBB, size=(G, int(n_boot)))
+        self.clusters, self.n_boot, self.seed = G, int(n_boot), seed
+
+    def p_value(self, r: float = 0.0) -> float:
+        """Bootstrap p-value of b_j = r (two-sided, symmetric)."""
+        s = self.s0 - r * self.s1
+        d = self.v * s[:, None] - (self.H0 - r * self.H1) @ self.v
+        den = np.sqrt(self.ssc * np.sum(d ** 2, axis=0))
+        t_boot = (s @ self.v) / np.where(den > 0, den, np.inf)
+        t_obs = (self.estimate - r) / self.se if self.se > 0 else np.inf
+        return float(np.mean(np.abs(t_boot) >= abs(t_obs) - 1e-12))
+
+    def interval(self, level: float = 0.95, *, limit: float = 100.0) -> tuple[float, float]:
+        """The values of b_j the bootstrap test does not reject at ``1 - level``.
+
+        Searched up to ``limit`` standard errors from the estimate; an end that reaches
+        the limit is returned there and :attr:`unbounded` records it.
+        """
+        alpha = 1 - level
+        self.unbounded = False
+        ends = []
+        for sign in (-1.0, 1.0):
+            inner, step = 0.0, 1.0
+            outer = None
+            while step <= limit:
+                if self.p_value(self.estimate + sign * step * self.se) < alpha:
+                    outer = step
+                    break
+                inner, step = step, step * 2
+            if outer is None:
+                self.unbounded = True
+                ends.append(self.estimate + sign * limit * self.se)
+                continue
+            for _ in range(40):
+                mid = (inner + outer) / 2
+                if self.p_value(self.estimate + sign * mid * self.se) < alpha:
+                    outer = mid
+                else:
+                    inner = mid
+                if outer - inner < 1e-4:
+                    break
+            ends.append(self.estimate + sign * (inner + outer) / 2 * self.se)
+        return float(ends[0]), float(ends[1])
 
 
 #: The fitters :func:`workbench.analysis.models.fit` knows, by kind.

@@ -8,23 +8,39 @@ dummies, drop rows with missing values), hands it to the fitter of its kind
 :class:`~workbench.analysis.findings.Finding` records with stable ids, worded by
 :mod:`workbench.analysis.wording`.
 
-Models (``kind``)
-    ``ols``       linear model, provider-clustered standard errors (t with G-1 df)
+Models (``kind``); each fit states its inference (``Fit.inference``, and the finding's
+``model`` after the kind: t with its degrees of freedom, or z)
+    ``ols``       linear model, provider-clustered standard errors (t with G-1 df);
+                  ``weights=`` makes it weighted least squares. A sector or ownership
+                  contrast (a ``sector_<level>`` / ``ownership_<level>`` exposure) with
+                  fewer than :data:`FEW_CLUSTERS_SIDE` providers on one side or fewer than
+                  :data:`FEW_CLUSTERS_TOTAL` in all gets a wild cluster bootstrap interval
+                  and p-value instead (:class:`~workbench.analysis.fitters.WildClusterBootstrap`,
+                  WCR with Webb weights, seeded by ``seed``), and its warning says so
     ``binomial``  binomial GLM for counts (``outcome`` positive out of ``trials``): logit
                   link (odds ratios) by default, identity link (percentage-point
-                  differences) with ``link="identity"``; provider-clustered standard errors
+                  differences) with ``link="identity"``; Williams overdispersion weights;
+                  provider-clustered standard errors (t with G-1 df)
     ``poisson``   Poisson GLM with log(``exposure``) offset; rate ratios; provider-clustered
-                  standard errors (robust to overdispersion)
-    ``mixed``     linear mixed model with a random intercept per provider (REML); with
-                  ``random_slopes`` also a random slope per provider for those columns
+                  standard errors (robust to overdispersion; t with G-1 df)
+    ``mixed``     linear mixed model with a random intercept per provider (REML, z); with
+                  ``random_slopes`` also a random slope per provider for those columns;
+                  with ``within_between=True`` each exposure is split into its provider
+                  mean and the deviation from it (Mundlak), ids ending ``#within`` and
+                  ``#between`` (after any ``suffix``)
     ``fe``        within-provider (fixed-effects) linear model: provider effects absorbed
                   by demeaning, month effects as dummies, provider-clustered standard errors
                   (t with G-1 df); time-invariant controls are absorbed and dropped, a
                   time-invariant exposure is an error
     ``negbin``    negative binomial (NB2, dispersion estimated) with log(``exposure``)
-                  offset; rate ratios; provider-clustered standard errors
-    ``ordinal``   proportional-odds logit (statsmodels ``OrderedModel``) on one row per
-                  provider (provider means of the exposures); log-odds of a better rating
+                  offset; rate ratios; provider-clustered standard errors (t with G-1 df)
+    ``ordinal``   proportional-odds logit (statsmodels ``OrderedModel``, z) on one row per
+                  provider: the last rating, and provider means of the exposures over the
+                  ``rating_window`` months up to that rating's date; Brant test of
+                  proportional odds in ``Fit.checks``; log-odds of a better rating
+
+Findings other than raw (``naive``) differences carry an E-value for unmeasured
+confounding in ``Finding.sensitivity`` (:mod:`workbench.analysis.sensitivity`).
 
 Example
 -------
@@ -59,6 +75,13 @@ Kind = Literal["ols", "binomial", "poisson", "negbin", "mixed", "fe", "ordinal"]
 #: Every model kind :func:`fit` knows (one fitter each in :mod:`workbench.analysis.fitters`).
 KINDS: tuple[str, ...] = fitters.registry.kinds()
 
+#: A sector/ownership contrast with fewer providers than this on either side uses the
+#: wild cluster bootstrap (cluster-robust t intervals over-reject with few treated
+#: clusters: MacKinnon & Webb 2017).
+FEW_CLUSTERS_SIDE = 20
+#: ... or with fewer providers than this in all.
+FEW_CLUSTERS_TOTAL = 40
+
 #: Case-mix adjustment set used throughout (context measures of the registry).
 CASE_MIX: tuple[str, ...] = ("case_mix_index", "pct_aged_75_plus", "deprivation_imd")
 
@@ -79,6 +102,15 @@ class ModelSpec:
     ``exposures`` are reported as findings; ``adjust`` are controls. Column names
     may use two derived forms: ``<measure>_lag<k>`` (the provider's value k months
     earlier) and ``sector_<level>`` / ``ownership_<level>`` (0/1 indicators).
+
+    ``weights`` (``ols`` only): a column of row weights (weighted least squares, e.g.
+    beds for a per-bed measure). ``within_between`` (``mixed`` only): the Mundlak split.
+    ``rating_date`` / ``rating_window`` (``ordinal``): the column with each rating's
+    date (default: inferred, see :class:`~workbench.analysis.fitters.OrdinalFitter`) and
+    the months up to it whose exposures are averaged. ``inference``: ``"auto"`` (wild
+    cluster bootstrap for sector/ownership contrasts with few clusters), ``"cluster"``
+    (always CRV1 t) or ``"wild"`` (wild bootstrap for every exposure of an ``ols`` fit),
+    with ``n_boot`` draws and ``seed``.
     """
 
     outcome: str
@@ -94,10 +126,27 @@ class ModelSpec:
     suffix: str = ""
     random_slopes: tuple[str, ...] = ()
     link: str = "logit"
+    weights: str | None = None
+    within_between: bool = False
+    rating_date: str | None = None
+    rating_window: int = 12
+    inference: str = "auto"
+    n_boot: int = 999
+    seed: int = 0
+
+    def terms(self) -> list[str]:
+        """The model terms of the exposures (``x__within``, ``x__between`` when split).
+
+        >>> ModelSpec("y", ("x",), kind="mixed", within_between=True).terms()
+        ['x__within', 'x__between']
+        """
+        if self.within_between:
+            return [f"{x}__{part}" for x in self.exposures for part in ("within", "between")]
+        return list(self.exposures)
 
     def formula(self) -> str:
         """The patsy formula of the fixed part (provider effects of ``fe`` are absorbed)."""
-        rhs = list(self.exposures) + [a for a in self.adjust if a not in self.exposures]
+        rhs = self.terms() + [a for a in self.adjust if a not in self.exposures]
         if self.time_effects and self.kind != "ordinal":
             rhs.append("C(month)")
         return f"{self.outcome} ~ {' + '.join(rhs) if rhs else '1'}"
@@ -129,16 +178,36 @@ class Fit:
     n: int
     clusters: int
     warnings: list[str] = field(default_factory=list)
+    inference: str = ""
+    boot: dict[str, Any] = field(default_factory=dict)
+    checks: dict[str, Any] = field(default_factory=dict)
 
     def coef_table(self) -> pd.DataFrame:
-        """Tidy table: term, estimate, ci_low, ci_high, p_value (on the model's scale)."""
+        """Tidy table: term, estimate, ci_low, ci_high, p_value (on the model's scale);
+        terms with a wild cluster bootstrap (:attr:`boot`) take its interval and p-value."""
         res = self.result
         params = pd.Series(res.params)
         ci = pd.DataFrame(res.conf_int())
         ci.columns = ["ci_low", "ci_high"]
-        return pd.DataFrame({"term": params.index, "estimate": params.values,
-                             "ci_low": ci["ci_low"].values, "ci_high": ci["ci_high"].values,
-                             "p_value": pd.Series(res.pvalues).values})
+        out = pd.DataFrame({"term": params.index, "estimate": params.values,
+                            "ci_low": ci["ci_low"].values, "ci_high": ci["ci_high"].values,
+                            "p_value": pd.Series(res.pvalues).values})
+        for term, wb in self.boot.items():
+            lo, hi = self.interval(term)
+            out.loc[out["term"] == term, ["ci_low", "ci_high", "p_value"]] = [
+                lo, hi, max(wb.p_value(0.0), 1.0 / wb.n_boot)]
+        return out
+
+    def interval(self, term: str, level: float = 0.95) -> tuple[float, float]:
+        """The ``level`` interval of ``term`` on the model's scale, made as the fit's
+        inference says (wild cluster bootstrap for the terms in :attr:`boot`)."""
+        if term in self.boot:
+            cache = self.boot[term].__dict__.setdefault("_intervals", {})
+            if level not in cache:
+                cache[level] = self.boot[term].interval(level)
+            return cache[level]
+        ci = pd.DataFrame(self.result.conf_int(alpha=1 - level))
+        return float(ci.loc[term].iloc[0]), float(ci.loc[term].iloc[1])
 
     def _repr_html_(self) -> str:
         """The fit in a notebook: model, formula, n, providers, warnings and a coefficient
@@ -247,7 +316,7 @@ def prepare(spec: ModelSpec, data: pd.DataFrame) -> pd.DataFrame:
     df = _derive(data, [c for c in (*spec.exposures, *spec.adjust) if c not in data.columns])
     df = select_subset(df, spec.subset)
     needed = [spec.outcome, *spec.exposures, *spec.adjust, spec.cluster, "period"]
-    needed += [c for c in (spec.trials, spec.exposure) if c]
+    needed += [c for c in (spec.trials, spec.exposure, spec.weights, spec.rating_date) if c]
     missing = [c for c in needed if c not in df.columns]
     if missing:
         raise _missing_columns(spec, missing, list(map(str, df.columns)))
@@ -265,6 +334,8 @@ def _missing_columns(spec: ModelSpec, missing: list[str], columns: list[str]):
     roles = [role for role, cols in (("outcome", [spec.outcome]), ("exposures", spec.exposures),
                                       ("adjust", spec.adjust), ("cluster", [spec.cluster]),
                                       ("trials", [spec.trials]), ("exposure", [spec.exposure]),
+                                      ("weights", [spec.weights]),
+                                      ("rating_date", [spec.rating_date]),
                                       ("data", ["period"]))
              if any(c in missing for c in cols)]
     hints = []
@@ -310,6 +381,17 @@ def fit(spec: ModelSpec, data: pd.DataFrame) -> Fit:
                                  f"random slopes {stray} are not in the model",
                                  expected=f"exposures or controls of the model: "
                                           f"{[*spec.exposures, *spec.adjust]}")
+    if spec.weights and spec.kind != "ols":
+        raise AnalysisInputError("fit", "weights", f"{spec.weights!r} of model "
+                                 f"{spec.formula()!r} ({spec.kind}) need kind='ols'",
+                                 expected="no weights, or kind='ols'")
+    if spec.within_between and spec.kind != "mixed":
+        raise AnalysisInputError("fit", "within_between", f"of model {spec.formula()!r} "
+                                 f"({spec.kind}) needs kind='mixed'",
+                                 expected="within_between=False, or kind='mixed'")
+    if spec.inference not in ("auto", "cluster", "wild"):
+        raise AnalysisInputError("fit", "inference", f"is {spec.inference!r}",
+                                 expected="'auto', 'cluster' or 'wild'")
     fitter.check(spec)
     df = prepare(spec, data)
     notes: list[str] = []
@@ -337,8 +419,60 @@ def fit(spec: ModelSpec, data: pd.DataFrame) -> Fit:
         msg = str(w.message)
         if any(s in msg.lower() for s in ("converge", "singular", "separation", "boundary")):
             notes.append(msg.splitlines()[0][:160])
-    return Fit(spec=spec, result=res, data=df, n=len(df), clusters=int(n_clusters),
-               warnings=sorted(set(notes)))
+    inference = fitter.inference.replace("{G1}", str(int(n_clusters) - 1))
+    checks = {"proportional_odds": res.brant} if hasattr(res, "brant") else {}
+    if checks:
+        b = res.brant
+        inference += ("; Brant test of proportional odds: " + (
+            f"chi2 = {b['chi2']:.2f}, df = {b['df']}, p = {b['p_value']:.3f}"
+            if b["p_value"] is not None else f"not computed ({b['reason']})"))
+    out = Fit(spec=spec, result=res, data=df, n=len(df), clusters=int(n_clusters),
+              warnings=sorted(set(notes)), inference=inference, checks=checks)
+    _few_cluster_bootstrap(out)
+    return out
+
+
+def contrast_sides(fit_: Fit, term: str) -> tuple[int, int] | None:
+    """Providers with the indicator ``term`` at 1 and at 0 in the fitted rows (None for a
+    term that is not a sector/ownership indicator)."""
+    if not _DUMMY.match(term) or term not in fit_.data.columns:
+        return None
+    by = fit_.data.groupby(fit_.spec.cluster, observed=True)[term].max()
+    return int((by == 1).sum()), int((by == 0).sum())
+
+
+def _few_cluster_bootstrap(fit_: Fit) -> None:
+    """Give the fit's contrasts with few clusters a wild cluster bootstrap (see module)."""
+    spec = fit_.spec
+    if spec.kind != "ols" or spec.inference == "cluster":
+        return
+    chosen = {}
+    for term in spec.exposures:
+        sides = contrast_sides(fit_, term)
+        few = sides is not None and (min(sides) < FEW_CLUSTERS_SIDE
+                                     or sum(sides) < FEW_CLUSTERS_TOTAL)
+        if few or spec.inference == "wild":
+            chosen[term] = sides
+    if not chosen:
+        return
+    import patsy
+
+    y, X = patsy.dmatrices(spec.formula(), fit_.data, return_type="dataframe")
+    rows = fit_.data.loc[X.index]
+    w = rows[spec.weights].to_numpy(float) if spec.weights else None
+    for term, sides in chosen.items():
+        j = list(X.columns).index(term)
+        fit_.boot[term] = fitters.WildClusterBootstrap(
+            X.to_numpy(), y.iloc[:, 0].to_numpy(), rows[spec.cluster].to_numpy(), j,
+            n_boot=spec.n_boot, seed=spec.seed, weights=w)
+        why = (f"{sides[0]} providers with {exposure_label(term)} and {sides[1]} without "
+               f"(fewer than {FEW_CLUSTERS_SIDE} on a side or {FEW_CLUSTERS_TOTAL} in all), so "
+               "cluster-robust t intervals would be too narrow" if sides else "it was asked for")
+        fit_.warnings.append(f"{exposure_label(term)}: interval and p-value from a wild "
+                             f"cluster bootstrap (WCR, Webb weights, {spec.n_boot} draws, "
+                             f"seed {spec.seed}) because {why}")
+    fit_.inference += (f"; wild cluster bootstrap (WCR, Webb weights, {spec.n_boot} draws) "
+                       f"for {[exposure_label(t) for t in chosen]}")
 
 
 def findings(result: Fit, question: str, *, terms: tuple[str, ...] | None = None,
@@ -350,13 +484,17 @@ def findings(result: Fit, question: str, *, terms: tuple[str, ...] | None = None
 
     Ids are ``<prefix>:<exposure>-><outcome>@<subset><#suffix>``. Poisson estimates
     are reported as rate ratios (exponentiated, with exponentiated interval ends).
+    ``model`` is the kind and its inference; every finding except raw (``naive``)
+    differences carries its E-value in ``sensitivity``.
     """
+    from workbench.analysis.sensitivity import finding_evalue
+
     spec = result.spec
     table = result.coef_table().set_index("term")
     prefix = prefix or spec.prefix
     suffix = spec.suffix if suffix is None else suffix
     out = []
-    for term in terms or spec.exposures:
+    for term in terms or spec.terms():
         if term not in table.index:
             raise AnalysisInputError("findings", "terms", f"term {term!r} is not in the "
                                      f"fitted model {spec.formula()!r}",
@@ -368,13 +506,20 @@ def findings(result: Fit, question: str, *, terms: tuple[str, ...] | None = None
         if spec.kind in ("poisson", "negbin") or (spec.kind == "binomial"
                                                   and spec.link == "logit"):
             est, lo, hi = float(np.exp(est)), float(np.exp(lo)), float(np.exp(hi))
-        fid = FindingId(prefix, spec.outcome, exposure_label(term), spec.subset,
-                        variant=suffix or "")
+        base, part = (term.rsplit("__", 1) if spec.within_between and "__" in term
+                      else (term, ""))
+        variant = "_".join(v for v in (suffix or "", part) if v)
+        fid = FindingId(prefix, spec.outcome, exposure_label(base), spec.subset,
+                        variant=variant)
+        own = [w for w in result.warnings if not w.startswith(tuple(
+            f"{exposure_label(t)}: interval" for t in result.boot if t != term))]
         f = Finding(id=str(fid), question=question, estimate=est, ci_low=lo, ci_high=hi,
-                    p_value=float(row["p_value"]), n=result.n, unit=unit(spec, term),
-                    model=spec.kind, formula=spec.label(), sector=spec.subset,
-                    clusters=result.clusters, warning="; ".join(result.warnings))
-        f.sentence = sentence(f, term, spec.outcome, prefix)
+                    p_value=float(row["p_value"]), n=result.n, unit=unit(spec, base),
+                    model=f"{spec.kind}; {result.inference}", formula=spec.label(),
+                    sector=spec.subset, clusters=result.clusters, warning="; ".join(own))
+        f.sentence = sentence(f, base, spec.outcome, prefix)
+        if prefix != "naive" and suffix != "naive":
+            f.sensitivity = finding_evalue(f, result, term)
         out.append(f)
     return Findings(out)  # a list that shows itself as a table in a notebook
 
@@ -383,10 +528,19 @@ def sector_difference(data: pd.DataFrame, outcome: str, *, adjust: tuple[str, ..
                       question: str = "") -> Findings:
     """Independent minus NHS acute providers on ``outcome``: naive and case-mix adjusted.
 
-    Both are linear models with month effects and provider-clustered intervals; the
-    adjusted one adds the case-mix measures in ``adjust``. They answer different
+    Both are linear models with month effects and provider-clustered intervals (a wild
+    cluster bootstrap when a sector has fewer than :data:`FEW_CLUSTERS_SIDE` providers,
+    or both together fewer than :data:`FEW_CLUSTERS_TOTAL`; the finding's warning says
+    so); the adjusted one adds the case-mix measures in ``adjust``. They answer different
     questions: the naive one describes the difference a patient sees; the adjusted
-    one estimates what being independent does for comparable patients.
+    one estimates what being independent does for comparable patients (with its
+    E-value in ``sensitivity``).
+
+    >>> from workbench.data.synth import generate
+    >>> few = generate(seed=3, n_providers=60, n_months=6).panel
+    >>> naive, adjusted = sector_difference(few, "rtt_median_weeks")
+    >>> "wild cluster bootstrap" in adjusted.warning, adjusted.sensitivity["evalue"] > 1
+    (True, True)
     """
     q = question or f"Do independent hospitals differ from NHS trusts on {M.label(outcome)}?"
     naive = fit(ModelSpec(outcome=outcome, exposures=("sector_independent",), subset="acute",
