@@ -114,22 +114,34 @@ if len(diffs):
 # %% [markdown]
 # ## A third answer: weighting to the same case mix
 #
-# Inverse probability weighting gives each provider a weight so that NHS trusts and
-# independent hospitals look alike on case mix, then compares them. It only works when
-# the two sectors overlap: when almost every independent hospital treats patients unlike
-# any NHS trust's, no weighting can make them comparable, and the finding says so. The
-# chart shows how different the sectors are on each case-mix measure before and after
-# weighting (standardised mean differences; within the dashed lines is usually taken as
-# balanced).
+# Weighting gives each provider a weight so that NHS trusts and independent hospitals
+# look alike on case mix, then compares them. Each weighted estimate answers a stated
+# question (its **estimand**):
+#
+# * **inverse probability weighting (ATE)**: the average effect over all acute providers;
+# * **overlap weights (ATO)**: the average effect in the *overlap population*, providers
+#   whose case mix could belong to either sector (a narrower question, answerable even
+#   when the sectors barely overlap);
+# * **augmented IPW (ATE, doubly robust)**: IPW corrected by an outcome model.
+#
+# Weighting only works when it balances case mix. A weighted estimate whose weights leave
+# any standardised mean difference at 0.1 or more **failed balance**: it is shown below
+# as a diagnostic, **not to be read as an answer**, and the regression-adjusted
+# difference above is the one to read. The chart shows the standardised mean
+# differences before and after each weighting (within the dashed lines is balanced).
 
 # %%
 weighted, balance_table = questions.sector_weighting(s.panel, tuple(outcomes))
 weighted = s.add(weighted)
+answers = [f for f in weighted if f.role != "diagnostic"]
+failed = [f for f in weighted if f.role == "diagnostic"]
 if weighted:
-    display(Markdown(s.sentences(weighted)))
-    display(Markdown("\n".join(f"- *Warning:* {w}" for w in sorted({f.warning for f in weighted
-                                                                  if f.warning}))))
-    ax = diagnostics.balance_plot(balance_table)
+    display(Markdown("**Weighted estimates that passed balance** (each with its estimand):\n\n"
+                     + ("\n".join(f"- {f.sentence} *Estimand: {f.unit.split('(')[-1][:-1]}.*"
+                                   for f in answers) or "- none")))
+    display(Markdown("**Failed balance: diagnostics, not to be read as an answer:**\n\n"
+                     + ("\n".join(f"- {f.id}: {f.warning}" for f in failed) or "- none")))
+    ax = diagnostics.balance_plot(balance_table, hue="weights")
     s.savefig(ax, "balance")
     plt.show()
 else:

@@ -22,12 +22,12 @@ def calibrated():
 
 def test_three_estimates_side_by_side(overlap):
     fs, bal = causal.compare_sectors(overlap.panel, n_boot=300)
-    assert [f.id.split(":")[0] for f in fs] == ["naive", "adjusted", "ipw"] * 2
+    kinds = ["naive", "adjusted", "ipw", "overlap", "aipw"]
+    assert [f.id.split(":")[0] for f in fs] == kinds * 2
     for f in fs:
         assert f.n and f.clusters and f.ci_low < f.estimate < f.ci_high
-    for f in fs[1:3] + fs[4:6]:
-        key = "adjusted:" + f.id.split(":", 1)[1]
-        assert f.covers(overlap.truth[key]), (f.id, f.estimate, f.ci_low, f.ci_high)
+    for f in fs[1:5] + fs[6:10]:
+        assert f.covers(overlap.truth[f.id]), (f.id, f.estimate, f.ci_low, f.ci_high)
     assert set(bal.columns) == {"covariate", "stage", "smd"}
 
 
@@ -69,7 +69,8 @@ def test_smd_by_hand():
 
 
 def test_naive_difference_is_confounded_adjusted_not(calibrated):
-    fs, _ = causal.compare_sectors(calibrated.panel, outcomes=("fft_pct_positive",), n_boot=200)
+    fs, _ = causal.compare_sectors(calibrated.panel, outcomes=("fft_pct_positive",), n_boot=200,
+                                   methods=("ipw",))
     naive, adjusted, ipw = fs
     truth = calibrated.truth["adjusted:sector[independent]->fft_pct_positive@acute"]
     assert not naive.covers(truth) and naive.estimate > truth + 0.5
@@ -105,3 +106,73 @@ def test_balance_plot(overlap):
     assert len(ax.get_yticklabels()) == 3
     with pytest.raises(AnalysisInputError, match="hue='group'"):
         balance_plot(causal.balance(t), hue="group")
+
+
+def test_estimands_are_named_and_weights_match_their_formulas():
+    ps = np.array([0.2, 0.6, 0.3, 0.9])
+    t = np.array([1, 1, 0, 0])
+    att = causal.arm_weights(ps, t, "ATT")
+    assert att[:2].tolist() == [1.0, 1.0]
+    np.testing.assert_allclose(att[2:] / att[2:].sum(), np.array([0.3 / 0.7, 9.0])
+                               / (0.3 / 0.7 + 9.0))
+    with pytest.raises(AnalysisInputError, match="estimand"):
+        causal.arm_weights(ps, t, "ATX")
+
+
+def test_overlap_weights_balance_exactly_and_are_reported(calibrated):
+    f, t = causal.weighted_difference(calibrated.panel, "rtt_median_weeks", method="overlap",
+                                      n_boot=200)
+    bal = causal.balance(t)
+    assert bal.loc[bal.stage == "weighted", "smd"].abs().max() < 1e-6
+    assert f.role == "robustness" and "ATO" in f.unit and "overlap population" in f.question
+    assert f.covers(calibrated.truth[f.id])
+
+
+def test_failed_balance_makes_a_diagnostic(calibrated):
+    f, _ = causal.weighted_difference(calibrated.panel, "rtt_median_weeks", method="ipw",
+                                      n_boot=200)
+    assert f.role == "diagnostic"
+    assert "failed balance" in f.warning and "not to be read as an answer" in f.warning
+    assert f.sentence.startswith("Not to be read as an answer")
+    assert "ATE" in f.unit
+
+
+def test_aipw_recovers_truth_with_overlap_and_is_doubly_robust(overlap):
+    f, t = causal.weighted_difference(overlap.panel, "fft_pct_positive", method="aipw",
+                                      n_boot=200)
+    assert f.covers(overlap.truth[f.id])
+    failed = causal.balance_failures(causal.balance(t))
+    assert f.role == ("diagnostic" if failed else "robustness")
+    # a constant propensity (no covariates in it) leaves AIPW to the outcome model
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=400)
+    treat = (rng.uniform(size=400) < 1 / (1 + np.exp(-2 * x))).astype(float)
+    y = 1.0 * treat + 3.0 * x + rng.normal(size=400) * 0.1
+    X = np.column_stack([np.ones(400), x])
+    assert causal._aipw_estimate(X, treat, y) == pytest.approx(1.0, abs=0.05)
+
+
+def test_trimming_changes_the_estimand_and_needs_providers(overlap, calibrated):
+    f, t = causal.weighted_difference(overlap.panel, "rtt_median_weeks", trim=0.05,
+                                      n_boot=200)
+    assert f.id.endswith("#trim0.05") and "trimmed" in f.warning
+    assert t["ps"].between(0, 1).all()
+    with pytest.raises(AnalysisInputError, match="trim"):
+        causal.weighted_difference(calibrated.panel, "rtt_median_weeks", trim=0.45,
+                                   n_boot=200)
+    with pytest.raises(AnalysisInputError, match="method"):
+        causal.weighted_difference(overlap.panel, "rtt_median_weeks", method="match")
+
+
+def test_default_seed_no_reported_weighted_interval_misses_truth():
+    from workbench.analysis import questions
+    from workbench.data.synth import generate as gen
+
+    sd = gen()
+    found, bal = questions.sector_weighting(sd.panel, n_boot=300)
+    ipw = [f for f in found if f.id.startswith("ipw:")]
+    assert ipw and all(f.role == "diagnostic" for f in ipw)
+    for f in found:
+        if f.role != "diagnostic":
+            assert f.covers(sd.truth[f.id]), (f.id, f.ci_low, f.ci_high)
+    assert set(bal["weights"]) == {"IPW (ATE)", "overlap (ATO)"}

@@ -124,25 +124,47 @@ def staffing_pathways(panel: pd.DataFrame, subset: str = "acute", *, n_boot: int
 
 def sector_weighting(panel: pd.DataFrame, outcomes: tuple[str, ...] = (
         "rtt_median_weeks", "fft_pct_positive"), *, n_boot: int = 499,
-        seed: int = 0) -> tuple[list[Finding], pd.DataFrame | None]:
-    """The third comparison of NHS and independent providers: inverse probability weighting
-    on a propensity score of case mix, with its balance table (standardised mean
-    differences before and after weighting). Empty when the panel has no case mix.
+        seed: int = 0, methods: tuple[str, ...] = ("ipw", "overlap", "aipw"),
+        trim: float | None = None) -> tuple[list[Finding], pd.DataFrame | None]:
+    """The weighted comparisons of NHS and independent providers, with their balance.
 
-    Each finding warns when the sectors barely overlap on case mix: weighting cannot
-    then make them comparable, and the regression-adjusted difference is the one to read.
+    Per outcome, one finding per method of :mod:`workbench.analysis.causal`: inverse
+    probability weighting (ATE), overlap weights (ATO, the overlap population) and
+    augmented IPW (ATE, doubly robust), optionally after trimming (``trim``). Each
+    finding names its estimand in its question and unit; one whose weights leave any
+    standardised mean difference at 0.1 or more is a ``diagnostic`` ("not to be read as
+    an answer"), otherwise a ``robustness`` check beside the regression-adjusted
+    headline. The balance table has ``covariate``, ``stage`` (``unweighted`` /
+    ``weighted``), ``smd`` and ``weights`` (the scheme: ``IPW (ATE)``, ``overlap
+    (ATO)``). Empty when the panel has no case mix.
     """
-    from workbench.analysis.causal import balance, ipw_difference
+    from workbench.analysis.causal import (
+        balance,
+        propensity_scores,
+        provider_table,
+        weighted_difference,
+    )
 
     covariates = case_mix_available(panel)
-    found, table = [], None
+    found: list[Finding] = []
     if not covariates:
         return found, None
     for o in outcomes:
         if _both_sectors(panel, o):
-            f, table = ipw_difference(panel, o, covariates=covariates, n_boot=n_boot, seed=seed)
-            found.append(f)
-    return found, (None if table is None else balance(table, covariates))
+            for m in methods:
+                f, _ = weighted_difference(panel, o, method=m, trim=trim, covariates=covariates,
+                                           n_boot=n_boot, seed=seed)
+                found.append(f)
+    if not found:
+        return found, None
+    base = provider_table(panel, covariates=covariates)
+    tables = []
+    for estimand, name in (("ATE", "IPW (ATE)"), ("ATO", "overlap (ATO)")):
+        b = balance(propensity_scores(base, covariates, estimand=estimand), covariates)
+        if estimand == "ATO":
+            b = b[b["stage"] == "weighted"]
+        tables.append(b.assign(weights=name))
+    return found, pd.concat(tables, ignore_index=True)
 
 
 def nhs_vs_independent(panel: pd.DataFrame,
@@ -150,7 +172,12 @@ def nhs_vs_independent(panel: pd.DataFrame,
                                                     "nurse_fte_per_10_beds"),
                        ) -> list[Finding]:
     """Independent minus NHS acute providers: naive and case-mix adjusted, per outcome,
-    plus CQC ratings (ordinal logit) and care-home ownership.
+    plus CQC ratings (ordinal logit, exposures up to each rating's date, Brant test of
+    proportional odds in the model text) and care-home ownership.
+
+    Sector contrasts with fewer than 20 providers in a sector (or 40 in all) take wild
+    cluster bootstrap intervals (:func:`workbench.analysis.models.fit`, the warning says
+    so); adjusted findings carry their E-value in ``sensitivity``.
     """
     out: list[Finding] = []
     case_mix = case_mix_available(panel)
@@ -251,12 +278,15 @@ def case_mix_available(panel: pd.DataFrame, subset: str = "acute") -> tuple[str,
 
 def sector_comparison_limits(panel: pd.DataFrame, outcomes: tuple[str, ...]) -> list[str]:
     """Plain sentences on what an NHS-versus-independent comparison of ``panel`` can and
-    cannot show (missing case mix, measures one sector does not publish, few months).
+    cannot show (missing case mix, measures one sector does not publish, few months, few
+    providers in a sector (wild cluster bootstrap intervals), sectors that barely overlap
+    on case mix (weighted estimates as failed-balance diagnostics)).
 
     >>> from workbench.data.synth import generate
-    >>> sector_comparison_limits(generate(seed=1, n_providers=30, n_months=2).panel,
-    ...                          ("rtt_median_weeks",))
-    []
+    >>> notes = sector_comparison_limits(generate(seed=1, n_providers=30, n_months=2).panel,
+    ...                                  ("rtt_median_weeks",))
+    >>> [n.split(":")[0] for n in notes]
+    ['RTT median wait (weeks)', 'The sectors barely overlap on case mix']
     """
     acute = md.select_subset(panel, "acute")
     notes = []
@@ -277,6 +307,35 @@ def sector_comparison_limits(panel: pd.DataFrame, outcomes: tuple[str, ...]) -> 
             month = acute.loc[acute[o].notna(), "period"].iloc[0]
             notes.append(f"{M.label(o)}: one month only ({month:%B %Y}); a single month "
                          "cannot show whether the gap is stable.")
+    for o in outcomes:
+        if o not in acute.columns:
+            continue
+        counts = acute.loc[acute[o].notna()].groupby("sector")["provider_code"].nunique()
+        n_ind, n_nhs = int(counts.get("independent", 0)), int(counts.get("nhs", 0))
+        if n_ind and n_nhs and (min(n_ind, n_nhs) < md.FEW_CLUSTERS_SIDE
+                                or n_ind + n_nhs < md.FEW_CLUSTERS_TOTAL):
+            notes.append(f"{M.label(o)}: {n_ind} independent and {n_nhs} NHS providers; with "
+                         f"fewer than {md.FEW_CLUSTERS_SIDE} in a sector, intervals come from a "
+                         "wild cluster bootstrap (wider, and honest about how little a few "
+                         "providers can show).")
+    case_mix = case_mix_available(panel)
+    if case_mix and {"nhs", "independent"} <= set(acute["sector"]):
+        from workbench.analysis.causal import OVERLAP_BOUNDS, propensity_scores, provider_table
+
+        try:
+            ps = propensity_scores(provider_table(panel, covariates=case_mix), case_mix)["ps"]
+        except AnalysisInputError:
+            ps = None
+        if ps is not None:
+            lo, hi = OVERLAP_BOUNDS
+            outside = float(((ps < lo) | (ps > hi)).mean())
+            if outside > 0.1:
+                notes.append(f"The sectors barely overlap on case mix: {outside:.0%} of acute "
+                             f"providers have propensity scores outside [{lo}, {hi}]. Weighting "
+                             "to the ATE cannot then make them comparable (such estimates are "
+                             "shown as failed-balance diagnostics); overlap weights answer a "
+                             "narrower question, about providers whose case mix could belong "
+                             "to either sector.")
     staffing = [c for c in ("nurse_fte", "nurse_fte_per_10_beds") if c in acute.columns]
     if staffing and not acute.loc[acute["sector"] == "independent", staffing].notna().any().any():
         notes.append("No staffing figures are published for independent providers (NHS "
