@@ -13,14 +13,24 @@
 # social care. Which of them do the data support, which do they contradict, and where is
 # the answer still open?
 #
-# **How each claim is tested.** Each claim is mapped to one analysis and answered twice,
-# side by side: a **naive** answer (the raw comparison, allowing only for the month) and
-# a **case-mix-adjusted** answer (comparing providers that treat similar patients:
-# complexity, age and deprivation). The verdict follows the adjusted answer and its 95%
-# interval: *supported* when the whole interval lies on the side the claim asserts,
-# *contradicted* when it lies wholly on the other side, *inconclusive* when it includes no
-# difference, and *cannot answer* when the data do not hold what the claim needs (real
-# NHS sources, for example, publish no staffing figures for private hospitals).
+# **How each claim is tested.** Each claim is mapped to one analysis and shown two ways,
+# side by side: the **unadjusted** comparison and the **case-mix-adjusted** one (comparing
+# providers that treat similar patients: complexity, age and deprivation). A
+# *descriptive* claim ("private providers have more staff per bed") is judged on the
+# unadjusted comparison, weighted by what the measure is a share of (beds, waiting
+# lists); a claim about an *effect* ("achieve higher satisfaction") on the adjusted one.
+#
+# **The rule.** Each claim has a minimal important difference (its *margin*, set in the
+# parameters below). With the claim's interval: *no meaningful difference* when the whole
+# interval lies within the margin; *supported* when it lies wholly on the side the claim
+# asserts; *contradicted* when it lies wholly on the other side; *inconclusive*
+# otherwise (too few data to tell); *cannot answer* when the data do not hold what the
+# claim needs (real NHS sources, for example, publish no staffing figures for private
+# hospitals). The intervals are Bonferroni-adjusted over all ten intervals the register
+# judges (99.5% each), so the chance that any verdict rests on chance is at most 5%.
+# Sector comparisons with few providers in a sector use wild cluster bootstrap
+# intervals. "Waits are the main driver" is tested on the difference between the
+# standardised effects in one model.
 #
 # **What it cannot show.** These are observational data: an adjusted difference is an
 # association between providers treating similar patients, not proof of cause.
@@ -32,6 +42,7 @@ n_providers = 240     # providers in the synthetic default
 n_months = 36         # months in the synthetic default
 output_dir = ""       # folder for findings.json and figures/; empty: outputs/interactive/<notebook>
 engagement_lag = 1    # months between staff engagement and the patient satisfaction it is compared with
+margins = {}          # minimal important differences by claim key, e.g. {"private_shorter_waits": 2.0}; empty: the defaults
 
 # %%
 # %matplotlib inline
@@ -46,7 +57,7 @@ from workbench.analysis import claims
 
 s = session.start("06_claims_register", panel_path=panel_path, seed=seed,
                   n_providers=n_providers, n_months=n_months, output_dir=output_dir,
-                  engagement_lag=engagement_lag)
+                  engagement_lag=engagement_lag, margins=margins)
 display(Markdown(f"**Data:** {s.data_label}."))
 
 # %% [markdown]
@@ -55,14 +66,16 @@ display(Markdown(f"**Data:** {s.data_label}."))
 # Each claim, its verdict and the evidence in plain words:
 
 # %%
-results = claims.assess_claims(s.panel, engagement_lag=engagement_lag)
+results = claims.assess_claims(s.panel, engagement_lag=engagement_lag, margins=margins)
 s.add(claims.claim_findings(results))
 display(Markdown(claims.register_markdown(results)))
 
 # %% [markdown]
 # ## Naive and adjusted, side by side
 #
-# Estimates with 95% intervals; the verdict follows the adjusted column. Units are in the last column.
+# Estimates with 95% intervals; "judged on" says which column each verdict follows (at
+# its 99.5% interval, in the verdicts above), "margin" the minimal important difference.
+# Units are in the last column.
 
 # %%
 s.show(claims.register_table(results))

@@ -35,7 +35,8 @@ def test_naive_and_adjusted_side_by_side(results):
         for f in (*r.naive, *r.adjusted):
             assert f.ci_low <= f.estimate <= f.ci_high, (key, f.id)
     table = claims.register_table(list(results.values()))
-    assert {"claim", "verdict", "naive", "adjusted for case mix", "unit"} <= set(table.columns)
+    assert {"claim", "verdict", "judged on", "margin", "naive", "adjusted for case mix",
+            "unit"} <= set(table.columns)
 
 
 def test_clear_synthetic_effects_are_supported(results):
@@ -77,3 +78,49 @@ def test_bad_arguments():
         claims.assess_claims(p, engagement_lag=0)
     with pytest.raises(AnalysisInputError, match="unknown claims"):
         claims.assess_claims(p, keys=("nope",))
+
+
+def test_descriptive_claims_are_judged_unadjusted_and_weighted(results):
+    staff = results["private_more_staff"]
+    assert staff.claim.kind == "descriptive"
+    assert staff.naive[0].id == "descriptive:sector[independent]->nurse_fte_per_10_beds@acute"
+    assert "weighted by beds" in staff.naive[0].question
+    assert staff.finding.parameters["kind"] == "descriptive"
+    assert results["private_higher_satisfaction"].claim.kind == "effect"
+
+
+def test_verdicts_are_findings_with_margin_rule_and_multiplicity(results):
+    for r in results.values():
+        f = r.finding
+        assert f is not None and f.id == f"verdict:{r.claim.key}@{f.sector}"
+        assert f.role == "headline" and f.parameters["verdict"] == r.verdict
+        assert f"margin {r.claim.margin:g}" in f.sentence and "Bonferroni" in f.sentence
+        assert f.parameters["level"] == pytest.approx(1 - 0.05 / claims.FAMILY)
+    fs = claims.claim_findings(list(results.values()))
+    assert sum(f.role == "headline" for f in fs) == 7
+    assert "Bonferroni" in claims.register_markdown(list(results.values()))
+
+
+def test_margin_gives_no_meaningful_difference_and_is_overridable(panel):
+    [wide] = claims.assess_claims(panel, keys=("private_higher_satisfaction",),
+                                  margins={"private_higher_satisfaction": 50.0})
+    assert wide.verdict == "no meaningful difference" and wide.claim.margin == 50.0
+    assert claims.verdict(-0.3, 0.4, +1, margin=0.5) == "no meaningful difference"
+    assert claims.verdict(-0.3, 0.6, +1, margin=0.5) == "inconclusive"
+    with pytest.raises(AnalysisInputError, match="margins"):
+        claims.assess_claims(panel, margins={"private_higher_satisfaction": -1})
+
+
+def test_main_driver_tests_the_difference_of_standardised_effects(results):
+    r = results["waits_main_driver"]
+    assert len(r.contrasts) == 2
+    c = r.contrasts[0]
+    assert c.id.startswith("contrast:rtt_median_weeks_vs_") and c.ci_low < c.estimate < c.ci_high
+    wait, staff = r.adjusted[0], r.adjusted[1]
+    assert c.estimate == pytest.approx(abs(wait.estimate) - abs(staff.estimate), rel=1e-6)
+
+
+def test_effect_claims_say_how_strong_a_confounder_would_be(results):
+    assert "unmeasured confounder would have to be associated" in \
+        results["private_higher_satisfaction"].reason
+    assert "risk ratio of at least" in results["staffing_waits_satisfaction"].reason
