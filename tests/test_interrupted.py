@@ -86,3 +86,42 @@ def test_bad_input_is_refused_with_the_argument_named(sd):
         interrupted_time_series(one, "rtt_median_weeks", "period", "2023-05-01")
     with pytest.raises(AnalysisInputError, match="unit="):
         interrupted_time_series(sd.panel, "rtt_median_weeks", "period", "2024-10-01")
+
+
+def test_intervals_are_at_least_as_wide_as_the_leverage_adjusted_hc2():
+    """statsmodels' GLM 'HC1' is HC0; a 36-point series with 15 parameters needs HC2."""
+    import statsmodels.api as sm
+    from scipy import stats
+
+    from workbench.analysis.interrupted import hc2_covariance
+
+    rng = np.random.default_rng(3)
+    d = pd.date_range("2022-01-01", periods=36, freq="MS")
+    e = rng.integers(8000, 12000, 36)
+    c = rng.poisson(e / 1000 * 4 * np.exp(rng.normal(0, 0.1, 36)))
+    res = interrupted_time_series(pd.DataFrame({"d": d, "c": c, "e": e}), "c", "d", "2023-07-01",
+                                  family="poisson", exposure="e", subset="X")
+    X = np.asarray(res.fit.model.exog)
+    mu = np.asarray(res.fit.mu)
+    V2 = hc2_covariance(X, c - mu, mu)
+    hc0 = sm.GLM(c, X, family=sm.families.Poisson(), offset=np.log(e)).fit(cov_type="HC0")
+    j = list(res.fit.model.exog_names).index("level")
+    assert V2[j, j] > 1.2 * np.asarray(hc0.cov_params())[j, j]      # leverage matters here
+    level = res.findings[0]
+    half = (np.log(level.ci_high) - np.log(level.ci_low)) / 2
+    assert half >= stats.t.ppf(0.975, 36 - X.shape[1]) * np.sqrt(V2[j, j]) - 1e-9
+    assert level.parameters["variance"] == "max(HAC, HC2)"
+
+
+def test_gaussian_level_intervals_cover_about_95_percent_of_iid_series():
+    rng = np.random.default_rng(11)
+    d = pd.date_range("2022-01-01", periods=36, freq="MS")
+    after = (d >= "2023-07-01").astype(float)
+    covered = []
+    for _ in range(80):
+        y = 70 + 0.05 * np.arange(36) + 2 * np.cos(2 * np.pi * d.month / 12) + 1.5 * after \
+            + rng.normal(0, 1, 36)
+        res = interrupted_time_series(pd.DataFrame({"d": d, "y": y}), "y", "d", "2023-07-01",
+                                      subset="X")
+        covered.append(res.findings[0].covers(1.5))
+    assert 0.88 <= np.mean(covered) <= 1.0
