@@ -32,13 +32,22 @@ Truth (``InterventionData.truth``), keyed by :class:`~workbench.finding_id.Findi
   all treated providers (``@<group>``) when they share one change date: the effect at
   ``h`` of the summed series (pooled percentage points, or the ratio of summed expected to
   summed observed counts), and level and slope when the effect is the same for all.
-* ``did:att-><o>@<group>``: the mean expected change in the outcome ``o`` (``fft_pct_positive``
-  or ``ae_pct_within_4h`` in percentage points, ``complaints_per_1000`` per 1,000
-  episodes) over every treated provider-month from the change on: the average effect on
-  the treated (ATT) that :func:`workbench.analysis.staggered_did.staggered_did` estimates;
-  ``did:event_p<l>-><o>@<group>`` the mean over treated providers ``l`` months after
-  their change, ``did:event_m<l>`` 0 before it (no anticipation), and
+* ``did:att-><o>@<group>``: the average effect on the treated (ATT) that
+  :func:`workbench.analysis.staggered_did.staggered_did` estimates, in the outcome ``o``
+  (``fft_pct_positive`` or ``ae_pct_within_4h`` in percentage points,
+  ``complaints_per_1000`` per 1,000 episodes): the mean over every treated provider-month
+  from the change on of the expected change, **averaged over the distribution of provider
+  effects** (``m_i`` below, by 40-point Gauss-Hermite quadrature) at each provider-month's
+  own baseline. This is the estimand of inference clustered by provider, which treats
+  the treated providers' effects as draws from that distribution.
+  ``did:event_p<l>-><o>@<group>`` is the same over the treated providers ``l`` months
+  after their change, ``did:event_m<l>`` 0 before it (no anticipation), and
   ``did:pretrend-><o>@<group>`` 0.
+* ``InterventionData.sample_truth``: the same ``did:`` keys for these providers' own
+  realised effects (the sample ATT: the mean of ``effects["delta"]``). It equals
+  ``truth`` when ``heterogeneity`` is 0. Provider-clustered intervals cover it more often
+  than 95% when effects differ between providers, because they also allow for which
+  providers happened to be treated (Imbens 2004; Abadie, Athey, Imbens & Wooldridge 2020).
 
 Example
 -------
@@ -75,6 +84,8 @@ MEASURES: dict[str, tuple[str, str]] = {
 }
 #: Name of the group of all treated providers in truth keys.
 DEFAULT_GROUP = "treated"
+#: Gauss-Hermite nodes for the expected change over the distribution of provider effects.
+QUADRATURE_NODES = 40
 
 __all__ = ["DEFAULT_GROUP", "MEASURES", "InterventionData", "insert_interventions"]
 
@@ -94,10 +105,14 @@ class InterventionData:
         ``level, slope`` (its own effects on the model scale).
     effects : DataFrame
         One row per treated provider-month from the change on: ``provider_code, period,
-        months_since, eta`` (model scale) and ``delta`` (expected change in the DiD
-        outcome column).
+        months_since, eta`` (model scale), ``delta`` (expected change in the DiD outcome
+        column given this provider's own effect) and ``expected_delta`` (the same averaged
+        over the distribution of provider effects).
     settings : dict
         The arguments, for a manifest.
+    sample_truth : dict
+        The ``did:`` truths for the treated providers' own realised effects (the sample
+        ATT and event study); equal to those of ``truth`` without heterogeneity.
     """
 
     panel: pd.DataFrame
@@ -105,6 +120,7 @@ class InterventionData:
     adoption: pd.DataFrame
     effects: pd.DataFrame
     settings: dict[str, Any] = field(default_factory=dict)
+    sample_truth: dict[str, float] = field(default_factory=dict)
 
     def adoption_dates(self) -> dict[str, pd.Timestamp]:
         """``{provider_code: change month}``, for the ``adoption=`` argument of the methods."""
@@ -117,6 +133,18 @@ def _expit(x):
 
 def _logit(p):
     return np.log(p / (1 - p))
+
+
+def _expected_change(family: str, eta0: np.ndarray, mults: np.ndarray, wq: np.ndarray, *,
+                     p_old=None, inner=None, ok=None, scale=None) -> np.ndarray:
+    """Expected change in the DiD outcome per row, averaged over the provider multiplier
+    ``m`` (quadrature nodes ``mults`` with weights ``wq``): the effect is ``m eta0``."""
+    eta = eta0[:, None] * mults[None, :]
+    if family == "binomial":
+        lp = _logit(np.clip(p_old, 1e-9, 1 - 1e-9))[:, None]
+        p_new = np.where(inner[:, None], _expit(lp + eta), p_old[:, None])
+        return (100 * (p_new - p_old[:, None]) @ wq) * ok
+    return scale * ((np.exp(eta) - 1) @ wq)
 
 
 def insert_interventions(
@@ -228,6 +256,10 @@ def insert_interventions(
     else:
         mult = np.ones(len(chosen))
     own = {p: (level * m, slope * m) for p, m in zip(chosen, mult)}
+    m_of = dict(zip(chosen, mult))
+    z_q, weights_q = np.polynomial.hermite_e.hermegauss(QUADRATURE_NODES)
+    weights_q = weights_q / weights_q.sum()
+    mults = np.exp(heterogeneity * z_q - heterogeneity ** 2 / 2)
 
     panel = panel.reset_index(drop=True)          # rows keep the generator's order
     rows = []
@@ -264,6 +296,8 @@ def insert_interventions(
                 panel.loc[idx, "ae_pct_within_4h"] = np.round(
                     100 * x_new / np.maximum(n, 1), 4)
             weight, base = n, p_old
+            expected = _expected_change(family, eta / m_of[p], mults, weights_q, p_old=p_old,
+                                        inner=inner, ok=ok)
         else:
             c = panel.loc[idx, "complaints"].to_numpy(float)
             e = panel.loc[idx, "episodes"].to_numpy(float)
@@ -275,8 +309,11 @@ def insert_interventions(
             panel.loc[idx, "complaints_per_1000"] = np.round(1000 * c_new / np.maximum(e, 1), 4)
             delta = 1000 * c * (r - 1) / np.maximum(e, 1)
             weight, base = c, r
+            expected = _expected_change(family, eta / m_of[p], mults, weights_q,
+                                        scale=1000 * c / np.maximum(e, 1))
         rows.append(pd.DataFrame({"provider_code": p, "period": per.to_numpy(),
                                   "months_since": k, "eta": eta, "delta": delta,
+                                  "expected_delta": expected,
                                   "_weight": weight, "_base": base}))
     effects = pd.concat(rows, ignore_index=True)
     panel = validate_panel(panel, source=f"insert_interventions({measure}, seed={seed})")
@@ -309,15 +346,18 @@ def insert_interventions(
         if heterogeneity == 0:
             truth[key("its", "level", group)] = math.exp(level)
             truth[key("its", "slope", group)] = math.exp(slope)
-    truth[key("did", "att", group, outcome)] = float(effects["delta"].mean())
-    truth[key("did", "pretrend", group, outcome)] = 0.0
-    for lag, g in effects.groupby("months_since"):
-        truth[key("did", f"event_p{int(lag)}", group, outcome)] = float(g["delta"].mean())
+    sample: dict[str, float] = {}
+    for out, col in ((truth, "expected_delta"), (sample, "delta")):
+        out[key("did", "att", group, outcome)] = float(effects[col].mean())
+        out[key("did", "pretrend", group, outcome)] = 0.0
+        for lag, g in effects.groupby("months_since"):
+            out[key("did", f"event_p{int(lag)}", group, outcome)] = float(g[col].mean())
     # pre-change relative months the treated providers have (reference month -1 excluded)
     first = periods[0]
     max_pre = max((d.year - first.year) * 12 + d.month - first.month for d in dates)
     for lag in range(2, max_pre + 1):
         truth[key("did", f"event_m{lag}", group, outcome)] = 0.0
+        sample[key("did", f"event_m{lag}", group, outcome)] = 0.0
     adoption = pd.DataFrame({"provider_code": chosen,
                              "adoption": [adopt[p] for p in chosen],
                              "level": [own[p][0] for p in chosen],
@@ -330,4 +370,4 @@ def insert_interventions(
                 "outcome": outcome}
     return InterventionData(panel=panel, truth=dict(sorted(truth.items())), adoption=adoption,
                             effects=effects.drop(columns=["_weight", "_base"]),
-                            settings=settings)
+                            settings=settings, sample_truth=dict(sorted(sample.items())))
