@@ -169,3 +169,25 @@ def test_bad_input_names_the_argument():
         laney_p(df.assign(n=3), "x", "n", "d")
     with pytest.raises(AnalysisInputError, match="'nope'"):
         laney_u(df, "nope", "n", "d")
+
+
+def test_rebase_at_a_change_gives_each_period_its_own_centre_and_limits():
+    rng = np.random.default_rng(8)
+    d = pd.date_range("2023-01-01", periods=30, freq="MS")
+    n = rng.integers(800, 1200, 30)
+    p = np.where(d >= "2024-07-01", 0.93, 0.88) + rng.normal(0, 0.005, 30)
+    df = pd.DataFrame({"d": d, "n": n, "x": rng.binomial(n, p)})
+    one = laney_p(df, "x", "n", "d")
+    two = laney_p(df, "x", "n", "d", rebase=["2024-07-01"])
+    t = two.table
+    assert t["rebase_group"].tolist() == [0] * 18 + [1] * 12
+    before, after = t[t["rebase_group"] == 0], t[t["rebase_group"] == 1]
+    x, nn = df["x"].to_numpy(), df["n"].to_numpy()
+    assert before["mean"].iloc[0] == pytest.approx(100 * x[:18].sum() / nn[:18].sum())
+    assert after["mean"].iloc[0] == pytest.approx(100 * x[18:].sum() / nn[18:].sum())
+    # one centre over both periods flags the shift; after rebasing each period is stable
+    assert (one.table["point_type"] != "common_cause").sum() > 5
+    assert (t["point_type"] != "common_cause").sum() <= 2
+    assert two.summary["rebase_group"].iloc[0] == 1 and two.summary["n_in_group"].iloc[0] == 12
+    with pytest.raises(AnalysisInputError, match="rebase"):
+        laney_p(df, "x", "n", "d", rebase=["2024-07-15"])

@@ -79,6 +79,8 @@ from workbench.analysis.spc import (
     NO_FACET,
     RUN_LENGTH,
     SPCResult,
+    _plain_rebase,
+    _rebase_groups,
     assurance_of,
     variation_of,
 )
@@ -285,7 +287,7 @@ def _point_types(sgn: np.ndarray, direction: str) -> np.ndarray:
 
 
 def _laney(fn: str, data, num_col: str, den_col: str, date: str, *, facet, direction, scale,
-           kind: str, laney: bool, seasonal_baseline, target) -> SPCResult:
+           kind: str, laney: bool, seasonal_baseline, target, rebase=None) -> SPCResult:
     if direction not in DIRECTIONS:
         raise AnalysisInputError(fn, "improvement_direction", f"is {direction!r}",
                                  expected="one of 'increase', 'decrease', 'neutral'")
@@ -301,55 +303,23 @@ def _laney(fn: str, data, num_col: str, den_col: str, date: str, *, facet, direc
                                  + (f" or above {den_col!r}" if kind == "p" else ""),
                                  expected="0 <= successes <= trials" if kind == "p"
                                  else "counts of at least 0")
+    f["_rebase"] = _rebase_groups(f.assign(_facet_order=f["_order"]), rebase, facet)
     parts = []
-    for _, g in f.groupby("_order", sort=False):
-        g = g.copy()
-        xi, ni = g[num_name].to_numpy(), g[den_name].to_numpy()
-        rate = xi / ni
-        months = g["date"].dt.month.to_numpy()
-        season = np.zeros(len(g))
+    for _, whole in f.groupby("_order", sort=False):
+        whole = whole.copy()
+        months = whole["date"].dt.month.to_numpy()
+        season = np.zeros(len(whole))
         if seasonal_baseline is not None and seasonal_baseline is not False:
-            base = _baseline_mask(fn, g["date"], seasonal_baseline)
-            eff = _month_effects(fn, months[base], xi[base], ni[base],
-                                 "" if facet is None else f" for {facet} {g['facet'].iloc[0]!r}")
+            base = _baseline_mask(fn, whole["date"], seasonal_baseline)
+            eff = _month_effects(fn, months[base], whole[num_name].to_numpy()[base],
+                                 whole[den_name].to_numpy()[base],
+                                 "" if facet is None else f" for {facet} {whole['facet'].iloc[0]!r}")
             season = np.array([eff[m] for m in months])
-            rate = rate - season
-        centre = float((rate * ni).sum() / ni.sum())
-        if kind == "p" and not 0 < centre < 1:
-            raise AnalysisInputError(fn, num_name, f"gives a centre line of {centre:g}",
-                                     expected="some successes and some failures")
-        if kind == "u" and centre <= 0:
-            raise AnalysisInputError(fn, num_name, "has no events", expected="some events")
-        sigma_i = np.sqrt(centre * (1 - centre) / ni) if kind == "p" else np.sqrt(centre / ni)
-        z = (rate - centre) / sigma_i
-        sigma_z = float(np.mean(np.abs(np.diff(z))) / D2) if laney else 1.0
-        if sigma_z == 0:
-            sigma_z = 1e-12
-        zp = z / sigma_z
-        rule, sgn, outside = _mdc_rules(zp, rate)
-        half = 3 * sigma_i * sigma_z
-        g["value"] = rate * scale
-        g["mean"] = centre * scale
-        g["lpl"] = (centre - half) * scale
-        g["upl"] = (centre + half) * scale
-        if kind == "p":
-            g["lpl"] = g["lpl"].clip(lower=0.0)
-            g["upl"] = g["upl"].clip(upper=scale)
-        else:
-            g["lpl"] = g["lpl"].clip(lower=0.0)
-        g["near_lpl"] = (centre - NEAR_FRACTION * half) * scale
-        g["near_upl"] = (centre + NEAR_FRACTION * half) * scale
-        g["relative_to_mean"] = np.sign(zp).astype(int)
-        g["point_type"] = _point_types(sgn, direction)
-        g["rule"] = pd.array(rule, dtype="string")
-        g["outside_limits"] = outside
-        g["near_or_beyond"] = np.abs(zp) > 3 * NEAR_FRACTION
-        g["trial_limits"] = len(g) < 12
-        g["numerator"], g["denominator"] = xi, ni
-        g["sigma_i"], g["z"], g["z_prime"], g["sigma_z"] = sigma_i * scale, z, zp, sigma_z
-        g["seasonal_effect"] = season * scale
-        g["rebase_group"] = 0
-        parts.append(g)
+        whole["_season"] = season
+        for group_no, g in whole.groupby("_rebase", sort=True):
+            parts.append(_laney_segment(fn, g.copy(), num_name, den_name, kind=kind,
+                                        laney=laney, scale=scale, direction=direction,
+                                        group=int(group_no)))
     table = pd.concat(parts, ignore_index=True)
     table["target"] = float(target) if target is not None else np.nan
     columns = ["date", "value", "facet", "rebase_group", "mean", "lpl", "upl", "near_lpl",
@@ -362,8 +332,9 @@ def _laney(fn: str, data, num_col: str, den_col: str, date: str, *, facet, direc
         last = t.iloc[-1]
         rows.append({
             "facet": fac, "n_points": len(t), "first_date": t["date"].iloc[0],
-            "last_date": last["date"], "last_value": last["value"], "rebase_group": 0,
-            "n_in_group": len(t), "mean": last["mean"], "lpl": last["lpl"], "upl": last["upl"],
+            "last_date": last["date"], "last_value": last["value"],
+            "rebase_group": int(last["rebase_group"]),
+            "n_in_group": int((t["rebase_group"] == last["rebase_group"]).sum()), "mean": last["mean"], "lpl": last["lpl"], "upl": last["upl"],
             "trial_limits": bool(last["trial_limits"]), "point_type": last["point_type"],
             "variation": variation_of(last["point_type"], direction), "target": last["target"],
             "assurance": assurance_of(last["target"], last["lpl"], last["upl"], direction),
@@ -380,14 +351,61 @@ def _laney(fn: str, data, num_col: str, den_col: str, date: str, *, facet, direc
                "improvement_direction": direction, "scale": scale, "laney": bool(laney),
                "seasonal_baseline": None if seasonal_baseline in (None, False) else
                (True if seasonal_baseline is True else str(pd.Timestamp(seasonal_baseline).date())),
-               "screen_outliers": False}
+               "screen_outliers": False, "rebase": _plain_rebase(rebase)}
     return SPCResult(table=table, summary=summary, options=options)
+
+
+def _laney_segment(fn: str, g: pd.DataFrame, num_name: str, den_name: str, *, kind: str,
+                   laney: bool, scale: float, direction: str, group: int) -> pd.DataFrame:
+    """Centre, ``sigma_z``, limits and rules of one run of points (a facet, or one of its
+    rebase groups)."""
+    if len(g) < 2:
+        raise AnalysisInputError(fn, "rebase", f"leaves a group of {len(g)} point starting "
+                                 f"{g['date'].iloc[0]:%Y-%m-%d}",
+                                 expected="at least 2 points between rebase dates")
+    xi, ni = g[num_name].to_numpy(), g[den_name].to_numpy()
+    season = g["_season"].to_numpy()
+    rate = xi / ni - season
+    centre = float((rate * ni).sum() / ni.sum())
+    if kind == "p" and not 0 < centre < 1:
+        raise AnalysisInputError(fn, num_name, f"gives a centre line of {centre:g}",
+                                 expected="some successes and some failures")
+    if kind == "u" and centre <= 0:
+        raise AnalysisInputError(fn, num_name, "has no events", expected="some events")
+    sigma_i = np.sqrt(centre * (1 - centre) / ni) if kind == "p" else np.sqrt(centre / ni)
+    z = (rate - centre) / sigma_i
+    sigma_z = float(np.mean(np.abs(np.diff(z))) / D2) if laney else 1.0
+    if sigma_z == 0:
+        sigma_z = 1e-12
+    zp = z / sigma_z
+    rule, sgn, outside = _mdc_rules(zp, rate)
+    half = 3 * sigma_i * sigma_z
+    g["value"] = rate * scale
+    g["mean"] = centre * scale
+    g["lpl"] = (centre - half) * scale
+    g["upl"] = (centre + half) * scale
+    g["lpl"] = g["lpl"].clip(lower=0.0)
+    if kind == "p":
+        g["upl"] = g["upl"].clip(upper=scale)
+    g["near_lpl"] = (centre - NEAR_FRACTION * half) * scale
+    g["near_upl"] = (centre + NEAR_FRACTION * half) * scale
+    g["relative_to_mean"] = np.sign(zp).astype(int)
+    g["point_type"] = _point_types(sgn, direction)
+    g["rule"] = pd.array(rule, dtype="string")
+    g["outside_limits"] = outside
+    g["near_or_beyond"] = np.abs(zp) > 3 * NEAR_FRACTION
+    g["trial_limits"] = len(g) < 12
+    g["numerator"], g["denominator"] = xi, ni
+    g["sigma_i"], g["z"], g["z_prime"], g["sigma_z"] = sigma_i * scale, z, zp, sigma_z
+    g["seasonal_effect"] = season * scale
+    g["rebase_group"] = group
+    return g
 
 
 def laney_p(data: pd.DataFrame, successes: str, trials: str, date: str, *,
             facet: str | None = None, improvement_direction: str = "increase",
             scale: float = 100.0, laney: bool = True, seasonal_baseline=None,
-            target: float | None = None) -> SPCResult:
+            target: float | None = None, rebase=None) -> SPCResult:
     """p' chart (Laney 2002) of ``successes / trials`` per point, per facet.
 
     Parameters
@@ -411,6 +429,10 @@ def laney_p(data: pd.DataFrame, successes: str, trials: str, date: str, *,
         ``True``, or points up to this date) before charting.
     target : float, optional
         A target on the charted scale, for ``assurance``.
+    rebase : list of dates or {facet: dates}, optional
+        Dates (of points) from which the centre, ``sigma_z`` and limits are computed
+        afresh, e.g. the month a change took effect (as in
+        :func:`~workbench.analysis.spc.spc`); rules apply within each group.
 
     Returns
     -------
@@ -427,13 +449,13 @@ def laney_p(data: pd.DataFrame, successes: str, trials: str, date: str, *,
     """
     return _laney("laney_p", data, successes, trials, date, facet=facet,
                   direction=improvement_direction, scale=scale, kind="p", laney=laney,
-                  seasonal_baseline=seasonal_baseline, target=target)
+                  seasonal_baseline=seasonal_baseline, target=target, rebase=rebase)
 
 
 def laney_u(data: pd.DataFrame, events: str, exposure: str, date: str, *,
             facet: str | None = None, improvement_direction: str = "decrease",
             per: float = 1000.0, laney: bool = True, seasonal_baseline=None,
-            target: float | None = None) -> SPCResult:
+            target: float | None = None, rebase=None) -> SPCResult:
     """u' chart (Laney 2002) of the rate ``events / exposure`` (times ``per``), per facet.
 
     ``events`` are counts (e.g. ``"complaints"``) and ``exposure`` their denominator
@@ -449,7 +471,7 @@ def laney_u(data: pd.DataFrame, events: str, exposure: str, date: str, *,
     """
     return _laney("laney_u", data, events, exposure, date, facet=facet,
                   direction=improvement_direction, scale=per, kind="u", laney=laney,
-                  seasonal_baseline=seasonal_baseline, target=target)
+                  seasonal_baseline=seasonal_baseline, target=target, rebase=rebase)
 
 
 # =========================================================================== run charts
