@@ -81,3 +81,23 @@ def test_bad_arguments_name_the_parameter(sd):
         insert_interventions(sd, "ae_pct_within_4h", providers=["1-100001"])   # a care home
     with pytest.raises(AnalysisInputError, match="start"):
         insert_interventions(sd, "complaints", providers=2, start="2030-01-01")
+
+
+def test_did_truth_averages_over_provider_effects_and_the_sample_truth_is_kept(sd):
+    kw = dict(providers=_nhs(sd)[:8], start="2024-01-01", slope=0.05, cohorts=2, cohort_gap=4,
+              seed=6)
+    key = "did:att->fft_pct_positive@treated"
+    flat = insert_interventions(sd, "fft_pct_positive", heterogeneity=0.0, **kw)
+    assert flat.truth[key] == pytest.approx(flat.sample_truth[key])
+    het = insert_interventions(sd, "fft_pct_positive", heterogeneity=0.6, **kw)
+    assert het.sample_truth[key] == pytest.approx(het.effects["delta"].mean())
+    assert het.truth[key] == pytest.approx(het.effects["expected_delta"].mean())
+    # one provider-month by Monte Carlo over the provider multiplier m = exp(0.6 z - 0.18)
+    row = het.effects.iloc[-1]
+    before = sd.panel.set_index(["provider_code", "period"]).loc[(row["provider_code"],
+                                                                  row["period"])]
+    p = before["fft_positive"] / before["fft_responses"]
+    m = np.exp(0.6 * np.random.default_rng(0).standard_normal(400_000) - 0.18)
+    eta0 = 0.05 * row["months_since"]
+    mc = np.mean(100 * (1 / (1 + np.exp(-(np.log(p / (1 - p)) + m * eta0))) - p))
+    assert row["expected_delta"] == pytest.approx(mc, abs=0.01)
