@@ -16,7 +16,13 @@ import pytest
 from cycler import cycler
 from matplotlib.colors import to_hex
 
-from workbench.report import diagnostics, monitoring_charts, panel_figures, theme
+from workbench.report import (
+    diagnostics,
+    evaluation_charts,
+    monitoring_charts,
+    panel_figures,
+    theme,
+)
 
 #: Distinctive user settings, every one of them a key the theme sets too.
 USER = {"axes.facecolor": "#123456", "font.size": 17.0, "axes.titlesize": 23.0,
@@ -52,6 +58,14 @@ def _cases():
     balance = pd.DataFrame({"covariate": ["age", "age", "beds", "beds"],
                             "smd": [0.4, 0.05, -0.3, 0.02],
                             "stage": ["before", "after"] * 2})
+    k = np.arange(24) - 12
+    its_frame = pd.DataFrame({"date": pd.date_range("2023-01-01", periods=24, freq="MS"),
+                              "months_since_change": k, "observed": 80 + 3.0 * (k >= 0),
+                              "fitted": 80 + 3.0 * (k >= 0), "counterfactual": 80.0,
+                              "cf_low": 79.0, "cf_high": 81.0})
+    event_study = pd.DataFrame({"rel": [-2, -1, 0, 1], "estimate": [0.1, 0.0, 0.8, 1.2],
+                                "ci_low": [-0.3, np.nan, 0.3, 0.6],
+                                "ci_high": [0.5, np.nan, 1.3, 1.8], "truth": [0, 0, 1, 1]})
     return {
         "sector_comparison": lambda: panel_figures.sector_comparison(acute, "rtt_median_weeks"),
         "relationship": lambda: panel_figures.relationship(acute, "nurse_fte_per_10_beds",
@@ -69,13 +83,16 @@ def _cases():
         "qq_plot": lambda: diagnostics.qq_plot(residuals),
         "influence_plot": lambda: diagnostics.influence_plot(influence),
         "balance_plot": lambda: diagnostics.balance_plot(balance),
+        "its_chart": lambda: evaluation_charts.its_chart(its_frame, ylabel="Y", title="ITS"),
+        "event_study_chart": lambda: evaluation_charts.event_study_chart(
+            event_study, truth="truth", title="Event study"),
     }
 
 
 CASES = _cases()
 #: The public figure functions of the figure modules, each of which must be in CASES.
 PUBLIC = sorted(
-    name for module in (panel_figures, monitoring_charts, diagnostics)
+    name for module in (panel_figures, monitoring_charts, diagnostics, evaluation_charts)
     for name, obj in vars(module).items()
     if callable(obj) and not name.startswith("_") and getattr(obj, "__module__", "")
     == module.__name__ and name.endswith(("_plot", "_chart", "_multiples", "_heatmap",
