@@ -40,7 +40,7 @@ json.LEAK_ATTR = 1
 sys.modules["leaky_module_6d1"] = json
 os.environ["WB_LEAK"] = "1"
 os.chdir("/")
-write_findings([Finding(id=f"leaks@{subset}", question="Anything leaked?",
+write_findings([Finding(id=f"check:leaks@{subset}", question="Anything leaked?",
                         estimate=float(sum(map(bool, seen.values()))), n=os.getpid(),
                         parameters={"seen": seen})], Path(output_dir) / "findings.json")
 '''
