@@ -33,6 +33,7 @@ output_dir = ""       # folder for findings.json and figures/; empty: outputs/in
 start = ""            # first month of A&E data used, "YYYY-MM"; empty: the first in the panel
 end = ""              # last month used, "YYYY-MM"; empty: the last in the panel
 min_attendances = 3000  # leave out trust-months with fewer A&E attendances (minor units)
+survey_mapping = "following_year"  # staff survey 2021-24 year Y -> months: "following_year" (Jan-Dec Y+1) or "financial_year" (Apr Y-Mar Y+1)
 
 # %%
 # %matplotlib inline
@@ -47,7 +48,8 @@ from workbench.analysis import questions
 
 s = session.start("07_real_data_staffing_ae", panel_path=panel_path, seed=seed,
                   n_providers=n_providers, n_months=n_months, output_dir=output_dir,
-                  start=start, end=end, min_attendances=min_attendances)
+                  start=start, end=end, min_attendances=min_attendances,
+                  survey_mapping=survey_mapping)
 table = questions.ae_staffing_table(s.panel, start, end, min_attendances)
 display(Markdown(f"**Data:** {s.data_label}."))
 
@@ -100,6 +102,47 @@ if found:
     tab["label"] = tab["id"].str.replace(r"^effect:|->ae_pct_within_4h@nhs", "", regex=True)
     ax = panel_figures.forest(tab, title="A&E within 4 hours (percentage points), 95% intervals")
     s.savefig(ax, "forest")
+    plt.show()
+
+# %% [markdown]
+# ## Staff experience 2021-24: enough staff, burnout, stress, time demands, autonomy
+#
+# The NHS Staff Survey results of each trust for 2021 to 2024 (share of staff saying there
+# are enough staff to do their job properly, often burnt out, unwell from work-related
+# stress, able to meet the demands on their time, with autonomy at work), against A&E
+# four-hour performance and RTT waits in the months each survey year stands for. Two
+# designs, named in every finding: **cross-sectional** (trusts compared with each other)
+# and **within-trust** (each trust compared with itself in another survey year, trust and
+# year fixed effects). Intervals allow for repeated years of the same trust (clustered by
+# trust).
+
+# %%
+from workbench.analysis import staff_experience
+
+survey = staff_experience.survey_table(panel_path)
+experience = None
+if survey is None:
+    display(Markdown("No staff survey 2021-24 results were built beside this panel (the "
+                     "synthetic default has none), so this section has nothing to show."))
+else:
+    experience = staff_experience.outcome_table(survey, s.panel, mapping=survey_mapping,
+                                                min_attendances=min_attendances)
+    display(Markdown("\n".join(f"- {n}" for n in staff_experience.limits(experience))))
+
+# %%
+if experience is not None:
+    staff_found = s.add(staff_experience.associations(experience))
+    display(Markdown(s.sentences(staff_found) or "No model could be fitted: too few trusts "
+                     "have survey results and waits in the same window."))
+
+# %%
+if experience is not None and staff_found:
+    tab = s.table(staff_found)
+    tab["label"] = (tab["id"].str.extract(r"^(staff_\w+):staff_(\w+)_pct->(\w+)@")
+                    .agg(lambda r: f"{r[1]} -> {r[2]} ({r[0].removeprefix('staff_')})", axis=1))
+    ax = panel_figures.forest(tab, title="Staff experience and waits: per 10 points more\n"
+                              "staff reporting it (percentage points), 95% CI")
+    s.savefig(ax, "staff_experience_forest")
     plt.show()
 
 # %%

@@ -35,7 +35,7 @@ def study(tmp_path_factory):
 
 def test_every_run_ok_with_report(study):
     manifests = [json.loads(p.read_text()) for p in study.glob("*/manifest.json")]
-    assert len(manifests) == 6
+    assert len(manifests) == 8
     assert {m["status"] for m in manifests} == {"ok"}
     for m in manifests:
         report = (study / m["run_id"] / "report.html").read_text()
@@ -62,3 +62,39 @@ def test_findings_answer_both_questions(study):
     assert len(spc) == 6 and (spc["ci_low"] <= spc["estimate"]).all()
     assert (spc["sector"] == "nhs").all()
     assert f["id"].str.startswith("funnel:rtt_pct_within_18w@2026-04").any()
+
+
+def test_sector_comparison_within_specialty(study):
+    f = pd.read_csv(study / "findings.csv")
+    std = f[f["id"].str.startswith("waits_standardised:independent_vs_nhs->")]
+    ids = set(std["id"])
+    assert "waits_standardised:independent_vs_nhs->rtt_nonadmitted_pct_within_18w#2025-09" in ids
+    assert "waits_standardised:independent_vs_nhs->rtt_pct_within_18w#2026-04" in ids
+    assert set(std["role"]) == {"headline"}
+    others = f[f["id"].str.startswith(("waits_crude:", "waits_provider_average:"))]
+    assert len(others) == 2 * len(std) and set(others["role"]) == {"robustness"}
+    assert (f.loc[f["id"].str.startswith("waits_"), "ci_low"]
+            <= f.loc[f["id"].str.startswith("waits_"), "estimate"]).all()
+    report = next(study.glob("10_waits_like_for_like*/report.html")).read_text()
+    assert "Like for like by specialty" in report and "whose sector no register" in report
+    assert (next(study.glob("10_waits_like_for_like*")) / "figures"
+            / "specialty_differences_completed_non_admitted.png").is_file()
+    assert "Like for like by specialty" in (study / "index.html").read_text()
+
+
+def test_staff_survey_and_comment_themes(study):
+    f = pd.read_csv(study / "findings.csv")
+    ids = set(f["id"])
+    for m in ("enough_staff", "burnout", "work_stress", "time_demands", "autonomy"):
+        assert f"staff_within:staff_{m}_pct->ae_pct_within_4h@nhs" in ids
+        assert f"staff_cross:staff_{m}_pct->ae_pct_within_4h@nhs" in ids
+    within = f[f["id"].str.startswith("staff_within:")]
+    assert within["sentence"].str.startswith("Within trusts").all()
+    assert f.loc[f["id"].str.startswith("staff_cross:"), "sentence"].str.startswith(
+        "Cross-sectional").all()
+    for theme in ("staff_numbers", "staff_attitude", "timeliness_of_care", "appointments",
+                  "communication"):
+        assert f"theme_gap:dissatisfied_vs_satisfied->{theme}@all" in ids
+        assert f"ordinal:{theme}->fft_score@all" in ids
+    report = next(study.glob("09_what_patients_write*/report.html")).read_text()
+    assert "Quotations are not shown" in report

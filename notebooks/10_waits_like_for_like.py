@@ -1,0 +1,119 @@
+# ---
+# jupyter:
+#   kernelspec:
+#     display_name: Python (workbench)
+#     language: python
+#     name: workbench
+# ---
+
+# %% [markdown]
+# # NHS and independent-sector waits, like for like by specialty (published data)
+#
+# **The question.** Do patients treated by independent-sector providers wait less than NHS
+# patients *in the same specialty*?
+#
+# **The data.** NHS England's RTT provider workbook for completed non-admitted pathways
+# (September 2025: NHS trusts and independent-sector sites, by treatment function, weekly
+# bands) and the RTT full extract for the waiting list (April 2026, by treatment function).
+# Each provider's sector comes from registers; providers no register settles are left out.
+#
+# **How it is answered.** Three views of independent minus NHS, each for what it means:
+#
+# - **like for like** (the headline): the NHS's within-specialty rates applied to the
+#   independent sector's own specialty mix, i.e. what NHS waits would be for the patients
+#   the independent sector treats;
+# - **what a patient sees**: all pathways of each sector pooled (mixes in the specialty
+#   mix);
+# - **what a typical provider looks like**: each provider counts once.
+#
+# Measures are % within 18 weeks, % waiting over 52 weeks and (completed pathways) mean
+# weeks from the weekly bands; medians are not used because they do not add up across
+# specialties. 95% intervals come from resampling providers within each sector.
+
+# %% tags=["parameters"]
+panel_path = ""       # panel parquet file built from the published files; empty: synthetic default (no RTT by specialty)
+seed = 20240430       # seed of the synthetic default (same seed, same data)
+n_providers = 240     # providers in the synthetic default
+n_months = 36         # months in the synthetic default
+output_dir = ""       # folder for findings.json and figures/; empty: outputs/interactive/<notebook>
+n_boot = 999          # bootstrap resamples of providers (within sector)
+boot_seed = 20250930  # seed of the bootstrap (same seed, same intervals)
+min_pathways = 20     # providers with fewer pathways are left out of the provider-average view
+include_other = True  # keep the "Other" treatment-function groups (X02-X06)
+
+# %%
+# %matplotlib inline
+import matplotlib.pyplot as plt
+from IPython.display import Markdown, display
+
+from workbench import session
+from workbench.analysis import sector_waits
+from workbench.report import sector_figures
+
+# %%
+s = session.start("10_waits_like_for_like", panel_path=panel_path, seed=seed,
+                  n_providers=n_providers, n_months=n_months, output_dir=output_dir,
+                  n_boot=n_boot, boot_seed=boot_seed, min_pathways=min_pathways,
+                  include_other=include_other)
+tables = sector_waits.specialty_waits(panel_path) if panel_path else {}
+display(Markdown(f"**Data:** {s.data_label}."))
+if not tables:
+    display(Markdown("This panel was not built from RTT files by treatment function (the "
+                     "synthetic default has none), so there is nothing to compare here. Run "
+                     "the notebook on a panel built with `workbench data build`."))
+
+# %%
+result = None
+if tables:
+    result = sector_waits.analyse(tables, s.panel, n_boot=n_boot, seed=boot_seed,
+                                  min_pathways=min_pathways, include_other=include_other)
+    display(Markdown("**What these data can and cannot show**\n\n" + "\n".join(
+        f"- {n}" for n in (*result.notes, *sector_waits.LIMITS))))
+
+# %% [markdown]
+# ## Findings
+#
+# The like-for-like difference first; the patient's view and the typical provider's view
+# beside it.
+
+# %%
+if result is not None:
+    found = s.add(result.findings)
+    display(Markdown(s.sentences(found)))
+
+# %% [markdown]
+# ## Within each specialty
+#
+# Each dot is one treatment function: the independent sector's % within 18 weeks minus
+# the NHS's, with its 95% interval; the dot's area is the independent sector's pathways
+# in that specialty (its weight in the like-for-like difference, the solid line).
+
+# %%
+if result is not None:
+    for (pathway, measure), cmp in result.comparisons.items():
+        if measure != "pct_within_18w":
+            continue
+        words = sector_waits.PATHWAYS[pathway][1]
+        ax = sector_figures.specialty_dots(
+            cmp.by_specialty, overall=cmp.standardised,
+            title=f"% within 18 weeks by specialty\n{words}")
+        s.savefig(ax, f"specialty_differences_{pathway}")
+        plt.show()
+        cols = ["specialty", "independent", "nhs", "difference", "ci_low", "ci_high",
+                "independent_pathways", "nhs_pathways", "independent_providers",
+                "nhs_providers"]
+        display(Markdown(f"**{words[0].upper() + words[1:]}** "
+                         f"({result.periods[pathway]}), % within 18 weeks by specialty:"))
+        s.show(cmp.by_specialty[cols], counts=["independent_pathways", "nhs_pathways",
+                                               "independent_providers", "nhs_providers"],
+               digits=1)
+
+# %% [markdown]
+# ## All estimates
+
+# %%
+if result is not None:
+    s.table(found)
+
+# %%
+s.finish();
