@@ -27,6 +27,34 @@ named with ``Session.show(df, rates=...)``.
 Tables reach a report as HTML; :func:`suppress_html` rewrites every table in an
 HTML fragment. The analyst's executed notebook keeps the raw numbers.
 
+Counts of people and what is exempt
+-----------------------------------
+As in NHS England's rule, the control is for **counts of people** (or of their
+contacts with services): patients, responses, respondents, complaints, comments,
+pathways, attendances, admissions, episodes, referrals, residents, deaths and the
+like (:data:`PEOPLE_NOUNS`: the units of the registry's count measures, bar those in
+:data:`EXEMPT_UNITS`, plus the usual nouns). **Exempt**: model estimates
+(differences, ratios, intervals and p-values of a model, e.g. "3.2 admissions
+higher"), counts of providers, beds, staff FTE, months and weeks
+(:data:`EXEMPT_NOUNS`), and national totals ("... in England", "nationally").
+
+Text: sentences and Markdown
+----------------------------
+Finding sentences, Markdown and printed text are read by a text rule
+(:func:`disclose_text`): a number directly followed by a count noun, with at most
+three qualifying words between (``1.0 complaints``, ``1,234 FFT positive responses``,
+``30 of 41 responses``, ``only 5 respondents``), or ``n = 5``, is a count; a number
+after ``per`` (``per 1,000 episodes``) is a denominator, not a count. A rate written
+just before a count in brackets (``71.4% (5 of 7 responses)``) is hidden with it. The
+workbench's wording code (SPC, funnel and model sentences) writes every count of
+people that way, so the rule finds them; a sentence keeps its raw numbers in
+``findings.json`` (the analyst's) and the stakeholder version is made when a page or
+the linked ``findings.csv`` is written (:func:`disclose_finding`).
+
+Every change is recorded in a :class:`DisclosureLog` (where, what, original value,
+shown value), written beside each report and each study index as ``disclosure.json``
+for an output checker.
+
 Example
 -------
 >>> rule = DisclosureRule()
@@ -58,6 +86,41 @@ COUNT_NAMES: frozenset[str] = frozenset({
     "respondents", "admissions", "attendances", "episodes", "deaths", "cases", "referrals",
     "complaints", "n_patients", "n_responses",
 })
+
+#: Units of registry count measures that are not counts of people.
+EXEMPT_UNITS: frozenset[str] = frozenset({"beds"})
+#: Nouns of counts the rule leaves alone: providers, capacity, staff FTE, time.
+EXEMPT_NOUNS: frozenset[str] = frozenset({
+    "provider", "providers", "trust", "trusts", "home", "homes", "hospital", "hospitals",
+    "site", "sites", "bed", "beds", "fte", "month", "months", "week", "weeks", "day",
+    "days", "year", "years", "hour", "hours", "minute", "minutes", "point", "points",
+    "percentage", "per", "times",
+})
+#: Nouns that are counts of people besides the registry's units (singular and plural).
+_PEOPLE_WORDS = ("patient", "person", "people", "resident", "response", "respondent",
+                 "complaint", "comment", "attendance", "admission", "referral", "episode",
+                 "death", "case", "pathway", "user", "carer", "visit", "appointment",
+                 "discharge", "birth", "incident", "mention", "answer", "wait")
+
+
+def people_nouns() -> frozenset[str]:
+    """Nouns that name counts of people: the units of the registry's count measures
+    (bar :data:`EXEMPT_UNITS`) and the usual nouns, singular and plural.
+
+    >>> {"complaints", "pathways", "responses", "comments", "patient"} <= people_nouns()
+    True
+    >>> "beds" in people_nouns() or "providers" in people_nouns()
+    False
+    """
+    units = {m.unit.lower() for m in M.MEASURES.values()
+             if m.kind == "count" and m.unit not in EXEMPT_UNITS}
+    words = set(_PEOPLE_WORDS) | {w + "s" for w in _PEOPLE_WORDS if w != "people"}
+    words |= units | {u.rstrip("s") for u in units}
+    return frozenset(w for w in words if w and w not in EXEMPT_NOUNS)
+
+
+#: Every noun of a count of people (see :func:`people_nouns`).
+PEOPLE_NOUNS: frozenset[str] = people_nouns()
 
 #: Rates and percentages of the registry and the counts they are built on.
 RATE_BASES: dict[str, tuple[str, ...]] = {
@@ -278,24 +341,28 @@ def _plain(v: Any) -> str:
 
 # ---- HTML -----------------------------------------------------------------------------
 
-def suppress_html(html: str, rule: DisclosureRule | None = None) -> str:
-    """Every ``<table>`` of an HTML fragment with counts suppressed.
+def suppress_html(html: str, rule: DisclosureRule | None = None, *,
+                  log: DisclosureLog | None = None, location: str = "") -> str:
+    """Every ``<table>`` of an HTML fragment with counts suppressed, and the text
+    outside tables through :func:`disclose_text`.
 
     Column names come from the table's last header row (a pandas index name row
     is skipped); a wrapper carrying :data:`TABLE_ATTR` (written by
-    ``Session.show``) adds the count and rate columns it lists. Text outside
-    tables is returned unchanged.
+    ``Session.show``) adds the count and rate columns it lists. Changes are
+    recorded in ``log`` under ``location``.
 
     >>> t = pd.DataFrame({"complaints": [3, 12]}).to_html(index=False)
     >>> out = suppress_html(t)
     >>> ">3<" in out, ">*<" in out, ">10<" in out
     (False, True, True)
+    >>> suppress_html("<p>Only 4 patients replied.</p>")
+    '<p>Only * patients replied.</p>'
     """
-    if "<table" not in html:
-        return html
-    from bs4 import BeautifulSoup
-
     rule = rule or DisclosureRule()
+    if "<table" not in html and not _TEXT_COUNT.search(html):
+        return html
+    from bs4 import BeautifulSoup, NavigableString
+
     soup = BeautifulSoup(html, "html.parser")
     for table in soup.find_all("table"):
         extra_counts: list[str] = []
@@ -305,7 +372,14 @@ def suppress_html(html: str, rule: DisclosureRule | None = None) -> str:
             spec = json.loads(wrapper[TABLE_ATTR])
             extra_counts = list(spec.get("counts", []))
             extra_rates = dict(spec.get("rates", {}))
-        _suppress_table(table, rule, extra_counts, extra_rates)
+        _suppress_table(table, rule, extra_counts, extra_rates, log, location)
+    for text in list(soup.find_all(string=True)):
+        if type(text) is not NavigableString or text.find_parent(
+                ["table", "style", "script"]) is not None:
+            continue
+        new = disclose_text(str(text), rule, log=log, where="html text", location=location)
+        if new != str(text):
+            text.replace_with(new)
     return str(soup)
 
 
@@ -314,7 +388,8 @@ def _cell_text(cell) -> str:
 
 
 def _suppress_table(table, rule: DisclosureRule, counts: list[str],
-                    rates: dict[str, list[str]]) -> None:
+                    rates: dict[str, list[str]], log: DisclosureLog | None = None,
+                    location: str = "") -> None:
     head = table.find("thead")
     body_rows = [tr for tr in table.find_all("tr") if not (head and tr.find_parent("thead"))]
     header_rows = head.find_all("tr") if head else []
@@ -365,3 +440,177 @@ def _suppress_table(table, rule: DisclosureRule, counts: list[str],
             new, old = shown.iat[i, j], labelled.iat[i, j]
             if new != old:
                 cell.string = new
+                if log is not None:
+                    log.add("table", location, old, new,
+                            f"column {unique[j]}, row {i + 1}")
+
+
+# ---- text: sentences, Markdown, printed output --------------------------------------
+
+@dataclass
+class DisclosureLog:
+    """What the disclosure rule hid or rounded, and where: one entry per change, with
+    ``where`` (``table``, ``sentence``, ``markdown``, ``text``, ``csv``, ...),
+    ``location`` (the cell, finding or column), the ``original`` and ``shown`` values
+    and ``what`` (the column, or the words around the number).
+
+    >>> log = DisclosureLog()
+    >>> disclose_text("the latest value (3.0 complaints)", log=log, where="sentence")
+    'the latest value (* complaints)'
+    >>> log.entries[0]["original"], log.entries[0]["shown"]
+    ('3.0', '*')
+    """
+
+    entries: list[dict[str, str]] = field(default_factory=list)
+
+    def add(self, where: str, location: str, original: Any, shown: str, what: str = "") -> None:
+        """Record one change."""
+        self.entries.append({"where": where, "location": location, "original": str(original),
+                             "shown": shown, "what": what})
+
+    def to_json(self, rule: DisclosureRule | None = None) -> str:
+        """The log as JSON text, with the rule it applied (for ``disclosure.json``).
+
+        >>> json.loads(DisclosureLog().to_json())["rule"]["round_to"]
+        5
+        """
+        summary: dict[str, int] = {}
+        for e in self.entries:
+            key = f"{e['where']}: {'hidden' if e['shown'] == (rule or DisclosureRule()).symbol else 'rounded'}"
+            summary[key] = summary.get(key, 0) + 1
+        return json.dumps({"rule": rule_to_dict(rule or DisclosureRule()),
+                           "summary": dict(sorted(summary.items())),
+                           "changes": self.entries}, indent=1, ensure_ascii=False) + "\n"
+
+
+#: A number as written in text: ``7``, ``1.0``, ``1,234``.
+_NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+#: Words that end a qualifier run between a number and its noun.
+_STOP = ("of|per|in|to|and|or|the|a|an|at|for|with|by|from|on|than|vs|is|are|was|were|"
+         "percentage|points?|percent|times|" + "|".join(sorted(EXEMPT_NOUNS)))
+
+
+def _noun_pattern() -> str:
+    return "|".join(sorted((re.escape(n) for n in PEOPLE_NOUNS), key=len, reverse=True))
+
+
+_TEXT_COUNT = re.compile(
+    rf"(?:(?P<rate>{_NUM})(?P<pct>%)?\s*\((?=\s*(?:{_NUM})\s))?"
+    rf"(?<![\w.,/-])(?<!per )(?P<a>{_NUM})"
+    rf"(?:\s+(?:of|out of|/)\s+(?P<b>{_NUM}))?"
+    rf"(?P<mid>(?:\s+(?!(?:{_STOP})\b)[A-Za-z&][\w&;'-]*){{0,3}}?)"
+    rf"\s+(?P<noun>{_noun_pattern()})\b"
+    r"(?!\s+(?:higher|lower|more|fewer|less)\b)(?!\s+(?:in|across)\s+England\b)"
+    r"(?!\s+nationally\b)",
+    re.IGNORECASE)
+_N_EQUALS = re.compile(rf"\b(?P<lead>n\s*=\s*)(?P<a>{_NUM})(?![\d.,]*\d)")
+
+
+def _shown(rule: DisclosureRule, text: str) -> str:
+    out = rule.count_text(text.replace(",", ""))
+    if "," in text and out.isdigit() and len(out) > 3:
+        out = f"{int(out):,}"
+    return out
+
+
+def disclose_text(text: str, rule: DisclosureRule | None = None, *,
+                  log: DisclosureLog | None = None, where: str = "text",
+                  location: str = "") -> str:
+    """``text`` with every count of people in it shown by the ``rule``.
+
+    See the module docstring for what the rule reads as a count. Each change is
+    recorded in ``log``.
+
+    >>> disclose_text("the latest value (1.0 complaints) is within 0.0 complaints to 29.0 complaints")
+    'the latest value (* complaints) is within 0 complaints to 30 complaints'
+    >>> disclose_text("71.4% (5 of 7 responses), 12.3 per 1,000 episodes, 3.2 admissions higher")
+    '* (* of * responses), 12.3 per 1,000 episodes, 3.2 admissions higher'
+    >>> disclose_text("1,234 comments without a score; 40 providers; n = 6")
+    '1,235 comments without a score; 40 providers; n = *'
+    """
+    if not text:
+        return text
+    rule = rule or DisclosureRule()
+
+    def count(m: re.Match) -> str:
+        out = m.group(0)
+        pieces = []
+        hidden = False
+        for key in ("a", "b"):
+            raw = m.group(key)
+            if raw is None:
+                continue
+            shown = _shown(rule, raw)
+            hidden = hidden or shown == rule.symbol
+            pieces.append((m.start(key) - m.start(0), m.end(key) - m.start(0), raw, shown))
+        if hidden and m.group("rate") is not None:
+            end = m.end("pct") if m.group("pct") else m.end("rate")
+            pieces.insert(0, (m.start("rate") - m.start(0), end - m.start(0),
+                              m.group("rate") + (m.group("pct") or ""), rule.symbol))
+        for start, end, raw, shown in reversed(pieces):
+            if shown != raw:
+                out = out[:start] + shown + out[end:]
+                if log is not None:
+                    log.add(where, location, raw, shown, " ".join(m.group(0).split()))
+        return out
+
+    def equals(m: re.Match) -> str:
+        shown = _shown(rule, m.group("a"))
+        if shown != m.group("a") and log is not None:
+            log.add(where, location, m.group("a"), shown, m.group(0))
+        return m.group("lead") + shown
+
+    return _N_EQUALS.sub(equals, _TEXT_COUNT.sub(count, text))
+
+
+#: Text fields of a finding record the rule reads.
+FINDING_TEXT = ("sentence", "question", "warning")
+
+
+def is_people_unit(unit: Any) -> bool:
+    """True when a finding's ``unit`` is a count of people (its estimate and interval
+    are then counts too, e.g. an SPC chart of complaints).
+
+    >>> is_people_unit("complaints"), is_people_unit("rate ratio per weeks"), is_people_unit("%")
+    (True, False, False)
+    """
+    return str(unit or "").strip().lower() in PEOPLE_NOUNS
+
+
+def disclose_finding(record: Mapping[str, Any], rule: DisclosureRule | None = None, *,
+                     log: DisclosureLog | None = None, where: str = "finding",
+                     location: str = "") -> dict[str, Any]:
+    """A copy of a finding record as a stakeholder may see it: ``n`` through the
+    rule (as text), the text fields (:data:`FINDING_TEXT`) through
+    :func:`disclose_text`, and, when the unit is a count of people
+    (:func:`is_people_unit`), the estimate and interval too.
+
+    >>> r = disclose_finding({"id": "spc:complaints@R1", "n": 12, "unit": "complaints",
+    ...     "estimate": 2.5, "ci_low": 0.0, "ci_high": 7.1,
+    ...     "sentence": "R1: latest 1.0 complaints."})
+    >>> r["n"], r["estimate"], r["ci_low"], r["sentence"]
+    ('10', '*', '0', 'R1: latest * complaints.')
+    """
+    rule = rule or DisclosureRule()
+    out = dict(record)
+    loc = location or str(record.get("id", ""))
+    if "n" in out and out["n"] is not None and not (isinstance(out["n"], float)
+                                                      and math.isnan(out["n"])):
+        shown = rule.count_text(out["n"])
+        if shown != _plain(out["n"]) and log is not None:
+            log.add(where, loc, _plain(out["n"]), shown, "n")
+        out["n"] = shown
+    for key in FINDING_TEXT:
+        if isinstance(out.get(key), str):
+            out[key] = disclose_text(out[key], rule, log=log, where=f"{where} {key}",
+                                     location=loc)
+    if is_people_unit(out.get("unit")):
+        for key in ("estimate", "ci_low", "ci_high"):
+            v = out.get(key)
+            if _as_number(v) is None:
+                continue
+            shown = rule.count_text(v)
+            if shown != _plain(v) and log is not None:
+                log.add(where, loc, _plain(v), shown, key)
+            out[key] = shown
+    return out
