@@ -42,6 +42,7 @@ import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
 from workbench import session
+from workbench.report.notebook_text import escape_markdown as md
 
 # %%
 from workbench.analysis import spc_views
@@ -54,9 +55,9 @@ s = session.start("04_spc_monitoring", panel_path=panel_path, seed=seed,
                   rebase=rebase)
 view = spc_views.spc_view(s.panel, measure, providers, direction=direction, target=target,
                           rebase=rebase)
-display(Markdown(f"**Data:** {s.data_label}. **Measure:** {measures.label(measure)} "
-                 f"({view.direction} is better). **Providers:** {len(view.providers)}."))
-display(Markdown("\n".join(f"- {n}" for n in view.notes) or "All months have a value."))
+display(Markdown(f"**Data:** {md(s.data_label)}. **Measure:** {md(measures.label(measure))} "
+                 f"({md(view.direction)} is better). **Providers:** {len(view.providers)}."))
+display(Markdown("\n".join(f"- {md(n)}" for n in view.notes) or "All months have a value."))
 
 # %% [markdown]
 # ## The charts

@@ -43,6 +43,7 @@ import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
 from workbench import session
+from workbench.report.notebook_text import escape_markdown as md
 
 # %%
 from workbench.analysis import funnel_views
@@ -54,9 +55,9 @@ s = session.start("05_provider_funnel", panel_path=panel_path, seed=seed,
                   overdispersion=overdispersion, setting=setting)
 view = funnel_views.funnel_view(s.panel, measure, period, method=method,
                                 overdispersion=overdispersion, setting=setting)
-display(Markdown(f"**Data:** {s.data_label}. **Month:** {view.period:%B %Y}. "
-                 f"**Providers:** {setting or 'all settings'}."))
-display(Markdown("\n".join(f"- {n}" for n in view.notes)))
+display(Markdown(f"**Data:** {md(s.data_label)}. **Month:** {view.period:%B %Y}. "
+                 f"**Providers:** {md(setting or 'all settings')}."))
+display(Markdown("\n".join(f"- {md(n)}" for n in view.notes)))
 
 # %% [markdown]
 # ## The funnel
@@ -74,7 +75,7 @@ plt.show()
 
 # %%
 found = s.add(funnel_views.funnel_findings(view))
-display(Markdown(funnel_views.describe_funnel(view)))
+display(Markdown(md(funnel_views.describe_funnel(view))))
 
 # %% [markdown]
 # ## Providers outside the funnel
@@ -83,7 +84,7 @@ display(Markdown(funnel_views.describe_funnel(view)))
 
 # %%
 out = funnel_views.funnel_outliers(view)
-display(Markdown("\n".join(f"- {t}" for t in out["summary"])
+display(Markdown("\n".join(f"- {md(t)}" for t in out["summary"])
                  or "No provider lies outside the limits."))
 
 # %%

@@ -244,9 +244,20 @@ class Session:
         return findings_frame(fs, self.truth)
 
     def sentences(self, findings: Iterable[Finding] | None = None) -> str:
-        """The findings as a Markdown bullet list of plain sentences."""
+        """The findings as a Markdown bullet list of plain sentences, each escaped
+        (:func:`~workbench.report.notebook_text.escape_markdown`) so that a provider's
+        name from the data shows as written, never as markup.
+
+        >>> import tempfile
+        >>> s = start("demo", seed=1, n_providers=30, n_months=3, output_dir=tempfile.mkdtemp())
+        >>> print(s.sentences([Finding(id="a:x->y@nhs", question="q", estimate=1.0,
+        ...                            sentence="<b>St Mary's</b> rose.")]))
+        - &lt;b&gt;St Mary's&lt;/b&gt; rose.
+        """
+        from workbench.report.notebook_text import escape_markdown
+
         fs = list(self.findings if findings is None else findings)
-        return "\n".join(f"- {f.sentence or f.question}" for f in fs)
+        return "\n".join(f"- {escape_markdown(f.sentence or f.question)}" for f in fs)
 
     def data_record(self) -> dict[str, Any]:
         """What a report header says about the data: source, period, size, synthetic.

@@ -4,6 +4,8 @@ its parameters cells set.
 Reports and the study index use these to head a page with the notebook's own words
 (:func:`notebook_title`, :func:`notebook_question`) and to find the values of private
 parameters a run used without the study setting them (:func:`notebook_parameter_values`).
+Text from data (provider names, notes, sentences) enters Markdown through
+:func:`escape_markdown`, so it shows as written and never as markup or HTML.
 
 >>> import nbformat
 >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Waits\\ntext")])
@@ -96,3 +98,33 @@ def notebook_parameter_values(nb: nbformat.NotebookNode | str | Path,
                 except ValueError:
                     continue
     return out
+
+
+#: Characters with a meaning in Markdown (CommonMark and Jupyter's renderers) that
+#: :func:`escape_markdown` escapes with a backslash.
+MARKDOWN_SPECIAL = "\\`*_[]{}#|~!$"
+_HTML_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}
+
+
+def escape_markdown(text: object) -> str:
+    r"""``text`` (a value from data) safe to put into Markdown: HTML characters as
+    entities and Markdown's special characters backslash-escaped, so it reads as
+    written; a line that would start a list or heading is escaped too.
+
+    >>> print(escape_markdown("X <img src=x onerror=alert(1)>"))
+    X &lt;img src=x onerror=alert(1)&gt;
+    >>> print(escape_markdown("St *Mary*'s [NHS](javascript:x) & co"))
+    St \*Mary\*'s \[NHS\](javascript:x) &amp; co
+    >>> print(escape_markdown("- 3. not a list"))
+    \- 3. not a list
+    """
+    out = []
+    for ch in str(text):
+        if ch in _HTML_ESCAPES:
+            out.append(_HTML_ESCAPES[ch])
+        elif ch in MARKDOWN_SPECIAL:
+            out.append("\\" + ch)
+        else:
+            out.append(ch)
+    lines = "".join(out).split("\n")
+    return "\n".join(re.sub(r"^(\s*)([-+=]|\d+[.)])", r"\1\\\2", line) for line in lines)
