@@ -66,7 +66,7 @@ def test_run_folders_hold_the_whole_layout_and_nothing_partial(executed):
         folder = study_out / run_id
         names = {p.name for p in folder.iterdir()}
         assert names == {"notebook.ipynb", "report.html", "findings.json", "figures",
-                         "manifest.json", "run.log"}
+                         "manifest.json", "run.log", "disclosure.json"}
         assert (folder / "figures" / "y.png").stat().st_size > 0
         nb = nbformat.read(folder / "notebook.ipynb", as_version=4)
         assert any("injected-parameters" in c.metadata.get("tags", []) for c in nb.cells)
@@ -118,7 +118,7 @@ def test_index_and_findings_csv(executed):
     for run_id in OK_IDS:
         assert f'href="{run_id}/report.html"' in index
     assert f'href="{FAILED_ID}/report.html"' in index
-    assert "ValueError: subset &#39;boom&#39; failed on purpose" in index
+    assert "ValueError: subset 'boom' failed on purpose" in index
     assert "What is the mean of y?: <strong>4.67</strong> [3.67 to 5.67] units" in index
     lines = (study_out / "findings.csv").read_text().splitlines()
     assert lines[0].startswith("run_id,id,question,estimate,ci_low,ci_high")

@@ -42,7 +42,7 @@ from workbench.batch.params import check_json_parameters
 from workbench.batch.study import Run
 from workbench.kernelspec import KERNEL_NAME
 
-#: Parameters the runner sets in every run; notebooks declare them, studies never set them.
+#: Parameters the runner sets in a run whose notebook declares them; studies never set them.
 INJECTED_PARAMETERS = ("panel_path", "output_dir")
 NOTEBOOK_FILE = "notebook.ipynb"
 REPORT_FILE = "report.html"
@@ -82,6 +82,10 @@ class RunTask:
     private: tuple[str, ...] = ()
     #: The study's ``disclosure:`` block (small-number suppression in the report).
     disclosure: dict = field(default_factory=dict, hash=False)
+    #: Which of :data:`INJECTED_PARAMETERS` the notebook declares (and the runner sets).
+    #: Without ``output_dir`` the kernel's working directory is the run folder, so the
+    #: files the notebook writes are the run's outputs.
+    injected: tuple[str, ...] = INJECTED_PARAMETERS
 
     @property
     def wall_timeout(self) -> float | None:
@@ -248,7 +252,8 @@ def _execute_once(task: RunTask, tmp: Path, parameters: dict, log, launcher) -> 
         papermill.execute_notebook(
             str(run.notebook.resolve()), str((tmp / NOTEBOOK_FILE).resolve()),
             parameters=parameters,
-            kernel_name=task.kernel_name, cwd=str(run.notebook.parent),
+            kernel_name=task.kernel_name,
+            cwd=str(run.notebook.parent if "output_dir" in task.injected else tmp.resolve()),
             progress_bar=False, log_output=True, start_timeout=task.start_timeout,
             kernel_manager_class=manager_class,
             shutdown_kernel="immediate",
@@ -307,8 +312,8 @@ def execute_run(task: RunTask) -> RunResult:
         shutil.rmtree(tmp)  # left by an interrupted earlier attempt: never complete
     (tmp / FIGURES_DIR).mkdir(parents=True)
     notebook_sha = provenance.sha256_file(run.notebook)
-    parameters = {**run.parameters, "panel_path": str(task.panel_path.resolve()),
-                  "output_dir": str(tmp.resolve())}
+    injected = {"panel_path": str(task.panel_path.resolve()), "output_dir": str(tmp.resolve())}
+    parameters = {**run.parameters, **{k: injected[k] for k in task.injected}}
     started, t0 = provenance.utc_now(), time.perf_counter()
     error: dict | None = None
     attempts = 0
@@ -349,7 +354,7 @@ def execute_run(task: RunTask) -> RunResult:
             pm_logger.setLevel(saved[0])
             pm_logger.propagate = saved[1]
 
-        if error is None and not (tmp / FINDINGS_FILE).exists():
+        if error is None and "output_dir" in task.injected and not (tmp / FINDINGS_FILE).exists():
             log.write(f"\nnote: the notebook wrote no {FINDINGS_FILE}; an empty list is "
                       "written so that the run folder is complete\n")
             (tmp / FINDINGS_FILE).write_text("[]\n", encoding="utf-8")
@@ -378,7 +383,7 @@ def execute_run(task: RunTask) -> RunResult:
         "study": run.study, "run_id": run.run_id, "title": title,
         "notebook": str(run.notebook.name), "notebook_path": str(run.notebook),
         "notebook_sha256": notebook_sha, "parameters": run.parameters,
-        "injected_parameters": sorted(INJECTED_PARAMETERS), "seed": task.seed,
+        "injected_parameters": sorted(task.injected), "seed": task.seed,
         "data": task.data, "data_sha256": task.data.get("sha256"),
         "kernel": task.kernel_name, "versions": provenance.package_versions(),
         "python": provenance.python_description(), "platform": provenance.platform_description(),
@@ -400,15 +405,14 @@ def _write_report(tmp: Path, header: dict, task: RunTask) -> str:
     import nbformat
 
     from workbench.report.notebook_text import notebook_title
-    from workbench.report.run_report import render_report, report_context
+    from workbench.report.run_report import report_context, write_report
 
     executed = tmp / NOTEBOOK_FILE
     nb = nbformat.read(executed, as_version=4) if executed.exists() \
         else nbformat.read(task.run.notebook, as_version=4)
     title = notebook_title(nb, task.run.notebook.stem)
-    html = render_report(nb, {**header, "title": title, **report_context(tmp)},
-                         hide_paths=_hidden_paths(task))
-    (tmp / REPORT_FILE).write_text(html, encoding="utf-8")
+    write_report(nb, {**header, "title": title, **report_context(tmp)}, tmp,
+                 hide_paths=_hidden_paths(task), name=REPORT_FILE)  # and disclosure.json
     return title
 
 

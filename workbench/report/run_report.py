@@ -4,9 +4,12 @@
 embedded) with no code, no parameters cells, no stderr streams or tracebacks and no
 local absolute paths, headed by the study, the run's parameters, when it ran, the
 data it read, its findings as sentences, and a provenance line. Everything shown
-passes through :mod:`workbench.report.disclosure` (small counts suppressed), and
-parameters a study marks ``private`` are shown as ``[private]``
-(:mod:`workbench.report.masking`). The header pieces (:func:`data_banner`,
+passes through :mod:`workbench.report.disclosure` (small counts of people hidden,
+others rounded, in tables, sentences, Markdown and printed text; what changed is
+logged in the run's ``disclosure.json``), parameters a study marks ``private`` are
+shown as ``[private]`` (:mod:`workbench.report.masking`), and the finished page is
+rebuilt by the one sanitiser (:func:`workbench.report.sanitise.sanitise_page`), so
+nothing in it can run code whatever the data held. The header pieces (:func:`data_banner`,
 :func:`headline_findings`, :func:`display_value`, :func:`short_hash`) also head the
 study's index page (:mod:`workbench.report.study_index`).
 
@@ -27,13 +30,20 @@ import nbformat
 
 from workbench.analysis import formatting
 from workbench.finding_id import FindingId
-from workbench.report.disclosure import DisclosureRule, rule_from_study, suppress_html
+from workbench.report.disclosure import (
+    DisclosureLog,
+    DisclosureRule,
+    disclose_text,
+    rule_from_study,
+    suppress_html,
+)
 from workbench.report.masking import PRIVATE, path_replacements, private_replacements, scrub
 from workbench.report.notebook_text import (
     notebook_parameter_values,
     notebook_question,
     notebook_title,
 )
+from workbench.report.sanitise import sanitise_page
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 #: Name of the nbconvert template (a folder under templates/nbconvert/).
@@ -45,52 +55,76 @@ DROPPED_TAGS = frozenset({"parameters", "injected-parameters", "papermill-error-
 HEADER_FINDINGS = 8
 #: Notebook metadata a report keeps (everything else, e.g. papermill's parameters, goes).
 KEPT_METADATA = ("kernelspec", "language_info")
-
-_FORMULA = re.compile(r"\$[^$\n]+\$|\\\(|\\\[|\\begin\{")
+#: The run's disclosure log, written beside ``report.html`` (see :func:`write_report`).
+DISCLOSURE_FILE = "disclosure.json"
+#: Lines of a report that say when the run happened (all else is the same for the
+#: same inputs: see :func:`without_run_times`).
+RUN_TIME_LINE = re.compile(r"^.*<dt>Run</dt>.*$", re.MULTILINE)
 
 
 def prepare_for_report(nb: nbformat.NotebookNode,
                        hide_paths: Mapping[str | Path, str] | None = None,
                        rule: DisclosureRule | None = None,
-                       hide_values: list[tuple[str, str]] | None = None) -> nbformat.NotebookNode:
+                       hide_values: list[tuple[str, str]] | None = None,
+                       log: DisclosureLog | None = None) -> nbformat.NotebookNode:
     """A copy of ``nb`` fit for a report.
 
     Drops raw cells and cells tagged ``parameters``, ``injected-parameters``,
     papermill's error markers or ``remove-cell``; drops stderr streams and error
     outputs; drops code cells left without output; replaces each path in
     ``hide_paths`` by its label, and each ``(old, new)`` of ``hide_values`` (private
-    parameter values), in every text output and markdown cell; suppresses small
-    counts in every HTML table output (``rule``, default the NHS convention); keeps
-    only :data:`KEPT_METADATA` of the notebook's metadata and no cell metadata.
+    parameter values), in every text output and markdown cell; shows counts of
+    people by the disclosure ``rule`` (default the NHS convention) in every HTML
+    table and text (:func:`~workbench.report.disclosure.suppress_html`) and in
+    markdown cells, Markdown outputs, printed and plain text
+    (:func:`~workbench.report.disclosure.disclose_text`), recording each change in
+    ``log``; keeps only :data:`KEPT_METADATA` of the notebook's metadata and no
+    cell metadata.
+
+    >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x")])
+    >>> nb.cells[0].outputs = [nbformat.v4.new_output("display_data",
+    ...     data={"text/markdown": "Only 3 patients replied."})]
+    >>> prepare_for_report(nb).cells[0].outputs[0].data["text/markdown"]
+    'Only * patients replied.'
     """
     nb = copy.deepcopy(nb)
     rule = rule or DisclosureRule()
     repl = path_replacements(hide_paths or {}) + list(hide_values or [])
     cells = []
-    for cell in nb.cells:
+    for i, cell in enumerate(nb.cells):
         tags = set(cell.get("metadata", {}).get("tags", []))
         if cell.cell_type == "raw" or tags & DROPPED_TAGS:
             continue
         cell.metadata = nbformat.NotebookNode()
+        where = f"cell {i}"
         if cell.cell_type == "markdown":
-            cell.source = scrub(cell.source, repl)
+            cell.source = disclose_text(scrub(cell.source, repl), rule, log=log,
+                                        where="markdown cell", location=where)
             cells.append(cell)
             continue
         outputs = []
-        for out in cell.get("outputs", []):
+        for j, out in enumerate(cell.get("outputs", [])):
+            place = f"{where} output {j}"
             if out.output_type == "error":
                 continue
             if out.output_type == "stream":
                 if out.name == "stderr":
                     continue
-                out.text = scrub(out.text, repl)
+                out.text = disclose_text(scrub(out.text, repl), rule, log=log, where="text",
+                                         location=place)
             elif "data" in out:
                 for mime, value in list(out.data.items()):
                     if isinstance(value, str) and (mime.startswith("text/")
                                                    or mime == "image/svg+xml"):
                         out.data[mime] = scrub(value, repl)
                     if mime == "text/html" and isinstance(value, str):
-                        out.data[mime] = suppress_html(out.data[mime], rule)
+                        out.data[mime] = suppress_html(out.data[mime], rule, log=log,
+                                                       location=place)
+                    elif mime in ("text/markdown", "text/plain", "text/latex") \
+                            and isinstance(value, str):
+                        out.data[mime] = disclose_text(
+                            out.data[mime], rule, log=log, location=place,
+                            where="markdown" if mime == "text/markdown" else "text")
                     if mime.startswith("application/") and "json" in mime:
                         del out.data[mime]  # widget state and the like: not for readers
                 out.metadata = nbformat.NotebookNode()
@@ -105,8 +139,9 @@ def prepare_for_report(nb: nbformat.NotebookNode,
     return nb
 
 def render_report(nb: nbformat.NotebookNode | str | Path, header: Mapping[str, Any],
-                  hide_paths: Mapping[str | Path, str] | None = None) -> str:
-    """HTML of an executed notebook without code, headed by ``header``.
+                  hide_paths: Mapping[str | Path, str] | None = None,
+                  log: DisclosureLog | None = None) -> str:
+    """HTML of an executed notebook without code, headed by ``header``, sanitised.
 
     ``header`` holds ``title`` (optional: defaults to the notebook's first
     heading), ``question`` (optional: defaults to :func:`notebook_question`),
@@ -117,7 +152,9 @@ def render_report(nb: nbformat.NotebookNode | str | Path, header: Mapping[str, A
     ``findings`` (finding records; their sentences head the report), ``started``,
     ``duration``, ``status``, ``error`` ('' when ok), ``data_sha256``,
     ``notebook``, ``notebook_sha256``, ``workbench_version`` and ``git_commit``.
-    Hashes and the commit are shortened to 12 characters.
+    Hashes and the commit are shortened to 12 characters. What the disclosure rule
+    hid or rounded is recorded in ``log``. The page holds no script: it is rebuilt
+    by :func:`~workbench.report.sanitise.sanitise_page`.
 
     >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print('hi')")])
     >>> nb.cells[0].outputs = [nbformat.v4.new_output("stream", name="stdout", text="hi\\n")]
@@ -148,7 +185,9 @@ def render_report(nb: nbformat.NotebookNode | str | Path, header: Mapping[str, A
                           for k, v in raw_params.items()}
     info["data"] = data_banner(info["data"] or {})
     repl = path_replacements(hide_paths or {}) + hide_values
-    info["sentences"] = [scrub(t, repl) for t in finding_sentences(info["findings"])]
+    info["sentences"] = [disclose_text(scrub(t, repl), rule, log=log, where="sentence",
+                                       location="report header")
+                         for t in finding_sentences(info["findings"])]
     info["n_more_findings"] = max(0, len(headline_findings(info["findings"]))
                                   - len(info["sentences"]))
     info["error"] = scrub(str(info["error"] or ""), repl)
@@ -157,9 +196,8 @@ def render_report(nb: nbformat.NotebookNode | str | Path, header: Mapping[str, A
     if rule.round_to > 1:
         info["disclosure_note"] += ((", other counts" if info["disclosure_note"] else "Counts")
                                     + f" are rounded to the nearest {rule.round_to}")
-    report_nb = prepare_for_report(nb, hide_paths, rule=rule, hide_values=hide_values)
-    info["needs_mathjax"] = any(c.cell_type == "markdown" and _FORMULA.search(c.source)
-                                for c in report_nb.cells)
+    report_nb = prepare_for_report(nb, hide_paths, rule=rule, hide_values=hide_values,
+                                   log=log)
     exporter = HTMLExporter(template_name=REPORT_TEMPLATE,
                             extra_template_basedirs=[str(TEMPLATES / "nbconvert")])
     exporter.exclude_input = True
@@ -168,7 +206,42 @@ def render_report(nb: nbformat.NotebookNode | str | Path, header: Mapping[str, A
     exporter.embed_images = True
     resources = {"workbench": info, "metadata": {"name": info["title"]}}
     html, _ = exporter.from_notebook_node(report_nb, resources=resources)
-    return scrub(html, repl)
+    return sanitise_page(scrub(html, repl))
+
+
+def write_report(nb: nbformat.NotebookNode | str | Path, header: Mapping[str, Any],
+                 folder: str | Path, hide_paths: Mapping[str | Path, str] | None = None,
+                 name: str = "report.html") -> Path:
+    """Render the report (:func:`render_report`) into ``folder/name`` and its
+    disclosure log into ``folder/disclosure.json``; return the report's path.
+
+    >>> import tempfile
+    >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("4 patients")])
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> write_report(nb, {"study": "demo"}, folder).name
+    'report.html'
+    >>> json.loads((folder / DISCLOSURE_FILE).read_text())["changes"][0]["where"]
+    'markdown cell'
+    """
+    folder = Path(folder)
+    log = DisclosureLog()
+    html = render_report(nb, header, hide_paths, log=log)
+    rule = header.get("disclosure")
+    rule = rule if isinstance(rule, DisclosureRule) else rule_from_study(rule, "disclosure")
+    (folder / DISCLOSURE_FILE).write_text(log.to_json(rule), encoding="utf-8")
+    path = folder / name
+    path.write_text(html, encoding="utf-8")
+    return path
+
+
+def without_run_times(html: str) -> str:
+    """A report without the lines that say when it ran (:data:`RUN_TIME_LINE`): what
+    must be byte-identical for the same inputs.
+
+    >>> without_run_times("<dt>Study</dt><dd>s</dd>\\n<dt>Run</dt><dd>2026-01-01 (1.0 s)</dd>\\nend")
+    '<dt>Study</dt><dd>s</dd>\\n\\nend'
+    """
+    return RUN_TIME_LINE.sub("", html)
 
 def data_banner(record: Mapping[str, Any]) -> dict[str, Any]:
     """The data lines of a report or index header, from a session's data record.
@@ -193,11 +266,15 @@ def headline_findings(findings: Iterable[Mapping[str, Any]]) -> list[Mapping[str
     ...                                      {"id": "e:a->c@nhs", "sentence": ""}])]
     ['e:a->b@nhs']
     """
-    return [f for f in findings if (f.get("sentence") or "").strip() and _role(f) == "headline"]
+    return [f for f in findings if (f.get("sentence") or "").strip() and finding_role(f) == "headline"]
 
 
-def _role(f: Mapping[str, Any]) -> str:
-    """A finding record's role; records written before roles existed get the default."""
+def finding_role(f: Mapping[str, Any]) -> str:
+    """A finding record's role; records written before roles existed get the default.
+
+    >>> finding_role({"id": "e:a->b@nhs#mixed"}), finding_role({"id": "e:a->b@nhs"})
+    ('robustness', 'headline')
+    """
     return str(f.get("role") or ("robustness" if FindingId.parse(str(f.get("id", ""))).robustness
                                  else "headline"))
 
