@@ -2,9 +2,20 @@
 terminal's table of failed runs.
 
 :func:`write_findings_csv` gathers every run's ``findings.json`` into one tidy table
-with Benjamini-Hochberg adjusted p-values; :func:`write_index` renders the study's
-index page (:func:`~workbench.report.study_index.render_index`); both are written
-atomically and show the values of the study's private parameters as ``[private]``.
+with Benjamini-Hochberg adjusted p-values, streaming: a first pass over the runs keeps
+only the p-values of headline findings, a second writes each run's rows as it reads
+them, so memory does not grow with the number of runs. Two files are written:
+
+* ``findings.csv``, linked from the index, for stakeholders: counts of people through
+  the study's disclosure rule (``n``, sentences, warnings, and estimates in a unit of
+  people; :func:`~workbench.report.disclosure.disclose_finding`);
+* ``analyst/findings.csv``, the raw numbers for analysts: no stakeholder page links it.
+
+:func:`write_index` renders the study's index pages
+(:func:`~workbench.report.study_index.render_index_pages`: ``index.html`` and, for
+studies of many runs, ``index-2.html``, ...). Both write what the disclosure rule
+changed to the study's ``disclosure.json``; all files are written atomically and show
+the values of the study's private parameters as ``[private]``.
 
 >>> import tempfile
 >>> read_run_findings(Path(tempfile.mkdtemp()))
@@ -13,20 +24,25 @@ atomically and show the values of the study's private parameters as ``[private]`
 
 from __future__ import annotations
 
+import csv
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from workbench.batch import provenance
 from workbench.batch.execute import FINDINGS_FILE, REPORT_FILE, RunResult
-from workbench.files import atomic_write_text
+from workbench.files import atomic_path, atomic_write_text
 
 if TYPE_CHECKING:
     from workbench.batch.runner import StudyResult
 
 INDEX_FILE = "index.html"
 FINDINGS_CSV = "findings.csv"
+#: The raw findings table for analysts (no stakeholder page links it).
+ANALYST_FINDINGS_CSV = Path("analyst") / "findings.csv"
+#: What the disclosure rule changed on the index pages and in ``findings.csv``.
+STUDY_DISCLOSURE_FILE = "disclosure.json"
 
 
 def failure_table(failed: list[RunResult], width: int = 60) -> str:
@@ -57,44 +73,126 @@ def read_run_findings(folder: Path) -> list[dict]:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def write_findings_csv(outcome: StudyResult) -> Path:
-    """Write ``outputs/<study>/findings.csv`` (atomic): the study's tidy findings frame
-    (:func:`~workbench.report.study_index.study_findings_frame`, with Benjamini-Hochberg
-    adjusted p-values), the values of the study's private parameters shown as
-    ``[private]``."""
-    from workbench.report.masking import mask_private
-    from workbench.report.study_index import study_findings_frame
+def _findings_by_run(outcome: StudyResult) -> Iterator[tuple[str, list[dict]]]:
+    """(run id, finding records) of each run, read one run at a time."""
+    for r in outcome.results:
+        yield r.run_id, read_run_findings(r.folder)
 
-    table = study_findings_frame({"run_id": r.run_id, "findings": read_run_findings(r.folder)}
-                                 for r in outcome.results)
-    table = mask_private(table, outcome.study.private)
-    text = table.to_csv(index=False, lineterminator="\n")
-    return atomic_write_text(outcome.out_dir / FINDINGS_CSV, text)
+
+def _rule(outcome: StudyResult):
+    from workbench.report.disclosure import rule_from_study
+
+    return rule_from_study(outcome.study.disclosure or None, "disclosure")
+
+
+def write_findings_csv(outcome: StudyResult) -> Path:
+    """Write ``outputs/<study>/findings.csv`` for stakeholders and
+    ``analyst/findings.csv`` with the raw numbers (both atomic, streamed run by run):
+    the rows of :func:`~workbench.report.study_index.findings_rows` with
+    Benjamini-Hochberg adjusted p-values (:func:`~workbench.report.study_index.adjusted_p_values`,
+    the first pass), the values of the study's private parameters shown as
+    ``[private]``. What the disclosure rule changed goes to the study's
+    ``disclosure.json`` (section ``findings.csv``). Returns the path of ``findings.csv``."""
+    from workbench.analysis.findings import FIELDS
+    from workbench.report.disclosure import DisclosureLog, disclose_finding
+    from workbench.report.masking import mask_private
+    from workbench.report.study_index import adjusted_p_values, findings_rows
+
+    rule = _rule(outcome)
+    log = DisclosureLog()
+    q = adjusted_p_values(_findings_by_run(outcome))
+    columns = ["run_id", *FIELDS, "robustness", "p_adjusted"]
+    public = outcome.out_dir / FINDINGS_CSV
+    with atomic_path(public) as tmp_public, atomic_path(outcome.out_dir / ANALYST_FINDINGS_CSV) \
+            as tmp_raw, open(tmp_public, "w", encoding="utf-8", newline="") as fh_public, \
+            open(tmp_raw, "w", encoding="utf-8", newline="") as fh_raw:
+        writers = [csv.writer(fh, lineterminator="\n") for fh in (fh_public, fh_raw)]
+        for w in writers:
+            w.writerow(columns)
+        for run_id, records in _findings_by_run(outcome):
+            if not records:
+                continue
+            shown = [disclose_finding(f, rule, log=log, where="findings.csv",
+                                      location=f"{run_id} {f.get('id', '')}")
+                     for f in records]
+            for w, recs in zip(writers, (shown, records)):
+                rows = mask_private(findings_rows(run_id, recs, q), outcome.study.private)
+                rows = rows.reindex(columns=columns)
+                w.writerows(rows.astype(object).where(rows.notna(), "").itertuples(
+                    index=False, name=None))
+    _write_study_log(outcome, "findings.csv", log, rule)
+    return public
+
+
+def _write_study_log(outcome: StudyResult, section: str, log, rule) -> None:
+    """Put ``log`` as ``section`` of the study's ``disclosure.json``."""
+    path = outcome.out_dir / STUDY_DISCLOSURE_FILE
+    try:
+        record = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    except ValueError:
+        record = {}
+    record[section] = json.loads(log.to_json(rule))
+    atomic_write_text(path, json.dumps(record, indent=1, ensure_ascii=False,
+                                       sort_keys=True) + "\n")
 
 
 def write_index(outcome: StudyResult, git_commit: str | None = None) -> Path:
-    """Write ``outputs/<study>/index.html`` listing every run (atomic)."""
+    """Write ``outputs/<study>/index.html`` (and ``index-2.html``, ... for a study of
+    more than :data:`~workbench.report.study_index.RUNS_PER_PAGE` runs) listing every
+    run (atomic); return the path of ``index.html``.
+
+    Runs are read one at a time: each keeps only its key findings, and the table of
+    findings only its first :data:`~workbench.report.study_index.FINDINGS_SHOWN` rows,
+    so memory stays bounded for a study of many runs."""
+    from workbench.report.disclosure import DisclosureLog
     from workbench.report.notebook_text import notebook_parameter_values
     from workbench.report.run_report import report_context
-    from workbench.report.study_index import render_index
+    from workbench.report.study_index import (
+        FINDINGS_SHOWN,
+        adjusted_p_values,
+        page_name,
+        render_index_pages,
+        select_key_findings,
+        study_findings,
+    )
 
-    runs = []
+    rule = _rule(outcome)
+    log = DisclosureLog()
+    q = adjusted_p_values(_findings_by_run(outcome))
+    runs, table, n_findings = [], [], 0
     for r in outcome.results:
         has_report = (r.folder / REPORT_FILE).exists()
-        runs.append({"run_id": r.run_id, "title": r.title, "parameters": r.parameters,
-                     "status": r.status, "duration_s": r.duration_s, "error": r.error_line,
-                     "cached": r.cached,
-                     "private_values": notebook_parameter_values(r.folder / "notebook.ipynb",
-                                                                 outcome.study.private),
-                     "report_href": f"{r.run_id}/{REPORT_FILE}" if has_report else "",
-                     "findings": read_run_findings(r.folder)})
-    data_record = next((report_context(r.folder)["data"] for r in outcome.results
-                        if "data" in report_context(r.folder)), {})
+        findings = read_run_findings(r.folder)
+        run = {"run_id": r.run_id, "title": r.title, "parameters": r.parameters,
+               "status": r.status, "duration_s": r.duration_s, "error": r.error_line,
+               "cached": r.cached,
+               "private_values": notebook_parameter_values(r.folder / "notebook.ipynb",
+                                                           outcome.study.private),
+               "report_href": f"{r.run_id}/{REPORT_FILE}" if has_report else "",
+               "findings": findings}
+        if len(table) < FINDINGS_SHOWN:
+            table += study_findings([run], rule=rule, private=outcome.study.private, log=log,
+                                    p_adjusted=q, limit=FINDINGS_SHOWN - len(table))
+        n_findings += len(findings)
+        run["n_findings"] = len(findings)
+        run["findings"] = select_key_findings(findings)
+        runs.append(run)
+    data_record = next((ctx["data"] for ctx in (report_context(r.folder)
+                                                for r in outcome.results) if "data" in ctx), {})
     study_info: Mapping = {"name": outcome.study.name, "title": outcome.study.title,
                            "data_sha256": outcome.data.get("sha256"),
                            "workbench_version": provenance.workbench_version(),
                            "git_commit": git_commit, "private": outcome.study.private,
-                           "disclosure": outcome.study.disclosure,
+                           "disclosure": outcome.study.disclosure or None,
                            "data": data_record or {
                                "synthetic": outcome.data.get("kind") == "synthetic"}}
-    return atomic_write_text(outcome.index_path, render_index(study_info, runs))
+    pages = render_index_pages(study_info, runs, findings_table=table, n_findings=n_findings,
+                               log=log)
+    names = {name for name, _ in pages}
+    for old in outcome.out_dir.glob("index-*.html"):  # pages of an earlier, longer study
+        if old.name not in names:
+            old.unlink()
+    for name, page in pages:
+        atomic_write_text(outcome.out_dir / name, page)
+    _write_study_log(outcome, "index", log, rule)
+    return outcome.out_dir / page_name(1)

@@ -6,7 +6,13 @@ findings (:func:`key_findings`) and a link to each report, then a sortable, filt
 table of every finding (:func:`study_findings`) with Benjamini-Hochberg adjusted
 p-values (:func:`study_findings_frame`, the same frame as the study's
 ``findings.csv``). Counts pass through the study's disclosure rule and private
-parameter values are shown as ``[private]``.
+parameter values are shown as ``[private]``. Every page passes the one sanitiser
+(:func:`~workbench.report.sanitise.sanitise_page`); its only script is the fixed
+sorting and filtering code of ``templates/index.js`` (:func:`index_script`), pinned by
+its hash. A study of many runs is split into pages of :data:`RUNS_PER_PAGE` runs
+(``index.html``, ``index-2.html``, ...; the first page lists every failed run), and the
+findings table shows the first :data:`FINDINGS_SHOWN` findings, every one being in
+``findings.csv``.
 
 >>> format_duration(65)
 '1 min 5 s'
@@ -16,26 +22,61 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import jinja2
 
 from workbench.analysis import formatting
-from workbench.report.disclosure import DisclosureRule, rule_from_study
+from workbench.report.disclosure import (
+    DisclosureLog,
+    DisclosureRule,
+    disclose_finding,
+    disclose_text,
+    rule_from_study,
+)
 from workbench.report.masking import PRIVATE, private_replacements, scrub
 from workbench.report.run_report import (
     TEMPLATES,
     data_banner,
     display_value,
+    finding_role,
     headline_findings,
     short_hash,
 )
+from workbench.report.sanitise import sanitise_page
 
 if TYPE_CHECKING:
     import pandas as pd
 
 #: Findings shown per run on the index page.
 KEY_FINDINGS = 3
+#: Runs per index page (``index.html``, then ``index-2.html``, ...).
+RUNS_PER_PAGE = 200
+#: Rows of the index's table of every finding (the rest are in ``findings.csv``).
+FINDINGS_SHOWN = 1000
+#: The index's own script (sorting and filtering), a package file never built from data.
+INDEX_SCRIPT = TEMPLATES / "index.js"
+
+
+@lru_cache(maxsize=1)
+def index_script() -> str:
+    """The index page's script: sorts and filters the findings table. Pinned by its
+    hash in the page's Content-Security-Policy.
+
+    >>> 'getElementById("findings")' in index_script()
+    True
+    """
+    return INDEX_SCRIPT.read_text(encoding="utf-8")
+
+
+def page_name(number: int) -> str:
+    """File name of index page ``number`` (1 is ``index.html``).
+
+    >>> page_name(1), page_name(3)
+    ('index.html', 'index-3.html')
+    """
+    return "index.html" if number == 1 else f"index-{number}.html"
 
 
 def _environment() -> jinja2.Environment:
@@ -44,31 +85,96 @@ def _environment() -> jinja2.Environment:
                               undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
 
 def key_findings(findings: Iterable[Mapping[str, Any]], n: int = KEY_FINDINGS,
-                 repl: list[tuple[str, str]] | None = None) -> list[dict]:
+                 repl: list[tuple[str, str]] | None = None, rule: DisclosureRule | None = None,
+                 log: DisclosureLog | None = None, location: str = "") -> list[dict]:
     """The first ``n`` findings formatted for the index page.
 
     Findings with a plain sentence (robustness checks left out) come first and are
-    shown as that sentence; others as label, estimate, interval and unit.
+    shown as that sentence; others as label, estimate, interval and unit. Counts of
+    people pass through the disclosure ``rule`` (changes recorded in ``log``).
 
     >>> key_findings([{"id": "e:a->b@nhs", "sentence": "Waits were 1 week shorter (95% CI 0.5 to 1.5).",
     ...                "estimate": -1.0}])[0]["sentence"]
     'Waits were 1 week shorter (95% CI 0.5 to 1.5).'
+    >>> key_findings([{"id": "spc:complaints@R1", "sentence": "R1: latest 2.0 complaints."}])[0]["sentence"]
+    'R1: latest * complaints.'
+    """
+    rule = rule or DisclosureRule()
+    out = []
+    for f in select_key_findings(findings, n):
+        head = f in headline_findings([f])
+        shown = disclose_finding(f, rule, log=log, where="index key finding",
+                                 location=f"{location} {f.get('id', '')}".strip())
+        interval = _interval(shown)
+        sentence = str(shown.get("sentence") or "").strip() if head else ""
+        out.append({"label": scrub(str(shown.get("question") or shown.get("id", "")),
+                                   repl or []),
+                    "sentence": scrub(sentence, repl or []),
+                    "estimate": _number(shown.get("estimate")), "interval": interval,
+                    "unit": shown.get("unit") or ""})
+    return out
+
+
+def select_key_findings(findings: Iterable[Mapping[str, Any]],
+                        n: int = KEY_FINDINGS) -> list[Mapping[str, Any]]:
+    """The records :func:`key_findings` shows: headline findings with a sentence first.
+
+    >>> [f["id"] for f in select_key_findings([{"id": "a:x->y@nhs"},
+    ...     {"id": "b:x->y@nhs", "sentence": "S."}], 1)]
+    ['b:x->y@nhs']
     """
     findings = list(findings)
     heads = headline_findings(findings)
     rest = [f for f in findings if f not in heads]
-    out = []
-    for f in (heads + rest)[:n]:
-        interval = formatting.interval(f.get("ci_low"), f.get("ci_high"))
-        sentence = str(f.get("sentence") or "").strip() if f in heads else ""
-        out.append({"label": f.get("question") or f.get("id", ""),
-                    "sentence": scrub(sentence, repl or []),
-                    "estimate": formatting.number(f.get("estimate")), "interval": interval,
-                    "unit": f.get("unit") or ""})
-    return out
+    return (heads + rest)[:n]
 
-def render_index(study: Mapping[str, Any], runs: Iterable[Mapping[str, Any]]) -> str:
-    """The study's index page.
+
+def _number(v: Any) -> str:
+    """A disclosed value (text) as it is, a number through the one formatter."""
+    return v if isinstance(v, str) else formatting.number(v)
+
+
+def _interval(f: Mapping[str, Any]) -> str:
+    lo, hi = f.get("ci_low"), f.get("ci_high")
+    if isinstance(lo, str) or isinstance(hi, str):
+        return f"{_number(lo)} to {_number(hi)}" if lo not in (None, "") else ""
+    return formatting.interval(lo, hi)
+
+
+def run_row(run: Mapping[str, Any], private: Iterable[str] = (),
+            rule: DisclosureRule | None = None, log: DisclosureLog | None = None) -> dict:
+    """One run as the index's runs table shows it (see :func:`render_index` for the keys
+    of ``run``; ``n_findings`` may give the run's number of findings when ``findings``
+    holds only its key findings).
+
+    >>> run_row({"run_id": "nb", "status": "ok", "duration_s": 2.0, "findings": []})["duration"]
+    '2.0 s'
+    """
+    private = list(private)
+    findings = list(run.get("findings") or [])
+    params = dict(run.get("parameters") or {})
+    repl = private_replacements({**(run.get("private_values") or {}), **params}, private)
+    n_findings = run.get("n_findings", len(findings))
+    return {
+        "run_id": run["run_id"], "title": run.get("title") or run["run_id"],
+        "parameters": {k: PRIVATE if k in private else display_value(v)
+                       for k, v in params.items()},
+        "status": run.get("status", "failed"),
+        "duration": format_duration(run.get("duration_s")),
+        "duration_s": run.get("duration_s") or 0,
+        "error": disclose_text(scrub(run.get("error") or "", repl), rule, log=log,
+                               where="index error", location=run["run_id"]),
+        "report_href": run.get("report_href") or "",
+        "cached": bool(run.get("cached")),
+        "findings": key_findings(findings, repl=repl, rule=rule, log=log,
+                                 location=run["run_id"]),
+        "more_findings": max(0, n_findings - KEY_FINDINGS),
+    }
+
+
+def render_index(study: Mapping[str, Any], runs: Iterable[Mapping[str, Any]], *,
+                 log: DisclosureLog | None = None) -> str:
+    """The study's index page (one page: see :func:`render_index_pages` for many runs).
 
     ``study`` holds ``name``, ``title``, ``data_sha256``, ``workbench_version``,
     ``git_commit`` and optionally ``data`` (a session's data record, for the
@@ -86,6 +192,7 @@ def render_index(study: Mapping[str, Any], runs: Iterable[Mapping[str, Any]]) ->
     Below the runs, every finding of the study in one table that sorts (click a
     column heading) and filters (type in the box) in the page, with its
     Benjamini-Hochberg adjusted p-value (:func:`study_findings`) beside the raw one.
+    The page is sanitised; what the disclosure rule changed is recorded in ``log``.
 
     >>> html = render_index({"name": "s", "title": "S"}, [{"run_id": "nb", "title": "NB",
     ...     "parameters": {}, "status": "failed", "duration_s": 1.5,
@@ -94,49 +201,119 @@ def render_index(study: Mapping[str, Any], runs: Iterable[Mapping[str, Any]]) ->
     True
     """
     runs = list(runs)
+    return render_index_pages(study, runs, per_page=max(1, len(runs)), log=log)[0][1]
+
+
+def render_index_pages(study: Mapping[str, Any], runs: Iterable[Mapping[str, Any]], *,
+                       per_page: int = RUNS_PER_PAGE,
+                       findings_table: list[dict[str, str]] | None = None,
+                       n_findings: int | None = None,
+                       log: DisclosureLog | None = None) -> list[tuple[str, str]]:
+    """The index as ``(file name, page)`` pairs: ``per_page`` runs a page, the first
+    page also listing every failed run and the table of findings.
+
+    ``runs`` are as for :func:`render_index` (their ``findings`` may be only the key
+    findings, with ``n_findings`` giving the count); ``findings_table`` gives the
+    rows of the findings table (default :func:`study_findings` of ``runs``, capped
+    at :data:`FINDINGS_SHOWN`) and ``n_findings`` the study's number of findings.
+
+    >>> pages = render_index_pages({"name": "s"}, [{"run_id": f"r{i}", "status": "ok",
+    ...     "findings": []} for i in range(5)], per_page=2)
+    >>> [name for name, _ in pages]
+    ['index.html', 'index-2.html', 'index-3.html']
+    >>> 'href="index-2.html"' in pages[0][1]
+    True
+    """
+    runs = list(runs)
     rule = study.get("disclosure")
     rule = rule if isinstance(rule, DisclosureRule) else rule_from_study(rule, "disclosure")
     private = [str(n) for n in study.get("private") or []]
-    study_info = {"name": study.get("name", ""), "title": study.get("title") or study.get("name"),
+    study_info = {"name": study.get("name", ""),
+                  "title": study.get("title") or study.get("name"),
                   "data_sha256_short": short_hash(study.get("data_sha256")),
                   "workbench_version": study.get("workbench_version", ""),
                   "git_commit": short_hash(study.get("git_commit")),
                   "data": data_banner(study.get("data") or {})}
-    rows = []
-    for run in runs:
-        findings = list(run.get("findings") or [])
-        params = dict(run.get("parameters") or {})
-        repl = private_replacements({**(run.get("private_values") or {}), **params}, private)
-        rows.append({
-            "run_id": run["run_id"], "title": run.get("title") or run["run_id"],
-            "parameters": {k: PRIVATE if k in private else display_value(v)
-                           for k, v in params.items()},
-            "status": run.get("status", "failed"),
-            "duration": format_duration(run.get("duration_s")),
-            "duration_s": run.get("duration_s") or 0,
-            "error": scrub(run.get("error") or "", repl),
-            "report_href": run.get("report_href") or "",
-            "cached": bool(run.get("cached")),
-            "findings": key_findings(findings, repl=repl),
-            "more_findings": max(0, len(findings) - KEY_FINDINGS),
-        })
-    summary = {"n_runs": len(rows), "n_ok": sum(r["status"] == "ok" for r in rows),
-               "n_failed": sum(r["status"] != "ok" for r in rows),
-               "n_cached": sum(r["cached"] for r in rows)}
-    table = study_findings(runs, rule=rule, private=private)
+    summary = {"n_runs": len(runs), "n_ok": sum(r.get("status") == "ok" for r in runs),
+               "n_failed": sum(r.get("status", "failed") != "ok" for r in runs),
+               "n_cached": sum(bool(r.get("cached")) for r in runs)}
+    if findings_table is None:
+        findings_table = study_findings(runs, rule=rule, private=private, log=log)
+        n_findings = len(findings_table)
+        findings_table = findings_table[:FINDINGS_SHOWN]
+    n_findings = len(findings_table) if n_findings is None else n_findings
+    per_page = max(1, per_page)
+    n_pages = max(1, math.ceil(len(runs) / per_page))
+    links = [{"number": k, "href": page_name(k)} for k in range(1, n_pages + 1)]
+    failed = [run_row(r, private, rule, log) for r in runs
+              if r.get("status", "failed") != "ok"][:per_page] if n_pages > 1 else []
     template = _environment().get_template("index.html.j2")
-    return template.render(study=study_info, runs=rows, summary=summary, findings=table,
-                           n_tests=sum(1 for f in table if f["p_adjusted"]))
+    out = []
+    for k in range(1, n_pages + 1):
+        chunk = runs[(k - 1) * per_page: k * per_page]
+        rows = [run_row(r, private, rule, log) for r in chunk]
+        pager = {"page": k, "pages": links, "first": (k - 1) * per_page + 1,
+                 "last": (k - 1) * per_page + len(chunk)}
+        table = findings_table if k == 1 else []
+        page = template.render(study=study_info, runs=rows, summary=summary, findings=table,
+                               n_findings=n_findings, failed=failed, pager=pager,
+                               n_tests=sum(1 for f in table if f["p_adjusted"]))
+        script = index_script() if table else None
+        out.append((page_name(k), sanitise_page(page, script=script)))
+    return out
 
-def study_findings_frame(runs: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
+
+def adjusted_p_values(runs: Iterable[tuple[str, Iterable[Mapping[str, Any]]]]
+                      ) -> dict[tuple[str, int], float]:
+    """Benjamini-Hochberg adjusted p-values of the study's family, by (run id, position
+    of the finding in the run): the first of two passes over the runs' findings (only
+    the p-values are kept, so memory stays small however many runs there are).
+
+    The family is every headline finding with a p-value; robustness checks (variants
+    of an estimand already in the family) and diagnostics get no adjusted value.
+
+    >>> adjusted_p_values([("r", [{"id": "e:a->b@nhs", "p_value": 0.01},
+    ...                           {"id": "e:a->b@nhs#fe", "p_value": 0.02},
+    ...                           {"id": "e:a->c@nhs", "p_value": 0.04}])])
+    {('r', 0): 0.02, ('r', 2): 0.04}
+    """
+    import pandas as pd
+
+    from workbench.analysis.multiple import adjust_p
+
+    keys: list[tuple[str, int]] = []
+    values: list[float] = []
+    for run_id, records in runs:
+        for i, f in enumerate(records):
+            p = f.get("p_value")
+            if finding_role(f) != "headline" or p is None:
+                continue
+            try:
+                p = float(p)
+            except (TypeError, ValueError):
+                continue
+            if math.isnan(p):
+                continue
+            keys.append((run_id, i))
+            values.append(p)
+    if not keys:
+        return {}
+    adjusted = adjust_p(pd.DataFrame({"p_value": values}))["p_adjusted"].tolist()
+    return {k: round(float(q), 12) for k, q in zip(keys, adjusted)}
+
+
+def study_findings_frame(runs: Iterable[Mapping[str, Any]],
+                         p_adjusted: Mapping[tuple[str, int], float] | None = None
+                         ) -> pd.DataFrame:
     """Every finding of the runs as one tidy frame, ``run_id`` first, with
-    Benjamini-Hochberg adjusted p-values (``p_adjusted``).
+    Benjamini-Hochberg adjusted p-values (``p_adjusted``, from
+    :func:`adjusted_p_values` unless given).
 
     The frame is :func:`~workbench.analysis.findings.findings_frame` of each run's
     findings; the family adjusted together is every headline finding with a p-value;
     robustness checks (variants of an estimand already in the family) and diagnostics
-    keep their raw p-value only and get no ``p_adjusted``. The study's ``findings.csv`` and
-    its index page both use this frame.
+    keep their raw p-value only and get no ``p_adjusted``. The study's
+    ``findings.csv`` holds these rows (written run by run, :func:`findings_rows`).
 
     >>> frame = study_findings_frame([{"run_id": "r", "findings": [
     ...     {"id": "e:a->b@nhs", "question": "q", "estimate": 1.0, "p_value": 0.01},
@@ -147,33 +324,50 @@ def study_findings_frame(runs: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     """
     import pandas as pd
 
-    from workbench.analysis.findings import findings_frame
-    from workbench.analysis.multiple import adjust_p
-
-    frames = []
-    for run in runs:
-        records = list(run.get("findings") or [])
-        if records:
-            df = findings_frame(records, flat=True)
-            df.insert(0, "run_id", run["run_id"])
-            frames.append(df)
+    runs = list(runs)
+    if p_adjusted is None:
+        p_adjusted = adjusted_p_values((r["run_id"], r.get("findings") or []) for r in runs)
+    frames = [findings_rows(r["run_id"], list(r.get("findings") or []), p_adjusted)
+              for r in runs]
+    frames = [f for f in frames if len(f)]
     if not frames:
-        empty = findings_frame([], flat=True)
-        empty.insert(0, "run_id", pd.Series(dtype=object))
-        empty["p_adjusted"] = pd.Series(dtype="float64")
-        return empty
-    table = pd.concat(frames, ignore_index=True)
-    table["p_value"] = pd.to_numeric(table["p_value"], errors="coerce")
-    table["_outside_family"] = table["role"] != "headline"
-    return adjust_p(table, exclude="_outside_family").drop(columns="_outside_family")
+        return findings_rows("", [], {})
+    return pd.concat(frames, ignore_index=True)
+
+
+def findings_rows(run_id: str, records: list[Mapping[str, Any]],
+                  p_adjusted: Mapping[tuple[str, int], float]) -> pd.DataFrame:
+    """One run's findings as rows of the study's findings table (``run_id`` first,
+    ``p_adjusted`` last): the second pass of writing ``findings.csv``.
+
+    >>> findings_rows("r", [{"id": "e:a->b@nhs", "question": "q", "p_value": 0.01}],
+    ...               {("r", 0): 0.03})[["run_id", "p_value", "p_adjusted"]].to_dict("records")
+    [{'run_id': 'r', 'p_value': 0.01, 'p_adjusted': 0.03}]
+    """
+    import pandas as pd
+
+    from workbench.analysis.findings import findings_frame
+
+    df = findings_frame([dict(r) for r in records], flat=True)
+    df.insert(0, "run_id", pd.Series([run_id] * len(df), dtype=object))
+    df["p_value"] = pd.to_numeric(df["p_value"], errors="coerce")
+    df["p_adjusted"] = pd.Series([p_adjusted.get((run_id, i), math.nan)
+                                  for i in range(len(df))], dtype="float64")
+    return df
+
 
 def study_findings(runs: Iterable[Mapping[str, Any]], rule: DisclosureRule | None = None,
-                   private: Iterable[str] = ()) -> list[dict[str, str]]:
-    """Every finding of the runs as display rows, with Benjamini-Hochberg p-values.
+                   private: Iterable[str] = (), log: DisclosureLog | None = None,
+                   p_adjusted: Mapping[tuple[str, int], float] | None = None,
+                   limit: int | None = None) -> list[dict[str, str]]:
+    """Every finding of the runs (the first ``limit``) as display rows, with
+    Benjamini-Hochberg p-values.
 
     The family is every finding with a p-value except robustness checks of the same
     estimand (variants such as ``...#mixed``), which keep their raw p-value only
-    (see :func:`study_findings_frame`). ``n`` passes through the disclosure ``rule``.
+    (see :func:`adjusted_p_values`). ``n``, counts of people in the sentences and
+    warnings, and estimates in a unit of people pass through the disclosure ``rule``
+    (:func:`~workbench.report.disclosure.disclose_finding`).
 
     >>> rows = study_findings([{"run_id": "r", "findings": [
     ...     {"id": "e:a->b@nhs", "estimate": 1.0, "p_value": 0.01, "n": 5},
@@ -183,35 +377,38 @@ def study_findings(runs: Iterable[Mapping[str, Any]], rule: DisclosureRule | Non
     """
     rule = rule or DisclosureRule()
     private = list(private)
-    records = []
-    for run in runs:
-        for f in run.get("findings") or []:
-            records.append((run, f))
-    if not records:
-        return []
-    adjusted = study_findings_frame(runs)["p_adjusted"].tolist()
+    runs = list(runs)
+    if p_adjusted is None:
+        p_adjusted = adjusted_p_values((r["run_id"], r.get("findings") or []) for r in runs)
     out = []
-    for (run, f), q in zip(records, adjusted):
+    for run in runs:
         repl = private_replacements({**(run.get("private_values") or {}),
                                      **(run.get("parameters") or {})}, private)
-        lo, hi = f.get("ci_low"), f.get("ci_high")
-        out.append({
-            "run_id": run["run_id"], "report_href": run.get("report_href") or "",
-            "id": str(f.get("id", "")),
-            "finding": scrub(str(f.get("sentence") or f.get("question") or f.get("id", "")),
-                              repl),
-            "estimate": formatting.number(f.get("estimate")),
-            "interval": formatting.interval(lo, hi),
-            "unit": str(f.get("unit") or ""), "model": str(f.get("model") or ""),
-            "p_value": formatting.p_value(f.get("p_value")),
-            "p_adjusted": formatting.p_value(q),
-            "n": rule.count_text(f.get("n")),
-            "sort": {"estimate": _sort_key(f.get("estimate")), "p_value": _sort_key(f.get("p_value")),
-                     "p_adjusted": _sort_key(q),
-                     "n": _sort_key(_disclosed_number(rule, f.get("n")))},
-            "warning": scrub(str(f.get("warning") or ""), repl),
-        })
+        for i, f in enumerate(run.get("findings") or []):
+            if limit is not None and len(out) >= limit:
+                return out
+            q = p_adjusted.get((run["run_id"], i))
+            shown = disclose_finding(f, rule, log=log, where="index findings table",
+                                     location=f"{run['run_id']} {f.get('id', '')}")
+            out.append({
+                "run_id": run["run_id"], "report_href": run.get("report_href") or "",
+                "id": str(f.get("id", "")),
+                "finding": scrub(str(shown.get("sentence") or shown.get("question")
+                                     or f.get("id", "")), repl),
+                "estimate": _number(shown.get("estimate")),
+                "interval": _interval(shown),
+                "unit": str(f.get("unit") or ""), "model": str(f.get("model") or ""),
+                "p_value": formatting.p_value(f.get("p_value")),
+                "p_adjusted": formatting.p_value(q),
+                "n": "" if shown.get("n") is None else str(shown.get("n")),
+                "sort": {"estimate": _sort_key(_disclosed(rule, shown.get("estimate"))),
+                         "p_value": _sort_key(f.get("p_value")),
+                         "p_adjusted": _sort_key(q),
+                         "n": _sort_key(_disclosed(rule, shown.get("n")))},
+                "warning": scrub(str(shown.get("warning") or ""), repl),
+            })
     return out
+
 
 def _sort_key(x: Any) -> str:
     """A number as text for the page's sorting script ('' sorts last)."""
@@ -219,12 +416,14 @@ def _sort_key(x: Any) -> str:
         return ""
     return repr(float(x))
 
-def _disclosed_number(rule: DisclosureRule, n: Any) -> float | None:
-    text = rule.count_text(n)
+def _disclosed(rule: DisclosureRule, value: Any) -> float | None:
+    """A shown value as a sort key: a hidden count sorts as 0, text as nothing."""
+    if value is None or not isinstance(value, str):
+        return value
     try:
-        return float(text)
+        return float(value.replace(",", ""))
     except ValueError:
-        return 0.0 if text == rule.symbol else None
+        return 0.0 if value == rule.symbol else None
 
 def format_duration(seconds: float | None) -> str:
     """Seconds as ``4.2 s`` or ``3 min 5 s``.
