@@ -25,6 +25,7 @@ import pandas as pd
 import seaborn as sns
 
 from workbench.errors import AnalysisInputError
+from workbench.report.panel_figures import BOOTSTRAP_SEED
 from workbench.report.theme import GREY, NHS_BLUE, SECTOR_COLOURS, new_axes, themed
 
 
@@ -85,7 +86,7 @@ def influence_plot(data: pd.DataFrame, x: str = "dfbeta_se", y: str = "provider_
     d = data.reindex(data[x].abs().sort_values(ascending=False).index).head(top)
     hue = hue if hue in d.columns else None
     sns.barplot(data=d, x=x, y=y, hue=hue, palette=SECTOR_COLOURS if hue == "sector" else None,
-                dodge=False, ax=ax)
+                dodge=False, ax=ax, seed=BOOTSTRAP_SEED)
     for v in (-1, 1):
         ax.axvline(v, color=GREY, linestyle="--", linewidth=0.8)
     ax.set_xlabel("Change in estimate without the provider (standard errors)")
@@ -113,7 +114,7 @@ def balance_plot(data: pd.DataFrame, x: str = "smd", y: str = "covariate", *,
     palette = {"unweighted": GREY, "weighted": NHS_BLUE}
     sns.pointplot(data=data, x=x, y=y, hue=hue, palette=palette
                   if set(data[hue]) <= set(palette) else None, linestyle="none",
-                  markers="o", ax=ax)
+                  markers="o", ax=ax, seed=BOOTSTRAP_SEED)
     for v in (-threshold, threshold):
         ax.axvline(v, color=GREY, linestyle="--", linewidth=0.8)
     ax.axvline(0, color="black", linewidth=0.8)

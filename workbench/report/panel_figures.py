@@ -26,6 +26,11 @@ import seaborn as sns
 from workbench.data import measures as M
 from workbench.report.theme import GREY, SECTOR_COLOURS, SECTOR_LABELS, new_axes, themed
 
+#: Seed and draws of seaborn's bootstrap for confidence bands: the same data always
+#: draw the same band, so a report is byte-identical for the same inputs.
+BOOTSTRAP_SEED = 20240430
+BOOTSTRAP_DRAWS = 1000
+
 
 @themed
 def sector_comparison(data: pd.DataFrame, measure: str, *, by: str = "sector",
@@ -69,6 +74,7 @@ def relationship(data: pd.DataFrame, x: str, y: str, *, hue: str = "sector",
     for level, g in d.groupby(hue, observed=True):
         colour = SECTOR_COLOURS.get(level, GREY)
         sns.regplot(data=g, x=x, y=y, ax=ax, color=colour, ci=95, truncate=True,
+                    n_boot=BOOTSTRAP_DRAWS, seed=BOOTSTRAP_SEED,  # same data, same band
                     scatter_kws={"s": 14, "alpha": 0.55},
                     label=f"{SECTOR_LABELS.get(level, level)} (n={len(g)})")
     ax.set_xlabel(M.label(x))
