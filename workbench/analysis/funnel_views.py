@@ -246,9 +246,15 @@ def funnel_outliers(view: FunnelView) -> pd.DataFrame:
         unit = "%" if spec.unit == "%" else ""
         lo, hi = r[f"lcl_{top}"] * spec.multiplier, r[f"ucl_{top}"] * spec.multiplier
         where = "above the upper" if side == "high" else "below the lower"
-        size = (f"{int(r['numerator']):,} of {int(r['denominator']):,}" if spec.kind == "PR"
-                else f"{int(r['numerator']):,} observed, {r['denominator']:,.1f} expected"
-                if spec.kind == "SR" else f"{int(r['numerator']):,} / {int(r['denominator']):,}")
+        # each count is followed by its unit ("30 of 41 responses", "5 complaints
+        # observed") so that stakeholder pages find and control counts of people
+        # (workbench.report.disclosure.disclose_text); expected events are a model value
+        size = (f"{int(r['numerator']):,} of {int(r['denominator']):,} {_unit(spec.denominator)}"
+                if spec.kind == "PR"
+                else f"{int(r['numerator']):,} {_unit(spec.numerator)} observed, "
+                     f"{r['denominator']:,.1f} expected"
+                if spec.kind == "SR" else f"{int(r['numerator']):,} {_unit(spec.numerator)} / "
+                                          f"{int(r['denominator']):,} {_unit(spec.denominator)}")
         rows.append({
             "provider_code": code, "provider_name": view.names.get(code, code),
             "sector": view.sectors.get(code, ""), "value": val,
@@ -265,6 +271,12 @@ def funnel_outliers(view: FunnelView) -> pd.DataFrame:
     out = pd.DataFrame(rows, columns=cols)
     return out.sort_values(["level", "z"], ascending=[False, True], kind="stable",
                            ignore_index=True)
+
+
+def _unit(measure: str) -> str:
+    """The unit of a count measure in words ("responses", "pathways")."""
+    m = M.MEASURES.get(measure)
+    return m.unit if m is not None else "events"
 
 
 def describe_funnel(view: FunnelView) -> str:
