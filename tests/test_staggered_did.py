@@ -139,3 +139,24 @@ def test_coverage_over_many_panels():
     assert meant["coverage"].between(*COVERAGE_BAND).all(), meant.to_string()
     twfe = table[table["estimator"] == "twfe"].set_index("design")
     assert twfe.loc["did_30", "coverage"] < 0.5          # the naive estimate is biased
+
+
+def test_few_treated_providers_bootstrap_the_pre_trend_test():
+    iv, panel = _staggered(6, n_treated=8, n_providers=120)
+    res = staggered_did(panel, "fft_pct_positive", iv.adoption_dates(), n_boot=299, did2s=False)
+    pre = res.findings[1]
+    assert pre.id == "did:pretrend->fft_pct_positive@treated"
+    assert "bootstrap" in pre.parameters["inference"] and pre.parameters["F_p_value"] >= 0
+    assert pre.p_value > 0.05 and pre.covers(0.0) and "wild cluster bootstrap" in pre.warning
+
+
+def test_wild_cluster_wald_rejects_a_real_difference():
+    from workbench.analysis.staggered_did import wild_cluster_wald
+
+    rng = np.random.default_rng(5)
+    g = np.repeat(np.arange(12), 25)
+    X = np.column_stack([np.ones(300), rng.normal(size=(300, 2))])
+    y = X @ [1.0, 0.5, 0.0] + rng.normal(size=300) + rng.normal(size=12)[g]
+    R = np.array([[0.0, 1, 0], [0, 0, 1]])
+    assert wild_cluster_wald(X, y, g, R, n_boot=499, seed=2)["p_value"] < 0.01
+    assert wild_cluster_wald(X, y, g, R[1:], n_boot=499, seed=2)["p_value"] > 0.05

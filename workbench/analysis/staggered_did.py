@@ -38,14 +38,26 @@ too narrow (MacKinnon & Webb 2017), so the ATT's p-value comes from a wild clust
 restricted bootstrap (WCR, null imposed, Webb six-point weights) and its interval from
 the wild cluster bootstrap-t (unrestricted, equal-tailed), both written here in numpy on
 the same regression (provider effects removed by demeaning, month dummies as regressors)
-and with ``n_boot`` draws and a fixed ``seed``; the finding's warning says so.
+and with ``n_boot`` draws and a fixed ``seed``; the finding's warning says so. The
+pre-trend test then is a wild cluster restricted bootstrap of the joint Wald statistic
+(:func:`wild_cluster_wald`): with 8 changed providers the F test rejected a true null of
+no pre-trend in 80% of simulated panels, the bootstrap in about 13%.
+
+What the intervals are about: provider-clustered inference treats the changed providers'
+effects as draws from a distribution, so the ATT it covers at 95% is the average effect
+expected for providers like these (in the simulations, the mean over the distribution of
+provider effects; :mod:`workbench.data.interventions`). When effects differ between
+providers, the same intervals cover these providers' own realised average effect more
+often than 95% (they also allow for which providers happened to change).
 
 Comparison findings (robustness variants of the ATT, same estimand and truth):
 
 * ``#twfe``: the naive TWFE coefficient, a diagnostic of how much the naive method is off
   (role ``diagnostic``; the pre-trend finding is a diagnostic too);
 * ``#did2s``: Gardner's (2021) two-stage imputation estimator (pyfixest ``did2s``), valid
-  under the same assumptions as Sun-Abraham.
+  under the same assumptions as Sun-Abraham. Its analytic standard error is conservative
+  here (about 1.3 times the simulated spread of the estimate with heterogeneous effects
+  and 1.8 times without).
 
 Ids: ``did:att-><outcome>@<subset>``, ``did:pretrend-><outcome>@<subset>``,
 ``did:event_p<l>`` / ``did:event_m<l>`` (``l`` months after / before) in
@@ -97,7 +109,8 @@ PRETREND_WINDOW = 6
 #: Webb's six-point bootstrap weights (for few clusters).
 WEBB = np.array([-np.sqrt(1.5), -1.0, -np.sqrt(0.5), np.sqrt(0.5), 1.0, np.sqrt(1.5)])
 
-__all__ = ["DiDResult", "did_finding_id", "staggered_did", "wild_cluster_bootstrap"]
+__all__ = ["DiDResult", "did_finding_id", "staggered_did", "wild_cluster_bootstrap",
+           "wild_cluster_wald"]
 
 
 def did_finding_id(outcome: str, part: str, subset: str, variant: str = "") -> FindingId:
@@ -257,6 +270,67 @@ def wild_cluster_bootstrap(X: np.ndarray, y: np.ndarray, cluster: np.ndarray, w:
     q_lo, q_hi = np.quantile(t_u, [0.025, 0.975])
     return {"estimate": theta, "se": se, "p_value": p, "ci_low": theta - q_hi * se,
             "ci_high": theta - q_lo * se, "clusters": G, "n_boot": int(n_boot)}
+
+
+def wild_cluster_wald(X: np.ndarray, y: np.ndarray, cluster: np.ndarray, R: np.ndarray, *,
+                      n_boot: int = 999, seed: int = 0, n_absorbed: int = 0) -> dict[str, float]:
+    """Wild cluster restricted bootstrap of the joint Wald test ``R beta = 0``.
+
+    ``W = (R b)' V^-1 (R b) / q`` with ``V`` the CRV1 covariance of ``R b`` (factor as in
+    :func:`wild_cluster_bootstrap`); the bootstrap imposes the null (restricted least
+    squares), multiplies the restricted residuals by Webb six-point weights drawn per
+    cluster and recomputes ``W*`` with its own CRV1; ``p_value`` is the share of ``W* >=
+    W``. Unlike the F distribution, this stays close to its level with few treated
+    clusters, where the estimated ``q x q`` covariance is too noisy to invert
+    (MacKinnon & Webb 2017).
+
+    >>> rng = np.random.default_rng(1)
+    >>> g = np.repeat(np.arange(15), 20)
+    >>> X = np.column_stack([np.ones(300), rng.normal(size=(300, 2))])
+    >>> y = X @ [1.0, 0.0, 0.0] + rng.normal(size=300) + rng.normal(size=15)[g]
+    >>> r = wild_cluster_wald(X, y, g, np.array([[0.0, 1, 0], [0, 0, 1]]), n_boot=499)
+    >>> bool(r["p_value"] > 0.05), r["q"]
+    (True, 2)
+    """
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y, dtype=float)
+    R = np.atleast_2d(np.asarray(R, dtype=float))
+    codes, cl = np.unique(cluster, return_inverse=True)
+    G, (N, K) = len(codes), X.shape
+    if G < 3:
+        raise AnalysisInputError("wild_cluster_wald", "cluster", f"has {G} cluster(s)",
+                                 expected="at least 3 clusters")
+    XtX_inv = np.linalg.pinv(X.T @ X)
+    A = XtX_inv @ X.T                              # K x N
+    RA = R @ A                                     # q x N
+    beta = A @ y
+    u = y - X @ beta
+    c = G / (G - 1) * (N - 1) / max(N - K - n_absorbed, 1)
+    q = R.shape[0]
+
+    def wald(theta: np.ndarray, e: np.ndarray) -> np.ndarray:
+        # theta: q x B, e: N x B residuals -> W per draw
+        s = np.zeros((G, q, e.shape[1]))
+        np.add.at(s, cl, RA.T[:, :, None] * e[:, None, :])
+        V = c * np.einsum("gqb,grb->bqr", s, s)                   # B x q x q
+        sol = np.linalg.pinv(V) @ theta.T[:, :, None]             # B x q x 1
+        return np.einsum("qb,bq->b", theta, sol[:, :, 0]) / q
+
+    W = float(wald((R @ beta)[:, None], u[:, None])[0])
+    M = R @ XtX_inv @ R.T
+    beta_r = beta - XtX_inv @ R.T @ np.linalg.pinv(M) @ (R @ beta)
+    u_r = y - X @ beta_r
+    rng = np.random.default_rng(int(seed))
+    stats_ = []
+    for start in range(0, int(n_boot), 250):
+        b = min(250, int(n_boot) - start)
+        v = WEBB[rng.integers(0, 6, size=(G, b))][cl]
+        U = u_r[:, None] * v
+        theta = RA @ U                                             # R beta* (null: R beta_r = 0)
+        E = U - X @ (A @ U)
+        stats_.append(wald(theta, E))
+    Wb = np.concatenate(stats_)
+    return {"wald": W, "q": int(q), "p_value": float(np.mean(Wb >= W)), "n_boot": int(n_boot)}
 
 
 def staggered_did(
@@ -449,6 +523,28 @@ def staggered_did(
         wmean = np.full(len(R), 1 / len(R))
         mean_pre = float(wmean @ rb)
         se_pre = float(np.sqrt(max(wmean @ RVR @ wmean, 0)))
+        pre_lo, pre_hi = mean_pre - tcrit * se_pre, mean_pre + tcrit * se_pre
+        pre_params = {"F": F, "df1": q, "df2": G - 1, "months": pre["rel"].tolist(),
+                      "inference": f"CRV1 by {unit}, t with G-1 = {G - 1} df"}
+        if use_boot:
+            # with few treated providers the F test rejects far too often (the q x q
+            # cluster-robust covariance is too noisy to invert): bootstrap the Wald test,
+            # and the mean's interval, on the same regression as the ATT
+            Rfull = np.hstack([R, np.zeros((len(R), X.shape[1] - k_sa))])
+            units = df["_unit"].to_numpy()
+            bw = wild_cluster_wald(X, y, units, Rfull, n_boot=n_boot, seed=seed, n_absorbed=1)
+            bp = wild_cluster_bootstrap(X, y, units, wmean @ Rfull, n_boot=n_boot, seed=seed,
+                                        n_absorbed=1)
+            p_pre = bw["p_value"]
+            pre_lo, pre_hi = float(bp["ci_low"]), float(bp["ci_high"])
+            pre_params.update({"inference": "wild cluster restricted bootstrap of the joint "
+                                            "Wald test; wild cluster bootstrap-t interval of "
+                                            "the mean (Webb weights)", "n_boot": int(n_boot),
+                               "F_p_value": float(stats.f.sf(F, q, G - 1)) if q >= 1 else None})
+            pre_warn.append(f"only {n_treated} providers changed: the pre-trend test is a wild "
+                            "cluster bootstrap of the joint Wald test (the F test rejects far "
+                            "too often with few changed providers) and still rejects somewhat "
+                            "more often than 5% when nothing differs")
         if p_pre < 0.05:
             pre_warn.append("the changed providers were already moving differently before the "
                             "change (pre-trend test p < 0.05): parallel trends are doubtful")
@@ -456,15 +552,15 @@ def staggered_did(
             id=str(did_finding_id(outcome, "pretrend", subset)),
             question=f"Were the providers that changed already moving differently in {lab} "
                      "before the change?",
-            estimate=mean_pre, ci_low=mean_pre - tcrit * se_pre, ci_high=mean_pre + tcrit * se_pre,
+            estimate=mean_pre, ci_low=pre_lo, ci_high=pre_hi,
             p_value=p_pre, n=int(pre["n_obs"].sum()), unit=unit_label, model="sun_abraham",
             role="diagnostic",
             clusters=G, formula=f"joint F test of event-study months -2..-{pretrend_window} = 0",
-            parameters={"F": F, "df1": q, "df2": G - 1, "months": pre["rel"].tolist()},
+            parameters=pre_params,
             warning="; ".join(pre_warn),
             sentence=f"Before the change, the providers that changed differed from the others "
                      f"by {formatting.number(mean_pre)} {unit_label} on average over months "
-                     f"-{pretrend_window} to -2 (95% CI {formatting.interval(mean_pre - tcrit * se_pre, mean_pre + tcrit * se_pre)}); "
+                     f"-{pretrend_window} to -2 (95% CI {formatting.interval(pre_lo, pre_hi)}); "
                      f"joint test of no pre-trend p = {formatting.p_value(p_pre)}."))
     # naive TWFE
     df["_treat"] = ((df["_g"] >= 0) & (df["_rel"] >= 0)).astype(float)
