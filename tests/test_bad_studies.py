@@ -114,7 +114,7 @@ CASES = {
         HEAD + RUN + "      columns: !literal [{a: 1, b: 2, a: 3}]\n", StudyError,
         ("parameter 'columns[0].a' (line 6)", "given twice")),
     "empty_file": Case(
-        "", StudyError, ("the study file is empty", "'data' and 'runs'")),
+        "", StudyError, ("the study file is empty", "(at least 'runs')")),
     "only_comments": Case(
         "# a study\n\n", StudyError, ("the study file is empty",)),
 }

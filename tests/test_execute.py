@@ -157,14 +157,6 @@ def test_validation_fails_before_any_kernel_or_data(tmp_path, monkeypatch):
                                                               .iterdir())
 
 
-def test_notebook_must_declare_the_injected_parameters(tmp_path, monkeypatch):
-    monkeypatch.setattr(runner_mod, "execute_run", lambda task: pytest.fail("executed"))
-    write_notebook(tmp_path / "nb" / "tiny.ipynb", parameters_source='subset = "acute"\n')
-    study = write_study(tmp_path, "  - nb/tiny.ipynb\n")
-    with pytest.raises(ParameterError, match="'panel_path' must be declared"):
-        run_study(study, out=tmp_path / "out", progress=False)
-
-
 def test_study_may_not_set_injected_parameters(tmp_path, monkeypatch):
     monkeypatch.setattr(runner_mod, "execute_run", lambda task: pytest.fail("executed"))
     write_notebook(tmp_path / "nb" / "tiny.ipynb")

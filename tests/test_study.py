@@ -126,7 +126,8 @@ runs: [{notebook: notebooks/02_waits.ipynb}]
      r"key 'data.panel' \(line 2\): 'missing.parquet' not found"),
     ("name: d\ndata: {synthetic: {}, panel: panel.parquet}\nruns: [notebooks/02_waits.ipynb]\n",
      r"key 'data' \(line 2\): expected exactly one of"),
-    ("name: d\nruns: [notebooks/02_waits.ipynb]\n", r"key 'data' is missing"),
+    ("name: d\ndata: synth\nruns: [notebooks/02_waits.ipynb]\n",
+     r"key 'data' \(line 2\): expected exactly one of.*data: synthetic"),
     ("name: d/e\ndata: {panel: panel.parquet}\nruns: [notebooks/02_waits.ipynb]\n",
      r"key 'name'.*folder name"),
     ("name: d\ndata: {panel: panel.parquet}\n"

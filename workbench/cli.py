@@ -3,7 +3,8 @@
 ::
 
     workbench run studies/default.yaml [--out outputs] [--workers N] [--timeout SECONDS]
-                  [--retries N] [--force] [--executor local|dask [--dashboard]
+                  [--retries N] [--force] [--dry-run] [--max-runs N]
+                  [--executor local|dask [--dashboard]
                   [--scheduler tls://HOST:PORT --tls-ca-file CA --tls-cert CERT
                   --tls-key KEY] [--insecure]]
                   [--executor slurm [--slurm-partition P] [--slurm-account A]
@@ -88,8 +89,13 @@ def _slurm_options(args: argparse.Namespace) -> dict:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from workbench.batch.runner import run_study
+    from workbench.batch.runner import plan_study, run_study
+    from workbench.batch.study import MAX_RUNS
 
+    max_runs = args.max_runs or MAX_RUNS
+    if args.dry_run:
+        print(plan_study(args.study, max_runs=max_runs))
+        return 0
     executor_options = {**_dask_options(args), **_slurm_options(args)}
     workers, preload = args.workers, not args.no_preload
     if args.executor == "slurm":
@@ -107,7 +113,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
                                executor=args.executor, progress=not args.no_progress,
                                timeout=args.timeout, retries=args.retries, force=args.force,
                                scheduler=args.scheduler, preload=preload,
-                               executor_options=executor_options or None)
+                               executor_options=executor_options or None, max_runs=max_runs)
     except KeyboardInterrupt:
         print("workbench: interrupted; kernels stopped, unfinished runs removed (completed "
               "runs are kept and reused by the next run)", file=sys.stderr)
@@ -223,6 +229,13 @@ def add_run_parser(subparsers) -> argparse.ArgumentParser:
                    help="start each kernel as a new Python instead of forking it from the "
                         "preloaded launcher (slower; for debugging)")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    p.add_argument("--dry-run", action="store_true",
+                   help="check the study and list its runs (run id, notebook, parameters; "
+                        "the first and last few of a big study, and the total) without "
+                        "running or writing anything")
+    p.add_argument("--max-runs", type=_positive_int, default=None, metavar="N",
+                   help="refuse a study of more than N runs, counted before its grids are "
+                        "expanded (default: 10000)")
     p.set_defaults(func=_cmd_run)
     return p
 

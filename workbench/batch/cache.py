@@ -6,8 +6,11 @@ A run's **cache key** is the sha256 of everything that decides its outputs:
   for; saved outputs and execution counts do not count);
 - the parameters the study sets (canonical JSON);
 - the input data's sha256;
-- the workbench package: its version and the sha256 of its source files (an editable
-  install changes code without changing the version);
+- the workbench code the run uses (:func:`code_sha256`): the modules the notebook
+  imports, the modules those import in turn, and the modules that execute a run and
+  render its report (:data:`RUNNER_MODULES`), each hashed by its syntax tree without
+  docstrings (:func:`module_fingerprints`), so editing an unrelated module, a
+  docstring or a comment invalidates nothing; plus the workbench version;
 - the locked environment: the name and version of every installed distribution,
   the Python version and the platform;
 - the kernel name.
@@ -25,11 +28,13 @@ Failed runs are never reused.
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import importlib.metadata
 import json
 import platform
 import sys
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -69,35 +74,366 @@ def notebook_content_sha256(path: str | Path) -> str:
     return _sha256_text(canonical_json({"cells": cells, "kernel": kernel}))
 
 
-@cache
-def package_source_sha256() -> str:
-    """sha256 over the workbench package's source files (relative path and bytes)."""
-    root = Path(workbench.__file__).resolve().parent
-    digest = hashlib.sha256()
+#: Modules whose code shapes every run's outputs, whatever its notebook imports: the
+#: execution of a run (papermill, the manifest) and the rendering of its report.
+RUNNER_MODULES = ("workbench.batch.execute",)
+#: The package's lazy re-export: ``import workbench`` then ``workbench.<name>`` reaches
+#: the names of this module (see ``workbench/__init__.py``).
+LAZY_EXPORTS = "api"
+
+
+def package_root() -> Path:
+    """The folder of the installed workbench package (its ``__init__.py``'s folder)."""
+    return Path(workbench.__file__).resolve().parent
+
+
+def _module_name(path: Path, root: Path) -> str:
+    parts = [root.name, *path.relative_to(root).with_suffix("").parts]
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _python_files(root: Path) -> list[Path]:
+    return sorted(p for p in root.rglob("*.py") if "__pycache__" not in p.parts)
+
+
+def _strip_docstrings(tree: ast.AST) -> ast.AST:
+    """``tree`` with the docstring of the module and of every class and function removed."""
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            body = node.body
+            if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
+                    and isinstance(body[0].value.value, str):
+                node.body = body[1:] or [ast.Pass()]
+    return tree
+
+
+def code_text_sha256(source: str) -> str:
+    """sha256 of what Python code does: its syntax tree without docstrings or positions.
+
+    Comments, blank lines, formatting and docstrings do not count; any change to the
+    code does. Text that is not valid Python is hashed as it is.
+
+    >>> code_text_sha256("x = 1  # one") == code_text_sha256("'Doc.'\\n\\nx = (1)\\n")
+    True
+    >>> code_text_sha256("x = 1") == code_text_sha256("x = 2")
+    False
+    """
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return _sha256_text(source)
+    return _sha256_text(ast.dump(_strip_docstrings(tree), include_attributes=False))
+
+
+def _package_of(path: Path, root: Path) -> str:
+    """The module name of the innermost package (folder with ``__init__.py``) holding ``path``."""
+    folder = path.parent
+    while folder != root and not (folder / "__init__.py").is_file():
+        folder = folder.parent
+    return _module_name(folder / "__init__.py", root)
+
+
+def module_fingerprints(root: str | Path) -> dict[str, str]:
+    """sha256 of each module of the package at ``root``, by dotted name.
+
+    A module's fingerprint is :func:`code_text_sha256` of its source (docstrings and
+    comments do not count). Other source files (templates, ``.json``, ``.css``) count
+    towards the innermost package holding them (``workbench/report/templates/x.j2``
+    towards ``workbench.report``), byte for byte.
+
+    >>> fps = module_fingerprints(package_root())
+    >>> len(fps["workbench.batch.cache"]), "workbench" in fps
+    (64, True)
+    """
+    return _scan(Path(root).resolve())[0]
+
+
+def _resolve_from(node: ast.ImportFrom, module: str, is_package: bool) -> str | None:
+    """The absolute module an ``from ... import`` statement in ``module`` names."""
+    if not node.level:
+        return node.module
+    base = module.split(".") if is_package else module.split(".")[:-1]
+    if node.level > 1:
+        base = base[: len(base) - (node.level - 1)]
+    return ".".join(base + ([node.module] if node.module else [])) or None
+
+
+def imported_modules(tree: ast.AST, package: str, known: set[str] | frozenset[str],
+                     module: str = "", is_package: bool = False,
+                     bare_import_is_api: bool = True) -> set[str]:
+    """Modules of ``package`` (names in ``known``) that the code ``tree`` imports.
+
+    ``import p.a.b`` names ``p.a.b``; ``from p.a import b`` names ``p.a.b`` when that is
+    a module, else ``p.a``; ``from p import name`` for a name that is not a submodule
+    names ``p.api`` too (the lazy re-export, :data:`LAZY_EXPORTS`); a bare ``import p``
+    names ``p.x`` for every attribute ``p.x`` used that is a submodule, and ``p.api``:
+    always when ``bare_import_is_api`` (a notebook may reach the re-exports in ways
+    no parser follows), else only when some other attribute than ``p.__dunder__`` is
+    used. ``importlib.import_module("p.x")`` with a literal name counts. ``module``
+    and ``is_package`` resolve relative imports.
+
+    >>> tree = ast.parse("import workbench\\nfrom workbench.analysis import models\\n"
+    ...                  "workbench.data.measures")
+    >>> known = {"workbench", "workbench.api", "workbench.analysis",
+    ...          "workbench.analysis.models", "workbench.data", "workbench.data.measures"}
+    >>> sorted(imported_modules(tree, "workbench", known))[2:]
+    ['workbench.analysis.models', 'workbench.api', 'workbench.data', 'workbench.data.measures']
+    """
+    lazy = f"{package}.{LAZY_EXPORTS}"
+    found: set[str] = set()
+    aliases: set[str] = set()   # names bound to the package itself (`import workbench as wb`)
+
+    def ours(name: str | None) -> bool:
+        return bool(name) and (name == package or name.startswith(package + "."))
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if not ours(alias.name):
+                    continue
+                found.add(alias.name)
+                if alias.name == package or alias.asname is None:
+                    aliases.add(alias.asname or package)
+                    if alias.name == package and lazy in known and bare_import_is_api:
+                        found.add(lazy)
+        elif isinstance(node, ast.ImportFrom):
+            source = _resolve_from(node, module, is_package)
+            if not ours(source):
+                continue
+            found.add(source)
+            for alias in node.names:
+                sub = f"{source}.{alias.name}"
+                if sub in known:
+                    found.add(sub)
+                elif source == package and lazy in known:
+                    found.add(lazy)
+        elif isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant) \
+                and isinstance(node.args[0].value, str) and ours(node.args[0].value) and (
+                    getattr(node.func, "attr", None) == "import_module"
+                    or getattr(node.func, "id", None) == "import_module"):
+            found.add(node.args[0].value)
+    if aliases:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute):
+                dotted = _dotted(node)
+                if dotted is None:
+                    continue
+                first, _, rest = dotted.partition(".")
+                if first not in aliases or not rest:
+                    continue
+                name = package + "." + rest
+                while name != package and name not in known:
+                    name = name.rpartition(".")[0]
+                attribute = rest.partition(".")[0]
+                if name == package and lazy in known and not (
+                        attribute.startswith("__") and attribute.endswith("__")):
+                    found.add(lazy)  # workbench.load and the like: the lazy re-export
+                found.add(name)
+    return {name for name in found if name in known or _known_parent(name, known)}
+
+
+def _dotted(node: ast.AST) -> str | None:
+    """``a.b.c`` for the attribute chain ``a.b.c``, else None."""
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    return ".".join([node.id, *reversed(parts)])
+
+
+def _known_parent(name: str, known: set[str] | frozenset[str]) -> bool:
+    while "." in name:
+        name = name.rpartition(".")[0]
+        if name in known:
+            return True
+    return False
+
+
+def import_graph(root: str | Path) -> dict[str, frozenset[str]]:
+    """The modules each module of the package at ``root`` imports (its own modules only).
+
+    Imports anywhere in a module count, also those inside functions (imported when
+    called). A package's ``__init__`` counts only the imports it runs when it is
+    imported (not those inside its functions: ``workbench/__init__.py``'s lazy
+    ``__getattr__`` is modelled where ``workbench.<name>`` is used, see
+    :func:`imported_modules`).
+
+    >>> graph = import_graph(package_root())
+    >>> "workbench.batch.provenance" in graph["workbench.batch.execute"]
+    True
+    """
+    return _scan(Path(root).resolve())[1]
+
+
+def _scan(root: Path) -> tuple[dict[str, str], dict[str, frozenset[str]]]:
+    """:func:`module_fingerprints` and :func:`import_graph` of ``root``, each file parsed once."""
+    files = {_module_name(p, root): p for p in _python_files(root)}
+    known = frozenset(files)
+    fingerprints: dict[str, str] = {}
+    graph: dict[str, frozenset[str]] = {}
+    for name, path in files.items():
+        source = path.read_text(encoding="utf-8")
+        is_package = path.name == "__init__.py"
+        try:
+            tree = ast.parse(source)
+        except SyntaxError:  # hashed as text; it imports nothing we can see
+            fingerprints[name], graph[name] = _sha256_text(source), frozenset()
+            continue
+        runs = tree
+        if is_package:
+            runs = ast.Module(body=[s for s in tree.body if not isinstance(
+                s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))], type_ignores=[])
+        graph[name] = frozenset(imported_modules(runs, root.name, known, name, is_package,
+                                                 bare_import_is_api=False))
+        fingerprints[name] = _sha256_text(ast.dump(_strip_docstrings(tree),
+                                                   include_attributes=False))
+    extra: dict[str, list[str]] = {}
     for path in sorted(p for p in root.rglob("*") if p.suffix in SOURCE_SUFFIXES
-                       and "__pycache__" not in p.parts and p.is_file()):
-        digest.update(path.relative_to(root).as_posix().encode("utf-8") + b"\0")
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
-    return digest.hexdigest()
+                       and p.suffix != ".py" and "__pycache__" not in p.parts and p.is_file()):
+        extra.setdefault(_package_of(path, root), []).append(
+            path.relative_to(root).as_posix() + ":" + hashlib.sha256(path.read_bytes()).hexdigest())
+    for package, listed in extra.items():
+        fingerprints[package] = _sha256_text(canonical_json(
+            {"code": fingerprints.get(package), "files": listed}))
+    return fingerprints, graph
+
+
+@dataclass(frozen=True)
+class SourceTree:
+    """The workbench source at ``root``: each module's fingerprint and import graph.
+
+    >>> tree = SourceTree.load(package_root())
+    >>> "workbench.batch.study" in tree.closure(["workbench.batch.execute"])
+    True
+    >>> len(tree.fingerprint(["workbench.errors"]))
+    64
+    """
+
+    root: Path
+    fingerprints: dict = field(hash=False)
+    graph: dict = field(hash=False)
+
+    @classmethod
+    def load(cls, root: str | Path) -> SourceTree:
+        """The tree at ``root``, read once per process while its files are unchanged."""
+        root = Path(root).resolve()
+        stamp = tuple((p.as_posix(), p.stat().st_mtime_ns, p.stat().st_size)
+                      for p in sorted(root.rglob("*")) if p.suffix in SOURCE_SUFFIXES
+                      and "__pycache__" not in p.parts and p.is_file())
+        return _load_tree(root, stamp)
+
+    @property
+    def package(self) -> str:
+        return self.root.name
+
+    def closure(self, modules) -> set[str]:
+        """``modules``, every module they import in turn, and their parent packages
+        (importing ``a.b.c`` runs ``a`` and ``a.b`` first). Names not in the tree are
+        reduced to their nearest module (``workbench.x.name`` -> ``workbench.x``)."""
+        seen: set[str] = set()
+        todo = list(modules)
+        while todo:
+            name = todo.pop()
+            while name and name not in self.graph:
+                name = name.rpartition(".")[0]
+            if not name or name in seen:
+                continue
+            seen.add(name)
+            parts = name.split(".")
+            todo += [".".join(parts[:i]) for i in range(1, len(parts))]
+            todo += self.graph[name]
+        return seen
+
+    def fingerprint(self, modules) -> str:
+        """sha256 over the fingerprints of :meth:`closure` of ``modules``."""
+        names = sorted(self.closure(modules))
+        return _sha256_text(canonical_json({n: self.fingerprints[n] for n in names}))
+
+
+@cache
+def _load_tree(root: Path, stamp: tuple) -> SourceTree:
+    fingerprints, graph = _scan(root)
+    return SourceTree(root=root, fingerprints=fingerprints, graph=graph)
+
+
+def notebook_imports(path: str | Path, package: str = "workbench",
+                     known: set[str] | frozenset[str] | None = None) -> set[str] | None:
+    """The modules of ``package`` that a notebook's code cells import (see
+    :func:`imported_modules`), or None when a cell cannot be read as Python even after
+    IPython's magics are translated (then the caller assumes the whole package).
+
+    ``known`` are the package's module names (default: those of the installed package).
+
+    >>> import nbformat, tempfile, pathlib
+    >>> nb = nbformat.v4.new_notebook()
+    >>> nb.cells.append(nbformat.v4.new_code_cell("%matplotlib inline\\nimport pandas\\n"
+    ...                                           "from workbench.analysis import findings"))
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "nb.ipynb"
+    >>> nbformat.write(nb, path)
+    >>> sorted(notebook_imports(path))
+    ['workbench.analysis', 'workbench.analysis.findings']
+    """
+    if known is None:
+        known = frozenset(SourceTree.load(package_root()).graph)
+    nb = nbformat.read(str(path), as_version=4)
+    found: set[str] = set()
+    for cell in nb.cells:
+        if cell.cell_type != "code" or not cell.source.strip():
+            continue
+        tree = _parse_cell(cell.source)
+        if tree is None:
+            return None
+        found |= imported_modules(tree, package, known)
+    return found
+
+
+def _parse_cell(source: str) -> ast.AST | None:
+    try:
+        return ast.parse(source)
+    except SyntaxError:
+        pass
+    try:  # IPython syntax: %magics, !shell, ?help become plain calls
+        from IPython.core.inputtransformer2 import TransformerManager
+
+        return ast.parse(TransformerManager().transform_cell(source))
+    except (ImportError, SyntaxError, ValueError):
+        return None
+
+
+def code_sha256(notebook: str | Path, root: str | Path | None = None) -> str:
+    """sha256 of the workbench code a run of ``notebook`` uses, from the source at
+    ``root`` (default: the installed package): the closure of the modules the notebook
+    imports and of :data:`RUNNER_MODULES` (:meth:`SourceTree.fingerprint`). A notebook
+    whose code cannot be parsed counts every module.
+    """
+    tree = SourceTree.load(package_root() if root is None else root)
+    modules = notebook_imports(notebook, tree.package, frozenset(tree.graph))
+    if modules is None:
+        modules = set(tree.graph)
+    return tree.fingerprint(set(modules) | set(RUNNER_MODULES))
 
 
 @cache
 def environment_sha256() -> str:
     """sha256 of the locked environment: every installed distribution and version
-    (like ``pip freeze``), the workbench source, Python and the platform."""
+    (like ``pip freeze``), Python and the platform. The workbench's own source is
+    counted per run instead (:func:`code_sha256`)."""
     dists = sorted({f"{(d.metadata['Name'] or '').lower()}=={d.version}"
                     for d in importlib.metadata.distributions()})
     return _sha256_text(canonical_json({
-        "distributions": dists, "workbench_source": package_source_sha256(),
-        "python": sys.version, "platform": platform.platform(), "executable": sys.executable}))
+        "distributions": dists, "python": sys.version, "platform": platform.platform(),
+        "executable": sys.executable}))
 
 
 def run_cache_key(notebook_sha256: str, parameters: dict, data_sha256: str | None,
-                  environment: str, kernel_name: str) -> str:
-    """The cache key of one run (see the module docstring)."""
+                  environment: str, kernel_name: str, code: str | None = None) -> str:
+    """The cache key of one run (see the module docstring); ``code`` is
+    :func:`code_sha256` of its notebook."""
     return _sha256_text(canonical_json({
         "notebook": notebook_sha256, "parameters": parameters, "data": data_sha256,
-        "environment": environment, "kernel": kernel_name,
+        "environment": environment, "kernel": kernel_name, "code": code,
         "workbench": getattr(workbench, "__version__", None)}))
 
 

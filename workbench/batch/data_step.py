@@ -25,10 +25,8 @@ import os
 import shutil
 from pathlib import Path
 
-import pandas as pd
-
 from workbench.batch import provenance
-from workbench.batch.cache import canonical_json, environment_sha256
+from workbench.batch.cache import SourceTree, canonical_json, environment_sha256, package_root
 from workbench.batch.study import DataSpec
 from workbench.errors import StudyError
 from workbench.files import atomic_write_text
@@ -67,6 +65,8 @@ def materialise_data(spec: DataSpec, data_dir: Path, study_path: Path | str = "<
 
 def _write_data(spec: DataSpec, tmp: Path, study_path: Path | str) -> bool:
     """Write the panel (and truth) into ``tmp``; True when a truth file was written."""
+    import pandas as pd  # here, so that checking a study (--dry-run) does not load it
+
     truth = False
     if spec.kind == "synthetic":
         from workbench.data.synth import generate
@@ -121,9 +121,10 @@ def _write_data(spec: DataSpec, tmp: Path, study_path: Path | str) -> bool:
 def data_source_key(spec: DataSpec) -> str:
     """sha256 of what the study's data are made from.
 
-    Synthetic data: the generator's options and the environment (which includes the
-    workbench source). A panel file: its sha256. A build: its options, the name, size
-    and modification time of every file in the source folder, and the environment.
+    Synthetic data: the generator's options, the environment and the workbench code
+    that generates them (``workbench.data.synth`` and the modules it imports). A panel
+    file: its sha256. A build: its options, the name, size and modification time of
+    every file in the source folder, the environment and the code of ``workbench.data``.
     """
     options = {k: str(v) if isinstance(v, Path) else v for k, v in spec.options.items()}
     record: dict = {"kind": spec.kind, "options": options}
@@ -131,6 +132,10 @@ def data_source_key(spec: DataSpec) -> str:
         record["file_sha256"] = provenance.sha256_file(spec.options["path"])
     else:
         record["environment"] = environment_sha256()
+        tree = SourceTree.load(package_root())
+        makers = ["workbench.data.synth"] if spec.kind == "synthetic" else \
+            [m for m in tree.graph if m.startswith("workbench.data.")]
+        record["code"] = tree.fingerprint(makers)
     if spec.kind == "build":
         root = Path(spec.options["from"])
         record["files"] = [(p.relative_to(root).as_posix(), p.stat().st_size, p.stat().st_mtime_ns)

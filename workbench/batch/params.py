@@ -210,13 +210,17 @@ def _line_comments(source: str) -> dict[int, str]:
     return out
 
 
-def read_parameters(path: str | Path) -> dict[str, Parameter]:
+def read_parameters(path: str | Path, missing_ok: bool = False) -> dict[str, Parameter]:
     """The parameters a notebook declares, in the order of its parameters cell.
 
     Raises :class:`~workbench.errors.NotebookError` when the file is missing, is
-    not a notebook, or has no (or more than one) cell tagged ``parameters``.
+    not a notebook, or has no (or more than one) cell tagged ``parameters``; with
+    ``missing_ok`` a notebook without such a cell declares nothing (``{}``).
     """
     nb = load_notebook(path)
+    if missing_ok and not any(PARAMETERS_TAG in c.get("metadata", {}).get("tags", [])
+                              for c in nb.cells):
+        return {}
     cell = nb.cells[find_parameters_cell(nb, path)]
     return parse_parameters_source(cell.source, path)
 

@@ -2,11 +2,12 @@
 
 The order is fixed so that mistakes cost nothing:
 
-1. read the study file (:func:`~workbench.batch.study.load_study`);
+1. read the study file (:func:`~workbench.batch.study.load_study`), refusing a study
+   of more than ``max_runs`` runs before its grids are expanded;
 2. check every run's parameters against its notebook's parameters cell
    (:func:`check_study`), so a typo stops the study before any kernel starts;
 3. materialise the data once into ``outputs/<study>/data/`` and hash it
-   (:mod:`workbench.batch.data_step`);
+   (:mod:`workbench.batch.data_step`), unless the study has no ``data:``;
 4. execute the runs through an executor (``local`` or ``dask``), each in a fresh
    kernel, with a progress bar; a failed run never stops the others;
 5. write ``outputs/<study>/findings.csv`` and ``outputs/<study>/index.html``
@@ -15,6 +16,14 @@ The order is fixed so that mistakes cost nothing:
 >>> result = run_study("studies/default.yaml", out="outputs")    # doctest: +SKIP
 >>> result.exit_code, result.index_path                           # doctest: +SKIP
 (0, PosixPath('outputs/default/index.html'))
+
+:func:`plan_study` does steps 1 and 2 only and describes the runs (``workbench run
+--dry-run``).
+
+A notebook need not know the workbench: the runner sets ``panel_path`` and
+``output_dir`` only in notebooks that declare them. One that declares no
+``output_dir`` runs with its run folder as the working directory, so the files it
+writes are the run's outputs.
 """
 
 from __future__ import annotations
@@ -30,10 +39,13 @@ from tqdm.auto import tqdm
 
 from workbench.batch import provenance
 from workbench.batch.cache import (
+    SourceTree,
     cached_result,
     canonical_json,
+    code_sha256,
     environment_sha256,
     notebook_content_sha256,
+    package_root,
     run_cache_key,
 )
 from workbench.batch.data_step import DATA_DIR, PANEL_FILE, materialise_data_cached
@@ -48,9 +60,12 @@ from workbench.batch.execute import (
 from workbench.batch.executors import get_executor
 from workbench.batch.launcher import Launcher
 from workbench.batch.params import Parameter, read_parameters, validate_parameters
-from workbench.batch.study import Study, load_study
+from workbench.batch.study import MAX_RUNS, Study, load_study
 from workbench.batch.study_outputs import INDEX_FILE, failure_table, write_findings_csv, write_index
 from workbench.errors import ParameterError, StudyError
+
+#: The data record of a study without ``data:`` (in each manifest's ``data``).
+NO_DATA = {"kind": None, "sha256": None}
 
 
 @dataclass
@@ -93,30 +108,111 @@ class StudyResult:
 
 
 def check_study(study: Study) -> dict[Path, dict[str, Parameter]]:
-    """Check every run of ``study`` against its notebook; start nothing.
+    """Check every run of ``study`` against its notebook; start nothing, write nothing.
 
-    Each notebook must declare ``panel_path`` and ``output_dir`` (the runner sets
-    them); each run's parameters must be declared, of the declared type, and not
-    one of those two. Returns the declared parameters by notebook. Raises
-    :class:`~workbench.errors.ParameterError` or
-    :class:`~workbench.errors.NotebookError` on the first problem.
+    Each run's parameters must be declared in the notebook's parameters cell (a
+    notebook without one takes none), of the declared type, and not ``panel_path``
+    or ``output_dir`` (the runner sets those in notebooks that declare them). A
+    notebook that declares ``panel_path`` needs a study with ``data:``. Each notebook
+    is read once, however many runs it has. Returns the declared parameters by
+    notebook. Raises :class:`~workbench.errors.ParameterError`,
+    :class:`~workbench.errors.NotebookError` or :class:`~workbench.errors.StudyError`
+    on the first problem.
     """
     declared: dict[Path, dict[str, Parameter]] = {}
     for run in study.runs:
-        if run.notebook not in declared:
-            params = read_parameters(run.notebook)
-            summary = {name: p.type_name for name, p in params.items()}
-            for name in INJECTED_PARAMETERS:
-                if name not in params:
-                    raise ParameterError(
-                        str(run.notebook), name,
-                        "must be declared in the notebook's parameters cell (the runner sets it "
-                        "in every run; declare it with an empty default, e.g. "
-                        f'{name} = "")', summary)
-            declared[run.notebook] = params
-        validate_parameters(run.notebook, run.parameters, declared[run.notebook],
+        params = declared.get(run.notebook)
+        if params is None:
+            params = declared[run.notebook] = read_parameters(run.notebook, missing_ok=True)
+            if "panel_path" in params and study.data is None:
+                raise StudyError(
+                    f"{study.path}: the notebook {run.notebook} declares 'panel_path' (the "
+                    "runner sets it to the study's panel) but the study has no 'data:'; add "
+                    "`data: synthetic` (the default synthetic panel), `data: {panel: FILE}` or "
+                    "`data: {build: {from: FOLDER}}`, or remove panel_path from the "
+                    "notebook's parameters cell")
+        if run.parameters and not params:
+            name = next(iter(run.parameters))
+            raise ParameterError(
+                str(run.notebook), name,
+                f"is set by the study (run {run.run_id}) but the notebook declares no "
+                "parameters: tag the code cell that holds its defaults 'parameters'", {})
+        validate_parameters(run.notebook, run.parameters, params,
                             reserved=INJECTED_PARAMETERS)
     return declared
+
+
+def injected_parameters(declared: dict[str, Parameter]) -> tuple[str, ...]:
+    """The parameters the runner sets in a notebook that declares ``declared``.
+
+    >>> injected_parameters({"output_dir": None, "subset": None})
+    ('output_dir',)
+    """
+    return tuple(name for name in INJECTED_PARAMETERS if name in declared)
+
+
+def _refuse_too_many(study: Study, max_runs: int) -> None:
+    if len(study.runs) > max_runs:
+        raise StudyError(f"{study.path}: key 'runs': the study makes {len(study.runs):,} runs, "
+                         f"more than the limit of {max_runs:,}; split the study or raise the "
+                         f"limit (workbench run --max-runs {len(study.runs)})")
+
+
+def plan_study(study: str | Path | Study, max_runs: int = MAX_RUNS, head: int = 10,
+               tail: int = 5) -> str:
+    """Check ``study`` (:func:`check_study`) and describe its runs without running them
+    or writing anything: one line per run (run id, notebook, parameters), only the first
+    ``head`` and last ``tail`` when there are more, and the total.
+
+    >>> import tempfile, pathlib, nbformat
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> nb = nbformat.v4.new_notebook()
+    >>> nb.cells.append(nbformat.v4.new_code_cell("x = 1"))
+    >>> nb.cells[0].metadata["tags"] = ["parameters"]
+    >>> nbformat.write(nb, d / "nb.ipynb")
+    >>> _ = (d / "s.yaml").write_text("name: demo\\nruns:\\n  - notebook: nb.ipynb\\n"
+    ...                               "    parameters: {x: [1, 2, 3, 4]}\\n")
+    >>> print(plan_study(d / "s.yaml", head=1, tail=1))
+    demo: 4 runs of 1 notebook; data: none
+    run id   notebook  parameters
+    nb--x-1  nb.ipynb  x=1
+    ... 2 more runs ...
+    nb--x-4  nb.ipynb  x=4
+    4 runs checked; nothing was run or written (dry run)
+    """
+    study = study if isinstance(study, Study) else load_study(study, max_runs=max_runs)
+    _refuse_too_many(study, max_runs)
+    check_study(study)
+    runs = study.runs
+    n_notebooks = len({r.notebook for r in runs})
+    data = "none" if study.data is None else \
+        f"{study.data.kind} {canonical_json(_plain(study.data.options))}"
+    shown = list(runs) if len(runs) <= head + tail + 1 else [*runs[:head], None, *runs[-tail:]]
+    rows = [("run id", "notebook", "parameters")]
+    for run in shown:
+        if run is None:
+            rows.append(None)
+            continue
+        params = ", ".join(f"{k}={canonical_json(v) if not isinstance(v, str) else v}"
+                           for k, v in run.parameters.items())
+        rows.append((run.run_id, run.notebook.name, params or "(defaults)"))
+    widths = [max(len(row[i]) for row in rows if row) for i in range(2)]
+    hidden = len(runs) - head - tail
+    lines = [f"{study.name}: {_plural(len(runs), 'run')} of "
+             + f"{_plural(n_notebooks, 'notebook')}; data: {data}"]
+    for row in rows:
+        lines.append(f"... {_plural(hidden, 'more run')} ..." if row is None else
+                     f"{row[0]:<{widths[0]}}  {row[1]:<{widths[1]}}  {row[2]}")
+    lines.append(f"{_plural(len(runs), 'run')} checked; nothing was run or written (dry run)")
+    return "\n".join(lines)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
+def _plain(options: dict) -> dict:
+    return {k: str(v) if isinstance(v, Path) else v for k, v in options.items()}
 
 
 def default_workers() -> int:
@@ -165,7 +261,8 @@ def run_study(study: str | Path | Study, out: str | Path = "outputs", workers: i
               executor: str = "local", progress: bool = True,
               kernel_name: str = "workbench", timeout: float | None = None, retries: int = 0,
               force: bool = False, scheduler: str | None = None,
-              preload: bool = True, executor_options: dict | None = None) -> StudyResult:
+              preload: bool = True, executor_options: dict | None = None,
+              max_runs: int = MAX_RUNS) -> StudyResult:
     """Check, execute and index every run of a study; see the module docstring.
 
     ``workers`` (default: the number of cores) runs execute at once, each in a fresh
@@ -176,6 +273,7 @@ def run_study(study: str | Path | Study, out: str | Path = "outputs", workers: i
     ``retries`` re-attempts runs whose kernel died. ``executor="dask"`` runs on the
     Dask cluster at ``scheduler`` (a LocalCluster when None); ``executor_options`` are
     further keywords for the executor (e.g. Dask's ``tls_ca_file`` or ``dashboard``).
+    A study of more than ``max_runs`` runs is refused before anything is made.
 
     Returns a :class:`StudyResult` whose ``exit_code`` is non-zero when any run
     failed. Raises (before any kernel starts) :class:`~workbench.errors.StudyError`,
@@ -188,15 +286,16 @@ def run_study(study: str | Path | Study, out: str | Path = "outputs", workers: i
         raise StudyError(f"retries must be a whole number >= 0, got {retries!r}")
     if timeout is not None and (isinstance(timeout, bool) or timeout <= 0):
         raise StudyError(f"timeout must be a number of seconds > 0, got {timeout!r}")
-    study = study if isinstance(study, Study) else load_study(study)
-    check_study(study)
+    study = study if isinstance(study, Study) else load_study(study, max_runs=max_runs)
+    _refuse_too_many(study, max_runs)
+    declared = check_study(study)
     out_dir = Path(out) / study.name
     out_dir.mkdir(parents=True, exist_ok=True)
     launcher = Launcher.spawn() if preload and _likely_to_execute(study, out_dir, force) \
         else None
     try:
         return _run(study, out_dir, workers, executor, progress, kernel_name, timeout, retries,
-                    force, scheduler, preload, launcher, executor_options)
+                    force, scheduler, preload, launcher, executor_options, declared)
     finally:
         if launcher is not None:
             launcher.close()
@@ -205,11 +304,14 @@ def run_study(study: str | Path | Study, out: str | Path = "outputs", workers: i
 def _run(study: Study, out_dir: Path, workers: int, executor: str, progress: bool,
          kernel_name: str, timeout: float | None, retries: int, force: bool,
          scheduler: str | None, preload: bool, launcher: Launcher | None,
-         executor_options: dict | None = None) -> StudyResult:
+         executor_options: dict | None = None,
+         declared: dict[Path, dict[str, Parameter]] | None = None) -> StudyResult:
     """The body of :func:`run_study` once the study is checked and the launcher spawned."""
     from workbench.kernelspec import ensure_kernelspec
 
-    data = materialise_data_cached(study.data, out_dir / DATA_DIR, study.path)
+    declared = check_study(study) if declared is None else declared
+    data = NO_DATA if study.data is None else \
+        materialise_data_cached(study.data, out_dir / DATA_DIR, study.path)
     if kernel_name == "workbench":
         ensure_kernelspec(kernel_name)
     environment = environment_sha256()
@@ -219,7 +321,10 @@ def _run(study: Study, out_dir: Path, workers: int, executor: str, progress: boo
              "disclosure": study.disclosure}).encode("utf-8")).hexdigest()
     _remove_partials(out_dir, study)  # left by an interrupted batch: never complete
     git_by_folder: dict[Path, dict] = {}
+    dirty: dict[Path, bool | None] = {}
     nb_sha: dict[Path, str] = {}
+    code: dict[Path, str] = {}
+    source = SourceTree.load(package_root()).root
     tasks, hits = [], []
     for run in study.runs:
         folder = run.notebook.parent
@@ -227,18 +332,21 @@ def _run(study: Study, out_dir: Path, workers: int, executor: str, progress: boo
             git_by_folder[folder] = {"commit": provenance.git_commit(folder)}
         if run.notebook not in nb_sha:
             nb_sha[run.notebook] = notebook_content_sha256(run.notebook)
+            code[run.notebook] = code_sha256(run.notebook, source)
         key = run_cache_key(nb_sha[run.notebook], run.parameters, data["sha256"], environment,
-                            kernel_name)
+                            kernel_name, code=code[run.notebook])
         task = RunTask(run=run, out_dir=out_dir, panel_path=out_dir / DATA_DIR / PANEL_FILE,
                        data=data, study_title=study.title, git={}, kernel_name=kernel_name,
                        timeout=timeout, retries=retries, cache_key=key,
-                       private=study.private, disclosure=study.disclosure)
+                       private=study.private, disclosure=study.disclosure,
+                       injected=injected_parameters(declared[run.notebook]))
         manifest = None if force else cached_result(task.final_dir, key)
         if manifest is not None:
             hits.append(_cached_run_result(task, manifest))
             continue
-        git = {**git_by_folder[folder],
-               "dirty": provenance.git_dirty(folder, [run.notebook.name])}
+        if run.notebook not in dirty:  # one git call per notebook, not per run
+            dirty[run.notebook] = provenance.git_dirty(folder, [run.notebook.name])
+        git = {**git_by_folder[folder], "dirty": dirty[run.notebook]}
         tasks.append(replace(task, git=git))
     if tasks and preload and launcher is None:
         launcher = Launcher.spawn()

@@ -36,8 +36,9 @@ import itertools
 import json
 import math
 import re
+from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -54,6 +55,8 @@ RUN_KEYS = ("notebook", "parameters", "timeout")
 DATA_KINDS = ("synthetic", "panel", "build")
 #: Longest run id before it is shortened and given a hash suffix.
 MAX_RUN_ID = 80
+#: Most runs a study may make unless the caller raises the limit (``--max-runs``).
+MAX_RUNS = 10_000
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _UNSAFE = re.compile(r"[^A-Za-z0-9._]+")
@@ -254,8 +257,8 @@ class Run:
     """One notebook with one set of parameters: a plain value that pickles.
 
     ``parameters`` are those the study sets (the runner adds ``panel_path`` and
-    ``output_dir`` when it executes the run); ``position`` is the run's place in
-    the study, used to keep outputs in study order.
+    ``output_dir`` when the notebook declares them); ``position`` is the run's place
+    in the study, used to keep outputs in study order.
     """
 
     study: str
@@ -275,12 +278,13 @@ class Run:
 
 @dataclass(frozen=True)
 class Study:
-    """A parsed study file: its name, title, data and runs."""
+    """A parsed study file: its name, title, data (None when the study has no
+    ``data:``) and runs."""
 
     name: str
     title: str
     path: Path
-    data: DataSpec
+    data: DataSpec | None
     runs: tuple[Run, ...]
     description: str = ""
     #: Parameter names whose values never appear in a report or the index.
@@ -289,12 +293,15 @@ class Study:
     disclosure: dict = field(default_factory=dict, hash=False)
 
 
-def load_study(path: str | Path, cwd: str | Path | None = None) -> Study:
+def load_study(path: str | Path, cwd: str | Path | None = None,
+               max_runs: int = MAX_RUNS) -> Study:
     """Read and check a study file; return the study with every run expanded.
 
     Raises :class:`~workbench.errors.StudyError` naming the file and the key at
     fault (for example ``runs[1].notebook``) when the file is malformed, a notebook
-    or data file is missing, or two runs would get the same id; and naming the
+    or data file is missing, or two runs would get the same id; when the study
+    would make more than ``max_runs`` runs (counted from the lengths of its lists,
+    before any grid is expanded); and naming the
     line too when a value is not a JSON value (``!!binary``, a date, ``!!set``,
     ``.nan``, ``!!python/...``) or a key is given twice.
     """
@@ -319,10 +326,10 @@ def load_study(path: str | Path, cwd: str | Path | None = None) -> Study:
         loader.dispose()
     if raw is None:
         raise StudyError(f"{path}: the study file is empty; expected a mapping with keys "
-                         f"{list(STUDY_KEYS)} (at least 'data' and 'runs')")
+                         f"{list(STUDY_KEYS)} (at least 'runs')")
     cwd = Path.cwd() if cwd is None else Path(cwd)
     try:
-        return parse_study(raw, path, cwd)
+        return parse_study(raw, path, cwd, max_runs)
     except StudyError as exc:
         located = _with_line(str(exc), path, loader.key_lines)
         if located is None:
@@ -362,8 +369,13 @@ def _yaml_message(path: Path, exc: yaml.MarkedYAMLError) -> str:
     return f"{path}{at}: not valid YAML: {what}"
 
 
-def parse_study(raw: Any, path: Path, cwd: Path) -> Study:
-    """Build a :class:`Study` from the loaded YAML ``raw`` of the file at ``path``."""
+def parse_study(raw: Any, path: Path, cwd: Path, max_runs: int = MAX_RUNS) -> Study:
+    """Build a :class:`Study` from the loaded YAML ``raw`` of the file at ``path``.
+
+    Every entry under ``runs:`` is checked and its grid size counted first; a study
+    over ``max_runs`` runs is refused before any grid is expanded. The work after
+    that is linear in the number of runs.
+    """
     if not isinstance(raw, dict):
         raise StudyError(f"{path}: expected a mapping with keys {list(STUDY_KEYS)}, "
                          f"got {type(raw).__name__}")
@@ -380,8 +392,8 @@ def parse_study(raw: Any, path: Path, cwd: Path) -> Study:
     if not isinstance(runs_raw, list) or not runs_raw:
         raise StudyError(f"{path}: key 'runs': expected a non-empty list of "
                          "{notebook: ..., parameters: {...}} entries")
-    specs: list[tuple[Path, dict, str]] = []
-    timeouts: dict[str, float | None] = {}
+    entries: list[tuple[str, Path, dict, float | None, str]] = []
+    sizes: list[int] = []
     for i, entry in enumerate(runs_raw):
         key = f"runs[{i}]"
         if isinstance(entry, str):
@@ -402,18 +414,23 @@ def parse_study(raw: Any, path: Path, cwd: Path) -> Study:
                 timeout, (int, float)) or timeout <= 0):
             raise StudyError(f"{path}: key '{key}.timeout': expected a number of seconds > 0, "
                              f"got {timeout!r}")
-        timeouts[key] = float(timeout) if timeout is not None else None
-        for combo in expand_grid(params, path, f"{key}.parameters"):
-            for pname, value in combo.items():
+        entries.append((key, notebook, params, float(timeout) if timeout is not None else None,
+                        entry["notebook"]))
+        sizes.append(grid_size(params))
+    _check_run_count(path, entries, sizes, max_runs)
+    specs: list[tuple[Path, dict, str, float | None]] = []
+    for key, notebook, params, timeout, written in entries:
+        for pname, values in _grid_axes(params, path, f"{key}.parameters"):
+            for value in values:  # each value once, not once per run it is in
                 found = json_value_problem(value, pname)
                 if found:
-                    raise StudyError(f"{path}: {key} (notebook {entry['notebook']}), parameter "
+                    raise StudyError(f"{path}: {key} (notebook {written}), parameter "
                                      f"'{found[0]}' {found[1]}; parameters are JSON values: "
                                      "null, true/false, finite numbers, text, and lists and "
                                      "mappings (text keys) of them")
-            specs.append((notebook, combo, key))
-    runs = [replace(r, timeout=timeouts[specs[r.position][2]])
-            for r in _assign_ids(name, specs, path)]
+        specs.extend((notebook, combo, key, timeout)
+                     for combo in expand_grid(params, path, f"{key}.parameters"))
+    runs = _assign_ids(name, specs, path)
     private = raw.get("private") or []
     if not isinstance(private, list) or not all(isinstance(p, str) for p in private):
         raise StudyError(f"{path}: key 'private': expected a list of parameter names, "
@@ -462,12 +479,15 @@ def _is_type(value: Any, expected: type) -> bool:
     return isinstance(value, expected)
 
 
-def _parse_data(raw: Any, path: Path, cwd: Path) -> DataSpec:
+def _parse_data(raw: Any, path: Path, cwd: Path) -> DataSpec | None:
     if raw is None:
-        raise StudyError(f"{path}: key 'data' is missing; give one of {list(DATA_KINDS)}")
+        return None  # notebooks that read no panel: no data step
+    if raw == "synthetic":
+        raw = {"synthetic": {}}
     if not isinstance(raw, dict) or len(raw) != 1 or next(iter(raw)) not in DATA_KINDS:
-        raise StudyError(f"{path}: key 'data': expected exactly one of {list(DATA_KINDS)}, "
-                         f"got {list(raw) if isinstance(raw, dict) else raw!r}")
+        raise StudyError(f"{path}: key 'data': expected exactly one of {list(DATA_KINDS)} "
+                         "(or `data: synthetic` for the default synthetic panel), got "
+                         f"{list(raw) if isinstance(raw, dict) else raw!r}")
     kind, opts = next(iter(raw.items()))
     if kind == "synthetic":
         opts = opts or {}
@@ -508,13 +528,31 @@ def _unwrap(value: Any) -> Any:
     return value
 
 
-def expand_grid(parameters: Mapping[str, Any], path: Path | str = "<study>",
-                key: str = "parameters") -> list[dict]:
-    """Every combination of the list-valued parameters (first key varies slowest).
+def grid_size(parameters: Mapping[str, Any]) -> int:
+    """How many runs ``parameters`` expand into, counted without expanding them.
 
-    >>> expand_grid({"a": [1, 2], "b": "x", "c": Literal([3, 4])})
-    [{'a': 1, 'b': 'x', 'c': [3, 4]}, {'a': 2, 'b': 'x', 'c': [3, 4]}]
+    >>> grid_size({"a": [1, 2, 3], "b": "x", "c": list(range(1000)), "d": Literal([1, 2])})
+    3000
     """
+    return math.prod(len(v) for v in parameters.values() if isinstance(v, list))
+
+
+def _check_run_count(path: Path, entries: list, sizes: list[int], max_runs: int) -> None:
+    total = sum(sizes)
+    if total <= max_runs:
+        return
+    largest = max(range(len(sizes)), key=sizes.__getitem__)
+    key, _, params, _, written = entries[largest]
+    lengths = " x ".join(f"{k} ({len(v)})" for k, v in params.items() if isinstance(v, list))
+    raise StudyError(f"{path}: key 'runs': the study makes {total:,} runs, more than the limit "
+                     f"of {max_runs:,}; the largest entry, {key} (notebook {written}), makes "
+                     f"{sizes[largest]:,} from {lengths or 'no lists'}. Shorten the lists, "
+                     f"split the study, or raise the limit (workbench run --max-runs {total})")
+
+
+def _grid_axes(parameters: Mapping[str, Any], path: Path | str,
+               key: str) -> list[tuple[str, list]]:
+    """(name, values) per parameter: a list's items, else the one value; checked names."""
     axes = []
     for name, value in parameters.items():
         if not isinstance(name, str) or not name.isidentifier():
@@ -523,11 +561,22 @@ def expand_grid(parameters: Mapping[str, Any], path: Path | str = "<study>",
             if not value:
                 raise StudyError(f"{path}: key '{key}.{name}': an empty list makes an empty "
                                  "grid; to pass an empty list write `!literal []`")
-            axes.append([_unwrap(v) for v in value])
+            axes.append((name, [_unwrap(v) for v in value]))
         else:
-            axes.append([_unwrap(value)])
-    names = list(parameters)
-    return [dict(zip(names, combo)) for combo in itertools.product(*axes)]
+            axes.append((name, [_unwrap(value)]))
+    return axes
+
+
+def expand_grid(parameters: Mapping[str, Any], path: Path | str = "<study>",
+                key: str = "parameters") -> list[dict]:
+    """Every combination of the list-valued parameters (first key varies slowest).
+
+    >>> expand_grid({"a": [1, 2], "b": "x", "c": Literal([3, 4])})
+    [{'a': 1, 'b': 'x', 'c': [3, 4]}, {'a': 2, 'b': 'x', 'c': [3, 4]}]
+    """
+    axes = _grid_axes(parameters, path, key)
+    names = [name for name, _ in axes]
+    return [dict(zip(names, combo)) for combo in itertools.product(*(v for _, v in axes))]
 
 
 def _slug(value: Any) -> str:
@@ -571,20 +620,25 @@ def make_run_id(notebook: str | Path, parameters: Mapping[str, Any],
     return run_id
 
 
-def _assign_ids(study: str, specs: list[tuple[Path, dict, str]], path: Path) -> list[Run]:
-    ids = [make_run_id(nb, params) for nb, params, _ in specs]
-    seen: dict[str, int] = {}
-    for i, (nb, params, key) in enumerate(specs):
-        first = seen.setdefault(ids[i], i)
-        if first != i and specs[first][0] == nb and _digest(specs[first][1]) == _digest(params):
-            raise StudyError(f"{path}: key '{key}': the run {nb.name} with parameters {params} "
-                             f"is listed twice (also in '{specs[first][2]}')")
-    counts = {i: ids.count(i) for i in ids}
+def _assign_ids(study: str, specs: list[tuple[Path, dict, str, float | None]],
+                path: Path) -> list[Run]:
+    """One :class:`Run` per spec (notebook, parameters, study key, timeout), with ids
+    unique in the study; linear in the number of runs."""
+    ids = [make_run_id(nb, params) for nb, params, _, _ in specs]
+    counts = Counter(ids)
+    listed: dict[tuple[Path, str], int] = {}  # among runs whose ids collide: who is who
+    for i, (nb, params, key, _) in enumerate(specs):
+        if counts[ids[i]] > 1:
+            first = listed.setdefault((nb, _digest(params)), i)
+            if first != i:
+                raise StudyError(f"{path}: key '{key}': the run {nb.name} with parameters "
+                                 f"{params} is listed twice (also in '{specs[first][2]}')")
     runs = []
-    for i, (nb, params, _) in enumerate(specs):
+    for i, (nb, params, _, timeout) in enumerate(specs):
         run_id = ids[i]
         if counts[run_id] > 1:  # distinct values that read the same once sanitised
             suffix = _digest({"notebook": nb.stem, "parameters": params})[:8]
             run_id = f"{run_id[: MAX_RUN_ID - 9]}-{suffix}"
-        runs.append(Run(study=study, notebook=nb, parameters=params, run_id=run_id, position=i))
+        runs.append(Run(study=study, notebook=nb, parameters=params, run_id=run_id,
+                        position=i, timeout=timeout))
     return runs
