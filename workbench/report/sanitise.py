@@ -109,6 +109,11 @@ def _css(text: str) -> str:
     return text
 
 
+#: The page's icon: none (an empty data URL, so a browser requests no favicon).
+_ICON = '<link rel="icon" href="data:,">'
+_ICON_ATTRS = (("rel", "icon"), ("href", "data:,"))
+
+
 def script_hash(script: str) -> str:
     """The CSP source expression (``'sha256-...'``) that lets exactly ``script`` run.
 
@@ -146,12 +151,13 @@ def sanitise_page(page: str, *, script: str | None = None, lang: str = "en") -> 
     body = sanitise_fragment(body)
     script_src = script_hash(script) if script else "'none'"
     policy = (f"default-src 'none'; img-src data: 'self'; style-src 'unsafe-inline'; "
-              f"script-src {script_src}; form-action 'none'; frame-ancestors 'none'; "
+              f"script-src {script_src}; form-action 'none'; "
               "base-uri 'none'")
     parts = ["<!DOCTYPE html>", f'<html lang="{html_lib.escape(lang)}">', "<head>",
              '<meta charset="utf-8">',
              f'<meta http-equiv="Content-Security-Policy" content="{policy}">',
              '<meta name="viewport" content="width=device-width, initial-scale=1.0">',
+             _ICON,
              f"<title>{html_lib.escape(title)}</title>"]
     parts += [f"<style>{s}</style>" for s in styles]
     parts += ["</head>", "<body>", body]
@@ -181,6 +187,8 @@ class _Checker(HTMLParser):
         self._in_style = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "link" and tuple(attrs) == _ICON_ATTRS:
+            return  # the page's own empty icon
         if tag in UNSAFE_TAGS:
             self.found.append(f"<{tag}")
         if tag == "meta" and any(k == "http-equiv" and (v or "").lower() == "refresh"
