@@ -33,7 +33,11 @@
 # standardised effects in one model.
 #
 # **What it cannot show.** These are observational data: an adjusted difference is an
-# association between providers treating similar patients, not proof of cause.
+# association between providers treating similar patients, not proof of cause. On a
+# panel built from published files most claims cannot be answered (no case mix, no FFT
+# scores by provider, no staffing for private providers): each says why, and gives no
+# estimate. "Shorter waits" is then judged on the measure both sectors publish for the
+# same month (`waits_measure`), with the like-for-like comparison by specialty beside it.
 
 # %% tags=["parameters"]
 panel_path = ""       # panel parquet file; empty means the built-in synthetic default
@@ -43,6 +47,7 @@ n_months = 36         # months in the synthetic default
 output_dir = ""       # folder for findings.json and figures/; empty: outputs/interactive/<notebook>
 engagement_lag = 1    # months between staff engagement and the patient satisfaction it is compared with
 margins = {}          # minimal important differences by claim key, e.g. {"private_shorter_waits": 2.0}; empty: the defaults
+waits_measure = "rtt_median_weeks"  # the measure "shorter waits" is judged on: rtt_median_weeks, rtt_pct_within_18w, rtt_nonadmitted_pct_within_18w or rtt_nonadmitted_median_weeks
 
 # %%
 # %matplotlib inline
@@ -57,8 +62,10 @@ from workbench.analysis import claims
 
 s = session.start("06_claims_register", panel_path=panel_path, seed=seed,
                   n_providers=n_providers, n_months=n_months, output_dir=output_dir,
-                  engagement_lag=engagement_lag, margins=margins)
+                  engagement_lag=engagement_lag, margins=margins, waits_measure=waits_measure)
 display(Markdown(f"**Data:** {s.data_label}."))
+# the like-for-like waits (by specialty), when the panel was built from RTT files
+like_for_like = claims.waits_like_for_like(panel_path, s.panel, waits_measure)
 
 # %% [markdown]
 # ## The verdicts
@@ -66,7 +73,8 @@ display(Markdown(f"**Data:** {s.data_label}."))
 # Each claim, its verdict and the evidence in plain words:
 
 # %%
-results = claims.assess_claims(s.panel, engagement_lag=engagement_lag, margins=margins)
+results = claims.assess_claims(s.panel, engagement_lag=engagement_lag, margins=margins,
+                               waits_measure=waits_measure, like_for_like=like_for_like)
 s.add(claims.claim_findings(results))
 display(Markdown(claims.register_markdown(results)))
 
@@ -83,22 +91,26 @@ s.show(claims.register_table(results))
 # %% [markdown]
 # ## The sector claims in one picture
 #
-# Independent minus NHS acute providers, before (naive) and after case-mix adjustment.
-# Where the adjusted interval crosses zero and the naive one does not, the private
+# Independent minus NHS acute providers: unadjusted, after case-mix adjustment and, for
+# waits on published data, like for like by specialty (whichever the data allow). Where
+# the adjusted interval crosses zero and the unadjusted one does not, the private
 # sector's apparent advantage comes from the patients it treats.
 
 # %%
-sector = [r for r in results if r.claim.key.startswith("private_") and r.adjusted
+VIEWS = {"descriptive": "unadjusted", "adjusted": "adjusted for case mix",
+         "waits_standardised": "like for like by specialty"}
+sector = [r for r in results if r.claim.key.startswith("private_") and r.naive
           and r.claim.key != "private_care_homes_better"]
 if sector:
     fig, axes = theme.subplots(1, len(sector), figsize=(5 * len(sector), 2.8), squeeze=False)
     for ax, r in zip(axes[0], sector):
-        tab = s.table([*r.naive, *r.adjusted])
-        tab["label"] = ["naive", "adjusted"]
+        shown = [*r.naive, *r.adjusted, *r.beside]
+        tab = s.table(shown)
+        tab["label"] = [VIEWS.get(f.key.kind, f.key.kind) for f in shown]
         panel_figures.forest(tab, truth="truth" if "truth" in tab else None, ax=ax)
         with theme.theme_context():  # the claim as a title in the theme's fonts
             ax.set_title(r.claim.text, fontsize="small", wrap=True)
-        ax.set_xlabel(r.adjusted[0].unit)
+        ax.set_xlabel(r.claim.unit)
     s.savefig(fig, "sector_claims")
     plt.show()
 else:

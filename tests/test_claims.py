@@ -124,3 +124,65 @@ def test_effect_claims_say_how_strong_a_confounder_would_be(results):
     assert "unmeasured confounder would have to be associated" in \
         results["private_higher_satisfaction"].reason
     assert "risk ratio of at least" in results["staffing_waits_satisfaction"].reason
+
+
+def test_panel_without_staffing_fft_or_case_mix_cannot_answer_with_reasons(panel):
+    """A panel like a real build (no staffing per bed, no FFT, no case mix, staff
+    engagement and waits present) gives reasons, never an exception."""
+    bare = panel.drop(columns=["nurse_fte_per_10_beds", "fft_pct_positive", "fft_responses",
+                               "fft_positive", *claims.md.CASE_MIX], errors="ignore")
+    bare = bare.assign(sector=bare["sector"].where(bare["provider_code"] != bare[
+        "provider_code"].iloc[0], "unknown"))
+    results = {r.claim.key: r for r in claims.assess_claims(bare)}
+    assert len(results) == 7
+    assert results["private_shorter_waits"].verdict in claims.VERDICTS[:4]
+    for key in ("private_more_staff", "private_higher_satisfaction",
+                "staffing_waits_satisfaction", "engaged_staff_experience",
+                "waits_main_driver", "private_care_homes_better"):
+        r = results[key]
+        assert r.verdict == "cannot answer", key
+        assert r.unknown_sector == 1
+        f = r.finding
+        assert f.id == f"verdict:{key}@{r.claim.subset}" and f.role == "diagnostic"
+        assert f.estimate != f.estimate and f.ci_low is None  # NaN: no estimate
+        assert f.parameters["reason"] in f.sentence and f.warning.startswith("cannot answer")
+        assert "Verdict: cannot answer." in f.sentence and "margin" in f.sentence
+    assert "Nurse FTE per 10 occupied beds" in results["private_more_staff"].reason
+    assert "FFT positive responses" in results["engaged_staff_experience"].reason
+    assert "case-mix" in results["private_higher_satisfaction"].reason
+    assert "No case-mix-adjusted comparison" in results["private_shorter_waits"].reason
+
+
+def test_cannot_answer_findings_are_written_and_read_back(tmp_path, panel):
+    from workbench.analysis.findings import findings_frame, read_findings, write_findings
+
+    bare = panel.drop(columns=["fft_pct_positive"])
+    found = claims.claim_findings(claims.assess_claims(bare, keys=("engaged_staff_experience",)))
+    [f] = [f for f in found if f.id.startswith("verdict:")]
+    back = read_findings(write_findings(found, tmp_path / "findings.json"))
+    [g] = [g for g in back if g.id == f.id]
+    assert g.estimate is None and g.parameters["verdict"] == "cannot answer"
+    frame = findings_frame(back, flat=True)
+    assert frame.loc[frame["id"] == f.id, "estimate"].isna().all()
+
+
+def test_inputs_never_in_the_same_month_cannot_answer(panel):
+    shifted = panel.copy()
+    first = shifted["period"].min()
+    shifted.loc[shifted["period"] != first, "fft_pct_positive"] = None
+    shifted.loc[shifted["period"] == first, "staff_engagement"] = None
+    [r] = claims.assess_claims(shifted, keys=("engaged_staff_experience",), engagement_lag=1)
+    assert r.verdict == "cannot answer"
+    assert "in the same month" in r.reason and "only" in r.reason
+
+
+def test_waits_measure_sets_direction_margin_and_weight(panel):
+    p = panel.assign(rtt_nonadmitted_pct_within_18w=panel["rtt_pct_within_18w"],
+                     rtt_nonadmitted_completed=panel["rtt_waiting_list"])
+    [r] = claims.assess_claims(p, keys=("private_shorter_waits",),
+                               waits_measure="rtt_nonadmitted_pct_within_18w")
+    assert r.claim.direction == +1 and r.claim.margin == 5.0
+    assert r.naive[0].id == "descriptive:sector[independent]->rtt_nonadmitted_pct_within_18w@acute"
+    assert "rtt_nonadmitted_completed" in r.naive[0].question
+    with pytest.raises(AnalysisInputError, match="waits_measure"):
+        claims.assess_claims(panel, waits_measure="nope")

@@ -42,7 +42,34 @@ Each verdict is also a :class:`~workbench.analysis.findings.Finding` (id
 ``verdict:<claim key>@<subset>``, role ``headline``) whose sentence states the estimate,
 the interval used, the margin and the rule; the estimates behind it are ``robustness``
 findings. Its ``ci_low``/``ci_high`` are the 95% interval, like every finding's; the
-verdict's own (adjusted) interval is in its sentence and ``parameters``.
+verdict's own (adjusted) interval is in its sentence and ``parameters``. A ``cannot
+answer`` verdict is a finding too (role ``diagnostic``: it is not an answer), with no
+estimate (NaN, written as null), the reason in its sentence and ``warning`` (and in
+``parameters["reason"]`` until a session stamps the notebook's parameters on it).
+
+**Real panels** (built from published files) hold far fewer inputs than the synthetic
+default: no case mix, no FFT scores by provider, staffing for NHS organisations only,
+measures in months that do not overlap. Every input a claim needs is checked before
+anything is fitted: a column the panel lacks, a sector with fewer than
+:data:`MIN_PROVIDERS` providers holding it, or inputs never held by the same provider in
+the same month give ``cannot answer`` with that reason (the months each input covers
+are named); a model the data still cannot fit gives ``cannot answer`` with the fitting
+error. An effect claim without case mix cannot be answered (it is judged on the adjusted
+estimate); a descriptive claim needs no case mix. Providers whose sector no register
+settles (``unknown``) are left out and counted (``ClaimResult.unknown_sector``).
+
+**Which waits**: ``assess_claims(waits_measure=...)`` (:data:`WAIT_MEASURES`) chooses the
+measure of "shorter waits", with its weight, default margin and direction. The default,
+``rtt_median_weeks`` weighted by waiting lists, suits the synthetic default. On published
+data the measure held for both sectors in the same month is
+``rtt_nonadmitted_pct_within_18w`` (completed non-admitted pathways, RTT provider
+workbook), weighted by completed pathways, so the weighted difference is the difference of
+the two sectors' pooled rates: the share of patients treated within 18 weeks that a
+patient of each sector meets (margin 5 percentage points). Beside it (not judged on) the
+like-for-like, specialty-standardised difference of
+:mod:`workbench.analysis.sector_waits` (``like_for_like=``, from
+:func:`waits_like_for_like`), which asks another question: would the independent
+sector's patients wait less in the NHS for the same specialties.
 
 Example
 -------
@@ -59,12 +86,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from itertools import zip_longest
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from workbench.analysis import models as md
+from workbench.analysis import sector_waits
 from workbench.analysis.findings import Finding, FindingId
 from workbench.analysis.sensitivity import evalue_sentence
 from workbench.data import measures as M
@@ -82,10 +111,24 @@ MIN_PROVIDERS = 3
 ALPHA = 0.05
 MULTIPLICITY = "Bonferroni"
 
+#: Measures "shorter waits" can be judged on: measure -> (row weight: what the measure
+#: is a share of, default margin in the measure's unit, the like-for-like comparison of
+#: :mod:`workbench.analysis.sector_waits` that matches it as (pathway, measure) or None).
+#: The claim's direction follows the measure's (shorter waits: lower weeks, higher %).
+WAIT_MEASURES: dict[str, tuple[str, float, tuple[str, str] | None]] = {
+    "rtt_median_weeks": ("rtt_waiting_list", 1.0, None),
+    "rtt_pct_within_18w": ("rtt_waiting_list", 5.0, ("waiting_list", "pct_within_18w")),
+    "rtt_nonadmitted_pct_within_18w": ("rtt_nonadmitted_completed", 5.0,
+                                       ("completed_non_admitted", "pct_within_18w")),
+    "rtt_nonadmitted_median_weeks": ("rtt_nonadmitted_completed", 1.0, None),
+}
+
 #: Row weights of a descriptive comparison: what the measure is a share of.
 DESCRIPTIVE_WEIGHTS: dict[str, str] = {"nurse_fte_per_10_beds": "beds",
-                                       "rtt_median_weeks": "rtt_waiting_list",
-                                       "fft_pct_positive": "fft_responses"}
+                                       "fft_pct_positive": "fft_responses",
+                                       **{m: w for m, (w, _, _) in WAIT_MEASURES.items()}}
+
+_WHO = {"nhs": "NHS", "independent": "independent (private)", "local_authority": "council-run"}
 
 
 @dataclass(frozen=True)
@@ -103,41 +146,52 @@ class Claim:
     direction: int
     kind: str = "effect"
     margin: float = 0.0
+    #: unit of the estimate judged (and of the margin); the provider subset compared
+    unit: str = ""
+    subset: str = "acute"
 
 
 CLAIMS: tuple[Claim, ...] = (
     Claim("private_shorter_waits",
           "Private providers have shorter waiting times than the NHS.",
           "RTT median wait (weeks), independent minus NHS acute providers; linear model with "
-          "month effects; descriptive: providers weighted by their waiting lists (what the average waiting patient meets), no case-mix adjustment.", -1, "descriptive", 1.0),
+          "month effects; descriptive: providers weighted by their waiting lists (what the "
+          "average waiting patient meets), no case-mix adjustment.", -1, "descriptive", 1.0,
+          "weeks"),
     Claim("private_more_staff",
           "Private providers have lower patient-to-staff ratios.",
           "Nurse FTE per 10 occupied beds (more staff per bed = fewer patients per member of "
-          "staff), independent minus NHS acute providers; descriptive: providers weighted by beds (what the average bed meets), no case-mix adjustment.", +1, "descriptive", 1.0),
+          "staff), independent minus NHS acute providers; descriptive: providers weighted by "
+          "beds (what the average bed meets), no case-mix adjustment.", +1, "descriptive", 1.0,
+          "nurse FTE per 10 beds"),
     Claim("private_higher_satisfaction",
           "Private providers achieve higher patient satisfaction.",
-          "FFT positive responses (%), independent minus NHS acute providers, adjusted for case mix (an effect of the sector on comparable patients).", +1, "effect", 2.0),
+          "FFT positive responses (%), independent minus NHS acute providers, adjusted for "
+          "case mix (an effect of the sector on comparable patients).", +1, "effect", 2.0,
+          "percentage points"),
     Claim("staffing_waits_satisfaction",
           "Better staffing goes with shorter waits and higher satisfaction.",
           "Two slopes per nurse FTE per 10 beds among acute providers: RTT median wait "
           "(should fall) and FFT % positive (should rise; total effect, including the path "
-          "through waits). Supported only when both hold.", +1, "effect", 0.2),
+          "through waits). Supported only when both hold.", +1, "effect", 0.2,
+          "weeks or percentage points per nurse FTE per 10 beds"),
     Claim("engaged_staff_experience",
           "Satisfied, engaged staff give better patient experience.",
           "FFT % positive on staff engagement (0-10) some months earlier, acute providers; "
-          "the adjusted model also holds staffing and sector fixed.", +1, "effect", 0.5),
+          "the adjusted model also holds staffing and sector fixed.", +1, "effect", 0.5,
+          "percentage points per engagement point"),
     Claim("waits_main_driver",
           "Waiting times are the main driver of dissatisfaction.",
           "FFT % positive on RTT median wait, nurse staffing and earlier staff engagement "
           "together in one model; effects per standard deviation of each driver. The "
           "difference between the wait effect's size and each other driver's (a linear "
           "contrast of the joint model, clustered covariance, t with G-1 df) is tested.",
-          -1, "effect", 0.25),
+          -1, "effect", 0.25, "percentage points per SD"),
     Claim("private_care_homes_better",
           "Privately run care homes achieve better quality ratings than publicly run ones.",
           "CQC overall rating of care homes, privately run (for-profit and not-for-profit) "
           "versus council-run; proportional-odds model, log-odds of a better rating.", +1,
-          "effect", 0.2),
+          "effect", 0.2, "log-odds of a better rating", "care_home"),
 )
 
 
@@ -162,6 +216,10 @@ class ClaimResult:
     reason: str = ""
     finding: Finding | None = None
     contrasts: list[Finding] = field(default_factory=list)
+    #: providers left out because no register settles their sector (``unknown``)
+    unknown_sector: int = 0
+    #: other views shown beside the verdict and not judged on (the like-for-like waits)
+    beside: list[Finding] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.reason = self.reason[:1].upper() + self.reason[1:]
@@ -209,24 +267,149 @@ def _providers_with(panel: pd.DataFrame, column: str, subset: str) -> pd.Series:
         "provider_code"].nunique()
 
 
+def _label(column: str) -> str:
+    base = md.exposure_label(column).split("[")[0]
+    return M.label(base) if base in M.MEASURES else column
+
+
+def _months(rows: pd.DataFrame, column: str) -> str:
+    """The months ``column`` covers in ``rows``, in words ('September 2025 only')."""
+    base = md.exposure_label(column).split("[")[0]
+    if base not in rows.columns or "period" not in rows.columns:
+        return "no months"
+    periods = pd.to_datetime(rows.loc[rows[base].notna(), "period"]).drop_duplicates()
+    if periods.empty:
+        return "no months"
+    if len(periods) == 1:
+        return f"{periods.iloc[0]:%B %Y} only"
+    return f"{len(periods)} months, {periods.min():%b %Y} to {periods.max():%b %Y}"
+
+
+def _held(panel: pd.DataFrame, construct: str) -> list[str]:
+    """Labels of the panel's measures of ``construct`` that hold any value."""
+    return [M.label(c) for c in panel.columns
+            if c in M.MEASURES and M.get(c).construct == construct and panel[c].notna().any()]
+
+
 def _missing_reason(panel: pd.DataFrame, columns: tuple[str, ...], subset: str,
                     sectors: tuple[str, ...]) -> str:
-    """Why the data cannot answer ('' when they can)."""
+    """Why the data cannot answer ('' when they can): every input of ``columns`` that the
+    panel lacks, or holds for fewer than :data:`MIN_PROVIDERS` providers of a sector.
+
+    >>> p = pd.DataFrame({"provider_code": ["A", "B"], "sector": ["nhs", "nhs"],
+    ...                   "setting": ["acute"] * 2, "period": pd.to_datetime(["2025-09-01"] * 2),
+    ...                   "nurse_fte": [1.0, 2.0]})
+    >>> print(_missing_reason(p, ("fft_pct_positive",), "acute", ("nhs",)))
+    The panel holds no FFT positive responses (%) for any provider (nor any other satisfaction measure).
+    """
+    problems = []
+    rows = md.select_subset(panel, subset)
+    where = md.SUBSETS.get(subset, subset)
+    absent_case_mix = [c for c in columns if c in md.CASE_MIX
+                       and (c not in rows.columns or not rows[c].notna().any())]
+    if absent_case_mix:
+        names = ", ".join(map(_label, absent_case_mix))
+        problems.append(f"the panel holds no case-mix measures ({names}) for {where}, so no "
+                        "case-mix-adjusted estimate can be made")
     for col in columns:
-        have = _providers_with(panel, col, subset)
+        if col in absent_case_mix:
+            continue
+        base = md.exposure_label(col).split("[")[0]
+        if base not in rows.columns or not rows[base].notna().any():
+            construct = M.get(base).construct if base in M.MEASURES else ""
+            held = [h for h in _held(panel, construct) if h != _label(col)] if construct else []
+            also = (f" (its {construct} measures are: {', '.join(held)})" if held
+                    else f" (nor any other {construct} measure)" if construct else "")
+            problems.append(f"the panel holds no {_label(col)} for any provider{also}"
+                            if base not in panel.columns or not panel[base].notna().any()
+                            else f"the panel holds no {_label(col)} for {where}"
+                                 f" (it does for other providers)")
+            if construct == "staffing" and "independent" in sectors:
+                staffed = {c for c in rows.columns if c in M.MEASURES
+                           and M.get(c).construct == "staffing"}
+                n_ind = int(rows.loc[(rows["sector"] == "independent")
+                                     & rows[sorted(staffed)].notna().any(axis=1),
+                                     "provider_code"].nunique()) if staffed else 0
+                if n_ind < MIN_PROVIDERS:
+                    problems.append(f"no staffing measure is held for independent (private) "
+                                    f"providers among {where} ({n_ind} have any). Real NHS "
+                                    "sources publish no workforce figures for private "
+                                    "providers")
+            continue
+        have = _providers_with(panel, base, subset)
         for sector in sectors:
             n = int(have.get(sector, 0))
             if n < MIN_PROVIDERS:
-                who = {"nhs": "NHS", "independent": "independent (private)",
-                       "local_authority": "council-run"}.get(sector, sector)
+                who = _WHO.get(sector, sector)
                 extra = (" Real NHS sources publish no workforce figures for private providers."
-                         if M.MEASURES.get(col) is not None
-                         and M.get(col).construct == "staffing" and sector == "independent"
-                         else "")
-                return (f"the data hold {M.label(col)} for {n} {who} provider(s) among "
-                        f"{md.SUBSETS.get(subset, subset)}; at least {MIN_PROVIDERS} are "
-                        f"needed.{extra}")
-    return ""
+                         if base in M.MEASURES and M.get(base).construct == "staffing"
+                         and sector == "independent" else "")
+                problems.append(f"the data hold {_label(col)} for {n} {who} provider(s) among "
+                                f"{where}; at least {MIN_PROVIDERS} are needed.{extra}")
+    return _sentences(problems)
+
+
+def _sentences(parts: list[str]) -> str:
+    out = []
+    for part in parts:
+        part = part.strip()
+        part = part[:1].upper() + part[1:]
+        out.append(part if part.endswith(".") else part + ".")
+    return " ".join(out)
+
+
+def _rows_reason(panel: pd.DataFrame, spec: md.ModelSpec, sectors: tuple[str, ...]) -> str:
+    """Why ``spec``'s complete cases cannot answer ('' when they can): fewer than
+    :data:`MIN_PROVIDERS` providers of a sector hold every input in the same month (the
+    months each input covers are named)."""
+    try:
+        rows = md.prepare(spec, panel)
+    except AnalysisInputError as err:
+        return _sentences([f"the model cannot be set up on these data: {err}"])
+    have = rows.groupby("sector", observed=True)["provider_code"].nunique()
+    short = [(s_, int(have.get(s_, 0))) for s_ in sectors if int(have.get(s_, 0)) < MIN_PROVIDERS]
+    if not short:
+        return ""
+    inputs = [spec.outcome, *spec.exposures, *spec.adjust]
+    if spec.weights:
+        inputs.append(spec.weights)
+    subset_rows = md.select_subset(panel, spec.subset)
+    cover = "; ".join(f"{_label(c)}: {_months(subset_rows, c)}" for c in dict.fromkeys(inputs)
+                      if not md.exposure_label(c).startswith("sector["))
+    who = " and ".join(f"{n} {_WHO.get(s_, s_)}" for s_, n in short)
+    where = md.SUBSETS.get(spec.subset, spec.subset)
+    text = (f"only {who} provider(s) among {where} hold every input of the model in the "
+            f"same month (at least {MIN_PROVIDERS} per sector are needed); the inputs cover: "
+            f"{cover}")
+    return _sentences([text])
+
+
+def cannot_answer(claim: Claim, reason: str, *, unknown_sector: int = 0) -> ClaimResult:
+    """The ``cannot answer`` result of ``claim``, with its verdict Finding: no estimate
+    (NaN), role ``diagnostic``, the reason in its sentence, warning and parameters.
+
+    >>> r = cannot_answer(CLAIMS[1], "no staffing for private providers.")
+    >>> r.verdict, r.finding.id, r.finding.role, r.finding.parameters["reason"]
+    ('cannot answer', 'verdict:private_more_staff@acute', 'diagnostic', 'No staffing for private providers.')
+    >>> r.finding.sentence.split(". ")[1]
+    'Verdict: cannot answer'
+    """
+    reason = _sentences([reason]) if reason else "The data do not hold what the claim needs."
+    unknown = (f" {unknown_sector} provider(s) whose sector no register settles were left "
+               "out." if unknown_sector else "")
+    sentence = (f"{claim.text} Verdict: cannot answer. {reason} No estimate is given "
+                f"(margin {claim.margin:g} {claim.unit}, not applied).{unknown}")
+    f = Finding(id=str(FindingId("verdict", claim.key, subset=claim.subset)),
+                question=claim.text, estimate=float("nan"), unit=claim.unit,
+                model=f"claims register ({claim.kind}); not fitted: the data cannot answer",
+                sector=claim.subset, warning=f"cannot answer: {reason}", sentence=sentence,
+                role="diagnostic")
+    f.parameters = {"verdict": "cannot answer", "margin": claim.margin, "level": LEVEL,
+                    "family": FAMILY, "multiplicity": MULTIPLICITY, "interval": None,
+                    "kind": claim.kind, "reason": reason,
+                    "unknown_sector_providers": unknown_sector}
+    return ClaimResult(claim, "cannot answer", reason=reason, finding=f,
+                       unknown_sector=unknown_sector)
 
 
 def _interval(f: Finding) -> str:
@@ -284,12 +467,12 @@ def _decide(claim: Claim, parts: list[_Judged], margin: float, subset: str, reas
     judged = ("unadjusted, weighted comparison" if claim.kind == "descriptive"
               else "case-mix-adjusted estimate")
     sentence = (f"{claim.text} Verdict: {v}. Judged on the {judged}"
-                f" (margin {margin:g} {base.unit}): {words}. {rule}."
+                f" (margin {margin:g} {claim.unit or base.unit}): {words}. {rule}."
                 + (f" {extra}" if extra else ""))
     f = Finding(id=str(FindingId("verdict", claim.key, subset=subset)),
                 question=claim.text, estimate=key.estimate, ci_low=base.ci_low,
                 ci_high=base.ci_high, p_value=min(1.0, key.p_value * FAMILY), n=base.n,
-                unit=base.unit, model=f"claims register ({claim.kind}); {base.model}",
+                unit=claim.unit or base.unit, model=f"claims register ({claim.kind}); {base.model}",
                 formula=base.formula, sector=base.sector, clusters=base.clusters,
                 warning=base.warning, sentence=sentence, role="headline",
                 sensitivity=dict(base.sensitivity))
@@ -303,42 +486,85 @@ def _margin(claim: Claim, margins: dict[str, float]) -> float:
     return float(margins.get(claim.key, claim.margin))
 
 
-def _sector_claim(panel: pd.DataFrame, claim: Claim, outcome: str,
-                  margins: dict[str, float]) -> ClaimResult:
-    reason = _missing_reason(panel, (outcome, *md.CASE_MIX), "acute", ("nhs", "independent"))
+class _CannotAnswer(Exception):
+    """Raised inside a claim's analysis when the data cannot answer it (with the reason)."""
+
+
+def _need(panel: pd.DataFrame, columns: tuple[str, ...], subset: str,
+          sectors: tuple[str, ...], specs: tuple[md.ModelSpec, ...] = ()) -> None:
+    """Raise :class:`_CannotAnswer` unless the panel holds ``columns`` for enough providers
+    of each sector and each model of ``specs`` has enough complete cases."""
+    reason = _missing_reason(panel, columns, subset, sectors)
+    for spec in specs:
+        reason = reason or _rows_reason(panel, spec, sectors)
     if reason:
-        return ClaimResult(claim, "cannot answer", reason=reason[0].upper() + reason[1:])
-    q = f"Do independent hospitals differ from NHS trusts on {M.label(outcome)}?"
+        raise _CannotAnswer(reason)
+
+
+def _coverage(fit: md.Fit) -> str:
+    """Providers by sector and the months of a fit, in words."""
+    have = fit.data.groupby("sector", observed=True)["provider_code"].nunique()
+    who = " and ".join(f"{int(have.get(s_, 0))} {_WHO.get(s_, s_)}" for s_ in
+                       ("nhs", "independent", "local_authority") if int(have.get(s_, 0)))
+    return (f"Data: {who} providers among {md.SUBSETS.get(fit.spec.subset, fit.spec.subset)}, "
+            f"{_months(fit.data, fit.spec.outcome)}.")
+
+
+def _sector_claim(panel: pd.DataFrame, claim: Claim, outcome: str,
+                  margins: dict[str, float],
+                  like_for_like: Finding | None = None) -> ClaimResult:
+    sectors = ("nhs", "independent")
+    q = f"Do independent hospitals differ from NHS trusts on {_label(outcome)}?"
     weight = DESCRIPTIVE_WEIGHTS.get(outcome)
     acute = md.select_subset(panel, "acute")
     if weight not in acute.columns or not acute[weight].notna().any():
         weight = None
     dspec = md.ModelSpec(outcome, ("sector_independent",), subset="acute",
                          prefix="descriptive", weights=weight)
+    aspec = md.ModelSpec(outcome, ("sector_independent",), md.CASE_MIX, subset="acute",
+                         prefix="adjusted")
+    if claim.kind == "descriptive":
+        # judged unadjusted: case mix is shown beside the verdict when the panel holds it
+        _need(panel, (outcome,), "acute", sectors, (dspec,))
+        no_case_mix = (_missing_reason(panel, md.CASE_MIX, "acute", sectors)
+                       or _rows_reason(panel, aspec, sectors))
+    else:
+        _need(panel, (outcome, *md.CASE_MIX), "acute", sectors, (aspec,))
+        no_case_mix = ""
     dfit = md.fit(dspec, panel)
     desc = md.findings(dfit, q + (f" (unadjusted; providers weighted by {weight})"
                                   if weight else " (unadjusted)"))[0]
-    aspec = md.ModelSpec(outcome, ("sector_independent",), md.CASE_MIX, subset="acute",
-                         prefix="adjusted")
-    afit = md.fit(aspec, panel)
-    adjusted = md.findings(afit, q + " (adjusted for case mix)")[0]
+    adjusted: list[Finding] = []
+    beside: list[Finding] = []
+    if not no_case_mix:
+        afit = md.fit(aspec, panel)
+        adjusted.append(md.findings(afit, q + " (adjusted for case mix)")[0])
     margin = _margin(claim, margins)
     if claim.kind == "descriptive":
         part = _judge(dfit, desc, "sector_independent", "independent minus NHS, unadjusted"
                       + (f", weighted by {weight}" if weight else ""), claim.direction, margin)
         extra = (f"Adjusted for case mix (not what this claim is judged on): "
-                 f"{_interval(adjusted)}.")
+                 f"{_interval(adjusted[0])}." if adjusted
+                 else f"No case-mix-adjusted comparison: {no_case_mix[:1].lower()}"
+                      f"{no_case_mix[1:]}")
+        if like_for_like is not None:
+            lfl = replace(like_for_like, role="robustness")
+            beside.append(lfl)
+            extra += (" Like for like by specialty (not what this claim is judged on; it asks "
+                      f"whether the same patients would wait less in the NHS): {lfl.sentence}")
     else:
-        part = _judge(afit, adjusted, "sector_independent",
+        part = _judge(afit, adjusted[0], "sector_independent",
                       "independent minus NHS, adjusted for case mix", claim.direction, margin)
         extra = (f"Unadjusted: {_interval(desc)}. "
-                 + evalue_sentence(adjusted.sensitivity, "being an independent provider",
-                                   M.label(outcome)))
+                 + evalue_sentence(adjusted[0].sensitivity, "being an independent provider",
+                                   _label(outcome)))
+    extra = f"{_coverage(dfit)} {extra}"
     v, f, reason = _decide(claim, [part], margin, "acute", "", extra)
     how = "unadjusted, weighted" if claim.kind == "descriptive" else "case-mix-adjusted"
-    reason = (f"judged on the {how} comparison: {part.estimate:+.2f} {part.finding.unit} ({LEVEL:.1%} interval "
-              f"{part.low:.2f} to {part.high:.2f}; margin {margin:g}). {extra}")
-    return ClaimResult(claim, v, [desc], [adjusted], reason, f)
+    reason = (f"judged on the {how} comparison of {_label(outcome)}: {part.estimate:+.2f} "
+              f"{part.finding.unit} ({LEVEL:.1%} interval {part.low:.2f} to {part.high:.2f}; "
+              f"margin {margin:g}). {extra}")
+    return ClaimResult(claim, v, [desc], adjusted, reason, f, beside=beside)
 
 
 def _has_both(panel: pd.DataFrame) -> bool:
@@ -349,11 +575,12 @@ def _has_both(panel: pd.DataFrame) -> bool:
 def _staffing_claim(panel: pd.DataFrame, claim: Claim, lag: int,
                     margins: dict[str, float]) -> ClaimResult:
     staffing = "nurse_fte_per_10_beds"
-    reason = _missing_reason(panel, (staffing, "rtt_median_weeks", "fft_pct_positive"),
-                             "acute", ("nhs",))
-    if reason:
-        return ClaimResult(claim, "cannot answer", reason=reason[0].upper() + reason[1:])
+    _need(panel, (staffing, "rtt_median_weeks", "fft_pct_positive", *md.CASE_MIX), "acute",
+          ("nhs",))
     adj = md.CASE_MIX + (("sector_independent",) if _has_both(panel) else ())
+    _need(panel, (), "acute", ("nhs",),
+          tuple(md.ModelSpec(o, (staffing,), adj, subset="acute")
+                for o in ("rtt_median_weeks", "fft_pct_positive")))
     margin = _margin(claim, margins)
     parts_spec = (("rtt_median_weeks", -1, "wait"), ("fft_pct_positive", +1, "satisfaction"))
     naive, adjusted, parts, sens = [], [], [], []
@@ -381,14 +608,14 @@ def _staffing_claim(panel: pd.DataFrame, claim: Claim, lag: int,
 
 def _engagement_claim(panel: pd.DataFrame, claim: Claim, lag: int,
                       margins: dict[str, float]) -> ClaimResult:
-    reason = _missing_reason(panel, ("staff_engagement", "fft_pct_positive"), "acute",
-                             ("nhs",))
-    if reason:
-        return ClaimResult(claim, "cannot answer", reason=reason[0].upper() + reason[1:])
+    _need(panel, ("staff_engagement", "fft_pct_positive", "nurse_fte_per_10_beds",
+                  *md.CASE_MIX), "acute", ("nhs",))
     exposure = f"staff_engagement_lag{lag}"
     q = claim.text + f" (engagement {lag} month(s) earlier)"
     adj = md.CASE_MIX + ("nurse_fte_per_10_beds",) + (
         ("sector_independent",) if _has_both(panel) else ())
+    _need(panel, (), "acute", ("nhs",),
+          (md.ModelSpec("fft_pct_positive", (exposure,), adj, subset="acute"),))
     naive = md.findings(md.fit(md.ModelSpec("fft_pct_positive", (exposure,), (), subset="acute",
                                             suffix="naive"), panel), q)[0]
     afit = md.fit(md.ModelSpec("fft_pct_positive", (exposure,), adj, subset="acute"), panel)
@@ -454,11 +681,11 @@ def driver_contrasts(fit: md.Fit, main: str, level: float = 0.95) -> list[dict]:
 def _drivers_claim(panel: pd.DataFrame, claim: Claim, lag: int,
                    margins: dict[str, float]) -> ClaimResult:
     drivers = ("rtt_median_weeks", "nurse_fte_per_10_beds", f"staff_engagement_lag{lag}")
-    reason = _missing_reason(panel, ("rtt_median_weeks", "nurse_fte_per_10_beds",
-                                     "staff_engagement", "fft_pct_positive"), "acute", ("nhs",))
-    if reason:
-        return ClaimResult(claim, "cannot answer", reason=reason[0].upper() + reason[1:])
+    _need(panel, ("rtt_median_weeks", "nurse_fte_per_10_beds", "staff_engagement",
+                  "fft_pct_positive", *md.CASE_MIX), "acute", ("nhs",))
     adj = md.CASE_MIX + (("sector_independent",) if _has_both(panel) else ())
+    _need(panel, (), "acute", ("nhs",),
+          (md.ModelSpec("fft_pct_positive", drivers, adj, subset="acute"),))
     q = claim.text
     naive = _per_sd(md.fit(md.ModelSpec("fft_pct_positive", drivers, (), subset="acute"),
                            panel), q, suffix="naive")
@@ -499,10 +726,11 @@ def _drivers_claim(panel: pd.DataFrame, claim: Claim, lag: int,
 
 
 def _care_home_claim(panel: pd.DataFrame, claim: Claim, margins: dict[str, float]) -> ClaimResult:
-    reason = _missing_reason(panel, ("cqc_overall",), "care_home",
-                             ("independent", "local_authority"))
-    if reason:
-        return ClaimResult(claim, "cannot answer", reason=reason[0].upper() + reason[1:])
+    homes = ("independent", "local_authority")
+    _need(panel, ("cqc_overall", *md.CASE_MIX), "care_home", homes)
+    _need(panel, (), "care_home", homes,
+          (md.ModelSpec("cqc_overall", ("sector_independent",), md.CASE_MIX, kind="ordinal",
+                        subset="care_home", prefix="ordinal"),))
     q = claim.text
     naive = md.findings(md.fit(md.ModelSpec("cqc_overall", ("sector_independent",), (),
                                             kind="ordinal", subset="care_home",
@@ -526,22 +754,95 @@ def _care_home_claim(panel: pd.DataFrame, claim: Claim, margins: dict[str, float
                        f"rating. Unadjusted: {_interval(naive)}. {extra}", f)
 
 
+def waits_claim(measure: str = "rtt_median_weeks") -> Claim:
+    """The "shorter waits" claim judged on ``measure`` (:data:`WAIT_MEASURES`): its
+    analysis in words, direction (shorter waits: fewer weeks, a higher % within 18
+    weeks), default margin and unit.
+
+    >>> c = waits_claim("rtt_nonadmitted_pct_within_18w")
+    >>> c.direction, c.margin, c.unit
+    (1, 5.0, 'percentage points')
+    """
+    if measure not in WAIT_MEASURES:
+        raise AnalysisInputError("waits_claim", "measure", f"is {measure!r}",
+                                 expected=f"one of {list(WAIT_MEASURES)}")
+    weight, margin, _ = WAIT_MEASURES[measure]
+    base = CLAIMS[0]
+    m = M.get(measure)
+    weeks = m.unit == "weeks"
+    what = ("patients on the waiting list" if weight == "rtt_waiting_list"
+            else "completed pathways (patients treated or discharged)")
+    analysis = (f"{m.label}, independent minus NHS acute providers; linear model with month "
+                f"effects; descriptive: providers weighted by {what} ({weight}), so the "
+                "difference is what the average patient meets; no case-mix adjustment.")
+    return replace(base, analysis=analysis, direction=-1 if weeks else +1, margin=margin,
+                   unit="weeks" if weeks else "percentage points")
+
+
+def waits_like_for_like(panel_path: str, panel: pd.DataFrame,
+                        measure: str = "rtt_nonadmitted_pct_within_18w", *,
+                        n_boot: int = sector_waits.N_BOOT,
+                        seed: int = sector_waits.SEED) -> Finding | None:
+    """The like-for-like (specialty-standardised) sector difference matching the waits
+    ``measure``, from the RTT files the panel at ``panel_path`` was built from
+    (:func:`workbench.analysis.sector_waits.specialty_waits`); None when the measure has
+    no such comparison (median waits do not add across specialties) or the panel was not
+    built from RTT files by treatment function.
+
+    >>> waits_like_for_like("no/such/panel.parquet", pd.DataFrame()) is None
+    True
+    """
+    if measure not in WAIT_MEASURES:
+        raise AnalysisInputError("waits_like_for_like", "measure", f"is {measure!r}",
+                                 expected=f"one of {list(WAIT_MEASURES)}")
+    match = WAIT_MEASURES[measure][2]
+    if match is None or not panel_path:
+        return None
+    pathway, sw_measure = match
+    tables = sector_waits.specialty_waits(panel_path)
+    if pathway not in tables:
+        return None
+    table = sector_waits.attach_sector(tables[pathway], panel)
+    if sw_measure not in sector_waits.available(table):
+        return None
+    cmp = sector_waits.compare(table, sw_measure, n_boot=n_boot, seed=seed)
+    period = str(tables[pathway].attrs.get("period", ""))
+    return sector_waits.findings(cmp, pathway, period)[0]
+
+
 def assess_claims(panel: pd.DataFrame, *, engagement_lag: int = 1,
                   keys: tuple[str, ...] | None = None,
-                  margins: dict[str, float] | None = None) -> list[ClaimResult]:
+                  margins: dict[str, float] | None = None,
+                  waits_measure: str = "rtt_median_weeks",
+                  like_for_like: Finding | None = None) -> list[ClaimResult]:
     """Test every claim of :data:`CLAIMS` (or those in ``keys``) on ``panel``.
 
     ``engagement_lag`` is the number of months between staff engagement and the
     patient satisfaction it is compared with; ``margins`` overrides claims' minimal
     important differences (``{claim key: margin}``, in the unit of the estimate judged).
-    Every verdict is judged at the register's Bonferroni level (:data:`LEVEL`) whichever
-    claims are asked for. A claim the data cannot answer gets the verdict
-    ``cannot answer`` and the reason; it never raises.
+    ``waits_measure`` is the measure "shorter waits" is judged on (:func:`waits_claim`;
+    its default margin follows the measure) and ``like_for_like`` a specialty-standardised
+    finding shown beside it (:func:`waits_like_for_like`). Every verdict is judged at the
+    register's Bonferroni level (:data:`LEVEL`) whichever claims are asked for. Providers
+    of ``unknown`` sector are left out (counted in each result). A claim the data cannot
+    answer (an input missing, too few providers, inputs never in the same month, a model
+    that cannot be fitted) gets the verdict ``cannot answer`` with the reason and a
+    verdict finding without an estimate (:func:`cannot_answer`); it never raises for the
+    data. Wrong arguments raise :class:`~workbench.errors.AnalysisInputError`.
+
+    >>> import pandas as pd
+    >>> bare = pd.DataFrame({"provider_code": ["A"], "provider_name": ["A"],
+    ...     "sector": ["nhs"], "setting": ["acute"], "period": pd.to_datetime(["2025-09-01"])})
+    >>> sorted({r.verdict for r in assess_claims(bare)})
+    ['cannot answer']
     """
     if not isinstance(engagement_lag, int) or isinstance(engagement_lag, bool) \
             or engagement_lag < 1:
         raise AnalysisInputError("assess_claims", "engagement_lag", f"is {engagement_lag!r}",
                                  expected="a whole number of months >= 1")
+    if waits_measure not in WAIT_MEASURES:
+        raise AnalysisInputError("assess_claims", "waits_measure", f"is {waits_measure!r}",
+                                 expected=f"one of {list(WAIT_MEASURES)}")
     known = {c.key: c for c in CLAIMS}
     if keys is not None:
         unknown = [k for k in keys if k not in known]
@@ -554,8 +855,14 @@ def assess_claims(panel: pd.DataFrame, *, engagement_lag: int = 1,
     if bad:
         raise AnalysisInputError("assess_claims", "margins", f"has {bad}",
                                  expected=f"positive numbers keyed by claims among {list(known)}")
+    settled = panel["sector"].isin([s_ for s_ in M.SECTORS if s_ != "unknown"]) \
+        if "sector" in panel.columns else pd.Series(False, index=panel.index)
+    n_unknown = int(panel.loc[~settled, "provider_code"].nunique()) \
+        if "provider_code" in panel.columns else 0
+    panel = panel.loc[settled]
     handlers: dict[str, Callable[[Claim], ClaimResult]] = {
-        "private_shorter_waits": lambda c: _sector_claim(panel, c, "rtt_median_weeks", margins),
+        "private_shorter_waits": lambda c: _sector_claim(panel, c, waits_measure, margins,
+                                                         like_for_like),
         "private_more_staff": lambda c: _sector_claim(panel, c, "nurse_fte_per_10_beds",
                                                       margins),
         "private_higher_satisfaction": lambda c: _sector_claim(panel, c, "fft_pct_positive",
@@ -567,30 +874,54 @@ def assess_claims(panel: pd.DataFrame, *, engagement_lag: int = 1,
         "waits_main_driver": lambda c: _drivers_claim(panel, c, engagement_lag, margins),
         "private_care_homes_better": lambda c: _care_home_claim(panel, c, margins),
     }
-    return [handlers[c.key](replace(c, margin=_margin(c, margins)))
-            for c in CLAIMS if keys is None or c.key in keys]
+    out = []
+    for c in CLAIMS:
+        if keys is not None and c.key not in keys:
+            continue
+        if c.key == "private_shorter_waits":
+            c = waits_claim(waits_measure)
+        c = replace(c, margin=_margin(c, margins))
+        try:
+            r = handlers[c.key](c)
+        except _CannotAnswer as why:
+            r = cannot_answer(c, str(why), unknown_sector=n_unknown)
+        except (AnalysisInputError, np.linalg.LinAlgError) as err:
+            r = cannot_answer(c, f"the model could not be fitted on these data: {err}",
+                              unknown_sector=n_unknown)
+        else:
+            r.unknown_sector = n_unknown
+            if r.finding is not None:
+                r.finding.parameters["unknown_sector_providers"] = n_unknown
+                if n_unknown:
+                    r.finding.sentence += (f" {n_unknown} provider(s) whose sector no register "
+                                           "settles were left out.")
+        out.append(r)
+    return out
 
 
 def register_table(results: list[ClaimResult]) -> pd.DataFrame:
     """One row per claim and answer: claim, verdict, what it is judged on, the margin, the
-    unadjusted and adjusted estimates with their 95% intervals, side by side.
+    unadjusted and adjusted estimates with their 95% intervals, side by side, and the
+    like-for-like view where there is one ('no data' where nothing could be estimated).
 
     >>> register_table([ClaimResult(CLAIMS[0], "cannot answer", reason="r")])["verdict"].tolist()
     ['cannot answer']
     """
     rows = []
     for r in results:
-        pairs = list(zip(r.naive, r.adjusted)) or [(None, None)]
+        pairs = list(zip_longest(r.naive, r.adjusted)) or [(None, None)]
         for naive, adjusted in pairs:
+            shown = adjusted or naive
             rows.append({
                 "claim": r.claim.text, "verdict": r.verdict,
                 "judged on": ("unadjusted (weighted)" if r.claim.kind == "descriptive"
                               else "adjusted for case mix"),
                 "margin": r.claim.margin,
-                "measure": adjusted.key.outcome if adjusted else "",
-                "exposure": adjusted.key.exposure if adjusted else "",
+                "measure": shown.key.outcome if shown else "",
+                "exposure": shown.key.exposure if shown else "",
                 "naive": _cell(naive), "adjusted for case mix": _cell(adjusted),
-                "unit": adjusted.unit if adjusted else "",
+                "like for like by specialty": _cell(r.beside[0]) if r.beside else "",
+                "unit": r.claim.unit or (shown.unit if shown else ""),
             })
     return pd.DataFrame(rows)
 
@@ -617,17 +948,29 @@ def register_markdown(results: list[ClaimResult]) -> str:
     lines.append(f"Verdicts rest on {LEVEL:.1%} intervals: {MULTIPLICITY} over the register's "
                  f"{FAMILY} intervals, so the chance that any verdict rests on a chance finding "
                  f"is at most {ALPHA:.0%}.")
+    unknown = max((r.unknown_sector for r in results), default=0)
+    if unknown:
+        lines.append("")
+        lines.append(f"{unknown} provider(s) whose sector no register settles were left out "
+                     "of every claim.")
     return "\n".join(lines)
 
 
 def claim_findings(results: list[ClaimResult]) -> list[Finding]:
-    """The register's findings, for ``Session.add``: each verdict (``headline``), then the
-    adjusted, unadjusted and contrast findings behind it (``robustness``)."""
+    """The register's findings, for ``Session.add``: each verdict (``headline``; a
+    ``cannot answer`` verdict is a ``diagnostic`` without an estimate), then the adjusted,
+    unadjusted, contrast and like-for-like findings behind it (``robustness``, or
+    ``diagnostic`` where their own analysis said so).
+
+    >>> [f.role for f in claim_findings([cannot_answer(CLAIMS[0], "no waits.")])]
+    ['diagnostic']
+    """
     out = []
     for r in results:
         if r.finding is not None:
             out.append(r.finding)
-        for f in (*r.adjusted, *r.naive, *r.contrasts):
-            f.role = "robustness"
+        for f in (*r.adjusted, *r.naive, *r.contrasts, *r.beside):
+            if f.role != "diagnostic":
+                f.role = "robustness"
             out.append(f)
     return out
