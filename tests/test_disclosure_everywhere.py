@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import re
 
 import pytest
@@ -108,3 +109,34 @@ def test_disclosure_logs_for_an_output_checker(out):
     study = json.loads((out / "disclosure.json").read_text(encoding="utf-8"))
     assert {"index", "findings.csv"} <= set(study)
     assert any(c["original"] == "5" and c["what"] == "n" for c in study["findings.csv"]["changes"])
+
+
+def test_findings_csv_is_streamed_with_the_same_bh_values(tmp_path):
+    from types import SimpleNamespace
+
+    from workbench.batch.study_outputs import write_findings_csv
+    from workbench.report.study_index import study_findings_frame
+
+    runs = []
+    for i in range(30):
+        folder = tmp_path / f"r{i}"
+        folder.mkdir()
+        records = [{"id": f"e:a->b@p{i}", "question": "q", "estimate": 1.0, "n": 3 + i,
+                    "p_value": (i + 1) / 40},
+                   {"id": f"e:a->b@p{i}#fe", "question": "q", "estimate": 1.1, "n": 3 + i,
+                    "p_value": 0.5}]
+        (folder / "findings.json").write_text(json.dumps(records), encoding="utf-8")
+        runs.append({"run_id": f"r{i}", "findings": records})
+    outcome = SimpleNamespace(
+        results=[SimpleNamespace(run_id=r["run_id"], folder=tmp_path / r["run_id"]) for r in runs],
+        study=SimpleNamespace(private=[], disclosure={}), out_dir=tmp_path)
+    write_findings_csv(outcome)
+    expected = study_findings_frame(runs)
+    for name in ("findings.csv", "analyst/findings.csv"):
+        rows = _csv(tmp_path / name)
+        assert [r["id"] for r in rows] == expected["id"].tolist()
+        assert [float(r["p_adjusted"]) if r["p_adjusted"] else None for r in rows] == [
+            None if math.isnan(q) else pytest.approx(q) for q in expected["p_adjusted"]]
+    public, raw = _csv(tmp_path / "findings.csv"), _csv(tmp_path / "analyst" / "findings.csv")
+    assert [r["n"] for r in public[:4]] == ["*", "*", "*", "*"] and public[-1]["n"] == "30"
+    assert [r["n"] for r in raw[:2]] == ["3", "3"] and raw[-1]["n"] == "32"

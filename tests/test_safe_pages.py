@@ -77,3 +77,26 @@ def test_the_pages_still_work(out):
             assert "data:image/png;base64," in pages[name], name
     assert 'href="findings.csv" download' in index
     assert ATTACK_LABEL not in index
+
+
+def test_a_study_of_many_runs_is_paged_and_every_page_is_safe():
+    from workbench.report.study_index import render_index_pages
+
+    runs = [{"run_id": f"nb--i-{i}", "title": f"<b onclick=x()>Run {i}</b>",
+             "status": "failed" if i % 100 == 7 else "ok", "duration_s": 1.0,
+             "error": "ValueError: <script>x()</script>" if i % 100 == 7 else "",
+             "report_href": f"nb--i-{i}/report.html",
+             "findings": [{"id": f"e:a->b@r{i}", "estimate": 1.0, "p_value": 0.5, "n": 50,
+                           "sentence": f"Run {i} <img src=x onerror=y()> found 3 patients."}]}
+            for i in range(450)]
+    pages = render_index_pages({"name": "big", "title": "Big"}, runs, per_page=200)
+    assert [name for name, _ in pages] == ["index.html", "index-2.html", "index-3.html"]
+    first = pages[0][1]
+    assert first.count('<a href="nb--i-') <= 200 + 5 + 1000  # runs, failed list, findings
+    assert "Failed runs" in first and all(f'href="nb--i-{i}/report.html"' in first
+                                          for i in (7, 107, 207, 307, 407))
+    assert 'href="index-2.html"' in first and '<table id="findings">' in first
+    assert '<table id="findings">' not in pages[2][1] and "nb--i-449" in pages[2][1]
+    for _, page in pages:
+        assert unsafe_parts(page, script=index_script()) == []
+        assert "3 patients" not in page
