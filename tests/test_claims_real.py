@@ -1,0 +1,89 @@
+"""The claims register on the published NHS files: build the panel from
+../shared/data/real and run studies/claims_real.yaml (about a minute on 2 cores)."""
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from workbench.analysis import claims
+from workbench.batch.runner import run_study
+
+ROOT = Path(__file__).resolve().parents[1]
+REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not REAL.is_dir(), reason=f"published NHS files not present at {REAL} "
+                       "(the staging folder beside the repository)"),
+]
+
+
+@pytest.fixture(scope="module")
+def study(tmp_path_factory):
+    out = tmp_path_factory.mktemp("claims_real")
+    mp = pytest.MonkeyPatch()
+    mp.chdir(ROOT)  # the study names its data folder relative to the repository root
+    try:
+        result = run_study(ROOT / "studies" / "claims_real.yaml", out=out, workers=1,
+                           progress=False)
+    finally:
+        mp.undo()
+    assert result.exit_code == 0, result.summary()
+    return out / "claims_real"
+
+
+@pytest.fixture(scope="module")
+def verdicts(study):
+    f = pd.read_csv(study / "findings.csv")
+    return f[f["id"].str.startswith("verdict:")].set_index("id")
+
+
+def test_the_run_is_ok(study):
+    [manifest] = [json.loads(p.read_text()) for p in study.glob("*/manifest.json")]
+    assert manifest["status"] == "ok"
+    report = (study / manifest["run_id"] / "report.html").read_text()
+    assert "SYNTHETIC" not in report
+
+
+def test_seven_verdicts_each_with_a_verdict_word(verdicts):
+    assert sorted(verdicts.index) == sorted(
+        f"verdict:{c.key}@{c.subset}" for c in claims.CLAIMS)
+    for fid, row in verdicts.iterrows():
+        words = [v for v in claims.VERDICTS if f"Verdict: {v}." in row["sentence"]]
+        assert len(words) == 1, (fid, row["sentence"])
+        assert "margin" in row["sentence"], fid
+
+
+def test_waits_answered_from_real_data(verdicts):
+    waits = verdicts.loc["verdict:private_shorter_waits@acute"]
+    assert waits["role"] == "headline"
+    assert "cannot answer" not in waits["sentence"]
+    assert "September 2025" in waits["sentence"]
+    assert waits["ci_low"] <= waits["estimate"] <= waits["ci_high"]
+    assert "margin 5 percentage points" in waits["sentence"]
+    assert "whose sector no register settles were left out" in waits["sentence"]
+    assert json.loads(waits["parameters"])["waits_measure"] == "rtt_nonadmitted_pct_within_18w"
+
+
+def test_cannot_answer_verdicts_carry_a_reason_and_no_estimate(verdicts):
+    unanswered = verdicts[verdicts["sentence"].str.contains("Verdict: cannot answer.",
+                                                            regex=False)]
+    assert len(unanswered) >= 1
+    assert "verdict:private_more_staff@acute" in unanswered.index
+    for fid, row in unanswered.iterrows():
+        assert pd.isna(row["estimate"]) and pd.isna(row["ci_low"]), fid
+        assert row["role"] == "diagnostic", fid
+        assert row["warning"].startswith("cannot answer: "), fid
+        reason = row["warning"].removeprefix("cannot answer: ")
+        assert len(reason) > 20 and reason in row["sentence"], fid
+    staff = unanswered.loc["verdict:private_more_staff@acute", "sentence"]
+    assert "publish no workforce figures for private providers" in staff
+
+
+def test_index_lists_every_verdict(study, verdicts):
+    page = (study / "index.html").read_text()
+    for fid in verdicts.index:
+        assert fid in page, fid
+    assert page.count("Verdict: ") >= 7
