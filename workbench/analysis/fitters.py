@@ -48,6 +48,7 @@ import pandas as pd
 import statsmodels.api as sm
 import statsmodels.formula.api as smf
 
+from workbench.analysis import fastfit
 from workbench.data import measures as M
 from workbench.errors import AnalysisInputError
 
@@ -113,13 +114,42 @@ def _groups(df: pd.DataFrame, cluster: str) -> np.ndarray:
     return df[cluster].astype("category").cat.codes.to_numpy()
 
 
+def _rhs(spec: ModelSpec) -> list[str]:
+    """The columns of the formula's right-hand side other than ``C(month)``."""
+    return spec.terms() + [a for a in spec.adjust if a not in spec.exposures]
+
+
+def _numeric(df: pd.DataFrame, cols: list[str]) -> bool:
+    """True when every column is numeric (not bool: patsy codes bools as categories)."""
+    return all(pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])
+               for c in cols)
+
+
+def _design(spec: ModelSpec, df: pd.DataFrame, cols: list[str], intercept: bool = True):
+    return fastfit.design(df, cols, month="month" if spec.time_effects else None,
+                          intercept=intercept)
+
+
 class OLSFitter(Fitter):
-    """Linear model, provider-clustered standard errors (t with G-1 df)."""
+    """Linear model, provider-clustered standard errors (t with G-1 df).
+
+    Fitted from cross-products (:func:`workbench.analysis.fastfit.ols`: statsmodels'
+    ``OLS``/``WLS`` clustered fit, without the rows x columns decomposition); a formula
+    with a non-numeric column goes to statsmodels itself.
+    """
 
     def fit(self, spec, df, groups, notes):
         if spec.weights:
             df = df[df[spec.weights] > 0].copy()
             groups = _groups(df, spec.cluster)
+        cols = _rhs(spec)
+        if _numeric(df, cols):
+            X, names = _design(spec, df, cols)
+            w = df[spec.weights].to_numpy(float) if spec.weights else None
+            res = fastfit.ols(df[spec.outcome].to_numpy(float), X, names,
+                              df[spec.cluster].to_numpy(), weights=w, row_labels=df.index)
+            return res, df
+        if spec.weights:
             model = smf.wls(spec.formula(), df, weights=df[spec.weights])
         else:
             model = smf.ols(spec.formula(), df)
@@ -148,11 +178,23 @@ class BinomialFitter(Fitter):
                                    if spec.link == "identity" else sm.families.links.Logit())
         f_prop = spec.formula().replace(spec.outcome, "_prop", 1)
         trials = df[spec.trials].to_numpy(dtype=float)
-        first = smf.glm(f_prop, df, family=fam, var_weights=trials).fit()
-        phi = williams_phi(first, df["_prop"].to_numpy(), trials)
-        res = smf.glm(f_prop, df, family=fam,
-                      var_weights=trials / (1.0 + (trials - 1.0) * phi)).fit(
-            cov_type="cluster", cov_kwds={"groups": groups}, use_t=True)
+        cols = _rhs(spec)
+        if spec.link == "logit" and _numeric(df, cols):
+            # IRLS from cross-products (workbench.analysis.fastfit.glm): statsmodels'
+            # clustered GLM fit without the rows x columns decomposition
+            X, names = _design(spec, df, cols)
+            prop, cl = df["_prop"].to_numpy(float), df[spec.cluster].to_numpy()
+            first = fastfit.glm(prop, X, names, cl, family="binomial", var_weights=trials)
+            phi = williams_phi(first, prop, trials)
+            res = fastfit.glm(prop, X, names, cl, family="binomial",
+                              var_weights=trials / (1.0 + (trials - 1.0) * phi),
+                              row_labels=df.index)
+        else:
+            first = smf.glm(f_prop, df, family=fam, var_weights=trials).fit()
+            phi = williams_phi(first, df["_prop"].to_numpy(), trials)
+            res = smf.glm(f_prop, df, family=fam,
+                          var_weights=trials / (1.0 + (trials - 1.0) * phi)).fit(
+                cov_type="cluster", cov_kwds={"groups": groups}, use_t=True)
         if phi > 0.01:
             notes.append(f"extra-binomial variation: Williams phi = {phi:.2g}")
         fitted = np.asarray(res.fittedvalues)
@@ -216,6 +258,20 @@ class PoissonFitter(_CountFitter):
     def fit(self, spec, df, groups, notes):
         df = df[df[spec.exposure] > 0].copy()
         groups = _groups(df, spec.cluster)
+        cols = _rhs(spec)
+        absorbed = spec.cluster in cols  # provider effects as a factor of the model
+        rest = [c for c in cols if c != spec.cluster]
+        if _numeric(df, rest):
+            # IRLS from cross-products; provider effects (a factor nested in the clusters)
+            # absorbed in each step: the dummy-variable GLM's estimates and clustered
+            # intervals of the other terms (workbench.analysis.fastfit.glm)
+            X, names = _design(spec, df, rest, intercept=not absorbed)
+            res = fastfit.glm(df[spec.outcome].to_numpy(float), X, names,
+                              df[spec.cluster].to_numpy(), family="poisson",
+                              offset=np.log(df[spec.exposure].to_numpy(float)),
+                              absorb=df[spec.cluster].to_numpy() if absorbed else None,
+                              row_labels=df.index)
+            return res, df
         res = smf.glm(spec.formula(), df, family=sm.families.Poisson(),
                       exposure=df[spec.exposure]).fit(
             cov_type="cluster", cov_kwds={"groups": groups}, use_t=True)
@@ -291,6 +347,42 @@ class WithinFitter(Fitter):
     """
 
     def fit(self, spec, df, groups, notes):
+        cols = _rhs(spec)
+        if not _numeric(df, cols):
+            return self._fit_patsy(spec, df, groups, notes)
+        X, names = _design(spec, df, cols, intercept=False)
+        codes, G = fastfit.group_codes(df[spec.cluster].to_numpy())
+        y = df[spec.outcome].to_numpy(float)
+        yd, Xd = fastfit.within(y, codes, G), fastfit.within(X, codes, G)
+        scale = np.abs(X).max(axis=0) if len(X) else np.ones(len(names))
+        scale = np.where(scale == 0, 1.0, scale)
+        spread = np.abs(Xd).max(axis=0) if len(X) else np.zeros(len(names))
+        flat = [c for c, s, sc in zip(names, spread, scale) if s <= 1e-9 * sc]
+        self._check_flat(spec, flat)
+        keep = [j for j, c in enumerate(names) if c not in flat]
+        Xd = Xd[:, keep]
+        res = fastfit.ols(yd, Xd, [names[j] for j in keep], df[spec.cluster].to_numpy(),
+                          row_labels=df.index)
+        self._note_dropped(flat, notes)
+        return res, df
+
+    @staticmethod
+    def _check_flat(spec, flat):
+        flat_exposures = [c for c in flat if c in spec.exposures]
+        if flat_exposures:
+            raise AnalysisInputError(
+                "fit", "exposures", f"of model {spec.label()!r} (fe) on subset "
+                f"{spec.subset!r}: {flat_exposures} do not change within providers, so "
+                "provider fixed effects absorb them", expected="kind='ols' or 'mixed' for them")
+
+    @staticmethod
+    def _note_dropped(flat, notes):
+        dropped = [c for c in flat if not c.startswith("C(month)")]
+        if dropped:
+            notes.append(f"absorbed by provider fixed effects (time-invariant): {dropped}")
+
+    def _fit_patsy(self, spec, df, groups, notes):
+        """The within fit through patsy and statsmodels (formulas with categories)."""
         import patsy
 
         y, X = patsy.dmatrices(spec.formula(), df, return_type="dataframe")

@@ -24,7 +24,11 @@ Why the product of coefficients with a cluster bootstrap, and not statsmodels' `
     months together, and the interval of ``a * b`` is taken from the bootstrap percentiles
     because the product is not normally distributed (the Sobel interval is given too,
     for comparison). The bootstrap is computed from per-provider cross-products, so
-    thousands of replicates take well under a second.
+    thousands of replicates take well under a second: each replicate's X'X and X'y are
+    the per-provider sums weighted by how often the provider was drawn (no rows are
+    copied), and the month dummies are never built as columns: month effects are
+    partialled out through the Schur complement of their diagonal block, so the
+    per-provider sums take g x p x months memory, not rows x k x k.
 
 :func:`statsmodels_mediation` remains available, unchanged, for models where the product
 of coefficients is wrong (a binary outcome, a probit link, an exposure-mediator
@@ -166,22 +170,79 @@ def _sentence(effect: str, f: Finding, r: MediationResult) -> str:
 
 # ---- the core estimator --------------------------------------------------------------
 
-def _design(data: pd.DataFrame, columns: list[str], months: pd.Series | None) -> np.ndarray:
-    parts = [np.ones((len(data), 1)), data[columns].to_numpy(dtype=float)]
-    if months is not None:
-        dummies = pd.get_dummies(months, drop_first=True, dtype=float)
-        parts.append(dummies.to_numpy())
-    return np.hstack(parts)
+class _Design:
+    """A design ``[1, columns, month dummies]`` kept as its numeric part ``Z`` and the
+    month codes (the dummies, first month dropped, are never built as columns)."""
+
+    def __init__(self, data: pd.DataFrame, columns: list[str], months: pd.Series | None):
+        self.Z = np.column_stack([np.ones(len(data)), data[columns].to_numpy(dtype=float)])
+        if months is None:
+            self.month, self.m = None, 0
+        else:
+            cat = pd.Categorical(months)
+            self.month = cat.codes.astype(np.int64) - 1   # -1: the first (dropped) month
+            self.m = len(cat.categories) - 1
+
+    @property
+    def k(self) -> int:
+        return self.Z.shape[1] + self.m
+
+    def fitted(self, beta_z: np.ndarray, beta_d: np.ndarray) -> np.ndarray:
+        out = self.Z @ beta_z
+        if self.m:
+            rows = self.month >= 0
+            out[rows] += beta_d[self.month[rows]]
+        return out
 
 
-def _by_cluster(X: np.ndarray, y: np.ndarray, codes: np.ndarray, g: int):
-    """Per-cluster X'X (g, k, k) and X'y (g, k)."""
-    k = X.shape[1]
-    xtx = np.zeros((g, k, k))
-    xty = np.zeros((g, k))
-    np.add.at(xtx, codes, X[:, :, None] * X[:, None, :])
-    np.add.at(xty, codes, X * y[:, None])
-    return xtx, xty
+class _Sums:
+    """Per-cluster cross-products of a :class:`_Design` and an outcome: Z'Z (g, p, p),
+    Z'y (g, p), Z'D (g, p, m), D'D (g, m; diagonal, as month dummies never overlap) and
+    D'y (g, m). Built with ``numpy.bincount``: memory of order g x p x m, never rows x k x k.
+    """
+
+    def __init__(self, design: _Design, y: np.ndarray, codes: np.ndarray, g: int):
+        Z, p, m = design.Z, design.Z.shape[1], design.m
+        codes = np.asarray(codes, dtype=np.int64)
+        self.p, self.m, self.g = p, m, g
+        zz = np.empty((g, p, p))
+        for a in range(p):
+            for b in range(a, p):
+                zz[:, a, b] = zz[:, b, a] = np.bincount(codes, Z[:, a] * Z[:, b], minlength=g)
+        zy = np.column_stack([np.bincount(codes, Z[:, a] * y, minlength=g) for a in range(p)])
+        zd, dd, dy = np.zeros((g, p, m)), np.zeros((g, m)), np.zeros((g, m))
+        if m:
+            rows = design.month >= 0
+            key = codes[rows] * m + design.month[rows]
+            for a in range(p):
+                zd[:, a, :] = np.bincount(key, Z[rows, a], minlength=g * m).reshape(g, m)
+            dd = np.bincount(key, minlength=g * m).reshape(g, m).astype(float)
+            dy = np.bincount(key, y[rows], minlength=g * m).reshape(g, m)
+        self.flat = np.hstack([zz.reshape(g, -1), zy, zd.reshape(g, -1), dd, dy])
+
+    def unpack(self, flat: np.ndarray):
+        """(Z'Z, Z'y, Z'D, D'D, D'y) from rows of :attr:`flat` (sums over clusters)."""
+        p, m = self.p, self.m
+        lead = flat.shape[:-1]
+        i = np.cumsum([0, p * p, p, p * m, m, m])
+        return (flat[..., i[0]:i[1]].reshape(*lead, p, p), flat[..., i[1]:i[2]],
+                flat[..., i[2]:i[3]].reshape(*lead, p, m), flat[..., i[3]:i[4]],
+                flat[..., i[4]:i[5]])
+
+    def solve(self, flat: np.ndarray) -> np.ndarray:
+        """Coefficients of ``Z`` (month effects partialled out through the Schur
+        complement of the diagonal D'D) for each row of summed cross-products."""
+        zz, zy, zd, dd, dy = self.unpack(flat)
+        if self.m:
+            inv_d = np.where(dd > 0, 1.0 / np.where(dd > 0, dd, 1.0), 0.0)
+            zz = zz - np.einsum("...am,...m,...bm->...ab", zd, inv_d, zd)
+            zy = zy - np.einsum("...am,...m->...a", zd, inv_d * dy)
+        return _solve(zz, zy)
+
+    def month_effects(self, flat: np.ndarray, beta_z: np.ndarray) -> np.ndarray:
+        """The month coefficients belonging to ``beta_z`` (one row of sums)."""
+        _, _, zd, dd, dy = self.unpack(flat)
+        return (dy - beta_z @ zd) / np.where(dd > 0, dd, 1.0) if self.m else np.zeros(0)
 
 
 def _solve(xtx: np.ndarray, xty: np.ndarray) -> np.ndarray:
@@ -191,10 +252,15 @@ def _solve(xtx: np.ndarray, xty: np.ndarray) -> np.ndarray:
         return np.stack([np.linalg.lstsq(a, b, rcond=None)[0] for a, b in zip(xtx, xty)])
 
 
-def _ols_se(X: np.ndarray, y: np.ndarray, beta: np.ndarray, j: int) -> float:
-    resid = y - X @ beta
-    dof = max(len(y) - X.shape[1], 1)
-    cov = np.linalg.pinv(X.T @ X) * float(resid @ resid) / dof
+def _ols_se(sums: _Sums, total: np.ndarray, resid: np.ndarray, n: int, k: int, j: int):
+    """Model-based (independent rows) standard error of coefficient ``j`` of ``Z``: the
+    Z block of (X'X)^-1 is the inverse of the Schur complement."""
+    zz, _, zd, dd, _ = sums.unpack(total)
+    if sums.m:
+        zz = zz - np.einsum("am,m,bm->ab", zd, np.where(dd > 0, 1.0 / np.where(dd > 0, dd, 1),
+                                                          0.0), zd)
+    dof = max(n - k, 1)
+    cov = np.linalg.pinv(zz) * float(resid @ resid) / dof
     return float(np.sqrt(cov[j, j]))
 
 
@@ -281,9 +347,9 @@ def product_of_coefficients(data: pd.DataFrame, exposure: str, mediator: str, ou
         raise AnalysisInputError(fn, f"columns {flat}", "do not vary in the rows used",
                                  expected="drop them from the model")
     months = df[time].astype(str) if time else None
-    Xm = _design(df, [exposure, *adjust], months)
-    Xo = _design(df, [exposure, mediator, *adjust, *outcome_adjust], months)
-    Xt = _design(df, [exposure, *adjust, *outcome_adjust], months)
+    Xm = _Design(df, [exposure, *adjust], months)
+    Xo = _Design(df, [exposure, mediator, *adjust, *outcome_adjust], months)
+    Xt = _Design(df, [exposure, *adjust, *outcome_adjust], months)
     ym, yo = df[mediator].to_numpy(float), df[outcome].to_numpy(float)
     if cluster:
         codes_all = df[cluster].astype("category").cat.codes.to_numpy()
@@ -297,8 +363,9 @@ def product_of_coefficients(data: pd.DataFrame, exposure: str, mediator: str, ou
     if cluster and g < 50:
         notes.append(f"only {g} clusters: bootstrap percentile intervals may be too narrow")
 
-    parts = [_by_cluster(X, y, codes_all, g) for X, y in ((Xm, ym), (Xo, yo), (Xt, yo))]
-    full = [_solve(a.sum(0)[None], b.sum(0)[None])[0] for a, b in parts]
+    parts = [_Sums(X, y, codes_all, g) for X, y in ((Xm, ym), (Xo, yo), (Xt, yo))]
+    totals = [sp.flat.sum(0) for sp in parts]
+    full = [sp.solve(t[None])[0] for sp, t in zip(parts, totals)]
     a_hat, b_hat, c_hat = full[0][1], full[1][2], full[1][1]
     total_hat = full[2][1]  # coefficient of the exposure without the mediator
     point = np.array([a_hat * b_hat, c_hat, c_hat + a_hat * b_hat,
@@ -315,12 +382,7 @@ def product_of_coefficients(data: pd.DataFrame, exposure: str, mediator: str, ou
         b = min(chunk, n_boot - start)
         counts = np.stack([np.bincount(rng.integers(0, g, g), minlength=g) for _ in range(b)])
         counts = counts.astype(float)
-        est = []
-        for xtx, xty in parts[:2]:
-            k = xtx.shape[1]
-            bx = (counts @ xtx.reshape(g, k * k)).reshape(b, k, k)
-            by = counts @ xty
-            est.append(_solve(bx, by))
+        est = [sp.solve(counts @ sp.flat) for sp in parts[:2]]
         a_b, b_b, c_b = est[0][:, 1], est[1][:, 2], est[1][:, 1]
         ab_draws[start:start + b] = np.column_stack([a_b, b_b])
         ind = a_b * b_b
@@ -341,8 +403,10 @@ def product_of_coefficients(data: pd.DataFrame, exposure: str, mediator: str, ou
         rows.append({"effect": name, "estimate": point[j], "ci_low": lo, "ci_high": hi,
                      "p_value": max(p, 1.0 / n_boot), "se": float(np.std(d, ddof=1))})
     table = pd.DataFrame(rows).set_index("effect")
-    se_a = _ols_se(Xm, ym, full[0], 1)
-    se_b = _ols_se(Xo, yo, full[1], 2)
+    resid_m = ym - Xm.fitted(full[0], parts[0].month_effects(totals[0], full[0]))
+    resid_o = yo - Xo.fitted(full[1], parts[1].month_effects(totals[1], full[1]))
+    se_a = _ols_se(parts[0], totals[0], resid_m, len(df), Xm.k, 1)
+    se_b = _ols_se(parts[1], totals[1], resid_o, len(df), Xo.k, 2)
     sobel_se = float(np.sqrt(a_hat ** 2 * se_b ** 2 + b_hat ** 2 * se_a ** 2))
     z = float(_norm_ppf(1 - alpha))
     paths = {"a": float(a_hat), "se_a": se_a, "b": float(b_hat), "se_b": se_b,
@@ -353,8 +417,8 @@ def product_of_coefficients(data: pd.DataFrame, exposure: str, mediator: str, ou
     ctrl = f" + {ctrl}" if ctrl else ""
     octrl = "".join(f" + {c}" for c in outcome_adjust)
     formulas = (f"{mediator} ~ {exposure}{ctrl}", f"{outcome} ~ {exposure} + {mediator}{ctrl}{octrl}")
-    s_m = float(np.std(ym - Xm @ full[0], ddof=Xm.shape[1]))
-    s_y = float(np.std(yo - Xo @ full[1], ddof=Xo.shape[1]))
+    s_m = float(np.std(resid_m, ddof=Xm.k))
+    s_y = float(np.std(resid_o, ddof=Xo.k))
     sens = mediator_sensitivity(float(a_hat), float(b_hat), s_m, s_y, ab_draws, level=level)
     return MediationResult(exposure=exposure, mediator=mediator, outcome=outcome, table=table,
                            paths=paths, draws=pd.DataFrame(draws, columns=list(EFFECTS)),
@@ -402,9 +466,7 @@ def mediator_sensitivity(a: float, b: float, s_m: float, s_y: float,
 
 def _jackknife(parts, g: int) -> np.ndarray:
     """Leave-one-cluster-out estimates of (indirect, direct, total), shape (g, 3)."""
-    est = []
-    for xtx, xty in parts[:2]:
-        est.append(_solve(xtx.sum(0)[None] - xtx, xty.sum(0)[None] - xty))
+    est = [sp.solve(sp.flat.sum(0)[None] - sp.flat) for sp in parts[:2]]
     ind = est[0][:, 1] * est[1][:, 2]
     return np.column_stack([ind, est[1][:, 1], est[1][:, 1] + ind])
 
