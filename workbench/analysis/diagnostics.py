@@ -92,8 +92,11 @@ def influence_frame(fit, term: str) -> pd.DataFrame:
     k = X.shape[1]
     xtx = np.zeros((g, k, k))
     xty = np.zeros((g, k))
-    np.add.at(xtx, codes, Xw[:, :, None] * Xw[:, None, :])
-    np.add.at(xty, codes, Xw * yw[:, None])
+    order = np.argsort(codes, kind="stable")  # one provider's rows at a time: no rows x k x k
+    bounds = np.searchsorted(codes[order], np.arange(g + 1))
+    for i in range(g):
+        r = order[bounds[i]:bounds[i + 1]]
+        xtx[i], xty[i] = Xw[r].T @ Xw[r], Xw[r].T @ yw[r]
     full = np.linalg.lstsq(xtx.sum(0), xty.sum(0), rcond=None)[0][j]
     est = np.array([np.linalg.lstsq(xtx.sum(0) - xtx[i], xty.sum(0) - xty[i], rcond=None)[0][j]
                     for i in range(g)])
