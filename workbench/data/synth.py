@@ -47,6 +47,14 @@ Calibration (``../shared/reference/calibration_facts.csv``, rows cited by measur
     ``written_complaints_hchs`` 2021-22: about 4 written complaints per 1,000 episodes.
     ``staff_engagement_score_example_trust``: engagement on the 0-10 scale, about 6.8.
 
+Scenarios
+    ``scenario=`` names a world that breaks one of the models' assumptions (unmeasured
+    provider quality, nonlinear case mix, serial errors, a confounded mediator,
+    heterogeneous effects, six independent hospitals, no effects at all); each is defined
+    in :mod:`workbench.data.scenarios`, draws from its own random stream (so the calibrated
+    draws of a seed are shared by every scenario) and writes its own truths.
+    ``calibrated`` is this model unchanged.
+
 The generator stays one module (over 400 lines) because its draws come from one random
 stream in a fixed order: the same seed gives the same bytes only while that order holds.
 
@@ -69,6 +77,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.data import measures as M
+from workbench.data import scenarios as S
 from workbench.data.schema import validate_panel
 from workbench.errors import GeneratorError, GeneratorTypeError
 from workbench.finding_id import FindingId
@@ -120,10 +129,14 @@ class SyntheticData:
     truth: dict[str, float]
     settings: dict = field(default_factory=dict)
 
+    estimands: dict[str, str] = field(default_factory=dict)
+
     def write(self, folder: str | Path) -> tuple[Path, Path]:
         """Write ``panel.parquet`` and ``truth.json`` into ``folder``; return both paths.
 
-        Files are written beside and renamed, so a reader never sees half a file.
+        ``truth.json`` holds ``settings``, ``truth`` (finding id -> true value) and
+        ``estimands`` (what each kind of truth is, in words). Files are written beside
+        and renamed, so a reader never sees half a file.
         """
         from workbench.files import atomic_path, atomic_write_text
 
@@ -131,7 +144,8 @@ class SyntheticData:
         panel_path = folder / "panel.parquet"
         with atomic_path(panel_path) as tmp:
             self.panel.to_parquet(tmp, index=False)
-        truth_doc = {"settings": self.settings, "truth": self.truth}
+        truth_doc = {"settings": self.settings, "truth": self.truth,
+                     "estimands": self.estimands}
         truth_path = atomic_write_text(folder / "truth.json",
                                        json.dumps(truth_doc, indent=2, sort_keys=True) + "\n")
         return panel_path, truth_path
@@ -197,6 +211,8 @@ def true_effects(effects: Effects = Effects()) -> dict[str, float]:
         + e.wait_on_fft * wait_total + e.engagement_lag1_on_fft * e.independent_on_engagement)
     for k in ("nurse_fte_per_10_beds", "rtt_median_weeks", "fft_pct_positive"):
         t[f"ipw:sector[independent]->{k}@acute"] = t[f"adjusted:sector[independent]->{k}@acute"]
+        t[f"overlap:sector[independent]->{k}@acute"] = t[f"adjusted:sector[independent]->{k}@acute"]
+        t[f"aipw:sector[independent]->{k}@acute"] = t[f"adjusted:sector[independent]->{k}@acute"]
     # the indirect effect is the same in both sectors: sector moderates nothing
     t["moderation:nurse_fte_per_10_beds->rtt_median_weeks->fft_pct_positive@independent-nhs"] = 0.0
     t["ordinal:sector[independent]->cqc_overall@acute"] = e.independent_on_cqc
@@ -211,7 +227,8 @@ def true_effects(effects: Effects = Effects()) -> dict[str, float]:
 
 def generate(seed: int = DEFAULT_SEED, n_providers: int = DEFAULT_PROVIDERS,
              n_months: int = DEFAULT_MONTHS, start: str = DEFAULT_START,
-             effects: Effects = Effects(), selection: float = 1.0) -> SyntheticData:
+             effects: Effects = Effects(), selection: float = 1.0,
+             scenario: str = S.DEFAULT_SCENARIO) -> SyntheticData:
     """Generate the synthetic panel. Same arguments, same panel, byte for byte.
 
     Parameters
@@ -229,6 +246,10 @@ def generate(seed: int = DEFAULT_SEED, n_providers: int = DEFAULT_PROVIDERS,
         of the default gap away from the NHS means (1 = the calibrated default; 0 = no
         selection). Smaller values give the propensity-score methods the overlap they
         need; the true effects do not depend on it.
+    scenario : str
+        One of :func:`workbench.data.scenarios.names` (default ``calibrated``, this
+        model unchanged); see :mod:`workbench.data.scenarios` for what each changes and
+        which estimand each truth is.
 
     >>> sd = generate(seed=1, n_providers=30, n_months=4)
     >>> sd.panel.shape[0]
@@ -248,10 +269,14 @@ def generate(seed: int = DEFAULT_SEED, n_providers: int = DEFAULT_PROVIDERS,
     if not 0.0 <= float(selection) <= 2.0:
         raise GeneratorError("selection", selection, "is out of range",
                              expected="between 0 and 2 (1 = the calibrated default)")
+    if not isinstance(scenario, str) or scenario not in S.names():
+        raise GeneratorError("scenario", scenario, "is not a known scenario",
+                             expected=f"one of {S.names()}")
+    sc = S.get(scenario)
     sel = float(selection)
-    e = effects
+    e = effects = sc.effects(effects)
     rng = np.random.default_rng(int(seed))
-    counts = _counts(n_providers)
+    counts = sc.counts(_counts(n_providers))
     periods = pd.date_range(pd.Timestamp(start), periods=n_months, freq="MS")
     winter = _winter(periods)
     trend = np.arange(n_months, dtype=float)
@@ -307,6 +332,9 @@ def generate(seed: int = DEFAULT_SEED, n_providers: int = DEFAULT_PROVIDERS,
                                       rng.lognormal(np.log(38), 0.3, n))))
     beds = np.round(beds)
     cmi, age75, dep = np.clip(cmi, 0.3, 3), np.clip(age75, 1, 99), np.clip(dep, 2, 80)
+    ctx = S.Context(n=n, n_months=n_months, is_nhs=is_nhs, is_ind=is_ind, acute=acute,
+                    cmi=cmi, counts=counts)
+    terms = sc.terms(seed, ctx, e)
 
     # ---- provider effects ----------------------------------------------------------------
     def pe(sd: float) -> np.ndarray:
@@ -314,6 +342,7 @@ def generate(seed: int = DEFAULT_SEED, n_providers: int = DEFAULT_PROVIDERS,
 
     staff_mean = np.where(acute, 13.0 + e.independent_on_staffing * is_ind,
                           10.0 - 0.5 * fp + 0.5 * nfp + 0.3 * la) + pe(1.5) * acute + pe(1.2) * home
+    staff_mean = staff_mean + terms.staff_provider
     u_wait, u_fft, u_ae = pe(1.5), pe(1.2), pe(5.0)
     v_compl = rng.normal(-0.02, 0.2, n)   # log frailty with E[exp(v)] = 1
     eng_mean = 6.8 + e.independent_on_engagement * is_ind + pe(0.3)
@@ -322,7 +351,8 @@ def generate(seed: int = DEFAULT_SEED, n_providers: int = DEFAULT_PROVIDERS,
 
     # ---- monthly series (n x T) -------------------------------------------------------
     shape = (n, n_months)
-    staffing = staff_mean[:, None] - 0.5 * winter[None, :] + rng.normal(0, 0.4, shape)
+    staffing = (staff_mean[:, None] - 0.5 * winter[None, :] + rng.normal(0, 0.4, shape)
+                + terms.staff_month)
     staffing = np.clip(staffing, 2, 40)
     eng_dev = np.zeros((n, n_months + 1))
     eng_dev[:, 0] = rng.normal(0, 0.15 / np.sqrt(1 - 0.36), n)
@@ -336,11 +366,12 @@ def generate(seed: int = DEFAULT_SEED, n_providers: int = DEFAULT_PROVIDERS,
     sickness = np.clip(sick_mean[:, None] + 0.8 * winter[None, :]
                        + rng.normal(0, 0.3, shape), 0.5, 20)
 
-    wait = (12.0 + e.staffing_on_wait * (staffing - 13.0)
+    wait = (12.0 + terms.b_sw[:, None] * (staffing - 13.0)
             + e.case_mix_on_wait * (cmi - 1.0)[:, None] + e.age75_on_wait * (age75 - 24)[:, None]
             + e.deprivation_on_wait * (dep - 23)[:, None]
             + e.independent_on_wait * is_ind[:, None] + 0.8 * winter[None, :]
-            - 0.02 * trend[None, :] + u_wait[:, None] + rng.normal(0, 0.5, shape))
+            - 0.02 * trend[None, :] + u_wait[:, None] + rng.normal(0, 0.5, shape)
+            + terms.wait)
     wait = np.clip(wait, 1.0, 60.0)
     pct18 = np.clip(100 * (1 - 2.0 ** (-18 / wait)) + rng.normal(0, 0.5, shape), 1, 100)
     wl = np.round(beds[:, None] * np.where(is_nhs, 45.0, 25.0)[:, None] * (wait / 12.0)
@@ -349,7 +380,7 @@ def generate(seed: int = DEFAULT_SEED, n_providers: int = DEFAULT_PROVIDERS,
     over52 = np.round(wl * 2.0 ** (-52 / wait))
 
     ae_pct = np.clip(74.0 + e.staffing_on_ae * (staffing - 13.0) - 4.0 * winter[None, :]
-                     + u_ae[:, None] + rng.normal(0, 1.5, shape), 30, 99)
+                     + u_ae[:, None] + rng.normal(0, 1.5, shape) + terms.ae[:, None], 30, 99)
     ae_att = rng.poisson(beds[:, None] * 15.0 * (1 + 0.05 * winter[None, :]))
     ae_over4 = rng.binomial(ae_att, 1 - ae_pct / 100)
     ae_12h = rng.poisson(ae_att * 0.015 * (1 + winter[None, :]))
@@ -358,11 +389,12 @@ def generate(seed: int = DEFAULT_SEED, n_providers: int = DEFAULT_PROVIDERS,
 
     episodes = rng.poisson(beds[:, None] * np.where(is_nhs, 8.5, np.where(is_ind, 12.0, 0.9))[:, None]
                            * np.ones(shape))
-    fft_p = (92.0 + e.wait_on_fft * (wait - 12.0) + e.staffing_on_fft * (staffing - 13.0)
+    fft_p = (92.0 + e.wait_on_fft * (wait - 12.0) + terms.b_sf[:, None] * (staffing - 13.0)
              + e.engagement_lag1_on_fft * (engagement_lag - 6.8)
              + e.case_mix_on_fft * (cmi - 1.0)[:, None] + e.age75_on_fft * (age75 - 24)[:, None]
              + e.deprivation_on_fft * (dep - 23)[:, None] + e.independent_on_fft * is_ind[:, None]
-             - 0.5 * winter[None, :] + u_fft[:, None] + rng.normal(0, 0.5, shape))
+             - 0.5 * winter[None, :] + u_fft[:, None] + rng.normal(0, 0.5, shape)
+             + terms.fft)
     fft_p = np.clip(fft_p, 40, 100)
     fft_resp = rng.poisson(episodes * 0.25)
     fft_pos = rng.binomial(fft_resp, fft_p / 100)
@@ -370,7 +402,8 @@ def generate(seed: int = DEFAULT_SEED, n_providers: int = DEFAULT_PROVIDERS,
     log_rate = (np.log(4.0) + e.wait_on_complaints * (wait - 12.0)
                 + e.staffing_on_complaints * (staffing - 13.0)
                 + e.case_mix_on_complaints * (cmi - 1.0)[:, None]
-                + e.independent_on_complaints * is_ind[:, None] + v_compl[:, None])
+                + e.independent_on_complaints * is_ind[:, None] + v_compl[:, None]
+                + terms.log_rate[:, None])
     home_log_rate = (np.log(8.0) + e.staffing_on_complaints * (staffing - 10.0)
                      + v_compl[:, None])
     log_rate = np.where(acute[:, None], log_rate, home_log_rate)
@@ -378,7 +411,7 @@ def generate(seed: int = DEFAULT_SEED, n_providers: int = DEFAULT_PROVIDERS,
 
     # ---- CQC ratings (fixed over the panel) ------------------------------------------
     acute_latent = (e.staffing_on_cqc * (staff_mean - 13.0) + e.engagement_on_cqc * (eng_mean - 6.8)
-                    + e.independent_on_cqc * is_ind + rng.logistic(0, 1, n))
+                    + e.independent_on_cqc * is_ind + rng.logistic(0, 1, n) + terms.cqc)
     home_latent = (e.care_staffing_on_cqc * (staff_mean - 10.0) + e.for_profit_on_cqc * fp
                    + e.local_authority_on_cqc * la + rng.logistic(0, 1, n))
     overall = np.where(acute, _ordinal(acute_latent, (-2.75, -0.12, 2.75)),
@@ -449,9 +482,11 @@ def generate(seed: int = DEFAULT_SEED, n_providers: int = DEFAULT_PROVIDERS,
     settings = {"seed": int(seed), "n_providers": int(n_providers), "n_months": int(n_months),
                 "start": str(pd.Timestamp(start).date()), "effects": asdict(effects),
                 **({"selection": sel} if sel != 1.0 else {}),
+                **({"scenario": scenario} if scenario != S.DEFAULT_SCENARIO else {}),
                 "provider_counts": counts}
     panel = validate_panel(panel, source=f"synthetic(seed={seed})")
-    return SyntheticData(panel=panel, truth=true_effects(effects), settings=settings)
+    truth = sc.truth(true_effects(e), e, ctx)
+    return SyntheticData(panel=panel, truth=truth, settings=settings, estimands=sc.estimands())
 
 
 def read_truth(path: str | Path) -> dict[str, float]:
