@@ -45,6 +45,7 @@ from typing import Any, ClassVar
 import yaml
 
 from workbench.batch.params import json_value_problem
+from workbench.data.scenarios import names as scenario_names
 from workbench.errors import StudyError
 
 #: Keys a study file may hold at the top level.
@@ -466,7 +467,7 @@ def resolve_path(value: str, study_path: Path, cwd: Path, key: str) -> Path:
 #: Options of ``data.synthetic`` checked when the study is read (the generator's own
 #: arguments; any other key is checked against its signature when the data are made).
 _SYNTHETIC_TYPES = {"seed": int, "n_providers": int, "n_months": int, "start": str,
-                    "selection": float}
+                    "selection": float, "scenario": str}
 _SYNTHETIC_EXPECTED = {int: ("a whole number", "20240401"), str: ("text", "'2021-01-01'"),
                        float: ("a number", "1.0")}
 
@@ -495,6 +496,9 @@ def _parse_data(raw: Any, path: Path, cwd: Path) -> DataSpec | None:
             raise StudyError(f"{path}: key 'data.synthetic': expected a mapping such as "
                              "{seed: 20240401, n_providers: 240, n_months: 36}")
         for k, v in opts.items():
+            if k == "scenario" and v is None:   # YAML reads a bare null as no value
+                raise StudyError(f"{path}: key 'data.synthetic.scenario': got no value; "
+                                 "write the null scenario in quotes (scenario: 'null')")
             expected = _SYNTHETIC_TYPES.get(k)
             if expected is not None and not _is_type(v, expected):
                 what, example = _SYNTHETIC_EXPECTED[expected]
@@ -505,6 +509,10 @@ def _parse_data(raw: Any, path: Path, cwd: Path) -> DataSpec | None:
             if not isinstance(v, (int, float, str)) or isinstance(v, bool):
                 raise StudyError(f"{path}: key 'data.synthetic.{k}': expected a number or "
                                  f"text, got {v!r}")
+            if k == "scenario" and v not in scenario_names():
+                raise StudyError(f"{path}: key 'data.synthetic.scenario': {v!r} is not a "
+                                 f"scenario of the generator; expected one of "
+                                 f"{scenario_names()}")
         return DataSpec("synthetic", dict(opts))
     if kind == "panel":
         if not isinstance(opts, str):
