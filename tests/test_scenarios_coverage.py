@@ -1,0 +1,51 @@
+"""On fresh seeds of every scenario, notebook 02's headline estimates cover their truths.
+
+The headline findings of :func:`workbench.analysis.questions.staffing_waits_satisfaction`
+(within-provider fixed effects) are run on every subset notebook 02 reports (all acute
+providers, NHS trusts, independent hospitals) for ``REPLICATES`` fresh seeds of each
+scenario. Asserted: pooled over the headline estimands and seeds, each scenario's 95%
+intervals cover the truth at least 0.90 of the time. The seeds are not those of the
+other tests (30001 onwards).
+"""
+
+import os
+import warnings
+from concurrent.futures import ProcessPoolExecutor
+
+import pytest
+
+from workbench.data import scenarios as S
+
+REPLICATES = 6
+FIRST_SEED = 30001
+
+
+def _headline_hits(args):
+    scenario, seed = args
+    warnings.simplefilter("ignore")
+    from workbench.analysis import questions
+    from workbench.analysis.findings import truth_for
+    from workbench.data.synth import generate
+
+    sd = generate(seed=seed, scenario=scenario)
+    hits = []
+    for subset in ("acute", "nhs", "independent"):
+        for f in questions.staffing_waits_satisfaction(sd.panel, subset=subset, mixed=False):
+            if f.role == "headline":
+                hits.append((f.id, f.covers(truth_for(f, sd.truth))))
+    return scenario, hits
+
+
+@pytest.mark.slow
+def test_headline_estimates_cover_their_truths_in_every_scenario():
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    jobs = [(s, FIRST_SEED + k) for s in S.names() for k in range(REPLICATES)]
+    with ProcessPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(_headline_hits, jobs))
+    coverage = {}
+    for scenario in S.names():
+        hits = [h for s, part in results if s == scenario for _, h in part]
+        assert len(hits) == REPLICATES * 18, (scenario, len(hits))   # 6 headlines x 3 subsets
+        coverage[scenario] = sum(hits) / len(hits)
+    print({k: round(v, 3) for k, v in coverage.items()})
+    assert all(c >= 0.90 for c in coverage.values()), coverage
