@@ -70,6 +70,7 @@ def time_load_check(folder: Path) -> None:
     print("load_study + check_study (parse, expand, run ids, parameter checks)")
     print(f"{'runs':>8} {'load s':>9} {'check s':>9} {'total s':>9} {'us/run':>9}")
     per_run = {}
+    check_study(load_study(write_study(folder, 2, name="warmup")))  # first-use imports
     for n in SIZES:
         path = write_study(folder, n)
         t0 = time.perf_counter()
