@@ -13,16 +13,25 @@
 # shorter waits and better staffing go with more satisfied patients? And do engaged,
 # satisfied staff give patients a better experience a month later?
 #
-# **How it is answered.** Linear models of each provider's monthly figures, comparing
-# providers with similar patients (case mix: complexity, age, deprivation) in the same
-# month, with 95% intervals that allow for repeated months from the same provider.
-# Satisfaction is the Friends and Family Test (FFT): the share of patients who rated
-# their care good or very good. The same question is also answered with a model of the
-# FFT counts themselves and with a model that gives each provider its own baseline;
-# answers that agree across models are more trustworthy.
+# **How it is answered.** The headline answers compare each provider with itself: when
+# a provider's staffing rises or falls from month to month, do its own waits and its own
+# patients' satisfaction move with it? Comparing a provider with itself takes out
+# everything about it that does not change over these months (its patients, its sector,
+# how well it is run), which a comparison between providers cannot measure and so
+# cannot adjust for. Satisfaction is the Friends and Family Test (FFT): the share of
+# patients who rated their care good or very good. 95% intervals allow for repeated
+# months from the same provider.
 #
-# **What it cannot show.** These are observational data: the estimates are
-# associations after adjustment, not proof that changing staffing would change waits.
+# **Checks.** After the headline come the same questions answered by comparing
+# providers with each other (adjusted for case mix), by a model of the FFT counts and by
+# a model that gives each provider its own baseline. Where they disagree with the
+# headline, the headline is the one to trust: the simulation study
+# (docs/validation.md) shows the between-provider comparisons going wrong when better-run
+# providers also have more nurses, and the within-provider answers staying right.
+#
+# **What it cannot show.** These are observational data. The headline still assumes that
+# nothing which changes within a provider from month to month (a new manager, a
+# reorganisation) moves both its staffing and its waits or satisfaction.
 
 # %% tags=["parameters"]
 panel_path = ""       # panel parquet file; empty means the built-in synthetic default
@@ -65,22 +74,33 @@ s.savefig(fig, "relationships")
 plt.show()
 
 # %% [markdown]
-# ## Findings
+# ## Headline findings
 #
-# Each finding in plain words, with its 95% interval:
+# Each provider compared with itself over time, in plain words, with its 95% interval:
 
 # %%
 found = s.add(questions.staffing_waits_satisfaction(s.panel, subset=subset,
                                                     engagement_lag=engagement_lag))
-display(Markdown(s.sentences([f for f in found if "#" not in f.id])))
+headline = [f for f in found if f.role == "headline"]
+checks = [f for f in found if f.role != "headline"]
+display(Markdown(s.sentences(headline)))
+s.table(headline)
 
 # %% [markdown]
-# ## All estimates
+# ## Checks with other models
 #
-# The same findings as a table, including the checks with other models: a binomial model of the FFT counts (odds ratios) and a random-intercept model (ids ending `#mixed`). On synthetic data the table also shows the true value the data were built with and whether the interval covers it.
+# The same questions answered other ways: staff engagement last month and (for NHS trusts)
+# A&E within provider, and every question compared across providers with similar patients
+# (no suffix), with a binomial model of the FFT counts (odds ratios) and with a
+# random-intercept model (`#mixed`). Comparisons across providers use more of the data, so
+# their intervals are narrower, but they are misled by any difference between providers
+# that goes with staffing and is not measured. When a check disagrees with the headline,
+# trust the headline. On synthetic data the tables also show the true value the data were
+# built with and whether the interval covers it.
 
 # %%
-s.table(found)
+display(Markdown(s.sentences(checks)))
+s.table(checks)
 
 # %%
 tab = s.table([f for f in found if f.unit and not f.unit.startswith(("rate", "log", "odds"))])
@@ -95,9 +115,12 @@ plt.show()
 #
 # Better staffing can raise satisfaction directly (more time with each patient) and
 # indirectly, by shortening waits. A mediation analysis splits the total effect into the
-# part through waits (indirect) and the rest (direct). Intervals come from resampling
-# whole providers 999 times. It assumes nothing unmeasured drives both staffing and waits,
-# or waits and satisfaction, once case mix and month are allowed for.
+# part through waits (indirect) and the rest (direct). The split is built from the
+# headline findings above (staffing's effect on waits times waits' effect on
+# satisfaction), first within provider (`#fe`), then across providers as a check.
+# Intervals come from resampling whole providers 999 times. Within provider it assumes
+# nothing that changes inside a provider over time drives both waits and satisfaction;
+# across providers it also assumes nothing unmeasured about a provider does.
 
 # %%
 paths = s.add(questions.staffing_pathways(s.panel, subset=subset))
@@ -107,7 +130,8 @@ s.table(paths)
 # %% [markdown]
 # ## Checking the model
 #
-# Left: residuals against fitted values for the main satisfaction model; a funnel or a
+# Left: residuals against fitted values for the headline (within-provider) satisfaction
+# model, on the within-provider scale (each provider's own average removed); a funnel or a
 # curve would mean the straight-line model misses something. Right: the providers that
 # move the waiting-time estimate most when left out; bars beyond the dashed lines mark a
 # provider that alone shifts the answer by more than one standard error.
