@@ -328,8 +328,8 @@ def write_markdown(table: pd.DataFrame, settings: Settings, elapsed: float, path
               ("Share of 95% intervals containing the truth. `*`: the estimator is not meant "
                "to identify the estimand in that scenario (its assumptions do not hold there)."),
               "",
-              "| estimator \\| estimand | " + " | ".join(pivot.columns) + " |",
-              "|---|" + "---|" * len(pivot.columns)]
+              "| estimator | estimand | " + " | ".join(pivot.columns) + " |",
+              "|---|---|" + "---|" * len(pivot.columns)]
     for row, vals in pivot.iterrows():
         lines.append(f"| {row} | " + " | ".join("" if pd.isna(v) else v for v in vals) + " |")
     lines += ["", f"![coverage]({figure.name})", "", "## Bias, RMSE and coverage", "",
