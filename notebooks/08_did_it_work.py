@@ -158,7 +158,9 @@ display(Markdown(ev_views.verdict(result)))
 # synthetic data the table also shows the true value and whether the interval covers it.
 
 # %%
-s.table(found)
+table = s.table(found)
+table[[c for c in ("id", "estimate", "ci_low", "ci_high", "unit", "role", "truth",
+                   "covers_truth", "warning") if c in table]].round(3)
 
 # %%
 s.finish();

@@ -566,7 +566,7 @@ def _sentence(part, est, lo, hi, label, unit, t0, ratio, horizon, subset, who=No
         # an odds ratio describes the odds, not the percentage itself
         what = f"the odds behind {label}{who}" if unit.startswith("odds") else f"{label}{who}"
         if part == "slope":
-            return (f"After {t0:%B %Y}, the monthly trend of {what} changed by a factor of "
+            return (f"After {t0:%B %Y}, the monthly trend of {what} shifted by a factor of "
                     f"{formatting.number(est)} per month {ci}: {abs(pct):.1f}% {way} each "
                     f"month than the earlier trend.")
         when = "in the month of the change" if part == "level" else f"{horizon} months after"
