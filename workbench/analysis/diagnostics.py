@@ -98,8 +98,11 @@ def influence_frame(fit, term: str) -> pd.DataFrame:
         r = order[bounds[i]:bounds[i + 1]]
         xtx[i], xty[i] = Xw[r].T @ Xw[r], Xw[r].T @ yw[r]
     full = np.linalg.lstsq(xtx.sum(0), xty.sum(0), rcond=None)[0][j]
-    est = np.array([np.linalg.lstsq(xtx.sum(0) - xtx[i], xty.sum(0) - xty[i], rcond=None)[0][j]
-                    for i in range(g)])
+    try:  # every leave-one-out system at once; one by one (least squares) if one is singular
+        est = np.linalg.solve(xtx.sum(0)[None] - xtx, (xty.sum(0)[None] - xty)[..., None])[:, j, 0]
+    except np.linalg.LinAlgError:
+        est = np.array([np.linalg.lstsq(xtx.sum(0) - xtx[i], xty.sum(0) - xty[i],
+                                        rcond=None)[0][j] for i in range(g)])
     se = float(np.asarray(res.bse)[j])
     sector = fit.data.groupby(fit.spec.cluster, observed=True)["sector"].first() \
         if "sector" in fit.data.columns else None
