@@ -202,7 +202,7 @@ class _Sums:
     """
 
     def __init__(self, design: _Design, y: np.ndarray, codes: np.ndarray, g: int):
-        Z, p, m = design.Z, design.Z.shape[1], design.m
+        Z, p, m, g = design.Z, design.Z.shape[1], int(design.m), int(g)
         codes = np.asarray(codes, dtype=np.int64)
         self.p, self.m, self.g = p, m, g
         zz = np.empty((g, p, p))
