@@ -127,14 +127,21 @@ def test_bad_input_names_the_argument():
 
 @pytest.mark.slow
 def test_coverage_over_many_panels():
-    """95% intervals of the ITS and DiD estimators cover the inserted truth 90-98% of the time."""
+    """95% intervals of the ITS and DiD estimators cover the inserted truth 90-98% of the time.
+
+    On 200 panels (the issue's requirement; seeds 1-200 as in
+    benchmarks/validation_improvement.py). 60 panels cannot resolve the band: the Monte
+    Carlo standard error of a coverage of 0.95 is then 0.028, and a perfectly calibrated
+    interval lands inside 0.90-0.98 in only 78% of rows (all nine rows: 10%); on 200
+    panels in 99% of rows (all nine: 91%).
+    """
     import sys
     from pathlib import Path
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
     from validation_improvement import COVERAGE_BAND, run
 
-    table = run(replicates=60, workers=2, n_boot=199)
+    table = run(replicates=200, workers=2, n_boot=199)
     meant = table[table["meant"] & (table["estimand"] != "pretrend")]
     assert meant["coverage"].between(*COVERAGE_BAND).all(), meant.to_string()
     twfe = table[table["estimator"] == "twfe"].set_index("design")
