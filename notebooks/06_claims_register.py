@@ -58,7 +58,7 @@ from workbench import session
 from workbench.report import panel_figures, theme
 
 # %%
-from workbench.analysis import claims
+from workbench.analysis import claim_assessment, claim_register, claims
 
 s = session.start("06_claims_register", panel_path=panel_path, seed=seed,
                   n_providers=n_providers, n_months=n_months, output_dir=output_dir,
@@ -73,10 +73,11 @@ like_for_like = claims.waits_like_for_like(panel_path, s.panel, waits_measure)
 # Each claim, its verdict and the evidence in plain words:
 
 # %%
-results = claims.assess_claims(s.panel, engagement_lag=engagement_lag, margins=margins,
-                               waits_measure=waits_measure, like_for_like=like_for_like)
-s.add(claims.claim_findings(results))
-display(Markdown(claims.register_markdown(results)))
+results = claim_assessment.assess_claims(s.panel, engagement_lag=engagement_lag,
+                                         margins=margins, waits_measure=waits_measure,
+                                         like_for_like=like_for_like)
+s.add(claim_register.claim_findings(results))
+display(Markdown(claim_register.register_markdown(results)))
 
 # %% [markdown]
 # ## Naive and adjusted, side by side
@@ -86,7 +87,7 @@ display(Markdown(claims.register_markdown(results)))
 # Units are in the last column.
 
 # %%
-s.show(claims.register_table(results))
+s.show(claim_register.register_table(results))
 
 # %% [markdown]
 # ## The sector claims in one picture

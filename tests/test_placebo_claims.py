@@ -12,7 +12,7 @@ acute trusts) to keep the run to a few minutes; run with ``OPENBLAS_NUM_THREADS=
 import numpy as np
 import pytest
 
-from workbench.analysis import claims
+from workbench.analysis import claim_assessment, claims
 from workbench.data.synth import generate
 
 SECTOR_CLAIMS = ("private_shorter_waits", "private_more_staff", "private_higher_satisfaction")
@@ -32,7 +32,7 @@ def _false_verdict_rate(panel, k: int) -> tuple[float, dict]:
         pick = np.random.default_rng(1000 * k + d).choice(codes, k, replace=False)
         p = panel.copy()
         p.loc[p["provider_code"].isin(pick), "sector"] = "independent"
-        verdicts = [r.verdict for r in claims.assess_claims(p, keys=SECTOR_CLAIMS)]
+        verdicts = [r.verdict for r in claim_assessment.assess_claims(p, keys=SECTOR_CLAIMS)]
         for v in verdicts:
             counts[v] = counts.get(v, 0) + 1
         false += any(v in ("supported", "contradicted") for v in verdicts)
