@@ -21,6 +21,7 @@ from test_sources_fft import ip_rows, write_fft
 
 from workbench.cli import main
 from workbench.data import panel as P
+from workbench.data import panel_files as PF
 from workbench.errors import IncompleteSourceWarning, SourceIncompleteError
 from workbench.files import sha256_file
 
@@ -174,8 +175,8 @@ def _fft_reader_that_checks_totals(monkeypatch, seen: list):
     module.read = read
     monkeypatch.setitem(sys.modules, module.__name__, module)
     recs = tuple(replace(r, module=module.__name__) if r.kind == "fft" else r
-                 for r in P.RECOGNISERS)
-    monkeypatch.setattr(P, "RECOGNISERS", recs)
+                 for r in PF.RECOGNISERS)
+    monkeypatch.setattr(PF, "RECOGNISERS", recs)
 
 
 def test_an_incomplete_file_fails_the_build_unless_allowed(raw, tmp_path, capsys, monkeypatch):

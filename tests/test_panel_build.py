@@ -17,6 +17,8 @@ from test_sources_staff_survey import write_survey
 from test_sources_workforce import write_workforce
 
 from workbench.data import panel as P
+from workbench.data import panel_files as PF
+from workbench.data import panel_join as PJ
 from workbench.data.cli_data import add_parser, cmd_build
 from workbench.errors import ConflictingValuesError, SourceFormatError
 
@@ -122,8 +124,8 @@ def test_failure_writes_nothing_and_keeps_previous_panel(folder, tmp_path):
 
 def test_source_without_its_reader_is_skipped(folder, tmp_path, monkeypatch):
     recs = tuple(replace(r, module="workbench.data.sources.not_written_yet")
-                 if r.kind == "fft" else r for r in P.RECOGNISERS)
-    monkeypatch.setattr(P, "RECOGNISERS", recs)
+                 if r.kind == "fft" else r for r in PF.RECOGNISERS)
+    monkeypatch.setattr(PF, "RECOGNISERS", recs)
     res = P.build(folder, out=tmp_path / "panel.parquet")
     skipped = [i for i in res.inputs if i["status"] == "skipped"]
     assert [Path(i["path"]).name for i in skipped] == ["FFT-inpatient-data-September-2017.xlsx"]
@@ -135,12 +137,12 @@ def _tables(a_values, b_values):
     key = {"provider_code": ["RJ1", "RXL"], "period": pd.to_datetime(["2025-06-01"] * 2)}
     a = pd.DataFrame({**key, "ae_attendances": a_values})
     b = pd.DataFrame({**key, "ae_attendances": b_values, "ae_over_4h": [1.0, 2.0]})
-    return [P._Table("ae", "Monthly-AE-June-2025.csv", a),
-            P._Table("ae_workbook", "June-2025-AE-by-provider.xlsx", b)]
+    return [PJ.Table("ae", "Monthly-AE-June-2025.csv", a),
+            PJ.Table("ae_workbook", "June-2025-AE-by-provider.xlsx", b)]
 
 
 def test_combine_fills_gaps_and_accepts_equal_values():
-    out, resolved = P._combine(_tables([100.0, None], [100.0 + 1e-12, 50.0]))
+    out, resolved = PJ.combine(_tables([100.0, None], [100.0 + 1e-12, 50.0]))
     assert out["ae_attendances"].tolist() == [100.0, 50.0]
     assert out["ae_over_4h"].tolist() == [1.0, 2.0]
     assert resolved == []
@@ -148,7 +150,7 @@ def test_combine_fills_gaps_and_accepts_equal_values():
 
 def test_combine_conflict_names_both_files_and_values():
     with pytest.raises(ConflictingValuesError) as err:
-        P._combine(_tables([100.0, None], [90.0, 50.0]))
+        PJ.combine(_tables([100.0, None], [90.0, 50.0]))
     msg = str(err.value)
     assert "Monthly-AE-June-2025.csv" in msg and "June-2025-AE-by-provider.xlsx" in msg
     assert "'RJ1'" in msg and "2025-06" in msg and "ae_attendances" in msg
@@ -159,7 +161,7 @@ def test_combine_conflict_names_both_files_and_values():
 @pytest.mark.parametrize("prefer, kept", [(["ae_workbook"], 90.0), (["ae"], 100.0),
                                           (["June-2025-AE-by-provider.xlsx", "ae"], 90.0)])
 def test_combine_precedence_decides_and_is_recorded(prefer, kept):
-    out, resolved = P._combine(_tables([100.0, None], [90.0, 50.0]), prefer)
+    out, resolved = PJ.combine(_tables([100.0, None], [90.0, 50.0]), prefer)
     assert out["ae_attendances"].tolist() == [kept, 50.0]
     assert resolved[0]["measure"] == "ae_attendances" and resolved[0]["cells"] == 1
 

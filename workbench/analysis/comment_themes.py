@@ -372,7 +372,7 @@ def load(panel_path: str | None) -> tuple[pd.DataFrame, pd.DataFrame] | None:
     """
     from pathlib import Path
 
-    from workbench.data.panel import side_table_path
+    from workbench.data.panel_outputs import side_table_path
 
     if not panel_path:
         return None

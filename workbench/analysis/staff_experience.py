@@ -323,7 +323,7 @@ def survey_table(panel_path: str | None) -> pd.DataFrame | None:
     """
     from pathlib import Path
 
-    from workbench.data.panel import side_table_path
+    from workbench.data.panel_outputs import side_table_path
 
     if not panel_path:
         return None

@@ -25,7 +25,7 @@ import re
 from pathlib import Path
 
 from workbench.data.fetch import CATALOGUE, DEFAULT_MAX_BYTES
-from workbench.data.panel import DEFAULT_OUT
+from workbench.data.panel_outputs import DEFAULT_OUT
 
 
 def _month(text: str) -> str:
