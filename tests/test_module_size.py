@@ -20,6 +20,7 @@ AWAITING: frozenset[str] = frozenset({
     "batch/cache.py",
     "batch/execute.py",
     "batch/launcher.py",
+    "analysis/questions.py",
 })
 
 

@@ -37,6 +37,10 @@ Another kind is added with ``registry.register("name", MyFitter())``.
 Traceback (most recent call last):
 ...
 workbench.errors.AnalysisInputError: fit(): kind is 'tobit', an unknown kind. Expected: one of ['ols', 'binomial', 'poisson', 'negbin', 'mixed', 'fe', 'ordinal'] (the kinds with a registered fitter).
+
+Why one module: it is the registry of fitters: every model kind is a small class on the same
+:class:`Fitter` steps and private design helpers (``_design``, ``_rhs``, ``_groups``), and
+:func:`workbench.analysis.models.fit` looks them up in one place.
 """
 
 from __future__ import annotations

@@ -32,6 +32,10 @@ Example
 True
 >>> round(float(res.table.loc[0, "ucl_95"]), 4)
 1.3617
+
+Why one module: one method, the funnel plot of FunnelPlotR: limits, overdispersion
+(winsorised dispersion) and the curves share the private transform, limit and standard-error
+helpers.
 """
 
 from __future__ import annotations

@@ -58,6 +58,11 @@ Example
 >>> cmp = compare(t, "pct_within_18w", n_boot=200, seed=1)
 >>> round(cmp.crude, 1), round(cmp.standardised, 1)
 (22.0, -10.0)
+
+Why one module: one comparison, NHS and independent-sector waits within treatment function:
+reading the RTT tables, the standardisation matrices, the bootstrap and the findings share
+the private matrices and summaries (``_matrices``, ``_summaries``) of
+:class:`SectorComparison`.
 """
 
 from __future__ import annotations

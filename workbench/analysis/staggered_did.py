@@ -84,6 +84,10 @@ Example
 ('did:att->ae_pct_within_4h@treated', True)
 >>> "wild cluster bootstrap" in att.warning
 True
+
+Why one module: one estimator, staggered difference-in-differences with its wild cluster
+bootstrap: the cohort preparation, the within transformation and the CRV1 and bootstrap
+inference share the private design (``_prepare``, ``_within``, ``_ols_crv1``).
 """
 
 from __future__ import annotations

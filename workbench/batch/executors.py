@@ -15,6 +15,10 @@ credentials on 127.0.0.1 only and serves no dashboard, and a remote scheduler mu
 ``tls://`` address with the user's certificates (see :func:`scheduler_security`).
 The Slurm executor (Dask workers as Slurm jobs) is in :mod:`workbench.batch.slurm_executor`
 and registers itself here as ``slurm``.
+
+Why one module: it is the executor registry with the two executors the runner always has
+(local processes and Dask), whose security settings (TLS, the closed HTTP server) belong
+with :class:`DaskExecutor`; Slurm already lives in :mod:`workbench.batch.slurm_executor`.
 """
 
 from __future__ import annotations

@@ -28,6 +28,10 @@ True
 >>> SlurmExecutor(cores=0)  # doctest: +IGNORE_EXCEPTION_DETAIL
 Traceback (most recent call last):
 SlurmError: --slurm-cores must be a whole number >= 1, got 0
+
+Why one module: one executor, Dask on Slurm: the walltime/memory parsing, the shared-folder
+and network checks and the job script are all preconditions of :class:`SlurmExecutor` and
+are tested together.
 """
 
 from __future__ import annotations

@@ -26,6 +26,13 @@ study file first, then relative to the current directory.
 ...     "runs:\\n  - notebook: nb.ipynb\\n    parameters: {subset: [nhs, independent]}\\n")
 >>> [r.run_id for r in load_study(d / "s.yaml").runs]
 ['nb--subset-nhs', 'nb--subset-independent']
+
+Why one module: one job, a study file turned into runs: the safe YAML loader records the
+line of every key, and the study, data and grid checks name that line in their errors
+(``_with_line``), so the loader and the model are read together. The loader
+(``_StudyLoader``, ``_StudyChecker``) is the seam if it grows;
+:mod:`workbench.batch.runner`, :mod:`workbench.batch.execute` and
+:mod:`workbench.batch.data_step` import the study model from here.
 """
 
 from __future__ import annotations
