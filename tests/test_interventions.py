@@ -84,8 +84,8 @@ def test_bad_arguments_name_the_parameter(sd):
 
 
 def test_did_truth_averages_over_provider_effects_and_the_sample_truth_is_kept(sd):
-    kw = dict(providers=_nhs(sd)[:8], start="2024-01-01", slope=0.05, cohorts=2, cohort_gap=4,
-              seed=6)
+    kw = {"providers": _nhs(sd)[:8], "start": "2024-01-01", "slope": 0.05, "cohorts": 2,
+          "cohort_gap": 4, "seed": 6}
     key = "did:att->fft_pct_positive@treated"
     flat = insert_interventions(sd, "fft_pct_positive", heterogeneity=0.0, **kw)
     assert flat.truth[key] == pytest.approx(flat.sample_truth[key])
