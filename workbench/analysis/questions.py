@@ -33,6 +33,11 @@ def _adjust_for(subset: str) -> tuple[str, ...]:
     return md.CASE_MIX + (("sector_independent",) if subset == "acute" else ())
 
 
+#: Providers below which a within-provider estimate is not a headline: its provider-clustered
+#: interval rests on too few clusters to be trusted (scenario ``few_independent``).
+MIN_HEADLINE_CLUSTERS = 20
+
+
 def staffing_waits_satisfaction(panel: pd.DataFrame, subset: str = "acute",
                                 staffing: str = "nurse_fte_per_10_beds",
                                 engagement_lag: int = 1,
@@ -53,7 +58,10 @@ def staffing_waits_satisfaction(panel: pd.DataFrame, subset: str = "acute",
     5. for ``nhs``: A&E 4-hour performance on staffing (A&E is NHS-only).
 
     **Headline** (``role="headline"``): the within-provider effects of staffing and waits
-    on waits, satisfaction and complaints (1, the wait and staffing terms of 2, 3, 4).
+    on waits, satisfaction and complaints (1, the wait and staffing terms of 2, 3, 4). With
+    fewer than :data:`MIN_HEADLINE_CLUSTERS` providers in the subset they are
+    ``diagnostic`` instead, with a warning: clustered intervals over so few providers
+    cover less than they claim.
 
     **Robustness** (``role="robustness"``): the within-provider engagement effect (the
     NHS Staff Survey is annual, so a provider's own engagement changes little over a
@@ -105,6 +113,12 @@ def staffing_waits_satisfaction(panel: pd.DataFrame, subset: str = "acute",
     head = [f for f in head if f not in rob]
     for f in rob:
         f.role = "robustness"
+    for f in head:
+        if f.clusters is not None and f.clusters < MIN_HEADLINE_CLUSTERS:
+            f.role = "diagnostic"
+            note = (f"only {f.clusters} providers: too few for a trustworthy clustered "
+                    f"interval (a headline needs {MIN_HEADLINE_CLUSTERS})")
+            f.warning = "; ".join(w for w in (f.warning, note) if w)
     if has_ae:
         rob += run(md.ModelSpec("ae_pct_within_4h", (staffing,), kind="fe", subset="nhs",
                                 suffix="fe"), q_ae + within, "robustness")
