@@ -50,12 +50,29 @@ from typing import Any, Self
 
 from workbench.errors import WorkbenchError
 
-#: Modules imported once by the launcher, so kernels start with them loaded.
+#: Modules imported once by the launcher, so kernels start with them loaded: the
+#: analysis stack, then what every ipykernel kernel imports while it starts (its
+#: debugger, IPython's magics, history and debugger) and what notebooks import on
+#: first use (pandera's validation backends, pyarrow's dataset reader, the Agg
+#: renderer and the image plugins Pillow loads to save a PNG).
 PRELOAD = ("numpy", "pandas", "scipy.stats", "statsmodels.api", "statsmodels.formula.api",
            "matplotlib", "matplotlib.pyplot", "seaborn", "pyarrow.parquet", "pandera.pandas",
            "workbench", "workbench.session", "workbench.analysis.models",
-           "workbench.report.panel_figures", "ipykernel.kernelapp", "ipykernel.ipkernel",
-           "IPython.core.interactiveshell")
+           "workbench.report.panel_figures", "workbench.report.notebook_text",
+           "workbench.analysis.sensitivity", "ipykernel.kernelapp", "ipykernel.ipkernel",
+           "IPython.core.interactiveshell", "ipykernel.debugger", "IPython.core.magics",
+           "IPython.core.magics.execution", "IPython.core.magics.pylab",
+           "IPython.core.magics.ast_mod", "IPython.core.pylabtools", "IPython.core.oinspect",
+           "IPython.core.magic_arguments", "IPython.core.logger", "IPython.core.debugger",
+           "IPython.core.completerlib", "IPython.extensions.storemagic", "sqlite3",
+           "tornado.gen", "tornado.locks", "tornado.queues", "tornado.platform.asyncio",
+           "pandera.backends.pandas.register", "pandera.backends.pandas.builtin_checks",
+           "pandera.backends.pandas.builtin_hypotheses", "pandera.backends.register_checks",
+           "pandera.api.geopandas", "pandera.accessors.pandas_accessor",
+           "pandas.core.arrays.arrow.extension_types",
+           "pyarrow.dataset", "pandas.io.formats.string", "pandas.core.methods.to_dict",
+           "matplotlib.backends.backend_agg", "PIL.PngImagePlugin", "PIL.BmpImagePlugin",
+           "PIL.GifImagePlugin", "PIL.JpegImagePlugin", "PIL.PpmImagePlugin")
 #: Backend ipykernel would set; it must be set before matplotlib is imported.
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 READY = "workbench-launcher-ready"
@@ -297,6 +314,8 @@ def _become_kernel(request: dict, fds: list[int], listener: socket.socket,
         os.chdir(request["cwd"])
     env = dict(request.get("env") or {})
     env.setdefault("MPLBACKEND", INLINE_BACKEND)
+    if "debugpy" in sys.modules:  # preloaded: do what importing it in the kernel does
+        env.setdefault("PYDEVD_USE_FRAME_EVAL", "NO")
     env["JPY_PARENT_PID"] = str(os.getppid())
     os.environ.clear()
     os.environ.update(env)
@@ -324,15 +343,22 @@ def _recv_request(conn: socket.socket) -> tuple[dict, list[int]]:
 def serve(address: str, preload: tuple[str, ...]) -> None:
     """The launcher's main loop (see the module docstring)."""
     os.environ.setdefault("MPLBACKEND", INLINE_BACKEND)
+    # the launcher's own environment (kernels get their request's): without this,
+    # preloading ipykernel's debugger prints a warning about frozen modules
+    os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
     if "rfc3987_syntax" in sys.modules and sys.modules["rfc3987_syntax"] is None:
         del sys.modules["rfc3987_syntax"]  # kernels may import it (see workbench.batch)
-    for name in preload:
-        importlib.import_module(name)
+    import gc
+
+    gc.disable()  # importing makes objects by the million: collect once, at the end
+    try:
+        for name in preload:
+            importlib.import_module(name)
+    finally:
+        gc.enable()
     if "matplotlib_inline.backend_inline" in sys.modules:  # pragma: no cover - guard
         raise LauncherError("the inline matplotlib backend was activated while preloading; "
                             "it must be activated inside each kernel")
-    import gc
-
     gc.collect()
     gc.freeze()  # keep preloaded objects out of the collector: fewer copied pages per fork
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)

@@ -19,9 +19,10 @@ import ast
 import re
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import nbformat
+if TYPE_CHECKING:  # imported only where a notebook is read: nbformat loads jsonschema's
+    import nbformat  # format checkers, seconds of start-up for a kernel that needs neither
 
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
 _QUESTION = re.compile(r"\*\*(?:The question|The claims?|Question)\.?\*\*\.?\s*(.+?)(?:\n\s*\n|$)",
@@ -45,6 +46,7 @@ def notebook_question(nb: nbformat.NotebookNode) -> str:
     The paragraph after a bold ``**The question.**`` (or ``**The claim.**``) in a
     markdown cell, else the first paragraph after the notebook's title; '' if none.
 
+    >>> import nbformat
     >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(
     ...     "# T\\n\\n**The question.** Do *longer* waits lower satisfaction?\\n\\nMore.")])
     >>> notebook_question(nb)
@@ -71,11 +73,14 @@ def notebook_parameter_values(nb: nbformat.NotebookNode | str | Path,
     """Values of ``names`` set in a notebook's parameters and injected-parameters cells
     (literals only; the injected value wins). {} when the notebook is missing.
 
+    >>> import nbformat
     >>> cell = nbformat.v4.new_code_cell('trust = "RX1"  # a provider\\nk = 2')
     >>> cell.metadata["tags"] = ["parameters"]
     >>> notebook_parameter_values(nbformat.v4.new_notebook(cells=[cell]), ["trust"])
     {'trust': 'RX1'}
     """
+    import nbformat
+
     if not isinstance(nb, nbformat.NotebookNode):
         if not Path(nb).is_file():
             return {}
