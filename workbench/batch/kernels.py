@@ -15,6 +15,10 @@ that papermill uses for one run. Its kernel:
   stopped, also after a kill or a timeout), and folders whose process has ended (a
   runner killed with SIGKILL) are swept when the next kernel manager class is made
   (:func:`sweep_socket_folders`);
+- is waited for without idling: the manager returns from ``start_kernel`` once the
+  kernel's sockets are bound (clients then connect at once), its client
+  (:class:`RunKernelClient`) stops reading start-up messages at the kernel's first
+  ``idle``, and a killed kernel's end is noticed within 10 ms;
 - writes its stdout/stderr into the run's log;
 - is recorded in ``started`` so a watchdog can kill it when the run's wall-clock
   time is up.
@@ -25,20 +29,28 @@ that papermill uses for one run. Its kernel:
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import shutil
 import signal
 import sys
 import tempfile
+import time
 from pathlib import Path
+from queue import Empty
 from typing import Any
 
+from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning import LocalProvisioner
 from traitlets import Any as AnyTrait
+from traitlets import DottedObjectName, Type
 
 from workbench.batch.launcher import ForkedProcess, LauncherClient, LauncherError
+
+#: Seconds between checks while a kernel starts or ends.
+_POLL_S = 0.01
 
 
 def kernel_arguments(cmd: list[str]) -> list[str] | None:
@@ -92,6 +104,61 @@ class ForkProvisioner(LocalProvisioner):
         self.pid = self.pgid = pid  # each forked kernel leads its own session
         self.cwd = cwd
         return self.connection_info
+
+    async def wait(self) -> int | None:
+        """Wait for the kernel to end, asking the launcher every 10 ms (a forked kernel
+        ends within milliseconds of its kill; Popen kernels are polled as usual)."""
+        if isinstance(self.process, ForkedProcess):
+            while self.process.poll() is None:
+                await asyncio.sleep(_POLL_S)
+        return await super().wait()
+
+
+def _is_idle_after(msg: dict, msg_id: str) -> bool:
+    return msg.get("msg_type") == "status" and \
+        msg.get("content", {}).get("execution_state") == "idle" and \
+        msg.get("parent_header", {}).get("msg_id") == msg_id
+
+
+class RunKernelClient(AsyncKernelClient):
+    """jupyter_client's asyncio kernel client, waiting for a new kernel without idling.
+
+    :meth:`wait_for_ready` is jupyter_client's (``kernel_info`` requests until one is
+    answered while IOPub is connected), except for its last step: the messages the
+    kernel published while starting are read up to the ``idle`` status of the answered
+    request, instead of until IOPub has been quiet for 0.2 s, which every run would
+    spend waiting.
+    """
+
+    async def wait_for_ready(self, timeout: float | None = None) -> None:
+        abs_timeout = time.time() + (float("inf") if timeout is None else timeout)
+        while True:
+            self.kernel_info()
+            try:
+                msg = await self.shell_channel.get_msg(timeout=1)
+            except Empty:
+                pass
+            else:
+                if msg["msg_type"] == "kernel_info_reply":
+                    try:  # IOPub is connected once a message arrives on it
+                        first = await self.iopub_channel.get_msg(timeout=0.2)
+                    except Empty:
+                        pass
+                    else:
+                        self._handle_kernel_info_reply(msg)
+                        break
+            if not await self._async_is_alive():
+                raise RuntimeError("Kernel died before replying to kernel_info")
+            if time.time() > abs_timeout:
+                raise RuntimeError(f"Kernel didn't respond in {timeout:.0f} seconds")
+        answered = msg["parent_header"].get("msg_id")
+        seen_idle = _is_idle_after(first, answered)
+        while True:  # the start-up messages: up to that request's idle, then what is queued
+            try:
+                msg = await self.iopub_channel.get_msg(timeout=0 if seen_idle else 0.2)
+            except Empty:
+                break
+            seen_idle = seen_idle or _is_idle_after(msg, answered)
 
 
 #: Name prefix of kernel socket folders in the temporary folder (``wbk-<pid>-<random>``).
@@ -176,6 +243,8 @@ def kernel_manager_class(launcher: LauncherClient | None = None, stream=None,
 
     class RunKernelManager(AsyncKernelManager):
         socket_folders = folders
+        client_class = DottedObjectName("workbench.batch.kernels.RunKernelClient")
+        client_factory = Type(RunKernelClient, klass=RunKernelClient)
 
         def __init__(self, **kw):
             super().__init__(**kw)
@@ -198,7 +267,26 @@ def kernel_manager_class(launcher: LauncherClient | None = None, stream=None,
                 kw.setdefault("stderr", stream)
             if started is not None:
                 started.append(self)
-            return await super().start_kernel(**kw)
+            await super().start_kernel(**kw)
+            await self._sockets_bound()
+
+        async def _sockets_bound(self, limit: float = 60.0) -> None:
+            """Return once the kernel has bound its ipc sockets (their files exist), it
+            has ended, or ``limit`` seconds have passed. Clients then connect at once:
+            ZeroMQ retries a connection to a socket not yet bound only every 100 ms,
+            and a kernel_info reply that comes before IOPub is connected costs
+            jupyter_client's wait for the kernel another round."""
+            ports = [self.shell_port, self.iopub_port, self.stdin_port, self.control_port,
+                     self.hb_port]
+            paths = [Path(f"{self.ip}-{port}") for port in ports]
+            deadline = time.monotonic() + limit
+            while not all(p.exists() for p in paths) and time.monotonic() < deadline:
+                if not await self.is_alive():
+                    return  # ended while starting: nbclient reports it
+                await asyncio.sleep(_POLL_S)
+
+        async def _async_wait(self, pollinterval: float = 0.1) -> None:
+            await super()._async_wait(pollinterval=min(pollinterval, _POLL_S))
 
         async def _async_cleanup_resources(self, restart: bool = False) -> None:
             await super()._async_cleanup_resources(restart=restart)
