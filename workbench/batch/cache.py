@@ -34,6 +34,7 @@ import importlib.metadata
 import json
 import platform
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -267,42 +268,104 @@ def import_graph(root: str | Path) -> dict[str, frozenset[str]]:
     return _scan(Path(root).resolve())[1]
 
 
-def _scan(root: Path) -> tuple[dict[str, str], dict[str, frozenset[str]]]:
-    """:func:`module_fingerprints` and :func:`import_graph` of ``root``, each file parsed once."""
-    files = {_module_name(p, root): p for p in _python_files(root)}
-    known = frozenset(files)
-    fingerprints: dict[str, str] = {}
-    graph: dict[str, frozenset[str]] = {}
-    for name, path in files.items():
-        source = path.read_text(encoding="utf-8")
-        is_package = path.name == "__init__.py"
-        try:
-            tree = ast.parse(source)
-        except SyntaxError:  # hashed as text; it imports nothing we can see
-            fingerprints[name], graph[name] = _sha256_text(source), frozenset()
-            continue
-        runs = tree
-        if is_package:
-            runs = ast.Module(body=[s for s in tree.body if not isinstance(
-                s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))], type_ignores=[])
-        graph[name] = frozenset(imported_modules(runs, root.name, known, name, is_package,
-                                                 bare_import_is_api=False))
-        fingerprints[name] = _sha256_text(ast.dump(_strip_docstrings(tree),
-                                                   include_attributes=False))
-    extra: dict[str, list[str]] = {}
+def _module_record(name: str, path: Path, root: Path,
+                   known: frozenset[str]) -> tuple[str, frozenset[str]]:
+    """The fingerprint of one module's code and the modules of the package it imports."""
+    source = path.read_text(encoding="utf-8")
+    is_package = path.name == "__init__.py"
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:  # hashed as text; it imports nothing we can see
+        return _sha256_text(source), frozenset()
+    runs = tree
+    if is_package:
+        runs = ast.Module(body=[s for s in tree.body if not isinstance(
+            s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))], type_ignores=[])
+    imports = frozenset(imported_modules(runs, root.name, known, name, is_package,
+                                         bare_import_is_api=False))
+    return _sha256_text(ast.dump(_strip_docstrings(tree), include_attributes=False)), imports
+
+
+def _other_source_files(root: Path) -> dict[str, list[Path]]:
+    """The non-Python source files under ``root``, by the package they count towards."""
+    extra: dict[str, list[Path]] = {}
     for path in sorted(p for p in root.rglob("*") if p.suffix in SOURCE_SUFFIXES
                        and p.suffix != ".py" and "__pycache__" not in p.parts and p.is_file()):
-        extra.setdefault(_package_of(path, root), []).append(
-            path.relative_to(root).as_posix() + ":" + hashlib.sha256(path.read_bytes()).hexdigest())
-    for package, listed in extra.items():
-        fingerprints[package] = _sha256_text(canonical_json(
-            {"code": fingerprints.get(package), "files": listed}))
-    return fingerprints, graph
+        extra.setdefault(_package_of(path, root), []).append(path)
+    return extra
+
+
+class _ModuleIndex:
+    """Fingerprints and imports of the modules under ``root``, each module parsed the
+    first time one of them is asked for (a run's key needs only the modules it uses)."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.files = {_module_name(p, root): p for p in _python_files(root)}
+        self.known = frozenset(self.files)
+        self.extra = _other_source_files(root)
+        self.names = tuple(dict.fromkeys([*self.files, *self.extra]))
+        self._records: dict[str, tuple[str | None, frozenset[str]]] = {}
+        self._fingerprints: dict[str, str] = {}
+
+    def record(self, name: str) -> tuple[str | None, frozenset[str]]:
+        found = self._records.get(name)
+        if found is None:
+            path = self.files.get(name)
+            found = (None, frozenset()) if path is None else \
+                _module_record(name, path, self.root, self.known)
+            self._records[name] = found
+        return found
+
+    def fingerprint(self, name: str) -> str:
+        found = self._fingerprints.get(name)
+        if found is None:
+            code = self.record(name)[0]
+            listed = self.extra.get(name)
+            if listed is not None:  # templates, .json, .css: byte for byte
+                code = _sha256_text(canonical_json({"code": code, "files": [
+                    p.relative_to(self.root).as_posix() + ":"
+                    + hashlib.sha256(p.read_bytes()).hexdigest() for p in listed]}))
+            found = self._fingerprints[name] = code
+        return found
+
+
+class _LazyMapping(Mapping):
+    """A read-only mapping over fixed keys whose values are computed when first read."""
+
+    def __init__(self, keys, value):
+        self._keys = keys
+        self._key_set = frozenset(keys)
+        self._value = value
+
+    def __getitem__(self, key):
+        if key not in self._key_set:
+            raise KeyError(key)
+        return self._value(key)
+
+    def __iter__(self):
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __contains__(self, key) -> bool:
+        return key in self._key_set
+
+
+def _scan(root: Path) -> tuple[dict[str, str], dict[str, frozenset[str]]]:
+    """:func:`module_fingerprints` and :func:`import_graph` of ``root``, each file parsed once."""
+    index = _ModuleIndex(root)
+    return ({name: index.fingerprint(name) for name in index.names},
+            {name: index.record(name)[1] for name in index.files})
 
 
 @dataclass(frozen=True)
 class SourceTree:
     """The workbench source at ``root``: each module's fingerprint and import graph.
+
+    Both are mappings by module name; a module is parsed the first time its entry is
+    read, so a run's key costs the parsing of the modules it uses only.
 
     >>> tree = SourceTree.load(package_root())
     >>> "workbench.batch.study" in tree.closure(["workbench.batch.execute"])
@@ -312,8 +375,8 @@ class SourceTree:
     """
 
     root: Path
-    fingerprints: dict = field(hash=False)
-    graph: dict = field(hash=False)
+    fingerprints: Mapping = field(hash=False)
+    graph: Mapping = field(hash=False)
 
     @classmethod
     def load(cls, root: str | Path) -> SourceTree:
@@ -354,8 +417,10 @@ class SourceTree:
 
 @cache
 def _load_tree(root: Path, stamp: tuple) -> SourceTree:
-    fingerprints, graph = _scan(root)
-    return SourceTree(root=root, fingerprints=fingerprints, graph=graph)
+    index = _ModuleIndex(root)
+    return SourceTree(root=root,
+                      fingerprints=_LazyMapping(index.names, index.fingerprint),
+                      graph=_LazyMapping(tuple(index.files), lambda n: index.record(n)[1]))
 
 
 def notebook_imports(path: str | Path, package: str = "workbench",
