@@ -19,6 +19,7 @@ import subprocess
 import sys
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -44,14 +45,21 @@ __all__ = [
 
 
 def package_versions(names: Iterable[str] = RECORDED_PACKAGES) -> dict[str, str | None]:
-    """Installed version of each package (None when it is not installed)."""
+    """Installed version of each package (None when it is not installed), looked up
+    once per process (each lookup reads the installed distributions' metadata; a batch
+    process writes many manifests)."""
+    return dict(_package_versions(tuple(names)))
+
+
+@cache
+def _package_versions(names: tuple[str, ...]) -> tuple[tuple[str, str | None], ...]:
     out: dict[str, str | None] = {}
     for name in names:
         try:
             out[name] = importlib.metadata.version(name)
         except importlib.metadata.PackageNotFoundError:
             out[name] = None
-    return out
+    return tuple(out.items())
 
 
 def workbench_version() -> str:

@@ -22,7 +22,9 @@ from __future__ import annotations
 import copy
 import json
 import re
+import threading
 from collections.abc import Iterable, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -162,8 +164,6 @@ def render_report(nb: nbformat.NotebookNode | str | Path, header: Mapping[str, A
     >>> "print(" in html, "hi" in html
     (False, True)
     """
-    from nbconvert import HTMLExporter
-
     if not isinstance(nb, nbformat.NotebookNode):
         nb = nbformat.read(str(nb), as_version=4)
     info = {"title": "", "question": "", "study": "", "parameters": {}, "private": [],
@@ -198,15 +198,45 @@ def render_report(nb: nbformat.NotebookNode | str | Path, header: Mapping[str, A
                                     + f" are rounded to the nearest {rule.round_to}")
     report_nb = prepare_for_report(nb, hide_paths, rule=rule, hide_values=hide_values,
                                    log=log)
-    exporter = HTMLExporter(template_name=REPORT_TEMPLATE,
-                            extra_template_basedirs=[str(TEMPLATES / "nbconvert")])
-    exporter.exclude_input = True
-    exporter.exclude_input_prompt = True
-    exporter.exclude_output_prompt = True
-    exporter.embed_images = True
     resources = {"workbench": info, "metadata": {"name": info["title"]}}
-    html, _ = exporter.from_notebook_node(report_nb, resources=resources)
+    with _report_exporter() as exporter:
+        html, _ = exporter.from_notebook_node(report_nb, resources=resources)
     return sanitise_page(scrub(html, repl))
+
+
+#: Report exporters not in use, each with the template files' state it was made for.
+_EXPORTERS: list = []
+_EXPORTERS_LOCK = threading.Lock()
+
+
+def _template_stamp() -> tuple:
+    return tuple((p.as_posix(), p.stat().st_mtime_ns, p.stat().st_size)
+                 for p in sorted((TEMPLATES / "nbconvert").rglob("*")) if p.is_file())
+
+
+@contextmanager
+def _report_exporter():
+    """An nbconvert exporter of the report template for one rendering. Exporters are
+    kept for the next report (loading and compiling the templates costs more than
+    rendering one), one per thread rendering at the same time, and made again when a
+    file of the template has changed."""
+    stamp = _template_stamp()
+    with _EXPORTERS_LOCK:
+        while _EXPORTERS and _EXPORTERS[-1][0] != stamp:
+            _EXPORTERS.pop()
+        exporter = _EXPORTERS.pop()[1] if _EXPORTERS else None
+    if exporter is None:
+        from nbconvert import HTMLExporter
+
+        exporter = HTMLExporter(template_name=REPORT_TEMPLATE,
+                                extra_template_basedirs=[str(TEMPLATES / "nbconvert")])
+        exporter.exclude_input = True
+        exporter.exclude_input_prompt = True
+        exporter.exclude_output_prompt = True
+        exporter.embed_images = True
+    yield exporter
+    with _EXPORTERS_LOCK:
+        _EXPORTERS.append((stamp, exporter))
 
 
 def write_report(nb: nbformat.NotebookNode | str | Path, header: Mapping[str, Any],
