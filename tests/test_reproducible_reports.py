@@ -47,3 +47,26 @@ def test_without_run_times_removes_only_the_time_line(two_runs):
     kept = without_run_times(html)
     assert "<dt>Run</dt>" not in kept and "<dt>Study</dt>" in kept
     assert len(html.splitlines()) - len(kept.splitlines()) <= 1
+
+
+def test_sector_comparison_jitter_is_the_same_every_time_and_leaves_numpy_alone():
+    import io
+
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from workbench.data.synth import generate
+    from workbench.report.panel_figures import sector_comparison
+
+    panel = generate(seed=2, n_providers=40, n_months=3).panel
+    images = []
+    for _ in range(2):
+        np.random.seed(None)                    # whatever the user's global state is
+        before = np.random.get_state()[1].copy()
+        ax = sector_comparison(panel, "rtt_median_weeks")
+        assert (np.random.get_state()[1] == before).all()
+        buf = io.BytesIO()
+        ax.figure.savefig(buf, format="png", metadata={"Software": None})
+        plt.close(ax.figure)
+        images.append(buf.getvalue())
+    assert images[0] == images[1]

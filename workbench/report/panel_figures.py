@@ -18,6 +18,8 @@ Example
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -30,6 +32,18 @@ from workbench.report.theme import GREY, SECTOR_COLOURS, SECTOR_LABELS, new_axes
 #: draw the same band, so a report is byte-identical for the same inputs.
 BOOTSTRAP_SEED = 20240430
 BOOTSTRAP_DRAWS = 1000
+
+
+@contextmanager
+def _fixed_jitter(seed: int = BOOTSTRAP_SEED):
+    """Seaborn's strip-plot jitter draws from numpy's global generator (it takes no seed):
+    seed it for the call and put the caller's generator state back afterwards."""
+    state = np.random.get_state()
+    np.random.seed(seed)
+    try:
+        yield
+    finally:
+        np.random.set_state(state)
 
 
 @themed
@@ -47,8 +61,9 @@ def sector_comparison(data: pd.DataFrame, measure: str, *, by: str = "sector",
     palette = {k: SECTOR_COLOURS.get(k, GREY) for k in prov[by].unique()}
     sns.boxplot(data=prov, x=by, y=measure, hue=by, order=order, palette=palette, ax=ax,
                 showfliers=False, width=0.5, legend=False, boxprops={"alpha": 0.35})
-    sns.stripplot(data=prov, x=by, y=measure, hue=by, order=order, palette=palette, ax=ax,
-                  size=4, alpha=0.8, legend=False)
+    with _fixed_jitter():
+        sns.stripplot(data=prov, x=by, y=measure, hue=by, order=order, palette=palette, ax=ax,
+                      size=4, alpha=0.8, legend=False)
     ax.set_xticks(range(len(order)))
     ax.set_xticklabels([f"{SECTOR_LABELS.get(o, o)}\n(n={int((prov[by] == o).sum())})"
                         for o in order])
