@@ -1,5 +1,9 @@
 """The analyses behind each notebook, as functions a test can call.
 
+Why one module: every notebook's analysis is found in one place, and the coverage tests
+run the same functions over many seeds; the A&E questions of the real-data notebook
+(``ae_staffing_*``) are the seam if it grows further.
+
 Each function takes the panel and returns tidy findings; the notebooks add the
 narrative and the figures. The same functions are run over many synthetic seeds in
 the coverage tests, so what a report says is what the tests check. The module stays

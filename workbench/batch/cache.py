@@ -1,5 +1,9 @@
 """Content-addressed skip of unchanged runs.
 
+Why one module: the run key, the code fingerprints it is built from and the check of a
+cached run folder are one contract (what counts as "unchanged"); split, a change to one
+part could silently stop matching the others.
+
 A run's **cache key** is the sha256 of everything that decides its outputs:
 
 - the notebook's content (each cell's type, source and tags, and the kernel it asks

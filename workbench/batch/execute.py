@@ -1,5 +1,9 @@
 """Run one notebook with papermill in a fresh kernel and publish its run folder atomically.
 
+Why one module: executing a run and publishing its folder share one state machine
+(partial folder, kernel, timeout, report, manifest, rename); every step must see the
+same failure handling, so they stay together.
+
 :func:`execute_run` takes a :class:`RunTask` (a plain, picklable value: the run,
 where its outputs go, the panel and the facts for the manifest) and returns a
 :class:`RunResult`. Everything is written into a hidden folder
