@@ -61,3 +61,35 @@ def test_bad_input(kwargs, fragment):
 def test_out_of_range_p_values():
     with pytest.raises(AnalysisInputError, match="outside"):
         adjust_p(pd.DataFrame({"p_value": [0.1, 1.5]}))
+
+
+def test_fdr_bh_equals_statsmodels():
+    from statsmodels.stats.multitest import multipletests
+
+    from workbench.analysis.multiple import fdr_bh
+
+    rng = np.random.default_rng(20240611)
+    for n in [1, 2, 3, 7, 50, 400]:
+        for _ in range(20):
+            p = rng.uniform(size=n)
+            p[rng.uniform(size=n) < 0.3] = rng.choice(p)  # ties
+            p[rng.uniform(size=n) < 0.05] = 1.0
+            p[rng.uniform(size=n) < 0.05] = 0.0
+            expected = multipletests(p, method="fdr_bh")[1]
+            np.testing.assert_allclose(fdr_bh(p), expected, rtol=0, atol=1e-12)
+            np.testing.assert_array_equal(fdr_bh(p), expected)  # the same arithmetic
+
+
+def test_adjust_p_bh_equals_statsmodels_with_missing_and_groups():
+    from statsmodels.stats.multitest import multipletests
+
+    rng = np.random.default_rng(7)
+    p = np.round(rng.uniform(size=300), 3)  # rounding makes ties
+    p[rng.uniform(size=300) < 0.1] = np.nan
+    df = pd.DataFrame({"p_value": p, "g": rng.choice(["a", "b", "c"], size=300)})
+    got = adjust_p(df, by="g")["p_adjusted"]
+    for g, rows in df.groupby("g"):
+        keep = rows["p_value"].notna()
+        assert got.loc[rows.index[~keep]].isna().all()
+        expected = multipletests(rows["p_value"][keep].to_numpy(), method="fdr_bh")[1]
+        np.testing.assert_allclose(got.loc[rows.index[keep]], expected, rtol=0, atol=1e-12)
