@@ -16,6 +16,13 @@ takes the parsed arguments, prints what it did and returns the exit status.
 >>> args = parser.parse_args(["data", "fetch", "ae", "--period", "2025-06"])
 >>> args.source, args.period, args.func.__name__
 ('ae', '2025-06', 'cmd_fetch')
+
+Building the parser imports no pandas (the panel's modules load when ``build`` runs), so
+``workbench run`` starts without it; the default output is the panel builder's:
+
+>>> from workbench.data.panel_outputs import DEFAULT_OUT as BUILD_DEFAULT
+>>> DEFAULT_OUT == BUILD_DEFAULT
+True
 """
 
 from __future__ import annotations
@@ -25,7 +32,10 @@ import re
 from pathlib import Path
 
 from workbench.data.fetch import CATALOGUE, DEFAULT_MAX_BYTES
-from workbench.data.panel_outputs import DEFAULT_OUT
+
+#: ``workbench data build``'s default ``--out``: :data:`workbench.data.panel_outputs.DEFAULT_OUT`
+#: (not imported from there: that module imports pandas).
+DEFAULT_OUT = Path("data/processed/panel.parquet")
 
 
 def _month(text: str) -> str:
