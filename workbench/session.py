@@ -31,7 +31,7 @@ import pandas as pd
 
 from workbench import interactive  # noqa: F401  (styles Findings tables in a notebook)
 from workbench.analysis.findings import Finding, Findings, findings_frame, write_findings
-from workbench.data.schema import validate_panel
+from workbench.data.schema import _string_columns, _with_ordered_ratings, validate_panel
 from workbench.data.synth import (
     DEFAULT_MONTHS,
     DEFAULT_PROVIDERS,
@@ -47,6 +47,9 @@ INTERACTIVE_DIR = Path("outputs") / "interactive"
 #: Written by :meth:`Session.finish` beside findings.json: what the report header says
 #: about the data (source, period, synthetic or not).
 DATA_RECORD_FILE = "data.json"
+#: Beside a panel file: the sha256 of that file as ``workbench run``'s data step validated
+#: it. A panel whose sha256 equals it is read without validating it again.
+VALIDATED_FILE = "panel.validated"
 
 
 def project_root(start: Path | None = None) -> Path:
@@ -82,13 +85,37 @@ def load(panel_path: str | Path | None = None, *, seed: int = DEFAULT_SEED,
     ['acute', 'care_home']
     """
     if panel_path:
-        path = resolve_panel_path(panel_path)
-        panel = validate_panel(pd.read_parquet(path), source=str(path))
+        panel = _read_panel(resolve_panel_path(panel_path))
     else:
         panel = generate(seed=seed, n_providers=n_providers, n_months=n_months).panel
     if summary:
         _show(summarize(panel))
     return panel
+
+
+def _read_panel(path: Path, sha256: str | None = None) -> pd.DataFrame:
+    """The panel file at ``path`` with the schema's dtypes, validated unless ``sha256`` (the
+    file's, computed by the caller) equals the one in :data:`VALIDATED_FILE` beside it.
+
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> generate(seed=3, n_providers=20, n_months=2).panel.to_parquet(folder / "panel.parquet")
+    >>> checked = _read_panel(folder / "panel.parquet")
+    >>> sha = sha256_file(folder / "panel.parquet")
+    >>> _ = (folder / VALIDATED_FILE).write_text(sha)
+    >>> pd.testing.assert_frame_equal(_read_panel(folder / "panel.parquet", sha), checked)
+    """
+    panel = pd.read_parquet(path)
+    if sha256 and _validated_sha256(path) == sha256:
+        return _with_ordered_ratings(_string_columns(panel))  # what validate_panel returns
+    return validate_panel(panel, source=str(path))
+
+
+def _validated_sha256(path: Path) -> str | None:
+    try:
+        return (path.parent / VALIDATED_FILE).read_text(encoding="utf-8").strip() or None
+    except OSError:
+        return None
 
 
 def resolve_panel_path(panel_path: str | Path) -> Path:
@@ -354,8 +381,8 @@ def start(notebook: str, *, panel_path: str = "", seed: int = DEFAULT_SEED,
     ``outputs/interactive/<notebook>`` under the project root.
     """
     if panel_path:
-        panel = load(panel_path)
         sha = sha256_file(panel_path)
+        panel = _read_panel(resolve_panel_path(panel_path), sha)
         truth_path = Path(panel_path).with_name("truth.json")
         truth = read_truth(truth_path) if truth_path.exists() else None
         synthetic = truth is not None or _is_synthetic(panel)

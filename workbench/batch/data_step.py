@@ -14,6 +14,9 @@ the data made from the same source (:func:`data_source_key`). The returned recor
 ...                           folder)
 >>> record["path"], record["truth_path"], len(record["sha256"])
 ('data/panel.parquet', 'data/truth.json', 64)
+>>> from workbench.session import VALIDATED_FILE as SESSION_READS
+>>> VALIDATED_FILE == SESSION_READS
+True
 """
 
 from __future__ import annotations
@@ -36,6 +39,10 @@ PANEL_FILE = "panel.parquet"
 TRUTH_FILE = "truth.json"
 #: Beside the panel: what the data were made from, so an unchanged source is not remade.
 DATA_SOURCE_FILE = "source.json"
+#: Beside the panel: its sha256 once validated here (the generator, ``data.panel`` and the
+#: build all validate the panel), so each run's session does not validate it again
+#: (:data:`workbench.session.VALIDATED_FILE`).
+VALIDATED_FILE = "panel.validated"
 
 
 def materialise_data(spec: DataSpec, data_dir: Path, study_path: Path | str = "<study>") -> dict:
@@ -146,7 +153,20 @@ def data_source_key(spec: DataSpec) -> str:
 def materialise_data_cached(spec: DataSpec, data_dir: Path,
                             study_path: Path | str = "<study>") -> dict:
     """:func:`materialise_data`, skipped when ``data_dir`` already holds the data made
-    from the same source (:func:`data_source_key`) with an unchanged sha256."""
+    from the same source (:func:`data_source_key`) with an unchanged sha256. Either way
+    :data:`VALIDATED_FILE` beside the panel then holds its sha256 (``materialise_data``
+    validated it when it was made).
+
+    >>> import tempfile
+    >>> from workbench.batch.study import DataSpec
+    >>> folder = Path(tempfile.mkdtemp()) / "data"
+    >>> spec = DataSpec("synthetic", {"seed": 1, "n_providers": 20, "n_months": 3})
+    >>> record = materialise_data_cached(spec, folder)
+    >>> (folder / VALIDATED_FILE).read_text().strip() == record["sha256"]
+    True
+    >>> materialise_data_cached(spec, folder) == record
+    True
+    """
     key = data_source_key(spec)
     record_path = data_dir / DATA_SOURCE_FILE
     if record_path.is_file() and (data_dir / PANEL_FILE).is_file():
@@ -156,11 +176,23 @@ def materialise_data_cached(spec: DataSpec, data_dir: Path,
             record = {}  # unreadable: the data are made again
         if record.get("key") == key and record.get("data", {}).get("sha256") == \
                 provenance.sha256_file(data_dir / PANEL_FILE):
+            _mark_validated(data_dir, record["data"]["sha256"])
             return record["data"]
     data = materialise_data(spec, data_dir, study_path)
     atomic_write_text(record_path, json.dumps({"key": key, "data": data}, indent=2,
                                               sort_keys=True) + "\n")
+    _mark_validated(data_dir, data["sha256"])
     return data
+
+
+def _mark_validated(data_dir: Path, sha256: str) -> None:
+    marker = data_dir / VALIDATED_FILE
+    try:
+        if marker.read_text(encoding="utf-8").strip() == sha256:
+            return
+    except OSError:
+        pass
+    atomic_write_text(marker, sha256 + "\n")
 
 
 def _rename_into(src: Path, dst: Path) -> None:
