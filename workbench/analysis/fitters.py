@@ -396,12 +396,7 @@ class WithinFitter(Fitter):
         Xd = Xd.drop(columns=[c for c in ("Intercept",) if c in Xd.columns])
         scale = X.abs().max().replace(0, 1)
         flat = [c for c in Xd.columns if float(Xd[c].abs().max()) <= 1e-9 * float(scale[c])]
-        flat_exposures = [c for c in flat if c in spec.exposures]
-        if flat_exposures:
-            raise AnalysisInputError(
-                "fit", "exposures", f"of model {spec.label()!r} (fe) on subset "
-                f"{spec.subset!r}: {flat_exposures} do not change within providers, so "
-                "provider fixed effects absorb them", expected="kind='ols' or 'mixed' for them")
+        self._check_flat(spec, flat)
         Xd = Xd.drop(columns=flat)
         res = sm.OLS(yd, Xd).fit(cov_type="cluster", cov_kwds={"groups": groups}, use_t=True)
         dropped = [c for c in flat if not c.startswith("C(month)")]
