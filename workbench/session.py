@@ -31,7 +31,7 @@ import pandas as pd
 
 from workbench import interactive  # noqa: F401  (styles Findings tables in a notebook)
 from workbench.analysis.findings import Finding, Findings, findings_frame, write_findings
-from workbench.data.schema import _string_columns, _with_ordered_ratings, validate_panel
+from workbench.data.schema import canonical_dtypes, validate_panel
 from workbench.data.synth import (
     DEFAULT_MONTHS,
     DEFAULT_PROVIDERS,
@@ -106,16 +106,10 @@ def _read_panel(path: Path, sha256: str | None = None) -> pd.DataFrame:
     >>> pd.testing.assert_frame_equal(_read_panel(folder / "panel.parquet", sha), checked)
     """
     panel = pd.read_parquet(path)
-    if sha256 and _validated_sha256(path) == sha256:
-        return _with_ordered_ratings(_string_columns(panel))  # what validate_panel returns
+    marker = path.parent / VALIDATED_FILE
+    if sha256 and marker.is_file() and marker.read_text(encoding="utf-8").strip() == sha256:
+        return canonical_dtypes(panel)
     return validate_panel(panel, source=str(path))
-
-
-def _validated_sha256(path: Path) -> str | None:
-    try:
-        return (path.parent / VALIDATED_FILE).read_text(encoding="utf-8").strip() or None
-    except OSError:
-        return None
 
 
 def resolve_panel_path(panel_path: str | Path) -> Path:

@@ -156,6 +156,18 @@ def validate_panel(df: pd.DataFrame, source: str = "<DataFrame>") -> pd.DataFram
         raise PanelValidationError(source, _summarise(exc.failure_cases)) from None
 
 
+def canonical_dtypes(df: pd.DataFrame) -> pd.DataFrame:
+    """The dtypes :func:`validate_panel` returns, without checking the rules again: for a
+    panel file already validated (``workbench run``'s data step records its sha256).
+
+    >>> from workbench.data.synth import generate
+    >>> panel = generate(seed=3, n_providers=20, n_months=2).panel
+    >>> canonical_dtypes(panel).dtypes.equals(validate_panel(panel).dtypes)
+    True
+    """
+    return _with_ordered_ratings(_string_columns(df))
+
+
 def measure_columns(df: pd.DataFrame, construct: str | None = None) -> list[str]:
     """The registered measure columns present in ``df``, optionally of one construct.
 
