@@ -77,3 +77,22 @@ def write_study(folder: Path, runs_yaml: str, name: str = "tiny") -> Path:
     path.write_text(f"name: {name}\ntitle: Tiny study\ndata:\n  panel: panel.parquet\n"
                     f"runs:\n{runs_yaml}", encoding="utf-8")
     return path
+
+
+def run_repo_study(name: str, out: Path, workers: int = 1) -> Path:
+    """Run ``studies/<name>.yaml`` from the repository root (real-data studies name their
+    data folder relative to it) and return its output folder; the run must succeed."""
+    import pytest
+
+    from workbench.batch.runner import run_study
+
+    root = Path(__file__).resolve().parents[1]
+    mp = pytest.MonkeyPatch()
+    mp.chdir(root)
+    try:
+        result = run_study(root / "studies" / f"{name}.yaml", out=out, workers=workers,
+                           progress=False)
+    finally:
+        mp.undo()
+    assert result.exit_code == 0, result.summary()
+    return out / name

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from batch_helpers import run_repo_study
 
 from workbench.analysis import claims
-from workbench.batch.runner import run_study
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
@@ -22,16 +22,7 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def study(tmp_path_factory):
-    out = tmp_path_factory.mktemp("claims_real")
-    mp = pytest.MonkeyPatch()
-    mp.chdir(ROOT)  # the study names its data folder relative to the repository root
-    try:
-        result = run_study(ROOT / "studies" / "claims_real.yaml", out=out, workers=1,
-                           progress=False)
-    finally:
-        mp.undo()
-    assert result.exit_code == 0, result.summary()
-    return out / "claims_real"
+    return run_repo_study("claims_real", tmp_path_factory.mktemp("claims_real"), workers=1)
 
 
 @pytest.fixture(scope="module")

@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
-from workbench.batch.runner import run_study
+from batch_helpers import run_repo_study
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
@@ -21,16 +20,7 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def study(tmp_path_factory):
-    out = tmp_path_factory.mktemp("real")
-    mp = pytest.MonkeyPatch()
-    mp.chdir(ROOT)  # the study names its data folder relative to the repository root
-    try:
-        result = run_study(ROOT / "studies" / "nhs_open_data.yaml", out=out, workers=2,
-                           progress=False)
-    finally:
-        mp.undo()
-    assert result.exit_code == 0, result.summary()
-    return out / "nhs_open_data"
+    return run_repo_study("nhs_open_data", tmp_path_factory.mktemp("real"), workers=2)
 
 
 def test_every_run_ok_with_report(study):
