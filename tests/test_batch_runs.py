@@ -122,6 +122,27 @@ def test_no_state_leaks_between_runs_and_each_run_is_a_new_process(tmp_path, lau
     assert "WB_LEAK" not in os.environ and not hasattr(json, "LEAK_ATTR")
 
 
+ENVIRONMENT_CODE = '''\
+import os
+from pathlib import Path
+Path(output_dir, "findings.json").write_text("[]\\n")
+Path(output_dir, "seen.txt").write_text(os.environ.get("WB_BATCH_VALUE", "unset"))
+'''
+
+
+def test_each_batch_gives_its_runs_the_environment_of_that_moment(tmp_path, launcher,
+                                                                   monkeypatch):
+    # the workers are forked from a server that outlives one batch: its environment is
+    # that of the first batch, and each task brings the runner's current one
+    study = _study(tmp_path, ENVIRONMENT_CODE,
+                   "  - notebook: nb/t.ipynb\n    parameters: {subset: [a, b]}\n")
+    for value in ("first", "second"):
+        monkeypatch.setenv("WB_BATCH_VALUE", value)
+        result = _execute(study, tmp_path / f"out-{value}", launcher, workers=2)
+        assert [r.status for r in result.results] == ["ok", "ok"], result.summary()
+        assert [(r.folder / "seen.txt").read_text() for r in result.results] == [value] * 2
+
+
 def test_a_hanging_run_times_out_and_the_batch_goes_on(tmp_path, launcher):
     study = _study(tmp_path, SLEEP_OR_DIE_CODE,
                    "  - notebook: nb/t.ipynb\n    parameters: {subset: [hang, ok]}\n"
@@ -348,3 +369,18 @@ def test_dask_local_cluster_gives_the_same_findings_as_the_local_executor(tmp_pa
     for r in local.results[:3]:
         assert (tmp_path / "dask" / "tiny" / r.run_id / "findings.json").read_bytes() == \
             (r.folder / "findings.json").read_bytes()
+
+
+def test_a_launcher_closed_while_it_still_imports_stops_at_once(tmp_path, monkeypatch):
+    # the command line spawns the launcher before it knows whether any run will execute;
+    # when every run comes from cache it is closed mid-import and must not be waited for
+    (tmp_path / "slow_preload_3b7.py").write_text("import time\ntime.sleep(120)\n")
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(
+        p for p in (str(tmp_path), os.environ.get("PYTHONPATH")) if p))
+    launcher = Launcher.spawn(preload=("slow_preload_3b7",))
+    time.sleep(0.5)
+    t0 = time.monotonic()
+    launcher.close()
+    assert time.monotonic() - t0 < 60  # far below the 120 s the import would take
+    assert launcher.process.returncode == -signal.SIGKILL
+    assert not Path(launcher.address).exists()

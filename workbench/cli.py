@@ -89,6 +89,22 @@ def _slurm_options(args: argparse.Namespace) -> dict:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    launcher = None
+    if not args.dry_run and not args.no_preload and args.executor != "slurm" and \
+            Path(args.study).is_file():
+        from workbench.batch.launcher import Launcher
+
+        # the kernel launcher imports its modules while this process imports the runner
+        # and checks the study; the runner closes it if every run comes from cache
+        launcher = Launcher.spawn()
+    try:
+        return _run_study_command(args, launcher)
+    finally:
+        if launcher is not None:
+            launcher.close()  # already closed by the runner, unless it failed first
+
+
+def _run_study_command(args: argparse.Namespace, launcher) -> int:
     from workbench.batch.runner import plan_study, run_study
     from workbench.batch.study import MAX_RUNS
 
@@ -113,7 +129,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
                                executor=args.executor, progress=not args.no_progress,
                                timeout=args.timeout, retries=args.retries, force=args.force,
                                scheduler=args.scheduler, preload=preload,
-                               executor_options=executor_options or None, max_runs=max_runs)
+                               executor_options=executor_options or None, max_runs=max_runs,
+                               launcher=launcher)
     except KeyboardInterrupt:
         print("workbench: interrupted; kernels stopped, unfinished runs removed (completed "
               "runs are kept and reused by the next run)", file=sys.stderr)

@@ -485,12 +485,28 @@ def code_sha256(notebook: str | Path, root: str | Path | None = None) -> str:
 
 
 @cache
+def _name_and_version(dist: importlib.metadata.Distribution) -> tuple[str | None, str | None]:
+    """A distribution's ``Name`` and ``Version`` from its metadata's header lines, as
+    ``dist.metadata`` gives them, without parsing the whole file (its long description
+    included) as an e-mail message: a tenth of the time."""
+    text = dist.read_text("METADATA") or dist.read_text("PKG-INFO") or ""
+    found: dict[str, str] = {}
+    for line in text.splitlines():
+        if not line.strip():
+            break  # the header ends at the first blank line
+        key, sep, value = line.partition(":")
+        if sep and key in ("Name", "Version"):
+            found.setdefault(key, value.strip())
+    return found.get("Name"), found.get("Version")
+
+
 def environment_sha256() -> str:
     """sha256 of the locked environment: every installed distribution and version
     (like ``pip freeze``), Python and the platform. The workbench's own source is
     counted per run instead (:func:`code_sha256`)."""
-    dists = sorted({f"{(d.metadata['Name'] or '').lower()}=={d.version}"
-                    for d in importlib.metadata.distributions()})
+    dists = sorted({f"{(name or '').lower()}=={version}"
+                    for name, version in map(_name_and_version,
+                                             importlib.metadata.distributions())})
     return _sha256_text(canonical_json({
         "distributions": dists, "python": sys.version, "platform": platform.platform(),
         "executable": sys.executable}))

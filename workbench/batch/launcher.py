@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import importlib
 import json
 import os
@@ -214,6 +215,8 @@ class Launcher:
 
     def close(self, timeout: float = 10) -> None:
         """Stop the launcher; it kills the kernels it forked."""
+        if self.process.poll() is None and not os.path.exists(self.address):
+            self.process.kill()  # still importing (it listens only once it has): no kernels
         if self.process.poll() is None:
             try:
                 self.process.stdin.close()
@@ -289,12 +292,18 @@ class ForkedProcess:
 # server side (runs in the launcher process)
 
 
+@functools.cache
+def _libc() -> ctypes.CDLL:
+    """The C library, looked up once (``find_library`` runs ``ldconfig``): the launcher
+    does it before forking, so kernels do not each start a process for it."""
+    return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+
+
 def _set_parent_death_signal(signum: int) -> None:
     """Ask Linux to send ``signum`` to this process when its parent ends (no-op elsewhere)."""
     if not sys.platform.startswith("linux"):
         return
-    libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-    libc.prctl(_PR_SET_PDEATHSIG, signum, 0, 0, 0)
+    _libc().prctl(_PR_SET_PDEATHSIG, signum, 0, 0, 0)
 
 
 def _become_kernel(request: dict, fds: list[int], listener: socket.socket,
@@ -362,6 +371,8 @@ def serve(address: str, preload: tuple[str, ...]) -> None:
     if "matplotlib_inline.backend_inline" in sys.modules:  # pragma: no cover - guard
         raise LauncherError("the inline matplotlib backend was activated while preloading; "
                             "it must be activated inside each kernel")
+    if sys.platform.startswith("linux"):
+        _libc()
     gc.collect()
     gc.freeze()  # keep preloaded objects out of the collector: fewer copied pages per fork
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)

@@ -32,6 +32,7 @@ import hashlib
 import json
 import os
 import shutil
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -57,7 +58,7 @@ from workbench.batch.execute import (
     RunTask,
     execute_run,
 )
-from workbench.batch.executors import get_executor
+from workbench.batch.executors import Executor, get_executor
 from workbench.batch.launcher import Launcher
 from workbench.batch.params import Parameter, read_parameters, validate_parameters
 from workbench.batch.study import MAX_RUNS, Study, load_study
@@ -262,7 +263,7 @@ def run_study(study: str | Path | Study, out: str | Path = "outputs", workers: i
               kernel_name: str = "workbench", timeout: float | None = None, retries: int = 0,
               force: bool = False, scheduler: str | None = None,
               preload: bool = True, executor_options: dict | None = None,
-              max_runs: int = MAX_RUNS) -> StudyResult:
+              max_runs: int = MAX_RUNS, launcher: Launcher | None = None) -> StudyResult:
     """Check, execute and index every run of a study; see the module docstring.
 
     ``workers`` (default: the number of cores) runs execute at once, each in a fresh
@@ -274,6 +275,9 @@ def run_study(study: str | Path | Study, out: str | Path = "outputs", workers: i
     Dask cluster at ``scheduler`` (a LocalCluster when None); ``executor_options`` are
     further keywords for the executor (e.g. Dask's ``tls_ca_file`` or ``dashboard``).
     A study of more than ``max_runs`` runs is refused before anything is made.
+    ``launcher`` is a :class:`~workbench.batch.launcher.Launcher` the caller spawned
+    earlier (the command line does, before importing this module, so that it imports
+    its modules meanwhile); the batch uses it, and closes it in any case.
 
     Returns a :class:`StudyResult` whose ``exit_code`` is non-zero when any run
     failed. Raises (before any kernel starts) :class:`~workbench.errors.StudyError`,
@@ -281,32 +285,45 @@ def run_study(study: str | Path | Study, out: str | Path = "outputs", workers: i
     On Ctrl-C the kernels are stopped, unfinished run folders removed, and
     ``KeyboardInterrupt`` propagates.
     """
-    workers = default_workers() if workers is None else workers
-    if not isinstance(retries, int) or isinstance(retries, bool) or retries < 0:
-        raise StudyError(f"retries must be a whole number >= 0, got {retries!r}")
-    if timeout is not None and (isinstance(timeout, bool) or timeout <= 0):
-        raise StudyError(f"timeout must be a number of seconds > 0, got {timeout!r}")
-    study = study if isinstance(study, Study) else load_study(study, max_runs=max_runs)
-    _refuse_too_many(study, max_runs)
-    declared = check_study(study)
-    out_dir = Path(out) / study.name
-    out_dir.mkdir(parents=True, exist_ok=True)
-    launcher = Launcher.spawn() if preload and _likely_to_execute(study, out_dir, force) \
-        else None
+    ex = None
     try:
-        return _run(study, out_dir, workers, executor, progress, kernel_name, timeout, retries,
-                    force, scheduler, preload, launcher, executor_options, declared)
+        workers = default_workers() if workers is None else workers
+        if not isinstance(retries, int) or isinstance(retries, bool) or retries < 0:
+            raise StudyError(f"retries must be a whole number >= 0, got {retries!r}")
+        if timeout is not None and (isinstance(timeout, bool) or timeout <= 0):
+            raise StudyError(f"timeout must be a number of seconds > 0, got {timeout!r}")
+        study = study if isinstance(study, Study) else load_study(study, max_runs=max_runs)
+        _refuse_too_many(study, max_runs)
+        declared = check_study(study)
+        out_dir = Path(out) / study.name
+        out_dir.mkdir(parents=True, exist_ok=True)
+        options = {"workers": workers, **(executor_options or {})}
+        if scheduler is not None:
+            options["scheduler"] = scheduler
+        ex = get_executor(executor, **options)
+        likely = _likely_to_execute(study, out_dir, force)
+        if likely:  # the workers and the kernel launcher get ready while the data are made
+            ex.start(len(study.runs))
+        if likely and preload:
+            launcher = launcher or Launcher.spawn()
+        elif launcher is not None:
+            launcher.close()  # not needed: every run is likely to come from cache
+            launcher = None
+        return _run(study, out_dir, ex, progress, kernel_name, timeout, retries,
+                    force, preload, launcher, declared)
     finally:
+        if ex is not None:
+            ex.close()
         if launcher is not None:
             launcher.close()
 
 
-def _run(study: Study, out_dir: Path, workers: int, executor: str, progress: bool,
+def _run(study: Study, out_dir: Path, ex: Executor, progress: bool,
          kernel_name: str, timeout: float | None, retries: int, force: bool,
-         scheduler: str | None, preload: bool, launcher: Launcher | None,
-         executor_options: dict | None = None,
+         preload: bool, launcher: Launcher | None,
          declared: dict[Path, dict[str, Parameter]] | None = None) -> StudyResult:
-    """The body of :func:`run_study` once the study is checked and the launcher spawned."""
+    """The body of :func:`run_study` once the study is checked and the launcher spawned;
+    ``ex`` is the executor (the caller closes it)."""
     from workbench.kernelspec import ensure_kernelspec
 
     declared = check_study(study) if declared is None else declared
@@ -320,8 +337,8 @@ def _run(study: Study, out_dir: Path, workers: int, executor: str, progress: boo
             {"environment": environment, "private": list(study.private),
              "disclosure": study.disclosure}).encode("utf-8")).hexdigest()
     _remove_partials(out_dir, study)  # left by an interrupted batch: never complete
+    commits, dirty = _git_facts(study)
     git_by_folder: dict[Path, dict] = {}
-    dirty: dict[Path, bool | None] = {}
     nb_sha: dict[Path, str] = {}
     code: dict[Path, str] = {}
     source = SourceTree.load(package_root()).root
@@ -329,7 +346,7 @@ def _run(study: Study, out_dir: Path, workers: int, executor: str, progress: boo
     for run in study.runs:
         folder = run.notebook.parent
         if folder not in git_by_folder:
-            git_by_folder[folder] = {"commit": provenance.git_commit(folder)}
+            git_by_folder[folder] = {"commit": commits[folder].result()}
         if run.notebook not in nb_sha:
             nb_sha[run.notebook] = notebook_content_sha256(run.notebook)
             code[run.notebook] = code_sha256(run.notebook, source)
@@ -344,12 +361,22 @@ def _run(study: Study, out_dir: Path, workers: int, executor: str, progress: boo
         if manifest is not None:
             hits.append(_cached_run_result(task, manifest))
             continue
-        if run.notebook not in dirty:  # one git call per notebook, not per run
-            dirty[run.notebook] = provenance.git_dirty(folder, [run.notebook.name])
-        git = {**git_by_folder[folder], "dirty": dirty[run.notebook]}
+        git = {**git_by_folder[folder], "dirty": dirty[run.notebook].result()}
         tasks.append(replace(task, git=git))
-    if tasks and preload and launcher is None:
+    if tasks and preload and launcher is None:  # the guess was wrong: some runs execute
         launcher = Launcher.spawn()
+        try:
+            return _execute(study, out_dir, ex, progress, launcher, tasks, hits, data,
+                            git_by_folder)
+        finally:
+            launcher.close()
+    return _execute(study, out_dir, ex, progress, launcher, tasks, hits, data, git_by_folder)
+
+
+def _execute(study: Study, out_dir: Path, ex: Executor, progress: bool,
+             launcher: Launcher | None, tasks: list[RunTask], hits: list[RunResult],
+             data: dict, git_by_folder: dict[Path, dict]) -> StudyResult:
+    """Execute ``tasks`` (with the cached ``hits``), then write ``findings.csv`` and the index."""
     results: list[RunResult] = list(hits)
     bar = tqdm(total=len(study.runs), desc=study.name, unit="run", disable=not progress,
                dynamic_ncols=True)
@@ -361,18 +388,14 @@ def _run(study: Study, out_dir: Path, workers: int, executor: str, progress: boo
                 client = launcher.client() if launcher is not None else None  # kernels wait
                 # for its socket, so workers start while the launcher imports its modules
                 tasks = [replace(t, launcher=client) for t in tasks]
-                options = {"workers": workers, **(executor_options or {})}
-                if scheduler is not None:
-                    options["scheduler"] = scheduler
-                with get_executor(executor, **options) as ex:
-                    try:
-                        for result in ex.map_unordered(execute_run, tasks):
-                            results.append(result)
-                            _show_counts(bar, results)
-                            bar.update(1)
-                    except BaseException:
-                        ex.abort()
-                        raise
+                try:
+                    for result in ex.map_unordered(execute_run, tasks):
+                        results.append(result)
+                        _show_counts(bar, results)
+                        bar.update(1)
+                except BaseException:
+                    ex.abort()
+                    raise
     except KeyboardInterrupt:
         if launcher is not None:
             launcher.close()  # kills every kernel it forked
@@ -383,6 +406,19 @@ def _run(study: Study, out_dir: Path, workers: int, executor: str, progress: boo
     write_findings_csv(outcome)
     write_index(outcome, git_commit=next(iter(git_by_folder.values()), {}).get("commit"))
     return outcome
+
+
+def _git_facts(study: Study) -> tuple[dict[Path, Future], dict[Path, Future]]:
+    """The commit of each notebook folder and whether each notebook differs from it, asked
+    of git in background threads (one call per folder and per notebook, not per run)
+    while the data and the cache keys are made."""
+    pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="git")
+    notebooks = {run.notebook for run in study.runs}
+    commits = {folder: pool.submit(provenance.git_commit, folder)
+               for folder in {nb.parent for nb in notebooks}}
+    dirty = {nb: pool.submit(provenance.git_dirty, nb.parent, [nb.name]) for nb in notebooks}
+    pool.shutdown(wait=False)
+    return commits, dirty
 
 
 def _show_counts(bar, results: list[RunResult]) -> None:
