@@ -140,3 +140,30 @@ def test_findings_csv_is_streamed_with_the_same_bh_values(tmp_path):
     public, raw = _csv(tmp_path / "findings.csv"), _csv(tmp_path / "analyst" / "findings.csv")
     assert [r["n"] for r in public[:4]] == ["*", "*", "*", "*"] and public[-1]["n"] == "30"
     assert [r["n"] for r in raw[:2]] == ["3", "3"] and raw[-1]["n"] == "32"
+
+
+def test_findings_csv_is_the_same_whatever_the_batch_size_and_counts_stay_whole(
+        tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    from workbench.batch import study_outputs
+
+    results = []
+    for i in range(9):
+        folder = tmp_path / f"r{i}"
+        folder.mkdir()
+        records = [{"id": f"e:a->b@p{i}", "question": "q", "estimate": 0.5 + i, "n": 40 + i,
+                    "clusters": 12, "p_value": (i + 1) / 20},
+                   {"id": f"dq:rows@p{i}", "question": "q", "estimate": 2.0}]  # no n
+        (folder / "findings.json").write_text(json.dumps(records), encoding="utf-8")
+        results.append(SimpleNamespace(run_id=f"r{i}", folder=folder))
+    outcome = SimpleNamespace(results=results, out_dir=tmp_path,
+                              study=SimpleNamespace(private=[], disclosure={}))
+    texts = []
+    for per_batch in (1, 5, 5000):
+        monkeypatch.setattr(study_outputs, "FINDINGS_PER_BATCH", per_batch)
+        study_outputs.write_findings_csv(outcome)
+        texts.append((tmp_path / "analyst" / "findings.csv").read_text(encoding="utf-8"))
+    assert texts[0] == texts[1] == texts[2]
+    rows = _csv(tmp_path / "analyst" / "findings.csv")
+    assert [r["n"] for r in rows[:2]] == ["40", ""] and rows[0]["clusters"] == "12"

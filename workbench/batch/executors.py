@@ -100,10 +100,11 @@ class Executor:
 
 #: What a local worker imports to drive a run and render its report. The workers are
 #: forked from a server that has imported these once (multiprocessing's ``forkserver``),
-#: instead of each importing them in a new interpreter (about 1 s of CPU per worker).
+#: instead of each importing them in a new interpreter (about 1 s of CPU per worker);
+#: the last one renders a small report there (see :mod:`workbench.batch.warm_worker`).
 WORKER_PRELOAD = ("workbench.batch.execute", "workbench.batch.engine", "workbench.batch.kernels",
                   "workbench.report.run_report", "papermill", "nbclient",
-                  "nbconvert.exporters.html")
+                  "nbconvert.exporters.html", "workbench.batch.warm_worker")
 
 
 def worker_context() -> multiprocessing.context.BaseContext:

@@ -3,8 +3,9 @@ terminal's table of failed runs.
 
 :func:`write_findings_csv` gathers every run's ``findings.json`` into one tidy table
 with Benjamini-Hochberg adjusted p-values, streaming: a first pass over the runs keeps
-only the p-values of headline findings, a second writes each run's rows as it reads
-them, so memory does not grow with the number of runs. Two files are written:
+only the p-values of headline findings, a second writes the runs' rows as it reads
+them, :data:`FINDINGS_PER_BATCH` findings at a time, so memory does not grow with the
+number of runs. Two files are written:
 
 * ``findings.csv``, linked from the index, for stakeholders: counts of people through
   the study's disclosure rule (``n``, sentences, warnings, and estimates in a unit of
@@ -43,6 +44,8 @@ FINDINGS_CSV = "findings.csv"
 ANALYST_FINDINGS_CSV = Path("analyst") / "findings.csv"
 #: What the disclosure rule changed on the index pages and in ``findings.csv``.
 STUDY_DISCLOSURE_FILE = "disclosure.json"
+#: ``findings.csv`` is written this many findings at a time (memory stays bounded).
+FINDINGS_PER_BATCH = 5000
 
 
 def failure_table(failed: list[RunResult], width: int = 60) -> str:
@@ -88,7 +91,7 @@ def _rule(outcome: StudyResult):
 def write_findings_csv(outcome: StudyResult) -> Path:
     """Write ``outputs/<study>/findings.csv`` for stakeholders and
     ``analyst/findings.csv`` with the raw numbers (both atomic, streamed run by run):
-    the rows of :func:`~workbench.report.study_index.findings_rows` with
+    the rows of :func:`~workbench.report.study_index.runs_findings_rows` with
     Benjamini-Hochberg adjusted p-values (:func:`~workbench.report.study_index.adjusted_p_values`,
     the first pass), the values of the study's private parameters shown as
     ``[private]``. What the disclosure rule changed goes to the study's
@@ -96,7 +99,7 @@ def write_findings_csv(outcome: StudyResult) -> Path:
     from workbench.analysis.findings import FIELDS
     from workbench.report.disclosure import DisclosureLog, disclose_finding
     from workbench.report.masking import mask_private
-    from workbench.report.study_index import adjusted_p_values, findings_rows
+    from workbench.report.study_index import adjusted_p_values, runs_findings_rows
 
     rule = _rule(outcome)
     log = DisclosureLog()
@@ -109,17 +112,29 @@ def write_findings_csv(outcome: StudyResult) -> Path:
         writers = [csv.writer(fh, lineterminator="\n") for fh in (fh_public, fh_raw)]
         for w in writers:
             w.writerow(columns)
+
+        def write(batch: list[tuple[str, list[dict], list[dict]]]) -> None:
+            for w, which in zip(writers, (1, 2)):
+                rows = runs_findings_rows(((b[0], b[which]) for b in batch), q)
+                rows = mask_private(rows, outcome.study.private).reindex(columns=columns)
+                w.writerows(rows.astype(object).where(rows.notna(), "").itertuples(
+                    index=False, name=None))
+
+        batch: list[tuple[str, list[dict], list[dict]]] = []
+        in_batch = 0
         for run_id, records in _findings_by_run(outcome):
             if not records:
                 continue
             shown = [disclose_finding(f, rule, log=log, where="findings.csv",
                                       location=f"{run_id} {f.get('id', '')}")
                      for f in records]
-            for w, recs in zip(writers, (shown, records)):
-                rows = mask_private(findings_rows(run_id, recs, q), outcome.study.private)
-                rows = rows.reindex(columns=columns)
-                w.writerows(rows.astype(object).where(rows.notna(), "").itertuples(
-                    index=False, name=None))
+            batch.append((run_id, shown, records))
+            in_batch += len(records)
+            if in_batch >= FINDINGS_PER_BATCH:
+                write(batch)
+                batch, in_batch = [], 0
+        if batch:
+            write(batch)
     _write_study_log(outcome, "findings.csv", log, rule)
     return public
 

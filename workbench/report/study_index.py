@@ -316,7 +316,8 @@ def study_findings_frame(runs: Iterable[Mapping[str, Any]],
     findings; the family adjusted together is every headline finding with a p-value;
     robustness checks (variants of an estimand already in the family) and diagnostics
     keep their raw p-value only and get no ``p_adjusted``. The study's
-    ``findings.csv`` holds these rows (written run by run, :func:`findings_rows`).
+    ``findings.csv`` holds these rows (written a batch of runs at a time,
+    :func:`runs_findings_rows`).
 
     >>> frame = study_findings_frame([{"run_id": "r", "findings": [
     ...     {"id": "e:a->b@nhs", "question": "q", "estimate": 1.0, "p_value": 0.01},
@@ -325,37 +326,64 @@ def study_findings_frame(runs: Iterable[Mapping[str, Any]],
     >>> frame[["id", "p_adjusted"]].to_dict("list")
     {'id': ['e:a->b@nhs', 'e:a->b@nhs#fe', 'funnel:m@X1#2026-03'], 'p_adjusted': [0.02, nan, 0.04]}
     """
-    import pandas as pd
-
     runs = list(runs)
     if p_adjusted is None:
         p_adjusted = adjusted_p_values((r["run_id"], r.get("findings") or []) for r in runs)
-    frames = [findings_rows(r["run_id"], list(r.get("findings") or []), p_adjusted)
-              for r in runs]
-    frames = [f for f in frames if len(f)]
-    if not frames:
-        return findings_rows("", [], {})
-    return pd.concat(frames, ignore_index=True)
+    return runs_findings_rows(((r["run_id"], r.get("findings") or []) for r in runs),
+                              p_adjusted)
+
+
+#: Finding fields that hold whole numbers (``int | None`` in the contract).
+COUNT_FIELDS = ("n", "clusters")
 
 
 def findings_rows(run_id: str, records: list[Mapping[str, Any]],
                   p_adjusted: Mapping[tuple[str, int], float]) -> pd.DataFrame:
     """One run's findings as rows of the study's findings table (``run_id`` first,
-    ``p_adjusted`` last): the second pass of writing ``findings.csv``.
+    ``p_adjusted`` last); :func:`runs_findings_rows` of that one run.
 
     >>> findings_rows("r", [{"id": "e:a->b@nhs", "question": "q", "p_value": 0.01}],
     ...               {("r", 0): 0.03})[["run_id", "p_value", "p_adjusted"]].to_dict("records")
     [{'run_id': 'r', 'p_value': 0.01, 'p_adjusted': 0.03}]
     """
+    return runs_findings_rows([(run_id, records)], p_adjusted)
+
+
+def runs_findings_rows(runs: Iterable[tuple[str, Iterable[Mapping[str, Any]]]],
+                       p_adjusted: Mapping[tuple[str, int], float]) -> pd.DataFrame:
+    """The findings of several runs, given as (run id, records), as rows of the study's
+    findings table in one frame (``run_id`` first, ``p_adjusted`` last): the second pass
+    of writing ``findings.csv``, a batch of runs at a time (one frame per batch costs
+    far less than one per run). The :data:`COUNT_FIELDS` are whole numbers (nullable
+    integers), whichever runs share the batch.
+
+    >>> rows = runs_findings_rows([("r1", [{"id": "e:a->b@nhs", "p_value": 0.01}]),
+    ...                            ("r2", [{"id": "e:a->b@nhs", "p_value": 0.2}])],
+    ...                           {("r1", 0): 0.02, ("r2", 0): 0.2})
+    >>> rows[["run_id", "p_adjusted"]].to_dict("list")
+    {'run_id': ['r1', 'r2'], 'p_adjusted': [0.02, 0.2]}
+    """
     import pandas as pd
 
     from workbench.analysis.findings import findings_frame
 
-    df = findings_frame([dict(r) for r in records], flat=True)
-    df.insert(0, "run_id", pd.Series([run_id] * len(df), dtype=object))
+    run_ids: list[str] = []
+    records: list[dict] = []
+    adjusted: list[float] = []
+    for run_id, run_records in runs:
+        for i, record in enumerate(run_records):
+            run_ids.append(run_id)
+            records.append(dict(record))
+            adjusted.append(p_adjusted.get((run_id, i), math.nan))
+    df = findings_frame(records, flat=True)
+    df.insert(0, "run_id", pd.Series(run_ids, dtype=object))
     df["p_value"] = pd.to_numeric(df["p_value"], errors="coerce")
-    df["p_adjusted"] = pd.Series([p_adjusted.get((run_id, i), math.nan)
-                                  for i in range(len(df))], dtype="float64")
+    for col in COUNT_FIELDS:  # whole numbers stay whole where another run has none
+        values = pd.to_numeric(df[col], errors="coerce")
+        if values.notna().sum() == df[col].notna().sum() and \
+                (values.dropna() % 1 == 0).all():
+            df[col] = values.astype("Int64")
+    df["p_adjusted"] = pd.Series(adjusted, dtype="float64")
     return df
 
 
