@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -130,17 +131,29 @@ Path(output_dir, "seen.txt").write_text(os.environ.get("WB_BATCH_VALUE", "unset"
 '''
 
 
+@pytest.mark.parametrize("another_thread", [False, True], ids=["forked", "fork-server"])
 def test_each_batch_gives_its_runs_the_environment_of_that_moment(tmp_path, launcher,
-                                                                   monkeypatch):
-    # the workers are forked from a server that outlives one batch: its environment is
-    # that of the first batch, and each task brings the runner's current one
-    study = _study(tmp_path, ENVIRONMENT_CODE,
-                   "  - notebook: nb/t.ipynb\n    parameters: {subset: [a, b]}\n")
-    for value in ("first", "second"):
-        monkeypatch.setenv("WB_BATCH_VALUE", value)
-        result = _execute(study, tmp_path / f"out-{value}", launcher, workers=2)
-        assert [r.status for r in result.results] == ["ok", "ok"], result.summary()
-        assert [(r.folder / "seen.txt").read_text() for r in result.results] == [value] * 2
+                                                                   monkeypatch, another_thread):
+    # A runner with no other thread forks its workers; one with threads (a Jupyter kernel)
+    # forks them from a server that outlives one batch, whose environment is that of the
+    # first batch: each task brings the runner's current one.
+    from workbench.batch.executors import worker_context
+
+    done = threading.Event()
+    if another_thread:
+        threading.Thread(target=done.wait, daemon=True).start()
+    try:
+        method = "forkserver" if another_thread else "fork"
+        assert worker_context().get_start_method() == method
+        study = _study(tmp_path, ENVIRONMENT_CODE,
+                       "  - notebook: nb/t.ipynb\n    parameters: {subset: [a, b]}\n")
+        for value in ("first", "second"):
+            monkeypatch.setenv("WB_BATCH_VALUE", value)
+            result = _execute(study, tmp_path / f"out-{value}", launcher, workers=2)
+            assert [r.status for r in result.results] == ["ok", "ok"], result.summary()
+            assert [(r.folder / "seen.txt").read_text() for r in result.results] == [value] * 2
+    finally:
+        done.set()
 
 
 def test_a_hanging_run_times_out_and_the_batch_goes_on(tmp_path, launcher):

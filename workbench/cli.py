@@ -28,6 +28,7 @@ workbench: no/such.ipynb: notebook file not found
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import sys
 import warnings
@@ -321,5 +322,16 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
+def command() -> None:
+    """The ``workbench`` program: :func:`main`, then exit without the garbage collector's
+    passes over every object the batch imported (about 0.2 s; objects are still
+    finalised and exit handlers run). Tests call :func:`main` instead."""
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    gc.freeze()
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    command()

@@ -23,6 +23,7 @@ with :class:`DaskExecutor`; Slurm already lives in :mod:`workbench.batch.slurm_e
 
 from __future__ import annotations
 
+import importlib
 import multiprocessing
 import multiprocessing.connection
 import os
@@ -98,18 +99,28 @@ class Executor:
         self.close()
 
 
-#: What a local worker imports to drive a run and render its report. The workers are
-#: forked from a server that has imported these once (multiprocessing's ``forkserver``),
-#: instead of each importing them in a new interpreter (about 1 s of CPU per worker);
-#: the last one renders a small report there (see :mod:`workbench.batch.warm_worker`).
+#: What a local worker imports to drive a run and render its report, imported once per
+#: batch (not by each worker in a new interpreter: about 1 s of CPU per worker); the
+#: last one renders a small report (see :mod:`workbench.batch.warm_worker`).
 WORKER_PRELOAD = ("workbench.batch.execute", "workbench.batch.engine", "workbench.batch.kernels",
                   "workbench.report.run_report", "papermill", "nbclient",
                   "nbconvert.exporters.html", "workbench.batch.warm_worker")
 
 
 def worker_context() -> multiprocessing.context.BaseContext:
-    """The start method of local workers: ``forkserver`` preloading :data:`WORKER_PRELOAD`
-    where the platform has it (Linux, macOS), else ``spawn``."""
+    """The start method of local workers, with :data:`WORKER_PRELOAD` loaded where they
+    are forked from:
+
+    * ``fork`` of this process, on Linux, when it runs no other thread (as the command
+      line does when a batch starts): the modules are imported here first;
+    * else ``forkserver`` where the platform has it (a process with threads, such as a
+      Jupyter kernel, must not fork itself): a server process imports them;
+    * else ``spawn`` (each worker imports what it uses).
+    """
+    if sys.platform.startswith("linux") and threading.active_count() == 1:
+        for name in WORKER_PRELOAD:
+            importlib.import_module(name)
+        return multiprocessing.get_context("fork")
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")
@@ -123,10 +134,11 @@ class LocalExecutor(Executor):
     ``workers`` worker processes, each running one task at a time.
 
     Every run still gets its own kernel process; the worker only drives it. Workers are
-    forked from a preloaded server (see :func:`worker_context`) and are given this
-    process's environment with each task, so a variable set before a batch reaches its
-    runs even when the server is older. They ignore Ctrl-C (the runner stops them) and
-    end when the runner ends, even by SIGKILL.
+    forked with their modules loaded (from this process or a fork server, see
+    :func:`worker_context`) and are given this process's environment with each task,
+    so a variable set before a batch reaches its runs even when the server is older.
+    They ignore Ctrl-C (the runner stops them) and end when the runner ends, even by
+    SIGKILL. :meth:`start` forks them before the caller starts any thread.
     """
 
     def __init__(self, workers: int = 1):
@@ -135,10 +147,12 @@ class LocalExecutor(Executor):
         self.workers = workers
         self._pool: ProcessPoolExecutor | None = None
         self._starting: threading.Thread | None = None
+        self._context: multiprocessing.context.BaseContext | None = None
 
     def _ensure_pool(self, size: int) -> ProcessPoolExecutor:
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(max_workers=size, mp_context=worker_context(),
+            self._context = worker_context()
+            self._pool = ProcessPoolExecutor(max_workers=size, mp_context=self._context,
                                              initializer=_worker_init)
         return self._pool
 
@@ -147,6 +161,10 @@ class LocalExecutor(Executor):
         if size <= 1 or self._pool is not None:
             return
         pool = self._ensure_pool(size)
+        if self._context.get_start_method() == "fork":
+            for _ in range(size):
+                pool.submit(os.getpid)  # forks every worker now, before any thread starts
+            return
         # A worker starts when a task is submitted, and submitting waits for the fork
         # server to import its modules: submit no-op tasks from a thread meanwhile.
         self._starting = threading.Thread(
