@@ -16,7 +16,8 @@ from batch_helpers import write_notebook, write_panel
 
 from workbench import cli
 from workbench.batch.execute import RunTask, execute_run
-from workbench.batch.runner import check_study, run_study
+from workbench.batch.plan import check_study
+from workbench.batch.runner import run_study
 from workbench.batch.study import DataSpec, Run, Study, load_study
 from workbench.errors import ParameterError, StudyError
 

@@ -15,7 +15,8 @@ from batch_helpers import write_panel
 
 from workbench.batch import runner as runner_mod
 from workbench.batch.launcher import Launcher
-from workbench.batch.runner import check_study, run_study
+from workbench.batch.plan import check_study
+from workbench.batch.runner import run_study
 from workbench.batch.study import load_study
 from workbench.errors import ParameterError, StudyError
 

@@ -106,7 +106,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _run_study_command(args: argparse.Namespace, launcher) -> int:
-    from workbench.batch.runner import plan_study, run_study
+    from workbench.batch.plan import plan_study
+    from workbench.batch.runner import run_study
     from workbench.batch.study import MAX_RUNS
 
     max_runs = args.max_runs or MAX_RUNS

@@ -5,7 +5,8 @@ The order is fixed so that mistakes cost nothing:
 1. read the study file (:func:`~workbench.batch.study.load_study`), refusing a study
    of more than ``max_runs`` runs before its grids are expanded;
 2. check every run's parameters against its notebook's parameters cell
-   (:func:`check_study`), so a typo stops the study before any kernel starts;
+   (:func:`~workbench.batch.plan.check_study`), so a typo stops the study before any
+   kernel starts;
 3. materialise the data once into ``outputs/<study>/data/`` and hash it
    (:mod:`workbench.batch.data_step`), unless the study has no ``data:``;
 4. execute the runs through an executor (``local`` or ``dask``), each in a fresh
@@ -17,8 +18,8 @@ The order is fixed so that mistakes cost nothing:
 >>> result.exit_code, result.index_path                           # doctest: +SKIP
 (0, PosixPath('outputs/default/index.html'))
 
-:func:`plan_study` does steps 1 and 2 only and describes the runs (``workbench run
---dry-run``).
+:func:`~workbench.batch.plan.plan_study` does steps 1 and 2 only and describes the
+runs (``workbench run --dry-run``).
 
 A notebook need not know the workbench: the runner sets ``panel_path`` and
 ``output_dir`` only in notebooks that declare them. One that declares no
@@ -51,7 +52,6 @@ from workbench.batch.cache import (
 )
 from workbench.batch.data_step import DATA_DIR, PANEL_FILE, materialise_data_cached
 from workbench.batch.execute import (
-    INJECTED_PARAMETERS,
     MANIFEST_FILE,
     PARTIAL_SUFFIX,
     RunResult,
@@ -60,10 +60,14 @@ from workbench.batch.execute import (
 )
 from workbench.batch.executors import Executor, get_executor
 from workbench.batch.launcher import Launcher
-from workbench.batch.params import Parameter, read_parameters, validate_parameters
+from workbench.batch.params import Parameter
+from workbench.batch.plan import check_study, injected_parameters, plan_study, refuse_too_many
 from workbench.batch.study import MAX_RUNS, Study, load_study
 from workbench.batch.study_outputs import INDEX_FILE, failure_table, write_findings_csv, write_index
-from workbench.errors import ParameterError, StudyError
+from workbench.errors import StudyError
+
+__all__ = ["NO_DATA", "StudyResult", "check_study", "default_workers", "plan_study",
+           "run_study"]
 
 #: The data record of a study without ``data:`` (in each manifest's ``data``).
 NO_DATA = {"kind": None, "sha256": None}
@@ -106,114 +110,6 @@ class StudyResult:
         if self.failed:
             lines += ["", failure_table(self.failed)]
         return "\n".join(lines)
-
-
-def check_study(study: Study) -> dict[Path, dict[str, Parameter]]:
-    """Check every run of ``study`` against its notebook; start nothing, write nothing.
-
-    Each run's parameters must be declared in the notebook's parameters cell (a
-    notebook without one takes none), of the declared type, and not ``panel_path``
-    or ``output_dir`` (the runner sets those in notebooks that declare them). A
-    notebook that declares ``panel_path`` needs a study with ``data:``. Each notebook
-    is read once, however many runs it has. Returns the declared parameters by
-    notebook. Raises :class:`~workbench.errors.ParameterError`,
-    :class:`~workbench.errors.NotebookError` or :class:`~workbench.errors.StudyError`
-    on the first problem.
-    """
-    declared: dict[Path, dict[str, Parameter]] = {}
-    for run in study.runs:
-        params = declared.get(run.notebook)
-        if params is None:
-            params = declared[run.notebook] = read_parameters(run.notebook, missing_ok=True)
-            if "panel_path" in params and study.data is None:
-                raise StudyError(
-                    f"{study.path}: the notebook {run.notebook} declares 'panel_path' (the "
-                    "runner sets it to the study's panel) but the study has no 'data:'; add "
-                    "`data: synthetic` (the default synthetic panel), `data: {panel: FILE}` or "
-                    "`data: {build: {from: FOLDER}}`, or remove panel_path from the "
-                    "notebook's parameters cell")
-        if run.parameters and not params:
-            name = next(iter(run.parameters))
-            raise ParameterError(
-                str(run.notebook), name,
-                f"is set by the study (run {run.run_id}) but the notebook declares no "
-                "parameters: tag the code cell that holds its defaults 'parameters'", {})
-        validate_parameters(run.notebook, run.parameters, params,
-                            reserved=INJECTED_PARAMETERS)
-    return declared
-
-
-def injected_parameters(declared: dict[str, Parameter]) -> tuple[str, ...]:
-    """The parameters the runner sets in a notebook that declares ``declared``.
-
-    >>> injected_parameters({"output_dir": None, "subset": None})
-    ('output_dir',)
-    """
-    return tuple(name for name in INJECTED_PARAMETERS if name in declared)
-
-
-def _refuse_too_many(study: Study, max_runs: int) -> None:
-    if len(study.runs) > max_runs:
-        raise StudyError(f"{study.path}: key 'runs': the study makes {len(study.runs):,} runs, "
-                         f"more than the limit of {max_runs:,}; split the study or raise the "
-                         f"limit (workbench run --max-runs {len(study.runs)})")
-
-
-def plan_study(study: str | Path | Study, max_runs: int = MAX_RUNS, head: int = 10,
-               tail: int = 5) -> str:
-    """Check ``study`` (:func:`check_study`) and describe its runs without running them
-    or writing anything: one line per run (run id, notebook, parameters), only the first
-    ``head`` and last ``tail`` when there are more, and the total.
-
-    >>> import tempfile, pathlib, nbformat
-    >>> d = pathlib.Path(tempfile.mkdtemp())
-    >>> nb = nbformat.v4.new_notebook()
-    >>> nb.cells.append(nbformat.v4.new_code_cell("x = 1"))
-    >>> nb.cells[0].metadata["tags"] = ["parameters"]
-    >>> nbformat.write(nb, d / "nb.ipynb")
-    >>> _ = (d / "s.yaml").write_text("name: demo\\nruns:\\n  - notebook: nb.ipynb\\n"
-    ...                               "    parameters: {x: [1, 2, 3, 4]}\\n")
-    >>> print(plan_study(d / "s.yaml", head=1, tail=1))
-    demo: 4 runs of 1 notebook; data: none
-    run id   notebook  parameters
-    nb--x-1  nb.ipynb  x=1
-    ... 2 more runs ...
-    nb--x-4  nb.ipynb  x=4
-    4 runs checked; nothing was run or written (dry run)
-    """
-    study = study if isinstance(study, Study) else load_study(study, max_runs=max_runs)
-    _refuse_too_many(study, max_runs)
-    check_study(study)
-    runs = study.runs
-    n_notebooks = len({r.notebook for r in runs})
-    data = "none" if study.data is None else \
-        f"{study.data.kind} {canonical_json(_plain(study.data.options))}"
-    shown = list(runs) if len(runs) <= head + tail + 1 else [*runs[:head], None, *runs[-tail:]]
-    rows = [("run id", "notebook", "parameters")]
-    for run in shown:
-        if run is None:
-            rows.append(None)
-            continue
-        params = ", ".join(f"{k}={canonical_json(v) if not isinstance(v, str) else v}"
-                           for k, v in run.parameters.items())
-        rows.append((run.run_id, run.notebook.name, params or "(defaults)"))
-    widths = [max(len(row[i]) for row in rows if row) for i in range(2)]
-    hidden = len(runs) - head - tail
-    lines = [f"{study.name}: {_plural(len(runs), 'run')} of "
-             + f"{_plural(n_notebooks, 'notebook')}; data: {data}"]
-    for row in rows:
-        lines.append(f"... {_plural(hidden, 'more run')} ..." if row is None else
-                     f"{row[0]:<{widths[0]}}  {row[1]:<{widths[1]}}  {row[2]}")
-    lines.append(f"{_plural(len(runs), 'run')} checked; nothing was run or written (dry run)")
-    return "\n".join(lines)
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n:,} {word}{'' if n == 1 else 's'}"
-
-
-def _plain(options: dict) -> dict:
-    return {k: str(v) if isinstance(v, Path) else v for k, v in options.items()}
 
 
 def default_workers() -> int:
@@ -293,7 +189,7 @@ def run_study(study: str | Path | Study, out: str | Path = "outputs", workers: i
         if timeout is not None and (isinstance(timeout, bool) or timeout <= 0):
             raise StudyError(f"timeout must be a number of seconds > 0, got {timeout!r}")
         study = study if isinstance(study, Study) else load_study(study, max_runs=max_runs)
-        _refuse_too_many(study, max_runs)
+        refuse_too_many(study, max_runs)
         declared = check_study(study)
         out_dir = Path(out) / study.name
         out_dir.mkdir(parents=True, exist_ok=True)
