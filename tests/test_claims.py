@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from workbench.analysis import claim_assessment, claim_register, claims, models
@@ -186,3 +188,19 @@ def test_waits_measure_sets_direction_margin_and_weight(panel):
     assert "rtt_nonadmitted_completed" in r.naive[0].question
     with pytest.raises(AnalysisInputError, match="waits_measure"):
         claim_assessment.assess_claims(panel, waits_measure="nope")
+
+
+def test_a_verdict_keeps_its_details_in_findings_json_beside_the_run_parameters(tmp_path):
+    from workbench import session
+    from workbench.analysis.findings import Finding
+
+    s = session.start("07_claims", seed=1, n_providers=30, n_months=3,
+                      output_dir=str(tmp_path), subset="acute")
+    s.add([Finding(id="verdict:private_shorter_waits@acute", question="q", estimate=1.0,
+                   parameters={"verdict": "supported", "margin": 5.0, "subset": "own"})])
+    (record,) = json.loads(s.finish().read_text(encoding="utf-8"))
+    assert record["parameters"]["verdict"] == "supported"
+    assert record["parameters"]["margin"] == 5.0
+    assert record["parameters"]["seed"] == 1  # the notebook's parameters are added
+    assert record["parameters"]["subset"] == "own"  # the finding's own value wins
+    assert "output_dir" not in record["parameters"]

@@ -244,15 +244,18 @@ class Session:
     def add(self, findings: Iterable[Finding]) -> Findings:
         """Record findings, stamping each with the data hash, notebook and parameters.
 
-        Returns the findings added as a :class:`~workbench.analysis.findings.Findings`
-        list, which a notebook shows as a table (with the true values on synthetic data).
+        The notebook's parameters are added to what a finding already records in its
+        ``parameters`` (a claim's verdict and margin, say), which is kept, and wins
+        where a name is in both. Returns the findings added as a
+        :class:`~workbench.analysis.findings.Findings` list, which a notebook shows as a
+        table (with the true values on synthetic data).
         """
         added = []
+        run = {k: v for k, v in self.parameters.items() if k not in ("panel_path", "output_dir")}
         for f in findings:
             f.data_sha256 = self.data_sha256
             f.notebook = self.notebook
-            f.parameters = {k: v for k, v in self.parameters.items()
-                            if k not in ("panel_path", "output_dir")}
+            f.parameters = {**run, **(f.parameters or {})}
             self.findings.append(f)
             added.append(f)
         return Findings(added, truth=self.truth)
