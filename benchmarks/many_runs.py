@@ -34,7 +34,7 @@ from pathlib import Path
 
 import nbformat
 
-from workbench.batch.runner import check_study
+from workbench.batch.plan import check_study
 from workbench.batch.study import load_study
 from workbench.errors import StudyError
 
