@@ -10,10 +10,9 @@ expanded).
 
 Part 2 (``--execute``): ``workbench run`` of a trivial-notebook study of increasing size
 (default 10, 100 and 1,000 runs; ``--execute-up-to 10000`` adds 10,000, which takes about
-an hour on two cores), each in a fresh output folder. The fixed cost (launcher, workers,
-index) is taken as the time of a 1-run study; the time per run is
-``(T(n) - T(1)) / (n - 1)``, printed for each size with its ratio to the smallest size's
-(flat means about 1).
+20 minutes on two cores), each in a fresh output folder. The time per run added between
+two sizes, ``(T(n) - T(m)) / (n - m)``, leaves the fixed cost (launcher, workers, data)
+out; it is printed for each size with its ratio to the first one (flat means about 1).
 
     .venv/bin/python benchmarks/many_runs.py
     .venv/bin/python benchmarks/many_runs.py --execute                      # up to 1,000 runs
@@ -109,11 +108,12 @@ def time_dry_run(folder: Path) -> None:
 
 
 def time_execute(folder: Path, up_to: int) -> None:
-    sizes = [1] + [n for n in SIZES if n <= up_to]
+    sizes = [n for n in SIZES if n <= up_to]
     print("workbench run of a trivial study (fresh output folder each time; "
           f"{os.cpu_count()} cores)")
-    print(f"{'runs':>8} {'wall s':>9} {'s/run above the fixed cost':>28}")
+    print(f"{'runs':>8} {'wall s':>9} {'s per run added':>16}")
     walls, per_run = {}, {}
+    previous = None
     for n in sizes:
         path = write_study(folder, n, name=f"exec{n}")
         out = folder / f"out{n}"
@@ -125,14 +125,16 @@ def time_execute(folder: Path, up_to: int) -> None:
         if done.returncode != 0:
             raise SystemExit(f"workbench run failed ({done.returncode}):\n"
                              f"{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
-        if n > 1:
-            per_run[n] = (walls[n] - walls[1]) / (n - 1)
-        shown = f"{per_run[n]:>28.3f}" if n > 1 else f"{'(fixed cost)':>28}"
+        if previous is not None:
+            per_run[n] = (walls[n] - walls[previous]) / (n - previous)
+        shown = f"{per_run[n]:>16.3f}" if n in per_run else f"{'':>16}"
         print(f"{n:>8,} {walls[n]:>9.1f} {shown}")
-    first = min(per_run)
-    print("ratio of the time per run to that at", f"{first:,} runs:",
-          ", ".join(f"{n:,}: {per_run[n] / per_run[first]:.2f}" for n in per_run),
-          "(flat means about 1)")
+        previous = n
+    if len(per_run) > 1:
+        first = min(per_run)
+        print(f"time per run added, against that from {sizes[0]:,} to {first:,} runs:",
+              ", ".join(f"to {n:,}: {per_run[n] / per_run[first]:.2f}" for n in per_run),
+              "(flat means about 1)")
 
 
 def main(argv: list[str] | None = None) -> int:
