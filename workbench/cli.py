@@ -325,8 +325,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def command() -> None:
     """The ``workbench`` program: :func:`main`, then exit without the garbage collector's
-    passes over every object the batch imported (about 0.2 s; objects are still
-    finalised and exit handlers run). Tests call :func:`main` instead."""
+    passes over every object the batch imported (about 0.2 s). Exit handlers still run;
+    objects left in reference cycles are not collected, as the process ends anyway (the
+    command has closed every file it wrote). Tests call :func:`main` instead."""
     code = main()
     sys.stdout.flush()
     sys.stderr.flush()
