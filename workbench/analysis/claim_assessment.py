@@ -63,6 +63,22 @@ def _margin(claim: Claim, margins: dict[str, float]) -> float:
 
 
 
+def _one_contrast(claim: Claim, margins: dict[str, float], afit: md.Fit, naive: Finding,
+                  adjusted: Finding, term: str, label: str, subset: str,
+                  cause_effect: tuple[str, str], before: str, after: str) -> ClaimResult:
+    """The verdict of a claim judged on one adjusted contrast ``term``: the sentence says
+    ``before``, the estimate with its interval and margin, ``after``, then the unadjusted
+    estimate and the E-value sentence for ``cause_effect``."""
+    margin = _margin(claim, margins)
+    part = judge(afit, adjusted, term, label, claim.direction, margin)
+    extra = evalue_sentence(adjusted.sensitivity, *cause_effect)
+    v, f, _ = decide(claim, [part], margin, subset, "", extra)
+    return ClaimResult(claim, v, [naive], [adjusted],
+                       f"{before}: {part.estimate:+.2f} ({LEVEL:.1%} interval {part.low:.2f} "
+                       f"to {part.high:.2f}; margin {margin:g}){after}. "
+                       f"Unadjusted: {_interval(naive)}. {extra}", f)
+
+
 def _sector_claim(panel: pd.DataFrame, claim: Claim, outcome: str,
                   margins: dict[str, float],
                   like_for_like: Finding | None = None) -> ClaimResult:
@@ -173,16 +189,11 @@ def _engagement_claim(panel: pd.DataFrame, claim: Claim, lag: int,
                                             suffix="naive"), panel), q)[0]
     afit = md.fit(md.ModelSpec("fft_pct_positive", (exposure,), adj, subset="acute"), panel)
     adjusted = md.findings(afit, q)[0]
-    margin = _margin(claim, margins)
-    part = judge(afit, adjusted, exposure, f"FFT per engagement point {lag} month(s) earlier",
-                  claim.direction, margin)
-    extra = evalue_sentence(adjusted.sensitivity, "staff engagement", "patient satisfaction")
-    v, f, _ = decide(claim, [part], margin, "acute", "", extra)
-    return ClaimResult(claim, v, [naive], [adjusted],
-                       f"per engagement point {lag} month(s) earlier, after adjustment for case "
-                       f"mix, staffing and sector: {part.estimate:+.2f} ({LEVEL:.1%} interval "
-                       f"{part.low:.2f} to {part.high:.2f}; margin {margin:g}). "
-                       f"Unadjusted: {_interval(naive)}. {extra}", f)
+    return _one_contrast(claim, margins, afit, naive, adjusted, exposure,
+                         f"FFT per engagement point {lag} month(s) earlier", "acute",
+                         ("staff engagement", "patient satisfaction"),
+                         f"per engagement point {lag} month(s) earlier, after adjustment for "
+                         "case mix, staffing and sector", "")
 
 
 def _per_sd(fit: md.Fit, question: str, *, suffix: str) -> list[Finding]:
@@ -295,16 +306,11 @@ def _care_home_claim(panel: pd.DataFrame, claim: Claim, margins: dict[str, float
         f.sentence = f.sentence.replace("for independent providers than for NHS trusts",
                                         "for privately run care homes than for council-run "
                                         "homes")
-    margin = _margin(claim, margins)
-    part = judge(afit, adjusted, "sector_independent", "privately run minus council-run "
-                  "(log-odds of a better rating)", claim.direction, margin)
-    extra = evalue_sentence(adjusted.sensitivity, "private ownership", "a better rating")
-    v, f, _ = decide(claim, [part], margin, "care_home", "", extra)
-    return ClaimResult(claim, v, [naive], [adjusted],
-                       f"privately run minus council-run homes, after case-mix adjustment: "
-                       f"{part.estimate:+.2f} ({LEVEL:.1%} interval {part.low:.2f} to "
-                       f"{part.high:.2f}; margin {margin:g}) on the log-odds scale of a better "
-                       f"rating. Unadjusted: {_interval(naive)}. {extra}", f)
+    return _one_contrast(claim, margins, afit, naive, adjusted, "sector_independent",
+                         "privately run minus council-run (log-odds of a better rating)",
+                         "care_home", ("private ownership", "a better rating"),
+                         "privately run minus council-run homes, after case-mix adjustment",
+                         " on the log-odds scale of a better rating")
 
 
 
