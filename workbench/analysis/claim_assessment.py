@@ -57,26 +57,22 @@ def _interval(f: Finding) -> str:
     return f"{f.estimate:.2f} (95% CI {f.ci_low:.2f} to {f.ci_high:.2f}) {f.unit}"
 
 
-
 def _margin(claim: Claim, margins: dict[str, float]) -> float:
     return float(margins.get(claim.key, claim.margin))
-
 
 
 def _one_contrast(claim: Claim, margins: dict[str, float], afit: md.Fit, naive: Finding,
                   adjusted: Finding, term: str, label: str, subset: str,
                   cause_effect: tuple[str, str], before: str, after: str) -> ClaimResult:
-    """The verdict of a claim judged on one adjusted contrast ``term``: the sentence says
-    ``before``, the estimate with its interval and margin, ``after``, then the unadjusted
-    estimate and the E-value sentence for ``cause_effect``."""
+    """A claim judged on one adjusted contrast ``term``; the sentence is ``before``, the
+    estimate, interval and margin, ``after``, the unadjusted estimate and the E-value."""
     margin = _margin(claim, margins)
     part = judge(afit, adjusted, term, label, claim.direction, margin)
     extra = evalue_sentence(adjusted.sensitivity, *cause_effect)
     v, f, _ = decide(claim, [part], margin, subset, "", extra)
-    return ClaimResult(claim, v, [naive], [adjusted],
-                       f"{before}: {part.estimate:+.2f} ({LEVEL:.1%} interval {part.low:.2f} "
-                       f"to {part.high:.2f}; margin {margin:g}){after}. "
-                       f"Unadjusted: {_interval(naive)}. {extra}", f)
+    return ClaimResult(claim, v, [naive], [adjusted], f"{before}: {part.estimate:+.2f} "
+                       f"({LEVEL:.1%} interval {part.low:.2f} to {part.high:.2f}; margin "
+                       f"{margin:g}){after}. Unadjusted: {_interval(naive)}. {extra}", f)
 
 
 def _sector_claim(panel: pd.DataFrame, claim: Claim, outcome: str,
@@ -311,7 +307,6 @@ def _care_home_claim(panel: pd.DataFrame, claim: Claim, margins: dict[str, float
                          "care_home", ("private ownership", "a better rating"),
                          "privately run minus council-run homes, after case-mix adjustment",
                          " on the log-odds scale of a better rating")
-
 
 
 def assess_claims(panel: pd.DataFrame, *, engagement_lag: int = 1,
