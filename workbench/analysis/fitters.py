@@ -544,6 +544,23 @@ def brant_test(exog: pd.DataFrame, endog: pd.Series) -> dict[str, Any]:
 WEBB = np.array([-np.sqrt(1.5), -1.0, -np.sqrt(0.5), np.sqrt(0.5), 1.0, np.sqrt(1.5)])
 
 
+#: Relative tolerance within which a bootstrap |t*| counts as a tie with the observed |t|.
+TIE_RTOL = 1e-9
+
+
+def exceedance(t_boot: np.ndarray, t_obs: float) -> float:
+    """Share of bootstrap statistics at least as extreme as the observed one (two-sided).
+
+    Ties up to a relative ``TIE_RTOL`` count as at least as extreme, so that the share
+    does not depend on the last bit of floating point.
+
+    >>> float(exceedance(np.array([1.0, -2.0, 0.5, 2.0 + 1e-13]), 2.0))
+    0.5
+    """
+    ref = abs(t_obs)
+    return float(np.mean(np.abs(t_boot) >= ref - TIE_RTOL * max(ref, 1.0)))
+
+
 class WildClusterBootstrap:
     """Wild cluster restricted (WCR) bootstrap of coefficient ``j`` in ``y = X b + e``.
 
@@ -597,14 +614,24 @@ class WildClusterBootstrap:
         self.v = np.random.default_rng(seed).choice(WEBB, size=(G, int(n_boot)))
         self.clusters, self.n_boot, self.seed = G, int(n_boot), seed
 
-    def p_value(self, r: float = 0.0) -> float:
-        """Bootstrap p-value of b_j = r (two-sided, symmetric)."""
+    def statistics(self, r: float = 0.0) -> tuple[np.ndarray, float]:
+        """The bootstrap t statistics of b_j = r (one per weight draw) and the observed one."""
         s = self.s0 - r * self.s1
         d = self.v * s[:, None] - (self.H0 - r * self.H1) @ self.v
         den = np.sqrt(self.ssc * np.sum(d ** 2, axis=0))
         t_boot = (s @ self.v) / np.where(den > 0, den, np.inf)
         t_obs = (self.estimate - r) / self.se if self.se > 0 else np.inf
-        return float(np.mean(np.abs(t_boot) >= abs(t_obs) - 1e-12))
+        return t_boot, float(t_obs)
+
+    def p_value(self, r: float = 0.0) -> float:
+        """Bootstrap p-value of b_j = r (two-sided, symmetric).
+
+        A draw whose |t*| equals |t| up to rounding (relative ``TIE_RTOL``) counts as at
+        least as extreme, so an exact tie (the all-ones draw of a full enumeration
+        reproduces t) is counted the same way whatever the machine's floating point.
+        """
+        t_boot, t_obs = self.statistics(r)
+        return exceedance(t_boot, t_obs)
 
     def interval(self, level: float = 0.95, *, limit: float = 100.0) -> tuple[float, float]:
         """The values of b_j the bootstrap test does not reject at ``1 - level``.
