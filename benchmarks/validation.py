@@ -133,8 +133,9 @@ def one_replicate(seed: int, settings: Settings) -> list[dict]:
 
 
 def _scenario_rows(seed: int, scenario: str, settings: Settings) -> list[dict]:
-    from workbench.analysis import causal, mediation, questions
-    from workbench.analysis import models as md
+    from workbench.analysis.effects import mediation, weighting
+    from workbench.analysis.models import fit as md
+    from workbench.analysis.questions import staffing_waits_satisfaction as q02
     from workbench.data.synth import generate
     from workbench.errors import AnalysisInputError
 
@@ -167,7 +168,7 @@ def _scenario_rows(seed: int, scenario: str, settings: Settings) -> list[dict]:
     add("ordinal", md.findings(md.fit(md.ModelSpec(
         "cqc_overall", ("sector_independent", STAFF, "staff_engagement"), kind="ordinal",
         prefix="ordinal"), p), "q"), truth)
-    for f in questions.staffing_pathways(p, subset="acute", n_boot=nb, seed=seed):
+    for f in q02.staffing_pathways(p, subset="acute", n_boot=nb, seed=seed):
         within = f.key.variant.startswith("fe")
         add("mediation (within provider)" if within else "mediation (across providers)",
             [f], truth)
@@ -189,7 +190,7 @@ def _scenario_rows(seed: int, scenario: str, settings: Settings) -> list[dict]:
             add("naive difference", [naive], data.truth, key=key, design=design)
             add("regression adjustment", [adjusted], data.truth, key=key, design=design)
             try:
-                ipw, _ = causal.ipw_difference(data.panel, outcome, n_boot=nb, seed=seed)
+                ipw, _ = weighting.ipw_difference(data.panel, outcome, n_boot=nb, seed=seed)
             except AnalysisInputError:
                 continue
             add("IPW", [ipw], data.truth, key=key, design=design)

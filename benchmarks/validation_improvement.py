@@ -66,8 +66,8 @@ def one_replicate(seed: int, n_boot: int = 399) -> list[dict]:
 
 def _one_replicate(seed: int, n_boot: int) -> list[dict]:
     warnings.simplefilter("ignore")
-    from workbench.analysis.interrupted import interrupted_time_series
-    from workbench.analysis.staggered_did import staggered_did
+    from workbench.analysis.evaluation.did import staggered_did
+    from workbench.analysis.evaluation.its import interrupted_time_series
     from workbench.data.interventions import insert_interventions
     from workbench.data.synth import generate
 

@@ -42,7 +42,7 @@ display(Markdown(f"**Data:** {s.data_label}"))
 # How many providers of each kind the panel holds.
 
 # %%
-from workbench.analysis.questions import data_quality
+from workbench.analysis.questions.data_quality import data_quality
 
 tables = data_quality(s.panel)
 tables["providers"]

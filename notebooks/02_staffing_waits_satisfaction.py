@@ -51,8 +51,8 @@ from workbench import session
 from workbench.report import panel_figures, theme
 
 # %%
-from workbench.analysis import questions
-from workbench.analysis.models import SUBSETS, select_subset
+from workbench.analysis.questions import staffing_waits_satisfaction as q02
+from workbench.analysis.models.fit import SUBSETS, select_subset
 
 s = session.start("02_staffing_waits_satisfaction", panel_path=panel_path, seed=seed,
                   n_providers=n_providers, n_months=n_months, output_dir=output_dir,
@@ -79,7 +79,7 @@ plt.show()
 # Each provider compared with itself over time, in plain words, with its 95% interval:
 
 # %%
-found = s.add(questions.staffing_waits_satisfaction(s.panel, subset=subset,
+found = s.add(q02.staffing_waits_satisfaction(s.panel, subset=subset,
                                                     engagement_lag=engagement_lag))
 headline = [f for f in found if f.role == "headline"]
 checks = [f for f in found if f.role != "headline"]
@@ -123,7 +123,7 @@ plt.show()
 # across providers it also assumes nothing unmeasured about a provider does.
 
 # %%
-paths = s.add(questions.staffing_pathways(s.panel, subset=subset))
+paths = s.add(q02.staffing_pathways(s.panel, subset=subset))
 display(Markdown(s.sentences(paths)))
 s.table(paths)
 
@@ -137,10 +137,10 @@ s.table(paths)
 # provider that alone shifts the answer by more than one standard error.
 
 # %%
-from workbench.analysis.diagnostics import influence_frame, residual_frame
+from workbench.analysis.models.diagnostics import influence_frame, residual_frame
 from workbench.report import diagnostics
 
-main = questions.satisfaction_model(s.panel, subset=subset, engagement_lag=engagement_lag)
+main = q02.satisfaction_model(s.panel, subset=subset, engagement_lag=engagement_lag)
 fig, axes = theme.subplots(1, 2, figsize=(13, 5))
 diagnostics.residual_plot(residual_frame(main), ax=axes[0])
 diagnostics.influence_plot(influence_frame(main, "rtt_median_weeks"), top=12, ax=axes[1])

@@ -39,7 +39,8 @@ from workbench import session
 from workbench.report import panel_figures, theme
 
 # %%
-from workbench.analysis import questions
+from workbench.analysis.questions import common as qcommon
+from workbench.analysis.questions import nhs_vs_private as q03
 from workbench.report import diagnostics
 
 s = session.start("03_nhs_vs_private", panel_path=panel_path, seed=seed,
@@ -52,7 +53,7 @@ display(Markdown(f"**Data:** {s.data_label}."))
 # ## What these data can and cannot show
 
 # %%
-limits = questions.sector_comparison_limits(s.panel, tuple(outcomes))
+limits = q03.sector_comparison_limits(s.panel, tuple(outcomes))
 display(Markdown("\n".join(f"- {n}" for n in limits) or
                  "Every measure is published for both sectors, with case mix to adjust for."))
 
@@ -75,7 +76,7 @@ plt.show()
 # Case mix by sector: if these differ, the naive comparison is not like with like.
 
 # %%
-case_mix = [c for c in questions.case_mix_available(s.panel) if c != "deprivation_imd"]
+case_mix = [c for c in qcommon.case_mix_available(s.panel) if c != "deprivation_imd"]
 if case_mix:
     fig, axes = theme.subplots(1, len(case_mix), figsize=(5 * len(case_mix), 4), squeeze=False)
     for ax, c in zip(axes[0], case_mix):
@@ -90,7 +91,7 @@ else:
 # ## Findings: naive and adjusted, side by side
 
 # %%
-found = s.add(questions.nhs_vs_independent(s.panel, outcomes=tuple(outcomes)))
+found = s.add(q03.nhs_vs_independent(s.panel, outcomes=tuple(outcomes)))
 display(Markdown(s.sentences(found)))
 
 # %%
@@ -131,7 +132,7 @@ if len(diffs):
 # differences before and after each weighting (within the dashed lines is balanced).
 
 # %%
-weighted, balance_table = questions.sector_weighting(s.panel, tuple(outcomes))
+weighted, balance_table = q03.sector_weighting(s.panel, tuple(outcomes))
 weighted = s.add(weighted)
 answers = [f for f in weighted if f.role != "diagnostic"]
 failed = [f for f in weighted if f.role == "diagnostic"]

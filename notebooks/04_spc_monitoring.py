@@ -45,7 +45,7 @@ from workbench import session
 from workbench.report.notebook_text import escape_markdown as md
 
 # %%
-from workbench.analysis import spc_views
+from workbench.analysis.questions import spc_monitoring
 from workbench.data import measures
 from workbench.report import monitoring_charts
 
@@ -53,7 +53,7 @@ s = session.start("04_spc_monitoring", panel_path=panel_path, seed=seed,
                   n_providers=n_providers, n_months=n_months, output_dir=output_dir,
                   measure=measure, providers=providers, direction=direction, target=target,
                   rebase=rebase)
-view = spc_views.spc_view(s.panel, measure, providers, direction=direction, target=target,
+view = spc_monitoring.spc_view(s.panel, measure, providers, direction=direction, target=target,
                           rebase=rebase)
 display(Markdown(f"**Data:** {md(s.data_label)}. **Measure:** {md(measures.label(measure))} "
                  f"({md(view.direction)} is better). **Providers:** {len(view.providers)}."))
@@ -77,7 +77,7 @@ plt.show()
 # For each provider, what the latest month shows:
 
 # %%
-found = s.add(spc_views.spc_findings(view))
+found = s.add(spc_monitoring.spc_findings(view))
 display(Markdown(s.sentences(found)))
 
 # %% [markdown]
@@ -88,7 +88,7 @@ display(Markdown(s.sentences(found)))
 # (they are process limits, not a confidence interval).
 
 # %%
-spc_views.spc_summary(view).drop(columns="summary").round(2)
+spc_monitoring.spc_summary(view).drop(columns="summary").round(2)
 
 # %%
 # In JupyterLab: drop-downs to chart another measure or provider.

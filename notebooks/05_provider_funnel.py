@@ -46,14 +46,14 @@ from workbench import session
 from workbench.report.notebook_text import escape_markdown as md
 
 # %%
-from workbench.analysis import funnel_views
+from workbench.analysis.questions import provider_funnel
 from workbench.report import monitoring_charts
 
 s = session.start("05_provider_funnel", panel_path=panel_path, seed=seed,
                   n_providers=n_providers, n_months=n_months, output_dir=output_dir,
                   measure=measure, period=period, method=method,
                   overdispersion=overdispersion, setting=setting)
-view = funnel_views.funnel_view(s.panel, measure, period, method=method,
+view = provider_funnel.funnel_view(s.panel, measure, period, method=method,
                                 overdispersion=overdispersion, setting=setting)
 display(Markdown(f"**Data:** {md(s.data_label)}. **Month:** {view.period:%B %Y}. "
                  f"**Providers:** {md(setting or 'all settings')}."))
@@ -74,8 +74,8 @@ plt.show()
 # ## In plain words
 
 # %%
-found = s.add(funnel_views.funnel_findings(view))
-display(Markdown(md(funnel_views.describe_funnel(view))))
+found = s.add(provider_funnel.funnel_findings(view))
+display(Markdown(md(provider_funnel.describe_funnel(view))))
 
 # %% [markdown]
 # ## Providers outside the funnel
@@ -83,7 +83,7 @@ display(Markdown(md(funnel_views.describe_funnel(view))))
 # Widest limit first; within it, lowest first.
 
 # %%
-out = funnel_views.funnel_outliers(view)
+out = provider_funnel.funnel_outliers(view)
 display(Markdown("\n".join(f"- {md(t)}" for t in out["summary"])
                  or "No provider lies outside the limits."))
 

@@ -58,14 +58,16 @@ from workbench import session
 from workbench.report import panel_figures, theme
 
 # %%
-from workbench.analysis import claim_assessment, claim_register, claims
+from workbench.analysis.claims import assessment
+from workbench.analysis.claims import register
+from workbench.analysis.claims import rules
 
 s = session.start("06_claims_register", panel_path=panel_path, seed=seed,
                   n_providers=n_providers, n_months=n_months, output_dir=output_dir,
                   engagement_lag=engagement_lag, margins=margins, waits_measure=waits_measure)
 display(Markdown(f"**Data:** {s.data_label}."))
 # the like-for-like waits (by specialty), when the panel was built from RTT files
-like_for_like = claims.waits_like_for_like(panel_path, s.panel, waits_measure)
+like_for_like = rules.waits_like_for_like(panel_path, s.panel, waits_measure)
 
 # %% [markdown]
 # ## The verdicts
@@ -73,11 +75,11 @@ like_for_like = claims.waits_like_for_like(panel_path, s.panel, waits_measure)
 # Each claim, its verdict and the evidence in plain words:
 
 # %%
-results = claim_assessment.assess_claims(s.panel, engagement_lag=engagement_lag,
+results = assessment.assess_claims(s.panel, engagement_lag=engagement_lag,
                                          margins=margins, waits_measure=waits_measure,
                                          like_for_like=like_for_like)
-s.add(claim_register.claim_findings(results))
-display(Markdown(claim_register.register_markdown(results)))
+s.add(register.claim_findings(results))
+display(Markdown(register.register_markdown(results)))
 
 # %% [markdown]
 # ## Naive and adjusted, side by side
@@ -87,7 +89,7 @@ display(Markdown(claim_register.register_markdown(results)))
 # Units are in the last column.
 
 # %%
-s.show(claim_register.register_table(results))
+s.show(register.register_table(results))
 
 # %% [markdown]
 # ## The sector claims in one picture

@@ -44,20 +44,20 @@ from workbench import session
 from workbench.report import panel_figures, theme
 
 # %%
-from workbench.analysis import questions
+from workbench.analysis.questions import real_data_staffing_ae as q07
 
 s = session.start("07_real_data_staffing_ae", panel_path=panel_path, seed=seed,
                   n_providers=n_providers, n_months=n_months, output_dir=output_dir,
                   start=start, end=end, min_attendances=min_attendances,
                   survey_mapping=survey_mapping)
-table = questions.ae_staffing_table(s.panel, start, end, min_attendances)
+table = q07.ae_staffing_table(s.panel, start, end, min_attendances)
 display(Markdown(f"**Data:** {s.data_label}."))
 
 # %% [markdown]
 # ## What these data can and cannot show
 
 # %%
-limits = questions.ae_staffing_limits(s.panel, start, end, min_attendances)
+limits = q07.ae_staffing_limits(s.panel, start, end, min_attendances)
 display(Markdown("\n".join(f"- {n}" for n in limits)))
 
 # %% [markdown]
@@ -84,7 +84,7 @@ if pairs:
 # Each finding in plain words, with its 95% interval:
 
 # %%
-found = s.add(questions.ae_staffing_engagement(s.panel, start, end, min_attendances))
+found = s.add(q07.ae_staffing_engagement(s.panel, start, end, min_attendances))
 display(Markdown(s.sentences(found) or "No model could be fitted: too few trusts have the "
                  "figures it needs."))
 
@@ -117,21 +117,21 @@ if found:
 # trust).
 
 # %%
-from workbench.analysis import staff_experience
+from workbench.analysis.questions import real_data_staffing_ae
 
-survey = staff_experience.survey_table(panel_path)
+survey = real_data_staffing_ae.survey_table(panel_path)
 experience = None
 if survey is None:
     display(Markdown("No staff survey 2021-24 results were built beside this panel (the "
                      "synthetic default has none), so this section has nothing to show."))
 else:
-    experience = staff_experience.outcome_table(survey, s.panel, mapping=survey_mapping,
+    experience = real_data_staffing_ae.outcome_table(survey, s.panel, mapping=survey_mapping,
                                                 min_attendances=min_attendances)
-    display(Markdown("\n".join(f"- {n}" for n in staff_experience.limits(experience))))
+    display(Markdown("\n".join(f"- {n}" for n in real_data_staffing_ae.limits(experience))))
 
 # %%
 if experience is not None:
-    staff_found = s.add(staff_experience.associations(experience))
+    staff_found = s.add(real_data_staffing_ae.associations(experience))
     display(Markdown(s.sentences(staff_found) or "No model could be fitted: too few trusts "
                      "have survey results and waits in the same window."))
 

@@ -54,7 +54,7 @@ from IPython.display import Markdown, display
 from workbench import session
 
 # %%
-from workbench.analysis import evaluation_views as ev_views
+from workbench.analysis.questions import did_it_work as ev_views
 from workbench.data import measures
 from workbench.report import evaluation_charts, monitoring_charts
 

@@ -38,14 +38,15 @@ import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
 from workbench import session
-from workbench.analysis import comment_themes, quotations
+from workbench.analysis.text import themes
+from workbench.analysis.text import quotations
 from workbench.report import panel_figures
 
 # %%
 s = session.start("09_what_patients_write", panel_path=panel_path, seed=seed,
                   n_providers=n_providers, n_months=n_months, output_dir=output_dir,
                   show_quotations=show_quotations, quotations_per_theme=quotations_per_theme)
-loaded = comment_themes.load(panel_path)
+loaded = themes.load(panel_path)
 display(Markdown(f"**Data:** {s.data_label}."))
 resp = None
 if loaded is None:
@@ -54,14 +55,14 @@ if loaded is None:
                      "`workbench data build` from a folder holding the comments file."))
 else:
     comments, themes = loaded
-    resp = comment_themes.respondents(comments, themes)
+    resp = themes.respondents(comments, themes)
 
 # %% [markdown]
 # ## What these data can and cannot show
 
 # %%
 if resp is not None:
-    display(Markdown("\n".join(f"- {n}" for n in comment_themes.limits(comments, resp))))
+    display(Markdown("\n".join(f"- {n}" for n in themes.limits(comments, resp))))
 
 # %% [markdown]
 # ## How often each theme is mentioned
@@ -72,15 +73,15 @@ if resp is not None:
 # %%
 counts = ["respondents", "mentioning"]
 if resp is not None:
-    s.show(comment_themes.shares(resp), counts=counts, digits=1)
+    s.show(themes.shares(resp), counts=counts, digits=1)
 
 # %% [markdown]
 # By trust, and by trust and service:
 
 # %%
 if resp is not None:
-    s.show(comment_themes.shares(resp, by=("trust",)), counts=counts, digits=1)
-    s.show(comment_themes.shares(resp, by=("trust", "service")), counts=counts, digits=1)
+    s.show(themes.shares(resp, by=("trust",)), counts=counts, digits=1)
+    s.show(themes.shares(resp, by=("trust", "service")), counts=counts, digits=1)
 
 # %% [markdown]
 # ## Findings
@@ -90,14 +91,14 @@ if resp is not None:
 
 # %%
 if resp is not None:
-    found = s.add(comment_themes.difference_findings(resp)
-                  + comment_themes.ordinal_findings(resp))
+    found = s.add(themes.difference_findings(resp)
+                  + themes.ordinal_findings(resp))
     display(Markdown(s.sentences(f for f in found if f.role == "headline")))
 
 # %%
 if resp is not None:
     tab = s.table([f for f in found if f.id.startswith("theme_gap:") and f.id.endswith("@all")])
-    tab["label"] = tab["id"].str.extract(r"->(\w+)@")[0].map(comment_themes.GROUP_WORDS)
+    tab["label"] = tab["id"].str.extract(r"->(\w+)@")[0].map(themes.GROUP_WORDS)
     ax = panel_figures.forest(tab, title="Dissatisfied minus satisfied: % mentioning the theme")
     ax.set_xlabel("percentage points of respondents, with 95% interval")
     s.savefig(ax, "theme_differences")
@@ -114,7 +115,7 @@ if resp is not None:
 # ## Quotations
 #
 # Shown only when `show_quotations` is True, and only comments that pass every check of
-# `workbench.analysis.quotations` (the labellers' own flag, e-mail, phone numbers,
+# `workbench.analysis.text.quotations` (the labellers' own flag, e-mail, phone numbers,
 # postcodes, dates, titles with names, capitalised words that may be names or places).
 # How many comments each check stops:
 
@@ -125,7 +126,7 @@ if resp is not None:
 
 # %%
 if resp is not None and show_quotations:
-    s.show(comment_themes.quotations(comments, themes, per_theme=quotations_per_theme))
+    s.show(themes.quotations(comments, themes, per_theme=quotations_per_theme))
 elif resp is not None:
     display(Markdown("Quotations are not shown (`show_quotations = False`)."))
 

@@ -47,7 +47,7 @@ import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
 from workbench import session
-from workbench.analysis import sector_waits
+from workbench.analysis.effects import like_for_like
 from workbench.report import sector_figures
 
 # %%
@@ -55,7 +55,7 @@ s = session.start("10_waits_like_for_like", panel_path=panel_path, seed=seed,
                   n_providers=n_providers, n_months=n_months, output_dir=output_dir,
                   n_boot=n_boot, boot_seed=boot_seed, min_pathways=min_pathways,
                   include_other=include_other)
-tables = sector_waits.specialty_waits(panel_path) if panel_path else {}
+tables = like_for_like.specialty_waits(panel_path) if panel_path else {}
 display(Markdown(f"**Data:** {s.data_label}."))
 if not tables:
     display(Markdown("This panel was not built from RTT files by treatment function (the "
@@ -65,10 +65,10 @@ if not tables:
 # %%
 result = None
 if tables:
-    result = sector_waits.analyse(tables, s.panel, n_boot=n_boot, seed=boot_seed,
+    result = like_for_like.analyse(tables, s.panel, n_boot=n_boot, seed=boot_seed,
                                   min_pathways=min_pathways, include_other=include_other)
     display(Markdown("**What these data can and cannot show**\n\n" + "\n".join(
-        f"- {n}" for n in (*result.notes, *sector_waits.LIMITS))))
+        f"- {n}" for n in (*result.notes, *like_for_like.LIMITS))))
 
 # %% [markdown]
 # ## Findings
@@ -93,7 +93,7 @@ if result is not None:
     for (pathway, measure), cmp in result.comparisons.items():
         if measure != "pct_within_18w":
             continue
-        words = sector_waits.PATHWAYS[pathway][1]
+        words = like_for_like.PATHWAYS[pathway][1]
         ax = sector_figures.specialty_dots(
             cmp.by_specialty, overall=cmp.standardised,
             title=f"% within 18 weeks by specialty\n{words}")

@@ -27,7 +27,7 @@ import pandas as pd
 import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 from workbench import session
-from workbench.analysis.findings import Finding
+from workbench.analysis.findings.record import Finding
 s = session.start("tiny_counts", panel_path=panel_path, output_dir=output_dir,
                   secret_trust=secret_trust)
 if fail:
@@ -130,7 +130,7 @@ ATTACK_CODE = '''\
 import pandas as pd
 from IPython.display import HTML, Markdown, display
 from workbench import session
-from workbench.analysis.findings import Finding
+from workbench.analysis.findings.record import Finding
 from workbench.report import panel_figures
 s = session.start("attack_text", panel_path=panel_path, output_dir=output_dir, label=label)
 display(Markdown(f"Label as given: {label}"))

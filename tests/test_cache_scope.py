@@ -25,7 +25,7 @@ from workbench.batch.launcher import Launcher
 from workbench.batch.runner import run_study
 
 #: Two modules outside each other's closure and outside the runner's own.
-SPC, SYNTH = "workbench.analysis.spc", "workbench.data.synth"
+SPC, SYNTH = "workbench.analysis.monitoring.spc", "workbench.data.synth"
 
 
 @pytest.fixture
@@ -113,9 +113,9 @@ def test_the_import_graph_follows_relative_and_function_level_imports(source):
 def test_which_modules_a_notebook_imports(tmp_path):
     known = frozenset(SourceTree.load(package_root()).graph)
     cases = {
-        "from workbench.analysis.spc import spc\n": {"workbench.analysis.spc"},
+        "from workbench.analysis.monitoring.spc import spc\n": {"workbench.analysis.monitoring.spc"},
         "import workbench.data.synth as synth\n": {"workbench.data.synth"},
-        "from workbench.analysis import spc\n": {"workbench.analysis", "workbench.analysis.spc"},
+        "from workbench.analysis import spc\n": {"workbench.analysis", "workbench.analysis.monitoring.spc"},
         "import workbench\npanel = workbench.load()\n": {"workbench", "workbench.api"},
         "import workbench as wb\nwb.data.synth.generate\n": {
             "workbench", "workbench.api", "workbench.data", "workbench.data.synth"},
@@ -131,7 +131,7 @@ def test_which_modules_a_notebook_imports(tmp_path):
 
 def test_code_hashes_change_only_for_dependent_notebooks(tmp_path, source):
     notebooks = {
-        "spc": write_notebook(tmp_path / "spc.ipynb", "from workbench.analysis.spc import spc\n"),
+        "spc": write_notebook(tmp_path / "spc.ipynb", "from workbench.analysis.monitoring.spc import spc\n"),
         "synth": write_notebook(tmp_path / "synth.ipynb", "from workbench.data import synth\n"),
         "plain": write_notebook(tmp_path / "plain.ipynb", "import pandas\n"),
         "api": write_notebook(tmp_path / "api.ipynb", "import workbench\n"),
@@ -175,7 +175,7 @@ def test_editing_a_module_reruns_only_the_runs_that_import_it(tmp_path, source, 
                         classmethod(lambda cls, *a, **k: _Shared(launcher)))
     monkeypatch.setattr(runner_mod, "package_root", lambda: source)
     write_notebook(tmp_path / "nb" / "uses_spc.ipynb",
-                   "from workbench.analysis.spc import spc\nprint(spc.__name__)\n")
+                   "from workbench.analysis.monitoring.spc import spc\nprint(spc.__name__)\n")
     write_notebook(tmp_path / "nb" / "uses_synth.ipynb",
                    "from workbench.data.synth import generate\nprint(generate.__name__)\n")
     write_notebook(tmp_path / "nb" / "plain.ipynb", "print(1 + 1)\n")

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
-from workbench.analysis import causal
+from workbench.analysis.effects import weighting
 from workbench.data.synth import generate
 from workbench.errors import AnalysisInputError
 
@@ -21,7 +21,7 @@ def calibrated():
 
 
 def test_three_estimates_side_by_side(overlap):
-    fs, bal = causal.compare_sectors(overlap.panel, n_boot=300)
+    fs, bal = weighting.compare_sectors(overlap.panel, n_boot=300)
     kinds = ["naive", "adjusted", "ipw", "overlap", "aipw"]
     assert [f.id.split(":")[0] for f in fs] == kinds * 2
     for f in fs:
@@ -32,15 +32,15 @@ def test_three_estimates_side_by_side(overlap):
 
 
 def test_weighting_improves_balance(overlap):
-    t = causal.propensity_scores(causal.provider_table(overlap.panel))
-    bal = causal.balance(t).pivot(index="covariate", columns="stage", values="smd")
+    t = weighting.propensity_scores(weighting.provider_table(overlap.panel))
+    bal = weighting.balance(t).pivot(index="covariate", columns="stage", values="smd")
     assert bal["unweighted"].abs().max() > 0.5
     assert (bal["weighted"].abs() < bal["unweighted"].abs()).all()
     assert bal["weighted"].abs().max() < 0.25
 
 
 def test_propensity_matches_statsmodels_logit(overlap):
-    t = causal.propensity_scores(causal.provider_table(overlap.panel))
+    t = weighting.propensity_scores(weighting.provider_table(overlap.panel))
     X = sm.add_constant(t[["case_mix_index", "pct_aged_75_plus", "deprivation_imd"]])
     ref = sm.Logit(t["treated"], X).fit(disp=0).predict(X)
     np.testing.assert_allclose(t["ps"], ref, rtol=1e-6)
@@ -55,21 +55,21 @@ def test_ipw_by_hand_on_a_tiny_table():
     t = pd.DataFrame({"treated": [1, 1, 0, 0, 0, 0], "x": [1, 1, 1, 1, 1, 1],
                       "y": [3.0, 5.0, 1.0, 2.0, 3.0, 2.0]})
     X = np.column_stack([np.ones(6)])
-    assert causal._ipw_estimate(X, t["treated"].to_numpy(float), t["y"].to_numpy(float)) == \
+    assert weighting._ipw_estimate(X, t["treated"].to_numpy(float), t["y"].to_numpy(float)) == \
         pytest.approx(4.0 - 2.0)
 
 
 def test_smd_by_hand():
     t = pd.DataFrame({"treated": [1, 1, 0, 0], "x": [2.0, 4.0, 0.0, 2.0],
                       "weight": [1.0, 3.0, 1.0, 1.0]})
-    b = causal.balance(t, ("x",)).set_index("stage")["smd"]
+    b = weighting.balance(t, ("x",)).set_index("stage")["smd"]
     sd = np.sqrt((2.0 + 2.0) / 2)
     assert b["unweighted"] == pytest.approx((3 - 1) / sd)
     assert b["weighted"] == pytest.approx((3.5 - 1) / sd)
 
 
 def test_naive_difference_is_confounded_adjusted_not(calibrated):
-    fs, _ = causal.compare_sectors(calibrated.panel, outcomes=("fft_pct_positive",), n_boot=200,
+    fs, _ = weighting.compare_sectors(calibrated.panel, outcomes=("fft_pct_positive",), n_boot=200,
                                    methods=("ipw",))
     naive, adjusted, ipw = fs
     truth = calibrated.truth["adjusted:sector[independent]->fft_pct_positive@acute"]
@@ -80,56 +80,56 @@ def test_naive_difference_is_confounded_adjusted_not(calibrated):
 
 def test_provider_table_rejects_bad_input(overlap):
     with pytest.raises(AnalysisInputError, match="not in the panel"):
-        causal.provider_table(overlap.panel, "no_such_outcome")
+        weighting.provider_table(overlap.panel, "no_such_outcome")
     nhs_only = overlap.panel[overlap.panel.sector != "independent"]
     with pytest.raises(AnalysisInputError, match="at least 5 of each"):
-        causal.provider_table(nhs_only, "fft_pct_positive")
+        weighting.provider_table(nhs_only, "fft_pct_positive")
     switch = overlap.panel.copy()
     code = switch.loc[switch.sector == "nhs", "provider_code"].iloc[0]
     first = switch.index[switch.provider_code == code][0]
     switch.loc[first, "sector"] = "independent"
     with pytest.raises(AnalysisInputError, match="changes over time"):
-        causal.provider_table(switch, "fft_pct_positive")
+        weighting.provider_table(switch, "fft_pct_positive")
 
 
 def test_balance_rejects_table_without_weights(overlap):
-    t = causal.provider_table(overlap.panel)
+    t = weighting.provider_table(overlap.panel)
     with pytest.raises(AnalysisInputError, match="weight"):
-        causal.balance(t)
+        weighting.balance(t)
 
 
 def test_balance_plot(overlap):
     from workbench.report.diagnostics import balance_plot
 
-    t = causal.propensity_scores(causal.provider_table(overlap.panel))
-    ax = balance_plot(causal.balance(t))
+    t = weighting.propensity_scores(weighting.provider_table(overlap.panel))
+    ax = balance_plot(weighting.balance(t))
     assert len(ax.get_yticklabels()) == 3
     with pytest.raises(AnalysisInputError, match="hue='group'"):
-        balance_plot(causal.balance(t), hue="group")
+        balance_plot(weighting.balance(t), hue="group")
 
 
 def test_estimands_are_named_and_weights_match_their_formulas():
     ps = np.array([0.2, 0.6, 0.3, 0.9])
     t = np.array([1, 1, 0, 0])
-    att = causal.arm_weights(ps, t, "ATT")
+    att = weighting.arm_weights(ps, t, "ATT")
     assert att[:2].tolist() == [1.0, 1.0]
     np.testing.assert_allclose(att[2:] / att[2:].sum(), np.array([0.3 / 0.7, 9.0])
                                / (0.3 / 0.7 + 9.0))
     with pytest.raises(AnalysisInputError, match="estimand"):
-        causal.arm_weights(ps, t, "ATX")
+        weighting.arm_weights(ps, t, "ATX")
 
 
 def test_overlap_weights_balance_exactly_and_are_reported(calibrated):
-    f, t = causal.weighted_difference(calibrated.panel, "rtt_median_weeks", method="overlap",
+    f, t = weighting.weighted_difference(calibrated.panel, "rtt_median_weeks", method="overlap",
                                       n_boot=200)
-    bal = causal.balance(t)
+    bal = weighting.balance(t)
     assert bal.loc[bal.stage == "weighted", "smd"].abs().max() < 1e-6
     assert f.role == "robustness" and "ATO" in f.unit and "overlap population" in f.question
     assert f.covers(calibrated.truth[f.id])
 
 
 def test_failed_balance_makes_a_diagnostic(calibrated):
-    f, _ = causal.weighted_difference(calibrated.panel, "rtt_median_weeks", method="ipw",
+    f, _ = weighting.weighted_difference(calibrated.panel, "rtt_median_weeks", method="ipw",
                                       n_boot=200)
     assert f.role == "diagnostic"
     assert "failed balance" in f.warning and "not to be read as an answer" in f.warning
@@ -138,10 +138,10 @@ def test_failed_balance_makes_a_diagnostic(calibrated):
 
 
 def test_aipw_recovers_truth_with_overlap_and_is_doubly_robust(overlap):
-    f, t = causal.weighted_difference(overlap.panel, "fft_pct_positive", method="aipw",
+    f, t = weighting.weighted_difference(overlap.panel, "fft_pct_positive", method="aipw",
                                       n_boot=200)
     assert f.covers(overlap.truth[f.id])
-    failed = causal.balance_failures(causal.balance(t))
+    failed = weighting.balance_failures(weighting.balance(t))
     assert f.role == ("diagnostic" if failed else "robustness")
     # a constant propensity (no covariates in it) leaves AIPW to the outcome model
     rng = np.random.default_rng(0)
@@ -149,27 +149,27 @@ def test_aipw_recovers_truth_with_overlap_and_is_doubly_robust(overlap):
     treat = (rng.uniform(size=400) < 1 / (1 + np.exp(-2 * x))).astype(float)
     y = 1.0 * treat + 3.0 * x + rng.normal(size=400) * 0.1
     X = np.column_stack([np.ones(400), x])
-    assert causal._aipw_estimate(X, treat, y) == pytest.approx(1.0, abs=0.05)
+    assert weighting._aipw_estimate(X, treat, y) == pytest.approx(1.0, abs=0.05)
 
 
 def test_trimming_changes_the_estimand_and_needs_providers(overlap, calibrated):
-    f, t = causal.weighted_difference(overlap.panel, "rtt_median_weeks", trim=0.05,
+    f, t = weighting.weighted_difference(overlap.panel, "rtt_median_weeks", trim=0.05,
                                       n_boot=200)
     assert f.id.endswith("#trim0.05") and "trimmed" in f.warning
     assert t["ps"].between(0, 1).all()
     with pytest.raises(AnalysisInputError, match="trim"):
-        causal.weighted_difference(calibrated.panel, "rtt_median_weeks", trim=0.45,
+        weighting.weighted_difference(calibrated.panel, "rtt_median_weeks", trim=0.45,
                                    n_boot=200)
     with pytest.raises(AnalysisInputError, match="method"):
-        causal.weighted_difference(overlap.panel, "rtt_median_weeks", method="match")
+        weighting.weighted_difference(overlap.panel, "rtt_median_weeks", method="match")
 
 
 def test_default_seed_no_reported_weighted_interval_misses_truth():
-    from workbench.analysis import questions
+    from workbench.analysis.questions import nhs_vs_private as q03
     from workbench.data.synth import generate as gen
 
     sd = gen()
-    found, bal = questions.sector_weighting(sd.panel, n_boot=300)
+    found, bal = q03.sector_weighting(sd.panel, n_boot=300)
     ipw = [f for f in found if f.id.startswith("ipw:")]
     assert ipw and all(f.role == "diagnostic" for f in ipw)
     for f in found:

@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from workbench.analysis import claim_assessment, claim_register, claims, models
+from workbench.analysis.claims import assessment, register, rules
+from workbench.analysis.models import fit
 from workbench.data.synth import generate, true_effects
 from workbench.errors import AnalysisInputError
 
@@ -18,13 +19,13 @@ def panel():
 
 @pytest.fixture(scope="module")
 def results(panel):
-    return {r.claim.key: r for r in claim_assessment.assess_claims(panel)}
+    return {r.claim.key: r for r in assessment.assess_claims(panel)}
 
 
 def test_seven_claims_each_answered(results):
-    assert list(results) == [c.key for c in claims.CLAIMS] and len(results) == 7
+    assert list(results) == [c.key for c in rules.CLAIMS] and len(results) == 7
     for r in results.values():
-        assert r.verdict in claims.VERDICTS
+        assert r.verdict in rules.VERDICTS
         assert r.reason and r.claim.analysis
 
 
@@ -36,7 +37,7 @@ def test_naive_and_adjusted_side_by_side(results):
         assert len(r.naive) == len(r.adjusted) >= 1, key
         for f in (*r.naive, *r.adjusted):
             assert f.ci_low <= f.estimate <= f.ci_high, (key, f.id)
-    table = claim_register.register_table(list(results.values()))
+    table = register.register_table(list(results.values()))
     assert {"claim", "verdict", "judged on", "margin", "naive", "adjusted for case mix",
             "unit"} <= set(table.columns)
 
@@ -51,25 +52,25 @@ def test_clear_synthetic_effects_are_supported(results):
 
 
 def test_verdict_follows_the_interval():
-    assert claims.verdict(0.2, 0.9, +1) == "supported"
-    assert claims.verdict(-0.9, -0.2, +1) == "contradicted"
-    assert claims.verdict(-0.2, 0.9, +1) == "inconclusive"
-    assert claims.verdict(None, 0.9, +1) == "inconclusive"
+    assert rules.verdict(0.2, 0.9, +1) == "supported"
+    assert rules.verdict(-0.9, -0.2, +1) == "contradicted"
+    assert rules.verdict(-0.2, 0.9, +1) == "inconclusive"
+    assert rules.verdict(None, 0.9, +1) == "inconclusive"
 
 
 def test_no_private_staffing_cannot_answer(panel):
     real_like = panel.copy()
     real_like.loc[real_like["sector"] == "independent", "nurse_fte_per_10_beds"] = None
-    [r] = claim_assessment.assess_claims(real_like, keys=("private_more_staff",))
+    [r] = assessment.assess_claims(real_like, keys=("private_more_staff",))
     assert r.verdict == "cannot answer" and not r.adjusted
     assert "publish no workforce figures for private providers" in r.reason
-    assert "Cannot answer" in claim_register.register_markdown([r]) or "cannot answer" in \
-        claim_register.register_markdown([r])
-    assert claim_register.register_table([r])["naive"].tolist() == ["no data"]
+    assert "Cannot answer" in register.register_markdown([r]) or "cannot answer" in \
+        register.register_markdown([r])
+    assert register.register_table([r])["naive"].tolist() == ["no data"]
 
 
 def test_no_council_homes_cannot_answer(panel):
-    [r] = claim_assessment.assess_claims(panel[panel["sector"] != "local_authority"],
+    [r] = assessment.assess_claims(panel[panel["sector"] != "local_authority"],
                                keys=("private_care_homes_better",))
     assert r.verdict == "cannot answer" and "council-run" in r.reason
 
@@ -77,9 +78,9 @@ def test_no_council_homes_cannot_answer(panel):
 def test_bad_arguments():
     p = generate(seed=1, n_providers=20, n_months=3).panel
     with pytest.raises(AnalysisInputError, match="engagement_lag"):
-        claim_assessment.assess_claims(p, engagement_lag=0)
+        assessment.assess_claims(p, engagement_lag=0)
     with pytest.raises(AnalysisInputError, match="unknown claims"):
-        claim_assessment.assess_claims(p, keys=("nope",))
+        assessment.assess_claims(p, keys=("nope",))
 
 
 def test_descriptive_claims_are_judged_unadjusted_and_weighted(results):
@@ -97,20 +98,20 @@ def test_verdicts_are_findings_with_margin_rule_and_multiplicity(results):
         assert f is not None and f.id == f"verdict:{r.claim.key}@{f.sector}"
         assert f.role == "headline" and f.parameters["verdict"] == r.verdict
         assert f"margin {r.claim.margin:g}" in f.sentence and "Bonferroni" in f.sentence
-        assert f.parameters["level"] == pytest.approx(1 - 0.05 / claims.FAMILY)
-    fs = claim_register.claim_findings(list(results.values()))
+        assert f.parameters["level"] == pytest.approx(1 - 0.05 / rules.FAMILY)
+    fs = register.claim_findings(list(results.values()))
     assert sum(f.role == "headline" for f in fs) == 7
-    assert "Bonferroni" in claim_register.register_markdown(list(results.values()))
+    assert "Bonferroni" in register.register_markdown(list(results.values()))
 
 
 def test_margin_gives_no_meaningful_difference_and_is_overridable(panel):
-    [wide] = claim_assessment.assess_claims(panel, keys=("private_higher_satisfaction",),
+    [wide] = assessment.assess_claims(panel, keys=("private_higher_satisfaction",),
                                   margins={"private_higher_satisfaction": 50.0})
     assert wide.verdict == "no meaningful difference" and wide.claim.margin == 50.0
-    assert claims.verdict(-0.3, 0.4, +1, margin=0.5) == "no meaningful difference"
-    assert claims.verdict(-0.3, 0.6, +1, margin=0.5) == "inconclusive"
+    assert rules.verdict(-0.3, 0.4, +1, margin=0.5) == "no meaningful difference"
+    assert rules.verdict(-0.3, 0.6, +1, margin=0.5) == "inconclusive"
     with pytest.raises(AnalysisInputError, match="margins"):
-        claim_assessment.assess_claims(panel, margins={"private_higher_satisfaction": -1})
+        assessment.assess_claims(panel, margins={"private_higher_satisfaction": -1})
 
 
 def test_main_driver_tests_the_difference_of_standardised_effects(results):
@@ -132,12 +133,12 @@ def test_panel_without_staffing_fft_or_case_mix_cannot_answer_with_reasons(panel
     """A panel like a real build (no staffing per bed, no FFT, no case mix, staff
     engagement and waits present) gives reasons, never an exception."""
     bare = panel.drop(columns=["nurse_fte_per_10_beds", "fft_pct_positive", "fft_responses",
-                               "fft_positive", *models.CASE_MIX], errors="ignore")
+                               "fft_positive", *fit.CASE_MIX], errors="ignore")
     bare = bare.assign(sector=bare["sector"].where(bare["provider_code"] != bare[
         "provider_code"].iloc[0], "unknown"))
-    results = {r.claim.key: r for r in claim_assessment.assess_claims(bare)}
+    results = {r.claim.key: r for r in assessment.assess_claims(bare)}
     assert len(results) == 7
-    assert results["private_shorter_waits"].verdict in claims.VERDICTS[:4]
+    assert results["private_shorter_waits"].verdict in rules.VERDICTS[:4]
     for key in ("private_more_staff", "private_higher_satisfaction",
                 "staffing_waits_satisfaction", "engaged_staff_experience",
                 "waits_main_driver", "private_care_homes_better"):
@@ -156,10 +157,10 @@ def test_panel_without_staffing_fft_or_case_mix_cannot_answer_with_reasons(panel
 
 
 def test_cannot_answer_findings_are_written_and_read_back(tmp_path, panel):
-    from workbench.analysis.findings import findings_frame, read_findings, write_findings
+    from workbench.analysis.findings.record import findings_frame, read_findings, write_findings
 
     bare = panel.drop(columns=["fft_pct_positive"])
-    found = claim_register.claim_findings(claim_assessment.assess_claims(bare, keys=("engaged_staff_experience",)))
+    found = register.claim_findings(assessment.assess_claims(bare, keys=("engaged_staff_experience",)))
     [f] = [f for f in found if f.id.startswith("verdict:")]
     back = read_findings(write_findings(found, tmp_path / "findings.json"))
     [g] = [g for g in back if g.id == f.id]
@@ -173,7 +174,7 @@ def test_inputs_never_in_the_same_month_cannot_answer(panel):
     first = shifted["period"].min()
     shifted.loc[shifted["period"] != first, "fft_pct_positive"] = None
     shifted.loc[shifted["period"] == first, "staff_engagement"] = None
-    [r] = claim_assessment.assess_claims(shifted, keys=("engaged_staff_experience",), engagement_lag=1)
+    [r] = assessment.assess_claims(shifted, keys=("engaged_staff_experience",), engagement_lag=1)
     assert r.verdict == "cannot answer"
     assert "in the same month" in r.reason and "only" in r.reason
 
@@ -181,18 +182,18 @@ def test_inputs_never_in_the_same_month_cannot_answer(panel):
 def test_waits_measure_sets_direction_margin_and_weight(panel):
     p = panel.assign(rtt_nonadmitted_pct_within_18w=panel["rtt_pct_within_18w"],
                      rtt_nonadmitted_completed=panel["rtt_waiting_list"])
-    [r] = claim_assessment.assess_claims(p, keys=("private_shorter_waits",),
+    [r] = assessment.assess_claims(p, keys=("private_shorter_waits",),
                                waits_measure="rtt_nonadmitted_pct_within_18w")
     assert r.claim.direction == +1 and r.claim.margin == 5.0
     assert r.naive[0].id == "descriptive:sector[independent]->rtt_nonadmitted_pct_within_18w@acute"
     assert "rtt_nonadmitted_completed" in r.naive[0].question
     with pytest.raises(AnalysisInputError, match="waits_measure"):
-        claim_assessment.assess_claims(panel, waits_measure="nope")
+        assessment.assess_claims(panel, waits_measure="nope")
 
 
 def test_a_verdict_keeps_its_details_in_findings_json_beside_the_run_parameters(tmp_path):
     from workbench import session
-    from workbench.analysis.findings import Finding
+    from workbench.analysis.findings.record import Finding
 
     s = session.start("07_claims", seed=1, n_providers=30, n_months=3,
                       output_dir=str(tmp_path), subset="acute")

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from batch_helpers import run_repo_study
 
-from workbench.analysis import claims
+from workbench.analysis.claims import rules
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
@@ -40,9 +40,9 @@ def test_the_run_is_ok(study):
 
 def test_seven_verdicts_each_with_a_verdict_word(verdicts):
     assert sorted(verdicts.index) == sorted(
-        f"verdict:{c.key}@{c.subset}" for c in claims.CLAIMS)
+        f"verdict:{c.key}@{c.subset}" for c in rules.CLAIMS)
     for fid, row in verdicts.iterrows():
-        words = [v for v in claims.VERDICTS if f"Verdict: {v}." in row["sentence"]]
+        words = [v for v in rules.VERDICTS if f"Verdict: {v}." in row["sentence"]]
         assert len(words) == 1, (fid, row["sentence"])
         assert "margin" in row["sentence"], fid
 

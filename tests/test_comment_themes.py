@@ -1,4 +1,4 @@
-"""Themes of FFT comments by satisfaction (workbench.analysis.comment_themes)."""
+"""Themes of FFT comments by satisfaction (workbench.analysis.text.themes)."""
 
 from pathlib import Path
 
@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from workbench.analysis import comment_themes as ct
+from workbench.analysis.text import themes as ct
 
 REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
 V6 = REAL / "patient_feedback_text" / "v6framework_230831.csv"

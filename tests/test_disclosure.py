@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from report_helpers import table_cells, visible_text
 
-from workbench.analysis.questions import data_quality
+from workbench.analysis.questions.data_quality import data_quality
 from workbench.batch.study import load_study
 from workbench.data.synth import generate
 from workbench.errors import StudyError

@@ -4,7 +4,7 @@ import warnings
 
 import pytest
 
-from workbench.analysis.evaluation_views import (
+from workbench.analysis.questions.did_it_work import (
     describe_known_change,
     evaluate_change,
     insert_known_change,

@@ -13,7 +13,7 @@ import matplotlib
 import pytest
 
 from workbench import interactive
-from workbench.analysis.findings import Findings
+from workbench.analysis.findings.record import Findings
 from workbench.data.synth import generate
 from workbench.errors import AnalysisInputError, WorkbenchError
 

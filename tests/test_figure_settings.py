@@ -34,8 +34,8 @@ USER = {"axes.facecolor": "#123456", "font.size": 17.0, "axes.titlesize": 23.0,
 
 
 def _cases():
-    from workbench.analysis.funnel import funnel
-    from workbench.analysis.spc import spc
+    from workbench.analysis.monitoring.funnel import funnel
+    from workbench.analysis.monitoring.spc import spc
     from workbench.data.synth import generate
 
     panel = generate(seed=1, n_providers=40, n_months=6).panel
@@ -174,7 +174,7 @@ def test_apply_theme_is_the_global_opt_in():
 
 
 def test_user_settings_come_back_after_an_error(user_settings):
-    from workbench.analysis.spc import spc
+    from workbench.analysis.monitoring.spc import spc
     from workbench.errors import AnalysisInputError
 
     months = pd.date_range("2023-01-01", periods=12, freq="MS")

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from workbench.analysis.findings import Finding, findings_frame, truth_for
+from workbench.analysis.findings.record import Finding, findings_frame, truth_for
 from workbench.data.synth import generate
 from workbench.finding_id import FindingId, FindingIdError
 from workbench.report.study_index import study_findings, study_findings_frame
@@ -106,7 +106,7 @@ def test_one_frame_for_session_csv_and_index(tmp_path):
 
 
 def test_roles_default_from_the_id_and_decide_the_family_and_the_headlines():
-    from workbench.analysis.findings import FindingRoleError
+    from workbench.analysis.findings.record import FindingRoleError
     from workbench.report.run_report import headline_findings
 
     assert Finding(id="effect:x->y@acute", question="q", estimate=1.0).role == "headline"

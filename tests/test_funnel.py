@@ -1,4 +1,4 @@
-"""Hand-worked cases for funnel-plot limits and overdispersion (workbench.analysis.funnel).
+"""Hand-worked cases for funnel-plot limits and overdispersion (workbench.analysis.monitoring.funnel).
 
 Exact Poisson limits are checked against the gamma distribution (an independent route:
 chi2(q, 2k)/2 = gamma(q, k)) and against values printed by R's ``qchisq``.
@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from workbench.analysis.funnel import (
+from workbench.analysis.monitoring.funnel import (
     dispersion,
     funnel,
     level_key,

@@ -1,4 +1,4 @@
-"""Tests for workbench.analysis.spc_views and funnel_views: SPC and funnel views of the
+"""Tests for workbench.analysis.questions.spc_monitoring and funnel_views: SPC and funnel views of the
 panel, in words and as findings."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from workbench.analysis import funnel_views as fv
-from workbench.analysis import spc_views as sv
+from workbench.analysis.questions import provider_funnel as fv
+from workbench.analysis.questions import spc_monitoring as sv
 from workbench.data.synth import generate
 from workbench.errors import AnalysisInputError
 

@@ -7,8 +7,8 @@ import sys
 import pytest
 
 from workbench import cli, interactive, lab
-from workbench.analysis.findings import Finding, Findings, readable_frame
-from workbench.analysis.models import CASE_MIX, ModelSpec, findings, fit
+from workbench.analysis.findings.record import Finding, Findings, readable_frame
+from workbench.analysis.models.fit import CASE_MIX, ModelSpec, findings, fit
 from workbench.data.synth import generate
 from workbench.errors import (
     AnalysisColumnError,

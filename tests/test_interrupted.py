@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from workbench.analysis.interrupted import interrupted_time_series, newey_west_lags
+from workbench.analysis.evaluation.its import interrupted_time_series, newey_west_lags
 from workbench.data.interventions import insert_interventions
 from workbench.data.synth import generate
 from workbench.errors import AnalysisInputError
@@ -93,7 +93,7 @@ def test_intervals_are_at_least_as_wide_as_the_leverage_adjusted_hc2():
     import statsmodels.api as sm
     from scipy import stats
 
-    from workbench.analysis.interrupted import hc2_covariance
+    from workbench.analysis.evaluation.its import hc2_covariance
 
     rng = np.random.default_rng(3)
     d = pd.date_range("2022-01-01", periods=36, freq="MS")

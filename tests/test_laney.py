@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from workbench.analysis.laney import (
+from workbench.analysis.monitoring.laney import (
     false_alarm_rate,
     laney_p,
     laney_u,

@@ -9,8 +9,8 @@ import pytest
 import statsmodels
 import statsmodels.api as sm
 
-from workbench.analysis import mediation as mediation_mod
-from workbench.analysis.mediation import (
+from workbench.analysis.effects import mediation as mediation_mod
+from workbench.analysis.effects.mediation import (
     mediate_panel,
     moderated_mediation,
     product_of_coefficients,
@@ -131,7 +131,7 @@ def test_panel_mediation_recovers_truth(panel):
 
 
 def test_total_equals_model_without_mediator(panel):
-    from workbench.analysis import models as md
+    from workbench.analysis.models import fit as md
 
     res = mediate_panel(panel.panel, outcome_adjust=(), n_boot=200)
     f = md.findings(md.fit(md.ModelSpec("fft_pct_positive", ("nurse_fte_per_10_beds",),

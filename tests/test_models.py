@@ -4,9 +4,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from workbench.analysis import diagnostics as adg
-from workbench.analysis import fitters
-from workbench.analysis import models as md
+from workbench.analysis.models import diagnostics as adg
+from workbench.analysis.models import fit as md
+from workbench.analysis.models import fitters
 from workbench.data.synth import generate
 from workbench.errors import AnalysisColumnError, AnalysisInputError
 from workbench.report import diagnostics as dg

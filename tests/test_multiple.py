@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from workbench.analysis.findings import Finding, findings_frame
-from workbench.analysis.multiple import adjust_p
+from workbench.analysis.findings.multiple import adjust_p
+from workbench.analysis.findings.record import Finding, findings_frame
 from workbench.errors import AnalysisInputError
 
 
@@ -66,7 +66,7 @@ def test_out_of_range_p_values():
 def test_fdr_bh_equals_statsmodels():
     from statsmodels.stats.multitest import multipletests
 
-    from workbench.analysis.multiple import fdr_bh
+    from workbench.analysis.findings.multiple import fdr_bh
 
     rng = np.random.default_rng(20240611)
     for n in [1, 2, 3, 7, 50, 400]:

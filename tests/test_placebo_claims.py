@@ -5,14 +5,14 @@ relabelled "independent"; the sector then has no effect and no descriptive diffe
 so every supported or contradicted verdict of a sector claim is a false one. Over 200
 draws each, the register (wild cluster bootstrap intervals, Bonferroni over its
 intervals) gives one in at most 7% of draws, which is what lets
-``claims.MIN_PROVIDERS`` stay at 3. Panel reduced to 120 providers x 12 months (38 NHS
+``rules.MIN_PROVIDERS`` stay at 3. Panel reduced to 120 providers x 12 months (38 NHS
 acute trusts) to keep the run to a few minutes; run with ``OPENBLAS_NUM_THREADS=1``.
 """
 
 import numpy as np
 import pytest
 
-from workbench.analysis import claim_assessment, claims
+from workbench.analysis.claims import assessment, rules
 from workbench.data.synth import generate
 
 SECTOR_CLAIMS = ("private_shorter_waits", "private_more_staff", "private_higher_satisfaction")
@@ -32,7 +32,7 @@ def _false_verdict_rate(panel, k: int) -> tuple[float, dict]:
         pick = np.random.default_rng(1000 * k + d).choice(codes, k, replace=False)
         p = panel.copy()
         p.loc[p["provider_code"].isin(pick), "sector"] = "independent"
-        verdicts = [r.verdict for r in claim_assessment.assess_claims(p, keys=SECTOR_CLAIMS)]
+        verdicts = [r.verdict for r in assessment.assess_claims(p, keys=SECTOR_CLAIMS)]
         for v in verdicts:
             counts[v] = counts.get(v, 0) + 1
         false += any(v in ("supported", "contradicted") for v in verdicts)
@@ -42,7 +42,7 @@ def _false_verdict_rate(panel, k: int) -> tuple[float, dict]:
 @pytest.mark.slow
 @pytest.mark.parametrize("k", [3, 10])
 def test_placebo_independent_labels_rarely_give_a_verdict(nhs_only, k):
-    assert claims.MIN_PROVIDERS <= k
+    assert rules.MIN_PROVIDERS <= k
     rate, counts = _false_verdict_rate(nhs_only, k)
     print(f"k={k}: supported/contradicted in {rate:.1%} of {DRAWS} draws; verdicts {counts}")
     assert rate <= 0.07, (rate, counts)

@@ -1,9 +1,9 @@
-"""The identifiability check of quotations (workbench.analysis.quotations), on crafted text."""
+"""The identifiability check of quotations (workbench.analysis.text.quotations), on crafted text."""
 
 import pandas as pd
 import pytest
 
-from workbench.analysis import quotations as q
+from workbench.analysis.text import quotations as q
 
 CLEAN = ["The crew were kind and arrived quickly.",
          "I rang 111 and the call handler was calm. Staff were lovely!",

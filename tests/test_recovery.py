@@ -9,17 +9,18 @@ from collections import defaultdict
 import pytest
 from scipy.stats import binom
 
-from workbench.analysis import questions
-from workbench.analysis.findings import truth_for
+from workbench.analysis.findings.record import truth_for
+from workbench.analysis.questions import nhs_vs_private as q03
+from workbench.analysis.questions import staffing_waits_satisfaction as q02
 from workbench.data.synth import generate
 
 
 def _all_findings(panel):
     out = []
     for subset in ("acute", "nhs", "independent"):
-        out += questions.staffing_waits_satisfaction(panel, subset=subset)
-        out += questions.staffing_pathways(panel, subset=subset)
-    return out + questions.nhs_vs_independent(panel)
+        out += q02.staffing_waits_satisfaction(panel, subset=subset)
+        out += q02.staffing_pathways(panel, subset=subset)
+    return out + q03.nhs_vs_independent(panel)
 
 
 def test_default_seed_headline_intervals_cover_the_truth():
@@ -37,7 +38,7 @@ def test_default_seed_headline_intervals_cover_the_truth():
 def test_default_seed_headlines_of_notebook_02_are_within_provider():
     sd = generate()
     for subset in ("acute", "nhs", "independent"):
-        found = questions.staffing_waits_satisfaction(sd.panel, subset=subset)
+        found = q02.staffing_waits_satisfaction(sd.panel, subset=subset)
         headline = [f for f in found if f.role == "headline"]
         assert headline and all(f.model.startswith(("fe", "poisson")) and f.key.variant == "fe"
                                 for f in headline)
@@ -46,7 +47,7 @@ def test_default_seed_headlines_of_notebook_02_are_within_provider():
 
 def test_naive_sector_difference_is_confounded():
     sd = generate()
-    fs = {f.id: f for f in questions.nhs_vs_independent(sd.panel)}
+    fs = {f.id: f for f in q03.nhs_vs_independent(sd.panel)}
     naive = fs["naive:sector[independent]->rtt_median_weeks@acute"]
     truth = sd.truth["adjusted:sector[independent]->rtt_median_weeks@acute"]
     assert not naive.covers(truth)

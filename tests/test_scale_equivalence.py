@@ -1,7 +1,7 @@
 """The fitters that scale to a national panel give statsmodels' numbers on a small one.
 
 Each model kind whose fit moved from statsmodels' rows x columns decomposition to
-cross-products (:mod:`workbench.analysis.fastfit`) is compared, on a 120 x 24 synthetic
+cross-products (:mod:`workbench.analysis.models.fastfit`) is compared, on a 120 x 24 synthetic
 panel, with the statsmodels fit of the same formula: coefficients, clustered standard
 errors, interval ends and p-values of every reported term to 1e-8 relative. The
 mediation bootstrap (now from per-provider sums with absorbed month effects) is compared
@@ -17,9 +17,10 @@ import pytest
 import statsmodels.api as sm
 import statsmodels.formula.api as smf
 
-from workbench.analysis import fitters
-from workbench.analysis import models as md
-from workbench.analysis import questions as q
+from workbench.analysis.models import fit as md
+from workbench.analysis.models import fitters
+from workbench.analysis.questions import common as qcommon
+from workbench.analysis.questions import staffing_waits_satisfaction as q02
 from workbench.data.synth import generate
 
 RTOL = 1e-8
@@ -49,7 +50,7 @@ def _groups(df):
 
 
 def test_ols_equals_statsmodels(panel):
-    spec = md.ModelSpec("fft_pct_positive", DIRECT, q._adjust_for("acute"))
+    spec = md.ModelSpec("fft_pct_positive", DIRECT, qcommon.adjust_for("acute"))
     fit = md.fit(spec, panel)
     ref = smf.ols(spec.formula(), fit.data).fit(cov_type="cluster",
                                                 cov_kwds={"groups": _groups(fit.data)},
@@ -90,7 +91,7 @@ def test_within_equals_dummy_variable_regression(panel):
 
 
 def test_binomial_logit_equals_statsmodels(panel):
-    spec = md.ModelSpec("fft_positive", DIRECT, q._adjust_for("acute"), kind="binomial",
+    spec = md.ModelSpec("fft_positive", DIRECT, qcommon.adjust_for("acute"), kind="binomial",
                         trials="fft_responses")
     fit = md.fit(spec, panel)
     df = fit.data
@@ -164,10 +165,10 @@ def _dense_mediation(df, exposure, mediator, outcome, adjust, outcome_adjust, n_
 
 
 def test_mediation_bootstrap_equals_dense_cross_products(panel):
-    from workbench.analysis.mediation import _jackknife, _Sums, product_of_coefficients
+    from workbench.analysis.effects.mediation import _jackknife, _Sums, product_of_coefficients
 
     exposure, mediator, outcome = "nurse_fte_per_10_beds", "rtt_median_weeks", "fft_pct_positive"
-    adjust, extra = q._adjust_for("acute"), ("staff_engagement_lag1",)
+    adjust, extra = qcommon.adjust_for("acute"), ("staff_engagement_lag1",)
     rows = md.prepare(md.ModelSpec(outcome, (mediator, exposure, *extra), adjust), panel)
     used = [exposure, mediator, outcome, *adjust, *extra, "provider_code", "month"]
     df = rows[used].dropna().reset_index(drop=True)
@@ -190,7 +191,7 @@ def test_mediation_bootstrap_equals_dense_cross_products(panel):
     assert res.paths["se_a"] == pytest.approx(se_a, rel=1e-7)
     # leave-one-provider-out (BCa acceleration)
     codes = df["provider_code"].astype("category").cat.codes.to_numpy()
-    from workbench.analysis.mediation import _Design
+    from workbench.analysis.effects.mediation import _Design
 
     months = df["month"].astype(str)
     sums = [_Sums(_Design(df, [exposure, *adjust], months), ym, codes, codes.max() + 1),
@@ -200,7 +201,7 @@ def test_mediation_bootstrap_equals_dense_cross_products(panel):
     assert np.allclose(jk[:, 0], jack[0][:, 1] * jack[1][:, 2], rtol=1e-7, atol=0)
     # hence the same BCa interval ends
     ind = res.table.loc["indirect"]
-    from workbench.analysis.mediation import _bca_probs
+    from workbench.analysis.effects.mediation import _bca_probs
 
     probs = _bca_probs(a * b, full[0][1] * full[1][2], jack[0][:, 1] * jack[1][:, 2], 0.025)
     lo, hi = np.quantile(a * b, probs)
@@ -210,6 +211,6 @@ def test_mediation_bootstrap_equals_dense_cross_products(panel):
 
 def test_staffing_pathways_within_provider_ids(panel):
     """The notebook 02 mediation split still reports both versions of every effect."""
-    ids = [f.id for f in q.staffing_pathways(panel, n_boot=200)]
+    ids = [f.id for f in q02.staffing_pathways(panel, n_boot=200)]
     assert "indirect:nurse_fte_per_10_beds->rtt_median_weeks->fft_pct_positive@acute#fe" in ids
     assert "total:nurse_fte_per_10_beds->fft_pct_positive@acute#bootstrap" in ids

@@ -9,9 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from workbench.analysis import models as md
-from workbench.analysis import questions
-from workbench.analysis.findings import truth_for
+from workbench.analysis.findings.record import truth_for
+from workbench.analysis.models import fit as md
+from workbench.analysis.questions import common as qcommon
+from workbench.analysis.questions import staffing_waits_satisfaction as q02
 from workbench.batch.data_step import materialise_data
 from workbench.batch.study import DataSpec, load_study
 from workbench.data import scenarios as S
@@ -38,7 +39,7 @@ def panels():
 
 
 def _fit(panel, outcome, exposures, kind, subset="acute"):
-    adj = () if kind == "fe" else questions._adjust_for(subset)
+    adj = () if kind == "fe" else qcommon.adjust_for(subset)
     prefix = "total" if exposures == (STAFF,) and outcome == FFT else "effect"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -108,7 +109,7 @@ def test_default_study_panel_is_unchanged(tmp_path):
 def test_default_study_findings_keep_their_ids_and_put_within_provider_first():
     sd = generate()
     for subset in ("acute", "nhs", "independent"):
-        found = questions.staffing_waits_satisfaction(sd.panel, subset=subset)
+        found = q02.staffing_waits_satisfaction(sd.panel, subset=subset)
         ids = [f.id for f in found]
         roles = [f.role for f in found]
         # the ids of the estimators reported before keep their text (and so their truths)
@@ -190,7 +191,7 @@ def test_null_has_no_staffing_or_sector_effects_and_headlines_cover_zero(panels)
     for k, v in sd.truth.items():
         if STAFF in k.split("@")[0] or "sector[" in k or "ownership[" in k:
             assert v in (0.0, 1.0), (k, v)   # zero effects; rate ratios of one
-    found = questions.staffing_waits_satisfaction(sd.panel, subset="acute", mixed=False)
+    found = q02.staffing_waits_satisfaction(sd.panel, subset="acute", mixed=False)
     staffing_headlines = [f for f in found if f.role == "headline" and STAFF in f.id]
     assert staffing_headlines
     assert all(f.covers(truth_for(f, sd.truth)) for f in staffing_headlines)

@@ -1,6 +1,6 @@
 """On fresh seeds of every scenario, notebook 02's headline estimates cover their truths.
 
-The headline findings of :func:`workbench.analysis.questions.staffing_waits_satisfaction`
+The headline findings of :func:`workbench.analysis.questions.staffing_waits_satisfaction.staffing_waits_satisfaction`
 (within-provider fixed effects) are run on every subset notebook 02 reports (all acute
 providers, NHS trusts, independent hospitals) for ``REPLICATES`` fresh seeds of each
 scenario. Asserted: pooled over the headline estimands and seeds, each scenario's 95%
@@ -24,14 +24,14 @@ FIRST_SEED = 30001
 def _headline_hits(args):
     scenario, seed = args
     warnings.simplefilter("ignore")
-    from workbench.analysis import questions
-    from workbench.analysis.findings import truth_for
+    from workbench.analysis.findings.record import truth_for
+    from workbench.analysis.questions import staffing_waits_satisfaction as q02
     from workbench.data.synth import generate
 
     sd = generate(seed=seed, scenario=scenario)
     hits = []
     for subset in ("acute", "nhs", "independent"):
-        for f in questions.staffing_waits_satisfaction(sd.panel, subset=subset, mixed=False):
+        for f in q02.staffing_waits_satisfaction(sd.panel, subset=subset, mixed=False):
             if f.role == "headline":
                 hits.append((f.id, f.covers(truth_for(f, sd.truth))))
             elif f.role == "diagnostic":

@@ -1,4 +1,4 @@
-"""Like-for-like sector waits (workbench.analysis.sector_waits) and its figure."""
+"""Like-for-like sector waits (workbench.analysis.effects.like_for_like) and its figure."""
 
 import json
 from pathlib import Path
@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from workbench.analysis import sector_waits as sw
+from workbench.analysis.effects import like_for_like as sw
 from workbench.errors import AnalysisInputError
 from workbench.report import sector_figures
 

@@ -5,9 +5,9 @@ import math
 import numpy as np
 import pytest
 
-from workbench.analysis import mediation
-from workbench.analysis import models as md
-from workbench.analysis import sensitivity as sn
+from workbench.analysis.effects import mediation
+from workbench.analysis.findings import sensitivity as sn
+from workbench.analysis.models import fit as md
 from workbench.data.synth import generate
 from workbench.errors import AnalysisInputError
 

@@ -1,4 +1,4 @@
-"""Hand-worked cases for the SPC (Making Data Count) calculations in workbench.analysis.spc.
+"""Hand-worked cases for the SPC (Making Data Count) calculations in workbench.analysis.monitoring.spc.
 
 Most cases fix the limits on a 12-point baseline that alternates 2, -2 (mean 0, every
 moving range 4, so mean MR 4): upper limit 2.66 x 4 = 10.64, the near line
@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from workbench.analysis.spc import (
+from workbench.analysis.monitoring.spc import (
     TrialLimitsWarning,
     assurance_of,
     process_limits,

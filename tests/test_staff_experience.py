@@ -1,4 +1,4 @@
-"""Staff survey 2021-24 against A&E and RTT waits (workbench.analysis.staff_experience)."""
+"""Staff survey 2021-24 against A&E and RTT waits (workbench.analysis.questions.real_data_staffing_ae)."""
 
 from pathlib import Path
 
@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from workbench.analysis import staff_experience as se
+from workbench.analysis.questions import real_data_staffing_ae as se
 from workbench.errors import AnalysisInputError
 
 REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"

@@ -5,7 +5,7 @@ import warnings
 import numpy as np
 import pytest
 
-from workbench.analysis.staggered_did import (
+from workbench.analysis.evaluation.did import (
     _ols_crv1,
     _within,
     staggered_did,
@@ -158,7 +158,7 @@ def test_few_treated_providers_bootstrap_the_pre_trend_test():
 
 
 def test_wild_cluster_wald_rejects_a_real_difference():
-    from workbench.analysis.staggered_did import wild_cluster_wald
+    from workbench.analysis.evaluation.did import wild_cluster_wald
 
     rng = np.random.default_rng(5)
     g = np.repeat(np.arange(12), 25)

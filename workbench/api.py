@@ -15,8 +15,10 @@ lists every name with an example.
 
 from __future__ import annotations
 
-from workbench.analysis.diagnostics import influence_frame, residual_frame
-from workbench.analysis.findings import (
+from workbench.analysis.effects.mediation import mediate_panel
+from workbench.analysis.findings.formatting import interval, number, p_value
+from workbench.analysis.findings.multiple import adjust_p
+from workbench.analysis.findings.record import (
     Finding,
     FindingId,
     Findings,
@@ -26,11 +28,8 @@ from workbench.analysis.findings import (
     truth_for,
     write_findings,
 )
-from workbench.analysis.formatting import interval, number, p_value
-from workbench.analysis.funnel import funnel
-from workbench.analysis.funnel_views import funnel_findings, funnel_outliers, funnel_view
-from workbench.analysis.mediation import mediate_panel
-from workbench.analysis.models import (
+from workbench.analysis.models.diagnostics import influence_frame, residual_frame
+from workbench.analysis.models.fit import (
     CASE_MIX,
     SUBSETS,
     ModelSpec,
@@ -40,9 +39,14 @@ from workbench.analysis.models import (
     sector_difference,
     select_subset,
 )
-from workbench.analysis.multiple import adjust_p
-from workbench.analysis.spc import spc
-from workbench.analysis.spc_views import spc_findings, spc_summary, spc_view
+from workbench.analysis.monitoring.funnel import funnel
+from workbench.analysis.monitoring.spc import spc
+from workbench.analysis.questions.provider_funnel import (
+    funnel_findings,
+    funnel_outliers,
+    funnel_view,
+)
+from workbench.analysis.questions.spc_monitoring import spc_findings, spc_summary, spc_view
 from workbench.data.measures import MEASURES, label
 from workbench.data.synth import generate
 from workbench.interactive import association, controls, in_batch

@@ -1,6 +1,6 @@
 """Working in JupyterLab: findings as tidy tables, and controls that re-run an analysis.
 
-* :class:`~workbench.analysis.findings.Findings` (a list of findings) shows itself in
+* :class:`~workbench.analysis.findings.record.Findings` (a list of findings) shows itself in
   a notebook as one table: question, estimate, 95% interval, p-value, n and unit
   (and, on synthetic data, the true value and whether the interval covers it);
   importing this module in a notebook styles that table (:func:`use_styled_findings`),
@@ -9,7 +9,7 @@
   papermill) or in front of a person; :func:`controls` shows ipywidgets drop-downs
   that re-run a function for another choice, only in front of a person.
 
->>> from workbench.analysis.findings import Finding, Findings
+>>> from workbench.analysis.findings.record import Finding, Findings
 >>> fs = Findings([Finding(id="effect:x->y@acute", question="Does x move y?", estimate=1.2,
 ...                        ci_low=0.5, ci_high=1.9, p_value=0.001, n=100, unit="pp")])
 >>> fs.readable().loc[0, "95% interval"]
@@ -27,9 +27,9 @@ from typing import Any
 
 import pandas as pd
 
-from workbench.analysis import models as md
-from workbench.analysis import spc_views
-from workbench.analysis.findings import Finding, Findings
+from workbench.analysis.findings.record import Finding, Findings
+from workbench.analysis.models import fit as md
+from workbench.analysis.questions import spc_monitoring
 from workbench.data import measures
 from workbench.errors import AnalysisInputError, WorkbenchError
 from workbench.report import monitoring_charts, panel_figures, tables
@@ -51,7 +51,7 @@ def _styled_html(findings: Findings) -> str:
 
 
 def use_styled_findings() -> bool:
-    """Show :class:`~workbench.analysis.findings.Findings` as the styled table in IPython.
+    """Show :class:`~workbench.analysis.findings.record.Findings` as the styled table in IPython.
 
     Called when this module is imported in a running IPython kernel (a notebook):
     estimates whose interval excludes zero are bold and missed true values marked.
@@ -212,11 +212,11 @@ def spc_chart(data: pd.DataFrame, measure: str, provider: str, *, direction: str
     """
     import matplotlib.pyplot as plt
 
-    view = spc_views.spc_view(data, measure, [provider], direction=direction, target=target)
+    view = spc_monitoring.spc_view(data, measure, [provider], direction=direction, target=target)
     fig = monitoring_charts.spc_small_multiples(view.result, ncols=1,
                                                 ylabel=measures.label(measure),
                                                 panel_size=(9.0, 3.6),
                                                 titles={c: f"{n} ({c})" for c, n in view.names.items()})
     plt.show()
     plt.close(fig)
-    return Findings(spc_views.spc_findings(view))
+    return Findings(spc_monitoring.spc_findings(view))

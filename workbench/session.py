@@ -30,7 +30,7 @@ from typing import Any
 import pandas as pd
 
 from workbench import interactive  # noqa: F401  (styles Findings tables in a notebook)
-from workbench.analysis.findings import Finding, Findings, findings_frame, write_findings
+from workbench.analysis.findings.record import Finding, Findings, findings_frame, write_findings
 from workbench.data.schema import canonical_dtypes, validate_panel
 from workbench.data.synth import (
     DEFAULT_MONTHS,
@@ -247,7 +247,7 @@ class Session:
         The notebook's parameters are added to what a finding already records in its
         ``parameters`` (a claim's verdict and margin, say), which is kept, and wins
         where a name is in both. Returns the findings added as a
-        :class:`~workbench.analysis.findings.Findings` list, which a notebook shows as a
+        :class:`~workbench.analysis.findings.record.Findings` list, which a notebook shows as a
         table (with the true values on synthetic data).
         """
         added = []
@@ -262,7 +262,7 @@ class Session:
 
     def table(self, findings: Iterable[Finding] | None = None) -> pd.DataFrame:
         """Findings (all of this session's by default) as the tidy frame of
-        :func:`~workbench.analysis.findings.findings_frame`: every field and, on
+        :func:`~workbench.analysis.findings.record.findings_frame`: every field and, on
         synthetic data, the true value and whether the interval covers it."""
         fs = list(self.findings if findings is None else findings)
         return findings_frame(fs, self.truth)

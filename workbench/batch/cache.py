@@ -180,9 +180,9 @@ def imported_modules(tree: ast.AST, package: str, known: set[str] | frozenset[st
     >>> tree = ast.parse("import workbench\\nfrom workbench.analysis import models\\n"
     ...                  "workbench.data.measures")
     >>> known = {"workbench", "workbench.api", "workbench.analysis",
-    ...          "workbench.analysis.models", "workbench.data", "workbench.data.measures"}
+    ...          "workbench.analysis.models.fit", "workbench.data", "workbench.data.measures"}
     >>> sorted(imported_modules(tree, "workbench", known))[2:]
-    ['workbench.analysis.models', 'workbench.api', 'workbench.data', 'workbench.data.measures']
+    ['workbench.analysis.models.fit', 'workbench.api', 'workbench.data', 'workbench.data.measures']
     """
     lazy = f"{package}.{LAZY_EXPORTS}"
     found: set[str] = set()
@@ -442,7 +442,7 @@ def notebook_imports(path: str | Path, package: str = "workbench",
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "nb.ipynb"
     >>> nbformat.write(nb, path)
     >>> sorted(notebook_imports(path))
-    ['workbench.analysis', 'workbench.analysis.findings']
+    ['workbench.analysis', 'workbench.analysis.findings.record']
     """
     if known is None:
         known = frozenset(SourceTree.load(package_root()).graph)

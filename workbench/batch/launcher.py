@@ -62,9 +62,9 @@ from workbench.errors import WorkbenchError
 #: validated and never imports it (a notebook that validates a panel itself does).
 PRELOAD = ("numpy", "pandas", "scipy.stats", "statsmodels.api", "statsmodels.formula.api",
            "matplotlib", "matplotlib.pyplot", "seaborn", "pyarrow.parquet",
-           "workbench", "workbench.session", "workbench.analysis.models",
+           "workbench", "workbench.session", "workbench.analysis.models.fit",
            "workbench.report.panel_figures", "workbench.report.notebook_text",
-           "workbench.analysis.sensitivity", "ipykernel.kernelapp", "ipykernel.ipkernel",
+           "workbench.analysis.findings.sensitivity", "ipykernel.kernelapp", "ipykernel.ipkernel",
            "IPython.core.interactiveshell", "ipykernel.debugger", "IPython.core.magics",
            "IPython.core.magics.execution", "IPython.core.magics.pylab",
            "IPython.core.magics.ast_mod", "IPython.core.pylabtools", "IPython.core.oinspect",

@@ -96,7 +96,7 @@ def write_findings_csv(outcome: StudyResult) -> Path:
     the first pass), the values of the study's private parameters shown as
     ``[private]``. What the disclosure rule changed goes to the study's
     ``disclosure.json`` (section ``findings.csv``). Returns the path of ``findings.csv``."""
-    from workbench.analysis.findings import FIELDS
+    from workbench.analysis.findings.record import FIELDS
     from workbench.report.disclosure import DisclosureLog, disclose_finding
     from workbench.report.masking import mask_private
     from workbench.report.study_index import adjusted_p_values, runs_findings_rows

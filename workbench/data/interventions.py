@@ -4,7 +4,7 @@
 gives chosen providers a change from a chosen month: a **level** change in the change
 month and a **slope** change per month after it, on the measure's model scale, and
 returns the new panel with the true value of every estimate the methods of
-:mod:`workbench.analysis.interrupted` and :mod:`workbench.analysis.staggered_did` make.
+:mod:`workbench.analysis.evaluation.its` and :mod:`workbench.analysis.evaluation.did` make.
 
 Measures and how their counts are changed (so that every column stays consistent):
 
@@ -33,7 +33,7 @@ Truth (``InterventionData.truth``), keyed by :class:`~workbench.finding_id.Findi
   ``h`` of the summed series (pooled percentage points, or the ratio of summed expected to
   summed observed counts), and level and slope when the effect is the same for all.
 * ``did:att-><o>@<group>``: the average effect on the treated (ATT) that
-  :func:`workbench.analysis.staggered_did.staggered_did` estimates, in the outcome ``o``
+  :func:`workbench.analysis.evaluation.did.staggered_did` estimates, in the outcome ``o``
   (``fft_pct_positive`` or ``ae_pct_within_4h`` in percentage points,
   ``complaints_per_1000`` per 1,000 episodes): the mean over every treated provider-month
   from the change on of the expected change, **averaged over the distribution of provider

@@ -1,7 +1,7 @@
 """Model-diagnostic figures: residuals, influence of each provider, covariate balance.
 
-The tables come from :mod:`workbench.analysis.diagnostics` (:func:`residual_frame`,
-:func:`influence_frame`) and :func:`workbench.analysis.causal.balance`; the figure
+The tables come from :mod:`workbench.analysis.models.diagnostics` (:func:`residual_frame`,
+:func:`influence_frame`) and :func:`workbench.analysis.effects.weighting.balance`; the figure
 functions here take tidy data and column names (as seaborn does), draw on an Axes (a new
 one unless ``ax`` is given) and return it. None calls ``plt.show()``.
 
@@ -9,7 +9,7 @@ Example
 -------
 >>> from workbench.data.synth import generate
 >>> from workbench.analysis import models as md
->>> from workbench.analysis.diagnostics import residual_frame
+>>> from workbench.analysis.models.diagnostics import residual_frame
 >>> panel = generate(seed=3, n_providers=60, n_months=6).panel
 >>> f = md.fit(md.ModelSpec("fft_pct_positive", ("rtt_median_weeks",), md.CASE_MIX), panel)
 >>> ax = residual_plot(residual_frame(f))
@@ -108,7 +108,7 @@ def balance_plot(data: pd.DataFrame, x: str = "smd", y: str = "covariate", *,
                  hue: str = "stage", threshold: float = 0.1, ax=None) -> plt.Axes:
     """Love plot: standardised mean differences before and after weighting.
 
-    Takes the tidy output of :func:`workbench.analysis.causal.balance`. Dashed lines
+    Takes the tidy output of :func:`workbench.analysis.effects.weighting.balance`. Dashed lines
     mark +/- ``threshold`` (0.1, the usual bound for adequate balance).
 
     >>> import pandas as pd

@@ -3,15 +3,15 @@
 * :func:`its_chart` draws one series around a change: the observed months, the fitted
   line, the counterfactual (what the pre-change trend and seasonal pattern predict
   without the change) with its 95% band, and the change month marked. It takes the
-  tidy ``frame`` of :class:`~workbench.analysis.interrupted.ITSResult` or any frame
+  tidy ``frame`` of :class:`~workbench.analysis.evaluation.its.ITSResult` or any frame
   with the same kind of columns.
 * :func:`event_study_chart` draws estimates by month relative to the change with their
   95% intervals, a zero line and the change at month 0: the pre-trend check of a
   difference-in-differences (the ``event_study`` of
-  :class:`~workbench.analysis.staggered_did.DiDResult`).
+  :class:`~workbench.analysis.evaluation.did.DiDResult`).
 
-A p' or u' chart (:func:`workbench.analysis.laney.laney_p`, ``laney_u``) is an
-:class:`~workbench.analysis.spc.SPCResult`: draw it with
+A p' or u' chart (:func:`workbench.analysis.monitoring.laney.laney_p`, ``laney_u``) is an
+:class:`~workbench.analysis.monitoring.spc.SPCResult`: draw it with
 :func:`workbench.report.monitoring_charts.spc_chart`.
 
 Functions draw in the one theme of :mod:`workbench.report.theme` without changing the

@@ -1,13 +1,13 @@
 """Charts for monitoring providers over time and against each other: SPC charts and
 funnel plots (the service-improvement analyses).
 
-* :func:`spc_chart` draws one facet of an :class:`~workbench.analysis.spc.SPCResult`
+* :func:`spc_chart` draws one facet of an :class:`~workbench.analysis.monitoring.spc.SPCResult`
   on one Axes: the series, the mean, the process limits, special-cause points coloured
   the Making Data Count way (orange concern, blue improvement, grey common cause,
   purple neutral), the target, and the variation and assurance icons as small badges.
 * :func:`spc_small_multiples` draws every facet (e.g. many providers) as a grid and
   returns the Figure.
-* :func:`funnel_chart` draws a :class:`~workbench.analysis.funnel.FunnelResult`.
+* :func:`funnel_chart` draws a :class:`~workbench.analysis.monitoring.funnel.FunnelResult`.
 
 Functions draw in the one theme of :mod:`workbench.report.theme` without changing the
 user's matplotlib settings, return the matplotlib Axes or Figure and never call
@@ -17,7 +17,7 @@ are in :mod:`workbench.report.panel_figures`.
 Example
 -------
 >>> import pandas as pd
->>> from workbench.analysis.spc import spc
+>>> from workbench.analysis.monitoring.spc import spc
 >>> df = pd.DataFrame({"m": pd.date_range("2023-01-01", periods=14, freq="MS"),
 ...                    "y": [5, 6, 5, 7, 6, 5, 6, 7, 5, 6, 5, 6, 9, 12]})
 >>> ax = spc_chart(spc(df, "y", "m"), title="Example")
@@ -158,7 +158,7 @@ def spc_chart(result, facet=None, *, ax: Axes | None = None, title: str | None =
     Example
     -------
     >>> import pandas as pd
-    >>> from workbench.analysis.spc import spc
+    >>> from workbench.analysis.monitoring.spc import spc
     >>> df = pd.DataFrame({"m": pd.date_range("2023-01-01", periods=12, freq="MS"),
     ...                    "y": [5, 6, 5, 7, 6, 5, 6, 7, 5, 6, 5, 6]})
     >>> ax = spc_chart(spc(df, "y", "m", target=8), ylabel="Weeks")
@@ -244,7 +244,7 @@ def spc_small_multiples(result, *, facets=None, ncols: int = 3, ylabel: str | No
     Example
     -------
     >>> import pandas as pd
-    >>> from workbench.analysis.spc import spc
+    >>> from workbench.analysis.monitoring.spc import spc
     >>> m = pd.date_range("2023-01-01", periods=12, freq="MS")
     >>> df = pd.concat([pd.DataFrame({"m": m, "y": range(12), "org": o}) for o in "AB"])
     >>> fig = spc_small_multiples(spc(df, "y", "m", facet="org"), ncols=2)
@@ -286,7 +286,7 @@ def funnel_chart(result, *, ax: Axes | None = None, title: str | None = None,
                  xlabel: str | None = None, ylabel: str | None = None,
                  label_outliers: bool = True, improvement_direction: str | None = None,
                  level: float | None = None, multiplier: float = 1.0) -> Axes:
-    """Draw a funnel plot from a :class:`~workbench.analysis.funnel.FunnelResult`.
+    """Draw a funnel plot from a :class:`~workbench.analysis.monitoring.funnel.FunnelResult`.
 
     Parameters
     ----------
@@ -310,13 +310,13 @@ def funnel_chart(result, *, ax: Axes | None = None, title: str | None = None,
     Example
     -------
     >>> import pandas as pd
-    >>> from workbench.analysis.funnel import funnel
+    >>> from workbench.analysis.monitoring.funnel import funnel
     >>> df = pd.DataFrame({"p": list("ABCD"), "o": [30, 52, 90, 10], "e": [40, 50, 60, 12]})
     >>> ax = funnel_chart(funnel(df, "o", "e", label="p"), improvement_direction="decrease")
     >>> [t.get_text() for t in ax.texts]
     ['C']
     """
-    from workbench.analysis.funnel import level_key
+    from workbench.analysis.monitoring.funnel import level_key
 
     level = max(result.levels) if level is None else level
     key = level_key(level)

@@ -30,7 +30,7 @@ from typing import Any
 
 import nbformat
 
-from workbench.analysis import formatting
+from workbench.analysis.findings import formatting
 from workbench.finding_id import FindingId
 from workbench.report.disclosure import (
     DisclosureLog,
@@ -289,7 +289,7 @@ def data_banner(record: Mapping[str, Any]) -> dict[str, Any]:
 
 def headline_findings(findings: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     """Findings worth a sentence in a header: headline findings with one (robustness
-    checks and diagnostics left out; see :data:`workbench.analysis.findings.ROLES`).
+    checks and diagnostics left out; see :data:`workbench.analysis.findings.record.ROLES`).
 
     >>> [f["id"] for f in headline_findings([{"id": "e:a->b@nhs", "sentence": "Waits fell."},
     ...                                      {"id": "e:a->b@nhs#mixed", "sentence": "Same."},

@@ -1,4 +1,4 @@
-"""Figures of the like-for-like sector comparison (:mod:`workbench.analysis.sector_waits`).
+"""Figures of the like-for-like sector comparison (:mod:`workbench.analysis.effects.like_for_like`).
 
 Drawn inside the workbench theme (:func:`workbench.report.theme.themed`), so they look the
 same whatever the user's matplotlib settings and leave those settings alone.
@@ -29,7 +29,7 @@ def specialty_dots(by_specialty: pd.DataFrame, *, overall: float | None = None,
     at no difference and, when ``overall`` is given, a solid line at the standardised
     difference. Specialties only one sector serves are left out.
 
-    ``by_specialty`` is :attr:`~workbench.analysis.sector_waits.SectorComparison.by_specialty`.
+    ``by_specialty`` is :attr:`~workbench.analysis.effects.like_for_like.SectorComparison.by_specialty`.
 
     >>> from workbench.analysis import sector_waits as sw
     >>> t = sw.compare(sw.example_table(), n_boot=50, seed=1).by_specialty

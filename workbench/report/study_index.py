@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 import jinja2
 
-from workbench.analysis import formatting
+from workbench.analysis.findings import formatting
 from workbench.report.disclosure import (
     DisclosureLog,
     DisclosureRule,
@@ -282,7 +282,7 @@ def adjusted_p_values(runs: Iterable[tuple[str, Iterable[Mapping[str, Any]]]]
     """
     import pandas as pd
 
-    from workbench.analysis.multiple import adjust_p
+    from workbench.analysis.findings.multiple import adjust_p
 
     keys: list[tuple[str, int]] = []
     values: list[float] = []
@@ -312,7 +312,7 @@ def study_findings_frame(runs: Iterable[Mapping[str, Any]],
     Benjamini-Hochberg adjusted p-values (``p_adjusted``, from
     :func:`adjusted_p_values` unless given).
 
-    The frame is :func:`~workbench.analysis.findings.findings_frame` of each run's
+    The frame is :func:`~workbench.analysis.findings.record.findings_frame` of each run's
     findings; the family adjusted together is every headline finding with a p-value;
     robustness checks (variants of an estimand already in the family) and diagnostics
     keep their raw p-value only and get no ``p_adjusted``. The study's
@@ -365,7 +365,7 @@ def runs_findings_rows(runs: Iterable[tuple[str, Iterable[Mapping[str, Any]]]],
     """
     import pandas as pd
 
-    from workbench.analysis.findings import findings_frame
+    from workbench.analysis.findings.record import findings_frame
 
     run_ids: list[str] = []
     records: list[dict] = []

@@ -1,9 +1,9 @@
 """Tables styled for a notebook: the findings table with emphasis and marks.
 
-The table's content comes from :func:`workbench.analysis.findings.readable_frame`
+The table's content comes from :func:`workbench.analysis.findings.record.readable_frame`
 (one number format everywhere); this module only adds styling.
 
->>> from workbench.analysis.findings import Finding
+>>> from workbench.analysis.findings.record import Finding
 >>> styler = findings_table([Finding(id="a:x->y@nhs", question="q", estimate=1.0,
 ...                                  ci_low=0.2, ci_high=1.8)])
 >>> "0.2 to 1.8" in styler.to_html()
@@ -16,8 +16,8 @@ from collections.abc import Iterable, Mapping
 
 import pandas as pd
 
-from workbench.analysis import formatting
-from workbench.analysis.findings import Finding, readable_frame
+from workbench.analysis.findings import formatting
+from workbench.analysis.findings.record import Finding, readable_frame
 
 #: Colour of a missed true value (NHS red).
 MISSED = "color: #D5281B; font-weight: bold"
@@ -30,7 +30,7 @@ def findings_table(findings: Iterable[Finding], truth: Mapping[str, float] | Non
     interval that misses the true value is marked. The numeric ``ci_low`` and
     ``ci_high`` columns are hidden (the text interval shows them).
 
-    >>> from workbench.analysis.findings import Finding
+    >>> from workbench.analysis.findings.record import Finding
     >>> html = findings_table([Finding(id="a:x->y@nhs", question="q", estimate=1.0,
     ...                                ci_low=0.2, ci_high=1.8)], truth={"a:x->y@nhs": 3}).to_html()
     >>> "font-weight: bold" in html and "#D5281B" in html

@@ -1,0 +1,399 @@
+"""Each claim of the register tested on a panel: :func:`assess_claims`.
+
+Each claim of :data:`~workbench.analysis.claims.rules.CLAIMS` has its analysis here (sector
+comparisons, staffing, engagement and main-driver models, care-home ratings); the verdict
+rule and the waits measures are :mod:`workbench.analysis.claims.rules`', the input checks
+:mod:`workbench.analysis.claims.inputs`'.
+
+Example
+-------
+>>> from workbench.data.synth import generate
+>>> panel = generate(seed=3, n_providers=80, n_months=12).panel
+>>> results = assess_claims(panel)
+>>> [r.claim.key for r in results][:3]
+['private_shorter_waits', 'private_more_staff', 'private_higher_satisfaction']
+>>> results[3].verdict, results[3].finding.id
+('supported', 'verdict:staffing_waits_satisfaction@acute')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from workbench.analysis.claims.inputs import (
+    CannotAnswer,
+    cannot_answer,
+    coverage,
+    measure_label,
+    missing_reason,
+    need,
+    rows_reason,
+)
+from workbench.analysis.claims.rules import (
+    CLAIMS,
+    DESCRIPTIVE_WEIGHTS,
+    LEVEL,
+    WAIT_MEASURES,
+    Claim,
+    ClaimResult,
+    Judged,
+    decide,
+    judge,
+    waits_claim,
+)
+from workbench.analysis.findings.record import Finding, FindingId
+from workbench.analysis.findings.sensitivity import evalue_sentence
+from workbench.analysis.models import fit as md
+from workbench.data import measures as M
+from workbench.errors import AnalysisInputError
+
+
+def _interval(f: Finding) -> str:
+    return f"{f.estimate:.2f} (95% CI {f.ci_low:.2f} to {f.ci_high:.2f}) {f.unit}"
+
+
+def _margin(claim: Claim, margins: dict[str, float]) -> float:
+    return float(margins.get(claim.key, claim.margin))
+
+
+def _one_contrast(claim: Claim, margins: dict[str, float], afit: md.Fit, naive: Finding,
+                  adjusted: Finding, term: str, label: str, subset: str,
+                  cause_effect: tuple[str, str], before: str, after: str) -> ClaimResult:
+    """A claim judged on one adjusted contrast ``term``; the sentence is ``before``, the
+    estimate, interval and margin, ``after``, the unadjusted estimate and the E-value."""
+    margin = _margin(claim, margins)
+    part = judge(afit, adjusted, term, label, claim.direction, margin)
+    extra = evalue_sentence(adjusted.sensitivity, *cause_effect)
+    v, f, _ = decide(claim, [part], margin, subset, "", extra)
+    return ClaimResult(claim, v, [naive], [adjusted], f"{before}: {part.estimate:+.2f} "
+                       f"({LEVEL:.1%} interval {part.low:.2f} to {part.high:.2f}; margin "
+                       f"{margin:g}){after}. Unadjusted: {_interval(naive)}. {extra}", f)
+
+
+def _sector_claim(panel: pd.DataFrame, claim: Claim, outcome: str,
+                  margins: dict[str, float],
+                  like_for_like: Finding | None = None) -> ClaimResult:
+    sectors = ("nhs", "independent")
+    q = f"Do independent hospitals differ from NHS trusts on {measure_label(outcome)}?"
+    weight = DESCRIPTIVE_WEIGHTS.get(outcome)
+    acute = md.select_subset(panel, "acute")
+    if weight not in acute.columns or not acute[weight].notna().any():
+        weight = None
+    dspec = md.ModelSpec(outcome, ("sector_independent",), subset="acute",
+                         prefix="descriptive", weights=weight)
+    aspec = md.ModelSpec(outcome, ("sector_independent",), md.CASE_MIX, subset="acute",
+                         prefix="adjusted")
+    if claim.kind == "descriptive":
+        # judged unadjusted: case mix is shown beside the verdict when the panel holds it
+        need(panel, (outcome,), "acute", sectors, (dspec,))
+        no_case_mix = (missing_reason(panel, md.CASE_MIX, "acute", sectors)
+                       or rows_reason(panel, aspec, sectors))
+    else:
+        need(panel, (outcome, *md.CASE_MIX), "acute", sectors, (aspec,))
+        no_case_mix = ""
+    dfit = md.fit(dspec, panel)
+    desc = md.findings(dfit, q + (f" (unadjusted; providers weighted by {weight})"
+                                  if weight else " (unadjusted)"))[0]
+    adjusted: list[Finding] = []
+    beside: list[Finding] = []
+    if not no_case_mix:
+        afit = md.fit(aspec, panel)
+        adjusted.append(md.findings(afit, q + " (adjusted for case mix)")[0])
+    margin = _margin(claim, margins)
+    if claim.kind == "descriptive":
+        part = judge(dfit, desc, "sector_independent", "independent minus NHS, unadjusted"
+                      + (f", weighted by {weight}" if weight else ""), claim.direction, margin)
+        extra = (f"Adjusted for case mix (not what this claim is judged on): "
+                 f"{_interval(adjusted[0])}." if adjusted
+                 else f"No case-mix-adjusted comparison: {no_case_mix[:1].lower()}"
+                      f"{no_case_mix[1:]}")
+        if like_for_like is not None:
+            lfl = replace(like_for_like, role="robustness")
+            beside.append(lfl)
+            extra += (" Like for like by specialty (not what this claim is judged on; it asks "
+                      f"whether the same patients would wait less in the NHS): {lfl.sentence}")
+    else:
+        part = judge(afit, adjusted[0], "sector_independent",
+                      "independent minus NHS, adjusted for case mix", claim.direction, margin)
+        extra = (f"Unadjusted: {_interval(desc)}. "
+                 + evalue_sentence(adjusted[0].sensitivity, "being an independent provider",
+                                   measure_label(outcome)))
+    extra = f"{coverage(dfit)} {extra}"
+    v, f, reason = decide(claim, [part], margin, "acute", "", extra)
+    how = "unadjusted, weighted" if claim.kind == "descriptive" else "case-mix-adjusted"
+    reason = (f"judged on the {how} comparison of {measure_label(outcome)}: {part.estimate:+.2f} "
+              f"{part.finding.unit} ({LEVEL:.1%} interval {part.low:.2f} to {part.high:.2f}; "
+              f"margin {margin:g}). {extra}")
+    return ClaimResult(claim, v, [desc], adjusted, reason, f, beside=beside)
+
+
+def _has_both(panel: pd.DataFrame) -> bool:
+    acute = md.select_subset(panel, "acute")
+    return acute["sector"].nunique() > 1
+
+
+def _staffing_claim(panel: pd.DataFrame, claim: Claim, lag: int,
+                    margins: dict[str, float]) -> ClaimResult:
+    staffing = "nurse_fte_per_10_beds"
+    need(panel, (staffing, "rtt_median_weeks", "fft_pct_positive", *md.CASE_MIX), "acute",
+          ("nhs",))
+    adj = md.CASE_MIX + (("sector_independent",) if _has_both(panel) else ())
+    need(panel, (), "acute", ("nhs",),
+          tuple(md.ModelSpec(o, (staffing,), adj, subset="acute")
+                for o in ("rtt_median_weeks", "fft_pct_positive")))
+    margin = _margin(claim, margins)
+    parts_spec = (("rtt_median_weeks", -1, "wait"), ("fft_pct_positive", +1, "satisfaction"))
+    naive, adjusted, parts, sens = [], [], [], []
+    for outcome, sign, what in parts_spec:
+        prefix = "effect" if outcome == "rtt_median_weeks" else "total"
+        q = f"{claim.text} ({what})"
+        n = md.findings(md.fit(md.ModelSpec(outcome, (staffing,), (), subset="acute",
+                                            prefix=prefix, suffix="naive"), panel), q)[0]
+        afit = md.fit(md.ModelSpec(outcome, (staffing,), adj, subset="acute", prefix=prefix),
+                      panel)
+        a = md.findings(afit, q)[0]
+        naive.append(n)
+        adjusted.append(a)
+        parts.append(judge(afit, a, staffing, f"{M.label(outcome)} per nurse FTE per 10 beds",
+                            sign, margin))
+        sens.append(evalue_sentence(a.sensitivity, "staffing", M.label(outcome)))
+    extra = " ".join(s for s in sens if s)
+    v, f, _ = decide(claim, parts, margin, "acute", "", extra)
+    words = "; ".join(f"{p.label}: {p.estimate:+.2f} ({LEVEL:.1%} interval {p.low:.2f} to "
+                      f"{p.high:.2f}, {p.verdict})" for p in parts)
+    return ClaimResult(claim, v, naive, adjusted,
+                       f"after case-mix adjustment (margin {margin:g} per nurse FTE per 10 "
+                       f"beds), {words}. {extra}", f)
+
+
+def _engagement_claim(panel: pd.DataFrame, claim: Claim, lag: int,
+                      margins: dict[str, float]) -> ClaimResult:
+    need(panel, ("staff_engagement", "fft_pct_positive", "nurse_fte_per_10_beds",
+                  *md.CASE_MIX), "acute", ("nhs",))
+    exposure = f"staff_engagement_lag{lag}"
+    q = claim.text + f" (engagement {lag} month(s) earlier)"
+    adj = md.CASE_MIX + ("nurse_fte_per_10_beds",) + (
+        ("sector_independent",) if _has_both(panel) else ())
+    need(panel, (), "acute", ("nhs",),
+          (md.ModelSpec("fft_pct_positive", (exposure,), adj, subset="acute"),))
+    naive = md.findings(md.fit(md.ModelSpec("fft_pct_positive", (exposure,), (), subset="acute",
+                                            suffix="naive"), panel), q)[0]
+    afit = md.fit(md.ModelSpec("fft_pct_positive", (exposure,), adj, subset="acute"), panel)
+    adjusted = md.findings(afit, q)[0]
+    return _one_contrast(claim, margins, afit, naive, adjusted, exposure,
+                         f"FFT per engagement point {lag} month(s) earlier", "acute",
+                         ("staff engagement", "patient satisfaction"),
+                         f"per engagement point {lag} month(s) earlier, after adjustment for "
+                         "case mix, staffing and sector", "")
+
+
+def _per_sd(fit: md.Fit, question: str, *, suffix: str) -> list[Finding]:
+    """The fit's exposure effects per standard deviation of each exposure."""
+    out = []
+    for f, term in zip(md.findings(fit, question, suffix=suffix), fit.spec.exposures):
+        sd = float(fit.data[term].std())
+        f.estimate, f.ci_low, f.ci_high = f.estimate * sd, f.ci_low * sd, f.ci_high * sd
+        f.id = str(f.key.with_(kind="per_sd"))
+        f.unit = "percentage points per SD of the driver"
+        f.sentence = (f"{M.label(fit.spec.outcome)}: {f.estimate:+.2f} percentage points "
+                      f"(95% CI {f.ci_low:.2f} to {f.ci_high:.2f}) per standard deviation "
+                      f"({sd:.2g}) of {md.exposure_label(term)}.")
+        out.append(f)
+    return out
+
+
+def driver_contrasts(fit: md.Fit, main: str, level: float = 0.95) -> list[dict]:
+    """Size of ``main``'s standardised effect minus each other exposure's, with intervals.
+
+    For each other exposure j the contrast is s_m |b_m| SD_m - s_j |b_j| SD_j, written as
+    the linear contrast g'b with g_m = sign(b_m) SD_m and g_j = -sign(b_j) SD_j (signs
+    and SDs taken as fixed), its variance g'Vg from the fit's clustered covariance and a
+    t interval with G-1 degrees of freedom (the delta method for a linear function).
+
+    >>> from workbench.data.synth import generate
+    >>> fit = md.fit(md.ModelSpec("fft_pct_positive", ("rtt_median_weeks",
+    ...     "nurse_fte_per_10_beds")), generate(seed=3, n_providers=80, n_months=12).panel)
+    >>> [c["other"] for c in driver_contrasts(fit, "rtt_median_weeks")]
+    ['nurse_fte_per_10_beds']
+    """
+    b = pd.Series(fit.result.params)
+    V = pd.DataFrame(fit.result.cov_params())
+    df = fit.clusters - 1
+    tq = stats.t.ppf(1 - (1 - level) / 2, df)
+    out = []
+    for other in [e for e in fit.spec.exposures if e != main]:
+        g = pd.Series(0.0, index=b.index)
+        g[main] = np.sign(b[main]) * float(fit.data[main].std())
+        g[other] = -np.sign(b[other]) * float(fit.data[other].std())
+        est = float(g @ b)
+        se = float(np.sqrt(g @ V @ g))
+        p = float(2 * stats.t.sf(abs(est / se), df)) if se > 0 else float("nan")
+        out.append({"main": main, "other": other, "estimate": est, "se": se,
+                    "ci_low": est - tq * se, "ci_high": est + tq * se, "p_value": p, "df": df})
+    return out
+
+
+def _drivers_claim(panel: pd.DataFrame, claim: Claim, lag: int,
+                   margins: dict[str, float]) -> ClaimResult:
+    drivers = ("rtt_median_weeks", "nurse_fte_per_10_beds", f"staff_engagement_lag{lag}")
+    need(panel, ("rtt_median_weeks", "nurse_fte_per_10_beds", "staff_engagement",
+                  "fft_pct_positive", *md.CASE_MIX), "acute", ("nhs",))
+    adj = md.CASE_MIX + (("sector_independent",) if _has_both(panel) else ())
+    need(panel, (), "acute", ("nhs",),
+          (md.ModelSpec("fft_pct_positive", drivers, adj, subset="acute"),))
+    q = claim.text
+    naive = _per_sd(md.fit(md.ModelSpec("fft_pct_positive", drivers, (), subset="acute"),
+                           panel), q, suffix="naive")
+    afit = md.fit(md.ModelSpec("fft_pct_positive", drivers, adj, subset="acute"), panel)
+    adjusted = _per_sd(afit, q, suffix="")
+    margin = _margin(claim, margins)
+    wait = adjusted[0]
+    sd_w = float(afit.data[drivers[0]].std())
+    lo, hi = afit.interval(drivers[0], LEVEL)
+    parts = [Judged("wait effect per SD", wait.estimate, lo * sd_w, hi * sd_w, wait.p_value,
+                     -1, 0.0, wait)]
+    contrasts = []
+    for c95, cl in zip(driver_contrasts(afit, drivers[0]),
+                       driver_contrasts(afit, drivers[0], LEVEL)):
+        other = md.exposure_label(c95["other"])
+        f = Finding(id=str(FindingId("contrast", "fft_pct_positive",
+                                     f"rtt_median_weeks_vs_{other.replace('[', '_').replace(']', '')}",
+                                     "acute")),
+                    question=f"Is the wait effect on satisfaction larger than that of {other}?",
+                    estimate=c95["estimate"], ci_low=c95["ci_low"], ci_high=c95["ci_high"],
+                    p_value=c95["p_value"], n=afit.n, clusters=afit.clusters,
+                    unit="percentage points per SD (size of wait effect minus size of other)",
+                    model=f"linear contrast of the joint ols model; t({c95['df']}), CRV1",
+                    formula=afit.spec.label(), sector="acute", role="robustness")
+        f.sentence = (f"The wait effect's size minus that of {other}: {f.estimate:+.2f} "
+                      f"percentage points per SD (95% CI {f.ci_low:.2f} to {f.ci_high:.2f}).")
+        contrasts.append(f)
+        parts.append(Judged(f"wait minus {other}", cl["estimate"], cl["ci_low"],
+                             cl["ci_high"], cl["p_value"], +1, margin, f))
+    v, fv, _ = decide(claim, parts, margin, "acute", "")
+    words = "; ".join(f"{p.label} {p.estimate:+.2f} ({LEVEL:.1%} interval {p.low:.2f} to "
+                      f"{p.high:.2f}, {p.verdict})" for p in parts)
+    per = "; ".join(f"{md.exposure_label(d)} {f.estimate:+.2f}" for d, f in zip(drivers, adjusted))
+    return ClaimResult(claim, v, naive, adjusted,
+                       "FFT % positive, percentage points per standard deviation of each "
+                       f"driver, one model after case-mix adjustment: {per}. Tested: {words} "
+                       f"(margin {margin:g} pp per SD).", fv, contrasts)
+
+
+def _care_home_claim(panel: pd.DataFrame, claim: Claim, margins: dict[str, float]) -> ClaimResult:
+    homes = ("independent", "local_authority")
+    need(panel, ("cqc_overall", *md.CASE_MIX), "care_home", homes)
+    need(panel, (), "care_home", homes,
+          (md.ModelSpec("cqc_overall", ("sector_independent",), md.CASE_MIX, kind="ordinal",
+                        subset="care_home", prefix="ordinal"),))
+    q = claim.text
+    naive = md.findings(md.fit(md.ModelSpec("cqc_overall", ("sector_independent",), (),
+                                            kind="ordinal", subset="care_home",
+                                            prefix="ordinal", suffix="naive"), panel), q)[0]
+    afit = md.fit(md.ModelSpec("cqc_overall", ("sector_independent",), md.CASE_MIX,
+                               kind="ordinal", subset="care_home", prefix="ordinal"), panel)
+    adjusted = md.findings(afit, q)[0]
+    for f in (naive, adjusted):
+        f.sentence = f.sentence.replace("for independent providers than for NHS trusts",
+                                        "for privately run care homes than for council-run "
+                                        "homes")
+    return _one_contrast(claim, margins, afit, naive, adjusted, "sector_independent",
+                         "privately run minus council-run (log-odds of a better rating)",
+                         "care_home", ("private ownership", "a better rating"),
+                         "privately run minus council-run homes, after case-mix adjustment",
+                         " on the log-odds scale of a better rating")
+
+
+def assess_claims(panel: pd.DataFrame, *, engagement_lag: int = 1,
+                  keys: tuple[str, ...] | None = None,
+                  margins: dict[str, float] | None = None,
+                  waits_measure: str = "rtt_median_weeks",
+                  like_for_like: Finding | None = None) -> list[ClaimResult]:
+    """Test every claim of :data:`CLAIMS` (or those in ``keys``) on ``panel``.
+
+    ``engagement_lag`` is the number of months between staff engagement and the
+    patient satisfaction it is compared with; ``margins`` overrides claims' minimal
+    important differences (``{claim key: margin}``, in the unit of the estimate judged).
+    ``waits_measure`` is the measure "shorter waits" is judged on (:func:`waits_claim`;
+    its default margin follows the measure) and ``like_for_like`` a specialty-standardised
+    finding shown beside it (:func:`waits_like_for_like`). Every verdict is judged at the
+    register's Bonferroni level (:data:`LEVEL`) whichever claims are asked for. Providers
+    of ``unknown`` sector are left out (counted in each result). A claim the data cannot
+    answer (an input missing, too few providers, inputs never in the same month, a model
+    that cannot be fitted) gets the verdict ``cannot answer`` with the reason and a
+    verdict finding without an estimate (:func:`cannot_answer`); it never raises for the
+    data. Wrong arguments raise :class:`~workbench.errors.AnalysisInputError`.
+
+    >>> import pandas as pd
+    >>> bare = pd.DataFrame({"provider_code": ["A"], "provider_name": ["A"],
+    ...     "sector": ["nhs"], "setting": ["acute"], "period": pd.to_datetime(["2025-09-01"])})
+    >>> sorted({r.verdict for r in assess_claims(bare)})
+    ['cannot answer']
+    """
+    if not isinstance(engagement_lag, int) or isinstance(engagement_lag, bool) \
+            or engagement_lag < 1:
+        raise AnalysisInputError("assess_claims", "engagement_lag", f"is {engagement_lag!r}",
+                                 expected="a whole number of months >= 1")
+    if waits_measure not in WAIT_MEASURES:
+        raise AnalysisInputError("assess_claims", "waits_measure", f"is {waits_measure!r}",
+                                 expected=f"one of {list(WAIT_MEASURES)}")
+    known = {c.key: c for c in CLAIMS}
+    if keys is not None:
+        unknown = [k for k in keys if k not in known]
+        if unknown:
+            raise AnalysisInputError("assess_claims", "keys", f"has unknown claims {unknown}",
+                                     expected=f"some of {list(known)}")
+    margins = dict(margins or {})
+    bad = {k: v for k, v in margins.items() if k not in known or isinstance(v, bool)
+           or not isinstance(v, (int, float)) or not v > 0}
+    if bad:
+        raise AnalysisInputError("assess_claims", "margins", f"has {bad}",
+                                 expected=f"positive numbers keyed by claims among {list(known)}")
+    settled = panel["sector"].isin([s_ for s_ in M.SECTORS if s_ != "unknown"]) \
+        if "sector" in panel.columns else pd.Series(False, index=panel.index)
+    n_unknown = int(panel.loc[~settled, "provider_code"].nunique()) \
+        if "provider_code" in panel.columns else 0
+    panel = panel.loc[settled]
+    handlers: dict[str, Callable[[Claim], ClaimResult]] = {
+        "private_shorter_waits": lambda c: _sector_claim(panel, c, waits_measure, margins,
+                                                         like_for_like),
+        "private_more_staff": lambda c: _sector_claim(panel, c, "nurse_fte_per_10_beds",
+                                                      margins),
+        "private_higher_satisfaction": lambda c: _sector_claim(panel, c, "fft_pct_positive",
+                                                               margins),
+        "staffing_waits_satisfaction": lambda c: _staffing_claim(panel, c, engagement_lag,
+                                                                 margins),
+        "engaged_staff_experience": lambda c: _engagement_claim(panel, c, engagement_lag,
+                                                                margins),
+        "waits_main_driver": lambda c: _drivers_claim(panel, c, engagement_lag, margins),
+        "private_care_homes_better": lambda c: _care_home_claim(panel, c, margins),
+    }
+    out = []
+    for c in CLAIMS:
+        if keys is not None and c.key not in keys:
+            continue
+        if c.key == "private_shorter_waits":
+            c = waits_claim(waits_measure)
+        c = replace(c, margin=_margin(c, margins))
+        try:
+            r = handlers[c.key](c)
+        except CannotAnswer as why:
+            r = cannot_answer(c, str(why), unknown_sector=n_unknown)
+        except (AnalysisInputError, np.linalg.LinAlgError) as err:
+            r = cannot_answer(c, f"the model could not be fitted on these data: {err}",
+                              unknown_sector=n_unknown)
+        else:
+            r.unknown_sector = n_unknown
+            if r.finding is not None:
+                r.finding.parameters["unknown_sector_providers"] = n_unknown
+                if n_unknown:
+                    r.finding.sentence += (f" {n_unknown} provider(s) whose sector no register "
+                                           "settles were left out.")
+        out.append(r)
+    return out
+

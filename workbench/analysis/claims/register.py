@@ -1,0 +1,94 @@
+"""The claims register shown: one table row per claim and answer, Markdown, findings.
+
+The results are :func:`workbench.analysis.claims.assessment.assess_claims`'.
+"""
+
+from __future__ import annotations
+
+from itertools import zip_longest
+
+import pandas as pd
+
+from workbench.analysis.claims.rules import ALPHA, FAMILY, LEVEL, MULTIPLICITY, ClaimResult
+from workbench.analysis.findings.record import Finding
+
+
+def register_table(results: list[ClaimResult]) -> pd.DataFrame:
+    """One row per claim and answer: claim, verdict, what it is judged on, the margin, the
+    unadjusted and adjusted estimates with their 95% intervals, side by side, and the
+    like-for-like view where there is one ('no data' where nothing could be estimated).
+
+    >>> from workbench.analysis.claims.rules import CLAIMS
+    >>> register_table([ClaimResult(CLAIMS[0], "cannot answer", reason="r")])["verdict"].tolist()
+    ['cannot answer']
+    """
+    rows = []
+    for r in results:
+        pairs = list(zip_longest(r.naive, r.adjusted)) or [(None, None)]
+        for naive, adjusted in pairs:
+            shown = adjusted or naive
+            rows.append({
+                "claim": r.claim.text, "verdict": r.verdict,
+                "judged on": ("unadjusted (weighted)" if r.claim.kind == "descriptive"
+                              else "adjusted for case mix"),
+                "margin": r.claim.margin,
+                "measure": shown.key.outcome if shown else "",
+                "exposure": shown.key.exposure if shown else "",
+                "naive": _cell(naive), "adjusted for case mix": _cell(adjusted),
+                "like for like by specialty": _cell(r.beside[0]) if r.beside else "",
+                "unit": r.claim.unit or (shown.unit if shown else ""),
+            })
+    return pd.DataFrame(rows)
+
+
+def _cell(f: Finding | None) -> str:
+    if f is None:
+        return "no data"
+    return f"{f.estimate:.2f} ({f.ci_low:.2f} to {f.ci_high:.2f})"
+
+
+def register_markdown(results: list[ClaimResult]) -> str:
+    """The register as Markdown: one numbered paragraph per claim with its verdict, then
+    how multiplicity is controlled.
+
+    >>> from workbench.analysis.claims.rules import CLAIMS
+    >>> print(register_markdown([ClaimResult(CLAIMS[0], "inconclusive", reason="r.")]))
+    1. **Private providers have shorter waiting times than the NHS.** Verdict: **inconclusive**. R.
+    <BLANKLINE>
+    Verdicts rest on 99.5% intervals: Bonferroni over the register's 10 intervals, so the chance that any verdict rests on a chance finding is at most 5%.
+    """
+    lines = []
+    for i, r in enumerate(results, 1):
+        lines.append(f"{i}. **{r.claim.text}** Verdict: **{r.verdict}**. {r.reason}")
+    lines.append("")
+    lines.append(f"Verdicts rest on {LEVEL:.1%} intervals: {MULTIPLICITY} over the register's "
+                 f"{FAMILY} intervals, so the chance that any verdict rests on a chance finding "
+                 f"is at most {ALPHA:.0%}.")
+    unknown = max((r.unknown_sector for r in results), default=0)
+    if unknown:
+        lines.append("")
+        lines.append(f"{unknown} provider(s) whose sector no register settles were left out "
+                     "of every claim.")
+    return "\n".join(lines)
+
+
+def claim_findings(results: list[ClaimResult]) -> list[Finding]:
+    """The register's findings, for ``Session.add``: each verdict (``headline``; a
+    ``cannot answer`` verdict is a ``diagnostic`` without an estimate), then the adjusted,
+    unadjusted, contrast and like-for-like findings behind it (``robustness``, or
+    ``diagnostic`` where their own analysis said so).
+
+    >>> from workbench.analysis.claims.inputs import cannot_answer
+    >>> from workbench.analysis.claims.rules import CLAIMS
+    >>> [f.role for f in claim_findings([cannot_answer(CLAIMS[0], "no waits.")])]
+    ['diagnostic']
+    """
+    out = []
+    for r in results:
+        if r.finding is not None:
+            out.append(r.finding)
+        for f in (*r.adjusted, *r.naive, *r.contrasts, *r.beside):
+            if f.role != "diagnostic":
+                f.role = "robustness"
+            out.append(f)
+    return out

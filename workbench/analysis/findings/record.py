@@ -1,0 +1,331 @@
+"""The Finding record: one estimate, with its interval and everything that produced it.
+
+A finding is a tidy record. Its ``id`` is the text of a
+:class:`~workbench.finding_id.FindingId` (for example
+``effect:rtt_median_weeks->fft_pct_positive@acute``), so that the same estimate can be
+matched across runs, seeds and the synthetic generator's ``truth.json``.
+
+This module also holds the two ways findings are shown as a table, so that a notebook,
+the session, the study's ``findings.csv`` and its index all start from the same frame:
+
+* :func:`findings_frame`: the tidy frame, one row per finding, every field of the
+  record plus ``robustness`` (from the id) and, when the true values are known,
+  ``truth`` and ``covers_truth``;
+* :func:`readable_frame`: the same findings for a reader, numbers written by
+  :mod:`workbench.analysis.findings.formatting` (question, estimate, 95% interval, p, n, unit).
+
+:class:`Findings` is a list of findings that shows itself in a notebook as that table.
+
+Example
+-------
+>>> f = Finding(id="effect:x->y@acute", question="Does x move y?", estimate=1.0,
+...             ci_low=0.5, ci_high=1.5, p_value=0.01, n=100, unit="pp per unit",
+...             model="ols", formula="y ~ x")
+>>> f.covers(1.2)
+True
+>>> findings_frame([f], truth={"effect:x->y@acute": 1.2})[["id", "truth", "covers_truth"]]
+                  id  truth  covers_truth
+0  effect:x->y@acute    1.2          True
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from workbench.analysis.findings import formatting
+from workbench.errors import WorkbenchError
+from workbench.files import atomic_write_text
+from workbench.finding_id import FindingId, FindingIdError, estimand_key
+
+__all__ = [
+    "DuplicateFindingError",
+    "Finding",
+    "FindingId",
+    "FindingIdError",
+    "Findings",
+    "findings_frame",
+    "read_findings",
+    "readable_frame",
+    "truth_for",
+    "write_findings",
+]
+
+#: Rounding applied when findings are written, so that byte-identical files result
+#: from identical inputs even across BLAS thread counts.
+SIGNIFICANT_DIGITS = 10
+
+
+#: What a reader should make of a finding:
+#: ``headline``: an estimate the workbench stands behind (it survives the scenarios in
+#: docs/validation.md that a researcher cannot rule out); shown first, in the
+#: multiple-testing family;
+#: ``robustness``: another estimator of the same question, shown beside the headline;
+#: ``diagnostic``: shown so a reader can see why it is not trusted (failed balance, too
+#: few clusters, ...), never presented as an answer.
+ROLES = ("headline", "robustness", "diagnostic")
+
+
+class FindingRoleError(WorkbenchError, ValueError):
+    """A finding was given a role outside :data:`ROLES`."""
+
+
+@dataclass
+class Finding:
+    """One estimated quantity. See DESIGN.md for the contract of each field."""
+
+    id: str
+    question: str
+    estimate: float
+    ci_low: float | None = None
+    ci_high: float | None = None
+    p_value: float | None = None
+    n: int | None = None
+    unit: str = ""
+    model: str = ""
+    formula: str = ""
+    sector: str = "all"
+    data_sha256: str = ""
+    notebook: str = ""
+    parameters: dict[str, Any] = field(default_factory=dict)
+    clusters: int | None = None
+    warning: str = ""
+    sentence: str = ""
+    role: str = ""
+    #: sensitivity to unmeasured confounding (e.g. ``{"method": "E-value", "evalue": 1.8,
+    #: ...}``, see :mod:`workbench.analysis.findings.sensitivity`); empty when none was computed
+    sensitivity: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # a finding's role: what a reader should make of it (see ROLES); by default a
+        # variant of an estimand already reported is a robustness check
+        if not self.role:
+            self.role = "robustness" if FindingId.parse(self.id).robustness else "headline"
+        if self.role not in ROLES:
+            raise FindingRoleError(f"finding {self.id!r}: role {self.role!r} is not one of "
+                                   f"{list(ROLES)}")
+
+    def covers(self, value: float) -> bool:
+        """True when ``value`` lies inside the closed interval [ci_low, ci_high]."""
+        if self.ci_low is None or self.ci_high is None:
+            return False
+        return self.ci_low <= value <= self.ci_high
+
+    @property
+    def key(self) -> FindingId:
+        """The id as a :class:`~workbench.finding_id.FindingId` (kind, exposure, outcome, ...).
+
+        >>> Finding(id="effect:x->y@nhs#fe", question="q", estimate=1.0).key.variant
+        'fe'
+        """
+        return FindingId.parse(self.id)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: _clean(v) for k, v in asdict(self).items()}
+
+    def _repr_html_(self) -> str:
+        """One-row table in a notebook: question, estimate, 95% interval, p, n, unit."""
+        return Findings([self])._repr_html_()
+
+
+def _clean(v: Any) -> Any:
+    """Plain JSON-able values with a fixed number of significant digits."""
+    if isinstance(v, dict):
+        return {str(k): _clean(x) for k, x in sorted(v.items())}
+    if isinstance(v, (list, tuple)):
+        return [_clean(x) for x in v]
+    if hasattr(v, "item") and not isinstance(v, (str, bytes)):
+        try:
+            v = v.item()
+        except (ValueError, AttributeError):
+            pass
+    if isinstance(v, float):
+        if math.isnan(v) or math.isinf(v):
+            return None
+        return float(f"{v:.{SIGNIFICANT_DIGITS}g}")
+    if isinstance(v, (pd.Timestamp,)):
+        return v.isoformat()
+    return v
+
+
+FIELDS = [f.name for f in fields(Finding)]
+
+
+class DuplicateFindingError(WorkbenchError, ValueError):
+    """Two findings of one run share an id, so one would overwrite the other."""
+
+
+def _record(f: Finding | dict) -> dict[str, Any]:
+    return f.to_dict() if isinstance(f, Finding) else {k: _clean(v) for k, v in f.items()}
+
+
+def truth_for(finding: Finding | dict | str | FindingId,
+              truth: dict[str, float] | None) -> float | None:
+    """The true value of the estimand a finding estimates (its variant dropped), or None.
+
+    >>> truth_for("effect:a->b@acute#mixed", {"effect:a->b@acute": 2.0})
+    2.0
+    >>> truth_for(Finding(id="spc:a@R1", question="q", estimate=1.0), {"x:y": 1.0}) is None
+    True
+    """
+    if not truth:
+        return None
+    fid = finding.id if isinstance(finding, Finding) else (
+        finding.get("id") if isinstance(finding, dict) else finding)
+    value = truth.get(estimand_key(fid))
+    return None if value is None else float(value)
+
+
+def findings_frame(findings: Iterable[Finding | dict], truth: dict[str, float] | None = None,
+                   *, flat: bool = False) -> pd.DataFrame:
+    """Findings as one tidy frame: a row per finding, every field, in contract order.
+
+    Columns: the :class:`Finding` fields (``role`` filled in for records written before
+    findings had roles), then ``robustness`` (True for a variant of an estimand already
+    reported, from the id), then, when ``truth`` gives a true value
+    for any of the findings, ``truth`` and ``covers_truth``. Records may be
+    :class:`Finding` objects or dicts as read from ``findings.json`` (extra keys are
+    kept, after the contract columns). ``flat=True`` writes dict and list values
+    (``parameters``) as sorted JSON text, for CSV files.
+
+    >>> fs = [Finding(id="a:x->y@nhs", question="q", estimate=1.0, ci_low=0.0, ci_high=2.0),
+    ...       {"id": "a:x->y@nhs#fe", "question": "q", "estimate": 3.0}]
+    >>> findings_frame(fs, truth={"a:x->y@nhs": 1.5})[["robustness", "truth", "covers_truth"]]
+       robustness  truth  covers_truth
+    0       False    1.5          True
+    1        True    1.5         False
+    """
+    rows = [_record(f) for f in findings]
+    df = pd.DataFrame(rows, columns=FIELDS if not rows else None)
+    for c in FIELDS:
+        if c not in df.columns:
+            df[c] = None
+    df = df[FIELDS + [c for c in df.columns if c not in FIELDS]]
+    df["robustness"] = [FindingId.parse(i).robustness for i in df["id"]]
+    df["role"] = [r if isinstance(r, str) and r else ("robustness" if rb else "headline")
+                  for r, rb in zip(df["role"], df["robustness"])]
+    values = [truth_for(str(i), truth) for i in df["id"]]
+    if any(v is not None for v in values):
+        df["truth"] = values
+        df["covers_truth"] = [
+            None if t is None else bool(pd.notna(lo) and pd.notna(hi) and lo <= t <= hi)
+            for t, lo, hi in zip(values, df["ci_low"], df["ci_high"])]
+    if flat:
+        for col in df.columns:
+            if df[col].map(lambda v: isinstance(v, (dict, list))).any():
+                df[col] = df[col].map(lambda v: json.dumps(v, sort_keys=True)
+                                      if isinstance(v, (dict, list)) else v)
+    return df
+
+
+#: The columns of :func:`readable_frame`, in order.
+READABLE_COLUMNS = ["finding", "question", "estimate", "95% interval", "p", "n", "unit",
+                    "ci_low", "ci_high"]
+
+
+def readable_frame(findings: Iterable[Finding | dict],
+                   truth: dict[str, float] | None = None) -> pd.DataFrame:
+    """The findings for a reader: a row each, intervals and p-values as text.
+
+    Columns: ``finding`` (the id), ``question``, ``estimate``, ``95% interval`` ("low to
+    high"), ``p``, ``n``, ``unit``, ``ci_low``/``ci_high`` as numbers; with true values
+    (synthetic data) ``truth`` and ``covers truth``; ``warning`` when any has one.
+    Built from :func:`findings_frame`; numbers written by
+    :mod:`workbench.analysis.findings.formatting`.
+
+    >>> f = Finding(id="a:x->y@nhs", question="q", estimate=0.25, ci_low=0.1, ci_high=0.4,
+    ...             p_value=0.0123, n=50)
+    >>> readable_frame([f], truth={"a:x->y@nhs": 0.3})[["95% interval", "p", "covers truth"]]
+      95% interval      p  covers truth
+    0   0.1 to 0.4  0.012          True
+    """
+    tidy = findings_frame(findings, truth)
+    out = pd.DataFrame({
+        "finding": tidy["id"], "question": tidy["question"],
+        "estimate": pd.to_numeric(tidy["estimate"], errors="coerce").astype("float64"),
+        "95% interval": [formatting.interval(lo, hi)
+                         for lo, hi in zip(tidy["ci_low"], tidy["ci_high"])],
+        "p": [formatting.p_value(p) for p in tidy["p_value"]],
+        "n": tidy["n"], "unit": tidy["unit"],
+        "ci_low": pd.to_numeric(tidy["ci_low"], errors="coerce").astype("float64"),
+        "ci_high": pd.to_numeric(tidy["ci_high"], errors="coerce").astype("float64")},
+        columns=READABLE_COLUMNS)
+    if "truth" in tidy.columns:
+        out["truth"] = tidy["truth"]
+        out["covers truth"] = tidy["covers_truth"]
+    if tidy["warning"].fillna("").astype(str).str.len().gt(0).any():
+        out["warning"] = tidy["warning"].fillna("")
+    return out
+
+
+class Findings(list):
+    """A list of findings that shows itself in a notebook as one readable table.
+
+    It is a plain ``list`` otherwise (indexing, ``len``, ``for``, ``+``), so code that
+    takes a list of findings takes it too. ``truth`` (``{id: value}``) adds the true
+    values on synthetic data. In JupyterLab the table is styled by
+    :mod:`workbench.interactive` (bold clear estimates, missed truths marked).
+
+    >>> fs = Findings([Finding(id="a:x->y@nhs", question="q", estimate=1.0)])
+    >>> len(fs), fs[0].id, "<table" in fs._repr_html_()
+    (1, 'a:x->y@nhs', True)
+    """
+
+    def __init__(self, findings: Iterable[Finding] = (), truth: dict[str, float] | None = None):
+        super().__init__(findings)
+        self.truth = dict(truth) if truth else None
+
+    def __add__(self, other):
+        return Findings(list(self) + list(other), truth=self.truth or getattr(other, "truth",
+                                                                              None))
+
+    def frame(self) -> pd.DataFrame:
+        """The findings as a tidy frame (see :func:`findings_frame`)."""
+        return findings_frame(self, self.truth)
+
+    def readable(self) -> pd.DataFrame:
+        """The findings as a reader's table (see :func:`readable_frame`)."""
+        return readable_frame(self, self.truth)
+
+    def _repr_html_(self) -> str:
+        if not self:
+            return "<p><i>No findings.</i></p>"
+        return self.readable().drop(columns=["ci_low", "ci_high"]).to_html(
+            index=False, na_rep="", border=0)
+
+    def __repr__(self) -> str:
+        if not self:
+            return "Findings([])"
+        frame = self.readable().drop(columns=["question", "ci_low", "ci_high"])
+        return frame.to_string(index=False, formatters={"estimate": formatting.number})
+
+
+def write_findings(findings: Iterable[Finding], path: str | Path = "findings.json") -> Path:
+    """Write findings as JSON (sorted by id, fixed precision: same inputs, same bytes).
+
+    >>> import tempfile, pathlib
+    >>> p = write_findings([Finding(id="effect:x->y@nhs", question="q", estimate=1/3)],
+    ...                    pathlib.Path(tempfile.mkdtemp()) / "findings.json")
+    >>> read_findings(p)[0].estimate
+    0.3333333333
+    """
+    records = sorted((f.to_dict() for f in findings), key=lambda r: r["id"])
+    ids = [r["id"] for r in records]
+    dupes = sorted({i for i in ids if ids.count(i) > 1})
+    if dupes:
+        raise DuplicateFindingError(f"Duplicate finding ids would overwrite each other: {dupes}")
+    text = json.dumps(records, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return atomic_write_text(path, text)
+
+
+def read_findings(path: str | Path) -> list[Finding]:
+    """Read a ``findings.json`` written by :func:`write_findings`."""
+    records = json.loads(Path(path).read_text(encoding="utf-8"))
+    known = set(FIELDS)
+    return [Finding(**{k: v for k, v in r.items() if k in known}) for r in records]

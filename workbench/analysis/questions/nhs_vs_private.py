@@ -1,0 +1,194 @@
+"""Notebook 03 (NHS vs private): NHS and independent providers compared, naive, adjusted and weighted.
+
+>>> from workbench.data.synth import generate
+>>> notes = sector_comparison_limits(generate(seed=1, n_providers=30, n_months=2).panel,
+...                                  ("rtt_median_weeks",))
+>>> len(notes) >= 1
+True
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from workbench.analysis.findings.record import Finding
+from workbench.analysis.models import fit as md
+from workbench.analysis.questions.common import case_mix_available, select_has
+from workbench.data import measures as M
+from workbench.errors import AnalysisInputError
+
+
+def sector_weighting(panel: pd.DataFrame, outcomes: tuple[str, ...] = (
+        "rtt_median_weeks", "fft_pct_positive"), *, n_boot: int = 499,
+        seed: int = 0, methods: tuple[str, ...] = ("ipw", "overlap", "aipw"),
+        trim: float | None = None) -> tuple[list[Finding], pd.DataFrame | None]:
+    """The weighted comparisons of NHS and independent providers, with their balance.
+
+    Per outcome, one finding per method of :mod:`workbench.analysis.effects.weighting`: inverse
+    probability weighting (ATE), overlap weights (ATO, the overlap population) and
+    augmented IPW (ATE, doubly robust), optionally after trimming (``trim``). Each
+    finding names its estimand in its question and unit; one whose weights leave any
+    standardised mean difference at 0.1 or more is a ``diagnostic`` ("not to be read as
+    an answer"), otherwise a ``robustness`` check beside the regression-adjusted
+    headline. The balance table has ``covariate``, ``stage`` (``unweighted`` /
+    ``weighted``), ``smd`` and ``weights`` (the scheme: ``IPW (ATE)``, ``overlap
+    (ATO)``). Empty when the panel has no case mix.
+    """
+    from workbench.analysis.effects.weighting import (
+        balance,
+        propensity_scores,
+        provider_table,
+        weighted_difference,
+    )
+
+    covariates = case_mix_available(panel)
+    found: list[Finding] = []
+    if not covariates:
+        return found, None
+    for o in outcomes:
+        if _both_sectors(panel, o):
+            for m in methods:
+                f, _ = weighted_difference(panel, o, method=m, trim=trim, covariates=covariates,
+                                           n_boot=n_boot, seed=seed)
+                found.append(f)
+    if not found:
+        return found, None
+    base = provider_table(panel, covariates=covariates)
+    tables = []
+    for estimand, name in (("ATE", "IPW (ATE)"), ("ATO", "overlap (ATO)")):
+        b = balance(propensity_scores(base, covariates, estimand=estimand), covariates)
+        if estimand == "ATO":
+            b = b[b["stage"] == "weighted"]
+        tables.append(b.assign(weights=name))
+    return found, pd.concat(tables, ignore_index=True)
+
+
+def nhs_vs_independent(panel: pd.DataFrame,
+                       outcomes: tuple[str, ...] = ("rtt_median_weeks", "fft_pct_positive",
+                                                    "nurse_fte_per_10_beds"),
+                       ) -> list[Finding]:
+    """Independent minus NHS acute providers: naive and case-mix adjusted, per outcome,
+    plus CQC ratings (ordinal logit, exposures up to each rating's date, Brant test of
+    proportional odds in the model text) and care-home ownership.
+
+    Sector contrasts with fewer than 20 providers in a sector (or 40 in all) take wild
+    cluster bootstrap intervals (:func:`workbench.analysis.models.fit`, the warning says
+    so); adjusted findings carry their E-value in ``sensitivity``.
+    """
+    out: list[Finding] = []
+    case_mix = case_mix_available(panel)
+    for o in outcomes:
+        if not _both_sectors(panel, o):
+            continue  # sector_comparison_limits says why
+        if case_mix:
+            out += md.sector_difference(panel, o, adjust=case_mix)
+        else:  # no case mix published: the naive difference only
+            out += md.findings(md.fit(md.ModelSpec(o, ("sector_independent",), subset="acute",
+                                                   prefix="naive"), panel),
+                               f"Do independent hospitals differ from NHS trusts on "
+                               f"{M.label(o)}? (no case mix in these data: naive only)")
+    if not _can_fit_ratings(panel):
+        return out
+    acute_rating = md.ModelSpec("cqc_overall", ("sector_independent", "nurse_fte_per_10_beds",
+                                                "staff_engagement"),
+                                kind="ordinal", subset="acute", prefix="ordinal")
+    out += md.findings(md.fit(acute_rating, panel),
+                       "Are independent hospitals rated better by CQC, at equal staffing?")
+    homes = md.ModelSpec("cqc_overall", ("ownership_for_profit", "ownership_local_authority",
+                                         "nurse_fte_per_10_beds"),
+                         kind="ordinal", subset="care_home", prefix="ordinal")
+    if select_has(panel, "care_home"):
+        out += md.findings(md.fit(homes, panel),
+                           "Are for-profit and council-run care homes rated differently from "
+                           "not-for-profit homes?")
+    return out
+
+
+def _both_sectors(panel: pd.DataFrame, outcome: str) -> bool:
+    acute = md.select_subset(panel, "acute")
+    if outcome not in acute.columns:
+        return False
+    return {"nhs", "independent"} <= set(acute.loc[acute[outcome].notna(), "sector"])
+
+
+def _can_fit_ratings(panel: pd.DataFrame) -> bool:
+    """CQC ratings models need ratings, staffing and engagement for acute providers of
+    both sectors (the synthetic default has them; the published files do not)."""
+    need = ("cqc_overall", "nurse_fte_per_10_beds", "staff_engagement")
+    acute = md.select_subset(panel, "acute")
+    if any(c not in acute.columns for c in need):
+        return False
+    rows = acute.dropna(subset=list(need))
+    return rows["sector"].nunique() == 2
+
+
+def sector_comparison_limits(panel: pd.DataFrame, outcomes: tuple[str, ...]) -> list[str]:
+    """Plain sentences on what an NHS-versus-independent comparison of ``panel`` can and
+    cannot show (missing case mix, measures one sector does not publish, few months, few
+    providers in a sector (wild cluster bootstrap intervals), sectors that barely overlap
+    on case mix (weighted estimates as failed-balance diagnostics)).
+
+    >>> from workbench.data.synth import generate
+    >>> notes = sector_comparison_limits(generate(seed=1, n_providers=30, n_months=2).panel,
+    ...                                  ("rtt_median_weeks",))
+    >>> [n.split(":")[0] for n in notes]
+    ['RTT median wait (weeks)', 'The sectors barely overlap on case mix']
+    """
+    acute = md.select_subset(panel, "acute")
+    notes = []
+    if not case_mix_available(panel):
+        notes.append("These data hold no case-mix measures (complexity, age, deprivation of "
+                     "each provider's patients), so only the naive difference is reported: it "
+                     "describes what an average patient of each sector sees, not what being an "
+                     "independent provider does for comparable patients. Independent hospitals "
+                     "mostly treat simpler, planned cases, so the naive difference is likely to "
+                     "flatter them.")
+    for o in outcomes:
+        have = (acute.loc[acute[o].notna(), "sector"].unique() if o in acute.columns else [])
+        missing = [s for s in ("nhs", "independent") if s not in set(have)]
+        if missing:
+            notes.append(f"{M.label(o)}: no values for {' or '.join(missing)} providers in "
+                         "these data, so this measure cannot be compared between sectors.")
+        elif acute.loc[acute[o].notna(), "period"].nunique() == 1:
+            month = acute.loc[acute[o].notna(), "period"].iloc[0]
+            notes.append(f"{M.label(o)}: one month only ({month:%B %Y}); a single month "
+                         "cannot show whether the gap is stable.")
+    for o in outcomes:
+        if o not in acute.columns:
+            continue
+        counts = acute.loc[acute[o].notna()].groupby("sector")["provider_code"].nunique()
+        n_ind, n_nhs = int(counts.get("independent", 0)), int(counts.get("nhs", 0))
+        if n_ind and n_nhs and (min(n_ind, n_nhs) < md.FEW_CLUSTERS_SIDE
+                                or n_ind + n_nhs < md.FEW_CLUSTERS_TOTAL):
+            notes.append(f"{M.label(o)}: {n_ind} independent and {n_nhs} NHS providers; with "
+                         f"fewer than {md.FEW_CLUSTERS_SIDE} in a sector, intervals come from a "
+                         "wild cluster bootstrap (wider, and honest about how little a few "
+                         "providers can show).")
+    case_mix = case_mix_available(panel)
+    if case_mix and {"nhs", "independent"} <= set(acute["sector"]):
+        from workbench.analysis.effects.weighting import (
+            OVERLAP_BOUNDS,
+            propensity_scores,
+            provider_table,
+        )
+
+        try:
+            ps = propensity_scores(provider_table(panel, covariates=case_mix), case_mix)["ps"]
+        except AnalysisInputError:
+            ps = None
+        if ps is not None:
+            lo, hi = OVERLAP_BOUNDS
+            outside = float(((ps < lo) | (ps > hi)).mean())
+            if outside > 0.1:
+                notes.append(f"The sectors barely overlap on case mix: {outside:.0%} of acute "
+                             f"providers have propensity scores outside [{lo}, {hi}]. Weighting "
+                             "to the ATE cannot then make them comparable (such estimates are "
+                             "shown as failed-balance diagnostics); overlap weights answer a "
+                             "narrower question, about providers whose case mix could belong "
+                             "to either sector.")
+    staffing = [c for c in ("nurse_fte", "nurse_fte_per_10_beds") if c in acute.columns]
+    if staffing and not acute.loc[acute["sector"] == "independent", staffing].notna().any().any():
+        notes.append("No staffing figures are published for independent providers (NHS "
+                     "workforce statistics cover NHS organisations only), so staffing cannot "
+                     "be compared between sectors.")
+    return notes

@@ -1,0 +1,346 @@
+"""Funnel views of the panel: one measure across providers in one month, in words and
+as findings.
+
+These functions sit between the panel and :mod:`workbench.analysis.monitoring.funnel`: they say how
+a measure is drawn (:func:`funnel_measure`: numerator, denominator, kind), pick the rows
+of one month (:func:`funnel_view`), call the method, put the result into plain words
+(:func:`funnel_outliers`, :func:`describe_funnel`) and turn it into
+:class:`~workbench.analysis.findings.record.Finding` records (:func:`funnel_findings`).
+Notebook 05 calls them; SPC charts are in :mod:`workbench.analysis.questions.spc_monitoring`.
+
+Finding mapping
+---------------
+:func:`funnel_findings` gives
+
+* ``funnel:<measure>@<YYYY-MM>``: the centre line (pooled value, or 1 for standardised
+  ratios) with ``n`` providers, and in the sentence how many lie outside the limits and
+  the overdispersion ``phi``;
+* ``funnel:<measure>@<provider_code>#<YYYY-MM>`` for each provider outside the widest
+  limits (99.8% by default; those outside only the 95% limits are listed in the report
+  but not written as findings): ``estimate`` its value, ``ci_low``/``ci_high`` the limits at the widest level
+  (99.8% by default) at its own denominator (**control limits**, not a confidence
+  interval), ``p_value`` two-sided from its (overdispersion-adjusted) z-score, ``n`` its
+  denominator.
+
+Example
+-------
+>>> from workbench.data.synth import generate
+>>> view = funnel_view(generate(seed=3, n_providers=40, n_months=3).panel)
+>>> [f.id for f in funnel_findings(view)][:1]
+['funnel:fft_pct_positive@2023-06']
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from workbench.analysis.findings.record import Finding, FindingId
+from workbench.analysis.monitoring.funnel import FunnelResult, funnel, level_key
+from workbench.data import measures as M
+from workbench.errors import AnalysisInputError
+
+
+@dataclass(frozen=True)
+class FunnelMeasure:
+    """How a measure is drawn on a funnel plot: numerator and denominator counts."""
+
+    measure: str
+    numerator: str
+    denominator: str
+    kind: str                    # "PR", "SR" or "RC"
+    direction: str               # "increase" or "decrease" (of the plotted value)
+    label: str
+    multiplier: float = 1.0      # 100 for percentages
+    unit: str = ""
+    derived_numerator: tuple[str, str] | None = None  # (a, b): numerator = a - b
+
+    @property
+    def x_label(self) -> str:
+        """Label of the funnel's horizontal axis (the denominator, or expected events)."""
+        if self.kind == "SR":
+            return f"Expected {M.label(self.numerator).lower()}"
+        return M.label(self.denominator)
+
+
+#: Measures with a ready-made funnel. Other count measures use ``"numerator/denominator"``.
+FUNNEL_MEASURES: dict[str, FunnelMeasure] = {
+    "fft_pct_positive": FunnelMeasure("fft_pct_positive", "fft_positive", "fft_responses",
+                                      "PR", "increase", "FFT positive responses (%)", 100, "%"),
+    "complaints_per_1000": FunnelMeasure(
+        "complaints_per_1000", "complaints", "episodes", "SR", "decrease",
+        "Complaints: observed / expected", 1, "ratio (observed / expected)"),
+    "ae_pct_within_4h": FunnelMeasure(
+        "ae_pct_within_4h", "ae_within_4h", "ae_attendances", "PR", "increase",
+        "A&E seen within 4 hours (%)", 100, "%", ("ae_attendances", "ae_over_4h")),
+    "rtt_pct_within_18w": FunnelMeasure(
+        "rtt_pct_within_18w", "rtt_within_18w", "rtt_waiting_list", "PR", "increase",
+        "RTT waiting within 18 weeks (% of the waiting list)", 100, "%"),
+    "rtt_over_52w": FunnelMeasure("rtt_over_52w", "rtt_over_52w", "rtt_waiting_list", "PR",
+                                  "decrease", "RTT waiting over 52 weeks (% of the list)",
+                                  100, "%"),
+}
+FUNNEL_MEASURES["complaints"] = FUNNEL_MEASURES["complaints_per_1000"]
+
+
+@dataclass
+class FunnelView:
+    """A funnel plot of one measure in one month, with names and notes."""
+
+    spec: FunnelMeasure
+    period: pd.Timestamp
+    result: FunnelResult
+    names: dict[str, str]
+    sectors: dict[str, str]
+    notes: list[str] = field(default_factory=list)
+
+
+def funnel_measure(measure: str, panel: pd.DataFrame | None = None) -> FunnelMeasure:
+    """The :class:`FunnelMeasure` for ``measure``: a ready-made one, or
+    ``"numerator/denominator"`` of two count measures (a proportion when the numerator
+    never exceeds the denominator in ``panel``, else a ratio of counts).
+
+    >>> funnel_measure("fft_pct_positive").kind
+    'PR'
+    >>> funnel_measure("ae_12h_waits/emergency_admissions").denominator
+    'emergency_admissions'
+    """
+    if measure in FUNNEL_MEASURES:
+        return FUNNEL_MEASURES[measure]
+    if "/" not in measure:
+        raise AnalysisInputError(
+            "funnel_measure", "measure", f"is {measure!r}",
+            expected=f"one of {sorted(FUNNEL_MEASURES)} or two count measures as "
+                     "'numerator/denominator' (e.g. 'ae_over_4h/ae_attendances')")
+    num, den = (x.strip() for x in measure.split("/", 1))
+    for part, name in (("numerator", num), ("denominator", den)):
+        m = M.MEASURES.get(name)
+        if m is None or m.kind != "count":
+            counts = [k for k, v in M.MEASURES.items() if v.kind == "count"]
+            raise AnalysisInputError("funnel_measure", "measure",
+                                     f"has {part} {name!r}, which is not a count measure",
+                                     expected=f"count measures among {counts}")
+    kind = "PR"
+    if panel is not None and {num, den} <= set(panel.columns):
+        both = panel[[num, den]].dropna()
+        kind = "PR" if bool((both[num] <= both[den]).all()) else "RC"
+    nm = M.get(num)
+    direction = {True: "increase", False: "decrease"}.get(nm.higher_is_better, "decrease")
+    return FunnelMeasure(measure, num, den, kind, direction,
+                         f"{M.label(num)} per {M.label(den).lower()}" + (" (%)" if kind == "PR"
+                                                                          else ""),
+                         100 if kind == "PR" else 1, "%" if kind == "PR" else "ratio")
+
+
+def _period(panel: pd.DataFrame, cols: list[str], period: str) -> pd.Timestamp:
+    have = panel.dropna(subset=cols)
+    if have.empty:
+        raise AnalysisInputError("funnel_view", "measure", f"needs columns {cols}, which have no "
+                                 "complete provider-month in the panel",
+                                 expected="a measure the panel holds")
+    if not period or period == "last":
+        per = have.groupby("period")["provider_code"].nunique()
+        enough = per[per >= 3]
+        return (enough.index.max() if len(enough) else per.index.max())
+    if not re.fullmatch(r"\d{4}-\d{2}", str(period)):
+        raise AnalysisInputError("funnel_view", "period", f"is {period!r}",
+                                 expected="'YYYY-MM', 'last' or empty (the latest month)")
+    ts = pd.Timestamp(f"{period}-01")
+    if not (have["period"] == ts).any():
+        months = sorted(have["period"].dt.strftime("%Y-%m").unique())
+        raise AnalysisInputError("funnel_view", "period", f"{period} has no provider with "
+                                 f"{cols}", expected=f"a month among {months[:3]} ... "
+                                                     f"{months[-3:]}")
+    return ts
+
+
+def funnel_view(panel: pd.DataFrame, measure: str = "fft_pct_positive", period: str = "", *,
+                method: str = "SHMI", overdispersion: bool = True,
+                limits: Sequence[float] = (95, 99.8), setting: str = "") -> FunnelView:
+    """Funnel plot of one measure across providers in one month.
+
+    ``period`` is ``"YYYY-MM"``, or empty / ``"last"`` for the latest month in which at
+    least 3 providers have the measure. ``setting`` (e.g. ``"acute"``) keeps providers of
+    one setting only; empty keeps all. Providers with a zero denominator are left out
+    (with a note). Standardised ratios (complaints) use as expected count the provider's
+    denominator times the pooled rate of the month: a crude standardisation that allows
+    for size only, not case mix.
+
+    >>> from workbench.data.synth import generate
+    >>> v = funnel_view(generate(seed=3, n_providers=40, n_months=3).panel)
+    >>> v.spec.kind, f"{v.period:%Y-%m}"
+    ('PR', '2023-06')
+    """
+    spec = funnel_measure(measure, panel)
+    need = list(spec.derived_numerator or ()) if spec.derived_numerator else [spec.numerator]
+    need = list(dict.fromkeys(need + [spec.denominator]))
+    missing = [c for c in need if c not in panel.columns]
+    if missing:
+        raise AnalysisInputError("funnel_view", "measure", f"{measure!r} needs columns "
+                                 f"{missing}, which are not in the panel",
+                                 expected="a measure the panel holds")
+    if setting:
+        have = sorted(panel["setting"].dropna().astype(str).unique())
+        if setting not in have:
+            raise AnalysisInputError("funnel_view", "setting", f"is {setting!r}",
+                                     expected=f"empty or one of {have}")
+        panel = panel[panel["setting"] == setting]
+    ts = _period(panel, need, period)
+    rows = panel[(panel["period"] == ts)].dropna(subset=need).copy()
+    if spec.derived_numerator:
+        a, b = spec.derived_numerator
+        rows[spec.numerator] = rows[a] - rows[b]
+    notes = []
+    zero = rows[spec.denominator] <= 0
+    if zero.any():
+        notes.append(f"{int(zero.sum())} provider(s) with no {M.label(spec.denominator).lower()} "
+                     f"in {ts:%B %Y} were left out: {sorted(rows.loc[zero, 'provider_code'])[:10]}.")
+        rows = rows[~zero]
+    num, den = spec.numerator, spec.denominator
+    if spec.kind == "SR":
+        rate = rows[num].sum() / rows[den].sum()
+        rows["_expected"] = rows[den] * rate
+        den = "_expected"
+        notes.append(f"Expected {M.label(spec.numerator).lower()} = "
+                     f"{M.label(spec.denominator).lower()} x the pooled rate of the month "
+                     f"({rate * 1000:.2f} per 1,000): the ratio allows for size, not case mix.")
+    res = funnel(rows, num, den, kind=spec.kind, method=method, overdispersion=overdispersion,
+                 label="provider_code", limits=limits)
+    ident = panel.drop_duplicates("provider_code").set_index("provider_code")
+    codes = res.table["label"].astype(str)
+    return FunnelView(spec=spec, period=ts, result=res,
+                      names={c: str(ident.at[c, "provider_name"]) for c in codes},
+                      sectors={c: str(ident.at[c, "sector"]) for c in codes}, notes=notes)
+
+
+def funnel_outliers(view: FunnelView) -> pd.DataFrame:
+    """Providers outside the 95% limits, with plain words, widest level first.
+
+    Columns: ``provider_code, provider_name, sector, value, denominator, lower, upper``
+    (limits at the widest level), ``level`` (the widest level it is outside),
+    ``side`` and ``summary``.
+
+    >>> from workbench.data.synth import generate
+    >>> v = funnel_view(generate(seed=3, n_providers=40, n_months=3).panel, overdispersion=False)
+    >>> list(funnel_outliers(v).columns)[:3]
+    ['provider_code', 'provider_name', 'sector']
+    """
+    res, spec = view.result, view.spec
+    t = res.table
+    levels = sorted(res.levels, reverse=True)
+    top = level_key(levels[0])
+    rows = []
+    for _, r in t.iterrows():
+        hit = [lv for lv in levels if bool(r[f"outlier_{level_key(lv)}"])]
+        if not hit:
+            continue
+        side = r[f"side_{level_key(hit[0])}"]
+        good = (side == "high") == (spec.direction == "increase")
+        code = str(r["label"])
+        val = r["ratio"] * spec.multiplier
+        unit = "%" if spec.unit == "%" else ""
+        lo, hi = r[f"lcl_{top}"] * spec.multiplier, r[f"ucl_{top}"] * spec.multiplier
+        where = "above the upper" if side == "high" else "below the lower"
+        # each count is followed by its unit ("30 of 41 responses", "5 complaints
+        # observed") so that stakeholder pages find and control counts of people
+        # (workbench.report.disclosure.disclose_text); expected events are a model value
+        size = (f"{int(r['numerator']):,} of {int(r['denominator']):,} {_unit(spec.denominator)}"
+                if spec.kind == "PR"
+                else f"{int(r['numerator']):,} {_unit(spec.numerator)} observed, "
+                     f"{r['denominator']:,.1f} expected"
+                if spec.kind == "SR" else f"{int(r['numerator']):,} {_unit(spec.numerator)} / "
+                                          f"{int(r['denominator']):,} {_unit(spec.denominator)}")
+        rows.append({
+            "provider_code": code, "provider_name": view.names.get(code, code),
+            "sector": view.sectors.get(code, ""), "value": val,
+            "denominator": r["denominator"], "lower": lo, "upper": hi,
+            "level": hit[0], "side": side, "z": r["z_adjusted"],
+            "summary": (f"{view.names.get(code, code)} ({code}): {val:.3g}{unit} ({size}), "
+                        f"{where} {hit[0]:g}% limit: unusually "
+                        f"{'high' if side == 'high' else 'low'} "
+                        f"({'better' if good else 'worse'} than the others by more than "
+                        f"chance alone would explain)."),
+        })
+    cols = ["provider_code", "provider_name", "sector", "value", "denominator", "lower",
+            "upper", "level", "side", "z", "summary"]
+    out = pd.DataFrame(rows, columns=cols)
+    return out.sort_values(["level", "z"], ascending=[False, True], kind="stable",
+                           ignore_index=True)
+
+
+def _unit(measure: str) -> str:
+    """The unit of a count measure in words ("responses", "pathways")."""
+    m = M.MEASURES.get(measure)
+    return m.unit if m is not None else "events"
+
+
+def describe_funnel(view: FunnelView) -> str:
+    """The funnel in a few plain sentences: centre line, spread, outliers.
+
+    >>> from workbench.data.synth import generate
+    >>> v = funnel_view(generate(seed=3, n_providers=40, n_months=3).panel)
+    >>> describe_funnel(v).startswith("In June 2023")
+    True
+    """
+    res, spec = view.result, view.spec
+    n = len(res.table)
+    centre = res.target * spec.multiplier
+    c = f"{centre:.3g}{'%' if spec.unit == '%' else ''}"
+    text = (f"In {view.period:%B %Y}, {n} providers reported {spec.label}; the centre "
+            f"line is {c}" + (" (every provider's expected value)." if spec.kind == "SR"
+                              else " (all providers pooled)."))
+    if res.phi is not None:
+        if res.adjusted:
+            text += (f" Providers vary more than chance alone would give (overdispersion "
+                     f"phi = {res.phi:.2f}), so the limits were widened to allow for the usual "
+                     f"spread between providers.")
+        else:
+            text += (f" Providers vary no more than chance would give (phi = {res.phi:.2f}); "
+                     "the limits are not widened.")
+    out = funnel_outliers(view)
+    top = max(res.levels)
+    n_top = int((out["level"] == top).sum())
+    text += (f" {len(out)} provider(s) lie outside the {min(res.levels):g}% limits, "
+             f"{n_top} of them outside the {top:g}% limits.")
+    return text
+
+
+def funnel_findings(view: FunnelView) -> list[Finding]:
+    """The centre line and one finding per outlier at the widest level (see the module
+    docstring).
+
+    >>> from workbench.data.synth import generate
+    >>> v = funnel_view(generate(seed=3, n_providers=40, n_months=3).panel)
+    >>> funnel_findings(v)[0].id
+    'funnel:fft_pct_positive@2023-06'
+    """
+    res, spec = view.result, view.spec
+    ym = f"{view.period:%Y-%m}"
+    method = (f"{spec.kind}, {res.method}" if spec.kind == "SR" else spec.kind) + (
+        f", overdispersion phi={res.phi:.3g}" if res.phi is not None else "")
+    formula = f"{spec.numerator} / {spec.denominator} ({method})"
+    out = [Finding(
+        id=str(FindingId("funnel", spec.measure, subset=ym)),
+        question=f"Which providers stand out on {spec.label} in {view.period:%B %Y}?",
+        estimate=float(res.target * spec.multiplier), n=len(res.table), unit=spec.unit,
+        model="funnel", formula=formula, sector="all", sentence=describe_funnel(view))]
+    top = level_key(max(res.levels))
+    t = res.table.set_index(res.table["label"].astype(str))
+    outliers = funnel_outliers(view)
+    for _, o in outliers[outliers["level"] == max(res.levels)].iterrows():
+        r = t.loc[o["provider_code"]]
+        z = float(r["z_adjusted"])
+        out.append(Finding(
+            id=str(FindingId("funnel", spec.measure, subset=o["provider_code"], period=ym)),
+            question=f"Does {o['provider_name']} stand out on {spec.label}?",
+            estimate=float(o["value"]), ci_low=float(r[f"lcl_{top}"] * spec.multiplier),
+            ci_high=float(r[f"ucl_{top}"] * spec.multiplier),
+            p_value=float(2 * stats.norm.sf(abs(z))) if np.isfinite(z) else 0.0,
+            n=round(float(r["denominator"])), unit=spec.unit, model="funnel",
+            formula=formula, sector=o["sector"], sentence=o["summary"]))
+    return out

@@ -1,0 +1,309 @@
+"""SPC views of the panel: one measure charted per provider, in words and as findings.
+
+These functions sit between the panel and :mod:`workbench.analysis.monitoring.spc`: they pick the
+rows a chart needs (:func:`spc_view`), call the method, put the result into plain words
+for readers who do not read charts (:func:`describe_spc`, :func:`spc_summary`) and turn
+it into :class:`~workbench.analysis.findings.record.Finding` records (:func:`spc_findings`).
+Notebook 04 and :func:`workbench.interactive.spc_chart` call them; funnel plots are in
+:mod:`workbench.analysis.questions.provider_funnel`.
+
+Finding mapping
+---------------
+One finding per provider (:func:`spc_findings`):
+
+* ``id`` ``spc:<measure>@<provider_code>``;
+* ``estimate`` the mean of the provider's last group of points (after the last rebase),
+  ``ci_low``/``ci_high`` that group's lower and upper process limits (the range in which
+  about 99.7% of points fall while the process is stable: **not** a confidence interval);
+* ``n`` points in that group, ``p_value`` none, ``model`` ``xmr``, ``unit`` the measure's;
+* ``sentence`` the plain-words summary (variation and assurance), ``warning`` says when the
+  limits are trial limits (fewer than 12 points).
+
+Example
+-------
+>>> from workbench.data.synth import generate
+>>> panel = generate(seed=3, n_providers=40, n_months=14).panel
+>>> view = spc_view(panel, "rtt_median_weeks", providers=["R001"])
+>>> [f.id for f in spc_findings(view)]
+['spc:rtt_median_weeks@R001']
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from workbench.analysis.findings.record import Finding, FindingId
+from workbench.analysis.monitoring.spc import DIRECTIONS, SPCResult, TrialLimitsWarning, spc
+from workbench.data import measures as M
+from workbench.errors import AnalysisInputError
+
+#: How many providers an SPC view shows when none are named.
+DEFAULT_N_PROVIDERS = 6
+#: Fewest points a provider needs to be picked by default (full, not trial, limits).
+DEFAULT_MIN_POINTS = 12
+
+
+@dataclass
+class SPCView:
+    """One measure charted for some providers: the SPC result and what was left out."""
+
+    measure: str
+    direction: str
+    result: SPCResult
+    names: dict[str, str]
+    sectors: dict[str, str]
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def providers(self) -> list[str]:
+        return self.result.facets
+
+
+def default_providers(panel: pd.DataFrame, measure: str, n: int = DEFAULT_N_PROVIDERS,
+                      min_points: int = DEFAULT_MIN_POINTS) -> list[str]:
+    """The first ``n`` providers (by code) with at least ``min_points`` months of
+    ``measure``: NHS acute trusts first, then other NHS providers (e.g. GP practices
+    running urgent care), then independent providers.
+
+    >>> from workbench.data.synth import generate
+    >>> default_providers(generate(seed=1, n_providers=30, n_months=12).panel,
+    ...                   "rtt_median_weeks", n=2)
+    ['R001', 'R002']
+    """
+    _check_measure(panel, measure, "default_providers")
+    counts = (panel.loc[panel[measure].notna()].groupby("provider_code")["period"].nunique())
+    counts = counts[counts >= min_points]
+    ident = panel.drop_duplicates("provider_code").set_index("provider_code")
+    rank = {c: (0 if ident.at[c, "sector"] == "nhs" and ident.at[c, "setting"] == "acute"
+                else 1 if ident.at[c, "sector"] == "nhs" else 2, c) for c in counts.index}
+    return sorted(rank, key=rank.get)[:n]
+
+
+def spc_view(panel: pd.DataFrame, measure: str, providers: Sequence[str] = (), *,
+             direction: str = "", target: float | None = None,
+             rebase: Sequence[str] = (), n_default: int = DEFAULT_N_PROVIDERS) -> SPCView:
+    """SPC of one measure for some providers (one chart per provider).
+
+    ``providers`` empty picks :func:`default_providers`. ``direction`` empty takes the
+    measure's improvement direction from the registry. Months where a provider has no
+    value are left out (and counted in ``notes``); a provider with fewer than 2 months
+    is left out with a note. Trial-limit warnings are turned into notes as well.
+
+    >>> from workbench.data.synth import generate
+    >>> panel = generate(seed=3, n_providers=40, n_months=14).panel
+    >>> v = spc_view(panel, "fft_pct_positive", ["R001", "R002"], target=90)
+    >>> v.direction, v.providers
+    ('increase', ['R001', 'R002'])
+    """
+    _check_measure(panel, measure, "spc_view")
+    direction = direction or M.get(measure).direction
+    if direction not in DIRECTIONS:
+        raise AnalysisInputError("spc_view", "direction", f"is {direction!r}",
+                                 expected="'increase', 'decrease', 'neutral' or empty "
+                                          "(the measure's own direction)")
+    codes = list(providers) or default_providers(panel, measure, n=n_default)
+    if not codes:
+        raise AnalysisInputError(
+            "spc_view", "providers", f"is empty and no provider has {DEFAULT_MIN_POINTS} or "
+            f"more months of {measure!r}", expected="provider codes to chart")
+    known = set(panel["provider_code"].astype(str))
+    unknown = [c for c in codes if c not in known]
+    if unknown:
+        close = {c: difflib.get_close_matches(c, known, n=1) for c in unknown}
+        hint = "; ".join(f"{c!r} (closest: {v[0]!r})" for c, v in close.items() if v)
+        raise AnalysisInputError("spc_view", "providers",
+                                 f"names {unknown}, not in the panel" + (f": {hint}" if hint
+                                                                        else ""),
+                                 expected="provider codes from column 'provider_code'")
+    rows = panel[panel["provider_code"].isin(codes)]
+    notes = []
+    gaps = rows[measure].isna()
+    if gaps.any():
+        per = rows.loc[gaps].groupby("provider_code").size()
+        notes.append(f"{int(gaps.sum())} provider-month(s) without a value were left out ("
+                     + ", ".join(f"{c}: {n}" for c, n in per.items()) + ").")
+    data = rows.loc[~gaps, ["provider_code", "period", measure]]
+    n_points = data.groupby("provider_code").size().reindex(codes, fill_value=0)
+    thin = n_points[n_points < 2]
+    if len(thin):
+        notes.append("Left out, fewer than 2 months of data: "
+                     + ", ".join(f"{c} ({n})" for c, n in thin.items()) + ".")
+    keep = [c for c in codes if c not in set(thin.index)]
+    if not keep:
+        raise AnalysisInputError("spc_view", "providers", f"{codes} have fewer than 2 months "
+                                 f"of {measure!r} each", expected="providers with data")
+    data = data[data["provider_code"].isin(keep)]
+    data = data.assign(_order=data["provider_code"].map({c: i for i, c in enumerate(keep)}))
+    data = data.sort_values(["_order", "period"])
+    reb = [d for d in rebase if str(d).strip()]
+    if reb:
+        dates = pd.to_datetime(list(reb))
+        # each rebase date applies to the providers that have a point on that date
+        per = {c: [d for d in dates if (data.loc[data["provider_code"] == c, "period"] == d).any()]
+               for c in keep}
+        absent = [f"{d:%Y-%m-%d}" for d in dates if not (data["period"] == d).any()]
+        if absent:
+            raise AnalysisInputError("spc_view", "rebase", f"date(s) {absent} match no month "
+                                     f"of {measure!r} for {keep}",
+                                     expected="month-start dates (YYYY-MM-01) in the data")
+        reb_arg = {c: v for c, v in per.items() if v} or None
+    else:
+        reb_arg = None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", TrialLimitsWarning)
+        res = spc(data, measure, "period", facet="provider_code",
+                  improvement_direction=direction, target=target, rebase=reb_arg)
+    for w in caught:
+        if issubclass(w.category, TrialLimitsWarning):
+            notes.append(str(w.message))
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    ident = panel.drop_duplicates("provider_code").set_index("provider_code")
+    return SPCView(measure=measure, direction=direction, result=res,
+                   names={c: str(ident.at[c, "provider_name"]) for c in keep},
+                   sectors={c: str(ident.at[c, "sector"]) for c in keep}, notes=notes)
+
+
+def _last_run(t: pd.DataFrame) -> tuple[int, int, str | None]:
+    """The special-cause episode ending the series: its length (points of the last
+    point's type), the length of the last point's rule within it, and that rule.
+    ``(0, 0, None)`` when the last point is common cause."""
+    last = t.iloc[-1]
+    if last["point_type"] == "common_cause":
+        return 0, 0, None
+    rule = None if pd.isna(last["rule"]) else str(last["rule"])
+    n_episode = n_rule = 0
+    same_rule = True
+    for pt, r in zip(reversed(t["point_type"].tolist()), reversed(t["rule"].tolist())):
+        if pt != last["point_type"]:
+            break
+        n_episode += 1
+        same_rule = same_rule and (None if pd.isna(r) else str(r)) == rule
+        n_rule += same_rule
+    return n_episode, n_rule, rule
+
+
+def _fmt(x: float, unit: str) -> str:
+    if unit == "%":
+        return f"{x:.1f}%"
+    return f"{x:,.1f} {unit}" if abs(x) < 1000 else f"{x:,.0f} {unit}"
+
+
+def describe_spc(view: SPCView, provider: str) -> str:
+    """One provider's SPC result in plain words (variation, then assurance).
+
+    >>> import pandas as pd
+    >>> from workbench.data.synth import generate
+    >>> p = generate(seed=3, n_providers=40, n_months=14).panel
+    >>> p.loc[p["provider_code"] == "R001", "rtt_median_weeks"] += [0] * 7 + [6] * 7
+    >>> describe_spc(spc_view(p, "rtt_median_weeks", ["R001"]), "R001").split(":")[0]
+    'Special cause of concern'
+    """
+    res = view.result
+    t = res.table[res.table["facet"] == provider]
+    s = res.summary.set_index("facet").loc[provider]
+    m = M.get(view.measure)
+    what = re.sub(r"\s*\([^)]*\)\s*$", "", m.label)
+    n, n_rule, rule = _last_run(t)
+    var = s["variation"]
+    high = var.endswith("_high")
+    if var == "common_cause":
+        text = (f"Common cause variation: no sign of change in {what}; the latest value "
+                f"({_fmt(s['last_value'], m.unit)}) is within the expected range "
+                f"{_fmt(s['lpl'], m.unit)} to {_fmt(s['upl'], m.unit)}.")
+    else:
+        kind = {"improvement": "Special cause of improvement", "concern":
+                "Special cause of concern", "neutral": "Special cause (neutral)"}[var.split("_")[0]]
+        def months(k):
+            return f"{k} month{'s' if k != 1 else ''}"
+        how = {
+            "outside_limits": f"{'above the upper' if high else 'below the lower'} process limit"
+                              + (f" for the last {months(n_rule)}" if n_rule > 1
+                                 else " in the latest month")
+                              + (f", unusual for {months(n)} in all" if n > n_rule else ""),
+            "trend": f"{'rising' if high else 'falling'} for {months(n_rule)}",
+            "shift": f"{'above' if high else 'below'} its average for {months(n)}",
+            "two_in_three": f"two of the last three months close to the "
+                            f"{'upper' if high else 'lower'} limit",
+        }.get(rule or "", "unusual in the latest month")
+        text = (f"{kind}: {what} {how} (latest {_fmt(s['last_value'], m.unit)}; "
+                f"average {_fmt(s['mean'], m.unit)}).")
+    a = s["assurance"]
+    if not pd.isna(a):
+        tgt = _fmt(s["target"], m.unit)
+        text += {"consistent_pass": f" It will consistently meet the target of {tgt} "
+                                    "unless something changes.",
+                 "consistent_fail": f" It will consistently miss the target of {tgt} "
+                                    "unless something changes.",
+                 "inconsistent": f" It will sometimes meet and sometimes miss the target of "
+                                 f"{tgt} (the target lies within its limits)."}[a]
+    if s["trial_limits"]:
+        text += f" (Trial limits: only {int(s['n_in_group'])} months in the current group.)"
+    return text
+
+
+def spc_summary(view: SPCView) -> pd.DataFrame:
+    """One row per provider: name, variation, assurance, latest value, mean, limits and
+    the plain-words summary, for a report table.
+
+    >>> from workbench.data.synth import generate
+    >>> v = spc_view(generate(seed=3, n_providers=40, n_months=14).panel,
+    ...              "rtt_median_weeks", ["R001"])
+    >>> list(spc_summary(v).columns)[:3]
+    ['provider_code', 'provider_name', 'variation']
+    """
+    s = view.result.summary
+    out = pd.DataFrame({
+        "provider_code": s["facet"].astype(str),
+        "provider_name": s["facet"].map(view.names),
+        "variation": s["variation"], "assurance": s["assurance"],
+        "last_month": s["last_date"].dt.strftime("%Y-%m"), "latest": s["last_value"],
+        "mean": s["mean"], "lower_limit": s["lpl"], "upper_limit": s["upl"],
+    })
+    out["summary"] = [describe_spc(view, f) for f in s["facet"]]
+    return out
+
+
+def spc_findings(view: SPCView) -> list[Finding]:
+    """One finding per provider (see the module docstring for the mapping).
+
+    >>> from workbench.data.synth import generate
+    >>> v = spc_view(generate(seed=3, n_providers=40, n_months=14).panel,
+    ...              "rtt_median_weeks", ["R002"])
+    >>> f = spc_findings(v)[0]
+    >>> f.ci_low < f.estimate < f.ci_high
+    True
+    """
+    m = M.get(view.measure)
+    out = []
+    for _, s in view.result.summary.iterrows():
+        code = str(s["facet"])
+        t = view.result.table
+        start = t.loc[(t["facet"] == s["facet"]) & (t["rebase_group"] == s["rebase_group"]),
+                      "date"].min()
+        out.append(Finding(
+            id=str(FindingId("spc", view.measure, subset=code)),
+            question=f"Is {m.label} at {view.names[code]} changing, and will it meet its "
+                     "target?",
+            estimate=float(s["mean"]), ci_low=float(s["lpl"]), ci_high=float(s["upl"]),
+            n=int(s["n_in_group"]), unit=m.unit, model="xmr",
+            formula=f"mean +/- 2.66 x mean moving range ({view.direction} is better; "
+                    f"points from {start:%Y-%m} to {s['last_date']:%Y-%m})",
+            sector=view.sectors[code],
+            warning="trial limits (fewer than 12 points)" if s["trial_limits"] else "",
+            sentence=f"{view.names[code]} ({code}): {describe_spc(view, s['facet'])}"))
+    return out
+
+
+def _check_measure(panel: pd.DataFrame, measure: str, function: str) -> None:
+    M.get(measure)  # unknown names raise UnknownMeasureError with the closest name
+    if measure not in panel.columns or panel[measure].notna().sum() == 0:
+        have = [c for c in panel.columns if c in M.MEASURES and panel[c].notna().any()]
+        raise AnalysisInputError(function, "measure", f"{measure!r} has no values in the panel",
+                                 expected=f"a measure the panel holds: {have}")
