@@ -51,8 +51,8 @@ from workbench import session
 from workbench.report import panel_figures, theme
 
 # %%
-from workbench.analysis.questions import staffing_waits_satisfaction as q02
 from workbench.analysis.models.fit import SUBSETS, select_subset
+from workbench.analysis.questions import staffing_waits_satisfaction as q02
 
 s = session.start("02_staffing_waits_satisfaction", panel_path=panel_path, seed=seed,
                   n_providers=n_providers, n_months=n_months, output_dir=output_dir,

@@ -115,7 +115,8 @@ def test_which_modules_a_notebook_imports(tmp_path):
     cases = {
         "from workbench.analysis.monitoring.spc import spc\n": {"workbench.analysis.monitoring.spc"},
         "import workbench.data.synth as synth\n": {"workbench.data.synth"},
-        "from workbench.analysis import spc\n": {"workbench.analysis", "workbench.analysis.monitoring.spc"},
+        "from workbench.analysis.monitoring import spc\n": {
+            "workbench.analysis.monitoring", "workbench.analysis.monitoring.spc"},
         "import workbench\npanel = workbench.load()\n": {"workbench", "workbench.api"},
         "import workbench as wb\nwb.data.synth.generate\n": {
             "workbench", "workbench.api", "workbench.data", "workbench.data.synth"},

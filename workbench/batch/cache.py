@@ -177,10 +177,11 @@ def imported_modules(tree: ast.AST, package: str, known: set[str] | frozenset[st
     used. ``importlib.import_module("p.x")`` with a literal name counts. ``module``
     and ``is_package`` resolve relative imports.
 
-    >>> tree = ast.parse("import workbench\\nfrom workbench.analysis import models\\n"
+    >>> tree = ast.parse("import workbench\\nfrom workbench.analysis.models import fit\\n"
     ...                  "workbench.data.measures")
     >>> known = {"workbench", "workbench.api", "workbench.analysis",
-    ...          "workbench.analysis.models.fit", "workbench.data", "workbench.data.measures"}
+    ...          "workbench.analysis.models", "workbench.analysis.models.fit",
+    ...          "workbench.data", "workbench.data.measures"}
     >>> sorted(imported_modules(tree, "workbench", known))[2:]
     ['workbench.analysis.models.fit', 'workbench.api', 'workbench.data', 'workbench.data.measures']
     """
@@ -438,11 +439,11 @@ def notebook_imports(path: str | Path, package: str = "workbench",
     >>> import nbformat, tempfile, pathlib
     >>> nb = nbformat.v4.new_notebook()
     >>> nb.cells.append(nbformat.v4.new_code_cell("%matplotlib inline\\nimport pandas\\n"
-    ...                                           "from workbench.analysis import findings"))
+    ...                                           "from workbench.analysis.findings import record"))
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "nb.ipynb"
     >>> nbformat.write(nb, path)
     >>> sorted(notebook_imports(path))
-    ['workbench.analysis', 'workbench.analysis.findings.record']
+    ['workbench.analysis.findings', 'workbench.analysis.findings.record']
     """
     if known is None:
         known = frozenset(SourceTree.load(package_root()).graph)

@@ -8,7 +8,7 @@ one unless ``ax`` is given) and return it. None calls ``plt.show()``.
 Example
 -------
 >>> from workbench.data.synth import generate
->>> from workbench.analysis import models as md
+>>> from workbench.analysis.models import fit as md
 >>> from workbench.analysis.models.diagnostics import residual_frame
 >>> panel = generate(seed=3, n_providers=60, n_months=6).panel
 >>> f = md.fit(md.ModelSpec("fft_pct_positive", ("rtt_median_weeks",), md.CASE_MIX), panel)

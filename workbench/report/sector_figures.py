@@ -3,7 +3,7 @@
 Drawn inside the workbench theme (:func:`workbench.report.theme.themed`), so they look the
 same whatever the user's matplotlib settings and leave those settings alone.
 
->>> from workbench.analysis import sector_waits as sw
+>>> from workbench.analysis.effects import like_for_like as sw
 >>> cmp = sw.compare(sw.example_table(), n_boot=50, seed=1)
 >>> ax = specialty_dots(cmp.by_specialty, overall=cmp.standardised)
 >>> ax.get_xlabel()
@@ -31,7 +31,7 @@ def specialty_dots(by_specialty: pd.DataFrame, *, overall: float | None = None,
 
     ``by_specialty`` is :attr:`~workbench.analysis.effects.like_for_like.SectorComparison.by_specialty`.
 
-    >>> from workbench.analysis import sector_waits as sw
+    >>> from workbench.analysis.effects import like_for_like as sw
     >>> t = sw.compare(sw.example_table(), n_boot=50, seed=1).by_specialty
     >>> len(specialty_dots(t).collections) >= 1
     True

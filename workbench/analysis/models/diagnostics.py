@@ -9,7 +9,7 @@ refitting the model without it (leave-one-provider-out).
 Example
 -------
 >>> from workbench.data.synth import generate
->>> from workbench.analysis import models as md
+>>> from workbench.analysis.models import fit as md
 >>> panel = generate(seed=3, n_providers=60, n_months=6).panel
 >>> f = md.fit(md.ModelSpec("fft_pct_positive", ("rtt_median_weeks",), md.CASE_MIX), panel)
 >>> r = residual_frame(f)
