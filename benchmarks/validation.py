@@ -154,20 +154,20 @@ def _scenario_rows(seed: int, scenario: str, settings: Settings) -> list[dict]:
     p, truth = sd.panel, sd.truth
     for kind in ("ols", "fe", "mixed"):
         a = () if kind == "fe" else adj
-        add(kind, md.findings(md.fit(md.ModelSpec(WAIT, (STAFF,), a, kind=kind), p), "q"), truth)
-        add(kind, md.findings(md.fit(md.ModelSpec(FFT, direct, a, kind=kind), p), "q"), truth)
+        add(kind, md.fit(md.ModelSpec(WAIT, (STAFF,), a, kind=kind), p).findings("q"), truth)
+        add(kind, md.fit(md.ModelSpec(FFT, direct, a, kind=kind), p).findings("q"), truth)
         if kind != "mixed":
-            add(kind, md.findings(md.fit(md.ModelSpec(FFT, (STAFF,), a, kind=kind,
-                                                      prefix="total"), p), "q"), truth)
-    add("poisson", md.findings(md.fit(md.ModelSpec(
+            add(kind, md.fit(md.ModelSpec(FFT, (STAFF,), a, kind=kind,
+                                          prefix="total"), p).findings("q"), truth)
+    add("poisson", md.fit(md.ModelSpec(
         "complaints", (WAIT, STAFF), adj, kind="poisson", exposure="episodes",
-        prefix="rate_ratio"), p), "q"), truth)
-    add("poisson fe", md.findings(md.fit(md.ModelSpec(
+        prefix="rate_ratio"), p).findings("q"), truth)
+    add("poisson fe", md.fit(md.ModelSpec(
         "complaints", (WAIT, STAFF), ("provider_code",), kind="poisson",
-        exposure="episodes", prefix="rate_ratio"), p), "q"), truth)
-    add("ordinal", md.findings(md.fit(md.ModelSpec(
+        exposure="episodes", prefix="rate_ratio"), p).findings("q"), truth)
+    add("ordinal", md.fit(md.ModelSpec(
         "cqc_overall", ("sector_independent", STAFF, "staff_engagement"), kind="ordinal",
-        prefix="ordinal"), p), "q"), truth)
+        prefix="ordinal"), p).findings("q"), truth)
     for f in q02.staffing_pathways(p, subset="acute", n_boot=nb, seed=seed):
         within = f.key.variant.startswith("fe")
         add("mediation (within provider)" if within else "mediation (across providers)",

@@ -8,7 +8,7 @@ import pytest
 
 from workbench import cli, interactive, lab
 from workbench.analysis.findings.record import Finding, Findings, readable_frame
-from workbench.analysis.models.fit import CASE_MIX, ModelSpec, findings, fit
+from workbench.analysis.models.fit import CASE_MIX, ModelSpec, fit
 from workbench.data.synth import generate
 from workbench.errors import (
     AnalysisColumnError,
@@ -54,7 +54,7 @@ def test_findings_table_bolds_clear_estimates_and_flags_missed_truth():
 
 def test_model_findings_and_fit_show_as_tables(panel):
     result = fit(ModelSpec("fft_pct_positive", ("rtt_median_weeks",), CASE_MIX), panel)
-    found = findings(result, "Do waits go with satisfaction?")
+    found = result.findings("Do waits go with satisfaction?")
     assert isinstance(found, Findings) and isinstance(found, list)
     html = result._repr_html_()
     assert "95% interval" in html and "rtt_median_weeks" in html and "C(month)" not in \

@@ -134,9 +134,8 @@ def test_total_equals_model_without_mediator(panel):
     from workbench.analysis.models import fit as md
 
     res = mediate_panel(panel.panel, outcome_adjust=(), n_boot=200)
-    f = md.findings(md.fit(md.ModelSpec("fft_pct_positive", ("nurse_fte_per_10_beds",),
-                                        md.CASE_MIX + ("sector_independent",)), panel.panel),
-                    "q")[0]
+    f = md.fit(md.ModelSpec("fft_pct_positive", ("nurse_fte_per_10_beds",),
+                            md.CASE_MIX + ("sector_independent",)), panel.panel).findings("q")[0]
     assert res.table.loc["total", "estimate"] == pytest.approx(f.estimate, rel=1e-8)
 
 

@@ -23,7 +23,7 @@ def sd():
 @pytest.mark.parametrize("kind", ["ols", "fe", "mixed"])
 def test_linear_kinds_recover_truth(sd, kind):
     fit = md.fit(md.ModelSpec("fft_pct_positive", DIRECT, ADJ, kind=kind), sd.panel)
-    for f in md.findings(fit, "q"):
+    for f in fit.findings("q"):
         assert f.covers(sd.truth[f.id]), (kind, f.id, f.estimate, f.ci_low, f.ci_high)
         assert f.n == fit.n and f.clusters == 83 and f.model.split(";")[0] == kind
 
@@ -31,7 +31,7 @@ def test_linear_kinds_recover_truth(sd, kind):
 def test_fe_absorbs_time_invariant_controls(sd):
     fit = md.fit(md.ModelSpec("fft_pct_positive", DIRECT, ADJ, kind="fe"), sd.panel)
     assert "absorbed by provider fixed effects" in "; ".join(fit.warnings)
-    assert "provider fixed effects" in md.findings(fit, "q")[0].formula
+    assert "provider fixed effects" in fit.findings("q")[0].formula
     assert "case_mix_index" not in fit.result.params.index
 
 
@@ -58,7 +58,7 @@ def test_random_slopes(sd):
                         kind="mixed", random_slopes=("rtt_median_weeks",))
     fit = md.fit(spec, sd.panel)
     assert np.asarray(fit.result.cov_re).shape == (2, 2)
-    f = md.findings(fit, "q")[0]
+    f = fit.findings("q")[0]
     assert "(1 + rtt_median_weeks | provider_code)" in f.formula
     assert f.covers(sd.truth[f.id])
     # the generator has no random slope: the fit should say the variance sits at zero
@@ -80,7 +80,7 @@ def test_random_slope_must_be_in_model(sd):
 def test_count_kinds_give_rate_ratios(sd, kind):
     spec = md.ModelSpec("complaints", ("rtt_median_weeks", "nurse_fte_per_10_beds"), ADJ,
                         kind=kind, exposure="episodes", prefix="rate_ratio")
-    for f in md.findings(md.fit(spec, sd.panel), "q"):
+    for f in md.fit(spec, sd.panel).findings("q"):
         assert f.unit.startswith("rate ratio")
         assert f.covers(sd.truth[f.id]), (f.id, f.estimate, f.ci_low, f.ci_high)
 
@@ -99,7 +99,7 @@ def test_ordinal_warns_about_thin_categories():
     small = generate(seed=2, n_providers=40, n_months=3).panel
     fit = md.fit(md.ModelSpec("cqc_overall", ("nurse_fte_per_10_beds",), kind="ordinal",
                               prefix="ordinal"), small)
-    f = md.findings(fit, "q")[0]
+    f = fit.findings("q")[0]
     assert f.n == f.clusters == 21  # 13 NHS trusts + 8 independent hospitals
     assert "thin rating categories" in f.warning or "left out" in f.warning
 
@@ -129,7 +129,7 @@ def test_lag_with_gaps_and_k():
 def test_lag_k_is_a_parameter_of_the_spec(sd):
     spec = md.ModelSpec("fft_pct_positive", ("staff_engagement_lag3",), ADJ, kind="fe")
     fit = md.fit(spec, sd.panel)
-    f = md.findings(fit, "q")[0]
+    f = fit.findings("q")[0]
     assert f.id == "effect:staff_engagement[lag3]->fft_pct_positive@acute"
     assert fit.n == 83 * (24 - 3)
 
@@ -225,14 +225,14 @@ def test_few_clusters_use_the_wild_bootstrap_and_say_so(sd):
     spec = md.ModelSpec("rtt_median_weeks", ("sector_independent",), md.CASE_MIX)
     fit = md.fit(spec, few)
     assert "sector_independent" in fit.boot and "wild cluster bootstrap" in fit.inference
-    f = md.findings(fit, "q")[0]
+    f = fit.findings("q")[0]
     assert "wild cluster bootstrap" in f.warning and "5 providers with sector[independent]" \
         in f.warning
     crv = md.fit(md.ModelSpec("rtt_median_weeks", ("sector_independent",), md.CASE_MIX,
                               inference="cluster"), few)
     lo, hi = crv.interval("sector_independent")
     assert f.ci_high - f.ci_low > hi - lo  # wider than the too-narrow clustered interval
-    again = md.findings(md.fit(spec, few), "q")[0]
+    again = md.fit(spec, few).findings("q")[0]
     assert (again.ci_low, again.ci_high) == (f.ci_low, f.ci_high)  # seeded, deterministic
     many = md.fit(spec, sd.panel)  # 50 independent, 33 NHS... but all > 20 per side
     assert (not many.boot) == (min(md.contrast_sides(many, "sector_independent")) >= 20)
@@ -284,19 +284,19 @@ def test_inference_is_stated_for_every_kind(sd):
     assert pois.result.df_resid_inference == 82
     mixed = md.fit(md.ModelSpec("fft_pct_positive", DIRECT, ADJ, kind="mixed"), sd.panel)
     assert mixed.inference.startswith("z (normal)")
-    f = md.findings(pois, "q")[0]
+    f = pois.findings("q")[0]
     assert f.model == "poisson; " + pois.inference
 
 
 def test_within_between_split(sd):
     spec = md.ModelSpec("fft_pct_positive", ("nurse_fte_per_10_beds",), ADJ, kind="mixed",
                         within_between=True, suffix="mixed")
-    fs = md.findings(md.fit(spec, sd.panel), "q")
+    fs = md.fit(spec, sd.panel).findings("q")
     assert [f.id for f in fs] == [
         "effect:nurse_fte_per_10_beds->fft_pct_positive@acute#mixed_within",
         "effect:nurse_fte_per_10_beds->fft_pct_positive@acute#mixed_between"]
-    fe = md.findings(md.fit(md.ModelSpec("fft_pct_positive", ("nurse_fte_per_10_beds",), ADJ,
-                                         kind="fe"), sd.panel), "q")[0]
+    fe = md.fit(md.ModelSpec("fft_pct_positive", ("nurse_fte_per_10_beds",), ADJ,
+                             kind="fe"), sd.panel).findings("q")[0]
     assert fs[0].estimate == pytest.approx(fe.estimate, abs=0.05)
     with pytest.raises(AnalysisInputError, match="within_between"):
         md.fit(md.ModelSpec("fft_pct_positive", ("nurse_fte_per_10_beds",),
@@ -317,7 +317,7 @@ def test_ordinal_uses_exposures_up_to_the_rating_date_and_checks_proportional_od
         base.result.params.iloc[0])
     bt = base.checks["proportional_odds"]
     assert bt["df"] == 2 and 0 <= bt["p_value"] <= 1
-    assert "Brant test" in md.findings(base, "q")[0].model
+    assert "Brant test" in base.findings("q")[0].model
 
 
 def test_brant_test_detects_non_proportional_odds():

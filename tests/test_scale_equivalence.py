@@ -128,7 +128,7 @@ def test_poisson_absorbed_provider_effects_equal_dummy_variables(panel):
     terms = [t for t in fit.result.params.index]
     assert "nurse_fte_per_10_beds" in terms and not any("provider_code" in t for t in terms)
     _close(fit.result, ref, terms)
-    f = md.findings(fit, "q")[0]
+    f = fit.findings("q")[0]
     assert f.id == "rate_ratio:rtt_median_weeks->complaints@acute#fe"
     assert f.estimate == pytest.approx(float(np.exp(ref.params["rtt_median_weeks"])), rel=RTOL)
 

@@ -43,8 +43,8 @@ def _fit(panel, outcome, exposures, kind, subset="acute"):
     prefix = "total" if exposures == (STAFF,) and outcome == FFT else "effect"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        found = md.findings(md.fit(md.ModelSpec(outcome, exposures, adj, kind=kind,
-                                                subset=subset, prefix=prefix), panel), "q")
+        found = md.fit(md.ModelSpec(outcome, exposures, adj, kind=kind,
+                                    subset=subset, prefix=prefix), panel).findings("q")
     return {f.key.exposure: f for f in found}
 
 

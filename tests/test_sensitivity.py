@@ -43,7 +43,7 @@ def test_adjusted_sector_and_staffing_findings_carry_evalues(sd):
     assert s["evalue"] == pytest.approx(sn.evalue_rr(math.exp(0.91 * d))["evalue"])
     fit = md.fit(md.ModelSpec("rtt_median_weeks", ("nurse_fte_per_10_beds",),
                               md.CASE_MIX + ("sector_independent",)), sd.panel)
-    f = md.findings(fit, "q")[0]
+    f = fit.findings("q")[0]
     assert "one SD of the exposure" in f.sensitivity["contrast"] and f.sensitivity["evalue"] > 1
     words = sn.evalue_sentence(f.sensitivity, "staffing", "waits")
     assert "risk ratio of at least" in words and "staffing and waits" in words
@@ -52,7 +52,7 @@ def test_adjusted_sector_and_staffing_findings_carry_evalues(sd):
 def test_rate_ratio_evalue_uses_the_ratio(sd):
     fit = md.fit(md.ModelSpec("complaints", ("rtt_median_weeks",), md.CASE_MIX,
                               kind="poisson", exposure="episodes"), sd.panel)
-    f = md.findings(fit, "q")[0]
+    f = fit.findings("q")[0]
     sdx = float(fit.data["rtt_median_weeks"].std())
     assert f.sensitivity["rr"] == pytest.approx(f.estimate ** sdx)
 

@@ -28,13 +28,13 @@ from workbench.analysis.findings.record import (
     truth_for,
     write_findings,
 )
+from workbench.analysis.findings.record import findings_of as findings
 from workbench.analysis.models.diagnostics import influence_frame, residual_frame
 from workbench.analysis.models.fit import (
     CASE_MIX,
     SUBSETS,
     ModelSpec,
     add_lag,
-    findings,
     fit,
     sector_difference,
     select_subset,

@@ -193,7 +193,7 @@ def association(data: pd.DataFrame, exposure: str, outcome: str, *, subset: str 
                 f"{measures.label(exposure)}?")
     # one exposure: the association, not the direct effect a notebook's fuller model
     # estimates, so its id never borrows that estimand's true value
-    found = md.findings(fitted, question, prefix="association")
+    found = fitted.findings(question, prefix="association")
     return Findings(found, truth=truth)
 
 

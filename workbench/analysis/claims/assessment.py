@@ -97,13 +97,13 @@ def _sector_claim(panel: pd.DataFrame, claim: Claim, outcome: str,
         need(panel, (outcome, *md.CASE_MIX), "acute", sectors, (aspec,))
         no_case_mix = ""
     dfit = md.fit(dspec, panel)
-    desc = md.findings(dfit, q + (f" (unadjusted; providers weighted by {weight})"
-                                  if weight else " (unadjusted)"))[0]
+    desc = dfit.findings(q + (f" (unadjusted; providers weighted by {weight})"
+                              if weight else " (unadjusted)"))[0]
     adjusted: list[Finding] = []
     beside: list[Finding] = []
     if not no_case_mix:
         afit = md.fit(aspec, panel)
-        adjusted.append(md.findings(afit, q + " (adjusted for case mix)")[0])
+        adjusted.append(afit.findings(q + " (adjusted for case mix)")[0])
     margin = _margin(claim, margins)
     if claim.kind == "descriptive":
         part = judge(dfit, desc, "sector_independent", "independent minus NHS, unadjusted"
@@ -152,11 +152,11 @@ def _staffing_claim(panel: pd.DataFrame, claim: Claim, lag: int,
     for outcome, sign, what in parts_spec:
         prefix = "effect" if outcome == "rtt_median_weeks" else "total"
         q = f"{claim.text} ({what})"
-        n = md.findings(md.fit(md.ModelSpec(outcome, (staffing,), (), subset="acute",
-                                            prefix=prefix, suffix="naive"), panel), q)[0]
+        n = md.fit(md.ModelSpec(outcome, (staffing,), (), subset="acute", prefix=prefix,
+                                suffix="naive"), panel).findings(q)[0]
         afit = md.fit(md.ModelSpec(outcome, (staffing,), adj, subset="acute", prefix=prefix),
                       panel)
-        a = md.findings(afit, q)[0]
+        a = afit.findings(q)[0]
         naive.append(n)
         adjusted.append(a)
         parts.append(judge(afit, a, staffing, f"{M.label(outcome)} per nurse FTE per 10 beds",
@@ -181,10 +181,10 @@ def _engagement_claim(panel: pd.DataFrame, claim: Claim, lag: int,
         ("sector_independent",) if _has_both(panel) else ())
     need(panel, (), "acute", ("nhs",),
           (md.ModelSpec("fft_pct_positive", (exposure,), adj, subset="acute"),))
-    naive = md.findings(md.fit(md.ModelSpec("fft_pct_positive", (exposure,), (), subset="acute",
-                                            suffix="naive"), panel), q)[0]
+    naive = md.fit(md.ModelSpec("fft_pct_positive", (exposure,), (), subset="acute",
+                                suffix="naive"), panel).findings(q)[0]
     afit = md.fit(md.ModelSpec("fft_pct_positive", (exposure,), adj, subset="acute"), panel)
-    adjusted = md.findings(afit, q)[0]
+    adjusted = afit.findings(q)[0]
     return _one_contrast(claim, margins, afit, naive, adjusted, exposure,
                          f"FFT per engagement point {lag} month(s) earlier", "acute",
                          ("staff engagement", "patient satisfaction"),
@@ -195,7 +195,7 @@ def _engagement_claim(panel: pd.DataFrame, claim: Claim, lag: int,
 def _per_sd(fit: md.Fit, question: str, *, suffix: str) -> list[Finding]:
     """The fit's exposure effects per standard deviation of each exposure."""
     out = []
-    for f, term in zip(md.findings(fit, question, suffix=suffix), fit.spec.exposures):
+    for f, term in zip(fit.findings(question, suffix=suffix), fit.spec.exposures):
         sd = float(fit.data[term].std())
         f.estimate, f.ci_low, f.ci_high = f.estimate * sd, f.ci_low * sd, f.ci_high * sd
         f.id = str(f.key.with_(kind="per_sd"))
@@ -292,12 +292,12 @@ def _care_home_claim(panel: pd.DataFrame, claim: Claim, margins: dict[str, float
           (md.ModelSpec("cqc_overall", ("sector_independent",), md.CASE_MIX, kind="ordinal",
                         subset="care_home", prefix="ordinal"),))
     q = claim.text
-    naive = md.findings(md.fit(md.ModelSpec("cqc_overall", ("sector_independent",), (),
-                                            kind="ordinal", subset="care_home",
-                                            prefix="ordinal", suffix="naive"), panel), q)[0]
+    naive = md.fit(md.ModelSpec("cqc_overall", ("sector_independent",), (), kind="ordinal",
+                                subset="care_home", prefix="ordinal", suffix="naive"),
+                   panel).findings(q)[0]
     afit = md.fit(md.ModelSpec("cqc_overall", ("sector_independent",), md.CASE_MIX,
                                kind="ordinal", subset="care_home", prefix="ordinal"), panel)
-    adjusted = md.findings(afit, q)[0]
+    adjusted = afit.findings(q)[0]
     for f in (naive, adjusted):
         f.sentence = f.sentence.replace("for independent providers than for NHS trusts",
                                         "for privately run care homes than for council-run "

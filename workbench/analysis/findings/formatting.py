@@ -1,10 +1,20 @@
-"""One way of writing numbers for readers: estimates, intervals and p-values.
+"""One way of writing numbers for readers: estimates, intervals, p-values and the rest.
 
-Notebook tables, reports, the study index and ``findings.csv`` readers all see the same
-digits for the same number because they all call these functions.
+Notebook tables, finding sentences, reports, the study index and ``findings.csv`` readers
+all see the same digits for the same number because they all call these functions. Which
+function writes which number:
 
-* estimates and interval ends: 3 significant digits; whole numbers in full;
-* p-values: 2 significant digits, ``<0.001`` below one in a thousand;
+* what a finding reports (estimates, interval ends, ratios, E-values): :func:`number`,
+  :func:`signed` and :func:`interval`, 3 significant digits, whole numbers in full (never
+  in scientific notation);
+* p-values: :func:`p_value` (2 significant digits, ``<0.001`` below one in a thousand),
+  or :func:`p_equals` inside a sentence (``p = 0.04``, ``p < 0.001``);
+* a value of a measure in its unit (an SPC point, a limit, a target): :func:`quantity`,
+  one decimal (``98.4%``, ``13.0 weeks``);
+* shares of a whole: :func:`percent` (``88%``); counts: :func:`count` (``12,345``);
+* a method's auxiliary statistics (a correlation, a dispersion, a standardised
+  difference, a test statistic): :func:`fixed`, at the decimals the statistic
+  conventionally takes;
 * missing values: empty text.
 
 >>> number(0.123456), number(1234567), number(12.0), number(None)
@@ -13,6 +23,8 @@ digits for the same number because they all call these functions.
 '-0.613 to -0.432'
 >>> p_value(0.04567), p_value(0.00001), p_value(float("nan"))
 ('0.046', '<0.001', '')
+>>> signed(0.4651), quantity(98.43, "%"), percent(0.8812), fixed(1.7749)
+('+0.465', '98.4%', '88%', '1.77')
 """
 
 from __future__ import annotations
@@ -49,18 +61,32 @@ def number(x: Any, digits: int = DIGITS) -> str:
         return str(x)
     if float(x).is_integer() and abs(x) < 1e15:
         return str(int(x))
-    return f"{x:.{digits}g}"
+    text = f"{x:.{digits}g}"
+    # large numbers in full, rounded to a whole number (1235, not 1.23e+03)
+    return f"{x:.0f}" if "e+" in text else text
 
 
-def interval(low: Any, high: Any, digits: int = DIGITS) -> str:
-    """A 95% interval as ``"low to high"``; '' when either end is missing.
+def signed(x: Any, digits: int = DIGITS) -> str:
+    """:func:`number` with its sign always written (``+0.465``, ``-0.21``), '' if missing.
 
-    >>> interval(0.5, 1.9), interval(None, 2)
-    ('0.5 to 1.9', '')
+    >>> signed(0.46512), signed(-0.2), signed(2.0), signed(None)
+    ('+0.465', '-0.2', '+2', '')
+    """
+    text = number(x, digits)
+    return text if not text or text.startswith("-") else "+" + text
+
+
+def interval(low: Any, high: Any, digits: int = DIGITS, *, sign: bool = False) -> str:
+    """A 95% interval as ``"low to high"``; '' when either end is missing. ``sign=True``
+    writes the sign of both ends (:func:`signed`).
+
+    >>> interval(0.5, 1.9), interval(None, 2), interval(0.0561, 0.216, sign=True)
+    ('0.5 to 1.9', '', '+0.0561 to +0.216')
     """
     if _missing(low) or _missing(high):
         return ""
-    return f"{number(low, digits)} to {number(high, digits)}"
+    write = signed if sign else number
+    return f"{write(low, digits)} to {write(high, digits)}"
 
 
 def p_value(p: Any) -> str:
@@ -75,6 +101,18 @@ def p_value(p: Any) -> str:
     return "<0.001" if p < 0.001 else f"{p:.2g}"
 
 
+def p_equals(p: Any) -> str:
+    """A p-value inside a sentence: ``p = 0.04``, or ``p < 0.001``; '' if missing.
+
+    >>> p_equals(0.0412), p_equals(0.00002), p_equals(None)
+    ('p = 0.041', 'p < 0.001', '')
+    """
+    text = p_value(p)
+    if not text:
+        return ""
+    return "p < 0.001" if text == "<0.001" else f"p = {text}"
+
+
 def count(n: Any) -> str:
     """A count with thousands separators, '' if missing.
 
@@ -84,3 +122,46 @@ def count(n: Any) -> str:
     if _missing(n):
         return ""
     return f"{int(n):,}"
+
+
+def quantity(x: Any, unit: str = "") -> str:
+    """A value of a measure in its unit, to one decimal: a percentage as ``98.4%``, other
+    units after a space (``13.0 weeks``), with thousands separators and no decimal from
+    1,000 up (``12,345 pathways``); '' if missing.
+
+    >>> quantity(98.43, "%"), quantity(13.0, "weeks"), quantity(12345.6, "pathways")
+    ('98.4%', '13.0 weeks', '12,346 pathways')
+    >>> quantity(3.14), quantity(None, "weeks")
+    ('3.1', '')
+    """
+    if _missing(x):
+        return ""
+    x = float(x)
+    if unit == "%":
+        return f"{x:.1f}%"
+    text = f"{x:,.1f}" if abs(x) < 1000 else f"{x:,.0f}"
+    return f"{text} {unit}" if unit else text
+
+
+def percent(share: Any, decimals: int = 0) -> str:
+    """A share of a whole (0.88) as a percentage (``88%``), '' if missing.
+
+    >>> percent(0.8812), percent(0.99167, 1), percent(None)
+    ('88%', '99.2%', '')
+    """
+    if _missing(share):
+        return ""
+    return f"{float(share):.{decimals}%}"
+
+
+def fixed(x: Any, decimals: int = 2, *, sign: bool = False) -> str:
+    """A method's auxiliary statistic (a correlation, a dispersion, a standardised
+    difference, a test statistic) at a fixed number of decimals, with thousands
+    separators; ``sign=True`` writes ``+`` before positive values; '' if missing.
+
+    >>> fixed(1.7749), fixed(-0.391, sign=True), fixed(0.39, sign=True), fixed(1234.56, 1)
+    ('1.77', '-0.39', '+0.39', '1,234.6')
+    """
+    if _missing(x):
+        return ""
+    return f"{float(x):{'+' if sign else ''},.{decimals}f}"

@@ -35,12 +35,12 @@ import math
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import pandas as pd
 
 from workbench.analysis.findings import formatting
-from workbench.errors import WorkbenchError
+from workbench.errors import AnalysisInputError, WorkbenchError
 from workbench.files import atomic_write_text
 from workbench.finding_id import FindingId, FindingIdError, estimand_key
 
@@ -50,10 +50,13 @@ __all__ = [
     "FindingId",
     "FindingIdError",
     "Findings",
+    "FindingsSource",
     "findings_frame",
+    "findings_of",
     "read_findings",
     "readable_frame",
     "truth_for",
+    "with_question",
     "write_findings",
 ]
 
@@ -304,6 +307,56 @@ class Findings(list):
             return "Findings([])"
         frame = self.readable().drop(columns=["question", "ci_low", "ci_high"])
         return frame.to_string(index=False, formatters={"estimate": formatting.number})
+
+
+@runtime_checkable
+class FindingsSource(Protocol):
+    """What every analysis result offers: ``result.findings(question=None)`` -> :class:`Findings`.
+
+    ``question`` replaces the question the findings answer; ``None`` keeps the result's own
+    (the one it was asked, or the one its method words). Some results take keyword
+    options after it (a fit's ``terms``, a DiD's ``events``).
+    """
+
+    def findings(self, question: str | None = None) -> Findings:  # pragma: no cover
+        """The result's findings."""
+        ...
+
+
+def findings_of(result: FindingsSource, question: str | None = None, **options: Any) -> Findings:
+    """The findings of any analysis result: ``result.findings(question=question, **options)``.
+
+    The one way from a result to findings (``workbench.findings`` in a notebook): a model
+    fit, a mediation, an SPC or funnel view, an interrupted time series, a DiD, an
+    evaluation or a claim all answer the same call.
+
+    >>> class Mean:
+    ...     def findings(self, question=None):
+    ...         return Findings([Finding(id="mean:y@all", question=question or "Mean of y?",
+    ...                                  estimate=2.0)])
+    >>> findings_of(Mean())[0].question, findings_of(Mean(), "What is y?")[0].question
+    ('Mean of y?', 'What is y?')
+    """
+    method = getattr(result, "findings", None)
+    if not callable(method):
+        raise AnalysisInputError("findings", "result", f"is a {type(result).__name__}, which "
+                                 "has no findings() method",
+                                 expected="an analysis result (a fit, a mediation, an SPC or "
+                                          "funnel view, an ITS, a DiD, an evaluation, a claim)")
+    return method(question=question, **options)
+
+
+def with_question(findings: Iterable[Finding], question: str | None) -> Findings:
+    """The findings as they are (``question`` None), or copies answering ``question``.
+
+    >>> f = Finding(id="a:x->y@nhs", question="q", estimate=1.0)
+    >>> with_question([f], "Does x move y?")[0].question, f.question
+    ('Does x move y?', 'q')
+    """
+    from dataclasses import replace
+
+    return Findings(list(findings) if question is None else
+                    [replace(f, question=question) for f in findings])
 
 
 def write_findings(findings: Iterable[Finding], path: str | Path = "findings.json") -> Path:

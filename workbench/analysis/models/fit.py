@@ -4,7 +4,7 @@ A model is a plain value (:class:`ModelSpec`) that can be written into a manifes
 and read back. :func:`fit` checks the spec, prepares the panel (subset, lags, sector
 dummies, drop rows with missing values), hands it to the fitter of its kind
 (:mod:`workbench.analysis.models.fitters`, one statsmodels fit per kind) and returns a
-:class:`Fit`; :func:`findings` turns the fit into tidy
+:class:`Fit`; :meth:`Fit.findings` turns the fit into tidy
 :class:`~workbench.analysis.findings.record.Finding` records with stable ids, worded by
 :mod:`workbench.analysis.findings.wording`.
 
@@ -48,11 +48,11 @@ Example
 >>> panel = generate(seed=3, n_providers=60, n_months=12).panel
 >>> spec = ModelSpec(outcome="rtt_median_weeks", exposures=("nurse_fte_per_10_beds",),
 ...                  adjust=CASE_MIX + ("sector_independent",), subset="acute")
->>> [f.id for f in findings(fit(spec, panel), question="Does staffing shorten waits?")]
+>>> [f.id for f in fit(spec, panel).findings("Does staffing shorten waits?")]
 ['effect:nurse_fte_per_10_beds->rtt_median_weeks@acute']
 
 Why one module: one job, model specification to fit to findings: :class:`ModelSpec`,
-:func:`prepare`, :func:`fit` and :func:`findings` share the same spec and row preparation;
+:func:`prepare`, :func:`fit` and :meth:`Fit.findings` share the same spec and row preparation;
 the fitters of each kind already live in :mod:`workbench.analysis.models.fitters`.
 """
 
@@ -65,9 +65,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from workbench.analysis.findings import formatting
 from workbench.analysis.findings.record import Finding, FindingId, Findings
 from workbench.analysis.findings.wording import DUMMY as _DUMMY
-from workbench.analysis.findings.wording import sentence, unit
+from workbench.analysis.findings.wording import LAG as _LAG
+from workbench.analysis.findings.wording import plain_label, sentence, unit
 from workbench.analysis.models import fitters
 from workbench.analysis.models.spec import (  # noqa: F401  (re-exported: the spec is part of a fit)
     CASE_MIX,
@@ -135,6 +137,61 @@ class Fit:
         ci = pd.DataFrame(self.result.conf_int(alpha=1 - level))
         return float(ci.loc[term].iloc[0]), float(ci.loc[term].iloc[1])
 
+    def findings(self, question: str | None = None, *, terms: tuple[str, ...] | None = None,
+                 prefix: str | None = None, suffix: str | None = None) -> Findings:
+        """The fit as findings, one per exposure (or per ``terms``), shown in a notebook as
+        a table with 95% intervals.
+
+        ``question`` is what the findings answer (default: how the outcome goes with the
+        exposures, in words). Ids are ``<prefix>:<exposure>-><outcome>@<subset><#suffix>``
+        (``prefix`` and ``suffix`` default to the spec's). Poisson and negative binomial
+        estimates are rate ratios and logit binomial ones odds ratios (exponentiated, with
+        exponentiated interval ends). ``model`` is the kind and its inference; every
+        finding except raw (``naive``) differences carries its E-value in ``sensitivity``.
+
+        >>> from workbench.data.synth import generate
+        >>> res = fit(ModelSpec("rtt_median_weeks", ("nurse_fte_per_10_beds",), subset="acute"),
+        ...           generate(seed=3, n_providers=40, n_months=6).panel)
+        >>> res.findings()[0].question
+        'How does RTT median wait go with nurse FTE per 10 occupied beds?'
+        """
+        from workbench.analysis.findings.sensitivity import finding_evalue
+
+        spec = self.spec
+        table = self.coef_table().set_index("term")
+        prefix = prefix or spec.prefix
+        suffix = spec.suffix if suffix is None else suffix
+        question = question or _default_question(spec)
+        out = []
+        for term in terms or spec.terms():
+            if term not in table.index:
+                raise AnalysisInputError("findings", "terms", f"term {term!r} is not in the "
+                                         f"fitted model {spec.formula()!r}",
+                                         expected=f"one of {list(table.index)}")
+            row = table.loc[term]
+            est, lo, hi = float(row["estimate"]), float(row["ci_low"]), float(row["ci_high"])
+            scale = 100.0 if spec.kind == "binomial" and spec.link == "identity" else 1.0
+            est, lo, hi = est * scale, lo * scale, hi * scale
+            if spec.kind in ("poisson", "negbin") or (spec.kind == "binomial"
+                                                      and spec.link == "logit"):
+                est, lo, hi = float(np.exp(est)), float(np.exp(lo)), float(np.exp(hi))
+            base, part = (term.rsplit("__", 1) if spec.within_between and "__" in term
+                          else (term, ""))
+            variant = "_".join(v for v in (suffix or "", part) if v)
+            fid = FindingId(prefix, spec.outcome, exposure_label(base), spec.subset,
+                            variant=variant)
+            own = [w for w in self.warnings if not w.startswith(tuple(
+                f"{exposure_label(t)}: interval" for t in self.boot if t != term))]
+            f = Finding(id=str(fid), question=question, estimate=est, ci_low=lo, ci_high=hi,
+                        p_value=float(row["p_value"]), n=self.n, unit=unit(spec, base),
+                        model=f"{spec.kind}; {self.inference}", formula=spec.label(),
+                        sector=spec.subset, clusters=self.clusters, warning="; ".join(own))
+            f.sentence = sentence(f, base, spec.outcome, prefix)
+            if prefix != "naive" and suffix != "naive":
+                f.sensitivity = finding_evalue(f, self, term)
+            out.append(f)
+        return Findings(out)  # a list that shows itself as a table in a notebook
+
     def _repr_html_(self) -> str:
         """The fit in a notebook: model, formula, n, providers, warnings and a coefficient
         table with 95% intervals (month effects left out; exposures in bold)."""
@@ -142,11 +199,11 @@ class Fit:
 
         t = self.coef_table()
         t = t[~t["term"].astype(str).str.startswith("C(month)")].reset_index(drop=True)
-        t.insert(2, "95% interval", [f"{lo:.3g} to {hi:.3g}"
+        t.insert(2, "95% interval", [formatting.interval(lo, hi)
                                      for lo, hi in zip(t["ci_low"], t["ci_high"])])
-        t["p_value"] = ["<0.001" if p < 0.001 else f"{p:.3f}" for p in t["p_value"]]
+        t["p_value"] = [formatting.p_value(p) for p in t["p_value"]]
         exposures = set(self.spec.exposures)
-        styler = (t.style.format({"estimate": "{:.3g}"}, na_rep="")
+        styler = (t.style.format({"estimate": formatting.number}, na_rep="")
                   .hide(axis="index").hide(subset=["ci_low", "ci_high"], axis="columns")
                   .apply(lambda row: ["font-weight: bold" if row["term"] in exposures else ""
                                       for _ in row], axis=1))
@@ -154,7 +211,8 @@ class Fit:
         return (f"<p><b>{html.escape(self.spec.kind)}</b> "
                 f"<code>{html.escape(self.spec.label())}</code><br>"
                 f"{html.escape(SUBSETS.get(self.spec.subset, self.spec.subset))}; "
-                f"n = {self.n:,} provider-months, {self.clusters:,} providers</p>"
+                f"n = {formatting.count(self.n)} provider-months, "
+                f"{formatting.count(self.clusters)} providers</p>"
                 + (f"<ul style='color:#D5281B'>{warnings}</ul>" if warnings else "")
                 + styler.to_html())
 
@@ -234,7 +292,7 @@ def fit(spec: ModelSpec, data: pd.DataFrame) -> Fit:
     if checks:
         b = res.brant
         inference += ("; Brant test of proportional odds: " + (
-            f"chi2 = {b['chi2']:.2f}, df = {b['df']}, p = {b['p_value']:.3f}"
+            f"chi2 = {formatting.fixed(b['chi2'])}, df = {b['df']}, {formatting.p_equals(b['p_value'])}"
             if b["p_value"] is not None else f"not computed ({b['reason']})"))
     out = Fit(spec=spec, result=res, data=df, n=len(df), clusters=int(n_clusters),
               warnings=sorted(set(notes)), inference=inference, checks=checks)
@@ -285,55 +343,6 @@ def _few_cluster_bootstrap(fit_: Fit) -> None:
                        f"for {[exposure_label(t) for t in chosen]}")
 
 
-def findings(result: Fit, question: str, *, terms: tuple[str, ...] | None = None,
-             prefix: str | None = None, suffix: str | None = None) -> list[Finding]:
-    """Turn a :class:`Fit` into findings, one per exposure (or per ``terms``).
-
-    The list returned is a :class:`~workbench.analysis.findings.record.Findings`, shown in a
-    notebook as a table with 95% intervals.
-
-    Ids are ``<prefix>:<exposure>-><outcome>@<subset><#suffix>``. Poisson estimates
-    are reported as rate ratios (exponentiated, with exponentiated interval ends).
-    ``model`` is the kind and its inference; every finding except raw (``naive``)
-    differences carries its E-value in ``sensitivity``.
-    """
-    from workbench.analysis.findings.sensitivity import finding_evalue
-
-    spec = result.spec
-    table = result.coef_table().set_index("term")
-    prefix = prefix or spec.prefix
-    suffix = spec.suffix if suffix is None else suffix
-    out = []
-    for term in terms or spec.terms():
-        if term not in table.index:
-            raise AnalysisInputError("findings", "terms", f"term {term!r} is not in the "
-                                     f"fitted model {spec.formula()!r}",
-                                     expected=f"one of {list(table.index)}")
-        row = table.loc[term]
-        est, lo, hi = float(row["estimate"]), float(row["ci_low"]), float(row["ci_high"])
-        scale = 100.0 if spec.kind == "binomial" and spec.link == "identity" else 1.0
-        est, lo, hi = est * scale, lo * scale, hi * scale
-        if spec.kind in ("poisson", "negbin") or (spec.kind == "binomial"
-                                                  and spec.link == "logit"):
-            est, lo, hi = float(np.exp(est)), float(np.exp(lo)), float(np.exp(hi))
-        base, part = (term.rsplit("__", 1) if spec.within_between and "__" in term
-                      else (term, ""))
-        variant = "_".join(v for v in (suffix or "", part) if v)
-        fid = FindingId(prefix, spec.outcome, exposure_label(base), spec.subset,
-                        variant=variant)
-        own = [w for w in result.warnings if not w.startswith(tuple(
-            f"{exposure_label(t)}: interval" for t in result.boot if t != term))]
-        f = Finding(id=str(fid), question=question, estimate=est, ci_low=lo, ci_high=hi,
-                    p_value=float(row["p_value"]), n=result.n, unit=unit(spec, base),
-                    model=f"{spec.kind}; {result.inference}", formula=spec.label(),
-                    sector=spec.subset, clusters=result.clusters, warning="; ".join(own))
-        f.sentence = sentence(f, base, spec.outcome, prefix)
-        if prefix != "naive" and suffix != "naive":
-            f.sensitivity = finding_evalue(f, result, term)
-        out.append(f)
-    return Findings(out)  # a list that shows itself as a table in a notebook
-
-
 def sector_difference(data: pd.DataFrame, outcome: str, *, adjust: tuple[str, ...] = CASE_MIX,
                       question: str = "") -> Findings:
     """Independent minus NHS acute providers on ``outcome``: naive and case-mix adjusted.
@@ -357,4 +366,23 @@ def sector_difference(data: pd.DataFrame, outcome: str, *, adjust: tuple[str, ..
                           prefix="naive"), data)
     adj = fit(ModelSpec(outcome=outcome, exposures=("sector_independent",), adjust=adjust,
                         subset="acute", prefix="adjusted"), data)
-    return findings(naive, q) + findings(adj, q + " (adjusted for case mix)")
+    return naive.findings(q) + adj.findings(q + " (adjusted for case mix)")
+
+
+def _default_question(spec: ModelSpec) -> str:
+    """How the outcome goes with the exposures, in words (a fit's question by default)."""
+    def words(name: str) -> str:
+        lag, dummy = _LAG.match(name), _DUMMY.match(name)
+        if lag:
+            k = int(lag["k"])
+            return f"{words(lag['base'])} {k} month{'s' if k != 1 else ''} earlier"
+        if dummy:
+            return f"being {dummy['level'].replace('_', ' ')}"
+        label = plain_label(name) if name in M.MEASURES else name.replace("_", " ")
+        return label[:1].lower() + label[1:] if label[1:2].islower() else label
+
+    exposures = [words(e) for e in spec.exposures]
+    joined = (", ".join(exposures[:-1]) + " and " + exposures[-1] if len(exposures) > 1
+              else exposures[0])
+    outcome = plain_label(spec.outcome)
+    return f"How {'do' if outcome.endswith('s') else 'does'} {outcome} go with {joined}?"

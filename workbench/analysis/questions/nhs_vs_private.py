@@ -83,24 +83,24 @@ def nhs_vs_independent(panel: pd.DataFrame,
         if case_mix:
             out += md.sector_difference(panel, o, adjust=case_mix)
         else:  # no case mix published: the naive difference only
-            out += md.findings(md.fit(md.ModelSpec(o, ("sector_independent",), subset="acute",
-                                                   prefix="naive"), panel),
-                               f"Do independent hospitals differ from NHS trusts on "
-                               f"{M.label(o)}? (no case mix in these data: naive only)")
+            out += md.fit(md.ModelSpec(o, ("sector_independent",), subset="acute",
+                                       prefix="naive"), panel).findings(
+                f"Do independent hospitals differ from NHS trusts on {M.label(o)}? "
+                "(no case mix in these data: naive only)")
     if not _can_fit_ratings(panel):
         return out
     acute_rating = md.ModelSpec("cqc_overall", ("sector_independent", "nurse_fte_per_10_beds",
                                                 "staff_engagement"),
                                 kind="ordinal", subset="acute", prefix="ordinal")
-    out += md.findings(md.fit(acute_rating, panel),
-                       "Are independent hospitals rated better by CQC, at equal staffing?")
+    out += md.fit(acute_rating, panel).findings(
+        "Are independent hospitals rated better by CQC, at equal staffing?")
     homes = md.ModelSpec("cqc_overall", ("ownership_for_profit", "ownership_local_authority",
                                          "nurse_fte_per_10_beds"),
                          kind="ordinal", subset="care_home", prefix="ordinal")
     if select_has(panel, "care_home"):
-        out += md.findings(md.fit(homes, panel),
-                           "Are for-profit and council-run care homes rated differently from "
-                           "not-for-profit homes?")
+        out += md.fit(homes, panel).findings(
+            "Are for-profit and council-run care homes rated differently from not-for-profit "
+            "homes?")
     return out
 
 

@@ -445,7 +445,7 @@ def ae_staffing_engagement(panel: pd.DataFrame, start: str = "", end: str = "",
         trusts = t.dropna(subset=need)["provider_code"].nunique()
         if trusts < 5:
             continue
-        for f, term in zip(md.findings(md.fit(spec, t), q), spec.exposures):
+        for f, term in zip(md.fit(spec, t).findings(q), spec.exposures):
             out.append(_reword(f, term))
     return out
 

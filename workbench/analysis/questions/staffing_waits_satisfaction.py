@@ -76,7 +76,7 @@ def staffing_waits_satisfaction(panel: pd.DataFrame, subset: str = "acute",
                                            "ae_pct_within_4h"].notna().any()
 
     def run(spec: md.ModelSpec, question: str, role: str) -> list[Finding]:
-        found = md.findings(md.fit(spec, panel), question)
+        found = md.fit(spec, panel).findings(question)
         for f in found:
             f.role = role
         return list(found)
