@@ -190,7 +190,8 @@ def _scenario_rows(seed: int, scenario: str, settings: Settings) -> list[dict]:
             add("naive difference", [naive], data.truth, key=key, design=design)
             add("regression adjustment", [adjusted], data.truth, key=key, design=design)
             try:
-                ipw, _ = weighting.ipw_difference(data.panel, outcome, n_boot=nb, seed=seed)
+                [ipw] = weighting.ipw_difference(data.panel, outcome, n_boot=nb,
+                                                 seed=seed).findings()
             except AnalysisInputError:
                 continue
             add("IPW", [ipw], data.truth, key=key, design=design)

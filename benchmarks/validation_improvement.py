@@ -81,7 +81,7 @@ def _one_replicate(seed: int, n_boot: int) -> list[dict]:
         within=lambda d: d["ae_attendances"] - d["ae_over_4h"])
     res = interrupted_time_series(one, "within", "period", "2024-10-01", family="binomial",
                                   trials="ae_attendances", measure="ae_pct_within_4h")
-    rows += [_row("its_ae", f, iv.truth[f.id]) for f in res.findings]
+    rows += [_row("its_ae", f, iv.truth[f.id]) for f in res.findings()]
     # ITS, a group, complaints Poisson
     grp = nhs[1:7]
     iv = insert_interventions(sd, "complaints", providers=grp, start="2024-10-01",
@@ -89,7 +89,7 @@ def _one_replicate(seed: int, n_boot: int) -> list[dict]:
     res = interrupted_time_series(iv.panel[iv.panel["provider_code"].isin(grp)], "complaints",
                                   "period", "2024-10-01", family="poisson",
                                   exposure="episodes", unit="provider_code", subset="treated")
-    rows += [_row("its_compl", f, iv.truth[f.id]) for f in res.findings]
+    rows += [_row("its_compl", f, iv.truth[f.id]) for f in res.findings()]
     # staggered DiD
     for design, k in (("did_30", 30), ("did_8", 8)):
         iv = insert_interventions(sd, "fft_pct_positive", providers=nhs[:k], start="2024-01-01",
@@ -97,7 +97,7 @@ def _one_replicate(seed: int, n_boot: int) -> list[dict]:
                                   heterogeneity=0.5, seed=seed)
         res = staggered_did(iv.panel[iv.panel["provider_code"].isin(nhs)], "fft_pct_positive",
                             iv.adoption_dates(), n_boot=n_boot, seed=seed, did2s=(k == 30))
-        for f in res.findings:
+        for f in res.findings():
             t = iv.truth.get(str(f.key.estimand))
             if t is not None:
                 rows.append(_row(design, f, t, meant=f.key.variant != "twfe"))

@@ -117,7 +117,7 @@ if result.its is not None:
                                      title="The changed providers, before and after the change")
     s.savefig(ax, "interrupted_time_series")
     plt.show()
-    display(Markdown(s.sentences(result.its.findings)))
+    display(Markdown(s.sentences(result.its.findings())))
 else:
     display(Markdown("The providers changed on different dates, so there is no single "
                      "before-and-after series; the comparison below answers the question."))
@@ -140,13 +140,13 @@ if result.did is not None:
         title="Changed against unchanged providers, by month since the change")
     s.savefig(ax, "event_study")
     plt.show()
-    display(Markdown(s.sentences([f for f in result.did.findings if not f.key.variant])))
+    display(Markdown(s.sentences([f for f in result.did.findings() if not f.key.variant])))
 
 # %% [markdown]
 # ## The answer for the board
 
 # %%
-found = s.add(result.findings)
+found = s.add(result.findings())
 display(Markdown(ev_views.verdict(result)))
 
 # %% [markdown]

@@ -120,28 +120,32 @@ def test_estimands_are_named_and_weights_match_their_formulas():
 
 
 def test_overlap_weights_balance_exactly_and_are_reported(calibrated):
-    f, t = weighting.weighted_difference(calibrated.panel, "rtt_median_weeks", method="overlap",
-                                      n_boot=200)
-    bal = weighting.balance(t)
+    res = weighting.weighted_difference(calibrated.panel, "rtt_median_weeks", method="overlap",
+                                        n_boot=200)
+    [f] = res.findings()
+    bal = weighting.balance(res.table)
+    assert bal.equals(res.balance)
     assert bal.loc[bal.stage == "weighted", "smd"].abs().max() < 1e-6
     assert f.role == "robustness" and "ATO" in f.unit and "overlap population" in f.question
     assert f.covers(calibrated.truth[f.id])
 
 
 def test_failed_balance_makes_a_diagnostic(calibrated):
-    f, _ = weighting.weighted_difference(calibrated.panel, "rtt_median_weeks", method="ipw",
-                                      n_boot=200)
-    assert f.role == "diagnostic"
+    res = weighting.weighted_difference(calibrated.panel, "rtt_median_weeks", method="ipw",
+                                        n_boot=200)
+    [f] = res.findings()
+    assert f.role == "diagnostic" and res.failed
     assert "failed balance" in f.warning and "not to be read as an answer" in f.warning
     assert f.sentence.startswith("Not to be read as an answer")
     assert "ATE" in f.unit
 
 
 def test_aipw_recovers_truth_with_overlap_and_is_doubly_robust(overlap):
-    f, t = weighting.weighted_difference(overlap.panel, "fft_pct_positive", method="aipw",
-                                      n_boot=200)
+    res = weighting.weighted_difference(overlap.panel, "fft_pct_positive", method="aipw",
+                                        n_boot=200)
+    [f] = res.findings()
     assert f.covers(overlap.truth[f.id])
-    failed = weighting.balance_failures(weighting.balance(t))
+    failed = weighting.balance_failures(weighting.balance(res.table))
     assert f.role == ("diagnostic" if failed else "robustness")
     # a constant propensity (no covariates in it) leaves AIPW to the outcome model
     rng = np.random.default_rng(0)
@@ -153,10 +157,11 @@ def test_aipw_recovers_truth_with_overlap_and_is_doubly_robust(overlap):
 
 
 def test_trimming_changes_the_estimand_and_needs_providers(overlap, calibrated):
-    f, t = weighting.weighted_difference(overlap.panel, "rtt_median_weeks", trim=0.05,
-                                      n_boot=200)
+    res = weighting.weighted_difference(overlap.panel, "rtt_median_weeks", trim=0.05,
+                                        n_boot=200)
+    [f] = res.findings()
     assert f.id.endswith("#trim0.05") and "trimmed" in f.warning
-    assert t["ps"].between(0, 1).all()
+    assert res.table["ps"].between(0, 1).all()
     with pytest.raises(AnalysisInputError, match="trim"):
         weighting.weighted_difference(calibrated.panel, "rtt_median_weeks", trim=0.45,
                                    n_boot=200)

@@ -51,7 +51,7 @@ def test_a_pre_trend_stops_the_verdict_even_when_the_interval_excludes_zero(pane
     kc = insert_known_change(panel, "fft_pct_positive", intervention="2024-06", level=0.4,
                              seed=3)
     ev = evaluate_change(kc.panel, "fft_pct_positive", kc.adoption, n_boot=199)
-    pre = next(f for f in ev.did.findings if f.key.exposure == "pretrend")
+    pre = next(f for f in ev.did.findings() if f.key.exposure == "pretrend")
     pre.p_value = 0.001            # as if the changed providers had been drifting apart
     text = verdict(ev)
     assert text.startswith("**The data cannot show") and "pre-trend" in text

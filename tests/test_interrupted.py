@@ -22,9 +22,9 @@ def test_binomial_its_recovers_inserted_level_slope_and_effect(sd):
         within=lambda d: d["ae_attendances"] - d["ae_over_4h"])
     res = interrupted_time_series(one, "within", "period", "2024-10-01", family="binomial",
                                   trials="ae_attendances", measure="ae_pct_within_4h")
-    for f in res.findings:
+    for f in res.findings():
         assert f.covers(iv.truth[f.id]), (f.id, f.estimate, f.ci_low, f.ci_high)
-    level, _slope, eff = res.findings
+    level, _slope, eff = res.findings()
     assert level.unit == "odds ratio" and eff.unit == "percentage points"
     assert level.ci_low > 1                      # a real rise is detected
     assert "higher" in level.sentence and "95% CI" in level.sentence
@@ -42,12 +42,12 @@ def test_poisson_group_its_recovers_rate_ratios(sd):
     grp = iv.panel[iv.panel["provider_code"].isin(nhs)]
     res = interrupted_time_series(grp, "complaints", "period", "2024-09-01", family="poisson",
                                   exposure="episodes", unit="provider_code", subset="treated")
-    ids = [f.id for f in res.findings]
+    ids = [f.id for f in res.findings()]
     assert ids == ["its:level->complaints@treated", "its:slope->complaints@treated",
                    "its:effect_h6->complaints@treated"]
-    for f in res.findings:
+    for f in res.findings():
         assert f.covers(iv.truth[f.id]), (f.id, f.estimate, f.ci_low, f.ci_high)
-    assert res.findings[0].unit == "rate ratio"
+    assert res.findings()[0].unit == "rate ratio"
     assert res.options["hac_lags"] == newey_west_lags(36) == 3
 
 
@@ -62,7 +62,7 @@ def test_gaussian_its_with_fourier_seasonality():
     res = interrupted_time_series(pd.DataFrame({"d": d, "y": y}), "y", "d", "2023-01-01",
                                   seasonality="fourier", fourier_terms=1, horizon=12,
                                   subset="X1")
-    level, slope, eff = res.findings
+    level, slope, eff = res.findings()
     assert level.covers(2.0) and slope.covers(0.1) and eff.covers(2.0 + 0.1 * 12)
     assert eff.id == "its:effect_h12->y@X1" and not level.warning
 
@@ -72,7 +72,7 @@ def test_warnings_for_short_series_missing_months_and_far_horizon():
     df = pd.DataFrame({"d": d, "y": np.r_[np.zeros(10), np.ones(6)] + np.sin(np.arange(16))})
     df = df.drop(index=3)
     res = interrupted_time_series(df, "y", "d", "2023-11-01", seasonality=None, horizon=9)
-    w = res.findings[0].warning
+    w = res.findings()[0].warning
     assert "fewer than 8" in w and "missing" in w and "beyond the last month" in w
 
 
@@ -107,7 +107,7 @@ def test_intervals_are_at_least_as_wide_as_the_leverage_adjusted_hc2():
     hc0 = sm.GLM(c, X, family=sm.families.Poisson(), offset=np.log(e)).fit(cov_type="HC0")
     j = list(res.fit.model.exog_names).index("level")
     assert V2[j, j] > 1.2 * np.asarray(hc0.cov_params())[j, j]      # leverage matters here
-    level = res.findings[0]
+    level = res.findings()[0]
     half = (np.log(level.ci_high) - np.log(level.ci_low)) / 2
     assert half >= stats.t.ppf(0.975, 36 - X.shape[1]) * np.sqrt(V2[j, j]) - 1e-9
     assert level.parameters["variance"] == "max(HAC, HC2)"
@@ -123,5 +123,5 @@ def test_gaussian_level_intervals_cover_about_95_percent_of_iid_series():
             + rng.normal(0, 1, 36)
         res = interrupted_time_series(pd.DataFrame({"d": d, "y": y}), "y", "d", "2023-07-01",
                                       subset="X")
-        covered.append(res.findings[0].covers(1.5))
+        covered.append(res.findings()[0].covers(1.5))
     assert 0.88 <= np.mean(covered) <= 1.0

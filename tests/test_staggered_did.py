@@ -37,7 +37,7 @@ def staggered():
 def test_sun_abraham_recovers_att_where_naive_twfe_is_biased(staggered):
     iv, res = staggered
     truth = iv.truth["did:att->fft_pct_positive@treated"]
-    att, _, twfe, d2 = res.findings
+    att, _, twfe, d2 = res.findings()
     assert att.id == "did:att->fft_pct_positive@treated"
     assert att.covers(truth), (att.estimate, att.ci_low, att.ci_high, truth)
     assert twfe.id.endswith("#twfe") and not twfe.covers(truth)
@@ -54,9 +54,9 @@ def test_event_study_frame_and_pre_trend(staggered):
     assert {"rel", "estimate", "ci_low", "ci_high", "period"} <= set(es.columns)
     ref = es[es["rel"] == -1].iloc[0]
     assert ref["estimate"] == 0 and np.isnan(ref["ci_low"])
-    pre = res.findings[1]
+    pre = res.findings()[1]
     assert pre.id == "did:pretrend->fft_pct_positive@treated" and pre.p_value > 0.05
-    by_id = {f.id: f for f in res.event_findings}
+    by_id = {f.id: f for f in res.findings(events=True)}
     covered = [by_id[k].covers(v) for k, v in iv.truth.items()
                if k in by_id and k.startswith("did:event_p") and int(k.split("_p")[1].split("-")[0]) <= 12]
     assert len(covered) == 13 and np.mean(covered) >= 0.75
@@ -68,7 +68,7 @@ def test_event_study_frame_and_pre_trend(staggered):
 def test_few_treated_providers_use_the_wild_cluster_bootstrap():
     iv, panel = _staggered(6, n_treated=8, n_providers=120)
     res = staggered_did(panel, "fft_pct_positive", iv.adoption_dates(), n_boot=299, did2s=False)
-    att = res.findings[0]
+    att = res.findings()[0]
     assert "wild cluster bootstrap" in att.warning and res.options["bootstrap"]
     assert att.covers(iv.truth[att.id])
     # the bootstrap is on the same regression: its estimate is the reported ATT
@@ -151,7 +151,7 @@ def test_coverage_over_many_panels():
 def test_few_treated_providers_bootstrap_the_pre_trend_test():
     iv, panel = _staggered(6, n_treated=8, n_providers=120)
     res = staggered_did(panel, "fft_pct_positive", iv.adoption_dates(), n_boot=299, did2s=False)
-    pre = res.findings[1]
+    pre = res.findings()[1]
     assert pre.id == "did:pretrend->fft_pct_positive@treated"
     assert "bootstrap" in pre.parameters["inference"] and pre.parameters["F_p_value"] >= 0
     assert pre.p_value > 0.05 and pre.covers(0.0) and "wild cluster bootstrap" in pre.warning

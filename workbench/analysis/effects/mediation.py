@@ -81,7 +81,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from workbench.analysis.findings.record import Finding, FindingId
+from workbench.analysis.findings import formatting
+from workbench.analysis.findings.record import Finding, FindingId, Findings
 from workbench.analysis.models import fit as md
 from workbench.data import measures as M
 from workbench.errors import AnalysisInputError
@@ -116,8 +117,9 @@ class MediationResult:
     interval: str = "bca"
     sensitivity: dict = field(default_factory=dict)
 
-    def findings(self, question: str = "") -> list[Finding]:
-        """The indirect, direct and total effects as findings.
+    def findings(self, question: str | None = None) -> Findings:
+        """The indirect, direct and total effects as findings (``question`` by default: how
+        much of the exposure's effect runs through the mediator).
 
         Ids: ``indirect:<exposure>-><mediator>-><outcome>@<subset>``,
         ``direct:<exposure>-><outcome>@<subset>``, ``total:<exposure>-><outcome>@<subset>``
@@ -150,11 +152,11 @@ class MediationResult:
                 s = self.sensitivity
                 f.sentence += (f" A confounder of {M.label(self.mediator)} and "
                                f"{M.label(self.outcome)} would explain it away at an error "
-                               f"correlation rho = {s['rho_zero']:+.2f} (Imai, Keele & "
-                               f"Yamamoto 2010); its interval includes zero from rho = "
-                               f"{s['rho_ci']:+.2f}.")
+                               f"correlation rho = {formatting.fixed(s['rho_zero'], sign=True)} "
+                               f"(Imai, Keele & Yamamoto 2010); its interval includes zero from "
+                               f"rho = {formatting.fixed(s['rho_ci'], sign=True)}.")
             out.append(f)
-        return out
+        return Findings(out)
 
 
 def _unit(exposure: str, outcome: str) -> str:
@@ -169,7 +171,8 @@ def _sentence(effect: str, f: Finding, r: MediationResult) -> str:
             "direct": f"not through {M.label(r.mediator)}",
             "total": "in total"}[effect]
     return (f"Per unit of {M.label(r.exposure)}, {M.label(r.outcome)} changed by "
-            f"{f.estimate:+.3g} {what} (95% CI {f.ci_low:+.3g} to {f.ci_high:+.3g}).")
+            f"{formatting.signed(f.estimate)} {what} "
+            f"(95% CI {formatting.interval(f.ci_low, f.ci_high, sign=True)}).")
 
 
 # ---- the core estimator --------------------------------------------------------------
@@ -541,7 +544,7 @@ def moderated_mediation(panel: pd.DataFrame, *, moderator: str = "sector",
                         mediator: str = "rtt_median_weeks", outcome: str = "fft_pct_positive",
                         adjust: tuple[str, ...] = md.CASE_MIX,
                         outcome_adjust: tuple[str, ...] = ("staff_engagement_lag1",),
-                        n_boot: int = 2000, seed: int = 0) -> list[Finding]:
+                        n_boot: int = 2000, seed: int = 0) -> Findings:
     """Mediation within each level of ``moderator`` and the difference of indirect effects.
 
     Every coefficient may differ between the two levels (the models are fitted
@@ -591,9 +594,10 @@ def moderated_mediation(panel: pd.DataFrame, *, moderator: str = "sector",
                 clusters=results[0].clusters + results[1].clusters,
                 warning="; ".join(results[0].warnings + results[1].warnings),
                 parameters={"n_boot": n_boot, "seed": seed, "moderator": moderator})
-    f.sentence = (f"The indirect effect was {est:+.3g} larger for {levels[1]} than for "
-                  f"{levels[0]} providers (95% CI {lo:+.3g} to {hi:+.3g}).")
-    return out + [f]
+    f.sentence = (f"The indirect effect was {formatting.signed(est)} larger for {levels[1]} "
+                  f"than for {levels[0]} providers "
+                  f"(95% CI {formatting.interval(lo, hi, sign=True)}).")
+    return Findings(out + [f])
 
 
 # ---- statsmodels' Mediation, unchanged -----------------------------------------------------

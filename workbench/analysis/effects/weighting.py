@@ -58,10 +58,13 @@ table and private propensity fit (``_logit_fit``, ``_ps``).
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import numpy as np
 import pandas as pd
 
-from workbench.analysis.findings.record import Finding, FindingId
+from workbench.analysis.findings import formatting
+from workbench.analysis.findings.record import Finding, FindingId, Findings
 from workbench.analysis.findings.sensitivity import evalue_smd
 from workbench.analysis.models import fit as md
 from workbench.data import measures as M
@@ -266,8 +269,9 @@ def overlap_warnings(table: pd.DataFrame, *, treated: str = "treated") -> list[s
     ps = table["ps"].to_numpy(float)
     outside = float(np.mean((ps < lo) | (ps > hi)))
     if outside > 0.1:
-        notes.append(f"poor overlap: {outside:.0%} of providers have propensity scores outside "
-                     f"[{lo}, {hi}]; the weighted comparison leans on a few providers")
+        notes.append(f"poor overlap: {formatting.percent(outside)} of providers have propensity "
+                     f"scores outside [{formatting.number(lo)}, {formatting.number(hi)}]; the "
+                     "weighted comparison leans on a few providers")
     if not table.attrs.get("converged", True):
         notes.append("propensity model did not converge (near-separation of sectors by case "
                      "mix): the sectors barely overlap and IPW is not identified")
@@ -277,7 +281,8 @@ def overlap_warnings(table: pd.DataFrame, *, treated: str = "treated") -> list[s
         ww = w[t == g]
         ess = ww.sum() ** 2 / np.sum(ww ** 2)
         if ess < 0.3 * len(ww):
-            notes.append(f"effective number of {name} providers {ess:.0f} of {len(ww)}")
+            notes.append(f"effective number of {name} providers {formatting.fixed(ess, 0)} of "
+                         f"{len(ww)}")
     return notes
 
 
@@ -293,22 +298,96 @@ def balance_failures(bal: pd.DataFrame, limit: float = BALANCE_LIMIT) -> dict[st
     return {str(c): float(v) for c, v in zip(w["covariate"], w["smd"]) if abs(v) >= limit}
 
 
+@dataclass
+class WeightedDifference:
+    """Independent minus NHS on one outcome by one weighting method (see the module).
+
+    ``estimate``, ``ci_low``, ``ci_high`` (bootstrap percentile interval) and ``p_value``;
+    ``table`` the providers with ``ps`` and ``weight``; ``balance`` the standardised mean
+    differences before and after weighting (:func:`balance`); ``failed`` the covariates
+    whose weighted |SMD| is :data:`BALANCE_LIMIT` or more; ``warnings`` what a reader
+    should know (failed balance, overlap, trimming). :meth:`findings` gives the finding.
+    """
+
+    outcome: str
+    method: str
+    estimand: str
+    estimate: float
+    ci_low: float
+    ci_high: float
+    p_value: float
+    table: pd.DataFrame
+    balance: pd.DataFrame
+    covariates: tuple[str, ...]
+    n_boot: int
+    seed: int
+    trim: float | None = None
+    sd_outcome: float = float("nan")
+    failed: dict[str, float] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    question: str = ""
+
+    def findings(self, question: str | None = None) -> Findings:
+        """The weighted difference as one finding (id
+        ``<method>:sector[independent]-><outcome>@acute``, variants ``#att`` and
+        ``#trim<a>``); its role follows balance, and its question, unit and sentence name
+        the estimand. ``question`` by default: the one asked, or whether the sectors differ
+        on the outcome.
+        """
+        method, estimand, outcome = self.method, self.estimand, self.outcome
+        est, lo, hi = self.estimate, self.ci_low, self.ci_high
+        om = M.MEASURES.get(outcome)
+        unit = ("percentage points" if om is not None and om.unit == "%" else
+                (om.unit if om else "")) + f" independent vs NHS ({estimand})"
+        words = {"ipw": "inverse probability weighting", "overlap": "overlap weighting",
+                 "aipw": "augmented inverse probability weighting (doubly robust)"}[method]
+        q = (question or self.question
+             or f"Do independent hospitals differ from NHS trusts on {M.label(outcome)}?")
+        variant = "_".join(v for v in ("att" if estimand == "ATT" else "",
+                                       f"trim{self.trim:g}" if self.trim is not None else "")
+                           if v)
+        model = {"ipw": f"IPW (logistic propensity, {estimand} weights",
+                 "overlap": "overlap weights (logistic propensity, ATO",
+                 "aipw": "AIPW (logistic propensity, linear outcome model per sector, ATE"}[method]
+        f = Finding(id=str(FindingId(method, outcome, "sector[independent]", "acute",
+                                     variant=variant)),
+                    question=f"{q} ({words} on case mix; estimand {ESTIMANDS[estimand]})",
+                    estimate=est, ci_low=lo, ci_high=hi, p_value=self.p_value,
+                    n=len(self.table), unit=unit.strip(),
+                    model=f"{model}, {self.n_boot} provider bootstrap, percentile interval)",
+                    formula=f"sector_independent ~ {' + '.join(self.covariates)} ; "
+                            f"weighted difference of month-centred provider means of {outcome}",
+                    sector="acute", clusters=len(self.table), warning="; ".join(self.warnings),
+                    role="diagnostic" if self.failed else "robustness")
+        f.parameters = {"n_boot": self.n_boot, "seed": self.seed, "estimand": estimand,
+                        "trim": self.trim, "method": method}
+        sd_y = self.sd_outcome
+        if sd_y > 0:
+            f.sensitivity = evalue_smd(est / sd_y, lo / sd_y, hi / sd_y)
+            f.sensitivity["contrast"] = "the indicator (1 vs 0); SD of provider means"
+        d = "higher" if est >= 0 else "lower"
+        lead = ("Not to be read as an answer (weights failed balance): " if self.failed else "")
+        f.sentence = (f"{lead}Weighted to the same case mix ({words}, {estimand}), "
+                      f"{M.label(outcome)} was {formatting.number(abs(est))} {d} at independent "
+                      f"hospitals than NHS trusts (95% CI {formatting.interval(lo, hi)}).")
+        return Findings([f])
+
+
 def weighted_difference(panel: pd.DataFrame, outcome: str, *, method: str = "ipw",
                         estimand: str | None = None, trim: float | None = None,
                         covariates: tuple[str, ...] = md.CASE_MIX, n_boot: int = 1000,
-                        seed: int = 0, question: str = "") -> tuple[Finding, pd.DataFrame]:
+                        seed: int = 0, question: str = "") -> WeightedDifference:
     """Independent minus NHS on ``outcome`` by a weighting method (see the module).
 
     ``method`` is ``"ipw"``, ``"overlap"`` or ``"aipw"``; ``estimand`` is ATE or ATT
     for ``ipw`` (ATO for ``overlap`` and ATE for ``aipw`` are fixed); ``trim`` drops
-    providers with propensity scores outside [trim, 1 - trim] first. Returns the finding
-    (id ``<method>:sector[independent]-><outcome>@acute``, variants ``#att`` and
-    ``#trim<a>``) and the provider table with ``ps`` and ``weight``; its role follows
-    balance (:data:`BALANCE_LIMIT`), and its question, unit and sentence name the estimand.
+    providers with propensity scores outside [trim, 1 - trim] first. Returns a
+    :class:`WeightedDifference`: the estimate with its interval, the provider table
+    with ``ps`` and ``weight``, the balance, and :meth:`~WeightedDifference.findings`.
 
     >>> from workbench.data.synth import generate
     >>> p = generate(seed=3, n_providers=120, n_months=6, selection=0.4).panel
-    >>> f, t = weighted_difference(p, "rtt_median_weeks", method="overlap", n_boot=200)
+    >>> [f] = weighted_difference(p, "rtt_median_weeks", method="overlap", n_boot=200).findings()
     >>> f.id, f.role, "ATO" in f.unit
     ('overlap:sector[independent]->rtt_median_weeks@acute', 'robustness', True)
     """
@@ -337,7 +416,8 @@ def weighted_difference(panel: pd.DataFrame, outcome: str, *, method: str = "ipw
                                      f"and {int((1 - kept).sum())} NHS providers",
                                      expected="a bound that keeps at least 5 of each "
                                               "(the sectors barely overlap)")
-        notes.append(f"trimmed to propensity scores in [{trim:g}, {1 - trim:g}]: "
+        notes.append(f"trimmed to propensity scores in [{formatting.number(trim)}, "
+                     f"{formatting.number(1 - trim)}]: "
                      f"{int((~keep).sum())} of {len(table)} providers dropped, so the "
                      "estimand is the effect over the providers kept")
         table = propensity_scores(table.loc[keep, [c for c in table.columns
@@ -363,55 +443,28 @@ def weighted_difference(panel: pd.DataFrame, outcome: str, *, method: str = "ipw
     notes += overlap_warnings(table)
     if failed:
         notes.insert(0, "failed balance: after weighting the standardised mean differences "
-                     "of " + ", ".join(f"{c} ({v:+.2f})" for c, v in failed.items())
+                     "of " + ", ".join(f"{c} ({formatting.fixed(v, sign=True)})"
+                                       for c, v in failed.items())
                      + f" are not under {BALANCE_LIMIT}; a diagnostic, not to be read as an "
                      "answer (read the regression-adjusted difference)")
-    om = M.MEASURES.get(outcome)
-    unit = ("percentage points" if om is not None and om.unit == "%" else
-            (om.unit if om else "")) + f" independent vs NHS ({estimand})"
-    words = {"ipw": "inverse probability weighting", "overlap": "overlap weighting",
-             "aipw": "augmented inverse probability weighting (doubly robust)"}[method]
-    q = question or f"Do independent hospitals differ from NHS trusts on {M.label(outcome)}?"
-    variant = "_".join(v for v in ("att" if estimand == "ATT" else "",
-                                   f"trim{trim:g}" if trim is not None else "") if v)
-    model = {"ipw": f"IPW (logistic propensity, {estimand} weights",
-             "overlap": "overlap weights (logistic propensity, ATO",
-             "aipw": "AIPW (logistic propensity, linear outcome model per sector, ATE"}[method]
-    f = Finding(id=str(FindingId(method, outcome, "sector[independent]", "acute",
-                                 variant=variant)),
-                question=f"{q} ({words} on case mix; estimand {ESTIMANDS[estimand]})",
-                estimate=est, ci_low=float(lo), ci_high=float(hi), p_value=float(p),
-                n=len(table), unit=unit.strip(),
-                model=f"{model}, {n_boot} provider bootstrap, percentile interval)",
-                formula=f"sector_independent ~ {' + '.join(covariates)} ; "
-                        f"weighted difference of month-centred provider means of {outcome}",
-                sector="acute", clusters=len(table), warning="; ".join(notes),
-                role="diagnostic" if failed else "robustness")
-    f.parameters = {"n_boot": n_boot, "seed": seed, "estimand": estimand,
-                    "trim": trim, "method": method}
-    sd_y = float(np.std(y, ddof=1))
-    if sd_y > 0:
-        f.sensitivity = evalue_smd(est / sd_y, lo / sd_y, hi / sd_y)
-        f.sensitivity["contrast"] = "the indicator (1 vs 0); SD of provider means"
-    d = "higher" if est >= 0 else "lower"
-    lead = ("Not to be read as an answer (weights failed balance): " if failed else "")
-    f.sentence = (f"{lead}Weighted to the same case mix ({words}, {estimand}), "
-                  f"{M.label(outcome)} was {abs(est):.2f} {d} at independent hospitals than "
-                  f"NHS trusts (95% CI {lo:.2f} to {hi:.2f}).")
-    return f, table
+    return WeightedDifference(outcome=outcome, method=method, estimand=estimand,
+                              estimate=float(est), ci_low=float(lo), ci_high=float(hi),
+                              p_value=float(p), table=table, balance=bal,
+                              covariates=tuple(covariates), n_boot=n_boot, seed=seed, trim=trim,
+                              sd_outcome=float(np.std(y, ddof=1)), failed=failed,
+                              warnings=notes, question=question)
 
 
 def ipw_difference(panel: pd.DataFrame, outcome: str, *,
                    covariates: tuple[str, ...] = md.CASE_MIX, n_boot: int = 1000,
                    seed: int = 0, question: str = "", estimand: str = "ATE",
-                   trim: float | None = None) -> tuple[Finding, pd.DataFrame]:
+                   trim: float | None = None) -> WeightedDifference:
     """Independent minus NHS on ``outcome`` by inverse probability weighting (ATE or ATT):
     :func:`weighted_difference` with ``method="ipw"``.
 
     >>> from workbench.data.synth import generate
     >>> p = generate(seed=3, n_providers=120, n_months=6, selection=0.4).panel
-    >>> f, t = ipw_difference(p, "rtt_median_weeks", n_boot=200)
-    >>> f.id
+    >>> ipw_difference(p, "rtt_median_weeks", n_boot=200).findings()[0].id
     'ipw:sector[independent]->rtt_median_weeks@acute'
     """
     return weighted_difference(panel, outcome, method="ipw", estimand=estimand, trim=trim,
@@ -423,7 +476,7 @@ def compare_sectors(panel: pd.DataFrame,
                     outcomes: tuple[str, ...] = ("rtt_median_weeks", "fft_pct_positive"),
                     *, covariates: tuple[str, ...] = md.CASE_MIX, n_boot: int = 1000,
                     seed: int = 0, methods: tuple[str, ...] = ("ipw", "overlap", "aipw"),
-                    trim: float | None = None) -> tuple[list[Finding], pd.DataFrame]:
+                    trim: float | None = None) -> tuple[Findings, pd.DataFrame]:
     """Naive, regression-adjusted and weighted differences (independent minus NHS).
 
     Returns the findings (per outcome: naive, adjusted, then one per weighting method)
@@ -436,16 +489,16 @@ def compare_sectors(panel: pd.DataFrame,
     >>> len(fs), len(bal)
     (6, 6)
     """
-    out: list[Finding] = []
+    out = Findings()
     table = None
     for o in outcomes:
         out += md.sector_difference(panel, o, adjust=covariates)
         for m in methods:
-            f, tab = weighted_difference(panel, o, method=m, trim=trim, covariates=covariates,
-                                         n_boot=n_boot, seed=seed)
-            out.append(f)
+            res = weighted_difference(panel, o, method=m, trim=trim, covariates=covariates,
+                                      n_boot=n_boot, seed=seed)
+            out += res.findings()
             if m == "ipw" or table is None:
-                table = tab if m == "ipw" or table is None else table
+                table = res.table if m == "ipw" or table is None else table
     if table is None:
         raise AnalysisInputError("compare_sectors", "outcomes", "is empty",
                                  expected="at least one outcome column")

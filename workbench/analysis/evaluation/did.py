@@ -60,8 +60,8 @@ Comparison findings (robustness variants of the ATT, same estimand and truth):
   and 1.8 times without).
 
 Ids: ``did:att-><outcome>@<subset>``, ``did:pretrend-><outcome>@<subset>``,
-``did:event_p<l>`` / ``did:event_m<l>`` (``l`` months after / before) in
-:attr:`DiDResult.event_findings`, and ``did:att-><outcome>@<subset>#twfe`` / ``#did2s``.
+``did:event_p<l>`` / ``did:event_m<l>`` (``l`` months after / before) from
+``DiDResult.findings(events=True)``, and ``did:att-><outcome>@<subset>#twfe`` / ``#did2s``.
 
 Assumptions: parallel trends (without the change, changed and never-changed providers
 would have moved in parallel); no anticipation (no effect before the change month);
@@ -79,7 +79,7 @@ Example
 >>> panel = iv.panel[iv.panel["provider_code"].isin(nhs)]
 >>> res = staggered_did(panel, "ae_pct_within_4h", iv.adoption_dates(), subset="treated",
 ...                     n_boot=199)
->>> att = res.findings[0]
+>>> att = res.findings()[0]
 >>> att.id, bool(att.ci_low < iv.truth[att.id] < att.ci_high)
 ('did:att->ae_pct_within_4h@treated', True)
 >>> "wild cluster bootstrap" in att.warning
@@ -101,7 +101,7 @@ import pandas as pd
 from scipy import stats
 
 from workbench.analysis.findings import formatting
-from workbench.analysis.findings.record import Finding
+from workbench.analysis.findings.record import Finding, Findings, with_question
 from workbench.data import measures as M
 from workbench.errors import AnalysisInputError
 from workbench.finding_id import FindingId
@@ -134,12 +134,12 @@ def _rel_name(lag: int) -> str:
 class DiDResult:
     """A staggered DiD fit.
 
+    :meth:`findings` gives the ATT (Sun-Abraham), the pre-trend, then the TWFE and did2s
+    variants of the ATT; ``findings(events=True)`` one finding per relative month
+    (reference month -1 left out).
+
     Attributes
     ----------
-    findings : list of Finding
-        ATT (Sun-Abraham), pre-trend, then the TWFE and did2s variants of the ATT.
-    event_findings : list of Finding
-        One per relative month (reference month -1 left out).
     event_study : DataFrame
         Tidy, one row per relative month: ``rel, estimate, se, ci_low, ci_high,
         n_cohorts, n_obs, period`` (``"before"``/``"after"``); the reference month -1 is a
@@ -153,13 +153,25 @@ class DiDResult:
     options : dict
     """
 
-    findings: list[Finding]
-    event_findings: list[Finding]
     event_study: pd.DataFrame
     fit: Any
     cells: pd.DataFrame
     warnings: list[str] = field(default_factory=list)
     options: dict[str, Any] = field(default_factory=dict)
+    #: the findings as computed (read them with :meth:`findings`)
+    records: list[Finding] = field(default_factory=list, repr=False)
+    event_records: list[Finding] = field(default_factory=list, repr=False)
+
+    def findings(self, question: str | None = None, *, events: bool = False) -> Findings:
+        """The ATT, the pre-trend and the ATT's variants (``events=True``: one finding per
+        month relative to the change instead). ``question`` replaces the question of the
+        ATT (the pre-trend, the variants and the months keep theirs, as with
+        ``staggered_did(question=...)``)."""
+        if events:
+            return Findings(self.event_records)
+        return Findings([with_question([f], question)[0]
+                         if f.key.exposure == "att" and not f.key.variant else f
+                         for f in self.records])
 
 
 def _months(d: pd.Series | pd.DatetimeIndex) -> np.ndarray:
@@ -599,8 +611,8 @@ def staggered_did(
                      f"(95% CI {formatting.interval(b2 - tcrit * s2, b2 + tcrit * s2)})."))
     options = {"outcome": outcome, "unit": unit, "time": time, "subset": subset,
                "bootstrap": use_boot, "n_boot": int(n_boot), "seed": int(seed), **params}
-    return DiDResult(findings=findings, event_findings=event_findings, event_study=es, fit=fit,
-                     cells=cells, warnings=warnings_, options=options)
+    return DiDResult(event_study=es, fit=fit, cells=cells, warnings=warnings_, options=options,
+                     records=findings, event_records=event_findings)
 
 
 def _feols(pf, formula: str, df: pd.DataFrame):

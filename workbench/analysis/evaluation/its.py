@@ -77,9 +77,9 @@ Example
 >>> y = 70 + 0.1 * np.arange(36) + 3 * (d >= "2024-01-01") + rng.normal(0, 0.5, 36)
 >>> res = interrupted_time_series(pd.DataFrame({"month": d, "ae": y}), "ae", "month",
 ...                               "2024-01-01", measure="ae_pct_within_4h", subset="R001")
->>> [f.id for f in res.findings]
+>>> [f.id for f in res.findings()]
 ['its:level->ae_pct_within_4h@R001', 'its:slope->ae_pct_within_4h@R001', 'its:effect_h6->ae_pct_within_4h@R001']
->>> f = res.findings[0]
+>>> f = res.findings()[0]
 >>> bool(f.ci_low < 3 < f.ci_high)
 True
 
@@ -99,7 +99,7 @@ import pandas as pd
 from scipy import stats
 
 from workbench.analysis.findings import formatting
-from workbench.analysis.findings.record import Finding
+from workbench.analysis.findings.record import Finding, Findings, with_question
 from workbench.data import measures as M
 from workbench.errors import AnalysisInputError
 from workbench.finding_id import FindingId
@@ -163,10 +163,11 @@ def its_finding_id(measure: str, part: str, subset: str, variant: str = "") -> F
 class ITSResult:
     """An interrupted time series fit.
 
+    :meth:`findings` gives the level change, the slope change and the effect at the
+    horizon, in that order.
+
     Attributes
     ----------
-    findings : list of Finding
-        Level change, slope change and the effect at the horizon, in that order.
     frame : DataFrame
         One row per month (and ``horizon`` months past the change if not observed):
         ``date, months_since_change, after, observed, fitted, counterfactual, cf_low,
@@ -180,15 +181,20 @@ class ITSResult:
         The arguments the result was computed with.
     """
 
-    findings: list[Finding]
     frame: pd.DataFrame
     fit: Any
     warnings: list[str] = field(default_factory=list)
     options: dict[str, Any] = field(default_factory=dict)
+    #: the findings as computed (read them with :meth:`findings`)
+    records: list[Finding] = field(default_factory=list, repr=False)
+
+    def findings(self, question: str | None = None) -> Findings:
+        """Level change, slope change and the effect at the horizon; ``question`` replaces
+        the question of all three (by default each asks about its own part)."""
+        return with_question(self.records, question)
 
     def _repr_html_(self) -> str:  # pragma: no cover - presentation
-        from workbench.analysis.findings.record import Findings
-        return Findings(self.findings)._repr_html_()
+        return self.findings()._repr_html_()
 
 
 # --------------------------------------------------------------------------- input
@@ -348,7 +354,7 @@ def interrupted_time_series(
     >>> one = panel[panel["provider_code"] == "R001"]
     >>> res = interrupted_time_series(one, "complaints", "period", "2024-10-01",
     ...                               family="poisson", exposure="episodes")
-    >>> res.findings[0].id, res.findings[0].unit
+    >>> res.findings()[0].id, res.findings()[0].unit
     ('its:level->complaints@R001', 'rate ratio')
     """
     fn = "interrupted_time_series"
@@ -432,7 +438,8 @@ def interrupted_time_series(
     resid = np.asarray(resid, dtype=float)
     r1 = float(np.corrcoef(resid[:-1], resid[1:])[0, 1]) if len(resid) > 3 else 0.0
     if r1 >= STRONG_AUTOCORRELATION:
-        warnings_.append(f"the residuals are strongly autocorrelated (lag-1 r = {r1:.2f}): "
+        warnings_.append(f"the residuals are strongly autocorrelated (lag-1 r = "
+                         f"{formatting.fixed(r1)}): "
                          "HAC intervals may still be too narrow")
     if horizon > int(k_since.max()):
         warnings_.append(f"the horizon ({horizon} months after the change) is beyond the last "
@@ -558,24 +565,24 @@ def interrupted_time_series(
                            subset, who)))
     options = {k: v for k, v in params.items()}
     options.update({"measure": measure, "subset": subset, "unit": unit, "date": date})
-    return ITSResult(findings=out, frame=frame, fit=fit, warnings=warnings_, options=options)
+    return ITSResult(frame=frame, fit=fit, warnings=warnings_, options=options, records=out)
 
 
 def _sentence(part, est, lo, hi, label, unit, t0, ratio, horizon, subset, who=None) -> str:
     who = f" {who}" if who else (f" at {subset}" if subset else "")
     ci = f"(95% CI {formatting.interval(lo, hi)})"
     if ratio:
-        pct = (est - 1) * 100
-        way = "higher" if pct >= 0 else "lower"
+        change = formatting.percent(abs(est - 1), 1)   # the ratio as a percentage change
+        way = "higher" if est >= 1 else "lower"
         # an odds ratio describes the odds, not the percentage itself
         what = f"the odds behind {label}{who}" if unit.startswith("odds") else f"{label}{who}"
         if part == "slope":
             return (f"After {t0:%B %Y}, the monthly trend of {what} shifted by a factor of "
-                    f"{formatting.number(est)} per month {ci}: {abs(pct):.1f}% {way} each "
+                    f"{formatting.number(est)} per month {ci}: {change} {way} each "
                     f"month than the earlier trend.")
         when = "in the month of the change" if part == "level" else f"{horizon} months after"
         verb = "were" if unit.startswith("odds") else "was"
-        text = (f"{what} {verb} {abs(pct):.1f}% {way} {when} than the earlier trend "
+        text = (f"{what} {verb} {change} {way} {when} than the earlier trend "
                 f"predicts ({unit} {formatting.number(est)}, 95% CI "
                 f"{formatting.interval(lo, hi)}).")
         return text[0].upper() + text[1:]

@@ -41,6 +41,7 @@ from typing import Any
 
 import numpy as np
 
+from workbench.analysis.findings import formatting
 from workbench.errors import AnalysisInputError
 
 __all__ = ["evalue_or", "evalue_rr", "evalue_sentence", "evalue_smd", "finding_evalue"]
@@ -124,7 +125,8 @@ def _finding_evalue(f, fit, term: str) -> dict[str, Any]:
     base = term.rsplit("__", 1)[0] if spec.within_between else term
     binary = bool(DUMMY.match(base))
     sd_x = 1.0 if binary else float(data[term].std()) if term in data else float("nan")
-    contrast = "the indicator (1 vs 0)" if binary else f"one SD of the exposure ({sd_x:.3g})"
+    contrast = ("the indicator (1 vs 0)" if binary
+                else f"one SD of the exposure ({formatting.number(sd_x)})")
     if not np.isfinite(sd_x) or sd_x <= 0:
         return {}
     if spec.kind in ("poisson", "negbin"):
@@ -157,7 +159,7 @@ def evalue_sentence(sens: dict[str, Any], exposure: str, outcome: str) -> str:
         return ""
     ci = sens.get("ci_evalue")
     tail = ("; its interval already includes no difference" if ci == 1.0 else
-            f" ({ci:.2f} to make its interval include no difference)" if ci else "")
+            f" ({formatting.number(ci)} to make its interval include no difference)" if ci else "")
     return (f"An unmeasured confounder would have to be associated with both {exposure} and "
-            f"{outcome} by a risk ratio of at least {sens['evalue']:.2f} each, beyond the "
-            f"measured controls, to explain the estimate away{tail}.")
+            f"{outcome} by a risk ratio of at least {formatting.number(sens['evalue'])} each, "
+            f"beyond the measured controls, to explain the estimate away{tail}.")

@@ -1,10 +1,11 @@
 """A model finding in plain words: its unit, and the sentence a reader sees.
 
-:func:`workbench.analysis.models.fit.findings` gives every finding a ``unit`` (:func:`unit`)
+:meth:`workbench.analysis.models.fit.Fit.findings` gives every finding a ``unit`` (:func:`unit`)
 and a ``sentence`` (:func:`sentence`: a lead-in saying whether the estimate is raw,
 adjusted or total, then :func:`describe`). The words come from the measure registry
 (:mod:`workbench.data.measures`): labels without their unit in brackets, and what one
-more unit of an exposure is.
+more unit of an exposure is; the numbers are written by
+:mod:`workbench.analysis.findings.formatting` (3 significant digits), as in the findings table.
 
 Derived column names are read here too: ``<measure>_lag<k>`` (:data:`LAG`) and
 ``sector_<level>`` / ``ownership_<level>`` (:data:`DUMMY`).
@@ -13,7 +14,7 @@ Derived column names are read here too: ``<measure>_lag<k>`` (:data:`LAG`) and
 >>> f = Finding(id="naive:sector[independent]->fft_pct_positive@acute", question="q",
 ...             estimate=1.5, ci_low=0.5, ci_high=2.5, unit="percentage points", model="ols")
 >>> sentence(f, "sector_independent", "fft_pct_positive", "naive")
-'Raw difference (no adjustment): FFT positive responses were 1.50 percentage points higher (95% CI 0.50 to 2.50) for independent providers than for NHS trusts.'
+'Raw difference (no adjustment): FFT positive responses were 1.5 percentage points higher (95% CI 0.5 to 2.5) for independent providers than for NHS trusts.'
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import re
 
 import numpy as np
 
+from workbench.analysis.findings import formatting
 from workbench.analysis.findings.record import Finding
 from workbench.data import measures as M
 
@@ -83,6 +85,9 @@ def describe(f: Finding, exposure: str, outcome: str) -> str:
     ...             estimate=-0.52, ci_low=-0.61, ci_high=-0.43, unit="pp", model="ols")
     >>> describe(f, "rtt_median_weeks", "fft_pct_positive")
     'FFT positive responses were 0.52 percentage points lower (95% CI 0.43 to 0.61) for each extra week of RTT median wait.'
+    >>> f.estimate, f.ci_low, f.ci_high = 0.4651, -0.1234, 1.0456
+    >>> describe(f, "rtt_median_weeks", "fft_pct_positive")
+    'FFT positive responses were 0.465 percentage points higher (95% CI -0.123 to 1.05: no clear difference) for each extra week of RTT median wait.'
     """
     out = plain_label(outcome)
     d, lag = DUMMY.match(exposure), LAG.match(exposure)
@@ -96,19 +101,17 @@ def describe(f: Finding, exposure: str, outcome: str) -> str:
         when = "" if not lag else (" one month earlier" if k == 1 else f" {k} months earlier")
         what = f"for each extra {m.per_unit if m else 'unit of ' + base}{when}"
     has_ci = f.ci_low is not None and f.ci_high is not None
+    ci = f" (95% CI {formatting.interval(f.ci_low, f.ci_high)})" if has_ci else ""
     if f.unit.startswith("rate ratio"):
-        ci = f" (95% CI {f.ci_low:.3g} to {f.ci_high:.3g})" if has_ci else ""
-        return f"{out} were multiplied by {f.estimate:.3g}{ci} {what}." if out.endswith("s") \
-            else f"{out} was multiplied by {f.estimate:.3g}{ci} {what}."
+        return (f"{out} {'were' if out.endswith('s') else 'was'} multiplied by "
+                f"{formatting.number(f.estimate)}{ci} {what}.")
     if f.unit.startswith("odds ratio"):
-        ci = f" (95% CI {f.ci_low:.3g} to {f.ci_high:.3g})" if has_ci else ""
-        return (f"The odds that a response was positive ({out}) were multiplied by {f.estimate:.3g}"
-                f"{ci} {what}.")
+        return (f"The odds that a response was positive ({out}) were multiplied by "
+                f"{formatting.number(f.estimate)}{ci} {what}.")
     if f.unit.startswith("log-odds"):
-        ci = f" (95% CI {f.ci_low:.2f} to {f.ci_high:.2f})" if has_ci else ""
         word = "better" if f.estimate >= 0 else "worse"
-        return (f"The log-odds of a better {out} differed by {f.estimate:+.2f}{ci} {what} "
-                f"({word} ratings more likely).")
+        return (f"The log-odds of a better {out} differed by {formatting.signed(f.estimate)}"
+                f"{ci} {what} ({word} ratings more likely).")
     om = M.MEASURES.get(outcome)
     unit_words = "percentage points" if om is not None and om.unit == "%" else (
         om.unit if om else "units")
@@ -117,11 +120,13 @@ def describe(f: Finding, exposure: str, outcome: str) -> str:
     if has_ci:
         if np.sign(f.ci_low) == np.sign(f.ci_high):
             lo, hi = sorted((abs(f.ci_low), abs(f.ci_high)))
-            ci = f" (95% CI {lo:.2f} to {hi:.2f})"
+            ci = f" (95% CI {formatting.interval(lo, hi)})"
         else:
-            ci = f" (95% CI {f.ci_low:.2f} to {f.ci_high:.2f}: no clear difference)"
+            ci = (f" (95% CI {formatting.interval(f.ci_low, f.ci_high)}: "
+                  "no clear difference)")
     verb = "were" if out.endswith("s") else "was"
-    return f"{out} {verb} {abs(f.estimate):.2f} {unit_words} {direction}{ci} {what}."
+    return (f"{out} {verb} {formatting.number(abs(f.estimate))} {unit_words} {direction}{ci} "
+            f"{what}.")
 
 
 def sentence(f: Finding, exposure: str, outcome: str, prefix: str) -> str:

@@ -49,7 +49,7 @@ import pandas as pd
 from workbench.analysis.evaluation.did import DiDResult, staggered_did
 from workbench.analysis.evaluation.its import ITSResult, interrupted_time_series
 from workbench.analysis.findings import formatting
-from workbench.analysis.findings.record import Finding
+from workbench.analysis.findings.record import Finding, Findings
 from workbench.analysis.models.fit import SUBSETS, select_subset
 from workbench.analysis.monitoring.laney import laney_p, laney_u
 from workbench.analysis.monitoring.spc import SPCResult
@@ -99,18 +99,18 @@ class Evaluation:
     notes: list[str] = field(default_factory=list)
     names: dict[str, str] = field(default_factory=dict)
 
-    @property
-    def findings(self) -> list[Finding]:
-        """Every finding: the ITS ones, then the DiD ones (ATT, pre-trend, variants)."""
-        return (list(self.its.findings) if self.its else []) + \
-            (list(self.did.findings) if self.did else [])
+    def findings(self, question: str | None = None) -> Findings:
+        """Every finding: the ITS ones, then the DiD ones (ATT, pre-trend, variants).
+        ``question`` replaces the question of the ITS findings and of the DiD ATT."""
+        return ((self.its.findings(question) if self.its else Findings())
+                + (self.did.findings(question) if self.did else Findings()))
 
     @property
     def headlines(self) -> list[Finding]:
         """The findings the verdict rests on: the DiD ATT, then the ITS effect at the horizon."""
-        out = [f for f in (self.did.findings if self.did else []) if f.key.exposure == "att"
+        out = [f for f in (self.did.findings() if self.did else []) if f.key.exposure == "att"
                and not f.key.variant]
-        out += [f for f in (self.its.findings if self.its else [])
+        out += [f for f in (self.its.findings() if self.its else [])
                 if f.key.exposure == f"effect_h{self.horizon}"]
         return out
 
@@ -368,8 +368,8 @@ def verdict(ev: Evaluation) -> str:
     better_high = M.get(ev.measure).higher_is_better
     heads = {f.key.kind: f for f in ev.headlines}
     att, its = heads.get("did"), heads.get("its")
-    pre = next((f for f in (ev.did.findings if ev.did else []) if f.key.exposure == "pretrend"),
-               None)
+    pre = next((f for f in (ev.did.findings() if ev.did else [])
+                if f.key.exposure == "pretrend"), None)
     problems = []
     if att is None:
         problems.append("there is no comparison group of providers that did not change")

@@ -48,9 +48,9 @@ def sector_weighting(panel: pd.DataFrame, outcomes: tuple[str, ...] = (
     for o in outcomes:
         if _both_sectors(panel, o):
             for m in methods:
-                f, _ = weighted_difference(panel, o, method=m, trim=trim, covariates=covariates,
-                                           n_boot=n_boot, seed=seed)
-                found.append(f)
+                found += weighted_difference(panel, o, method=m, trim=trim,
+                                             covariates=covariates, n_boot=n_boot,
+                                             seed=seed).findings()
     if not found:
         return found, None
     base = provider_table(panel, covariates=covariates)
