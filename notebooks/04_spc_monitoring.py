@@ -77,7 +77,7 @@ plt.show()
 # For each provider, what the latest month shows:
 
 # %%
-found = s.add(spc_monitoring.spc_findings(view))
+found = s.add(view.findings())
 display(Markdown(s.sentences(found)))
 
 # %% [markdown]

@@ -74,7 +74,7 @@ plt.show()
 # ## In plain words
 
 # %%
-found = s.add(provider_funnel.funnel_findings(view))
+found = s.add(view.findings())
 display(Markdown(md(provider_funnel.describe_funnel(view))))
 
 # %% [markdown]

@@ -51,7 +51,7 @@ def test_concern_shift_in_words_and_finding():
     text = sv.describe_spc(v, "R1")
     assert text.startswith("Special cause of concern: RTT median wait above its average for "
                            "7 months")
-    [f] = sv.spc_findings(v)
+    [f] = v.findings()
     s = v.result.summary.iloc[0]
     assert f.id == "spc:rtt_median_weeks@R1"
     assert (f.estimate, f.ci_low, f.ci_high) == pytest.approx((s["mean"], s["lpl"], s["upl"]))
@@ -91,7 +91,7 @@ def test_gaps_and_thin_providers_become_notes_and_trial_limits():
     assert any("3 provider-month(s) without a value" in n for n in v.notes)
     assert any("R2 (1)" in n for n in v.notes)
     assert any("trial limits" in n for n in v.notes)          # R1 has 11 points
-    [f] = sv.spc_findings(v)
+    [f] = v.findings()
     assert f.warning.startswith("trial limits")
     assert "(Trial limits: only 11 months" in sv.describe_spc(v, "R1")
 
@@ -147,7 +147,7 @@ def test_funnel_proportion_outlier_words_and_findings():
     assert set(out["provider_code"]) == set(v.result.outliers(95)["label"])
     row = out.set_index("provider_code").loc["P3"]           # 95% of 400, pooled ~84%
     assert row["side"] == "high" and "better than the others" in row["summary"]
-    fs = fv.funnel_findings(v)
+    fs = v.findings()
     assert fs[0].id == "funnel:fft_pct_positive@2024-03"
     assert fs[0].estimate == pytest.approx(100 * 1025 / 1200)
     by_id = {f.id: f for f in fs}

@@ -41,12 +41,8 @@ from workbench.analysis.models.fit import (
 )
 from workbench.analysis.monitoring.funnel import funnel
 from workbench.analysis.monitoring.spc import spc
-from workbench.analysis.questions.provider_funnel import (
-    funnel_findings,
-    funnel_outliers,
-    funnel_view,
-)
-from workbench.analysis.questions.spc_monitoring import spc_findings, spc_summary, spc_view
+from workbench.analysis.questions.provider_funnel import funnel_outliers, funnel_view
+from workbench.analysis.questions.spc_monitoring import spc_summary, spc_view
 from workbench.data.measures import MEASURES, label
 from workbench.data.synth import generate
 from workbench.interactive import association, controls, in_batch
@@ -86,7 +82,6 @@ __all__ = [  # grouped in docs/api.md
     "forest",
     "funnel",
     "funnel_chart",
-    "funnel_findings",
     "funnel_outliers",
     "funnel_view",
     "generate",
@@ -111,7 +106,6 @@ __all__ = [  # grouped in docs/api.md
     "select_subset",
     "spc",
     "spc_chart",
-    "spc_findings",
     "spc_small_multiples",
     "spc_summary",
     "spc_view",

@@ -219,4 +219,4 @@ def spc_chart(data: pd.DataFrame, measure: str, provider: str, *, direction: str
                                                 titles={c: f"{n} ({c})" for c, n in view.names.items()})
     plt.show()
     plt.close(fig)
-    return Findings(spc_monitoring.spc_findings(view))
+    return view.findings()

@@ -78,6 +78,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from workbench.analysis.findings import formatting
 from workbench.analysis.monitoring.spc import (
     DIRECTIONS,
     NEAR_FRACTION,
@@ -717,8 +718,9 @@ def screen(result: SPCResult, *, fdr: float = 0.05, n_sim: int = 2000,
     observed = int(table["signal"].sum())
     kept = int(table["survives_fdr"].sum())
     sentence = (f"{observed} of {len(table)} charts show a special cause; about "
-                f"{expected:.1f} would by chance alone if every process were stable. "
-                f"{kept} remain after controlling the false discovery rate at {fdr:.0%}.")
+                f"{formatting.fixed(expected, 1)} would by chance alone if every process were "
+                f"stable. {kept} remain after controlling the false discovery rate at "
+                f"{formatting.percent(fdr)}.")
     return ScreeningResult(table=table, expected_false_signals=expected,
                            observed_signals=observed, fdr=fdr, sentence=sentence)
 

@@ -5,12 +5,12 @@ These functions sit between the panel and :mod:`workbench.analysis.monitoring.fu
 a measure is drawn (:func:`funnel_measure`: numerator, denominator, kind), pick the rows
 of one month (:func:`funnel_view`), call the method, put the result into plain words
 (:func:`funnel_outliers`, :func:`describe_funnel`) and turn it into
-:class:`~workbench.analysis.findings.record.Finding` records (:func:`funnel_findings`).
+:class:`~workbench.analysis.findings.record.Finding` records (:meth:`FunnelView.findings`).
 Notebook 05 calls them; SPC charts are in :mod:`workbench.analysis.questions.spc_monitoring`.
 
 Finding mapping
 ---------------
-:func:`funnel_findings` gives
+:meth:`FunnelView.findings` gives
 
 * ``funnel:<measure>@<YYYY-MM>``: the centre line (pooled value, or 1 for standardised
   ratios) with ``n`` providers, and in the sentence how many lie outside the limits and
@@ -26,7 +26,7 @@ Example
 -------
 >>> from workbench.data.synth import generate
 >>> view = funnel_view(generate(seed=3, n_providers=40, n_months=3).panel)
->>> [f.id for f in funnel_findings(view)][:1]
+>>> [f.id for f in view.findings()][:1]
 ['funnel:fft_pct_positive@2023-06']
 """
 
@@ -40,7 +40,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from workbench.analysis.findings.record import Finding, FindingId
+from workbench.analysis.findings import formatting
+from workbench.analysis.findings.record import Finding, FindingId, Findings
 from workbench.analysis.monitoring.funnel import FunnelResult, funnel, level_key
 from workbench.data import measures as M
 from workbench.errors import AnalysisInputError
@@ -98,6 +99,43 @@ class FunnelView:
     names: dict[str, str]
     sectors: dict[str, str]
     notes: list[str] = field(default_factory=list)
+
+    def findings(self, question: str | None = None) -> Findings:
+        """The centre line and one finding per outlier at the widest level (see the module
+        docstring); ``question`` replaces the question of each (which providers stand out,
+        does this one).
+
+        >>> from workbench.data.synth import generate
+        >>> v = funnel_view(generate(seed=3, n_providers=40, n_months=3).panel)
+        >>> v.findings()[0].id
+        'funnel:fft_pct_positive@2023-06'
+        """
+        res, spec = self.result, self.spec
+        ym = f"{self.period:%Y-%m}"
+        method = (f"{spec.kind}, {res.method}" if spec.kind == "SR" else spec.kind) + (
+            f", overdispersion phi={formatting.number(res.phi)}" if res.phi is not None else "")
+        formula = f"{spec.numerator} / {spec.denominator} ({method})"
+        out = [Finding(
+            id=str(FindingId("funnel", spec.measure, subset=ym)),
+            question=question or f"Which providers stand out on {spec.label} in "
+                                 f"{self.period:%B %Y}?",
+            estimate=float(res.target * spec.multiplier), n=len(res.table), unit=spec.unit,
+            model="funnel", formula=formula, sector="all", sentence=describe_funnel(self))]
+        top = level_key(max(res.levels))
+        t = res.table.set_index(res.table["label"].astype(str))
+        outliers = funnel_outliers(self)
+        for _, o in outliers[outliers["level"] == max(res.levels)].iterrows():
+            r = t.loc[o["provider_code"]]
+            z = float(r["z_adjusted"])
+            out.append(Finding(
+                id=str(FindingId("funnel", spec.measure, subset=o["provider_code"], period=ym)),
+                question=question or f"Does {o['provider_name']} stand out on {spec.label}?",
+                estimate=float(o["value"]), ci_low=float(r[f"lcl_{top}"] * spec.multiplier),
+                ci_high=float(r[f"ucl_{top}"] * spec.multiplier),
+                p_value=float(2 * stats.norm.sf(abs(z))) if np.isfinite(z) else 0.0,
+                n=round(float(r["denominator"])), unit=spec.unit, model="funnel",
+                formula=formula, sector=o["sector"], sentence=o["summary"]))
+        return Findings(out)
 
 
 def funnel_measure(measure: str, panel: pd.DataFrame | None = None) -> FunnelMeasure:
@@ -208,7 +246,8 @@ def funnel_view(panel: pd.DataFrame, measure: str = "fft_pct_positive", period: 
         den = "_expected"
         notes.append(f"Expected {M.label(spec.numerator).lower()} = "
                      f"{M.label(spec.denominator).lower()} x the pooled rate of the month "
-                     f"({rate * 1000:.2f} per 1,000): the ratio allows for size, not case mix.")
+                     f"({formatting.fixed(rate * 1000)} per 1,000): the ratio allows for size, "
+                     "not case mix.")
     res = funnel(rows, num, den, kind=spec.kind, method=method, overdispersion=overdispersion,
                  label="provider_code", limits=limits)
     ident = panel.drop_duplicates("provider_code").set_index("provider_code")
@@ -249,19 +288,20 @@ def funnel_outliers(view: FunnelView) -> pd.DataFrame:
         # each count is followed by its unit ("30 of 41 responses", "5 complaints
         # observed") so that stakeholder pages find and control counts of people
         # (workbench.report.disclosure.disclose_text); expected events are a model value
-        size = (f"{int(r['numerator']):,} of {int(r['denominator']):,} {_unit(spec.denominator)}"
-                if spec.kind == "PR"
-                else f"{int(r['numerator']):,} {_unit(spec.numerator)} observed, "
-                     f"{r['denominator']:,.1f} expected"
-                if spec.kind == "SR" else f"{int(r['numerator']):,} {_unit(spec.numerator)} / "
-                                          f"{int(r['denominator']):,} {_unit(spec.denominator)}")
+        num, den = formatting.count(r["numerator"]), formatting.count(r["denominator"])
+        size = (f"{num} of {den} {_unit(spec.denominator)}" if spec.kind == "PR"
+                else f"{num} {_unit(spec.numerator)} observed, "
+                     f"{formatting.fixed(r['denominator'], 1)} expected"
+                if spec.kind == "SR" else f"{num} {_unit(spec.numerator)} / "
+                                          f"{den} {_unit(spec.denominator)}")
         rows.append({
             "provider_code": code, "provider_name": view.names.get(code, code),
             "sector": view.sectors.get(code, ""), "value": val,
             "denominator": r["denominator"], "lower": lo, "upper": hi,
             "level": hit[0], "side": side, "z": r["z_adjusted"],
-            "summary": (f"{view.names.get(code, code)} ({code}): {val:.3g}{unit} ({size}), "
-                        f"{where} {hit[0]:g}% limit: unusually "
+            "summary": (f"{view.names.get(code, code)} ({code}): "
+                        f"{formatting.number(val)}{unit} ({size}), "
+                        f"{where} {formatting.number(hit[0])}% limit: unusually "
                         f"{'high' if side == 'high' else 'low'} "
                         f"({'better' if good else 'worse'} than the others by more than "
                         f"chance alone would explain)."),
@@ -290,57 +330,21 @@ def describe_funnel(view: FunnelView) -> str:
     res, spec = view.result, view.spec
     n = len(res.table)
     centre = res.target * spec.multiplier
-    c = f"{centre:.3g}{'%' if spec.unit == '%' else ''}"
+    c = f"{formatting.number(centre)}{'%' if spec.unit == '%' else ''}"
     text = (f"In {view.period:%B %Y}, {n} providers reported {spec.label}; the centre "
             f"line is {c}" + (" (every provider's expected value)." if spec.kind == "SR"
                               else " (all providers pooled)."))
     if res.phi is not None:
         if res.adjusted:
             text += (f" Providers vary more than chance alone would give (overdispersion "
-                     f"phi = {res.phi:.2f}), so the limits were widened to allow for the usual "
-                     f"spread between providers.")
+                     f"phi = {formatting.fixed(res.phi)}), so the limits were widened to allow "
+                     "for the usual spread between providers.")
         else:
-            text += (f" Providers vary no more than chance would give (phi = {res.phi:.2f}); "
-                     "the limits are not widened.")
+            text += (" Providers vary no more than chance would give "
+                     f"(phi = {formatting.fixed(res.phi)}); the limits are not widened.")
     out = funnel_outliers(view)
     top = max(res.levels)
     n_top = int((out["level"] == top).sum())
-    text += (f" {len(out)} provider(s) lie outside the {min(res.levels):g}% limits, "
-             f"{n_top} of them outside the {top:g}% limits.")
+    text += (f" {len(out)} provider(s) lie outside the {formatting.number(min(res.levels))}% "
+             f"limits, {n_top} of them outside the {formatting.number(top)}% limits.")
     return text
-
-
-def funnel_findings(view: FunnelView) -> list[Finding]:
-    """The centre line and one finding per outlier at the widest level (see the module
-    docstring).
-
-    >>> from workbench.data.synth import generate
-    >>> v = funnel_view(generate(seed=3, n_providers=40, n_months=3).panel)
-    >>> funnel_findings(v)[0].id
-    'funnel:fft_pct_positive@2023-06'
-    """
-    res, spec = view.result, view.spec
-    ym = f"{view.period:%Y-%m}"
-    method = (f"{spec.kind}, {res.method}" if spec.kind == "SR" else spec.kind) + (
-        f", overdispersion phi={res.phi:.3g}" if res.phi is not None else "")
-    formula = f"{spec.numerator} / {spec.denominator} ({method})"
-    out = [Finding(
-        id=str(FindingId("funnel", spec.measure, subset=ym)),
-        question=f"Which providers stand out on {spec.label} in {view.period:%B %Y}?",
-        estimate=float(res.target * spec.multiplier), n=len(res.table), unit=spec.unit,
-        model="funnel", formula=formula, sector="all", sentence=describe_funnel(view))]
-    top = level_key(max(res.levels))
-    t = res.table.set_index(res.table["label"].astype(str))
-    outliers = funnel_outliers(view)
-    for _, o in outliers[outliers["level"] == max(res.levels)].iterrows():
-        r = t.loc[o["provider_code"]]
-        z = float(r["z_adjusted"])
-        out.append(Finding(
-            id=str(FindingId("funnel", spec.measure, subset=o["provider_code"], period=ym)),
-            question=f"Does {o['provider_name']} stand out on {spec.label}?",
-            estimate=float(o["value"]), ci_low=float(r[f"lcl_{top}"] * spec.multiplier),
-            ci_high=float(r[f"ucl_{top}"] * spec.multiplier),
-            p_value=float(2 * stats.norm.sf(abs(z))) if np.isfinite(z) else 0.0,
-            n=round(float(r["denominator"])), unit=spec.unit, model="funnel",
-            formula=formula, sector=o["sector"], sentence=o["summary"]))
-    return out

@@ -3,20 +3,22 @@
 These functions sit between the panel and :mod:`workbench.analysis.monitoring.spc`: they pick the
 rows a chart needs (:func:`spc_view`), call the method, put the result into plain words
 for readers who do not read charts (:func:`describe_spc`, :func:`spc_summary`) and turn
-it into :class:`~workbench.analysis.findings.record.Finding` records (:func:`spc_findings`).
+it into :class:`~workbench.analysis.findings.record.Finding` records
+(:meth:`SPCView.findings`).
 Notebook 04 and :func:`workbench.interactive.spc_chart` call them; funnel plots are in
 :mod:`workbench.analysis.questions.provider_funnel`.
 
 Finding mapping
 ---------------
-One finding per provider (:func:`spc_findings`):
+One finding per provider (:meth:`SPCView.findings`):
 
 * ``id`` ``spc:<measure>@<provider_code>``;
 * ``estimate`` the mean of the provider's last group of points (after the last rebase),
   ``ci_low``/``ci_high`` that group's lower and upper process limits (the range in which
   about 99.7% of points fall while the process is stable: **not** a confidence interval);
 * ``n`` points in that group, ``p_value`` none, ``model`` ``xmr``, ``unit`` the measure's;
-* ``sentence`` the plain-words summary (variation and assurance), ``warning`` says when the
+* ``sentence`` the plain-words summary (variation and assurance; values written by
+  :func:`~workbench.analysis.findings.formatting.quantity`), ``warning`` says when the
   limits are trial limits (fewer than 12 points).
 
 Example
@@ -24,7 +26,7 @@ Example
 >>> from workbench.data.synth import generate
 >>> panel = generate(seed=3, n_providers=40, n_months=14).panel
 >>> view = spc_view(panel, "rtt_median_weeks", providers=["R001"])
->>> [f.id for f in spc_findings(view)]
+>>> [f.id for f in view.findings()]
 ['spc:rtt_median_weeks@R001']
 """
 
@@ -38,7 +40,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from workbench.analysis.findings.record import Finding, FindingId
+from workbench.analysis.findings import formatting
+from workbench.analysis.findings.record import Finding, FindingId, Findings
 from workbench.analysis.monitoring.spc import DIRECTIONS, SPCResult, TrialLimitsWarning, spc
 from workbench.data import measures as M
 from workbench.errors import AnalysisInputError
@@ -62,7 +65,39 @@ class SPCView:
 
     @property
     def providers(self) -> list[str]:
+        """The charted providers' codes, in chart order."""
         return self.result.facets
+
+    def findings(self, question: str | None = None) -> Findings:
+        """One finding per provider (see the module docstring for the mapping); ``question``
+        replaces each provider's question (is the measure changing, will it meet its target).
+
+        >>> from workbench.data.synth import generate
+        >>> v = spc_view(generate(seed=3, n_providers=40, n_months=14).panel,
+        ...              "rtt_median_weeks", ["R002"])
+        >>> f = v.findings()[0]
+        >>> f.ci_low < f.estimate < f.ci_high
+        True
+        """
+        m = M.get(self.measure)
+        out = []
+        for _, s in self.result.summary.iterrows():
+            code = str(s["facet"])
+            t = self.result.table
+            start = t.loc[(t["facet"] == s["facet"]) & (t["rebase_group"] == s["rebase_group"]),
+                          "date"].min()
+            out.append(Finding(
+                id=str(FindingId("spc", self.measure, subset=code)),
+                question=question or f"Is {m.label} at {self.names[code]} changing, and will "
+                                     "it meet its target?",
+                estimate=float(s["mean"]), ci_low=float(s["lpl"]), ci_high=float(s["upl"]),
+                n=int(s["n_in_group"]), unit=m.unit, model="xmr",
+                formula=f"mean +/- 2.66 x mean moving range ({self.direction} is better; "
+                        f"points from {start:%Y-%m} to {s['last_date']:%Y-%m})",
+                sector=self.sectors[code],
+                warning="trial limits (fewer than 12 points)" if s["trial_limits"] else "",
+                sentence=f"{self.names[code]} ({code}): {describe_spc(self, s['facet'])}"))
+        return Findings(out)
 
 
 def default_providers(panel: pd.DataFrame, measure: str, n: int = DEFAULT_N_PROVIDERS,
@@ -189,12 +224,6 @@ def _last_run(t: pd.DataFrame) -> tuple[int, int, str | None]:
     return n_episode, n_rule, rule
 
 
-def _fmt(x: float, unit: str) -> str:
-    if unit == "%":
-        return f"{x:.1f}%"
-    return f"{x:,.1f} {unit}" if abs(x) < 1000 else f"{x:,.0f} {unit}"
-
-
 def describe_spc(view: SPCView, provider: str) -> str:
     """One provider's SPC result in plain words (variation, then assurance).
 
@@ -210,13 +239,17 @@ def describe_spc(view: SPCView, provider: str) -> str:
     s = res.summary.set_index("facet").loc[provider]
     m = M.get(view.measure)
     what = re.sub(r"\s*\([^)]*\)\s*$", "", m.label)
+
+    def value(column: str) -> str:
+        return formatting.quantity(s[column], m.unit)
+
     n, n_rule, rule = _last_run(t)
     var = s["variation"]
     high = var.endswith("_high")
     if var == "common_cause":
         text = (f"Common cause variation: no sign of change in {what}; the latest value "
-                f"({_fmt(s['last_value'], m.unit)}) is within the expected range "
-                f"{_fmt(s['lpl'], m.unit)} to {_fmt(s['upl'], m.unit)}.")
+                f"({value('last_value')}) is within the expected range {value('lpl')} to "
+                f"{value('upl')}.")
     else:
         kind = {"improvement": "Special cause of improvement", "concern":
                 "Special cause of concern", "neutral": "Special cause (neutral)"}[var.split("_")[0]]
@@ -232,11 +265,11 @@ def describe_spc(view: SPCView, provider: str) -> str:
             "two_in_three": f"two of the last three months close to the "
                             f"{'upper' if high else 'lower'} limit",
         }.get(rule or "", "unusual in the latest month")
-        text = (f"{kind}: {what} {how} (latest {_fmt(s['last_value'], m.unit)}; "
-                f"average {_fmt(s['mean'], m.unit)}).")
+        text = (f"{kind}: {what} {how} (latest {value('last_value')}; "
+                f"average {value('mean')}).")
     a = s["assurance"]
     if not pd.isna(a):
-        tgt = _fmt(s["target"], m.unit)
+        tgt = value("target")
         text += {"consistent_pass": f" It will consistently meet the target of {tgt} "
                                     "unless something changes.",
                  "consistent_fail": f" It will consistently miss the target of {tgt} "
@@ -267,37 +300,6 @@ def spc_summary(view: SPCView) -> pd.DataFrame:
         "mean": s["mean"], "lower_limit": s["lpl"], "upper_limit": s["upl"],
     })
     out["summary"] = [describe_spc(view, f) for f in s["facet"]]
-    return out
-
-
-def spc_findings(view: SPCView) -> list[Finding]:
-    """One finding per provider (see the module docstring for the mapping).
-
-    >>> from workbench.data.synth import generate
-    >>> v = spc_view(generate(seed=3, n_providers=40, n_months=14).panel,
-    ...              "rtt_median_weeks", ["R002"])
-    >>> f = spc_findings(v)[0]
-    >>> f.ci_low < f.estimate < f.ci_high
-    True
-    """
-    m = M.get(view.measure)
-    out = []
-    for _, s in view.result.summary.iterrows():
-        code = str(s["facet"])
-        t = view.result.table
-        start = t.loc[(t["facet"] == s["facet"]) & (t["rebase_group"] == s["rebase_group"]),
-                      "date"].min()
-        out.append(Finding(
-            id=str(FindingId("spc", view.measure, subset=code)),
-            question=f"Is {m.label} at {view.names[code]} changing, and will it meet its "
-                     "target?",
-            estimate=float(s["mean"]), ci_low=float(s["lpl"]), ci_high=float(s["upl"]),
-            n=int(s["n_in_group"]), unit=m.unit, model="xmr",
-            formula=f"mean +/- 2.66 x mean moving range ({view.direction} is better; "
-                    f"points from {start:%Y-%m} to {s['last_date']:%Y-%m})",
-            sector=view.sectors[code],
-            warning="trial limits (fewer than 12 points)" if s["trial_limits"] else "",
-            sentence=f"{view.names[code]} ({code}): {describe_spc(view, s['facet'])}"))
     return out
 
 
