@@ -34,7 +34,7 @@ import json
 import os
 import shutil
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 
 from tqdm.auto import tqdm
@@ -63,7 +63,8 @@ from workbench.batch.launcher import Launcher
 from workbench.batch.params import Parameter
 from workbench.batch.plan import check_study, injected_parameters, plan_study, refuse_too_many
 from workbench.batch.study import MAX_RUNS, Study, load_study
-from workbench.batch.study_outputs import INDEX_FILE, failure_table, write_findings_csv, write_index
+from workbench.batch.study_outputs import write_findings_csv, write_index
+from workbench.batch.study_result import StudyResult
 from workbench.errors import StudyError
 
 __all__ = ["NO_DATA", "StudyResult", "check_study", "default_workers", "plan_study",
@@ -71,45 +72,6 @@ __all__ = ["NO_DATA", "StudyResult", "check_study", "default_workers", "plan_stu
 
 #: The data record of a study without ``data:`` (in each manifest's ``data``).
 NO_DATA = {"kind": None, "sha256": None}
-
-
-@dataclass
-class StudyResult:
-    """The outcome of :func:`run_study`: one :class:`RunResult` per run, in study order."""
-
-    study: Study
-    out_dir: Path
-    results: list[RunResult]
-    data: dict = field(default_factory=dict)
-
-    @property
-    def failed(self) -> list[RunResult]:
-        return [r for r in self.results if not r.ok]
-
-    @property
-    def exit_code(self) -> int:
-        """0 when every run succeeded, 1 otherwise."""
-        return 1 if self.failed else 0
-
-    @property
-    def index_path(self) -> Path:
-        return self.out_dir / INDEX_FILE
-
-    @property
-    def cached(self) -> list[RunResult]:
-        return [r for r in self.results if r.cached]
-
-    def summary(self) -> str:
-        """A few lines for the terminal: counts, where the index is, a table of failures."""
-        n_failed = len(self.failed)
-        lines = [(f"{self.study.name}: {len(self.results)} run(s), "
-                  f"{len(self.results) - n_failed} ok, {n_failed} failed, "
-                  f"{len(self.cached)} from cache. Index: {self.index_path}")]
-        for r in self.failed:
-            lines.append(f"  FAILED {r.run_id}: {r.error_line} (log: {r.folder / 'run.log'})")
-        if self.failed:
-            lines += ["", failure_table(self.failed)]
-        return "\n".join(lines)
 
 
 def default_workers() -> int:

@@ -1,5 +1,4 @@
-"""What a study leaves besides its run folders: ``findings.csv``, ``index.html`` and the
-terminal's table of failed runs.
+"""What a study leaves besides its run folders: ``findings.csv`` and ``index.html``.
 
 :func:`write_findings_csv` gathers every run's ``findings.json`` into one tidy table
 with Benjamini-Hochberg adjusted p-values, streaming: a first pass over the runs keeps
@@ -29,16 +28,12 @@ import csv
 import json
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from workbench.batch import provenance
-from workbench.batch.execute import FINDINGS_FILE, REPORT_FILE, RunResult
+from workbench.batch.execute import FINDINGS_FILE, REPORT_FILE
+from workbench.batch.study_result import StudyResult
 from workbench.files import atomic_path, atomic_write_text
 
-if TYPE_CHECKING:
-    from workbench.batch.runner import StudyResult
-
-INDEX_FILE = "index.html"
 FINDINGS_CSV = "findings.csv"
 #: The raw findings table for analysts (no stakeholder page links it).
 ANALYST_FINDINGS_CSV = Path("analyst") / "findings.csv"
@@ -46,26 +41,6 @@ ANALYST_FINDINGS_CSV = Path("analyst") / "findings.csv"
 STUDY_DISCLOSURE_FILE = "disclosure.json"
 #: ``findings.csv`` is written this many findings at a time (memory stays bounded).
 FINDINGS_PER_BATCH = 5000
-
-
-def failure_table(failed: list[RunResult], width: int = 60) -> str:
-    """A plain-text table of failed runs: notebook, parameters, error (each cut to ``width``).
-
-    >>> r = RunResult("nb--a-1", 0, "failed", Path("x"), "NB", {"a": 1},
-    ...               error={"ename": "ValueError", "evalue": "boom"}, notebook="nb.ipynb")
-    >>> print(failure_table([r]))
-    notebook  parameters  error
-    nb.ipynb  a=1         ValueError: boom
-    """
-    def cut(text: str) -> str:
-        return text if len(text) <= width else text[: width - 1] + "…"
-
-    rows = [("notebook", "parameters", "error")]
-    for r in failed:
-        params = ", ".join(f"{k}={v}" for k, v in r.parameters.items()) or "(defaults)"
-        rows.append((r.notebook or r.run_id, cut(params), cut(r.error_line)))
-    widths = [max(len(row[i]) for row in rows) for i in range(2)]
-    return "\n".join(f"{a:<{widths[0]}}  {b:<{widths[1]}}  {c}".rstrip() for a, b, c in rows)
 
 
 def read_run_findings(folder: Path) -> list[dict]:
