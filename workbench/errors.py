@@ -1,14 +1,66 @@
 """Every error the workbench raises on purpose, each carrying the facts a user needs.
 
-Errors name the file, the column or parameter, and what was expected, so that a
-researcher can fix the input without reading a traceback.
+Errors name the file, the column or parameter, the value given and what was expected,
+so that a researcher can fix the input without reading a traceback. Each is a
+:class:`WorkbenchError`; most are also the built-in error a caller would expect
+(``ValueError``, ``KeyError``, ``OSError``...), so ``except ValueError`` keeps working.
+
+Every error survives pickling with its message and attributes (:meth:`WorkbenchError.
+__reduce__`), so an error raised in a worker process reaches the runner intact.
+
+A bare built-in is raised only where Python's own protocol requires one:
+
+- ``workbench/__init__.py``, module ``__getattr__``: ``AttributeError`` (PEP 562).
+- ``workbench/batch/cache.py``, ``_LazyMapping.__getitem__``: ``KeyError`` (the
+  ``Mapping`` protocol).
+- ``workbench/analysis/models/fitters.py``, ``Fitter.fit``, and
+  ``workbench/batch/executors/base.py``, ``Executor.map_unordered``:
+  ``NotImplementedError`` (a base class's method that subclasses must define).
+- ``workbench/batch/launcher.py``, ``ForkedProcess.wait``: ``subprocess.TimeoutExpired``
+  (the ``Popen.wait`` protocol jupyter_client's provisioner relies on).
+- ``workbench/batch/launcher.py``, ``main``: ``SystemExit`` with the usage line (a
+  command-line entry point, as ``argparse`` does).
+
+A bare ``raise`` re-raises an error caught a moment before, unchanged. Whether the data
+can answer a claim is a value, not an error: a claim the data cannot answer gets the
+verdict ``cannot answer`` with its reason (:mod:`workbench.analysis.claims.inputs`).
 """
 
 from __future__ import annotations
 
+import difflib
+import reprlib
+from collections.abc import Iterable
+
+_SHORT = reprlib.Repr()
+_SHORT.maxstring = _SHORT.maxother = 120
+_SHORT.maxlist = _SHORT.maxtuple = _SHORT.maxdict = _SHORT.maxset = 10
+
+
+def _restore(cls: type[BaseException], args: tuple) -> BaseException:
+    """An error of class ``cls`` with ``args``, made without running its ``__init__``;
+    pickle then puts back its attributes (see :meth:`WorkbenchError.__reduce__`)."""
+    error = cls.__new__(cls, *args)
+    error.args = args
+    return error
+
 
 class WorkbenchError(Exception):
-    """Base class of the workbench's own errors."""
+    """Base class of the workbench's own errors.
+
+    Pickling keeps the class, ``args`` (the message) and every attribute, whatever the
+    subclass's ``__init__`` takes (an error crossing from a worker process keeps its
+    facts; ``BaseException`` would call ``__init__`` again with the message only).
+
+    >>> import pickle
+    >>> err = pickle.loads(pickle.dumps(OutputWriteError("out/x.json", "no space left")))
+    >>> type(err).__name__, err.path, str(err)
+    ('OutputWriteError', 'out/x.json', 'out/x.json: no space left')
+    """
+
+    def __reduce__(self):
+        """The class, ``args`` and attributes (the message is not parsed again)."""
+        return _restore, (type(self), self.args), (self.__dict__ or None)
 
 
 class PanelValidationError(WorkbenchError, ValueError):
@@ -214,3 +266,124 @@ class SlurmUnavailableError(SlurmError):
 
 class SharedFilesystemError(SlurmError):
     """The output folder is not on a filesystem that every Slurm node sees at the same path."""
+
+
+class UnknownMeasureError(WorkbenchError, KeyError):
+    """A measure name that is not in the registry (a ``KeyError`` as well).
+
+    Attributes: ``name`` (the name given), ``known`` (the registry's names) and
+    ``suggestion`` (the closest known name, or None). The message is shown unquoted.
+
+    >>> str(UnknownMeasureError("rtt_median_week", ["rtt_median_weeks", "beds"]))
+    "Unknown measure 'rtt_median_week'. Did you mean 'rtt_median_weeks'? Known measures: rtt_median_weeks, beds"
+    """
+
+    def __init__(self, name: str, known: Iterable[str] = ()):
+        self.name = name
+        self.known = tuple(known)
+        close = difflib.get_close_matches(str(name), self.known, n=1)
+        self.suggestion = close[0] if close else None
+        hint = f" Did you mean {self.suggestion!r}?" if self.suggestion else ""
+        super().__init__(f"Unknown measure {name!r}.{hint} Known measures: "
+                         f"{', '.join(self.known)}")
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class ArgumentError(WorkbenchError, ValueError):
+    """A function was given an argument value it does not accept (a ``ValueError`` too).
+
+    Attributes: ``function`` (e.g. ``"fetch"``), ``parameter`` (the argument),
+    ``value`` (what was given), ``problem`` (what is wrong, or ``""``) and ``expected``
+    (what would work).
+
+    >>> str(ArgumentError("fetch", "max_bytes", 0, expected="a whole number of bytes >= 1"))
+    'fetch(): max_bytes=0: expected a whole number of bytes >= 1.'
+    >>> str(ArgumentError("decide", "gp_sector", "gp", problem="is not a sector",
+    ...                   expected="'nhs' or 'independent'"))
+    "decide(): gp_sector='gp' is not a sector; expected 'nhs' or 'independent'."
+    """
+
+    def __init__(self, function: str, parameter: str, value, *, expected: str,
+                 problem: str = ""):
+        self.function = function
+        self.parameter = parameter
+        self.value = self._fact(value)
+        self.problem = problem
+        self.expected = expected
+        said = f" {problem};" if problem else ":"
+        super().__init__(f"{function}(): {self._given()}{said} expected "
+                         f"{expected.rstrip('.')}.")
+
+    @staticmethod
+    def _fact(value):
+        """What :attr:`value` keeps of the value given."""
+        return value
+
+    def _given(self) -> str:
+        """The argument and its value, as the message shows them."""
+        return f"{self.parameter}={_SHORT.repr(self.value)}"
+
+
+class ArgumentTypeError(ArgumentError, TypeError):
+    """An argument of the wrong type (a ``TypeError`` as well).
+
+    Same attributes as :class:`ArgumentError`, but ``value`` is the name of the type
+    given (so the error pickles whatever was passed).
+
+    >>> str(ArgumentTypeError("validate_panel", "df", [1], expected="a pandas DataFrame"))
+    'validate_panel(): df of type list: expected a pandas DataFrame.'
+    """
+
+    @staticmethod
+    def _fact(value):
+        return type(value).__name__
+
+    def _given(self) -> str:
+        return f"{self.parameter} of type {self.value}"
+
+
+class UnsafeFileNameError(WorkbenchError, ValueError):
+    """A file name taken from a link or an archive cannot be made safe to create.
+
+    Attributes: ``name`` (the name as found) and ``problem`` (what is wrong with it).
+
+    >>> str(UnsafeFileNameError("..%2F", "has nothing left after removing '..'"))
+    "file name '..%2F' has nothing left after removing '..'"
+    """
+
+    def __init__(self, name: str, problem: str):
+        self.name = name
+        self.problem = problem
+        super().__init__(f"file name {name!r} {problem}")
+
+
+class PanelNotFoundError(WorkbenchError, FileNotFoundError):
+    """No panel file where one was named (a ``FileNotFoundError`` as well).
+
+    Attributes: ``path`` (as given), ``problem`` (what was looked for, naming the path)
+    and ``expected`` (how to get a panel).
+    """
+
+    def __init__(self, path, problem: str, *, expected: str):
+        self.path = str(path)
+        self.problem = problem
+        self.expected = expected
+        super().__init__(f"{problem}. {expected}")
+
+
+class KernelStartError(WorkbenchError, RuntimeError):
+    """A kernel died, or did not answer within its start-up time, before it was ready.
+
+    An infrastructure failure (a run whose kernel fails to start may be retried).
+    Attributes: ``problem`` and ``timeout`` (the start-up limit in seconds, or None).
+
+    >>> str(KernelStartError("didn't respond in 60 seconds", timeout=60))
+    "Kernel didn't respond in 60 seconds"
+    """
+
+    def __init__(self, problem: str, *, timeout: float | None = None):
+        self.problem = problem
+        self.timeout = timeout
+        super().__init__(f"Kernel {problem}")

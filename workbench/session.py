@@ -39,7 +39,7 @@ from workbench.data.synth import (
     generate,
     read_truth,
 )
-from workbench.errors import AnalysisColumnError, AnalysisTypeError
+from workbench.errors import AnalysisColumnError, AnalysisTypeError, PanelNotFoundError
 from workbench.files import sha256_file
 
 #: Where interactive runs write, relative to the project root.
@@ -114,26 +114,28 @@ def _read_panel(path: Path, sha256: str | None = None) -> pd.DataFrame:
 
 def resolve_panel_path(panel_path: str | Path) -> Path:
     """The panel file ``panel_path`` names: the file itself, or ``panel.parquet`` /
-    ``data/panel.parquet`` inside a folder. Raises ``FileNotFoundError`` naming what
+    ``data/panel.parquet`` inside a folder. Raises
+    :class:`~workbench.errors.PanelNotFoundError` (a ``FileNotFoundError``) naming what
     was looked for.
 
     >>> resolve_panel_path("no/such/panel.parquet")
     Traceback (most recent call last):
     ...
-    FileNotFoundError: Panel file no/such/panel.parquet not found. ...
+    workbench.errors.PanelNotFoundError: Panel file no/such/panel.parquet not found. ...
     """
     path = Path(panel_path)
     if path.is_dir():
         for candidate in (path / "panel.parquet", path / "data" / "panel.parquet"):
             if candidate.is_file():
                 return candidate
-        raise FileNotFoundError(f"Folder {path} holds no panel.parquet or data/panel.parquet. "
-                                "Give the panel file itself, build one with `workbench data "
-                                "build`, or leave panel_path empty for the synthetic default.")
+        raise PanelNotFoundError(path, f"Folder {path} holds no panel.parquet or "
+                                 "data/panel.parquet", expected="Give the panel file itself, "
+                                 "build one with `workbench data build`, or leave panel_path "
+                                 "empty for the synthetic default.")
     if not path.exists():
-        raise FileNotFoundError(f"Panel file {path} not found. Build one with "
-                                "`workbench data build` or leave panel_path empty for the "
-                                "synthetic default.")
+        raise PanelNotFoundError(path, f"Panel file {path} not found", expected="Build one "
+                                 "with `workbench data build` or leave panel_path empty for "
+                                 "the synthetic default.")
     return path
 
 

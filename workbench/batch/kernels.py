@@ -48,6 +48,7 @@ from traitlets import Any as AnyTrait
 from traitlets import DottedObjectName, Type
 
 from workbench.batch.launcher import ForkedProcess, LauncherClient, LauncherError
+from workbench.errors import KernelStartError
 
 #: Seconds between checks while a kernel starts or ends.
 _POLL_S = 0.01
@@ -148,9 +149,10 @@ class RunKernelClient(AsyncKernelClient):
                         self._handle_kernel_info_reply(msg)
                         break
             if not await self._async_is_alive():
-                raise RuntimeError("Kernel died before replying to kernel_info")
+                raise KernelStartError("died before replying to kernel_info", timeout=timeout)
             if time.time() > abs_timeout:
-                raise RuntimeError(f"Kernel didn't respond in {timeout:.0f} seconds")
+                raise KernelStartError(f"didn't respond in {timeout:.0f} seconds",
+                                       timeout=timeout)
         answered = msg["parent_header"].get("msg_id")
         seen_idle = _is_idle_after(first, answered)
         while True:  # the start-up messages: up to that request's idle, then what is queued

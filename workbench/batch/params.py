@@ -51,7 +51,7 @@ from typing import Any
 
 import nbformat
 
-from workbench.errors import NotebookError, ParameterError
+from workbench.errors import ArgumentError, NotebookError, ParameterError
 
 #: The tag papermill looks for on the cell holding a notebook's defaults.
 PARAMETERS_TAG = "parameters"
@@ -112,8 +112,9 @@ def value_matches(value: Any, type_name: str) -> bool:
         return isinstance(value, (list, tuple))
     if type_name == "dict":
         return isinstance(value, dict)
-    raise ValueError(f"unknown parameter type {type_name!r}; expected one of "
-                     f"{sorted(set(TYPE_NAMES.values()))}")
+    raise ArgumentError("value_matches", "type_name", type_name,
+                        problem="is not a parameter type",
+                        expected=f"one of {sorted(set(TYPE_NAMES.values()))}")
 
 
 def type_name_of(value: Any) -> str:

@@ -59,7 +59,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from workbench.errors import FetchError
+from workbench.errors import ArgumentError, FetchError, UnsafeFileNameError, WorkbenchError
 from workbench.files import atomic_path, atomic_write_text, sha256_file
 
 USER_AGENT = "workbench-fetch/0.1 (+https://github.com/; research use of open NHS data)"
@@ -182,7 +182,8 @@ def period_fields(period: str | None) -> dict[str, str]:
         return {}
     m = re.fullmatch(r"(\d{4})-(\d{2})", str(period).strip())
     if not m or not 1 <= int(m.group(2)) <= 12:
-        raise ValueError(f"period={period!r}: expected a month as 'YYYY-MM' (e.g. '2025-06')")
+        raise ArgumentError("period_fields", "period", period,
+                            expected="a month as 'YYYY-MM' (e.g. '2025-06')")
     year, month = int(m.group(1)), int(m.group(2))
     fy_start = year if month >= 4 else year - 1
     name = MONTHS[month - 1]
@@ -233,7 +234,7 @@ def _decode(text: str, rounds: int = 8) -> str:
         if decoded == text:
             return text
         text = decoded
-    raise ValueError("still percent-encoded after repeated decoding")
+    raise UnsafeFileNameError(text, "is still percent-encoded after repeated decoding")
 
 
 def link_name(url: str) -> str:
@@ -259,20 +260,20 @@ def safe_name(raw: str) -> str:
     >>> safe_name("..%2F")
     Traceback (most recent call last):
     ...
-    ValueError: file name '..%2F' has nothing left after removing path separators, '..' and leading dots
+    workbench.errors.UnsafeFileNameError: file name '..%2F' has nothing left after removing path separators, '..' and leading dots
     """
     try:
         text = _decode(raw)
-    except ValueError as exc:
-        raise ValueError(f"file name {raw!r} is {exc}") from None
+    except UnsafeFileNameError as exc:
+        raise UnsafeFileNameError(raw, exc.problem) from None
     text = re.split(r"[/\\]", text)[-1]
     text = "".join(ch for ch in text if unicodedata.category(ch) != "Cc")
     text = text.lstrip(". ").rstrip(" ")
     if not text or text in (".", ".."):
-        raise ValueError(f"file name {raw!r} has nothing left after removing path separators, "
-                         "'..' and leading dots")
+        raise UnsafeFileNameError(raw, "has nothing left after removing path separators, "
+                                  "'..' and leading dots")
     if len(text.encode("utf-8")) > 255:
-        raise ValueError(f"file name {raw!r} is longer than 255 bytes")
+        raise UnsafeFileNameError(raw, "is longer than 255 bytes")
     return text
 
 
@@ -376,7 +377,7 @@ def _retryable(exc: BaseException) -> bool:
                             ConnectionError, _Incomplete))
 
 
-class _Incomplete(OSError):
+class _Incomplete(WorkbenchError, OSError):
     """The connection closed before ``Content-Length`` bytes arrived."""
 
 
@@ -394,14 +395,15 @@ def _open(opener, url: str, timeout: float, allowed: tuple[str, ...]):
 
 def _with_retries(action, retries: int, backoff: float):
     """Run ``action()``; retry transient failures with exponential backoff."""
-    for attempt in range(retries + 1):
+    attempt = 0
+    while True:
         try:
             return action()
         except (TimeoutError, urllib.error.URLError, OSError) as exc:
-            if attempt == retries or not _retryable(exc):
+            if attempt >= retries or not _retryable(exc):
                 raise
             time.sleep(backoff * (2 ** attempt))
-    raise AssertionError("unreachable")
+            attempt += 1
 
 
 def _too_big(url: str, limit: int, declared: int | None) -> FetchError:
@@ -596,17 +598,20 @@ def fetch(source: str, period: str | None = None, dest: str | Path = Path("data/
     >>> fetch("nope", "2025-06")
     Traceback (most recent call last):
     ...
-    ValueError: source='nope' is not in the catalogue; known sources: ae, ae_workbook, rtt, fft, workforce, staff_survey, cqc, ods
+    workbench.errors.ArgumentError: fetch(): source='nope' is not in the catalogue; expected one of the known sources: ae, ae_workbook, rtt, fft, workforce, staff_survey, cqc, ods.
     """
     cat = CATALOGUE if catalogue is None else catalogue
     if source not in cat:
-        raise ValueError(f"source={source!r} is not in the catalogue; known sources: "
-                         f"{', '.join(cat)}")
+        raise ArgumentError("fetch", "source", source, problem="is not in the catalogue",
+                            expected=f"one of the known sources: {', '.join(cat)}")
     entry = cat[source]
     if entry.needs_period and period is None:
-        raise ValueError(f"source={source!r} needs period='YYYY-MM'")
+        raise ArgumentError("fetch", "period", period,
+                            problem=f"is missing: source={source!r} needs period='YYYY-MM'",
+                            expected="a month as 'YYYY-MM' (e.g. '2025-06')")
     if isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes < 1:
-        raise ValueError(f"max_bytes={max_bytes!r}: expected a whole number of bytes >= 1")
+        raise ArgumentError("fetch", "max_bytes", max_bytes,
+                            expected="a whole number of bytes >= 1")
     fields = period_fields(period)
     allowed = entry.allowed_hosts()
     page_url = entry.page.format(**fields) if entry.page else None

@@ -17,9 +17,10 @@ Example
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 from typing import Literal
+
+from workbench.errors import ArgumentError, UnknownMeasureError
 
 Construct = Literal["staffing", "waiting", "satisfaction", "context"]
 Kind = Literal["continuous", "percent", "count", "rate", "ordinal"]
@@ -209,16 +210,6 @@ MEASURES: dict[str, Measure] = {
 CONSTRUCTS: tuple[str, ...] = ("staffing", "waiting", "satisfaction", "context")
 
 
-class UnknownMeasureError(KeyError):
-    """A measure name that is not in the registry."""
-
-    def __init__(self, name: str):
-        close = difflib.get_close_matches(name, MEASURES, n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
-        super().__init__(f"Unknown measure {name!r}.{hint} Known measures: {', '.join(MEASURES)}")
-        self.name = name
-
-
 def get(name: str) -> Measure:
     """Return the registered :class:`Measure` called ``name``.
 
@@ -228,7 +219,7 @@ def get(name: str) -> Measure:
     try:
         return MEASURES[name]
     except KeyError:
-        raise UnknownMeasureError(name) from None
+        raise UnknownMeasureError(name, MEASURES) from None
 
 
 def by_construct(construct: str) -> list[Measure]:
@@ -238,7 +229,8 @@ def by_construct(construct: str) -> list[Measure]:
     {'staffing'}
     """
     if construct not in CONSTRUCTS:
-        raise ValueError(f"Unknown construct {construct!r}; expected one of {CONSTRUCTS}")
+        raise ArgumentError("by_construct", "construct", construct, problem="is not a construct",
+                            expected=f"one of {CONSTRUCTS}")
     return [m for m in MEASURES.values() if m.construct == construct]
 
 

@@ -72,7 +72,7 @@ from workbench.data.panel_outputs import (
 )
 from workbench.data.schema import validate_panel
 from workbench.data.sources import ods as ods_reader
-from workbench.errors import SourceFormatError
+from workbench.errors import ArgumentError, SourceFormatError
 
 
 @dataclass
@@ -210,8 +210,9 @@ def build(from_folder: str | Path, out: str | Path = DEFAULT_OUT, *,
     kinds = {r.kind for r in panel_files.RECOGNISERS}
     unknown = [p for p in precedence if p not in kinds and not re.search(r"\.\w+$", p)]
     if unknown:
-        raise ValueError(f"precedence={unknown!r}: not a publication kind or file name; "
-                         f"expected kinds from {sorted(kinds)} or file names")
+        raise ArgumentError("build", "precedence", unknown,
+                            problem="names no publication kind or file name",
+                            expected=f"kinds from {sorted(kinds)} or file names")
     out, cov_path, prov_path = output_paths(out)
     found, others = discover(folder)
     inputs: list[dict] = list(others)

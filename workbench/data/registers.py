@@ -67,6 +67,8 @@ from collections.abc import Iterable
 
 import pandas as pd
 
+from workbench.errors import ArgumentError
+
 EVIDENCE_COLUMNS = ["code", "sector", "setting", "register", "file", "detail"]
 
 #: staff survey benchmarking group -> (sector, setting)
@@ -172,7 +174,7 @@ def decide(codes: Iterable[str], ev: pd.DataFrame, *, gp_sector: str = "nhs") ->
     'unknown'
     """
     if gp_sector not in ("nhs", "independent"):
-        raise ValueError(f"gp_sector={gp_sector!r}; expected 'nhs' or 'independent'")
+        raise ArgumentError("decide", "gp_sector", gp_sector, expected="'nhs' or 'independent'")
     codes = list(dict.fromkeys(str(c).strip().upper() for c in codes))
     ev = ev if len(ev) else pd.DataFrame(columns=EVIDENCE_COLUMNS)
     ev = ev[ev["code"].isin(codes)]

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from workbench.data import measures as M
-from workbench.errors import PanelValidationError
+from workbench.errors import ArgumentTypeError, PanelValidationError
 
 if TYPE_CHECKING:
     import pandera.pandas as pa
@@ -154,7 +154,8 @@ def validate_panel(df: pd.DataFrame, source: str = "<DataFrame>") -> pd.DataFram
     workbench.errors.PanelValidationError: Panel from <DataFrame> failed validation ...
     """
     if not isinstance(df, pd.DataFrame):
-        raise TypeError(f"{source}: expected a pandas DataFrame, got {type(df).__name__}")
+        raise ArgumentTypeError("validate_panel", "df", df,
+                                expected=f"a pandas DataFrame (the panel from {source})")
     missing = [c for c in ("provider_code", "provider_name", "sector", "setting", "period")
                if c not in df.columns]
     if missing:

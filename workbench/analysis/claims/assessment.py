@@ -26,13 +26,12 @@ import pandas as pd
 from scipy import stats
 
 from workbench.analysis.claims.inputs import (
-    CannotAnswer,
     cannot_answer,
     coverage,
     measure_label,
     missing_reason,
-    need,
     rows_reason,
+    unmet_needs,
 )
 from workbench.analysis.claims.rules import (
     CLAIMS,
@@ -46,7 +45,6 @@ from workbench.analysis.claims.rules import (
     judge,
     waits_claim,
 )
-from workbench.analysis.findings import formatting
 from workbench.analysis.findings.record import Finding, FindingId
 from workbench.analysis.findings.sensitivity import evalue_sentence
 from workbench.analysis.models import fit as md
@@ -55,14 +53,7 @@ from workbench.errors import AnalysisInputError
 
 
 def _interval(f: Finding) -> str:
-    return (f"{formatting.number(f.estimate)} (95% CI {formatting.interval(f.ci_low, f.ci_high)})"
-            f" {f.unit}")
-
-
-def _judged(part: Judged, sep: str = ";") -> str:
-    """A judged estimate in words: ``+0.465 (99.5% interval 0.1 to 0.8``, then ``sep``."""
-    return (f"{formatting.signed(part.estimate)} ({formatting.percent(LEVEL, 1)} interval "
-            f"{formatting.interval(part.low, part.high)}{sep}")
+    return f"{f.estimate:.2f} (95% CI {f.ci_low:.2f} to {f.ci_high:.2f}) {f.unit}"
 
 
 def _margin(claim: Claim, margins: dict[str, float]) -> float:
@@ -78,9 +69,9 @@ def _one_contrast(claim: Claim, margins: dict[str, float], afit: md.Fit, naive: 
     part = judge(afit, adjusted, term, label, claim.direction, margin)
     extra = evalue_sentence(adjusted.sensitivity, *cause_effect)
     v, f, _ = decide(claim, [part], margin, subset, "", extra)
-    return ClaimResult(claim, v, [naive], [adjusted], f"{before}: {_judged(part)} margin "
-                       f"{formatting.number(margin)}){after}. Unadjusted: {_interval(naive)}. "
-                       f"{extra}", f)
+    return ClaimResult(claim, v, [naive], [adjusted], f"{before}: {part.estimate:+.2f} "
+                       f"({LEVEL:.1%} interval {part.low:.2f} to {part.high:.2f}; margin "
+                       f"{margin:g}){after}. Unadjusted: {_interval(naive)}. {extra}", f)
 
 
 def _sector_claim(panel: pd.DataFrame, claim: Claim, outcome: str,
@@ -98,11 +89,13 @@ def _sector_claim(panel: pd.DataFrame, claim: Claim, outcome: str,
                          prefix="adjusted")
     if claim.kind == "descriptive":
         # judged unadjusted: case mix is shown beside the verdict when the panel holds it
-        need(panel, (outcome,), "acute", sectors, (dspec,))
+        if why := unmet_needs(panel, (outcome,), "acute", sectors, (dspec,)):
+            return cannot_answer(claim, why)
         no_case_mix = (missing_reason(panel, md.CASE_MIX, "acute", sectors)
                        or rows_reason(panel, aspec, sectors))
     else:
-        need(panel, (outcome, *md.CASE_MIX), "acute", sectors, (aspec,))
+        if why := unmet_needs(panel, (outcome, *md.CASE_MIX), "acute", sectors, (aspec,)):
+            return cannot_answer(claim, why)
         no_case_mix = ""
     dfit = md.fit(dspec, panel)
     desc = dfit.findings(q + (f" (unadjusted; providers weighted by {weight})"
@@ -134,11 +127,9 @@ def _sector_claim(panel: pd.DataFrame, claim: Claim, outcome: str,
     extra = f"{coverage(dfit)} {extra}"
     v, f, reason = decide(claim, [part], margin, "acute", "", extra)
     how = "unadjusted, weighted" if claim.kind == "descriptive" else "case-mix-adjusted"
-    reason = (f"judged on the {how} comparison of {measure_label(outcome)}: "
-              f"{formatting.signed(part.estimate)} {part.finding.unit} "
-              f"({formatting.percent(LEVEL, 1)} interval "
-              f"{formatting.interval(part.low, part.high)}; margin {formatting.number(margin)})"
-              f". {extra}")
+    reason = (f"judged on the {how} comparison of {measure_label(outcome)}: {part.estimate:+.2f} "
+              f"{part.finding.unit} ({LEVEL:.1%} interval {part.low:.2f} to {part.high:.2f}; "
+              f"margin {margin:g}). {extra}")
     return ClaimResult(claim, v, [desc], adjusted, reason, f, beside=beside)
 
 
@@ -150,12 +141,14 @@ def _has_both(panel: pd.DataFrame) -> bool:
 def _staffing_claim(panel: pd.DataFrame, claim: Claim, lag: int,
                     margins: dict[str, float]) -> ClaimResult:
     staffing = "nurse_fte_per_10_beds"
-    need(panel, (staffing, "rtt_median_weeks", "fft_pct_positive", *md.CASE_MIX), "acute",
-          ("nhs",))
+    if why := unmet_needs(panel, (staffing, "rtt_median_weeks", "fft_pct_positive",
+                                  *md.CASE_MIX), "acute", ("nhs",)):
+        return cannot_answer(claim, why)
     adj = md.CASE_MIX + (("sector_independent",) if _has_both(panel) else ())
-    need(panel, (), "acute", ("nhs",),
-          tuple(md.ModelSpec(o, (staffing,), adj, subset="acute")
-                for o in ("rtt_median_weeks", "fft_pct_positive")))
+    if why := unmet_needs(panel, (), "acute", ("nhs",),
+                          tuple(md.ModelSpec(o, (staffing,), adj, subset="acute")
+                                for o in ("rtt_median_weeks", "fft_pct_positive"))):
+        return cannot_answer(claim, why)
     margin = _margin(claim, margins)
     parts_spec = (("rtt_median_weeks", -1, "wait"), ("fft_pct_positive", +1, "satisfaction"))
     naive, adjusted, parts, sens = [], [], [], []
@@ -174,22 +167,25 @@ def _staffing_claim(panel: pd.DataFrame, claim: Claim, lag: int,
         sens.append(evalue_sentence(a.sensitivity, "staffing", M.label(outcome)))
     extra = " ".join(s for s in sens if s)
     v, f, _ = decide(claim, parts, margin, "acute", "", extra)
-    words = "; ".join(f"{p.label}: {_judged(p, ',')} {p.verdict})" for p in parts)
+    words = "; ".join(f"{p.label}: {p.estimate:+.2f} ({LEVEL:.1%} interval {p.low:.2f} to "
+                      f"{p.high:.2f}, {p.verdict})" for p in parts)
     return ClaimResult(claim, v, naive, adjusted,
-                       f"after case-mix adjustment (margin {formatting.number(margin)} per nurse "
-                       f"FTE per 10 beds), {words}. {extra}", f)
+                       f"after case-mix adjustment (margin {margin:g} per nurse FTE per 10 "
+                       f"beds), {words}. {extra}", f)
 
 
 def _engagement_claim(panel: pd.DataFrame, claim: Claim, lag: int,
                       margins: dict[str, float]) -> ClaimResult:
-    need(panel, ("staff_engagement", "fft_pct_positive", "nurse_fte_per_10_beds",
-                  *md.CASE_MIX), "acute", ("nhs",))
+    if why := unmet_needs(panel, ("staff_engagement", "fft_pct_positive",
+                                  "nurse_fte_per_10_beds", *md.CASE_MIX), "acute", ("nhs",)):
+        return cannot_answer(claim, why)
     exposure = f"staff_engagement_lag{lag}"
     q = claim.text + f" (engagement {lag} month(s) earlier)"
     adj = md.CASE_MIX + ("nurse_fte_per_10_beds",) + (
         ("sector_independent",) if _has_both(panel) else ())
-    need(panel, (), "acute", ("nhs",),
-          (md.ModelSpec("fft_pct_positive", (exposure,), adj, subset="acute"),))
+    if why := unmet_needs(panel, (), "acute", ("nhs",),
+                          (md.ModelSpec("fft_pct_positive", (exposure,), adj, subset="acute"),)):
+        return cannot_answer(claim, why)
     naive = md.fit(md.ModelSpec("fft_pct_positive", (exposure,), (), subset="acute",
                                 suffix="naive"), panel).findings(q)[0]
     afit = md.fit(md.ModelSpec("fft_pct_positive", (exposure,), adj, subset="acute"), panel)
@@ -209,9 +205,9 @@ def _per_sd(fit: md.Fit, question: str, *, suffix: str) -> list[Finding]:
         f.estimate, f.ci_low, f.ci_high = f.estimate * sd, f.ci_low * sd, f.ci_high * sd
         f.id = str(f.key.with_(kind="per_sd"))
         f.unit = "percentage points per SD of the driver"
-        f.sentence = (f"{M.label(fit.spec.outcome)}: {formatting.signed(f.estimate)} percentage "
-                      f"points (95% CI {formatting.interval(f.ci_low, f.ci_high)}) per standard "
-                      f"deviation ({formatting.number(sd, 2)}) of {md.exposure_label(term)}.")
+        f.sentence = (f"{M.label(fit.spec.outcome)}: {f.estimate:+.2f} percentage points "
+                      f"(95% CI {f.ci_low:.2f} to {f.ci_high:.2f}) per standard deviation "
+                      f"({sd:.2g}) of {md.exposure_label(term)}.")
         out.append(f)
     return out
 
@@ -250,11 +246,14 @@ def driver_contrasts(fit: md.Fit, main: str, level: float = 0.95) -> list[dict]:
 def _drivers_claim(panel: pd.DataFrame, claim: Claim, lag: int,
                    margins: dict[str, float]) -> ClaimResult:
     drivers = ("rtt_median_weeks", "nurse_fte_per_10_beds", f"staff_engagement_lag{lag}")
-    need(panel, ("rtt_median_weeks", "nurse_fte_per_10_beds", "staff_engagement",
-                  "fft_pct_positive", *md.CASE_MIX), "acute", ("nhs",))
+    if why := unmet_needs(panel, ("rtt_median_weeks", "nurse_fte_per_10_beds",
+                                  "staff_engagement", "fft_pct_positive", *md.CASE_MIX),
+                          "acute", ("nhs",)):
+        return cannot_answer(claim, why)
     adj = md.CASE_MIX + (("sector_independent",) if _has_both(panel) else ())
-    need(panel, (), "acute", ("nhs",),
-          (md.ModelSpec("fft_pct_positive", drivers, adj, subset="acute"),))
+    if why := unmet_needs(panel, (), "acute", ("nhs",),
+                          (md.ModelSpec("fft_pct_positive", drivers, adj, subset="acute"),)):
+        return cannot_answer(claim, why)
     q = claim.text
     naive = _per_sd(md.fit(md.ModelSpec("fft_pct_positive", drivers, (), subset="acute"),
                            panel), q, suffix="naive")
@@ -279,28 +278,29 @@ def _drivers_claim(panel: pd.DataFrame, claim: Claim, lag: int,
                     unit="percentage points per SD (size of wait effect minus size of other)",
                     model=f"linear contrast of the joint ols model; t({c95['df']}), CRV1",
                     formula=afit.spec.label(), sector="acute", role="robustness")
-        f.sentence = (f"The wait effect's size minus that of {other}: "
-                      f"{formatting.signed(f.estimate)} percentage points per SD "
-                      f"(95% CI {formatting.interval(f.ci_low, f.ci_high)}).")
+        f.sentence = (f"The wait effect's size minus that of {other}: {f.estimate:+.2f} "
+                      f"percentage points per SD (95% CI {f.ci_low:.2f} to {f.ci_high:.2f}).")
         contrasts.append(f)
         parts.append(Judged(f"wait minus {other}", cl["estimate"], cl["ci_low"],
                              cl["ci_high"], cl["p_value"], +1, margin, f))
     v, fv, _ = decide(claim, parts, margin, "acute", "")
-    words = "; ".join(f"{p.label} {_judged(p, ',')} {p.verdict})" for p in parts)
-    per = "; ".join(f"{md.exposure_label(d)} {formatting.signed(f.estimate)}"
-                    for d, f in zip(drivers, adjusted))
+    words = "; ".join(f"{p.label} {p.estimate:+.2f} ({LEVEL:.1%} interval {p.low:.2f} to "
+                      f"{p.high:.2f}, {p.verdict})" for p in parts)
+    per = "; ".join(f"{md.exposure_label(d)} {f.estimate:+.2f}" for d, f in zip(drivers, adjusted))
     return ClaimResult(claim, v, naive, adjusted,
                        "FFT % positive, percentage points per standard deviation of each "
                        f"driver, one model after case-mix adjustment: {per}. Tested: {words} "
-                       f"(margin {formatting.number(margin)} pp per SD).", fv, contrasts)
+                       f"(margin {margin:g} pp per SD).", fv, contrasts)
 
 
 def _care_home_claim(panel: pd.DataFrame, claim: Claim, margins: dict[str, float]) -> ClaimResult:
     homes = ("independent", "local_authority")
-    need(panel, ("cqc_overall", *md.CASE_MIX), "care_home", homes)
-    need(panel, (), "care_home", homes,
-          (md.ModelSpec("cqc_overall", ("sector_independent",), md.CASE_MIX, kind="ordinal",
-                        subset="care_home", prefix="ordinal"),))
+    if why := (unmet_needs(panel, ("cqc_overall", *md.CASE_MIX), "care_home", homes)
+               or unmet_needs(panel, (), "care_home", homes,
+                              (md.ModelSpec("cqc_overall", ("sector_independent",), md.CASE_MIX,
+                                            kind="ordinal", subset="care_home",
+                                            prefix="ordinal"),))):
+        return cannot_answer(claim, why)
     q = claim.text
     naive = md.fit(md.ModelSpec("cqc_overall", ("sector_independent",), (), kind="ordinal",
                                 subset="care_home", prefix="ordinal", suffix="naive"),
@@ -392,8 +392,6 @@ def assess_claims(panel: pd.DataFrame, *, engagement_lag: int = 1,
         c = replace(c, margin=_margin(c, margins))
         try:
             r = handlers[c.key](c)
-        except CannotAnswer as why:
-            r = cannot_answer(c, str(why), unknown_sector=n_unknown)
         except (AnalysisInputError, np.linalg.LinAlgError) as err:
             r = cannot_answer(c, f"the model could not be fitted on these data: {err}",
                               unknown_sector=n_unknown)

@@ -27,7 +27,6 @@ from workbench.analysis.claims.rules import (
     Claim,
     ClaimResult,
 )
-from workbench.analysis.findings import formatting
 from workbench.analysis.findings.record import Finding, FindingId
 from workbench.analysis.models import fit as md
 from workbench.data import measures as M
@@ -177,8 +176,7 @@ def cannot_answer(claim: Claim, reason: str, *, unknown_sector: int = 0) -> Clai
     unknown = (f" {unknown_sector} provider(s) whose sector no register settles were left "
                "out." if unknown_sector else "")
     sentence = (f"{claim.text} Verdict: cannot answer. {reason} No estimate is given "
-                f"(margin {formatting.number(claim.margin)} {claim.unit}, not applied)."
-                f"{unknown}")
+                f"(margin {claim.margin:g} {claim.unit}, not applied).{unknown}")
     f = Finding(id=str(FindingId("verdict", claim.key, subset=claim.subset)),
                 question=claim.text, estimate=float("nan"), unit=claim.unit,
                 model=f"claims register ({claim.kind}); not fitted: the data cannot answer",
@@ -192,20 +190,25 @@ def cannot_answer(claim: Claim, reason: str, *, unknown_sector: int = 0) -> Clai
                        unknown_sector=unknown_sector)
 
 
+def unmet_needs(panel: pd.DataFrame, columns: tuple[str, ...], subset: str,
+                sectors: tuple[str, ...], specs: tuple[md.ModelSpec, ...] = ()) -> str:
+    """Why the data cannot answer a claim, or '' when they can.
 
-class CannotAnswer(Exception):
-    """Raised inside a claim's analysis when the data cannot answer it (with the reason)."""
+    The panel lacks ``columns`` or holds them for too few providers of a sector
+    (:func:`missing_reason`), or a model of ``specs`` has too few complete cases
+    (:func:`rows_reason`). A value, not an error: a claim's analysis returns
+    :func:`cannot_answer` with it.
 
-
-def need(panel: pd.DataFrame, columns: tuple[str, ...], subset: str,
-          sectors: tuple[str, ...], specs: tuple[md.ModelSpec, ...] = ()) -> None:
-    """Raise :class:`CannotAnswer` unless the panel holds ``columns`` for enough providers
-    of each sector and each model of ``specs`` has enough complete cases."""
+    >>> p = pd.DataFrame({"provider_code": ["A", "B"], "sector": ["nhs", "nhs"],
+    ...                   "setting": ["acute"] * 2, "period": pd.to_datetime(["2025-09-01"] * 2),
+    ...                   "nurse_fte": [1.0, 2.0]})
+    >>> unmet_needs(p, ("fft_pct_positive",), "acute", ("nhs",)).startswith("The panel holds no FFT")
+    True
+    """
     reason = missing_reason(panel, columns, subset, sectors)
     for spec in specs:
         reason = reason or rows_reason(panel, spec, sectors)
-    if reason:
-        raise CannotAnswer(reason)
+    return reason
 
 
 def coverage(fit: md.Fit) -> str:

@@ -52,6 +52,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from workbench.errors import AnalysisInputError
+
 
 def design(df: pd.DataFrame, numeric: list[str], *, month: str | None = None,
            intercept: bool = True) -> tuple[np.ndarray, list[str]]:
@@ -217,7 +219,8 @@ def glm(y: np.ndarray, X: np.ndarray, names: list[str], codes: np.ndarray, *, fa
         mu = (y + y.mean()) / 2.0
         eta = np.log(mu)
     else:
-        raise ValueError(f"glm(): family {family!r} is not 'binomial' or 'poisson'")
+        raise AnalysisInputError("glm", "family", f"{family!r} is not a family glm() fits",
+                                 expected="'binomial' or 'poisson'")
     acodes, A = group_codes(absorb) if absorb is not None else (None, 0)
     beta = np.zeros(k)
     dev_old = np.inf

@@ -86,7 +86,7 @@ from workbench.data.sources._common import (
     require_columns,
     to_number,
 )
-from workbench.errors import SourceFormatError
+from workbench.errors import ArgumentError, SourceFormatError
 
 SOURCE = "ae_monthly"
 SOURCE_NHSR = "ae_attendances_nhsr"
@@ -501,7 +501,7 @@ def read_nhsr(path: str | Path, *, by: str = "provider",
     (Timestamp('2016-04-01 00:00:00'), Timestamp('2019-03-01 00:00:00'))
     """
     if by not in ("provider", "type"):
-        raise ValueError(f"by={by!r}; expected 'provider' or 'type'")
+        raise ArgumentError("read_nhsr", "by", by, expected="'provider' or 'type'")
     path = check_file(path)
     cut = check_not_truncated(path, allow_incomplete=allow_incomplete)
     raw = read_csv_text(path, dtype=str, cut_last=cut)

@@ -81,7 +81,7 @@ from workbench.data.sources._common import (
     read_csv_text,
     require_columns,
 )
-from workbench.errors import SourceFormatError
+from workbench.errors import ArgumentError, SourceFormatError
 
 API_URL = "https://api.service.cqc.org.uk/public/v1/locations"
 RATINGS_URL = "https://www.cqc.org.uk/about-us/transparency/using-cqc-data"
@@ -346,7 +346,8 @@ def read_latest_ratings(path: str | Path, sheet: str = "Locations", period=None,
     """
     path = check_file(path)
     if sheet not in ("Locations", "Providers"):
-        raise ValueError(f"sheet={sheet!r}; expected 'Locations' or 'Providers'")
+        raise ArgumentError("read_latest_ratings", "sheet", sheet,
+                            expected="'Locations' or 'Providers'")
     names = LATEST_LOCATION if sheet == "Locations" else LATEST_PROVIDER
     snap = period_from_name(path, period)
     frame = _read_table(path, sheet, allow_incomplete)

@@ -49,7 +49,7 @@ from workbench.data.sources._common import (
     provenance,
     read_csv_text,
 )
-from workbench.errors import SourceFormatError, SourceIncompleteError
+from workbench.errors import ArgumentError, SourceFormatError, SourceIncompleteError
 
 PUBLISHER_URL = "https://digital.nhs.uk/services/organisation-data-service/data-search-and-export/csv-downloads/other-nhs-organisations"
 
@@ -190,7 +190,7 @@ def sector_of(codes: Iterable[str], trusts: pd.DataFrame | Iterable[str] | None 
     ['nhs', 'independent', 'independent']
     """
     if gp_sector not in ("nhs", "independent"):
-        raise ValueError(f"gp_sector={gp_sector!r}; expected 'nhs' or 'independent'")
+        raise ArgumentError("sector_of", "gp_sector", gp_sector, expected="'nhs' or 'independent'")
     listed: set[str] = set()
     if isinstance(trusts, pd.DataFrame):
         for col in ("trust_code", "code"):

@@ -92,7 +92,7 @@ from workbench.data.sources._common import (
     require_columns,
     to_number,
 )
-from workbench.errors import IncompleteSourceWarning, SourceFormatError
+from workbench.errors import ArgumentError, IncompleteSourceWarning, SourceFormatError
 
 SOURCE = "rtt"
 PUBLISHER_URL = "https://www.england.nhs.uk/statistics/statistical-work-areas/rtt-waiting-times/"
@@ -433,7 +433,8 @@ def read(path: str | Path, *, by: str = "provider",
     >>> df.loc[df.provider_code == "RJ1", ["rtt_waiting_list", "rtt_median_weeks"]]  # doctest: +SKIP
     """
     if by not in BY:
-        raise ValueError(f"by={by!r} is not a breakdown of the RTT extract; expected one of {BY}")
+        raise ArgumentError("read", "by", by, problem="is not a breakdown of the RTT extract",
+                            expected=f"one of {BY}")
     path = check_file(path)
     member = data_member(path, ".csv")
     header, encoding = _header(path)
@@ -602,7 +603,8 @@ def read_many(paths: Iterable[str | Path], *, by: str = "provider",
 
     paths = [str(check_file(p)) for p in paths]
     if not paths:
-        raise ValueError("read_many needs at least one RTT extract path")
+        raise ArgumentError("read_many", "paths", paths, problem="is empty",
+                            expected="at least one RTT extract path")
     n = min(processes or os.cpu_count() or 1, len(paths))
     jobs = [(p, by, allow_incomplete) for p in paths]
     if n <= 1:

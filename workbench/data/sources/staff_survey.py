@@ -60,7 +60,7 @@ from workbench.data.sources._common import (
     require_columns,
     to_number,
 )
-from workbench.errors import SourceFormatError
+from workbench.errors import ArgumentError, SourceFormatError
 
 PUBLISHER_URL = "https://www.nhsstaffsurveys.com/results/"
 FIELDWORK_MONTH = 9
@@ -148,7 +148,7 @@ def read(path: str | Path, month: int = FIELDWORK_MONTH, *,
         raise SourceFormatError(path, "is a workbook", expected="a tidied CSV; read official "
                                 "workbooks with staff_survey.read_benchmark(path, year=...)")
     if not 1 <= month <= 12:
-        raise ValueError(f"month={month!r}; expected 1-12")
+        raise ArgumentError("read", "month", month, expected="a month number, 1-12")
     cut = check_not_truncated(path, allow_incomplete=allow_incomplete)
     raw = read_csv_text(path, dtype={"Code": str}, keep_default_na=True, cut_last=cut)
     raw.columns = [str(c).strip() for c in raw.columns]
