@@ -85,9 +85,9 @@ from workbench.analysis.monitoring.spc import (
     NO_FACET,
     RUN_LENGTH,
     SPCResult,
-    _plain_rebase,
-    _rebase_groups,
     assurance_of,
+    plain_rebase,
+    rebase_groups,
     variation_of,
 )
 from workbench.errors import AnalysisInputError
@@ -309,7 +309,8 @@ def _laney(fn: str, data, num_col: str, den_col: str, date: str, *, facet, direc
                                  + (f" or above {den_col!r}" if kind == "p" else ""),
                                  expected="0 <= successes <= trials" if kind == "p"
                                  else "counts of at least 0")
-    f["_rebase"] = _rebase_groups(f.assign(_facet_order=f["_order"]), rebase, facet)
+    f["_rebase"] = rebase_groups(f.assign(_facet_order=f["_order"]), rebase, facet,
+                                 function=fn)
     parts = []
     for _, whole in f.groupby("_order", sort=False):
         whole = whole.copy()
@@ -357,7 +358,7 @@ def _laney(fn: str, data, num_col: str, den_col: str, date: str, *, facet, direc
                "improvement_direction": direction, "scale": scale, "laney": bool(laney),
                "seasonal_baseline": None if seasonal_baseline in (None, False) else
                (True if seasonal_baseline is True else str(pd.Timestamp(seasonal_baseline).date())),
-               "screen_outliers": False, "rebase": _plain_rebase(rebase)}
+               "screen_outliers": False, "rebase": plain_rebase(rebase, function=fn)}
     return SPCResult(table=table, summary=summary, options=options)
 
 

@@ -191,7 +191,7 @@ def spc(
             expected="an integer of at least 2 (limits need two points)",
         )
     frame = _tidy_input(data, value, date, facet)
-    frame["rebase_group"] = _rebase_groups(frame, rebase, facet)
+    frame["rebase_group"] = rebase_groups(frame, rebase, facet)
     targets = _targets_by_facet(frame, target, facet)
     frame["target"] = frame["facet"].map(targets).astype("float64")
 
@@ -218,7 +218,7 @@ def spc(
         "value": value, "date": date, "facet": facet,
         "improvement_direction": improvement_direction,
         "target": dict(target) if isinstance(target, Mapping) else target,
-        "rebase": _plain_rebase(rebase),
+        "rebase": plain_rebase(rebase),
         "fix_after_n_points": fix_after_n_points, "screen_outliers": bool(screen_outliers),
     }
     return SPCResult(table=table, summary=summary, options=options)
@@ -291,50 +291,69 @@ def _tidy_input(data: pd.DataFrame, value: str, date: str, facet: str | None) ->
     return frame
 
 
-def _as_dates(values: Iterable, what: str) -> pd.DatetimeIndex:
+def _as_dates(values: Iterable, what: str, function: str = "spc") -> pd.DatetimeIndex:
     if isinstance(values, (str, pd.Timestamp)) or not isinstance(values, Iterable):
         values = [values]
     try:
         out = pd.DatetimeIndex(pd.to_datetime(list(values)))
     except (ValueError, TypeError) as exc:
-        raise AnalysisInputError("spc", "rebase", f"{what} cannot be read as dates ({exc})",
+        raise AnalysisInputError(function, "rebase", f"{what} cannot be read as dates ({exc})",
                                  expected="a list of dates") from None
     if out.isna().any():
-        raise AnalysisInputError("spc", "rebase", f"{what} contains a missing date",
+        raise AnalysisInputError(function, "rebase", f"{what} contains a missing date",
                                  expected="a list of dates")
     return out
 
 
-def _rebase_groups(frame: pd.DataFrame, rebase, facet: str | None) -> np.ndarray:
+def rebase_groups(frame: pd.DataFrame, rebase, facet: str | None, *,
+                  function: str = "spc") -> np.ndarray:
+    """The rebase group of each point: 0 before a facet's first rebase date, then 1, 2...
+
+    ``frame`` holds the points in date order within each facet, with columns ``date``,
+    ``facet`` and ``_facet_order`` (the facet's position). ``rebase`` is None (one group),
+    a list of dates (for every facet) or ``{facet: dates}`` (``facet`` names the facet
+    column then). Every date must be the date of a point of its facet; a bad date, or a
+    dict without a facet column, is an :class:`~workbench.errors.AnalysisInputError` of
+    ``function`` (the chart the user called: ``spc``, ``laney_p``, ...).
+
+    >>> frame = pd.DataFrame({"date": pd.date_range("2024-01-01", periods=4, freq="MS"),
+    ...                       "facet": "all", "_facet_order": 0})
+    >>> rebase_groups(frame, ["2024-03-01"], None).tolist()
+    [0, 0, 1, 1]
+    >>> rebase_groups(frame, ["2024-03-15"], None, function="laney_p")
+    Traceback (most recent call last):
+    ...
+    workbench.errors.AnalysisInputError: laney_p(): rebase date(s) ['2024-03-15'] match no point. Expected: dates that are in the date column.
+    """
     starts = np.zeros(len(frame), dtype=bool)
     if rebase is None:
         return np.zeros(len(frame), dtype=int)
     facets = set(frame["facet"])
     if isinstance(rebase, Mapping):
         if facet is None:
-            raise AnalysisInputError("spc", "rebase", "is a dict of facets but no facet column "
-                                     "was given", expected="a list of dates, or give facet=")
+            raise AnalysisInputError(function, "rebase", "is a dict of facets but no facet "
+                                     "column was given", expected="a list of dates, or give facet=")
         for key, dates in rebase.items():
             if key not in facets:
-                raise AnalysisInputError("spc", "rebase", f"names facet {key!r}, which is not in "
-                                         f"column {facet!r}",
+                raise AnalysisInputError(function, "rebase", f"names facet {key!r}, which is "
+                                         f"not in column {facet!r}",
                                          expected=f"facets among {sorted(map(str, facets))[:10]}")
-            want = _as_dates(dates, f"the dates for facet {key!r}")
+            want = _as_dates(dates, f"the dates for facet {key!r}", function)
             mine = frame["facet"] == key
             absent = want.difference(pd.DatetimeIndex(frame.loc[mine, "date"]))
             if len(absent):
                 raise AnalysisInputError(
-                    "spc", "rebase", f"date(s) {[f'{d:%Y-%m-%d}' for d in absent]} for facet "
-                    f"{key!r} match no point", expected="dates that are in the date column",
+                    function, "rebase", f"date(s) {[f'{d:%Y-%m-%d}' for d in absent]} for "
+                    f"facet {key!r} match no point", expected="dates that are in the date column",
                 )
             starts |= (mine & frame["date"].isin(want)).to_numpy()
     else:
-        want = _as_dates(rebase, "the rebase dates")
+        want = _as_dates(rebase, "the rebase dates", function)
         absent = want.difference(pd.DatetimeIndex(frame["date"]))
         if len(absent):
             raise AnalysisInputError(
-                "spc", "rebase", f"date(s) {[f'{d:%Y-%m-%d}' for d in absent]} match no point",
-                expected="dates that are in the date column",
+                function, "rebase", f"date(s) {[f'{d:%Y-%m-%d}' for d in absent]} match no "
+                "point", expected="dates that are in the date column",
             )
         starts = frame["date"].isin(want).to_numpy()
     return pd.Series(starts.astype(int)).groupby(frame["_facet_order"]).cumsum().to_numpy()
@@ -361,13 +380,21 @@ def _targets_by_facet(frame: pd.DataFrame, target, facet: str | None) -> dict:
     return vals
 
 
-def _plain_rebase(rebase):
+def plain_rebase(rebase, *, function: str = "spc"):
+    """``rebase`` as written into a chart's options: ISO dates, in a list or a
+    ``{facet: [dates]}`` dict (None stays None).
+
+    >>> plain_rebase([pd.Timestamp("2024-03-01")])
+    ['2024-03-01']
+    >>> plain_rebase({"A": "2024-03-01"})
+    {'A': ['2024-03-01']}
+    """
     if rebase is None:
         return None
     if isinstance(rebase, Mapping):
-        return {str(k): [str(pd.Timestamp(d).date()) for d in _as_dates(v, "rebase")]
+        return {str(k): [str(pd.Timestamp(d).date()) for d in _as_dates(v, "rebase", function)]
                 for k, v in rebase.items()}
-    return [str(pd.Timestamp(d).date()) for d in _as_dates(rebase, "rebase")]
+    return [str(pd.Timestamp(d).date()) for d in _as_dates(rebase, "rebase", function)]
 
 
 # --------------------------------------------------------------------------- calculations
