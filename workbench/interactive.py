@@ -3,7 +3,7 @@
 * :class:`~workbench.analysis.findings.record.Findings` (a list of findings) shows itself in
   a notebook as one table: question, estimate, 95% interval, p-value, n and unit
   (and, on synthetic data, the true value and whether the interval covers it);
-  importing this module in a notebook styles that table (:func:`use_styled_findings`),
+  :func:`workbench.start` styles that table in a notebook (:func:`use_styled_findings`),
   and :func:`findings_table` gives it as a pandas ``Styler``.
 * :func:`in_batch` tells a notebook whether it runs in a batch (``workbench run``,
   papermill) or in front of a person; :func:`controls` shows ipywidgets drop-downs
@@ -53,7 +53,7 @@ def _styled_html(findings: Findings) -> str:
 def use_styled_findings() -> bool:
     """Show :class:`~workbench.analysis.findings.record.Findings` as the styled table in IPython.
 
-    Called when this module is imported in a running IPython kernel (a notebook):
+    Called by :func:`workbench.session.start` in a running IPython kernel (a notebook):
     estimates whose interval excludes zero are bold and missed true values marked.
     Returns False outside IPython.
 
@@ -69,9 +69,6 @@ def use_styled_findings() -> bool:
         return False
     shell.display_formatter.formatters["text/html"].for_type(Findings, _styled_html)
     return True
-
-
-use_styled_findings()
 
 
 def in_batch(output_dir: str | os.PathLike | None = None) -> bool:
