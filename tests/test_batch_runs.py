@@ -139,7 +139,7 @@ def test_each_batch_gives_its_runs_the_environment_of_that_moment(tmp_path, laun
     # first batch: each task brings the runner's current one.
     from tqdm._monitor import TMonitor
 
-    from workbench.batch.executors import worker_context
+    from workbench.batch.executors.local import worker_context
 
     for thread in threading.enumerate():  # an earlier test's progress bar left its monitor
         if isinstance(thread, TMonitor):

@@ -20,7 +20,9 @@ from distributed.security import Security
 
 from workbench import cli
 from workbench.batch import runner as runner_mod
-from workbench.batch.executors import DaskExecutor, InsecureClusterWarning, get_executor
+from workbench.batch.executors import get_executor
+from workbench.batch.executors.dask_cluster import DaskExecutor
+from workbench.batch.executors.dask_security import InsecureClusterWarning
 from workbench.errors import ClusterSecurityError
 
 pytestmark = pytest.mark.timeout(120)  # a cluster that stopped answering fails, not hangs
@@ -249,3 +251,16 @@ def test_the_dashboard_is_served_on_localhost_only_when_asked():
         assert hosts == {"127.0.0.1"}
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=5) as page:
             assert page.read() == b"ok"
+
+
+def _rfc3987_syntax_entry() -> str:
+    """On a worker: whether ``rfc3987_syntax`` is left out of its imports."""
+    import sys
+
+    return "left out" if sys.modules.get("rfc3987_syntax", "absent") is None else "not"
+
+
+def test_the_local_workers_leave_rfc3987_syntax_out_before_any_task(secured):
+    # jsonschema would import it with the first run's modules: about 2.5 s per worker
+    ex, _ = secured
+    assert set(ex.client.run(_rfc3987_syntax_entry).values()) == {"left out"}

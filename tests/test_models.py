@@ -4,9 +4,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from workbench.analysis.models import bootstrap, fitters
 from workbench.analysis.models import diagnostics as adg
 from workbench.analysis.models import fit as md
-from workbench.analysis.models import fitters
 from workbench.data.synth import generate
 from workbench.errors import AnalysisColumnError, AnalysisInputError
 from workbench.report import diagnostics as dg
@@ -71,9 +71,33 @@ def test_random_slope_must_be_in_model(sd):
                         random_slopes=("beds",))
     with pytest.raises(ValueError, match=r"fft_pct_positive ~ .*random slopes \['beds'\]"):
         md.fit(spec, sd.panel)
-    with pytest.raises(ValueError, match="need kind='mixed'"):
+    with pytest.raises(ValueError, match=r"\(ols\), a kind that does not use it\. "
+                                         r"Expected: kind='mixed'"):
         md.fit(md.ModelSpec("fft_pct_positive", ("rtt_median_weeks",),
                             random_slopes=("rtt_median_weeks",)), sd.panel)
+
+
+@pytest.mark.parametrize("kind, option, value, users", [
+    ("ols", "exposure", "episodes", "kind='poisson' or 'negbin'"),
+    ("mixed", "weights", "beds", "kind='ols'"),
+    ("fe", "inference", "wild", "kind='ols'"),
+    ("poisson", "trials", "fft_responses", "kind='binomial'"),
+    ("ols", "rating_window", 6, "kind='ordinal'"),
+])
+def test_an_option_the_kind_does_not_use_names_the_kinds_that_do(sd, kind, option, value,
+                                                                  users):
+    spec = md.ModelSpec("complaints", ("rtt_median_weeks",), kind=kind,
+                        **({"exposure": "episodes"} if kind == "poisson" else {}),
+                        **{option: value})
+    with pytest.raises(AnalysisInputError) as err:
+        md.fit(spec, sd.panel)
+    assert (err.value.function, err.value.parameter) == ("fit", option)
+    assert f"is {value!r} for model 'complaints ~ rtt_median_weeks" in str(err.value)
+    assert f"({kind}), a kind that does not use it" in str(err.value)
+    assert err.value.expected.startswith(users)
+    # inference="cluster", like "auto", leaves the option unused: any kind takes it
+    assert "inference" not in md.ModelSpec("y", ("x",), kind="mixed",
+                                           inference="cluster").kind_options()
 
 
 @pytest.mark.parametrize("kind", ["poisson", "negbin"])
@@ -245,7 +269,7 @@ def test_wild_bootstrap_matches_the_wildboottest_package():
     x = (g < 3).astype(float)
     X = np.column_stack([np.ones(200), x, rng.normal(size=200)])
     y = 0.3 * x + rng.normal(size=8)[g] + rng.normal(size=200)
-    ours = fitters.WildClusterBootstrap(X, y, g, 1, n_boot=999)
+    ours = bootstrap.WildClusterBootstrap(X, y, g, 1, n_boot=999)
     ours.v = np.array(np.meshgrid(*[[-1.0, 1.0]] * 8, indexing="ij")).reshape(8, -1)
     ref = wbt.WildboottestCL(X=X, Y=y, cluster=g, R=np.array([0.0, 1.0, 0.0]), B=999, seed=1)
     ref.get_scores(bootstrap_type="11", impose_null=True, adj=True, cluster_adj=True)
@@ -259,7 +283,7 @@ def test_wild_bootstrap_matches_the_wildboottest_package():
     t_ref = np.asarray(ref.t_boot, dtype=float).ravel()
     assert t_obs == pytest.approx(float(np.asarray(ref.t_stat).ravel()[0]), rel=1e-6)
     assert np.sort(np.abs(t_ours)) == pytest.approx(np.sort(np.abs(t_ref)), rel=1e-6, abs=1e-9)
-    assert ours.p_value(0.0) == fitters.exceedance(t_ref, t_obs)
+    assert ours.p_value(0.0) == bootstrap.exceedance(t_ref, t_obs)
     assert abs(ours.p_value(0.0) - float(np.asarray(ref.pvalue).ravel()[0])) <= 4 / 256
 
 
@@ -269,7 +293,7 @@ def test_wild_bootstrap_interval_inverts_its_test():
     x = (g < 4).astype(float)
     X = np.column_stack([np.ones(200), x])
     y = x + rng.normal(size=25)[g] + rng.normal(size=200)
-    wb = fitters.WildClusterBootstrap(X, y, g, 1, n_boot=999, seed=2)
+    wb = bootstrap.WildClusterBootstrap(X, y, g, 1, n_boot=999, seed=2)
     lo, hi = wb.interval(0.95)
     assert wb.p_value(lo - 0.05) < 0.05 <= wb.p_value(lo + 0.05)
     assert wb.p_value(hi + 0.05) < 0.05 <= wb.p_value(hi - 0.05)

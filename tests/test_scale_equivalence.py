@@ -72,7 +72,7 @@ def test_within_equals_patsy_statsmodels_within(panel):
     spec = md.ModelSpec("fft_pct_positive", DIRECT, ("case_mix_index",), kind="fe")
     fit = md.fit(spec, panel)
     notes: list[str] = []
-    ref, _ = fitters.WithinFitter()._fit_patsy(spec, fit.data, _groups(fit.data), notes)
+    ref, _ = fitters.WithinFitter().fit_formula(spec, fit.data, _groups(fit.data), notes)
     assert list(fit.result.params.index) == list(ref.params.index)
     _close(fit.result, ref, list(ref.params.index))
     # the time-invariant control is absorbed and named, as before

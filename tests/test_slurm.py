@@ -23,8 +23,8 @@ from pathlib import Path
 import pytest
 from batch_helpers import write_notebook, write_study
 
-from workbench.batch import slurm_executor
-from workbench.batch.slurm_executor import (
+from workbench.batch.executors import slurm as slurm_mod
+from workbench.batch.executors.slurm import (
     SlurmExecutor,
     check_shared_folder,
     parse_walltime,
@@ -69,7 +69,7 @@ def test_slurm_without_dask_jobqueue_says_how_to_install_it(tmp_path, monkeypatc
 
 
 def test_slurm_without_sbatch_on_path_is_refused(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(slurm_executor, "jobqueue_installed", lambda: True)
+    monkeypatch.setattr(slurm_mod, "jobqueue_installed", lambda: True)
     empty = tmp_path / "bin"
     empty.mkdir()
     monkeypatch.setenv("PATH", str(empty))
@@ -79,13 +79,13 @@ def test_slurm_without_sbatch_on_path_is_refused(tmp_path, monkeypatch, capsys):
     assert code == 2
     assert "sbatch" in err and "not on PATH" in err
     with pytest.raises(SlurmUnavailableError, match="sbatch, squeue, scancel are not on PATH"):
-        slurm_executor.check_slurm_available()
+        slurm_mod.check_slurm_available()
 
 
 def test_output_folder_on_local_disk_with_other_nodes_is_refused(tmp_path, monkeypatch,
                                                                    capsys):
-    monkeypatch.setattr(slurm_executor, "jobqueue_installed", lambda: True)
-    monkeypatch.setattr(slurm_executor, "filesystem_of", lambda path: ("/", "ext4"))
+    monkeypatch.setattr(slurm_mod, "jobqueue_installed", lambda: True)
+    monkeypatch.setattr(slurm_mod, "filesystem_of", lambda path: ("/", "ext4"))
     fake = _fake_slurm(tmp_path / "bin", ["node001", "node002"])
     monkeypatch.setenv("PATH", f"{fake}{os.pathsep}{os.environ['PATH']}")
     study = write_study(tmp_path, "  - notebook: nb.ipynb\n")
@@ -101,9 +101,9 @@ def test_output_folder_on_local_disk_with_other_nodes_is_refused(tmp_path, monke
 
 def test_output_folder_on_a_network_filesystem_or_a_one_machine_slurm_is_accepted(
         tmp_path, monkeypatch):
-    monkeypatch.setattr(slurm_executor, "filesystem_of", lambda path: ("/home", "nfs4"))
+    monkeypatch.setattr(slurm_mod, "filesystem_of", lambda path: ("/home", "nfs4"))
     assert check_shared_folder(tmp_path) == "on nfs4 (mounted at /home)"
-    monkeypatch.setattr(slurm_executor, "filesystem_of", lambda path: ("/", "ext4"))
+    monkeypatch.setattr(slurm_mod, "filesystem_of", lambda path: ("/", "ext4"))
     fake = _fake_slurm(tmp_path / "bin", [socket.gethostname().split(".")[0]])
     monkeypatch.setenv("PATH", f"{fake}{os.pathsep}{os.environ['PATH']}")
     assert "is this machine" in check_shared_folder(tmp_path)
@@ -115,7 +115,7 @@ def test_output_folder_on_a_network_filesystem_or_a_one_machine_slurm_is_accepte
 def test_filesystem_of_finds_the_mount_holding_a_path(tmp_path):
     if not Path("/proc/self/mounts").exists():
         pytest.skip("no /proc/self/mounts on this system")
-    mount, kind = slurm_executor.filesystem_of(tmp_path / "not" / "made" / "yet")
+    mount, kind = slurm_mod.filesystem_of(tmp_path / "not" / "made" / "yet")
     assert tmp_path.resolve().is_relative_to(mount) and kind
 
 
@@ -248,7 +248,7 @@ PartitionName=debug Nodes={host} Default=YES MaxTime=INFINITE State=UP
 def slurm_cluster():
     """A one-machine Slurm (this host, partition ``debug``) with its own munged, config,
     ports and state in a temporary folder; SLURM_CONF points at it while the tests run."""
-    if not slurm_executor.jobqueue_installed():
+    if not slurm_mod.jobqueue_installed():
         pytest.skip("dask-jobqueue is not installed (pip install 'workbench[slurm]')")
     missing = _missing_programs()
     if missing:

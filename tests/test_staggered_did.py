@@ -5,12 +5,8 @@ import warnings
 import numpy as np
 import pytest
 
-from workbench.analysis.evaluation.did import (
-    _ols_crv1,
-    _within,
-    staggered_did,
-    wild_cluster_bootstrap,
-)
+from workbench.analysis.evaluation.did import _ols_crv1, _within, staggered_did
+from workbench.analysis.models.bootstrap import wild_cluster_bootstrap
 from workbench.data.interventions import insert_interventions
 from workbench.data.synth import generate
 from workbench.errors import AnalysisInputError
@@ -158,7 +154,7 @@ def test_few_treated_providers_bootstrap_the_pre_trend_test():
 
 
 def test_wild_cluster_wald_rejects_a_real_difference():
-    from workbench.analysis.evaluation.did import wild_cluster_wald
+    from workbench.analysis.models.bootstrap import wild_cluster_wald
 
     rng = np.random.default_rng(5)
     g = np.repeat(np.arange(12), 25)

@@ -1,12 +1,8 @@
 """Running studies of parameterised notebooks: study files, checks, execution, cache, executors.
 
-Importing this package keeps ``rfc3987_syntax`` from loading in batch processes:
-jsonschema imports it (when installed) only to check the ``iri`` string format, which
-notebook validation never uses, and it builds a parser at import time that costs
-about 2.5 s per process. Kernels never inherit this (the launcher lifts it before
-preloading), so notebooks can still import it.
+Importing this package (or any module in it) does nothing but define names: the papermill
+engine is registered, the worker parent warmed and ``rfc3987_syntax`` left out by the
+functions that need them (:func:`workbench.batch.engine.register_engine`,
+:func:`workbench.batch.executors.local.prepare_worker_parent`,
+:func:`workbench.batch.lean_imports.leave_out_rfc3987_syntax`).
 """
-
-import sys
-
-sys.modules.setdefault("rfc3987_syntax", None)

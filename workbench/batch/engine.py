@@ -8,7 +8,12 @@ run (``autosave_cell_every``, 30 s by default, so a long run can still be watche
 when execution ends, whether it succeeded or not. The notebook a run keeps is the same:
 the last write happens after the last cell, as with papermill's engine.
 
+Papermill knows the engine once :func:`register_engine` has been called (importing this
+module registers nothing); :func:`workbench.batch.execute.execute_run` calls it before it
+runs a notebook.
+
 >>> import papermill                                                    # doctest: +SKIP
+>>> register_engine()                                                   # doctest: +SKIP
 >>> papermill.execute_notebook("in.ipynb", "out.ipynb", engine_name=ENGINE_NAME)  # doctest: +SKIP
 """
 
@@ -78,4 +83,14 @@ class BatchEngine(NBClientEngine):
         return manager.nb
 
 
-papermill_engines.register(ENGINE_NAME, BatchEngine)
+def register_engine() -> str:
+    """Register :class:`BatchEngine` with papermill as :data:`ENGINE_NAME` (again: no
+    change); return the name to pass as papermill's ``engine_name``.
+
+    >>> register_engine()
+    'workbench-batch'
+    >>> papermill_engines.get_engine(ENGINE_NAME) is BatchEngine
+    True
+    """
+    papermill_engines.register(ENGINE_NAME, BatchEngine)
+    return ENGINE_NAME

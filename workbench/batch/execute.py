@@ -233,9 +233,10 @@ def _execute_once(task: RunTask, tmp: Path, parameters: dict, log, launcher) -> 
     """One attempt at executing the notebook into ``tmp``; the error record or None."""
     import papermill
 
-    from workbench.batch.engine import ENGINE_NAME
+    from workbench.batch.engine import register_engine
     from workbench.batch.kernels import kernel_manager_class, kill_kernel, remove_socket_folders
 
+    engine_name = register_engine()  # papermill learns of the engine here, not on import
     run = task.run
     started: list = []
     manager_class = kernel_manager_class(launcher, log, started)
@@ -260,7 +261,7 @@ def _execute_once(task: RunTask, tmp: Path, parameters: dict, log, launcher) -> 
             kernel_name=task.kernel_name,
             cwd=str(run.notebook.parent if "output_dir" in task.injected else tmp.resolve()),
             progress_bar=False, log_output=True, start_timeout=task.start_timeout,
-            kernel_manager_class=manager_class, engine_name=ENGINE_NAME,
+            kernel_manager_class=manager_class, engine_name=engine_name,
             shutdown_kernel="immediate",
         )
     except Exception as exc:  # noqa: BLE001 - recorded: the run is kept as failed

@@ -356,8 +356,6 @@ def serve(address: str, preload: tuple[str, ...]) -> None:
     # the launcher's own environment (kernels get their request's): without this,
     # preloading ipykernel's debugger prints a warning about frozen modules
     os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
-    if "rfc3987_syntax" in sys.modules and sys.modules["rfc3987_syntax"] is None:
-        del sys.modules["rfc3987_syntax"]  # kernels may import it (see workbench.batch)
     import gc
 
     gc.disable()  # importing makes objects by the million: collect once, at the end

@@ -1,24 +1,24 @@
-"""Imported by the fork server that local workers are forked from: warms what every
-worker would otherwise build on its first run.
+"""Warm the process local workers are forked from: build what every worker would otherwise
+build on its first run.
 
 A worker's first report costs about 0.35 s of CPU more than the next ones: nbconvert
 loads and compiles the report templates, the HTML parser's CSS selectors and the
 disclosure rule's regular expressions are compiled, and nbformat builds its schema
-validator. Each of these is kept for the life of a process. Rendering one small report
-here, before the server forks, gives every worker them ready (copy-on-write), so the
-work is done once per batch instead of once per worker.
+validator. Each of these is kept for the life of a process. :func:`warm` renders one
+small report before the workers are forked (called by
+:func:`~workbench.batch.executors.local.prepare_worker_parent`), giving every worker them
+ready (copy-on-write), so the work is done once per batch instead of once per worker.
 
 Warming is an optimisation only: if it fails, workers build these themselves.
-
->>> import workbench.batch.warm_worker as w
->>> w.WARMED in (True, False)
-True
 """
 
 from __future__ import annotations
 
+import functools
 
-def _warm() -> bool:
+
+def _render_small_report() -> None:
+    """Validate and render a two-cell notebook with a table, as a run's report is."""
     import nbformat
 
     from workbench.report.run_report import render_report
@@ -33,10 +33,19 @@ def _warm() -> bool:
                                          cell])
     nbformat.validate(nbformat.reads(nbformat.writes(nb), as_version=4))
     render_report(nb, {"study": "warm-up", "findings": [], "disclosure": {}})
+
+
+@functools.cache
+def warm() -> bool:
+    """Render one small report in this process, once (later calls return the first
+    answer); True when it was rendered, False when rendering failed (workers then build
+    what they need themselves).
+
+    >>> warm() in (True, False)
+    True
+    """
+    try:
+        _render_small_report()
+    except Exception:  # noqa: BLE001 - an optimisation: each worker builds what it needs itself
+        return False
     return True
-
-
-try:
-    WARMED = _warm()
-except Exception:  # noqa: BLE001 - an optimisation: each worker builds what it needs itself
-    WARMED = False

@@ -45,6 +45,7 @@ from workbench.analysis.claims.rules import (
     judge,
     waits_claim,
 )
+from workbench.analysis.findings import formatting
 from workbench.analysis.findings.record import Finding, FindingId
 from workbench.analysis.findings.sensitivity import evalue_sentence
 from workbench.analysis.models import fit as md
@@ -53,7 +54,14 @@ from workbench.errors import AnalysisInputError
 
 
 def _interval(f: Finding) -> str:
-    return f"{f.estimate:.2f} (95% CI {f.ci_low:.2f} to {f.ci_high:.2f}) {f.unit}"
+    return (f"{formatting.number(f.estimate)} (95% CI {formatting.interval(f.ci_low, f.ci_high)})"
+            f" {f.unit}")
+
+
+def _judged(part: Judged, sep: str = ";") -> str:
+    """A judged estimate in words: ``+0.465 (99.5% interval 0.1 to 0.8``, then ``sep``."""
+    return (f"{formatting.signed(part.estimate)} ({formatting.percent(LEVEL, 1)} interval "
+            f"{formatting.interval(part.low, part.high)}{sep}")
 
 
 def _margin(claim: Claim, margins: dict[str, float]) -> float:
@@ -69,9 +77,9 @@ def _one_contrast(claim: Claim, margins: dict[str, float], afit: md.Fit, naive: 
     part = judge(afit, adjusted, term, label, claim.direction, margin)
     extra = evalue_sentence(adjusted.sensitivity, *cause_effect)
     v, f, _ = decide(claim, [part], margin, subset, "", extra)
-    return ClaimResult(claim, v, [naive], [adjusted], f"{before}: {part.estimate:+.2f} "
-                       f"({LEVEL:.1%} interval {part.low:.2f} to {part.high:.2f}; margin "
-                       f"{margin:g}){after}. Unadjusted: {_interval(naive)}. {extra}", f)
+    return ClaimResult(claim, v, [naive], [adjusted], f"{before}: {_judged(part)} margin "
+                       f"{formatting.number(margin)}){after}. Unadjusted: {_interval(naive)}. "
+                       f"{extra}", f)
 
 
 def _sector_claim(panel: pd.DataFrame, claim: Claim, outcome: str,
@@ -127,9 +135,11 @@ def _sector_claim(panel: pd.DataFrame, claim: Claim, outcome: str,
     extra = f"{coverage(dfit)} {extra}"
     v, f, reason = decide(claim, [part], margin, "acute", "", extra)
     how = "unadjusted, weighted" if claim.kind == "descriptive" else "case-mix-adjusted"
-    reason = (f"judged on the {how} comparison of {measure_label(outcome)}: {part.estimate:+.2f} "
-              f"{part.finding.unit} ({LEVEL:.1%} interval {part.low:.2f} to {part.high:.2f}; "
-              f"margin {margin:g}). {extra}")
+    reason = (f"judged on the {how} comparison of {measure_label(outcome)}: "
+              f"{formatting.signed(part.estimate)} {part.finding.unit} "
+              f"({formatting.percent(LEVEL, 1)} interval "
+              f"{formatting.interval(part.low, part.high)}; margin {formatting.number(margin)})"
+              f". {extra}")
     return ClaimResult(claim, v, [desc], adjusted, reason, f, beside=beside)
 
 
@@ -167,11 +177,10 @@ def _staffing_claim(panel: pd.DataFrame, claim: Claim, lag: int,
         sens.append(evalue_sentence(a.sensitivity, "staffing", M.label(outcome)))
     extra = " ".join(s for s in sens if s)
     v, f, _ = decide(claim, parts, margin, "acute", "", extra)
-    words = "; ".join(f"{p.label}: {p.estimate:+.2f} ({LEVEL:.1%} interval {p.low:.2f} to "
-                      f"{p.high:.2f}, {p.verdict})" for p in parts)
+    words = "; ".join(f"{p.label}: {_judged(p, ',')} {p.verdict})" for p in parts)
     return ClaimResult(claim, v, naive, adjusted,
-                       f"after case-mix adjustment (margin {margin:g} per nurse FTE per 10 "
-                       f"beds), {words}. {extra}", f)
+                       f"after case-mix adjustment (margin {formatting.number(margin)} per nurse "
+                       f"FTE per 10 beds), {words}. {extra}", f)
 
 
 def _engagement_claim(panel: pd.DataFrame, claim: Claim, lag: int,
@@ -205,9 +214,9 @@ def _per_sd(fit: md.Fit, question: str, *, suffix: str) -> list[Finding]:
         f.estimate, f.ci_low, f.ci_high = f.estimate * sd, f.ci_low * sd, f.ci_high * sd
         f.id = str(f.key.with_(kind="per_sd"))
         f.unit = "percentage points per SD of the driver"
-        f.sentence = (f"{M.label(fit.spec.outcome)}: {f.estimate:+.2f} percentage points "
-                      f"(95% CI {f.ci_low:.2f} to {f.ci_high:.2f}) per standard deviation "
-                      f"({sd:.2g}) of {md.exposure_label(term)}.")
+        f.sentence = (f"{M.label(fit.spec.outcome)}: {formatting.signed(f.estimate)} percentage "
+                      f"points (95% CI {formatting.interval(f.ci_low, f.ci_high)}) per standard "
+                      f"deviation ({formatting.number(sd, 2)}) of {md.exposure_label(term)}.")
         out.append(f)
     return out
 
@@ -278,19 +287,20 @@ def _drivers_claim(panel: pd.DataFrame, claim: Claim, lag: int,
                     unit="percentage points per SD (size of wait effect minus size of other)",
                     model=f"linear contrast of the joint ols model; t({c95['df']}), CRV1",
                     formula=afit.spec.label(), sector="acute", role="robustness")
-        f.sentence = (f"The wait effect's size minus that of {other}: {f.estimate:+.2f} "
-                      f"percentage points per SD (95% CI {f.ci_low:.2f} to {f.ci_high:.2f}).")
+        f.sentence = (f"The wait effect's size minus that of {other}: "
+                      f"{formatting.signed(f.estimate)} percentage points per SD "
+                      f"(95% CI {formatting.interval(f.ci_low, f.ci_high)}).")
         contrasts.append(f)
         parts.append(Judged(f"wait minus {other}", cl["estimate"], cl["ci_low"],
                              cl["ci_high"], cl["p_value"], +1, margin, f))
     v, fv, _ = decide(claim, parts, margin, "acute", "")
-    words = "; ".join(f"{p.label} {p.estimate:+.2f} ({LEVEL:.1%} interval {p.low:.2f} to "
-                      f"{p.high:.2f}, {p.verdict})" for p in parts)
-    per = "; ".join(f"{md.exposure_label(d)} {f.estimate:+.2f}" for d, f in zip(drivers, adjusted))
+    words = "; ".join(f"{p.label} {_judged(p, ',')} {p.verdict})" for p in parts)
+    per = "; ".join(f"{md.exposure_label(d)} {formatting.signed(f.estimate)}"
+                    for d, f in zip(drivers, adjusted))
     return ClaimResult(claim, v, naive, adjusted,
                        "FFT % positive, percentage points per standard deviation of each "
                        f"driver, one model after case-mix adjustment: {per}. Tested: {words} "
-                       f"(margin {margin:g} pp per SD).", fv, contrasts)
+                       f"(margin {formatting.number(margin)} pp per SD).", fv, contrasts)
 
 
 def _care_home_claim(panel: pd.DataFrame, claim: Claim, margins: dict[str, float]) -> ClaimResult:

@@ -27,6 +27,7 @@ from workbench.analysis.claims.rules import (
     Claim,
     ClaimResult,
 )
+from workbench.analysis.findings import formatting
 from workbench.analysis.findings.record import Finding, FindingId
 from workbench.analysis.models import fit as md
 from workbench.data import measures as M
@@ -176,7 +177,8 @@ def cannot_answer(claim: Claim, reason: str, *, unknown_sector: int = 0) -> Clai
     unknown = (f" {unknown_sector} provider(s) whose sector no register settles were left "
                "out." if unknown_sector else "")
     sentence = (f"{claim.text} Verdict: cannot answer. {reason} No estimate is given "
-                f"(margin {claim.margin:g} {claim.unit}, not applied).{unknown}")
+                f"(margin {formatting.number(claim.margin)} {claim.unit}, not applied)."
+                f"{unknown}")
     f = Finding(id=str(FindingId("verdict", claim.key, subset=claim.subset)),
                 question=claim.text, estimate=float("nan"), unit=claim.unit,
                 model=f"claims register ({claim.kind}); not fitted: the data cannot answer",

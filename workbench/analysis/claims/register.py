@@ -10,7 +10,8 @@ from itertools import zip_longest
 import pandas as pd
 
 from workbench.analysis.claims.rules import ALPHA, FAMILY, LEVEL, MULTIPLICITY, ClaimResult
-from workbench.analysis.findings.record import Finding
+from workbench.analysis.findings import formatting
+from workbench.analysis.findings.record import Finding, Findings
 
 
 def register_table(results: list[ClaimResult]) -> pd.DataFrame:
@@ -44,7 +45,7 @@ def register_table(results: list[ClaimResult]) -> pd.DataFrame:
 def _cell(f: Finding | None) -> str:
     if f is None:
         return "no data"
-    return f"{f.estimate:.2f} ({f.ci_low:.2f} to {f.ci_high:.2f})"
+    return f"{formatting.number(f.estimate)} ({formatting.interval(f.ci_low, f.ci_high)})"
 
 
 def register_markdown(results: list[ClaimResult]) -> str:
@@ -61,9 +62,9 @@ def register_markdown(results: list[ClaimResult]) -> str:
     for i, r in enumerate(results, 1):
         lines.append(f"{i}. **{r.claim.text}** Verdict: **{r.verdict}**. {r.reason}")
     lines.append("")
-    lines.append(f"Verdicts rest on {LEVEL:.1%} intervals: {MULTIPLICITY} over the register's "
-                 f"{FAMILY} intervals, so the chance that any verdict rests on a chance finding "
-                 f"is at most {ALPHA:.0%}.")
+    lines.append(f"Verdicts rest on {formatting.percent(LEVEL, 1)} intervals: {MULTIPLICITY} "
+                 f"over the register's {FAMILY} intervals, so the chance that any verdict rests "
+                 f"on a chance finding is at most {formatting.percent(ALPHA)}.")
     unknown = max((r.unknown_sector for r in results), default=0)
     if unknown:
         lines.append("")
@@ -72,23 +73,17 @@ def register_markdown(results: list[ClaimResult]) -> str:
     return "\n".join(lines)
 
 
-def claim_findings(results: list[ClaimResult]) -> list[Finding]:
-    """The register's findings, for ``Session.add``: each verdict (``headline``; a
-    ``cannot answer`` verdict is a ``diagnostic`` without an estimate), then the adjusted,
-    unadjusted, contrast and like-for-like findings behind it (``robustness``, or
-    ``diagnostic`` where their own analysis said so).
+def claim_findings(results: list[ClaimResult]) -> Findings:
+    """The register's findings, for ``Session.add``: each claim's
+    :meth:`~workbench.analysis.claims.rules.ClaimResult.findings` in turn (the verdict,
+    then the findings behind it).
 
     >>> from workbench.analysis.claims.inputs import cannot_answer
     >>> from workbench.analysis.claims.rules import CLAIMS
     >>> [f.role for f in claim_findings([cannot_answer(CLAIMS[0], "no waits.")])]
     ['diagnostic']
     """
-    out = []
+    out = Findings()
     for r in results:
-        if r.finding is not None:
-            out.append(r.finding)
-        for f in (*r.adjusted, *r.naive, *r.contrasts, *r.beside):
-            if f.role != "diagnostic":
-                f.role = "robustness"
-            out.append(f)
+        out += r.findings()
     return out

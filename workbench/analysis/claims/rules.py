@@ -75,7 +75,8 @@ import numpy as np
 import pandas as pd
 
 from workbench.analysis.effects import like_for_like
-from workbench.analysis.findings.record import Finding, FindingId
+from workbench.analysis.findings import formatting
+from workbench.analysis.findings.record import Finding, FindingId, Findings
 from workbench.analysis.models import fit as md
 from workbench.data import measures as M
 from workbench.errors import AnalysisInputError
@@ -216,6 +217,26 @@ class ClaimResult:
         """
         return f"{self.claim.text} **{self.verdict.capitalize()}**: {self.reason}"
 
+    def findings(self, question: str | None = None) -> Findings:
+        """The verdict (``headline``; a ``cannot answer`` verdict is a ``diagnostic``
+        without an estimate), then the adjusted, unadjusted, contrast and like-for-like
+        findings behind it (``robustness``, or ``diagnostic`` where their own analysis said
+        so). ``question`` replaces the verdict's question (the claim).
+
+        >>> r = ClaimResult(CLAIMS[0], "inconclusive", naive=[Finding(
+        ...     id="naive:sector[independent]->rtt_median_weeks@acute", question="q",
+        ...     estimate=-1.0)])
+        >>> [f.role for f in r.findings()]
+        ['robustness']
+        """
+        out = []
+        if self.finding is not None:
+            out.append(self.finding if question is None
+                       else replace(self.finding, question=question))
+        for f in (*self.adjusted, *self.naive, *self.contrasts, *self.beside):
+            out.append(f if f.role == "diagnostic" else replace(f, role="robustness"))
+        return Findings(out)
+
 
 def verdict(low: float | None, high: float | None, direction: int,
             margin: float = 0.0) -> str:
@@ -264,8 +285,9 @@ def judge(fit: md.Fit, f: Finding, term: str, label: str, direction: int,
 
 def _rule(claim: Claim, margin: float) -> str:
     side = "below" if claim.direction < 0 else "above"
-    return (f"rule: no meaningful difference if the {LEVEL:.1%} interval lies within "
-            f"+/-{margin:g}, supported if it lies wholly {side} 0, contradicted if wholly "
+    return (f"rule: no meaningful difference if the {formatting.percent(LEVEL, 1)} interval "
+            f"lies within +/-{formatting.number(margin)}, supported if it lies wholly {side} 0, "
+            "contradicted if wholly "
             f"on the other side, else inconclusive; {MULTIPLICITY} over the register's "
             f"{FAMILY} intervals")
 
@@ -282,14 +304,16 @@ def decide(claim: Claim, parts: list[Judged], margin: float, subset: str, reason
     else:
         v = "inconclusive"
     key = min(parts, key=lambda p: _ORDER.index(p.verdict))
-    words = "; ".join(f"{p.label}: {p.estimate:+.3g} ({LEVEL:.1%} interval {p.low:.3g} to "
-                      f"{p.high:.3g}; {p.verdict})" for p in parts)
+    words = "; ".join(f"{p.label}: {formatting.signed(p.estimate)} "
+                      f"({formatting.percent(LEVEL, 1)} interval "
+                      f"{formatting.interval(p.low, p.high)}; {p.verdict})" for p in parts)
     base = key.finding
     rule = "R" + _rule(claim, margin)[1:]
     judged = ("unadjusted, weighted comparison" if claim.kind == "descriptive"
               else "case-mix-adjusted estimate")
     sentence = (f"{claim.text} Verdict: {v}. Judged on the {judged}"
-                f" (margin {margin:g} {claim.unit or base.unit}): {words}. {rule}."
+                f" (margin {formatting.number(margin)} {claim.unit or base.unit}): {words}. "
+                f"{rule}."
                 + (f" {extra}" if extra else ""))
     f = Finding(id=str(FindingId("verdict", claim.key, subset=subset)),
                 question=claim.text, estimate=key.estimate, ci_low=base.ci_low,

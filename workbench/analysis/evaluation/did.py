@@ -36,12 +36,14 @@ Inference: cluster-robust (CRV1) by provider, t with ``G - 1`` degrees of freedo
 fewer than :data:`MIN_TREATED_CLUSTERS` treated providers, cluster-robust intervals are
 too narrow (MacKinnon & Webb 2017), so the ATT's p-value comes from a wild cluster
 restricted bootstrap (WCR, null imposed, Webb six-point weights) and its interval from
-the wild cluster bootstrap-t (unrestricted, equal-tailed), both written here in numpy on
-the same regression (provider effects removed by demeaning, month dummies as regressors)
-and with ``n_boot`` draws and a fixed ``seed``; the finding's warning says so. The
+the wild cluster bootstrap-t (unrestricted, equal-tailed), both from the workbench's one
+wild cluster bootstrap (:mod:`workbench.analysis.models.bootstrap`) on the same
+regression (provider effects removed by demeaning, month dummies as regressors) and
+with ``n_boot`` draws and a fixed ``seed``; the finding's warning says so. The
 pre-trend test then is a wild cluster restricted bootstrap of the joint Wald statistic
-(:func:`wild_cluster_wald`): with 8 changed providers the F test rejected a true null of
-no pre-trend in 80% of simulated panels, the bootstrap in about 13%.
+(:func:`~workbench.analysis.models.bootstrap.wild_cluster_wald`): with 8 changed providers
+the F test rejected a true null of no pre-trend in 80% of simulated panels, the bootstrap
+in about 13%.
 
 What the intervals are about: provider-clustered inference treats the changed providers'
 effects as draws from a distribution, so the ATT it covers at 95% is the average effect
@@ -85,9 +87,10 @@ Example
 >>> "wild cluster bootstrap" in att.warning
 True
 
-Why one module: one estimator, staggered difference-in-differences with its wild cluster
-bootstrap: the cohort preparation, the within transformation and the CRV1 and bootstrap
-inference share the private design (``_prepare``, ``_within``, ``_ols_crv1``).
+Why one module: one estimator, staggered difference-in-differences: the cohort
+preparation, the within transformation and the CRV1 inference share the private design
+(``_prepare``, ``_within``, ``_ols_crv1``); the bootstrap is
+:mod:`workbench.analysis.models.bootstrap`.
 """
 
 from __future__ import annotations
@@ -102,6 +105,7 @@ from scipy import stats
 
 from workbench.analysis.findings import formatting
 from workbench.analysis.findings.record import Finding, Findings, with_question
+from workbench.analysis.models.bootstrap import wild_cluster_bootstrap, wild_cluster_wald
 from workbench.data import measures as M
 from workbench.errors import AnalysisInputError
 from workbench.finding_id import FindingId
@@ -110,11 +114,11 @@ from workbench.finding_id import FindingId
 MIN_TREATED_CLUSTERS = 20
 #: Pre-change relative months in the pre-trend test: l = -2 .. -PRETREND_WINDOW.
 PRETREND_WINDOW = 6
-#: Webb's six-point bootstrap weights (for few clusters).
-WEBB = np.array([-np.sqrt(1.5), -1.0, -np.sqrt(0.5), np.sqrt(0.5), 1.0, np.sqrt(1.5)])
+#: The bootstrap weights are drawn this many draws at a time (so that the same seed keeps
+#: giving the same draws, and so the same findings, as it always has).
+BOOT_BLOCK = 250
 
-__all__ = ["DiDResult", "did_finding_id", "staggered_did", "wild_cluster_bootstrap",
-           "wild_cluster_wald"]
+__all__ = ["DiDResult", "did_finding_id", "staggered_did"]
 
 
 def did_finding_id(outcome: str, part: str, subset: str, variant: str = "") -> FindingId:
@@ -222,131 +226,6 @@ def _prepare(data, outcome, adoption, unit, time) -> tuple[pd.DataFrame, list[st
     df["_t"] = _months(df[time])
     df["_g"] = np.where(df["_adopt"].isna(), -1, _months(df["_adopt"].fillna(pd.Timestamp(0))))
     return df.reset_index(drop=True), notes
-
-
-def wild_cluster_bootstrap(X: np.ndarray, y: np.ndarray, cluster: np.ndarray, w: np.ndarray, *,
-                           n_boot: int = 999, seed: int = 0,
-                           n_absorbed: int = 0) -> dict[str, float]:
-    """Wild cluster bootstrap for ``theta = w' beta`` in ``y = X beta + e``, clustered.
-
-    Returns ``estimate``, ``se`` (CRV1, factor ``G/(G-1) (N-1)/(N-K)`` with ``K`` the
-    columns of ``X`` plus ``n_absorbed`` fixed effects removed beforehand that are not
-    nested in the clusters), ``p_value``
-    (WCR: null ``theta = 0`` imposed, two-sided, symmetric ``|t*| >= |t|``), and
-    ``ci_low``/``ci_high`` (WCU bootstrap-t, equal-tailed 95%), with Webb six-point
-    weights drawn per cluster (``numpy.random.default_rng(seed)``).
-
-    >>> rng = np.random.default_rng(0)
-    >>> g = np.repeat(np.arange(12), 20)
-    >>> X = np.column_stack([np.ones(240), rng.normal(size=240)])
-    >>> y = X @ [1.0, 0.0] + rng.normal(size=240) + rng.normal(size=12)[g]
-    >>> r = wild_cluster_bootstrap(X, y, g, np.array([0.0, 1.0]), n_boot=499)
-    >>> bool(r["ci_low"] < 0 < r["ci_high"]), bool(r["p_value"] > 0.05)
-    (True, True)
-    """
-    X = np.asarray(X, dtype=float)
-    y = np.asarray(y, dtype=float)
-    w = np.asarray(w, dtype=float)
-    codes, cl = np.unique(cluster, return_inverse=True)
-    G, (N, K) = len(codes), X.shape
-    if G < 3:
-        raise AnalysisInputError("wild_cluster_bootstrap", "cluster", f"has {G} cluster(s)",
-                                 expected="at least 3 clusters")
-    XtX_inv = np.linalg.pinv(X.T @ X)
-    A = XtX_inv @ X.T                       # k x N
-    a = w @ A                               # N: theta_hat = a @ y
-    beta = A @ y
-    theta = float(w @ beta)
-    u = y - X @ beta
-    c = G / (G - 1) * (N - 1) / max(N - K - n_absorbed, 1)
-
-    def se_of(e: np.ndarray) -> np.ndarray:       # e: N x B residuals
-        s = np.zeros((G, e.shape[1]))
-        np.add.at(s, cl, a[:, None] * e)
-        return np.sqrt(c * (s ** 2).sum(axis=0))
-
-    se = float(se_of(u[:, None])[0])
-    t_hat = theta / se if se > 0 else np.inf
-    # restricted fit: theta = 0 imposed
-    Vw = XtX_inv @ w
-    beta_r = beta - Vw * (theta / float(w @ Vw))
-    u_r = y - X @ beta_r
-    rng = np.random.default_rng(int(seed))
-    t_r, t_u = [], []
-    for start in range(0, int(n_boot), 250):
-        b = min(250, int(n_boot) - start)
-        v = WEBB[rng.integers(0, 6, size=(G, b))][cl]           # N x b
-        for resid, out in ((u_r, t_r), (u, t_u)):
-            U = resid[:, None] * v
-            th = a @ U                                           # theta* - theta0
-            E = U - X @ (A @ U)
-            out.append(th / np.maximum(se_of(E), 1e-300))
-    t_r, t_u = np.concatenate(t_r), np.concatenate(t_u)
-    p = float(np.mean(np.abs(t_r) >= abs(t_hat)))
-    q_lo, q_hi = np.quantile(t_u, [0.025, 0.975])
-    return {"estimate": theta, "se": se, "p_value": p, "ci_low": theta - q_hi * se,
-            "ci_high": theta - q_lo * se, "clusters": G, "n_boot": int(n_boot)}
-
-
-def wild_cluster_wald(X: np.ndarray, y: np.ndarray, cluster: np.ndarray, R: np.ndarray, *,
-                      n_boot: int = 999, seed: int = 0, n_absorbed: int = 0) -> dict[str, float]:
-    """Wild cluster restricted bootstrap of the joint Wald test ``R beta = 0``.
-
-    ``W = (R b)' V^-1 (R b) / q`` with ``V`` the CRV1 covariance of ``R b`` (factor as in
-    :func:`wild_cluster_bootstrap`); the bootstrap imposes the null (restricted least
-    squares), multiplies the restricted residuals by Webb six-point weights drawn per
-    cluster and recomputes ``W*`` with its own CRV1; ``p_value`` is the share of ``W* >=
-    W``. Unlike the F distribution, this stays close to its level with few treated
-    clusters, where the estimated ``q x q`` covariance is too noisy to invert
-    (MacKinnon & Webb 2017).
-
-    >>> rng = np.random.default_rng(1)
-    >>> g = np.repeat(np.arange(15), 20)
-    >>> X = np.column_stack([np.ones(300), rng.normal(size=(300, 2))])
-    >>> y = X @ [1.0, 0.0, 0.0] + rng.normal(size=300) + rng.normal(size=15)[g]
-    >>> r = wild_cluster_wald(X, y, g, np.array([[0.0, 1, 0], [0, 0, 1]]), n_boot=499)
-    >>> bool(r["p_value"] > 0.05), r["q"]
-    (True, 2)
-    """
-    X = np.asarray(X, dtype=float)
-    y = np.asarray(y, dtype=float)
-    R = np.atleast_2d(np.asarray(R, dtype=float))
-    codes, cl = np.unique(cluster, return_inverse=True)
-    G, (N, K) = len(codes), X.shape
-    if G < 3:
-        raise AnalysisInputError("wild_cluster_wald", "cluster", f"has {G} cluster(s)",
-                                 expected="at least 3 clusters")
-    XtX_inv = np.linalg.pinv(X.T @ X)
-    A = XtX_inv @ X.T                              # K x N
-    RA = R @ A                                     # q x N
-    beta = A @ y
-    u = y - X @ beta
-    c = G / (G - 1) * (N - 1) / max(N - K - n_absorbed, 1)
-    q = R.shape[0]
-
-    def wald(theta: np.ndarray, e: np.ndarray) -> np.ndarray:
-        # theta: q x B, e: N x B residuals -> W per draw
-        s = np.zeros((G, q, e.shape[1]))
-        np.add.at(s, cl, RA.T[:, :, None] * e[:, None, :])
-        V = c * np.einsum("gqb,grb->bqr", s, s)                   # B x q x q
-        sol = np.linalg.pinv(V) @ theta.T[:, :, None]             # B x q x 1
-        return np.einsum("qb,bq->b", theta, sol[:, :, 0]) / q
-
-    W = float(wald((R @ beta)[:, None], u[:, None])[0])
-    M = R @ XtX_inv @ R.T
-    beta_r = beta - XtX_inv @ R.T @ np.linalg.pinv(M) @ (R @ beta)
-    u_r = y - X @ beta_r
-    rng = np.random.default_rng(int(seed))
-    stats_ = []
-    for start in range(0, int(n_boot), 250):
-        b = min(250, int(n_boot) - start)
-        v = WEBB[rng.integers(0, 6, size=(G, b))][cl]
-        U = u_r[:, None] * v
-        theta = RA @ U                                             # R beta* (null: R beta_r = 0)
-        E = U - X @ (A @ U)
-        stats_.append(wald(theta, E))
-    Wb = np.concatenate(stats_)
-    return {"wald": W, "q": int(q), "p_value": float(np.mean(Wb >= W)), "n_boot": int(n_boot)}
 
 
 def staggered_did(
@@ -494,7 +373,7 @@ def staggered_did(
         wv = np.concatenate([w_att.reindex(names).fillna(0.0).to_numpy(),
                              np.zeros(X.shape[1] - k_sa)])
         boot = wild_cluster_bootstrap(X, y, df["_unit"].to_numpy(), wv, n_boot=n_boot,
-                                      seed=seed, n_absorbed=1)
+                                      seed=seed, n_absorbed=1, block=BOOT_BLOCK)
         lo, hi, p = boot["ci_low"], boot["ci_high"], boot["p_value"]
         params.update({"inference": "wild cluster bootstrap (WCR p-value, WCU bootstrap-t "
                                     "interval, Webb weights)", "n_boot": int(n_boot),
@@ -548,9 +427,10 @@ def staggered_did(
             # and the mean's interval, on the same regression as the ATT
             Rfull = np.hstack([R, np.zeros((len(R), X.shape[1] - k_sa))])
             units = df["_unit"].to_numpy()
-            bw = wild_cluster_wald(X, y, units, Rfull, n_boot=n_boot, seed=seed, n_absorbed=1)
+            bw = wild_cluster_wald(X, y, units, Rfull, n_boot=n_boot, seed=seed, n_absorbed=1,
+                                   block=BOOT_BLOCK)
             bp = wild_cluster_bootstrap(X, y, units, wmean @ Rfull, n_boot=n_boot, seed=seed,
-                                        n_absorbed=1)
+                                        n_absorbed=1, block=BOOT_BLOCK)
             p_pre = bw["p_value"]
             pre_lo, pre_hi = float(bp["ci_low"]), float(bp["ci_high"])
             pre_params.update({"inference": "wild cluster restricted bootstrap of the joint "

@@ -15,7 +15,7 @@ Models (``kind``); each fit states its inference (``Fit.inference``, and the fin
                   contrast (a ``sector_<level>`` / ``ownership_<level>`` exposure) with
                   fewer than :data:`FEW_CLUSTERS_SIDE` providers on one side or fewer than
                   :data:`FEW_CLUSTERS_TOTAL` in all gets a wild cluster bootstrap interval
-                  and p-value instead (:class:`~workbench.analysis.models.fitters.WildClusterBootstrap`,
+                  and p-value instead (:class:`~workbench.analysis.models.bootstrap.WildClusterBootstrap`,
                   WCR with Webb weights, seeded by ``seed``), and its warning says so
     ``binomial``  binomial GLM for counts (``outcome`` positive out of ``trials``): logit
                   link (odds ratios) by default, identity link (percentage-point
@@ -73,6 +73,7 @@ from workbench.analysis.findings.wording import plain_label, sentence, unit
 from workbench.analysis.models import fitters
 from workbench.analysis.models.spec import (  # noqa: F401  (re-exported: the spec is part of a fit)
     CASE_MIX,
+    KIND_OPTIONS,
     SUBSETS,
     Kind,
     ModelSpec,
@@ -224,46 +225,47 @@ def _constant_columns(df: pd.DataFrame, cols) -> list[str]:
 def fit(spec: ModelSpec, data: pd.DataFrame) -> Fit:
     """Fit ``spec`` on ``data`` (a panel) and return a :class:`Fit`.
 
-    Checks the spec, prepares the rows (:func:`prepare`), then hands them to the fitter
-    of ``spec.kind`` (:data:`workbench.analysis.models.fitters.registry`). Raises an
-    :class:`~workbench.errors.AnalysisInputError` (a ``ValueError``) naming the model and
-    the argument at fault for an unknown kind, a spec the kind cannot fit, too few
-    providers left, or an exposure that does not vary in the subset; missing columns
-    raise an :class:`~workbench.errors.AnalysisColumnError` (also a ``KeyError``).
+    Looks up the fitter of ``spec.kind`` (:data:`workbench.analysis.models.fitters.registry`)
+    and leaves everything that differs between kinds to it: which spec options the kind
+    uses (a spec that sets another, e.g. ``weights`` for a mixed model, is an error
+    naming the kinds that use it), its own checks, its rows (after :func:`prepare`), the
+    fit, how its intervals are made and the checks of its assumptions. A kind with a wild
+    cluster bootstrap gets it for sector/ownership contrasts with few providers (see
+    the module). Raises an :class:`~workbench.errors.AnalysisInputError` (a
+    ``ValueError``) naming the model and the argument at fault for an unknown kind, a
+    spec the kind cannot fit, too few providers left, or an exposure that does not vary
+    in the subset; missing columns raise an
+    :class:`~workbench.errors.AnalysisColumnError` (also a ``KeyError``).
 
     >>> from workbench.data.synth import generate
-    >>> fit(ModelSpec("fft_pct_positive", ("rtt_median_weeks",), kind="tobit"),
-    ...     generate(seed=3, n_providers=30, n_months=3).panel)
+    >>> panel = generate(seed=3, n_providers=30, n_months=3).panel
+    >>> fit(ModelSpec("fft_pct_positive", ("rtt_median_weeks",), kind="tobit"), panel)
     Traceback (most recent call last):
     ...
     workbench.errors.AnalysisInputError: fit(): kind of model 'fft_pct_positive ~ rtt_median_weeks + C(month)' is 'tobit', an unknown kind. Expected: one of ['ols', 'binomial', 'poisson', 'negbin', 'mixed', 'fe', 'ordinal'] (the kinds with a registered fitter).
+    >>> fit(ModelSpec("fft_pct_positive", ("rtt_median_weeks",), kind="mixed", weights="beds"),
+    ...     panel)
+    Traceback (most recent call last):
+    ...
+    workbench.errors.AnalysisInputError: fit(): weights is 'beds' for model 'fft_pct_positive ~ rtt_median_weeks + C(month)' (mixed), a kind that does not use it. Expected: kind='ols' (the kinds that use weights), or weights left at None.
     """
-    fitter = fitters.registry.get(spec.kind, model=spec.formula())
-    if spec.random_slopes and spec.kind != "mixed":
-        raise AnalysisInputError("fit", "random_slopes", f"{list(spec.random_slopes)} of model "
-                                 f"{spec.formula()!r} ({spec.kind}) need kind='mixed'",
-                                 expected="no random slopes, or kind='mixed'")
-    stray = [r for r in spec.random_slopes if r not in (*spec.exposures, *spec.adjust)]
-    if stray:
-        raise AnalysisInputError("fit", "random_slopes", f"of model {spec.formula()!r} (mixed): "
-                                 f"random slopes {stray} are not in the model",
-                                 expected=f"exposures or controls of the model: "
-                                          f"{[*spec.exposures, *spec.adjust]}")
-    if spec.weights and spec.kind != "ols":
-        raise AnalysisInputError("fit", "weights", f"{spec.weights!r} of model "
-                                 f"{spec.formula()!r} ({spec.kind}) need kind='ols'",
-                                 expected="no weights, or kind='ols'")
-    if spec.within_between and spec.kind != "mixed":
-        raise AnalysisInputError("fit", "within_between", f"of model {spec.formula()!r} "
-                                 f"({spec.kind}) needs kind='mixed'",
-                                 expected="within_between=False, or kind='mixed'")
+    registry = fitters.registry
+    fitter = registry.get(spec.kind, model=spec.formula())
     if spec.inference not in ("auto", "cluster", "wild"):
         raise AnalysisInputError("fit", "inference", f"is {spec.inference!r}",
                                  expected="'auto', 'cluster' or 'wild'")
+    for name, value in spec.kind_options().items():
+        if name not in fitter.options:
+            users = registry.kinds_with(name)
+            unused = f"{name} left at {KIND_OPTIONS[name][0]!r}"
+            raise AnalysisInputError(
+                "fit", name, f"is {value!r} for model {spec.formula()!r} ({spec.kind}), a "
+                "kind that does not use it",
+                expected=(f"kind={' or '.join(map(repr, users))} (the kinds that use {name}), "
+                          f"or {unused}" if users else unused))
     fitter.check(spec)
-    df = prepare(spec, data)
+    df = fitter.rows(spec, prepare(spec, data))
     notes: list[str] = []
-    df = fitter.rows(spec, df)
     n_clusters = df[spec.cluster].nunique()
     if n_clusters < 5:
         raise AnalysisInputError("fit", "subset", f"{spec.subset!r} of model "
@@ -287,16 +289,10 @@ def fit(spec: ModelSpec, data: pd.DataFrame) -> Fit:
         msg = str(w.message)
         if any(s in msg.lower() for s in ("converge", "singular", "separation", "boundary")):
             notes.append(msg.splitlines()[0][:160])
-    inference = fitter.inference.replace("{G1}", str(int(n_clusters) - 1))
-    checks = {"proportional_odds": res.brant} if hasattr(res, "brant") else {}
-    if checks:
-        b = res.brant
-        inference += ("; Brant test of proportional odds: " + (
-            f"chi2 = {formatting.fixed(b['chi2'])}, df = {b['df']}, {formatting.p_equals(b['p_value'])}"
-            if b["p_value"] is not None else f"not computed ({b['reason']})"))
     out = Fit(spec=spec, result=res, data=df, n=len(df), clusters=int(n_clusters),
-              warnings=sorted(set(notes)), inference=inference, checks=checks)
-    _few_cluster_bootstrap(out)
+              warnings=sorted(set(notes)), inference=fitter.inference_of(res, n_clusters),
+              checks=fitter.checks(res))
+    _few_cluster_bootstrap(out, fitter)
     return out
 
 
@@ -309,10 +305,12 @@ def contrast_sides(fit_: Fit, term: str) -> tuple[int, int] | None:
     return int((by == 1).sum()), int((by == 0).sum())
 
 
-def _few_cluster_bootstrap(fit_: Fit) -> None:
-    """Give the fit's contrasts with few clusters a wild cluster bootstrap (see module)."""
+def _few_cluster_bootstrap(fit_: Fit, fitter: fitters.Fitter) -> None:
+    """Give the fit's contrasts with few clusters a wild cluster bootstrap (see module),
+    or every exposure with ``inference="wild"``, when its kind has one (the fitter's
+    ``inference`` option and :meth:`~workbench.analysis.models.fitters.Fitter.bootstrap`)."""
     spec = fit_.spec
-    if spec.kind != "ols" or spec.inference == "cluster":
+    if spec.inference == "cluster" or "inference" not in fitter.options:
         return
     chosen = {}
     for term in spec.exposures:
@@ -323,16 +321,8 @@ def _few_cluster_bootstrap(fit_: Fit) -> None:
             chosen[term] = sides
     if not chosen:
         return
-    import patsy
-
-    y, X = patsy.dmatrices(spec.formula(), fit_.data, return_type="dataframe")
-    rows = fit_.data.loc[X.index]
-    w = rows[spec.weights].to_numpy(float) if spec.weights else None
+    fit_.boot.update(fitter.bootstrap(spec, fit_.data, list(chosen)))
     for term, sides in chosen.items():
-        j = list(X.columns).index(term)
-        fit_.boot[term] = fitters.WildClusterBootstrap(
-            X.to_numpy(), y.iloc[:, 0].to_numpy(), rows[spec.cluster].to_numpy(), j,
-            n_boot=spec.n_boot, seed=spec.seed, weights=w)
         why = (f"{sides[0]} providers with {exposure_label(term)} and {sides[1]} without "
                f"(fewer than {FEW_CLUSTERS_SIDE} on a side or {FEW_CLUSTERS_TOTAL} in all), so "
                "cluster-robust t intervals would be too narrow" if sides else "it was asked for")

@@ -1,86 +1,114 @@
-"""One fitter per model kind, kept in a registry by name.
+"""One fitter per model kind, kept in a registry by name: all a kind knows about itself.
 
-:func:`workbench.analysis.models.fit` checks a :class:`~workbench.analysis.models.fit.ModelSpec`,
-prepares the panel rows, looks the fitter of ``spec.kind`` up in :data:`registry` and
-calls it. A fitter is a small class with three steps:
+:func:`workbench.analysis.models.fit.fit` looks the fitter of ``spec.kind`` up in
+:data:`registry` and asks it, never the kind's name, what to do. A fitter is a small
+class (:class:`Fitter`) with what its kind knows:
 
+``options``
+    the spec fields only some kinds use (:data:`~workbench.analysis.models.spec.KIND_OPTIONS`:
+    ``weights``, ``trials``, ``exposure``, ``link``, ``random_slopes``, ``within_between``,
+    ``rating_date``, ``rating_window``, a bootstrap ``inference``) that this kind uses;
+    ``fit()`` rejects a spec that sets any other, naming the kinds that use it;
 ``check(spec)``
     reject a spec the kind cannot fit (e.g. a binomial model without ``trials``) before
     any data are touched;
 ``rows(spec, df)``
-    the rows the kind fits (one row per provider for ``ordinal``; the prepared
-    provider-months otherwise);
+    the rows the kind fits, from the prepared provider-months (one row per provider
+    for ``ordinal``; the provider mean and deviation columns of a within/between split);
 ``fit(spec, df, groups, notes)``
     the statsmodels call; returns the result and the rows actually fitted, and appends
-    to ``notes`` what a reader should know (overdispersion, convergence, separation).
-
-Every fitter also says how its intervals are made (:attr:`Fitter.inference`): t with
-G-1 degrees of freedom and provider-clustered (CRV1) standard errors for ``ols``, ``fe``,
-``binomial``, ``poisson`` and ``negbin``; normal (z) intervals from the model-based
-standard errors for ``mixed`` (REML) and ``ordinal`` (maximum likelihood, one row per
-provider), whose likelihoods already model the provider structure.
-
-Few clusters: :class:`WildClusterBootstrap` is the wild cluster restricted bootstrap
-(WCR, Webb six-point weights; Cameron, Gelbach & Miller 2008; MacKinnon & Webb 2017)
-for one coefficient of a linear model, inverted for its interval (the set of values
-the bootstrap test does not reject). :func:`workbench.analysis.models.fit` uses it for
-sector and ownership contrasts with few providers on one side.
-
-The module stays whole (just over 400 lines) so that every kind's statsmodels call,
-and the inference each states, is read in one place.
+    to ``notes`` what a reader should know (overdispersion, convergence, separation);
+``inference_of(result, clusters)`` and ``checks(result)``
+    how its intervals are made (:attr:`Fitter.inference`: t with G-1 degrees of freedom
+    and provider-clustered (CRV1) standard errors for ``ols``, ``fe``, ``binomial``,
+    ``poisson`` and ``negbin``; normal (z) intervals from the model-based standard errors
+    for ``mixed`` (REML) and ``ordinal`` (maximum likelihood, one row per provider), whose
+    likelihoods already model the provider structure), and the checks of its assumptions
+    (the Brant test of ``ordinal``);
+``bootstrap(spec, rows, terms)``
+    the wild cluster bootstrap of some terms, for kinds that have one (``ols``:
+    :class:`~workbench.analysis.models.bootstrap.WildClusterBootstrap`), used by
+    ``fit()`` for sector and ownership contrasts with few providers on one side;
+``month_effects`` and ``label(spec)``
+    how the kind's formula reads (no month effects in the provider-level ``ordinal``
+    model; what the formula leaves out: provider fixed effects, random effects).
 
 Another kind is added with ``registry.register("name", MyFitter())``.
 
 >>> registry.kinds()
 ('ols', 'binomial', 'poisson', 'negbin', 'mixed', 'fe', 'ordinal')
+>>> registry.kinds_with("exposure")
+('poisson', 'negbin')
 >>> registry.get("tobit")
 Traceback (most recent call last):
 ...
 workbench.errors.AnalysisInputError: fit(): kind is 'tobit', an unknown kind. Expected: one of ['ols', 'binomial', 'poisson', 'negbin', 'mixed', 'fe', 'ordinal'] (the kinds with a registered fitter).
-
-Why one module: it is the registry of fitters: every model kind is a small class on the same
-:class:`Fitter` steps and private design helpers (``_design``, ``_rhs``, ``_groups``), and
-:func:`workbench.analysis.models.fit` looks them up in one place.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 import statsmodels.formula.api as smf
 
+from workbench.analysis.findings import formatting
 from workbench.analysis.models import fastfit
+from workbench.analysis.models.bootstrap import WildClusterBootstrap
 from workbench.data import measures as M
 from workbench.errors import AnalysisInputError
 
-if TYPE_CHECKING:  # pragma: no cover - types only
-    from workbench.analysis.models.spec import ModelSpec
+# A fitter's ``spec`` is a :class:`workbench.analysis.models.spec.ModelSpec`; this module
+# does not import it (the spec asks the registry how its kind's formula reads).
 
 
 class Fitter:
-    """Base of the fitters: no extra checks, the prepared rows as they are."""
+    """Base of the fitters: no options, no extra checks, the prepared rows as they are,
+    month effects in the formula and no bootstrap."""
 
     #: True when the kind fits one row per provider (provider counts are then n, and
     #: the "few providers" note about clustered intervals does not apply).
     provider_level: bool = False
     #: How intervals are made; ``{G1}`` is replaced by the number of clusters minus one.
     inference: str = "t({G1}), provider-clustered (CRV1) standard errors"
+    #: The spec fields of :data:`~workbench.analysis.models.spec.KIND_OPTIONS` this kind uses.
+    options: frozenset[str] = frozenset()
+    #: False when the kind fits no month effects (its formula then leaves out ``C(month)``).
+    month_effects: bool = True
 
-    def check(self, spec: ModelSpec) -> None:
+    def check(self, spec) -> None:
         """Raise an :class:`~workbench.errors.AnalysisInputError` for a spec this kind
         cannot fit."""
 
-    def rows(self, spec: ModelSpec, df: pd.DataFrame) -> pd.DataFrame:
+    def rows(self, spec, df: pd.DataFrame) -> pd.DataFrame:
         """The rows this kind fits, from the prepared provider-months."""
         return df
 
-    def fit(self, spec: ModelSpec, df: pd.DataFrame, groups: np.ndarray,
+    def fit(self, spec, df: pd.DataFrame, groups: np.ndarray,
             notes: list[str]) -> tuple[Any, pd.DataFrame]:
         """Fit ``spec`` on ``df`` (``groups``: cluster codes of its rows)."""
         raise NotImplementedError(f"{type(self).__name__} does not define fit()")
+
+    def label(self, spec) -> str:
+        """What the kind's formula leaves out, as written after it in findings."""
+        return ""
+
+    def inference_of(self, result, clusters: int) -> str:
+        """How the intervals of ``result`` are made (:attr:`inference` with its degrees
+        of freedom)."""
+        return self.inference.replace("{G1}", str(int(clusters) - 1))
+
+    def checks(self, result) -> dict[str, Any]:
+        """Checks of the kind's assumptions on ``result`` (``Fit.checks``)."""
+        return {}
+
+    def bootstrap(self, spec, rows: pd.DataFrame,
+                  terms: list[str]) -> dict[str, WildClusterBootstrap]:
+        """Wild cluster bootstraps of ``terms`` fitted on ``rows``; only kinds with the
+        ``inference`` option have them (none here)."""
+        return {}
 
 
 class FitterRegistry:
@@ -100,6 +128,14 @@ class FitterRegistry:
     def __contains__(self, kind: object) -> bool:
         return kind in self._fitters
 
+    def find(self, kind: str) -> Fitter | None:
+        """The fitter of ``kind``, or None when no fitter is registered for it."""
+        return self._fitters.get(kind)
+
+    def kinds_with(self, option: str) -> tuple[str, ...]:
+        """The kinds whose fitter uses the spec option ``option`` (:attr:`Fitter.options`)."""
+        return tuple(k for k, f in self._fitters.items() if option in f.options)
+
     def get(self, kind: str, model: str = "") -> Fitter:
         """The fitter of ``kind``; an error naming the known kinds when there is none.
 
@@ -118,7 +154,7 @@ def _groups(df: pd.DataFrame, cluster: str) -> np.ndarray:
     return df[cluster].astype("category").cat.codes.to_numpy()
 
 
-def _rhs(spec: ModelSpec) -> list[str]:
+def _rhs(spec) -> list[str]:
     """The columns of the formula's right-hand side other than ``C(month)``."""
     return spec.terms() + [a for a in spec.adjust if a not in spec.exposures]
 
@@ -129,7 +165,7 @@ def _numeric(df: pd.DataFrame, cols: list[str]) -> bool:
                for c in cols)
 
 
-def _design(spec: ModelSpec, df: pd.DataFrame, cols: list[str], intercept: bool = True):
+def _design(spec, df: pd.DataFrame, cols: list[str], intercept: bool = True):
     return fastfit.design(df, cols, month="month" if spec.time_effects else None,
                           intercept=intercept)
 
@@ -139,8 +175,11 @@ class OLSFitter(Fitter):
 
     Fitted from cross-products (:func:`workbench.analysis.models.fastfit.ols`: statsmodels'
     ``OLS``/``WLS`` clustered fit, without the rows x columns decomposition); a formula
-    with a non-numeric column goes to statsmodels itself.
+    with a non-numeric column goes to statsmodels itself. ``weights`` make it weighted
+    least squares; :meth:`bootstrap` is the wild cluster bootstrap of its terms.
     """
+
+    options = frozenset({"weights", "inference"})
 
     def fit(self, spec, df, groups, notes):
         if spec.weights:
@@ -160,10 +199,27 @@ class OLSFitter(Fitter):
         res = model.fit(cov_type="cluster", cov_kwds={"groups": groups}, use_t=True)
         return res, df
 
+    def bootstrap(self, spec, rows, terms):
+        """A :class:`~workbench.analysis.models.bootstrap.WildClusterBootstrap` (WCR, Webb
+        weights, ``spec.n_boot`` draws, ``spec.seed``) of each term, on the fitted rows
+        (weighted by ``spec.weights`` when given)."""
+        import patsy
+
+        y, X = patsy.dmatrices(spec.formula(), rows, return_type="dataframe")
+        kept = rows.loc[X.index]
+        w = kept[spec.weights].to_numpy(float) if spec.weights else None
+        columns = list(X.columns)
+        return {term: WildClusterBootstrap(
+            X.to_numpy(), y.iloc[:, 0].to_numpy(), kept[spec.cluster].to_numpy(),
+            columns.index(term), n_boot=spec.n_boot, seed=spec.seed, weights=w)
+            for term in terms}
+
 
 class BinomialFitter(Fitter):
     """Binomial GLM of ``outcome`` positives out of ``trials``, Williams-reweighted for
     extra-binomial variation; logit (odds ratios) or identity link; clustered."""
+
+    options = frozenset({"trials", "link"})
 
     def check(self, spec):
         if not spec.trials:
@@ -245,6 +301,7 @@ class _CountFitter(Fitter):
     """Shared check of the count models: an ``exposure`` for the log offset."""
 
     name = ""
+    options = frozenset({"exposure"})
 
     def check(self, spec):
         if not spec.exposure:
@@ -315,6 +372,18 @@ class MixedFitter(Fitter):
     """
 
     inference = "z (normal), model-based REML standard errors"
+    options = frozenset({"random_slopes", "within_between"})
+
+    def check(self, spec):
+        stray = [r for r in spec.random_slopes if r not in (*spec.exposures, *spec.adjust)]
+        if stray:
+            raise AnalysisInputError("fit", "random_slopes", f"of model {spec.formula()!r} "
+                                     f"(mixed): random slopes {stray} are not in the model",
+                                     expected=f"exposures or controls of the model: "
+                                              f"{[*spec.exposures, *spec.adjust]}")
+
+    def label(self, spec):
+        return f" + (1{''.join(' + ' + r for r in spec.random_slopes)} | {spec.cluster})"
 
     def rows(self, spec, df):
         if not spec.within_between:
@@ -350,10 +419,13 @@ class WithinFitter(Fitter):
     since the fixed effects are nested within the clusters (as Stata's ``xtreg, fe``).
     """
 
+    def label(self, spec):
+        return " + provider fixed effects"
+
     def fit(self, spec, df, groups, notes):
         cols = _rhs(spec)
         if not _numeric(df, cols):
-            return self._fit_patsy(spec, df, groups, notes)
+            return self.fit_formula(spec, df, groups, notes)
         X, names = _design(spec, df, cols, intercept=False)
         codes, G = fastfit.group_codes(df[spec.cluster].to_numpy())
         y = df[spec.outcome].to_numpy(float)
@@ -385,8 +457,9 @@ class WithinFitter(Fitter):
         if dropped:
             notes.append(f"absorbed by provider fixed effects (time-invariant): {dropped}")
 
-    def _fit_patsy(self, spec, df, groups, notes):
-        """The within fit through patsy and statsmodels (formulas with categories)."""
+    def fit_formula(self, spec, df, groups, notes):
+        """The within fit through patsy and statsmodels: :meth:`fit` for formulas with a
+        non-numeric column, and the reference its cross-product path is checked against."""
         import patsy
 
         y, X = patsy.dmatrices(spec.formula(), df, return_type="dataframe")
@@ -399,9 +472,7 @@ class WithinFitter(Fitter):
         self._check_flat(spec, flat)
         Xd = Xd.drop(columns=flat)
         res = sm.OLS(yd, Xd).fit(cov_type="cluster", cov_kwds={"groups": groups}, use_t=True)
-        dropped = [c for c in flat if not c.startswith("C(month)")]
-        if dropped:
-            notes.append(f"absorbed by provider fixed effects (time-invariant): {dropped}")
+        self._note_dropped(flat, notes)
         return res, df
 
 
@@ -421,9 +492,13 @@ class OrdinalFitter(Fitter):
 
     provider_level = True
     inference = "z (normal), model-based maximum-likelihood standard errors"
+    options = frozenset({"rating_date", "rating_window"})
+    month_effects = False
 
     def rows(self, spec, df):
         num = [c for c in (*spec.exposures, *spec.adjust) if c != spec.outcome]
+        df = df.assign(**{spec.outcome: pd.Categorical(
+            df[spec.outcome], categories=list(M.CQC_LEVELS), ordered=True)})
         df = df.sort_values([spec.cluster, "period"])
         if spec.rating_date:
             when = pd.to_datetime(df.groupby(spec.cluster, observed=True)[spec.rating_date]
@@ -480,6 +555,17 @@ class OrdinalFitter(Fitter):
                          f"df = {brant['df']}, p = {brant['p_value']:.3f}): the effect differs "
                          "between rating thresholds; read it as an average over them")
         return res, df
+
+    def inference_of(self, result, clusters):
+        b = result.brant
+        return super().inference_of(result, clusters) + (
+            "; Brant test of proportional odds: " + (
+                f"chi2 = {formatting.fixed(b['chi2'])}, df = {b['df']}, "
+                f"{formatting.p_equals(b['p_value'])}"
+                if b["p_value"] is not None else f"not computed ({b['reason']})"))
+
+    def checks(self, result):
+        return {"proportional_odds": result.brant}
 
 
 def brant_test(exog: pd.DataFrame, endog: pd.Series) -> dict[str, Any]:
@@ -538,132 +624,6 @@ def brant_test(exog: pd.DataFrame, endog: pd.Series) -> dict[str, Any]:
     chi2 = float(d @ np.linalg.pinv(D @ V @ D.T) @ d)
     df = (m - 1) * k
     return {"chi2": chi2, "df": df, "p_value": float(stats.chi2.sf(chi2, df)), "reason": ""}
-
-
-#: Webb's six-point weights (mean 0, variance 1), for wild bootstraps with few clusters.
-WEBB = np.array([-np.sqrt(1.5), -1.0, -np.sqrt(0.5), np.sqrt(0.5), 1.0, np.sqrt(1.5)])
-
-
-#: Relative tolerance within which a bootstrap |t*| counts as a tie with the observed |t|.
-TIE_RTOL = 1e-9
-
-
-def exceedance(t_boot: np.ndarray, t_obs: float) -> float:
-    """Share of bootstrap statistics at least as extreme as the observed one (two-sided).
-
-    Ties up to a relative ``TIE_RTOL`` count as at least as extreme, so that the share
-    does not depend on the last bit of floating point.
-
-    >>> float(exceedance(np.array([1.0, -2.0, 0.5, 2.0 + 1e-13]), 2.0))
-    0.5
-    """
-    ref = abs(t_obs)
-    return float(np.mean(np.abs(t_boot) >= ref - TIE_RTOL * max(ref, 1.0)))
-
-
-class WildClusterBootstrap:
-    """Wild cluster restricted (WCR) bootstrap of coefficient ``j`` in ``y = X b + e``.
-
-    For a hypothesised value r the null b_j = r is imposed (residuals of the regression
-    of y - r x_j on the other columns), those residuals are multiplied cluster by
-    cluster by Webb weights, and the CRV1 t statistic of each bootstrap sample is
-    compared with the observed one: :meth:`p_value`. The restricted residuals are linear
-    in r, so every r reuses one set of per-cluster products and the same ``n_boot``
-    weight draws (``seed``): :meth:`interval` inverts the test by bisection, giving
-    the values of b_j not rejected at level 1 - ``level``. Rows may carry ``weights``
-    (weighted least squares: both sides multiplied by their square root).
-
-    >>> rng = np.random.default_rng(1)
-    >>> g = np.repeat(np.arange(30), 10); x = (g < 6).astype(float)
-    >>> y = 0.5 * x + rng.normal(size=30)[g] + rng.normal(size=300)
-    >>> wb = WildClusterBootstrap(np.column_stack([np.ones(300), x]), y, g, 1, n_boot=499)
-    >>> lo, hi = wb.interval(0.95)
-    >>> bool(lo < wb.estimate < hi), bool(wb.p_value(wb.estimate) > 0.9)
-    (True, True)
-    """
-
-    def __init__(self, X: np.ndarray, y: np.ndarray, groups: np.ndarray, j: int, *,
-                 n_boot: int = 999, seed: int = 0, weights: np.ndarray | None = None):
-        X, y = np.asarray(X, dtype=float), np.asarray(y, dtype=float)
-        if weights is not None:
-            sw = np.sqrt(np.asarray(weights, dtype=float))
-            X, y = X * sw[:, None], y * sw
-        codes = pd.Series(groups).astype("category").cat.codes.to_numpy()
-        G, (n, k) = int(codes.max()) + 1, X.shape
-        if G < 3:
-            raise AnalysisInputError("WildClusterBootstrap", "groups", f"has {G} cluster(s)",
-                                     expected="at least 3 clusters")
-        inv = np.linalg.pinv(X.T @ X)
-        beta = inv @ (X.T @ y)
-        a = (inv @ X.T)[j]
-        Xr = np.delete(X, j, axis=1)
-        proj = np.linalg.pinv(Xr.T @ Xr) @ Xr.T
-        u0, u1 = y - Xr @ (proj @ y), X[:, j] - Xr @ (proj @ X[:, j])
-        self.s0 = np.bincount(codes, a * u0, minlength=G)
-        self.s1 = np.bincount(codes, a * u1, minlength=G)
-        Ag, q0, q1 = np.zeros((G, k)), np.zeros((G, k)), np.zeros((G, k))
-        np.add.at(Ag, codes, X * a[:, None])
-        np.add.at(q0, codes, X * u0[:, None])
-        np.add.at(q1, codes, X * u1[:, None])
-        C = Ag @ inv
-        self.H0, self.H1 = C @ q0.T, C @ q1.T
-        self.ssc = G / (G - 1) * (n - 1) / max(n - k, 1)
-        score = np.bincount(codes, a * (y - X @ beta), minlength=G)
-        self.estimate = float(beta[j])
-        self.se = float(np.sqrt(self.ssc * np.sum(score ** 2)))
-        self.v = np.random.default_rng(seed).choice(WEBB, size=(G, int(n_boot)))
-        self.clusters, self.n_boot, self.seed = G, int(n_boot), seed
-
-    def statistics(self, r: float = 0.0) -> tuple[np.ndarray, float]:
-        """The bootstrap t statistics of b_j = r (one per weight draw) and the observed one."""
-        s = self.s0 - r * self.s1
-        d = self.v * s[:, None] - (self.H0 - r * self.H1) @ self.v
-        den = np.sqrt(self.ssc * np.sum(d ** 2, axis=0))
-        t_boot = (s @ self.v) / np.where(den > 0, den, np.inf)
-        t_obs = (self.estimate - r) / self.se if self.se > 0 else np.inf
-        return t_boot, float(t_obs)
-
-    def p_value(self, r: float = 0.0) -> float:
-        """Bootstrap p-value of b_j = r (two-sided, symmetric).
-
-        A draw whose |t*| equals |t| up to rounding (relative ``TIE_RTOL``) counts as at
-        least as extreme, so an exact tie (the all-ones draw of a full enumeration
-        reproduces t) is counted the same way whatever the machine's floating point.
-        """
-        t_boot, t_obs = self.statistics(r)
-        return exceedance(t_boot, t_obs)
-
-    def interval(self, level: float = 0.95, *, limit: float = 100.0) -> tuple[float, float]:
-        """The values of b_j the bootstrap test does not reject at ``1 - level``.
-
-        Searched up to ``limit`` standard errors from the estimate; an end that reaches
-        the limit is returned there and :attr:`unbounded` records it.
-        """
-        alpha = 1 - level
-        self.unbounded = False
-        ends = []
-        for sign in (-1.0, 1.0):
-            inner, step = 0.0, 1.0
-            outer = None
-            while step <= limit:
-                if self.p_value(self.estimate + sign * step * self.se) < alpha:
-                    outer = step
-                    break
-                inner, step = step, step * 2
-            if outer is None:
-                self.unbounded = True
-                ends.append(self.estimate + sign * limit * self.se)
-                continue
-            for _ in range(40):
-                mid = (inner + outer) / 2
-                if self.p_value(self.estimate + sign * mid * self.se) < alpha:
-                    outer = mid
-                else:
-                    inner = mid
-                if outer - inner < 1e-4:
-                    break
-            ends.append(self.estimate + sign * (inner + outer) / 2 * self.se)
-        return float(ends[0]), float(ends[1])
 
 
 #: The fitters :func:`workbench.analysis.models.fit` knows, by kind.

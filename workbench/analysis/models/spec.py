@@ -4,7 +4,9 @@ A model is a plain value that can be written into a manifest and read back. This
 holds the spec, the provider subsets and case-mix set every question uses, and the row
 preparation (:func:`prepare`: subset, derived lag and indicator columns, complete cases)
 that the fitters (:mod:`workbench.analysis.models.fitters`) and :func:`fit
-<workbench.analysis.models.fit.fit>` share.
+<workbench.analysis.models.fit.fit>` share. What differs between model kinds (the options
+each uses, its rows, how its formula reads) is known by the kind's fitter, never here:
+the spec asks :data:`~workbench.analysis.models.fitters.registry` how its formula reads.
 
 >>> ModelSpec("rtt_median_weeks", ("nurse_fte_per_10_beds",), CASE_MIX).formula()
 'rtt_median_weeks ~ nurse_fte_per_10_beds + case_mix_index + pct_aged_75_plus + deprivation_imd + C(month)'
@@ -14,16 +16,33 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import asdict, dataclass
-from typing import Any, Literal
+from typing import Any
 
 import pandas as pd
 
 from workbench.analysis.findings.wording import DUMMY as _DUMMY
 from workbench.analysis.findings.wording import LAG as _LAG
-from workbench.data import measures as M
+from workbench.analysis.models import fitters
 from workbench.errors import AnalysisColumnError, AnalysisInputError
 
-Kind = Literal["ols", "binomial", "poisson", "negbin", "mixed", "fe", "ordinal"]
+#: A model kind: the name of a registered fitter
+#: (:data:`workbench.analysis.models.fitters.registry`).
+Kind = str
+
+#: Spec fields that only some model kinds use, with the values that leave them unused.
+#: Each kind's fitter declares the ones it uses (``Fitter.options``); :func:`fit
+#: <workbench.analysis.models.fit.fit>` rejects a spec that sets one its kind does not use.
+KIND_OPTIONS: dict[str, tuple[Any, ...]] = {
+    "weights": (None,),
+    "trials": (None,),
+    "exposure": (None,),
+    "link": ("logit",),
+    "random_slopes": ((),),
+    "within_between": (False,),
+    "rating_date": (None,),
+    "rating_window": (12,),
+    "inference": ("auto", "cluster"),
+}
 
 #: Case-mix adjustment set used throughout (context measures of the registry).
 CASE_MIX: tuple[str, ...] = ("case_mix_index", "pct_aged_75_plus", "deprivation_imd")
@@ -88,24 +107,40 @@ class ModelSpec:
         return list(self.exposures)
 
     def formula(self) -> str:
-        """The patsy formula of the fixed part (provider effects of ``fe`` are absorbed)."""
+        """The patsy formula of the fixed part, with month effects ``C(month)`` when
+        ``time_effects`` and the kind fits them (not the provider-level ``ordinal``).
+
+        >>> ModelSpec("cqc_overall", ("beds",), kind="ordinal").formula()
+        'cqc_overall ~ beds'
+        """
         rhs = self.terms() + [a for a in self.adjust if a not in self.exposures]
-        if self.time_effects and self.kind != "ordinal":
+        fitter = fitters.registry.find(self.kind)
+        if self.time_effects and (fitter is None or fitter.month_effects):
             rhs.append("C(month)")
         return f"{self.outcome} ~ {' + '.join(rhs) if rhs else '1'}"
 
     def label(self) -> str:
-        """The formula as written into findings, with what the formula leaves out.
+        """The formula as written into findings, with what the kind leaves out of it
+        (provider fixed effects of ``fe``, random effects of ``mixed``).
 
         >>> ModelSpec("y", ("x",), kind="fe").label()
         'y ~ x + C(month) + provider fixed effects'
+        >>> ModelSpec("y", ("x",), kind="mixed", random_slopes=("x",)).label()
+        'y ~ x + C(month) + (1 + x | provider_code)'
         """
-        text = self.formula()
-        if self.kind == "fe":
-            text += " + provider fixed effects"
-        if self.kind == "mixed":
-            text += f" + (1{''.join(' + ' + r for r in self.random_slopes)} | {self.cluster})"
-        return text
+        fitter = fitters.registry.find(self.kind)
+        return self.formula() + (fitter.label(self) if fitter is not None else "")
+
+    def kind_options(self) -> dict[str, Any]:
+        """The fields of :data:`KIND_OPTIONS` this spec sets (to a value that uses them).
+
+        >>> ModelSpec("y", ("x",), weights="beds", inference="cluster").kind_options()
+        {'weights': 'beds'}
+        """
+        values = {name: getattr(self, name) for name in KIND_OPTIONS}
+        return {name: value for name, value in values.items()
+                if (tuple(value) if isinstance(value, list) else value)
+                not in KIND_OPTIONS[name]}
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -206,9 +241,6 @@ def prepare(spec: ModelSpec, data: pd.DataFrame) -> pd.DataFrame:
     if missing:
         raise missing_columns(spec, missing, list(map(str, df.columns)))
     df = df.dropna(subset=[c for c in needed if c != "period"]).copy()
-    if spec.kind == "ordinal":
-        df[spec.outcome] = pd.Categorical(df[spec.outcome], categories=list(M.CQC_LEVELS),
-                                          ordered=True)
     df["month"] = df["period"].dt.strftime("%Y-%m")
     return df
 

@@ -8,7 +8,7 @@ ran the notebook, so that folder must be on a filesystem every node sees at the 
 path (see :func:`check_shared_folder`), and so must the project and its Python.
 
 Kernels on the nodes: each worker starts its own preloaded kernel launcher once, when
-it joins (:class:`~workbench.batch.slurm_worker.KernelLauncherPlugin`, a Dask
+it joins (:class:`~workbench.batch.executors.slurm_worker.KernelLauncherPlugin`, a Dask
 ``WorkerPlugin``), and forks every
 kernel of its runs from it, inside the Slurm job's allocation. The runner's launcher on
 the submitting machine is never used (its socket is not on the node, and kernels forked
@@ -21,17 +21,11 @@ read, and removed when the batch ends. The scheduler listens only on this host's
 address towards the Slurm controller (or ``interface``), and no HTTP server is left
 listening on the scheduler or the workers.
 
->>> "slurm" in available_executors()
-True
 >>> parse_walltime("1-02:03:04"), parse_walltime("90")
 (93784, 5400)
 >>> SlurmExecutor(cores=0)  # doctest: +IGNORE_EXCEPTION_DETAIL
 Traceback (most recent call last):
 SlurmError: --slurm-cores must be a whole number >= 1, got 0
-
-Why one module: one executor, Dask on Slurm: the walltime/memory parsing, the shared-folder
-and network checks and the job script are all preconditions of :class:`SlurmExecutor` and
-are tested together.
 """
 
 from __future__ import annotations
@@ -49,12 +43,8 @@ import threading
 from collections.abc import Iterable
 from pathlib import Path
 
-from workbench.batch.executors import (
-    Executor,
-    _stop_http_server,
-    available_executors,
-    register_executor,
-)
+from workbench.batch.executors.base import Executor
+from workbench.batch.executors.dask_security import stop_http_server
 from workbench.errors import (
     ClusterSecurityError,
     SharedFilesystemError,
@@ -273,7 +263,6 @@ def address_towards_controller() -> str:
             "machine on, e.g. ib0 or eth0)") from exc
 
 
-@register_executor("slurm")
 class SlurmExecutor(Executor):
     """Runs on ``workers`` Slurm jobs, each a Dask worker with ``cores`` threads, through
     dask-jobqueue's ``SLURMCluster`` (see the module docstring).
@@ -296,6 +285,8 @@ class SlurmExecutor(Executor):
     ...     sorted(ex.map_unordered(abs, [-2, 1]))
     [1, 2]
     """
+
+    name = "slurm"
 
     def __init__(self, workers: int = 1, *, partition: str | None = None,
                  account: str | None = None, walltime: str = DEFAULT_WALLTIME,
@@ -402,8 +393,8 @@ class SlurmExecutor(Executor):
                                            f"{cluster.scheduler_address}, not tls://")
             _test_job_script(cluster.job_script(), self)
             client = Client(cluster, security=security)
-            client.run_on_scheduler(_stop_http_server)
-            from workbench.batch.slurm_worker import PLUGIN_NAME, KernelLauncherPlugin
+            client.run_on_scheduler(stop_http_server)
+            from workbench.batch.executors.slurm_worker import PLUGIN_NAME, KernelLauncherPlugin
 
             client.register_plugin(KernelLauncherPlugin(launch=self.preload), name=PLUGIN_NAME)
             cluster.scale(jobs=n_jobs or self.workers)
@@ -473,7 +464,7 @@ class SlurmExecutor(Executor):
         folder = next(iter(folders)) if len(folders) == 1 else Path.cwd()
         n_jobs = min(self.workers, math.ceil(len(tasks) / self.cores))
         client = self.connect(folder, n_jobs)
-        from workbench.batch.slurm_worker import run_on_slurm_worker
+        from workbench.batch.executors.slurm_worker import run_on_slurm_worker
 
         self._futures = [client.submit(run_on_slurm_worker, fn, t, self.preload, pure=False,
                                        retries=0) for t in tasks]
@@ -545,7 +536,6 @@ def _test_job_script(script: str, ex: SlurmExecutor) -> None:
 
 __all__ = [
     "SlurmExecutor",
-    "available_executors",
     "check_shared_folder",
     "check_slurm_available",
     "parse_walltime",

@@ -1,7 +1,7 @@
 """What runs inside the Slurm jobs of ``--executor slurm``: each Dask worker's own kernel
 launcher, and the task wrapper that hands it to the runs.
 
-Kept apart from :mod:`workbench.batch.slurm_executor` because it imports ``distributed``
+Kept apart from :mod:`workbench.batch.executors.slurm` because it imports ``distributed``
 at once (a worker plugin must subclass its ``WorkerPlugin``), which the command line
 should not pay for unless a Slurm batch starts.
 
@@ -31,7 +31,8 @@ from typing import Any
 from distributed import get_worker
 from distributed.diagnostics.plugin import WorkerPlugin
 
-from workbench.batch.executors import _stop_http_server
+from workbench.batch.executors.dask_security import stop_http_server
+from workbench.batch.lean_imports import leave_out_rfc3987_syntax
 from workbench.errors import SharedFilesystemError
 
 #: Name the plugin is registered under on every worker.
@@ -44,7 +45,8 @@ class KernelLauncherPlugin(WorkerPlugin):
     ``preload`` are the modules the launcher imports (default:
     :data:`workbench.batch.launcher.PRELOAD`); ``launch`` False starts no launcher (kernels
     then start the ordinary way). Setting up also stops the worker's HTTP server (metrics
-    and info pages, without authentication).
+    and info pages, without authentication) and leaves ``rfc3987_syntax`` out of the
+    worker's imports (:mod:`workbench.batch.lean_imports`), before its first run.
     """
 
     name = PLUGIN_NAME
@@ -58,8 +60,9 @@ class KernelLauncherPlugin(WorkerPlugin):
     def setup(self, worker=None) -> None:
         from workbench.batch.launcher import PRELOAD, Launcher
 
+        leave_out_rfc3987_syntax()
         if worker is not None and getattr(worker, "http_server", None) is not None:
-            _stop_http_server(dask_worker=worker)
+            stop_http_server(dask_worker=worker)
         if self.launch:
             self.launcher = Launcher.spawn(self.preload or PRELOAD)  # imports meanwhile
 
