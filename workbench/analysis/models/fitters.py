@@ -55,6 +55,7 @@ import statsmodels.api as sm
 import statsmodels.formula.api as smf
 
 from workbench.analysis.findings import formatting
+from workbench.analysis.findings import formatting
 from workbench.analysis.models import fastfit
 from workbench.analysis.models.bootstrap import WildClusterBootstrap
 from workbench.data import measures as M
@@ -256,7 +257,7 @@ class BinomialFitter(Fitter):
                           var_weights=trials / (1.0 + (trials - 1.0) * phi)).fit(
                 cov_type="cluster", cov_kwds={"groups": groups}, use_t=True)
         if phi > 0.01:
-            notes.append(f"extra-binomial variation: Williams phi = {phi:.2g}")
+            notes.append(f"extra-binomial variation: Williams phi = {formatting.number(phi, 2)}")
         fitted = np.asarray(res.fittedvalues)
         if spec.link == "identity" and np.any((fitted <= 0) | (fitted >= 1)):
             notes.append(f"{int(np.sum((fitted <= 0) | (fitted >= 1)))} fitted proportions "
@@ -356,7 +357,8 @@ class NegBinFitter(_CountFitter):
             notes.append("negative binomial model did not converge")
         alpha = float(res.params.get("alpha", np.nan))
         if alpha < 1e-4:
-            notes.append(f"negative binomial dispersion alpha = {alpha:.2g}: the counts "
+            notes.append(f"negative binomial dispersion alpha = {formatting.number(alpha, 2)}: "
+                         "the counts "
                          "look Poisson; the Poisson model is simpler")
         return res, df
 
@@ -551,8 +553,9 @@ class OrdinalFitter(Fitter):
         brant = brant_test(exog.astype(float), endog)
         res.brant = brant
         if brant.get("p_value") is not None and brant["p_value"] < 0.05:
-            notes.append(f"proportional odds rejected (Brant test chi2 = {brant['chi2']:.1f}, "
-                         f"df = {brant['df']}, p = {brant['p_value']:.3f}): the effect differs "
+            notes.append("proportional odds rejected (Brant test chi2 = "
+                         f"{formatting.fixed(brant['chi2'], 1)}, df = {brant['df']}, "
+                         f"{formatting.p_equals(brant['p_value'])}): the effect differs "
                          "between rating thresholds; read it as an average over them")
         return res, df
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from workbench.analysis.findings import formatting
 from workbench.analysis.findings.record import Finding
 from workbench.analysis.models import fit as md
 from workbench.analysis.questions.common import case_mix_available, select_has
@@ -180,12 +181,13 @@ def sector_comparison_limits(panel: pd.DataFrame, outcomes: tuple[str, ...]) -> 
             lo, hi = OVERLAP_BOUNDS
             outside = float(((ps < lo) | (ps > hi)).mean())
             if outside > 0.1:
-                notes.append(f"The sectors barely overlap on case mix: {outside:.0%} of acute "
-                             f"providers have propensity scores outside [{lo}, {hi}]. Weighting "
-                             "to the ATE cannot then make them comparable (such estimates are "
-                             "shown as failed-balance diagnostics); overlap weights answer a "
-                             "narrower question, about providers whose case mix could belong "
-                             "to either sector.")
+                notes.append("The sectors barely overlap on case mix: "
+                             f"{formatting.percent(outside)} of acute providers have propensity "
+                             f"scores outside [{formatting.number(lo)}, {formatting.number(hi)}]. "
+                             "Weighting to the ATE cannot then make them comparable (such "
+                             "estimates are shown as failed-balance diagnostics); overlap "
+                             "weights answer a narrower question, about providers whose case "
+                             "mix could belong to either sector.")
     staffing = [c for c in ("nurse_fte", "nurse_fte_per_10_beds") if c in acute.columns]
     if staffing and not acute.loc[acute["sector"] == "independent", staffing].notna().any().any():
         notes.append("No staffing figures are published for independent providers (NHS "
