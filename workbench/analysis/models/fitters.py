@@ -55,7 +55,6 @@ import statsmodels.api as sm
 import statsmodels.formula.api as smf
 
 from workbench.analysis.findings import formatting
-from workbench.analysis.findings import formatting
 from workbench.analysis.models import fastfit
 from workbench.analysis.models.bootstrap import WildClusterBootstrap
 from workbench.data import measures as M
