@@ -254,6 +254,10 @@ def build(from_folder: str | Path, out: str | Path = DEFAULT_OUT, *,
             record["use"] = "beside the panel: comments and comment_themes"
             inputs.append(record)
             continue
+        if rec.kind in panel_files.NOT_JOINED:  # read and checked; not joined into the panel
+            record["rows"], record["use"] = len(df), panel_files.NOT_JOINED[rec.kind]
+            inputs.append(record)
+            continue
         evidence.append(registers.evidence(rec.kind, df, path.name))
         if rec.kind.startswith("ods"):
             ods_tables.append((rec.kind, df))

@@ -57,7 +57,40 @@ RECOGNISERS: tuple[Recogniser, ...] = (
                "read_latest_ratings"),
     Recogniser("fft", r"^(fft|friends-and-family-test)-.*data-.*\.xls[xm]$",
                "workbench.data.sources.fft"),
+    Recogniser("complaints_ko41a", r"(ko41a.*\.zip|KO41a - Org Level.*\.csv)$",
+               "workbench.data.sources.complaints_ko41a"),
+    Recogniser("complaints_ko41a_sites", r"KO41a - Site Level.*\.csv$",
+               "workbench.data.sources.complaints_ko41a", "read_sites"),
+    Recogniser("sickness_absence", r"\.csv$", "workbench.data.sources.sickness_absence",
+               header=("ORG_CODE", "FTE_DAYS_LOST", "FTE_DAYS_AVAILABLE")),
+    Recogniser("inpatient_survey", r"inpatient.?survey.*\.(ods|xlsx)$",
+               "workbench.data.sources.inpatient_survey"),
+    Recogniser("kh03", r"kh03.*(available|occupied).*\.csv$", "workbench.data.sources.kh03",
+               header=("Organisation_Code", "Sector", "Number_Of_Beds")),
+    Recogniser("fft_summary", r"^(ftt|fft)-summary-.*\.xlsx$",
+               "workbench.data.sources.fft_summary"),
+    Recogniser("oversight_framework", r"\.csv$", "workbench.data.sources.oversight_framework",
+               header=("Trust_code", "Metric_ID")),
+    Recogniser("oversight_framework", r"\.csv$", "workbench.data.sources.oversight_framework",
+               header=("Trust_code", "Average_score")),
 )
+
+#: Publications read (their readers run, checks and warnings recorded) but not joined into
+#: the panel: kind -> what the reader returns (annual, quarterly or national tables, or
+#: monthly ones not yet catalogued beside the panel).
+NOT_JOINED: dict[str, str] = {
+    "complaints_ko41a": "read, not joined: one organisation x financial year (written "
+                        "complaints, KO41a)",
+    "complaints_ko41a_sites": "read, not joined: one organisation x site x financial year",
+    "sickness_absence": "read, not joined: one organisation x month (FTE days lost and "
+                        "available)",
+    "inpatient_survey": "read, not joined: one trust x survey item (score, expected range, "
+                        "band)",
+    "kh03": "read, not joined: one organisation x bed sector x quarter (annual before 2010)",
+    "fft_summary": "read, not joined: national, one setting x month",
+    "oversight_framework": "read, not joined: one trust x metric x quarter, or the league "
+                           "table",
+}
 
 #: Files known but not read into the panel, and why.
 KNOWN_UNUSED: tuple[tuple[str, str], ...] = (
@@ -73,6 +106,9 @@ KNOWN_UNUSED: tuple[tuple[str, str], ...] = (
                                          "latest year per practice, not a monthly record)")),
     (r"^(MANIFEST|README).*\.md$", "documentation"),
     (r"\.fetch\.json$", "download record"),
+    (r"^SOURCE_download_manifest\.csv$", "download record (names, sizes, sha256, URLs)"),
+    (r"KO41b", "written complaints in primary care (KO41b): GP and dental practices"),
+    (r"Written Complaints.*Meta data\.xlsx$", "the complaints publication's metadata"),
 )
 
 
