@@ -43,6 +43,22 @@ from workbench.analysis.monitoring.funnel import funnel
 from workbench.analysis.monitoring.spc import spc
 from workbench.analysis.questions.provider_funnel import funnel_outliers, funnel_view
 from workbench.analysis.questions.spc_monitoring import spc_summary, spc_view
+from workbench.analysis.queues.calculators import (
+    factor_for,
+    queue_load,
+    relief_capacity,
+    target_capacity,
+    target_mean_wait,
+    target_queue_size,
+    waiting_list_pressure,
+)
+from workbench.analysis.queues.simulation import schedule_slots, wl_schedule, wl_simulator
+from workbench.analysis.queues.waiting_list import (
+    wl_queue_size,
+    wl_referral_stats,
+    wl_removal_stats,
+    wl_stats,
+)
 from workbench.data.measures import MEASURES, label
 from workbench.data.synth import generate
 from workbench.interactive import association, controls, in_batch
@@ -75,6 +91,7 @@ __all__ = [  # grouped in docs/api.md
     "completeness_heatmap",
     "controls",
     "explore_spc",
+    "factor_for",
     "findings",
     "findings_frame",
     "findings_table",
@@ -96,11 +113,14 @@ __all__ = [  # grouped in docs/api.md
     "number",
     "p_value",
     "qq_plot",
+    "queue_load",
     "read_findings",
     "readable_frame",
     "relationship",
+    "relief_capacity",
     "residual_frame",
     "residual_plot",
+    "schedule_slots",
     "sector_comparison",
     "sector_difference",
     "select_subset",
@@ -111,6 +131,16 @@ __all__ = [  # grouped in docs/api.md
     "spc_view",
     "start",
     "summarize",
+    "target_capacity",
+    "target_mean_wait",
+    "target_queue_size",
     "truth_for",
+    "waiting_list_pressure",
+    "wl_queue_size",
+    "wl_referral_stats",
+    "wl_removal_stats",
+    "wl_schedule",
+    "wl_simulator",
+    "wl_stats",
     "write_findings",
 ]
