@@ -197,13 +197,15 @@ def _scores(df: pd.DataFrame, rows: pd.Series, path: Path, resp: pd.DataFrame | 
                        else pd.Series(np.nan, index=df.index))
         _check_item(part, cols, rows, path)
         if item.startswith("Q") and resp is not None and f"{item}_tres" in resp.columns:
-            part["item_respondents"] = part["provider_code"].map(resp[f"{item}_tres"])
+            part["item_respondents"] = part["provider_code"].map(
+                resp[f"{item}_tres"]).astype("float64")
         else:
             part["item_respondents"] = np.nan
         parts.append(part)
     out = pd.concat(parts, ignore_index=True)
     out["band"] = out["band"].where(out["band"] > 0)
-    out["band_label"] = out["band"].map(BANDS).astype(object)
+    label = out["band"].map(BANDS).astype(object)
+    out["band_label"] = label.where(label.notna(), None)
     out["item_kind"] = np.where(out["item"].str.startswith("Q"), "question", "section")
     return out, items
 
