@@ -68,7 +68,8 @@ def test_out_may_be_a_parquet_path_with_its_files_beside_it(raw, tmp_path, capsy
     assert _cli(capsys, "--from", raw, "--out", out)[0] == 0
     assert all(v is not None for v in _set(out.parent, "real_2017").values())
     assert sorted(p.name for p in out.parent.iterdir() if not p.name.startswith(".")) == [
-        "real_2017.coverage.csv", "real_2017.parquet", "real_2017.provenance.json"]
+        "real_2017.catalogue.json", "real_2017.coverage.csv", "real_2017.parquet",
+        "real_2017.provenance.json"]
 
 
 def test_out_that_is_a_plain_file_is_refused_naming_it(raw, tmp_path, capsys):

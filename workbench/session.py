@@ -1,7 +1,9 @@
 """The notebook's side of a run: load the panel, collect findings and figures, write them.
 
-A notebook starts a session from its parameters, asks it for the panel, hands it
-findings and figures, and finishes. Run interactively (JupyterLab, default
+A notebook starts a session from its parameters, asks it for the panel (``s.panel``)
+and the tables beside it (``s.data("comments")``, read through the data's catalogue,
+:mod:`workbench.data.catalogue`), hands it findings and figures, and finishes. Run
+interactively (JupyterLab, default
 parameters) the session builds the synthetic default itself and writes into
 ``outputs/interactive/<notebook>/``; run by ``workbench run`` it reads the study's
 panel and writes into the run folder.
@@ -31,6 +33,7 @@ import pandas as pd
 
 from workbench import interactive  # noqa: F401  (styles Findings tables in a notebook)
 from workbench.analysis.findings.record import Finding, Findings, findings_frame, write_findings
+from workbench.data.catalogue import Catalogue, NotHeld
 from workbench.data.schema import canonical_dtypes, validate_panel
 from workbench.data.synth import (
     DEFAULT_MONTHS,
@@ -232,6 +235,37 @@ class Session:
     truth: dict[str, float] | None = None
     findings: list[Finding] = field(default_factory=list)
     figures: list[Path] = field(default_factory=list)
+    #: What the study's data hold beside the panel (:meth:`data` reads through it).
+    catalogue: Catalogue = field(default_factory=Catalogue.synthetic)
+
+    def data(self, name: str) -> pd.DataFrame | NotHeld:
+        """The table ``name`` of the study's data as a DataFrame, or a
+        :class:`~workbench.data.catalogue.NotHeld` value saying why the data do not hold
+        it (its ``reason``; a question module turns it into a stated limitation).
+
+        Names are those of :data:`workbench.data.catalogue.TABLES`: ``panel`` (this
+        session's panel), ``truth``, ``coverage``, ``staff_survey_years``, ``comments``,
+        ``comment_themes``, ``specialty_waits``. A table is read through the catalogue
+        beside the panel, its sha256 checked against the one recorded there; an unknown
+        name, a changed file or a catalogue of another panel raises
+        :class:`~workbench.data.catalogue.CatalogueError`.
+
+        >>> import tempfile
+        >>> s = start("demo", seed=1, n_providers=30, n_months=3, output_dir=tempfile.mkdtemp())
+        >>> len(s.data("panel")) == len(s.panel), len(s.data("truth")) == len(s.truth)
+        (True, True)
+        >>> str(s.data("comments"))[:64]
+        "The study's data hold no comments table: the synthetic default ("
+        """
+        entry = self.catalogue.entry(name)
+        if name == "panel":
+            return self.panel
+        if name == "truth":
+            if self.truth is None:
+                return NotHeld(name, entry.reason or "these data have no known truth")
+            return pd.DataFrame(sorted(self.truth.items()), columns=["id", "truth"])
+        self.catalogue.check_panel(self.data_sha256)
+        return self.catalogue.read(name)
 
     @property
     def data_label(self) -> str:
@@ -294,12 +328,15 @@ class Session:
         (True, 'April 2023 to June 2023')
         """
         p = self.panel
-        return {"synthetic": bool(self.synthetic),
-                "source": ("synthetic panel from workbench.data.synth (no real providers)"
-                           if self.synthetic else "published NHS and CQC data"),
-                "period": f"{p['period'].min():%B %Y} to {p['period'].max():%B %Y}",
-                "providers": int(p["provider_code"].nunique()),
-                "label": self.data_label}
+        record = {"synthetic": bool(self.synthetic),
+                  "source": ("synthetic panel from workbench.data.synth (no real providers)"
+                             if self.synthetic else "published NHS and CQC data"),
+                  "period": f"{p['period'].min():%B %Y} to {p['period'].max():%B %Y}",
+                  "providers": int(p["provider_code"].nunique()),
+                  "label": self.data_label}
+        if self.catalogue.tables_read:  # the tables beside the panel read, by sha256
+            record["tables"] = self.catalogue.tables_read
+        return record
 
     def show(self, data: pd.DataFrame, *, counts: Iterable[str] = (),
              rates: dict[str, Iterable[str]] | None = None, index: bool = False,
@@ -376,26 +413,33 @@ def start(notebook: str, *, panel_path: str = "", seed: int = DEFAULT_SEED,
 
     ``panel_path`` empty means the synthetic default (``seed``, ``n_providers``,
     ``n_months``). A ``truth.json`` beside a panel file is read so findings can be
-    compared with the true values. ``output_dir`` empty means
+    compared with the true values, and the catalogue beside it
+    (:meth:`Catalogue.beside <workbench.data.catalogue.Catalogue.beside>`) says which
+    tables :meth:`Session.data` can read. ``output_dir`` empty means
     ``outputs/interactive/<notebook>`` under the project root.
     """
     if panel_path:
-        sha = sha256_file(panel_path)
-        panel = _read_panel(resolve_panel_path(panel_path), sha)
-        truth_path = Path(panel_path).with_name("truth.json")
+        panel_file = resolve_panel_path(panel_path)
+        sha = sha256_file(panel_file)
+        panel = _read_panel(panel_file, sha)
+        truth_path = panel_file.with_name("truth.json")
         truth = read_truth(truth_path) if truth_path.exists() else None
         synthetic = truth is not None or _is_synthetic(panel)
+        catalogue = Catalogue.beside(panel_file)
     else:
         sd = generate(seed=seed, n_providers=n_providers, n_months=n_months)
         panel, truth, synthetic = sd.panel, sd.truth, True
         sha = panel_sha256(panel)
+        catalogue = Catalogue.synthetic(
+            f"the synthetic default (seed {seed}, {n_providers} providers, {n_months} months)",
+            rows=len(panel), truths=len(truth))
     out = Path(output_dir) if output_dir else project_root() / INTERACTIVE_DIR / notebook
     out.mkdir(parents=True, exist_ok=True)
     params = {"panel_path": panel_path, "seed": seed, "n_providers": n_providers,
               "n_months": n_months, "output_dir": output_dir, **parameters}
     return Session(notebook=notebook, parameters=json.loads(json.dumps(params, default=str)),
                    output_dir=out, panel=panel, data_sha256=sha, synthetic=synthetic,
-                   truth=truth)
+                   truth=truth, catalogue=catalogue)
 
 
 def _is_synthetic(panel: pd.DataFrame) -> bool:

@@ -3,7 +3,10 @@
 :func:`materialise_data` writes the panel every run reads (``data/panel.parquet``,
 and ``data/truth.json`` for synthetic data) from the study's ``data:`` block: the
 synthetic generator, a panel file (validated, then copied) or a build from official
-files. :func:`materialise_data_cached` skips the work when the folder already holds
+files, with the catalogue of what the data hold beside it (``data/panel.catalogue.json``,
+:mod:`workbench.data.catalogue`: a build lists the tables it wrote beside the panel; the
+generator lists the panel and its truth, a panel file the panel, each with the reason the
+other tables are not held), through which each run's session reads those tables. :func:`materialise_data_cached` skips the work when the folder already holds
 the data made from the same source (:func:`data_source_key`). The returned record
 (kind, options, paths, sha256) goes into every run's manifest.
 
@@ -14,8 +17,13 @@ the data made from the same source (:func:`data_source_key`). The returned recor
 ...                           folder)
 >>> record["path"], record["truth_path"], len(record["sha256"])
 ('data/panel.parquet', 'data/truth.json', 64)
+>>> sorted(json.loads((folder / "panel.catalogue.json").read_text())["tables"])[:3]
+['comment_themes', 'comments', 'coverage']
 >>> from workbench.session import VALIDATED_FILE as SESSION_READS
 >>> VALIDATED_FILE == SESSION_READS
+True
+>>> from workbench.data.catalogue import catalogue_path
+>>> catalogue_path(PANEL_FILE).name == CATALOGUE_FILE
 True
 """
 
@@ -43,6 +51,8 @@ DATA_SOURCE_FILE = "source.json"
 #: build all validate the panel), so each run's session does not validate it again
 #: (:data:`workbench.session.VALIDATED_FILE`).
 VALIDATED_FILE = "panel.validated"
+#: Beside the panel: what the data hold (:func:`workbench.data.catalogue.catalogue_path`).
+CATALOGUE_FILE = "panel.catalogue.json"
 
 
 def materialise_data(spec: DataSpec, data_dir: Path, study_path: Path | str = "<study>") -> dict:
@@ -58,6 +68,8 @@ def materialise_data(spec: DataSpec, data_dir: Path, study_path: Path | str = "<
     tmp.mkdir(parents=True)
     try:
         truth = _write_data(spec, tmp, study_path)
+        if not (tmp / CATALOGUE_FILE).is_file():
+            _write_catalogue(spec, tmp)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)  # the error itself propagates
         raise
@@ -177,12 +189,39 @@ def materialise_data_cached(spec: DataSpec, data_dir: Path,
         if record.get("key") == key and record.get("data", {}).get("sha256") == \
                 provenance.sha256_file(data_dir / PANEL_FILE):
             _mark_validated(data_dir, record["data"]["sha256"])
+            if not (data_dir / CATALOGUE_FILE).is_file():  # made before catalogues
+                _write_catalogue(spec, data_dir)
             return record["data"]
     data = materialise_data(spec, data_dir, study_path)
     atomic_write_text(record_path, json.dumps({"key": key, "data": data}, indent=2,
                                               sort_keys=True) + "\n")
     _mark_validated(data_dir, data["sha256"])
     return data
+
+
+def _write_catalogue(spec: DataSpec, folder: Path) -> Path:
+    """Write the catalogue of the panel (and truth) in ``folder`` made from ``spec``: the
+    generator's or a panel file's, which hold no tables beside the panel (a build writes
+    its own; one that did not is listed as such)."""
+    from workbench.data import catalogue
+
+    options = ", ".join(f"{k}={v}" for k, v in spec.options.items() if k != "from")
+    entries = [catalogue.file_entry("panel", folder / PANEL_FILE)]
+    if spec.kind == "synthetic":
+        made_by = f"the synthetic generator ({options or 'its defaults'})"
+        if (folder / TRUTH_FILE).is_file():
+            entries.append(catalogue.file_entry("truth", folder / TRUTH_FILE))
+        not_made = catalogue.missing_without_build(made_by)
+    elif spec.kind == "panel":
+        made_by = f"the panel file {spec.options['path']}"
+        not_made = {"truth": f"{made_by} comes without a truth.json",
+                    **catalogue.missing_without_build(made_by)}
+    else:
+        made_by = f"a build of the published files in {spec.options.get('from')}"
+        not_made = {name: "the build wrote no catalogue of the tables beside the panel"
+                    for name in catalogue.TABLES}
+    return catalogue.write_catalogue(folder / PANEL_FILE, entries, made_by=made_by,
+                                     not_made=not_made)
 
 
 def _mark_validated(data_dir: Path, sha256: str) -> None:

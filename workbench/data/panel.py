@@ -25,9 +25,14 @@ two files that disagree stop the build unless ``precedence=`` names one of them
 (:func:`workbench.data.panel_join.combine`).
 
 Not provider-month data: the staff survey 2021-24 results (one row per organisation x survey
-year; fieldwork spans September to December, so no one month is honest) and the labelled
-patient comments are written beside the panel
-(:data:`~workbench.data.panel_outputs.SIDE_TABLES`), not joined into it.
+year; fieldwork spans September to December, so no one month is honest), the labelled
+patient comments and the RTT waits by treatment function
+(:mod:`workbench.data.specialty_waits`, from the provider workbooks and the RTT full extract
+read again by treatment function) are written beside the panel
+(:data:`~workbench.data.panel_outputs.SIDE_TABLES`), not joined into it. The catalogue
+beside the panel (:mod:`workbench.data.catalogue`) lists every table written, with its
+sha256 and rows, and why each side table not written is absent; sessions read the tables
+through it.
 The RTT provider workbooks' all-treatment-function (``C_999``) rows join the panel in their
 month (median as published, % within 18 weeks from the bands), named by pathway kind.
 
@@ -58,8 +63,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from workbench.data import catalogue, panel_files, registers, specialty_waits
 from workbench.data import measures as M
-from workbench.data import panel_files, registers
 from workbench.data.panel_coverage import coverage_summary, coverage_table
 from workbench.data.panel_files import discover, reader_for
 from workbench.data.panel_join import EXTRA_COLUMNS, Table, combine, panel_rows
@@ -92,6 +97,8 @@ class BuildResult:
     #: Tables kept beside the panel (:data:`SIDE_TABLES`) and where they were written.
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     table_paths: dict[str, Path] = field(default_factory=dict)
+    #: The catalogue beside the panel (:mod:`workbench.data.catalogue`).
+    catalogue_path: Path | None = None
     #: Sector and setting of every provider and the registers that settled them
     #: (:func:`workbench.data.registers.decide`).
     registers: pd.DataFrame | None = None
@@ -127,6 +134,8 @@ class BuildResult:
         lines.append(f"Coverage table: {self.coverage_path}")
         for name, path in self.table_paths.items():
             lines.append(f"Beside the panel: {name} ({len(self.tables[name])} rows) {path}")
+        if self.catalogue_path is not None:
+            lines.append(f"Catalogue of the tables: {self.catalogue_path}")
         if self.unsettled:
             lines.append(self.unsettled)
         if self.warnings:
@@ -230,6 +239,8 @@ def build(from_folder: str | Path, out: str | Path = DEFAULT_OUT, *,
 
     ods_tables, tables, hints, evidence = [], [], [], []
     side: dict[str, list[pd.DataFrame]] = {name: [] for name in SIDE_TABLES}
+    side_files: dict[str, list[str]] = {name: [] for name in SIDE_TABLES}
+    workbooks, extracts = [], []  # RTT by treatment function: the specialty_waits table
     caught_all: list[dict] = []
     for rec, path in found:
         reader = reader_for(rec)
@@ -240,6 +251,13 @@ def build(from_folder: str | Path, out: str | Path = DEFAULT_OUT, *,
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             df = reader(path, allow_incomplete=allow_incomplete)
+        if rec.kind == "rtt":  # again by treatment function, for specialty_waits
+            with warnings.catch_warnings(record=True) as again:
+                warnings.simplefilter("always")
+                extracts.append((reader(path, by="treatment_function",
+                                        allow_incomplete=allow_incomplete), path))
+            seen = {str(w.message) for w in caught}
+            caught += [w for w in again if str(w.message) not in seen]
         caught_all.extend(_warning_record(path, w) for w in caught)
         prov = getattr(df, "provenance", None) if not isinstance(df, pd.DataFrame) \
             else df.attrs.get("provenance", {})
@@ -250,6 +268,8 @@ def build(from_folder: str | Path, out: str | Path = DEFAULT_OUT, *,
         if rec.kind == "patient_comments":
             side["comments"].append(df.comments)
             side["comment_themes"].append(df.themes)
+            side_files["comments"].append(path.name)
+            side_files["comment_themes"].append(path.name)
             record["rows"] = len(df.comments)
             record["use"] = "beside the panel: comments and comment_themes"
             inputs.append(record)
@@ -264,6 +284,7 @@ def build(from_folder: str | Path, out: str | Path = DEFAULT_OUT, *,
             record["rows"] = len(df)
         elif rec.kind == "staff_survey_trust":
             side["staff_survey_years"].append(df)
+            side_files["staff_survey_years"].append(path.name)
             record["rows"] = len(df)
             record["use"] = "beside the panel: staff_survey_years; register (benchmarking group)"
         elif rec.kind == "cqc_locations":
@@ -273,6 +294,7 @@ def build(from_folder: str | Path, out: str | Path = DEFAULT_OUT, *,
             if rec.kind == "rtt_provider_workbook":
                 from workbench.data.sources.rtt_provider_workbook import provider_measures
 
+                workbooks.append((df, path))
                 df = provider_measures(df)
             rows, h = panel_rows(rec.kind, df, path)
             record["rows"] = len(rows)
@@ -329,6 +351,12 @@ def build(from_folder: str | Path, out: str | Path = DEFAULT_OUT, *,
         if c in panel.columns:
             panel[c] = pd.Categorical(panel[c].astype(object), categories=list(M.CQC_LEVELS),
                                       ordered=True)
+    waits = specialty_waits.collect(workbooks, extracts)
+    if waits is not None:
+        side["specialty_waits"].append(waits)
+        side_files["specialty_waits"] = [
+            f"{k} {p} from {f}" for k, p, f in
+            waits[["pathway", "period", "source_file"]].drop_duplicates().itertuples(index=False)]
     side_tables = {name: pd.concat(parts, ignore_index=True) for name, parts in side.items()
                    if parts}
     if "staff_survey_years" in side_tables:
@@ -376,12 +404,16 @@ def build(from_folder: str | Path, out: str | Path = DEFAULT_OUT, *,
         "inputs": inputs,
         "warnings": caught_all,
     }
+    read = [r for r in inputs if r.get("status") == "read"]
+    details = {"panel": f"made from {len(read)} published files read in {folder}",
+               **{name: "; ".join(files) for name, files in side_files.items() if files}}
     write_outputs(out, cov_path, prov_path, panel, coverage, provenance, side_tables,
-                  side_paths)
+                  side_paths, made_by=f"a build of the published files in {folder}",
+                  not_made=catalogue.missing_from_build(folder), details=details)
     return BuildResult(panel=panel, coverage=coverage, provenance=provenance, panel_path=out,
                        coverage_path=cov_path, provenance_path=prov_path, inputs=inputs,
                        warnings=caught_all, tables=side_tables, table_paths=side_paths,
-                       registers=decided,
+                       catalogue_path=catalogue.catalogue_path(out), registers=decided,
                        unsettled=registers.unsettled_text(unsettled, names_by_code))
 
 

@@ -5,13 +5,16 @@ Outputs (written only after the panel validates)
 ``out`` is a folder (the panel ``panel.parquet``, coverage ``panel.coverage.csv`` and
 provenance ``panel.provenance.json`` inside it) or a panel file ending in ``.parquet``
 (``<stem>.coverage.csv`` and ``<stem>.provenance.json`` beside it), with the side tables
-``<stem>.staff_survey_years.parquet``, ``<stem>.comments.parquet`` and
-``<stem>.comment_themes.parquet`` when their sources are present. The coverage table has
-one row per provider-month with a true/false column per construct and the measures present;
-the provenance lists every input file with its reader, status, sha256, periods, warnings and
-publisher URL, and the panel's sha256.
+(:data:`SIDE_TABLES`: ``<stem>.staff_survey_years.parquet``, ``<stem>.comments.parquet``,
+``<stem>.comment_themes.parquet``, ``<stem>.specialty_waits.parquet``) when their sources
+are present, and the catalogue ``<stem>.catalogue.json``
+(:mod:`workbench.data.catalogue`: every table written with its sha256 and rows, and why
+each side table not written is absent), through which a session reads them. The
+coverage table has one row per provider-month with a true/false column per construct and
+the measures present; the provenance lists every input file with its reader, status,
+sha256, periods, warnings and publisher URL, and the panel's sha256.
 
-The three are replaced together (:func:`write_outputs`): they are written
+The files are replaced together (:func:`write_outputs`): they are written
 into a fresh hidden folder ``.<stem>.build-<pid>-<hex>/`` beside the destination, and the
 names readers open (``<stem>.parquet``, ``<stem>.coverage.csv``, ``<stem>.provenance.json``)
 are fixed relative symlinks through ``.<stem>.current``, a symlink to one build folder. One
@@ -31,8 +34,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from workbench.data import catalogue
 from workbench.errors import OutputWriteError
-from workbench.files import atomic_file_set, sha256_file
+from workbench.files import atomic_file_set, sha256_file, write_csv
 
 DEFAULT_OUT = Path("data/processed/panel.parquet")
 #: Stem of the three outputs when ``out`` is a folder.
@@ -67,11 +71,7 @@ def output_paths(out: str | Path) -> tuple[Path, Path, Path]:
 
 
 #: Tables written beside the panel when their sources are present: name -> what a row is.
-SIDE_TABLES = {
-    "staff_survey_years": "one organisation x NHS Staff Survey year (2021-24 results)",
-    "comments": "one patient comment (labelled FFT free text)",
-    "comment_themes": "one comment x theme that applies",
-}
+SIDE_TABLES = catalogue.SIDE_TABLES
 
 
 def side_table_path(panel_path: str | Path, name: str) -> Path:
@@ -86,15 +86,36 @@ def side_table_path(panel_path: str | Path, name: str) -> Path:
 
 def write_outputs(out: Path, cov_path: Path, prov_path: Path, panel: pd.DataFrame,
                   coverage: pd.DataFrame, provenance: dict,
-                  side_tables: dict[str, pd.DataFrame], side_paths: dict[str, Path]) -> None:
-    """Write the panel, its coverage, side tables and provenance (with the panel's sha256,
-    added to ``provenance``) so that they replace the old set together."""
-    file_names = [out.name, cov_path.name, prov_path.name] + [p.name for p in side_paths.values()]
+                  side_tables: dict[str, pd.DataFrame], side_paths: dict[str, Path], *,
+                  made_by: str = "a build of published files",
+                  not_made: dict[str, str] | None = None,
+                  details: dict[str, str] | None = None) -> None:
+    """Write the panel, its coverage, side tables, provenance (with the panel's sha256,
+    added to ``provenance``) and catalogue so that they replace the old set together.
+
+    The catalogue (:func:`workbench.data.catalogue.write_catalogue`) lists the panel, the
+    coverage table and each side table with its sha256, rows and ``details`` (what it was
+    made from); each side table not written is listed with its reason from ``not_made``.
+    """
+    cat_path = catalogue.catalogue_path(out)
+    file_names = ([out.name, cov_path.name, prov_path.name, cat_path.name]
+                  + [p.name for p in side_paths.values()])
+    details = details or {}
     with atomic_file_set(out.parent, file_names, tag=out.name[: -len(".parquet")]) as tmp:
         panel.to_parquet(tmp / out.name, index=False)
-        coverage.to_csv(tmp / cov_path.name, index=False)
+        write_csv(coverage, tmp / cov_path.name)  # text cells never formulas
         for name, tab in side_tables.items():
             tab.to_parquet(tmp / side_paths[name].name, index=False)
         provenance["panel_sha256"] = sha256_file(tmp / out.name)
         (tmp / prov_path.name).write_text(json.dumps(provenance, indent=2, default=str),
                                           encoding="utf-8")
+        entries = [catalogue.file_entry("panel", tmp / out.name, rows=len(panel),
+                                        detail=details.get("panel", "")),
+                   catalogue.Entry("coverage", catalogue.TABLES["coverage"].row,
+                                   file=cov_path.name, sha256=sha256_file(tmp / cov_path.name),
+                                   rows=len(coverage), detail="from the panel (CSV)")]
+        entries += [catalogue.file_entry(name, tmp / side_paths[name].name, rows=len(tab),
+                                         detail=details.get(name, ""))
+                    for name, tab in side_tables.items()]
+        catalogue.write_catalogue(tmp / out.name, entries, made_by=made_by,
+                                  not_made=not_made)
