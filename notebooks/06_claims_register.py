@@ -54,20 +54,17 @@ waits_measure = "rtt_median_weeks"  # the measure "shorter waits" is judged on: 
 import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
-from workbench import session
-from workbench.report import panel_figures, theme
+import workbench
+from workbench.analysis.questions import claims_register as q06
 
 # %%
-from workbench.analysis.claims import assessment
-from workbench.analysis.claims import register
-from workbench.analysis.claims import rules
-
-s = session.start("06_claims_register", panel_path=panel_path, seed=seed,
-                  n_providers=n_providers, n_months=n_months, output_dir=output_dir,
-                  engagement_lag=engagement_lag, margins=margins, waits_measure=waits_measure)
+s = workbench.start("06_claims_register", panel_path=panel_path, seed=seed,
+                    n_providers=n_providers, n_months=n_months, output_dir=output_dir,
+                    engagement_lag=engagement_lag, margins=margins, waits_measure=waits_measure)
 display(Markdown(f"**Data:** {s.data_label}."))
-# the like-for-like waits (by specialty), when the panel was built from RTT files
-like_for_like = rules.waits_like_for_like(panel_path, s.panel, waits_measure)
+# the like-for-like waits (by specialty) are shown beside "shorter waits" when the data hold them
+register = q06.answer(s.panel, s.data("specialty_waits"), engagement_lag=engagement_lag,
+                      margins=margins, waits_measure=waits_measure)
 
 # %% [markdown]
 # ## The verdicts
@@ -75,11 +72,8 @@ like_for_like = rules.waits_like_for_like(panel_path, s.panel, waits_measure)
 # Each claim, its verdict and the evidence in plain words:
 
 # %%
-results = assessment.assess_claims(s.panel, engagement_lag=engagement_lag,
-                                         margins=margins, waits_measure=waits_measure,
-                                         like_for_like=like_for_like)
-s.add(register.claim_findings(results))
-display(Markdown(register.register_markdown(results)))
+s.add(register.findings())
+display(Markdown(register.markdown()))
 
 # %% [markdown]
 # ## Naive and adjusted, side by side
@@ -89,7 +83,7 @@ display(Markdown(register.register_markdown(results)))
 # Units are in the last column.
 
 # %%
-s.show(register.register_table(results))
+s.show(register.table())
 
 # %% [markdown]
 # ## The sector claims in one picture
@@ -100,18 +94,16 @@ s.show(register.register_table(results))
 # sector's apparent advantage comes from the patients it treats.
 
 # %%
-VIEWS = {"descriptive": "unadjusted", "adjusted": "adjusted for case mix",
-         "waits_standardised": "like for like by specialty"}
-sector = [r for r in results if r.claim.key.startswith("private_") and r.naive
-          and r.claim.key != "private_care_homes_better"]
+sector = register.sector_claims()
 if sector:
-    fig, axes = theme.subplots(1, len(sector), figsize=(5 * len(sector), 2.8), squeeze=False)
+    fig, axes = workbench.subplots(1, len(sector), figsize=(5 * len(sector), 2.8),
+                                   squeeze=False)
     for ax, r in zip(axes[0], sector):
-        shown = [*r.naive, *r.adjusted, *r.beside]
+        shown = register.sector_findings(r)
         tab = s.table(shown)
-        tab["label"] = [VIEWS.get(f.key.kind, f.key.kind) for f in shown]
-        panel_figures.forest(tab, truth="truth" if "truth" in tab else None, ax=ax)
-        with theme.theme_context():  # the claim as a title in the theme's fonts
+        tab["label"] = [q06.view_label(f) for f in shown]
+        workbench.forest(tab, truth="truth" if "truth" in tab else None, ax=ax)
+        with workbench.theme_context():  # the claim as a title in the theme's fonts
             ax.set_title(r.claim.text, fontsize="small", wrap=True)
         ax.set_xlabel(r.claim.unit)
     s.savefig(fig, "sector_claims")

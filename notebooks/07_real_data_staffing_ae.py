@@ -40,16 +40,14 @@ survey_mapping = "following_year"  # staff survey 2021-24 year Y -> months: "fol
 import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
-from workbench import session
-from workbench.report import panel_figures, theme
-
-# %%
+import workbench
 from workbench.analysis.questions import real_data_staffing_ae as q07
 
-s = session.start("07_real_data_staffing_ae", panel_path=panel_path, seed=seed,
-                  n_providers=n_providers, n_months=n_months, output_dir=output_dir,
-                  start=start, end=end, min_attendances=min_attendances,
-                  survey_mapping=survey_mapping)
+# %%
+s = workbench.start("07_real_data_staffing_ae", panel_path=panel_path, seed=seed,
+                    n_providers=n_providers, n_months=n_months, output_dir=output_dir,
+                    start=start, end=end, min_attendances=min_attendances,
+                    survey_mapping=survey_mapping)
 table = q07.ae_staffing_table(s.panel, start, end, min_attendances)
 display(Markdown(f"**Data:** {s.data_label}."))
 
@@ -70,10 +68,11 @@ pairs = [(x, lab) for x, lab in (("nurse_share_pct", "Nurses as a share of all s
                                  ("staff_engagement", "Staff engagement (0-10)"))
          if table[x].notna().any()]
 if pairs:
-    fig, axes = theme.subplots(1, len(pairs), figsize=(6 * len(pairs), 4.5), squeeze=False)
+    fig, axes = workbench.subplots(1, len(pairs), figsize=(6 * len(pairs), 4.5),
+                                   squeeze=False)
     for ax, (x, lab) in zip(axes[0], pairs):
-        panel_figures.relationship(table, x, "ae_pct_within_4h", ax=ax,
-                                   title=f"A&E within 4 hours against {lab[0].lower() + lab[1:]}")
+        workbench.relationship(table, x, "ae_pct_within_4h", ax=ax,
+                               title=f"A&E within 4 hours against {lab[0].lower() + lab[1:]}")
         ax.set_xlabel(lab)
     s.savefig(fig, "relationships")
     plt.show()
@@ -99,8 +98,8 @@ s.table(found)
 # %%
 if found:
     tab = s.table(found)
-    tab["label"] = tab["id"].str.replace(r"^effect:|->ae_pct_within_4h@nhs", "", regex=True)
-    ax = panel_figures.forest(tab, title="A&E within 4 hours (percentage points), 95% intervals")
+    tab["label"] = [q07.ae_label(f) for f in found]
+    ax = workbench.forest(tab, title="A&E within 4 hours (percentage points), 95% intervals")
     s.savefig(ax, "forest")
     plt.show()
 
@@ -117,31 +116,22 @@ if found:
 # trust).
 
 # %%
-from workbench.analysis.questions import real_data_staffing_ae
-
-survey = real_data_staffing_ae.survey_table(panel_path)
-experience = None
-if survey is None:
-    display(Markdown("No staff survey 2021-24 results were built beside this panel (the "
-                     "synthetic default has none), so this section has nothing to show."))
-else:
-    experience = real_data_staffing_ae.outcome_table(survey, s.panel, mapping=survey_mapping,
-                                                min_attendances=min_attendances)
-    display(Markdown("\n".join(f"- {n}" for n in real_data_staffing_ae.limits(experience))))
+experience = q07.staff_experience(s.data("staff_survey_years"), s.panel,
+                                  mapping=survey_mapping, min_attendances=min_attendances)
+display(Markdown("\n".join(f"- {n}" for n in experience.limits())))
 
 # %%
-if experience is not None:
-    staff_found = s.add(real_data_staffing_ae.associations(experience))
+staff_found = s.add(experience.findings())
+if not experience.reason:
     display(Markdown(s.sentences(staff_found) or "No model could be fitted: too few trusts "
                      "have survey results and waits in the same window."))
 
 # %%
-if experience is not None and staff_found:
+if staff_found:
     tab = s.table(staff_found)
-    tab["label"] = (tab["id"].str.extract(r"^(staff_\w+):staff_(\w+)_pct->(\w+)@")
-                    .agg(lambda r: f"{r[1]} -> {r[2]} ({r[0].removeprefix('staff_')})", axis=1))
-    ax = panel_figures.forest(tab, title="Staff experience and waits: per 10 points more\n"
-                              "staff reporting it (percentage points), 95% CI")
+    tab["label"] = [q07.staff_label(f) for f in staff_found]
+    ax = workbench.forest(tab, title="Staff experience and waits: per 10 points more\n"
+                          "staff reporting it (percentage points), 95% CI")
     s.savefig(ax, "staff_experience_forest")
     plt.show()
 

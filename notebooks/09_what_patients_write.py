@@ -37,32 +37,21 @@ quotations_per_theme = 2  # how many quotations per theme when show_quotations i
 import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
-from workbench import session
-from workbench.analysis.text import themes
-from workbench.analysis.text import quotations
-from workbench.report import panel_figures
+import workbench
+from workbench.analysis.questions import what_patients_write as q09
 
 # %%
-s = session.start("09_what_patients_write", panel_path=panel_path, seed=seed,
-                  n_providers=n_providers, n_months=n_months, output_dir=output_dir,
-                  show_quotations=show_quotations, quotations_per_theme=quotations_per_theme)
-loaded = themes.load(panel_path)
+s = workbench.start("09_what_patients_write", panel_path=panel_path, seed=seed,
+                    n_providers=n_providers, n_months=n_months, output_dir=output_dir,
+                    show_quotations=show_quotations, quotations_per_theme=quotations_per_theme)
+answer = q09.answer(s.data("comments"), s.data("comment_themes"))
 display(Markdown(f"**Data:** {s.data_label}."))
-resp = None
-if loaded is None:
-    display(Markdown("No labelled comments were built beside this panel (the synthetic "
-                     "default has none). Run the notebook on a panel built with "
-                     "`workbench data build` from a folder holding the comments file."))
-else:
-    comments, themes = loaded
-    resp = themes.respondents(comments, themes)
 
 # %% [markdown]
 # ## What these data can and cannot show
 
 # %%
-if resp is not None:
-    display(Markdown("\n".join(f"- {n}" for n in themes.limits(comments, resp))))
+display(Markdown("\n".join(f"- {n}" for n in answer.limits())))
 
 # %% [markdown]
 # ## How often each theme is mentioned
@@ -72,16 +61,14 @@ if resp is not None:
 
 # %%
 counts = ["respondents", "mentioning"]
-if resp is not None:
-    s.show(themes.shares(resp), counts=counts, digits=1)
+s.show(answer.shares(), counts=counts, digits=1)
 
 # %% [markdown]
 # By trust, and by trust and service:
 
 # %%
-if resp is not None:
-    s.show(themes.shares(resp, by=("trust",)), counts=counts, digits=1)
-    s.show(themes.shares(resp, by=("trust", "service")), counts=counts, digits=1)
+s.show(answer.shares(by=("trust",)), counts=counts, digits=1)
+s.show(answer.shares(by=("trust", "service")), counts=counts, digits=1)
 
 # %% [markdown]
 # ## Findings
@@ -90,16 +77,15 @@ if resp is not None:
 # and the odds of a worse score when a theme is mentioned.
 
 # %%
-if resp is not None:
-    found = s.add(themes.difference_findings(resp)
-                  + themes.ordinal_findings(resp))
-    display(Markdown(s.sentences(f for f in found if f.role == "headline")))
+found = s.add(answer.findings())
+display(Markdown(s.sentences(f for f in found if f.role == "headline")))
 
 # %%
-if resp is not None:
-    tab = s.table([f for f in found if f.id.startswith("theme_gap:") and f.id.endswith("@all")])
-    tab["label"] = tab["id"].str.extract(r"->(\w+)@")[0].map(themes.GROUP_WORDS)
-    ax = panel_figures.forest(tab, title="Dissatisfied minus satisfied: % mentioning the theme")
+gaps = answer.gaps()
+if gaps:
+    tab = s.table(gaps)
+    tab["label"] = [q09.theme_label(f) for f in gaps]
+    ax = workbench.forest(tab, title="Dissatisfied minus satisfied: % mentioning the theme")
     ax.set_xlabel("percentage points of respondents, with 95% interval")
     s.savefig(ax, "theme_differences")
     plt.show()
@@ -108,8 +94,7 @@ if resp is not None:
 # ## All estimates
 
 # %%
-if resp is not None:
-    s.table(found)
+s.table(found)
 
 # %% [markdown]
 # ## Quotations
@@ -120,14 +105,12 @@ if resp is not None:
 # How many comments each check stops:
 
 # %%
-if resp is not None:
-    scored = comments[comments["fft_score"].between(1, 5) & comments["text"].notna()]
-    s.show(quotations.summary(scored), counts=["comments"])
+s.show(answer.quotation_checks(), counts=["comments"])
 
 # %%
-if resp is not None and show_quotations:
-    s.show(themes.quotations(comments, themes, per_theme=quotations_per_theme))
-elif resp is not None:
+if show_quotations:
+    s.show(answer.quotations(per_theme=quotations_per_theme))
+else:
     display(Markdown("Quotations are not shown (`show_quotations = False`)."))
 
 # %%

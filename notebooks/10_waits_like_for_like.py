@@ -46,29 +46,19 @@ include_other = True  # keep the "Other" treatment-function groups (X02-X06)
 import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
-from workbench import session
-from workbench.analysis.effects import like_for_like
-from workbench.report import sector_figures
+import workbench
+from workbench.analysis.questions import waits_like_for_like as q10
 
 # %%
-s = session.start("10_waits_like_for_like", panel_path=panel_path, seed=seed,
-                  n_providers=n_providers, n_months=n_months, output_dir=output_dir,
-                  n_boot=n_boot, boot_seed=boot_seed, min_pathways=min_pathways,
-                  include_other=include_other)
-tables = like_for_like.specialty_waits(panel_path) if panel_path else {}
+s = workbench.start("10_waits_like_for_like", panel_path=panel_path, seed=seed,
+                    n_providers=n_providers, n_months=n_months, output_dir=output_dir,
+                    n_boot=n_boot, boot_seed=boot_seed, min_pathways=min_pathways,
+                    include_other=include_other)
+result = q10.answer(s.data("specialty_waits"), s.panel, n_boot=n_boot, seed=boot_seed,
+                    min_pathways=min_pathways, include_other=include_other)
 display(Markdown(f"**Data:** {s.data_label}."))
-if not tables:
-    display(Markdown("This panel was not built from RTT files by treatment function (the "
-                     "synthetic default has none), so there is nothing to compare here. Run "
-                     "the notebook on a panel built with `workbench data build`."))
-
-# %%
-result = None
-if tables:
-    result = like_for_like.analyse(tables, s.panel, n_boot=n_boot, seed=boot_seed,
-                                  min_pathways=min_pathways, include_other=include_other)
-    display(Markdown("**What these data can and cannot show**\n\n" + "\n".join(
-        f"- {n}" for n in (*result.notes, *like_for_like.LIMITS))))
+display(Markdown("**What these data can and cannot show**\n\n" + "\n".join(
+    f"- {n}" for n in result.limits())))
 
 # %% [markdown]
 # ## Findings
@@ -77,9 +67,8 @@ if tables:
 # beside it.
 
 # %%
-if result is not None:
-    found = s.add(result.findings)
-    display(Markdown(s.sentences(found)))
+found = s.add(result.findings())
+display(Markdown(s.sentences(found)))
 
 # %% [markdown]
 # ## Within each specialty
@@ -89,31 +78,21 @@ if result is not None:
 # in that specialty (its weight in the like-for-like difference, the solid line).
 
 # %%
-if result is not None:
-    for (pathway, measure), cmp in result.comparisons.items():
-        if measure != "pct_within_18w":
-            continue
-        words = like_for_like.PATHWAYS[pathway][1]
-        ax = sector_figures.specialty_dots(
-            cmp.by_specialty, overall=cmp.standardised,
-            title=f"% within 18 weeks by specialty\n{words}")
-        s.savefig(ax, f"specialty_differences_{pathway}")
-        plt.show()
-        cols = ["specialty", "independent", "nhs", "difference", "ci_low", "ci_high",
-                "independent_pathways", "nhs_pathways", "independent_providers",
-                "nhs_providers"]
-        display(Markdown(f"**{words[0].upper() + words[1:]}** "
-                         f"({result.periods[pathway]}), % within 18 weeks by specialty:"))
-        s.show(cmp.by_specialty[cols], counts=["independent_pathways", "nhs_pathways",
-                                               "independent_providers", "nhs_providers"],
-               digits=1)
+for pathway, cmp in result.comparisons_of("pct_within_18w"):
+    ax = workbench.specialty_dots(
+        cmp.by_specialty, overall=cmp.standardised,
+        title=f"% within 18 weeks by specialty\n{q10.pathway_words(pathway)}")
+    s.savefig(ax, f"specialty_differences_{pathway}")
+    plt.show()
+    display(Markdown(f"**{q10.pathway_words(pathway, capital=True)}** "
+                     f"({result.periods[pathway]}), % within 18 weeks by specialty:"))
+    s.show(cmp.by_specialty[q10.SPECIALTY_COLUMNS], counts=q10.SPECIALTY_COUNTS, digits=1)
 
 # %% [markdown]
 # ## All estimates
 
 # %%
-if result is not None:
-    s.table(found)
+s.table(found)
 
 # %%
 s.finish();

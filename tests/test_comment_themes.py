@@ -86,3 +86,22 @@ def test_real_comments_by_respondent():
     assert set(r["trust"]) == {"NEAS", "NHFT"}
     d = ct.differences(r).set_index("theme_group")
     assert d.loc["timeliness_of_care", "ci_low"] > 0   # dissatisfied write about delays more
+
+
+def test_question_module_answers_or_says_why_not():
+    from workbench.analysis.questions import what_patients_write as q09
+    from workbench.data.catalogue import NotHeld
+
+    c, t = ct.example_data()
+    a = q09.answer(c, t)
+    assert a.reason == "" and len(a.respondents) == 400
+    assert [q09.theme_label(f) for f in a.gaps()] == [ct.GROUP_WORDS[g] for g in ct.GROUPS]
+    assert {f.id for f in a.findings()} == {f.id for f in ct.difference_findings(a.respondents)
+                                           + ct.ordinal_findings(a.respondents)}
+    assert a.limits() == ct.limits(c, a.respondents)
+    gone = q09.answer(c, NotHeld("comment_themes", "the build read no comments file"))
+    assert gone.findings() == [] and gone.gaps() == [] and gone.quotations().empty
+    assert gone.shares(by=("trust",)).empty and gone.respondents.empty
+    assert gone.limits() == ["The study's data hold no comment_themes table: the build read "
+                             "no comments file."]
+    assert gone.quotation_checks()["comments"].sum() == 0

@@ -1,6 +1,6 @@
-"""Like-for-like sector waits (workbench.analysis.effects.like_for_like) and its figure."""
+"""Like-for-like sector waits (workbench.analysis.effects.like_for_like), the specialty
+waits table it reads (workbench.data.specialty_waits) and its figure."""
 
-import json
 from pathlib import Path
 
 import matplotlib
@@ -10,6 +10,9 @@ import pandas as pd
 import pytest
 
 from workbench.analysis.effects import like_for_like as sw
+from workbench.analysis.questions import waits_like_for_like as q10
+from workbench.data import specialty_waits as data_sw
+from workbench.data.catalogue import NotHeld
 from workbench.errors import AnalysisInputError
 from workbench.report import sector_figures
 
@@ -67,8 +70,8 @@ def test_specialty_only_one_sector_serves_is_left_out_of_the_standardised_view()
 
 
 def test_findings_roles_ids_and_sentences():
-    f = sw.findings(sw.compare(sw.example_table(), n_boot=100, seed=1),
-                    "completed_non_admitted", "2025-09")
+    f = sw.compare(sw.example_table(), n_boot=100, seed=1, pathway="completed_non_admitted",
+                   period="2025-09").findings()
     assert [x.id.split(":")[0] for x in f] == ["waits_standardised", "waits_crude",
                                                 "waits_provider_average"]
     assert [x.role for x in f] == ["headline", "robustness", "robustness"]
@@ -78,8 +81,8 @@ def test_findings_roles_ids_and_sentences():
 
 
 def test_few_providers_make_a_diagnostic_with_a_warning():
-    f = sw.findings(sw.compare(sw.example_table(4), n_boot=50, seed=1), "waiting_list",
-                    "2026-04")
+    f = sw.compare(sw.example_table(4), n_boot=50, seed=1, pathway="waiting_list",
+                   period="2026-04").findings()
     assert {x.role for x in f} == {"diagnostic"}
     assert all("fewer than 10 providers" in x.warning for x in f)
 
@@ -90,9 +93,9 @@ def test_mean_weeks_from_bands_and_measure_checks():
                        "treatment_function_name": ["Gen", "Total"], "band_000_001": [1.0, 1.0],
                        "band_001_002": [1.0, 1.0], "band_002_plus": [2.0, 2.0],
                        "total_known": [4.0, 4.0], "within_18w": [4.0, 4.0], "over_52w": [0.0, 0.0]})
-    t = sw.from_workbook(wb)
+    t = data_sw.from_workbook(wb)
     assert len(t) == 1 and t["weeks_sum"].iloc[0] == pytest.approx(0.5 + 1.5 + 2 * 2)
-    ex = sw.from_extract(pd.DataFrame({
+    ex = data_sw.from_extract(pd.DataFrame({
         "provider_code": ["R1"], "provider_name": ["X"], "treatment_function_code": ["C_100"],
         "treatment_function_name": ["Gen"], "rtt_waiting_list": [5.0], "rtt_within_18w": [0.0],
         "rtt_over_52w": [1.0], "rtt_pct_within_18w": [0.0]})).assign(sector="nhs")
@@ -103,16 +106,51 @@ def test_mean_weeks_from_bands_and_measure_checks():
         sw.compare(ex, "pct_within_18w")
 
 
-def test_source_files_checks_the_hash(tmp_path):
-    data = tmp_path / "wb.xlsx"
-    data.write_bytes(b"abc")
-    panel = tmp_path / "panel.parquet"
-    (tmp_path / "panel.provenance.json").write_text(json.dumps({"inputs": [
-        {"path": str(data), "kind": "rtt_provider_workbook", "status": "read",
-         "provenance": {"sha256": "0000", "periods": ["2025-09"]}}]}))
-    with pytest.raises(AnalysisInputError, match="has changed since"):
-        sw.source_files(panel)
-    assert sw.source_files(tmp_path / "other.parquet") == {}
+def _workbook(pathway, month, code="NT1", within=4.0):
+    wb = data_sw.example_workbook().assign(pathway=pathway, period=pd.Timestamp(month),
+                                           provider_code=code, within_18w=within)
+    total = wb.assign(treatment_function_code="C_999")
+    return pd.concat([wb, total], ignore_index=True)
+
+
+def test_the_table_keeps_the_latest_month_of_each_pathway_and_the_extract_for_the_list():
+    ex = pd.DataFrame({"provider_code": ["RJ1"], "provider_name": ["X"],
+                       "period": [pd.Timestamp("2026-04-01")],
+                       "treatment_function_code": ["C_100"], "treatment_function_name": ["Gen"],
+                       "rtt_waiting_list": [10.0], "rtt_within_18w": [6.0],
+                       "rtt_over_52w": [1.0], "rtt_pct_within_18w": [60.0]})
+    t = data_sw.collect([(_workbook("completed_non_admitted", "2025-08-01", within=1.0), "a.xlsx"),
+                         (_workbook("completed_non_admitted", "2025-09-01"), "b.xlsx"),
+                         (_workbook("incomplete", "2025-09-01"), "c.xlsx"),
+                         (_workbook("completed_admitted", "2025-09-01"), "d.xlsx")],
+                        [(ex, "extract.csv.zip")])
+    assert t.columns.tolist() == data_sw.TABLE_COLUMNS
+    got = t[["pathway", "period", "source_file"]].drop_duplicates().values.tolist()
+    assert got == [["completed_non_admitted", "2025-09", "b.xlsx"],
+                   ["waiting_list", "2026-04", "extract.csv.zip"]]
+    assert (t["specialty_code"] != "C_999").all()    # the all-functions rows are left out
+    # without an extract the waiting list comes from the Incomplete-Provider workbook
+    no_ex = data_sw.collect([(_workbook("incomplete", "2025-09-01"), "c.xlsx")], [])
+    assert no_ex["pathway"].unique().tolist() == ["waiting_list"]
+    assert data_sw.collect([], []) is None
+
+
+def test_analyse_takes_the_table_and_not_held_data_say_why():
+    t = sw.example_table()
+    both = pd.concat([t.assign(pathway="completed_non_admitted", period="2025-09"),
+                      t.assign(pathway="waiting_list", period="2026-04")], ignore_index=True)
+    a = q10.answer(both.drop(columns="sector"), t[["provider_code", "sector"]], n_boot=50)
+    assert a.reason == "" and a.periods == {"completed_non_admitted": "2025-09",
+                                            "waiting_list": "2026-04"}
+    assert [p for p, _ in a.comparisons_of("pct_within_18w")] == ["completed_non_admitted",
+                                                                  "waiting_list"]
+    assert a.findings()[0].key.period == "2025-09" and a.limits()[-1] == sw.LIMITS[-1]
+    gone = q10.answer(NotHeld("specialty_waits", "no RTT files by treatment function"), t)
+    assert gone.findings() == [] and gone.comparisons == {} and gone.tables == {}
+    assert gone.limits() == ["The study's data hold no specialty_waits table: no RTT files "
+                             "by treatment function."]
+    with pytest.raises(AnalysisInputError, match="pathway"):
+        sw.analyse(t, t)
 
 
 def test_figure_in_theme_leaves_user_settings():
@@ -130,7 +168,7 @@ def test_real_workbook_like_for_like():
     from workbench.data.sources import rtt_provider_workbook as wb
 
     raw = wb.read(WORKBOOK)
-    t = sw.from_workbook(raw)
+    t = data_sw.from_workbook(raw)
     t["sector"] = t["provider_code"].map(
         raw.drop_duplicates("provider_code").set_index("provider_code")["sheet"]
         .map({"Provider": "nhs", "IS Provider": "independent"}))

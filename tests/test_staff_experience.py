@@ -90,3 +90,22 @@ def test_real_survey_maps_years_to_published_ae_months():
     have = t.dropna(subset=["ae_pct_within_4h"])
     assert sorted(have["year"].unique()) == [2023, 2024]
     assert have.groupby("year")["ae_months"].max().to_dict() == {2023: 7, 2024: 6}
+
+
+def test_survey_not_held_is_a_stated_limit_and_labels_come_from_the_id():
+    from workbench.data.catalogue import NotHeld
+
+    s, p = se.example_data(n_trusts=30)
+    held = se.staff_experience(s, p)
+    assert held.reason == "" and held.limits() == se.limits(held.table)
+    f = held.findings()
+    assert {x.id for x in f} == {x.id for x in se.associations(se.outcome_table(s, p))}
+    labels = {x.id: se.staff_label(x) for x in f}
+    assert labels["staff_within:staff_burnout_pct->ae_pct_within_4h@nhs"] == \
+        "burnout -> ae_pct_within_4h (within)"
+    assert labels["staff_cross:staff_enough_staff_pct->ae_pct_within_4h@nhs"] == \
+        "enough_staff -> ae_pct_within_4h (cross)"
+    gone = se.staff_experience(NotHeld("staff_survey_years", "a synthetic panel"), p)
+    assert gone.findings() == [] and gone.table.empty
+    assert gone.limits() == ["The study's data hold no staff_survey_years table: a synthetic "
+                             "panel."]

@@ -59,6 +59,7 @@ from workbench.analysis.queues.waiting_list import (
     wl_removal_stats,
     wl_stats,
 )
+from workbench.data.catalogue import NotHeld
 from workbench.data.measures import MEASURES, label
 from workbench.data.synth import generate
 from workbench.interactive import association, controls, in_batch
@@ -72,7 +73,9 @@ from workbench.report.panel_figures import (
     relationship,
     sector_comparison,
 )
+from workbench.report.sector_figures import specialty_dots
 from workbench.report.tables import findings_table
+from workbench.report.theme import subplots, theme_context
 from workbench.session import Session, load, start, summarize
 
 __all__ = [  # grouped in docs/api.md
@@ -83,6 +86,7 @@ __all__ = [  # grouped in docs/api.md
     "FindingId",
     "Findings",
     "ModelSpec",
+    "NotHeld",
     "Session",
     "add_lag",
     "adjust_p",
@@ -129,11 +133,14 @@ __all__ = [  # grouped in docs/api.md
     "spc_small_multiples",
     "spc_summary",
     "spc_view",
+    "specialty_dots",
     "start",
+    "subplots",
     "summarize",
     "target_capacity",
     "target_mean_wait",
     "target_queue_size",
+    "theme_context",
     "truth_for",
     "waiting_list_pressure",
     "wl_queue_size",

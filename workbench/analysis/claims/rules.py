@@ -79,6 +79,8 @@ from workbench.analysis.findings import formatting
 from workbench.analysis.findings.record import Finding, FindingId, Findings
 from workbench.analysis.models import fit as md
 from workbench.data import measures as M
+from workbench.data.catalogue import NotHeld
+from workbench.data.specialty_waits import by_pathway
 from workbench.errors import AnalysisInputError
 
 VERDICTS: tuple[str, ...] = ("supported", "contradicted", "no meaningful difference",
@@ -355,33 +357,34 @@ def waits_claim(measure: str = "rtt_median_weeks") -> Claim:
 
 
 
-def waits_like_for_like(panel_path: str, panel: pd.DataFrame,
+def waits_like_for_like(specialty_waits: pd.DataFrame | NotHeld, panel: pd.DataFrame,
                         measure: str = "rtt_nonadmitted_pct_within_18w", *,
                         n_boot: int = like_for_like.N_BOOT,
                         seed: int = like_for_like.SEED) -> Finding | None:
     """The like-for-like (specialty-standardised) sector difference matching the waits
-    ``measure``, from the RTT files the panel at ``panel_path`` was built from
-    (:func:`workbench.analysis.effects.like_for_like.specialty_waits`); None when the measure has
-    no such comparison (median waits do not add across specialties) or the panel was not
-    built from RTT files by treatment function.
+    ``measure``, from the ``specialty_waits`` table beside the panel (a session's
+    ``s.data("specialty_waits")``; :func:`workbench.analysis.effects.like_for_like.compare`);
+    None when the measure has no such comparison (median waits do not add across
+    specialties) or the study's data do not hold the table or its pathway kind.
 
-    >>> waits_like_for_like("no/such/panel.parquet", pd.DataFrame()) is None
+    >>> from workbench.data.catalogue import NotHeld
+    >>> waits_like_for_like(NotHeld("specialty_waits", "synthetic data"), pd.DataFrame()) is None
     True
     """
     if measure not in WAIT_MEASURES:
         raise AnalysisInputError("waits_like_for_like", "measure", f"is {measure!r}",
                                  expected=f"one of {list(WAIT_MEASURES)}")
     match = WAIT_MEASURES[measure][2]
-    if match is None or not panel_path:
+    if match is None or isinstance(specialty_waits, NotHeld):
         return None
     pathway, sw_measure = match
-    tables = like_for_like.specialty_waits(panel_path)
+    tables = by_pathway(specialty_waits)
     if pathway not in tables:
         return None
     table = like_for_like.attach_sector(tables[pathway], panel)
     if sw_measure not in like_for_like.available(table):
         return None
-    cmp = like_for_like.compare(table, sw_measure, n_boot=n_boot, seed=seed)
     period = str(tables[pathway].attrs.get("period", ""))
-    return like_for_like.findings(cmp, pathway, period)[0]
-
+    cmp = like_for_like.compare(table, sw_measure, n_boot=n_boot, seed=seed, pathway=pathway,
+                                period=period)
+    return cmp.findings()[0]

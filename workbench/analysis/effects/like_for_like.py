@@ -37,14 +37,15 @@ denominator) and, where the weekly bands are available (the provider workbooks),
 104, so the mean is a lower bound when such pathways exist). Every rate is a ratio of sums,
 so it adds across specialties and providers.
 
-Data (:func:`specialty_waits`): completed non-admitted pathways from an RTT provider
-workbook (:mod:`workbench.data.sources.rtt_provider_workbook`: NHS ``Provider`` and
-``IS Provider`` sheets) and the waiting list (incomplete pathways) from the RTT full
-extract (:mod:`workbench.data.sources.rtt`, by treatment function). The sector of each
-provider is the panel's (:mod:`workbench.data.registers`: the workbook sheet, ODS lists,
-CQC registers); providers whose sector no register settles (``unknown``) are left out and
-counted. The all-functions rows (``C_999``) are not used; the "Other" groups (``X02`` ...
-``X06``) are kept as treatment functions unless ``include_other=False``.
+Data: the ``specialty_waits`` table a build writes beside the panel
+(:mod:`workbench.data.specialty_waits`; a notebook gets it from its session,
+``s.data("specialty_waits")``): completed non-admitted pathways from an RTT provider
+workbook (NHS ``Provider`` and ``IS Provider`` sheets) and the waiting list (incomplete
+pathways) from the RTT full extract, by treatment function. The sector of each provider is
+the panel's (:mod:`workbench.data.registers`: the workbook sheet, ODS lists, CQC
+registers); providers whose sector no register settles (``unknown``) are left out and
+counted. The all-functions rows (``C_999``) are not in the table; the "Other" groups
+(``X02`` ... ``X06``) are kept as treatment functions unless ``include_other=False``.
 
 Intervals: a bootstrap over providers, stratified by sector (providers resampled with
 replacement within each sector, seeded; percentile 95% interval). The standardisation
@@ -58,33 +59,26 @@ Example
 >>> cmp = compare(t, "pct_within_18w", n_boot=200, seed=1)
 >>> round(cmp.crude, 1), round(cmp.standardised, 1)
 (22.0, -10.0)
-
-Why one module: one comparison, NHS and independent-sector waits within treatment function:
-reading the RTT tables, the standardisation matrices, the bootstrap and the findings share
-the private matrices and summaries (``_matrices``, ``_summaries``) of
-:class:`SectorComparison`.
 """
 
 from __future__ import annotations
 
-import json
 import math
-import re
 import warnings
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from workbench.analysis.findings.record import Finding
+from workbench.analysis.findings.record import Finding, Findings, with_question
+from workbench.data import specialty_waits
 from workbench.errors import AnalysisInputError
 from workbench.finding_id import FindingId
 
-#: Columns of a specialty waits table (one row per provider x treatment function).
-COLUMNS = ["provider_code", "provider_name", "specialty_code", "specialty_name", "pathways",
-           "within_18w", "over_52w", "weeks_sum"]
+#: Columns of a specialty waits table of one pathway kind (one row per provider x
+#: treatment function; :data:`workbench.data.specialty_waits.COLUMNS`).
+COLUMNS = specialty_waits.COLUMNS
 #: measure -> (numerator column, scale, label, unit)
 MEASURES = {
     "pct_within_18w": ("within_18w", 100.0, "% within 18 weeks", "percentage points"),
@@ -109,145 +103,6 @@ MIN_PATHWAYS = 20        # providers below this are left out of the provider ave
 N_BOOT = 999
 SEED = 20250930
 OTHER_PREFIX = "X"
-
-
-def _band_midpoints(columns: list[str]) -> dict[str, float]:
-    """Band column -> weeks counted for the mean (midpoint; the open band at its start)."""
-    out = {}
-    for c in columns:
-        m = re.fullmatch(r"band_(\d+)_(\d+|plus)", c)
-        if m:
-            lo = int(m.group(1))
-            out[c] = float(lo) if m.group(2) == "plus" else (lo + int(m.group(2))) / 2
-    return out
-
-
-def from_workbook(df: pd.DataFrame) -> pd.DataFrame:
-    """A specialty waits table (:data:`COLUMNS`) from an RTT provider workbook
-    (:func:`workbench.data.sources.rtt_provider_workbook.read`), ``C_999`` rows left out.
-
-    ``pathways`` is the workbook's total with a known clock start, ``within_18w`` and
-    ``over_52w`` as published, ``weeks_sum`` the pathways times their band midpoints.
-
-    >>> wb = pd.DataFrame({"sheet": ["IS Provider"], "provider_code": ["NT1"],
-    ...     "provider_name": ["X"], "treatment_function_code": ["C_130"],
-    ...     "treatment_function_name": ["Ophthalmology Service"], "band_000_001": [2.0],
-    ...     "band_001_plus": [2.0], "total_known": [4.0], "within_18w": [4.0],
-    ...     "over_52w": [0.0]})
-    >>> from_workbook(wb)[["pathways", "weeks_sum"]].iloc[0].tolist()
-    [4.0, 3.0]
-    """
-    d = df[df["treatment_function_code"] != "C_999"]
-    mids = _band_midpoints(list(d.columns))
-    weeks = sum(d[c].fillna(0.0) * w for c, w in mids.items()) if mids else np.nan
-    return pd.DataFrame({
-        "provider_code": d["provider_code"].astype(str), "provider_name": d["provider_name"],
-        "specialty_code": d["treatment_function_code"].astype(str),
-        "specialty_name": d["treatment_function_name"],
-        "pathways": d["total_known"].astype(float), "within_18w": d["within_18w"].astype(float),
-        "over_52w": d["over_52w"].astype(float), "weeks_sum": weeks,
-    }, columns=COLUMNS).reset_index(drop=True)
-
-
-def from_extract(df: pd.DataFrame) -> pd.DataFrame:
-    """A specialty waits table from the RTT full extract read by treatment function
-    (:func:`workbench.data.sources.rtt.read` with ``by="treatment_function"``).
-
-    ``pathways`` (known clock start) is recovered as ``within_18w / (% within 18 weeks)``;
-    where that share is 0 or missing it is the waiting list (which also counts unknown
-    clock starts; in the April 2026 extract the two agree wherever both are defined).
-    The extract's reader gives no bands, so ``weeks_sum`` is missing (no mean).
-
-    >>> ex = pd.DataFrame({"provider_code": ["RJ1"], "provider_name": ["X"],
-    ...     "treatment_function_code": ["C_100"], "treatment_function_name": ["General"],
-    ...     "rtt_waiting_list": [10.0], "rtt_within_18w": [6.0], "rtt_over_52w": [1.0],
-    ...     "rtt_pct_within_18w": [60.0]})
-    >>> from_extract(ex)["pathways"].tolist()
-    [10.0]
-    """
-    d = df[df["treatment_function_code"] != "C_999"]
-    pct = d["rtt_pct_within_18w"].astype(float)
-    known = (d["rtt_within_18w"] * 100.0 / pct).where(pct > 0, d["rtt_waiting_list"])
-    return pd.DataFrame({
-        "provider_code": d["provider_code"].astype(str), "provider_name": d["provider_name"],
-        "specialty_code": d["treatment_function_code"].astype(str),
-        "specialty_name": d["treatment_function_name"], "pathways": known.astype(float),
-        "within_18w": d["rtt_within_18w"].astype(float),
-        "over_52w": d["rtt_over_52w"].astype(float), "weeks_sum": np.nan,
-    }, columns=COLUMNS).reset_index(drop=True)
-
-
-def source_files(panel_path: str | Path) -> dict[str, Path]:
-    """The RTT files a built panel was made from, from its provenance (beside the panel).
-
-    Returns ``{"rtt_provider_workbook": path, "rtt": path}`` for those present. Each file's
-    sha256 is checked against the provenance: a file changed since the build raises
-    :class:`~workbench.errors.AnalysisInputError`. A panel without provenance (the synthetic
-    default, a copied panel) gives ``{}``.
-
-    >>> source_files("no/such/panel.parquet")
-    {}
-    """
-    from workbench.files import sha256_file
-
-    panel_path = Path(panel_path)
-    prov = panel_path.with_name(panel_path.name.removesuffix(".parquet") + ".provenance.json")
-    if not prov.is_file():
-        return {}
-    record = json.loads(prov.read_text(encoding="utf-8"))
-    out: dict[str, Path] = {}
-    latest: dict[str, str] = {}
-    for inp in record.get("inputs", []):
-        kind = inp.get("kind")
-        if inp.get("status") != "read" or kind not in ("rtt_provider_workbook", "rtt"):
-            continue
-        path = Path(inp["path"])
-        want = (inp.get("provenance") or {}).get("sha256")
-        if not path.is_file():
-            raise AnalysisInputError("source_files", "panel_path",
-                                     f"names {path} in its provenance, which is not there",
-                                     expected="the files the panel was built from")
-        if want and sha256_file(path) != want:
-            raise AnalysisInputError("source_files", "panel_path",
-                                     f"was built from {path.name} with sha256 {want[:12]}, "
-                                     "and the file has changed since",
-                                     expected="the same files as the build (build again)")
-        period = max((inp.get("provenance") or {}).get("periods") or [""])
-        if kind in out and period <= latest.get(kind, ""):
-            continue  # several monthly files of one kind: the latest month is used
-        out[kind], latest[kind] = path, period
-    return out
-
-
-def specialty_waits(panel_path: str | Path) -> dict[str, pd.DataFrame]:
-    """Specialty waits tables of the RTT files a panel was built from (:func:`source_files`):
-    ``{"completed_non_admitted": ..., "waiting_list": ...}`` for the files present, each
-    with ``period`` in its ``attrs``. ``{}`` when the panel names no RTT files.
-
-    >>> specialty_waits("outputs/nhs_open_data/data/panel.parquet")  # doctest: +SKIP
-    """
-    files = source_files(panel_path)
-    out: dict[str, pd.DataFrame] = {}
-    if "rtt_provider_workbook" in files:
-        from workbench.data.sources import rtt_provider_workbook as wb
-
-        raw = wb.read(files["rtt_provider_workbook"])
-        for kind, g in raw.groupby("pathway"):
-            name = "waiting_list" if kind == "incomplete" else kind
-            if name not in PATHWAYS:
-                continue
-            t = from_workbook(g)
-            t.attrs = {"period": f"{g['period'].max():%Y-%m}",
-                       "file": files["rtt_provider_workbook"].name}
-            out[name] = t
-    if "rtt" in files:
-        from workbench.data.sources import rtt
-
-        raw = rtt.read(files["rtt"], by="treatment_function")
-        t = from_extract(raw)
-        t.attrs = {"period": f"{raw['period'].max():%Y-%m}", "file": files["rtt"].name}
-        out["waiting_list"] = t
-    return out
 
 
 def attach_sector(table: pd.DataFrame, panel: pd.DataFrame) -> pd.DataFrame:
@@ -294,9 +149,25 @@ class SectorComparison:
     seed: int = SEED
     min_pathways: int = MIN_PATHWAYS
     failed_replicates: int = 0
+    #: The pathway kind (:data:`PATHWAYS`) and month (``YYYY-MM``) compared, for the findings.
+    pathway: str = ""
+    period: str = ""
 
     def estimate(self, view: str) -> float:
+        """The point estimate of ``view`` (``crude``, ``standardised``, ``provider_average``)."""
         return float(getattr(self, view))
+
+    def findings(self, question: str | None = None) -> Findings:
+        """The three views as findings (see :func:`_view_findings`); ``question`` replaces
+        the question each answers. Needs the ``pathway`` and ``period`` compared
+        (:func:`compare` with ``pathway=`` and ``period=``).
+
+        >>> cmp = compare(example_table(), n_boot=100, seed=2, pathway="waiting_list",
+        ...               period="2026-04")
+        >>> [f.role for f in cmp.findings()]
+        ['headline', 'robustness', 'robustness']
+        """
+        return with_question(_view_findings(self, self.pathway, self.period), question)
 
 
 def _matrices(t: pd.DataFrame, num: str, codes: list[str]):
@@ -344,13 +215,15 @@ def _summaries(num_i, den_i, num_n, den_n, common, min_pathways, scale,
 
 def compare(table: pd.DataFrame, measure: str = "pct_within_18w", *, n_boot: int = N_BOOT,
             seed: int = SEED, min_pathways: int = MIN_PATHWAYS,
-            include_other: bool = True) -> SectorComparison:
+            include_other: bool = True, pathway: str = "",
+            period: str = "") -> SectorComparison:
     """Independent minus NHS on ``measure`` (:data:`MEASURES`), in the three views of the
     module docstring, with a provider bootstrap stratified by sector.
 
     ``table`` is a specialty waits table with a ``sector`` column (:func:`attach_sector`);
     rows of sector ``unknown`` are left out (their providers and pathways are counted in
-    ``excluded``). Raises :class:`~workbench.errors.AnalysisInputError` when a sector has no
+    ``excluded``). ``pathway`` (:data:`PATHWAYS`) and ``period`` (``YYYY-MM``) say what
+    the table is, for the comparison's findings. Raises :class:`~workbench.errors.AnalysisInputError` when a sector has no
     providers or the measure cannot be computed from the table.
 
     >>> cmp = compare(example_table(), "pct_within_18w", n_boot=100, seed=2)
@@ -452,7 +325,7 @@ def compare(table: pd.DataFrame, measure: str = "pct_within_18w", *, n_boot: int
                    "independent_average": kept_i, "nhs_average": kept_n},
         pathways={"independent": float(den_i.sum()), "nhs": float(den_n.sum())},
         excluded=excluded, n_boot=n_boot, seed=seed, min_pathways=min_pathways,
-        failed_replicates=failed)
+        failed_replicates=failed, pathway=pathway, period=period)
 
 
 def available(table: pd.DataFrame) -> list[str]:
@@ -469,20 +342,22 @@ def _fmt(x: float, unit: str) -> str:
     return f"{x:.1f}%" if unit == "percentage points" else f"{x:.1f} weeks"
 
 
-def findings(cmp: SectorComparison, pathway: str, period: str) -> list[Finding]:
-    """The three views of a comparison as findings: the standardised difference is the
-    headline, the crude and provider-average differences robustness views, each with a
-    sentence saying what it means. A sector with fewer than :data:`MIN_PROVIDERS`
-    providers, or failed bootstrap replicates, makes every view a diagnostic with a
-    warning.
+def _view_findings(cmp: SectorComparison, pathway: str, period: str) -> list[Finding]:
+    """The three views of a comparison of ``pathway`` in ``period`` as findings
+    (:meth:`SectorComparison.findings` with the comparison's own): the standardised
+    difference is the headline, the crude and provider-average differences robustness
+    views, each with a sentence saying what it means. A sector with fewer than
+    :data:`MIN_PROVIDERS` providers, or failed bootstrap replicates, makes every view a
+    diagnostic with a warning.
 
     >>> cmp = compare(example_table(), n_boot=100, seed=2)
-    >>> [f.role for f in findings(cmp, "completed_non_admitted", "2025-09")]
+    >>> [f.role for f in _view_findings(cmp, "completed_non_admitted", "2025-09")]
     ['headline', 'robustness', 'robustness']
     """
     if pathway not in PATHWAYS:
         raise AnalysisInputError("findings", "pathway", f"is {pathway!r}",
-                                 expected=f"one of {list(PATHWAYS)}")
+                                 expected=f"one of {list(PATHWAYS)} (compare(..., "
+                                          "pathway=...))")
     prefix, words = PATHWAYS[pathway]
     _, _, label, unit = MEASURES[cmp.measure]
     outcome = f"{prefix}_{cmp.measure}"
@@ -614,27 +489,69 @@ PLAN = (("completed_non_admitted", "pct_within_18w"), ("waiting_list", "pct_with
 @dataclass
 class Analysis:
     """Every comparison of :func:`analyse`: ``comparisons[(pathway, measure)]``, the
-    tables with sectors, each table's period, the findings (headlines first) and notes."""
+    tables with sectors (by pathway kind), each table's period, the findings (headlines
+    first; :meth:`findings`) and notes. ``reason`` says why there is nothing to compare
+    (``""`` when the data hold the tables); then every part is empty."""
 
     comparisons: dict[tuple[str, str], SectorComparison]
     tables: dict[str, pd.DataFrame]
     periods: dict[str, str]
-    findings: list[Finding]
+    found: list[Finding]
     notes: list[str]
+    reason: str = ""
+
+    def findings(self, question: str | None = None) -> Findings:
+        """The findings of every comparison, headlines first; ``question`` replaces the
+        question each answers.
+
+        >>> Analysis({}, {}, {}, [], [], reason="no RTT files").findings()
+        Findings([])
+        """
+        return with_question(self.found, question)
+
+    def limits(self) -> list[str]:
+        """What the comparison can and cannot show: the notes on providers left out, then
+        :data:`LIMITS`; or the reason there is nothing to compare.
+
+        >>> Analysis({}, {}, {}, [], [], reason="No RTT files.").limits()
+        ['No RTT files.']
+        """
+        return [self.reason] if self.reason else [*self.notes, *LIMITS]
+
+    def comparisons_of(self, measure: str) -> list[tuple[str, SectorComparison]]:
+        """``(pathway, comparison)`` of ``measure`` for each pathway kind compared (none
+        when nothing was compared).
+
+        >>> Analysis({}, {}, {}, [], []).comparisons_of("pct_within_18w")
+        []
+        """
+        return [(pathway, cmp) for (pathway, m), cmp in self.comparisons.items()
+                if m == measure]
 
 
-def analyse(tables: dict[str, pd.DataFrame], panel: pd.DataFrame, *, n_boot: int = N_BOOT,
+def analyse(table: pd.DataFrame, panel: pd.DataFrame, *, n_boot: int = N_BOOT,
             seed: int = SEED, min_pathways: int = MIN_PATHWAYS,
             include_other: bool = True) -> Analysis:
-    """Compare the sectors on every measure each table gives (:data:`PLAN`), findings
-    ordered with the standardised differences first.
+    """Compare the sectors on every measure the specialty waits ``table`` gives for each
+    pathway kind (:data:`PLAN`), findings ordered with the standardised differences first.
 
-    >>> t = example_table(); t.attrs["period"] = "2025-09"
-    >>> p = t[["provider_code", "sector"]]
-    >>> a = analyse({"completed_non_admitted": t.drop(columns="sector")}, p, n_boot=50)
-    >>> a.findings[0].id
+    ``table`` is the ``specialty_waits`` table beside the panel
+    (:mod:`workbench.data.specialty_waits`: ``pathway``, ``period`` and :data:`COLUMNS`);
+    each provider's sector comes from ``panel``.
+
+    >>> t = example_table().assign(pathway="completed_non_admitted", period="2025-09")
+    >>> a = analyse(t.drop(columns="sector"), t[["provider_code", "sector"]], n_boot=50)
+    >>> a.findings()[0].id
     'waits_standardised:independent_vs_nhs->rtt_nonadmitted_pct_within_18w#2025-09'
     """
+    missing = [c for c in ("pathway", "period", *COLUMNS) if c not in table.columns]
+    if missing:
+        raise AnalysisInputError("analyse", "table", f"lacks columns {missing}",
+                                 expected="the specialty_waits table beside the panel "
+                                          "(workbench.data.specialty_waits)")
+    if "source_file" not in table.columns:
+        table = table.assign(source_file="")
+    tables = specialty_waits.by_pathway(table)
     with_sector = {k: attach_sector(t, panel) for k, t in tables.items()}
     periods = {k: str(t.attrs.get("period", "")) for k, t in tables.items()}
     comparisons, found = {}, []
@@ -643,9 +560,9 @@ def analyse(tables: dict[str, pd.DataFrame], panel: pd.DataFrame, *, n_boot: int
         if t is None or measure not in available(t):
             continue
         cmp = compare(t, measure, n_boot=n_boot, seed=seed, min_pathways=min_pathways,
-                      include_other=include_other)
+                      include_other=include_other, pathway=pathway, period=periods[pathway])
         comparisons[(pathway, measure)] = cmp
-        found += findings(cmp, pathway, periods[pathway])
+        found += cmp.findings()
     order = {"headline": 0, "robustness": 1, "diagnostic": 2}
     found.sort(key=lambda f: order[f.role])
     return Analysis(comparisons, with_sector, periods, found, exclusion_notes(with_sector))

@@ -62,13 +62,15 @@ Example
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 import statsmodels.formula.api as smf
 
-from workbench.analysis.findings.record import Finding
+from workbench.analysis.findings.record import Finding, Findings, with_question
 from workbench.analysis.models import fit as md
+from workbench.data.catalogue import NotHeld
 from workbench.errors import AnalysisInputError
 from workbench.finding_id import FindingId
 
@@ -322,21 +324,72 @@ def example_data(n_trusts: int = 30, seed: int = 3) -> tuple[pd.DataFrame, pd.Da
 
 
 
-def survey_table(panel_path: str | None) -> pd.DataFrame | None:
-    """The ``staff_survey_years`` table written beside a built panel, or ``None`` (no
-    panel path, e.g. the synthetic default, or a build without the staff survey file).
+@dataclass
+class StaffExperience:
+    """The staff survey part of notebook 07: the survey joined to the waits that follow
+    (:func:`outcome_table`), its findings (:meth:`findings`) and what it can and cannot
+    show (:meth:`limits`); or, when the study's data hold no staff survey, ``reason`` and
+    an empty table, no findings and the reason as the only limit."""
 
-    >>> survey_table("") is None
+    table: pd.DataFrame
+    found: list[Finding] = field(default_factory=list)
+    reason: str = ""
+
+    def findings(self, question: str | None = None) -> Findings:
+        """Each exposure against each outcome, within-trust and cross-sectional
+        (:func:`associations`); ``question`` replaces the question each answers."""
+        return with_question(self.found, question)
+
+    def limits(self) -> list[str]:
+        """Plain sentences on what the joined table can and cannot show (:func:`limits`),
+        or the reason there is none."""
+        return [self.reason] if self.reason else limits(self.table)
+
+
+def staff_experience(survey: pd.DataFrame | NotHeld, panel: pd.DataFrame, *,
+                     mapping: str = "following_year",
+                     min_attendances: int = MIN_ATTENDANCES) -> StaffExperience:
+    """The NHS Staff Survey 2021-24 results by trust (the ``staff_survey_years`` table
+    beside the panel, from the session: ``s.data("staff_survey_years")``) against the
+    waits that follow (module docstring); a survey the data do not hold
+    (:class:`~workbench.data.catalogue.NotHeld`) gives a result saying why.
+
+    >>> s, p = example_data()
+    >>> len(staff_experience(s, p).findings()) > 0
     True
+    >>> gone = staff_experience(NotHeld("staff_survey_years", "a synthetic panel"), p)
+    >>> gone.findings(), gone.limits()
+    (Findings([]), ["The study's data hold no staff_survey_years table: a synthetic panel."])
     """
-    from pathlib import Path
+    if isinstance(survey, NotHeld):
+        return StaffExperience(pd.DataFrame(), reason=str(survey))
+    table = outcome_table(survey, panel, mapping=mapping, min_attendances=min_attendances)
+    return StaffExperience(table, associations(table))
 
-    from workbench.data.panel_outputs import side_table_path
 
-    if not panel_path:
-        return None
-    path = side_table_path(Path(panel_path), "staff_survey_years")
-    return pd.read_parquet(path) if path.exists() else None
+def staff_label(finding: Finding) -> str:
+    """A short figure label of a staff survey finding, from its id's parts: exposure ->
+    outcome (design).
+
+    >>> staff_label(Finding(id="staff_within:staff_burnout_pct->ae_pct_within_4h@nhs",
+    ...                     question="q", estimate=1.0))
+    'burnout -> ae_pct_within_4h (within)'
+    """
+    key = finding.key
+    exposure = key.exposure.removeprefix("staff_").removesuffix("_pct")
+    return f"{exposure} -> {key.outcome} ({key.kind.removeprefix('staff_')})"
+
+
+def ae_label(finding: Finding) -> str:
+    """A short figure label of an A&E finding, from its id's parts: the exposure and, for
+    another way of estimating it, the variant.
+
+    >>> ae_label(Finding(id="effect:staff_engagement->ae_pct_within_4h@nhs#within",
+    ...                  question="q", estimate=1.0))
+    'staff_engagement#within'
+    """
+    key = finding.key
+    return key.exposure + (f"#{key.variant}" if key.variant else "")
 
 
 # ------------------------------------------------------- A&E and staffing in the panel

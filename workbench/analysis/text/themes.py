@@ -1,6 +1,7 @@
 """What patients write: themes of Friends and Family Test comments by satisfaction.
 
-The labelled comments (``comments`` and ``comment_themes`` beside the panel; see
+The labelled comments (the ``comments`` and ``comment_themes`` tables beside the panel,
+which a notebook gets from its session, ``s.data("comments")``; see
 :mod:`workbench.data.sources.patient_comments`) carry each respondent's FFT score (1 very
 good ... 5 very poor) and the themes labellers found in each comment, mapped to five
 groups (``staff_numbers``, ``staff_attitude``, ``timeliness_of_care``, ``appointments``,
@@ -365,25 +366,6 @@ def example_data(seed: int = 4) -> tuple[pd.DataFrame, pd.DataFrame]:
             if rng.random() < (p_dis if dis else p_sat):
                 rows.append({"comment_id": f"c{i}", "theme": g, "theme_group": g})
     return c, pd.DataFrame(rows)
-
-
-def load(panel_path: str | None) -> tuple[pd.DataFrame, pd.DataFrame] | None:
-    """The ``comments`` and ``comment_themes`` tables written beside a built panel, or
-    ``None`` (no panel path, e.g. the synthetic default, or no comments file in the build).
-
-    >>> load("") is None
-    True
-    """
-    from pathlib import Path
-
-    from workbench.data.panel_outputs import side_table_path
-
-    if not panel_path:
-        return None
-    paths = [side_table_path(Path(panel_path), n) for n in ("comments", "comment_themes")]
-    if not all(p.exists() for p in paths):
-        return None
-    return pd.read_parquet(paths[0]), pd.read_parquet(paths[1])
 
 
 def quotations(comments: pd.DataFrame, themes: pd.DataFrame, *, per_theme: int = 2
