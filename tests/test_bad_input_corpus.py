@@ -7,12 +7,14 @@ file and the column, sheet or key -- or, for encodings, thousands separators and
 suppression marks, the right values (a mark gives a missing measure, never one summed
 as zero) -- and that the reader wrote nothing beside its input.
 
-Cases that do not apply to a reader are not generated: encodings for workbooks;
+Cases that do not apply to a reader are not generated: encodings for workbooks and for
+a layout with no free text (KH03 beds);
 thousands separators and marks where the layout has no count (CQC ratings, ODS lists,
 staff-survey proportions); a renamed column for the headerless ODS list; zips for the
 readers that do not take them (only RTT does). A cut at a row boundary is detected
 where the layout promises a last row (A&E totals row, RTT ``C_999`` row closing each
-group, FFT terminating row) or a total (A&E workbook England row); for the other layouts
+group, FFT terminating row, FFT summary ``Total`` row) or a total (A&E workbook England
+row); for the other layouts
 (no totals row) the case checks that the rows that are there read unchanged and nothing
 is invented.
 """
@@ -41,7 +43,21 @@ from source_helpers import (
     write_xlsx,
 )
 
-from workbench.data.sources import ae, cqc, fft, ods, rtt, staff_survey, workforce
+from workbench.data.sources import (
+    ae,
+    complaints_ko41a,
+    cqc,
+    fft,
+    fft_summary,
+    inpatient_survey,
+    kh03,
+    ods,
+    oversight_framework,
+    rtt,
+    sickness_absence,
+    staff_survey,
+    workforce,
+)
 from workbench.errors import IncompleteSourceWarning, SourceFormatError, SourceIncompleteError
 
 MARKS = ["*", "-", "..", "x", "c", ":", "", "  "]
@@ -249,6 +265,133 @@ def ods_rows():
             row("RJ101", "ST THOMAS' HOSPITAL", "Y56", "19930401")]
 
 
+KO41A_HEAD = list(complaints_ko41a.IDS) + list(complaints_ko41a.COUNTS.values())
+
+
+def ko41a_rows():
+    def org(code, name, new, bf, up, part, not_up, waiting):
+        resolved = up + part + not_up
+        return [code, name, "Acute", "Y56", "London", "QKK", "South East London", "2024-25",
+                bf, new, resolved, up, part, not_up, bf + new - resolved, waiting, 0, 9, 8,
+                new + 5]
+    return [KO41A_HEAD, org("RJ1", TEXT, 1556, 1569, 292, 879, 506, 88),
+            org("RXL", "BLACKPOOL", 300, 20, 100, 100, 90, 12),
+            org("NQV", "BROMLEY HEALTHCARE", 55, 4, 10, 13, 22, 1)]
+
+
+def check_ko41a_mark(marked, clean):
+    m, c = marked.set_index("provider_code"), clean.set_index("provider_code")
+    assert np.isnan(m.loc["RJ1", "complaints_waiting_times"])
+    assert c.loc["RJ1", "complaints_waiting_times"] == 88
+    assert m.loc["RJ1", "complaints_new"] == 1556
+    pd.testing.assert_frame_equal(m.drop(index=["RJ1"]), c.drop(index=["RJ1"]))
+
+
+SICKNESS_HEAD = ["DATE", "NHSE_REGION_CODE", "NHSE_REGION_NAME", "ICS_CODE", "ICS_NAME",
+                 "ORG_CODE", "ORG_NAME", "ORG_TYPE", "FTE_DAYS_LOST", "FTE_DAYS_AVAILABLE",
+                 "SICKNESS_ABSENCE_RATE_PERCENT"]
+
+
+def sickness_rows():
+    def org(code, name, lost, available, rate):
+        return ["30/04/2024", "Y56", "London", "QKK", "South East London", code, name, "Acute",
+                lost, available, rate]
+    return [SICKNESS_HEAD, org("RJ1", TEXT, "5000.5", "100000", "5.0"),
+            org("RXL", "BLACKPOOL", "300", "10000", "3.0"),
+            org("TAD", "BRADFORD DISTRICT CARE", "6299.71309", "90370.96012", "6.97")]
+
+
+def check_sickness_mark(marked, clean):
+    m, c = marked.set_index("provider_code"), clean.set_index("provider_code")
+    assert np.isnan(m.loc["RJ1", "fte_days_lost"]) and c.loc["RJ1", "fte_days_lost"] == 5000.5
+    assert m.loc["RJ1", "sickness_absence_pct"] == 5.0            # the published rate stays
+    pd.testing.assert_frame_equal(m.drop(index=["RJ1"]), c.drop(index=["RJ1"]))
+
+
+def kh03_rows():
+    return [["Organisation_Code", "Sector", "Number_Of_Beds", "Effective_Snapshot_Date"],
+            ["RJ1", "General & Acute", "1000.5", "30/06/2024"],
+            ["RXL", "General & Acute", "500", "30/06/2024"],
+            ["RJ1", "Maternity", "40", "30/06/2024"]]
+
+
+def check_kh03_mark(marked, clean):
+    key = ["provider_code", "sector"]
+    m, c = marked.set_index(key), clean.set_index(key)
+    assert np.isnan(m.loc[("RJ1", "General & Acute"), "beds_available"])
+    assert c.loc[("RJ1", "General & Acute"), "beds_available"] == 1000.5
+    pd.testing.assert_frame_equal(m.drop(index=[("RJ1", "General & Acute")]),
+                                  c.drop(index=[("RJ1", "General & Acute")]))
+
+
+NOF_HEAD = [*oversight_framework.IDS, *oversight_framework.METRIC_TEXT,
+            *oversight_framework.METRIC_NUMBERS]
+
+
+def nof_rows():
+    def row(code, name, mid, value):
+        return ["Q1 2025/26", "London", "Mental health and community trust", "Community", code,
+                name, "Finance and productivity", "Finance", mid, "A metric", "Jun-25", "%",
+                value, "5.1", "4.5", "5.6", "3.0"]
+    return [NOF_HEAD, row("RYX", TEXT, "OF0082", "2500.5"), row("RYX", TEXT, "OF0084", "6.9"),
+            row("RX2", "SUSSEX PARTNERSHIP", "OF0082", "5.3")]
+
+
+def check_nof_mark(marked, clean):
+    key = ["provider_code", "metric_id"]
+    m, c = marked.set_index(key), clean.set_index(key)
+    assert np.isnan(m.loc[("RYX", "OF0082"), "value"]) and c.loc[("RYX", "OF0082"), "value"] > 0
+    pd.testing.assert_frame_equal(m.drop(index=[("RYX", "OF0082")]),
+                                  c.drop(index=[("RYX", "OF0082")]))
+
+
+def fft_summary_sheets():
+    import datetime as dt
+    apr, mar = dt.datetime(2026, 4, 1), dt.datetime(2026, 3, 1)
+    return {"Notes": [[None, "Friends and Family Test - April 2026"]], "Headline figures": [
+        [None, "Friends and Family Test - April 2026"], [],
+        [None, "FFT", "Number of organisations submitting", "Total responses to date",
+         "Responses", None, "Percentage Positive", None, "Percentage Negative", None],
+        [None, None, apr, apr, apr, mar, apr, mar, apr, mar],
+        [None, "A&E", 125, 18676279, 123206, 119187, 0.802, 0.795, 0.128, 0.132],
+        [None, "Inpatient", 153, 27424707, 179844, 195845, 0.950, 0.949, 0.024, 0.024],
+        [None, "Total", "N/A", 46100986, 303050, 315032, "N/A", "N/A", "N/A", "N/A"]]}
+
+
+def check_fft_summary_mark(marked, clean):
+    key = ["setting", "period"]
+    m, c = marked.set_index(key), clean.set_index(key)
+    at = ("Inpatient", pd.Timestamp("2026-04-01"))
+    assert np.isnan(m.loc[at, "organisations_submitting"])
+    assert c.loc[at, "organisations_submitting"] == 153 and m.loc[at, "responses"] == 179844
+    pd.testing.assert_frame_equal(m.drop(index=[at]), c.drop(index=[at]))
+
+
+_IP_PREFIX = ["ll90", "ul90", "ll95", "ul95", "ll99", "ul99"]
+
+
+def inpatient_sheets():
+    head = ["TrustCode", "trustname", "n_tpat"]
+    for it in ("Q2", "S01"):
+        head += [f"mean{it}", *[f"{p}{it}" for p in _IP_PREFIX], f"band{it}", f"{it}_Zfinal"]
+    lims = [6.2, 7.8, 6.0, 8.0, 5.5, 8.5]
+    return {"Key": [["Sheet", "Variable name", "Description and comments"]],
+            "Trust_Respondents": [["TrustCode", "trustname", "Q2_tres", "n_tpat", "tr_rate"],
+                                  ["RJ1", TEXT, 141, 1400, 33.9], ["RXL", "B", 99, 350, 40.0]],
+            "Trust_Scores": [head,
+                             ["RJ1", TEXT, 1400, 8.1, *lims, 6, 1.2, 7.0, *lims, 4, 0.1],
+                             ["RXL", "BLACKPOOL", 350, 6.1, *lims, 3, -1.1, 5.4, *lims, 1, -3],
+                             ["R0A", "MANCHESTER", 400, 7.0, *lims, 4, 0.0, 7.9, *lims, 5, 1.0]]}
+
+
+def check_inpatient_mark(marked, clean):
+    m, c = marked.set_index(["provider_code", "item"]), clean.set_index(["provider_code", "item"])
+    assert m.loc[("RJ1", "Q2"), ["respondents"]].isna().all()
+    assert c.loc[("RJ1", "Q2"), "respondents"] == 1400
+    assert m.loc[("RJ1", "Q2"), "score"] == 8.1
+    pd.testing.assert_frame_equal(m.drop(index=["RJ1"], level=0), c.drop(index=["RJ1"], level=0))
+
+
 # header-cell positions
 _RTT_TF = RTT_HEADER.index("Treatment Function Code")
 _RTT_BAND0 = RTT_HEADER.index("Gt 00 To 01 Weeks SUM 1")
@@ -314,6 +457,38 @@ READERS = [
            cut_detected=True, cut_column="Trust Code", other="ae_workbook"),
     Reader("ods", "etr.csv", "csv", ods_rows, ods.read, ["code"], text_cell=(0, 1),
            text_column="name", dup_row=1, dup_key="'RXL'", other="ae_csv"),
+    Reader("complaints_ko41a", "Data on Written Complaints in the NHS 2024-25 Secondary Care "
+           "KO41a - Org Level.csv", "csv", ko41a_rows, complaints_ko41a.read, ["provider_code"],
+           text_cell=(1, 1), text_column="provider_name",
+           mark_cell=(1, KO41A_HEAD.index("Subject_Area_Waiting_Times")),
+           mark_check=check_ko41a_mark,
+           thousands_cell=(1, KO41A_HEAD.index("Complaints_Total_New")), dup_row=1,
+           dup_key="'RJ1'", rename=(0, KO41A_HEAD.index("Complaints_Total_New")),
+           renamed="Complaints_Total_New", other="sickness_absence"),
+    Reader("sickness_absence", "nhs_sickness_absence_2024-04.csv", "csv", sickness_rows,
+           sickness_absence.read, ["provider_code", "period"], text_cell=(1, 6),
+           text_column="provider_name", mark_cell=(1, 8), mark_check=check_sickness_mark,
+           thousands_cell=(1, 9), dup_row=1, dup_key="'RJ1'", rename=(0, 8),
+           renamed="FTE_DAYS_LOST", other="kh03"),
+    Reader("kh03", "KH03-Available-Overnight-only.csv", "csv", kh03_rows, kh03.read,
+           ["provider_code", "sector", "snapshot_date"], mark_cell=(1, 2),
+           mark_check=check_kh03_mark, thousands_cell=(1, 2), dup_row=1, dup_key="'RJ1'",
+           rename=(0, 2), renamed="Number_Of_Beds", other="complaints_ko41a"),
+    Reader("oversight_framework", "nof-mh-community-trust-data-q4-2025-26.csv", "csv",
+           nof_rows, oversight_framework.read, ["quarter", "provider_code", "metric_id"],
+           text_cell=(1, 5), text_column="trust_name", mark_cell=(1, 12),
+           mark_check=check_nof_mark, thousands_cell=(1, 12), dup_row=1, dup_key="'RYX'",
+           rename=(0, NOF_HEAD.index("Metric_ID")), renamed="Metric_ID", other="sickness_absence",
+           extra={"text_rows": [1, 2]}),
+    Reader("fft_summary", "ftt-summary-apr-26.xlsx", "xlsx", fft_summary_sheets,
+           fft_summary.read, ["setting", "submitters", "period"], sheet="Headline figures",
+           mark_cell=(5, 2), mark_check=check_fft_summary_mark, thousands_cell=(5, 3),
+           dup_row=5, dup_key="'Inpatient'", rename=(2, 8), renamed="Percentage Negative",
+           cut_detected=True, cut_column="FFT", other="inpatient_survey"),
+    Reader("inpatient_survey", "Adult-Inpatient-Survey-2022.xlsx", "xlsx", inpatient_sheets,
+           inpatient_survey.read, ["provider_code", "item"], sheet="Trust_Scores",
+           mark_cell=(1, 2), mark_check=check_inpatient_mark, thousands_cell=(1, 2), dup_row=1,
+           dup_key="'RJ1'", rename=(0, 4), renamed="ll90Q2", other="fft_summary"),
 ]
 BY_NAME = {r.name: r for r in READERS}
 
@@ -405,7 +580,8 @@ def applicable(case: str) -> list:
             "empty": True, "truncated_rows": True, "truncated_midrow": True,
             "renamed_column": r.rename is not None,
             "wrong_sheet": r.kind == "xlsx",
-            "cp1252": r.kind == "csv", "utf16": r.kind == "csv",
+            "cp1252": r.kind == "csv" and r.text_cell is not None,
+            "utf16": r.kind == "csv" and r.text_cell is not None,
             "suppression_marks": r.mark_cell is not None,
             "thousands_separators": r.thousands_cell is not None,
             "duplicate_rows": r.dup_row is not None,
