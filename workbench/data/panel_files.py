@@ -4,7 +4,8 @@
 (:data:`RECOGNISERS`; CQC API dumps and staff-survey tables by their header). Files it knows
 but does not use (:data:`KNOWN_UNUSED`: national totals, derived copies, local-authority
 tables) are listed with the reason; unknown files are listed as not recognised.
-:func:`workbench.data.panel.build` reads what it finds.
+:func:`workbench.data.panel.build` reads what it finds; the publications of
+:data:`NOT_JOINED` are read and checked but not joined into the panel.
 """
 
 from __future__ import annotations
