@@ -45,3 +45,14 @@ def test_no_analysis_function_takes_a_path():
             if WORDS.search(p.name) or re.search(r"\bPath\b|PathLike", annotation):
                 bad.append(f"{where}({p.name}: {annotation})")
     assert not bad, "analysis functions that take a path: " + ", ".join(bad)
+
+
+def test_results_of_data_held_or_not_answer_the_one_findings_call():
+    from workbench.analysis.effects.like_for_like import Analysis, SectorComparison
+    from workbench.analysis.questions.claims_register import Register
+    from workbench.analysis.questions.real_data_staffing_ae import StaffExperience
+    from workbench.analysis.questions.what_patients_write import PatientComments
+
+    for cls in (SectorComparison, Analysis, Register, StaffExperience, PatientComments):
+        params = list(inspect.signature(cls.findings).parameters.values())[1:]
+        assert [p.name for p in params] == ["question"] and params[0].default is None, cls
