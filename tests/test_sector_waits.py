@@ -75,7 +75,7 @@ def test_findings_roles_ids_and_sentences():
     assert [x.id.split(":")[0] for x in f] == ["waits_standardised", "waits_crude",
                                                 "waits_provider_average"]
     assert [x.role for x in f] == ["headline", "robustness", "robustness"]
-    assert "Like for like" in f[0].sentence and "10.0 percentage points lower" in f[0].sentence
+    assert "Like for like" in f[0].sentence and "10 percentage points lower" in f[0].sentence
     assert "What a patient sees" in f[1].sentence and "A typical provider" in f[2].sentence
     assert all(x.ci_low <= x.estimate <= x.ci_high for x in f)
 
@@ -147,8 +147,8 @@ def test_analyse_takes_the_table_and_not_held_data_say_why():
     assert a.findings()[0].key.period == "2025-09" and a.limits()[-1] == sw.LIMITS[-1]
     gone = q10.answer(NotHeld("specialty_waits", "no RTT files by treatment function"), t)
     assert gone.findings() == [] and gone.comparisons == {} and gone.tables == {}
-    assert gone.limits() == ["The study's data hold no specialty_waits table: no RTT files "
-                             "by treatment function."]
+    assert gone.limits() == [("The study's data hold no specialty_waits table: no RTT files "
+                              "by treatment function.")]
     with pytest.raises(AnalysisInputError, match="pathway"):
         sw.analyse(t, t)
 

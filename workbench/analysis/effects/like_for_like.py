@@ -71,6 +71,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from workbench.analysis.findings import formatting
 from workbench.analysis.findings.record import Finding, Findings, with_question
 from workbench.data import specialty_waits
 from workbench.errors import AnalysisInputError
@@ -339,7 +340,7 @@ def available(table: pd.DataFrame) -> list[str]:
 
 
 def _fmt(x: float, unit: str) -> str:
-    return f"{x:.1f}%" if unit == "percentage points" else f"{x:.1f} weeks"
+    return formatting.quantity(x, "%" if unit == "percentage points" else "weeks")
 
 
 def _view_findings(cmp: SectorComparison, pathway: str, period: str) -> list[Finding]:
@@ -374,7 +375,8 @@ def _view_findings(cmp: SectorComparison, pathway: str, period: str) -> list[Fin
     notes = []
     if ex.get("unknown_sector_providers"):
         notes.append(f"{ex['unknown_sector_providers']} providers whose sector no register "
-                     f"settles ({ex['unknown_sector_pathways']:,.0f} pathways) left out")
+                     f"settles ({formatting.count(round(ex['unknown_sector_pathways']))} "
+                     "pathways) left out")
     if ex.get("independent_only_specialties"):
         notes.append(f"specialties with no NHS pathways left out of the standardised view: "
                      f"{', '.join(ex['independent_only_specialties'])}")
@@ -390,9 +392,10 @@ def _view_findings(cmp: SectorComparison, pathway: str, period: str) -> list[Fin
         p = float(2 * stats.norm.sf(abs(est) / se)) if se and se > 0 else None
         ind_level, nhs_level = cmp.levels[view]
         dirw = direction_words[0] if est >= 0 else direction_words[1]
-        gap = f"{abs(est):.1f} {'percentage points' if unit == 'percentage points' else 'weeks'}"
+        gap = (f"{formatting.number(abs(est))} "
+               f"{'percentage points' if unit == 'percentage points' else 'weeks'}")
         unclear = "; the interval includes no difference" if lo < 0 < hi else ""
-        ci_txt = f"(95% CI {lo:.1f} to {hi:.1f}{unclear})"
+        ci_txt = f"(95% CI {formatting.interval(lo, hi)}{unclear})"
         if view == "standardised":
             sentence = (f"Like for like by specialty ({words}, {month}): for the independent "
                         f"sector's specialty mix, {label} was {gap} {dirw} in independent "
@@ -472,8 +475,8 @@ def exclusion_notes(tables: dict[str, pd.DataFrame]) -> list[str]:
         n = unk["provider_code"].nunique()
         if n:
             notes.append(f"{words[0].upper() + words[1:]}: {n} providers "
-                         f"({unk['pathways'].sum():,.0f} pathways) whose sector no register "
-                         "settles are left out of every sector comparison.")
+                         f"({formatting.count(round(unk['pathways'].sum()))} pathways) whose "
+                         "sector no register settles are left out of every sector comparison.")
         else:
             notes.append(f"{words[0].upper() + words[1:]}: every provider's sector is settled "
                          "by a register; none is left out.")

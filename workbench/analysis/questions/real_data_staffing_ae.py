@@ -68,6 +68,7 @@ import numpy as np
 import pandas as pd
 import statsmodels.formula.api as smf
 
+from workbench.analysis.findings import formatting
 from workbench.analysis.findings.record import Finding, Findings, with_question
 from workbench.analysis.models import fit as md
 from workbench.data.catalogue import NotHeld
@@ -250,9 +251,10 @@ def associations(t: pd.DataFrame, *, exposures: tuple[str, ...] = tuple(EXPOSURE
                         warns.append("no within-trust estimate: only one survey year has "
                                      "this outcome, so only trusts can be compared")
                 unclear = "; the interval includes no difference" if lo < 0 < hi else ""
-                sentence = (f"{how}: {owords} was {abs(est):.2f} percentage points "
-                            f"{'higher' if est >= 0 else 'lower'} for each 10 percentage "
-                            f"points more {ewords} (95% CI {lo:.2f} to {hi:.2f}{unclear}).")
+                sentence = (f"{how}: {owords} was {formatting.number(abs(est))} percentage "
+                            f"points {'higher' if est >= 0 else 'lower'} for each 10 percentage "
+                            f"points more {ewords} (95% CI {formatting.interval(lo, hi)}"
+                            f"{unclear}).")
                 kind = "staff_within" if design == "within" else "staff_cross"
                 out.append(Finding(
                     id=str(FindingId(kind, outcome, exposure, subset="nhs")),
@@ -453,10 +455,10 @@ def _reword(f: Finding, exposure: str) -> Finding:
         ci = ""
         if f.ci_low is not None and f.ci_high is not None:
             unclear = ": no clear difference" if f.ci_low < 0 < f.ci_high else ""
-            ci = f" (95% CI {f.ci_low:.3g} to {f.ci_high:.3g}{unclear})"
-        f.sentence = (f"A&E patients seen within 4 hours were {abs(f.estimate):.3g} percentage "
-                      f"points {'higher' if f.estimate >= 0 else 'lower'}{ci} for each "
-                      f"{words}.")
+            ci = f" (95% CI {formatting.interval(f.ci_low, f.ci_high)}{unclear})"
+        f.sentence = (f"A&E patients seen within 4 hours were {formatting.number(abs(f.estimate))} "
+                      f"percentage points {'higher' if f.estimate >= 0 else 'lower'}{ci} for "
+                      f"each {words}.")
     return f
 
 
@@ -523,8 +525,8 @@ def ae_staffing_limits(panel: pd.DataFrame, start: str = "", end: str = "",
     notes = [
         (f"{trusts} NHS trusts have A&E figures between {start or 'the first month'} and "
          f"{end or 'the last month'} (months with at least "
-         f"{min_attendances:,} attendances); {staffed} of them have workforce figures and "
-         f"{engaged} staff survey results in those months. Trusts that merged or changed "
+         f"{formatting.count(min_attendances)} attendances); {staffed} of them have "
+         f"workforce figures and {engaged} staff survey results in those months. Trusts that merged or changed "
          "code between publications cannot be matched and are left out."),
         ("Independent providers are not included: no independent-sector staffing or staff "
          "survey results are published, so this question can only be asked of NHS trusts."),

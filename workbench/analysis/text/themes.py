@@ -53,6 +53,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from workbench.analysis.findings import formatting
 from workbench.analysis.findings.record import Finding
 from workbench.errors import AnalysisInputError
 from workbench.finding_id import FindingId
@@ -212,10 +213,11 @@ def difference_findings(r: pd.DataFrame) -> list[Finding]:
             p1 = 100 * rec.dissatisfied_mentioning / rec.dissatisfied_respondents
             p2 = 100 * rec.satisfied_mentioning / rec.satisfied_respondents
             sentence = (f"Comments of dissatisfied respondents (FFT poor or very poor) "
-                        f"mentioned {words} {abs(rec.difference):.1f} percentage points "
-                        f"{'more' if rec.difference >= 0 else 'less'} often than those of "
-                        f"satisfied respondents ({p1:.1f}% vs {p2:.1f}%; 95% CI "
-                        f"{rec.ci_low:.1f} to {rec.ci_high:.1f}{unclear}; {where}).")
+                        f"mentioned {words} {formatting.number(abs(rec.difference))} "
+                        f"percentage points {'more' if rec.difference >= 0 else 'less'} often "
+                        f"than those of satisfied respondents ({formatting.quantity(p1, '%')} "
+                        f"vs {formatting.quantity(p2, '%')}; 95% CI "
+                        f"{formatting.interval(rec.ci_low, rec.ci_high)}{unclear}; {where}).")
             role = "diagnostic" if warns else ("headline" if subset == "all" else "robustness")
             out.append(Finding(
                 id=str(FindingId("theme_gap", rec.theme_group, "dissatisfied_vs_satisfied",
@@ -291,8 +293,9 @@ def ordinal_findings(r: pd.DataFrame, *, service_effects: bool = True) -> list[F
         warns = [f"only {mentioning} respondents mention it: not reliable"] \
             if mentioning < MIN_RESPONDENTS else []
         unclear = "; the interval includes no difference" if olo < 1 < ohi else ""
-        sentence = (f"Respondents whose comments mention {words} had {orr:.2f} times the odds "
-                    f"of a worse FFT score (95% CI {olo:.2f} to {ohi:.2f}{unclear}), holding "
+        sentence = (f"Respondents whose comments mention {words} had {formatting.number(orr)} "
+                    f"times the odds of a worse FFT score (95% CI "
+                    f"{formatting.interval(olo, ohi)}{unclear}), holding "
                     f"the other themes{' and the service' if service_effects else ''} fixed "
                     "(proportional-odds model).")
         out.append(Finding(
@@ -324,10 +327,12 @@ def limits(comments: pd.DataFrame, r: pd.DataFrame) -> list[str]:
         if "date" in comments.columns else pd.Series(dtype="datetime64[ns]")
     span = f" ({dates.min():%B %Y} to {dates.max():%B %Y})" if len(dates) else ""
     return [
-        (f"Respondents counted: {len(r):,} ({n_dis:,} dissatisfied, FFT 4-5; "
-         f"{len(r) - n_dis:,} satisfied, FFT 1-3), from {trusts}{span}; each respondent counts "
+        (f"Respondents counted: {formatting.count(len(r))} ({formatting.count(n_dis)} "
+         f"dissatisfied, FFT 4-5; {formatting.count(len(r) - n_dis)} satisfied, FFT 1-3), from "
+         f"{trusts}{span}; each respondent counts "
          "once however many questions they answered."),
-        (f"{len(no_score):,} comments without an FFT score 1-5 (don't know, other, or a file "
+        (f"{formatting.count(len(no_score))} comments without an FFT score 1-5 (don't know, "
+         "other, or a file "
          "with no scores) are left out."),
         ("Themes are those labellers assigned; a comment can have several. Comments are what "
          "respondents chose to write, so shares describe the comments, not all patients."),
