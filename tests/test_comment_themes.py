@@ -102,6 +102,6 @@ def test_question_module_answers_or_says_why_not():
     gone = q09.answer(c, NotHeld("comment_themes", "the build read no comments file"))
     assert gone.findings() == [] and gone.gaps() == [] and gone.quotations().empty
     assert gone.shares(by=("trust",)).empty and gone.respondents.empty
-    assert gone.limits() == ["The study's data hold no comment_themes table: the build read "
-                             "no comments file."]
+    assert gone.limits() == [("The study's data hold no comment_themes table: the build "
+                              "read no comments file.")]
     assert gone.quotation_checks()["comments"].sum() == 0

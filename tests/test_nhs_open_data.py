@@ -88,3 +88,17 @@ def test_staff_survey_and_comment_themes(study):
         assert f"ordinal:{theme}->fft_score@all" in ids
     report = next(study.glob("09_what_patients_write*/report.html")).read_text()
     assert "Quotations are not shown" in report
+
+
+def test_tables_reach_the_notebooks_through_the_catalogue(study):
+    cat = json.loads((study / "data" / "panel.catalogue.json").read_text())
+    held = {name for name, entry in cat["tables"].items() if "file" in entry}
+    assert held == {"panel", "coverage", "staff_survey_years", "comments", "comment_themes",
+                    "specialty_waits"}
+    assert "no known truth" in cat["tables"]["truth"]["reason"]
+    for nb, tables in (("09_what_patients_write", {"comments", "comment_themes"}),
+                       ("10_waits_like_for_like", {"specialty_waits"}),
+                       ("07_real_data_staffing_ae", {"staff_survey_years"})):
+        record = json.loads(next(study.glob(f"{nb}*/data.json")).read_text())
+        assert set(record["tables"]) == tables, nb
+        assert all(record["tables"][t] == cat["tables"][t]["sha256"] for t in tables), nb

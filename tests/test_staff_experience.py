@@ -107,5 +107,5 @@ def test_survey_not_held_is_a_stated_limit_and_labels_come_from_the_id():
         "enough_staff -> ae_pct_within_4h (cross)"
     gone = se.staff_experience(NotHeld("staff_survey_years", "a synthetic panel"), p)
     assert gone.findings() == [] and gone.table.empty
-    assert gone.limits() == ["The study's data hold no staff_survey_years table: a synthetic "
-                             "panel."]
+    assert gone.limits() == [("The study's data hold no staff_survey_years table: a "
+                              "synthetic panel.")]
