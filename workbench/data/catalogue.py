@@ -101,6 +101,7 @@ class CatalogueError(WorkbenchError, ValueError):
     """
 
     def __init__(self, path, name: str, problem: str, *, expected: str):
+        """Keep the facts and write the message (see the class)."""
         self.path = str(path)
         self.name = name
         self.problem = problem
@@ -125,9 +126,11 @@ class NotHeld:
     reason: str
 
     def __bool__(self) -> bool:
+        """False: no table is held."""
         return False
 
     def __str__(self) -> str:
+        """The one sentence a notebook shows."""
         return f"The study's data hold no {self.name} table: {self.reason.rstrip('.')}."
 
     @property
@@ -432,6 +435,7 @@ class Catalogue:
                             columns=["table", "held", "rows", "row", "detail"])
 
     def __str__(self) -> str:
+        """What made the data, then one line per table: rows held, or why not."""
         lines = [f"Data made by {self.made_by}:"]
         for e in self.entries.values():
             rows = f"{e.rows:,} rows" if e.rows is not None else "held"
