@@ -1,7 +1,5 @@
 """A kernel launcher: import the heavy modules once, then fork one fresh kernel process per run.
 
-Why one module: the launcher's server side (preload, fork, socket protocol) and its
-client side speak one private wire protocol; keeping both in one file keeps them in step.
 
 Starting a Python kernel the ordinary way costs a new interpreter plus the imports a
 notebook needs (pandas, numpy, statsmodels, seaborn, matplotlib, workbench): about

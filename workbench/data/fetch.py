@@ -30,11 +30,6 @@ Example
 >>> path = fetch("ae", "2025-06")  # doctest: +SKIP
 >>> path.name  # doctest: +SKIP
 'Monthly-AE-June-2025.csv'
-
-Why one module: one careful download: the catalogue, the URL, redirect and host checks, size
-limits, retries, zip checks and the sidecar records all guard the one :func:`fetch`, and its
-tests exercise them together. The catalogue (:class:`Entry`, :data:`CATALOGUE`,
-:func:`period_fields`) is the seam if it grows.
 """
 
 from __future__ import annotations

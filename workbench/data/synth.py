@@ -65,10 +65,6 @@ Example
 ['independent', 'local_authority', 'nhs']
 >>> round(sd.truth["effect:rtt_median_weeks->fft_pct_positive@acute"], 2)
 -0.5
-
-Why one module: one structural model: providers, the true effects and the generated measures
-share the same random draws in a fixed order, so a split would risk changing the panel a
-seed gives.
 """
 
 from __future__ import annotations

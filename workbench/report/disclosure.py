@@ -64,12 +64,6 @@ Example
 >>> df = pd.DataFrame({"fft_responses": [5, 40], "fft_pct_positive": [80.0, 92.5]})
 >>> suppress_frame(df, rule).to_dict("list")
 {'fft_responses': ['*', '40'], 'fft_pct_positive': ['*', '92.5']}
-
-Why one module: one rule, small-number suppression: the table rule, the text rule and the
-finding rule apply the same :class:`DisclosureRule` and record into the same
-:class:`DisclosureLog`. Its table (``suppress_html``), text (``disclose_text``) and log are
-the seams if it grows; :mod:`workbench.report.run_report` and
-:mod:`workbench.report.study_index` import them from here.
 """
 
 from __future__ import annotations

@@ -16,9 +16,6 @@ findings table shows the first :data:`FINDINGS_SHOWN` findings, every one being 
 
 >>> format_duration(65)
 '1 min 5 s'
-
-Why one module: one page, the study's index: the run rows, the key findings and the findings
-table share the same disclosure-aware formatting helpers and template environment.
 """
 
 from __future__ import annotations

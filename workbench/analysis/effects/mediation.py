@@ -68,10 +68,6 @@ Example
 >>> res = mediate_panel(panel, n_boot=200, seed=1)
 >>> [f.id.split(":")[0] for f in res.findings()]
 ['indirect', 'direct', 'total']
-
-Why one module: one method, product-of-coefficients mediation with its jackknife/BCa
-intervals and sensitivity: the estimators share the private design and sums (``_Design``,
-``_Sums``, ``_solve``) that make the bootstrap fast.
 """
 
 from __future__ import annotations

@@ -50,10 +50,6 @@ Example
 ['naive', 'adjusted', 'ipw', 'overlap', 'aipw']
 >>> sorted(bal["stage"].unique())
 ['unweighted', 'weighted']
-
-Why one module: one comparison, the sector difference naive, adjusted and propensity-
-weighted: the IPW and AIPW estimators, balance and overlap checks all use the same provider
-table and private propensity fit (``_logit_fit``, ``_ps``).
 """
 
 from __future__ import annotations

@@ -86,11 +86,6 @@ Example
 ('did:att->ae_pct_within_4h@treated', True)
 >>> "wild cluster bootstrap" in att.warning
 True
-
-Why one module: one estimator, staggered difference-in-differences: the cohort
-preparation, the within transformation and the CRV1 inference share the private design
-(``_prepare``, ``_within``, ``_ols_crv1``); the bootstrap is
-:mod:`workbench.analysis.models.bootstrap`.
 """
 
 from __future__ import annotations

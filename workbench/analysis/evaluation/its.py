@@ -82,10 +82,6 @@ Example
 >>> f = res.findings()[0]
 >>> bool(f.ci_low < 3 < f.ci_high)
 True
-
-Why one module: one method, segmented regression of one series: the design, the HAC/HC2
-variances, the finding id and the sentence all read the same private series and design
-(``_series``, ``_design``), so a split would only pass them between modules.
 """
 
 from __future__ import annotations

@@ -50,10 +50,6 @@ Example
 ...                  adjust=CASE_MIX + ("sector_independent",), subset="acute")
 >>> [f.id for f in fit(spec, panel).findings("Does staffing shorten waits?")]
 ['effect:nurse_fte_per_10_beds->rtt_median_weeks@acute']
-
-Why one module: one job, model specification to fit to findings: :class:`ModelSpec`,
-:func:`prepare`, :func:`fit` and :meth:`Fit.findings` share the same spec and row preparation;
-the fitters of each kind already live in :mod:`workbench.analysis.models.fitters`.
 """
 
 from __future__ import annotations

@@ -61,11 +61,6 @@ Example
 86.75
 >>> res.table["point_type"].iloc[-1]
 'special_cause_concern'
-
-Why one module: one charting method for proportions and rates: the Laney p'/u' limits, the
-run chart and the screening of false alarms share the private baseline, month-effect and
-rule helpers (``_frame``, ``_mdc_rules``, ``_point_types``), and each result is read against
-the others.
 """
 
 from __future__ import annotations

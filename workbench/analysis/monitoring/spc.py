@@ -32,10 +32,6 @@ Example
 'special_cause_concern'
 >>> res.summary.loc[0, "variation"]
 'concern_high'
-
-Why one module: one method, the XmR chart with the Making Data Count rules: limits,
-rebasing, the run/trend/two-in-three rules and the summary share the private point and group
-helpers.
 """
 
 from __future__ import annotations

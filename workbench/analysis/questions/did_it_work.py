@@ -32,10 +32,6 @@ Example
 ['did:att->fft_pct_positive@treated', 'its:effect_h6->fft_pct_positive@treated']
 >>> verdict(ev).startswith("**The change was followed by a rise")
 True
-
-Why one module: one job, the whole evaluation of one change for notebook 08: the known-
-change insertion, the three methods' runs and the verdict read the same :class:`Evaluation`,
-and the verdict rule needs every part of it.
 """
 
 from __future__ import annotations

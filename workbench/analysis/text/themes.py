@@ -39,10 +39,6 @@ Example
 >>> d = differences(r)
 >>> d.set_index("theme_group").loc["staff_numbers", "difference"] > 0
 np.True_
-
-Why one module: one analysis, comment themes by satisfaction per respondent: shares,
-differences, the ordinal model and the limits all use the same respondent table and its
-interval helpers (``wilson``, ``newcombe``).
 """
 
 from __future__ import annotations

@@ -5,9 +5,6 @@ function returning a tidy :class:`pandas.DataFrame` in canonical names (identity
 columns ``provider_code`` and ``period`` plus measure names from
 :mod:`workbench.data.measures`) and the provenance of the file in
 ``df.attrs["provenance"]``.
-
-Why one module: it is what every reader shares (provenance, file checks, encodings, sheets
-and headers); splitting it would make each reader import several small modules for one job.
 """
 
 from __future__ import annotations

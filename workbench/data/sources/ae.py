@@ -56,10 +56,6 @@ Example
 >>> from workbench.data.sources import ae
 >>> df = ae.read("Monthly-AE-June-2025-1-1.csv")  # doctest: +SKIP
 >>> df[["provider_code", "ae_attendances", "ae_pct_within_4h"]].head()  # doctest: +SKIP
-
-Why one module: one reader of one statistic (the A&E SitRep) in its three published layouts:
-the CSV, the workbook and the NHS-R copy share the normalisation, totals check and finish
-steps.
 """
 
 from __future__ import annotations

@@ -57,9 +57,6 @@ Example
 >>> df = cqc.read("cqc_care_homes_southwest_2021-04.csv")  # doctest: +SKIP
 >>> df["cqc_overall"].cat.categories.tolist()  # doctest: +SKIP
 ['Inadequate', 'Requires improvement', 'Good', 'Outstanding']
-
-Why one module: one publication (CQC ratings) in its two layouts, the API dump and the
-latest-ratings file, read into one table with the same rating, sector and setting rules.
 """
 
 from __future__ import annotations

@@ -60,10 +60,6 @@ Example
 >>> df.columns.tolist()  # doctest: +SKIP
 ['provider_code', 'provider_name', 'period', 'rtt_waiting_list', 'rtt_within_18w',
  'rtt_over_52w', 'rtt_pct_within_18w', 'rtt_median_weeks']
-
-Why one module: one reader, the RTT full extract: the streaming prefilter, the parsing into
-weekly bands and the completeness checks (totals, treatment functions adding up) read the
-same columns in one pass.
 """
 
 from __future__ import annotations

@@ -50,9 +50,6 @@ Example
 >>> from workbench.data.sources import rtt_provider_workbook as wb
 >>> df = wb.read("NonAdmitted-Provider-Sep25-XLSX-4M-87700.xlsx")  # doctest: +SKIP
 >>> df.loc[df.treatment_function_code == "C_999", ["sheet", "provider_code", "median_weeks"]]  # doctest: +SKIP
-
-Why one module: one reader, the RTT provider workbooks: the title block, the layout, the
-bands and the totals checks of the three workbooks share the same sheet helpers.
 """
 
 from __future__ import annotations
