@@ -1,0 +1,9 @@
+"""The claims register: seven common claims about NHS and independent providers, tested.
+
+:mod:`~workbench.analysis.claims.rules` holds the claims, their margins and the verdict
+rule; :mod:`~workbench.analysis.claims.inputs` checks that the data hold what a claim
+needs (or says why it cannot be answered); :mod:`~workbench.analysis.claims.assessment`
+runs each claim's analysis (:func:`~workbench.analysis.claims.assessment.assess_claims`);
+:mod:`~workbench.analysis.claims.register` shows the register as a table, Markdown and
+findings.
+"""

@@ -1,0 +1,7 @@
+"""Did the change work? Methods that estimate the effect of a change at known dates.
+
+:mod:`~workbench.analysis.evaluation.its` fits an interrupted time series (segmented
+regression) for one provider or a group; :mod:`~workbench.analysis.evaluation.did`
+compares providers that changed with those that did not (staggered
+difference-in-differences, with its event study and pre-trend test).
+"""
