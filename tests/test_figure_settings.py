@@ -79,6 +79,8 @@ def _cases():
             spc(two, "y", "m", facet="org"), ncols=2, ylabel="Y"),
         "funnel_chart": lambda: monitoring_charts.funnel_chart(
             funnel(counts, "o", "e", label="p"), improvement_direction="decrease", title="F"),
+        "funnel_small_multiples": lambda: monitoring_charts.funnel_small_multiples(
+            {"A": funnel(counts, "o", "e", label="p"), "B": funnel(counts, "o", "e")}),
         "residual_plot": lambda: diagnostics.residual_plot(residuals),
         "qq_plot": lambda: diagnostics.qq_plot(residuals),
         "influence_plot": lambda: diagnostics.influence_plot(influence),

@@ -7,7 +7,9 @@ funnel plots (the service-improvement analyses).
   purple neutral), the target, and the variation and assurance icons as small badges.
 * :func:`spc_small_multiples` draws every facet (e.g. many providers) as a grid and
   returns the Figure.
-* :func:`funnel_chart` draws a :class:`~workbench.analysis.monitoring.funnel.FunnelResult`.
+* :func:`funnel_chart` draws a :class:`~workbench.analysis.monitoring.funnel.FunnelResult`,
+  labelling only outliers, at most a dozen, never overlapping; :func:`funnel_small_multiples`
+  draws one funnel per stratum.
 
 Functions draw in the one theme of :mod:`workbench.report.theme` without changing the
 user's matplotlib settings, return the matplotlib Axes or Figure and never call
@@ -281,11 +283,16 @@ def spc_small_multiples(result, *, facets=None, ncols: int = 3, ylabel: str | No
     return fig
 
 
+#: Most outliers a funnel chart labels (the most extreme first); the rest are counted.
+MAX_FUNNEL_LABELS = 12
+
+
 @themed
 def funnel_chart(result, *, ax: Axes | None = None, title: str | None = None,
                  xlabel: str | None = None, ylabel: str | None = None,
                  label_outliers: bool = True, improvement_direction: str | None = None,
-                 level: float | None = None, multiplier: float = 1.0) -> Axes:
+                 level: float | None = None, multiplier: float = 1.0,
+                 max_labels: int = MAX_FUNNEL_LABELS) -> Axes:
     """Draw a funnel plot from a :class:`~workbench.analysis.monitoring.funnel.FunnelResult`.
 
     Parameters
@@ -294,7 +301,10 @@ def funnel_chart(result, *, ax: Axes | None = None, title: str | None = None,
     ax : matplotlib Axes, optional
     title, xlabel, ylabel : str, optional
     label_outliers : bool
-        Write the label of each provider outside the limits at ``level``.
+        Write the labels of providers outside the limits at ``level``: only outliers,
+        at most ``max_labels`` of them (the furthest outside first), never overlapping
+        one another (a label that finds no free place nearby is left out); the chart
+        says how many outliers are not labelled.
     improvement_direction : {"increase", "decrease"}, optional
         Colour high outliers blue (improvement) or orange (concern) accordingly;
         without it outliers are dark blue.
@@ -302,6 +312,11 @@ def funnel_chart(result, *, ax: Axes | None = None, title: str | None = None,
         The limit level that defines outliers (default: the widest).
     multiplier : float
         Scale ratios and limits, e.g. 100 for percentages.
+    max_labels : int
+        Most outlier labels to write.
+
+    When the result is not ``comparable`` (overdispersion far beyond the usual range),
+    no limits are drawn, every provider is grey and the chart says why.
 
     Returns
     -------
@@ -323,17 +338,20 @@ def funnel_chart(result, *, ax: Axes | None = None, title: str | None = None,
     if f"outlier_{key}" not in result.table.columns:
         raise AnalysisInputError("funnel_chart", "level", f"{level!r} was not computed",
                                  expected=f"one of {list(result.levels)}")
-    if ax is None:
+    own = ax is None
+    if own:
         _, ax = plt.subplots(figsize=(7.5, 4.8))
+    comparable = getattr(result, "comparable", True)
     c = result.curves
     styles = ["--", "-", "-.", ":"]
-    for i, lv in enumerate(sorted(result.levels)):
-        k = level_key(lv)
-        lab = f"{lv:g}% limits" + (" (overdispersed)" if result.adjusted else "")
-        ax.plot(c["denominator"], c[f"ucl_{k}"] * multiplier, color="#425563",
-                linestyle=styles[i % 4], linewidth=1.0, label=lab)
-        ax.plot(c["denominator"], c[f"lcl_{k}"] * multiplier, color="#425563",
-                linestyle=styles[i % 4], linewidth=1.0)
+    if comparable:
+        for i, lv in enumerate(sorted(result.levels)):
+            k = level_key(lv)
+            lab = f"{lv:g}% limits" + (" (overdispersed)" if result.adjusted else "")
+            ax.plot(c["denominator"], c[f"ucl_{k}"] * multiplier, color="#425563",
+                    linestyle=styles[i % 4], linewidth=1.0, label=lab)
+            ax.plot(c["denominator"], c[f"lcl_{k}"] * multiplier, color="#425563",
+                    linestyle=styles[i % 4], linewidth=1.0)
     ax.axhline(result.target * multiplier, color="#231F20", linewidth=1.0, label="Target")
     t = result.table
     side = t[f"side_{key}"]
@@ -344,15 +362,117 @@ def funnel_chart(result, *, ax: Axes | None = None, title: str | None = None,
     colours = np.where(side == "high", high_colour, np.where(side == "low", low_colour, COMMON))
     ax.scatter(t["denominator"], t["ratio"] * multiplier, c=list(colours), s=30, zorder=3,
                edgecolor="white", linewidth=0.5)
-    if label_outliers:
-        for row in t[side != "within"].itertuples(index=False):
-            ax.annotate(str(row.label), (row.denominator, row.ratio * multiplier),
-                        xytext=(4, 4), textcoords="offset points", fontsize="x-small")
     default_x = {"SR": "Expected", "PR": "Denominator (n)", "RC": "Denominator"}[result.kind]
     default_y = {"SR": "Standardised ratio", "PR": "Proportion", "RC": "Ratio"}[result.kind]
     ax.set_xlabel(xlabel or default_x)
     ax.set_ylabel(ylabel or default_y)
     if title:
         ax.set_title(title, loc="left")
-    ax.legend(frameon=False, fontsize="small", loc="upper right")
+    ax.legend(frameon=False, fontsize="small", loc="best")
+    if not comparable:
+        ax.text(0.01, 0.02, f"Not comparable as they stand (overdispersion phi = "
+                            f"{result.phi:.0f}): no provider is flagged",
+                transform=ax.transAxes, fontsize="small", color=NHS_DARK_BLUE, va="bottom")
+    elif label_outliers:
+        if own:
+            ax.figure.tight_layout()   # place labels where the saved figure will have them
+        _label_outliers(ax, result, level, multiplier, max_labels)
     return ax
+
+
+def _label_outliers(ax: Axes, result, level: float, multiplier: float, most: int) -> None:
+    """Label the outliers at ``level`` (furthest outside first) and count the rest."""
+    from workbench.analysis.monitoring.funnel import level_key
+
+    t = result.table
+    out = t[t[f"outlier_{level_key(level)}"]]
+    order = np.argsort(-np.abs(out["z_adjusted"].to_numpy()), kind="stable")
+    placed = _label_points(ax, out.iloc[order], multiplier, max(0, int(most)))
+    left = len(out) - placed
+    if left:
+        ax.text(0.01, 0.02, f"{left} more outside the {level:g}% limits, not labelled",
+                transform=ax.transAxes, fontsize="x-small", color="#425563", va="bottom")
+
+
+#: Offsets (points) tried in turn for a label: right of the point, then stepping up and
+#: down, then the same on the left.
+_LABEL_OFFSETS = [(dx, dy) for dx in (4, -4) for dy in (4, -10, 14, -20, 24, -30, 34, -40)]
+
+
+def _label_points(ax: Axes, rows: pd.DataFrame, multiplier: float, most: int) -> int:
+    """Label up to ``most`` points greedily, no two labels overlapping; return how many."""
+    fig = ax.figure
+    renderer = fig.canvas.get_renderer()
+    frame = ax.get_window_extent(renderer)
+    legend = ax.get_legend()
+    boxes = [legend.get_window_extent(renderer)] if legend is not None else []
+    n = 0
+    for row in rows.itertuples(index=False):
+        if n >= most:
+            break
+        xy = (row.denominator, row.ratio * multiplier)
+        for dx, dy in _LABEL_OFFSETS:
+            # a label moved away from its point gets a thin leader line
+            leader = ({"arrowstyle": "-", "color": "#AEB7BD", "linewidth": 0.6,
+                       "shrinkA": 0, "shrinkB": 2} if abs(dy) > 4 else None)
+            text = ax.annotate(str(row.label), xy, xytext=(dx, dy), textcoords="offset points",
+                               fontsize="x-small", ha="left" if dx > 0 else "right",
+                               va="center", arrowprops=leader)
+            box = text.get_window_extent(renderer).expanded(1.05, 1.1)
+            inside = (box.x0 >= frame.x0 and box.x1 <= frame.x1 and box.y0 >= frame.y0
+                      and box.y1 <= frame.y1)
+            if inside and not any(box.overlaps(b) for b in boxes):
+                boxes.append(box)
+                n += 1
+                break
+            text.remove()
+    return n
+
+
+@themed
+def funnel_small_multiples(results, *, ncols: int = 3, panel_size: tuple[float, float] =
+                           (4.0, 3.0), improvement_direction: str | None = None,
+                           multiplier: float = 1.0, ylabel: str | None = None,
+                           xlabel: str | None = None, max_labels: int = 5) -> Figure:
+    """Draw one funnel per stratum (``{stratum: FunnelResult}``) as a grid; return the Figure.
+
+    Each panel is :func:`funnel_chart` of one stratum, titled with the stratum, with at
+    most ``max_labels`` outlier labels.
+
+    Example
+    -------
+    >>> import pandas as pd
+    >>> from workbench.analysis.monitoring.funnel import funnel
+    >>> df = pd.DataFrame({"p": list("ABCD"), "o": [30, 52, 90, 10], "e": [40, 50, 60, 12]})
+    >>> fig = funnel_small_multiples({"one": funnel(df, "o", "e", label="p"),
+    ...                               "two": funnel(df, "o", "e", label="p")})
+    >>> [a.get_title(loc="left") for a in fig.axes if a.get_visible()]
+    ['one', 'two']
+    """
+    if not results:
+        raise AnalysisInputError("funnel_small_multiples", "results", "is empty",
+                                 expected="at least one funnel result")
+    ncols = max(1, min(ncols, len(results)))
+    nrows = math.ceil(len(results) / ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(panel_size[0] * ncols, panel_size[1] * nrows),
+                             squeeze=False, constrained_layout=True)
+    flat = axes.ravel()
+    for ax, (name, res) in zip(flat, results.items()):
+        funnel_chart(res, ax=ax, title=str(name), improvement_direction=improvement_direction,
+                     multiplier=multiplier, label_outliers=False, xlabel=" ", ylabel=" ")
+        ax.title.set_fontsize("small")
+        ax.tick_params(labelsize="x-small")
+        legend = ax.get_legend()
+        if legend is not None:
+            legend.remove()
+    for ax in flat[len(results):]:
+        ax.set_visible(False)
+    if xlabel:
+        fig.supxlabel(xlabel)
+    if ylabel:
+        fig.supylabel(ylabel)
+    fig.get_layout_engine().execute(fig)   # labels are placed in the final layout
+    for ax, res in zip(flat, results.values()):
+        if getattr(res, "comparable", True):
+            _label_outliers(ax, res, max(res.levels), multiplier, max_labels)
+    return fig

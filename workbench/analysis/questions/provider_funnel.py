@@ -42,7 +42,7 @@ from scipy import stats
 
 from workbench.analysis.findings import formatting
 from workbench.analysis.findings.record import Finding, FindingId, Findings
-from workbench.analysis.monitoring.funnel import FunnelResult, funnel, level_key
+from workbench.analysis.monitoring.funnel import EXTREME_PHI, FunnelResult, funnel, level_key
 from workbench.data import measures as M
 from workbench.errors import AnalysisInputError
 
@@ -60,6 +60,8 @@ class FunnelMeasure:
     multiplier: float = 1.0      # 100 for percentages
     unit: str = ""
     derived_numerator: tuple[str, str] | None = None  # (a, b): numerator = a - b
+    #: what to compare within when providers are not comparable as a whole (in words)
+    like_with_like: str = ""
 
     @property
     def x_label(self) -> str:
@@ -68,6 +70,15 @@ class FunnelMeasure:
             return f"Expected {M.label(self.numerator).lower()}"
         return M.label(self.denominator)
 
+
+#: Where to compare like with like for RTT measures: waits differ by specialty.
+_RTT_STRATUM = ("treatment function (specialty): waits differ far more between specialties "
+                "than between providers of one specialty. The provider x month panel has "
+                "no treatment-function column; RTT waits by treatment function are in the "
+                "specialty_waits table a build writes beside the panel (notebook 10 compares "
+                "within treatment function)")
+#: Fewest providers a stratum needs for its own funnel.
+MIN_STRATUM_PROVIDERS = 3
 
 #: Measures with a ready-made funnel. Other count measures use ``"numerator/denominator"``.
 FUNNEL_MEASURES: dict[str, FunnelMeasure] = {
@@ -81,10 +92,11 @@ FUNNEL_MEASURES: dict[str, FunnelMeasure] = {
         "A&E seen within 4 hours (%)", 100, "%", ("ae_attendances", "ae_over_4h")),
     "rtt_pct_within_18w": FunnelMeasure(
         "rtt_pct_within_18w", "rtt_within_18w", "rtt_waiting_list", "PR", "increase",
-        "RTT waiting within 18 weeks (% of the waiting list)", 100, "%"),
+        "RTT waiting within 18 weeks (% of the waiting list)", 100, "%",
+        like_with_like=_RTT_STRATUM),
     "rtt_over_52w": FunnelMeasure("rtt_over_52w", "rtt_over_52w", "rtt_waiting_list", "PR",
                                   "decrease", "RTT waiting over 52 weeks (% of the list)",
-                                  100, "%"),
+                                  100, "%", like_with_like=_RTT_STRATUM),
 }
 FUNNEL_MEASURES["complaints"] = FUNNEL_MEASURES["complaints_per_1000"]
 
@@ -99,6 +111,17 @@ class FunnelView:
     names: dict[str, str]
     sectors: dict[str, str]
     notes: list[str] = field(default_factory=list)
+    #: the column the strata come from ("" when providers are compared all together)
+    stratum: str = ""
+    #: one view per stratum (value -> view), when compared within strata
+    strata: dict[str, FunnelView] = field(default_factory=dict)
+    #: the stratum value of a view that is one stratum of another ("" otherwise)
+    group: str = ""
+
+    @property
+    def comparable(self) -> bool:
+        """Whether the providers of :attr:`result` could be compared on one funnel."""
+        return self.result.comparable
 
     def findings(self, question: str | None = None) -> Findings:
         """The centre line and one finding per outlier at the widest level (see the module
@@ -112,30 +135,69 @@ class FunnelView:
         """
         res, spec = self.result, self.spec
         ym = f"{self.period:%Y-%m}"
-        method = (f"{spec.kind}, {res.method}" if spec.kind == "SR" else spec.kind) + (
-            f", overdispersion phi={formatting.number(res.phi)}" if res.phi is not None else "")
-        formula = f"{spec.numerator} / {spec.denominator} ({method})"
         out = [Finding(
             id=str(FindingId("funnel", spec.measure, subset=ym)),
             question=question or f"Which providers stand out on {spec.label} in "
                                  f"{self.period:%B %Y}?",
             estimate=float(res.target * spec.multiplier), n=len(res.table), unit=spec.unit,
-            model="funnel", formula=formula, sector="all", sentence=describe_funnel(self))]
+            model="funnel", formula=_formula(spec, res) + (
+                f"; compared within {self.stratum}" if self.stratum else ""),
+            sector="all", sentence=describe_funnel(self))]
+        if self.strata:
+            for sub in self.strata.values():
+                out.extend(sub._findings(question))
+            return Findings(out)
+        out.extend(self._findings(question))
+        return Findings(out)
+
+    def _findings(self, question: str | None) -> list[Finding]:
+        """The outliers' findings (for one stratum, first the stratum's centre line)."""
+        res, spec = self.result, self.spec
+        ym = f"{self.period:%Y-%m}"
+        formula = _formula(spec, res)
+        out = []
+        stratum = self.group
+        if stratum:
+            out.append(Finding(
+                id=str(FindingId("funnel", spec.measure, subset=_id_part(stratum), period=ym)),
+                question=question or f"Which providers stand out on {spec.label} among "
+                                     f"{self.stratum} {stratum} in {self.period:%B %Y}?",
+                estimate=float(res.target * spec.multiplier), n=len(res.table),
+                unit=spec.unit, model="funnel", formula=formula + f"; {self.stratum} "
+                                                                  f"{stratum} only",
+                sector="all", sentence=describe_funnel(self)))
         top = level_key(max(res.levels))
         t = res.table.set_index(res.table["label"].astype(str))
         outliers = funnel_outliers(self)
         for _, o in outliers[outliers["level"] == max(res.levels)].iterrows():
             r = t.loc[o["provider_code"]]
-            z = float(r["z_adjusted"])
             out.append(Finding(
                 id=str(FindingId("funnel", spec.measure, subset=o["provider_code"], period=ym)),
                 question=question or f"Does {o['provider_name']} stand out on {spec.label}?",
                 estimate=float(o["value"]), ci_low=float(r[f"lcl_{top}"] * spec.multiplier),
                 ci_high=float(r[f"ucl_{top}"] * spec.multiplier),
-                p_value=float(2 * stats.norm.sf(abs(z))) if np.isfinite(z) else 0.0,
-                n=round(float(r["denominator"])), unit=spec.unit, model="funnel",
-                formula=formula, sector=o["sector"], sentence=o["summary"]))
-        return Findings(out)
+                p_value=_p_value(r), n=round(float(r["denominator"])), unit=spec.unit,
+                model="funnel", formula=formula, sector=o["sector"], sentence=o["summary"]))
+        return out
+
+
+def _formula(spec: FunnelMeasure, res: FunnelResult) -> str:
+    method = (f"{spec.kind}, {res.method}, count scale" if spec.kind == "SR" else spec.kind) + (
+        f", overdispersion phi={formatting.number(res.phi)}" if res.phi is not None else "")
+    return f"{spec.numerator} / {spec.denominator} ({method})"
+
+
+def _p_value(row: pd.Series) -> float:
+    """Two-sided p-value of one provider: count scale for standardised ratios, else z."""
+    if pd.notna(row.get("p_low")):
+        return float(min(1.0, 2 * min(row["p_low"], row["p_high"])))
+    z = float(row["z_adjusted"])
+    return float(2 * stats.norm.sf(abs(z))) if np.isfinite(z) else 0.0
+
+
+def _id_part(value: str) -> str:
+    """A stratum value fit for a finding id (no ``@``, ``#`` or ``:``)."""
+    return re.sub(r"[@#:]", "_", str(value)) or "none"
 
 
 def funnel_measure(measure: str, panel: pd.DataFrame | None = None) -> FunnelMeasure:
@@ -199,7 +261,8 @@ def _period(panel: pd.DataFrame, cols: list[str], period: str) -> pd.Timestamp:
 
 def funnel_view(panel: pd.DataFrame, measure: str = "fft_pct_positive", period: str = "", *,
                 method: str = "SHMI", overdispersion: bool = True,
-                limits: Sequence[float] = (95, 99.8), setting: str = "") -> FunnelView:
+                limits: Sequence[float] = (95, 99.8), setting: str = "",
+                stratum: str = "", max_phi: float | None = EXTREME_PHI) -> FunnelView:
     """Funnel plot of one measure across providers in one month.
 
     ``period`` is ``"YYYY-MM"``, or empty / ``"last"`` for the latest month in which at
@@ -208,6 +271,13 @@ def funnel_view(panel: pd.DataFrame, measure: str = "fft_pct_positive", period: 
     (with a note). Standardised ratios (complaints) use as expected count the provider's
     denominator times the pooled rate of the month: a crude standardisation that allows
     for size only, not case mix.
+
+    ``stratum`` names a column of the panel that groups like providers (e.g.
+    ``"setting"``, ``"region"``, or a specialty column of a user's panel): each stratum
+    with at least :data:`MIN_STRATUM_PROVIDERS` providers then gets its own funnel
+    (:attr:`FunnelView.strata`; expected counts from the stratum's own rate). With
+    ``overdispersion``, a ``phi`` above ``max_phi`` means the providers are not
+    comparable as they stand: none is flagged (see :func:`describe_funnel`).
 
     >>> from workbench.data.synth import generate
     >>> v = funnel_view(generate(seed=3, n_providers=40, n_months=3).panel)
@@ -222,6 +292,10 @@ def funnel_view(panel: pd.DataFrame, measure: str = "fft_pct_positive", period: 
         raise AnalysisInputError("funnel_view", "measure", f"{measure!r} needs columns "
                                  f"{missing}, which are not in the panel",
                                  expected="a measure the panel holds")
+    if stratum and stratum not in panel.columns:
+        raise AnalysisInputError("funnel_view", "stratum", f"names column {stratum!r}, which "
+                                 "is not in the panel",
+                                 expected=f"empty or a column such as {_stratum_columns(panel)}")
     if setting:
         have = sorted(panel["setting"].dropna().astype(str).unique())
         if setting not in have:
@@ -239,22 +313,75 @@ def funnel_view(panel: pd.DataFrame, measure: str = "fft_pct_positive", period: 
         notes.append(f"{int(zero.sum())} provider(s) with no {M.label(spec.denominator).lower()} "
                      f"in {ts:%B %Y} were left out: {sorted(rows.loc[zero, 'provider_code'])[:10]}.")
         rows = rows[~zero]
+    ident = panel.drop_duplicates("provider_code").set_index("provider_code")
+    options = {"method": method, "overdispersion": overdispersion, "limits": limits,
+               "max_phi": max_phi}
+    view = _one_view(rows, spec, ts, ident, notes, **options)
+    if not stratum:
+        if not view.comparable:
+            view.notes.append(_not_comparable_note(view))
+        return view
+    view.stratum = stratum
+    key = rows[stratum].astype("string").fillna("not recorded")
+    small = []
+    for value in sorted(key.unique()):
+        part = rows[(key == value).to_numpy()]
+        if part["provider_code"].nunique() < MIN_STRATUM_PROVIDERS:
+            small.append(f"{value} ({part['provider_code'].nunique()})")
+            continue
+        sub = _one_view(part, spec, ts, ident, [], **options)
+        sub.stratum, sub.group = stratum, str(value)
+        view.strata[str(value)] = sub
+    if small:
+        view.notes.append(f"Strata of {stratum} with fewer than {MIN_STRATUM_PROVIDERS} "
+                          f"providers are not compared: {', '.join(small)}.")
+    if not view.strata:
+        raise AnalysisInputError("funnel_view", "stratum", f"{stratum!r} leaves no group of "
+                                 f"{MIN_STRATUM_PROVIDERS} or more providers in {ts:%B %Y}",
+                                 expected="a column that groups several providers together")
+    return view
+
+
+def _stratum_columns(panel: pd.DataFrame) -> list[str]:
+    """Columns of the panel that could group providers (not measures, not the period)."""
+    return [c for c in panel.columns if c not in M.MEASURES
+            and c not in ("provider_code", "provider_name", "period")][:8]
+
+
+def _one_view(rows: pd.DataFrame, spec: FunnelMeasure, ts: pd.Timestamp, ident: pd.DataFrame,
+              notes: list[str], *, method, overdispersion, limits, max_phi) -> FunnelView:
+    """The funnel of one group of provider rows of month ``ts``."""
     num, den = spec.numerator, spec.denominator
     if spec.kind == "SR":
         rate = rows[num].sum() / rows[den].sum()
-        rows["_expected"] = rows[den] * rate
+        rows = rows.assign(_expected=rows[den] * rate)
         den = "_expected"
-        notes.append(f"Expected {M.label(spec.numerator).lower()} = "
-                     f"{M.label(spec.denominator).lower()} x the pooled rate of the month "
-                     f"({formatting.fixed(rate * 1000)} per 1,000): the ratio allows for size, "
-                     "not case mix.")
+        notes = [*notes, (f"Expected {M.label(spec.numerator).lower()} = "
+                          f"{M.label(spec.denominator).lower()} x the pooled rate of the month "
+                          f"({formatting.fixed(rate * 1000)} per 1,000): the ratio allows for "
+                          "size, not case mix.")]
     res = funnel(rows, num, den, kind=spec.kind, method=method, overdispersion=overdispersion,
-                 label="provider_code", limits=limits)
-    ident = panel.drop_duplicates("provider_code").set_index("provider_code")
+                 label="provider_code", limits=limits, max_phi=max_phi)
     codes = res.table["label"].astype(str)
     return FunnelView(spec=spec, period=ts, result=res,
                       names={c: str(ident.at[c, "provider_name"]) for c in codes},
                       sectors={c: str(ident.at[c, "sector"]) for c in codes}, notes=notes)
+
+
+def _not_comparable_note(view: FunnelView) -> str:
+    """Why no provider is flagged, for the notes."""
+    return (f"No provider is flagged: the providers differ far more than one funnel can "
+            f"allow for (phi = {formatting.fixed(view.result.phi)}, above "
+            f"{formatting.number(view.result.max_phi)}).")
+
+
+def _compare_within(view: FunnelView) -> str:
+    """What to compare within when the providers are not comparable on one funnel."""
+    where = view.spec.like_with_like or (
+        "a group of similar providers: name a column of the panel that groups them "
+        "(setting, region, or a specialty column of your own panel) as the stratum, or use a "
+        "measure adjusted for case mix")
+    return f"Compare them within {where}."
 
 
 def funnel_outliers(view: FunnelView) -> pd.DataFrame:
@@ -262,13 +389,20 @@ def funnel_outliers(view: FunnelView) -> pd.DataFrame:
 
     Columns: ``provider_code, provider_name, sector, value, denominator, lower, upper``
     (limits at the widest level), ``level`` (the widest level it is outside),
-    ``side`` and ``summary``.
+    ``side`` and ``summary``; compared within strata, also ``stratum`` (each provider
+    against its own stratum's limits). Empty when the providers are not comparable.
 
     >>> from workbench.data.synth import generate
     >>> v = funnel_view(generate(seed=3, n_providers=40, n_months=3).panel, overdispersion=False)
     >>> list(funnel_outliers(v).columns)[:3]
     ['provider_code', 'provider_name', 'sector']
     """
+    if view.strata:
+        parts = [funnel_outliers(sub).assign(stratum=value)
+                 for value, sub in view.strata.items()]
+        out = pd.concat(parts, ignore_index=True)
+        return out.sort_values(["level", "z"], ascending=[False, True], kind="stable",
+                               ignore_index=True)
     res, spec = view.result, view.spec
     t = res.table
     levels = sorted(res.levels, reverse=True)
@@ -294,6 +428,7 @@ def funnel_outliers(view: FunnelView) -> pd.DataFrame:
                      f"{formatting.fixed(r['denominator'], 1)} expected"
                 if spec.kind == "SR" else f"{num} {_unit(spec.numerator)} / "
                                           f"{den} {_unit(spec.denominator)}")
+        among = f" of {view.stratum} {view.group}" if view.group else ""
         rows.append({
             "provider_code": code, "provider_name": view.names.get(code, code),
             "sector": view.sectors.get(code, ""), "value": val,
@@ -301,7 +436,7 @@ def funnel_outliers(view: FunnelView) -> pd.DataFrame:
             "level": hit[0], "side": side, "z": r["z_adjusted"],
             "summary": (f"{view.names.get(code, code)} ({code}): "
                         f"{formatting.number(val)}{unit} ({size}), "
-                        f"{where} {formatting.number(hit[0])}% limit: unusually "
+                        f"{where} {formatting.number(hit[0])}% limit{among}: unusually "
                         f"{'high' if side == 'high' else 'low'} "
                         f"({'better' if good else 'worse'} than the others by more than "
                         f"chance alone would explain)."),
@@ -322,6 +457,11 @@ def _unit(measure: str) -> str:
 def describe_funnel(view: FunnelView) -> str:
     """The funnel in a few plain sentences: centre line, spread, outliers.
 
+    When the providers differ far more than chance would make them (``phi`` above the
+    result's ``max_phi``), it says they are not comparable as they stand, that none is
+    flagged, and what to compare within; compared within strata, it gives each stratum's
+    outliers together.
+
     >>> from workbench.data.synth import generate
     >>> v = funnel_view(generate(seed=3, n_providers=40, n_months=3).panel)
     >>> describe_funnel(v).startswith("In June 2023")
@@ -329,11 +469,20 @@ def describe_funnel(view: FunnelView) -> str:
     """
     res, spec = view.result, view.spec
     n = len(res.table)
-    centre = res.target * spec.multiplier
-    c = f"{formatting.number(centre)}{'%' if spec.unit == '%' else ''}"
-    text = (f"In {view.period:%B %Y}, {n} providers reported {spec.label}; the centre "
-            f"line is {c}" + (" (every provider's expected value)." if spec.kind == "SR"
-                              else " (all providers pooled)."))
+    pct = "%" if spec.unit == "%" else ""
+    if view.strata:
+        return _describe_strata(view)
+    centre = f"{formatting.number(res.target * spec.multiplier)}{pct}"
+    among = f", among {view.stratum} {view.group}" if view.group else ""
+    text = (f"In {view.period:%B %Y}{among}, {n} providers reported {spec.label}; the centre "
+            f"line is {centre}" + (" (every provider's expected value)." if spec.kind == "SR"
+                                   else " (all providers pooled)."))
+    if res.phi is not None and not res.comparable:
+        return text + (
+            f" Providers differ far more than chance would make them (overdispersion phi = "
+            f"{formatting.fixed(res.phi)}, above {formatting.number(res.max_phi)}: chance "
+            "explains less than a tenth of the spread), so they are not comparable as they "
+            "stand and no provider is flagged. " + _compare_within(view))
     if res.phi is not None:
         if res.adjusted:
             text += (f" Providers vary more than chance alone would give (overdispersion "
@@ -347,4 +496,26 @@ def describe_funnel(view: FunnelView) -> str:
     n_top = int((out["level"] == top).sum())
     text += (f" {len(out)} provider(s) lie outside the {formatting.number(min(res.levels))}% "
              f"limits, {n_top} of them outside the {formatting.number(top)}% limits.")
+    return text
+
+
+def _describe_strata(view: FunnelView) -> str:
+    res, spec = view.result, view.spec
+    n = sum(len(sub.result.table) for sub in view.strata.values())
+    text = (f"In {view.period:%B %Y}, {n} providers reported {spec.label}, compared within "
+            f"{view.stratum}: {len(view.strata)} group(s), each with its own centre line and "
+            "limits.")
+    if res.phi is not None and not res.comparable:
+        text += (f" All together they would not be comparable (phi = "
+                 f"{formatting.fixed(res.phi)}).")
+    apart = [v for v, sub in view.strata.items() if not sub.comparable]
+    if apart:
+        text += (f" In {len(apart)} group(s) ({', '.join(apart[:5])}) the providers still "
+                 "differ too much to compare, and none of them is flagged.")
+    out = funnel_outliers(view)
+    top = max(res.levels)
+    n_top = int((out["level"] == top).sum())
+    text += (f" {len(out)} provider(s) lie outside the {formatting.number(min(res.levels))}% "
+             f"limits of their group, {n_top} of them outside the {formatting.number(top)}% "
+             "limits.")
     return text
