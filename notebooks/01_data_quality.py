@@ -28,12 +28,11 @@ output_dir = ""       # folder for findings.json and figures/; empty: outputs/in
 import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
-from workbench import session
-from workbench.report import panel_figures
+import workbench
 
 # %%
-s = session.start("01_data_quality", panel_path=panel_path, seed=seed,
-                  n_providers=n_providers, n_months=n_months, output_dir=output_dir)
+s = workbench.start("01_data_quality", panel_path=panel_path, seed=seed,
+                    n_providers=n_providers, n_months=n_months, output_dir=output_dir)
 display(Markdown(f"**Data:** {s.data_label}"))
 
 # %% [markdown]
@@ -62,7 +61,7 @@ tables["coverage"]
 # are expected where a sector does not publish a measure.
 
 # %%
-ax = panel_figures.completeness_heatmap(tables["completeness"])
+ax = workbench.completeness_heatmap(tables["completeness"])
 s.savefig(ax, "completeness")
 plt.show()
 
@@ -80,7 +79,7 @@ tables["ranges"].round(2)
 # Monthly average RTT median wait by sector, with a 95% band across providers. Winter pressure shows as a rise each December to February.
 
 # %%
-ax = panel_figures.monthly_trend(s.panel[s.panel["setting"] == "acute"], "rtt_median_weeks")
+ax = workbench.monthly_trend(s.panel[s.panel["setting"] == "acute"], "rtt_median_weeks")
 s.savefig(ax, "rtt_trend")
 plt.show()
 

@@ -47,18 +47,16 @@ engagement_lag = 1    # months between staff engagement and the patient satisfac
 import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
-from workbench import session
-from workbench.report import panel_figures, theme
+import workbench
 
 # %%
-from workbench.analysis.models.fit import SUBSETS, select_subset
 from workbench.analysis.questions import staffing_waits_satisfaction as q02
 
-s = session.start("02_staffing_waits_satisfaction", panel_path=panel_path, seed=seed,
-                  n_providers=n_providers, n_months=n_months, output_dir=output_dir,
-                  subset=subset, engagement_lag=engagement_lag)
-data = select_subset(s.panel, subset)
-display(Markdown(f"**Data:** {s.data_label}. **Providers analysed:** {SUBSETS[subset]} "
+s = workbench.start("02_staffing_waits_satisfaction", panel_path=panel_path, seed=seed,
+                    n_providers=n_providers, n_months=n_months, output_dir=output_dir,
+                    subset=subset, engagement_lag=engagement_lag)
+data = workbench.select_subset(s.panel, subset)
+display(Markdown(f"**Data:** {s.data_label}. **Providers analysed:** {workbench.SUBSETS[subset]} "
                  f"({data['provider_code'].nunique()})."))
 
 # %% [markdown]
@@ -67,9 +65,9 @@ display(Markdown(f"**Data:** {s.data_label}. **Providers analysed:** {SUBSETS[su
 # Each dot is one provider's average over the months; lines are straight-line fits per sector with 95% bands. This is the unadjusted picture, before comparing like with like.
 
 # %%
-fig, axes = theme.subplots(1, 2, figsize=(12, 4.5))
-panel_figures.relationship(data, "nurse_fte_per_10_beds", "rtt_median_weeks", ax=axes[0])
-panel_figures.relationship(data, "rtt_median_weeks", "fft_pct_positive", ax=axes[1])
+fig, axes = workbench.subplots(1, 2, figsize=(12, 4.5))
+workbench.relationship(data, "nurse_fte_per_10_beds", "rtt_median_weeks", ax=axes[0])
+workbench.relationship(data, "rtt_median_weeks", "fft_pct_positive", ax=axes[1])
 s.savefig(fig, "relationships")
 plt.show()
 
@@ -103,10 +101,11 @@ display(Markdown(s.sentences(checks)))
 s.table(checks)
 
 # %%
-tab = s.table([f for f in found if f.unit and not f.unit.startswith(("rate", "log", "odds"))])
-tab["label"] = tab["id"].str.replace(r"@.*?(#|$)", r" \1", regex=True)
-ax = panel_figures.forest(tab, truth="truth" if "truth" in tab else None,
-                          title="Effects on waits and satisfaction (95% intervals)")
+shown = [f for f in found if f.unit and not f.unit.startswith(("rate", "log", "odds"))]
+tab = s.table(shown)
+tab["label"] = [q02.forest_label(f) for f in shown]
+ax = workbench.forest(tab, truth="truth" if "truth" in tab else None,
+                      title="Effects on waits and satisfaction (95% intervals)")
 s.savefig(ax, "forest")
 plt.show()
 
@@ -137,23 +136,19 @@ s.table(paths)
 # provider that alone shifts the answer by more than one standard error.
 
 # %%
-from workbench.analysis.models.diagnostics import influence_frame, residual_frame
-from workbench.report import diagnostics
-
 main = q02.satisfaction_model(s.panel, subset=subset, engagement_lag=engagement_lag)
-fig, axes = theme.subplots(1, 2, figsize=(13, 5))
-diagnostics.residual_plot(residual_frame(main), ax=axes[0])
-diagnostics.influence_plot(influence_frame(main, "rtt_median_weeks"), top=12, ax=axes[1])
+fig, axes = workbench.subplots(1, 2, figsize=(13, 5))
+workbench.residual_plot(workbench.residual_frame(main), ax=axes[0])
+workbench.influence_plot(workbench.influence_frame(main, "rtt_median_weeks"), top=12,
+                         ax=axes[1])
 s.savefig(fig, "diagnostics")
 plt.show()
 
 # %%
 # In JupyterLab: drop-downs to look at another measure or set of providers.
 # Batch runs (workbench run) show nothing here and the report is unchanged.
-from workbench import interactive
-
-interactive.controls(
-    interactive.association,
+workbench.controls(
+    workbench.association,
     {"exposure": ["nurse_fte_per_10_beds", "rn_vacancy_pct", "sickness_absence_pct",
                   "staff_engagement", "rtt_median_weeks"],
      "outcome": ["rtt_median_weeks", "fft_pct_positive", "complaints_per_1000"],

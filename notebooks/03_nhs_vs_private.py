@@ -35,17 +35,14 @@ outcomes = ["rtt_median_weeks", "fft_pct_positive", "nurse_fte_per_10_beds"]  # 
 import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
-from workbench import session
-from workbench.report import panel_figures, theme
+import workbench
 
 # %%
-from workbench.analysis.questions import common as qcommon
 from workbench.analysis.questions import nhs_vs_private as q03
-from workbench.report import diagnostics
 
-s = session.start("03_nhs_vs_private", panel_path=panel_path, seed=seed,
-                  n_providers=n_providers, n_months=n_months, output_dir=output_dir,
-                  outcomes=outcomes)
+s = workbench.start("03_nhs_vs_private", panel_path=panel_path, seed=seed,
+                    n_providers=n_providers, n_months=n_months, output_dir=output_dir,
+                    outcomes=outcomes)
 acute = s.panel[s.panel["setting"] == "acute"]
 display(Markdown(f"**Data:** {s.data_label}."))
 
@@ -64,9 +61,9 @@ display(Markdown("\n".join(f"- {n}" for n in limits) or
 
 # %%
 shown = [o for o in outcomes if o in acute and acute[o].notna().any()]
-fig, axes = theme.subplots(1, len(shown), figsize=(5 * len(shown), 4.5), squeeze=False)
+fig, axes = workbench.subplots(1, len(shown), figsize=(5 * len(shown), 4.5), squeeze=False)
 for ax, o in zip(axes[0], shown):
-    panel_figures.sector_comparison(acute, o, ax=ax)
+    workbench.sector_comparison(acute, o, ax=ax)
 s.savefig(fig, "sectors")
 plt.show()
 
@@ -76,11 +73,12 @@ plt.show()
 # Case mix by sector: if these differ, the naive comparison is not like with like.
 
 # %%
-case_mix = [c for c in qcommon.case_mix_available(s.panel) if c != "deprivation_imd"]
+case_mix = q03.case_mix_shown(s.panel)
 if case_mix:
-    fig, axes = theme.subplots(1, len(case_mix), figsize=(5 * len(case_mix), 4), squeeze=False)
+    fig, axes = workbench.subplots(1, len(case_mix), figsize=(5 * len(case_mix), 4),
+                                   squeeze=False)
     for ax, c in zip(axes[0], case_mix):
-        panel_figures.sector_comparison(acute, c, ax=ax)
+        workbench.sector_comparison(acute, c, ax=ax)
     s.savefig(fig, "case_mix")
     plt.show()
 else:
@@ -98,10 +96,11 @@ display(Markdown(s.sentences(found)))
 s.table(found)
 
 # %%
-diffs = s.table([f for f in found if f.id.startswith(("naive", "adjusted"))])
-diffs["label"] = diffs["id"].str.replace("sector[independent]->", "", regex=False)
+side_by_side = [f for f in found if f.key.kind in q03.SIDE_BY_SIDE]
+diffs = s.table(side_by_side)
+diffs["label"] = [q03.difference_label(f) for f in side_by_side]
 if len(diffs):
-    ax = panel_figures.forest(
+    ax = workbench.forest(
         diffs, truth="truth" if "truth" in diffs else None,
         title="Independent minus NHS: naive and case-mix adjusted (95% intervals)")
     s.savefig(ax, "sector_differences")
@@ -142,7 +141,7 @@ if weighted:
                                    for f in answers) or "- none")))
     display(Markdown("**Failed balance: diagnostics, not to be read as an answer:**\n\n"
                      + ("\n".join(f"- {f.id}: {f.warning}" for f in failed) or "- none")))
-    ax = diagnostics.balance_plot(balance_table, hue="weights")
+    ax = workbench.balance_plot(balance_table, hue="weights")
     s.savefig(ax, "balance")
     plt.show()
 else:

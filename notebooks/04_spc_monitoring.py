@@ -41,21 +41,19 @@ rebase = []           # month starts ("YYYY-MM-01") that begin new limits, after
 import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
-from workbench import session
-from workbench.report.notebook_text import escape_markdown as md
+import workbench
+from workbench import escape_markdown as md
 
 # %%
 from workbench.analysis.questions import spc_monitoring
-from workbench.data import measures
-from workbench.report import monitoring_charts
 
-s = session.start("04_spc_monitoring", panel_path=panel_path, seed=seed,
-                  n_providers=n_providers, n_months=n_months, output_dir=output_dir,
-                  measure=measure, providers=providers, direction=direction, target=target,
-                  rebase=rebase)
+s = workbench.start("04_spc_monitoring", panel_path=panel_path, seed=seed,
+                    n_providers=n_providers, n_months=n_months, output_dir=output_dir,
+                    measure=measure, providers=providers, direction=direction, target=target,
+                    rebase=rebase)
 view = spc_monitoring.spc_view(s.panel, measure, providers, direction=direction, target=target,
                           rebase=rebase)
-display(Markdown(f"**Data:** {md(s.data_label)}. **Measure:** {md(measures.label(measure))} "
+display(Markdown(f"**Data:** {md(s.data_label)}. **Measure:** {md(workbench.label(measure))} "
                  f"({md(view.direction)} is better). **Providers:** {len(view.providers)}."))
 display(Markdown("\n".join(f"- {md(n)}" for n in view.notes) or "All months have a value."))
 
@@ -65,8 +63,8 @@ display(Markdown("\n".join(f"- {md(n)}" for n in view.notes) or "All months have
 # One chart per provider, with its own average and limits.
 
 # %%
-fig = monitoring_charts.spc_small_multiples(
-    view.result, ncols=3, ylabel=measures.label(measure),
+fig = workbench.spc_small_multiples(
+    view.result, ncols=3, ylabel=workbench.label(measure),
     titles={c: f"{n} ({c})" for c, n in view.names.items()})
 s.savefig(fig, "spc")
 plt.show()
@@ -93,10 +91,8 @@ spc_monitoring.spc_summary(view).drop(columns="summary").round(2)
 # %%
 # In JupyterLab: drop-downs to chart another measure or provider.
 # Batch runs (workbench run) show nothing here and the report is unchanged.
-from workbench import interactive
-
-interactive.controls(
-    interactive.spc_chart,
+workbench.controls(
+    workbench.explore_spc,
     {"measure": [measure] + [m for m in ("rtt_median_weeks", "rtt_pct_within_18w",
                                          "ae_pct_within_4h", "fft_pct_positive",
                                          "nurse_fte_per_10_beds", "sickness_absence_pct")

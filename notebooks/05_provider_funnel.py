@@ -42,17 +42,16 @@ setting = "acute"     # providers of one setting ("acute", "care_home", ...); em
 import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
-from workbench import session
-from workbench.report.notebook_text import escape_markdown as md
+import workbench
+from workbench import escape_markdown as md
 
 # %%
 from workbench.analysis.questions import provider_funnel
-from workbench.report import monitoring_charts
 
-s = session.start("05_provider_funnel", panel_path=panel_path, seed=seed,
-                  n_providers=n_providers, n_months=n_months, output_dir=output_dir,
-                  measure=measure, period=period, method=method,
-                  overdispersion=overdispersion, setting=setting)
+s = workbench.start("05_provider_funnel", panel_path=panel_path, seed=seed,
+                    n_providers=n_providers, n_months=n_months, output_dir=output_dir,
+                    measure=measure, period=period, method=method,
+                    overdispersion=overdispersion, setting=setting)
 view = provider_funnel.funnel_view(s.panel, measure, period, method=method,
                                 overdispersion=overdispersion, setting=setting)
 display(Markdown(f"**Data:** {md(s.data_label)}. **Month:** {view.period:%B %Y}. "
@@ -64,9 +63,9 @@ display(Markdown("\n".join(f"- {md(n)}" for n in view.notes)))
 
 # %%
 sp = view.spec
-ax = monitoring_charts.funnel_chart(view.result, improvement_direction=sp.direction,
-                                    multiplier=sp.multiplier, ylabel=sp.label,
-                                    xlabel=sp.x_label, title=f"{sp.label}, {view.period:%B %Y}")
+ax = workbench.funnel_chart(view.result, improvement_direction=sp.direction,
+                            multiplier=sp.multiplier, ylabel=sp.label,
+                            xlabel=sp.x_label, title=f"{sp.label}, {view.period:%B %Y}")
 s.savefig(ax, "funnel")
 plt.show()
 

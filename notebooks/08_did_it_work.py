@@ -51,20 +51,18 @@ n_boot = 999          # wild cluster bootstrap draws (used when fewer than 20 pr
 import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
-from workbench import session
+import workbench
 
 # %%
 from workbench.analysis.questions import did_it_work as ev_views
-from workbench.data import measures
-from workbench.report import evaluation_charts, monitoring_charts
 
-s = session.start("08_did_it_work", panel_path=panel_path, seed=seed, n_providers=n_providers,
-                  n_months=n_months, output_dir=output_dir, measure=measure,
-                  providers=providers, intervention=intervention,
-                  intervention_dates=intervention_dates, comparison=comparison,
-                  horizon=horizon, insert_synthetic=insert_synthetic,
-                  synthetic_level=synthetic_level, synthetic_slope=synthetic_slope,
-                  n_boot=n_boot)
+s = workbench.start("08_did_it_work", panel_path=panel_path, seed=seed,
+                    n_providers=n_providers, n_months=n_months, output_dir=output_dir,
+                    measure=measure, providers=providers, intervention=intervention,
+                    intervention_dates=intervention_dates, comparison=comparison,
+                    horizon=horizon, insert_synthetic=insert_synthetic,
+                    synthetic_level=synthetic_level, synthetic_slope=synthetic_slope,
+                    n_boot=n_boot)
 panel = s.panel
 changes = intervention_dates or intervention
 if s.synthetic and insert_synthetic:
@@ -73,12 +71,12 @@ if s.synthetic and insert_synthetic:
                                          intervention_dates=intervention_dates,
                                          level=synthetic_level, slope=synthetic_slope, seed=seed)
     panel, changes = known.panel, known.adoption
-    s.truth = {**(s.truth or {}), **known.truth}
+    s.add_truth(known)  # its true effects go to the run's truth.json and findings.json
     display(Markdown(ev_views.describe_known_change(known)))
 result = ev_views.evaluate_change(panel, measure, changes, providers=providers,
                                   comparison=comparison, horizon=horizon, n_boot=n_boot,
                                   seed=seed)
-display(Markdown(f"**Data:** {s.data_label}. **Measure:** {measures.label(measure)}. "
+display(Markdown(f"**Data:** {s.data_label}. **Measure:** {workbench.label(measure)}. "
                  f"**Providers that changed:** {len(result.adoption)}. **Comparison:** "
                  f"{len(result.comparison)} providers that did not change."))
 if result.notes:
@@ -96,8 +94,8 @@ if result.notes:
 # general trend move the figures too.
 
 # %%
-fig = monitoring_charts.spc_small_multiples(
-    result.chart, ncols=3, ylabel=measures.label(measure),
+fig = workbench.spc_small_multiples(
+    result.chart, ncols=3, ylabel=workbench.label(measure),
     titles={c: f"{n} ({c})" for c, n in result.names.items()})
 s.savefig(fig, "team_charts")
 plt.show()
@@ -113,8 +111,8 @@ plt.show()
 
 # %%
 if result.its is not None:
-    ax = evaluation_charts.its_chart(result.its.frame, ylabel=measures.label(measure),
-                                     title="The changed providers, before and after the change")
+    ax = workbench.its_chart(result.its.frame, ylabel=workbench.label(measure),
+                             title="The changed providers, before and after the change")
     s.savefig(ax, "interrupted_time_series")
     plt.show()
     display(Markdown(s.sentences(result.its.findings())))
@@ -134,7 +132,7 @@ else:
 # %%
 if result.did is not None:
     es = result.event_study(s.truth if s.synthetic else None)
-    ax = evaluation_charts.event_study_chart(
+    ax = workbench.event_study_chart(
         es[es["rel"].between(-12, 18)], truth="truth" if "truth" in es else None,
         ylabel=f"Difference ({ev_views.EVALUATION_MEASURES[measure]['unit']})",
         title="Changed against unchanged providers, by month since the change")

@@ -233,13 +233,13 @@ def test_script_edited_without_sync_is_reported_then_sync_fixes_it(pair):
     """The renaming workflow: edit an import in the .py; until `jupytext --sync` the
     pair differs, and the message names the notebook and shows the changed line."""
     script, ipynb = pair / f"{EXAMPLE}.py", pair / f"{EXAMPLE}.ipynb"
-    _edit(script, "from workbench.report import monitoring_charts\n",
-          "from workbench.report import monitoring_charts as spc_charts\n")
+    _edit(script, "from workbench.analysis.questions import spc_monitoring\n",
+          "from workbench.analysis.questions import spc_monitoring as q04\n")
     (problem,) = pair_problems(pair, EXAMPLE)
     assert problem.startswith(f"notebooks/{EXAMPLE}.py and notebooks/{EXAMPLE}.ipynb hold "
                               f"different cells")
-    assert "+from workbench.report import monitoring_charts as spc_charts" in problem
-    assert "-from workbench.report import monitoring_charts" in problem
+    assert "+from workbench.analysis.questions import spc_monitoring as q04" in problem
+    assert "-from workbench.analysis.questions import spc_monitoring" in problem
 
     later = ipynb.stat().st_mtime + 10          # the .py is the newer file, as after an edit
     os.utime(script, (later, later))
@@ -249,7 +249,7 @@ def test_script_edited_without_sync_is_reported_then_sync_fixes_it(pair):
     assert run.returncode == 0, run.stdout + run.stderr
     assert pair_problems(pair, EXAMPLE) == []
     synced = nbformat.read(ipynb, as_version=4)
-    assert any("charts as spc_charts" in c.source for c in synced.cells)
+    assert any("spc_monitoring as q04" in c.source for c in synced.cells)
     original = nbformat.read(NOTEBOOKS / f"{EXAMPLE}.ipynb", as_version=4)
     assert [c.id for c in synced.cells] == [c.id for c in original.cells]
     assert synced.metadata == original.metadata

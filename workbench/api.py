@@ -23,10 +23,8 @@ from workbench.analysis.findings.record import (
     FindingId,
     Findings,
     findings_frame,
-    read_findings,
     readable_frame,
     truth_for,
-    write_findings,
 )
 from workbench.analysis.findings.record import findings_of as findings
 from workbench.analysis.models.diagnostics import influence_frame, residual_frame
@@ -65,7 +63,10 @@ from workbench.data.synth import generate
 from workbench.interactive import association, controls, in_batch
 from workbench.interactive import spc_chart as explore_spc
 from workbench.report.diagnostics import balance_plot, influence_plot, qq_plot, residual_plot
+from workbench.report.evaluation_charts import event_study_chart, its_chart
+from workbench.report.findings_file import read_findings, write_findings
 from workbench.report.monitoring_charts import funnel_chart, spc_chart, spc_small_multiples
+from workbench.report.notebook_text import escape_markdown
 from workbench.report.panel_figures import (
     completeness_heatmap,
     forest,
@@ -94,6 +95,8 @@ __all__ = [  # grouped in docs/api.md
     "balance_plot",
     "completeness_heatmap",
     "controls",
+    "escape_markdown",
+    "event_study_chart",
     "explore_spc",
     "factor_for",
     "findings",
@@ -110,6 +113,7 @@ __all__ = [  # grouped in docs/api.md
     "influence_frame",
     "influence_plot",
     "interval",
+    "its_chart",
     "label",
     "load",
     "mediate_panel",

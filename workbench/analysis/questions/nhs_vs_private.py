@@ -105,6 +105,32 @@ def nhs_vs_independent(panel: pd.DataFrame,
     return out
 
 
+#: The kinds of finding shown side by side in the report's sector-difference chart.
+SIDE_BY_SIDE = ("naive", "adjusted")
+
+
+def difference_label(finding: Finding) -> str:
+    """The label of a sector difference in the report's chart, from its id's parts: the
+    id without its exposure (every difference is independent minus NHS).
+
+    >>> difference_label(Finding(id="naive:sector[independent]->rtt_median_weeks@acute",
+    ...                          question="q", estimate=1.0))
+    'naive:rtt_median_weeks@acute'
+    """
+    return str(finding.key.with_(exposure=""))
+
+
+def case_mix_shown(panel: pd.DataFrame) -> tuple[str, ...]:
+    """The case-mix measures the report draws by sector ("who the sectors treat"): those
+    the acute providers have values for, without the deprivation score.
+
+    >>> from workbench.data.synth import generate
+    >>> case_mix_shown(generate(seed=1, n_providers=30, n_months=2).panel)
+    ('case_mix_index', 'pct_aged_75_plus')
+    """
+    return tuple(c for c in case_mix_available(panel) if c != "deprivation_imd")
+
+
 def _both_sectors(panel: pd.DataFrame, outcome: str) -> bool:
     acute = md.select_subset(panel, "acute")
     if outcome not in acute.columns:

@@ -186,3 +186,20 @@ def staffing_pathways(panel: pd.DataFrame, subset: str = "acute", *, n_boot: int
         f.question += " (compared across providers, adjusted for case mix)"
         out.append(f)
     return Findings(out)
+
+
+def forest_label(finding: Finding) -> str:
+    """The label of a finding in the report's forest plot, from its id's parts: the id
+    without its providers (one subset per report), then the variant after a space.
+
+    >>> forest_label(Finding(id="effect:rtt_median_weeks->fft_pct_positive@nhs#fe",
+    ...                      question="q", estimate=1.0))
+    'effect:rtt_median_weeks->fft_pct_positive #fe'
+    >>> forest_label(Finding(id="effect:nurse_fte_per_10_beds->rtt_median_weeks@acute",
+    ...                      question="q", estimate=1.0))
+    'effect:nurse_fte_per_10_beds->rtt_median_weeks'
+    """
+    key = finding.key
+    tail = "".join(f"#{part}" for part in (key.period, key.variant) if part)
+    base = str(key.with_(subset="", period="", variant=""))
+    return f"{base} {tail}" if tail else base
