@@ -1,4 +1,4 @@
-"""Read a notebook's ``parameters`` cell and check a run's parameters against it.
+r"""Read a notebook's ``parameters`` cell and check a run's parameters against it.
 
 A workbench notebook has one code cell tagged ``parameters`` holding plain
 assignments, each optionally followed by a ``# comment`` that is its help text::
@@ -20,7 +20,7 @@ of other classes) is refused before a kernel starts (:func:`check_json_parameter
 
 >>> import nbformat, tempfile, pathlib
 >>> nb = nbformat.v4.new_notebook()
->>> cell = nbformat.v4.new_code_cell('n_months = 36  # months\\nsubset = "acute"')
+>>> cell = nbformat.v4.new_code_cell('n_months = 36  # months\nsubset = "acute"')
 >>> cell.metadata["tags"] = ["parameters"]
 >>> nb.cells.append(cell)
 >>> path = pathlib.Path(tempfile.mkdtemp()) / "demo.ipynb"
@@ -90,7 +90,7 @@ class Parameter:
 
 
 def value_matches(value: Any, type_name: str) -> bool:
-    """Does ``value`` fit a parameter declared as ``type_name``?
+    """True when ``value`` fits a parameter declared as ``type_name``.
 
     ``bool`` is not accepted where a number is declared (YAML ``yes`` is not 1),
     and ``int`` is accepted where ``float`` is declared.
@@ -160,9 +160,9 @@ def find_parameters_cell(nb: nbformat.NotebookNode, path: str | Path) -> int:
 
 
 def parse_parameters_source(source: str, notebook: str | Path = "<cell>") -> dict[str, Parameter]:
-    """Parse the source of a parameters cell into :class:`Parameter` records.
+    r"""Parse the source of a parameters cell into :class:`Parameter` records.
 
-    >>> ps = parse_parameters_source('a = 1.5  # scale\\nb: int = 2\\nc = None')
+    >>> ps = parse_parameters_source('a = 1.5  # scale\nb: int = 2\nc = None')
     >>> [(p.name, p.type_name, p.default, p.help) for p in ps.values()]
     [('a', 'float', 1.5, 'scale'), ('b', 'int', 2, ''), ('c', 'any', None, '')]
     """

@@ -242,9 +242,9 @@ def link_name(url: str) -> str:
 
 
 def safe_name(raw: str) -> str:
-    """A file name safe to create in the destination folder, from a link's name.
+    r"""A file name safe to create in the destination folder, from a link's name.
 
-    The name is URL-decoded repeatedly, only its last component (after ``/`` or ``\\``) is
+    The name is URL-decoded repeatedly, only its last component (after ``/`` or ``\``) is
     kept, control characters (NUL included) are dropped and leading dots and spaces are
     stripped; a name left empty, longer than 255 bytes or still encoded is refused.
 
@@ -294,14 +294,14 @@ class _Links(html.parser.HTMLParser):
 
 
 def find_link(page_html: str, base_url: str, pattern: str) -> str | None:
-    """The absolute URL of the first link whose file name matches ``pattern``.
+    r"""The absolute URL of the first link whose file name matches ``pattern``.
 
     The name matched is the link's fully decoded last path segment (:func:`link_name`), so
     encoded separators are seen by the pattern. The URL is returned as found: callers check
     it with :func:`check_url`.
 
     >>> find_link('<a href="/x/June-2025-AE-by-provider-3euC4-1.xlsx">x</a>',
-    ...           "https://e.org/p/", r"^June-2025-AE-by-provider(-\\w+)*\\.xlsx$")
+    ...           "https://e.org/p/", r"^June-2025-AE-by-provider(-\w+)*\.xlsx$")
     'https://e.org/x/June-2025-AE-by-provider-3euC4-1.xlsx'
     """
     parser = _Links()

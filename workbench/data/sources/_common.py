@@ -228,7 +228,7 @@ _MONTHS["sept"] = 9
 
 
 def data_member(path: str | Path, suffix: str = ".csv") -> str | None:
-    """The name of the one data file inside a published zip, or ``None`` for a plain file.
+    r"""The name of the one data file inside a published zip, or ``None`` for a plain file.
 
     Publishers' zips made on a Mac carry ``__MACOSX/`` resource-fork entries and
     ``._name`` files; those are skipped. Anything else than exactly one member ending
@@ -237,7 +237,7 @@ def data_member(path: str | Path, suffix: str = ".csv") -> str | None:
     >>> import tempfile, zipfile, pathlib
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "x.zip"
     >>> with zipfile.ZipFile(p, "w") as z:
-    ...     z.writestr("data.csv", "a\\n1\\n"); z.writestr("__MACOSX/._data.csv", "junk")
+    ...     z.writestr("data.csv", "a\n1\n"); z.writestr("__MACOSX/._data.csv", "junk")
     >>> data_member(p)
     'data.csv'
     """
@@ -271,15 +271,15 @@ def data_member(path: str | Path, suffix: str = ".csv") -> str | None:
 
 @contextmanager
 def open_binary(path: str | Path, suffix: str = ".csv") -> Iterator[IO[bytes]]:
-    """Open a published data file for binary reading: the file itself, or its zip member.
+    r"""Open a published data file for binary reading: the file itself, or its zip member.
 
     A context manager; see :func:`data_member` for how the member is chosen.
 
     >>> import tempfile, pathlib
-    >>> p = pathlib.Path(tempfile.mkdtemp()) / "x.csv"; _ = p.write_text("a\\n1\\n")
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "x.csv"; _ = p.write_text("a\n1\n")
     >>> with open_binary(p) as fh:
     ...     fh.readline()
-    b'a\\n'
+    b'a\n'
     """
     import zipfile
 
@@ -294,16 +294,16 @@ def open_binary(path: str | Path, suffix: str = ".csv") -> Iterator[IO[bytes]]:
 
 @contextmanager
 def open_utf8(path: str | Path, suffix: str = ".csv") -> Iterator[IO[bytes]]:
-    """Like :func:`open_binary`, but a UTF-16 file (with BOM) is given as UTF-8 bytes.
+    r"""Like :func:`open_binary`, but a UTF-16 file (with BOM) is given as UTF-8 bytes.
 
     UTF-8 and Windows-1252 files are passed through unchanged (byte-level screens
     work on them directly); a UTF-16 file is decoded whole and re-encoded.
 
     >>> import tempfile, pathlib
-    >>> p = pathlib.Path(tempfile.mkdtemp()) / "x.csv"; _ = p.write_text("a\\n1\\n", encoding="utf-16")
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "x.csv"; _ = p.write_text("a\n1\n", encoding="utf-16")
     >>> with open_utf8(p) as fh:
     ...     fh.read()
-    b'a\\n1\\n'
+    b'a\n1\n'
     """
     with open_binary(path, suffix) as fh:
         head = fh.read(4096)
@@ -322,7 +322,7 @@ def open_utf8(path: str | Path, suffix: str = ".csv") -> Iterator[IO[bytes]]:
 
 def check_not_truncated(path: str | Path, tail_bytes: int = 64 * 1024, *,
                         allow_incomplete: bool = False) -> bool:
-    """Raise when the last row of a CSV has fewer fields than its header (a cut-off download).
+    r"""Raise when the last row of a CSV has fewer fields than its header (a cut-off download).
 
     A parser fills missing trailing fields with blanks, so a truncated file would
     otherwise read as if the last provider had published nothing. With
@@ -330,7 +330,7 @@ def check_not_truncated(path: str | Path, tail_bytes: int = 64 * 1024, *,
     returned: the caller then drops the cut row. ``False`` means the last row is whole.
 
     >>> import tempfile, pathlib
-    >>> p = pathlib.Path(tempfile.mkdtemp()) / "x.csv"; _ = p.write_text("a,b,c\\n1,2,3\\n4,5")
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "x.csv"; _ = p.write_text("a,b,c\n1,2,3\n4,5")
     >>> check_not_truncated(p)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...

@@ -336,7 +336,7 @@ def _financial_year(values: pd.Series, label: str, lines: pd.Series
 # --- public --------------------------------------------------------------------------------
 
 def read(path: str | Path, *, allow_incomplete: bool = False) -> pd.DataFrame:
-    """One row per organisation with its written complaints for the year (module docstring).
+    r"""One row per organisation with its written complaints for the year (module docstring).
 
     ``path`` is the publication's zip, or its ``KO41a - Org Level`` CSV (the ``Site Level``
     CSV beside it, under the publisher's name, is then read for the site check).
@@ -346,7 +346,7 @@ def read(path: str | Path, *, allow_incomplete: bool = False) -> pd.DataFrame:
     >>> head = list(IDS) + list(COUNTS.values())
     >>> row = ["RJ1", "Guy's", "Acute", "Y56", "London", "QKK", "SE London", "2024-25",
     ...        "10", "100", "90", "20", "30", "40", "20", "5", "2", "9", "8", "110"]
-    >>> p = d / "KO41a - Org Level.csv"; _ = p.write_text(",".join(head) + "\\n" + ",".join(row) + "\\n")
+    >>> p = d / "KO41a - Org Level.csv"; _ = p.write_text(",".join(head) + "\n" + ",".join(row) + "\n")
     >>> r = read(p).iloc[0]
     >>> r["provider_code"], int(r["complaints_new"]), int(r["complaints_waiting_times"])
     ('RJ1', 100, 5)

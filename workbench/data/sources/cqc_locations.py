@@ -112,15 +112,15 @@ def _unique_list(s: pd.Series) -> pd.Series:
 
 def read(path: str | Path, *, period: str | None = None,
          allow_incomplete: bool = False) -> pd.DataFrame:
-    """Read a CQC search export into one row per location with ownership and group.
+    r"""Read a CQC search export into one row per location with ownership and group.
 
     See the module docstring for the columns, the ownership rule and the checks.
 
     >>> import tempfile, pathlib
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "cqc_search_export_2024-05.csv"
     >>> cols = ",".join(COLUMNS)
-    >>> _ = p.write_text(cols + "\\n" + "SpaMedica Kendal,1-123,1-99,SpaMedica Ltd,LA9 7RG,"
-    ...     "Westmorland,North West,2024-03-01T00:00:00Z,Clinic,Eye care\\n")
+    >>> _ = p.write_text(cols + "\n" + "SpaMedica Kendal,1-123,1-99,SpaMedica Ltd,LA9 7RG,"
+    ...     "Westmorland,North West,2024-03-01T00:00:00Z,Clinic,Eye care\n")
     >>> read(p)[["location_id", "ownership", "provider_group"]].iloc[0].tolist()
     ['1-123', 'independent', 'SpaMedica']
     """

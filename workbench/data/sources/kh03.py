@@ -112,12 +112,12 @@ def _lines_of(mask: pd.Series, lines: pd.Series, n: int = 10) -> str:
 
 def read(path: str | Path, *, measure: str | None = None,
          allow_incomplete: bool = False) -> pd.DataFrame:
-    """One row per organisation x sector x snapshot from one KH03 CSV (module docstring).
+    r"""One row per organisation x sector x snapshot from one KH03 CSV (module docstring).
 
     >>> import tempfile, pathlib
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "KH03-Available-Overnight-only.csv"
-    >>> _ = p.write_bytes("\\ufeffOrganisation_Code,Sector,Number_Of_Beds,Effective_Snapshot_Date\\r\\n"
-    ...     "RJ1,General & Acute,\\"1,200.5\\",30/06/2024\\r\\n,,,\\r\\n".encode())
+    >>> _ = p.write_bytes("\ufeffOrganisation_Code,Sector,Number_Of_Beds,Effective_Snapshot_Date\r\n"
+    ...     "RJ1,General & Acute,\"1,200.5\",30/06/2024\r\n,,,\r\n".encode())
     >>> r = read(p).iloc[0]
     >>> r["provider_code"], float(r["beds_available"]), str(r["period"].date()), r["frequency"]
     ('RJ1', 1200.5, '2024-04-01', 'quarterly')

@@ -236,12 +236,12 @@ def read_league_table(path: str | Path, *, allow_incomplete: bool = False) -> pd
 
 
 def read(path: str | Path, *, allow_incomplete: bool = False) -> pd.DataFrame:
-    """The trust metrics or the league table, whichever the file's header shows.
+    r"""The trust metrics or the league table, whichever the file's header shows.
 
     >>> import tempfile, pathlib
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "league.csv"
-    >>> _ = p.write_text(",".join([*IDS, *LEAGUE]) + "\\n" + "Q4 2025/26,London,Mental health "
-    ...     "and community trust,Community,RYX,CLCH,1.79,1.29 to 2.35,1.0,No,4.0,1 to 34\\n")
+    >>> _ = p.write_text(",".join([*IDS, *LEAGUE]) + "\n" + "Q4 2025/26,London,Mental health "
+    ...     "and community trust,Community,RYX,CLCH,1.79,1.29 to 2.35,1.0,No,4.0,1 to 34\n")
     >>> r = read(p).iloc[0]
     >>> r["provider_code"], str(r["period"].date()), float(r["rank_high"]), bool(r["financial_deficit"])
     ('RYX', '2026-01-01', 34.0, False)

@@ -72,13 +72,13 @@ RATE_TOLERANCE = 0.0051
 
 
 def read(path: str | Path, *, allow_incomplete: bool = False) -> pd.DataFrame:
-    """One row per organisation x month from one published monthly CSV (module docstring).
+    r"""One row per organisation x month from one published monthly CSV (module docstring).
 
     >>> import tempfile, pathlib
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "absence.csv"
     >>> _ = p.write_text("DATE,NHSE_REGION_CODE,NHSE_REGION_NAME,ICS_CODE,ICS_NAME,ORG_CODE,"
-    ...     "ORG_NAME,ORG_TYPE,FTE_DAYS_LOST,FTE_DAYS_AVAILABLE,SICKNESS_ABSENCE_RATE_PERCENT\\n"
-    ...     "30/04/2024,Y56,London,QKK,South East London,RJ1,Guy's,Acute,5000,100000,5\\n")
+    ...     "ORG_NAME,ORG_TYPE,FTE_DAYS_LOST,FTE_DAYS_AVAILABLE,SICKNESS_ABSENCE_RATE_PERCENT\n"
+    ...     "30/04/2024,Y56,London,QKK,South East London,RJ1,Guy's,Acute,5000,100000,5\n")
     >>> r = read(p).iloc[0]
     >>> r["provider_code"], str(r["period"].date()), float(r["sickness_absence_pct"])
     ('RJ1', '2024-04-01', 5.0)

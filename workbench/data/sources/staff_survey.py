@@ -122,7 +122,7 @@ def detect_layout(columns) -> str | None:
 
 def read(path: str | Path, month: int = FIELDWORK_MONTH, *,
          allow_incomplete: bool = False) -> pd.DataFrame:
-    """Read a tidied trust x year staff-survey file into canonical measures.
+    r"""Read a tidied trust x year staff-survey file into canonical measures.
 
     Returns ``provider_code, year, period, staff_engagement (0-10),
     staff_recommend_care_pct, staff_work_stress_pct``; trust-years without any survey
@@ -137,8 +137,8 @@ def read(path: str | Path, month: int = FIELDWORK_MONTH, *,
 
     >>> import tempfile, pathlib
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "data.NHS.2015_2019.csv"
-    >>> _ = p.write_text('"Code","Year.index","Engagement","RecommendCare","WorkStress"\\n'
-    ...                  '"",2015,NA,NA,NA\\n"RJ1",2017,0.71,0.8,0.35\\n')
+    >>> _ = p.write_text('"Code","Year.index","Engagement","RecommendCare","WorkStress"\n'
+    ...                  '"",2015,NA,NA,NA\n"RJ1",2017,0.71,0.8,0.35\n')
     >>> row = read(p).iloc[0]
     >>> row["provider_code"], str(row["period"].date()), round(float(row["staff_engagement"]), 2)
     ('RJ1', '2017-09-01', 7.1)

@@ -96,7 +96,7 @@ OUT_COLUMNS = (list(IDS.values()) + ["respondents"]
 
 
 def read(path: str | Path, *, allow_incomplete: bool = False) -> pd.DataFrame:
-    """Read the merged organisational results into one row per ODS code x survey year.
+    r"""Read the merged organisational results into one row per ODS code x survey year.
 
     See the module docstring for the columns and checks.
 
@@ -106,7 +106,7 @@ def read(path: str | Path, *, allow_incomplete: bool = False) -> pd.DataFrame:
     >>> row = ["TAD", "2024", "Bradford District Care NHS FT", "Mental Health & Learning "
     ...        "Disability and Mental Health, Learning Disability & Community Trusts", "-",
     ...        "Occupation Group", "1500"] + ["30", "1400"] * 6
-    >>> _ = p.write_text(",".join(cols) + "\\n" + ",".join(f'"{v}"' for v in row) + "\\n")
+    >>> _ = p.write_text(",".join(cols) + "\n" + ",".join(f'"{v}"' for v in row) + "\n")
     >>> df = read(p)
     >>> r = df.iloc[0]
     >>> r["provider_code"], int(r["year"]), float(r["staff_enough_staff_pct"])
