@@ -119,6 +119,10 @@ class Terms:
 
     @classmethod
     def zeros(cls, ctx: Context, effects) -> Terms:
+        """No additions for the providers of ``ctx``: every term zero, and each provider's
+        staffing effects on waits and FFT (``b_sw``, ``b_sf``) the calibrated ones of
+        ``effects``.
+        """
         n, t = ctx.n, ctx.n_months
         return cls(staff_provider=np.zeros(n), staff_month=np.zeros((n, t)),
                    wait=np.zeros((n, t)), fft=np.zeros((n, t)), ae=np.zeros(n),

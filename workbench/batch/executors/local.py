@@ -64,7 +64,9 @@ def prepare_worker_parent() -> None:
 
 def worker_context() -> multiprocessing.context.BaseContext:
     """The start method of local workers, prepared where they are forked from
-    (:func:`prepare_worker_parent`):
+    (:func:`prepare_worker_parent`).
+
+    The first that applies:
 
     * ``fork`` of this process, on Linux, when it runs no other thread (as the command
       line does when a batch starts): this process is prepared first;
@@ -120,6 +122,10 @@ class LocalExecutor(Executor):
         return self._pool
 
     def start(self, n_tasks: int) -> None:
+        """Start ``min(workers, n_tasks)`` worker processes now (nothing when that is one or
+        the pool is running): forked at once, or from the fork server by a thread while
+        the caller goes on.
+        """
         size = min(self.workers, n_tasks)
         if size <= 1 or self._pool is not None:
             return
@@ -136,6 +142,10 @@ class LocalExecutor(Executor):
         self._starting.start()
 
     def map_unordered(self, fn, tasks):
+        """Yield ``fn(task)`` for every task as it completes: in this process, in order,
+        with one worker or one task; else in the pool, each task with this process's
+        environment.
+        """
         tasks = list(tasks)
         if self._pool is None and (self.workers == 1 or len(tasks) <= 1):
             for task in tasks:
@@ -150,6 +160,7 @@ class LocalExecutor(Executor):
             yield fut.result()
 
     def close(self) -> None:
+        """Shut the pool down, cancelling tasks not yet started and waiting for the rest."""
         if self._starting is not None:
             self._starting.join()
         if self._pool is not None:
@@ -157,6 +168,7 @@ class LocalExecutor(Executor):
             self._pool = None
 
     def abort(self) -> None:
+        """Cancel the queued tasks and kill every worker process at once (Ctrl-C)."""
         if self._starting is not None:
             self._starting.join()
         if self._pool is not None:
