@@ -15,7 +15,9 @@ number of runs. Two files are written:
 (:func:`~workbench.report.study_index.render_index_pages`: ``index.html`` and, for
 studies of many runs, ``index-2.html``, ...). Both write what the disclosure rule
 changed to the study's ``disclosure.json``; all files are written atomically and show
-the values of the study's private parameters as ``[private]``.
+the values of the study's private parameters as ``[private]``. Both CSV files go
+through :func:`workbench.files.open_csv`: a text cell that a spreadsheet would run as a
+formula (``=``, ``+``, ``-``, ``@``, tab, carriage return first) starts with ``'``.
 
 >>> import tempfile
 >>> read_run_findings(Path(tempfile.mkdtemp()))
@@ -24,7 +26,6 @@ the values of the study's private parameters as ``[private]``.
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -32,7 +33,7 @@ from pathlib import Path
 from workbench.batch import provenance
 from workbench.batch.execute import FINDINGS_FILE, REPORT_FILE
 from workbench.batch.study_result import StudyResult
-from workbench.files import atomic_path, atomic_write_text
+from workbench.files import atomic_write_text, open_csv
 
 FINDINGS_CSV = "findings.csv"
 #: The raw findings table for analysts (no stakeholder page links it).
@@ -70,7 +71,8 @@ def write_findings_csv(outcome: StudyResult) -> Path:
     Benjamini-Hochberg adjusted p-values (:func:`~workbench.report.study_index.adjusted_p_values`,
     the first pass), the values of the study's private parameters shown as
     ``[private]``. What the disclosure rule changed goes to the study's
-    ``disclosure.json`` (section ``findings.csv``). Returns the path of ``findings.csv``."""
+    ``disclosure.json`` (section ``findings.csv``). Returns the path of ``findings.csv``.
+    """
     from workbench.analysis.findings.record import FIELDS
     from workbench.report.disclosure import DisclosureLog, disclose_finding
     from workbench.report.masking import mask_private
@@ -81,12 +83,9 @@ def write_findings_csv(outcome: StudyResult) -> Path:
     q = adjusted_p_values(_findings_by_run(outcome))
     columns = ["run_id", *FIELDS, "robustness", "p_adjusted"]
     public = outcome.out_dir / FINDINGS_CSV
-    with atomic_path(public) as tmp_public, atomic_path(outcome.out_dir / ANALYST_FINDINGS_CSV) \
-            as tmp_raw, open(tmp_public, "w", encoding="utf-8", newline="") as fh_public, \
-            open(tmp_raw, "w", encoding="utf-8", newline="") as fh_raw:
-        writers = [csv.writer(fh, lineterminator="\n") for fh in (fh_public, fh_raw)]
-        for w in writers:
-            w.writerow(columns)
+    with open_csv(public, columns) as w_public, \
+            open_csv(outcome.out_dir / ANALYST_FINDINGS_CSV, columns) as w_raw:
+        writers = [w_public, w_raw]  # text cells made safe: data, never formulas
 
         def write(batch: list[tuple[str, list[dict], list[dict]]]) -> None:
             for w, which in zip(writers, (1, 2)):
@@ -133,7 +132,8 @@ def write_index(outcome: StudyResult, git_commit: str | None = None) -> Path:
 
     Runs are read one at a time: each keeps only its key findings, and the table of
     findings only its first :data:`~workbench.report.study_index.FINDINGS_SHOWN` rows,
-    so memory stays bounded for a study of many runs."""
+    so memory stays bounded for a study of many runs.
+    """
     from workbench.report.disclosure import DisclosureLog
     from workbench.report.notebook_text import notebook_parameter_values
     from workbench.report.run_report import report_context
