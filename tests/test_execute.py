@@ -8,6 +8,7 @@ byte-identical findings and folder replacement.
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 
@@ -188,9 +189,9 @@ def test_run_folder_appears_only_when_complete(tmp_path, monkeypatch):
     task = execute_mod.RunTask(run=study.runs[0], out_dir=out, panel_path=tmp_path / "panel.parquet",
                                data={"kind": "panel", "sha256": "0" * 64})
     result = execute_mod.execute_run(task)
-    assert seen == {"final_during": False, "tmp_name": ".tiny.partial"}
+    assert seen == {"final_during": False, "tmp_name": f".tiny.partial-{os.getpid()}"}
     assert result.ok and (out / "tiny" / "manifest.json").exists()
-    assert not (out / ".tiny.partial").exists()
+    assert not list(out.glob(".tiny.partial*"))
 
 
 def test_ensure_kernelspec_is_idempotent_and_points_at_this_python():

@@ -47,7 +47,8 @@ DASK_OPTIONS = {"scheduler": "--scheduler", "tls_ca_file": "--tls-ca-file",
 
 def _dask_options(args: argparse.Namespace) -> dict:
     """The Dask executor's keywords from ``workbench run``'s options, checked (an open
-    cluster refused, ``--insecure`` warned about) before any data are made."""
+    cluster refused, ``--insecure`` warned about) before any data are made.
+    """
     given = {k: getattr(args, k) for k in DASK_OPTIONS if getattr(args, k) not in (None, False)}
     if args.executor != "dask":
         if given:
@@ -75,7 +76,8 @@ SLURM_OPTIONS = {"slurm_partition": "--slurm-partition", "slurm_account": "--slu
 
 def _slurm_options(args: argparse.Namespace) -> dict:
     """The Slurm executor's keywords from ``workbench run``'s options, checked (dask-jobqueue
-    and sbatch present, the output folder shared with the nodes) before any data are made."""
+    and sbatch present, the output folder shared with the nodes) before any data are made.
+    """
     given = {k: getattr(args, k) for k in SLURM_OPTIONS if getattr(args, k) not in (None, False)}
     if args.executor != "slurm":
         if given:
@@ -116,7 +118,7 @@ def _run_study_command(args: argparse.Namespace, launcher) -> int:
 
     max_runs = args.max_runs or MAX_RUNS
     if args.dry_run:
-        print(plan_study(args.study, max_runs=max_runs))
+        print(plan_study(args.study, max_runs=max_runs, out=args.out))
         return 0
     executor_options = {**_dask_options(args), **_slurm_options(args)}
     workers, preload = args.workers, not args.no_preload
@@ -257,8 +259,10 @@ def add_run_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     p.add_argument("--dry-run", action="store_true",
                    help="check the study and list its runs (run id, notebook, parameters; "
-                        "the first and last few of a big study, and the total) without "
-                        "running or writing anything")
+                        "the first and last few of a big study, and the total; a note for "
+                        "each run renamed because its id is a name the study uses for its "
+                        "own files) and the output folder, without running or writing "
+                        "anything")
     p.add_argument("--max-runs", type=_positive_int, default=None, metavar="N",
                    help="refuse a study of more than N runs, counted before its grids are "
                         "expanded (default: 10000)")
@@ -334,7 +338,8 @@ def command() -> None:
     """The ``workbench`` program: :func:`main`, then exit without the garbage collector's
     passes over every object the batch imported (about 0.2 s). Exit handlers still run;
     objects left in reference cycles are not collected, as the process ends anyway (the
-    command has closed every file it wrote). Tests call :func:`main` instead."""
+    command has closed every file it wrote). Tests call :func:`main` instead.
+    """
     code = main()
     sys.stdout.flush()
     sys.stderr.flush()

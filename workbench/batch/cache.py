@@ -1,8 +1,5 @@
 """Content-addressed skip of unchanged runs.
 
-Why one module: the run key, the code fingerprints it is built from and the check of a
-cached run folder are one contract (what counts as "unchanged"); split, a change to one
-part could silently stop matching the others.
 
 A run's **cache key** is the sha256 of everything that decides its outputs:
 
@@ -19,10 +16,13 @@ A run's **cache key** is the sha256 of everything that decides its outputs:
   the Python version and the platform;
 - the kernel name.
 
-:func:`cached_result` says whether the run folder already holds a complete, successful
+:func:`check_cached` says whether the run folder already holds a complete, successful
 run with the same key: ``manifest.json`` with status ``ok`` and that ``cache_key``,
-and every file the manifest lists under ``outputs`` present with its recorded size.
-Failed runs are never reused.
+and every file the manifest lists under ``outputs`` present with its recorded size
+and the sha256 recorded under ``output_sha256`` when the run finished
+(:func:`output_hashes`), so a file edited in place, even to the same size, is noticed
+and the run made again; when not, it says why (:attr:`CacheCheck.reason`). Failed
+runs are never reused.
 
 >>> k1 = run_cache_key("0" * 64, {"subset": "nhs"}, "a" * 64, "env", "workbench")
 >>> k2 = run_cache_key("0" * 64, {"subset": "acute"}, "a" * 64, "env", "workbench")
@@ -47,6 +47,7 @@ from typing import Any
 import nbformat
 
 import workbench
+from workbench.files import sha256_file
 
 #: Files of the workbench package that count as its source.
 SOURCE_SUFFIXES = (".py", ".j2", ".json", ".css", ".tpl")
@@ -113,12 +114,12 @@ def _strip_docstrings(tree: ast.AST) -> ast.AST:
 
 
 def code_text_sha256(source: str) -> str:
-    """sha256 of what Python code does: its syntax tree without docstrings or positions.
+    r"""sha256 of what Python code does: its syntax tree without docstrings or positions.
 
     Comments, blank lines, formatting and docstrings do not count; any change to the
     code does. Text that is not valid Python is hashed as it is.
 
-    >>> code_text_sha256("x = 1  # one") == code_text_sha256("'Doc.'\\n\\nx = (1)\\n")
+    >>> code_text_sha256("x = 1  # one") == code_text_sha256("'Doc.'\n\nx = (1)\n")
     True
     >>> code_text_sha256("x = 1") == code_text_sha256("x = 2")
     False
@@ -166,7 +167,7 @@ def _resolve_from(node: ast.ImportFrom, module: str, is_package: bool) -> str | 
 def imported_modules(tree: ast.AST, package: str, known: set[str] | frozenset[str],
                      module: str = "", is_package: bool = False,
                      bare_import_is_api: bool = True) -> set[str]:
-    """Modules of ``package`` (names in ``known``) that the code ``tree`` imports.
+    r"""Modules of ``package`` (names in ``known``) that the code ``tree`` imports.
 
     ``import p.a.b`` names ``p.a.b``; ``from p.a import b`` names ``p.a.b`` when that is
     a module, else ``p.a``; ``from p import name`` for a name that is not a submodule
@@ -177,7 +178,7 @@ def imported_modules(tree: ast.AST, package: str, known: set[str] | frozenset[st
     used. ``importlib.import_module("p.x")`` with a literal name counts. ``module``
     and ``is_package`` resolve relative imports.
 
-    >>> tree = ast.parse("import workbench\\nfrom workbench.analysis.models import fit\\n"
+    >>> tree = ast.parse("import workbench\nfrom workbench.analysis.models import fit\n"
     ...                  "workbench.data.measures")
     >>> known = {"workbench", "workbench.api", "workbench.analysis",
     ...          "workbench.analysis.models", "workbench.analysis.models.fit",
@@ -302,7 +303,8 @@ def _other_source_files(root: Path) -> dict[str, list[Path]]:
 
 class _ModuleIndex:
     """Fingerprints and imports of the modules under ``root``, each module parsed the
-    first time one of them is asked for (a run's key needs only the modules it uses)."""
+    first time one of them is asked for (a run's key needs only the modules it uses).
+    """
 
     def __init__(self, root: Path):
         self.root = root
@@ -394,12 +396,14 @@ class SourceTree:
 
     @property
     def package(self) -> str:
+        """The package's name: the last part of ``root`` (``workbench``)."""
         return self.root.name
 
     def closure(self, modules) -> set[str]:
         """``modules``, every module they import in turn, and their parent packages
         (importing ``a.b.c`` runs ``a`` and ``a.b`` first). Names not in the tree are
-        reduced to their nearest module (``workbench.x.name`` -> ``workbench.x``)."""
+        reduced to their nearest module (``workbench.x.name`` -> ``workbench.x``).
+        """
         seen: set[str] = set()
         todo = list(modules)
         while todo:
@@ -430,7 +434,7 @@ def _load_tree(root: Path, stamp: tuple) -> SourceTree:
 
 def notebook_imports(path: str | Path, package: str = "workbench",
                      known: set[str] | frozenset[str] | None = None) -> set[str] | None:
-    """The modules of ``package`` that a notebook's code cells import (see
+    r"""The modules of ``package`` that a notebook's code cells import (see
     :func:`imported_modules`), or None when a cell cannot be read as Python even after
     IPython's magics are translated (then the caller assumes the whole package).
 
@@ -438,7 +442,7 @@ def notebook_imports(path: str | Path, package: str = "workbench",
 
     >>> import nbformat, tempfile, pathlib
     >>> nb = nbformat.v4.new_notebook()
-    >>> nb.cells.append(nbformat.v4.new_code_cell("%matplotlib inline\\nimport pandas\\n"
+    >>> nb.cells.append(nbformat.v4.new_code_cell("%matplotlib inline\nimport pandas\n"
     ...                                           "from workbench.analysis.findings import record"))
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "nb.ipynb"
     >>> nbformat.write(nb, path)
@@ -489,7 +493,8 @@ def code_sha256(notebook: str | Path, root: str | Path | None = None) -> str:
 def _name_and_version(dist: importlib.metadata.Distribution) -> tuple[str | None, str | None]:
     """A distribution's ``Name`` and ``Version`` from its metadata's header lines, as
     ``dist.metadata`` gives them, without parsing the whole file (its long description
-    included) as an e-mail message: a tenth of the time."""
+    included) as an e-mail message: a tenth of the time.
+    """
     text = dist.read_text("METADATA") or dist.read_text("PKG-INFO") or ""
     found: dict[str, str] = {}
     for line in text.splitlines():
@@ -504,7 +509,8 @@ def _name_and_version(dist: importlib.metadata.Distribution) -> tuple[str | None
 def environment_sha256() -> str:
     """sha256 of the locked environment: every installed distribution and version
     (like ``pip freeze``), Python and the platform. The workbench's own source is
-    counted per run instead (:func:`code_sha256`)."""
+    counted per run instead (:func:`code_sha256`).
+    """
     dists = sorted({f"{(name or '').lower()}=={version}"
                     for name, version in map(_name_and_version,
                                              importlib.metadata.distributions())})
@@ -516,35 +522,97 @@ def environment_sha256() -> str:
 def run_cache_key(notebook_sha256: str, parameters: dict, data_sha256: str | None,
                   environment: str, kernel_name: str, code: str | None = None) -> str:
     """The cache key of one run (see the module docstring); ``code`` is
-    :func:`code_sha256` of its notebook."""
+    :func:`code_sha256` of its notebook.
+    """
     return _sha256_text(canonical_json({
         "notebook": notebook_sha256, "parameters": parameters, "data": data_sha256,
         "environment": environment, "kernel": kernel_name, "code": code,
         "workbench": getattr(workbench, "__version__", None)}))
 
 
+def _output_files(folder: Path) -> list[Path]:
+    return [p for p in sorted(folder.rglob("*")) if p.is_file() and p.name != "manifest.json"]
+
+
 def output_listing(folder: Path) -> dict[str, int]:
     """Every file under ``folder`` (POSIX relative path -> size), without the manifest."""
-    return {p.relative_to(folder).as_posix(): p.stat().st_size
-            for p in sorted(folder.rglob("*")) if p.is_file() and p.name != "manifest.json"}
+    return {p.relative_to(folder).as_posix(): p.stat().st_size for p in _output_files(folder)}
+
+
+def output_hashes(folder: Path) -> dict[str, str]:
+    """Every file under ``folder`` (POSIX relative path -> sha256), without the manifest:
+    what a run's manifest records under ``output_sha256`` when it finishes.
+
+    >>> import tempfile
+    >>> d = Path(tempfile.mkdtemp()); _ = (d / "findings.json").write_text("[]")
+    >>> output_hashes(d)["findings.json"][:12]
+    '4f53cda18c2b'
+    """
+    return {p.relative_to(folder).as_posix(): sha256_file(p) for p in _output_files(folder)}
+
+
+@dataclass(frozen=True)
+class CacheCheck:
+    """What :func:`check_cached` found: the manifest of a run that may be reused (else
+    None), and why not (``reason``, '' when reused). ``changed`` is True when the
+    folder held a finished, successful run with the same key whose files are no longer
+    those it finished with (edited, damaged or missing): worth telling the user.
+    """
+
+    manifest: dict | None
+    reason: str = ""
+    changed: bool = False
+
+    @property
+    def reusable(self) -> bool:
+        """True when the run in the folder may be reused (a manifest was found fit)."""
+        return self.manifest is not None
+
+
+def check_cached(folder: Path, key: str) -> CacheCheck:
+    """Whether ``folder`` holds a complete, successful run with ``key`` whose output files
+    are byte for byte those it finished with (sizes, then sha256 against the manifest's
+    ``output_sha256``); see the module docstring.
+
+    >>> import tempfile
+    >>> check_cached(Path(tempfile.mkdtemp()), "k").reason
+    'no earlier run in this folder'
+    """
+    manifest_path = folder / "manifest.json"
+    if not manifest_path.is_file():
+        return CacheCheck(None, "no earlier run in this folder")
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):  # not a run this cache can vouch for; it is made again
+        return CacheCheck(None, "its manifest.json cannot be read", changed=True)
+    if not isinstance(manifest, dict):
+        return CacheCheck(None, "its manifest.json is not a run's manifest", changed=True)
+    if manifest.get("status") != "ok":
+        return CacheCheck(None, "the earlier run did not succeed")
+    if manifest.get("cache_key") != key:
+        return CacheCheck(None, "its notebook, parameters, data, code or environment changed")
+    outputs, hashes = manifest.get("outputs"), manifest.get("output_sha256")
+    if not isinstance(outputs, dict) or not outputs:
+        return CacheCheck(None, "its manifest lists no output files", changed=True)
+    if not isinstance(hashes, dict) or set(hashes) != set(outputs):
+        return CacheCheck(None, "its manifest holds no sha256 of its output files (written "
+                                "before they were recorded)")
+    for rel, size in outputs.items():
+        path = folder / rel
+        if not path.is_file():
+            return CacheCheck(None, f"{rel} is missing", changed=True)
+        if path.stat().st_size != size:
+            return CacheCheck(None, f"{rel} changed since the run finished (its size differs "
+                                    "from the one recorded)", changed=True)
+    for rel, digest in hashes.items():
+        if sha256_file(folder / rel) != digest:
+            return CacheCheck(None, f"{rel} changed since the run finished (its sha256 differs "
+                                    "from the one recorded)", changed=True)
+    return CacheCheck(manifest)
 
 
 def cached_result(folder: Path, key: str) -> dict | None:
-    """The manifest of a complete, successful run in ``folder`` with ``key``, else None."""
-    manifest_path = folder / "manifest.json"
-    if not manifest_path.is_file():
-        return None
-    try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None  # unreadable: not a run this cache can vouch for; it is made again
-    if manifest.get("status") != "ok" or manifest.get("cache_key") != key:
-        return None
-    outputs = manifest.get("outputs")
-    if not isinstance(outputs, dict) or not outputs:
-        return None
-    for rel, size in outputs.items():
-        path = folder / rel
-        if not path.is_file() or path.stat().st_size != size:
-            return None
-    return manifest
+    """The manifest of a complete, successful run in ``folder`` with ``key`` whose outputs
+    are unchanged (:func:`check_cached`), else None.
+    """
+    return check_cached(folder, key).manifest

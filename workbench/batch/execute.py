@@ -1,20 +1,20 @@
 """Run one notebook with papermill in a fresh kernel and publish its run folder atomically.
 
-Why one module: executing a run and publishing its folder share one state machine
-(partial folder, kernel, timeout, report, manifest, rename); every step must see the
-same failure handling, so they stay together.
 
 :func:`execute_run` takes a :class:`RunTask` (a plain, picklable value: the run,
 where its outputs go, the panel and the facts for the manifest) and returns a
 :class:`RunResult`. Everything is written into a hidden folder
 ``outputs/<study>/.<run_id>.partial`` and renamed to ``outputs/<study>/<run_id>``
-only when complete, so a run folder that exists is always whole::
+only when complete, so a run folder that exists is always whole (the hidden folder's
+name carries the runner's process, ``.<run_id>.partial-<pid>-<hex>``, so two runners
+never write into one)::
 
     <run_id>/notebook.ipynb   the executed notebook (with the injected parameters)
              report.html      the notebook without code, for readers
              findings.json    written by the notebook through workbench.session
              figures/         PNG figures written by the notebook
-             manifest.json    parameters, hashes, versions, git commit, timings, status, error
+             manifest.json    parameters, hashes, versions, git commit, timings, status, error,
+                              and the size and sha256 of every other file (the cache checks them)
              run.log          papermill's log, the cells' output streams, kernel output, traceback
 
 A notebook that raises does not raise here: the run is kept with status
@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from workbench.batch import provenance
-from workbench.batch.cache import output_listing
+from workbench.batch.cache import output_hashes, output_listing
 from workbench.batch.params import check_json_parameters
 from workbench.batch.study import Run
 from workbench.kernelspec import KERNEL_NAME
@@ -90,6 +90,12 @@ class RunTask:
     #: Without ``output_dir`` the kernel's working directory is the run folder, so the
     #: files the notebook writes are the run's outputs.
     injected: tuple[str, ...] = INJECTED_PARAMETERS
+    #: Names the hidden folder the run is written into (``partial_dir``): the runner
+    #: sets one per batch (its pid and a random part); '' means this process's pid.
+    partial_tag: str = ""
+    #: Why the run executes although its folder held a finished run with the same key
+    #: (an output file changed since), written into its log and manifest; '' otherwise.
+    rerun_reason: str = ""
 
     @property
     def wall_timeout(self) -> float | None:
@@ -104,8 +110,9 @@ class RunTask:
 
     @property
     def partial_dir(self) -> Path:
-        """The hidden folder the run is written into first."""
-        return self.out_dir / f".{self.run.run_id}{PARTIAL_SUFFIX}"
+        """The hidden folder the run is written into first, named for its writer."""
+        tag = self.partial_tag or str(os.getpid())
+        return self.out_dir / f".{self.run.run_id}{PARTIAL_SUFFIX}-{tag}"
 
     @property
     def seed(self) -> Any:
@@ -134,6 +141,7 @@ class RunResult:
 
     @property
     def ok(self) -> bool:
+        """True when the run succeeded, run now or reused (status ``ok``, not ``failed``)."""
         return self.status == "ok"
 
     @property
@@ -143,9 +151,9 @@ class RunResult:
 
 
 def error_line(error: dict | None) -> str:
-    """One line for an error record: ``ename: first line of evalue``.
+    r"""One line for an error record: ``ename: first line of evalue``.
 
-    >>> error_line({"ename": "KeyError", "evalue": "'x'\\nmore"})
+    >>> error_line({"ename": "KeyError", "evalue": "'x'\nmore"})
     "KeyError: 'x'"
     """
     if not error:
@@ -328,6 +336,8 @@ def execute_run(task: RunTask) -> RunResult:
     with open(tmp / LOG_FILE, "a", encoding="utf-8") as log:
         log.write(f"run {run.run_id} of study {run.study}\nnotebook {run.notebook}\n"
                   f"parameters {parameters}\nstarted {started}\n\n")
+        if task.rerun_reason:
+            log.write(f"executed again, not reused from cache: {task.rerun_reason}\n\n")
         log.flush()
         handler = logging.StreamHandler(log)
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
@@ -373,9 +383,14 @@ def execute_run(task: RunTask) -> RunResult:
                   "workbench_version": provenance.workbench_version(),
                   "git_commit": task.git.get("commit"), "private": list(task.private),
                   "disclosure": task.disclosure}
-        title = run.notebook.stem
+        title, truncated = run.notebook.stem, []
         try:
-            title = _write_report(tmp, header, task)
+            title, truncated = _write_report(tmp, header, task)
+            log.writelines(f"\nnote: the output of cell {cut['cell']} passed the limit of "
+                           f"{cut['limit_characters']:,} characters; "
+                           f"{cut['dropped_characters']:,} characters of text and "
+                           f"{cut['dropped_outputs']:,} outputs were not kept\n"
+                           for cut in truncated)
         except Exception as exc:  # noqa: BLE001 - recorded: a run without report is failed
             log.write(f"\nREPORT FAILED:\n{''.join(traceback.format_exception(exc))}\n")
             if error is None:
@@ -397,7 +412,8 @@ def execute_run(task: RunTask) -> RunResult:
         "started": started, "ended": ended, "duration_s": duration,
         "status": status, "error": error, "attempts": attempts,
         "timeout_s": task.wall_timeout, "cache_key": task.cache_key, "from_cache": False,
-        "outputs": output_listing(tmp),
+        "outputs": output_listing(tmp), "output_sha256": output_hashes(tmp),
+        "rerun_reason": task.rerun_reason or None, "truncated_outputs": truncated,
     }
     provenance.write_manifest(tmp / MANIFEST_FILE, manifest)
     publish(tmp, final)
@@ -406,10 +422,14 @@ def execute_run(task: RunTask) -> RunResult:
                      attempts=attempts, notebook=run.notebook.name)
 
 
-def _write_report(tmp: Path, header: dict, task: RunTask) -> str:
-    """Render ``report.html`` from the executed notebook; return the report's title."""
+def _write_report(tmp: Path, header: dict, task: RunTask) -> tuple[str, list[dict]]:
+    """Render ``report.html`` from the executed notebook; return the report's title and
+    the cells whose output passed the cap (:data:`~workbench.batch.engine.MAX_CELL_OUTPUT`:
+    ``cell`` and what was dropped).
+    """
     import nbformat
 
+    from workbench.batch.engine import TRUNCATED_KEY
     from workbench.report.notebook_text import notebook_title
     from workbench.report.run_report import report_context, write_report
 
@@ -419,7 +439,9 @@ def _write_report(tmp: Path, header: dict, task: RunTask) -> str:
     title = notebook_title(nb, task.run.notebook.stem)
     write_report(nb, {**header, "title": title, **report_context(tmp)}, tmp,
                  hide_paths=_hidden_paths(task), name=REPORT_FILE)  # and disclosure.json
-    return title
+    truncated = [{"cell": i, **cell.metadata[TRUNCATED_KEY]} for i, cell in enumerate(nb.cells)
+                 if TRUNCATED_KEY in cell.get("metadata", {})]
+    return title, truncated
 
 
 def publish(tmp: Path, final: Path) -> Path:

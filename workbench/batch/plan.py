@@ -2,16 +2,20 @@
 
 :func:`check_study` checks every run's parameters against its notebook's parameters
 cell, reading each notebook once, so that a typo stops a study before any kernel starts;
-:func:`plan_study` also lists the runs. The runner (:mod:`workbench.batch.runner`) does
-both before it makes the data.
+:func:`plan_study` also lists the runs (and says which run ids differ from what their
+notebook and parameters spell, e.g. ``data-run`` for a notebook ``data.ipynb``, whose
+plain id is the study's own data folder). :func:`check_output_folder` refuses an output
+folder whose paths would pass the file system's limits. The runner
+(:mod:`workbench.batch.runner`) does all three before it makes the data.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from workbench.batch.cache import canonical_json
-from workbench.batch.execute import INJECTED_PARAMETERS
+from workbench.batch.execute import INJECTED_PARAMETERS, PARTIAL_SUFFIX
 from workbench.batch.params import Parameter, read_parameters, validate_parameters
 from workbench.batch.study import MAX_RUNS, Study, load_study
 from workbench.errors import ParameterError, StudyError
@@ -69,11 +73,78 @@ def refuse_too_many(study: Study, max_runs: int) -> None:
                          f"limit (workbench run --max-runs {len(study.runs)})")
 
 
+#: Bytes a path keeps free, past a run folder, for what the run writes inside it
+#: (``figures/<name>.png``, ``notebook.ipynb`` and the like).
+PATH_ROOM = 160
+#: Longest tag a run's hidden partial folder carries (``-<pid>-<hex>``).
+_PARTIAL_TAG = 24
+
+
+def _limits(folder: Path) -> tuple[int, int]:
+    """The file system's longest name and path (bytes) where ``folder`` is, or would be."""
+    base = folder
+    while base != base.parent:
+        try:
+            if base.exists():
+                break
+        except OSError:  # a name too long to look up: its parent is asked
+            pass
+        base = base.parent
+    try:
+        return os.pathconf(base, "PC_NAME_MAX"), os.pathconf(base, "PC_PATH_MAX")
+    except (OSError, ValueError):
+        return 255, 4096
+
+
+def check_output_folder(study: Study, out: str | Path) -> None:
+    """Refuse, before anything is written, an output folder ``out/<study name>`` whose names
+    or paths (with the run folders, their hidden partial folders and
+    :data:`PATH_ROOM` bytes for the files in them) would pass the file system's limits
+    (``PC_NAME_MAX``, ``PC_PATH_MAX``: 255 and 4,096 bytes on Linux), raising
+    :class:`~workbench.errors.StudyError` with the limit and what to shorten.
+
+    >>> from workbench.batch.study import Study
+    >>> check_output_folder(Study("demo", "Demo", Path("s.yaml"), None, ()), "outputs")
+    >>> try:
+    ...     check_output_folder(Study("demo", "Demo", Path("s.yaml"), None, ()), "x" * 300)
+    ... except StudyError as exc:
+    ...     print(str(exc).split(": ", 1)[1])
+    the folder name 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…' is 300 bytes long, more than this file system allows (255 bytes a name); choose a shorter --out
+    """
+    out_dir = Path(os.path.abspath(out)) / study.name
+    name_max, path_max = _limits(out_dir)
+    where = str(out_dir) if len(str(out_dir)) <= 120 else f"{str(out_dir)[:80]}…{study.name[-30:]}"
+    for part in out_dir.parts:
+        if len(os.fsencode(part)) > name_max:
+            what = "the study name" if part == study.name and part == out_dir.name else \
+                "the folder name"
+            fix = "shorten the study's name" if what == "the study name" else \
+                "choose a shorter --out"
+            shown = part if len(part) <= 60 else part[:59] + "…"
+            raise StudyError(f"{where}: {what} {shown!r} is {len(os.fsencode(part)):,} bytes "
+                             f"long, more than this file system allows ({name_max} bytes a "
+                             f"name); {fix}")
+    longest = max((len(os.fsencode(r.run_id)) for r in study.runs), default=0)
+    partial = 1 + longest + len(PARTIAL_SUFFIX) + _PARTIAL_TAG
+    if partial > name_max:
+        raise StudyError(f"{where}: a run id of {longest} bytes makes a folder name longer "
+                         f"than this file system allows ({name_max} bytes a name)")
+    total = len(os.fsencode(str(out_dir))) + 1 + partial + PATH_ROOM
+    if total > path_max:
+        raise StudyError(f"{where}: the output folder's path is {len(os.fsencode(str(out_dir))):,}"
+                         f" bytes long; with a run folder ({partial} bytes) and room for the "
+                         f"files in it ({PATH_ROOM} bytes) its paths would pass this file "
+                         f"system's limit of {path_max:,} bytes; choose a shorter --out")
+
+
 def plan_study(study: str | Path | Study, max_runs: int = MAX_RUNS, head: int = 10,
-               tail: int = 5) -> str:
-    """Check ``study`` (:func:`check_study`) and describe its runs without running them
+               tail: int = 5, out: str | Path | None = None) -> str:
+    r"""Check ``study`` (:func:`check_study`) and describe its runs without running them
     or writing anything: one line per run (run id, notebook, parameters), only the first
-    ``head`` and last ``tail`` when there are more, and the total.
+    ``head`` and last ``tail`` when there are more, the total, and a note for each run
+    whose id is not the one its notebook and parameters spell (a name the study uses
+    for its own files, :func:`~workbench.batch.study.reserved_problem`). With ``out``,
+    the output folder is checked too (:func:`check_output_folder`).
 
     >>> import tempfile, pathlib, nbformat
     >>> d = pathlib.Path(tempfile.mkdtemp())
@@ -81,8 +152,8 @@ def plan_study(study: str | Path | Study, max_runs: int = MAX_RUNS, head: int = 
     >>> nb.cells.append(nbformat.v4.new_code_cell("x = 1"))
     >>> nb.cells[0].metadata["tags"] = ["parameters"]
     >>> nbformat.write(nb, d / "nb.ipynb")
-    >>> _ = (d / "s.yaml").write_text("name: demo\\nruns:\\n  - notebook: nb.ipynb\\n"
-    ...                               "    parameters: {x: [1, 2, 3, 4]}\\n")
+    >>> _ = (d / "s.yaml").write_text("name: demo\nruns:\n  - notebook: nb.ipynb\n"
+    ...                               "    parameters: {x: [1, 2, 3, 4]}\n")
     >>> print(plan_study(d / "s.yaml", head=1, tail=1))
     demo: 4 runs of 1 notebook; data: none
     run id   notebook  parameters
@@ -94,6 +165,8 @@ def plan_study(study: str | Path | Study, max_runs: int = MAX_RUNS, head: int = 
     study = study if isinstance(study, Study) else load_study(study, max_runs=max_runs)
     refuse_too_many(study, max_runs)
     check_study(study)
+    if out is not None:
+        check_output_folder(study, out)
     runs = study.runs
     n_notebooks = len({r.notebook for r in runs})
     data = "none" if study.data is None else \
@@ -114,6 +187,10 @@ def plan_study(study: str | Path | Study, max_runs: int = MAX_RUNS, head: int = 
     for row in rows:
         lines.append(f"... {_plural(hidden, 'more run')} ..." if row is None else
                      f"{row[0]:<{widths[0]}}  {row[1]:<{widths[1]}}  {row[2]}")
+    noted = [r for r in runs if r.id_note]
+    lines += [f"note: {r.notebook.name}: {r.id_note}" for r in noted[:head]]
+    if len(noted) > head:
+        lines.append(f"note: ... and {_plural(len(noted) - head, 'more run')} renamed so")
     lines.append(f"{_plural(len(runs), 'run')} checked; nothing was run or written (dry run)")
     return "\n".join(lines)
 

@@ -14,6 +14,12 @@ The order is fixed so that mistakes cost nothing:
 5. write ``outputs/<study>/findings.csv`` and ``outputs/<study>/index.html``
    (:mod:`workbench.batch.study_outputs`).
 
+From step 3 on the runner holds the study folder's lock
+(:class:`~workbench.batch.study_lock.StudyLock`): a second runner of the same study
+into the same ``--out`` is refused, naming the holder's process and start time. A
+folder that cannot be written (read-only, full, not this user's) stops the study with
+an :class:`~workbench.errors.OutputWriteError` naming the path and what to do.
+
 >>> result = run_study("studies/default.yaml", out="outputs")    # doctest: +SKIP
 >>> result.exit_code, result.index_path                           # doctest: +SKIP
 (0, PosixPath('outputs/default/index.html'))
@@ -32,8 +38,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
+import secrets
 import shutil
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -42,8 +52,8 @@ from tqdm.auto import tqdm
 from workbench.batch import provenance
 from workbench.batch.cache import (
     SourceTree,
-    cached_result,
     canonical_json,
+    check_cached,
     code_sha256,
     environment_sha256,
     notebook_content_sha256,
@@ -61,11 +71,19 @@ from workbench.batch.execute import (
 from workbench.batch.executors import Executor, get_executor
 from workbench.batch.launcher import Launcher
 from workbench.batch.params import Parameter
-from workbench.batch.plan import check_study, injected_parameters, plan_study, refuse_too_many
+from workbench.batch.plan import (
+    check_output_folder,
+    check_study,
+    injected_parameters,
+    plan_study,
+    refuse_too_many,
+)
 from workbench.batch.study import MAX_RUNS, Study, load_study
+from workbench.batch.study_lock import StudyLock
 from workbench.batch.study_outputs import write_findings_csv, write_index
 from workbench.batch.study_result import StudyResult
-from workbench.errors import StudyError
+from workbench.errors import OutputWriteError, StudyError
+from workbench.files import output_errors
 
 __all__ = ["NO_DATA", "StudyResult", "check_study", "default_workers", "plan_study",
            "run_study"]
@@ -83,7 +101,9 @@ def default_workers() -> int:
 
 
 def _likely_to_execute(study: Study, out_dir: Path, force: bool) -> bool:
-    """A cheap guess made before the data exist: will any run execute (not come from cache)?"""
+    """A cheap guess made before the data exist: True when some run will execute (not
+    come from the cache).
+    """
     if force:
         return True
     for run in study.runs:
@@ -109,11 +129,47 @@ def _cached_run_result(task: RunTask, manifest: dict) -> RunResult:
                      error=None, cached=True, attempts=0, notebook=run.notebook.name)
 
 
+_PARTIAL_NAME = re.compile(rf"^\.(.+){re.escape(PARTIAL_SUFFIX)}(-[0-9]+-[0-9a-f]+)?$")
+
+
 def _remove_partials(out_dir: Path, study: Study) -> None:
-    for run in study.runs:
-        partial = out_dir / f".{run.run_id}{PARTIAL_SUFFIX}"
-        if partial.exists():
-            shutil.rmtree(partial, ignore_errors=True)
+    """Remove the hidden partial folders of the study's runs (``.<run_id>.partial-<tag>``):
+    the runner holds the study's lock, so they are its own or left by a batch that ended.
+    """
+    ids = {run.run_id for run in study.runs}
+    try:
+        entries = [e for e in os.scandir(out_dir) if e.name.startswith(".")]
+    except FileNotFoundError:
+        return
+    for entry in entries:
+        m = _PARTIAL_NAME.match(entry.name)
+        if m and m.group(1) in ids:
+            shutil.rmtree(entry.path, ignore_errors=True)
+
+
+#: What to do about an output folder that cannot be written, by the problem's start.
+_ADVICE = {"no space": "make room on that disk, or write the study elsewhere with --out DIR",
+           "the disk quota": "make room within your quota, or write the study elsewhere with "
+                             "--out DIR",
+           "the file is too large": "write the study to another file system with --out DIR"}
+_ADVICE_WRITABLE = "choose a folder you can write to with --out DIR (default: outputs/ here)"
+
+
+@contextmanager
+def _output_folder_errors(out_dir: Path) -> Iterator[None]:
+    """Turn an ``OSError`` writing under ``out_dir`` (read-only, full, not this user's) into
+    an :class:`~workbench.errors.OutputWriteError` naming the path and what to do.
+    """
+    try:
+        with output_errors(out_dir, within=[out_dir]):
+            yield
+    except OutputWriteError as exc:
+        if "--out" in exc.problem:
+            raise
+        advice = next((a for start, a in _ADVICE.items() if exc.problem.startswith(start)),
+                      _ADVICE_WRITABLE)
+        raise OutputWriteError(exc.path, f"{exc.problem}. The study stopped: {advice}") \
+            from exc
 
 
 def run_study(study: str | Path | Study, out: str | Path = "outputs", workers: int | None = None,
@@ -153,22 +209,32 @@ def run_study(study: str | Path | Study, out: str | Path = "outputs", workers: i
         study = study if isinstance(study, Study) else load_study(study, max_runs=max_runs)
         refuse_too_many(study, max_runs)
         declared = check_study(study)
+        check_output_folder(study, out)
         out_dir = Path(out) / study.name
-        out_dir.mkdir(parents=True, exist_ok=True)
-        options = {"workers": workers, **(executor_options or {})}
-        if scheduler is not None:
-            options["scheduler"] = scheduler
-        ex = get_executor(executor, **options)
-        likely = _likely_to_execute(study, out_dir, force)
-        if likely:  # the workers and the kernel launcher get ready while the data are made
-            ex.start(len(study.runs))
-        if likely and preload:
-            launcher = launcher or Launcher.spawn()
-        elif launcher is not None:
-            launcher.close()  # not needed: every run is likely to come from cache
-            launcher = None
-        return _run(study, out_dir, ex, progress, kernel_name, timeout, retries,
-                    force, preload, launcher, declared)
+        with _output_folder_errors(out_dir):
+            out_dir.mkdir(parents=True, exist_ok=True)
+            lock = StudyLock(out_dir)
+            lock.acquire()  # before anything is written: one runner per study folder
+            try:
+                options = {"workers": workers, **(executor_options or {})}
+                if scheduler is not None:
+                    options["scheduler"] = scheduler
+                ex = get_executor(executor, **options)
+                likely = _likely_to_execute(study, out_dir, force)
+                if likely:  # the workers and the launcher get ready while the data are made
+                    ex.start(len(study.runs))
+                if likely and preload:
+                    launcher = launcher or Launcher.spawn()
+                elif launcher is not None:
+                    launcher.close()  # not needed: every run is likely to come from cache
+                    launcher = None
+                result = _run(study, out_dir, ex, progress, kernel_name, timeout, retries,
+                              force, preload, launcher, declared)
+            finally:
+                lock.release()
+            if lock.note:
+                result.notes.insert(0, lock.note)
+            return result
     finally:
         if ex is not None:
             ex.close()
@@ -181,7 +247,8 @@ def _run(study: Study, out_dir: Path, ex: Executor, progress: bool,
          preload: bool, launcher: Launcher | None,
          declared: dict[Path, dict[str, Parameter]] | None = None) -> StudyResult:
     """The body of :func:`run_study` once the study is checked and the launcher spawned;
-    ``ex`` is the executor (the caller closes it)."""
+    ``ex`` is the executor (the caller closes it).
+    """
     from workbench.kernelspec import ensure_kernelspec
 
     declared = check_study(study) if declared is None else declared
@@ -195,6 +262,8 @@ def _run(study: Study, out_dir: Path, ex: Executor, progress: bool,
             {"environment": environment, "private": list(study.private),
              "disclosure": study.disclosure}).encode("utf-8")).hexdigest()
     _remove_partials(out_dir, study)  # left by an interrupted batch: never complete
+    partial_tag = f"{os.getpid()}-{secrets.token_hex(3)}"  # this batch's partial folders
+    notes: list[str] = []
     commits, dirty = _git_facts(study)
     git_by_folder: dict[Path, dict] = {}
     nb_sha: dict[Path, str] = {}
@@ -214,26 +283,32 @@ def _run(study: Study, out_dir: Path, ex: Executor, progress: bool,
                        data=data, study_title=study.title, git={}, kernel_name=kernel_name,
                        timeout=timeout, retries=retries, cache_key=key,
                        private=study.private, disclosure=study.disclosure,
-                       injected=injected_parameters(declared[run.notebook]))
-        manifest = None if force else cached_result(task.final_dir, key)
-        if manifest is not None:
-            hits.append(_cached_run_result(task, manifest))
+                       injected=injected_parameters(declared[run.notebook]),
+                       partial_tag=partial_tag)
+        check = None if force else check_cached(task.final_dir, key)
+        if check is not None and check.reusable:
+            hits.append(_cached_run_result(task, check.manifest))
             continue
+        if check is not None and check.changed:  # a finished run whose files changed since
+            notes.append(f"{run.run_id}: executed again, not reused from cache: {check.reason}")
+            task = replace(task, rerun_reason=check.reason)
         git = {**git_by_folder[folder], "dirty": dirty[run.notebook].result()}
         tasks.append(replace(task, git=git))
     if tasks and preload and launcher is None:  # the guess was wrong: some runs execute
         launcher = Launcher.spawn()
         try:
             return _execute(study, out_dir, ex, progress, launcher, tasks, hits, data,
-                            git_by_folder)
+                            git_by_folder, notes)
         finally:
             launcher.close()
-    return _execute(study, out_dir, ex, progress, launcher, tasks, hits, data, git_by_folder)
+    return _execute(study, out_dir, ex, progress, launcher, tasks, hits, data, git_by_folder,
+                    notes)
 
 
 def _execute(study: Study, out_dir: Path, ex: Executor, progress: bool,
              launcher: Launcher | None, tasks: list[RunTask], hits: list[RunResult],
-             data: dict, git_by_folder: dict[Path, dict]) -> StudyResult:
+             data: dict, git_by_folder: dict[Path, dict],
+             notes: list[str] | None = None) -> StudyResult:
     """Execute ``tasks`` (with the cached ``hits``), then write ``findings.csv`` and the index."""
     results: list[RunResult] = list(hits)
     bar = tqdm(total=len(study.runs), desc=study.name, unit="run", disable=not progress,
@@ -260,7 +335,8 @@ def _execute(study: Study, out_dir: Path, ex: Executor, progress: bool,
         _remove_partials(out_dir, study)
         raise
     results.sort(key=lambda r: r.position)
-    outcome = StudyResult(study=study, out_dir=out_dir, results=results, data=data)
+    outcome = StudyResult(study=study, out_dir=out_dir, results=results, data=data,
+                          notes=list(notes or []))
     write_findings_csv(outcome)
     write_index(outcome, git_commit=next(iter(git_by_folder.values()), {}).get("commit"))
     return outcome
@@ -269,7 +345,8 @@ def _execute(study: Study, out_dir: Path, ex: Executor, progress: bool,
 def _git_facts(study: Study) -> tuple[dict[Path, Future], dict[Path, Future]]:
     """The commit of each notebook folder and whether each notebook differs from it, asked
     of git in background threads (one call per folder and per notebook, not per run)
-    while the data and the cache keys are made."""
+    while the data and the cache keys are made.
+    """
     pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="git")
     notebooks = {run.notebook for run in study.runs}
     commits = {folder: pool.submit(provenance.git_commit, folder)

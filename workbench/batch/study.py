@@ -1,4 +1,4 @@
-"""A study file (YAML) turned into plain :class:`Run` values with stable, readable ids.
+r"""A study file (YAML) turned into plain :class:`Run` values with stable, readable ids.
 
 A study names its data and the notebook runs to make::
 
@@ -22,17 +22,10 @@ study file first, then relative to the current directory.
 >>> d = pathlib.Path(tempfile.mkdtemp())
 >>> nbformat.write(nbformat.v4.new_notebook(), d / "nb.ipynb")
 >>> _ = (d / "s.yaml").write_text(
-...     "name: demo\\ndata: {synthetic: {seed: 1}}\\n"
-...     "runs:\\n  - notebook: nb.ipynb\\n    parameters: {subset: [nhs, independent]}\\n")
+...     "name: demo\ndata: {synthetic: {seed: 1}}\n"
+...     "runs:\n  - notebook: nb.ipynb\n    parameters: {subset: [nhs, independent]}\n")
 >>> [r.run_id for r in load_study(d / "s.yaml").runs]
 ['nb--subset-nhs', 'nb--subset-independent']
-
-Why one module: one job, a study file turned into runs: the safe YAML loader records the
-line of every key, and the study, data and grid checks name that line in their errors
-(``_with_line``), so the loader and the model are read together. The loader
-(``_StudyLoader``, ``_StudyChecker``) is the seam if it grows;
-:mod:`workbench.batch.runner`, :mod:`workbench.batch.execute` and
-:mod:`workbench.batch.data_step` import the study model from here.
 """
 
 from __future__ import annotations
@@ -45,7 +38,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -63,6 +56,18 @@ RUN_KEYS = ("notebook", "parameters", "timeout")
 DATA_KINDS = ("synthetic", "panel", "build")
 #: Longest run id before it is shortened and given a hash suffix.
 MAX_RUN_ID = 80
+#: Longest study name: it names the study's output folder, and every path in it must fit
+#: the file system's limits (255 bytes a name, 4,096 a path on Linux) under ``--out``.
+MAX_STUDY_NAME = 100
+#: Names a study writes at the root of its output folder besides its run folders (the
+#: data, the analysts' folder, the index pages, the findings table, the disclosure log):
+#: a run whose id would be one of these (in any case: some file systems ignore it) is
+#: written as ``<id>-run`` instead (:func:`reserved_problem`; ``--dry-run`` says so).
+STUDY_ROOT_NAMES = ("data", "analyst", "index.html", "findings.csv", "disclosure.json")
+#: Study-root names that follow a pattern: the index's further pages (``index-2.html``).
+_STUDY_ROOT_PATTERNS = (re.compile(r"^index-\d+\.html$"),)
+#: What a run id that is a study-root name, or hidden, becomes: ``<id>-run``.
+RESERVED_SUFFIX = "-run"
 #: Most runs a study may make unless the caller raises the limit (``--max-runs``).
 MAX_RUNS = 10_000
 
@@ -276,6 +281,9 @@ class Run:
     position: int = 0
     #: Wall-clock limit of this run in seconds (the study entry's ``timeout``), or None.
     timeout: float | None = None
+    #: Why the run id is not the one the notebook and parameters spell ('' when it is),
+    #: e.g. the notebook ``data.ipynb`` runs as ``data-run``; shown by ``--dry-run``.
+    id_note: str = ""
 
     @property
     def label(self) -> str:
@@ -287,7 +295,8 @@ class Run:
 @dataclass(frozen=True)
 class Study:
     """A parsed study file: its name, title, data (None when the study has no
-    ``data:``) and runs."""
+    ``data:``) and runs.
+    """
 
     name: str
     title: str
@@ -390,8 +399,14 @@ def parse_study(raw: Any, path: Path, cwd: Path, max_runs: int = MAX_RUNS) -> St
     _check_keys(raw, STUDY_KEYS, path, "")
     name = raw.get("name", path.stem)
     if not isinstance(name, str) or not _NAME_RE.match(name):
-        raise StudyError(f"{path}: key 'name': {name!r} is not usable as a folder name; "
-                         "expected letters, digits, '_', '-' or '.'")
+        raise StudyError(f"{path}: key 'name': {_shorten(repr(name))} is not usable as a "
+                         "folder name; expected letters, digits, '_', '-' or '.'")
+    if len(name) > MAX_STUDY_NAME:
+        raise StudyError(f"{path}: key 'name': {_shorten(repr(name))} is {len(name):,} "
+                         f"characters long, more than the limit of {MAX_STUDY_NAME}: it names "
+                         "the study's output folder, and a name too long for the file system "
+                         f"would stop the study half-way; shorten it to {MAX_STUDY_NAME} "
+                         "characters or fewer")
     title = raw.get("title", name)
     if not isinstance(title, str):
         raise StudyError(f"{path}: key 'title': expected text, got {type(title).__name__}")
@@ -613,6 +628,31 @@ def _digest(value: Any) -> str:
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
+def _shorten(text: str, width: int = 60) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def reserved_problem(run_id: str) -> str:
+    """Why ``run_id`` cannot name a run folder as it is ('' when it can): a name the
+    study writes at its root (:data:`STUDY_ROOT_NAMES`, in any case) or a hidden name
+    (a leading ``.``, which the study's partial folders and lock use).
+
+    >>> reserved_problem("data"), reserved_problem("02_waits--subset-nhs")
+    ("'data' is the study's own data folder", '')
+    >>> reserved_problem("Index.HTML")
+    "'Index.HTML' is the study's own index.html file"
+    """
+    folded = run_id.lower()
+    for name in STUDY_ROOT_NAMES:
+        if folded == name:
+            return f"{run_id!r} is the study's own {name} {'file' if '.' in name else 'folder'}"
+    if any(rx.match(folded) for rx in _STUDY_ROOT_PATTERNS):
+        return f"{run_id!r} is one of the study's own index pages"
+    if run_id.startswith("."):
+        return f"{run_id!r} would be a hidden folder (the study keeps its partial folders there)"
+    return ""
+
+
 def make_run_id(notebook: str | Path, parameters: Mapping[str, Any],
                 max_length: int = MAX_RUN_ID) -> str:
     """A stable, readable id: notebook stem, then ``--name-value`` per parameter (sorted).
@@ -638,7 +678,8 @@ def make_run_id(notebook: str | Path, parameters: Mapping[str, Any],
 def _assign_ids(study: str, specs: list[tuple[Path, dict, str, float | None]],
                 path: Path) -> list[Run]:
     """One :class:`Run` per spec (notebook, parameters, study key, timeout), with ids
-    unique in the study; linear in the number of runs."""
+    unique in the study; linear in the number of runs.
+    """
     ids = [make_run_id(nb, params) for nb, params, _, _ in specs]
     counts = Counter(ids)
     listed: dict[tuple[Path, str], int] = {}  # among runs whose ids collide: who is who
@@ -656,4 +697,27 @@ def _assign_ids(study: str, specs: list[tuple[Path, dict, str, float | None]],
             run_id = f"{run_id[: MAX_RUN_ID - 9]}-{suffix}"
         runs.append(Run(study=study, notebook=nb, parameters=params, run_id=run_id,
                         position=i, timeout=timeout))
-    return runs
+    return _unreserved(runs, path)
+
+
+def _unreserved(runs: list[Run], path: Path) -> list[Run]:
+    """``runs`` with each id that is a study-root name or hidden (:func:`reserved_problem`)
+    replaced by ``<id>-run`` (a leading ``.`` becomes ``_``), noted in ``id_note``; an id
+    that then equals another run's gets that run's hash suffix.
+    """
+    taken = {r.run_id.lower() for r in runs}
+    out = []
+    for run in runs:
+        problem = reserved_problem(run.run_id)
+        if not problem:
+            out.append(run)
+            continue
+        new = "_" + run.run_id.lstrip(".") if run.run_id.startswith(".") else run.run_id
+        new = new if not reserved_problem(new) else new + RESERVED_SUFFIX
+        if new.lower() in taken:
+            suffix = _digest({"notebook": run.notebook.stem, "parameters": run.parameters})[:8]
+            new = f"{new[: MAX_RUN_ID - 9]}-{suffix}"
+        taken.add(new.lower())
+        out.append(replace(run, run_id=new,
+                           id_note=f"{problem}: the run is written as {new!r}"))
+    return out

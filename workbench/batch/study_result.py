@@ -27,15 +27,20 @@ INDEX_FILE = "index.html"
 @dataclass
 class StudyResult:
     """The outcome of :func:`~workbench.batch.runner.run_study`: one
-    :class:`~workbench.batch.execute.RunResult` per run, in study order."""
+    :class:`~workbench.batch.execute.RunResult` per run, in study order.
+    """
 
     study: Study
     out_dir: Path
     results: list[RunResult]
     data: dict = field(default_factory=dict)
+    #: What the user should know besides the runs' status: a run executed again because
+    #: its files changed since it finished, a stale lock taken over.
+    notes: list[str] = field(default_factory=list)
 
     @property
     def failed(self) -> list[RunResult]:
+        """The runs that failed, in study order."""
         return [r for r in self.results if not r.ok]
 
     @property
@@ -45,18 +50,23 @@ class StudyResult:
 
     @property
     def index_path(self) -> Path:
+        """The study's index page (:data:`INDEX_FILE` in the output folder)."""
         return self.out_dir / INDEX_FILE
 
     @property
     def cached(self) -> list[RunResult]:
+        """The runs reused from an earlier batch instead of executed, in study order."""
         return [r for r in self.results if r.cached]
 
     def summary(self) -> str:
-        """A few lines for the terminal: counts, where the index is, a table of failures."""
+        """A few lines for the terminal: counts, where the index is, notes, a table of
+        failures.
+        """
         n_failed = len(self.failed)
         lines = [(f"{self.study.name}: {len(self.results)} run(s), "
                   f"{len(self.results) - n_failed} ok, {n_failed} failed, "
                   f"{len(self.cached)} from cache. Index: {self.index_path}")]
+        lines += [f"  note: {note}" for note in self.notes]
         for r in self.failed:
             lines.append(f"  FAILED {r.run_id}: {r.error_line} (log: {r.folder / 'run.log'})")
         if self.failed:
