@@ -23,7 +23,7 @@ import sys
 from pathlib import Path
 import pandas as pd
 import matplotlib.pyplot as plt
-from workbench.analysis.findings.record import Finding, write_findings
+from workbench import Finding, write_findings
 CODE_MARKER_7f3a = pd.read_parquet(panel_path)
 print("rows read:", len(CODE_MARKER_7f3a))
 print("STDERR_MARKER_19c2", file=sys.stderr)

@@ -28,7 +28,7 @@ from workbench.batch.runner import run_study
 ISOLATION_CODE = '''\
 import json, os, sys
 from pathlib import Path
-from workbench.analysis.findings.record import Finding, write_findings
+from workbench import Finding, write_findings
 seen = {
     "global": "LEAK_VARIABLE" in globals(),
     "module_attr": hasattr(json, "LEAK_ATTR"),

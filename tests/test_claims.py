@@ -157,7 +157,7 @@ def test_panel_without_staffing_fft_or_case_mix_cannot_answer_with_reasons(panel
 
 
 def test_cannot_answer_findings_are_written_and_read_back(tmp_path, panel):
-    from workbench.analysis.findings.record import findings_frame, read_findings, write_findings
+    from workbench import findings_frame, read_findings, write_findings
 
     bare = panel.drop(columns=["fft_pct_positive"])
     found = register.claim_findings(assessment.assess_claims(bare, keys=("engaged_staff_experience",)))

@@ -18,7 +18,8 @@ import pandas as pd
 import pytest
 
 import workbench
-from workbench.analysis.findings.record import Findings, findings_of, write_findings
+from workbench import write_findings
+from workbench.analysis.findings.record import Findings, findings_of
 from workbench.analysis.queues.calculators import (
     factor_for,
     queue_load,

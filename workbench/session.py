@@ -2,7 +2,8 @@
 
 A notebook starts a session from its parameters, asks it for the panel (``s.panel``)
 and the tables beside it (``s.data("comments")``, read through the data's catalogue,
-:mod:`workbench.data.catalogue`), hands it findings and figures, and finishes. Run
+:mod:`workbench.data.catalogue`), hands it findings and figures (and any true values it
+knows beyond the panel's, :meth:`Session.add_truth`), and finishes. Run
 interactively (JupyterLab, default
 parameters) the session builds the synthetic default itself and writes into
 ``outputs/interactive/<notebook>/``; run by ``workbench run`` it reads the study's
@@ -24,15 +25,16 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-from collections.abc import Iterable
+import math
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from workbench import interactive  # noqa: F401  (styles Findings tables in a notebook)
-from workbench.analysis.findings.record import Finding, Findings, findings_frame, write_findings
+from workbench import interactive
+from workbench.analysis.findings.record import Finding, Findings, findings_frame
 from workbench.data.catalogue import Catalogue, NotHeld
 from workbench.data.schema import canonical_dtypes, validate_panel
 from workbench.data.synth import (
@@ -42,8 +44,16 @@ from workbench.data.synth import (
     generate,
     read_truth,
 )
-from workbench.errors import AnalysisColumnError, AnalysisTypeError, PanelNotFoundError
+from workbench.errors import (
+    AnalysisColumnError,
+    AnalysisTypeError,
+    ArgumentError,
+    ArgumentTypeError,
+    PanelNotFoundError,
+)
 from workbench.files import sha256_file
+from workbench.finding_id import FindingId, FindingIdError
+from workbench.report.findings_file import FINDINGS_FILE, TRUTH_FILE, write_findings, write_truth
 
 #: Where interactive runs write, relative to the project root.
 INTERACTIVE_DIR = Path("outputs") / "interactive"
@@ -237,6 +247,9 @@ class Session:
     figures: list[Path] = field(default_factory=list)
     #: What the study's data hold beside the panel (:meth:`data` reads through it).
     catalogue: Catalogue = field(default_factory=Catalogue.synthetic)
+    #: Where each true value of :attr:`truth` came from (key of ``truth`` -> plain words):
+    #: the panel's truth, or what :meth:`add_truth` was told; written to ``truth.json``.
+    truth_sources: dict[str, str] = field(default_factory=dict)
 
     def data(self, name: str) -> pd.DataFrame | NotHeld:
         """The table ``name`` of the study's data as a DataFrame, or a
@@ -296,10 +309,67 @@ class Session:
             added.append(f)
         return Findings(added, truth=self.truth)
 
+    def add_truth(self, truths: Mapping[str, float] | Any, source: str = "") -> dict[str, float]:
+        """Tell the session true values it cannot know from the data: a change the
+        notebook inserted, a simulation's parameters. Returns the values added.
+
+        ``truths`` is ``{finding id or estimand id: true value}`` (an estimand id, a
+        finding id without its variant, gives the value of every variant of it), or an
+        object that knows its own truths (``truths()``; its ``truth_source`` is the
+        default ``source``), such as the
+        :class:`~workbench.analysis.questions.did_it_work.KnownChange` of notebook 08.
+        ``source`` says where the values came from; it is written beside each in the
+        run's ``truth.json``. A value given again replaces the earlier one (the panel's
+        too). Findings then show their true value (:meth:`table`), and :meth:`finish`
+        records it, and whether each interval covers it, in ``findings.json``.
+
+        >>> import tempfile
+        >>> s = start("demo", seed=1, n_providers=30, n_months=3, output_dir=tempfile.mkdtemp())
+        >>> s.add_truth({"did:att->fft_pct_positive@treated": 2.5}, source="inserted change")
+        {'did:att->fft_pct_positive@treated': 2.5}
+        >>> s.truth_sources["did:att->fft_pct_positive@treated"]
+        'inserted change'
+        >>> s.add_truth({"not an id": 1.0})
+        Traceback (most recent call last):
+        ...
+        workbench.errors.ArgumentError: Session.add_truth(): truths='not an id' is not a finding id; expected keys like 'did:att->fft_pct_positive@treated' (kind:[exposure->]outcome[@subset][#variant]).
+        """
+        fn = "Session.add_truth"
+        if not isinstance(truths, Mapping):
+            known = getattr(truths, "truths", None)
+            if not callable(known):
+                raise ArgumentTypeError(fn, "truths", truths, expected="a mapping {finding id: "
+                                        "true value}, or an object with truths() such as a "
+                                        "KnownChange")
+            source = source or str(getattr(truths, "truth_source", "") or "")
+            truths = known()
+        source = source or f"given by the notebook {self.notebook}"
+        added: dict[str, float] = {}
+        for key, value in truths.items():
+            try:
+                FindingId.parse(key)
+            except FindingIdError:
+                raise ArgumentError(fn, "truths", key, problem="is not a finding id",
+                                    expected="keys like 'did:att->fft_pct_positive@treated' "
+                                             "(kind:[exposure->]outcome[@subset][#variant])"
+                                    ) from None
+            try:
+                number = float(value)
+            except (TypeError, ValueError):
+                number = math.nan
+            if not math.isfinite(number):
+                raise ArgumentError(fn, f"truths[{key!r}]", value,
+                                    expected="a finite number, the true value")
+            added[str(key)] = number
+        self.truth = {**(self.truth or {}), **added}
+        self.truth_sources.update(dict.fromkeys(added, source))
+        return added
+
     def table(self, findings: Iterable[Finding] | None = None) -> pd.DataFrame:
         """Findings (all of this session's by default) as the tidy frame of
         :func:`~workbench.analysis.findings.record.findings_frame`: every field and, on
-        synthetic data, the true value and whether the interval covers it."""
+        synthetic data, the true value and whether the interval covers it.
+        """
         fs = list(self.findings if findings is None else findings)
         return findings_frame(fs, self.truth)
 
@@ -382,7 +452,8 @@ class Session:
 
         Layout and drawing happen in the workbench theme (some settings, e.g. font
         sizes for padding and tick spacing, are read then, not when the figure was
-        made), so the file looks the same whatever the user's matplotlib settings."""
+        made), so the file looks the same whatever the user's matplotlib settings.
+        """
         from workbench.report.theme import theme_context
 
         fig = getattr(fig_or_ax, "figure", fig_or_ax)
@@ -397,13 +468,35 @@ class Session:
         return fig
 
     def finish(self) -> Path:
-        """Write ``findings.json`` (sorted, fixed precision) and ``data.json`` (what the
-        report header says about the data); return the path of ``findings.json``."""
+        """Write the run's files and return the path of ``findings.json``.
+
+        * ``data.json``: what the report header says about the data;
+        * ``truth.json``, when the true value of any finding is known (the panel's
+          truth on synthetic data, and what :meth:`add_truth` was told): the true value
+          of every finding id the run can check and where each came from
+          (:func:`~workbench.report.findings_file.write_truth`);
+        * ``findings.json``: the findings sorted by id at fixed precision, each whose
+          true value is known with ``truth`` and ``covers_truth``
+          (:func:`~workbench.report.findings_file.write_findings`).
+
+        >>> import tempfile
+        >>> s = start("demo", seed=1, n_providers=30, n_months=3, output_dir=tempfile.mkdtemp())
+        >>> _ = s.add([Finding(id="did:att->y@treated", question="q", estimate=1.0,
+        ...                    ci_low=0.0, ci_high=2.0)])
+        >>> _ = s.add_truth({"did:att->y@treated": 1.5}, source="inserted")
+        >>> path = s.finish()
+        >>> sorted(p.name for p in path.parent.iterdir())
+        ['data.json', 'findings.json', 'truth.json']
+        >>> json.loads(path.read_text())[0]["covers_truth"]
+        True
+        """
         from workbench.files import atomic_write_text
 
         atomic_write_text(self.output_dir / DATA_RECORD_FILE,
                           json.dumps(self.data_record(), indent=2, sort_keys=True) + "\n")
-        return write_findings(self.findings, self.output_dir / "findings.json")
+        write_truth(self.findings, self.truth, self.output_dir / TRUTH_FILE,
+                    sources=self.truth_sources)
+        return write_findings(self.findings, self.output_dir / FINDINGS_FILE, truth=self.truth)
 
 
 def start(notebook: str, *, panel_path: str = "", seed: int = DEFAULT_SEED,
@@ -413,11 +506,13 @@ def start(notebook: str, *, panel_path: str = "", seed: int = DEFAULT_SEED,
 
     ``panel_path`` empty means the synthetic default (``seed``, ``n_providers``,
     ``n_months``). A ``truth.json`` beside a panel file is read so findings can be
-    compared with the true values, and the catalogue beside it
+    compared with the true values (:attr:`Session.truth`; the synthetic default knows
+    its own), and the catalogue beside it
     (:meth:`Catalogue.beside <workbench.data.catalogue.Catalogue.beside>`) says which
     tables :meth:`Session.data` can read. ``output_dir`` empty means
     ``outputs/interactive/<notebook>`` under the project root.
     """
+    interactive.use_styled_findings()
     if panel_path:
         panel_file = resolve_panel_path(panel_path)
         sha = sha256_file(panel_file)
@@ -426,6 +521,8 @@ def start(notebook: str, *, panel_path: str = "", seed: int = DEFAULT_SEED,
         truth = read_truth(truth_path) if truth_path.exists() else None
         synthetic = truth is not None or _is_synthetic(panel)
         catalogue = Catalogue.beside(panel_file)
+        origin = (f"the panel's truth.json, from the synthetic generator (data sha256 "
+                  f"{sha[:12]})")
     else:
         sd = generate(seed=seed, n_providers=n_providers, n_months=n_months)
         panel, truth, synthetic = sd.panel, sd.truth, True
@@ -433,13 +530,16 @@ def start(notebook: str, *, panel_path: str = "", seed: int = DEFAULT_SEED,
         catalogue = Catalogue.synthetic(
             f"the synthetic default (seed {seed}, {n_providers} providers, {n_months} months)",
             rows=len(panel), truths=len(truth))
+        origin = (f"the synthetic default's truth (seed {seed}, {n_providers} providers, "
+                  f"{n_months} months)")
     out = Path(output_dir) if output_dir else project_root() / INTERACTIVE_DIR / notebook
     out.mkdir(parents=True, exist_ok=True)
     params = {"panel_path": panel_path, "seed": seed, "n_providers": n_providers,
               "n_months": n_months, "output_dir": output_dir, **parameters}
     return Session(notebook=notebook, parameters=json.loads(json.dumps(params, default=str)),
                    output_dir=out, panel=panel, data_sha256=sha, synthetic=synthetic,
-                   truth=truth, catalogue=catalogue)
+                   truth=truth, catalogue=catalogue,
+                   truth_sources=dict.fromkeys(truth or {}, origin))
 
 
 def _is_synthetic(panel: pd.DataFrame) -> bool:

@@ -14,6 +14,15 @@ the session, the study's ``findings.csv`` and its index all start from the same 
 * :func:`readable_frame`: the same findings for a reader, numbers written by
   :mod:`workbench.analysis.findings.formatting` (question, estimate, 95% interval, p, n, unit).
 
+and the text of a run's two files of findings, made here and written by the notebook
+side (:mod:`workbench.report.findings_file`), so that analysis never touches a file:
+
+* :func:`findings_to_json` / :func:`findings_from_json`: ``findings.json``, sorted by id
+  at fixed precision; a finding whose true value is known also records ``truth`` and
+  ``covers_truth``;
+* :func:`truth_to_json`: the run's ``truth.json``, the true value of every finding id
+  the run can check and where it came from (:func:`run_truth`).
+
 :class:`Findings` is a list of findings that shows itself in a notebook as that table.
 
 Example
@@ -32,16 +41,14 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, fields
-from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 import pandas as pd
 
 from workbench.analysis.findings import formatting
 from workbench.errors import AnalysisInputError, WorkbenchError
-from workbench.files import atomic_write_text
 from workbench.finding_id import FindingId, FindingIdError, estimand_key
 
 __all__ = [
@@ -52,12 +59,15 @@ __all__ = [
     "Findings",
     "FindingsSource",
     "findings_frame",
+    "findings_from_json",
     "findings_of",
-    "read_findings",
+    "findings_to_json",
     "readable_frame",
+    "run_truth",
     "truth_for",
+    "truth_key",
+    "truth_to_json",
     "with_question",
-    "write_findings",
 ]
 
 #: Rounding applied when findings are written, so that byte-identical files result
@@ -130,6 +140,11 @@ class Finding:
         return FindingId.parse(self.id)
 
     def to_dict(self) -> dict[str, Any]:
+        """The record as plain JSON values at fixed precision (:data:`SIGNIFICANT_DIGITS`).
+
+        >>> Finding(id="a:x->y@nhs", question="q", estimate=1 / 3).to_dict()["estimate"]
+        0.3333333333
+        """
         return {k: _clean(v) for k, v in asdict(self).items()}
 
     def _repr_html_(self) -> str:
@@ -168,20 +183,46 @@ def _record(f: Finding | dict) -> dict[str, Any]:
     return f.to_dict() if isinstance(f, Finding) else {k: _clean(v) for k, v in f.items()}
 
 
+def _finding_id(finding: Finding | Mapping | str | FindingId) -> str:
+    if isinstance(finding, Finding):
+        return finding.id
+    if isinstance(finding, Mapping):
+        return str(finding.get("id", ""))
+    return str(finding)
+
+
+def truth_key(finding: Finding | dict | str | FindingId,
+              truth: Mapping[str, float] | None) -> str | None:
+    """The key of ``truth`` that gives a finding's true value, or None: the finding's own
+    id when ``truth`` has it, else the id of the estimand it estimates (its variant
+    dropped), the key the synthetic generator's ``truth.json`` uses.
+
+    >>> truth_key("effect:a->b@acute#mixed", {"effect:a->b@acute": 2.0})
+    'effect:a->b@acute'
+    >>> truth_key("did:att->y@treated#naive", {"did:att->y@treated#naive": 0.0,
+    ...                                        "did:att->y@treated": 1.0})
+    'did:att->y@treated#naive'
+    """
+    if not truth:
+        return None
+    fid = _finding_id(finding)
+    if fid in truth:
+        return fid
+    key = estimand_key(fid)
+    return key if key in truth else None
+
+
 def truth_for(finding: Finding | dict | str | FindingId,
-              truth: dict[str, float] | None) -> float | None:
-    """The true value of the estimand a finding estimates (its variant dropped), or None.
+              truth: Mapping[str, float] | None) -> float | None:
+    """The true value of what a finding estimates (see :func:`truth_key`), or None.
 
     >>> truth_for("effect:a->b@acute#mixed", {"effect:a->b@acute": 2.0})
     2.0
     >>> truth_for(Finding(id="spc:a@R1", question="q", estimate=1.0), {"x:y": 1.0}) is None
     True
     """
-    if not truth:
-        return None
-    fid = finding.id if isinstance(finding, Finding) else (
-        finding.get("id") if isinstance(finding, dict) else finding)
-    value = truth.get(estimand_key(fid))
+    key = truth_key(finding, truth)
+    value = None if key is None else truth[key]
     return None if value is None else float(value)
 
 
@@ -359,26 +400,108 @@ def with_question(findings: Iterable[Finding], question: str | None) -> Findings
                     [replace(f, question=question) for f in findings])
 
 
-def write_findings(findings: Iterable[Finding], path: str | Path = "findings.json") -> Path:
-    """Write findings as JSON (sorted by id, fixed precision: same inputs, same bytes).
+def _covers(record: Mapping[str, Any], value: float) -> bool:
+    """Whether the record's written interval holds the (written) true value."""
+    lo, hi = record.get("ci_low"), record.get("ci_high")
+    return lo is not None and hi is not None and lo <= value <= hi
 
-    >>> import tempfile, pathlib
-    >>> p = write_findings([Finding(id="effect:x->y@nhs", question="q", estimate=1/3)],
-    ...                    pathlib.Path(tempfile.mkdtemp()) / "findings.json")
-    >>> read_findings(p)[0].estimate
-    0.3333333333
+
+def findings_to_json(findings: Iterable[Finding],
+                     truth: Mapping[str, float] | None = None) -> str:
+    """The text of ``findings.json``: the records sorted by id, numbers at fixed
+    precision (:data:`SIGNIFICANT_DIGITS`), so the same inputs give the same bytes.
+
+    With ``truth`` (finding id or estimand id -> true value, :func:`truth_key`), each
+    finding whose true value is known also records ``truth`` and ``covers_truth``
+    (whether its written 95% interval holds the written true value; False without an
+    interval); the other findings keep exactly their fields. Two findings with one id
+    raise :class:`DuplicateFindingError`.
+
+    >>> f = Finding(id="effect:x->y@nhs", question="q", estimate=1/3, ci_low=0.1, ci_high=0.5)
+    >>> '"estimate": 0.3333333333' in findings_to_json([f])
+    True
+    >>> rec = json.loads(findings_to_json([f], truth={"effect:x->y@nhs": 0.25}))[0]
+    >>> rec["truth"], rec["covers_truth"]
+    (0.25, True)
+    >>> findings_to_json([f], truth={"effect:z->y@nhs": 1.0}) == findings_to_json([f])
+    True
     """
     records = sorted((f.to_dict() for f in findings), key=lambda r: r["id"])
     ids = [r["id"] for r in records]
     dupes = sorted({i for i in ids if ids.count(i) > 1})
     if dupes:
         raise DuplicateFindingError(f"Duplicate finding ids would overwrite each other: {dupes}")
-    text = json.dumps(records, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-    return atomic_write_text(path, text)
+    for record in records:
+        value = _clean(truth_for(record["id"], truth))
+        if value is not None:
+            record["truth"] = value
+            record["covers_truth"] = _covers(record, value)
+    return json.dumps(records, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def read_findings(path: str | Path) -> list[Finding]:
-    """Read a ``findings.json`` written by :func:`write_findings`."""
-    records = json.loads(Path(path).read_text(encoding="utf-8"))
+def findings_from_json(text: str) -> list[Finding]:
+    """The findings of a ``findings.json`` text (:func:`findings_to_json`); keys that
+    are not fields of :class:`Finding` (``truth``, ``covers_truth``) are left out.
+
+    >>> f = Finding(id="effect:x->y@nhs", question="q", estimate=1/3)
+    >>> findings_from_json(findings_to_json([f], truth={"effect:x->y@nhs": 0.3}))[0].estimate
+    0.3333333333
+    """
     known = set(FIELDS)
-    return [Finding(**{k: v for k, v in r.items() if k in known}) for r in records]
+    return [Finding(**{k: v for k, v in r.items() if k in known}) for r in json.loads(text)]
+
+
+def run_truth(findings: Iterable[Finding | Mapping], truth: Mapping[str, float] | None,
+              sources: Mapping[str, str] | None = None) -> dict[str, dict[str, Any]]:
+    """What a run can check: ``{finding id: {"truth": value, "source": where from}}`` for
+    every finding whose true value ``truth`` knows (:func:`truth_key`), sorted by id.
+
+    ``sources`` maps a key of ``truth`` to where that value came from (the panel's
+    ``truth.json``, a change the notebook inserted, ...); a key it does not name says
+    ``"unrecorded"``.
+
+    >>> fs = [Finding(id="effect:a->b@nhs#fe", question="q", estimate=1.0),
+    ...       Finding(id="spc:a@R1", question="q", estimate=2.0)]
+    >>> run_truth(fs, {"effect:a->b@nhs": 0.5}, {"effect:a->b@nhs": "the panel"})
+    {'effect:a->b@nhs#fe': {'source': 'the panel', 'truth': 0.5}}
+    """
+    sources = sources or {}
+    out: dict[str, dict[str, Any]] = {}
+    for f in findings:
+        key = truth_key(f, truth)
+        value = None if key is None else truth_for(key, truth)
+        if value is not None:
+            out[_finding_id(f)] = {"source": str(sources.get(key) or "unrecorded"),
+                                   "truth": _clean(value)}
+    return dict(sorted(out.items()))
+
+
+def truth_to_json(findings: Iterable[Finding | Mapping], truth: Mapping[str, float] | None,
+                  sources: Mapping[str, str] | None = None) -> str | None:
+    """The text of a run's ``truth.json``, or None when no finding's true value is known.
+
+    Two maps over the same finding ids (those of :func:`run_truth`), sorted, at the
+    precision of ``findings.json``: ``truth`` (id -> true value, so
+    :func:`workbench.data.synth.read_truth` reads it) and ``source`` (id -> where the
+    value came from).
+
+    >>> f = Finding(id="did:att->y@treated", question="q", estimate=1.0)
+    >>> print(truth_to_json([f], {"did:att->y@treated": 2 / 3}, {"did:att->y@treated": "inserted"}),
+    ...       end="")
+    {
+      "source": {
+        "did:att->y@treated": "inserted"
+      },
+      "truth": {
+        "did:att->y@treated": 0.6666666667
+      }
+    }
+    >>> truth_to_json([f], {}) is None
+    True
+    """
+    checked = run_truth(findings, truth, sources)
+    if not checked:
+        return None
+    doc = {"source": {k: v["source"] for k, v in checked.items()},
+           "truth": {k: v["truth"] for k, v in checked.items()}}
+    return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

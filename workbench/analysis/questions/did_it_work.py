@@ -83,7 +83,8 @@ __all__ = ["EVALUATION_MEASURES", "Evaluation", "KnownChange", "describe_known_c
 @dataclass
 class Evaluation:
     """One change evaluated three ways (see the module docstring); ``names`` are the
-    charted providers' names by code."""
+    charted providers' names by code.
+    """
 
     measure: str
     adoption: dict[str, pd.Timestamp]
@@ -97,7 +98,8 @@ class Evaluation:
 
     def findings(self, question: str | None = None) -> Findings:
         """Every finding: the ITS ones, then the DiD ones (ATT, pre-trend, variants).
-        ``question`` replaces the question of the ITS findings and of the DiD ATT."""
+        ``question`` replaces the question of the ITS findings and of the DiD ATT.
+        """
         return ((self.its.findings(question) if self.its else Findings())
                 + (self.did.findings(question) if self.did else Findings()))
 
@@ -112,7 +114,8 @@ class Evaluation:
 
     def event_study(self, truth: Mapping[str, float] | None = None) -> pd.DataFrame:
         """The DiD event study (one row per month relative to the change), with a
-        ``truth`` column from ``truth`` (finding id -> true value) when given."""
+        ``truth`` column from ``truth`` (finding id -> true value) when given.
+        """
         if self.did is None:
             return pd.DataFrame(columns=["rel", "estimate", "ci_low", "ci_high"])
         es = self.did.event_study.copy()
@@ -136,6 +139,46 @@ class KnownChange:
     level: float
     slope: float
     measure: str
+
+    def truths(self) -> dict[str, float]:
+        """The true value of every estimate the change gives, keyed by the finding ids of
+        :func:`evaluate_change`: the ``its:`` ones (level, slope and effect at each
+        horizon of the changed providers' pooled series, and of each provider) and the
+        ``did:`` ones (the average effect on the changed providers, the pre-trend, and
+        each month of the event study). A session takes them with
+        :meth:`~workbench.session.Session.add_truth`, ``truth_source`` saying where
+        they came from.
+
+        >>> from workbench.data.synth import generate
+        >>> kc = insert_known_change(generate(seed=2, n_providers=60, n_months=24).panel,
+        ...                          "fft_pct_positive", intervention="2024-06")
+        >>> sorted({k.split(":")[0] for k in kc.truths()})
+        ['did', 'its']
+        >>> round(kc.truths()["did:pretrend->fft_pct_positive@treated"], 3)
+        0.0
+        """
+        return dict(self.truth)
+
+    @property
+    def truth_source(self) -> str:
+        """Where :meth:`truths` come from, in plain words (written beside each true value
+        in a run's ``truth.json``).
+
+        >>> from workbench.data.synth import generate
+        >>> kc = insert_known_change(generate(seed=2, n_providers=60, n_months=24).panel,
+        ...                          "complaints_per_1000", intervention="2024-06", level=-0.3)
+        >>> kc.truth_source[:62]
+        'a change with a known effect inserted into the synthetic data:'
+        """
+        spec = EVALUATION_MEASURES[self.measure]
+        scale = "log-odds" if spec["family"] == "binomial" else "log-rate"
+        dates = sorted(set(self.adoption.values()))
+        when = ", ".join(f"{d:%Y-%m}" for d in dates)
+        return (f"a change with a known effect inserted into the synthetic data: "
+                f"{self.measure} at {len(self.adoption)} providers "
+                f"({', '.join(sorted(self.adoption))}) from {when}, level "
+                f"{formatting.number(self.level)} and slope {formatting.number(self.slope)} "
+                f"a month on the {scale} scale (insert_known_change)")
 
 
 def insert_known_change(panel: pd.DataFrame, measure: str, *, providers: Sequence[str] = (),
