@@ -114,3 +114,42 @@ def test_truncated_files(tmp_path):
     g.write_bytes(gzip.compress(text.encode())[:-30])
     with pytest.raises(SourceFormatError, match="etrust.csv.gz"):
         ods.read(g)
+
+
+# --- organisations by name, closed trusts -----------------------------------------------------
+
+def test_codes_by_name_exact_after_normalising_only(tmp_path):
+    etr = ods.read(write_etr(tmp_path / "etr.csv", rows=(
+        ("RJ1", "GUY'S AND ST THOMAS' NHS FOUNDATION TRUST"),
+        ("RA3", "WESTON AREA HEALTH NHS TRUST", "Y58", "20200331"),
+        ("RX1", "TWIN NHS TRUST"), ("RX2", "TWIN NHS TRUST"))))
+    got = ods.codes_by_name(["Guy's & St Thomas' NHS Foundation Trust",
+                             "Weston Area Health NHS Trust", "Guy's and St Thomas'",
+                             "Twin NHS Trust", ""], etr).set_index("name")
+    assert got["code"].tolist()[:2] == ["RJ1", "RA3"]
+    assert got.loc["Weston Area Health NHS Trust", "close_date"] == pd.Timestamp("2020-03-31")
+    assert got.loc["Weston Area Health NHS Trust", "list"] == "etr.csv"
+    part = got.loc["Guy's and St Thomas'"]  # a part of a name is never a match
+    assert pd.isna(part["code"]) and part["reason"].startswith("no organisation")
+    twin = got.loc["Twin NHS Trust"]
+    assert pd.isna(twin["code"]) and twin["candidates"] == "RX1;RX2"
+    assert twin["reason"].startswith("2 organisations")
+    assert pd.isna(got.loc["", "code"])
+
+
+def test_codes_by_name_first_list_wins_and_sites_are_not_matched():
+    cur = pd.DataFrame({"code": ["RJ1"], "name": ["NEW NAME NHS TRUST"], "is_site": [False]})
+    old = pd.DataFrame({"code": ["RJ1", "RJ101"], "name": ["NEW NAME NHS TRUST", "A HOSPITAL"],
+                        "is_site": [False, True]})
+    got = ods.codes_by_name(["New Name NHS Trust", "A Hospital"], cur, old)
+    assert got["code"].tolist()[0] == "RJ1" and got["list"].tolist()[0] == "table 1"
+    assert pd.isna(got["code"].iloc[1])
+
+
+def test_real_lists_find_the_comment_trusts_by_name():
+    etr, etrust = ods.read(real("etr.csv")), ods.read(real("etrust_2018.csv.gz"))
+    got = ods.codes_by_name(["North East Ambulance Service NHS Foundation Trust",
+                             "Northamptonshire Healthcare NHS Foundation Trust"], etr, etrust)
+    assert got["code"].tolist() == ["RX6", "RP1"] and set(got["list"]) == {"etr.csv"}
+    closed = etr[etr["close_date"].notna()]
+    assert len(closed) == 72 and "RA3" in set(closed["code"])  # closed trusts stay listed

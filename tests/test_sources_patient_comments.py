@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import csv
+import warnings
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
+from workbench.data.sources import ods
 from workbench.data.sources import patient_comments as pc
 from workbench.errors import SourceFormatError
 
@@ -107,3 +110,53 @@ def test_real_comments_count_every_row_with_text_and_score():
     with pytest.warns(UserWarning, match="criticality"):
         p1 = pc.read(REAL / "phase_1__text_data.csv")
     assert len(p1.comments) == 10334 and p1.comments["text"].notna().all()
+
+
+# --- the comments' trusts and their ODS codes ------------------------------------------------
+
+def _etr():
+    return pd.DataFrame({"code": ["RX6", "RP1", "RX1", "RX2"], "is_site": [False] * 4,
+                         "name": ["NORTH EAST AMBULANCE SERVICE NHS FOUNDATION TRUST",
+                                  "NORTHAMPTONSHIRE HEALTHCARE NHS FOUNDATION TRUST",
+                                  "TWIN NHS TRUST", "TWIN NHS TRUST"],
+                         "close_date": [None] * 4})
+
+
+def test_trust_codes_expand_abbreviations_and_report_the_unmatched(tmp_path):
+    v6 = pc.read(write(tmp_path / "v6framework_x.csv", V6,
+                       [v6_row("1000100001"), v6_row("1000100002")])).comments
+    v6.loc[1, "trust"] = "NHFT"
+    extra = pd.DataFrame({"source": ["phase_1", "other", "other"],
+                          "trust": ["Trust B", "Twin NHS Trust", "Nowhere NHS Trust"]})
+    codes = pc.trust_codes(pd.concat([v6, extra], ignore_index=True), _etr())
+    got = codes.set_index("trust")
+    assert got.loc["NEAS", "provider_code"] == "RX6" and got.loc["NHFT", "provider_code"] == "RP1"
+    assert got.loc["NEAS", "trust_name"] == pc.TRUST_NAMES["NEAS"]
+    assert got.loc["NEAS", "comments"] == 1 and got.loc["NEAS", "reason"] is None
+    assert got.loc["Trust B", "provider_code"] is None
+    assert got.loc["Trust B", "reason"].startswith("anonymised by the publisher")
+    assert got.loc["Twin NHS Trust", "reason"].startswith("2 organisations")
+    assert got.loc["Nowhere NHS Trust", "reason"].startswith("no organisation")
+    with_codes = pc.with_trust_codes(v6, codes)
+    assert with_codes["provider_code"].tolist() == ["RX6", "RP1"]
+    assert "provider_code" not in v6.columns  # the input is not changed
+
+
+@pytest.mark.skipif(not (REAL / "v6framework_230831.csv").exists(),
+                    reason="real comment files not present (../shared/data/real/"
+                           "patient_feedback_text)")
+def test_real_comment_trusts_map_to_ods_codes():
+    lists = REAL.parent / "ods_reference"
+    if not (lists / "etr.csv").exists():
+        pytest.skip(f"real ODS lists not present ({lists})")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        comments = pd.concat([pc.read(REAL / "v6framework_230831.csv").comments,
+                              pc.read(REAL / "phase_1__text_data.csv").comments])
+    codes = pc.trust_codes(comments, ods.read(lists / "etr.csv"),
+                           ods.read(lists / "etrust_2018.csv.gz")).set_index("trust")
+    assert codes.loc["NEAS", "provider_code"] == "RX6"      # 5,096 comments
+    assert codes.loc["NHFT", "provider_code"] == "RP1"      # 2,812
+    unmatched = codes[codes["provider_code"].isna()]
+    assert sorted(unmatched.index) == ["Trust A", "Trust B", "Trust C"]
+    assert unmatched["comments"].sum() == 10334

@@ -10,6 +10,12 @@ The ODS publishes headerless CSVs. Two are read here:
 Both share the ODS standard column order: code, name, national grouping, high-level health
 geography, address lines 1-5, postcode, open date, close date, ... (27 fields).
 
+Closed organisations stay on the lists with their ``close_date``; a closed trust is still an
+NHS trust (:mod:`workbench.data.registers` records the date in its evidence). These files
+have no successor field: a closed code is not remapped to its successor here.
+:func:`codes_by_name` finds an organisation by its exact listed name (for files that name
+trusts rather than code them).
+
 The sector rule (:func:`sector_of`)
 -----------------------------------
 1. A code in the NHS trust list is ``nhs``; so is a site code (5 characters) whose first three
@@ -76,7 +82,7 @@ CODE = re.compile(r"^[A-Z0-9]{3,6}$")
 
 
 def read(path: str | Path, *, allow_incomplete: bool = False) -> pd.DataFrame:
-    """Read a headerless ODS trust file (``etr.csv`` or ``etrust.csv[.gz]``).
+    r"""Read a headerless ODS trust file (``etr.csv`` or ``etrust.csv[.gz]``).
 
     Returns one row per organisation with ``code, name, trust_code, is_site,
     national_grouping, region, postcode, open_date, close_date``; ``trust_code`` is the
@@ -91,8 +97,8 @@ def read(path: str | Path, *, allow_incomplete: bool = False) -> pd.DataFrame:
 
     >>> from pathlib import Path; import tempfile
     >>> p = Path(tempfile.mkdtemp()) / "etr.csv"
-    >>> _ = p.write_text('"RJ1","GUY\\'S AND ST THOMAS\\' NHS FOUNDATION TRUST","Y56","QKK",'
-    ...                  '"","","","","","SE1 9RT","19930401","",""\\n')
+    >>> _ = p.write_text('"RJ1","GUY\'S AND ST THOMAS\' NHS FOUNDATION TRUST","Y56","QKK",'
+    ...                  '"","","","","","SE1 9RT","19930401","",""\n')
     >>> read(p)[["code", "region"]].iloc[0].tolist()
     ['RJ1', 'London']
     """
@@ -175,6 +181,73 @@ def trusts_table(*tables: pd.DataFrame) -> pd.DataFrame:
         "trust_code")["region"]
     out = out.drop_duplicates("trust_code").reset_index(drop=True)
     out["region"] = out["trust_code"].map(region).astype("string")
+    return out
+
+
+def normalise_name(name) -> str:
+    """An organisation name as compared across lists: upper case, ``&`` as ``AND``,
+    apostrophes dropped, other punctuation as a space, single spaces.
+
+    >>> normalise_name("Guy's and St Thomas'  NHS Foundation Trust")
+    'GUYS AND ST THOMAS NHS FOUNDATION TRUST'
+    """
+    if name is None or name is pd.NA or (isinstance(name, float) and pd.isna(name)):
+        return ""
+    t = str(name).upper().replace("&", " AND ")
+    t = re.sub(r"['\u2019`]", "", t)
+    t = re.sub(r"[^A-Z0-9]+", " ", t)
+    return " ".join(t.split())
+
+
+def codes_by_name(names: Iterable[str], *tables: pd.DataFrame) -> pd.DataFrame:
+    """The ODS organisation whose listed name is each of ``names`` (compared with
+    :func:`normalise_name`), from one or more :func:`read` tables, first table first.
+
+    Returns one row per name: ``name``, ``code`` (missing unless exactly one organisation
+    of the lists has that name; sites are not matched), ``candidates`` (every code with the
+    name, ``;``-separated), ``listed_name``, ``list`` (the file of the first table that
+    lists it), ``close_date`` and ``reason`` (why there is no code: no organisation of that
+    name, or several). A name is never matched in part or by likeness.
+
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"code": ["RX6"], "is_site": [False], "close_date": [pd.NaT],
+    ...     "name": ["NORTH EAST AMBULANCE SERVICE NHS FOUNDATION TRUST"]})
+    >>> codes_by_name(["North East Ambulance Service NHS Foundation Trust", "NEAS"],
+    ...               t)["code"].tolist()
+    ['RX6', <NA>]
+    """
+    rows = []
+    parts = []
+    for i, t in enumerate(tables):
+        if t is None or len(t) == 0:
+            continue
+        org = t[~t["is_site"].astype(bool)] if "is_site" in t else t
+        file = (t.attrs.get("provenance") or {}).get("file", f"table {i + 1}")
+        parts.append(pd.DataFrame({"key": [normalise_name(n) for n in org["name"]],
+                                   "code": org["code"].astype(str).to_numpy(),
+                                   "listed_name": org["name"].astype(str).to_numpy(),
+                                   "list": file,
+                                   "close_date": org.get("close_date", pd.NaT)}))
+    lookup = (pd.concat(parts, ignore_index=True) if parts else
+              pd.DataFrame(columns=["key", "code", "listed_name", "list", "close_date"]))
+    first = lookup.drop_duplicates("code")
+    for name in names:
+        key = normalise_name(name)
+        hits = first[first["key"] == key] if key else first.iloc[0:0]
+        rec = {"name": name, "code": pd.NA, "candidates": ";".join(hits["code"]),
+               "listed_name": pd.NA, "list": pd.NA, "close_date": pd.NaT, "reason": None}
+        if len(hits) == 1:
+            h = hits.iloc[0]
+            rec.update(code=h["code"], listed_name=h["listed_name"], list=h["list"],
+                       close_date=h["close_date"])
+        elif len(hits) > 1:
+            rec["reason"] = f"{len(hits)} organisations of the ODS lists have this name"
+        else:
+            rec["reason"] = "no organisation of the ODS lists has this name"
+        rows.append(rec)
+    out = pd.DataFrame(rows, columns=["name", "code", "candidates", "listed_name", "list",
+                                      "close_date", "reason"])
+    out["code"] = out["code"].astype("string")
     return out
 
 

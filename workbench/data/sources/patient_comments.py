@@ -71,6 +71,7 @@ Example
 
 from __future__ import annotations
 
+import re
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -115,6 +116,21 @@ THEME_GROUPS: dict[str, dict[str, tuple[str, ...]]] = {
         "Being kept informed, clarity & consistency of information", "Contacting services"),
         "phase_1": ("mm", "mi", "ml")},
 }
+
+#: The trusts the v6 file names by abbreviation, and the NHS body each stands for: the
+#: pxtextmining project's two public trusts, as the staging folder's MANIFEST (section 14)
+#: records them (the file gives only ``NEAS`` and ``NHFT``; their services -- patient
+#: transport, see and convey, 111; mental health, community, forensic -- are those of an
+#: ambulance trust and of a mental health and community trust). The ODS code is looked up
+#: in the ODS lists by this name (:func:`trust_codes`), never written here.
+TRUST_NAMES: dict[str, str] = {
+    "NEAS": "North East Ambulance Service NHS Foundation Trust",
+    "NHFT": "Northamptonshire Healthcare NHS Foundation Trust",
+}
+#: trust labels the publisher anonymised (phase 1: ``Trust A``, ``Trust B``, ``Trust C``)
+ANONYMISED = re.compile(r"^Trust [A-Z]$")
+TRUST_CODE_COLUMNS = ["source", "trust", "comments", "trust_name", "provider_code", "ods_list",
+                      "reason"]
 
 
 @dataclass
@@ -174,15 +190,15 @@ def _scores(raw: pd.DataFrame, col: str, allowed: range, missing: tuple[str, ...
 
 
 def read(path: str | Path, *, allow_incomplete: bool = False) -> Comments:
-    """Read a labelled comments file (either layout) into comments and themes.
+    r"""Read a labelled comments file (either layout) into comments and themes.
 
     See the module docstring for the tables and checks.
 
     >>> import tempfile, pathlib
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "phase_1__text_data.csv"
     >>> _ = p.write_text("code,label,subcategory,feedback,criticality,organization,question,"
-    ...                  "row_index\\nsl,Staff,Staffing levels,Not enough nurses,-3,Trust A,"
-    ...                  "Trust A - Q1,0\\n")
+    ...                  "row_index\nsl,Staff,Staffing levels,Not enough nurses,-3,Trust A,"
+    ...                  "Trust A - Q1,0\n")
     >>> c = read(p)
     >>> c.comments[["trust", "text"]].iloc[0].tolist(), float(c.comments["criticality"].iloc[0])
     (['Trust A', 'Not enough nurses'], -3.0)
@@ -328,3 +344,69 @@ def _finish(out: pd.DataFrame) -> pd.DataFrame:
         out[c] = out[c].astype(object).where(out[c].notna(), None)
     return out
 
+
+def trust_codes(comments: pd.DataFrame, *ods_tables: pd.DataFrame) -> pd.DataFrame:
+    """The ODS code of each trust the comments name, found in the ODS lists by name.
+
+    ``comments`` is the ``comments`` table of :func:`read` (or several concatenated);
+    ``ods_tables`` are :func:`workbench.data.sources.ods.read` tables, the current list
+    first. A published abbreviation is expanded with :data:`TRUST_NAMES`; any other label is
+    looked up as it stands. The name must match one organisation of the lists exactly
+    (:func:`workbench.data.sources.ods.codes_by_name`); nothing is matched in part.
+
+    Returns one row per ``source`` x ``trust``: ``comments`` (their number),
+    ``trust_name`` (the name looked up), ``provider_code`` (``None`` when unmatched),
+    ``ods_list`` (the list that gave it) and ``reason`` (why unmatched: anonymised by the
+    publisher, no organisation of that name, several).
+
+    >>> import pandas as pd
+    >>> c = pd.DataFrame({"source": ["v6framework", "phase_1"], "trust": ["NEAS", "Trust A"]})
+    >>> t = pd.DataFrame({"code": ["RX6"], "is_site": [False], "close_date": [pd.NaT],
+    ...     "name": ["NORTH EAST AMBULANCE SERVICE NHS FOUNDATION TRUST"]})
+    >>> trust_codes(c, t)[["trust", "provider_code"]].values.tolist()
+    [['NEAS', 'RX6'], ['Trust A', None]]
+    """
+    from workbench.data.sources import ods
+
+    if len(comments) == 0:
+        return pd.DataFrame(columns=TRUST_CODE_COLUMNS)
+    counts = comments.groupby(["source", "trust"], sort=False, dropna=False).size()
+    rows = []
+    for (source, trust), n in counts.items():
+        label = "" if trust is None or pd.isna(trust) else str(trust).strip()
+        rec = {"source": source, "trust": trust, "comments": int(n), "trust_name": None,
+               "provider_code": None, "ods_list": None, "reason": None}
+        if not label:
+            rec["reason"] = "no trust named"
+        elif ANONYMISED.match(label):
+            rec["reason"] = "anonymised by the publisher: no name to look up"
+        else:
+            name = TRUST_NAMES.get(label.upper(), label)
+            hit = ods.codes_by_name([name], *ods_tables).iloc[0]
+            rec["trust_name"] = name
+            if pd.notna(hit["code"]):
+                rec["provider_code"], rec["ods_list"] = str(hit["code"]), str(hit["list"])
+            else:
+                rec["reason"] = f"{hit['reason']} ({name!r})"
+        rows.append(rec)
+    out = pd.DataFrame(rows, columns=TRUST_CODE_COLUMNS).astype(object)
+    return out.where(out.notna(), None)
+
+
+def with_trust_codes(comments: pd.DataFrame, codes: pd.DataFrame) -> pd.DataFrame:
+    """``comments`` with a ``provider_code`` column from :func:`trust_codes` (``None`` where
+    the trust has no code).
+
+    >>> import pandas as pd
+    >>> c = pd.DataFrame({"source": ["v6framework"], "trust": ["NEAS"]})
+    >>> k = pd.DataFrame({"source": ["v6framework"], "trust": ["NEAS"],
+    ...                   "provider_code": ["RX6"]})
+    >>> with_trust_codes(c, k)["provider_code"].tolist()
+    ['RX6']
+    """
+    key = codes.set_index(["source", "trust"])["provider_code"]
+    got = [key.get((s_, t), None) for s_, t in zip(comments["source"], comments["trust"])]
+    out = comments.copy()
+    out["provider_code"] = pd.Series([None if v is None or pd.isna(v) else str(v) for v in got],
+                                     index=comments.index, dtype=object)
+    return out
