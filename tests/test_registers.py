@@ -1,18 +1,25 @@
-"""Sector and setting from registers, never from names or code shapes; conflicting joins."""
+"""Sector and setting from registers, never from names or code shapes; conflicting joins;
+commissioners, closed trusts, KO41b returns and what stays unknown (and why)."""
 
 from __future__ import annotations
 
 import argparse
+import io
+import json
 import os
+import zipfile
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from source_helpers import csv_row, small_month, write_csv
+from test_sources_ods import write_etr
+from test_sources_workforce import write_workforce
 
 from workbench.data import panel as P
 from workbench.data import registers as R
 from workbench.data.cli_data import add_parser, cmd_build
+from workbench.data.sources import complaints_ko41b
 from workbench.errors import ConflictingValuesError
 
 REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
@@ -41,7 +48,7 @@ def test_staff_survey_groups_give_sector_and_setting_latest_year():
     d = R.decide(["TAD", "RX6", "NXP", "00L"], R.evidence("staff_survey_trust", t, "s.csv"))
     assert d[["sector", "setting"]].values.tolist() == [
         ["nhs", "mental_health"], ["nhs", "ambulance"], ["independent", "community"],
-        ["nhs", "other"]]
+        ["nhs", "commissioner"]]
     assert "s.csv" in d.loc["TAD", "setting_from"]
 
 
@@ -142,3 +149,179 @@ def test_real_spamedica_independent_and_tad_nhs_not_acute(tmp_path):
     assert res.tables["staff_survey_years"].groupby("year").size().tolist() == [
         280, 264, 268, 263]
     assert res.table_paths["staff_survey_years"].exists()
+
+
+# --- commissioners, closed trusts, KO41b returns, what stays unknown -----------------------
+
+WF = pd.DataFrame({"provider_code": ["RJ1", "00J", "15N", "TAD"],
+                   "provider_name": ["Guy's and St Thomas' NHS Foundation Trust",
+                                     "NHS North Durham CCG",
+                                     "NHS Devon Clinical Commissioning Group",
+                                     "Bradford District Care NHS Foundation Trust"]})
+
+
+def test_workforce_file_is_nhs_and_its_ccgs_are_commissioners():
+    d = R.decide(["RJ1", "00J", "15N", "TAD", "NT4"], R.evidence("workforce", WF, "hchs.xlsx"))
+    assert d["sector"].tolist() == ["nhs", "nhs", "nhs", "nhs", "unknown"]
+    # a trust gets no setting from the workforce file; a body named as a CCG is a commissioner
+    assert d["setting"].tolist() == ["unknown", "commissioner", "commissioner", "unknown",
+                                     "unknown"]
+    assert "workforce (hchs.xlsx)" in d.loc["00J", "sector_from"]
+    assert d.loc["00J", "setting_from"] == "workforce (hchs.xlsx)"
+    # a name that merely contains the letters is not a CCG
+    odd = pd.DataFrame({"provider_code": ["X1"], "provider_name": ["CCG Estates Ltd"]})
+    assert R.evidence("workforce", odd, "w.xlsx")["setting"].isna().all()
+
+
+def test_staff_survey_setting_comes_before_the_workforce_file():
+    t = pd.DataFrame({"provider_code": ["TAD", "00J"], "year": [2024, 2021],
+                      "benchmarking_group": [MH, "CCGs"]})
+    e = pd.concat([R.evidence("workforce", WF, "hchs.xlsx"),
+                   R.evidence("staff_survey_trust", t, "s.csv")])
+    d = R.decide(["TAD", "00J"], e)
+    assert d.loc["TAD", ["sector", "setting"]].tolist() == ["nhs", "mental_health"]
+    assert d.loc["00J", "setting_from"] == "staff_survey_trust (s.csv)"
+    assert "hchs.xlsx" in d.loc["00J", "sector_from"] and "s.csv" in d.loc["00J", "sector_from"]
+
+
+def test_closed_trust_stays_nhs_and_its_close_date_is_recorded():
+    etr = pd.DataFrame({"code": ["RA3", "RJ1"], "is_site": [False, False],
+                        "close_date": pd.to_datetime(["2020-03-31", None])})
+    e = R.evidence("ods_etr", etr, "etr.csv")
+    assert e["detail"].tolist() == ["listed in the ODS NHS trust list (closed 2020-03-31)",
+                                    "listed in the ODS NHS trust list"]
+    assert R.decide(["RA3"], e).loc["RA3", "sector"] == "nhs"
+
+
+KO41B = pd.DataFrame({"provider_code": ["C82038", "QKK", "V00063", "V00063"],
+                      "provider_name": ["LATHAM HOUSE", "NHS SEL ICB", "DENTAL", "DENTAL"],
+                      "return_type": ["GP", "ICB", "Dental", "Dental"],
+                      "contract_number": [None, None, "1", "2"], "sub_icb_code": ["04V"] * 4,
+                      "icb_code": ["QK1"] * 4, "financial_year": ["2024-25"] * 4})
+
+
+def test_ko41b_returns_settle_gp_practices_and_icbs_not_dentists():
+    e = R.evidence("complaints_ko41b", KO41B, "ko41a.zip (KO41b practice level)")
+    assert sorted(e["code"]) == ["C82038", "QKK"]  # a dental return settles nothing
+    d = R.decide(["C82038", "QKK", "V00063"], e)
+    assert d.loc["C82038", ["sector", "setting"]].tolist() == ["nhs", "gp"]
+    assert d.loc["QKK", ["sector", "setting"]].tolist() == ["nhs", "commissioner"]
+    assert d.loc["V00063", "sector"] == "unknown"
+    assert "GP practice -> gp_sector=nhs" in d.loc["C82038", "sector_from"]
+    assert "KO41b 2024-25 return 'GP'" in e.set_index("code").loc["C82038", "detail"]
+    ind = R.decide(["C82038"], e, gp_sector="independent")
+    assert ind.loc["C82038", "sector"] == "independent"
+
+
+def ko41b_text(rows) -> str:
+    buf = io.StringIO()
+    buf.write(",".join(complaints_ko41b.COLUMNS) + ",1.4 Total New\r\n")
+    for r in rows:
+        buf.write(",".join(r) + "\r\n")
+    return buf.getvalue()
+
+
+GP_ROW = ["2024-25", "GP", "Y60", "Midlands", "QK1", "LLR ICB", "04V", "LLR - 04V", "C82038",
+          "LATHAM HOUSE MEDICAL PRACTICE", "N/A", "12"]
+
+
+def test_path_evidence_reads_ko41b_from_the_zip_or_beside_the_csv(tmp_path):
+    z = tmp_path / "ko41a_2024_25.zip"
+    with zipfile.ZipFile(z, "w") as f:
+        f.writestr("Secondary Care KO41a - Org Level.csv", "Year\r\n2024-25\r\n")
+        f.writestr("Data 2024-25 Primary Care KO41b - Practice Level.csv", ko41b_text([GP_ROW]))
+    e = R.path_evidence("complaints_ko41a", z)
+    assert e[["code", "setting"]].values.tolist() == [["C82038", "gp"]]
+    assert e["file"].iloc[0] == "ko41a_2024_25.zip (KO41b practice level)"
+    # no KO41b member, another kind, a plain KO41a CSV with the KO41b CSV beside it
+    bare = tmp_path / "bare.zip"
+    with zipfile.ZipFile(bare, "w") as f:
+        f.writestr("Secondary Care KO41a - Org Level.csv", "Year\r\n2024-25\r\n")
+    assert R.path_evidence("complaints_ko41a", bare).empty
+    assert R.path_evidence("kh03", z).empty
+    d = tmp_path / "plain"
+    d.mkdir()
+    org = d / "Data 2024-25 Secondary Care KO41a - Org Level.csv"
+    org.write_text("Year\n2024-25\n")
+    assert R.path_evidence("complaints_ko41a", org).empty
+    (d / "Data 2024-25 Primary Care KO41b - Practice Level.csv").write_text(ko41b_text([GP_ROW]))
+    assert R.path_evidence("complaints_ko41a", org)["code"].tolist() == ["C82038"]
+
+
+def test_why_unknown_names_the_files_and_the_disagreement():
+    e = ev([["XX1", "nhs", None, "ods_etr", "etr.csv", ""],
+            ["XX1", "independent", None, "rtt_provider_workbook", "wb.xlsx", ""]])
+    d = R.decide(["NT4", "XX1", "RJ1"], pd.concat([e, R.evidence("workforce", WF, "w.xlsx")]))
+    why = R.why_unknown(d, {"Monthly-AE-June-2025.csv": ["NT4", "RJ1"], "rtt.zip": ["NT4"]},
+                        pd.Series({"NT4": "A WALK-IN CENTRE", "XX1": "XX1"}))
+    assert [w["code"] for w in why] == ["NT4", "XX1"]
+    nt4, xx1 = why
+    assert nt4["name"] == "A WALK-IN CENTRE" and "name" not in xx1
+    assert nt4["files"] == ["Monthly-AE-June-2025.csv", "rtt.zip"]
+    assert nt4["why"].startswith("no register the build read lists it; the 2 file(s)")
+    assert xx1["why"].startswith("registers disagree:") and "wb.xlsx" in xx1["why"]
+
+
+def test_build_labels_ccgs_commissioners_and_explains_unknowns(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    write_etr(raw / "etr.csv")
+    write_workforce(raw / ("hchs-staff-by-staff-group-nationality-and-organisation-"
+                           "september-2017-and-june-2018.xlsx"), rows=[
+        ("2017-SEP", "RJ1", "Guy's", "Nurses & health visitors", "British", 4000.0),
+        ("2017-SEP", "00J", "NHS North Durham CCG", "Central functions", "British", 12.0)])
+    write_csv(raw / "Monthly-AE-June-2025.csv", small_month())
+    res = P.build(raw, out=tmp_path / "out" / "panel.parquet")
+    p = res.panel.drop_duplicates("provider_code").set_index("provider_code")
+    assert p.loc["00J", ["sector", "setting", "ownership"]].tolist() == [
+        "nhs", "commissioner", "nhs"]
+    assert p.loc["NT204", "sector"] == "unknown"
+    prov = json.loads(res.provenance_path.read_text())
+    assert prov["sector_unknown"] == ["NT204"]
+    why = prov["sector_unknown_why"][0]
+    assert why["code"] == "NT204" and why["files"] == ["Monthly-AE-June-2025.csv"]
+    assert prov["providers_by_setting"]["commissioner"] == 1
+    assert "workforce" in res.registers.loc["00J", "sector_from"]
+
+
+@pytest.fixture(scope="module")
+def real_build(tmp_path_factory):
+    """The full build of ../shared/data/real (about 40 s), once for the tests below."""
+    if not REAL.is_dir():
+        pytest.skip(f"published NHS files not present at {REAL} (../shared/data/real)")
+    res = P.build(REAL, out=tmp_path_factory.mktemp("real") / "panel.parquet")
+    return res, res.registers
+
+
+@pytest.mark.slow
+def test_real_build_settles_commissioners_and_gp_practices(real_build):
+    """Every CCG of the workforce file is an NHS commissioner, the A&E files' GP practices
+    are settled by their KO41b returns, and every provider left unknown is listed with why."""
+    res, d = real_build
+    ccg = d[d["setting"] == "commissioner"]
+    assert len(ccg) >= 200 and (ccg["sector"] == "nhs").all()
+    assert {"00D", "00J", "03J"} <= set(ccg.index)
+    for code in ("C82038", "L83087", "Y02973"):
+        assert d.loc[code, ["sector", "setting"]].tolist() == ["nhs", "gp"]
+        assert "complaints_ko41b" in d.loc[code, "setting_from"]
+    assert d.loc["RA3", "sector"] == "nhs"  # Weston Area Health, closed 2020: still NHS
+    unknown = d.index[d["sector"] == "unknown"]
+    assert len(unknown) <= 170  # 366 before the workforce file and KO41b returns were read
+    why = {w["code"]: w for w in res.provenance["sector_unknown_why"]}
+    assert set(why) == set(unknown) and all(w["files"] and w["why"] for w in why.values())
+    # every settled sector names the register that settled it
+    settled = d[d["sector"] != "unknown"]
+    assert settled["sector_from"].notna().all() and (settled["sector_from"] != "").all()
+    trusts = {t["trust"]: t for t in res.provenance["comment_trusts"]}
+    assert trusts["NEAS"]["provider_code"] == "RX6" and trusts["NHFT"]["provider_code"] == "RP1"
+    assert trusts["Trust A"]["provider_code"] is None
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason=(
+    "the staging folder holds no register of independent-sector sites or GP-led services "
+    "(ODS ephp/ephpsite, epraccur): 168 providers of the A&E and RTT files stay unknown; "
+    "this passes, and must then lose its xfail, once such lists are staged and read"))
+def test_real_build_fewer_than_100_unknown_sectors(real_build):
+    _, d = real_build
+    assert (d["sector"] == "unknown").sum() < 100

@@ -42,10 +42,11 @@ IDENTITY_COLUMNS: tuple[str, ...] = (
 #: Allowed values of the categorical identity columns.
 #: ``unknown``: no register read by the build settles the provider's sector or setting
 #: (see :mod:`workbench.data.registers`); it is never replaced by a guess.
+#: ``commissioner`` (setting): a CCG or ICB, an NHS body that buys care and provides none.
 SECTORS: tuple[str, ...] = ("nhs", "independent", "local_authority", "unknown")
 OWNERSHIPS: tuple[str, ...] = ("nhs", "for_profit", "not_for_profit", "local_authority")
 SETTINGS: tuple[str, ...] = ("acute", "care_home", "mental_health", "community", "gp",
-                             "ambulance", "other", "unknown")
+                             "ambulance", "commissioner", "other", "unknown")
 REGIONS: tuple[str, ...] = (
     "London",
     "South East",

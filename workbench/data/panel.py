@@ -77,6 +77,8 @@ from workbench.data.panel_outputs import (
 )
 from workbench.data.schema import validate_panel
 from workbench.data.sources import ods as ods_reader
+from workbench.data.sources.patient_comments import trust_codes as comment_codes
+from workbench.data.sources.patient_comments import with_trust_codes
 from workbench.errors import ArgumentError, SourceFormatError
 
 
@@ -251,6 +253,7 @@ def build(from_folder: str | Path, out: str | Path = DEFAULT_OUT, *,
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             df = reader(path, allow_incomplete=allow_incomplete)
+            evidence.append(registers.path_evidence(rec.kind, path, allow_incomplete))
         if rec.kind == "rtt":  # again by treatment function, for specialty_waits
             with warnings.catch_warnings(record=True) as again:
                 warnings.simplefilter("always")
@@ -359,6 +362,10 @@ def build(from_folder: str | Path, out: str | Path = DEFAULT_OUT, *,
             waits[["pathway", "period", "source_file"]].drop_duplicates().itertuples(index=False)]
     side_tables = {name: pd.concat(parts, ignore_index=True) for name, parts in side.items()
                    if parts}
+    comment_trusts = (comment_codes(side_tables["comments"], *ods_sorted)
+                      if "comments" in side_tables else None)
+    if comment_trusts is not None:
+        side_tables["comments"] = with_trust_codes(side_tables["comments"], comment_trusts)
     if "staff_survey_years" in side_tables:
         ss = side_tables["staff_survey_years"]
         dup = ss.duplicated(["provider_code", "year"], keep=False)
@@ -388,13 +395,17 @@ def build(from_folder: str | Path, out: str | Path = DEFAULT_OUT, *,
             "setting"].value_counts().items()},
         "precedence_applied": resolved,
         "sector_unknown": decided.index[decided["sector"] == "unknown"].tolist(),
+        "sector_unknown_why": registers.why_unknown(
+            decided, {t.file: t.rows["provider_code"] for t in tables}, names_by_code),
         "setting_unknown": decided.index[decided["setting"] == "unknown"].tolist(),
         "register_conflicts": decided["conflict"].dropna().to_dict(),
+        "comment_trusts": [] if comment_trusts is None else comment_trusts.to_dict("records"),
         "side_tables": {name: {"path": str(side_paths[name]), "rows": len(t),
                                "row": SIDE_TABLES[name]} for name, t in side_tables.items()},
         "rules": {
             "sector": "workbench.data.registers.decide: ODS trust lists, staff survey "
-                      "benchmarking groups, RTT workbook sheets, CQC registers; unknown where "
+                      "benchmarking groups, RTT workbook sheets, CQC registers, HCHS workforce "
+                      "file, KO41b returns; unknown where "
                       f"none settles it; GP practices {gp_sector}",
             "ownership": "nhs for the NHS sector; otherwise not published by ODS code",
             "setting": "workbench.data.registers.decide (staff survey, CQC record, RTT "

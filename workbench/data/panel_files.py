@@ -108,7 +108,8 @@ KNOWN_UNUSED: tuple[tuple[str, str], ...] = (
     (r"^(MANIFEST|README).*\.md$", "documentation"),
     (r"\.fetch\.json$", "download record"),
     (r"^SOURCE_download_manifest\.csv$", "download record (names, sizes, sha256, URLs)"),
-    (r"KO41b", "written complaints in primary care (KO41b): GP and dental practices"),
+    (r"KO41b", ("written complaints in primary care (KO41b): GP and dental practices; no "
+                "provider measures (its GP and ICB returns are a register read with KO41a)")),
     (r"Written Complaints.*Meta data\.xlsx$", "the complaints publication's metadata"),
 )
 

@@ -2,7 +2,9 @@
 
 Every table the build reads that states who an organisation is gives **evidence**: one row
 per organisation code and register, with the ``sector`` and/or ``setting`` that register
-states (:func:`evidence`). :func:`decide` then gives each panel provider its sector and
+states (:func:`evidence`, :func:`path_evidence`). A name counts only where the register
+itself names a body by its statutory or legal form (the CQC's registered provider names,
+the workforce file's CCGs); a code's shape never does. :func:`decide` then gives each panel provider its sector and
 setting from the evidence alone. What no register settles is ``unknown``, and
 :func:`decide` lists those codes; nothing is made NHS (or acute) by default.
 
@@ -13,14 +15,16 @@ ODS trust lists            a code **listed** in ``etr.csv`` (NHS trusts) or the 
 (``ods_etr``,              file ``etrust*.csv``: ``nhs``. A site is NHS only when the site code
 ``ods_etrust``)            itself is listed: a code that merely starts with a trust's three
                            characters is not (SpaMedica Kendal, ``R1G7E``, is not a site of the
-                           closed trust ``R1G``). ODS publishes no trust type: no setting.
+                           closed trust ``R1G``). A trust that has closed is still ``nhs``
+                           (the lists keep closed trusts with their close date, which the
+                           evidence records). ODS publishes no trust type: no setting.
 NHS Staff Survey           the benchmarking group of the organisation's latest survey year
 2021-24                    (:data:`BENCHMARK_GROUPS`): NHS trust groups, ICBs, CCGs and CSUs are
 (``staff_survey_trust``)   ``nhs``; social enterprises and community surgical services (non-NHS
                            organisations that take part) ``independent``; the group gives the
                            setting (acute, acute specialist -> ``acute``; mental health and
                            learning disability -> ``mental_health``; community; ambulance;
-                           commissioners -> ``other``).
+                           ICBs and CCGs -> ``commissioner``; CSUs -> ``other``).
 RTT provider workbooks     a provider on the ``IS Provider`` sheet (independent-sector provider
 (``rtt_provider_workbook``) sites) is ``independent``, on the ``Provider`` sheet ``nhs``. An
                            independent site there is given setting ``acute``: the sheet lists
@@ -35,18 +39,40 @@ CQC locations export       a provider ID or location ID with its ownership (``nh
 CQC API / ratings          the record's CQC type (``NHS Healthcare Organisation`` and primary
 (``cqc_api``,              medical services -> ``nhs``, other types ``independent``) and its
 ``cqc_ratings``)           setting from the care-home flag and inspection category.
+HCHS workforce by          ``nhs`` for every organisation listed: the publisher's title says
+organisation               the file holds staff "in NHS Trusts and CCGs in England" (NHS
+(``workforce``)            workforce statistics cover NHS employers only). An organisation the
+                           file names as a CCG (its published name ends ``CCG`` or ``Clinical
+                           Commissioning Group``: the body's statutory name, as the CQC's legal
+                           names say ``NHS Trust``) gets setting ``commissioner``.
+KO41b primary-care         the publisher's ``Return`` of each organisation: ``GP`` -> setting
+complaints returns         ``gp`` (the sector then follows ``gp_sector``, as for the CQC's GP
+(``complaints_ko41b``)     practices); ``ICB`` -> ``nhs``, ``commissioner``; ``Dental``
+                           returns settle nothing. Read from the KO41a publication's zip
+                           (:func:`path_evidence`).
 =========================  ====================================================================
+
+Commissioners
+-------------
+A CCG or an ICB (and a sub-ICB location) buys care; it is not a provider. It is labelled
+sector ``nhs`` (every commissioner is an NHS body) and setting ``commissioner``, so an
+analysis that selects providers by setting (``acute``, ``mental_health`` ...) leaves it out.
+Commissioners enter the real-data panel through the 2017-2018 HCHS workforce file (CCGs'
+own staff). Commissioning support units (CSUs) support commissioners: ``nhs``, ``other``.
 
 Deciding (:func:`decide`)
 -------------------------
 * ``sector``: the one sector the registers state. When registers disagree (one says
   ``nhs``, another ``independent``) the sector is ``unknown`` and the code is listed in
-  ``conflicts`` with what each register said. No evidence: ``unknown``. A provider the CQC
-  records as a GP practice (setting ``gp``) takes ``gp_sector`` (default ``nhs``: GP
-  practices hold NHS contracts).
+  ``conflicts`` with what each register said. No evidence: ``unknown``. A provider a
+  register records as a GP practice (setting ``gp``: the CQC, a KO41b ``GP`` return) takes
+  ``gp_sector`` (default ``nhs``: GP practices hold NHS contracts).
 * ``setting``: the first register that states one, in the order staff survey, CQC
-  record, RTT workbook (:data:`SETTING_ORDER`); else ``unknown``.
+  record, RTT workbook, KO41b return, HCHS workforce (:data:`SETTING_ORDER`); else
+  ``unknown``.
 * ``sector_from`` / ``setting_from`` name the registers (and files) used.
+* What stays unknown is listed with why (:func:`why_unknown`): the files it appears in and
+  that no register read lists it, or what the disagreeing registers said.
 
 Example
 -------
@@ -63,7 +89,10 @@ Example
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+import re
+import zipfile
+from collections.abc import Iterable, Mapping
+from pathlib import Path
 
 import pandas as pd
 
@@ -79,16 +108,23 @@ BENCHMARK_GROUPS: dict[str, tuple[str, str]] = {
     "Community Trusts": ("nhs", "mental_health"),
     "Community Trusts": ("nhs", "community"),
     "Ambulance Trusts": ("nhs", "ambulance"),
-    "ICBs": ("nhs", "other"),
-    "CCGs": ("nhs", "other"),
+    "ICBs": ("nhs", "commissioner"),
+    "CCGs": ("nhs", "commissioner"),
     "CSUs": ("nhs", "other"),
     "Social Enterprises - Community": ("independent", "community"),
     "Social Enterprises - Mental Health": ("independent", "mental_health"),
     "Community Surgical Services": ("independent", "community"),
 }
 #: registers in the order they settle a setting
-SETTING_ORDER = ("staff_survey_trust", "cqc_api", "cqc_ratings", "rtt_provider_workbook")
+SETTING_ORDER = ("staff_survey_trust", "cqc_api", "cqc_ratings", "rtt_provider_workbook",
+                 "complaints_ko41b", "workforce")
 RTT_SHEETS = {"Provider": ("nhs", None), "IS Provider": ("independent", "acute")}
+#: KO41b return -> (sector, setting); a GP practice's sector follows ``gp_sector``
+KO41B_RETURNS = {"GP": (None, "gp"), "ICB": ("nhs", "commissioner")}
+#: what the HCHS workforce file's publisher says it covers
+WORKFORCE_COVERS = "HCHS workforce statistics: staff in NHS trusts and CCGs only"
+#: the end of a CCG's published name (``NHS Bury CCG``, ``... Clinical Commissioning Group``)
+CCG_NAME = re.compile(r"(?:\bCCG|\bClinical Commissioning Group)\s*$", re.IGNORECASE)
 
 
 def _frame(code, sector, setting, register: str, file: str, detail) -> pd.DataFrame:
@@ -123,7 +159,26 @@ def evidence(kind: str, df: pd.DataFrame, file: str) -> pd.DataFrame:
         return empty
     if kind in ("ods_etr", "ods_etrust"):
         what = "NHS trust list" if kind == "ods_etr" else "NHS trusts and sites list"
-        return _frame(df["code"], "nhs", None, kind, file, f"listed in the ODS {what}")
+        closed = df["close_date"] if "close_date" in df else pd.Series(pd.NaT, index=df.index)
+        return _frame(df["code"], "nhs", None, kind, file,
+                      [f"listed in the ODS {what}" + (f" (closed {pd.Timestamp(c):%Y-%m-%d})"
+                                                      if pd.notna(c) else "") for c in closed])
+    if kind == "workforce":
+        per = df.drop_duplicates("provider_code")
+        names = per["provider_name"].astype("string").fillna("") if "provider_name" in per \
+            else pd.Series("", index=per.index, dtype="string")
+        ccg = names.str.contains(CCG_NAME).fillna(False).astype(bool)
+        return _frame(per["provider_code"], "nhs", ["commissioner" if c else None for c in ccg],
+                      kind, file, [WORKFORCE_COVERS + (f"; named as a CCG: {n!r}" if c else "")
+                                   for n, c in zip(names, ccg)])
+    if kind == "complaints_ko41b":
+        per = df[df["return_type"].isin(list(KO41B_RETURNS))].drop_duplicates(
+            ["provider_code", "return_type"])
+        return _frame(per["provider_code"], [KO41B_RETURNS[r][0] for r in per["return_type"]],
+                      [KO41B_RETURNS[r][1] for r in per["return_type"]], kind, file,
+                      [f"KO41b {y} return {r!r} (written complaints in primary care)".replace(
+                          "  ", " ") for y, r in zip(per.get("financial_year", [""] * len(per)),
+                                                     per["return_type"])])
     if kind == "staff_survey_trust":
         latest = df.sort_values("year").drop_duplicates("provider_code", keep="last")
         groups = latest["benchmarking_group"].map(
@@ -213,6 +268,71 @@ def decide(codes: Iterable[str], ev: pd.DataFrame, *, gp_sector: str = "nhs") ->
                      "conflict": conflict})
     return pd.DataFrame(rows, columns=["code", "sector", "setting", "sector_from",
                                        "setting_from", "conflict"]).set_index("code")
+
+
+def path_evidence(kind: str, path: str | Path, allow_incomplete: bool = False) -> pd.DataFrame:
+    """What a publication holds about organisations beside the table its reader returns.
+
+    The KO41a written-complaints publication (``complaints_ko41a``: its zip, or its
+    organisation-level CSV with the KO41b practice-level CSV saved beside it) also holds the
+    primary-care KO41b returns; their ``Return`` says which organisations are GP practices
+    and ICBs (:mod:`workbench.data.sources.complaints_ko41b`). Other kinds, and a
+    publication without the KO41b table, give no rows. The file named in the evidence is
+    ``<file> (KO41b practice level)``. ``allow_incomplete`` is passed to the reader.
+
+    >>> path_evidence("ae", "Monthly-AE-June-2025.csv").empty
+    True
+    """
+    from workbench.data.sources import complaints_ko41b
+
+    empty = pd.DataFrame(columns=EVIDENCE_COLUMNS)
+    if kind != "complaints_ko41a":
+        return empty
+    path = Path(path)
+    if zipfile.is_zipfile(path):
+        source = path if complaints_ko41b.member(path) else None
+    else:
+        source = complaints_ko41b.sibling(path)
+    if source is None:
+        return empty
+    table = complaints_ko41b.read(source, allow_incomplete=allow_incomplete)
+    return evidence("complaints_ko41b", table, f"{source.name} (KO41b practice level)")
+
+
+def why_unknown(decided: pd.DataFrame, seen_in: Mapping[str, Iterable[str]],
+                names: Mapping[str, str] | pd.Series | None = None) -> list[dict]:
+    """Why each provider whose sector no register settles is ``unknown``, for the provenance.
+
+    ``decided`` is :func:`decide`'s table; ``seen_in`` maps each file read to the provider
+    codes it holds. Returns one record per unknown code: ``code``, ``name`` (when given and
+    other than the code), ``files`` (where the code appears) and ``why``: that no register
+    the build read lists it (the files it appears in give measures, not who runs it), or
+    what the disagreeing registers said.
+
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"sector": ["unknown", "nhs"], "conflict": [None, None]},
+    ...                  index=pd.Index(["NT4", "RJ1"], name="code"))
+    >>> why_unknown(d, {"Monthly-AE-June-2025.csv": ["NT4", "RJ1"]})[0]["files"]
+    ['Monthly-AE-June-2025.csv']
+    """
+    where: dict[str, list[str]] = {}
+    for file, codes in seen_in.items():
+        for code in dict.fromkeys(str(c) for c in codes):
+            where.setdefault(code, []).append(str(file))
+    out = []
+    for code, rec in decided[decided["sector"] == "unknown"].iterrows():
+        files = where.get(code, [])
+        if isinstance(rec.get("conflict"), str):
+            why = f"registers disagree: {rec['conflict']}"
+        else:
+            why = (f"no register the build read lists it; the {len(files)} file(s) it appears "
+                   "in (files) give measures, not who runs it" if files else
+                   "no register the build read lists it, and no file of measures names it")
+        row = {"code": code}
+        if names is not None and code in names and str(names[code]) != code:
+            row["name"] = str(names[code])
+        out.append({**row, "files": files, "why": why})
+    return out
 
 
 def unsettled_text(decided: pd.DataFrame, names: pd.Series | None = None,
