@@ -48,6 +48,7 @@ from workbench.data.sources import (
     complaints_ko41a,
     cqc,
     fft,
+    fft_rolling,
     fft_summary,
     inpatient_survey,
     kh03,
@@ -367,6 +368,25 @@ def check_fft_summary_mark(marked, clean):
     pd.testing.assert_frame_equal(m.drop(index=[at]), c.drop(index=[at]))
 
 
+def fft_rolling_sheets():
+    head = [fft_rolling.PERIOD, *(c for cols in fft_rolling.COLUMNS.values() for c in cols)]
+    return {"IP": [head,
+                   ["Mar-24", 153, 134, 19, 22595740, 21080750, 1514990, 194513, 180433, 14080,
+                    0.95, 0.94, 0.98, 0.03, 0.03, 0.01],
+                   ["Apr-24", 152, 133, 19, 22793381, 21264686, 1528695, 197641, 183936, 13705,
+                    0.95, 0.94, 0.98, 0.03, 0.03, 0.01]],
+            "OP": []}
+
+
+def check_fft_rolling_mark(marked, clean):
+    key = ["submitters", "period"]
+    m, c = marked.set_index(key), clean.set_index(key)
+    at = ("independent", pd.Timestamp("2024-04-01"))
+    assert np.isnan(m.loc[at, "responses"]) and c.loc[at, "responses"] == 13705
+    pd.testing.assert_frame_equal(m.drop(index=[at]).drop(columns="consistent"),
+                                  c.drop(index=[at]).drop(columns="consistent"))
+
+
 _IP_PREFIX = ["ll90", "ul90", "ll95", "ul95", "ll99", "ul99"]
 
 
@@ -485,6 +505,11 @@ READERS = [
            mark_cell=(5, 2), mark_check=check_fft_summary_mark, thousands_cell=(5, 3),
            dup_row=5, dup_key="'Inpatient'", rename=(2, 8), renamed="Percentage Negative",
            cut_detected=True, cut_column="FFT", other="inpatient_survey"),
+    Reader("fft_rolling", "Monthly_Rolling_Totals.xlsx", "xlsx", fft_rolling_sheets,
+           fft_rolling.read, ["setting", "submitters", "period"], sheet="IP",
+           mark_cell=(2, 9), mark_check=check_fft_rolling_mark, thousands_cell=(2, 4),
+           dup_row=2, dup_key="'2024-04'", rename=(0, 9),
+           renamed="Monthly independent responses", other="fft_summary"),
     Reader("inpatient_survey", "Adult-Inpatient-Survey-2022.xlsx", "xlsx", inpatient_sheets,
            inpatient_survey.read, ["provider_code", "item"], sheet="Trust_Scores",
            mark_cell=(1, 2), mark_check=check_inpatient_mark, thousands_cell=(1, 2), dup_row=1,

@@ -70,6 +70,8 @@ RECOGNISERS: tuple[Recogniser, ...] = (
                header=("Organisation_Code", "Sector", "Number_Of_Beds")),
     Recogniser("fft_summary", r"^(ftt|fft)-summary-.*\.xlsx$",
                "workbench.data.sources.fft_summary"),
+    Recogniser("fft_rolling", r"^monthly[_ ]rolling[_ ]totals\.xlsx$",
+               "workbench.data.sources.fft_rolling"),
     Recogniser("oversight_framework", r"\.csv$", "workbench.data.sources.oversight_framework",
                header=("Trust_code", "Metric_ID")),
     Recogniser("oversight_framework", r"\.csv$", "workbench.data.sources.oversight_framework",
@@ -89,6 +91,8 @@ NOT_JOINED: dict[str, str] = {
                         "band)",
     "kh03": "read, not joined: one organisation x bed sector x quarter (annual before 2010)",
     "fft_summary": "read, not joined: national, one setting x month",
+    "fft_rolling": "read, not joined: national, one setting x submitters (NHS, independent) "
+                   "x month",
     "oversight_framework": "read, not joined: one trust x metric x quarter, or the league "
                            "table",
 }
@@ -97,7 +101,6 @@ NOT_JOINED: dict[str, str] = {
 KNOWN_UNUSED: tuple[tuple[str, str], ...] = (
     (r"^DERIVED_", "a derived copy, not a published file (the originals are read instead)"),
     (r"\.rda$", "R data file; its CSV conversion is read instead"),
-    (r"monthly_rolling_totals", "FFT national rolling totals: national only, no provider rows"),
     (r"^EU_and_UK_nationals", "EU and UK nationals headcount only (no FTE totals)"),
     (r"^HCHS_staff_with_an_EU", "EU and UK nationality counts only (no totals)"),
     (r"^england_.*\.csv\.gz$", "a third-party tidied trust panel, not a publisher's layout"),
@@ -122,14 +125,14 @@ def _sniff_header(path: Path) -> list[str]:
 
 
 def discover(folder: str | Path) -> tuple[list[tuple[Recogniser, Path]], list[dict]]:
-    """The recognised files under ``folder`` and a record of every other file.
+    r"""The recognised files under ``folder`` and a record of every other file.
 
     Returns ``(found, others)``: ``found`` pairs each recognised file with its
     :class:`Recogniser`; ``others`` holds ``{"path", "status", "reason"}`` for files known but
     unused and files not recognised.
 
     >>> import tempfile, pathlib
-    >>> d = pathlib.Path(tempfile.mkdtemp()); _ = (d / "etr.csv").write_text('"RJ1","X"\\n')
+    >>> d = pathlib.Path(tempfile.mkdtemp()); _ = (d / "etr.csv").write_text('"RJ1","X"\n')
     >>> [r.kind for r, _ in discover(d)[0]]
     ['ods_etr']
     """
