@@ -71,6 +71,33 @@ TABLES: dict[str, TableKind] = {
         "one organisation x NHS Staff Survey year (2021-24 results)",
         "NHS Staff Survey 2021-24 results by trust (a CSV with the columns 'ODS code', "
         "'Year' and 'Benchmarking group')"),
+    "inpatient_survey": TableKind(
+        "one NHS trust x scored item of the Adult Inpatient Survey (survey year; score 0-10 "
+        "with its expected range at 90, 95 and 99.8% and band)",
+        "the Adult Inpatient Survey trust benchmark workbook (Adult-Inpatient-Survey-<year>.ods)"),
+    "inpatient_respondents": TableKind(
+        "one NHS trust x respondent characteristic of the Adult Inpatient Survey (the trust's "
+        "respondents and response rate, the % of respondents in the category)",
+        "the Adult Inpatient Survey trust benchmark workbook (Adult-Inpatient-Survey-<year>.ods)"),
+    "sickness_absence": TableKind(
+        "one NHS organisation x month: FTE days lost to sickness, FTE days available, the "
+        "published rate %",
+        "NHS sickness absence rates by organisation (monthly CSVs with ORG_CODE, "
+        "FTE_DAYS_LOST and FTE_DAYS_AVAILABLE)"),
+    "complaints": TableKind(
+        "one NHS organisation x financial year: written complaints (KO41a) brought forward, "
+        "new, resolved, upheld, and subjects (waiting times, staffing numbers, ...)",
+        "written complaints in the NHS, KO41a (the publication's zip or its organisation-level "
+        "CSV)"),
+    "beds": TableKind(
+        "one organisation x bed sector x quarter (KH03 overnight beds): beds available and "
+        "occupied (averages of daily counts), days in the period, occupied bed days",
+        "KH03 bed availability and occupancy (KH03-Available-/KH03-Occupied-Overnight-only "
+        "CSVs)"),
+    "fft_national": TableKind(
+        "one FFT setting x submitters (all, NHS, independent) x month, national: "
+        "organisations submitting, responses, % positive and % negative",
+        "national FFT figures (the monthly summary workbook or the monthly rolling totals)"),
     "comments": TableKind("one patient comment (labelled FFT free text)",
                           "labelled patient comments (FFT free text with its themes)"),
     "comment_themes": TableKind("one comment x theme that applies",
@@ -84,7 +111,9 @@ TABLES: dict[str, TableKind] = {
 #: The tables a build of published files writes beside the panel when their sources are
 #: present: name -> what one row is.
 SIDE_TABLES: dict[str, str] = {name: TABLES[name].row for name in
-                               ("staff_survey_years", "comments", "comment_themes",
+                               ("staff_survey_years", "inpatient_survey",
+                                "inpatient_respondents", "sickness_absence", "complaints",
+                                "beds", "fft_national", "comments", "comment_themes",
                                 "specialty_waits")}
 
 
@@ -154,7 +183,8 @@ def first_not_held(*tables: pd.DataFrame | NotHeld) -> NotHeld | None:
 class Entry:
     """One table in a catalogue: its file (relative to the catalogue), sha256 and rows, or
     the ``reason`` the data do not hold it; ``row`` says what one row is and ``detail``
-    what the table was made from (months, source files)."""
+    what the table was made from (months, source files).
+    """
 
     name: str
     row: str
@@ -285,7 +315,8 @@ def write_catalogue(panel_path: str | Path, entries: Iterable[Entry], *, made_by
 @dataclass
 class Catalogue:
     """The tables a study's data hold (:class:`Entry` by name, in :data:`TABLES` order),
-    what made them (``made_by``) and the folder their files are in (None: no files)."""
+    what made them (``made_by``) and the folder their files are in (None: no files).
+    """
 
     entries: dict[str, Entry]
     made_by: str
@@ -379,7 +410,8 @@ class Catalogue:
 
     def check_panel(self, sha256: str) -> None:
         """Raise :class:`CatalogueError` when the catalogue records another panel than the
-        one with ``sha256`` (its tables were made with that other panel)."""
+        one with ``sha256`` (its tables were made with that other panel).
+        """
         panel = self.entries.get("panel")
         if panel is not None and panel.sha256 and sha256 and panel.sha256 != sha256:
             raise CatalogueError(self.path or "<catalogue>", "panel",

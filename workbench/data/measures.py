@@ -133,6 +133,16 @@ MEASURES: dict[str, Measure] = {
                        "relative needed treatment."),
         _M("staff_work_stress_pct", "staffing", "%", False, 0, 100,
            "Staff unwell from work stress (%)", kind="percent"),
+        _M("staff_enough_staff_pct", "staffing", "%", True, 0, 100,
+           "Staff saying there are enough staff (%)", kind="percent",
+           description="NHS Staff Survey: staff who agree there are enough staff at the "
+                       "organisation for them to do their job properly.",
+           increment="percentage point of staff saying there are enough staff"),
+        _M("staff_burnout_pct", "staffing", "%", False, 0, 100,
+           "Staff often or always burnt out (%)", kind="percent",
+           description="NHS Staff Survey: staff who often or always feel burnt out because "
+                       "of their work.",
+           increment="percentage point of staff often or always burnt out"),
         # --- waiting --------------------------------------------------------------------
         _M("rtt_median_weeks", "waiting", "weeks", False, 0, 104, "RTT median wait (weeks)",
            description="Median time waited on incomplete referral-to-treatment pathways.",
@@ -187,6 +197,21 @@ MEASURES: dict[str, Measure] = {
            kind="count"),
         _M("complaints_per_1000", "satisfaction", "per 1,000 episodes", False, 0, 1000,
            "Complaints per 1,000 episodes", kind="rate"),
+        _M("complaints_per_1000_bed_days", "satisfaction", "per 1,000 occupied bed days",
+           False, 0, 1000, "Written complaints per 1,000 occupied bed days", kind="rate",
+           description="New written complaints (KO41a) in a year per 1,000 occupied bed days "
+                       "(KH03 occupied overnight beds x days)."),
+        _M("complaints_waiting", "satisfaction", "complaint subjects", False, 0, 100_000,
+           "Complaint subjects about waiting times", kind="count"),
+        _M("complaints_staffing", "satisfaction", "complaint subjects", False, 0, 100_000,
+           "Complaint subjects about staffing numbers", kind="count"),
+        _M("complaints_upheld", "satisfaction", "complaints", False, 0, 100_000,
+           "Complaints upheld", kind="count"),
+        _M("inpatient_experience_score", "satisfaction", "points (0-10)", True, 0, 10,
+           "Inpatient survey experience score (0-10)",
+           description="Adult Inpatient Survey (CQC): the mean of a trust's scores on the "
+                       "survey sections made of several questions (S01-S07), each 0-10.",
+           increment="point of the inpatient survey experience score"),
         _M("cqc_overall", "satisfaction", "rating", True, None, None, "CQC overall rating",
            kind="ordinal"),
         _M("cqc_caring", "satisfaction", "rating", True, None, None, "CQC caring rating",
@@ -205,6 +230,13 @@ MEASURES: dict[str, Measure] = {
         _M("beds", "context", "beds", None, 0, 5_000, "Beds", kind="count"),
         _M("episodes", "context", "episodes", None, 0, 5_000_000,
            "Episodes of care in the month", kind="count"),
+        _M("occupied_bed_days", "context", "bed days", None, 0, 5_000_000,
+           "Occupied bed days", kind="count",
+           description="KH03 occupied overnight beds (average of daily counts) x days."),
+        _M("inpatients_aged_66_plus_pct", "context", "%", None, 0, 100,
+           "Inpatient survey respondents aged 66+ (%)", kind="percent"),
+        _M("inpatients_female_pct", "context", "%", None, 0, 100,
+           "Inpatient survey respondents female (%)", kind="percent"),
     ]
 }
 

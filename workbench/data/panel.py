@@ -76,6 +76,8 @@ from workbench.data.panel_outputs import (
     write_outputs,
 )
 from workbench.data.schema import validate_panel
+from workbench.data.side_tables import assemble as side_tables_of
+from workbench.data.side_tables import pieces as side_pieces
 from workbench.data.sources import ods as ods_reader
 from workbench.data.sources.patient_comments import trust_codes as comment_codes
 from workbench.data.sources.patient_comments import with_trust_codes
@@ -189,7 +191,6 @@ def _warning_record(path: Path, w: warnings.WarningMessage) -> dict:
             "column": column, "message": text}
 
 
-
 def build(from_folder: str | Path, out: str | Path = DEFAULT_OUT, *,
           gp_sector: str = "nhs", allow_incomplete: bool = False,
           precedence: list[str] | tuple[str, ...] | str | None = None) -> BuildResult:
@@ -243,9 +244,12 @@ def build(from_folder: str | Path, out: str | Path = DEFAULT_OUT, *,
     side: dict[str, list[pd.DataFrame]] = {name: [] for name in SIDE_TABLES}
     side_files: dict[str, list[str]] = {name: [] for name in SIDE_TABLES}
     workbooks, extracts = [], []  # RTT by treatment function: the specialty_waits table
+    beside: dict[str, list[pd.DataFrame]] = {}  # tables of publications not joined
     caught_all: list[dict] = []
     for rec, path in found:
         reader = reader_for(rec)
+        if rec.kind == "inpatient_survey" and reader is not None:  # scores and respondents
+            from workbench.data.sources.inpatient_survey import read_all as reader
         if reader is None:
             inputs.append({"path": str(path), "kind": rec.kind, "status": "skipped",
                            "reason": f"reader {rec.module}.{rec.function} is not available"})
@@ -278,7 +282,14 @@ def build(from_folder: str | Path, out: str | Path = DEFAULT_OUT, *,
             inputs.append(record)
             continue
         if rec.kind in panel_files.NOT_JOINED:  # read and checked; not joined into the panel
-            record["rows"], record["use"] = len(df), panel_files.NOT_JOINED[rec.kind]
+            kept = side_pieces(rec.kind, df, path.name)
+            for name, piece in kept.items():
+                beside.setdefault(name, []).append(piece)
+                side_files[name].append(path.name)
+            record["rows"] = len(next(iter(kept.values()))) if kept else len(df)
+            record["use"] = (panel_files.NOT_JOINED[rec.kind].replace(
+                "read, not joined", "beside the panel: " + ", ".join(kept)) if kept
+                else panel_files.NOT_JOINED[rec.kind])
             inputs.append(record)
             continue
         evidence.append(registers.evidence(rec.kind, df, path.name))
@@ -362,6 +373,7 @@ def build(from_folder: str | Path, out: str | Path = DEFAULT_OUT, *,
             waits[["pathway", "period", "source_file"]].drop_duplicates().itertuples(index=False)]
     side_tables = {name: pd.concat(parts, ignore_index=True) for name, parts in side.items()
                    if parts}
+    side_tables.update(side_tables_of(beside, folder))
     comment_trusts = (comment_codes(side_tables["comments"], *ods_sorted)
                       if "comments" in side_tables else None)
     if comment_trusts is not None:
@@ -426,7 +438,6 @@ def build(from_folder: str | Path, out: str | Path = DEFAULT_OUT, *,
                        warnings=caught_all, tables=side_tables, table_paths=side_paths,
                        catalogue_path=catalogue.catalogue_path(out), registers=decided,
                        unsettled=registers.unsettled_text(unsettled, names_by_code))
-
 
 
 def _jsonable(obj):
