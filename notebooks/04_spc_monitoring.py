@@ -22,6 +22,10 @@
 # badges at the top right repeat this for the latest month (variation) and say whether the
 # target will be met (assurance). This is the NHS "Making Data Count" method.
 #
+# A percentage or rate made of counts (FFT responses, A&E attendances, complaints per
+# episode) is drawn as a *p'* or *u'* chart: its limits widen in a month with few
+# responses and narrow in a month with many, and never pass 0 or 100%.
+#
 # **What it cannot show.** A special cause says *that* something changed, not *why*.
 
 # %% tags=["parameters"]
@@ -35,6 +39,7 @@ providers = []        # provider codes; empty: the first 6 NHS providers with 12
 direction = ""        # "increase", "decrease" or "neutral" is better; empty: the measure's own
 target = None         # target value for the assurance badge (e.g. 18); None: no target
 rebase = []           # month starts ("YYYY-MM-01") that begin new limits, after a known change
+chart = "auto"        # "auto": p'/u' chart for a percentage or rate with its counts, else XmR; "xmr"; "laney"
 
 # %%
 # %matplotlib inline
@@ -50,11 +55,12 @@ from workbench.analysis.questions import spc_monitoring
 s = workbench.start("04_spc_monitoring", panel_path=panel_path, seed=seed,
                     n_providers=n_providers, n_months=n_months, output_dir=output_dir,
                     measure=measure, providers=providers, direction=direction, target=target,
-                    rebase=rebase)
+                    rebase=rebase, chart=chart)
 view = spc_monitoring.spc_view(s.panel, measure, providers, direction=direction, target=target,
-                          rebase=rebase)
+                          rebase=rebase, chart=chart)
 display(Markdown(f"**Data:** {md(s.data_label)}. **Measure:** {md(workbench.label(measure))} "
-                 f"({md(view.direction)} is better). **Providers:** {len(view.providers)}."))
+                 f"({md(view.direction)} is better). **Providers:** {len(view.providers)}. "
+                 f"**Chart:** {md(view.chart_words)}."))
 display(Markdown("\n".join(f"- {md(n)}" for n in view.notes) or "All months have a value."))
 
 # %% [markdown]

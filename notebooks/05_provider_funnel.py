@@ -19,7 +19,9 @@
 # 99.8% limits). A dot outside the funnel is unusual for its size: blue when that is
 # better, orange when worse. Real providers differ more than chance alone would make them;
 # the funnel is then widened to allow for the usual spread, so a provider outside it
-# stands out even among its peers.
+# stands out even among its peers. When they differ far more than that (providers with
+# different specialty or case mix), no funnel can make the comparison fair: the report
+# says so, flags no one, and says what to compare within (the `stratum` parameter).
 #
 # **What it cannot show.** Providers treat different patients; unless the measure allows
 # for case mix, a provider outside the funnel may treat sicker or simpler patients rather
@@ -36,6 +38,7 @@ period = ""           # month "YYYY-MM"; empty or "last": the latest month with 
 method = "SHMI"       # standardised ratios (complaints): "SHMI" (log scale, 10% trimmed) or "CQC" (square-root scale, winsorised; better with few events)
 overdispersion = True  # widen the limits for the usual spread between providers
 setting = "acute"     # providers of one setting ("acute", "care_home", ...); empty: all
+stratum = ""          # a column grouping like providers (e.g. "region"): one funnel per group; empty: all together
 
 # %%
 # %matplotlib inline
@@ -51,11 +54,12 @@ from workbench.analysis.questions import provider_funnel
 s = workbench.start("05_provider_funnel", panel_path=panel_path, seed=seed,
                     n_providers=n_providers, n_months=n_months, output_dir=output_dir,
                     measure=measure, period=period, method=method,
-                    overdispersion=overdispersion, setting=setting)
+                    overdispersion=overdispersion, setting=setting, stratum=stratum)
 view = provider_funnel.funnel_view(s.panel, measure, period, method=method,
-                                overdispersion=overdispersion, setting=setting)
+                                overdispersion=overdispersion, setting=setting, stratum=stratum)
 display(Markdown(f"**Data:** {md(s.data_label)}. **Month:** {view.period:%B %Y}. "
-                 f"**Providers:** {md(setting or 'all settings')}."))
+                 f"**Providers:** {md(setting or 'all settings')}"
+                 + (f", compared within {md(stratum)}." if stratum else ".")))
 display(Markdown("\n".join(f"- {md(n)}" for n in view.notes)))
 
 # %% [markdown]
@@ -63,9 +67,14 @@ display(Markdown("\n".join(f"- {md(n)}" for n in view.notes)))
 
 # %%
 sp = view.spec
-ax = workbench.funnel_chart(view.result, improvement_direction=sp.direction,
-                            multiplier=sp.multiplier, ylabel=sp.label,
-                            xlabel=sp.x_label, title=f"{sp.label}, {view.period:%B %Y}")
+if view.strata:
+    ax = workbench.funnel_small_multiples(
+        {k: v.result for k, v in view.strata.items()}, improvement_direction=sp.direction,
+        multiplier=sp.multiplier, ylabel=sp.label, xlabel=sp.x_label)
+else:
+    ax = workbench.funnel_chart(view.result, improvement_direction=sp.direction,
+                                multiplier=sp.multiplier, ylabel=sp.label,
+                                xlabel=sp.x_label, title=f"{sp.label}, {view.period:%B %Y}")
 s.savefig(ax, "funnel")
 plt.show()
 
@@ -84,7 +93,8 @@ display(Markdown(md(provider_funnel.describe_funnel(view))))
 # %%
 out = provider_funnel.funnel_outliers(view)
 display(Markdown("\n".join(f"- {md(t)}" for t in out["summary"])
-                 or "No provider lies outside the limits."))
+                 or ("No provider lies outside the limits." if view.comparable or view.strata
+                     else "None is flagged: the providers are not comparable as they stand.")))
 
 # %%
 out.drop(columns="summary").round(3)

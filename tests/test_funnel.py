@@ -475,7 +475,10 @@ def test_funnel_chart_labels_at_most_n_outliers_without_overlap():
     labels = [t for t in ax.texts if t.get_text().startswith("RXX")]
     assert 0 < len(labels) <= MAX_FUNNEL_LABELS
     assert {t.get_text() for t in labels} <= set(res.outliers()["label"])
-    boxes = [t.get_window_extent(renderer) for t in labels]
+    from matplotlib.text import Text
+
+    fig.tight_layout()                               # as when the figure is saved
+    boxes = [Text.get_window_extent(t, renderer) for t in labels]     # the words
     assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
     note = [t.get_text() for t in ax.texts if "not labelled" in t.get_text()]
     assert note == [f"{n_out - len(labels)} more outside the 99.8% limits, not labelled"]

@@ -192,3 +192,18 @@ def test_rebase_at_a_change_gives_each_period_its_own_centre_and_limits():
     # the error names the chart the user called, not the helper it shares with spc()
     with pytest.raises(AnalysisInputError, match=r"^laney_p\(\): rebase date\(s\) "):
         laney_p(df, "x", "n", "d", rebase=["2024-07-15"])
+
+
+def test_p_prime_limits_and_near_lines_stay_within_0_and_100_percent():
+    # a pooled 97% with 30 responses a month: p + 3 sd passes 100%, p - 3 sd stays above 0
+    df = pd.DataFrame({"d": pd.date_range("2024-01-01", periods=12, freq="MS"),
+                       "x": [29, 30, 28, 29, 30, 29, 27, 30, 29, 28, 30, 29], "n": 30})
+    r = laney_p(df, "x", "n", "d")
+    t = r.table
+    assert (t["upl"] == 100.0).all() and (t["near_upl"] <= 100.0).all()
+    assert (t["lpl"] >= 0).all() and (t["near_lpl"] >= 0).all()
+    assert bool(r.summary.loc[0, "limits_cut"])
+    # a rate's lower limit stops at 0
+    u = laney_u(pd.DataFrame({"d": MONTHS, "c": [0, 3, 1, 0, 2], "e": 1000.0}), "c", "e", "d")
+    assert (u.table["lpl"] >= 0).all() and (u.table["near_lpl"] >= 0).all()
+    assert bool(u.summary.loc[0, "limits_cut"])

@@ -394,3 +394,30 @@ def test_spc_chart_draws_one_facet_and_small_multiples_draw_all(tmp_path):
     assert titles == ["Provider A", "B"]
     fig.savefig(tmp_path / "spc.png")
     assert (tmp_path / "spc.png").stat().st_size > 0
+
+
+# --------------------------------------------------------------------------- possible range
+
+
+def test_bounds_cut_limits_at_the_possible_range_without_changing_the_rules():
+    d = pd.date_range("2024-01-01", periods=12, freq="MS")
+    df = pd.DataFrame({"d": d, "y": [99, 95, 100, 92, 99, 96, 100, 93, 98, 100, 94, 99]})
+    plain = spc(df, "y", "d", target=97)
+    cut = spc(df, "y", "d", target=97, bounds=(0, 100))
+    assert plain.summary.loc[0, "upl"] > 100 and not plain.summary.loc[0, "limits_cut"]
+    assert cut.summary.loc[0, "upl"] == 100.0 and cut.summary.loc[0, "limits_cut"]
+    assert (cut.table["upl"] <= 100).all() and (cut.table["near_upl"] <= 100).all()
+    assert cut.table["lpl"].tolist() == plain.table["lpl"].tolist()
+    for col in ("point_type", "rule", "outside_limits", "near_or_beyond"):
+        assert cut.table[col].astype(str).tolist() == plain.table[col].astype(str).tolist()
+    assert cut.summary.loc[0, "assurance"] == plain.summary.loc[0, "assurance"]
+    assert cut.options["bounds"] == [0.0, 100.0]
+    low = spc(df.assign(y=df["y"] - 95), "y", "d", bounds=(0, None))
+    assert low.summary.loc[0, "lpl"] == 0.0 and low.summary.loc[0, "limits_cut"]
+
+
+@pytest.mark.parametrize("bounds", [(100, 0), ("a", 1), (1,)])
+def test_bad_bounds_give_clear_errors(bounds):
+    d = pd.date_range("2024-01-01", periods=4, freq="MS")
+    with pytest.raises(AnalysisInputError, match="bounds"):
+        spc(pd.DataFrame({"d": d, "y": [1.0, 2, 3, 4]}), "y", "d", bounds=bounds)

@@ -65,7 +65,12 @@ from workbench.interactive import spc_chart as explore_spc
 from workbench.report.diagnostics import balance_plot, influence_plot, qq_plot, residual_plot
 from workbench.report.evaluation_charts import event_study_chart, its_chart
 from workbench.report.findings_file import read_findings, write_findings
-from workbench.report.monitoring_charts import funnel_chart, spc_chart, spc_small_multiples
+from workbench.report.monitoring_charts import (
+    funnel_chart,
+    funnel_small_multiples,
+    spc_chart,
+    spc_small_multiples,
+)
 from workbench.report.notebook_text import escape_markdown
 from workbench.report.panel_figures import (
     completeness_heatmap,
@@ -107,6 +112,7 @@ __all__ = [  # grouped in docs/api.md
     "funnel",
     "funnel_chart",
     "funnel_outliers",
+    "funnel_small_multiples",
     "funnel_view",
     "generate",
     "in_batch",

@@ -38,6 +38,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Circle
+from matplotlib.text import Text
 
 from workbench.errors import AnalysisInputError
 from workbench.report.theme import COMMON, CONCERN, IMPROVEMENT, NHS_DARK_BLUE, themed
@@ -153,6 +154,9 @@ def spc_chart(result, facet=None, *, ax: Axes | None = None, title: str | None =
     show_near : bool
         Also draw the two-thirds ("near") lines.
 
+    A limit cut at the possible range (``limits_cut`` in the summary, e.g. an XmR upper
+    limit past 100%) is drawn at the range's end and the chart says so.
+
     Returns
     -------
     matplotlib.axes.Axes
@@ -205,6 +209,10 @@ def spc_chart(result, facet=None, *, ax: Axes | None = None, title: str | None =
             handles.append(Line2D([], [], color=TARGET_COLOUR, linestyle="--", label="Target"))
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(0, -0.12), ncol=3,
                   frameon=False, fontsize="small")
+    if bool(s.get("limits_cut", False)):
+        # a limit beyond the possible range (e.g. past 100%) is drawn at its end
+        ax.text(0.01, 0.01, "Limits cut at the possible range", transform=ax.transAxes,
+                fontsize="x-small", color="#425563", va="bottom", ha="left")
     if icons:
         _icons(ax, s)
     return ax
@@ -394,9 +402,11 @@ def _label_outliers(ax: Axes, result, level: float, multiplier: float, most: int
                 transform=ax.transAxes, fontsize="x-small", color="#425563", va="bottom")
 
 
-#: Offsets (points) tried in turn for a label: right of the point, then stepping up and
-#: down, then the same on the left.
-_LABEL_OFFSETS = [(dx, dy) for dx in (4, -4) for dy in (4, -10, 14, -20, 24, -30, 34, -40)]
+#: Offsets (points) tried in turn for a label, nearest first: beside the point (right, then
+#: left), then stepping up and down and further out.
+_LABEL_OFFSETS = sorted(((dx, dy) for dx in (4, -4, 24, -24, 48, -48)
+                         for dy in (4, -10, 14, -20, 24, -30, 34, -40, 44, -50)),
+                        key=lambda o: (abs(o[0]) + abs(o[1] - 4), o[0] < 0))
 
 
 def _label_points(ax: Axes, rows: pd.DataFrame, multiplier: float, most: int) -> int:
@@ -414,11 +424,12 @@ def _label_points(ax: Axes, rows: pd.DataFrame, multiplier: float, most: int) ->
         for dx, dy in _LABEL_OFFSETS:
             # a label moved away from its point gets a thin leader line
             leader = ({"arrowstyle": "-", "color": "#AEB7BD", "linewidth": 0.6,
-                       "shrinkA": 0, "shrinkB": 2} if abs(dy) > 4 else None)
+                       "shrinkA": 0, "shrinkB": 2} if (abs(dx), dy) != (4, 4) else None)
             text = ax.annotate(str(row.label), xy, xytext=(dx, dy), textcoords="offset points",
                                fontsize="x-small", ha="left" if dx > 0 else "right",
                                va="center", arrowprops=leader)
-            box = text.get_window_extent(renderer).expanded(1.05, 1.1)
+            text.update_positions(renderer)
+            box = Text.get_window_extent(text, renderer).expanded(1.05, 1.1)  # the words only
             inside = (box.x0 >= frame.x0 and box.x1 <= frame.x1 and box.y0 >= frame.y0
                       and box.y1 <= frame.y1)
             if inside and not any(box.overlaps(b) for b in boxes):

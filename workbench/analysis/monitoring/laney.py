@@ -324,6 +324,7 @@ def _laney(fn: str, data, num_col: str, den_col: str, date: str, *, facet, direc
                                         group=int(group_no)))
     table = pd.concat(parts, ignore_index=True)
     table["target"] = float(target) if target is not None else np.nan
+    cut = table.groupby("facet", sort=False)["_cut"].last()
     columns = ["date", "value", "facet", "rebase_group", "mean", "lpl", "upl", "near_lpl",
                "near_upl", "relative_to_mean", "point_type", "rule", "outside_limits",
                "near_or_beyond", "trial_limits", "target", "numerator", "denominator",
@@ -345,6 +346,7 @@ def _laney(fn: str, data, num_col: str, den_col: str, date: str, *, facet, direc
             "n_neutral": int(t["point_type"].str.startswith("special_cause_neutral").sum()),
             "sigma_z": float(last["sigma_z"]),
             "max_abs_z_prime": float(np.abs(t["z_prime"]).max()),
+            "limits_cut": bool(cut[fac]),
         })
     summary = pd.DataFrame(rows)
     summary["assurance"] = summary["assurance"].astype("string")
@@ -360,7 +362,8 @@ def _laney(fn: str, data, num_col: str, den_col: str, date: str, *, facet, direc
 def _laney_segment(fn: str, g: pd.DataFrame, num_name: str, den_name: str, *, kind: str,
                    laney: bool, scale: float, direction: str, group: int) -> pd.DataFrame:
     """Centre, ``sigma_z``, limits and rules of one run of points (a facet, or one of its
-    rebase groups)."""
+    rebase groups).
+    """
     if len(g) < 2:
         raise AnalysisInputError(fn, "rebase", f"leaves a group of {len(g)} point starting "
                                  f"{g['date'].iloc[0]:%Y-%m-%d}",
@@ -386,11 +389,15 @@ def _laney_segment(fn: str, g: pd.DataFrame, num_name: str, den_name: str, *, ki
     g["mean"] = centre * scale
     g["lpl"] = (centre - half) * scale
     g["upl"] = (centre + half) * scale
+    # limits stay inside the possible range: 0 and (for proportions) 100%
+    g["_cut"] = (g["lpl"] < 0) | ((g["upl"] > scale) if kind == "p" else False)
     g["lpl"] = g["lpl"].clip(lower=0.0)
     if kind == "p":
         g["upl"] = g["upl"].clip(upper=scale)
-    g["near_lpl"] = (centre - NEAR_FRACTION * half) * scale
+    g["near_lpl"] = ((centre - NEAR_FRACTION * half) * scale).clip(min=0.0)
     g["near_upl"] = (centre + NEAR_FRACTION * half) * scale
+    if kind == "p":
+        g["near_upl"] = g["near_upl"].clip(upper=scale)
     g["relative_to_mean"] = np.sign(zp).astype(int)
     g["point_type"] = _point_types(sgn, direction)
     g["rule"] = pd.array(rule, dtype="string")
@@ -408,7 +415,7 @@ def laney_p(data: pd.DataFrame, successes: str, trials: str, date: str, *,
             facet: str | None = None, improvement_direction: str = "increase",
             scale: float = 100.0, laney: bool = True, seasonal_baseline=None,
             target: float | None = None, rebase=None) -> SPCResult:
-    """p' chart (Laney 2002) of ``successes / trials`` per point, per facet.
+    """The p' chart (Laney 2002) of ``successes / trials`` per point, per facet.
 
     Parameters
     ----------
@@ -458,7 +465,7 @@ def laney_u(data: pd.DataFrame, events: str, exposure: str, date: str, *,
             facet: str | None = None, improvement_direction: str = "decrease",
             per: float = 1000.0, laney: bool = True, seasonal_baseline=None,
             target: float | None = None, rebase=None) -> SPCResult:
-    """u' chart (Laney 2002) of the rate ``events / exposure`` (times ``per``), per facet.
+    """The u' chart (Laney 2002) of the rate ``events / exposure`` (times ``per``), per facet.
 
     ``events`` are counts (e.g. ``"complaints"``) and ``exposure`` their denominator
     (e.g. ``"episodes"``); values and limits are per ``per`` units of exposure (per

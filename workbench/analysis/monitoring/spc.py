@@ -98,7 +98,9 @@ class SPCResult:
         ``trial_limits`` and ``target``.
     summary : pandas.DataFrame
         One row per facet: the last group's ``mean, lpl, upl``, ``variation``,
-        ``assurance`` and counts of special-cause points.
+        ``assurance``, counts of special-cause points and ``limits_cut`` (a limit of the
+        last point was cut at the possible range: ``bounds`` of :func:`spc`; always
+        ``False`` without bounds).
     options : dict
         The arguments the result was computed with (for a manifest).
     """
@@ -127,6 +129,7 @@ def spc(
     rebase: Iterable | Mapping[Any, Iterable] | None = None,
     fix_after_n_points: int | None = None,
     screen_outliers: bool = True,
+    bounds: tuple[float | None, float | None] | None = None,
 ) -> SPCResult:
     """XmR chart calculations with the Making Data Count rules, per facet.
 
@@ -154,6 +157,11 @@ def spc(
     screen_outliers : bool, default True
         Drop moving ranges ``>= 3.267 x mean(MR)`` once before computing the limits.
         ``False`` reproduces the Making Data Count Excel tool.
+    bounds : (low, high), optional
+        The possible range of the value (e.g. ``(0, 100)`` for a percentage; either end
+        ``None`` for no bound). Limits and near lines beyond it are cut at the bound
+        (the rules do not change: no value can lie beyond the possible range), and the
+        summary's ``limits_cut`` says when a limit of the last point was cut.
 
     Returns
     -------
@@ -186,6 +194,7 @@ def spc(
             "spc", "fix_after_n_points", f"is {fix_after_n_points!r}",
             expected="an integer of at least 2 (limits need two points)",
         )
+    low, high = _bounds(bounds)
     frame = _tidy_input(data, value, date, facet)
     frame["rebase_group"] = rebase_groups(frame, rebase, facet)
     targets = _targets_by_facet(frame, target, facet)
@@ -209,15 +218,41 @@ def spc(
                "near_upl", "relative_to_mean", "point_type", "rule", "outside_limits",
                "near_or_beyond", "trial_limits", "target"]
     table = table[columns]
+    cut = np.zeros(len(table), dtype=bool)
+    for col in ("lpl", "upl", "near_lpl", "near_upl"):
+        clipped = table[col].clip(lower=low, upper=high)
+        if col in ("lpl", "upl"):
+            cut |= (clipped != table[col]).to_numpy()
+        table[col] = clipped
     summary = _summarise(table, improvement_direction)
+    last_cut = pd.Series(cut, index=table.index).groupby(table["facet"], sort=False).last()
+    summary["limits_cut"] = summary["facet"].map(last_cut).astype(bool)
     options = {
         "value": value, "date": date, "facet": facet,
         "improvement_direction": improvement_direction,
         "target": dict(target) if isinstance(target, Mapping) else target,
         "rebase": plain_rebase(rebase),
         "fix_after_n_points": fix_after_n_points, "screen_outliers": bool(screen_outliers),
+        "bounds": None if bounds is None else [low, high],
     }
     return SPCResult(table=table, summary=summary, options=options)
+
+
+def _bounds(bounds) -> tuple[float | None, float | None]:
+    """``(low, high)`` of the possible range, checked (either may be ``None``)."""
+    if bounds is None:
+        return None, None
+    try:
+        low, high = bounds
+        low = None if low is None else float(low)
+        high = None if high is None else float(high)
+    except (TypeError, ValueError):
+        raise AnalysisInputError("spc", "bounds", f"is {bounds!r}",
+                                 expected="(low, high), e.g. (0, 100); None for no bound") from None
+    if low is not None and high is not None and not low < high:
+        raise AnalysisInputError("spc", "bounds", f"is {bounds!r}",
+                                 expected="low below high")
+    return low, high
 
 
 # --------------------------------------------------------------------------- input checks

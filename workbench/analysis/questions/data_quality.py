@@ -12,13 +12,37 @@ import pandas as pd
 from workbench.data import measures as M
 from workbench.data.schema import measure_columns
 
+#: How a table shows an attribute (sector, setting, ownership) a provider has no value for.
+NOT_RECORDED = "not recorded"
+
+
+def recorded(panel: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """A copy of ``panel`` in which missing values of ``columns`` read "not recorded", so
+    that a grouping keeps every provider.
+
+    >>> frame = pd.DataFrame({"ownership": ["nhs", None]})
+    >>> recorded(frame, ["ownership"])["ownership"].tolist()
+    ['nhs', 'not recorded']
+    """
+    out = panel.copy()
+    for c in columns:
+        col = out[c]
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            if NOT_RECORDED not in col.cat.categories:
+                col = col.cat.add_categories([NOT_RECORDED])
+            out[c] = col.fillna(NOT_RECORDED)
+        else:
+            out[c] = col.astype(object).where(col.notna(), NOT_RECORDED)
+    return out
+
 
 def data_quality(panel: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """Tables describing what the panel holds, for notebook 01.
 
     Returns ``providers`` (counts by setting, sector, ownership), ``completeness``
     (share of non-missing values per measure and sector), ``ranges`` (min, median,
-    max per measure) and ``coverage`` (months per provider type).
+    max per measure) and ``coverage`` (months per provider type). Every provider is
+    counted: a missing setting, sector or ownership shows as "not recorded".
 
     >>> from workbench.data.synth import generate
     >>> t = data_quality(generate(seed=1, n_providers=30, n_months=3).panel)
@@ -26,6 +50,7 @@ def data_quality(panel: pd.DataFrame) -> dict[str, pd.DataFrame]:
     ['completeness', 'coverage', 'providers', 'ranges']
     """
     cols = measure_columns(panel)
+    panel = recorded(panel, [c for c in ("setting", "sector", "ownership") if c in panel])
     providers = (panel.drop_duplicates("provider_code")
                  .groupby(["setting", "sector", "ownership"], observed=True).size()
                  .rename("providers").reset_index())

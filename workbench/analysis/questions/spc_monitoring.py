@@ -8,15 +8,28 @@ it into :class:`~workbench.analysis.findings.record.Finding` records
 Notebook 04 and :func:`workbench.interactive.spc_chart` call them; funnel plots are in
 :mod:`workbench.analysis.questions.provider_funnel`.
 
+Which chart
+-----------
+A proportion or rate with a denominator in the panel (:data:`RATE_COUNTS`: FFT %
+positive from positive responses of all responses, A&E % within 4 hours, RTT % within 18
+weeks of the waiting list, complaints per 1,000 episodes) is charted by default as a
+Laney p' or u' chart (:func:`~workbench.analysis.monitoring.laney.laney_p`), whose limits
+allow for each month's denominator and stay inside the possible range. Any other
+measure, or ``chart="xmr"``, gets an XmR chart, whose limits are cut at the measure's
+possible range (0 to 100% for a percentage: :func:`possible_range`) with a note.
+
 Finding mapping
 ---------------
 One finding per provider (:meth:`SPCView.findings`):
 
 * ``id`` ``spc:<measure>@<provider_code>``;
-* ``estimate`` the mean of the provider's last group of points (after the last rebase),
-  ``ci_low``/``ci_high`` that group's lower and upper process limits (the range in which
-  about 99.7% of points fall while the process is stable: **not** a confidence interval);
-* ``n`` points in that group, ``p_value`` none, ``model`` ``xmr``, ``unit`` the measure's;
+* ``estimate`` the mean of the provider's last group of points (after the last rebase;
+  for p'/u' the pooled proportion or rate), ``ci_low``/``ci_high`` the process limits of
+  its latest point (the range in which about 99.7% of points fall while the process is
+  stable: **not** a confidence interval; for p'/u' they depend on that month's
+  denominator);
+* ``n`` points in that group, ``p_value`` none, ``model`` ``xmr``, ``p'`` or ``u'``,
+  ``unit`` the measure's;
 * ``sentence`` the plain-words summary (variation and assurance; values written by
   :func:`~workbench.analysis.findings.formatting.quantity`), ``warning`` says when the
   limits are trial limits (fewer than 12 points).
@@ -42,7 +55,14 @@ import pandas as pd
 
 from workbench.analysis.findings import formatting
 from workbench.analysis.findings.record import Finding, FindingId, Findings
-from workbench.analysis.monitoring.spc import DIRECTIONS, SPCResult, TrialLimitsWarning, spc
+from workbench.analysis.monitoring.laney import laney_p, laney_u
+from workbench.analysis.monitoring.spc import (
+    DIRECTIONS,
+    TRIAL_LIMIT_POINTS,
+    SPCResult,
+    TrialLimitsWarning,
+    spc,
+)
 from workbench.data import measures as M
 from workbench.errors import AnalysisInputError
 
@@ -50,6 +70,35 @@ from workbench.errors import AnalysisInputError
 DEFAULT_N_PROVIDERS = 6
 #: Fewest points a provider needs to be picked by default (full, not trial, limits).
 DEFAULT_MIN_POINTS = 12
+#: The charts :func:`spc_view` draws: ``auto`` (p'/u' where the measure has counts),
+#: ``xmr`` and ``laney`` (p'/u', an error without counts).
+CHARTS = ("auto", "xmr", "laney")
+
+
+@dataclass(frozen=True)
+class RateCounts:
+    """The counts behind a proportion or rate: ``(numerator - minus) / denominator x scale``."""
+
+    numerator: str
+    denominator: str
+    chart: str           # "p" (a proportion: numerator <= denominator) or "u" (a rate)
+    scale: float         # 100 for a percentage, 1000 for a rate per 1,000
+    minus: str = ""      # a count subtracted from the numerator (attendances - over 4 hours)
+
+    @property
+    def columns(self) -> list[str]:
+        """The panel columns the counts need."""
+        return [c for c in (self.numerator, self.minus, self.denominator) if c]
+
+
+#: Measures of the registry that are a proportion or rate of two counts in the panel.
+RATE_COUNTS: dict[str, RateCounts] = {
+    "fft_pct_positive": RateCounts("fft_positive", "fft_responses", "p", 100.0),
+    "ae_pct_within_4h": RateCounts("ae_attendances", "ae_attendances", "p", 100.0,
+                                   minus="ae_over_4h"),
+    "rtt_pct_within_18w": RateCounts("rtt_within_18w", "rtt_waiting_list", "p", 100.0),
+    "complaints_per_1000": RateCounts("complaints", "episodes", "u", 1000.0),
+}
 
 
 @dataclass
@@ -62,6 +111,23 @@ class SPCView:
     names: dict[str, str]
     sectors: dict[str, str]
     notes: list[str] = field(default_factory=list)
+    #: the chart drawn: ``"xmr"``, ``"p'"`` or ``"u'"``
+    chart: str = "xmr"
+
+    @property
+    def chart_words(self) -> str:
+        """What the chart is, in a few words for a report header.
+
+        >>> from workbench.data.synth import generate
+        >>> spc_view(generate(seed=3, n_providers=40, n_months=14).panel, "fft_pct_positive",
+        ...          ["R001"]).chart_words
+        "p' chart (Laney): limits allow for each month's number of responses"
+        """
+        if self.chart == "xmr":
+            return "XmR chart (individual values and moving ranges)"
+        den = RATE_COUNTS[self.measure].denominator
+        return (f"{self.chart} chart (Laney): limits allow for each month's number of "
+                f"{M.get(den).unit}")
 
     @property
     def providers(self) -> list[str]:
@@ -86,13 +152,18 @@ class SPCView:
             t = self.result.table
             start = t.loc[(t["facet"] == s["facet"]) & (t["rebase_group"] == s["rebase_group"]),
                           "date"].min()
+            kind = "proportion" if self.chart == "p'" else "rate"
+            how = ("mean +/- 2.66 x mean moving range" if self.chart == "xmr" else
+                   f"pooled {kind} +/- 3 x its sd at the month's "
+                   f"{RATE_COUNTS[self.measure].denominator} x sigma_z "
+                   f"{formatting.number(s['sigma_z'])}")
             out.append(Finding(
                 id=str(FindingId("spc", self.measure, subset=code)),
                 question=question or f"Is {m.label} at {self.names[code]} changing, and will "
                                      "it meet its target?",
                 estimate=float(s["mean"]), ci_low=float(s["lpl"]), ci_high=float(s["upl"]),
-                n=int(s["n_in_group"]), unit=m.unit, model="xmr",
-                formula=f"mean +/- 2.66 x mean moving range ({self.direction} is better; "
+                n=int(s["n_in_group"]), unit=m.unit, model=self.chart,
+                formula=f"{how} ({self.direction} is better; "
                         f"points from {start:%Y-%m} to {s['last_date']:%Y-%m})",
                 sector=self.sectors[code],
                 warning="trial limits (fewer than 12 points)" if s["trial_limits"] else "",
@@ -120,21 +191,45 @@ def default_providers(panel: pd.DataFrame, measure: str, n: int = DEFAULT_N_PROV
     return sorted(rank, key=rank.get)[:n]
 
 
+def possible_range(measure: str) -> tuple[float | None, float | None]:
+    """The range a measure's values can take, where its limits are cut: 0 to 100 for a
+    percentage, the scale's ends for a score, 0 below for a measure that cannot be negative.
+
+    >>> possible_range("fft_pct_positive"), possible_range("rtt_median_weeks")
+    ((0.0, 100.0), (0.0, None))
+    >>> possible_range("staff_engagement")
+    (0.0, 10.0)
+    """
+    m = M.get(measure)
+    if m.kind == "percent":
+        return 0.0, 100.0
+    if m.unit.startswith("score") and m.low is not None and m.high is not None:
+        return float(m.low), float(m.high)
+    return (0.0 if m.low == 0 else None), None
+
+
 def spc_view(panel: pd.DataFrame, measure: str, providers: Sequence[str] = (), *,
              direction: str = "", target: float | None = None,
-             rebase: Sequence[str] = (), n_default: int = DEFAULT_N_PROVIDERS) -> SPCView:
+             rebase: Sequence[str] = (), n_default: int = DEFAULT_N_PROVIDERS,
+             chart: str = "auto") -> SPCView:
     """SPC of one measure for some providers (one chart per provider).
 
     ``providers`` empty picks :func:`default_providers`. ``direction`` empty takes the
-    measure's improvement direction from the registry. Months where a provider has no
-    value are left out (and counted in ``notes``); a provider with fewer than 2 months
-    is left out with a note. Trial-limit warnings are turned into notes as well.
+    measure's improvement direction from the registry. ``chart`` ``"auto"`` draws a
+    Laney p' or u' chart when the measure is a proportion or rate whose counts the panel
+    holds (:data:`RATE_COUNTS`), an XmR chart otherwise; ``"xmr"`` always an XmR chart
+    (limits cut at :func:`possible_range`, with a note); ``"laney"`` always p'/u'.
+    Months where a provider has no value (or, for p'/u', no counts) are left out (and
+    counted in ``notes``); a provider with fewer than 2 months is left out with a note.
+    Trial limits (fewer than 12 months) are noted as well.
 
     >>> from workbench.data.synth import generate
     >>> panel = generate(seed=3, n_providers=40, n_months=14).panel
     >>> v = spc_view(panel, "fft_pct_positive", ["R001", "R002"], target=90)
-    >>> v.direction, v.providers
-    ('increase', ['R001', 'R002'])
+    >>> v.direction, v.providers, v.chart
+    ('increase', ['R001', 'R002'], "p'")
+    >>> spc_view(panel, "fft_pct_positive", ["R001"], chart="xmr").chart
+    'xmr'
     """
     _check_measure(panel, measure, "spc_view")
     direction = direction or M.get(measure).direction
@@ -142,6 +237,20 @@ def spc_view(panel: pd.DataFrame, measure: str, providers: Sequence[str] = (), *
         raise AnalysisInputError("spc_view", "direction", f"is {direction!r}",
                                  expected="'increase', 'decrease', 'neutral' or empty "
                                           "(the measure's own direction)")
+    if chart not in CHARTS:
+        raise AnalysisInputError("spc_view", "chart", f"is {chart!r}",
+                                 expected="'auto' (p'/u' for a proportion or rate with its "
+                                          "counts, else XmR), 'xmr' or 'laney'")
+    counts = RATE_COUNTS.get(measure)
+    has_counts = counts is not None and all(
+        c in panel.columns and panel[c].notna().any() for c in counts.columns)
+    if chart == "laney" and not has_counts:
+        held = [k for k, v in RATE_COUNTS.items()
+                if all(c in panel.columns and panel[c].notna().any() for c in v.columns)]
+        raise AnalysisInputError("spc_view", "chart", f"is 'laney' but {measure!r} has no "
+                                 "numerator and denominator counts in the panel",
+                                 expected=f"'auto' or 'xmr', or a measure among {held}")
+    laney = has_counts and chart in ("auto", "laney")
     codes = list(providers) or default_providers(panel, measure, n=n_default)
     if not codes:
         raise AnalysisInputError(
@@ -158,12 +267,19 @@ def spc_view(panel: pd.DataFrame, measure: str, providers: Sequence[str] = (), *
                                  expected="provider codes from column 'provider_code'")
     rows = panel[panel["provider_code"].isin(codes)]
     notes = []
-    gaps = rows[measure].isna()
+    if laney:
+        gaps = rows[counts.columns].isna().any(axis=1) | (rows[counts.denominator] <= 0)
+        what = "counts (of which the percentage or rate is made)"
+    else:
+        gaps = rows[measure].isna()
+        what = "a value"
     if gaps.any():
         per = rows.loc[gaps].groupby("provider_code").size()
-        notes.append(f"{int(gaps.sum())} provider-month(s) without a value were left out ("
+        notes.append(f"{int(gaps.sum())} provider-month(s) without {what} were left out ("
                      + ", ".join(f"{c}: {n}" for c, n in per.items()) + ").")
-    data = rows.loc[~gaps, ["provider_code", "period", measure]]
+    data = rows.loc[~gaps, ["provider_code", "period", measure,
+                            *(counts.columns if laney else [])]]
+    data = data.loc[:, ~data.columns.duplicated()]
     n_points = data.groupby("provider_code").size().reindex(codes, fill_value=0)
     thin = n_points[n_points < 2]
     if len(thin):
@@ -190,25 +306,64 @@ def spc_view(panel: pd.DataFrame, measure: str, providers: Sequence[str] = (), *
         reb_arg = {c: v for c, v in per.items() if v} or None
     else:
         reb_arg = None
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", TrialLimitsWarning)
-        res = spc(data, measure, "period", facet="provider_code",
-                  improvement_direction=direction, target=target, rebase=reb_arg)
-    for w in caught:
-        if issubclass(w.category, TrialLimitsWarning):
-            notes.append(str(w.message))
-        else:
-            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    if laney:
+        res = _laney_chart(data, measure, counts, direction, target, reb_arg)
+        short = res.table.loc[res.table["trial_limits"]].groupby(
+            ["facet", "rebase_group"], sort=False).size()
+        if len(short):
+            notes.append(f"Some groups have fewer than {TRIAL_LIMIT_POINTS} points, so their "
+                         "limits are trial limits that will move as points are added: "
+                         + "; ".join(f"facet {f!r} group {g} ({n} points)"
+                                     for (f, g), n in short.items()) + ".")
+    else:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", TrialLimitsWarning)
+            res = spc(data, measure, "period", facet="provider_code",
+                      improvement_direction=direction, target=target, rebase=reb_arg,
+                      bounds=possible_range(measure))
+        for w in caught:
+            if issubclass(w.category, TrialLimitsWarning):
+                notes.append(str(w.message))
+            else:
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        cut = res.summary.loc[res.summary["limits_cut"], "facet"].astype(str).tolist()
+        if cut:
+            notes.append(f"XmR limits beyond the possible range ({_range_words(measure)}) "
+                         f"are drawn at its end: {', '.join(cut)}.")
     ident = panel.drop_duplicates("provider_code").set_index("provider_code")
     return SPCView(measure=measure, direction=direction, result=res,
                    names={c: str(ident.at[c, "provider_name"]) for c in keep},
-                   sectors={c: str(ident.at[c, "sector"]) for c in keep}, notes=notes)
+                   sectors={c: str(ident.at[c, "sector"]) for c in keep}, notes=notes,
+                   chart="xmr" if not laney else f"{counts.chart}'")
+
+
+def _laney_chart(data: pd.DataFrame, measure: str, counts: RateCounts, direction: str,
+                 target: float | None, rebase) -> SPCResult:
+    """The p' or u' chart of a measure's counts, one facet per provider."""
+    num = data[counts.numerator] - (data[counts.minus] if counts.minus else 0)
+    frame = data.assign(_num=num, _den=data[counts.denominator])
+    chart = laney_p if counts.chart == "p" else laney_u
+    scale = {"scale": counts.scale} if counts.chart == "p" else {"per": counts.scale}
+    return chart(frame, "_num", "_den", "period", facet="provider_code",
+                 improvement_direction=direction, target=target, rebase=rebase, **scale)
+
+
+def _range_words(measure: str) -> str:
+    """The possible range of a measure in words ("0.0% to 100.0%", "at least 0.0 weeks")."""
+    low, high = possible_range(measure)
+    unit = M.get(measure).unit
+    if low is not None and high is not None:
+        return f"{formatting.quantity(low, unit)} to {formatting.quantity(high, unit)}"
+    if low is not None:
+        return f"at least {formatting.quantity(low, unit)}"
+    return f"at most {formatting.quantity(high, unit)}"
 
 
 def _last_run(t: pd.DataFrame) -> tuple[int, int, str | None]:
     """The special-cause episode ending the series: its length (points of the last
     point's type), the length of the last point's rule within it, and that rule.
-    ``(0, 0, None)`` when the last point is common cause."""
+    ``(0, 0, None)`` when the last point is common cause.
+    """
     last = t.iloc[-1]
     if last["point_type"] == "common_cause":
         return 0, 0, None
@@ -247,12 +402,15 @@ def describe_spc(view: SPCView, provider: str) -> str:
     var = s["variation"]
     high = var.endswith("_high")
     if var == "common_cause":
+        cut = (f" (limits cut at the possible range, {_range_words(view.measure)})"
+               if bool(s.get("limits_cut", False)) else "")
         text = (f"Common cause variation: no sign of change in {what}; the latest value "
                 f"({value('last_value')}) is within the expected range {value('lpl')} to "
-                f"{value('upl')}.")
+                f"{value('upl')}{cut}.")
     else:
         kind = {"improvement": "Special cause of improvement", "concern":
                 "Special cause of concern", "neutral": "Special cause (neutral)"}[var.split("_")[0]]
+
         def months(k):
             return f"{k} month{'s' if k != 1 else ''}"
         how = {
