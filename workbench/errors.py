@@ -82,9 +82,10 @@ class PanelValidationError(WorkbenchError, ValueError):
         for rec in failures.itertuples(index=False):
             rows = ", ".join(str(r) for r in rec.rows)
             more = f" (+{rec.n_rows - len(rec.rows)} more)" if rec.n_rows > len(rec.rows) else ""
+            where = f" [rows {rows}{more}]" if rec.rows else " (the whole column)"
             lines.append(
-                f"  - column {rec.column!r}: rule {rec.rule!r} broken in {rec.n_rows} row(s) "
-                f"[rows {rows}{more}]; e.g. values {rec.values}"
+                f"  - column {rec.column!r}: rule {rec.rule!r} broken in {rec.n_rows} row(s)"
+                f"{where}; e.g. values {rec.values}"
             )
         super().__init__("\n".join(lines))
 
@@ -109,6 +110,48 @@ class SourceFormatError(WorkbenchError, ValueError):
         at = f" ({', '.join(where)})" if where else ""
         exp = f" Expected: {expected}." if expected else ""
         super().__init__(f"{self.path}{at}: {problem}.{exp}")
+
+
+class DeclarationError(WorkbenchError, ValueError):
+    """A declaration of a user's table (what its columns hold) is malformed or does not
+    match the table: names the declaration, the key, the problem and what would work.
+
+    Attributes: ``source`` (the declaration's file, or ``"<declaration>"``), ``key``
+    (e.g. ``measures.fill_rate.kind``), ``problem`` and ``expected``.
+
+    >>> str(DeclarationError("wards.yaml", "unit", "is missing", expected="the unit's column"))
+    "wards.yaml: key 'unit' is missing. Expected: the unit's column."
+    """
+
+    def __init__(self, source, key: str, problem: str, *, expected: str = ""):
+        self.source = str(source)
+        self.key = key
+        self.problem = problem
+        self.expected = expected
+        exp = f" Expected: {expected.rstrip('.')}." if expected else ""
+        at = f"key {key!r} " if key else ""
+        super().__init__(f"{self.source}: {at}{problem}.{exp}")
+
+
+class TableValidationError(PanelValidationError):
+    """A user's declared table broke a rule of its declaration (type, range, duplicate
+    unit and period, gap in the periods). ``failures`` as :class:`PanelValidationError`;
+    ``rows`` are the rows as the file shows them (a spreadsheet's row numbers, the
+    header being row 1) and ``units`` says what one row's unit is (``ward``).
+
+    >>> import pandas as pd
+    >>> f = pd.DataFrame([{"column": "fill_rate", "rule": "between 0 and 200",
+    ...                    "rows": [14], "n_rows": 1, "values": ["950"]}])
+    >>> print(TableValidationError("wards.csv", f))
+    Table wards.csv broke its declaration (1 problem(s)):
+      - column 'fill_rate': rule 'between 0 and 200' broken in 1 row(s) [rows 14]; e.g. values ['950']
+    """
+
+    def __init__(self, source: str, failures):
+        super().__init__(source, failures)
+        _, *rest = self.args[0].split("\n")
+        head = f"Table {source} broke its declaration ({len(failures)} problem(s)):"
+        self.args = ("\n".join([head, *rest]),)
 
 
 class ParameterError(WorkbenchError, ValueError):

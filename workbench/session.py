@@ -35,6 +35,8 @@ import pandas as pd
 
 from workbench import interactive
 from workbench.analysis.findings.record import Finding, Findings, findings_frame
+from workbench.data import declared
+from workbench.data import measures as registry
 from workbench.data.catalogue import Catalogue, NotHeld
 from workbench.data.schema import canonical_dtypes, validate_panel
 from workbench.data.synth import (
@@ -50,6 +52,7 @@ from workbench.errors import (
     ArgumentError,
     ArgumentTypeError,
     PanelNotFoundError,
+    SourceFormatError,
 )
 from workbench.files import sha256_file
 from workbench.finding_id import FindingId, FindingIdError
@@ -81,28 +84,45 @@ def panel_sha256(panel: pd.DataFrame) -> str:
     return hashlib.sha256(buf.getvalue()).hexdigest()
 
 
-def load(panel_path: str | Path | None = None, *, seed: int = DEFAULT_SEED,
-         n_providers: int = DEFAULT_PROVIDERS, n_months: int = DEFAULT_MONTHS,
-         summary: bool = False) -> pd.DataFrame:
-    """The panel in one call: a built panel file, or the synthetic default.
+def load(panel_path: str | Path | None = None, *, declaration: Any = None,
+         seed: int = DEFAULT_SEED, n_providers: int = DEFAULT_PROVIDERS,
+         n_months: int = DEFAULT_MONTHS, summary: bool = False) -> pd.DataFrame:
+    """The panel in one call: a table of your own with its declaration, a built panel
+    file, or the synthetic default.
 
-    ``panel_path`` may be a panel parquet file, or a folder holding one as
-    ``panel.parquet`` or ``data/panel.parquet`` (a built ``data/processed/``
-    folder, or a study's output folder such as ``outputs/default``). Empty means
-    the synthetic default (``seed``, ``n_providers``, ``n_months``). The panel is
-    validated against the schema; with ``summary=True`` a summary of what it
-    holds is shown (a table in a notebook, text elsewhere; see :func:`summarize`).
+    With ``declaration`` (a YAML file or a mapping saying which column is the unit, which
+    the period, and what each measure is; see docs/your_own_data.md), ``panel_path`` is
+    your own table, CSV, Excel or parquet, read and checked through it
+    (:func:`workbench.data.declared.read_table`); its measures are then in use (their
+    labels, units and directions reach sentences, tables and figures) until another
+    panel is loaded. Otherwise ``panel_path`` may be a panel parquet file, or a folder
+    holding one as ``panel.parquet`` or ``data/panel.parquet`` (a built
+    ``data/processed/`` folder, or a study's output folder such as
+    ``outputs/default``). Empty means the synthetic default (``seed``,
+    ``n_providers``, ``n_months``). The panel is validated; with ``summary=True`` a
+    summary of what it holds is shown (a table in a notebook, text elsewhere; see
+    :func:`summarize`).
 
     >>> panel = load(seed=2, n_providers=30, n_months=2)
     >>> sorted(panel["setting"].unique())
     ['acute', 'care_home']
     """
-    if panel_path:
-        panel = _read_panel(resolve_panel_path(panel_path))
+    if declaration is not None:
+        if not panel_path:
+            raise ArgumentError("load", "panel_path", panel_path,
+                                expected="the table the declaration describes (CSV, Excel "
+                                         "or parquet)")
+        table = declared.read_table(panel_path, declaration)
+        registry.use(table.declaration.registry())
+        panel, decl = table.panel, table.declaration
+    elif panel_path:
+        path = resolve_panel_path(panel_path)
+        panel, decl = _read_panel(path), declared.beside(path)
     else:
-        panel = generate(seed=seed, n_providers=n_providers, n_months=n_months).panel
+        registry.use({})
+        panel, decl = generate(seed=seed, n_providers=n_providers, n_months=n_months).panel, None
     if summary:
-        _show(summarize(panel))
+        _show(summarize(panel, decl))
     return panel
 
 
@@ -117,12 +137,53 @@ def _read_panel(path: Path, sha256: str | None = None) -> pd.DataFrame:
     >>> sha = sha256_file(folder / "panel.parquet")
     >>> _ = (folder / VALIDATED_FILE).write_text(sha)
     >>> pd.testing.assert_frame_equal(_read_panel(folder / "panel.parquet", sha), checked)
+
+    A panel made from a declared table has its declaration beside it
+    (:func:`workbench.data.declared.beside`): its measures are put in use and it is
+    checked against that declaration. A file that is not parquet (a CSV, a workbook) is
+    refused with what to do instead.
     """
-    panel = pd.read_parquet(path)
+    _refuse_table_without_declaration(path)
+    try:
+        panel = pd.read_parquet(path)
+    except Exception as exc:  # noqa: BLE001 - pyarrow raises many kinds on a damaged file
+        raise SourceFormatError(path, f"cannot be read as a parquet panel ({type(exc).__name__}"
+                                f": {exc})", expected="a panel file written whole (make it "
+                                "again), or a table of your own with its declaration") from None
     marker = path.parent / VALIDATED_FILE
-    if sha256 and marker.is_file() and marker.read_text(encoding="utf-8").strip() == sha256:
+    marked = bool(sha256) and marker.is_file() and \
+        marker.read_text(encoding="utf-8").strip() == sha256
+    decl = declared.beside(path)
+    registry.use(decl.registry() if decl else {})
+    if decl is not None:
+        return declared.check_panel(panel, decl, source=str(path))
+    if marked:
         return canonical_dtypes(panel)
     return validate_panel(panel, source=str(path))
+
+
+def _refuse_table_without_declaration(path: Path) -> None:
+    r"""Raise :class:`~workbench.errors.SourceFormatError` for a CSV or workbook given
+    where a panel (parquet) file was expected, saying how to read it.
+
+    >>> import tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "wards.csv"
+    >>> _ = p.write_text("ward,month,fill\n")
+    >>> _refuse_table_without_declaration(p)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    workbench.errors.SourceFormatError: ...wards.csv: is a CSV file, not a panel (parquet) file. Expected: a table of your own is read with a declaration of what its columns hold: workbench.load('...wards.csv', declaration='wards.yaml') in a notebook, or data: {table: ...wards.csv, declaration: wards.yaml} in a study (see docs/your_own_data.md).
+    """
+    kind = declared.sniff(path)
+    if kind == "parquet":
+        return
+    what = "a CSV file" if kind == "csv" else f"an Excel or spreadsheet file ({kind})"
+    raise SourceFormatError(path, f"is {what}, not a panel (parquet) file",
+                            expected="a table of your own is read with a declaration of what "
+                                     f"its columns hold: workbench.load('{path}', "
+                                     "declaration='wards.yaml') in a notebook, or data: "
+                                     f"{{table: {path}, declaration: wards.yaml}} in a study "
+                                     "(see docs/your_own_data.md)")
 
 
 def resolve_panel_path(panel_path: str | Path) -> Path:
@@ -181,40 +242,65 @@ class PanelSummary:
     first: pd.Timestamp
     last: pd.Timestamp
     n_rows: int
-    providers: pd.DataFrame   # setting, sector, providers
+    providers: pd.DataFrame   # setting, sector, providers (a declared table: its groups)
     measures: pd.DataFrame    # construct, measure, label, unit, complete (share of rows)
+    #: What a unit and a period are (a declared table: ``wards``, ``month``).
+    units: str = "providers"
+    period: str = "month"
+    unit: str = "provider"
 
     def __str__(self) -> str:
-        lines = [(f"{self.n_providers} providers x {self.n_months} months "
+        lines = [(f"{self.n_providers} {self.units} x {self.n_months} {self.period}s "
                   f"({self.first:%b %Y} to {self.last:%b %Y}), {self.n_rows} rows")]
-        lines += [f"  {r.setting} / {r.sector}: {r.providers} providers"
+        groups = [c for c in self.providers.columns if c != "providers"]
+        lines += [f"  {' / '.join(str(getattr(r, g)) for g in groups)}: {r.providers} "
+                  f"{self.unit if r.providers == 1 else self.units}"
                   for r in self.providers.itertuples(index=False)]
         for construct, group in self.measures.groupby("construct", sort=False):
             lines.append(f"  {construct}: {', '.join(group['measure'])}")
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        head = (f"<p><b>Panel:</b> {self.n_providers} providers &times; {self.n_months} months "
-                f"({self.first:%B %Y} to {self.last:%B %Y}), {self.n_rows:,} rows</p>")
-        prov = self.providers.pivot_table(index="setting", columns="sector", values="providers",
-                                          aggfunc="sum", fill_value=0)
-        prov.columns.name = None
+        head = (f"<p><b>Panel:</b> {self.n_providers} {self.units} &times; {self.n_months} "
+                f"{self.period}s ({self.first:%B %Y} to {self.last:%B %Y}), "
+                f"{self.n_rows:,} rows</p>")
+        groups = [c for c in self.providers.columns if c != "providers"]
+        if groups == ["setting", "sector"]:
+            prov = self.providers.pivot_table(index="setting", columns="sector",
+                                              values="providers", aggfunc="sum", fill_value=0)
+            prov.columns.name = None
+            shown = prov.to_html(border=0)
+        else:
+            shown = self.providers.rename(columns={"providers": self.units}).to_html(
+                index=False, border=0)
         measures = self.measures.assign(
             complete=(self.measures["complete"] * 100).round(0).astype(int).astype(str) + "%")
-        return (head + "<p><b>Providers</b></p>" + prov.to_html(border=0)
-                + "<p><b>Measures</b> (share of provider-months with a value)</p>"
+        return (head + f"<p><b>{self.units.capitalize()}</b></p>" + shown
+                + "<p><b>Measures</b> (share of rows with a value)</p>"
                 + measures.to_html(index=False, border=0))
 
 
-def summarize(panel: pd.DataFrame) -> PanelSummary:
-    """A :class:`PanelSummary` of ``panel``."""
+def summarize(panel: pd.DataFrame, declaration: declared.Declaration | None = None
+              ) -> PanelSummary:
+    """A :class:`PanelSummary` of ``panel``: every measure known here (the registry's and
+    those declared in use, :func:`workbench.data.measures.in_use`), and the units by
+    setting and sector, or by the groups of ``declaration`` (a table of your own; its
+    units' and periods' names too).
+    """
     from workbench.data import measures as M
     from workbench.data.schema import measure_columns
 
-    by = (panel.drop_duplicates("provider_code").groupby(["setting", "sector"], observed=True)
-          .size().rename("providers").reset_index())
+    if declaration is not None:
+        groups = [g for g in declaration.groups if g in panel.columns]
+    else:
+        groups = [g for g in ("setting", "sector") if g in panel.columns]
+    units = panel.drop_duplicates("provider_code")
+    by = (units.groupby(groups, observed=True, dropna=declaration is None).size()
+          .rename("providers")
+          .reset_index() if groups else
+          pd.DataFrame({"providers": [len(units)]}))
     rows = []
-    for construct in ("staffing", "waiting", "satisfaction", "context"):
+    for construct in M.CONSTRUCTS:
         for col in measure_columns(panel, construct):
             m = M.get(col)
             rows.append({"construct": construct, "measure": col, "label": m.label,
@@ -224,7 +310,10 @@ def summarize(panel: pd.DataFrame) -> PanelSummary:
         n_months=int(panel["period"].nunique()), first=panel["period"].min(),
         last=panel["period"].max(), n_rows=len(panel), providers=by,
         measures=pd.DataFrame(rows, columns=["construct", "measure", "label", "unit",
-                                             "complete"]))
+                                             "complete"]),
+        units=declaration.unit_plural if declaration else "providers",
+        unit=declaration.unit_name if declaration else "provider",
+        period=declaration.frequency if declaration else "month")
 
 
 def describe_panel(panel: pd.DataFrame) -> str:
@@ -250,6 +339,10 @@ class Session:
     #: Where each true value of :attr:`truth` came from (key of ``truth`` -> plain words):
     #: the panel's truth, or what :meth:`add_truth` was told; written to ``truth.json``.
     truth_sources: dict[str, str] = field(default_factory=dict)
+    #: What a table of the user's own holds (None for the registry's panels): its unit,
+    #: period and measures, which are in use while the session's data are
+    #: (:func:`workbench.data.measures.in_use`).
+    declaration: declared.Declaration | None = None
 
     def data(self, name: str) -> pd.DataFrame | NotHeld:
         """The table ``name`` of the study's data as a DataFrame, or a
@@ -285,6 +378,12 @@ class Session:
         """Plain words on the data, for the top of a report."""
         p = self.panel
         span = f"{p['period'].min():%B %Y} to {p['period'].max():%B %Y}"
+        d = self.declaration
+        if d is not None:
+            what = d.title or f"your own data ({Path(d.source).name})"
+            origin = f" ({d.origin})" if d.origin else ""
+            return (f"{what}{origin}: {p['provider_code'].nunique()} {d.unit_plural}, {span}; "
+                    f"data sha256 {self.data_sha256[:12]}")
         kind = ("SYNTHETIC data (the built-in default; not real providers)" if self.synthetic
                 else "published NHS data")
         return (f"{kind}: {p['provider_code'].nunique()} providers, {span}; "
@@ -398,8 +497,11 @@ class Session:
         (True, 'April 2023 to June 2023')
         """
         p = self.panel
+        d = self.declaration
         record = {"synthetic": bool(self.synthetic),
-                  "source": ("synthetic panel from workbench.data.synth (no real providers)"
+                  "source": (f"{d.origin or 'a table of your own'}, declared in {d.source}"
+                             if d is not None else
+                             "synthetic panel from workbench.data.synth (no real providers)"
                              if self.synthetic else "published NHS and CQC data"),
                   "period": f"{p['period'].min():%B %Y} to {p['period'].max():%B %Y}",
                   "providers": int(p["provider_code"].nunique()),
@@ -510,20 +612,28 @@ def start(notebook: str, *, panel_path: str = "", seed: int = DEFAULT_SEED,
     its own), and the catalogue beside it
     (:meth:`Catalogue.beside <workbench.data.catalogue.Catalogue.beside>`) says which
     tables :meth:`Session.data` can read. ``output_dir`` empty means
-    ``outputs/interactive/<notebook>`` under the project root.
+    ``outputs/interactive/<notebook>`` under the project root. A panel made from a table
+    of the user's own has its declaration beside it: the session carries it
+    (:attr:`Session.declaration`) and its measures are in use from here on (their labels,
+    units and directions in every sentence, table and figure), in place of any in use
+    before.
     """
     interactive.use_styled_findings()
+    decl = None
     if panel_path:
         panel_file = resolve_panel_path(panel_path)
         sha = sha256_file(panel_file)
         panel = _read_panel(panel_file, sha)
+        decl = declared.beside(panel_file)
         truth_path = panel_file.with_name("truth.json")
         truth = read_truth(truth_path) if truth_path.exists() else None
         synthetic = truth is not None or _is_synthetic(panel)
         catalogue = Catalogue.beside(panel_file)
         origin = (f"the panel's truth.json, from the synthetic generator (data sha256 "
-                  f"{sha[:12]})")
+                  f"{sha[:12]})" if decl is None else
+                  f"the truth.json given with the table (data sha256 {sha[:12]})")
     else:
+        registry.use({})
         sd = generate(seed=seed, n_providers=n_providers, n_months=n_months)
         panel, truth, synthetic = sd.panel, sd.truth, True
         sha = panel_sha256(panel)
@@ -539,7 +649,7 @@ def start(notebook: str, *, panel_path: str = "", seed: int = DEFAULT_SEED,
     return Session(notebook=notebook, parameters=json.loads(json.dumps(params, default=str)),
                    output_dir=out, panel=panel, data_sha256=sha, synthetic=synthetic,
                    truth=truth, catalogue=catalogue,
-                   truth_sources=dict.fromkeys(truth or {}, origin))
+                   truth_sources=dict.fromkeys(truth or {}, origin), declaration=decl)
 
 
 def _is_synthetic(panel: pd.DataFrame) -> bool:

@@ -132,6 +132,17 @@ def _write_data(spec: DataSpec, tmp: Path, study_path: Path | str) -> bool:
                                  "a DataFrame or a parquet path")
             if Path(made).resolve() != (tmp / PANEL_FILE).resolve():
                 shutil.copyfile(made, tmp / PANEL_FILE)
+    elif spec.kind == "table":
+        from workbench.data.declared import read_declaration, read_table
+
+        decl = read_declaration(spec.options["declaration"],
+                                source=str(spec.options.get("declared_in", "")))
+        table = read_table(spec.options["table"], decl)
+        table.panel.to_parquet(tmp / PANEL_FILE, index=False)
+        decl.write_beside(tmp / PANEL_FILE)  # the session reads the panel through it
+        if spec.options.get("truth"):
+            shutil.copyfile(spec.options["truth"], tmp / TRUTH_FILE)
+            truth = True
     else:  # DataSpec is only built by study.py, which checks the kind
         raise StudyError(f"{study_path}: key 'data': unknown kind {spec.kind!r}")
     return truth
@@ -149,6 +160,11 @@ def data_source_key(spec: DataSpec) -> str:
     record: dict = {"kind": spec.kind, "options": options}
     if spec.kind == "panel":
         record["file_sha256"] = provenance.sha256_file(spec.options["path"])
+    elif spec.kind == "table":
+        record["file_sha256"] = provenance.sha256_file(spec.options["table"])
+        if spec.options.get("truth"):
+            record["truth_sha256"] = provenance.sha256_file(spec.options["truth"])
+        record["code"] = SourceTree.load(package_root()).fingerprint(["workbench.data.declared"])
     else:
         record["environment"] = environment_sha256()
         tree = SourceTree.load(package_root())
@@ -216,6 +232,14 @@ def _write_catalogue(spec: DataSpec, folder: Path) -> Path:
         made_by = f"the panel file {spec.options['path']}"
         not_made = {"truth": f"{made_by} comes without a truth.json",
                     **catalogue.missing_without_build(made_by)}
+    elif spec.kind == "table":
+        made_by = (f"the table {spec.options['table']}, read through its declaration "
+                   f"({spec.options.get('declared_in') or 'in the study'})")
+        not_made = catalogue.missing_without_build(made_by)
+        if (folder / TRUTH_FILE).is_file():
+            entries.append(catalogue.file_entry("truth", folder / TRUTH_FILE))
+        else:
+            not_made["truth"] = f"{made_by} comes without a truth.json"
     else:
         made_by = f"a build of the published files in {spec.options.get('from')}"
         not_made = {name: "the build wrote no catalogue of the tables beside the panel"

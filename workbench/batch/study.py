@@ -53,7 +53,9 @@ STUDY_KEYS = ("name", "title", "description", "data", "runs", "private", "disclo
 #: Keys of one entry under ``runs:``.
 RUN_KEYS = ("notebook", "parameters", "timeout")
 #: The ways a study names its data; exactly one is given.
-DATA_KINDS = ("synthetic", "panel", "build")
+DATA_KINDS = ("synthetic", "panel", "build", "table")
+#: Keys of ``data:`` for a table of the user's own (:mod:`workbench.data.declared`).
+TABLE_KEYS = ("table", "declaration", "truth")
 #: Longest run id before it is shortened and given a hash suffix.
 MAX_RUN_ID = 80
 #: Longest study name: it names the study's output folder, and every path in it must fit
@@ -251,9 +253,12 @@ class DataSpec:
     """Where a study's panel comes from.
 
     ``kind`` is ``synthetic`` (``options`` are the generator's keyword arguments),
-    ``panel`` (``options["path"]`` is an existing parquet file) or ``build``
+    ``panel`` (``options["path"]`` is an existing parquet file), ``build``
     (``options["from"]`` is the folder of official files; other options are passed
-    to ``workbench.data.panel.build``).
+    to ``workbench.data.panel.build``) or ``table`` (a table of the user's own:
+    ``options["table"]`` its file, ``options["declaration"]`` what it holds, checked and
+    as plain values, ``options["declared_in"]`` where it was declared, and optionally
+    ``options["truth"]``, a truth.json of the effects built into example data).
     """
 
     kind: str
@@ -463,7 +468,34 @@ def parse_study(raw: Any, path: Path, cwd: Path, max_runs: int = MAX_RUNS) -> St
     rule_from_study(raw.get("disclosure"), str(path))  # checked now, used when rendering
     return Study(name=name, title=title, path=path.resolve(), data=data, runs=tuple(runs),
                  description=str(raw.get("description", "")), private=tuple(private),
-                 disclosure=dict(raw.get("disclosure") or {}))
+                 disclosure=_with_declared_counts(dict(raw.get("disclosure") or {}), data))
+
+
+def _with_declared_counts(block: dict, data: DataSpec | None) -> dict:
+    """The study's ``disclosure:`` block with the counts of people and the rates on them
+    that a table's declaration names, added to its ``count_columns`` and ``rate_columns``
+    (what the study itself names wins).
+
+    >>> spec = DataSpec("table", {"declaration": {"unit": "ward", "period": "month",
+    ...     "measures": {"falls": {"label": "Falls", "unit": "falls", "kind": "count",
+    ...                            "people": True, "construct": "context"}}}})
+    >>> _with_declared_counts({"round_to": 1}, spec)
+    {'round_to': 1, 'count_columns': ['falls']}
+    """
+    if data is None or data.kind != "table":
+        return block
+    from workbench.data.declared import read_declaration
+
+    decl = read_declaration(data.options["declaration"],
+                            source=str(data.options.get("declared_in", "<declaration>")))
+    counts = [c for c in decl.people_counts() if c not in (block.get("count_columns") or [])]
+    if counts:
+        block["count_columns"] = [*(block.get("count_columns") or []), *counts]
+    rates = {k: list(v) for k, v in decl.rate_bases().items()
+             if k not in (block.get("rate_columns") or {})}
+    if rates:
+        block["rate_columns"] = {**(block.get("rate_columns") or {}), **rates}
+    return block
 
 
 def _check_keys(mapping: Mapping, allowed: tuple[str, ...], path: Path, prefix: str) -> None:
@@ -507,6 +539,12 @@ def _parse_data(raw: Any, path: Path, cwd: Path) -> DataSpec | None:
         return None  # notebooks that read no panel: no data step
     if raw == "synthetic":
         raw = {"synthetic": {}}
+    if isinstance(raw, dict) and "table" in raw:
+        return _parse_table(raw, path, cwd)
+    if isinstance(raw, dict) and "declaration" in raw:
+        raise StudyError(f"{path}: key 'data.declaration': a declaration describes a table of "
+                         "your own: give the table beside it, data: {table: wards.csv, "
+                         "declaration: wards.yaml}")
     if not isinstance(raw, dict) or len(raw) != 1 or next(iter(raw)) not in DATA_KINDS:
         raise StudyError(f"{path}: key 'data': expected exactly one of {list(DATA_KINDS)} "
                          "(or `data: synthetic` for the default synthetic panel), got "
@@ -539,13 +577,75 @@ def _parse_data(raw: Any, path: Path, cwd: Path) -> DataSpec | None:
     if kind == "panel":
         if not isinstance(opts, str):
             raise StudyError(f"{path}: key 'data.panel': expected the path of a parquet file")
-        return DataSpec("panel", {"path": resolve_path(opts, path, cwd, "data.panel")})
+        panel = resolve_path(opts, path, cwd, "data.panel")
+        _refuse_table_as_panel(panel, opts, path)
+        return DataSpec("panel", {"path": panel})
     if not isinstance(opts, dict) or not isinstance(opts.get("from"), str):
         raise StudyError(f"{path}: key 'data.build': expected a mapping with 'from' (the folder "
                          "of official files), e.g. {from: ../shared/data/real}")
     options = dict(opts)
     options["from"] = resolve_path(opts["from"], path, cwd, "data.build.from")
     return DataSpec("build", options)
+
+
+def _refuse_table_as_panel(panel: Path, given: str, path: Path) -> None:
+    """Refuse a CSV or workbook given as ``data: {panel: ...}`` (a panel is parquet),
+    saying how a table of the user's own is given.
+    """
+    if not panel.is_file():
+        return
+    from workbench.data.declared import sniff
+
+    kind = sniff(panel)
+    if kind != "parquet":
+        what = "a CSV file" if kind == "csv" else f"a spreadsheet ({kind})"
+        raise StudyError(f"{path}: key 'data.panel': {given!r} is {what}, not a panel "
+                         "(parquet) file; a table of your own is given with a declaration of "
+                         f"what its columns hold: data: {{table: {given}, declaration: "
+                         "wards.yaml}} (see docs/your_own_data.md)")
+
+
+def _parse_table(raw: dict, path: Path, cwd: Path) -> DataSpec:
+    """``data: {table: FILE, declaration: FILE or {...}, truth: FILE}``: the table's path,
+    its declaration checked now (every problem names the key) and kept as plain values.
+    """
+    from workbench.data.declared import read_declaration
+    from workbench.errors import DeclarationError
+
+    _check_keys(raw, TABLE_KEYS, path, "data.")
+    if not isinstance(raw["table"], str):
+        raise StudyError(f"{path}: key 'data.table': expected the path of a CSV, Excel or "
+                         "parquet file")
+    options: dict[str, Any] = {"table": resolve_path(raw["table"], path, cwd, "data.table")}
+    given = raw.get("declaration")
+    if given is None:
+        raise StudyError(f"{path}: key 'data.declaration': missing; a table of your own needs "
+                         "a declaration of what its columns hold: a YAML file "
+                         "(declaration: wards.yaml) or the mapping itself (see "
+                         "docs/your_own_data.md)")
+    if isinstance(given, str):
+        decl_path = resolve_path(given, path, cwd, "data.declaration")
+        try:
+            decl = read_declaration(decl_path)
+        except DeclarationError as exc:
+            raise StudyError(f"{path}: key 'data.declaration': {exc}") from exc
+    elif isinstance(given, dict):
+        try:
+            decl = read_declaration(given, source=f"{path}: data.declaration")
+        except DeclarationError as exc:
+            key = f"data.declaration.{exc.key}" if exc.key else "data.declaration"
+            exp = f" Expected: {exc.expected.rstrip('.')}." if exc.expected else ""
+            raise StudyError(f"{path}: key '{key}' {exc.problem}.{exp}") from exc
+    else:
+        raise StudyError(f"{path}: key 'data.declaration': expected a YAML file or a mapping "
+                         f"(unit, period, measures), got {type(given).__name__}")
+    options["declaration"] = decl.to_dict()
+    options["declared_in"] = decl.source
+    if raw.get("truth") is not None:
+        if not isinstance(raw["truth"], str):
+            raise StudyError(f"{path}: key 'data.truth': expected the path of a truth.json")
+        options["truth"] = resolve_path(raw["truth"], path, cwd, "data.truth")
+    return DataSpec("table", options)
 
 
 def _unwrap(value: Any) -> Any:

@@ -5,6 +5,8 @@
     workbench data fetch ae --period 2025-06 [--dest data/raw] [--max-bytes 2G] [--refresh]
     workbench data build [--from data/raw] [--out data/processed/panel.parquet | FOLDER]
                          [--allow-incomplete] [--prefer SOURCE ...]
+    workbench data example-wards [--out data/raw/wards.csv] [--seed N]
+    workbench data check wards.csv --declaration wards.yaml
 
 The main command (:mod:`workbench.cli`) calls :func:`add_parser`; each subcommand's function
 takes the parsed arguments, prints what it did and returns the exit status.
@@ -93,13 +95,46 @@ def cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_example_wards(args: argparse.Namespace) -> int:
+    """Write the synthetic example ward table, its declaration and its truth; print where."""
+    from workbench.data.example_wards import generate_wards
+
+    paths = generate_wards(seed=args.seed).write(args.out)
+    print(f"Wrote {paths[0]} (synthetic example: 20 wards x 24 months), its declaration "
+          f"{paths[1].name} and the true effects built in, {paths[2].name}.\n"
+          f"Check it: workbench data check {paths[0]} --declaration {paths[1]}\n"
+          "Run the notebooks on it: workbench run studies/wards_example.yaml")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Read a table of the user's own through its declaration; print what it holds, or
+    every broken rule (exit status 2).
+    """
+    import sys
+
+    from workbench.data.declared import read_table
+    from workbench.errors import WorkbenchError
+
+    try:
+        table = read_table(args.table, args.declaration)
+    except WorkbenchError as exc:
+        print(f"workbench: {exc}", file=sys.stderr)
+        return 2
+    print(table)
+    return 0
+
+
 def add_parser(subparsers) -> argparse.ArgumentParser:
-    """Add ``data`` with its ``fetch`` and ``build`` subcommands to ``subparsers``."""
+    """Add ``data`` with its ``fetch``, ``build``, ``example-wards`` and ``check``
+    subcommands to ``subparsers``.
+    """
     data = subparsers.add_parser(
         "data", help="fetch official NHS files and build the real-data panel",
         description="Download official publications into data/raw/<source>/ and join "
                     "whichever are present into the provider x month panel.")
-    sub = data.add_subparsers(dest="data_command", metavar="{fetch,build}")
+    sub = data.add_subparsers(dest="data_command",
+                              metavar="{fetch,build,example-wards,check}")
     data.set_defaults(func=lambda args: (data.print_help(), 2)[1])
 
     f = sub.add_parser(
@@ -150,4 +185,29 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="sector given to providers the CQC records as GP practices "
                         "(default: nhs)")
     b.set_defaults(func=cmd_build)
+
+    e = sub.add_parser(
+        "example-wards", help="write a synthetic example of a trust's own ward data",
+        description="Write a synthetic table of 20 wards x 24 months (registered nurse fill "
+                    "rate, care hours per patient day, FFT responses and positive responses, "
+                    "complaints, occupied bed days) with effects known in advance, its "
+                    "declaration (NAME.yaml) and those effects (NAME.truth.json) beside it. "
+                    "See docs/your_own_data.md.")
+    e.add_argument("--out", type=Path, default=Path("data/raw/wards.csv"),
+                   help="the table to write: .csv, .xlsx or .parquet (default: "
+                        "data/raw/wards.csv)")
+    e.add_argument("--seed", type=int, default=20240601,
+                   help="seed (same seed, same table; default: 20240601)")
+    e.set_defaults(func=cmd_example_wards)
+
+    c = sub.add_parser(
+        "check", help="read a table of your own through its declaration and say what it holds",
+        description="Read TABLE (CSV, Excel or parquet) through its declaration (YAML: the "
+                    "unit, the period, the groups and each measure), apply the checks a study "
+                    "applies (types, ranges, whole counts, one row per unit and period, gaps) "
+                    "and print what it holds, or every problem with its rows, column and rule.")
+    c.add_argument("table", type=Path, help="the table: CSV, Excel (.xlsx) or parquet")
+    c.add_argument("--declaration", type=Path, required=True,
+                   help="the YAML file saying what the table's columns hold")
+    c.set_defaults(func=cmd_check)
     return data

@@ -13,11 +13,32 @@ Example
 'RTT median wait (weeks)'
 >>> [m.name for m in by_construct("waiting")][:2]
 ['rtt_median_weeks', 'rtt_pct_within_18w']
+
+Measures of a user's own
+------------------------
+A table of the user's own (:mod:`workbench.data.declared`) declares its measures; they
+extend the registry for the session or block that uses them (:func:`extended`,
+:func:`use`), never for the whole process: :data:`MEASURES` is a view of the registered
+measures and those in use in the current context (a :class:`contextvars.ContextVar`,
+which a Jupyter kernel keeps from cell to cell). A declared measure of a registered
+name replaces it in that scope (the user's label, unit and direction win).
+
+>>> ward = Measure("rn_fill_rate_pct", "staffing", "%", True, 0, 200,
+...                "Registered nurse fill rate (%)", kind="percent")
+>>> with extended([ward]):
+...     get("rn_fill_rate_pct").per_unit
+'percentage point of Registered nurse fill rate'
+>>> "rn_fill_rate_pct" in MEASURES
+False
 """
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterable, Iterator, Mapping
+from contextvars import ContextVar, Token
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Literal
 
 from workbench.errors import ArgumentError, UnknownMeasureError
@@ -78,6 +99,16 @@ class Measure:
     kind: Kind = "continuous"
     description: str = ""
     increment: str = ""
+    #: A rate or percentage built on two count measures: their names ('' when not said).
+    numerator: str = ""
+    denominator: str = ""
+    #: What the ratio is multiplied by (100 for a percentage, 1,000 for "per 1,000").
+    per: float | None = None
+    #: A count of people (patients, responses, complaints): shown through disclosure
+    #: control. ``None``: not said (the registry's counts are read by their unit).
+    people: bool | None = None
+    #: Where the measure was declared ('' for the registry's own).
+    declared_in: str = ""
 
     @property
     def per_unit(self) -> str:
@@ -94,6 +125,11 @@ class Measure:
 
     @property
     def is_count(self) -> bool:
+        """True for a count (of patients, pathways, staff...), as opposed to a rate or level.
+
+        >>> get("rtt_waiting_list").is_count, get("rtt_median_weeks").is_count
+        (True, False)
+        """
         return self.kind == "count"
 
     @property
@@ -105,7 +141,8 @@ class Measure:
 
 
 _M = Measure
-MEASURES: dict[str, Measure] = {
+#: The registry's own measures (what :data:`MEASURES` holds outside any :func:`extended`).
+REGISTERED: dict[str, Measure] = {
     m.name: m
     for m in [
         # --- staffing -------------------------------------------------------------------
@@ -241,6 +278,122 @@ MEASURES: dict[str, Measure] = {
 }
 
 CONSTRUCTS: tuple[str, ...] = ("staffing", "waiting", "satisfaction", "context")
+
+#: Measures in use beyond the registry's own in the current context (see :func:`extended`).
+_IN_USE: ContextVar[Mapping[str, Measure]] = ContextVar(
+    "workbench_measures_in_use", default=MappingProxyType({}))
+
+
+class Registry(Mapping[str, Measure]):
+    """The measures the workbench knows here and now: the registry's own
+    (:data:`REGISTERED`) and those a user's data declare, in use in the current context
+    (:func:`extended`, :func:`use`). Read-only; registry order, declared measures last.
+
+    >>> MEASURES["beds"].label, len(MEASURES) == len(REGISTERED)
+    ('Beds', True)
+    """
+
+    def __init__(self, registered: Mapping[str, Measure]):
+        self._registered = registered
+
+    def __getitem__(self, name: str) -> Measure:
+        extra = _IN_USE.get()
+        if name in extra:
+            return extra[name]
+        return self._registered[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in _IN_USE.get() or name in self._registered
+
+    def __iter__(self) -> Iterator[str]:
+        extra = _IN_USE.get()
+        yield from self._registered
+        yield from (k for k in extra if k not in self._registered)
+
+    def __len__(self) -> int:
+        extra = _IN_USE.get()
+        return len(self._registered) + sum(1 for k in extra if k not in self._registered)
+
+    def __repr__(self) -> str:
+        return f"<measures: {len(self)} ({len(in_use())} declared in use)>"
+
+
+#: Every measure known in the current context: the registry's and those declared in use.
+MEASURES: Registry = Registry(REGISTERED)
+
+
+def _as_mapping(measures: Mapping[str, Measure] | Iterable[Measure]) -> dict[str, Measure]:
+    items = measures.values() if isinstance(measures, Mapping) else measures
+    out: dict[str, Measure] = {}
+    for m in items:
+        if not isinstance(m, Measure):
+            raise ArgumentError("extended", "measures", m,
+                                expected="Measure values (workbench.data.measures.Measure)")
+        out[m.name] = m
+    return out
+
+
+def in_use() -> dict[str, Measure]:
+    """The declared measures in use in the current context (empty outside any).
+
+    >>> in_use()
+    {}
+    """
+    return dict(_IN_USE.get())
+
+
+def use(measures: Mapping[str, Measure] | Iterable[Measure]) -> Token:
+    """Put ``measures`` in use in the current context, instead of any in use before
+    (declared measures never pile up from one data set to the next); returns the token
+    that :func:`stop_using` takes to put back what was in use before. A session does this
+    for its data; in a block, prefer :func:`extended`.
+
+    >>> token = use([Measure("chppd", "staffing", "hours", True, 0, 40, "Care hours per patient day")])
+    >>> label("chppd")
+    'Care hours per patient day'
+    >>> stop_using(token); label("chppd")
+    'chppd'
+    """
+    return _IN_USE.set(MappingProxyType(_as_mapping(measures)))
+
+
+def stop_using(token: Token) -> None:
+    """Put back the measures in use before the :func:`use` that returned ``token``."""
+    _IN_USE.reset(token)
+
+
+@contextlib.contextmanager
+def extended(measures: Mapping[str, Measure] | Iterable[Measure]) -> Iterator[Registry]:
+    """A block in which ``measures`` (a user's declared measures) extend the registry;
+    what was in use before is back afterwards, also on error. Yields :data:`MEASURES`.
+
+    >>> with extended([Measure("falls", "context", "falls", False, 0, 500, "Falls",
+    ...                        kind="count", people=True)]) as known:
+    ...     known["falls"].people, is_people_count("falls")
+    (True, True)
+    >>> "falls" in MEASURES
+    False
+    """
+    token = use(measures)
+    try:
+        yield MEASURES
+    finally:
+        stop_using(token)
+
+
+def is_people_count(name: str) -> bool:
+    """True for a count measure of people: declared so (``people: true``), or a registry
+    count not declared otherwise and whose unit is not beds.
+
+    >>> is_people_count("fft_responses"), is_people_count("beds"), is_people_count("nope")
+    (True, False, False)
+    """
+    m = MEASURES.get(name)
+    if m is None or m.kind != "count":
+        return False
+    if m.people is not None:
+        return m.people
+    return m.unit not in ("beds", "bed days")
 
 
 def get(name: str) -> Measure:

@@ -47,6 +47,18 @@ def _measure_column(m: M.Measure) -> pa.Column:
     return pa.Column(float, checks=checks, nullable=True, required=False, coerce=False)
 
 
+def _month_start(s: pd.Series) -> pd.Series:
+    """Each period is a month start (day 1); periods that are not dates pass here, as the
+    column's type check reports them (rather than an ``AttributeError`` about ``.dt``).
+
+    >>> _month_start(pd.Series(["2024-01"])).tolist()
+    [True]
+    """
+    if not pd.api.types.is_datetime64_any_dtype(s):
+        return pd.Series(True, index=s.index)
+    return s.dt.day == 1
+
+
 def panel_schema() -> pa.DataFrameSchema:
     """The pandera schema of the panel, generated from :data:`workbench.data.measures.MEASURES`.
 
@@ -73,7 +85,7 @@ def panel_schema() -> pa.DataFrameSchema:
                              nullable=False),
         "region": pa.Column(str, nullable=True, required=False),
         "period": pa.Column("datetime64[ns]",
-                            pa.Check(lambda s: s.dt.day == 1, element_wise=False,
+                            pa.Check(_month_start, element_wise=False,
                                      name="month start (day 1)"),
                             nullable=False),
     }
@@ -159,7 +171,9 @@ def validate_panel(df: pd.DataFrame, source: str = "<DataFrame>") -> pd.DataFram
     missing = [c for c in ("provider_code", "provider_name", "sector", "setting", "period")
                if c not in df.columns]
     if missing:
-        failures = pd.DataFrame([{"column": c, "rule": "required identity column", "rows": [],
+        rule = ("required identity column (a table of your own, of wards, sites or services, "
+                "is read with a declaration of its columns: see docs/your_own_data.md)")
+        failures = pd.DataFrame([{"column": c, "rule": rule, "rows": [],
                                   "n_rows": len(df), "values": ["<missing>"]} for c in missing])
         raise PanelValidationError(source, failures)
     import pandera.pandas as pa
