@@ -55,8 +55,9 @@ Scenarios
     draws of a seed are shared by every scenario) and writes its own truths.
     ``calibrated`` is this model unchanged.
 
-The generator stays one module (over 400 lines) because its draws come from one random
-stream in a fixed order: the same seed gives the same bytes only while that order holds.
+The draws come from one random stream in a fixed order: the same seed gives the same
+bytes only while that order holds (a new kind of draw comes after the others, or from
+its own stream).
 
 Example
 -------

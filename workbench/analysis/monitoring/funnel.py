@@ -30,8 +30,8 @@ one departure for counts:
 * A provider exactly on a limit is not an outlier.
 
 Every choice and every FunnelPlotR quirk not copied is listed in ``docs/spc_funnel.md``.
-The module stays whole (over 400 lines) because it is one method: limits, overdispersion
-and the plotted curves share one transform per kind, checked together against FunnelPlotR.
+Limits, overdispersion and the plotted curves share one transform per kind, checked
+together against FunnelPlotR.
 
 Example
 -------

@@ -18,9 +18,9 @@
 * each point gets a ``point_type`` and each facet a ``variation`` (from its last point)
   and, given a ``target``, an ``assurance`` (from the last group's limits).
 
-Every difference from NHSRplotthedots is listed in ``docs/spc_funnel.md``. The module
-stays whole (over 400 lines) because it is one method: the input checks, limits, rules and
-summaries are the steps of one calculation, checked together against NHSRplotthedots.
+Every difference from NHSRplotthedots is listed in ``docs/spc_funnel.md``. The input
+checks, limits, rules and summaries are the steps of one calculation, checked together
+against NHSRplotthedots.
 
 Example
 -------
