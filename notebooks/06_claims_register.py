@@ -32,12 +32,23 @@
 # intervals. "Waits are the main driver" is tested on the difference between the
 # standardised effects in one model.
 #
+# **Constructs, not one measure each.** Each claim compares constructs (staffing, waiting,
+# satisfaction, case mix) in a population, and each construct has measures in order of
+# preference. The panel's own measures come first (as on the synthetic default); when a
+# published panel holds none, the best published measure stands in and the verdict names
+# it: staff survey "enough staff" or sickness absence for staffing, A&E within 4 hours for
+# waiting, the inpatient survey or written complaints per 1,000 occupied bed days for
+# satisfaction, the national FFT figures for NHS against independent submitters. Measures
+# of different frequencies are aligned on one cross-section of acute NHS trusts (survey
+# year 2022, or the financial year 2024-25), and the verdict says which periods.
+#
 # **What it cannot show.** These are observational data: an adjusted difference is an
-# association between providers treating similar patients, not proof of cause. On a
-# panel built from published files most claims cannot be answered (no case mix, no FFT
-# scores by provider, no staffing for private providers): each says why, and gives no
-# estimate. "Shorter waits" is then judged on the measure both sectors publish for the
-# same month (`waits_measure`), with the like-for-like comparison by specialty beside it.
+# association between providers treating similar patients, not proof of cause; on a
+# cross-section it is an association between trusts, not the effect of a change within a
+# trust. A claim no published measure can answer (no staffing is published for private
+# providers) says "cannot answer", names every measure sought and why each is not held,
+# and gives no estimate. "Shorter waits" is judged on the measure both sectors publish for
+# the same month (`waits_measure`), with the like-for-like comparison by specialty beside it.
 
 # %% tags=["parameters"]
 panel_path = ""       # panel parquet file; empty means the built-in synthetic default
@@ -46,7 +57,7 @@ n_providers = 240     # providers in the synthetic default
 n_months = 36         # months in the synthetic default
 output_dir = ""       # folder for findings.json and figures/; empty: outputs/interactive/<notebook>
 engagement_lag = 1    # months between staff engagement and the patient satisfaction it is compared with
-margins = {}          # minimal important differences by claim key, e.g. {"private_shorter_waits": 2.0}; empty: the defaults
+margins = {}          # minimal important differences by claim key, e.g. {"private_shorter_waits": 2.0}, or "<claim>:<measure>" for a measure standing in; empty: the defaults
 waits_measure = "rtt_median_weeks"  # the measure "shorter waits" is judged on: rtt_median_weeks, rtt_pct_within_18w, rtt_nonadmitted_pct_within_18w or rtt_nonadmitted_median_weeks
 
 # %%
@@ -62,9 +73,11 @@ s = workbench.start("06_claims_register", panel_path=panel_path, seed=seed,
                     n_providers=n_providers, n_months=n_months, output_dir=output_dir,
                     engagement_lag=engagement_lag, margins=margins, waits_measure=waits_measure)
 display(Markdown(f"**Data:** {s.data_label}."))
-# the like-for-like waits (by specialty) are shown beside "shorter waits" when the data hold them
-register = q06.answer(s.panel, s.data("specialty_waits"), engagement_lag=engagement_lag,
-                      margins=margins, waits_measure=waits_measure)
+# the like-for-like waits (by specialty) are shown beside "shorter waits" when the data hold
+# them; the published tables stand in where the panel holds no measure of a construct
+tables = {name: s.data(name) for name in q06.TABLES}
+register = q06.answer(s.panel, tables["specialty_waits"], engagement_lag=engagement_lag,
+                      margins=margins, waits_measure=waits_measure, tables=tables)
 
 # %% [markdown]
 # ## The verdicts

@@ -78,3 +78,29 @@ def test_index_lists_every_verdict(study, verdicts):
     for fid in verdicts.index:
         assert fid in page, fid
     assert page.count("Verdict: ") >= 7
+
+
+def test_at_least_four_verdicts_from_data_each_naming_its_measures(verdicts):
+    answered = verdicts[~verdicts["sentence"].str.contains("Verdict: cannot answer.",
+                                                           regex=False)]
+    assert len(answered) >= 4, answered.index.tolist()
+    for fid, row in answered.iterrows():
+        assert "Measures used: " in row["sentence"], fid
+        assert row["role"] == "headline", fid
+    sat = verdicts.loc["verdict:private_higher_satisfaction@acute", "sentence"]
+    assert "national descriptive comparison" in sat and "April 2024" in sat
+    assert "It cannot show" in sat
+    engaged = verdicts.loc["verdict:engaged_staff_experience@acute", "sentence"]
+    assert "Inpatient survey experience score" in engaged and "survey year 2022" in engaged
+    for key in ("staffing_waits_satisfaction", "engaged_staff_experience", "waits_main_driver"):
+        s = verdicts.loc[f"verdict:{key}@acute", "sentence"]
+        if "Verdict: cannot answer." in s:
+            continue
+        assert "not the effect of a change within a trust" in s and "Periods aligned" in s, key
+
+
+def test_unanswered_claims_say_what_is_missing(verdicts):
+    staff = verdicts.loc["verdict:private_more_staff@acute", "sentence"]
+    assert "No measure of staffing is published for independent providers" in staff
+    homes = verdicts.loc["verdict:private_care_homes_better@care_home", "sentence"]
+    assert "council-run" in homes

@@ -18,13 +18,14 @@ Example
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from workbench.analysis.claims import constructs
+from workbench.analysis.claims.contrasts import driver_contrasts
 from workbench.analysis.claims.inputs import (
     cannot_answer,
     coverage,
@@ -50,6 +51,7 @@ from workbench.analysis.findings.record import Finding, FindingId
 from workbench.analysis.findings.sensitivity import evalue_sentence
 from workbench.analysis.models import fit as md
 from workbench.data import measures as M
+from workbench.data.catalogue import NotHeld
 from workbench.errors import AnalysisInputError
 
 
@@ -72,7 +74,8 @@ def _one_contrast(claim: Claim, margins: dict[str, float], afit: md.Fit, naive: 
                   adjusted: Finding, term: str, label: str, subset: str,
                   cause_effect: tuple[str, str], before: str, after: str) -> ClaimResult:
     """A claim judged on one adjusted contrast ``term``; the sentence is ``before``, the
-    estimate, interval and margin, ``after``, the unadjusted estimate and the E-value."""
+    estimate, interval and margin, ``after``, the unadjusted estimate and the E-value.
+    """
     margin = _margin(claim, margins)
     part = judge(afit, adjusted, term, label, claim.direction, margin)
     extra = evalue_sentence(adjusted.sensitivity, *cause_effect)
@@ -221,37 +224,6 @@ def _per_sd(fit: md.Fit, question: str, *, suffix: str) -> list[Finding]:
     return out
 
 
-def driver_contrasts(fit: md.Fit, main: str, level: float = 0.95) -> list[dict]:
-    """Size of ``main``'s standardised effect minus each other exposure's, with intervals.
-
-    For each other exposure j the contrast is s_m |b_m| SD_m - s_j |b_j| SD_j, written as
-    the linear contrast g'b with g_m = sign(b_m) SD_m and g_j = -sign(b_j) SD_j (signs
-    and SDs taken as fixed), its variance g'Vg from the fit's clustered covariance and a
-    t interval with G-1 degrees of freedom (the delta method for a linear function).
-
-    >>> from workbench.data.synth import generate
-    >>> fit = md.fit(md.ModelSpec("fft_pct_positive", ("rtt_median_weeks",
-    ...     "nurse_fte_per_10_beds")), generate(seed=3, n_providers=80, n_months=12).panel)
-    >>> [c["other"] for c in driver_contrasts(fit, "rtt_median_weeks")]
-    ['nurse_fte_per_10_beds']
-    """
-    b = pd.Series(fit.result.params)
-    V = pd.DataFrame(fit.result.cov_params())
-    df = fit.clusters - 1
-    tq = stats.t.ppf(1 - (1 - level) / 2, df)
-    out = []
-    for other in [e for e in fit.spec.exposures if e != main]:
-        g = pd.Series(0.0, index=b.index)
-        g[main] = np.sign(b[main]) * float(fit.data[main].std())
-        g[other] = -np.sign(b[other]) * float(fit.data[other].std())
-        est = float(g @ b)
-        se = float(np.sqrt(g @ V @ g))
-        p = float(2 * stats.t.sf(abs(est / se), df)) if se > 0 else float("nan")
-        out.append({"main": main, "other": other, "estimate": est, "se": se,
-                    "ci_low": est - tq * se, "ci_high": est + tq * se, "p_value": p, "df": df})
-    return out
-
-
 def _drivers_claim(panel: pd.DataFrame, claim: Claim, lag: int,
                    margins: dict[str, float]) -> ClaimResult:
     drivers = ("rtt_median_weeks", "nurse_fte_per_10_beds", f"staff_engagement_lag{lag}")
@@ -333,7 +305,9 @@ def assess_claims(panel: pd.DataFrame, *, engagement_lag: int = 1,
                   keys: tuple[str, ...] | None = None,
                   margins: dict[str, float] | None = None,
                   waits_measure: str = "rtt_median_weeks",
-                  like_for_like: Finding | None = None) -> list[ClaimResult]:
+                  like_for_like: Finding | None = None,
+                  tables: Mapping[str, pd.DataFrame | NotHeld] | None = None
+                  ) -> list[ClaimResult]:
     """Test every claim of :data:`CLAIMS` (or those in ``keys``) on ``panel``.
 
     ``engagement_lag`` is the number of months between staff engagement and the
@@ -348,6 +322,15 @@ def assess_claims(panel: pd.DataFrame, *, engagement_lag: int = 1,
     that cannot be fitted) gets the verdict ``cannot answer`` with the reason and a
     verdict finding without an estimate (:func:`cannot_answer`); it never raises for the
     data. Wrong arguments raise :class:`~workbench.errors.AnalysisInputError`.
+
+    Claims compare constructs (:mod:`workbench.analysis.claims.constructs`): each is
+    answered on the panel's measures first; when the panel cannot answer, the best
+    measures that ``tables`` (the tables beside the panel, by catalogue name: a session's
+    ``s.data(name)``) hold stand in (a cross-section of acute NHS trusts, or the national
+    FFT figures), and "cannot answer" names every measure sought and why it is not held.
+    Each verdict names the measures used, the population and the adjustment set.
+    ``margins`` may also be keyed ``"<claim>:<measure>"`` for a measure standing in
+    (:data:`~workbench.analysis.claims.constructs.SD_MARGINS`).
 
     >>> import pandas as pd
     >>> bare = pd.DataFrame({"provider_code": ["A"], "provider_name": ["A"],
@@ -369,11 +352,12 @@ def assess_claims(panel: pd.DataFrame, *, engagement_lag: int = 1,
             raise AnalysisInputError("assess_claims", "keys", f"has unknown claims {unknown}",
                                      expected=f"some of {list(known)}")
     margins = dict(margins or {})
-    bad = {k: v for k, v in margins.items() if k not in known or isinstance(v, bool)
+    bad = {k: v for k, v in margins.items() if not _margin_key(k, known) or isinstance(v, bool)
            or not isinstance(v, (int, float)) or not v > 0}
     if bad:
         raise AnalysisInputError("assess_claims", "margins", f"has {bad}",
-                                 expected=f"positive numbers keyed by claims among {list(known)}")
+                                 expected=f"positive numbers keyed by claims among {list(known)}"
+                                          " (or '<claim>:<measure>' for a measure standing in)")
     settled = panel["sector"].isin([s_ for s_ in M.SECTORS if s_ != "unknown"]) \
         if "sector" in panel.columns else pd.Series(False, index=panel.index)
     n_unknown = int(panel.loc[~settled, "provider_code"].nunique()) \
@@ -394,6 +378,8 @@ def assess_claims(panel: pd.DataFrame, *, engagement_lag: int = 1,
         "private_care_homes_better": lambda c: _care_home_claim(panel, c, margins),
     }
     out = []
+    held = dict(tables or {})
+    sections: list | None = None
     for c in CLAIMS:
         if keys is not None and c.key not in keys:
             continue
@@ -405,13 +391,42 @@ def assess_claims(panel: pd.DataFrame, *, engagement_lag: int = 1,
         except (AnalysisInputError, np.linalg.LinAlgError) as err:
             r = cannot_answer(c, f"the model could not be fitted on these data: {err}",
                               unknown_sector=n_unknown)
-        else:
-            r.unknown_sector = n_unknown
-            if r.finding is not None:
-                r.finding.parameters["unknown_sector_providers"] = n_unknown
-                if n_unknown:
-                    r.finding.sentence += (f" {n_unknown} provider(s) whose sector no register "
-                                           "settles were left out.")
+        if r.verdict == "cannot answer":  # the best published measures stand in, if any
+            if sections is None:
+                sections = _sections(panel, held)
+            r = constructs.answer_instead(c, r, sections=sections, tables=held,
+                                          margins=margins)
+        elif r.finding is not None:  # answered on the panel: name its measures
+            words = constructs.panel_measures_text(c.key, c, panel, waits_measure)
+            r.reason = f"{r.reason.rstrip()} {words}"
+            r.finding.sentence = f"{r.finding.sentence.rstrip()} {words}"
+        r.unknown_sector = n_unknown
+        if r.finding is not None:
+            r.finding.parameters["unknown_sector_providers"] = n_unknown
+            left = (f"{n_unknown} provider(s) whose sector no register settles were left "
+                    "out.")
+            if n_unknown and left not in r.finding.sentence:
+                r.finding.sentence += f" {left}"
         out.append(r)
     return out
 
+
+def _margin_key(key: str, known: Mapping[str, Claim]) -> bool:
+    """A margin's key: a claim, or ``<claim>:<measure>`` for a measure standing in."""
+    claim, _, measure = key.partition(":")
+    return claim in known and (not measure or measure in M.MEASURES)
+
+
+_SECTION_TABLES = ("staff_survey_years", "inpatient_survey", "inpatient_respondents",
+                   "sickness_absence", "complaints", "beds")
+
+
+def _sections(panel: pd.DataFrame, tables: Mapping[str, pd.DataFrame | NotHeld]) -> list:
+    """The cross-sections of acute NHS trusts the tables can make (none without tables)."""
+    from workbench.analysis.effects import cross_section as X
+
+    if not any(isinstance(tables.get(n), pd.DataFrame) for n in _SECTION_TABLES):
+        return []
+    if not {"provider_code", "sector", "setting", "period"} <= set(panel.columns):
+        return []
+    return [X.cross_section(panel, tables, name) for name in X.SECTIONS]

@@ -21,6 +21,7 @@ hold is no error: the claim is judged without the like-for-like view.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -33,35 +34,48 @@ from workbench.data.catalogue import NotHeld
 
 #: How each kind of estimate behind a sector claim is labelled in the figure.
 VIEWS = {"descriptive": "unadjusted", "adjusted": "adjusted for case mix",
-         "waits_standardised": "like for like by specialty"}
+         "waits_standardised": "like for like by specialty",
+         "national": "national totals (FFT), descriptive"}
+
+#: The tables beside the panel the register reads (from the session, ``s.data(name)``):
+#: the like-for-like waits, and the published measures that stand in when the panel
+#: holds no measure of a construct (:mod:`workbench.analysis.claims.constructs`).
+TABLES: tuple[str, ...] = ("specialty_waits", "staff_survey_years", "inpatient_survey",
+                           "inpatient_respondents", "sickness_absence", "complaints", "beds",
+                           "fft_national")
 
 
 @dataclass
 class Register:
     """The claims register: each claim's result (verdict, the estimates behind it, why)
-    and the register's findings, made once (:meth:`findings`)."""
+    and the register's findings, made once (:meth:`findings`).
+    """
 
     results: list[ClaimResult]
     found: list[Finding] = field(default_factory=list)
 
     def findings(self, question: str | None = None) -> Findings:
         """Each verdict (``headline``; ``cannot answer`` is a ``diagnostic``), then the
-        estimates behind it; ``question`` replaces the question each answers."""
+        estimates behind it; ``question`` replaces the question each answers.
+        """
         return with_question(self.found, question)
 
     def markdown(self) -> str:
         """The register as Markdown: one numbered paragraph per claim, then how
-        multiplicity is controlled."""
+        multiplicity is controlled.
+        """
         return register_markdown(self.results)
 
     def table(self) -> pd.DataFrame:
         """One row per claim and answer: unadjusted and adjusted estimates side by side,
-        the like-for-like view, the verdict and what it is judged on."""
+        the like-for-like view, the verdict and what it is judged on.
+        """
         return register_table(self.results)
 
     def sector_claims(self) -> list[ClaimResult]:
         """The claims comparing independent and NHS acute providers that have estimates
-        (care homes, compared by ownership, are left out)."""
+        (care homes, compared by ownership, are left out).
+        """
         return [r for r in self.results if r.claim.key.startswith("private_") and r.naive
                 and r.claim.key != "private_care_homes_better"]
 
@@ -74,13 +88,18 @@ class Register:
 def answer(panel: pd.DataFrame, specialty_waits: pd.DataFrame | NotHeld, *,
            engagement_lag: int = 1, margins: dict[str, float] | None = None,
            waits_measure: str = "rtt_median_weeks",
-           keys: tuple[str, ...] | None = None) -> Register:
+           keys: tuple[str, ...] | None = None,
+           tables: Mapping[str, pd.DataFrame | NotHeld] | None = None) -> Register:
     """Every claim (or those in ``keys``) tested on ``panel``, "shorter waits" judged on
     ``waits_measure`` with the like-for-like view from ``specialty_waits`` beside it where
-    the data hold it (module docstring)."""
+    the data hold it (module docstring). ``tables`` (name -> a table or
+    :class:`~workbench.data.catalogue.NotHeld`, the names of :data:`TABLES`) lets published
+    measures stand in where the panel holds no measure of a construct.
+    """
     lfl = waits_like_for_like(specialty_waits, panel, waits_measure)
     results = assess_claims(panel, engagement_lag=engagement_lag, keys=keys,
-                            margins=margins, waits_measure=waits_measure, like_for_like=lfl)
+                            margins=margins, waits_measure=waits_measure, like_for_like=lfl,
+                            tables=tables)
     return Register(results, claim_findings(results))
 
 
