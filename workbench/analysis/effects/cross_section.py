@@ -89,7 +89,7 @@ MIN_OCCUPIED_BEDS = 100.0
 #: Labels of the columns of a cross-section that are not measures of the registry.
 LABELS: dict[str, str] = {
     "specialist_trust": "Specialist trust (staff survey benchmarking group)",
-    "log_beds": "Beds (log)",
+    "log_beds": "Log of beds",
     "complaints_upheld_pct": "Complaints upheld (% of those resolved)",
     "complaints_waiting_pct": "Complaint subjects about waiting times (% of subjects)",
     "complaints_staffing_pct": "Complaint subjects about staffing numbers (% of subjects)",
