@@ -89,3 +89,13 @@ def test_the_same_organisation_and_period_from_two_files_is_an_error():
                       "fte_days_lost": [1.0], "fte_days_available": [10.0]})
     with pytest.raises(SourceFormatError, match="two files give the sickness_absence"):
         side_tables.assemble({"sickness_absence": [t, t]}, "folder")
+
+
+def test_the_build_summary_counts_organisations_by_construct_beside_the_panel(built):
+    _, full = built
+    text = full.summary()
+    assert "Constructs beside the panel" in text
+    assert "satisfaction: written complaints (complaints), 2024-25" in text
+    assert "satisfaction: FFT national totals (fft_national)" in text and "national totals" in text
+    cov = side_tables.coverage(full.tables, full.registers["sector"])
+    assert set(cov["table"]) >= {"complaints", "inpatient_survey", "sickness_absence", "beds"}

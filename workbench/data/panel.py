@@ -77,6 +77,7 @@ from workbench.data.panel_outputs import (
 )
 from workbench.data.schema import validate_panel
 from workbench.data.side_tables import assemble as side_tables_of
+from workbench.data.side_tables import coverage_text as side_coverage_text
 from workbench.data.side_tables import pieces as side_pieces
 from workbench.data.sources import ods as ods_reader
 from workbench.data.sources.patient_comments import trust_codes as comment_codes
@@ -138,6 +139,10 @@ class BuildResult:
         lines.append(f"Coverage table: {self.coverage_path}")
         for name, path in self.table_paths.items():
             lines.append(f"Beside the panel: {name} ({len(self.tables[name])} rows) {path}")
+        beside = side_coverage_text(self.tables, None if self.registers is None
+                                    else self.registers["sector"])
+        if beside:
+            lines.append(beside)
         if self.catalogue_path is not None:
             lines.append(f"Catalogue of the tables: {self.catalogue_path}")
         if self.unsettled:

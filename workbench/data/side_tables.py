@@ -147,3 +147,62 @@ def _beds(tables: list[pd.DataFrame], folder) -> pd.DataFrame:
     out = kh03.combine(*joined)
     out["source_files"] = "; ".join(files)
     return out
+
+
+#: The construct each table beside the panel measures, what it holds and its period column.
+CONSTRUCT_OF: dict[str, tuple[str, str, str]] = {
+    "inpatient_survey": ("satisfaction", "inpatient survey scores", "survey_year"),
+    "complaints": ("satisfaction", "written complaints", "financial_year"),
+    "fft_national": ("satisfaction", "FFT national totals", "period"),
+    "staff_survey_years": ("staffing", "NHS Staff Survey results", "year"),
+    "sickness_absence": ("staffing", "sickness absence", "period"),
+    "beds": ("context", "KH03 beds", "period"),
+}
+
+
+def coverage(tables: Mapping[str, pd.DataFrame],
+             sectors: pd.Series | None = None) -> pd.DataFrame:
+    """Which constructs the tables beside the panel hold, for how many organisations: one
+    row per table of :data:`CONSTRUCT_OF` held, with its ``construct``, ``periods`` (first
+    to last), ``organisations`` and, where ``sectors`` (provider code -> sector, the
+    registers' decision) is given, ``nhs`` (organisations the registers settle as NHS).
+
+    >>> t = {"complaints": pd.DataFrame({"provider_code": ["A", "B"],
+    ...                                  "financial_year": ["2024-25"] * 2})}
+    >>> r = coverage(t, pd.Series({"A": "nhs"})).iloc[0]
+    >>> r["construct"], int(r["organisations"]), int(r["nhs"])
+    ('satisfaction', 2, 1)
+    """
+    rows = []
+    for name, (construct, what, period) in CONSTRUCT_OF.items():
+        t = tables.get(name)
+        if t is None or not isinstance(t, pd.DataFrame) or t.empty:
+            continue
+        national = "provider_code" not in t.columns
+        codes = [] if national else t["provider_code"].dropna().astype(str).unique()
+        p = t[period].dropna() if period in t.columns else pd.Series(dtype=object)
+        fmt = (lambda v: f"{pd.Timestamp(v):%Y-%m}") if period == "period" else str
+        first, last = (fmt(p.min()), fmt(p.max())) if len(p) else ("", "")
+        rows.append({"construct": construct, "table": name, "holds": what,
+                     "periods": first if first == last else f"{first} to {last}",
+                     "organisations": None if national else len(codes),
+                     "nhs": (int((pd.Series(codes).map(sectors) == "nhs").sum())
+                             if sectors is not None and not national else None)})
+    return pd.DataFrame(rows, columns=["construct", "table", "holds", "periods",
+                                       "organisations", "nhs"])
+
+
+def coverage_text(tables: Mapping[str, pd.DataFrame], sectors: pd.Series | None = None) -> str:
+    """:func:`coverage` as lines for the terminal ('' when no such table is held)."""
+    cov = coverage(tables, sectors)
+    if cov.empty:
+        return ""
+    lines = ["Constructs beside the panel (organisations; NHS as the registers settle them):"]
+    for r in cov.to_dict("records"):
+        if r["organisations"] is None or pd.isna(r["organisations"]):
+            who = "national totals"
+        else:
+            who = f"{int(r['organisations'])} organisations" + (
+                f", {int(r['nhs'])} NHS" if r["nhs"] is not None and pd.notna(r["nhs"]) else "")
+        lines.append(f"  {r['construct']}: {r['holds']} ({r['table']}), {r['periods']}: {who}")
+    return "\n".join(lines)
