@@ -67,6 +67,7 @@ from workbench.analysis.claims.rules import (
     FAMILY,
     LEVEL,
     MULTIPLICITY,
+    WAIT_MEASURES,
     Claim,
     ClaimResult,
     Judged,
@@ -107,11 +108,12 @@ class Candidate:
 
 _NHS = "NHS organisations only"
 _BOTH = "NHS and independent providers"
+_PANEL = "in the panel, for the providers it holds it for"
 
 #: Each construct's measures in order of preference (module docstring).
 CONSTRUCTS: dict[str, tuple[Candidate, ...]] = {
     "staffing": (
-        Candidate("nurse_fte_per_10_beds", "panel", _BOTH,
+        Candidate("nurse_fte_per_10_beds", "panel", _PANEL,
                   "nurses per occupied bed (the synthetic default; published for NHS "
                   "organisations only, and no beds are published with it)"),
         Candidate("staff_enough_staff_pct", "cross_section", _NHS,
@@ -120,14 +122,14 @@ CONSTRUCTS: dict[str, tuple[Candidate, ...]] = {
                   "sickness absence (ESR), days lost over days available"),
     ),
     "staff_experience": (
-        Candidate("staff_engagement", "panel", _BOTH, "NHS Staff Survey engagement score"),
+        Candidate("staff_engagement", "panel", _PANEL, "NHS Staff Survey engagement score"),
         Candidate("staff_burnout_pct", "cross_section", _NHS,
                   "NHS Staff Survey: often or always burnt out (less is better)"),
         Candidate("staff_work_stress_pct", "cross_section", _NHS,
                   "NHS Staff Survey: unwell from work-related stress (less is better)"),
     ),
     "waiting": (
-        Candidate("rtt_median_weeks", "panel", _BOTH, "RTT median wait (or the waits measure "
+        Candidate("rtt_median_weeks", "panel", _PANEL, "RTT median wait (or the waits measure "
                   "asked for)"),
         Candidate("ae_pct_within_4h", "cross_section", _NHS,
                   "A&E seen within 4 hours, pooled over the cross-section's months"),
@@ -135,7 +137,7 @@ CONSTRUCTS: dict[str, tuple[Candidate, ...]] = {
                   "RTT waiting list within 18 weeks, pooled over the cross-section's months"),
     ),
     "satisfaction": (
-        Candidate("fft_pct_positive", "panel", _BOTH, "FFT % positive by provider"),
+        Candidate("fft_pct_positive", "panel", _PANEL, "FFT % positive by provider"),
         Candidate("fft_national_pct_positive", "national", _BOTH,
                   "FFT % positive, national totals of NHS and of independent submitters"),
         Candidate("inpatient_experience_score", "cross_section", _NHS,
@@ -144,14 +146,14 @@ CONSTRUCTS: dict[str, tuple[Candidate, ...]] = {
                   "written complaints (KO41a) per 1,000 occupied bed days (KH03)"),
     ),
     "case_mix": (
-        Candidate("case_mix_index", "panel", _BOTH,
+        Candidate("case_mix_index", "panel", _PANEL,
                   "case-mix index, patients aged 75+ and deprivation"),
         Candidate("inpatients_aged_66_plus_pct", "cross_section", _NHS,
                   "inpatient survey respondents' age and sex mix, trust type and size"),
         Candidate("specialist_trust", "cross_section", _NHS, "trust type and size"),
     ),
     "quality_rating": (
-        Candidate("cqc_overall", "panel", "providers CQC rates", "CQC overall rating"),
+        Candidate("cqc_overall", "panel", _PANEL, "CQC overall rating"),
     ),
 }
 
@@ -763,6 +765,10 @@ def answer_instead(claim: Claim, result: ClaimResult, *, sections: list[X.CrossS
                 + sector_reason(key))
     elif key == "private_care_homes_better":
         more = ""  # CQC rates homes of every ownership: the panel's reason says what is missing
+    elif key == "private_shorter_waits":
+        more = ("Both sectors publish RTT waits; the measure judged is chosen with "
+                f"`waits_measure` (one of {', '.join(WAIT_MEASURES)}), and needs one the panel "
+                "holds for both sectors in the same month.")
     elif NEEDS.get(key) and NEEDS[key].sectors:
         more = sector_reason(key) or sought_text(key)
     else:
