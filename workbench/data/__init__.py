@@ -11,7 +11,9 @@ publication), recognised (:mod:`~workbench.data.panel_files`), given a sector fr
 registers say (:mod:`~workbench.data.registers`) and joined
 (:mod:`~workbench.data.panel`, :mod:`~workbench.data.panel_join`), with the coverage table
 (:mod:`~workbench.data.panel_coverage`), the ``specialty_waits`` table
-(:mod:`~workbench.data.specialty_waits`) and the files written beside the panel
-(:mod:`~workbench.data.panel_outputs`). :mod:`~workbench.data.catalogue` lists what a
-study's data hold; :mod:`~workbench.data.cli_data` is the ``workbench data`` command.
+(:mod:`~workbench.data.specialty_waits`), the annual, quarterly, monthly and national
+tables of the publications not joined (:mod:`~workbench.data.side_tables`) and the files
+written beside the panel (:mod:`~workbench.data.panel_outputs`).
+:mod:`~workbench.data.catalogue` lists what a study's data hold;
+:mod:`~workbench.data.cli_data` is the ``workbench data`` command.
 """
