@@ -22,6 +22,7 @@ seed = 20240430       # seed of the synthetic default (same seed, same data)
 n_providers = 240     # providers in the synthetic default
 n_months = 36         # months in the synthetic default
 output_dir = ""       # folder for findings.json and figures/; empty: outputs/interactive/<notebook>
+trend = "rtt_median_weeks"  # measure charted month by month (acute providers; your own data: all units)
 
 # %%
 # %matplotlib inline
@@ -38,7 +39,8 @@ display(Markdown(f"**Data:** {s.data_label}"))
 # %% [markdown]
 # ## Providers
 #
-# How many providers of each kind the panel holds.
+# How many providers (or, in a table of your own, wards, sites or services) of each kind
+# the panel holds.
 
 # %%
 from workbench.analysis.questions.data_quality import data_quality
@@ -74,13 +76,18 @@ plt.show()
 tables["ranges"].round(2)
 
 # %% [markdown]
-# ## Waiting times over time
+# ## Over time
 #
-# Monthly average RTT median wait by sector, with a 95% band across providers. Winter pressure shows as a rise each December to February.
+# The monthly average of one measure (`trend`; by default the RTT median wait of acute
+# providers) by sector, or by the first group of a table of your own, with a 95% band
+# across providers. Winter pressure shows as a rise in waits each December to February.
 
 # %%
-ax = workbench.monthly_trend(s.panel[s.panel["setting"] == "acute"], "rtt_median_weeks")
-s.savefig(ax, "rtt_trend")
+groups = [c for c in tables["coverage"].columns if c not in ("first", "last", "months")]
+rows = s.panel[s.panel["setting"] == "acute"] if "setting" in s.panel else s.panel
+hue = next((c for c in ("sector", *groups) if c in rows), None)
+ax = workbench.monthly_trend(rows if hue else rows.assign(all="all"), trend, hue=hue or "all")
+s.savefig(ax, "rtt_trend" if trend == "rtt_median_weeks" else f"{trend}_trend")
 plt.show()
 
 # %%

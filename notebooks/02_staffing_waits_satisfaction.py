@@ -34,6 +34,7 @@
 # reorganisation) moves both its staffing and its waits or satisfaction.
 
 # %% tags=["parameters"]
+# needs: sector, setting (its subsets are acute providers, NHS and independent)
 panel_path = ""       # panel parquet file; empty means the built-in synthetic default
 seed = 20240430       # seed of the synthetic default (same seed, same data)
 n_providers = 240     # providers in the synthetic default

@@ -23,6 +23,8 @@
 # It also compares CQC ratings of hospitals, and of care homes by who runs them.
 
 # %% tags=["parameters"]
+# needs: sector, setting (it compares NHS and independent acute providers)
+# measures named by: outcomes
 panel_path = ""       # panel parquet file; empty means the built-in synthetic default
 seed = 20240430       # seed of the synthetic default (same seed, same data)
 n_providers = 240     # providers in the synthetic default

@@ -29,6 +29,7 @@
 # **What it cannot show.** A special cause says *that* something changed, not *why*.
 
 # %% tags=["parameters"]
+# measures named by: measure
 panel_path = ""       # panel parquet file; empty means the built-in synthetic default
 seed = 20240430       # seed of the synthetic default (same seed, same data)
 n_providers = 240     # providers in the synthetic default

@@ -51,6 +51,8 @@
 # the same month (`waits_measure`), with the like-for-like comparison by specialty beside it.
 
 # %% tags=["parameters"]
+# needs: sector, setting (each claim compares NHS and independent providers)
+# measures named by: waits_measure
 panel_path = ""       # panel parquet file; empty means the built-in synthetic default
 seed = 20240430       # seed of the synthetic default (same seed, same data)
 n_providers = 240     # providers in the synthetic default

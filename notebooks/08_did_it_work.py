@@ -30,6 +30,7 @@
 # the change from noise, the answer says so.
 
 # %% tags=["parameters"]
+# measures named by: measure
 panel_path = ""       # panel parquet file; empty means the built-in synthetic default
 seed = 20240430       # seed of the synthetic default (same seed, same data)
 n_providers = 240     # providers in the synthetic default

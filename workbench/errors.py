@@ -137,7 +137,7 @@ class TableValidationError(PanelValidationError):
     """A user's declared table broke a rule of its declaration (type, range, duplicate
     unit and period, gap in the periods). ``failures`` as :class:`PanelValidationError`;
     ``rows`` are the rows as the file shows them (a spreadsheet's row numbers, the
-    header being row 1) and ``units`` says what one row's unit is (``ward``).
+    header being row 1), which ``rows_note`` says in words.
 
     >>> import pandas as pd
     >>> f = pd.DataFrame([{"column": "fill_rate", "rule": "between 0 and 200",
@@ -147,10 +147,12 @@ class TableValidationError(PanelValidationError):
       - column 'fill_rate': rule 'between 0 and 200' broken in 1 row(s) [rows 14]; e.g. values ['950']
     """
 
-    def __init__(self, source: str, failures):
+    def __init__(self, source: str, failures, rows: str = ""):
         super().__init__(source, failures)
+        self.rows_note = rows
         _, *rest = self.args[0].split("\n")
-        head = f"Table {source} broke its declaration ({len(failures)} problem(s)):"
+        note = f"; {rows}" if rows else ""
+        head = f"Table {source} broke its declaration ({len(failures)} problem(s){note}):"
         self.args = ("\n".join([head, *rest]),)
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from workbench.batch.cache import canonical_json
 from workbench.batch.execute import INJECTED_PARAMETERS, PARTIAL_SUFFIX
+from workbench.batch.needs import check_needs
 from workbench.batch.params import Parameter, read_parameters, validate_parameters
 from workbench.batch.study import MAX_RUNS, Study, load_study
 from workbench.errors import ParameterError, StudyError
@@ -53,6 +54,7 @@ def check_study(study: Study) -> dict[Path, dict[str, Parameter]]:
                 "parameters: tag the code cell that holds its defaults 'parameters'", {})
         validate_parameters(run.notebook, run.parameters, params,
                             reserved=INJECTED_PARAMETERS)
+    check_needs(study, declared)  # what each notebook needs of the data, and measure names
     return declared
 
 
@@ -171,6 +173,10 @@ def plan_study(study: str | Path | Study, max_runs: int = MAX_RUNS, head: int = 
     n_notebooks = len({r.notebook for r in runs})
     data = "none" if study.data is None else \
         f"{study.data.kind} {canonical_json(_plain(study.data.options))}"
+    if study.data is not None and study.data.kind == "table":  # not the whole declaration
+        opts = study.data.options
+        data = (f"table {opts['table']} (declared in {opts.get('declared_in')}: "
+                f"{len(opts['declaration'].get('measures', {}))} measures)")
     shown = list(runs) if len(runs) <= head + tail + 1 else [*runs[:head], None, *runs[-tail:]]
     rows = [("run id", "notebook", "parameters")]
     for run in shown:

@@ -701,9 +701,9 @@ class _Failures:
                         "n_rows": len(e["rows"]), "values": e["values"][:3]})
         return pd.DataFrame(out, columns=["column", "rule", "rows", "n_rows", "values"])
 
-    def raise_any(self, source: str) -> None:
+    def raise_any(self, source: str, rows: str = "") -> None:
         if self.found:
-            raise TableValidationError(source, self.frame())
+            raise TableValidationError(source, self.frame(), rows)
 
 
 def _blank(value: Any) -> bool:
@@ -797,7 +797,7 @@ def read_table(path: str | Path, declaration: str | Path | Mapping[str, Any] | D
     ...     "label": "Fill rate (%)", "kind": "percent", "construct": "staffing"}}})
     Traceback (most recent call last):
     ...
-    workbench.errors.TableValidationError: Table ...w.csv broke its declaration (2 problem(s)):
+    workbench.errors.TableValidationError: Table ...w.csv broke its declaration (2 problem(s); rows numbered as a spreadsheet shows them, the header being row 1):
       - column 'fill': rule 'a number' broken in 1 row(s) [rows 3]; e.g. values ['x']
       - column 'ward, month': rule 'one row per ward and month' broken in 2 row(s) [rows 2, 3]; e.g. values ['A1 2024-01', 'A1 2024-01']
     """
@@ -845,7 +845,8 @@ def read_table(path: str | Path, declaration: str | Path | Mapping[str, Any] | D
         num, den = panel[m.numerator], panel[m.denominator]
         panel[name] = (num / den.where(den > 0)) * (m.per or 1.0)
     panel = _check(panel, decl, failures, column_names=True)
-    failures.raise_any(str(path))
+    failures.raise_any(str(path), "rows counted from 1" if fmt == "parquet" else
+                       "rows numbered as a spreadsheet shows them, the header being row 1")
     panel = panel.sort_values(["provider_code", "period"], kind="stable").reset_index(drop=True)
     return DeclaredTable(panel=panel, declaration=decl, path=path, file_format=fmt,
                          undeclared=undeclared, computed=computed)

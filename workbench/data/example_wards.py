@@ -258,7 +258,7 @@ def generate_wards(seed: int = DEFAULT_SEED, n_wards: int = DEFAULT_WARDS,
             ratio = COMPLAINTS_RATIO if code == COMPLAINTS_OUTLIER else 1.0
             complaints = int(rng.poisson(bed_days / 1000.0 * COMPLAINTS_PER_1000 * ratio))
             rows.append({
-                "ward_code": code, "ward_name": f"{_SPECIALTIES[i]} ({code})",
+                "ward_code": code, "ward_name": _SPECIALTIES[i],
                 "directorate": _DIRECTORATES[i], "site": "North site" if i % 3 else
                 "South site", "month": f"{month:%Y-%m}",
                 "rn_fill_rate_pct": round(float(fill), 1), "chppd": round(float(chppd), 1),

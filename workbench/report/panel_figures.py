@@ -26,7 +26,14 @@ import pandas as pd
 import seaborn as sns
 
 from workbench.data import measures as M
-from workbench.report.theme import GREY, SECTOR_COLOURS, SECTOR_LABELS, new_axes, themed
+from workbench.report.theme import (
+    GREY,
+    PALETTE,
+    SECTOR_COLOURS,
+    SECTOR_LABELS,
+    new_axes,
+    themed,
+)
 
 #: Seed and draws of seaborn's bootstrap for confidence bands: the same data always
 #: draw the same band, so a report is byte-identical for the same inputs.
@@ -141,10 +148,10 @@ def monthly_trend(data: pd.DataFrame, measure: str, *, hue: str = "sector", ax=N
     """Monthly mean of ``measure`` per group, with a 95% band across providers."""
     ax = new_axes(ax)
     d = data.dropna(subset=[measure])
-    for level, g in d.groupby(hue, observed=True):
+    for i, (level, g) in enumerate(d.groupby(hue, observed=True)):
         s = g.groupby("period")[measure].agg(["mean", "std", "count"])
         half = 1.96 * s["std"] / np.sqrt(s["count"].clip(lower=1))
-        colour = SECTOR_COLOURS.get(level, GREY)
+        colour = SECTOR_COLOURS.get(level, GREY if hue == "sector" else PALETTE[i % len(PALETTE)])
         ax.plot(s.index, s["mean"], color=colour, label=SECTOR_LABELS.get(level, level))
         ax.fill_between(s.index, s["mean"] - half, s["mean"] + half, color=colour, alpha=0.15)
     ax.set_ylabel(M.label(measure))

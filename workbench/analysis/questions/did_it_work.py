@@ -374,6 +374,10 @@ def evaluate_change(panel: pd.DataFrame, measure: str, intervention, *,
                      "before-and-after series: the interrupted time series is left out and "
                      "the comparison-group answer stands alone")
     # staggered difference-in-differences against the unchanged comparison providers
+    if comparison != "all" and not {"sector", "setting"} <= set(data.columns):
+        raise AnalysisInputError(fn, "comparison", f"is {comparison!r}, a group of providers by "
+                                 "sector and setting, which the panel does not hold",
+                                 expected="comparison='all' (every unit that did not change)")
     group = select_subset(data, comparison)
     controls = sorted(set(group["provider_code"]) - set(adoption))
     did = None

@@ -209,7 +209,20 @@ def funnel_measure(measure: str, panel: pd.DataFrame | None = None) -> FunnelMea
     'PR'
     >>> funnel_measure("ae_12h_waits/emergency_admissions").denominator
     'emergency_admissions'
+
+    A percentage or rate a table of the user's own declares with its numerator and
+    denominator (:mod:`workbench.data.declared`) has its funnel too: a proportion, or
+    for a rate observed against expected counts.
     """
+    declared = M.in_use().get(measure)
+    if declared is not None and declared.numerator and declared.denominator:
+        num, den = declared.numerator, declared.denominator
+        better = "increase" if declared.higher_is_better else "decrease"
+        if declared.kind == "percent":
+            return FunnelMeasure(measure, num, den, "PR", better, declared.label, 100, "%")
+        return FunnelMeasure(measure, num, den, "SR", better,
+                             f"{M.label(num)}: observed / expected", 1,
+                             "ratio (observed / expected)")
     if measure in FUNNEL_MEASURES:
         return FUNNEL_MEASURES[measure]
     if "/" not in measure:
@@ -297,6 +310,9 @@ def funnel_view(panel: pd.DataFrame, measure: str = "fft_pct_positive", period: 
                                  "is not in the panel",
                                  expected=f"empty or a column such as {_stratum_columns(panel)}")
     if setting:
+        if "setting" not in panel.columns:  # a table of the user's own (wards, sites)
+            raise AnalysisInputError("funnel_view", "setting", f"is {setting!r}, but the panel "
+                                     "has no setting column", expected="setting='' (every unit)")
         have = sorted(panel["setting"].dropna().astype(str).unique())
         if setting not in have:
             raise AnalysisInputError("funnel_view", "setting", f"is {setting!r}",
@@ -314,6 +330,7 @@ def funnel_view(panel: pd.DataFrame, measure: str = "fft_pct_positive", period: 
                      f"in {ts:%B %Y} were left out: {sorted(rows.loc[zero, 'provider_code'])[:10]}.")
         rows = rows[~zero]
     ident = panel.drop_duplicates("provider_code").set_index("provider_code")
+    ident = ident.assign(**{c: "" for c in ("sector", "setting") if c not in ident})  # wards
     options = {"method": method, "overdispersion": overdispersion, "limits": limits,
                "max_phi": max_phi}
     view = _one_view(rows, spec, ts, ident, notes, **options)

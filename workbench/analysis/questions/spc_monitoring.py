@@ -101,6 +101,21 @@ RATE_COUNTS: dict[str, RateCounts] = {
 }
 
 
+def rate_counts(measure: str) -> RateCounts | None:
+    """The counts behind ``measure``: those of :data:`RATE_COUNTS`, or the numerator and
+    denominator a table of the user's own declares for a percent (a p' chart) or a rate
+    (a u' chart); None for a measure without counts.
+
+    >>> rate_counts("fft_pct_positive").chart, rate_counts("rtt_median_weeks") is None
+    ('p', True)
+    """
+    declared = M.in_use().get(measure)
+    if declared is not None and declared.numerator and declared.denominator:
+        return RateCounts(declared.numerator, declared.denominator,
+                          "p" if declared.kind == "percent" else "u", declared.per or 1.0)
+    return RATE_COUNTS.get(measure)
+
+
 @dataclass
 class SPCView:
     """One measure charted for some providers: the SPC result and what was left out."""
@@ -125,7 +140,7 @@ class SPCView:
         """
         if self.chart == "xmr":
             return "XmR chart (individual values and moving ranges)"
-        den = RATE_COUNTS[self.measure].denominator
+        den = rate_counts(self.measure).denominator
         return (f"{self.chart} chart (Laney): limits allow for each month's number of "
                 f"{M.get(den).unit}")
 
@@ -155,7 +170,7 @@ class SPCView:
             kind = "proportion" if self.chart == "p'" else "rate"
             how = ("mean +/- 2.66 x mean moving range" if self.chart == "xmr" else
                    f"pooled {kind} +/- 3 x its sd at the month's "
-                   f"{RATE_COUNTS[self.measure].denominator} x sigma_z "
+                   f"{rate_counts(self.measure).denominator} x sigma_z "
                    f"{formatting.number(s['sigma_z'])}")
             out.append(Finding(
                 id=str(FindingId("spc", self.measure, subset=code)),
@@ -186,6 +201,7 @@ def default_providers(panel: pd.DataFrame, measure: str, n: int = DEFAULT_N_PROV
     counts = (panel.loc[panel[measure].notna()].groupby("provider_code")["period"].nunique())
     counts = counts[counts >= min_points]
     ident = panel.drop_duplicates("provider_code").set_index("provider_code")
+    ident = ident.assign(**{c: "" for c in ("sector", "setting") if c not in ident})  # wards
     rank = {c: (0 if ident.at[c, "sector"] == "nhs" and ident.at[c, "setting"] == "acute"
                 else 1 if ident.at[c, "sector"] == "nhs" else 2, c) for c in counts.index}
     return sorted(rank, key=rank.get)[:n]
@@ -241,7 +257,7 @@ def spc_view(panel: pd.DataFrame, measure: str, providers: Sequence[str] = (), *
         raise AnalysisInputError("spc_view", "chart", f"is {chart!r}",
                                  expected="'auto' (p'/u' for a proportion or rate with its "
                                           "counts, else XmR), 'xmr' or 'laney'")
-    counts = RATE_COUNTS.get(measure)
+    counts = rate_counts(measure)
     has_counts = counts is not None and all(
         c in panel.columns and panel[c].notna().any() for c in counts.columns)
     if chart == "laney" and not has_counts:
@@ -331,6 +347,7 @@ def spc_view(panel: pd.DataFrame, measure: str, providers: Sequence[str] = (), *
             notes.append(f"XmR limits beyond the possible range ({_range_words(measure)}) "
                          f"are drawn at its end: {', '.join(cut)}.")
     ident = panel.drop_duplicates("provider_code").set_index("provider_code")
+    ident = ident.assign(**{c: "" for c in ("sector", "setting") if c not in ident})  # wards
     return SPCView(measure=measure, direction=direction, result=res,
                    names={c: str(ident.at[c, "provider_name"]) for c in keep},
                    sectors={c: str(ident.at[c, "sector"]) for c in keep}, notes=notes,
