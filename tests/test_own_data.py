@@ -297,3 +297,39 @@ def test_the_example_study_declares_what_the_generator_writes():
     if study is not None:
         assert study.data.options["declaration"] == read_declaration(DECLARATION).to_dict()
     assert yaml.safe_load(declaration_yaml(DECLARATION)) == DECLARATION
+
+
+def test_data_quality_groups_by_what_the_panel_holds(wards):
+    from workbench.analysis.questions.data_quality import data_quality
+    from workbench.data.synth import generate
+
+    no_ownership = generate(seed=1, n_providers=30, n_months=2).panel.drop(columns="ownership")
+    tables = data_quality(no_ownership)  # ownership is optional in the schema
+    assert list(tables["providers"].columns) == ["setting", "sector", "providers"]
+    table, decl = wards
+    tables = data_quality(workbench.load(table, declaration=decl))
+    assert list(tables["providers"].columns) == ["directorate", "site", "providers"]
+    assert tables["providers"]["providers"].sum() == 20
+    assert "nurse_fill_rate_pct" in set(tables["ranges"]["measure"])
+    assert list(tables["completeness"].columns)[:2] == ["measure", "Medicine"]
+
+
+def test_a_study_output_folder_loads_with_its_declaration(wards, tmp_path):
+    table, decl = wards
+    spec = load_study(_study_file(tmp_path, f"{{table: {table}, declaration: {decl}}}")).data
+    materialise_data(spec, tmp_path / "out" / "data")
+    token = M.use({})
+    try:
+        panel = workbench.load(tmp_path / "out")
+        assert M.get("care_hours_ppd").unit == "hours per patient day"
+        assert panel["provider_code"].nunique() == 20
+    finally:
+        M.stop_using(token)
+
+
+def _study_file(folder: Path, data: str) -> Path:
+    (folder / "nb.ipynb").write_text(json.dumps(
+        {"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+    path = folder / "s.yaml"
+    path.write_text(f"name: s\ndata: {data}\nruns:\n  - notebook: nb.ipynb\n")
+    return path

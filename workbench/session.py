@@ -276,7 +276,7 @@ class PanelSummary:
         measures = self.measures.assign(
             complete=(self.measures["complete"] * 100).round(0).astype(int).astype(str) + "%")
         return (head + f"<p><b>{self.units.capitalize()}</b></p>" + shown
-                + "<p><b>Measures</b> (share of rows with a value)</p>"
+                + f"<p><b>Measures</b> (share of {self.unit}-{self.period}s with a value)</p>"
                 + measures.to_html(index=False, border=0))
 
 
