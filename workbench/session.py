@@ -505,6 +505,7 @@ class Session:
                              if self.synthetic else "published NHS and CQC data"),
                   "period": f"{p['period'].min():%B %Y} to {p['period'].max():%B %Y}",
                   "providers": int(p["provider_code"].nunique()),
+                  "units": d.unit_plural if d is not None else "providers",
                   "label": self.data_label}
         if self.catalogue.tables_read:  # the tables beside the panel read, by sha256
             record["tables"] = self.catalogue.tables_read

@@ -283,6 +283,7 @@ def data_banner(record: Mapping[str, Any]) -> dict[str, Any]:
     return {"synthetic": synthetic, "source": str(record.get("source") or ""),
             "period": str(record.get("period") or ""),
             "providers": record.get("providers"),
+            "units": str(record.get("units") or "providers"),
             "banner": ("SYNTHETIC DATA: made by the workbench to test its methods; no real "
                        "provider, patient or member of staff is described.") if synthetic
             else ""}
