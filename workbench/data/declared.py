@@ -67,6 +67,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from workbench.data import measures as M
@@ -620,9 +621,16 @@ def _read_raw(path: Path, sheet: str) -> tuple[pd.DataFrame, str, int]:
                                          "cells separated by commas") from None
     frame.columns = [str(c).strip() for c in frame.columns]
     frame.index = range(2, len(frame) + 2)  # the header is row 1
-    blank = frame.apply(lambda r: all(str(v).strip() == "" for v in r), axis=1) \
-        if len(frame) else pd.Series(dtype=bool)
-    return frame[~blank], "csv", 2
+    return frame[~_blank_rows(frame)], "csv", 2
+
+
+def _blank_rows(frame: pd.DataFrame) -> pd.Series:
+    """Rows with no value in any cell (a blank line, an empty spreadsheet row)."""
+    empty = pd.Series(True, index=frame.index)
+    for col in frame.columns:
+        cells = frame[col]
+        empty &= cells.isna() | (cells.astype("string").str.strip().fillna("") == "")
+    return empty
 
 
 def _read_workbook(path: Path, sheet: str) -> tuple[pd.DataFrame, str, int]:
@@ -651,8 +659,7 @@ def _read_workbook(path: Path, sheet: str) -> tuple[pd.DataFrame, str, int]:
     body = [list(r[:width]) + [None] * (width - len(r)) for r in rows[first + 1:]]
     frame = pd.DataFrame(body, columns=head, dtype=object)
     frame.index = range(first + 2, first + 2 + len(frame))  # spreadsheet rows: 1-based
-    blank = frame.apply(lambda r: all(v is None or str(v).strip() == "" for v in r), axis=1) \
-        if len(frame) else pd.Series(dtype=bool)
+    blank = _blank_rows(frame)
     frame = frame.loc[:, [c for c in frame.columns if c != ""]]
     return frame[~blank], "xlsx", first + 2
 
@@ -715,24 +722,34 @@ def _blank(value: Any) -> bool:
                                        or value.strip().lower() in MISSING_TEXT)
 
 
-def _to_number(value: Any, kind: str) -> float | None:
-    """``value`` as a number, or None when it is not one (blank values are handled apart)."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        return float(value)
-    text = str(value).strip().replace(",", "").replace("\u00a0", "").replace(" ", "")
-    if kind in ("percent",) and text.endswith("%"):
-        text = text[:-1]
-    try:
-        number = float(text)
-    except ValueError:
-        return None
-    return number if math.isfinite(number) else None
+def _blanks(raw: pd.Series) -> pd.Series:
+    """Which cells of a column are missing values (empty, or text of :data:`MISSING_TEXT`).
+
+    >>> _blanks(pd.Series(["", " NA", "3", None, float("nan")], dtype=object)).tolist()
+    [True, True, False, True, True]
+    """
+    text = raw.astype("string").str.strip().str.lower()
+    return (raw.isna() | text.isna() | (text == "") | text.isin(MISSING_TEXT)).astype(bool)
+
+
+def _numbers(raw: pd.Series, kind: str) -> pd.Series:
+    """A column as numbers (float64; NaN where a cell is blank or not a number): thousands
+    separators and spaces removed, and a trailing % in a percent column.
+
+    >>> _numbers(pd.Series(["1,234", "95%", "x", 7, True], dtype=object), "percent").tolist()
+    [1234.0, 95.0, nan, 7.0, nan]
+    """
+    is_bool = raw.map(lambda v: isinstance(v, bool))
+    text = raw.astype("string").str.replace(r"[,\s\u00a0]", "", regex=True)
+    if kind == "percent":
+        text = text.str.replace(r"%$", "", regex=True)
+    values = pd.to_numeric(text, errors="coerce").astype("float64")
+    values[is_bool | ~np.isfinite(values.fillna(0.0))] = np.nan
+    return values
 
 
 _FREQ_WORDS = {"month": "a month such as 2024-01, Jan 2024 or 01/01/2024",
-               "quarter": "a quarter such as 2024Q1, 2024-Q1 or a date in it",
+               "quarter": "a quarter such as 2024Q1, 2024-Q1, Q1 2024 or a date in it",
                "year": "a year such as 2024, or a date in it",
                "week": "a date in the week such as 2024-01-01",
                "day": "a date such as 2024-01-01 or 01/01/2024"}
@@ -755,6 +772,9 @@ def _parse_period(value: Any, decl: Declaration) -> pd.Timestamp | None:
             stamp = pd.Timestamp(year=int(text), month=1, day=1)
         elif decl.frequency == "quarter" and re.fullmatch(r"\d{4}-?Q[1-4]", text, re.IGNORECASE):
             stamp = pd.Period(text.replace("-", "").upper(), freq="Q").start_time
+        elif decl.frequency == "quarter" and re.fullmatch(r"Q[1-4][\s\-]*\d{4}", text,
+                                                          re.IGNORECASE):
+            stamp = pd.Period(f"{text[-4:]}Q{text[1]}", freq="Q").start_time
         elif re.fullmatch(r"\d{4}-\d{1,2}", text):
             y, mo = text.split("-")
             if not 1 <= int(mo) <= 12:
@@ -809,25 +829,28 @@ def read_table(path: str | Path, declaration: str | Path | Mapping[str, Any] | D
     panel = pd.DataFrame(index=frame.index)
 
     codes = frame[decl.unit_column]
-    no_code = codes.map(_blank)
+    no_code = _blanks(codes)
     failures.add(decl.unit_column, f"a {decl.unit_name} code in every row",
                  frame.index[no_code], ["<empty>"] * int(no_code.sum()))
-    panel["provider_code"] = codes.map(lambda v: None if _blank(v) else _code_text(v))
+    panel["provider_code"] = _texts(codes, no_code, code=True)
     if decl.label_column:
-        labels = frame[decl.label_column].map(lambda v: None if _blank(v) else str(v).strip())
+        labels = frame[decl.label_column]
+        labels = _texts(labels, _blanks(labels))
         panel["provider_name"] = labels.where(labels.notna(), panel["provider_code"])
     else:
         panel["provider_name"] = panel["provider_code"]
 
     raw_period = frame[decl.period_column]
-    periods = raw_period.map(lambda v: None if _blank(v) else _parse_period(v, decl))
+    seen = {v: (None if _blank(v) else _parse_period(v, decl))  # each distinct value once
+            for v in pd.unique(raw_period.to_numpy(dtype=object))}
+    periods = raw_period.map(lambda v: seen.get(v) if v in seen else None)
     bad = periods.isna()
     failures.add(decl.period_column, _FREQ_WORDS[decl.frequency], frame.index[bad],
                  [("<empty>" if _blank(v) else v) for v in raw_period[bad]])
     panel["period"] = pd.to_datetime(periods.where(~bad, None)).astype("datetime64[ns]")
 
     for g in decl.groups:
-        panel[g] = frame[g].map(lambda v: None if _blank(v) else str(v).strip()).astype(object)
+        panel[g] = _texts(frame[g], _blanks(frame[g]))
 
     computed = []
     for m in decl.measures:
@@ -836,8 +859,9 @@ def read_table(path: str | Path, declaration: str | Path | Mapping[str, Any] | D
             computed.append(m.name)
             continue
         raw = frame[col]
-        values = raw.map(lambda v, kind=m.kind: None if _blank(v) else _to_number(v, kind))
-        not_number = values.isna() & ~raw.map(_blank)
+        blank = _blanks(raw)
+        values = _numbers(raw, m.kind)
+        not_number = values.isna() & ~blank
         failures.add(col, "a number", frame.index[not_number], raw[not_number])
         panel[m.name] = values.astype("float64")
     for name in computed:
@@ -852,10 +876,24 @@ def read_table(path: str | Path, declaration: str | Path | Mapping[str, Any] | D
                          undeclared=undeclared, computed=computed)
 
 
-def _code_text(value: Any) -> str:
+def _texts(raw: pd.Series, blank: pd.Series, *, code: bool = False) -> pd.Series:
+    """A column as stripped text (``object``, None where blank); with ``code``, whole
+    numbers a spreadsheet stored as 101.0 read 101.
+
+    >>> _texts(pd.Series([" A ", 101.0, ""], dtype=object), pd.Series([False, False, True]),
+    ...        code=True).tolist()
+    ['A', '101', None]
+    """
+    if code and raw.dtype == object:
+        raw = raw.map(_code_text)
+    text = raw.astype("string").str.strip().astype(object)
+    return text.where(~blank.to_numpy(), None)
+
+
+def _code_text(value: Any) -> Any:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value).strip()
+    return value
 
 
 def panel_columns(decl: Declaration) -> list[str]:
@@ -957,17 +995,18 @@ def _check(df: pd.DataFrame, decl: Declaration, failures: _Failures, *,
         gap_rows, gap_values = [], []
         keyed = df.dropna(subset=["provider_code", "period"])
         keyed = keyed[~keyed.duplicated(["provider_code", "period"])]
-        for code, rows in keyed.groupby("provider_code", sort=False):
-            rows = rows.sort_values("period")
-            have = pd.PeriodIndex(rows["period"], freq=freq)
-            for i in range(1, len(have)):
-                lost = (have[i] - have[i - 1]).n - 1
-                if lost > 0:  # one entry per gap: the row after it, the periods missing
-                    first, last = have[i - 1] + 1, have[i] - 1
-                    span = _period_text(first.start_time, decl) + (
-                        "" if lost == 1 else f" to {_period_text(last.start_time, decl)}")
-                    gap_rows.append(rows.index[i])
-                    gap_values.append(f"{code}: {span}")
+        keyed = keyed.sort_values(["provider_code", "period"], kind="stable")
+        ordinal = pd.Series(pd.PeriodIndex(keyed["period"], freq=freq).asi8, index=keyed.index)
+        same = keyed["provider_code"].eq(keyed["provider_code"].shift())
+        step = ordinal - ordinal.shift()
+        for row in keyed.index[same & (step > 1)]:  # one entry per gap: the row after it
+            lost = int(step[row]) - 1
+            after = pd.Period(keyed.at[row, "period"], freq=freq)
+            first, last = after - lost, after - 1
+            span = _period_text(first.start_time, decl) + (
+                "" if lost == 1 else f" to {_period_text(last.start_time, decl)}")
+            gap_rows.append(row)
+            gap_values.append(f"{keyed.at[row, 'provider_code']}: {span}")
         failures.add(period_col, f"no {decl.frequency} missing between the first and last "
                      f"of a {decl.unit_name} (declare period: {{gaps: allowed}} to allow)",
                      gap_rows, gap_values)
