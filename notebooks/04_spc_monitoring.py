@@ -72,7 +72,8 @@ display(Markdown("\n".join(f"- {md(n)}" for n in view.notes) or "All months have
 # %%
 fig = workbench.spc_small_multiples(
     view.result, ncols=3, ylabel=workbench.label(measure),
-    titles={c: f"{n} ({c})" for c, n in view.names.items()})
+    titles={c: f"{n} ({c})" for c, n in view.names.items()},
+    kind=spc_monitoring.chart_kind(view))
 s.savefig(fig, "spc")
 plt.show()
 
@@ -83,7 +84,7 @@ plt.show()
 
 # %%
 found = s.add(view.findings())
-display(Markdown(s.sentences(found)))
+display(workbench.sentences(found))
 
 # %% [markdown]
 # ## The numbers
@@ -93,7 +94,7 @@ display(Markdown(s.sentences(found)))
 # (they are process limits, not a confidence interval).
 
 # %%
-spc_monitoring.spc_summary(view).drop(columns="summary").round(2)
+spc_monitoring.spc_table(view)
 
 # %%
 # In JupyterLab: drop-downs to chart another measure or provider.

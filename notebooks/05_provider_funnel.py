@@ -84,7 +84,7 @@ plt.show()
 
 # %%
 found = s.add(view.findings())
-display(Markdown(md(provider_funnel.describe_funnel(view))))
+display(workbench.sentences([provider_funnel.funnel_phrase(view)], bullets=False))
 
 # %% [markdown]
 # ## Providers outside the funnel
@@ -92,13 +92,13 @@ display(Markdown(md(provider_funnel.describe_funnel(view))))
 # Widest limit first; within it, lowest first.
 
 # %%
-out = provider_funnel.funnel_outliers(view)
-display(Markdown("\n".join(f"- {md(t)}" for t in out["summary"])
-                 or ("No provider lies outside the limits." if view.comparable or view.strata
-                     else "None is flagged: the providers are not comparable as they stand.")))
+display(workbench.sentences(
+    provider_funnel.outlier_phrases(view),
+    empty=("No provider lies outside the limits." if view.comparable or view.strata
+           else "None is flagged: the providers are not comparable as they stand.")))
 
 # %%
-out.drop(columns="summary").round(3)
+provider_funnel.outlier_table(view)
 
 # %%
 s.finish();

@@ -67,7 +67,7 @@ def test_run_folders_hold_the_whole_layout_and_nothing_partial(executed):
         folder = study_out / run_id
         names = {p.name for p in folder.iterdir()}
         assert names == {"notebook.ipynb", "report.html", "findings.json", "figures",
-                         "manifest.json", "run.log", "disclosure.json"}
+                         "manifest.json", "run.log", "disclosure.json", "results.json"}
         assert (folder / "figures" / "y.png").stat().st_size > 0
         nb = nbformat.read(folder / "notebook.ipynb", as_version=4)
         assert any("injected-parameters" in c.metadata.get("tags", []) for c in nb.cells)

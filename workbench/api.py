@@ -80,7 +80,7 @@ from workbench.report.panel_figures import (
     sector_comparison,
 )
 from workbench.report.sector_figures import specialty_dots
-from workbench.report.tables import findings_table
+from workbench.report.tables import findings_table, sentences
 from workbench.report.theme import subplots, theme_context
 from workbench.session import Session, load, start, summarize
 
@@ -138,6 +138,7 @@ __all__ = [  # grouped in docs/api.md
     "sector_comparison",
     "sector_difference",
     "select_subset",
+    "sentences",
     "spc",
     "spc_chart",
     "spc_small_multiples",

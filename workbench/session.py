@@ -556,7 +556,10 @@ class Session:
         Layout and drawing happen in the workbench theme (some settings, e.g. font
         sizes for padding and tick spacing, are read then, not when the figure was
         made), so the file looks the same whatever the user's matplotlib settings.
+        What the figure plots is written beside it as ``figures/<name>.json``
+        (:func:`~workbench.report.figure_disclosure.figure_data`), for an output checker.
         """
+        from workbench.report.figure_disclosure import figure_data
         from workbench.report.theme import theme_context
 
         fig = getattr(fig_or_ax, "figure", fig_or_ax)
@@ -567,6 +570,8 @@ class Session:
             if fig.get_layout_engine() is None:  # keep a figure's own (e.g. constrained) layout
                 fig.tight_layout()
             fig.savefig(path, dpi=110, metadata={"Software": None})
+        path.with_suffix(".json").write_text(json.dumps(figure_data(fig), indent=1) + "\n",
+                                             encoding="utf-8")
         self.figures.append(path)
         return fig
 

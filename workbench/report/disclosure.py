@@ -1,12 +1,21 @@
-"""Small-number suppression for everything shown to stakeholders.
+"""Disclosure control for everything shown to stakeholders, by what each number is.
 
-A count of people that is small enough to identify someone must not leave the
-analyst's desk. The default rule is the NHS hospital statistics (HES) convention:
+A count of people small enough to identify someone must not leave the analyst's desk,
+nor be worked out from what does. The rule acts on the **kind** of each number
+(:mod:`workbench.analysis.findings.kinds`), never on the words near it:
 
-* a count of 0 is shown as ``0``;
-* a count from 1 to 7 is shown as ``*``;
-* every other count is rounded to the nearest 5;
-* a rate or percentage built on a suppressed count is suppressed too.
+* a **count of people** (``people``: patients, responses, complaints, comments,
+  attendances, ...): 0 is shown as ``0``, 1 to 7 as ``*``, others rounded to the
+  nearest 5 (NHS hospital statistics' rule);
+* a **rate or share** built on counts of people (``rate``, with its numerator and
+  denominator): hidden when its numerator or its denominator is hidden, or, for a
+  share of people, its complement (denominator minus numerator: the 1 negative
+  response of 197); otherwise shown to a fixed, small number of decimals (one for a
+  percentage), so that it cannot be solved back to the exact counts;
+* a value that **follows** another (an interval, a p-value or a control limit of a
+  hidden estimate; the numerator of a hidden share) is hidden with it;
+* **exempt**: model estimates, counts of periods (months) and of providers, national
+  totals: shown as they are.
 
 The rule is a plain value (:class:`DisclosureRule`), configurable per study with a
 ``disclosure:`` block (:func:`rule_from_study`)::
@@ -17,50 +26,41 @@ The rule is a plain value (:class:`DisclosureRule`), configurable per study with
       symbol: "*"
       count_columns: [patients_seen]   # extra column names holding counts of people
 
-Which columns are counts: every measure of kind ``count`` in
-:mod:`workbench.data.measures`, the usual names of counts (``n``, ``count``,
-``patients``, ...), and columns a notebook names with ``Session.show(df, counts=...)``.
-Which columns are rates built on counts: :data:`RATE_BASES` (for example FFT %
-positive is built on FFT positive responses out of FFT responses), plus those
-named with ``Session.show(df, rates=...)``.
+Where the kinds come from
+-------------------------
+* **Findings**: ``n_kind``, ``estimate_kind``, ``numerator``, ``denominator``,
+  ``denominator_kind`` of the record (:func:`finding_values`); the sentence is built
+  from the record's ``wording``, a typed phrase (:func:`disclose_phrase`). Records
+  without kinds keep the defaults: ``n`` a count of people, the estimate a model
+  estimate unless its unit is a count of people.
+* **Sentences in reports**: typed phrases a notebook displays
+  (:data:`~workbench.analysis.findings.kinds.PHRASE_MIME`).
+* **Tables**: typed tables (:class:`~workbench.analysis.findings.kinds.Table`, or
+  ``Session.show``) say the kind of each column and which columns are parts of a total;
+  when one part is hidden a second is hidden too (secondary suppression), so that no
+  hidden cell can be worked out by subtraction. Columns no table types are read by name:
+  registry count measures, the usual count names (``n``, ``count``, ``patients``...)
+  and registry rates on their base counts (:data:`RATE_BASES`).
+* **Prose a notebook writes by hand** (its own Markdown, printed text, an untyped
+  finding sentence) has no kinds: a text rule (:func:`disclose_text`) reads a number
+  directly followed by a noun of people (``4 patients``, ``n = 6``) as a count. It is a
+  safety net for what the workbench did not write; the workbench's own sentences never
+  pass through it.
 
-Tables reach a report as HTML; :func:`suppress_html` rewrites every table in an
-HTML fragment. The analyst's executed notebook keeps the raw numbers.
-
-Counts of people and what is exempt
------------------------------------
-As in NHS England's rule, the control is for **counts of people** (or of their
-contacts with services): patients, responses, respondents, complaints, comments,
-pathways, attendances, admissions, episodes, referrals, residents, deaths and the
-like (:data:`PEOPLE_NOUNS`: the units of the registry's count measures, bar those in
-:data:`EXEMPT_UNITS`, plus the usual nouns). **Exempt**: model estimates
-(differences, ratios, intervals and p-values of a model, e.g. "3.2 admissions
-higher"), counts of providers, beds, staff FTE, months and weeks
-(:data:`EXEMPT_NOUNS`), and national totals ("... in England", "nationally").
-
-Text: sentences and Markdown
-----------------------------
-Finding sentences, Markdown and printed text are read by a text rule
-(:func:`disclose_text`): a number directly followed by a count noun, with at most
-three qualifying words between (``1.0 complaints``, ``1,234 FFT positive responses``,
-``30 of 41 responses``, ``only 5 respondents``), or ``n = 5``, is a count; a number
-after ``per`` (``per 1,000 episodes``) is a denominator, not a count. A rate written
-just before a count in brackets (``71.4% (5 of 7 responses)``) is hidden with it. The
-workbench's wording code (SPC, funnel and model sentences) writes every count of
-people that way, so the rule finds them; a sentence keeps its raw numbers in
-``findings.json`` (the analyst's) and the stakeholder version is made when a page or
-the linked ``findings.csv`` is written (:func:`disclose_finding`).
-
-Every change is recorded in a :class:`DisclosureLog` (where, what, original value,
-shown value), written beside each report and each study index as ``disclosure.json``
-for an output checker.
+Every change is recorded in a :class:`DisclosureLog` (where, what, kind, why, original
+value, shown value), written beside each report and each study index as
+``disclosure.json`` for an output checker.
 
 Example
 -------
 >>> rule = DisclosureRule()
 >>> [rule.count_text(v) for v in (0, 3, 7, 8, 12, 1234)]
 ['0', '*', '*', '10', '10', '1235']
->>> import pandas as pd
+>>> from workbench.analysis.findings import kinds as K
+>>> p = K.phrase("{rate} ({pos} of {n} responses)", rate=K.rate(99.49238579, 196, 197),
+...              pos=K.count(196, "responses", follows="rate"), n=K.count(197, "responses"))
+>>> disclose_phrase(p, rule)
+'* (* of 195 responses)'
 >>> df = pd.DataFrame({"fft_responses": [5, 40], "fft_pct_positive": [80.0, 92.5]})
 >>> suppress_frame(df, rule).to_dict("list")
 {'fft_responses': ['*', '40'], 'fft_pct_positive': ['*', '92.5']}
@@ -77,8 +77,31 @@ from typing import Any
 
 import pandas as pd
 
+from workbench.analysis.findings import formatting
+from workbench.analysis.findings.kinds import (
+    ESTIMATE,
+    EXEMPT,
+    KINDS,
+    PEOPLE,
+    PERIODS,
+    PHRASE_MIME,
+    RATE,
+    TABLE_ATTR,
+    KindError,
+    Phrase,
+    Value,
+    write,
+)
 from workbench.data import measures as M
 from workbench.errors import StudyError
+
+__all__ = [
+    "COUNT_NAMES", "DISCLOSURE_KEYS", "EXEMPT_NOUNS", "EXEMPT_UNITS", "FINDING_TEXT",
+    "PEOPLE_NOUNS", "PHRASE_MIME", "RATE_BASES", "TABLE_ATTR", "DisclosureLog",
+    "DisclosureRule", "Shown", "disclose_finding", "disclose_phrase", "disclose_text",
+    "finding_values", "is_people_unit", "people_nouns", "registry_counts",
+    "rule_from_study", "rule_to_dict", "show_values", "suppress_frame", "suppress_html",
+]
 
 #: Column names that hold counts of people (or of their episodes) besides registry counts.
 COUNT_NAMES: frozenset[str] = frozenset({
@@ -89,18 +112,19 @@ COUNT_NAMES: frozenset[str] = frozenset({
 
 #: Units of registry count measures that are not counts of people.
 EXEMPT_UNITS: frozenset[str] = frozenset({"beds"})
-#: Nouns of counts the rule leaves alone: providers, capacity, staff FTE, time.
+#: Nouns of counts the text rule leaves alone: providers, capacity, staff FTE, time.
 EXEMPT_NOUNS: frozenset[str] = frozenset({
     "provider", "providers", "trust", "trusts", "home", "homes", "hospital", "hospitals",
     "site", "sites", "bed", "beds", "fte", "month", "months", "week", "weeks", "day",
     "days", "year", "years", "hour", "hours", "minute", "minutes", "point", "points",
-    "percentage", "per", "times",
+    "percentage", "per", "times", "wait", "waits",
 })
 #: Nouns that are counts of people besides the registry's units (singular and plural).
+#: A wait is a length of time, not a person: "+0.24 through RTT median wait" is an estimate.
 _PEOPLE_WORDS = ("patient", "person", "people", "resident", "response", "respondent",
                  "complaint", "comment", "attendance", "admission", "referral", "episode",
                  "death", "case", "pathway", "user", "carer", "visit", "appointment",
-                 "discharge", "birth", "incident", "mention", "answer", "wait")
+                 "discharge", "birth", "incident", "mention", "answer")
 
 
 def people_nouns() -> frozenset[str]:
@@ -109,7 +133,7 @@ def people_nouns() -> frozenset[str]:
 
     >>> {"complaints", "pathways", "responses", "comments", "patient"} <= people_nouns()
     True
-    >>> "beds" in people_nouns() or "providers" in people_nouns()
+    >>> "beds" in people_nouns() or "providers" in people_nouns() or "wait" in people_nouns()
     False
     """
     units = {m.unit.lower() for m in M.MEASURES.values()
@@ -122,7 +146,8 @@ def people_nouns() -> frozenset[str]:
 #: Every noun of a count of people (see :func:`people_nouns`).
 PEOPLE_NOUNS: frozenset[str] = people_nouns()
 
-#: Rates and percentages of the registry and the counts they are built on.
+#: Rates and percentages of the registry and the counts they are built on: (numerator,
+#: denominator), or for A&E the complement (over 4 hours) and the denominator.
 RATE_BASES: dict[str, tuple[str, ...]] = {
     "fft_pct_positive": ("fft_positive", "fft_responses"),
     "rtt_pct_within_18w": ("rtt_within_18w", "rtt_waiting_list"),
@@ -132,9 +157,6 @@ RATE_BASES: dict[str, tuple[str, ...]] = {
 
 #: Keys of a study's ``disclosure:`` block.
 DISCLOSURE_KEYS = ("suppress_up_to", "round_to", "symbol", "count_columns", "rate_columns")
-
-#: Attribute of the HTML wrapper ``Session.show`` writes around a table.
-TABLE_ATTR = "data-wb-disclosure"
 
 _NUMBER = re.compile(r"^\s*(-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)\s*$")
 
@@ -150,9 +172,9 @@ def registry_counts() -> frozenset[str]:
 
 @dataclass(frozen=True)
 class DisclosureRule:
-    """How counts are shown: ``1..suppress_up_to`` as ``symbol``, others rounded to
-    ``round_to``. ``count_columns`` and ``rate_columns`` (rate -> its base counts) add
-    to the defaults.
+    """How counts of people are shown: ``1..suppress_up_to`` as ``symbol``, others
+    rounded to ``round_to``. ``count_columns`` and ``rate_columns`` (rate -> its base
+    counts) add to the columns read by name in untyped tables.
 
     >>> DisclosureRule(suppress_up_to=5, round_to=1).count_text(6)
     '6'
@@ -169,6 +191,15 @@ class DisclosureRule:
         x = _as_number(value)
         return x is not None and 0 < x <= self.suppress_up_to
 
+    def rounded(self, x: float) -> float:
+        """A count rounded to the nearest ``round_to`` (halves up).
+
+        >>> DisclosureRule().rounded(12.5), DisclosureRule(round_to=1).rounded(12.4)
+        (15, 12)
+        """
+        step = max(1, self.round_to)
+        return step * math.floor(x / step + 0.5)
+
     def count_text(self, value: Any) -> str:
         """A count as a stakeholder may see it.
 
@@ -181,12 +212,11 @@ class DisclosureRule:
                 else str(value)
         if self.is_suppressed(x):
             return self.symbol
-        if self.round_to > 1:
-            x = self.round_to * math.floor(x / self.round_to + 0.5)
+        x = self.rounded(x) if self.round_to > 1 else x
         return f"{int(x)}" if float(x).is_integer() else f"{x:g}"
 
     def counts(self, extra: Iterable[str] = ()) -> frozenset[str]:
-        """Every column name treated as a count under this rule."""
+        """Every column name read as a count of people under this rule."""
         return COUNT_NAMES | registry_counts() | self.count_columns | frozenset(extra)
 
     def rates(self, extra: Mapping[str, Iterable[str]] | None = None) -> dict[str, tuple]:
@@ -194,6 +224,19 @@ class DisclosureRule:
         out = {**RATE_BASES, **{k: tuple(v) for k, v in self.rate_columns.items()}}
         out.update({k: tuple(v) for k, v in (extra or {}).items()})
         return out
+
+    def describe(self) -> str:
+        """The rule in one plain sentence, for the foot of a page.
+
+        >>> DisclosureRule().describe()
+        'Counts of 1 to 7 are shown as *, other counts are rounded to the nearest 5'
+        """
+        text = (f"Counts of 1 to {self.suppress_up_to} are shown as {self.symbol}"
+                if self.suppress_up_to else "")
+        if self.round_to > 1:
+            text += ((", other counts" if text else "Counts")
+                     + f" are rounded to the nearest {self.round_to}")
+        return text
 
 
 def _as_number(value: Any) -> float | None:
@@ -211,6 +254,135 @@ def _as_number(value: Any) -> float | None:
         if m:
             return float(m.group(1).replace(",", ""))
     return None
+
+
+# ---- typed values ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Shown:
+    """A value as a stakeholder sees it: its ``text``, whether it is ``hidden``, and why
+    it differs from the raw value (``reason``, '' when it does not).
+    """
+
+    text: str
+    hidden: bool = False
+    reason: str = ""
+
+
+def _small(rule: DisclosureRule, x: float | None) -> bool:
+    return x is not None and 0 < round(x, 9) <= rule.suppress_up_to
+
+
+def _people_text(rule: DisclosureRule, v: Value, x: float) -> str:
+    if v.style == "quantity":
+        return write(x, "quantity", v.unit, 0)
+    if v.style == "count":
+        return f"{int(x):,}" if float(x).is_integer() else f"{x:,g}"
+    return f"{int(x)}" if float(x).is_integer() else f"{x:g}"
+
+
+def _rate_text(v: Value) -> str:
+    if v.style == "quantity":
+        return write(v.value, "quantity", v.unit, v.digits)
+    text = formatting.fixed(v.value, v.digits, sign=v.style == "signed").replace(",", "")
+    return text + "%" if v.unit == "%" else text
+
+
+def _hidden_text(v: Value, rule: DisclosureRule) -> str:
+    """The symbol, with the unit a quantity is written with ("* complaints")."""
+    if v.style == "quantity" and v.unit and v.unit != "%":
+        return f"{rule.symbol} {v.unit}"
+    return rule.symbol
+
+
+def _show_own(v: Value, rule: DisclosureRule) -> Shown:
+    """What the rule does with ``v`` alone (``follows`` is applied by :func:`show_values`)."""
+    if v.missing:
+        return Shown("")
+    raw = v.text()
+    if v.kind == PEOPLE:
+        if _small(rule, v.value):
+            return Shown(_hidden_text(v, rule), True,
+                         f"a count of people from 1 to {rule.suppress_up_to}")
+        x = rule.rounded(v.value) if rule.round_to > 1 else v.value
+        text = _people_text(rule, v, x)
+        return Shown(text, False, f"rounded to the nearest {rule.round_to}"
+                     if text != raw else "")
+    if v.kind == RATE:
+        num, den = v.numerator, v.denominator
+        if _small(rule, num):
+            return Shown(rule.symbol, True, "its numerator is a hidden count")
+        if v.base == PEOPLE and _small(rule, den):
+            return Shown(rule.symbol, True, "its denominator is a hidden count")
+        if v.base == PEOPLE and num is not None and den is not None \
+                and _small(rule, den - num):
+            return Shown(rule.symbol, True,
+                         "its complement (denominator minus numerator) is a hidden count")
+        text = _rate_text(v)
+        return Shown(text, False, f"to {v.digits} decimal(s)" if text != raw else "")
+    return Shown(raw)
+
+
+def show_values(values: Mapping[str, Value | str], rule: DisclosureRule | None = None
+                ) -> dict[str, Shown]:
+    """Every value as a stakeholder sees it, by its kind; a value that ``follows``
+    a hidden one is hidden too. Text values are shown as they are.
+
+    >>> from workbench.analysis.findings import kinds as K
+    >>> out = show_values({"mean": K.rate(0.25, 6, 24, unit="", base="periods"),
+    ...                    "upper": K.estimate(1.9, follows="mean"), "months": K.periods(24)})
+    >>> [(k, s.text) for k, s in out.items()]
+    [('mean', '*'), ('upper', '*'), ('months', '24')]
+    """
+    rule = rule or DisclosureRule()
+    out = {k: Shown(v) if isinstance(v, str) else _show_own(v, rule)
+           for k, v in values.items()}
+    changed = True
+    while changed:
+        changed = False
+        for k, v in values.items():
+            if isinstance(v, Value) and v.follows and not out[k].hidden \
+                    and out.get(v.follows, Shown("")).hidden and not v.missing:
+                out[k] = Shown(_hidden_text(v, rule), True, f"hidden with {v.follows}")
+                changed = True
+    return out
+
+
+def _log_shown(log: DisclosureLog | None, where: str, location: str,
+               values: Mapping[str, Value | str], shown: Mapping[str, Shown]) -> None:
+    if log is None:
+        return
+    for k, v in values.items():
+        if isinstance(v, Value) and shown[k].reason:
+            log.add(where, location, v.text(), shown[k].text, k, reason=shown[k].reason,
+                    kind=v.kind + (f" ({v.unit})" if v.unit else ""))
+
+
+def disclose_phrase(phrase: Phrase | Mapping[str, Any], rule: DisclosureRule | None = None,
+                    *, log: DisclosureLog | None = None, where: str = "sentence",
+                    location: str = "", escape=None) -> str:
+    """A typed sentence as a stakeholder reads it: each value shown by its kind
+    (:func:`show_values`); text values pass through ``escape`` when given (e.g. a
+    Markdown escaper). Changes are recorded in ``log``.
+
+    >>> from workbench.analysis.findings import kinds as K
+    >>> p = K.phrase("{who}: latest {x}; {m} months; changed by {e} through RTT median wait",
+    ...              who="R1", x=K.count(1.0, "complaints", style="quantity"),
+    ...              m=K.periods(24), e=K.estimate(0.24, style="signed"))
+    >>> disclose_phrase(p)
+    'R1: latest * complaints; 24 months; changed by +0.24 through RTT median wait'
+    """
+    if not isinstance(phrase, Phrase):
+        phrase = Phrase.from_dict(phrase)
+    shown = show_values(phrase.values, rule)
+    _log_shown(log, where, location, phrase.values, shown)
+    texts = {}
+    for k, v in phrase.values.items():
+        text = shown[k].text
+        if isinstance(v, str) and escape is not None:
+            text = escape(text)
+        texts[k] = text
+    return phrase.render(texts)
 
 
 def rule_from_study(block: Any, source: str = "<study>") -> DisclosureRule:
@@ -275,53 +447,186 @@ def rule_to_dict(rule: DisclosureRule) -> dict:
             "rate_columns": {k: list(v) for k, v in sorted(rule.rate_columns.items())}}
 
 
+# ---- tables ----------------------------------------------------------------------------
+
+def _cell_value(spec: Mapping[str, Any], raw: pd.DataFrame, i: int, x: Any) -> Value:
+    """The typed value of one cell of a column typed by ``spec`` (row position ``i``)."""
+    def ref(key: str) -> float | None:
+        r = spec.get(key)
+        if r is None:
+            return None
+        if isinstance(r, str):
+            return _as_number(raw[r].iloc[i]) if r in raw.columns else None
+        return _as_number(r[i]) if i < len(r) else None
+
+    kind = spec.get("kind", ESTIMATE)
+    if kind not in KINDS:
+        raise KindError(f"table column kind {kind!r} is not one of {list(KINDS)}")
+    return Value(_as_number(x), kind, str(spec.get("unit", "")), "number",
+                 int(spec.get("digits", 1)), ref("numerator"), ref("denominator"),
+                 spec.get("base", PEOPLE))
+
+
 def suppress_frame(data: pd.DataFrame, rule: DisclosureRule | None = None, *,
                    counts: Iterable[str] = (), rates: Mapping[str, Iterable[str]] | None = None,
-                   row_key: str | None = "measure") -> pd.DataFrame:
-    """A copy of ``data`` as text, with counts suppressed and rounded.
+                   row_key: str | None = "measure",
+                   kinds: Mapping[str, Mapping[str, Any]] | None = None,
+                   sums: Iterable[Mapping[str, Any]] = ()) -> pd.DataFrame:
+    """A copy of ``data`` as text, with counts of people hidden and rounded and the rates
+    built on them hidden or shown to fixed decimals.
 
-    Count columns (:meth:`DisclosureRule.counts` plus ``counts``) are shown with
-    :meth:`DisclosureRule.count_text`. A rate column is suppressed in each row where
-    one of its base count columns is suppressed, or where it has a count column
-    named ``n``/``count`` that is. When a column ``row_key`` names measures, the
-    numeric cells of rows whose measure is a count are treated as counts too.
-    Other cells are left as they are (as text).
+    ``kinds`` types columns (column -> :class:`~workbench.analysis.findings.kinds.Value`
+    fields: ``kind``, ``unit``, ``digits``; for a rate the ``numerator`` and ``denominator``
+    columns or per-row numbers and the ``base``; ``follows``: a column whose hidden cell
+    hides this one in its row); each cell is shown by its kind. ``sums`` lists
+    ``{"total": column, "parts": [columns]}``: where the rule hides exactly one cell of
+    such a relation in a row, the smallest other non-zero part (else the total) is hidden
+    too, so that the hidden cell cannot be worked out by subtraction.
+
+    Columns not typed are read by name: count columns (:meth:`DisclosureRule.counts` plus
+    ``counts``) through :meth:`DisclosureRule.count_text`; a rate column
+    (:meth:`DisclosureRule.rates` plus ``rates``) is hidden in each row where one of its
+    base count columns is hidden or, for a percentage of the registry whose two bases
+    are in the table, where its complement is, or where a count column named ``n`` or
+    ``count`` is hidden. When a column ``row_key`` names measures, the numeric cells of
+    rows whose measure is a count are counts too. Other cells are left as they are.
 
     >>> df = pd.DataFrame({"measure": ["complaints", "fft_pct_positive"], "median": [3, 91.2]})
     >>> suppress_frame(df)["median"].tolist()
     ['*', '91.2']
+    >>> t = pd.DataFrame({"total": [12, 40], "a": [3, 20], "b": [9, 20]})
+    >>> suppress_frame(t, DisclosureRule(round_to=1), kinds={c: {"kind": "people"} for c in t},
+    ...                sums=[{"total": "total", "parts": ["a", "b"]}]).values.tolist()
+    [['12', '*', '*'], ['40', '20', '20']]
     """
+    return _disclose_frame(data, rule, counts=counts, rates=rates, row_key=row_key,
+                           kinds=kinds, sums=sums)[0]
+
+
+def _disclose_frame(data: pd.DataFrame, rule: DisclosureRule | None = None, *,
+                    counts: Iterable[str] = (),
+                    rates: Mapping[str, Iterable[str]] | None = None,
+                    row_key: str | None = "measure",
+                    kinds: Mapping[str, Mapping[str, Any]] | None = None,
+                    sums: Iterable[Mapping[str, Any]] = ()
+                    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`suppress_frame`, and the reason of each changed cell ('' where none)."""
     rule = rule or DisclosureRule()
-    count_cols = rule.counts(counts)
-    rate_map = rule.rates(rates)
-    out = data.astype(object).copy()
-    raw = data
-    suppressed = pd.DataFrame(False, index=data.index, columns=data.columns)
-    for col in data.columns:
-        if str(col) in count_cols:
-            suppressed[col] = raw[col].map(rule.is_suppressed).astype(bool)
-            out[col] = raw[col].map(rule.count_text)
-    if row_key and row_key in data.columns:
-        count_rows = raw[row_key].astype(str).isin(registry_counts() | rule.count_columns)
-        for col in data.columns:
-            if col == row_key or str(col) in count_cols:
+    kinds = {str(k): dict(v) for k, v in (kinds or {}).items() if str(k) in map(str, data.columns)}
+    count_cols = rule.counts(counts) - set(kinds)
+    rate_map = {k: v for k, v in rule.rates(rates).items() if k not in kinds}
+    raw = data.reset_index(drop=True)
+    raw.columns = [str(c) for c in raw.columns]
+    out = raw.astype(object).copy()
+    reasons = pd.DataFrame("", index=raw.index, columns=raw.columns, dtype=object)
+    hidden = pd.DataFrame(False, index=raw.index, columns=raw.columns)
+
+    def mark(col: str, i: int, text: str, reason: str, is_hidden: bool) -> None:
+        out.at[i, col] = text
+        reasons.at[i, col] = reason
+        hidden.at[i, col] = is_hidden
+
+    # typed columns: each cell by its kind
+    for col, spec in kinds.items():
+        for i, x in enumerate(raw[col]):
+            v = _cell_value(spec, raw, i, x)
+            if v.missing or v.kind in EXEMPT:
                 continue
-            numeric = raw[col].map(lambda v: _as_number(v) is not None)
-            cells = count_rows & numeric
-            if cells.any():
-                suppressed.loc[cells, col] = raw.loc[cells, col].map(rule.is_suppressed)
-                out.loc[cells, col] = raw.loc[cells, col].map(rule.count_text)
-    generic = [c for c in data.columns if str(c) in ("n", "count")]
-    for col in data.columns:
-        name = str(col)
-        bases = [b for b in rate_map.get(name, ()) if b in data.columns]
-        if name in count_cols or not (bases or (generic and _looks_like_rate(name))):
+            s = _show_own(v, rule)
+            if s.text not in (_plain(x), str(x)):
+                mark(col, i, s.text, s.reason or (
+                    f"to {v.digits} decimal(s)" if v.kind == RATE
+                    else f"rounded to the nearest {rule.round_to}"), s.hidden)
+    # untyped count columns, and count rows of measure tables, by name
+    for col in raw.columns:
+        if col in count_cols:
+            for i, x in enumerate(raw[col]):
+                if _as_number(x) is None:
+                    continue
+                text = rule.count_text(x)
+                if text != _plain(x):
+                    mark(col, i, text, f"a count of people from 1 to {rule.suppress_up_to}"
+                         if text == rule.symbol else f"rounded to the nearest {rule.round_to}",
+                         text == rule.symbol)
+    if row_key and row_key in raw.columns:
+        count_rows = raw[row_key].astype(str).isin(registry_counts() | rule.count_columns)
+        for col in raw.columns:
+            if col == row_key or col in count_cols or col in kinds:
+                continue
+            for i in raw.index[count_rows]:
+                x = raw.at[i, col]
+                if _as_number(x) is None:
+                    continue
+                text = rule.count_text(x)
+                if text != _plain(x):
+                    mark(col, i, text, f"a count of people from 1 to {rule.suppress_up_to}"
+                         if text == rule.symbol else f"rounded to the nearest {rule.round_to}",
+                         text == rule.symbol)
+    # untyped rates: hidden with their base counts (and complement of a registry share)
+    generic = [c for c in raw.columns if c in ("n", "count") and c not in kinds]
+    for col in raw.columns:
+        if col in count_cols or col in kinds:
             continue
-        hide = suppressed[bases + generic].any(axis=1) if (bases or generic) else None
-        if hide is not None and hide.any():
-            out.loc[hide, col] = rule.symbol
-    return out.map(lambda v: "" if v is None or (isinstance(v, float) and math.isnan(v))
-                   else (v if isinstance(v, str) else _plain(v)))
+        bases = [b for b in rate_map.get(col, ()) if b in raw.columns]
+        if not (bases or (generic and _looks_like_rate(col))):
+            continue
+        hide = hidden[bases + generic].any(axis=1)
+        m = M.MEASURES.get(col)
+        if m is not None and m.kind == "percent" and len(bases) == 2:
+            part, whole = (_num_series(raw[b]) for b in bases)
+            hide |= (whole - part).map(lambda d: _small(rule, d)).astype(bool)
+        for i in raw.index[hide]:
+            if _as_number(raw.at[i, col]) is not None:
+                mark(col, i, rule.symbol, "a rate built on a hidden count", True)
+    # follows: hidden with another cell of the row
+    changed = True
+    while changed:
+        changed = False
+        for col, spec in kinds.items():
+            lead = spec.get("follows")
+            if not lead or lead not in raw.columns:
+                continue
+            for i in raw.index[hidden[lead] & ~hidden[col]]:
+                if _as_number(raw.at[i, col]) is not None:
+                    mark(col, i, rule.symbol, f"hidden with {lead}", True)
+                    changed = True
+    _secondary(raw, out, reasons, hidden, list(sums), rule)
+    shown = out.map(lambda v: "" if v is None or (isinstance(v, float) and math.isnan(v))
+                    else (v if isinstance(v, str) else _plain(v)))
+    shown.index, reasons.index = data.index, data.index
+    shown.columns, reasons.columns = data.columns, data.columns
+    return shown, reasons
+
+
+def _num_series(s: pd.Series) -> pd.Series:
+    return s.map(lambda v: _as_number(v) if _as_number(v) is not None else math.nan)
+
+
+def _secondary(raw: pd.DataFrame, out: pd.DataFrame, reasons: pd.DataFrame,
+               hidden: pd.DataFrame, sums: list[Mapping[str, Any]],
+               rule: DisclosureRule) -> None:
+    """Secondary suppression: no sum relation of a row has exactly one hidden cell."""
+    changed = True
+    while changed:
+        changed = False
+        for rel in sums:
+            total, parts = str(rel["total"]), [str(p) for p in rel.get("parts", [])]
+            cells = [c for c in [total, *parts] if c in raw.columns]
+            for i in raw.index:
+                n_hidden = int(sum(bool(hidden.at[i, c]) for c in cells))
+                if n_hidden != 1:
+                    continue
+                shown_parts = [(abs(_as_number(raw.at[i, c]) or 0.0), c) for c in parts
+                               if c in raw.columns and not hidden.at[i, c]
+                               and (_as_number(raw.at[i, c]) or 0) != 0]
+                pick = min(shown_parts)[1] if shown_parts else total
+                if pick not in raw.columns or hidden.at[i, pick]:
+                    continue
+                out.at[i, pick] = rule.symbol
+                reasons.at[i, pick] = ("hidden so that a hidden cell of the same total cannot "
+                                       "be worked out by subtraction")
+                hidden.at[i, pick] = True
+                changed = True
 
 
 def _looks_like_rate(name: str) -> bool:
@@ -343,13 +648,14 @@ def _plain(v: Any) -> str:
 
 def suppress_html(html: str, rule: DisclosureRule | None = None, *,
                   log: DisclosureLog | None = None, location: str = "") -> str:
-    """Every ``<table>`` of an HTML fragment with counts suppressed, and the text
-    outside tables through :func:`disclose_text`.
+    """Every ``<table>`` of an HTML fragment through the rule, and the text outside
+    tables through :func:`disclose_text`.
 
-    Column names come from the table's last header row (a pandas index name row
-    is skipped); a wrapper carrying :data:`TABLE_ATTR` (written by
-    ``Session.show``) adds the count and rate columns it lists. Changes are
-    recorded in ``log`` under ``location``.
+    Column names come from the table's last header row (a pandas index name row is
+    skipped). A wrapper carrying :data:`TABLE_ATTR` (a typed
+    :class:`~workbench.analysis.findings.kinds.Table`, or ``Session.show``) gives the
+    kinds of its columns and its sums, or count and rate columns by name; the attribute
+    is removed once read. Changes are recorded in ``log`` under ``location``.
 
     >>> t = pd.DataFrame({"complaints": [3, 12]}).to_html(index=False)
     >>> out = suppress_html(t)
@@ -359,20 +665,24 @@ def suppress_html(html: str, rule: DisclosureRule | None = None, *,
     '<p>Only * patients replied.</p>'
     """
     rule = rule or DisclosureRule()
-    if "<table" not in html and not _TEXT_COUNT.search(html):
+    if "<table" not in html and not _TEXT_COUNT.search(html) and not _N_EQUALS.search(html):
         return html
     from bs4 import BeautifulSoup, NavigableString
 
     soup = BeautifulSoup(html, "html.parser")
     for table in soup.find_all("table"):
-        extra_counts: list[str] = []
-        extra_rates: dict[str, list[str]] = {}
+        spec: dict[str, Any] = {}
         wrapper = table.find_parent(attrs={TABLE_ATTR: True})
         if wrapper is not None:
-            spec = json.loads(wrapper[TABLE_ATTR])
-            extra_counts = list(spec.get("counts", []))
-            extra_rates = dict(spec.get("rates", {}))
-        _suppress_table(table, rule, extra_counts, extra_rates, log, location)
+            try:
+                spec = json.loads(wrapper[TABLE_ATTR])
+            except ValueError:
+                spec = {}
+        _suppress_table(table, rule, list(spec.get("counts", [])),
+                        dict(spec.get("rates", {})), log, location,
+                        kinds=spec.get("kinds"), sums=spec.get("sums", []))
+    for wrapper in soup.find_all(attrs={TABLE_ATTR: True}):
+        del wrapper[TABLE_ATTR]  # raw per-row numbers may travel in it: never published
     for text in list(soup.find_all(string=True)):
         if type(text) is not NavigableString or text.find_parent(
                 ["table", "style", "script"]) is not None:
@@ -389,7 +699,8 @@ def _cell_text(cell) -> str:
 
 def _suppress_table(table, rule: DisclosureRule, counts: list[str],
                     rates: dict[str, list[str]], log: DisclosureLog | None = None,
-                    location: str = "") -> None:
+                    location: str = "", *, kinds: Mapping[str, Any] | None = None,
+                    sums: Iterable[Mapping[str, Any]] = ()) -> None:
     head = table.find("thead")
     body_rows = [tr for tr in table.find_all("tr") if not (head and tr.find_parent("thead"))]
     header_rows = head.find_all("tr") if head else []
@@ -432,7 +743,9 @@ def _suppress_table(table, rule: DisclosureRule, counts: list[str],
         if labelled[first].isin(registry_counts()).any():
             labelled = labelled.rename(columns={first: "measure"})
             row_key = "measure"
-    shown = suppress_frame(labelled, rule, counts=counts, rates=rates, row_key=row_key)
+    shown, reasons = _disclose_frame(labelled, rule, counts=counts, rates=rates,
+                                     row_key=row_key, kinds=kinds, sums=sums)
+    kind_of = {str(k): str(v.get("kind", "")) for k, v in (kinds or {}).items()}
     for i, tr_cells in enumerate(cells_by_row):
         for j, cell in enumerate(tr_cells):
             if j >= shown.shape[1]:
@@ -441,18 +754,20 @@ def _suppress_table(table, rule: DisclosureRule, counts: list[str],
             if new != old:
                 cell.string = new
                 if log is not None:
-                    log.add("table", location, old, new,
-                            f"column {unique[j]}, row {i + 1}")
+                    log.add("table", location, old, new, f"column {unique[j]}, row {i + 1}",
+                            reason=str(reasons.iat[i, j]),
+                            kind=kind_of.get(unique[j], "by column name"))
 
 
-# ---- text: sentences, Markdown, printed output --------------------------------------
+# ---- the log ---------------------------------------------------------------------------
 
 @dataclass
 class DisclosureLog:
     """What the disclosure rule hid or rounded, and where: one entry per change, with
-    ``where`` (``table``, ``sentence``, ``markdown``, ``text``, ``csv``, ...),
-    ``location`` (the cell, finding or column), the ``original`` and ``shown`` values
-    and ``what`` (the column, or the words around the number).
+    ``where`` (``table``, ``sentence``, ``markdown``, ``text``, ``findings.csv``, ...),
+    ``location`` (the cell, finding or column), ``what`` (the value's name, the column,
+    or the words around the number), ``kind`` (what the number is), ``reason`` (why it
+    was changed), the ``original`` and the ``shown`` values.
 
     >>> log = DisclosureLog()
     >>> disclose_text("the latest value (3.0 complaints)", log=log, where="sentence")
@@ -463,25 +778,66 @@ class DisclosureLog:
 
     entries: list[dict[str, str]] = field(default_factory=list)
 
-    def add(self, where: str, location: str, original: Any, shown: str, what: str = "") -> None:
+    def add(self, where: str, location: str, original: Any, shown: str, what: str = "", *,
+            reason: str = "", kind: str = "") -> None:
         """Record one change."""
-        self.entries.append({"where": where, "location": location, "original": str(original),
-                             "shown": shown, "what": what})
+        entry = {"where": where, "location": location, "original": str(original),
+                 "shown": shown, "what": what}
+        if reason:
+            entry["reason"] = reason
+        if kind:
+            entry["kind"] = kind
+        self.entries.append(entry)
 
-    def to_json(self, rule: DisclosureRule | None = None) -> str:
-        """The log as JSON text, with the rule it applied (for ``disclosure.json``).
+    def summary(self, rule: DisclosureRule | None = None) -> dict[str, int]:
+        """Changes counted by where and whether hidden or rounded.
+
+        >>> log = DisclosureLog()
+        >>> log.add("table", "cell 1", "3", "*")
+        >>> log.summary()
+        {'table: hidden': 1}
+        """
+        symbol = (rule or DisclosureRule()).symbol
+        out: dict[str, int] = {}
+        for e in self.entries:
+            key = f"{e['where']}: {'hidden' if e['shown'] == symbol else 'rounded'}"
+            out[key] = out.get(key, 0) + 1
+        return dict(sorted(out.items()))
+
+    def public_entries(self) -> list[dict[str, str]]:
+        """The entries without the original values (and without the words around a
+        number the text rule changed, which hold it): what may be published.
+
+        >>> log = DisclosureLog()
+        >>> log.add("sentence", "f1", "3", "*", "n", reason="a count", kind="people")
+        >>> log.public_entries()
+        [{'where': 'sentence', 'location': 'f1', 'shown': '*', 'what': 'n', 'reason': 'a count', 'kind': 'people'}]
+        """
+        out = []
+        for e in self.entries:
+            e = {k: v for k, v in e.items() if k != "original"}
+            if e.get("kind") == TEXT_RULE:
+                e.pop("what", None)
+            out.append(e)
+        return out
+
+    def to_json(self, rule: DisclosureRule | None = None, *, originals: bool = True) -> str:
+        """The log as JSON text, with the rule it applied (for ``disclosure.json``);
+        ``originals=False`` leaves the original values out (:meth:`public_entries`).
 
         >>> json.loads(DisclosureLog().to_json())["rule"]["round_to"]
         5
         """
-        summary: dict[str, int] = {}
-        for e in self.entries:
-            key = f"{e['where']}: {'hidden' if e['shown'] == (rule or DisclosureRule()).symbol else 'rounded'}"
-            summary[key] = summary.get(key, 0) + 1
         return json.dumps({"rule": rule_to_dict(rule or DisclosureRule()),
-                           "summary": dict(sorted(summary.items())),
-                           "changes": self.entries}, indent=1, ensure_ascii=False) + "\n"
+                           "summary": self.summary(rule),
+                           "changes": self.entries if originals else self.public_entries()},
+                          indent=1, ensure_ascii=False) + "\n"
 
+
+# ---- text: prose a notebook writes by hand (a safety net) ------------------------------
+
+#: The ``kind`` of log entries made by the text rule.
+TEXT_RULE = "count of people (text rule)"
 
 #: A number as written in text: ``7``, ``1.0``, ``1,234``.
 _NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
@@ -516,21 +872,33 @@ def _shown(rule: DisclosureRule, text: str) -> str:
 def disclose_text(text: str, rule: DisclosureRule | None = None, *,
                   log: DisclosureLog | None = None, where: str = "text",
                   location: str = "") -> str:
-    """``text`` with every count of people in it shown by the ``rule``.
+    """``text`` (prose without kinds: a notebook's own Markdown or printed text) with
+    every count of people the text rule finds in it shown by the ``rule``.
 
-    See the module docstring for what the rule reads as a count. Each change is
-    recorded in ``log``.
+    A number directly followed by a noun of people (:data:`PEOPLE_NOUNS`), with at most
+    three qualifying words between (``1.0 complaints``, ``1,234 FFT positive
+    responses``, ``30 of 41 responses``, ``only 5 respondents``), or ``n = 5``, is a
+    count; a number after ``per`` (``per 1,000 episodes``) is a denominator, not a
+    count; a difference (``3.2 admissions higher``) and a national total (``... in
+    England``) are left alone. A rate written just before a count in brackets
+    (``71.4% (5 of 7 responses)``) is hidden with it. Each change is recorded in ``log``.
 
     >>> disclose_text("the latest value (1.0 complaints) is within 0.0 complaints to 29.0 complaints")
     'the latest value (* complaints) is within 0 complaints to 30 complaints'
     >>> disclose_text("71.4% (5 of 7 responses), 12.3 per 1,000 episodes, 3.2 admissions higher")
     '* (* of * responses), 12.3 per 1,000 episodes, 3.2 admissions higher'
-    >>> disclose_text("1,234 comments without a score; 40 providers; n = 6")
-    '1,235 comments without a score; 40 providers; n = *'
+    >>> disclose_text("1,234 comments without a score; 40 providers; n = 6; +0.24 through 3 waits")
+    '1,235 comments without a score; 40 providers; n = *; +0.24 through 3 waits'
     """
     if not text:
         return text
     rule = rule or DisclosureRule()
+
+    def add(raw: str, shown: str, words: str) -> None:
+        if log is not None:
+            log.add(where, location, raw, shown, words, kind=TEXT_RULE,
+                    reason=f"a count of people from 1 to {rule.suppress_up_to}"
+                    if shown == rule.symbol else f"rounded to the nearest {rule.round_to}")
 
     def count(m: re.Match) -> str:
         out = m.group(0)
@@ -550,26 +918,28 @@ def disclose_text(text: str, rule: DisclosureRule | None = None, *,
         for start, end, raw, shown in reversed(pieces):
             if shown != raw:
                 out = out[:start] + shown + out[end:]
-                if log is not None:
-                    log.add(where, location, raw, shown, " ".join(m.group(0).split()))
+                add(raw, shown, " ".join(m.group(0).split()))
         return out
 
     def equals(m: re.Match) -> str:
         shown = _shown(rule, m.group("a"))
-        if shown != m.group("a") and log is not None:
-            log.add(where, location, m.group("a"), shown, m.group(0))
+        if shown != m.group("a"):
+            add(m.group("a"), shown, m.group(0))
         return m.group("lead") + shown
 
     return _N_EQUALS.sub(equals, _TEXT_COUNT.sub(count, text))
 
 
-#: Text fields of a finding record the rule reads.
+# ---- findings --------------------------------------------------------------------------
+
+#: Text fields of a finding record read by the text rule (the sentence only when the
+#: finding has no kinds: a typed finding's sentence is built from its ``wording``).
 FINDING_TEXT = ("sentence", "question", "warning")
 
 
 def is_people_unit(unit: Any) -> bool:
-    """True when a finding's ``unit`` is a count of people (its estimate and interval
-    are then counts too, e.g. an SPC chart of complaints).
+    """True when a finding's ``unit`` is a count of people (an untyped finding's estimate
+    and interval are then counts too, e.g. an SPC chart of complaints).
 
     >>> is_people_unit("complaints"), is_people_unit("rate ratio per weeks"), is_people_unit("%")
     (True, False, False)
@@ -577,40 +947,140 @@ def is_people_unit(unit: Any) -> bool:
     return str(unit or "").strip().lower() in PEOPLE_NOUNS
 
 
+def _rate_digits(unit: str) -> int:
+    """Decimals a rate is shown to: two for a ratio (observed / expected), one for
+    anything else (a percentage, a rate per 1,000, an average count a month).
+    """
+    return 2 if "ratio" in unit or "observed / expected" in unit else 1
+
+
+def _kind(value: Any, default: str) -> str:
+    return value if isinstance(value, str) and value in KINDS else default
+
+
+def finding_values(record: Mapping[str, Any]) -> dict[str, Value]:
+    """The numbers of a finding record with their kinds: ``n`` (``n_kind``, default a
+    count of people), ``estimate`` (``estimate_kind``: default a model estimate, or a
+    count of people when the unit is one; a rate with the record's ``numerator``,
+    ``denominator`` and ``denominator_kind``), ``ci_low``/``ci_high`` and ``p_value``
+    (following the estimate), and the ``numerator`` (following the estimate) and
+    ``denominator`` when given.
+
+    >>> v = finding_values({"id": "spc:a@R1", "n": 24, "n_kind": "periods", "estimate": 0.8,
+    ...                     "estimate_kind": "rate", "numerator": 19, "denominator": 24,
+    ...                     "denominator_kind": "periods", "unit": "complaints", "ci_low": 0.0})
+    >>> v["n"].kind, v["estimate"].kind, v["estimate"].base, v["ci_low"].follows
+    ('periods', 'rate', 'periods', 'estimate')
+    """
+    unit = str(record.get("unit") or "")
+    out: dict[str, Value] = {}
+    n = _as_number(record.get("n"))
+    if n is not None:
+        out["n"] = Value(n, _kind(record.get("n_kind"), PEOPLE), style="number")
+    ek = _kind(record.get("estimate_kind"), PEOPLE if is_people_unit(unit) else ESTIMATE)
+    den_kind = _kind(record.get("denominator_kind"), PEOPLE)
+    est = _as_number(record.get("estimate"))
+    if ek == RATE:
+        out["estimate"] = Value(est, RATE, "", "fixed", _rate_digits(unit),
+                                _as_number(record.get("numerator")),
+                                _as_number(record.get("denominator")),
+                                den_kind if den_kind in (PEOPLE, PERIODS) else ESTIMATE)
+    else:
+        out["estimate"] = Value(est, ek, unit, "number")
+    for key in ("ci_low", "ci_high"):
+        x = _as_number(record.get(key))
+        if x is not None:
+            out[key] = Value(x, PEOPLE if ek == PEOPLE else ESTIMATE, unit, "number",
+                             follows="estimate")
+    p = _as_number(record.get("p_value"))
+    if p is not None:
+        out["p_value"] = Value(p, ESTIMATE, follows="estimate")
+    num = _as_number(record.get("numerator"))
+    if num is not None:
+        out["numerator"] = Value(num, PEOPLE, style="number", follows="estimate")
+    den = _as_number(record.get("denominator"))
+    if den is not None:
+        out["denominator"] = Value(den, den_kind if den_kind in KINDS else PEOPLE,
+                                   style="number")
+    return out
+
+
+def is_typed(record: Mapping[str, Any]) -> bool:
+    """True when a finding says what its numbers are (``estimate_kind``, ``n_kind`` or
+    ``wording``): its sentence is then never read by the text rule.
+
+    >>> is_typed({"n_kind": "periods"}), is_typed({"sentence": "4 patients"})
+    (True, False)
+    """
+    return any(record.get(k) for k in ("estimate_kind", "n_kind", "wording"))
+
+
 def disclose_finding(record: Mapping[str, Any], rule: DisclosureRule | None = None, *,
                      log: DisclosureLog | None = None, where: str = "finding",
                      location: str = "") -> dict[str, Any]:
-    """A copy of a finding record as a stakeholder may see it: ``n`` through the
-    rule (as text), the text fields (:data:`FINDING_TEXT`) through
-    :func:`disclose_text`, and, when the unit is a count of people
-    (:func:`is_people_unit`), the estimate and interval too.
+    """A copy of a finding record as a stakeholder may see it.
+
+    Its numbers are shown by their kinds (:func:`finding_values`): ``n`` as text; a count
+    of people or a rate (and anything hidden) as text; model estimates, months and
+    provider counts as the numbers they are. The interval, p-value and numerator of a
+    hidden estimate are hidden with it. The sentence is built from the record's typed
+    ``wording`` (:func:`disclose_phrase`); a typed finding without wording has no count
+    of people in its sentence; an untyped one goes through the text rule
+    (:func:`disclose_text`), as do the question and the warning. ``wording`` (raw
+    values) and ``df_resid`` (the exact number of observations less the parameters)
+    are left out.
 
     >>> r = disclose_finding({"id": "spc:complaints@R1", "n": 12, "unit": "complaints",
     ...     "estimate": 2.5, "ci_low": 0.0, "ci_high": 7.1,
     ...     "sentence": "R1: latest 1.0 complaints."})
     >>> r["n"], r["estimate"], r["ci_low"], r["sentence"]
-    ('10', '*', '0', 'R1: latest * complaints.')
+    ('10', '*', '*', 'R1: latest * complaints.')
+    >>> r = disclose_finding({"id": "funnel:fft_pct_positive@N020#2026-03", "n": 197,
+    ...     "estimate": 99.49238579, "estimate_kind": "rate", "numerator": 196,
+    ...     "denominator": 197, "unit": "%", "p_value": 0.0001, "ci_low": 80.1, "ci_high": 99.0})
+    >>> r["estimate"], r["ci_low"], r["p_value"], r["numerator"], r["denominator"], r["n"]
+    ('*', '*', '*', '*', '195', '195')
     """
     rule = rule or DisclosureRule()
     out = dict(record)
     loc = location or str(record.get("id", ""))
-    if "n" in out and out["n"] is not None and not (isinstance(out["n"], float)
-                                                      and math.isnan(out["n"])):
-        shown = rule.count_text(out["n"])
-        if shown != _plain(out["n"]) and log is not None:
-            log.add(where, loc, _plain(out["n"]), shown, "n")
-        out["n"] = shown
-    for key in FINDING_TEXT:
+    values = finding_values(record)
+    shown = show_values(values, rule)
+    _log_shown(log, where, loc, values, shown)
+    for key, v in values.items():
+        s = shown[key]
+        if key == "n" or s.hidden or v.kind in (PEOPLE, RATE) or (
+                key == "denominator" and v.kind == PEOPLE):
+            out[key] = s.text
+    wording = record.get("wording")
+    if isinstance(out.get("sentence"), str):
+        if wording:
+            try:
+                out["sentence"] = disclose_phrase(wording, rule, log=log,
+                                                  where=f"{where} sentence", location=loc)
+            except KindError:
+                out["sentence"] = disclose_text(out["sentence"], rule, log=log,
+                                                where=f"{where} sentence", location=loc)
+        elif not is_typed(record):
+            out["sentence"] = disclose_text(out["sentence"], rule, log=log,
+                                            where=f"{where} sentence", location=loc)
+    for key in ("question", "warning"):
         if isinstance(out.get(key), str):
             out[key] = disclose_text(out[key], rule, log=log, where=f"{where} {key}",
                                      location=loc)
-    if is_people_unit(out.get("unit")):
-        for key in ("estimate", "ci_low", "ci_high"):
-            v = out.get(key)
-            if _as_number(v) is None:
-                continue
-            shown = rule.count_text(v)
-            if shown != _plain(v) and log is not None:
-                log.add(where, loc, _plain(v), shown, key)
-            out[key] = shown
+    if "wording" in out:
+        out["wording"] = ""
+    if "df_resid" in out:
+        out["df_resid"] = None
     return out
+
+
+def hidden_estimate(record: Mapping[str, Any], rule: DisclosureRule | None = None) -> bool:
+    """True when the rule hides a finding's estimate (and so its p-value, interval and
+    adjusted p-value).
+
+    >>> hidden_estimate({"estimate": 2.0, "unit": "complaints"})
+    True
+    """
+    values = finding_values(record)
+    return show_values(values, rule)["estimate"].hidden if "estimate" in values else False

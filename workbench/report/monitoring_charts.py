@@ -41,6 +41,13 @@ from matplotlib.patches import Circle
 from matplotlib.text import Text
 
 from workbench.errors import AnalysisInputError
+from workbench.report.figure_disclosure import (
+    kinds_gid,
+    note_on,
+    safe_funnel,
+    safe_spc,
+    spc_kind,
+)
 from workbench.report.theme import COMMON, CONCERN, IMPROVEMENT, NHS_DARK_BLUE, themed
 
 #: Making Data Count colour for neutral special causes (purple).
@@ -134,7 +141,7 @@ def _badge(ax: Axes, x0: float, colour: str, letter: str, arrow: int = 0,
 @themed
 def spc_chart(result, facet=None, *, ax: Axes | None = None, title: str | None = None,
               ylabel: str | None = None, icons: bool = True, legend: bool = True,
-              show_near: bool = False) -> Axes:
+              show_near: bool = False, kind: str | None = None) -> Axes:
     """Draw one facet of an SPC result on one Axes (Making Data Count style).
 
     Parameters
@@ -153,6 +160,10 @@ def spc_chart(result, facet=None, *, ax: Axes | None = None, title: str | None =
         Show which colour means what.
     show_near : bool
         Also draw the two-thirds ("near") lines.
+    kind : str, optional
+        What the values are (``"people"``, ``"rate"``): drawn under the disclosure rule
+        (:func:`~workbench.report.figure_disclosure.safe_spc`); a p'/u' result is a rate
+        without being told.
 
     A limit cut at the possible range (``limits_cut`` in the summary, e.g. an XmR upper
     limit past 100%) is drawn at the range's end and the chart says so.
@@ -171,16 +182,25 @@ def spc_chart(result, facet=None, *, ax: Axes | None = None, title: str | None =
     >>> ax.get_ylabel()
     'Weeks'
     """
+    kind = spc_kind(result, kind)
+    result, notes = safe_spc(result, kind)
     facet, t, s = _one_facet(result, facet)
     if ax is None:
         _, ax = plt.subplots(figsize=(8, 4.2))
+    if str(notes.get(facet, "")).startswith("Not drawn"):
+        ax.set_title(str(facet) if title is None else title, loc="left")
+        ax.set_xticks([])
+        ax.set_yticks([])
+        note_on(ax, notes[facet], y=0.6)
+        return ax
     dates = t["date"]
-    ax.plot(dates, t["value"], color=COMMON, linewidth=1.4, zorder=2)
+    gid = kinds_gid(kind or "estimate", "periods", "values")
+    ax.plot(dates, t["value"], color=COMMON, linewidth=1.4, zorder=2, gid=gid)
     for pt, colour in POINT_COLOURS.items():
         sel = t["point_type"] == pt
         if sel.any():
             ax.scatter(dates[sel], t.loc[sel, "value"], s=26 if pt == "common_cause" else 38,
-                       color=colour, zorder=3, edgecolor="white", linewidth=0.5)
+                       color=colour, zorder=3, edgecolor="white", linewidth=0.5, gid=gid)
     for _, g in t.groupby("rebase_group", sort=True):
         trial = bool(g["trial_limits"].iloc[0])
         style = ":" if trial else "--"
@@ -215,6 +235,7 @@ def spc_chart(result, facet=None, *, ax: Axes | None = None, title: str | None =
                 fontsize="x-small", color="#425563", va="bottom", ha="left")
     if icons:
         _icons(ax, s)
+    note_on(ax, notes.get(facet, ""))
     return ax
 
 
@@ -230,7 +251,8 @@ def _icons(ax: Axes, s: pd.Series, size: float = 0.08) -> None:
 @themed
 def spc_small_multiples(result, *, facets=None, ncols: int = 3, ylabel: str | None = None,
                         icons: bool = True, panel_size: tuple[float, float] = (4.0, 2.6),
-                        sharey: bool = False, titles: dict | None = None) -> Figure:
+                        sharey: bool = False, titles: dict | None = None,
+                        kind: str | None = None) -> Figure:
     """Draw every facet of an SPC result (e.g. one panel per provider); return the Figure.
 
     Parameters
@@ -250,6 +272,8 @@ def spc_small_multiples(result, *, facets=None, ncols: int = 3, ylabel: str | No
         One y scale for all panels.
     titles : dict, optional
         ``{facet: title}``, e.g. provider names.
+    kind : str, optional
+        What the values are, for the disclosure rule (see :func:`spc_chart`).
 
     Example
     -------
@@ -272,7 +296,7 @@ def spc_small_multiples(result, *, facets=None, ncols: int = 3, ylabel: str | No
     flat = axes.ravel()
     for ax, f in zip(flat, facets):
         title = (titles or {}).get(f, str(f))
-        spc_chart(result, f, ax=ax, title=title, icons=icons, legend=False)
+        spc_chart(result, f, ax=ax, title=title, icons=icons, legend=False, kind=kind)
         ax.tick_params(axis="x", labelsize="x-small", rotation=30)
         ax.tick_params(axis="y", labelsize="small")
         ax.title.set_fontsize("small")
@@ -300,7 +324,7 @@ def funnel_chart(result, *, ax: Axes | None = None, title: str | None = None,
                  xlabel: str | None = None, ylabel: str | None = None,
                  label_outliers: bool = True, improvement_direction: str | None = None,
                  level: float | None = None, multiplier: float = 1.0,
-                 max_labels: int = MAX_FUNNEL_LABELS) -> Axes:
+                 max_labels: int = MAX_FUNNEL_LABELS, rule=None) -> Axes:
     """Draw a funnel plot from a :class:`~workbench.analysis.monitoring.funnel.FunnelResult`.
 
     Parameters
@@ -326,6 +350,11 @@ def funnel_chart(result, *, ax: Axes | None = None, title: str | None = None,
     When the result is not ``comparable`` (overdispersion far beyond the usual range),
     no limits are drawn, every provider is grey and the chart says why.
 
+    Providers are drawn under the disclosure ``rule`` (default the NHS convention,
+    :func:`~workbench.report.figure_disclosure.safe_funnel`): one whose rate rests on a
+    count of 1 to 7 (numerator, denominator or complement) is not drawn, and the chart
+    says how many; a denominator that counts people is plotted rounded.
+
     Returns
     -------
     matplotlib.axes.Axes
@@ -346,6 +375,7 @@ def funnel_chart(result, *, ax: Axes | None = None, title: str | None = None,
     if f"outlier_{key}" not in result.table.columns:
         raise AnalysisInputError("funnel_chart", "level", f"{level!r} was not computed",
                                  expected=f"one of {list(result.levels)}")
+    result, hidden_note = safe_funnel(result, rule)
     own = ax is None
     if own:
         _, ax = plt.subplots(figsize=(7.5, 4.8))
@@ -369,7 +399,10 @@ def funnel_chart(result, *, ax: Axes | None = None, title: str | None = None,
                                                                     NHS_DARK_BLUE)
     colours = np.where(side == "high", high_colour, np.where(side == "low", low_colour, COMMON))
     ax.scatter(t["denominator"], t["ratio"] * multiplier, c=list(colours), s=30, zorder=3,
-               edgecolor="white", linewidth=0.5)
+               edgecolor="white", linewidth=0.5,
+               gid=kinds_gid("rate", "estimate" if result.kind == "SR" else "people",
+                             "providers"))
+    note_on(ax, hidden_note)
     default_x = {"SR": "Expected", "PR": "Denominator (n)", "RC": "Denominator"}[result.kind]
     default_y = {"SR": "Standardised ratio", "PR": "Proportion", "RC": "Ratio"}[result.kind]
     ax.set_xlabel(xlabel or default_x)

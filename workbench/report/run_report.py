@@ -33,18 +33,28 @@ import nbformat
 from workbench.analysis.findings import formatting
 from workbench.finding_id import FindingId
 from workbench.report.disclosure import (
+    PHRASE_MIME,
     DisclosureLog,
     DisclosureRule,
+    disclose_finding,
+    disclose_phrase,
     disclose_text,
     rule_from_study,
     suppress_html,
 )
-from workbench.report.masking import PRIVATE, path_replacements, private_replacements, scrub
+from workbench.report.masking import (
+    path_replacements,
+    private_label,
+    private_replacements,
+    scrub,
+)
 from workbench.report.notebook_text import (
+    escape_markdown,
     notebook_parameter_values,
     notebook_question,
     notebook_title,
 )
+from workbench.report.output_checks import write_checks
 from workbench.report.sanitise import sanitise_page
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -115,7 +125,8 @@ def prepare_for_report(nb: nbformat.NotebookNode,
                 out.text = disclose_text(scrub(out.text, repl), rule, log=log, where="text",
                                          location=place)
             elif "data" in out:
-                for mime, value in list(out.data.items()):
+                typed = _typed_or_richest(out, rule, log, place, repl)
+                for mime, value in ([] if typed else list(out.data.items())):
                     if isinstance(value, str) and (mime.startswith("text/")
                                                    or mime == "image/svg+xml"):
                         out.data[mime] = scrub(value, repl)
@@ -140,10 +151,44 @@ def prepare_for_report(nb: nbformat.NotebookNode,
                                          if k in nb.metadata})
     return nb
 
+
+#: Output types a report shows in preference to plain text (nbconvert's order): an
+#: output that has one of them keeps no ``text/plain`` (never shown, never checked).
+RICH_MIMES = ("text/html", "text/markdown", "image/png", "image/jpeg", "image/svg+xml",
+              "text/latex")
+
+
+def _typed_or_richest(out: nbformat.NotebookNode, rule: DisclosureRule,
+                      log: DisclosureLog | None, place: str,
+                      repl: list[tuple[str, str]]) -> bool:
+    """An output's data as a report shows it (True when it was typed). Typed sentences
+    (:data:`~workbench.analysis.findings.kinds.PHRASE_MIME`) become Markdown built from
+    their typed values under the rule (text values scrubbed of private values and
+    escaped), replacing the analyst's text; an output with a richer form drops its plain
+    text.
+    """
+    data = out.data
+    typed = data.get(PHRASE_MIME)
+    if isinstance(typed, Mapping) and isinstance(typed.get("phrases"), list):
+        lines = [disclose_phrase(ph, rule, log=log, where="sentence", location=place,
+                                 escape=lambda t: escape_markdown(scrub(t, repl)))
+                 if "template" in ph else
+                 escape_markdown(disclose_text(scrub(str(ph.get("text", "")), repl), rule,
+                                               log=log, where="markdown", location=place))
+                 for ph in typed["phrases"] if isinstance(ph, Mapping)]
+        text = "\n".join(("- " + t) if typed.get("bullets") else t for t in lines)
+        out.data = nbformat.NotebookNode({"text/markdown": text})
+        return True
+    data.pop(PHRASE_MIME, None)
+    if any(m in data for m in RICH_MIMES):
+        data.pop("text/plain", None)
+    return False
+
+
 def render_report(nb: nbformat.NotebookNode | str | Path, header: Mapping[str, Any],
                   hide_paths: Mapping[str | Path, str] | None = None,
                   log: DisclosureLog | None = None) -> str:
-    """HTML of an executed notebook without code, headed by ``header``, sanitised.
+    r"""HTML of an executed notebook without code, headed by ``header``, sanitised.
 
     ``header`` holds ``title`` (optional: defaults to the notebook's first
     heading), ``question`` (optional: defaults to :func:`notebook_question`),
@@ -159,7 +204,7 @@ def render_report(nb: nbformat.NotebookNode | str | Path, header: Mapping[str, A
     by :func:`~workbench.report.sanitise.sanitise_page`.
 
     >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print('hi')")])
-    >>> nb.cells[0].outputs = [nbformat.v4.new_output("stream", name="stdout", text="hi\\n")]
+    >>> nb.cells[0].outputs = [nbformat.v4.new_output("stream", name="stdout", text="hi\n")]
     >>> html = render_report(nb, {"study": "demo"})
     >>> "print(" in html, "hi" in html
     (False, True)
@@ -181,21 +226,17 @@ def render_report(nb: nbformat.NotebookNode | str | Path, header: Mapping[str, A
     private = [str(n) for n in info["private"] or []]
     hide_values = private_replacements({**notebook_parameter_values(nb, private), **raw_params},
                                        private)
-    info["parameters"] = {k: PRIVATE if k in private else display_value(v)
+    info["parameters"] = {k: private_label(v) if k in private else display_value(v)
                           for k, v in raw_params.items()}
     info["data"] = data_banner(info["data"] or {})
     repl = path_replacements(hide_paths or {}) + hide_values
-    info["sentences"] = [disclose_text(scrub(t, repl), rule, log=log, where="sentence",
-                                       location="report header")
-                         for t in finding_sentences(info["findings"])]
+    info["sentences"] = [scrub(str(disclose_finding(
+        f, rule, log=log, where="header", location=f"report header {f.get('id', '')}"
+    )["sentence"]).strip(), repl) for f in headline_findings(info["findings"])[:HEADER_FINDINGS]]
     info["n_more_findings"] = max(0, len(headline_findings(info["findings"]))
                                   - len(info["sentences"]))
     info["error"] = scrub(str(info["error"] or ""), repl)
-    info["disclosure_note"] = (f"Counts of 1 to {rule.suppress_up_to} are shown as "
-                               f"{rule.symbol}" if rule.suppress_up_to else "")
-    if rule.round_to > 1:
-        info["disclosure_note"] += ((", other counts" if info["disclosure_note"] else "Counts")
-                                    + f" are rounded to the nearest {rule.round_to}")
+    info["disclosure_note"] = rule.describe()
     report_nb = prepare_for_report(nb, hide_paths, rule=rule, hide_values=hide_values,
                                    log=log)
     resources = {"workbench": info, "metadata": {"name": info["title"]}}
@@ -219,7 +260,8 @@ def _report_exporter():
     """An nbconvert exporter of the report template for one rendering. Exporters are
     kept for the next report (loading and compiling the templates costs more than
     rendering one), one per thread rendering at the same time, and made again when a
-    file of the template has changed."""
+    file of the template has changed.
+    """
     stamp = _template_stamp()
     with _EXPORTERS_LOCK:
         while _EXPORTERS and _EXPORTERS[-1][0] != stamp:
@@ -242,8 +284,11 @@ def _report_exporter():
 def write_report(nb: nbformat.NotebookNode | str | Path, header: Mapping[str, Any],
                  folder: str | Path, hide_paths: Mapping[str | Path, str] | None = None,
                  name: str = "report.html") -> Path:
-    """Render the report (:func:`render_report`) into ``folder/name`` and its
-    disclosure log into ``folder/disclosure.json``; return the report's path.
+    """Render the report (:func:`render_report`) into ``folder/name``, its disclosure log
+    into ``folder/disclosure.json`` (with the original values, for the analyst) and the
+    record of the checks applied into ``folder/results.json`` (for an output checker,
+    :func:`~workbench.report.output_checks.write_checks`), private parameter values
+    scrubbed from both; return the report's path.
 
     >>> import tempfile
     >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("4 patients")])
@@ -258,20 +303,28 @@ def write_report(nb: nbformat.NotebookNode | str | Path, header: Mapping[str, An
     html = render_report(nb, header, hide_paths, log=log)
     rule = header.get("disclosure")
     rule = rule if isinstance(rule, DisclosureRule) else rule_from_study(rule, "disclosure")
-    (folder / DISCLOSURE_FILE).write_text(log.to_json(rule), encoding="utf-8")
+    private = [str(n) for n in header.get("private") or []]
+    repl = private_replacements({**(notebook_parameter_values(nb, private) if private else {}),
+                                 **dict(header.get("parameters") or {})}, private)
+    (folder / DISCLOSURE_FILE).write_text(scrub(log.to_json(rule), repl), encoding="utf-8")
+    checks = write_checks(folder, header.get("findings") or [], log, rule, report=name,
+                          timestamp=str(header.get("started") or ""),
+                          version=str(header.get("workbench_version") or ""))
+    checks.write_text(scrub(checks.read_text(encoding="utf-8"), repl), encoding="utf-8")
     path = folder / name
     path.write_text(html, encoding="utf-8")
     return path
 
 
 def without_run_times(html: str) -> str:
-    """A report without the lines that say when it ran (:data:`RUN_TIME_LINE`): what
+    r"""A report without the lines that say when it ran (:data:`RUN_TIME_LINE`): what
     must be byte-identical for the same inputs.
 
-    >>> without_run_times("<dt>Study</dt><dd>s</dd>\\n<dt>Run</dt><dd>2026-01-01 (1.0 s)</dd>\\nend")
-    '<dt>Study</dt><dd>s</dd>\\n\\nend'
+    >>> without_run_times("<dt>Study</dt><dd>s</dd>\n<dt>Run</dt><dd>2026-01-01 (1.0 s)</dd>\nend")
+    '<dt>Study</dt><dd>s</dd>\n\nend'
     """
     return RUN_TIME_LINE.sub("", html)
+
 
 def data_banner(record: Mapping[str, Any]) -> dict[str, Any]:
     """The data lines of a report or index header, from a session's data record.
@@ -287,6 +340,7 @@ def data_banner(record: Mapping[str, Any]) -> dict[str, Any]:
             "banner": ("SYNTHETIC DATA: made by the workbench to test its methods; no real "
                        "provider, patient or member of staff is described.") if synthetic
             else ""}
+
 
 def headline_findings(findings: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     """Findings worth a sentence in a header: headline findings with one (robustness
@@ -309,6 +363,7 @@ def finding_role(f: Mapping[str, Any]) -> str:
     return str(f.get("role") or ("robustness" if FindingId.parse(str(f.get("id", ""))).robustness
                                  else "headline"))
 
+
 def finding_sentences(findings: Iterable[Mapping[str, Any]], n: int = HEADER_FINDINGS) -> list[str]:
     """Up to ``n`` plain sentences (with intervals) of the findings, in file order.
 
@@ -317,6 +372,7 @@ def finding_sentences(findings: Iterable[Mapping[str, Any]], n: int = HEADER_FIN
     ['Waits were 1.0 weeks shorter.']
     """
     return [str(f["sentence"]).strip() for f in headline_findings(findings)[:n]]
+
 
 def report_context(folder: str | Path) -> dict[str, Any]:
     """What a run folder tells the report header beyond the manifest: the session's
@@ -333,6 +389,7 @@ def report_context(folder: str | Path) -> dict[str, Any]:
             out[key] = json.loads(path.read_text(encoding="utf-8"))
     return out
 
+
 def short_hash(value: str | None, n: int = 12) -> str:
     """First ``n`` characters of a hash, or ``'none'``.
 
@@ -340,6 +397,7 @@ def short_hash(value: str | None, n: int = 12) -> str:
     ('0123456789ab', 'none')
     """
     return value[:n] if value else "none"
+
 
 def display_value(value: Any) -> str:
     """A parameter value as a reader sees it: text bare, lists comma-separated.

@@ -35,7 +35,7 @@ from workbench.report.disclosure import (
     disclose_text,
     rule_from_study,
 )
-from workbench.report.masking import PRIVATE, private_replacements, scrub
+from workbench.report.masking import private_label, private_replacements, scrub
 from workbench.report.run_report import (
     TEMPLATES,
     data_banner,
@@ -83,6 +83,7 @@ def _environment() -> jinja2.Environment:
     return jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)),
                               autoescape=jinja2.select_autoescape(["html", "j2"]),
                               undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+
 
 def key_findings(findings: Iterable[Mapping[str, Any]], n: int = KEY_FINDINGS,
                  repl: list[tuple[str, str]] | None = None, rule: DisclosureRule | None = None,
@@ -157,7 +158,7 @@ def run_row(run: Mapping[str, Any], private: Iterable[str] = (),
     n_findings = run.get("n_findings", len(findings))
     return {
         "run_id": run["run_id"], "title": run.get("title") or run["run_id"],
-        "parameters": {k: PRIVATE if k in private else display_value(v)
+        "parameters": {k: private_label(v) if k in private else display_value(v)
                        for k, v in params.items()},
         "status": run.get("status", "failed"),
         "duration": format_duration(run.get("duration_s")),
@@ -371,7 +372,9 @@ def runs_findings_rows(runs: Iterable[tuple[str, Iterable[Mapping[str, Any]]]],
         for i, record in enumerate(run_records):
             run_ids.append(run_id)
             records.append(dict(record))
-            adjusted.append(p_adjusted.get((run_id, i), math.nan))
+            # a p-value the disclosure rule hid (text) hides its adjusted value too
+            hidden = isinstance(record.get("p_value"), str)
+            adjusted.append(math.nan if hidden else p_adjusted.get((run_id, i), math.nan))
     df = findings_frame(records, flat=True)
     df.insert(0, "run_id", pd.Series(run_ids, dtype=object))
     df["p_value"] = pd.to_numeric(df["p_value"], errors="coerce")
@@ -420,22 +423,37 @@ def study_findings(runs: Iterable[Mapping[str, Any]], rule: DisclosureRule | Non
                                      location=f"{run['run_id']} {f.get('id', '')}")
             out.append({
                 "run_id": run["run_id"], "report_href": run.get("report_href") or "",
-                "id": str(f.get("id", "")),
+                "id": scrub(str(f.get("id", "")), repl),
                 "finding": scrub(str(shown.get("sentence") or shown.get("question")
                                      or f.get("id", "")), repl),
                 "estimate": _number(shown.get("estimate")),
                 "interval": _interval(shown),
                 "unit": str(f.get("unit") or ""), "model": str(f.get("model") or ""),
-                "p_value": formatting.p_value(f.get("p_value")),
-                "p_adjusted": formatting.p_value(q),
+                "p_value": _p_text(shown.get("p_value"), rule),
+                "p_adjusted": _p_text(q, rule, hidden=_is_hidden(shown.get("p_value"), rule)),
                 "n": "" if shown.get("n") is None else str(shown.get("n")),
                 "sort": {"estimate": _sort_key(_disclosed(rule, shown.get("estimate"))),
-                         "p_value": _sort_key(f.get("p_value")),
-                         "p_adjusted": _sort_key(q),
+                         "p_value": _sort_key(_disclosed(rule, shown.get("p_value"))),
+                         "p_adjusted": _sort_key(None if _is_hidden(shown.get("p_value"), rule)
+                                                 else q),
                          "n": _sort_key(_disclosed(rule, shown.get("n")))},
                 "warning": scrub(str(shown.get("warning") or ""), repl),
             })
     return out
+
+
+def _is_hidden(value: Any, rule: DisclosureRule) -> bool:
+    """Whether a disclosed value is the rule's symbol."""
+    return isinstance(value, str) and value.strip() == rule.symbol
+
+
+def _p_text(value: Any, rule: DisclosureRule, hidden: bool = False) -> str:
+    """A p-value as the index shows it: the rule's symbol when it is hidden (with the
+    estimate it belongs to), else :func:`~workbench.analysis.findings.formatting.p_value`.
+    """
+    if hidden or _is_hidden(value, rule):
+        return rule.symbol
+    return formatting.p_value(value)
 
 
 def _sort_key(x: Any) -> str:
@@ -443,6 +461,7 @@ def _sort_key(x: Any) -> str:
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return ""
     return repr(float(x))
+
 
 def _disclosed(rule: DisclosureRule, value: Any) -> float | None:
     """A shown value as a sort key: a hidden count sorts as 0, text as nothing."""
@@ -452,6 +471,7 @@ def _disclosed(rule: DisclosureRule, value: Any) -> float | None:
         return float(value.replace(",", ""))
     except ValueError:
         return 0.0 if value == rule.symbol else None
+
 
 def format_duration(seconds: float | None) -> str:
     """Seconds as ``4.2 s`` or ``3 min 5 s``.

@@ -141,7 +141,8 @@ class MediationResult:
                               f"{self.interval})",
                         formula=" ; ".join(self.formulas), sector=self.subset,
                         clusters=self.clusters, warning="; ".join(self.warnings),
-                        parameters={"n_boot": self.n_boot, "seed": self.seed})
+                        parameters={"n_boot": self.n_boot, "seed": self.seed},
+                        estimate_kind="estimate")  # a model value: shown as it is
             f.sentence = _sentence(effect, f, self)
             if effect == "indirect" and self.sensitivity:
                 f.sensitivity = dict(self.sensitivity)
@@ -589,7 +590,8 @@ def moderated_mediation(panel: pd.DataFrame, *, moderator: str = "sector",
                 formula=" ; ".join(results[0].formulas), sector="acute",
                 clusters=results[0].clusters + results[1].clusters,
                 warning="; ".join(results[0].warnings + results[1].warnings),
-                parameters={"n_boot": n_boot, "seed": seed, "moderator": moderator})
+                parameters={"n_boot": n_boot, "seed": seed, "moderator": moderator},
+                estimate_kind="estimate")
     f.sentence = (f"The indirect effect was {formatting.signed(est)} larger for {levels[1]} "
                   f"than for {levels[0]} providers "
                   f"(95% CI {formatting.interval(lo, hi, sign=True)}).")

@@ -510,6 +510,9 @@ def interrupted_time_series(
     cS = np.zeros(len(names))
     cS[iS] = 1
     out = []
+    # for the disclosure rule: n counts months (a group's series has one row a month),
+    # the estimates are model values and the sentences hold no count of people
+    kinds = {"n_kind": "periods", "estimate_kind": "estimate"}
     ratio = family in ("poisson", "binomial")
     ratio_name = "rate ratio" if family == "poisson" else "odds ratio"
     unit_g = M.MEASURES[measure].unit if measure in M.MEASURES else ""
@@ -529,7 +532,7 @@ def interrupted_time_series(
             estimate=est, ci_low=lo, ci_high=hi, p_value=p, n=len(f), unit=unit_f.strip(),
             model=model, formula=formula, parameters=params, warning=warning,
             sentence=_sentence(part, est, lo, hi, lab, unit_f, t0, ratio, horizon, subset,
-                               who)))
+                               who), **kinds))
     # effect at the horizon
     h = int(horizon)
     ch = cL + h * cS
@@ -558,7 +561,7 @@ def interrupted_time_series(
         estimate=est, ci_low=lo, ci_high=hi, p_value=p, n=len(f), unit=unit_h, model=model,
         formula=formula, parameters=params, warning=warning,
         sentence=_sentence("effect", est, lo, hi, lab, unit_h, t0, family == "poisson", h,
-                           subset, who)))
+                           subset, who), **kinds))
     options = {k: v for k, v in params.items()}
     options.update({"measure": measure, "subset": subset, "unit": unit, "date": date})
     return ITSResult(frame=frame, fit=fit, warnings=warnings_, options=options, records=out)

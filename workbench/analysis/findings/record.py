@@ -114,6 +114,22 @@ class Finding:
     #: sensitivity to unmeasured confounding (e.g. ``{"method": "E-value", "evalue": 1.8,
     #: ...}``, see :mod:`workbench.analysis.findings.sensitivity`); empty when none was computed
     sensitivity: dict[str, Any] = field(default_factory=dict)
+    #: what the numbers are, for the disclosure rule (kinds of
+    #: :mod:`workbench.analysis.findings.kinds`): ``n_kind`` of ``n`` (empty: a count of
+    #: people), ``estimate_kind`` of the estimate (empty: a model estimate, or a count of
+    #: people when the unit is one); a ``rate`` estimate gives the ``numerator`` and
+    #: ``denominator`` it is built on and what the denominator is (``denominator_kind``:
+    #: ``people``, ``periods`` or ``estimate``); ``wording`` is the sentence as a typed
+    #: phrase (:meth:`~workbench.analysis.findings.kinds.Phrase.to_dict`), from which a
+    #: stakeholder's sentence is built; ``df_resid`` is a regression's residual degrees of
+    #: freedom (for an output checker)
+    n_kind: str = ""
+    estimate_kind: str = ""
+    numerator: float | None = None
+    denominator: float | None = None
+    denominator_kind: str = ""
+    wording: dict[str, Any] = field(default_factory=dict)
+    df_resid: float | None = None
 
     def __post_init__(self) -> None:
         # a finding's role: what a reader should make of it (see ROLES); by default a
@@ -145,7 +161,8 @@ class Finding:
         >>> Finding(id="a:x->y@nhs", question="q", estimate=1 / 3).to_dict()["estimate"]
         0.3333333333
         """
-        return {k: _clean(v) for k, v in asdict(self).items()}
+        return {k: _clean(v) for k, v in asdict(self).items()
+                if not (k in KIND_FIELDS and v in (None, "", {}))}
 
     def _repr_html_(self) -> str:
         """One-row table in a notebook: question, estimate, 95% interval, p, n, unit."""
@@ -173,6 +190,10 @@ def _clean(v: Any) -> Any:
 
 
 FIELDS = [f.name for f in fields(Finding)]
+#: Fields saying what a finding's numbers are (for the disclosure rule); left out of
+#: :meth:`Finding.to_dict` when empty, so records without them read as before.
+KIND_FIELDS = ("n_kind", "estimate_kind", "numerator", "denominator", "denominator_kind",
+               "wording", "df_resid")
 
 
 class DuplicateFindingError(WorkbenchError, ValueError):

@@ -93,6 +93,16 @@ FEW_CLUSTERS_SIDE = 20
 #: ... or with fewer providers than this in all.
 FEW_CLUSTERS_TOTAL = 40
 
+
+def _df_resid(result: Any) -> float | None:
+    """A fitted model's residual degrees of freedom (for an output checker), if it has them."""
+    try:
+        dof = float(getattr(result, "df_resid", None))
+    except (TypeError, ValueError):
+        return None
+    return dof if np.isfinite(dof) else None
+
+
 @dataclass
 class Fit:
     """A fitted model with what a reader needs to trust it."""
@@ -182,7 +192,8 @@ class Fit:
             f = Finding(id=str(fid), question=question, estimate=est, ci_low=lo, ci_high=hi,
                         p_value=float(row["p_value"]), n=self.n, unit=unit(spec, base),
                         model=f"{spec.kind}; {self.inference}", formula=spec.label(),
-                        sector=spec.subset, clusters=self.clusters, warning="; ".join(own))
+                        sector=spec.subset, clusters=self.clusters, warning="; ".join(own),
+                        estimate_kind="estimate", df_resid=_df_resid(self.result))
             f.sentence = sentence(f, base, spec.outcome, prefix)
             if prefix != "naive" and suffix != "naive":
                 f.sensitivity = finding_evalue(f, self, term)

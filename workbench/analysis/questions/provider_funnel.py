@@ -41,6 +41,7 @@ import pandas as pd
 from scipy import stats
 
 from workbench.analysis.findings import formatting
+from workbench.analysis.findings import kinds as K
 from workbench.analysis.findings.record import Finding, FindingId, Findings
 from workbench.analysis.monitoring.funnel import EXTREME_PHI, FunnelResult, funnel, level_key
 from workbench.data import measures as M
@@ -142,7 +143,7 @@ class FunnelView:
             estimate=float(res.target * spec.multiplier), n=len(res.table), unit=spec.unit,
             model="funnel", formula=_formula(spec, res) + (
                 f"; compared within {self.stratum}" if self.stratum else ""),
-            sector="all", sentence=describe_funnel(self))]
+            sector="all", sentence=describe_funnel(self), **_centre_kinds(self))]
         if self.strata:
             for sub in self.strata.values():
                 out.extend(sub._findings(question))
@@ -165,7 +166,7 @@ class FunnelView:
                 estimate=float(res.target * spec.multiplier), n=len(res.table),
                 unit=spec.unit, model="funnel", formula=formula + f"; {self.stratum} "
                                                                   f"{stratum} only",
-                sector="all", sentence=describe_funnel(self)))
+                sector="all", sentence=describe_funnel(self), **_centre_kinds(self)))
         top = level_key(max(res.levels))
         t = res.table.set_index(res.table["label"].astype(str))
         outliers = funnel_outliers(self)
@@ -177,8 +178,33 @@ class FunnelView:
                 estimate=float(o["value"]), ci_low=float(r[f"lcl_{top}"] * spec.multiplier),
                 ci_high=float(r[f"ucl_{top}"] * spec.multiplier),
                 p_value=_p_value(r), n=round(float(r["denominator"])), unit=spec.unit,
-                model="funnel", formula=formula, sector=o["sector"], sentence=o["summary"]))
+                model="funnel", formula=formula, sector=o["sector"], sentence=o["summary"],
+                estimate_kind=K.RATE, numerator=float(r["numerator"]),
+                denominator=float(r["denominator"]), denominator_kind=_base(spec),
+                n_kind=K.ESTIMATE if spec.kind == "SR" else K.PEOPLE,
+                wording=o["phrase"].to_dict()))
         return out
+
+
+def _base(spec: FunnelMeasure) -> str:
+    """What a funnel's denominator is: expected events (a model value) for standardised
+    ratios, a count of people otherwise.
+    """
+    return K.ESTIMATE if spec.kind == "SR" else K.PEOPLE
+
+
+def _centre_kinds(view: FunnelView) -> dict:
+    """What the numbers of a centre-line finding are: ``n`` providers; the pooled value
+    a rate on all providers' counts (1 for standardised ratios, a model value); the
+    sentence as a typed phrase.
+    """
+    res, spec = view.result, view.spec
+    out = {"n_kind": K.PROVIDERS, "wording": funnel_phrase(view).to_dict()}
+    if spec.kind == "SR":
+        return {**out, "estimate_kind": K.ESTIMATE}
+    return {**out, "estimate_kind": K.RATE, "numerator": float(res.table["numerator"].sum()),
+            "denominator": float(res.table["denominator"].sum()),
+            "denominator_kind": K.PEOPLE}
 
 
 def _formula(spec: FunnelMeasure, res: FunnelResult) -> str:
@@ -404,9 +430,10 @@ def _compare_within(view: FunnelView) -> str:
 def funnel_outliers(view: FunnelView) -> pd.DataFrame:
     """Providers outside the 95% limits, with plain words, widest level first.
 
-    Columns: ``provider_code, provider_name, sector, value, denominator, lower, upper``
-    (limits at the widest level), ``level`` (the widest level it is outside),
-    ``side`` and ``summary``; compared within strata, also ``stratum`` (each provider
+    Columns: ``provider_code, provider_name, sector, value, numerator, denominator, lower,
+    upper`` (limits at the widest level), ``level`` (the widest level it is outside),
+    ``side``, ``z``, ``summary`` and ``phrase`` (the summary as a typed phrase:
+    :func:`outlier_phrases`); compared within strata, also ``stratum`` (each provider
     against its own stratum's limits). Empty when the providers are not comparable.
 
     >>> from workbench.data.synth import generate
@@ -436,33 +463,81 @@ def funnel_outliers(view: FunnelView) -> pd.DataFrame:
         unit = "%" if spec.unit == "%" else ""
         lo, hi = r[f"lcl_{top}"] * spec.multiplier, r[f"ucl_{top}"] * spec.multiplier
         where = "above the upper" if side == "high" else "below the lower"
-        # each count is followed by its unit ("30 of 41 responses", "5 complaints
-        # observed") so that stakeholder pages find and control counts of people
-        # (workbench.report.disclosure.disclose_text); expected events are a model value
-        num, den = formatting.count(r["numerator"]), formatting.count(r["denominator"])
-        size = (f"{num} of {den} {_unit(spec.denominator)}" if spec.kind == "PR"
-                else f"{num} {_unit(spec.numerator)} observed, "
-                     f"{formatting.fixed(r['denominator'], 1)} expected"
-                if spec.kind == "SR" else f"{num} {_unit(spec.numerator)} / "
-                                          f"{den} {_unit(spec.denominator)}")
+        # the sentence is a typed phrase: the value a rate on its counts, the counts of
+        # people as counts, expected events a model value; a stakeholder's page builds
+        # its text under the disclosure rule (workbench.report.disclosure)
+        value = K.rate(val, r["numerator"], r["denominator"], unit=unit, base=_base(spec),
+                       digits=1 if unit else 2, style="number")
+        num = K.count(r["numerator"], _unit(spec.numerator), follows="value")
+        if spec.kind == "SR":
+            size = "{num} " + _unit(spec.numerator) + " observed, {exp} expected"
+            counts = {"num": num, "exp": K.estimate(r["denominator"], style="fixed")}
+        else:
+            size = ("{num} of {den} " + _unit(spec.denominator) if spec.kind == "PR" else
+                    "{num} " + _unit(spec.numerator) + " / {den} " + _unit(spec.denominator))
+            counts = {"num": num, "den": K.count(r["denominator"], _unit(spec.denominator))}
         among = f" of {view.stratum} {view.group}" if view.group else ""
+        text = K.phrase("{name} ({code}): {value} (" + size + "), " + where
+                        + " {level}% limit{among}: unusually "
+                        + ("high" if side == "high" else "low") + " ("
+                        + ("better" if good else "worse") + " than the others by more than "
+                        "chance alone would explain).", name=view.names.get(code, code),
+                        code=code, value=value, level=K.estimate(hit[0]), among=among,
+                        **counts)
         rows.append({
             "provider_code": code, "provider_name": view.names.get(code, code),
             "sector": view.sectors.get(code, ""), "value": val,
-            "denominator": r["denominator"], "lower": lo, "upper": hi,
-            "level": hit[0], "side": side, "z": r["z_adjusted"],
-            "summary": (f"{view.names.get(code, code)} ({code}): "
-                        f"{formatting.number(val)}{unit} ({size}), "
-                        f"{where} {formatting.number(hit[0])}% limit{among}: unusually "
-                        f"{'high' if side == 'high' else 'low'} "
-                        f"({'better' if good else 'worse'} than the others by more than "
-                        f"chance alone would explain)."),
+            "numerator": r["numerator"], "denominator": r["denominator"], "lower": lo,
+            "upper": hi, "level": hit[0], "side": side, "z": r["z_adjusted"],
+            "summary": text.text(), "phrase": text,
         })
-    cols = ["provider_code", "provider_name", "sector", "value", "denominator", "lower",
-            "upper", "level", "side", "z", "summary"]
+    cols = ["provider_code", "provider_name", "sector", "value", "numerator", "denominator",
+            "lower", "upper", "level", "side", "z", "summary", "phrase"]
     out = pd.DataFrame(rows, columns=cols)
     return out.sort_values(["level", "z"], ascending=[False, True], kind="stable",
                            ignore_index=True)
+
+
+def outlier_phrases(view: FunnelView) -> list[K.Phrase]:
+    """The sentences of :func:`funnel_outliers` as typed phrases, in the same order.
+
+    >>> from workbench.data.synth import generate
+    >>> v = funnel_view(generate(seed=3, n_providers=40, n_months=3).panel, overdispersion=False)
+    >>> [p.text() for p in outlier_phrases(v)] == funnel_outliers(v)["summary"].tolist()
+    True
+    """
+    return list(funnel_outliers(view)["phrase"])
+
+
+def outlier_table(view: FunnelView, digits: int = 3) -> K.Table:
+    """:func:`funnel_outliers` without the sentences, as a typed table for a report
+    (:class:`~workbench.analysis.findings.kinds.Table`): the value a rate on the
+    provider's counts (observed events over expected ones for standardised ratios), the
+    numerator a count of people hidden with the value, the denominator a count of people
+    (expected events for standardised ratios, a model value), and the limits and z-score
+    hidden with the value (they would give it back).
+
+    >>> from workbench.data.synth import generate
+    >>> v = funnel_view(generate(seed=3, n_providers=40, n_months=3).panel, overdispersion=False)
+    >>> t = outlier_table(v)
+    >>> t.columns["value"]["kind"], t.columns["numerator"]["follows"]
+    ('rate', 'value')
+    """
+    frame = funnel_outliers(view).drop(columns=["summary", "phrase"])
+    spec = view.spec
+    base = _base(spec)
+    pct = spec.unit == "%"
+    columns = {
+        "value": {"kind": K.RATE, "numerator": "numerator", "denominator": "denominator",
+                  "base": base, "digits": 1 if pct else 2},
+        "numerator": {"kind": K.PEOPLE, "unit": _unit(spec.numerator), "follows": "value"},
+        "denominator": ({"kind": K.ESTIMATE} if base == K.ESTIMATE else
+                        {"kind": K.PEOPLE, "unit": _unit(spec.denominator)}),
+        "lower": {"kind": K.ESTIMATE, "follows": "value"},
+        "upper": {"kind": K.ESTIMATE, "follows": "value"},
+        "z": {"kind": K.ESTIMATE, "follows": "value"},
+    }
+    return K.Table(frame, columns, digits=digits)
 
 
 def _unit(measure: str) -> str:
@@ -472,7 +547,8 @@ def _unit(measure: str) -> str:
 
 
 def describe_funnel(view: FunnelView) -> str:
-    """The funnel in a few plain sentences: centre line, spread, outliers.
+    """The funnel in a few plain sentences: centre line, spread, outliers (the text of
+    :func:`funnel_phrase`).
 
     When the providers differ far more than chance would make them (``phi`` above the
     result's ``max_phi``), it says they are not comparable as they stand, that none is
@@ -484,55 +560,82 @@ def describe_funnel(view: FunnelView) -> str:
     >>> describe_funnel(v).startswith("In June 2023")
     True
     """
+    return funnel_phrase(view).text()
+
+
+def funnel_phrase(view: FunnelView) -> K.Phrase:
+    """:func:`describe_funnel` as a typed phrase: providers counted as providers, the
+    centre line a rate on every provider's counts (a model value for standardised
+    ratios), phi a model value.
+
+    >>> from workbench.data.synth import generate
+    >>> p = funnel_phrase(funnel_view(generate(seed=3, n_providers=40, n_months=3).panel))
+    >>> p.values["p0_n"].kind, p.values["p0_centre"].kind
+    ('providers', 'rate')
+    """
     res, spec = view.result, view.spec
-    n = len(res.table)
-    pct = "%" if spec.unit == "%" else ""
     if view.strata:
-        return _describe_strata(view)
-    centre = f"{formatting.number(res.target * spec.multiplier)}{pct}"
+        return _strata_phrase(view)
+    pct = "%" if spec.unit == "%" else ""
+    t = res.table
+    centre = (K.estimate(res.target * spec.multiplier) if spec.kind == "SR" else
+              K.rate(res.target * spec.multiplier, t["numerator"].sum(), t["denominator"].sum(),
+                     unit=pct, digits=1 if pct else 2, style="number"))
     among = f", among {view.stratum} {view.group}" if view.group else ""
-    text = (f"In {view.period:%B %Y}{among}, {n} providers reported {spec.label}; the centre "
-            f"line is {centre}" + (" (every provider's expected value)." if spec.kind == "SR"
-                                   else " (all providers pooled)."))
+    parts: list[K.Phrase | str] = [K.phrase(
+        "In {period}{among}, {n} providers reported {label}; the centre line is {centre}"
+        + (" (every provider's expected value)." if spec.kind == "SR"
+           else " (all providers pooled)."),
+        period=f"{view.period:%B %Y}", among=among, n=K.providers(len(t)), label=spec.label,
+        centre=centre)]
+    phi = K.estimate(res.phi, style="fixed", digits=2)
     if res.phi is not None and not res.comparable:
-        return text + (
-            f" Providers differ far more than chance would make them (overdispersion phi = "
-            f"{formatting.fixed(res.phi)}, above {formatting.number(res.max_phi)}: chance "
-            "explains less than a tenth of the spread), so they are not comparable as they "
-            "stand and no provider is flagged. " + _compare_within(view))
+        parts.append(K.phrase(
+            "Providers differ far more than chance would make them (overdispersion phi = "
+            "{phi}, above {most}: chance explains less than a tenth of the spread), so they "
+            "are not comparable as they stand and no provider is flagged. {within}",
+            phi=phi, most=K.estimate(res.max_phi), within=_compare_within(view)))
+        return K.join(parts)
     if res.phi is not None:
         if res.adjusted:
-            text += (f" Providers vary more than chance alone would give (overdispersion "
-                     f"phi = {formatting.fixed(res.phi)}), so the limits were widened to allow "
-                     "for the usual spread between providers.")
+            parts.append(K.phrase(
+                "Providers vary more than chance alone would give (overdispersion phi = "
+                "{phi}), so the limits were widened to allow for the usual spread between "
+                "providers.", phi=phi))
         else:
-            text += (" Providers vary no more than chance would give "
-                     f"(phi = {formatting.fixed(res.phi)}); the limits are not widened.")
+            parts.append(K.phrase("Providers vary no more than chance would give (phi = "
+                                  "{phi}); the limits are not widened.", phi=phi))
+    parts.append(_outside_phrase(view, ""))
+    return K.join(parts)
+
+
+def _outside_phrase(view: FunnelView, of_group: str) -> K.Phrase:
+    """How many providers lie outside the limits (of their group)."""
+    res = view.result
     out = funnel_outliers(view)
     top = max(res.levels)
-    n_top = int((out["level"] == top).sum())
-    text += (f" {len(out)} provider(s) lie outside the {formatting.number(min(res.levels))}% "
-             f"limits, {n_top} of them outside the {formatting.number(top)}% limits.")
-    return text
+    return K.phrase("{k} provider(s) lie outside the {low}% limits" + of_group
+                    + ", {k_top} of them outside the {top}% limits" + ("." if not of_group
+                                                                       else " limits."),
+                    k=K.providers(len(out)), low=K.estimate(min(res.levels)),
+                    k_top=K.providers(int((out["level"] == top).sum())), top=K.estimate(top))
 
 
-def _describe_strata(view: FunnelView) -> str:
+def _strata_phrase(view: FunnelView) -> K.Phrase:
     res, spec = view.result, view.spec
     n = sum(len(sub.result.table) for sub in view.strata.values())
-    text = (f"In {view.period:%B %Y}, {n} providers reported {spec.label}, compared within "
-            f"{view.stratum}: {len(view.strata)} group(s), each with its own centre line and "
-            "limits.")
+    parts: list[K.Phrase | str] = [K.phrase(
+        "In {period}, {n} providers reported {label}, compared within {stratum}: {g} "
+        "group(s), each with its own centre line and limits.", period=f"{view.period:%B %Y}",
+        n=K.providers(n), label=spec.label, stratum=view.stratum,
+        g=K.providers(len(view.strata), "groups"))]
     if res.phi is not None and not res.comparable:
-        text += (f" All together they would not be comparable (phi = "
-                 f"{formatting.fixed(res.phi)}).")
+        parts.append(K.phrase("All together they would not be comparable (phi = {phi}).",
+                              phi=K.estimate(res.phi, style="fixed", digits=2)))
     apart = [v for v, sub in view.strata.items() if not sub.comparable]
     if apart:
-        text += (f" In {len(apart)} group(s) ({', '.join(apart[:5])}) the providers still "
-                 "differ too much to compare, and none of them is flagged.")
-    out = funnel_outliers(view)
-    top = max(res.levels)
-    n_top = int((out["level"] == top).sum())
-    text += (f" {len(out)} provider(s) lie outside the {formatting.number(min(res.levels))}% "
-             f"limits of their group, {n_top} of them outside the {formatting.number(top)}% "
-             "limits.")
-    return text
+        parts.append(K.phrase("In {g} group(s) ({which}) the providers still differ too much "
+                              "to compare, and none of them is flagged.",
+                              g=K.providers(len(apart), "groups"), which=", ".join(apart[:5])))
+    parts.append(_outside_phrase(view, " of their group"))
+    return K.join(parts)

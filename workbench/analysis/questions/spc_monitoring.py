@@ -54,6 +54,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from workbench.analysis.findings import formatting
+from workbench.analysis.findings import kinds as K
 from workbench.analysis.findings.record import Finding, FindingId, Findings
 from workbench.analysis.monitoring.laney import laney_p, laney_u
 from workbench.analysis.monitoring.spc import (
@@ -182,7 +183,8 @@ class SPCView:
                         f"points from {start:%Y-%m} to {s['last_date']:%Y-%m})",
                 sector=self.sectors[code],
                 warning="trial limits (fewer than 12 points)" if s["trial_limits"] else "",
-                sentence=f"{self.names[code]} ({code}): {describe_spc(self, s['facet'])}"))
+                sentence=f"{self.names[code]} ({code}): {describe_spc(self, s['facet'])}",
+                **spc_kinds(self, s["facet"])))
         return Findings(out)
 
 
@@ -397,7 +399,8 @@ def _last_run(t: pd.DataFrame) -> tuple[int, int, str | None]:
 
 
 def describe_spc(view: SPCView, provider: str) -> str:
-    """One provider's SPC result in plain words (variation, then assurance).
+    """One provider's SPC result in plain words (variation, then assurance): the text of
+    :func:`spc_phrase`.
 
     >>> import pandas as pd
     >>> from workbench.data.synth import generate
@@ -406,14 +409,31 @@ def describe_spc(view: SPCView, provider: str) -> str:
     >>> describe_spc(spc_view(p, "rtt_median_weeks", ["R001"]), "R001").split(":")[0]
     'Special cause of concern'
     """
+    return spc_phrase(view, provider).text()
+
+
+def spc_phrase(view: SPCView, provider: str) -> K.Phrase:
+    """:func:`describe_spc` as a typed phrase (:mod:`workbench.analysis.findings.kinds`):
+    the values of a count measure are counts of people and its average a rate over the
+    months (the limits follow it); a p'/u' chart's values are rates on their month's
+    counts; months are periods; other values are shown as they are.
+
+    >>> from workbench.data.synth import generate
+    >>> v = spc_view(generate(seed=3, n_providers=40, n_months=14).panel, "complaints",
+    ...              ["R001"], chart="xmr")
+    >>> p = spc_phrase(v, "R001")
+    >>> p.values["last_value"].kind, p.values["mean"].kind, p.values["upl"].follows
+    ('people', 'rate', 'mean')
+    """
     res = view.result
     t = res.table[res.table["facet"] == provider]
     s = res.summary.set_index("facet").loc[provider]
     m = M.get(view.measure)
     what = re.sub(r"\s*\([^)]*\)\s*$", "", m.label)
+    values: dict[str, K.Value | str] = _spc_values(view, t, s)
 
     def value(column: str) -> str:
-        return formatting.quantity(s[column], m.unit)
+        return "{" + column + "}"
 
     n, n_rule, rule = _last_run(t)
     var = s["variation"]
@@ -429,7 +449,8 @@ def describe_spc(view: SPCView, provider: str) -> str:
                 "Special cause of concern", "neutral": "Special cause (neutral)"}[var.split("_")[0]]
 
         def months(k):
-            return f"{k} month{'s' if k != 1 else ''}"
+            values[f"months_{k}"] = K.periods(k)
+            return f"{{months_{k}}} month{'s' if k != 1 else ''}"
         how = {
             "outside_limits": f"{'above the upper' if high else 'below the lower'} process limit"
                               + (f" for the last {months(n_rule)}" if n_rule > 1
@@ -452,8 +473,64 @@ def describe_spc(view: SPCView, provider: str) -> str:
                  "inconsistent": f" It will sometimes meet and sometimes miss the target of "
                                  f"{tgt} (the target lies within its limits)."}[a]
     if s["trial_limits"]:
-        text += f" (Trial limits: only {int(s['n_in_group'])} months in the current group.)"
-    return text
+        values["n_in_group"] = K.periods(int(s["n_in_group"]))
+        text += " (Trial limits: only {n_in_group} months in the current group.)"
+    return K.Phrase(text, values)
+
+
+def _spc_values(view: SPCView, t: pd.DataFrame, s: pd.Series) -> dict[str, K.Value]:
+    """The typed values of one provider's SPC summary ``s`` (its points ``t``): latest
+    value, average, limits and target, by the kind of the measure and of the chart.
+    """
+    m = M.get(view.measure)
+    kind = K.measure_kind(view.measure)
+    group = t[t["rebase_group"] == s["rebase_group"]] if "rebase_group" in t else t
+    last = t.iloc[-1]
+    counts = {"numerator", "denominator"} <= set(t.columns)
+    if counts:   # p'/u': a rate on each month's counts, the average on the group's
+        latest = K.rate(s["last_value"], last["numerator"], last["denominator"], unit=m.unit,
+                        style="quantity")
+        mean = K.rate(s["mean"], group["numerator"].sum(), group["denominator"].sum(),
+                      unit=m.unit, style="quantity")
+    elif kind == K.PEOPLE:   # counts of people: the average is a rate over the months
+        latest = K.count(s["last_value"], m.unit, style="quantity")
+        mean = K.rate(s["mean"], group["value"].sum(), len(group), unit=m.unit,
+                      base=K.PERIODS, style="quantity")
+    else:
+        latest = K.estimate(s["last_value"], m.unit, style="quantity")
+        mean = K.estimate(s["mean"], m.unit, style="quantity")
+    follow = "mean" if kind == K.PEOPLE and not counts else ""
+    return {"last_value": latest, "mean": mean,
+            "lpl": K.estimate(s["lpl"], m.unit, style="quantity", follows=follow),
+            "upl": K.estimate(s["upl"], m.unit, style="quantity", follows=follow),
+            "target": K.estimate(s["target"], m.unit, style="quantity")}
+
+
+def spc_kinds(view: SPCView, provider: str) -> dict:
+    """What the numbers of a provider's SPC finding are (the fields of
+    :class:`~workbench.analysis.findings.record.Finding` that say so): ``n`` months; the
+    estimate a rate over the months for a count measure, a rate on the group's counts
+    for p'/u', else a model value; the sentence as a typed phrase.
+
+    >>> from workbench.data.synth import generate
+    >>> v = spc_view(generate(seed=3, n_providers=40, n_months=14).panel, "complaints",
+    ...              ["R001"], chart="xmr")
+    >>> k = spc_kinds(v, "R001")
+    >>> k["n_kind"], k["estimate_kind"], k["denominator_kind"]
+    ('periods', 'rate', 'periods')
+    """
+    res = view.result
+    t = res.table[res.table["facet"] == provider]
+    s = res.summary.set_index("facet").loc[provider]
+    mean = _spc_values(view, t, s)["mean"]
+    head = K.phrase("{name} ({code}): ", name=view.names.get(provider, str(provider)),
+                    code=str(provider))
+    out = {"n_kind": K.PERIODS,
+           "wording": K.join([head, spc_phrase(view, provider)], sep="").to_dict()}
+    if mean.kind != K.RATE:
+        return {**out, "estimate_kind": K.ESTIMATE}
+    return {**out, "estimate_kind": K.RATE, "numerator": mean.numerator,
+            "denominator": mean.denominator, "denominator_kind": mean.base}
 
 
 def spc_summary(view: SPCView) -> pd.DataFrame:
@@ -476,6 +553,63 @@ def spc_summary(view: SPCView) -> pd.DataFrame:
     })
     out["summary"] = [describe_spc(view, f) for f in s["facet"]]
     return out
+
+
+def chart_kind(view: SPCView) -> str:
+    """What an SPC view's plotted values are, for the disclosure rule of its chart: rates
+    on counts for a p'/u' chart, counts of people for a count measure, else ``""`` (drawn
+    as they are).
+
+    >>> from workbench.data.synth import generate
+    >>> p = generate(seed=3, n_providers=40, n_months=14).panel
+    >>> chart_kind(spc_view(p, "complaints", ["R001"], chart="xmr")), chart_kind(
+    ...     spc_view(p, "rtt_median_weeks", ["R001"]))
+    ('people', '')
+    """
+    if view.chart != "xmr":
+        return K.RATE
+    return K.PEOPLE if K.measure_kind(view.measure) == K.PEOPLE else ""
+
+
+def spc_table(view: SPCView, digits: int = 2) -> K.Table:
+    """:func:`spc_summary` without the sentences, as a typed table for a report
+    (:class:`~workbench.analysis.findings.kinds.Table`): for a count measure the latest
+    value is a count of people and the average a rate over the months of its group
+    (``total`` and ``months`` beside it), with the limits following it; for a p'/u' chart
+    the latest value and average are rates on their counts; other values are shown as
+    they are.
+
+    >>> from workbench.data.synth import generate
+    >>> v = spc_view(generate(seed=3, n_providers=40, n_months=14).panel, "complaints",
+    ...              ["R001"], chart="xmr")
+    >>> t = spc_table(v)
+    >>> t.columns["latest"]["kind"], t.columns["mean"]["kind"], t.columns["upper_limit"]["follows"]
+    ('people', 'rate', 'mean')
+    """
+    frame = spc_summary(view).drop(columns="summary")
+    res = view.result
+    per = [_spc_values(view, res.table[res.table["facet"] == f],
+                       res.summary.set_index("facet").loc[f]) for f in res.summary["facet"]]
+    columns: dict[str, dict] = {}
+    latest = per[0]["last_value"] if per else None
+    if latest is not None and latest.kind == K.PEOPLE:
+        frame.insert(frame.columns.get_loc("mean"), "total",
+                     [v["mean"].numerator for v in per])
+        frame.insert(frame.columns.get_loc("mean"), "months",
+                     [int(v["mean"].denominator) for v in per])
+        columns["latest"] = {"kind": K.PEOPLE, "unit": latest.unit}
+        columns["total"] = {"kind": K.PEOPLE, "unit": latest.unit}
+        columns["months"] = {"kind": K.PERIODS}
+        columns["mean"] = {"kind": K.RATE, "numerator": "total", "denominator": "months",
+                           "base": K.PERIODS}
+        columns["lower_limit"] = {"kind": K.ESTIMATE, "follows": "mean"}
+        columns["upper_limit"] = {"kind": K.ESTIMATE, "follows": "mean"}
+    elif latest is not None and latest.kind == K.RATE:
+        columns["latest"] = {"kind": K.RATE, "numerator": [v["last_value"].numerator for v in per],
+                             "denominator": [v["last_value"].denominator for v in per]}
+        columns["mean"] = {"kind": K.RATE, "numerator": [v["mean"].numerator for v in per],
+                           "denominator": [v["mean"].denominator for v in per]}
+    return K.Table(frame, columns, digits=digits)
 
 
 def _check_measure(panel: pd.DataFrame, measure: str, function: str) -> None:

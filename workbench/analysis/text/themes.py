@@ -50,6 +50,7 @@ import pandas as pd
 from scipy import stats
 
 from workbench.analysis.findings import formatting
+from workbench.analysis.findings import kinds as K
 from workbench.analysis.findings.record import Finding
 from workbench.errors import AnalysisInputError
 from workbench.finding_id import FindingId
@@ -208,12 +209,19 @@ def difference_findings(r: pd.DataFrame) -> list[Finding]:
             where = "all trusts pooled" if subset == "all" else f"trust {subset}"
             p1 = 100 * rec.dissatisfied_mentioning / rec.dissatisfied_respondents
             p2 = 100 * rec.satisfied_mentioning / rec.satisfied_respondents
-            sentence = (f"Comments of dissatisfied respondents (FFT poor or very poor) "
-                        f"mentioned {words} {formatting.number(abs(rec.difference))} "
-                        f"percentage points {'more' if rec.difference >= 0 else 'less'} often "
-                        f"than those of satisfied respondents ({formatting.quantity(p1, '%')} "
-                        f"vs {formatting.quantity(p2, '%')}; 95% CI "
-                        f"{formatting.interval(rec.ci_low, rec.ci_high)}{unclear}; {where}).")
+            # typed: the two shares are rates on counts of respondents, the gap and its
+            # interval model values (workbench.analysis.findings.kinds)
+            wording = K.phrase(
+                "Comments of dissatisfied respondents (FFT poor or very poor) mentioned "
+                "{words} {gap} percentage points " + ("more" if rec.difference >= 0 else "less")
+                + " often than those of satisfied respondents ({p1} vs {p2}; 95% CI {lo} to "
+                "{hi}{unclear}; {where}).", words=words,
+                gap=K.estimate(abs(rec.difference)),
+                p1=K.rate(p1, rec.dissatisfied_mentioning, rec.dissatisfied_respondents),
+                p2=K.rate(p2, rec.satisfied_mentioning, rec.satisfied_respondents),
+                lo=K.estimate(rec.ci_low), hi=K.estimate(rec.ci_high), unclear=unclear,
+                where=where)
+            sentence = wording.text()
             role = "diagnostic" if warns else ("headline" if subset == "all" else "robustness")
             out.append(Finding(
                 id=str(FindingId("theme_gap", rec.theme_group, "dissatisfied_vs_satisfied",
@@ -229,7 +237,8 @@ def difference_findings(r: pd.DataFrame) -> list[Finding]:
                 model=("difference of proportions of respondents (FFT 4-5 minus FFT 1-3), "
                        "Newcombe hybrid score 95% interval; p from the two-proportion z test"),
                 formula=f"P({rec.theme_group} | FFT 4-5) - P({rec.theme_group} | FFT 1-3)",
-                sector="nhs", warning="; ".join(warns), sentence=sentence, role=role))
+                sector="nhs", warning="; ".join(warns), sentence=sentence, role=role,
+                estimate_kind=K.ESTIMATE, wording=wording.to_dict()))
     return out
 
 
@@ -305,7 +314,7 @@ def ordinal_findings(r: pd.DataFrame, *, service_effects: bool = True) -> list[F
             formula="fft_score ~ " + " + ".join(GROUPS) + (" + C(service)" if service_effects
                                                              else ""),
             sector="nhs", warning="; ".join(warns), sentence=sentence,
-            role="diagnostic" if warns else "headline"))
+            role="diagnostic" if warns else "headline", estimate_kind=K.ESTIMATE))
     return out
 
 
