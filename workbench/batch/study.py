@@ -458,11 +458,11 @@ def parse_study(raw: Any, path: Path, cwd: Path, max_runs: int = MAX_RUNS) -> St
                                      "mappings (text keys) of them")
         specs.extend((notebook, combo, key, timeout)
                      for combo in expand_grid(params, path, f"{key}.parameters"))
-    runs = _assign_ids(name, specs, path)
     private = raw.get("private") or []
     if not isinstance(private, list) or not all(isinstance(p, str) for p in private):
         raise StudyError(f"{path}: key 'private': expected a list of parameter names, "
                          f"got {private!r}")
+    runs = _assign_ids(name, specs, path, tuple(private))
     from workbench.report.disclosure import rule_from_study
 
     rule_from_study(raw.get("disclosure"), str(path))  # checked now, used when rendering
@@ -754,18 +754,24 @@ def reserved_problem(run_id: str) -> str:
 
 
 def make_run_id(notebook: str | Path, parameters: Mapping[str, Any],
-                max_length: int = MAX_RUN_ID) -> str:
+                max_length: int = MAX_RUN_ID, private: tuple[str, ...] = ()) -> str:
     """A stable, readable id: notebook stem, then ``--name-value`` per parameter (sorted).
 
+    The value of a parameter named in ``private`` is written as ``private_<digest>``
+    (:func:`workbench.report.masking.private_slug`: a keyed digest), never as itself.
     Ids longer than ``max_length`` are cut and end with an 8-character hash of the
-    notebook stem and all parameters, so they stay unique and stable.
+    notebook stem and all parameters (private ones by their digest), so they stay unique
+    and stable.
 
     >>> make_run_id("notebooks/02_waits.ipynb", {"subset": "nhs", "lag": 2})
     '02_waits--lag-2--subset-nhs'
     >>> len(make_run_id("nb.ipynb", {"measures": ["x" * 50, "y" * 50]}))
     80
+    >>> "07700900123" in make_run_id("nb.ipynb", {"note": "call 07700900123"}, private=("note",))
+    False
     """
     stem = Path(notebook).stem
+    parameters = _public(parameters, private)
     parts = [_UNSAFE.sub("_", stem)] + [f"{_slug(k)}-{_slug(v)}"
                                         for k, v in sorted(parameters.items())]
     run_id = "--".join(parts)
@@ -775,12 +781,21 @@ def make_run_id(notebook: str | Path, parameters: Mapping[str, Any],
     return run_id
 
 
+def _public(parameters: Mapping[str, Any], private: tuple[str, ...]) -> dict[str, Any]:
+    """The parameters with each private value replaced by its ``private-<digest>``."""
+    if not private or not any(k in private for k in parameters):
+        return dict(parameters)
+    from workbench.report.masking import private_slug
+
+    return {k: private_slug(v) if k in private else v for k, v in parameters.items()}
+
+
 def _assign_ids(study: str, specs: list[tuple[Path, dict, str, float | None]],
-                path: Path) -> list[Run]:
+                path: Path, private: tuple[str, ...] = ()) -> list[Run]:
     """One :class:`Run` per spec (notebook, parameters, study key, timeout), with ids
-    unique in the study; linear in the number of runs.
+    unique in the study (private values by their digest); linear in the number of runs.
     """
-    ids = [make_run_id(nb, params) for nb, params, _, _ in specs]
+    ids = [make_run_id(nb, params, private=private) for nb, params, _, _ in specs]
     counts = Counter(ids)
     listed: dict[tuple[Path, str], int] = {}  # among runs whose ids collide: who is who
     for i, (nb, params, key, _) in enumerate(specs):
@@ -793,7 +808,7 @@ def _assign_ids(study: str, specs: list[tuple[Path, dict, str, float | None]],
     for i, (nb, params, _, timeout) in enumerate(specs):
         run_id = ids[i]
         if counts[run_id] > 1:  # distinct values that read the same once sanitised
-            suffix = _digest({"notebook": nb.stem, "parameters": params})[:8]
+            suffix = _digest({"notebook": nb.stem, "parameters": _public(params, private)})[:8]
             run_id = f"{run_id[: MAX_RUN_ID - 9]}-{suffix}"
         runs.append(Run(study=study, notebook=nb, parameters=params, run_id=run_id,
                         position=i, timeout=timeout))

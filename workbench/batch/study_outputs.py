@@ -90,7 +90,9 @@ def write_findings_csv(outcome: StudyResult) -> Path:
         def write(batch: list[tuple[str, list[dict], list[dict]]]) -> None:
             for w, which in zip(writers, (1, 2)):
                 rows = runs_findings_rows(((b[0], b[which]) for b in batch), q)
-                rows = mask_private(rows, outcome.study.private).reindex(columns=columns)
+                rows = mask_private(rows, outcome.study.private, runs={
+                    r.run_id: getattr(r, "parameters", {}) for r in outcome.results}
+                ).reindex(columns=columns)
                 w.writerows(rows.astype(object).where(rows.notna(), "").itertuples(
                     index=False, name=None))
 
@@ -120,7 +122,10 @@ def _write_study_log(outcome: StudyResult, section: str, log, rule) -> None:
         record = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
     except ValueError:
         record = {}
-    record[section] = json.loads(log.to_json(rule))
+    from workbench.report.masking import runs_replacements, scrub
+
+    record[section] = json.loads(scrub(log.to_json(rule), runs_replacements(
+        outcome.results, outcome.study.private)))  # no private value in the log
     atomic_write_text(path, json.dumps(record, indent=1, ensure_ascii=False,
                                        sort_keys=True) + "\n")
 
