@@ -105,7 +105,7 @@ def test_disclosure_logs_for_an_output_checker(out):
     changes = {(c["where"], c["original"], c["shown"]) for c in log["changes"]}
     assert ("markdown", "4", "*") in changes and ("markdown", "1,234", "1,235") in changes
     assert ("text", "3", "*") in changes and ("table", "2", "*") in changes
-    assert ("sentence", "29.0", "30") in changes
+    assert ("header sentence", "29.0", "30") in changes
     study = json.loads((out / "disclosure.json").read_text(encoding="utf-8"))
     assert {"index", "findings.csv"} <= set(study)
     assert any(c["original"] == "5" and c["what"] == "n" for c in study["findings.csv"]["changes"])
