@@ -512,7 +512,8 @@ def interrupted_time_series(
     out = []
     # for the disclosure rule: n counts months (a group's series has one row a month),
     # the estimates are model values and the sentences hold no count of people
-    kinds = {"n_kind": "periods", "estimate_kind": "estimate"}
+    kinds = {"n_kind": "periods", "estimate_kind": "estimate",
+             "df_resid": float(fit.df_resid)}  # for an output checker
     ratio = family in ("poisson", "binomial")
     ratio_name = "rate ratio" if family == "poisson" else "odds ratio"
     unit_g = M.MEASURES[measure].unit if measure in M.MEASURES else ""
