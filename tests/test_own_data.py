@@ -333,3 +333,14 @@ def _study_file(folder: Path, data: str) -> Path:
     path = folder / "s.yaml"
     path.write_text(f"name: s\ndata: {data}\nruns:\n  - notebook: nb.ipynb\n")
     return path
+
+
+def test_a_damaged_panel_file_is_a_message_not_a_parquet_traceback(tmp_path):
+    from workbench.batch.study import DataSpec
+
+    broken = tmp_path / "panel.parquet"
+    broken.write_bytes(b"PAR1" + b"\x00" * 64)  # parquet's magic bytes, then nothing usable
+    with pytest.raises(StudyError, match=r"cannot be read as a parquet panel"):
+        materialise_data(DataSpec("panel", {"path": broken}), tmp_path / "out" / "data")
+    with pytest.raises(SourceFormatError, match=r"cannot be read as a parquet panel"):
+        workbench.load(broken)

@@ -107,7 +107,14 @@ def _write_data(spec: DataSpec, tmp: Path, study_path: Path | str) -> bool:
         from workbench.data.schema import validate_panel
 
         source = Path(spec.options["path"])
-        validate_panel(pd.read_parquet(source), source=str(source))
+        try:
+            panel = pd.read_parquet(source)
+        except Exception as exc:  # noqa: BLE001 - pyarrow raises many kinds on a damaged file
+            raise StudyError(f"{study_path}: key 'data.panel': {source} cannot be read as a "
+                             f"parquet panel ({type(exc).__name__}: {exc}); give a panel file "
+                             "written whole, or a table of your own as data: {table: FILE, "
+                             "declaration: FILE} (docs/your_own_data.md)") from None
+        validate_panel(panel, source=str(source))
         shutil.copyfile(source, tmp / PANEL_FILE)
     elif spec.kind == "build":
         try:
