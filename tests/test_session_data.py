@@ -114,7 +114,8 @@ def test_a_panel_file_study_and_a_panel_without_a_catalogue(tmp_path):
 
 def test_interactive_synthetic_default(tmp_path):
     s = session.start("x", seed=1, n_providers=20, n_months=2, output_dir=str(tmp_path))
-    assert s.catalogue.frame().query("held")["table"].tolist() == ["panel", "truth"]
+    assert s.catalogue.frame().query("held")["table"].tolist() == ["panel", "truth", "rtt_flows"]
+    assert s.data("rtt_flows")["provider_code"].nunique() > 0  # the generator's flows, in memory
     assert "synthetic default (seed 1, 20 providers, 2 months)" in s.data("comments").reason
     s.finish()
     assert "tables" not in json.loads((tmp_path / "data.json").read_text())

@@ -645,7 +645,7 @@ def start(notebook: str, *, panel_path: str = "", seed: int = DEFAULT_SEED,
         sha = panel_sha256(panel)
         catalogue = Catalogue.synthetic(
             f"the synthetic default (seed {seed}, {n_providers} providers, {n_months} months)",
-            rows=len(panel), truths=len(truth))
+            rows=len(panel), truths=len(truth), tables={"rtt_flows": sd.flows})
         origin = (f"the synthetic default's truth (seed {seed}, {n_providers} providers, "
                   f"{n_months} months)")
     out = Path(output_dir) if output_dir else project_root() / INTERACTIVE_DIR / notebook

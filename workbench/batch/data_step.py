@@ -53,6 +53,8 @@ DATA_SOURCE_FILE = "source.json"
 VALIDATED_FILE = "panel.validated"
 #: Beside the panel: what the data hold (:func:`workbench.data.catalogue.catalogue_path`).
 CATALOGUE_FILE = "panel.catalogue.json"
+#: Beside a synthetic panel: the generator's RTT flows (the ``rtt_flows`` table).
+FLOWS_FILE = "panel.rtt_flows.parquet"
 
 
 def materialise_data(spec: DataSpec, data_dir: Path, study_path: Path | str = "<study>") -> dict:
@@ -234,6 +236,8 @@ def _write_catalogue(spec: DataSpec, folder: Path) -> Path:
         made_by = f"the synthetic generator ({options or 'its defaults'})"
         if (folder / TRUTH_FILE).is_file():
             entries.append(catalogue.file_entry("truth", folder / TRUTH_FILE))
+        if (folder / FLOWS_FILE).is_file():  # the generator's RTT flows
+            entries.append(catalogue.file_entry("rtt_flows", folder / FLOWS_FILE))
         not_made = catalogue.missing_without_build(made_by)
     elif spec.kind == "panel":
         made_by = f"the panel file {spec.options['path']}"

@@ -107,6 +107,11 @@ TABLES: dict[str, TableKind] = {
         "kind (pathways, within 18 weeks, over 52 weeks, weeks waited)",
         "RTT provider workbooks (NonAdmitted-/Admitted-/Incomplete-Provider-*.xlsx) or "
         "RTT full extracts"),
+    "rtt_flows": TableKind(
+        "one provider x treatment function x month: new clock starts, completed admitted and "
+        "non-admitted pathways, the waiting list and its weeks waited, per week and the "
+        "implied other removals (workbench.data.rtt_flows)",
+        "RTT full extracts (parts 1A, 1B, 2 and 3 by treatment function)"),
 }
 #: The tables a build of published files writes beside the panel when their sources are
 #: present: name -> what one row is.
@@ -114,7 +119,7 @@ SIDE_TABLES: dict[str, str] = {name: TABLES[name].row for name in
                                ("staff_survey_years", "inpatient_survey",
                                 "inpatient_respondents", "sickness_absence", "complaints",
                                 "beds", "fft_national", "comments", "comment_themes",
-                                "specialty_waits")}
+                                "specialty_waits", "rtt_flows")}
 
 
 class CatalogueError(WorkbenchError, ValueError):
@@ -323,6 +328,8 @@ class Catalogue:
     folder: Path | None = None
     path: Path | None = None
     _read: dict[str, str] = field(default_factory=dict, repr=False)
+    #: Tables held in memory (a synthetic default made on the fly), name -> table.
+    frames: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
 
     @classmethod
     def of(cls, entries: Iterable[Entry], *, made_by: str,
@@ -384,10 +391,12 @@ class Catalogue:
 
     @classmethod
     def synthetic(cls, made_by: str = "the synthetic default", *, rows: int | None = None,
-                  truths: int | None = None) -> Catalogue:
+                  truths: int | None = None,
+                  tables: Mapping[str, pd.DataFrame] | None = None) -> Catalogue:
         """The catalogue of a synthetic panel made in memory (no files): the panel (``rows``)
-        and its truth (``truths`` true values) are held by the session; every other table
-        is not held, with the reason.
+        and its truth (``truths`` true values) are held by the session, and ``tables``
+        (name -> DataFrame, e.g. the generator's ``rtt_flows``) by the catalogue; every
+        other table is not held, with the reason.
 
         >>> Catalogue.synthetic().read("comments").reason[:48]
         'the synthetic default has a provider x month pan'
@@ -395,7 +404,14 @@ class Catalogue:
         """
         memory = [Entry(name, TABLES[name].row, rows=n, detail="made in memory", memory=True)
                   for name, n in (("panel", rows), ("truth", truths))]
-        return cls.of(memory, made_by=made_by, not_made=missing_without_build(made_by))
+        frames = dict(tables or {})
+        for name in frames:
+            _kind(name)  # an unknown name is an error
+        memory += [Entry(name, TABLES[name].row, rows=len(t), detail="made in memory",
+                         memory=True) for name, t in frames.items()]
+        cat = cls.of(memory, made_by=made_by, not_made=missing_without_build(made_by))
+        cat.frames = frames
+        return cat
 
     def entry(self, name: str) -> Entry:
         """The entry of ``name``; an unknown name raises :class:`CatalogueError`."""
@@ -431,6 +447,8 @@ class Catalogue:
         e = self.entry(name)
         if not e.held:
             return NotHeld(name, e.reason)
+        if e.memory and name in self.frames:
+            return self.frames[name].copy()
         if e.memory or self.folder is None:
             raise CatalogueError(self.path or "<catalogue>", name, "is held in memory, not "
                                  "in a file", expected="the session's own copy "

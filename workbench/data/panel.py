@@ -28,7 +28,8 @@ Not provider-month data: the staff survey 2021-24 results (one row per organisat
 year; fieldwork spans September to December, so no one month is honest), the labelled
 patient comments and the RTT waits by treatment function
 (:mod:`workbench.data.specialty_waits`, from the provider workbooks and the RTT full extract
-read again by treatment function) are written beside the panel
+read again by treatment function) and the RTT flows (new clock starts, completions and the
+list by treatment function: :mod:`workbench.data.rtt_flows`) are written beside the panel
 (:data:`~workbench.data.panel_outputs.SIDE_TABLES`), not joined into it. The catalogue
 beside the panel (:mod:`workbench.data.catalogue`) lists every table written, with its
 sha256 and rows, and why each side table not written is absent; sessions read the tables
@@ -63,7 +64,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from workbench.data import catalogue, panel_files, registers, specialty_waits
+from workbench.data import catalogue, panel_files, registers, rtt_flows, specialty_waits
 from workbench.data import measures as M
 from workbench.data.panel_coverage import coverage_summary, coverage_table
 from workbench.data.panel_files import discover, reader_for
@@ -249,6 +250,7 @@ def build(from_folder: str | Path, out: str | Path = DEFAULT_OUT, *,
     side: dict[str, list[pd.DataFrame]] = {name: [] for name in SIDE_TABLES}
     side_files: dict[str, list[str]] = {name: [] for name in SIDE_TABLES}
     workbooks, extracts = [], []  # RTT by treatment function: the specialty_waits table
+    flow_extracts = []  # RTT parts 1A, 1B, 2 and 3 by treatment function: rtt_flows
     beside: dict[str, list[pd.DataFrame]] = {}  # tables of publications not joined
     caught_all: list[dict] = []
     for rec, path in found:
@@ -268,6 +270,8 @@ def build(from_folder: str | Path, out: str | Path = DEFAULT_OUT, *,
                 warnings.simplefilter("always")
                 extracts.append((reader(path, by="treatment_function",
                                         allow_incomplete=allow_incomplete), path))
+                flow_extracts.append((rtt_flows.from_extract(
+                    path, allow_incomplete=allow_incomplete), path))
             seen = {str(w.message) for w in caught}
             caught += [w for w in again if str(w.message) not in seen]
         caught_all.extend(_warning_record(path, w) for w in caught)
@@ -376,6 +380,12 @@ def build(from_folder: str | Path, out: str | Path = DEFAULT_OUT, *,
         side_files["specialty_waits"] = [
             f"{k} {p} from {f}" for k, p, f in
             waits[["pathway", "period", "source_file"]].drop_duplicates().itertuples(index=False)]
+    flows = rtt_flows.collect(flow_extracts, panel)
+    if flows is not None:
+        side["rtt_flows"].append(flows)
+        side_files["rtt_flows"] = [f"{p:%Y-%m} from {f}" for p, f in
+                                   flows[["period", "source_file"]].drop_duplicates()
+                                   .itertuples(index=False)]
     side_tables = {name: pd.concat(parts, ignore_index=True) for name, parts in side.items()
                    if parts}
     side_tables.update(side_tables_of(beside, folder))

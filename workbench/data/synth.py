@@ -80,6 +80,7 @@ import pandas as pd
 from workbench.data import measures as M
 from workbench.data import scenarios as S
 from workbench.data.schema import validate_panel
+from workbench.data.synth_flows import generate_flows
 from workbench.errors import GeneratorError, GeneratorTypeError
 from workbench.finding_id import FindingId
 
@@ -131,13 +132,17 @@ class SyntheticData:
     settings: dict = field(default_factory=dict)
 
     estimands: dict[str, str] = field(default_factory=dict)
+    #: RTT flows by provider, specialty and month with their true rates (the ``rtt_flows``
+    #: table beside the panel; :mod:`workbench.data.synth_flows`).
+    flows: pd.DataFrame | None = None
 
     def write(self, folder: str | Path) -> tuple[Path, Path]:
         """Write ``panel.parquet`` and ``truth.json`` into ``folder``; return both paths.
 
         ``truth.json`` holds ``settings``, ``truth`` (finding id -> true value) and
-        ``estimands`` (what each kind of truth is, in words). Files are written beside
-        and renamed, so a reader never sees half a file.
+        ``estimands`` (what each kind of truth is, in words). The flows, when made, go
+        beside the panel as ``panel.rtt_flows.parquet``. Files are written beside and
+        renamed, so a reader never sees half a file.
         """
         from workbench.files import atomic_path, atomic_write_text
 
@@ -145,6 +150,9 @@ class SyntheticData:
         panel_path = folder / "panel.parquet"
         with atomic_path(panel_path) as tmp:
             self.panel.to_parquet(tmp, index=False)
+        if self.flows is not None:
+            with atomic_path(folder / "panel.rtt_flows.parquet") as tmp:
+                self.flows.to_parquet(tmp, index=False)
         truth_doc = {"settings": self.settings, "truth": self.truth,
                      "estimands": self.estimands}
         truth_path = atomic_write_text(folder / "truth.json",
@@ -487,7 +495,9 @@ def generate(seed: int = DEFAULT_SEED, n_providers: int = DEFAULT_PROVIDERS,
                 "provider_counts": counts}
     panel = validate_panel(panel, source=f"synthetic(seed={seed})")
     truth = sc.truth(true_effects(e), e, ctx)
-    return SyntheticData(panel=panel, truth=truth, settings=settings, estimands=sc.estimands())
+    flows = generate_flows(panel, seed)  # from a stream of its own: the panel is unchanged
+    return SyntheticData(panel=panel, truth=truth, settings=settings, estimands=sc.estimands(),
+                         flows=flows)
 
 
 def read_truth(path: str | Path) -> dict[str, float]:
