@@ -50,7 +50,9 @@ from workbench.analysis.queues.calculators import (
     target_queue_size,
     waiting_list_pressure,
 )
+from workbench.analysis.queues.flows import flow_stats, relief_plan
 from workbench.analysis.queues.simulation import schedule_slots, wl_schedule, wl_simulator
+from workbench.analysis.queues.staffing import staffing_worth
 from workbench.analysis.queues.waiting_list import (
     wl_queue_size,
     wl_referral_stats,
@@ -59,6 +61,7 @@ from workbench.analysis.queues.waiting_list import (
 )
 from workbench.data.catalogue import NotHeld
 from workbench.data.measures import MEASURES, label
+from workbench.data.rtt_flows import aggregate as aggregate_flows
 from workbench.data.synth import generate
 from workbench.interactive import association, controls, in_batch
 from workbench.interactive import spc_chart as explore_spc
@@ -79,6 +82,7 @@ from workbench.report.panel_figures import (
     relationship,
     sector_comparison,
 )
+from workbench.report.queue_charts import list_target_chart, relief_plan_chart
 from workbench.report.sector_figures import specialty_dots
 from workbench.report.tables import findings_table, sentences
 from workbench.report.theme import subplots, theme_context
@@ -96,6 +100,7 @@ __all__ = [  # grouped in docs/api.md
     "Session",
     "add_lag",
     "adjust_p",
+    "aggregate_flows",
     "association",
     "balance_plot",
     "completeness_heatmap",
@@ -108,6 +113,7 @@ __all__ = [  # grouped in docs/api.md
     "findings_frame",
     "findings_table",
     "fit",
+    "flow_stats",
     "forest",
     "funnel",
     "funnel_chart",
@@ -121,6 +127,7 @@ __all__ = [  # grouped in docs/api.md
     "interval",
     "its_chart",
     "label",
+    "list_target_chart",
     "load",
     "mediate_panel",
     "monthly_trend",
@@ -132,6 +139,8 @@ __all__ = [  # grouped in docs/api.md
     "readable_frame",
     "relationship",
     "relief_capacity",
+    "relief_plan",
+    "relief_plan_chart",
     "residual_frame",
     "residual_plot",
     "schedule_slots",
@@ -145,6 +154,7 @@ __all__ = [  # grouped in docs/api.md
     "spc_summary",
     "spc_view",
     "specialty_dots",
+    "staffing_worth",
     "start",
     "subplots",
     "summarize",
