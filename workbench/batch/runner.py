@@ -84,6 +84,7 @@ from workbench.batch.study_outputs import write_findings_csv, write_index
 from workbench.batch.study_result import StudyResult
 from workbench.errors import OutputWriteError, StudyError
 from workbench.files import output_errors
+from workbench.report.publish import write_public
 
 __all__ = ["NO_DATA", "StudyResult", "check_study", "default_workers", "plan_study",
            "run_study"]
@@ -339,6 +340,7 @@ def _execute(study: Study, out_dir: Path, ex: Executor, progress: bool,
                           notes=list(notes or []))
     write_findings_csv(outcome)
     write_index(outcome, git_commit=next(iter(git_by_folder.values()), {}).get("commit"))
+    write_public(out_dir, [r.run_id for r in results])  # what may be published, alone
     return outcome
 
 
