@@ -25,7 +25,7 @@ def study(tmp_path_factory):
 
 def test_every_run_ok_with_report(study):
     manifests = [json.loads(p.read_text()) for p in study.glob("*/manifest.json")]
-    assert len(manifests) == 8
+    assert len(manifests) == 9
     assert {m["status"] for m in manifests} == {"ok"}
     for m in manifests:
         report = (study / m["run_id"] / "report.html").read_text()
@@ -94,11 +94,24 @@ def test_tables_reach_the_notebooks_through_the_catalogue(study):
     cat = json.loads((study / "data" / "panel.catalogue.json").read_text())
     held = {name for name, entry in cat["tables"].items() if "file" in entry}
     assert held == {"panel", "coverage", "staff_survey_years", "comments", "comment_themes",
-                    "specialty_waits"}
+                    "specialty_waits", "rtt_flows"}
     assert "no known truth" in cat["tables"]["truth"]["reason"]
     for nb, tables in (("09_what_patients_write", {"comments", "comment_themes"}),
                        ("10_waits_like_for_like", {"specialty_waits"}),
+                       ("12_waiting_list", {"rtt_flows"}),
                        ("07_real_data_staffing_ae", {"staff_survey_years"})):
         record = json.loads(next(study.glob(f"{nb}*/data.json")).read_text())
         assert set(record["tables"]) == tables, nb
         assert all(record["tables"][t] == cat["tables"][t]["sha256"] for t in tables), nb
+
+
+def test_how_big_englands_waiting_list_should_be(study):
+    found = {f["id"]: f for f in json.loads(next(study.glob("12_waiting_list*/findings.json"))
+                                            .read_text())}
+    assert found["queue:queue_size@England#2026-04"]["estimate"] == 7123980
+    assert round(found["queue:demand@England#2026-04"]["estimate"]) == round(1769634 * 7 / 30)
+    assert round(found["queue:target_queue_size@England#2026-04"]["estimate"]) == 2942700
+    assert round(found["queue:relief_capacity@England#2026-04"]["estimate"]) == 573733
+    report = next(study.glob("12_waiting_list*/report.html")).read_text()
+    assert "Verdict." in report and "Completions understate removals" in report
+    assert "not translated" in report       # no common month of staffing and waits
