@@ -114,7 +114,8 @@ def test_the_default_study_discloses_no_hidden_count(tmp_path, panel):
     text = study.read_text(encoding="utf-8").replace("../notebooks/", f"{NOTEBOOKS}/")
     study.write_text(text, encoding="utf-8")
     result = run_study(study, out=tmp_path / "out", progress=False)
-    assert [r.status for r in result.results] == ["ok"] * 11, result.summary()
+    assert len(result.results) >= 11 and {r.status for r in result.results} == {"ok"}, \
+        result.summary()
     out = tmp_path / "out" / "default"
     assert attack(out, panel) == []
     regressions = [o for run in out.glob("02*/results.json")
