@@ -15,18 +15,20 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from workbench.analysis.findings.record import Finding, findings_frame
+from workbench.analysis.findings.record import Finding, Findings, findings_frame
 from workbench.analysis.questions import waiting_list as q12
 from workbench.analysis.queues.calculators import factor_for
 from workbench.analysis.queues.flows import (
     QUANTITIES,
+    FlowStats,
+    ReliefPlan,
     flow_stats,
     relief_plan,
     simulate_sizes,
     slots_per_day,
 )
 from workbench.analysis.queues.simulation import schedule_slots, wl_simulator
-from workbench.analysis.queues.staffing import staffing_worth
+from workbench.analysis.queues.staffing import StaffingWorth, staffing_worth
 from workbench.data import rtt_flows as F
 from workbench.data.catalogue import NotHeld
 from workbench.data.synth import generate
@@ -286,3 +288,22 @@ def test_england_april_2026_agrees_with_the_publications_totals():
     assert round(found["queue:target_queue_size@England#2026-04"].estimate) == 2942700
     assert round(found["queue:relief_capacity@England#2026-04"].estimate) == 573733
     assert "relief capacity is needed" in found["queue:target_queue_size@England#2026-04"].sentence
+
+
+@pytest.mark.parametrize("cls", [FlowStats, ReliefPlan, StaffingWorth, q12.WaitingListAnswer],
+                         ids=lambda c: c.__name__)
+def test_every_result_type_answers_findings_with_a_question(cls):
+    import inspect
+
+    params = list(inspect.signature(cls.findings).parameters.values())[1:]
+    assert params[0].name == "question" and params[0].default is None
+    assert all(p.kind is p.KEYWORD_ONLY and p.default is not p.empty for p in params[1:])
+
+
+def test_results_go_through_workbench_findings():
+    import workbench
+
+    plan = relief_plan(demand=5, queue_size=100, target=20, capacity=8, n_sims=50, label="X",
+                       period="2026-04")
+    found = workbench.findings(plan, "How is the plan?")
+    assert isinstance(found, Findings) and {f.question for f in found} == {"How is the plan?"}

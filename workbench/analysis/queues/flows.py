@@ -29,6 +29,10 @@ simulator at the level of counts: the same Poisson referrals and evenly spaced s
 :func:`workbench.analysis.queues.simulation.schedule_slots`, a slot going to a patient
 referred before its day), for a band of list sizes over time.
 
+The findings say what their numbers are in their sentences' own words: every count of
+people is followed by its noun (``patients``, ``pathways``), so a stakeholder report's
+text rule (:func:`workbench.report.disclosure.disclose_text`) rounds or hides it.
+
 >>> from workbench.data.rtt_flows import aggregate, example_table
 >>> fs = flow_stats(aggregate(example_table(), "england", by_specialty=False), n_sims=200)
 >>> row = fs.table.iloc[0]
@@ -352,6 +356,9 @@ def _words_of(row: pd.Series) -> str:
         area = f"{row['area_code']} ({area})"
     if row["specialty_code"] == "all":
         return area if row["lists"] <= 1 or area == "England" else f"{area}, all specialties"
+    codes = str(row["specialty_code"]).split("+")
+    if len(codes) > 1:
+        return f"{area}, {len(codes)} treatment functions ({', '.join(codes)})"
     return f"{area}, {row['specialty_name']}"
 
 
@@ -393,7 +400,7 @@ def _list_findings(row: pd.Series, fs: FlowStats) -> dict[str, Finding]:
     out: dict[str, Finding] = {}
 
     def add(q: str, *, question: str, unit: str, formula: str, sentence: str,
-            warning: str = "", kind: str = "estimate", simulated: bool = True) -> None:
+            warning: str = "", simulated: bool = True) -> None:
         est = row[q] if q in row.index else math.nan
         lo = row.get(f"{q}_low") if simulated else None
         hi = row.get(f"{q}_high") if simulated else None
@@ -401,7 +408,7 @@ def _list_findings(row: pd.Series, fs: FlowStats) -> dict[str, Finding]:
                     ci_low=None if lo is None or pd.isna(lo) else float(lo),
                     ci_high=None if hi is None or pd.isna(hi) else float(hi), n=n, unit=unit,
                     model=MODEL, formula=formula, parameters=dict(params), sentence=sentence,
-                    warning=warning, estimate_kind=kind)
+                    warning=warning)
         out[q] = f
 
     interval_note = " (95% interval {}, from Poisson variation of the month's counts)"
@@ -436,7 +443,7 @@ def _list_findings(row: pd.Series, fs: FlowStats) -> dict[str, Finding]:
         formula="incomplete pathways at the month's end (RTT Part 2)",
         sentence=(f"{who}: {count(size)} patients were waiting at the end of {month}, "
                   f"{formatting.quantity(row['pct_within_18w'], '%')} of them for 18 weeks or "
-                  "less."), kind="people", simulated=False)
+                  "less."), simulated=False)
     add("pct_within_18w", question="What share of the list has waited 18 weeks or less?",
         unit="%", formula="pathways in the weekly bands up to 18 weeks / pathways with a "
                           "known clock start x 100",
@@ -461,8 +468,8 @@ def _list_findings(row: pd.Series, fs: FlowStats) -> dict[str, Finding]:
         formula=f"demand x target_wait / factor = {_num(d)} x {_num(tw)} / {_num(fac)}",
         sentence=(f"{who}: to see {pct} of patients within {_num(tw)} weeks the list should "
                   f"hold about {_num(target)} patients ({_ci(row, 'target_queue_size')}), "
-                  f"{_num(tw / fac)} weeks of demand; it holds {count(size)}, {_num(ratio)} "
-                  f"times the target, {over}."), warning=unstable)
+                  f"{_num(tw / fac)} weeks of demand; it holds {count(size)} patients, "
+                  f"{_num(ratio)} times the target, {over}."), warning=unstable)
     extra = row["extra_removals"]
     more = (f"{_num(extra)} more a week than the {_num(removals)} removals now"
             if extra > 0 else f"{_num(-extra)} fewer a week than the {_num(removals)} removals "
@@ -614,7 +621,7 @@ class ReliefPlan:
             "NHSRwaitinglist's simulator (Poisson referrals, evenly spaced slots)",
             formula=(f"{self.n_sims} simulations: list {formatting.count(self.queue_size)}, "
                      f"{num(self.capacity)} removals a week for {self.weeks} weeks"),
-            parameters=params, estimate_kind="estimate",
+            parameters=params,
             sentence=(f"At {num(self.capacity)} removals a week the list is simulated to hold "
                       f"{num(self.end_median)} patients after {self.weeks} weeks (95% of "
                       f"simulations between {num(self.end_low)} and {num(self.end_high)}), "
@@ -623,9 +630,8 @@ class ReliefPlan:
             id=str(FindingId("queue", "plan_on_target", subset=self.label,
                              period=self.period)),
             question=f"How likely is the relief plan to reach the target in {self.weeks} weeks?",
-            estimate=100 * self.on_target, n=self.n_sims, unit="% of simulations",
+            estimate=100 * self.on_target, unit="% of simulations",
             model=size.model, formula=size.formula, parameters=params,
-            estimate_kind="estimate",
             sentence=(f"In {formatting.percent(self.on_target)} of the simulations the list "
                       f"is at or under its target after {self.weeks} weeks: a capacity that "
                       "reaches the target on average misses it about half the time."))

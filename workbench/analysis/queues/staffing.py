@@ -140,7 +140,7 @@ class StaffingWorth:
                 question=question_text, estimate=float(getattr(self, q)),
                 ci_low=float(getattr(self, f"{q}_low")), ci_high=float(getattr(self, f"{q}_high")),
                 unit=unit, model=MODEL, formula=formula, parameters=dict(params),
-                sentence=sentence, warning=note, estimate_kind="estimate", role="headline")
+                sentence=sentence, warning=note, role="headline")
 
         gap = self.queue_size - self.target_queue_size
         out = [
