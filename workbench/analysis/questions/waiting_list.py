@@ -37,7 +37,6 @@ the answer says why (``reason``) and has no findings, so the notebook runs throu
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -205,9 +204,13 @@ class WaitingListAnswer:
         share = calc._percent_within(calc.factor_for(self.percentile))
         ttt = _num(self.time_to_target)
         lines = []
-        size_words = (f"The waiting list of {self.area_words} ({_num(r['queue_size'])} patients "
+        patients = "patient" if r["queue_size"] == 1 else "patients"
+        size_words = (f"The waiting list of {self.area_words} ({_num(r['queue_size'])} {patients} "
                       f"at the end of {pd.Timestamp(r['period']):%B %Y})")
-        if r["queue_size"] > r["target_queue_size"]:
+        if not r["target_queue_size"] > 0:
+            head = (f"{size_words} had no new clock starts that month, so no target size "
+                    "follows from demand (Little's law)")
+        elif r["queue_size"] > r["target_queue_size"]:
             head = (f"{size_words} is {formatting.number(r['size_to_target'])} times the "
                     f"{_num(r['target_queue_size'])} that would see {share} of patients within "
                     f"{_num(self.target_wait)} weeks")
@@ -219,14 +222,20 @@ class WaitingListAnswer:
                      f"(2 x mean wait / target) is {formatting.number(pressure)}: "
                      + ("the standard will be missed unless capacity rises."
                         if pressure > 1 else "the list can meet the standard."))
+        if not r["target_queue_size"] > 0:
+            lines.append("- **Capacity:** without demand no target size, relief or target "
+                         "capacity follows; look at the provider's other treatment functions "
+                         "or months.")
+            return "\n".join(lines)
         extra = r["extra_removals"]
         if extra > 0:
-            rise = extra / r["removals"] if r["removals"] > 0 else math.nan
+            rise = (f" ({formatting.percent(extra / r['removals'])})" if r["removals"] > 0
+                    else "")
             lines.append(
                 f"- **What it takes:** about {_num(r['relief_capacity'])} removals a week for "
                 f"{ttt} weeks (95% interval {_num(r['relief_capacity_low'])} to "
-                f"{_num(r['relief_capacity_high'])}), {_num(extra)} "
-                f"({formatting.percent(rise)}) more than the {_num(r['removals'])} now. If "
+                f"{_num(r['relief_capacity_high'])}), {_num(extra)}{rise} more than the "
+                f"{_num(r['removals'])} now. If "
                 f"other removals go on as now, that is {_num(r['relief_completions'])} "
                 f"completed pathways a week against {_num(r['completions'])}. After that, "
                 f"about {_num(r['target_capacity'])} a week hold the list at its target.")
@@ -261,11 +270,12 @@ class WaitingListAnswer:
                 "demand stays as it is.")
         else:
             lines.append(f"- **Staffing:** not translated: {self.staffing_reason}")
+        share_other = (f" ({formatting.percent(r['other_removals'] / r['removals'])} of "
+                       "removals ended without a recorded treatment)" if r["removals"] > 0
+                       else "")
         lines.append(
-            f"- **Read with care:** completions understate removals "
-            f"({formatting.percent(r['other_removals'] / r['removals'] if r['removals'] else math.nan)} "
-            "of removals ended without a recorded treatment); the formulas assume a steady "
-            "list and exponential waits treated in turn"
+            f"- **Read with care:** completions understate removals{share_other}; the "
+            "formulas assume a steady list and exponential waits treated in turn"
             + ("; with one month the list's change is not known" if r["steady_assumed"] else "")
             + ".")
         return "\n".join(lines)
@@ -398,12 +408,12 @@ def answer(flows: pd.DataFrame | NotHeld, panel: pd.DataFrame, *, provider: str 
             true_effect=t, true_demand=r.get("demand_truth"),
             true_target=r.get("target_queue_size_truth"))
 
+    share = (f"Here {formatting.percent(r['other_removals'] / r['removals'])} of removals "
+             "did, implied" if r["removals"] > 0 else "They are implied")
     notes = [
         (f"Completions understate removals: pathways also end without a recorded treatment "
-         f"(validated off the list, treated elsewhere, declined, died). Here "
-         f"{formatting.percent(r['other_removals'] / r['removals'] if r['removals'] else math.nan)} "
-         "of removals did, implied as new clock starts minus completions minus the list's "
-         "change."),
+         f"(validated off the list, treated elsewhere, declined, died). {share} as new clock "
+         "starts minus completions minus the list's change."),
     ]
     if r["steady_assumed"]:
         notes.append(f"These data hold one month for this list ({pd.Timestamp(r['period']):%B %Y}):"

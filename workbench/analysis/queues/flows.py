@@ -432,16 +432,22 @@ def _list_findings(row: pd.Series, fs: FlowStats) -> dict[str, Finding]:
         f"minus completions" + (" (a steady list assumed)" if steady else
                                 f" minus the list's change ({_num(row['list_change_weekly'])} "
                                 "a week)")
-        + f"; removals are then {_num(removals)} a week, {formatting.percent(row['other_removals'] / removals if removals else math.nan)} "
-        "of them without treatment.")
+        + f"; removals are then {_num(removals)} a week"
+        + (f", {formatting.percent(row['other_removals'] / removals)} of them without treatment."
+           if removals > 0 else "."))
     add("other_removals", question="How many pathways end without a recorded treatment?",
         unit="patients per week",
         formula="new clock starts - completed pathways - list change (per week)"
                 + (", list change taken as 0" if steady else ""),
-        sentence=other_sentence, warning=steady_note)
+        sentence=other_sentence,
+        warning="; ".join(w for w in (steady_note, (
+            "negative: completions exceed new clock starts less the list's change, which no "
+            "removal explains (a list that shrank by more than assumed, or pathways counted "
+            "across months)" if row["other_removals"] < 0 else "")) if w))
     add("queue_size", question="How many patients are waiting?", unit="patients",
         formula="incomplete pathways at the month's end (RTT Part 2)",
-        sentence=(f"{who}: {count(size)} patients were waiting at the end of {month}, "
+        sentence=(f"{who}: {count(size)} patient{'' if size == 1 else 's'} "
+                  f"{'was' if size == 1 else 'were'} waiting at the end of {month}, "
                   f"{formatting.quantity(row['pct_within_18w'], '%')} of them for 18 weeks or "
                   "less."), simulated=False)
     add("pct_within_18w", question="What share of the list has waited 18 weeks or less?",
@@ -469,7 +475,10 @@ def _list_findings(row: pd.Series, fs: FlowStats) -> dict[str, Finding]:
         sentence=(f"{who}: to see {pct} of patients within {_num(tw)} weeks the list should "
                   f"hold about {_num(target)} patients ({_ci(row, 'target_queue_size')}), "
                   f"{_num(tw / fac)} weeks of demand; it holds {count(size)} patients, "
-                  f"{_num(ratio)} times the target, {over}."), warning=unstable)
+                  f"{_num(ratio)} times the target, {over}." if target > 0 else
+                  f"{who}: with no new clock starts in {month} the target list size is 0 "
+                  f"(Little's law at no demand); the list holds {count(size)} patients."),
+        warning=unstable)
     extra = row["extra_removals"]
     more = (f"{_num(extra)} more a week than the {_num(removals)} removals now"
             if extra > 0 else f"{_num(-extra)} fewer a week than the {_num(removals)} removals "
@@ -497,6 +506,8 @@ def _list_findings(row: pd.Series, fs: FlowStats) -> dict[str, Finding]:
                   f"{_num(tw / fac)} weeks ({pct} within {_num(tw)} weeks), a margin over "
                   f"demand for {margin}."))
     load_sentence = (
+        f"{who}: demand over removals cannot be computed: no pathway left the list in "
+        f"{month}." if pd.isna(row["queue_load"]) else
         f"{who}: demand over removals is {_num(row['queue_load'])} "
         f"({_ci(row, 'queue_load')})" + (
             ", 1 by construction because a steady list is assumed; demand over completions "
