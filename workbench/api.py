@@ -82,6 +82,11 @@ from workbench.report.panel_figures import (
     relationship,
     sector_comparison,
 )
+from workbench.report.performance_matrix import (
+    icon_legend,
+    performance_charts,
+    performance_matrix,
+)
 from workbench.report.queue_charts import list_target_chart, relief_plan_chart
 from workbench.report.sector_figures import specialty_dots
 from workbench.report.tables import findings_table, sentences
@@ -121,6 +126,7 @@ __all__ = [  # grouped in docs/api.md
     "funnel_small_multiples",
     "funnel_view",
     "generate",
+    "icon_legend",
     "in_batch",
     "influence_frame",
     "influence_plot",
@@ -133,6 +139,8 @@ __all__ = [  # grouped in docs/api.md
     "monthly_trend",
     "number",
     "p_value",
+    "performance_charts",
+    "performance_matrix",
     "qq_plot",
     "queue_load",
     "read_findings",
