@@ -25,7 +25,7 @@ def study(tmp_path_factory):
 
 def test_every_run_ok_with_report(study):
     manifests = [json.loads(p.read_text()) for p in study.glob("*/manifest.json")]
-    assert len(manifests) == 9
+    assert len(manifests) == 10
     assert {m["status"] for m in manifests} == {"ok"}
     for m in manifests:
         report = (study / m["run_id"] / "report.html").read_text()

@@ -171,6 +171,7 @@ def check_needs(study: Study, declared: dict[Path, dict[str, Any]]) -> None:
             spec = declared.get(run.notebook, {}).get(parameter)
             value = run.parameters[parameter] if given else getattr(spec, "default", None)
             values = value if isinstance(value, list) else [value]
+            values = [v.get("measure") if isinstance(v, dict) else v for v in values]
             named = [n.strip() for v in values if isinstance(v, str) and v
                      for n in v.split("/")]
             for name in named:
