@@ -245,7 +245,8 @@ def test_materialise_data_from_synthetic_and_from_a_build(tmp_path):
     from workbench.batch.study import DataSpec
     synthetic = data_step_mod.materialise_data(
         DataSpec("synthetic", {"seed": 3, "n_providers": 20, "n_months": 3}), tmp_path / "syn")
-    assert sorted(p.name for p in (tmp_path / "syn").iterdir()) == ["panel.parquet", "truth.json"]
+    assert sorted(p.name for p in (tmp_path / "syn").iterdir()) == [
+        "panel.catalogue.json", "panel.parquet", "panel.rtt_flows.parquet", "truth.json"]
     again = data_step_mod.materialise_data(
         DataSpec("synthetic", {"seed": 3, "n_providers": 20, "n_months": 3}), tmp_path / "syn")
     assert synthetic["sha256"] == again["sha256"] and synthetic["truth_path"] == "data/truth.json"

@@ -17,8 +17,9 @@ the data made from the same source (:func:`data_source_key`). The returned recor
 ...                           folder)
 >>> record["path"], record["truth_path"], len(record["sha256"])
 ('data/panel.parquet', 'data/truth.json', 64)
->>> sorted(json.loads((folder / "panel.catalogue.json").read_text())["tables"])[:3]
-['comment_themes', 'comments', 'coverage']
+>>> tables = json.loads((folder / "panel.catalogue.json").read_text())["tables"]
+>>> {"panel", "truth", "rtt_flows", "comments"} <= set(tables)
+True
 >>> from workbench.session import VALIDATED_FILE as SESSION_READS
 >>> VALIDATED_FILE == SESSION_READS
 True
@@ -227,7 +228,8 @@ def materialise_data_cached(spec: DataSpec, data_dir: Path,
 def _write_catalogue(spec: DataSpec, folder: Path) -> Path:
     """Write the catalogue of the panel (and truth) in ``folder`` made from ``spec``: the
     generator's or a panel file's, which hold no tables beside the panel (a build writes
-    its own; one that did not is listed as such)."""
+    its own; one that did not is listed as such).
+    """
     from workbench.data import catalogue
 
     options = ", ".join(f"{k}={v}" for k, v in spec.options.items() if k != "from")

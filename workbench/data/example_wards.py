@@ -144,7 +144,7 @@ class ExampleWards:
         >>> [p.name for p in paths]
         ['wards.csv', 'wards.yaml', 'wards.truth.json']
         """
-        from workbench.files import atomic_write_text
+        from workbench.files import atomic_write_text, write_csv
 
         out = Path(out)
         if out.suffix.lower() not in (".csv", ".xlsx", ".parquet"):
@@ -152,7 +152,7 @@ class ExampleWards:
                                 expected="a file name ending in .csv, .xlsx or .parquet")
         out.parent.mkdir(parents=True, exist_ok=True)
         if out.suffix.lower() == ".csv":
-            atomic_write_text(out, self.table.to_csv(index=False, lineterminator="\n"))
+            write_csv(self.table, out)
         elif out.suffix.lower() == ".parquet":
             self.table.to_parquet(out, index=False)
         else:
