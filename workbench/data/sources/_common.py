@@ -28,6 +28,207 @@ MISSING_MARKS: tuple[str, ...] = ("", "-", "*", "..", "x", "X", "c", "C", ":", "
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
+# --- reading limits: junk fails early, in bounded memory ------------------------------------
+
+#: Largest data file a reader accepts, in bytes once unpacked (a plain file's size, a zip
+#: member's declared size, the bytes streamed from a compressed file). Override with the
+#: environment variable ``WORKBENCH_MAX_UNPACKED_BYTES`` or by setting this constant.
+MAX_UNPACKED_BYTES: int = 512 << 20
+#: Largest ratio of unpacked to packed size of a zip member (a "zip bomb" packs a gigabyte
+#: of zeros into a megabyte, about 1000:1; published CSVs and workbooks pack 5-30:1).
+#: Override with ``WORKBENCH_MAX_COMPRESSION_RATIO``.
+MAX_COMPRESSION_RATIO: float = 200.0
+#: Longest line of a text file, in bytes (the widest published row is a few kilobytes).
+#: Override with ``WORKBENCH_MAX_LINE_BYTES``.
+MAX_LINE_BYTES: int = 1 << 20
+_LIMIT_ENV = {"MAX_UNPACKED_BYTES": "WORKBENCH_MAX_UNPACKED_BYTES",
+              "MAX_COMPRESSION_RATIO": "WORKBENCH_MAX_COMPRESSION_RATIO",
+              "MAX_LINE_BYTES": "WORKBENCH_MAX_LINE_BYTES"}
+
+
+def reading_limit(name: str) -> float:
+    """The reading limit ``name`` in force: its environment variable, else the module constant.
+
+    ``name`` is ``"MAX_UNPACKED_BYTES"``, ``"MAX_COMPRESSION_RATIO"`` or ``"MAX_LINE_BYTES"``
+    (see :data:`MAX_UNPACKED_BYTES`); the variable is ``WORKBENCH_`` + ``name``.
+
+    >>> reading_limit("MAX_COMPRESSION_RATIO") > 1
+    True
+    """
+    import os
+
+    if name not in _LIMIT_ENV:
+        raise SourceFormatError("<limits>", f"no reading limit {name!r}",
+                                expected=f"one of {sorted(_LIMIT_ENV)}")
+    text = os.environ.get(_LIMIT_ENV[name], "").strip()
+    if not text:
+        return globals()[name]
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value > 0:
+        raise SourceFormatError(f"${_LIMIT_ENV[name]}", f"value {text!r} is not a positive number",
+                                expected=f"a positive number (default {globals()[name]})")
+    return value
+
+
+def _too_big(path, what: str, size: float, limit_name: str, unit: str = "bytes"):
+    limit = reading_limit(limit_name)
+    shown = f"{size:,.0f} {unit}" if unit == "bytes" else f"{size:,.0f}:1"
+    cap = f"{limit:,.0f} {unit}" if unit == "bytes" else f"{limit:,.0f}:1"
+    return SourceFormatError(
+        path, f"{what} is {shown}, over the reading limit of {cap} ({limit_name})",
+        expected=f"a published file within the limit; if this file is genuine, raise the limit "
+                 f"with the environment variable {_LIMIT_ENV[limit_name]} "
+                 "(see docs/data_sources.md, 'Reading limits')")
+
+
+def check_member(path: str | Path, info) -> None:
+    """Refuse a zip member whose declared unpacked size or compression ratio is over the limits.
+
+    ``info`` is the member's :class:`zipfile.ZipInfo`. The zip module stops reading a
+    member at its declared size (a member that holds more fails its checksum), so the
+    declared size bounds what is read.
+
+    >>> import zipfile
+    >>> info = zipfile.ZipInfo("x.csv"); info.file_size, info.compress_size = 10 << 30, 10 << 20
+    >>> check_member("x.zip", info)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    workbench.errors.SourceFormatError: x.zip: member 'x.csv': its unpacked size is 10,737,418,240 bytes, over the reading limit ...
+    """
+    if info.file_size > reading_limit("MAX_UNPACKED_BYTES"):
+        raise _too_big(path, f"member {info.filename!r}: its unpacked size", info.file_size,
+                       "MAX_UNPACKED_BYTES")
+    ratio = info.file_size / max(info.compress_size, 1)
+    if info.file_size > (1 << 20) and ratio > reading_limit("MAX_COMPRESSION_RATIO"):
+        raise _too_big(path, f"member {info.filename!r}: its compression ratio", ratio,
+                       "MAX_COMPRESSION_RATIO", unit="ratio")
+
+
+def check_archive(path: str | Path) -> None:
+    """Check every member of a zip (or a zip-based workbook such as .xlsx) with :func:`check_member`.
+
+    A file that is not a zip is left alone.
+    """
+    import zipfile
+
+    if not zipfile.is_zipfile(path):
+        return
+    try:
+        with zipfile.ZipFile(path) as z:
+            infos = z.infolist()
+    except (zipfile.BadZipFile, OSError):
+        return  # the reader reports an unreadable archive in its own words
+    for info in infos:
+        check_member(path, info)
+    total = sum(i.file_size for i in infos)
+    if total > reading_limit("MAX_UNPACKED_BYTES"):
+        raise _too_big(path, "the archive's unpacked size", total, "MAX_UNPACKED_BYTES")
+
+
+class BoundedReader(io.RawIOBase):
+    r"""A binary stream that refuses lines longer than ``MAX_LINE_BYTES`` and more bytes than
+    ``MAX_UNPACKED_BYTES`` while it is read, so that junk fails before it fills memory.
+
+    >>> r = BoundedReader(io.BytesIO(b"a,b\n" + b"x" * 50), "f.csv", max_line=10)
+    >>> r.readline()
+    b'a,b\n'
+    >>> r.read(100)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    workbench.errors.SourceFormatError: f.csv: line 2 is longer than 10 bytes (MAX_LINE_BYTES)...
+    """
+
+    def __init__(self, raw: IO[bytes], path: str | Path, *, max_line: float | None = None,
+                 max_bytes: float | None = None):
+        self._raw, self._path = raw, path
+        self._max_line = int(max_line or reading_limit("MAX_LINE_BYTES"))
+        self._max_bytes = int(max_bytes or reading_limit("MAX_UNPACKED_BYTES"))
+        self._run = 0  # bytes since the last line end
+        self._lines = 1
+        self._total = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def _long_line(self):
+        return SourceFormatError(
+            self._path, f"line {self._lines} is longer than {self._max_line:,} bytes "
+            "(MAX_LINE_BYTES): not a text table, or a file without line ends",
+            expected="a CSV with one row per line; if this file is genuine, raise the limit with "
+                     "the environment variable WORKBENCH_MAX_LINE_BYTES (see "
+                     "docs/data_sources.md, 'Reading limits')")
+
+    def _seen(self, data: bytes) -> bytes:
+        import numpy as np
+
+        self._total += len(data)
+        if self._total > self._max_bytes:
+            raise _too_big(self._path, "the unpacked data", self._total, "MAX_UNPACKED_BYTES")
+        if not data:
+            return data
+        ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
+        if len(ends) == 0:
+            self._run += len(data)
+            if self._run > self._max_line:
+                raise self._long_line()
+            return data
+        first = self._run + int(ends[0])
+        longest = int(np.diff(ends).max()) - 1 if len(ends) > 1 else 0
+        if first > self._max_line:
+            raise self._long_line()
+        if longest > self._max_line:
+            self._lines += int(np.argmax(np.diff(ends) - 1 > self._max_line)) + 1
+            raise self._long_line()
+        self._lines += len(ends)
+        self._run = len(data) - int(ends[-1]) - 1
+        if self._run > self._max_line:
+            raise self._long_line()
+        return data
+
+    def read(self, size: int = -1) -> bytes:
+        if size is None or size < 0:
+            chunks = []
+            while chunk := self.read(1 << 20):
+                chunks.append(chunk)
+            return b"".join(chunks)
+        return self._seen(self._raw.read(size))
+
+    def readinto(self, b) -> int:
+        data = self.read(len(b))
+        b[: len(data)] = data
+        return len(data)
+
+    def readline(self, size: int = -1) -> bytes:
+        cap = self._max_line - self._run + 2
+        line = self._raw.readline(cap if size is None or size < 0 else min(size, cap))
+        return self._seen(line)
+
+
+def check_lines(path: str | Path, suffix: str = ".csv") -> None:
+    r"""Stream a text file (plain, zipped or gzipped) once, refusing over-long lines or size.
+
+    Memory stays within a few megabytes whatever the file holds.
+
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "x.csv"; _ = p.write_text("a,b\n1,2\n")
+    >>> check_lines(p)
+    """
+    import gzip
+
+    path = Path(path)
+    if path.name.lower().endswith(".gz"):
+        with gzip.open(path, "rb") as raw:
+            fh = BoundedReader(raw, path)
+            while fh.read(1 << 20):
+                pass
+        return
+    with open_binary(path, suffix) as fh:
+        while fh.read(1 << 20):
+            pass
+
 
 def provenance(source: str, path: str | Path, publisher_url: str,
                periods: Iterable[pd.Timestamp] = (), **extra) -> dict:
@@ -52,6 +253,8 @@ def check_file(path: str | Path) -> Path:
         raise SourceFormatError(path, "file not found", expected="an existing file")
     if path.stat().st_size == 0:
         raise SourceFormatError(path, "file is empty", expected="a non-empty published file")
+    if path.stat().st_size > reading_limit("MAX_UNPACKED_BYTES"):
+        raise _too_big(path, "its size", path.stat().st_size, "MAX_UNPACKED_BYTES")
     return path
 
 
@@ -184,6 +387,7 @@ def read_csv_text(path: str | Path, *, cut_last: bool = False, **kwargs) -> pd.D
     leaves out the file's last line (a row cut short, see :func:`check_not_truncated`).
     """
     path = check_file(path)
+    check_lines(path)
     compressed = kwargs.get("compression") is not None or path.name.endswith((".gz", ".zip"))
     encodings: tuple[str, ...] = ("utf-8-sig", "cp1252")
     source: Path | io.BytesIO = path
@@ -251,7 +455,8 @@ def data_member(path: str | Path, suffix: str = ".csv") -> str | None:
         return None
     try:
         with zipfile.ZipFile(path) as z:
-            names = [i.filename for i in z.infolist() if not i.is_dir()]
+            infos = {i.filename: i for i in z.infolist() if not i.is_dir()}
+            names = list(infos)
     except (zipfile.BadZipFile, OSError) as exc:
         raise SourceFormatError(path, f"not a readable zip archive ({exc})",
                                 expected=f"a zip holding one {suffix} file") from None
@@ -266,6 +471,7 @@ def data_member(path: str | Path, suffix: str = ".csv") -> str | None:
     if len(data) != 1:
         raise SourceFormatError(path, f"holds {len(data)} {suffix} file(s) {data}; members {names}",
                                 expected=f"exactly one {suffix} file (besides __MACOSX/ entries)")
+    check_member(path, infos[data[0]])
     return data[0]
 
 
@@ -286,10 +492,10 @@ def open_binary(path: str | Path, suffix: str = ".csv") -> Iterator[IO[bytes]]:
     member = data_member(path, suffix)
     if member is None:
         with open(path, "rb") as fh:
-            yield fh
+            yield BoundedReader(fh, path)
     else:
         with zipfile.ZipFile(path) as z, z.open(member) as fh:
-            yield fh
+            yield BoundedReader(fh, path)
 
 
 @contextmanager
@@ -410,6 +616,88 @@ def parse_month(value, path: str | Path, column: str | None = None,
                                      "'MSitAE-APRIL-2025', 'June 2025' or '2016-04-01'")
 
 
+def month_in_name(path: str | Path) -> pd.Timestamp | None:
+    """The month a published file's name announces (``Monthly-AE-June-2025.csv``), or ``None``.
+
+    >>> month_in_name("Monthly-AE-June-2025-1-1.csv"), month_in_name("ae.csv")
+    (Timestamp('2025-06-01 00:00:00'), None)
+    >>> month_in_name("20260430-RTT-April-2026-full-extract.csv.zip")
+    Timestamp('2026-04-01 00:00:00')
+    """
+    found = re.findall(r"(?i)(?<![A-Za-z])([A-Za-z]{3,9})[-_ ]?((?:19|20)\d\d)(?!\d)",
+                       Path(path).name)
+    months = {(int(y), _MONTHS[m.lower()]) for m, y in found if m.lower() in _MONTHS}
+    if len(months) != 1:
+        return None
+    year, month = months.pop()
+    return pd.Timestamp(year=year, month=month, day=1)
+
+
+def check_periods(months: Iterable[pd.Timestamp], path: str | Path, *, column: str | None = None,
+                  sheet: str | None = None, today: pd.Timestamp | None = None) -> None:
+    """Refuse periods that disagree with the month in the file's name, or have not begun.
+
+    A file named for a month holds that month only; a month that has not begun yet
+    (after ``today``, default now) cannot have been counted.
+
+    >>> check_periods([pd.Timestamp("2035-04-01")], "Monthly-AE-April-2035.csv",
+    ...               column="Period", today=pd.Timestamp("2026-12-07"))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    workbench.errors.SourceFormatError: Monthly-AE-April-2035.csv (column 'Period'): period 2035-04 is in the future (today is 2026-12-07)...
+    """
+    months = sorted({pd.Timestamp(m) for m in months if pd.notna(m)})
+    if not months:
+        return
+    named = month_in_name(path)
+    if named is not None:
+        other = [m for m in months if m != named]
+        if other:
+            raise SourceFormatError(
+                path, f"period {other[0]:%Y-%m} does not match the month in the file's name "
+                f"({named:%Y-%m})", column=column, sheet=sheet,
+                expected="rows of the month the file is named for (a mislabelled or edited file?)")
+    now = pd.Timestamp.now().normalize() if today is None else pd.Timestamp(today)
+    future = [m for m in months if m > now]
+    if future:
+        raise SourceFormatError(
+            path, f"period {future[-1]:%Y-%m} is in the future (today is {now:%Y-%m-%d})",
+            column=column, sheet=sheet,
+            expected="months that have begun: a publication counts what has happened")
+
+
+def check_whole_numbers(df: pd.DataFrame, columns: Iterable[str], path: str | Path, *,
+                        rows: pd.Series | Sequence[int] | None = None,
+                        labels: dict[str, str] | None = None,
+                        sheet: str | None = None) -> None:
+    """Refuse a fractional value in a column of counts, naming the file, row and column.
+
+    ``rows`` are the rows' numbers in the file; ``labels`` maps columns to the publisher's
+    names used in the message. Missing values pass.
+
+    >>> df = pd.DataFrame({"n": [3.0, 9921.5]})
+    >>> check_whole_numbers(df, ["n"], "f.csv", rows=[2, 3], labels={"n": "Attendances"})
+    Traceback (most recent call last):
+    ...
+    workbench.errors.SourceFormatError: f.csv (column 'Attendances'): count 9,921.5 in row 3 is not a whole number. Expected: whole numbers of people or events.
+    """
+    import numpy as np
+
+    labels = labels or {}
+    numbers = list(rows) if rows is not None else list(range(len(df)))
+    for c in columns:
+        if c not in df:
+            continue
+        v = pd.to_numeric(df[c], errors="coerce").to_numpy(dtype="float64")
+        frac = np.isfinite(v) & (v != np.round(v))
+        if frac.any():
+            i = int(frac.argmax())
+            raise SourceFormatError(
+                path, f"count {v[i]:,.10g} in row {numbers[i]} is not a whole number",
+                column=labels.get(c, c), sheet=sheet,
+                expected="whole numbers of people or events")
+
+
 def excel_engine(path: str | Path) -> str | None:
     """The pandas Excel engine the readers use for a workbook: ``openpyxl`` for .xlsx/.xlsm.
 
@@ -431,6 +719,7 @@ def read_sheet(path: str | Path, sheet: str) -> pd.DataFrame:
     import zipfile
 
     path = check_file(path)
+    check_archive(path)
     damaged: tuple[type[BaseException], ...] = (ValueError, OSError, KeyError, zipfile.BadZipFile)
     try:
         import xlrd
@@ -448,7 +737,63 @@ def read_sheet(path: str | Path, sheet: str) -> pd.DataFrame:
             raise SourceFormatError(path, "sheet not found", sheet=sheet,
                                     expected=f"a sheet named {sheet!r}; the workbook has "
                                              f"{book.sheet_names}")
+        uncached = uncached_formulas(path, sheet)
+        if uncached:
+            raise SourceFormatError(
+                path, f"{len(uncached)} formula cell(s) without a computed value (e.g. "
+                f"{', '.join(uncached[:5])}): the workbook was written by a program that does "
+                "not calculate formulas", sheet=sheet,
+                expected="a workbook whose formulas have been calculated: open it in Excel or "
+                         "LibreOffice and save it, then read it again")
         return pd.read_excel(book, sheet_name=sheet, header=None)
+
+
+def uncached_formulas(path: str | Path, sheet: str) -> list[str]:
+    """References of the formula cells of an .xlsx sheet that carry no computed (cached) value.
+
+    Excel and LibreOffice store each formula's last result beside it; a workbook written by
+    a library (openpyxl, a script) stores the formula alone, and a reader then sees a blank.
+    Other formats, and sheets without formulas, give ``[]``.
+
+    >>> import tempfile, pathlib, openpyxl
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "x.xlsx"; wb = openpyxl.Workbook()
+    >>> wb.active.title = "S"; wb.active["A1"] = 1; wb.active["A2"] = "=A1*2"; wb.save(p)
+    >>> uncached_formulas(p, "S")
+    ['A2']
+    """
+    import posixpath
+    import zipfile
+    from xml.etree import ElementTree
+
+    if Path(path).suffix.lower() not in (".xlsx", ".xlsm"):
+        return []
+    main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    rel = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+    try:
+        with zipfile.ZipFile(path) as z:
+            book = ElementTree.fromstring(z.read("xl/workbook.xml"))
+            rid = next((s.get(rel) for s in book.iter(f"{main}sheet") if s.get("name") == sheet),
+                       None)
+            rels = ElementTree.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+            target = next((r.get("Target") for r in rels if r.get("Id") == rid), None)
+            if target is None:
+                return []
+            member = (target.lstrip("/") if target.startswith("/")
+                      else posixpath.normpath(posixpath.join("xl", target)))
+            xml = z.read(member)
+    except (KeyError, zipfile.BadZipFile, OSError, ElementTree.ParseError):
+        return []
+    if b"<f" not in xml:
+        return []
+    out = []
+    for m in re.finditer(rb"<c\b([^>]*?)(?:/>|>(.*?)</c>)", xml, flags=re.DOTALL):
+        attrs, body = m.group(1), m.group(2) or b""
+        if b"<f" not in body or re.search(rb'\bt="(str|inlineStr)"', attrs):
+            continue
+        if not re.search(rb"<v>[^<]+</v>", body):
+            ref = re.search(rb'\br="([A-Z]+[0-9]+)"', attrs)
+            out.append(ref.group(1).decode() if ref else "?")
+    return out
 
 
 def find_header_row(raw: pd.DataFrame, labels: Iterable[str], path: str | Path,

@@ -72,6 +72,8 @@ from workbench.data.sources._common import (
     check_duplicates,
     check_file,
     check_not_truncated,
+    check_periods,
+    check_whole_numbers,
     excel_engine,
     find_header_row,
     incomplete,
@@ -290,6 +292,8 @@ def _read_csv(path: Path, allow_incomplete: bool = False) -> pd.DataFrame:
     data["_row"] = raw.index + 2  # the line in the file (line 1 is the header)
     for old, new in CSV_COLUMNS.items():
         data[new] = to_number(raw[old], old, path)
+    check_whole_numbers(data, list(CSV_COLUMNS.values()), path, rows=data["_row"],
+                        labels=_CSV_LABELS)
     totals, data = data[total.to_numpy()], data[~total.to_numpy()].copy()
     if data.empty:
         raise SourceFormatError(path, "no provider rows", column="Org Code",
@@ -303,6 +307,7 @@ def _read_csv(path: Path, allow_incomplete: bool = False) -> pd.DataFrame:
                                          labels=_CSV_LABELS)
     labels = data["period_label"].astype("string").str.strip()
     months = {lab: parse_month(lab, path, column="Period") for lab in labels.unique()}
+    check_periods(months.values(), path, column="Period")
     data["period"] = labels.map(months)
     for t in TYPES:
         data[f"ae_attendances_{t}"] = data[f"att_{t}"] + data[f"ae_attendances_booked_{t}"]
@@ -402,6 +407,8 @@ def _read_workbook(path: Path, sheet: str, period, allow_incomplete: bool = Fals
     body = body[body[numeric].notna().any(axis=1)]  # drops notes and blank spacer rows
     for c in numeric:
         body[c] = to_number(body[c], _WORKBOOK_LABELS.get(c, c), path, sheet=sheet)
+    check_whole_numbers(body, numeric, path, rows=body["_row"], labels=_WORKBOOK_LABELS,
+                        sheet=sheet)
     is_total = (_is_total(body["Name"]) | _is_total(body["Code"])
                 | (body["Code"].astype("string").str.strip() == "-")).to_numpy()
     totals, data = body[is_total], body[~is_total].copy()
@@ -418,6 +425,7 @@ def _read_workbook(path: Path, sheet: str, period, allow_incomplete: bool = Fals
     if period is None:
         period = _period_cell(top, path, sheet)
     month = parse_month(period, path, sheet=sheet, column="Period:")
+    check_periods([month], path, sheet=sheet, column="Period:")
     data = data.rename(columns={"Code": "provider_code", "Name": "provider_name"})
     data["period"] = month
     data["region"] = _region(data["Region"])
@@ -524,6 +532,11 @@ def read_nhsr(path: str | Path, *, by: str = "provider",
         raise SourceFormatError(path, f"date {raw['period'].iloc[i]!r} (row {i})",
                                 column="period", expected="dates as YYYY-MM-DD")
     df["period"] = when.dt.to_period("M").dt.to_timestamp().astype("datetime64[ns]")
+    check_periods(df["period"].unique(), path, column="period")
+    check_whole_numbers(df, ["ae_attendances", "ae_over_4h", "emergency_admissions"], path,
+                        rows=raw.index + 2, labels={"ae_attendances": "attendances",
+                                                    "ae_over_4h": "breaches",
+                                                    "emergency_admissions": "admissions"})
     counts = ["ae_attendances", "ae_over_4h", "emergency_admissions"]
     for c, orig in zip(counts, ["attendances", "breaches", "admissions"]):
         if (df[c] < 0).any():
