@@ -15,7 +15,7 @@ function writes which number:
 * a method's auxiliary statistics (a correlation, a dispersion, a standardised
   difference, a test statistic): :func:`fixed`, at the decimals the statistic
   conventionally takes;
-* missing values: empty text.
+* missing values (:func:`is_missing`: None or NaN): empty text.
 
 >>> number(0.123456), number(1234567), number(12.0), number(None)
 ('0.123', '1234567', '12', '')
@@ -36,7 +36,14 @@ from typing import Any
 DIGITS = 3
 
 
-def _missing(x: Any) -> bool:
+def is_missing(x: Any) -> bool:
+    """Whether ``x`` is a missing number (None or NaN), which every function here writes as ''.
+
+    Text and other values that are not numbers are not missing.
+
+    >>> is_missing(None), is_missing(float("nan")), is_missing(0), is_missing("n/a")
+    (True, True, False, False)
+    """
     if x is None:
         return True
     try:
@@ -51,7 +58,7 @@ def number(x: Any, digits: int = DIGITS) -> str:
     >>> number(0.00012345), number(-2.5), number(True)
     ('0.000123', '-2.5', 'True')
     """
-    if _missing(x):
+    if is_missing(x):
         return ""
     if isinstance(x, bool) or not isinstance(x, (int, float)) and not hasattr(x, "item"):
         return str(x)
@@ -83,7 +90,7 @@ def interval(low: Any, high: Any, digits: int = DIGITS, *, sign: bool = False) -
     >>> interval(0.5, 1.9), interval(None, 2), interval(0.0561, 0.216, sign=True)
     ('0.5 to 1.9', '', '+0.0561 to +0.216')
     """
-    if _missing(low) or _missing(high):
+    if is_missing(low) or is_missing(high):
         return ""
     write = signed if sign else number
     return f"{write(low, digits)} to {write(high, digits)}"
@@ -95,7 +102,7 @@ def p_value(p: Any) -> str:
     >>> p_value(0.2), p_value(1.0)
     ('0.2', '1')
     """
-    if _missing(p):
+    if is_missing(p):
         return ""
     p = float(p)
     return "<0.001" if p < 0.001 else f"{p:.2g}"
@@ -119,7 +126,7 @@ def count(n: Any) -> str:
     >>> count(12345), count(None)
     ('12,345', '')
     """
-    if _missing(n):
+    if is_missing(n):
         return ""
     return f"{int(n):,}"
 
@@ -134,7 +141,7 @@ def quantity(x: Any, unit: str = "") -> str:
     >>> quantity(3.14), quantity(None, "weeks")
     ('3.1', '')
     """
-    if _missing(x):
+    if is_missing(x):
         return ""
     x = float(x)
     if unit == "%":
@@ -149,7 +156,7 @@ def percent(share: Any, decimals: int = 0) -> str:
     >>> percent(0.8812), percent(0.99167, 1), percent(None)
     ('88%', '99.2%', '')
     """
-    if _missing(share):
+    if is_missing(share):
         return ""
     return f"{float(share):.{decimals}%}"
 
@@ -162,6 +169,6 @@ def fixed(x: Any, decimals: int = 2, *, sign: bool = False) -> str:
     >>> fixed(1.7749), fixed(-0.391, sign=True), fixed(0.39, sign=True), fixed(1234.56, 1)
     ('1.77', '-0.39', '+0.39', '1,234.6')
     """
-    if _missing(x):
+    if is_missing(x):
         return ""
     return f"{float(x):{'+' if sign else ''},.{decimals}f}"

@@ -81,7 +81,7 @@ RANKING_COLUMNS = ["rank", "area_code", "area_name", "specialty_name", "queue_si
 
 
 def _num(x: float) -> str:
-    if formatting._missing(x):
+    if formatting.is_missing(x):
         return ""
     return formatting.count(round(float(x))) if abs(float(x)) >= 1000 else formatting.number(x)
 
@@ -201,7 +201,7 @@ class WaitingListAnswer:
             return f"**No verdict.** {self.reason}"
         r = self.row
         pct = formatting.quantity(r["pct_within_18w"], "%")
-        share = calc._percent_within(calc.factor_for(self.percentile))
+        share = calc.percent_within(calc.factor_for(self.percentile))
         ttt = _num(self.time_to_target)
         lines = []
         patients = "patient" if r["queue_size"] == 1 else "patients"

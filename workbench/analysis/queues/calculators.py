@@ -47,7 +47,9 @@ from workbench.errors import AnalysisInputError, AnalysisTypeError
 
 __all__ = [
     "DEFAULT_FACTOR",
+    "NumericArguments",
     "factor_for",
+    "percent_within",
     "queue_load",
     "relief_capacity",
     "share_within",
@@ -64,12 +66,23 @@ DEFAULT_FACTOR = 4.0
 # --------------------------------------------------------------------------- inputs
 
 
-class _Args:
+class NumericArguments:
     """The numeric arguments of one call, checked and made into arrays of one shape.
 
     Remembers the index of the first pandas Series given (every Series given must share
     it), so that :meth:`out` gives a Series back with that index, an array for arrays
-    and lists, and a float when every argument was a number.
+    and lists, and a float when every argument was a number. Errors name ``function``,
+    the argument, the value and what was expected. Every calculator here, and the queue
+    functions built on them, check their arguments with it.
+
+    >>> args = NumericArguments("halve")
+    >>> x = args.add("x", pd.Series([2, 5], index=["a", "b"]))
+    >>> args.out(x / 2, "half").to_dict(), NumericArguments("halve").out(3.0, "half")
+    ({'a': 1.0, 'b': 2.5}, 3.0)
+    >>> NumericArguments("halve").add("x", -1)
+    Traceback (most recent call last):
+    ...
+    workbench.errors.AnalysisInputError: halve(): x is -1. Expected: a number >= 0.
     """
 
     def __init__(self, function: str):
@@ -82,7 +95,7 @@ class _Args:
     def add(self, name: str, value: Any, *, minimum: float = 0.0,
             strict: bool = False, expected: str = "") -> np.ndarray:
         """Check ``value`` (numbers >= ``minimum``, or > it when ``strict``) and keep it."""
-        array = self._numeric(name, value)
+        array = self.numeric(name, value)
         finite = np.isfinite(array) | np.isnan(array)
         bad = ~finite | ((array <= minimum) if strict else (array < minimum))
         if bad.any():
@@ -96,8 +109,12 @@ class _Args:
         self.values[name] = array
         return array
 
-    def _numeric(self, name: str, value: Any) -> np.ndarray:
-        """``value`` as a float array, or an error naming its type."""
+    def numeric(self, name: str, value: Any) -> np.ndarray:
+        """``value`` as a float array, or an error naming its type.
+
+        Unlike :meth:`add`, the range is not checked and the value is not kept (a Series
+        still sets the index of :meth:`out`).
+        """
         if isinstance(value, pd.Series):
             if self.index is None:
                 self.index, self.index_from = value.index, name
@@ -178,7 +195,7 @@ def queue_load(demand, capacity):
     >>> queue_load([35, 30, 52], [27, 25, 42]).round(4).tolist()
     [1.2963, 1.2, 1.2381]
     """
-    args = _Args("queue_load")
+    args = NumericArguments("queue_load")
     args.add("demand", demand, expected="demand >= 0 patients per week")
     args.add("capacity", capacity, strict=True,
              expected="capacity > 0 patients per week (the load divides by it)")
@@ -197,7 +214,7 @@ def target_mean_wait(target_wait, factor=DEFAULT_FACTOR):
     >>> target_mean_wait(52), round(target_mean_wait(18, factor_for(0.92)), 3)
     (13.0, 7.127)
     """
-    args = _Args("target_mean_wait")
+    args = NumericArguments("target_mean_wait")
     args.add("target_wait", target_wait, strict=True, expected="a target wait > 0 (weeks)")
     args.add("factor", factor, strict=True,
              expected="a factor > 0 (4 for 98% within the target; factor_for(0.92) for 92%)")
@@ -216,7 +233,7 @@ def target_queue_size(demand, target_wait, factor=DEFAULT_FACTOR):
     >>> target_queue_size(30, 52), target_queue_size(30, 50, 6)
     (390.0, 250.0)
     """
-    args = _Args("target_queue_size")
+    args = NumericArguments("target_queue_size")
     args.add("demand", demand, expected="demand >= 0 patients per week")
     args.add("target_wait", target_wait, strict=True, expected="a target wait > 0 (weeks)")
     args.add("factor", factor, strict=True,
@@ -250,7 +267,7 @@ def relief_capacity(demand, queue_size, target_queue_size, time_to_target=26,
     >>> round(relief_capacity(30, 1200, 390, 26, num_referrals=780, cv_demand=1), 2)
     63.47
     """
-    args = _Args("relief_capacity")
+    args = NumericArguments("relief_capacity")
     args.add("demand", demand, expected="demand >= 0 patients per week")
     args.add("queue_size", queue_size, expected="a list size >= 0 patients")
     args.add("target_queue_size", target_queue_size, expected="a target list size >= 0")
@@ -300,7 +317,7 @@ def target_capacity(demand, target_wait, factor=DEFAULT_FACTOR, cv_demand=1, cv_
     >>> round(target_capacity(30, 52), 4), round(target_capacity(30, 52, 3, 1.1, 1.2), 6)
     (30.0769, 30.076442)
     """
-    args = _Args("target_capacity")
+    args = NumericArguments("target_capacity")
     args.add("demand", demand, expected="demand >= 0 patients per week")
     args.add("target_wait", target_wait, strict=True, expected="a target wait > 0 (weeks)")
     args.add("factor", factor, strict=True,
@@ -322,7 +339,7 @@ def waiting_list_pressure(mean_wait, target_wait):
     >>> round(waiting_list_pressure(63, 52), 4), waiting_list_pressure(24, 4)
     (2.4231, 12.0)
     """
-    args = _Args("waiting_list_pressure")
+    args = NumericArguments("waiting_list_pressure")
     args.add("mean_wait", mean_wait, expected="a mean wait >= 0 (weeks, the unit of target_wait)")
     args.add("target_wait", target_wait, strict=True, expected="a target wait > 0 (weeks)")
     args.broadcast()
@@ -344,8 +361,8 @@ def factor_for(percentile):
     ...
     workbench.errors.AnalysisInputError: factor_for(): percentile is 92. Expected: a share strictly between 0 and 1 (0.92 for 92%).
     """
-    args = _Args("factor_for")
-    p = args._numeric("percentile", percentile)
+    args = NumericArguments("factor_for")
+    p = args.numeric("percentile", percentile)
     bad = ~np.isnan(p) & ~((p > 0) & (p < 1))
     if bad.any():
         i = int(np.flatnonzero(bad.ravel())[0])
@@ -362,12 +379,18 @@ def share_within(factor):
     >>> round(share_within(4), 4), round(share_within(factor_for(0.92)), 2)
     (0.9817, 0.92)
     """
-    args = _Args("share_within")
+    args = NumericArguments("share_within")
     f = args.add("factor", factor, strict=True, expected="a factor > 0")
     return args.out(-np.expm1(-f), "share_within")
 
 
-def _percent_within(factor: float) -> str:
-    """``factor`` as the share within the target, for sentences: ``'98.2%'``."""
+def percent_within(factor: float) -> str:
+    """``factor`` as the share of patients within the target, for sentences.
+
+    One decimal unless the share is whole (the inverse of :func:`factor_for`, as text).
+
+    >>> percent_within(4), percent_within(factor_for(0.92)), percent_within(factor_for(0.5))
+    ('98.2%', '92%', '50%')
+    """
     share = 100 * (1 - math.exp(-float(factor)))
     return f"{share:.1f}%" if round(share, 1) != round(share) else f"{share:.0f}%"

@@ -129,7 +129,7 @@ def flow_stats(lists: pd.DataFrame, *, target_wait: float = 18,
     fn = "flow_stats"
     lists = _check(fn, lists)
     factor = calc.factor_for(0.92) if factor is None else factor
-    args = calc._Args(fn)
+    args = calc.NumericArguments(fn)
     args.add("target_wait", target_wait, strict=True, expected="a target wait > 0 weeks")
     args.add("factor", factor, strict=True, expected="a factor > 0 (factor_for(0.92) for 92%)")
     args.add("time_to_target", time_to_target, strict=True, expected="weeks > 0")
@@ -369,14 +369,16 @@ def _num(x: float) -> str:
     >>> _num(412914.6), _num(7.127), _num(float("nan"))
     ('412,915', '7.13', '')
     """
-    if formatting._missing(x):
+    if formatting.is_missing(x):
         return ""
     return formatting.count(round(float(x))) if abs(float(x)) >= 1000 else formatting.number(x)
 
 
 def _ci(row: pd.Series, q: str) -> str:
     lo, hi = row[f"{q}_low"], row[f"{q}_high"]
-    return "" if formatting._missing(lo) or formatting._missing(hi) else f"{_num(lo)} to {_num(hi)}"
+    if formatting.is_missing(lo) or formatting.is_missing(hi):
+        return ""
+    return f"{_num(lo)} to {_num(hi)}"
 
 
 def _list_findings(row: pd.Series, fs: FlowStats) -> dict[str, Finding]:
@@ -384,7 +386,7 @@ def _list_findings(row: pd.Series, fs: FlowStats) -> dict[str, Finding]:
     tw, fac, ttt = fs.target_wait, fs.factor, fs.time_to_target
     month = f"{pd.Timestamp(row['period']):%B %Y}"
     who = _words_of(row)
-    pct = calc._percent_within(fac)
+    pct = calc.percent_within(fac)
     params = {"target_wait": tw, "factor": fac, "time_to_target": ttt,
               "cv_demand": fs.cv_demand, "cv_capacity": fs.cv_capacity,
               "n_sims": fs.n_sims, "seed": fs.seed, "period": f"{pd.Timestamp(row['period']):%Y-%m}",
@@ -676,7 +678,7 @@ def relief_plan(*, demand: float, queue_size: float, target: float, capacity: fl
     (['relief plan', 'as now'], 26)
     """
     fn = "relief_plan"
-    args = calc._Args(fn)
+    args = calc.NumericArguments(fn)
     args.add("demand", demand, expected="demand >= 0 patients per week")
     args.add("queue_size", queue_size, expected="a list size >= 0")
     args.add("target", target, expected="a target list size >= 0")

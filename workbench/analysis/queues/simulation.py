@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.analysis.queues import calculators as calc
-from workbench.analysis.queues.waiting_list import _day, _days
+from workbench.analysis.queues.waiting_list import date_as_day, dates_as_days
 from workbench.errors import AnalysisColumnError, AnalysisInputError, AnalysisTypeError
 
 __all__ = ["schedule_slots", "wl_schedule", "wl_simulator"]
@@ -44,13 +44,13 @@ def schedule_slots(start_date: Any, days: int, capacity: float) -> pd.DatetimeIn
     >>> [str(d.date()) for d in schedule_slots("2024-01-01", 3, 14)]
     ['2024-01-01', '2024-01-02', '2024-01-02', '2024-01-03', '2024-01-03']
     """
-    args = calc._Args("schedule_slots")
+    args = calc.NumericArguments("schedule_slots")
     args.add("capacity", capacity, expected="a capacity >= 0 patients per week")
     args.add("days", days, strict=True, expected="a number of days >= 1")
     if args.any_vector:
         raise AnalysisTypeError("schedule_slots", "capacity", "is a vector",
                                 expected="one capacity per schedule")
-    start = _day("schedule_slots", "start_date", start_date)
+    start = date_as_day("schedule_slots", "start_date", start_date)
     days, daily = int(days), float(capacity) / 7
     if daily == 0:
         return pd.DatetimeIndex([])
@@ -72,7 +72,7 @@ def _slot_days(schedule: Any) -> np.ndarray:
                                 f"(e.g. {values.iloc[0]!r})",
                                 expected="dates (datetime64, date or Timestamp values)")
     values.name = "schedule"
-    return np.sort(_days("wl_schedule", "schedule", values, missing_ok=False))
+    return np.sort(dates_as_days("wl_schedule", "schedule", values, missing_ok=False))
 
 
 def wl_schedule(data: pd.DataFrame, schedule: Any, *, referral: str = "referral",
@@ -110,9 +110,9 @@ def wl_schedule(data: pd.DataFrame, schedule: Any, *, referral: str = "referral"
         raise AnalysisInputError("wl_schedule", "data", "has no rows",
                                  expected="a row per patient on the list")
     slots = _slot_days(schedule)
-    ref = _days("wl_schedule", "referral", data[referral], missing_ok=False)
-    rem = _days("wl_schedule", "removal", data[removal], missing_ok=True)
-    wd = (_days("wl_schedule", "withdrawal", data[withdrawal], missing_ok=True)
+    ref = dates_as_days("wl_schedule", "referral", data[referral], missing_ok=False)
+    rem = dates_as_days("wl_schedule", "removal", data[removal], missing_ok=True)
+    wd = (dates_as_days("wl_schedule", "withdrawal", data[withdrawal], missing_ok=True)
           if withdrawal is not None else np.full(len(data), np.nan))
     wd = np.where(np.isnan(wd), np.inf, wd)
     waiting = np.flatnonzero(np.isnan(rem))
@@ -171,7 +171,7 @@ def wl_simulator(start_date: Any, end_date: Any = None, demand: float = 10,
     >>> a.equals(wl_simulator("2024-01-01", "2024-06-30", demand=100, capacity=110, seed=7))
     True
     """
-    args = calc._Args("wl_simulator")
+    args = calc.NumericArguments("wl_simulator")
     args.add("demand", demand, expected="a demand >= 0 patients per week")
     args.add("capacity", capacity, expected="a capacity >= 0 patients per week")
     if withdrawal_prob is not None:
@@ -183,8 +183,8 @@ def wl_simulator(start_date: Any, end_date: Any = None, demand: float = 10,
     if args.any_vector:
         raise AnalysisTypeError("wl_simulator", "demand, capacity, withdrawal_prob",
                                 "include a vector", expected="one number each")
-    start = _day("wl_simulator", "start_date", start_date)
-    end = start + 31 if end_date is None else _day("wl_simulator", "end_date", end_date)
+    start = date_as_day("wl_simulator", "start_date", start_date)
+    end = start + 31 if end_date is None else date_as_day("wl_simulator", "end_date", end_date)
     if end < start:
         raise AnalysisInputError("wl_simulator", "end_date", f"is {end_date!r}, before "
                                  f"start_date {start_date!r}",
@@ -234,14 +234,14 @@ def _join(existing: Any, sim: pd.DataFrame, referral: str, removal: str,
         raise AnalysisColumnError("wl_simulator", "waiting_list", f"has no column(s) {missing}",
                                   expected=f"columns {referral!r} and {removal!r}")
     cols = [referral, removal] + ([withdrawal] if withdrawal else [])
-    old = pd.DataFrame({referral: _as_dates(_days("wl_simulator", "referral",
-                                                  existing[referral], missing_ok=False)
+    old = pd.DataFrame({referral: _as_dates(dates_as_days("wl_simulator", "referral",
+                                                          existing[referral], missing_ok=False)
                                             .astype("float64")),
-                        removal: _as_dates(_days("wl_simulator", "removal",
-                                                 existing[removal], missing_ok=True))})
+                        removal: _as_dates(dates_as_days("wl_simulator", "removal",
+                                                         existing[removal], missing_ok=True))})
     if withdrawal:
-        old[withdrawal] = (_as_dates(_days("wl_simulator", "withdrawal", existing[withdrawal],
-                                           missing_ok=True))
+        old[withdrawal] = (_as_dates(dates_as_days("wl_simulator", "withdrawal",
+                                                   existing[withdrawal], missing_ok=True))
                            if withdrawal in existing.columns else pd.NaT)
     both = pd.concat([old[cols], sim[cols]], ignore_index=True)
     return both.iloc[np.argsort(both[referral].to_numpy(), kind="stable")].reset_index(drop=True)

@@ -193,7 +193,7 @@ class StaffingWorth:
 
 
 def _num(x: float) -> str:
-    if formatting._missing(x):
+    if formatting.is_missing(x):
         return ""
     return formatting.count(round(float(x))) if abs(float(x)) >= 1000 else formatting.number(x)
 
@@ -247,7 +247,7 @@ def staffing_worth(effect: float | Finding, *, ci_low: float | None = None,
         if df is None and effect.clusters:
             df = float(effect.clusters - 1)
         effect = effect.estimate
-    args = calc._Args(fn)
+    args = calc.NumericArguments(fn)
     args.add("effect", effect, minimum=-math.inf, expected="weeks of median wait per unit")
     for name, value in (("ci_low", ci_low), ("ci_high", ci_high)):
         if value is None:

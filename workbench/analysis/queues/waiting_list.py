@@ -53,6 +53,8 @@ __all__ = [
     "ReferralStats",
     "RemovalStats",
     "WaitingListStats",
+    "date_as_day",
+    "dates_as_days",
     "wl_queue_size",
     "wl_referral_stats",
     "wl_removal_stats",
@@ -101,9 +103,9 @@ def _prepare(function: str, data: Any, referral: str, removal: str | None,
     if len(data) == 0:
         raise AnalysisInputError(function, "data", "has no rows",
                                  expected="a row per patient on the list")
-    ref = _days(function, "referral", data[referral], missing_ok=False)
-    rem = (_days(function, "removal", data[removal], missing_ok=True) if removal is not None
-           else np.full(len(data), np.nan))
+    ref = dates_as_days(function, "referral", data[referral], missing_ok=False)
+    rem = (dates_as_days(function, "removal", data[removal], missing_ok=True)
+           if removal is not None else np.full(len(data), np.nan))
     before = ~np.isnan(rem) & (rem < ref)
     if before.any():
         rows = list(data.index[before][:10])
@@ -111,16 +113,28 @@ def _prepare(function: str, data: Any, referral: str, removal: str | None,
                                  f"referral date at rows {rows}",
                                  expected="removal dates on or after referral dates")
     latest = int(max(ref.max(), np.nanmax(rem) if (~np.isnan(rem)).any() else ref.max()))
-    start = int(ref.min()) if start_date is None else _day(function, "start_date", start_date)
-    end = latest if end_date is None else _day(function, "end_date", end_date)
+    start = (int(ref.min()) if start_date is None
+             else date_as_day(function, "start_date", start_date))
+    end = latest if end_date is None else date_as_day(function, "end_date", end_date)
     if end < start:
         raise AnalysisInputError(function, "end_date", f"is {_iso(end)}, before start_date "
                                  f"{_iso(start)}", expected="an end date on or after the start")
     return _Dates(ref, rem, start, end)
 
 
-def _days(function: str, param: str, column: pd.Series, *, missing_ok: bool) -> np.ndarray:
-    """A date column as whole days since 1970-01-01 (NaN where missing)."""
+def dates_as_days(function: str, param: str, column: pd.Series, *,
+                  missing_ok: bool) -> np.ndarray:
+    """A date column as whole days since 1970-01-01: floats, NaN where missing.
+
+    ``column`` holds dates (datetime64, or ISO text); ``function`` and ``param`` name the
+    caller and its argument in the error raised for a value that is not a date, or a missing
+    one unless ``missing_ok`` (then the days are whole numbers, ``int64``).
+
+    >>> dates_as_days("f", "referral", pd.Series(["1970-01-02", None]), missing_ok=True).tolist()
+    [1.0, nan]
+    >>> dates_as_days("f", "referral", pd.Series(["2024-01-31"]), missing_ok=False).tolist()
+    [19753]
+    """
     try:
         parsed = pd.to_datetime(column, errors="coerce")
     except (TypeError, ValueError):
@@ -142,8 +156,14 @@ def _days(function: str, param: str, column: pd.Series, *, missing_ok: bool) -> 
     return days if missing_ok else days.astype("int64")
 
 
-def _day(function: str, param: str, value: Any) -> int:
-    """A window date as whole days since 1970-01-01."""
+def date_as_day(function: str, param: str, value: Any) -> int:
+    """A date (the start or end of a window) as whole days since 1970-01-01.
+
+    A number, None or text that is not a date is an error naming ``function`` and ``param``.
+
+    >>> date_as_day("f", "start", "1970-01-11"), date_as_day("f", "end", pd.Timestamp("2024-01-31"))
+    (10, 19753)
+    """
     if value is None or isinstance(value, (bool, int, float)):
         raise AnalysisTypeError(function, param, f"is a {type(value).__name__} ({value!r})",
                                 expected="a date ('2024-03-31', a datetime or a Timestamp)")
@@ -276,7 +296,7 @@ class ReferralStats:
         >>> wl_referral_stats(wl).findings()[0].id
         'queue:demand@all#2024-01-08'
         """
-        end = _day("findings", "end", self.end)
+        end = date_as_day("findings", "end", self.end)
         f = _finding(
             "demand", self.label, end, question="How many patients join the list each week?",
             estimate=self.demand_weekly, unit="patients per week",
@@ -330,7 +350,7 @@ class RemovalStats:
         >>> f.id, f.estimate
         ('queue:capacity@all#2024-01-05', 3.5)
         """
-        end = _day("findings", "end", self.end)
+        end = date_as_day("findings", "end", self.end)
         f = _finding(
             "capacity", self.label, end,
             question="How many patients leave the list each week while it is not empty?",
@@ -453,11 +473,11 @@ class WaitingListStats:
         ['demand', 'capacity', 'queue_size', 'target_queue_size', 'relief_capacity',
          'target_capacity', 'queue_load', 'waiting_list_pressure']
         """
-        end = _day("findings", "end", self.end)
+        end = date_as_day("findings", "end", self.end)
         d, q, t = self.referrals.demand_weekly, self.queue_size, self.target_queue_size
         tw, fac, ttt = self.target_wait, self.factor, self.time_to_target
         num = formatting.number
-        pct = calc._percent_within(fac)
+        pct = calc.percent_within(fac)
         params = {"target_wait": tw, "factor": fac, "time_to_target": ttt,
                   "start_date": str(self.start.date()), "end_date": str(self.end.date())}
         unstable = (f"demand is at or above capacity (load {num(self.load)}): the list has no "
@@ -638,7 +658,7 @@ def wl_stats(data: pd.DataFrame, target_wait: float = 18, *, referral: str = "re
     (1.75, 1.75, False, 0.4286)
     """
     label = _check_label("wl_stats", label)
-    settings = calc._Args("wl_stats")
+    settings = calc.NumericArguments("wl_stats")
     settings.add("target_wait", target_wait, strict=True, expected="a target wait > 0 weeks")
     settings.add("factor", factor, strict=True,
                  expected="a factor > 0 (4 for 98% within the target; factor_for(0.92) for 92%)")
