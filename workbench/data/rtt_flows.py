@@ -110,7 +110,7 @@ def from_extract(path: str | Path, *, allow_incomplete: bool = False) -> pd.Data
     """
     path = check_file(path)
     member = data_member(path, ".csv")
-    header, encoding = rtt._header(path)
+    header, encoding = rtt.read_header(path)
     bands, lower = rtt.weekly_bands(header, path)
     ids = [rtt.PERIOD, rtt.PROVIDER_CODE, rtt.PROVIDER_NAME, rtt.COMMISSIONER_CODE, rtt.PART,
            rtt.TF_CODE, rtt.TF_NAME]
@@ -118,19 +118,19 @@ def from_extract(path: str | Path, *, allow_incomplete: bool = False) -> pd.Data
     optional = [c for c in (rtt.UNKNOWN_START,) if c in header] + [rtt.TOTAL_ALL]
     table = _read_parts(path, header, ids + bands + optional, bands + optional, encoding,
                         allow_incomplete)
-    rtt._check_rows_unique(path, table)
+    rtt.check_rows_unique(path, table)
     part = pc.utf8_trim_whitespace(table.column(rtt.PART)).to_numpy(zero_copy_only=False)
     sums = _band_sums(path, table, bands, lower)
-    extra = {c: rtt._as_numpy(table.column(c)) for c in optional}
+    extra = {c: rtt.count_array(table.column(c)) for c in optional}
     banded = np.isin(part, ["Part_1A", "Part_1B", "Part_2"])
     if banded.any():
         # the reader's check of Total All, given the band sums (and a column that is
         # missing where a band was suppressed, so that such rows are checked as a bound)
         idx = np.flatnonzero(banded)
         marks = np.where(sums["missing"][idx], np.nan, 0.0)
-        rtt._check_total_all(path, table.take(pa.array(idx)),
-                             np.column_stack([sums["known_nan"][idx], marks]),
-                             {k: v[idx] for k, v in extra.items()}, allow_incomplete)
+        rtt.check_total_all(path, table.take(pa.array(idx)),
+                            np.column_stack([sums["known_nan"][idx], marks]),
+                            {k: v[idx] for k, v in extra.items()}, allow_incomplete)
 
     keys = pd.DataFrame({
         "period_label": table.column(rtt.PERIOD).to_pandas().str.strip(),
@@ -193,7 +193,7 @@ def _band_sums(path: Path, table: pa.Table, bands: list[str], lower: np.ndarray
     out["missing"] = np.zeros(n, dtype=bool)
     top = int(lower.max())
     for col, lo in zip(bands, lower):
-        v = rtt._as_numpy(table.column(col))
+        v = rtt.count_array(table.column(col))
         if (v < 0).any():
             raise SourceFormatError(path, "negative count", column=col,
                                     expected="counts of pathways, 0 or more")
@@ -212,27 +212,10 @@ def _band_sums(path: Path, table: pa.Table, bands: list[str], lower: np.ndarray
 def _read_parts(path: Path, header: list[str], columns: list[str], numeric: list[str],
                 encoding: str, allow_incomplete: bool) -> pa.Table:
     """Parse the rows of :data:`PARTS` (needed columns only), as the RTT reader parses its
-    incomplete pathways.
+    incomplete pathways (:func:`workbench.data.sources.rtt.parse_rows`).
     """
-    types = {c: (pa.float64() if c in numeric else pa.string()) for c in columns}
-    data, tail = rtt._prefiltered(path, (b"Part_",))
-    if rtt._check_end(path, header, tail, encoding, allow_incomplete):
-        body = data.rstrip(b"\n")
-        if body.endswith(tail[-1]) and body.count(b"\n"):
-            data = body[: len(body) - len(tail[-1])]
-    try:
-        try:
-            table = rtt._parse(data, columns, types, encoding)
-        except pa.ArrowInvalid as exc:
-            if "conversion error to double" not in str(exc):
-                raise
-            text_types = {c: pa.string() for c in columns}
-            table = rtt._as_counts(rtt._parse(data, columns, text_types, encoding), numeric,
-                                   path)
-    except pa.ArrowInvalid as exc:
-        if "invalid UTF8" in str(exc) and encoding == "utf-8":
-            return _read_parts(path, header, columns, numeric, "cp1252", allow_incomplete)
-        raise rtt._arrow_error(path, header, str(exc)) from None
+    table = rtt.parse_rows(path, header, columns, numeric, encoding, (b"Part_",),
+                           allow_incomplete=allow_incomplete)
     part = pc.utf8_trim_whitespace(table.column(rtt.PART))
     table = table.filter(pc.is_in(part, value_set=pa.array(list(PARTS))))
     if table.num_rows == 0:

@@ -184,8 +184,20 @@ def median_weeks(counts: np.ndarray, lower: np.ndarray) -> np.ndarray:
     return np.where(total > 0, out, np.nan)
 
 
-def _header(path: Path) -> tuple[list[str], str]:
-    """Column names of the extract and the text encoding its bytes are in."""
+def read_header(path: str | Path) -> tuple[list[str], str]:
+    r"""Column names of the extract and the text encoding its bytes are in.
+
+    The encoding is ``"utf-8"`` unless the first megabyte is not UTF-8 (then
+    ``"cp1252"``, Windows-1252); a byte-order mark is dropped. A file without a header
+    row raises
+    :class:`~workbench.errors.SourceFormatError`.
+
+    >>> import tempfile
+    >>> f = Path(tempfile.mkdtemp()) / "x.csv"
+    >>> _ = f.write_bytes("Period,Provider Org Name\nRTT-April-2026,Caf\xe9 Trust\n".encode("cp1252"))
+    >>> read_header(f)
+    (['Period', 'Provider Org Name'], 'cp1252')
+    """
     with open_utf8(path) as fh:
         raw = fh.readline()
         sample = raw + fh.read(1 << 20)
@@ -266,7 +278,7 @@ def _check_end(path: Path, header: list[str], tail: list[bytes], encoding: str,
     if len(last) < len(header):
         incomplete(path, f"truncated file: the last row has {len(last)} field(s) where the "
                          f"header has {len(header)}", allow_incomplete=allow_incomplete,
-                   expected="a complete download of the published file", stacklevel=4)
+                   expected="a complete download of the published file", stacklevel=5)
         cut = True
         if len(tail) < 2:
             return cut
@@ -281,7 +293,7 @@ def _check_end(path: Path, header: list[str], tail: list[bytes], encoding: str,
                          "row that closes each group", allow_incomplete=allow_incomplete,
                    column=TF_CODE, expected="a complete download: the publisher ends every "
                    f"provider x commissioner x part group with its {ALL_SPECIALTIES} row",
-                   stacklevel=4)
+                   stacklevel=5)
     return cut
 
 
@@ -309,11 +321,35 @@ def _as_counts(table: pa.Table, numeric: list[str], path: Path) -> pa.Table:
     return table
 
 
-def _read_incomplete(path: Path, header: list[str], columns: list[str], numeric: list[str],
-                     encoding: str, by: str, allow_incomplete: bool = False) -> pa.Table:
-    """Parse the incomplete-pathway rows of the wanted breakdown (needed columns only)."""
+def parse_rows(path: str | Path, header: list[str], columns: list[str], numeric: list[str],
+               encoding: str, needles: tuple[bytes, ...], *,
+               allow_incomplete: bool = False) -> pa.Table:
+    r"""The extract's rows holding every one of ``needles``, parsed (``columns`` only).
+
+    The parsing steps of :func:`read`, shared with the RTT flows
+    (:func:`workbench.data.rtt_flows.from_extract`). ``header`` and ``encoding`` are
+    :func:`read_header`'s. A byte-level screen keeps the lines that contain all
+    ``needles`` (a superset: callers then test the parsed columns exactly). The file's
+    end is checked: a cut last row, or a file that stops inside a provider's group,
+    raises :class:`~workbench.errors.SourceIncompleteError` (a warning with
+    ``allow_incomplete``, the cut row left out). pyarrow parses ``columns``, those in
+    ``numeric`` as float64: a blank cell is null (:func:`count_array` makes it 0), a
+    suppression mark NaN, ``"1,234"`` a number. A file that is not UTF-8 beyond its first
+    megabyte is read again as Windows-1252; text in a count column or a malformed row
+    raises :class:`~workbench.errors.SourceFormatError` naming the column.
+
+    >>> import tempfile
+    >>> f = Path(tempfile.mkdtemp()) / "x.csv"
+    >>> _ = f.write_text("Period,RTT Part Type,Treatment Function Code,Total All\n"
+    ...                  "RTT-April-2026,Part_2,C_999,\"1,205\"\n"
+    ...                  "RTT-April-2026,Part_3,C_999,7\n")
+    >>> header, encoding = read_header(f)
+    >>> t = parse_rows(f, header, header, [TOTAL_ALL], encoding, (b"Part_2",))
+    >>> t.column(PART).to_pylist(), t.column(TOTAL_ALL).to_pylist()
+    (['Part_2'], [1205.0])
+    """
+    path = Path(path)
     types = {c: (pa.float64() if c in numeric else pa.string()) for c in columns}
-    needles = ((ALL_SPECIALTIES.encode(),) if by == "provider" else ()) + (INCOMPLETE.encode(),)
     data, tail = _prefiltered(path, needles)
     if _check_end(path, header, tail, encoding, allow_incomplete):
         body = data.rstrip(b"\n")
@@ -331,9 +367,18 @@ def _read_incomplete(path: Path, header: list[str], columns: list[str], numeric:
     except pa.ArrowInvalid as exc:
         if "invalid UTF8" in str(exc) and encoding == "utf-8":
             # non-UTF-8 text beyond the sampled start: a Windows-1252 file
-            return _read_incomplete(path, header, columns, numeric, "cp1252", by,
-                                    allow_incomplete)
+            return parse_rows(path, header, columns, numeric, "cp1252", needles,
+                              allow_incomplete=allow_incomplete)
         raise _arrow_error(path, header, str(exc)) from None
+    return table
+
+
+def _read_incomplete(path: Path, header: list[str], columns: list[str], numeric: list[str],
+                     encoding: str, by: str, allow_incomplete: bool = False) -> pa.Table:
+    """Parse the incomplete-pathway rows of the wanted breakdown (needed columns only)."""
+    needles = ((ALL_SPECIALTIES.encode(),) if by == "provider" else ()) + (INCOMPLETE.encode(),)
+    table = parse_rows(path, header, columns, numeric, encoding, needles,
+                       allow_incomplete=allow_incomplete)
     part = pc.utf8_trim_whitespace(table.column(PART))
     tf = pc.utf8_trim_whitespace(table.column(TF_CODE))
     if by == "provider":
@@ -356,8 +401,14 @@ def _arrow_error(path: Path, header: list[str], message: str) -> SourceFormatErr
                              column=column, expected="the published RTT full-extract CSV")
 
 
-def _as_numpy(col: pa.ChunkedArray) -> np.ndarray:
-    """A parsed count column as float64: null (a blank cell) is the extract's sparse 0."""
+def count_array(col: pa.ChunkedArray) -> np.ndarray:
+    """A parsed count column as float64: null (a blank cell) is the extract's sparse 0.
+
+    A suppression mark, already NaN (see :func:`parse_rows`), stays missing.
+
+    >>> count_array(pa.chunked_array([[3.0, None, float("nan")]])).tolist()
+    [3.0, 0.0, nan]
+    """
     return col.fill_null(0).to_numpy().astype(np.float64, copy=False)
 
 
@@ -374,8 +425,17 @@ def _line_numbers(path: Path, values: list[str]) -> list[int]:
     return out
 
 
-def _check_rows_unique(path: Path, table: pa.Table) -> None:
-    """Two parsed rows with the same period, provider, commissioner, part and function."""
+def check_rows_unique(path: str | Path, table: pa.Table) -> None:
+    """Raise for two rows with the same period, provider, commissioner, part and function.
+
+    The :class:`~workbench.errors.SourceFormatError` names the key and the rows' line
+    numbers in the file at ``path``.
+
+    >>> t = pa.table({PERIOD: ["RTT-April-2026"] * 2, PROVIDER_CODE: ["RJ1"] * 2,
+    ...               COMMISSIONER_CODE: ["15E", "QKK"], PART: ["Part_2"] * 2,
+    ...               TF_CODE: ["C_999"] * 2})
+    >>> check_rows_unique("x.csv", t)  # two commissioners: two keys
+    """
     key = [PERIOD, PROVIDER_CODE, COMMISSIONER_CODE, PART, TF_CODE]
     frame = pd.DataFrame({k: table.column(k).to_pandas().str.strip() for k in key})
     dup = frame.duplicated(keep=False)
@@ -433,7 +493,7 @@ def read(path: str | Path, *, by: str = "provider",
                             expected=f"one of {BY}")
     path = check_file(path)
     member = data_member(path, ".csv")
-    header, encoding = _header(path)
+    header, encoding = read_header(path)
     bands, lower = weekly_bands(header, path)
     ids = [PERIOD, PROVIDER_CODE, PROVIDER_NAME, COMMISSIONER_CODE, PART, TF_CODE, TF_NAME]
     require_columns(pd.DataFrame(columns=header), ids, path)
@@ -441,7 +501,7 @@ def read(path: str | Path, *, by: str = "provider",
     columns = ids + bands + optional
     table = _read_incomplete(path, header, columns, bands + optional, encoding, by,
                              allow_incomplete)
-    _check_rows_unique(path, table)
+    check_rows_unique(path, table)
     tf_check = None
     if by == "treatment_function":
         is_total = pc.equal(pc.utf8_trim_whitespace(table.column(TF_CODE)), ALL_SPECIALTIES)
@@ -463,14 +523,14 @@ def read(path: str | Path, *, by: str = "provider",
         i = int((key_frame["provider_code"] == "").to_numpy().argmax())
         raise SourceFormatError(path, f"blank provider code (incomplete-pathway row {i})",
                                 column=PROVIDER_CODE, expected="an ODS code on every row")
-    counts = np.column_stack([_as_numpy(table.column(c)) for c in bands])
+    counts = np.column_stack([count_array(table.column(c)) for c in bands])
     if (counts < 0).any():
         j = int(np.argwhere(counts < 0)[0][1])
         raise SourceFormatError(path, "negative count", column=bands[j],
                                 expected="counts of pathways, 0 or more")
-    extra = {c: _as_numpy(table.column(c)) for c in optional}
+    extra = {c: count_array(table.column(c)) for c in optional}
     if TOTAL_ALL in extra:
-        _check_total_all(path, table, counts, extra, allow_incomplete)
+        check_total_all(path, table, counts, extra, allow_incomplete)
 
     group = key_frame.groupby(list(keys), sort=True, observed=True).ngroup().to_numpy()
     n_groups = int(group.max()) + 1
@@ -510,12 +570,21 @@ def read(path: str | Path, *, by: str = "provider",
     return out
 
 
-def _check_total_all(path: Path, table: pa.Table, counts: np.ndarray, extra: dict,
-                     allow_incomplete: bool) -> None:
-    """Every row's ``Total All`` equals its bands plus unknown clock starts.
+def check_total_all(path: str | Path, table: pa.Table, counts: np.ndarray, extra: dict,
+                    allow_incomplete: bool) -> None:
+    """Check that every row's ``Total All`` equals its bands plus unknown clock starts.
 
-    A row with a suppressed band is checked as a bound (the published bands must not
-    exceed ``Total All``).
+    ``counts`` holds the rows' weekly bands (rows x bands, NaN where suppressed) and
+    ``extra`` the columns :data:`TOTAL_ALL` and, if published, :data:`UNKNOWN_START`, one
+    value per row of ``table`` (which names the provider, function and commissioner of an
+    offending row). A row with a suppressed band is checked as a bound (the published bands
+    must not exceed ``Total All``). A disagreement raises
+    :class:`~workbench.errors.SourceIncompleteError`, or warns
+    :class:`~workbench.errors.IncompleteSourceWarning` with ``allow_incomplete``.
+
+    >>> t = pa.table({PROVIDER_CODE: ["RJ1"], TF_CODE: ["C_999"], COMMISSIONER_CODE: ["15E"]})
+    >>> check_total_all("x.csv", t, np.array([[2.0, 3.0]]), {TOTAL_ALL: np.array([5.0])},
+    ...                 allow_incomplete=False)  # 2 + 3 = 5: no error
     """
     parts = np.column_stack([counts, extra.get(UNKNOWN_START, np.zeros(len(counts)))])
     known = np.nansum(parts, axis=1)
@@ -541,7 +610,7 @@ def _check_functions_add_up(path: Path, out: pd.DataFrame, totals: pa.Table, ban
                             optional: list[str], allow_incomplete: bool) -> None:
     """With ``by="treatment_function"``: each provider's functions add up to its C_999 row."""
     parts = [c for c in bands + optional if c != TOTAL_ALL]
-    values = np.column_stack([_as_numpy(totals.column(c)) for c in parts]).sum(axis=1)
+    values = np.column_stack([count_array(totals.column(c)) for c in parts]).sum(axis=1)
     c999 = pd.DataFrame({
         "period_label": totals.column(PERIOD).to_pandas().str.strip(),
         "provider_code": totals.column(PROVIDER_CODE).to_pandas().str.strip().str.upper(),
