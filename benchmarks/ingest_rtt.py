@@ -49,7 +49,7 @@ MONTHS = ["May-2025", "June-2025", "July-2025", "August-2025", "September-2025",
 def make_extracts(source: Path, folder: Path, fmt: str, months: list[str]) -> list[Path]:
     """Write one extract per month: the source with its Period label changed."""
     sys.path.insert(0, str(REPO))
-    from workbench.data.sources._common import data_member, open_binary
+    from workbench.data.sources.common import data_member, open_binary
 
     member = data_member(source, ".csv")
     with open_binary(source) as fh:
@@ -86,7 +86,7 @@ def run_baseline(paths: list[str]) -> dict:
     import pandas as pd
 
     from workbench.data.sources import rtt
-    from workbench.data.sources._common import parse_month
+    from workbench.data.sources.common import parse_month
 
     out = []
     for p in paths:

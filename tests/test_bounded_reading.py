@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from source_helpers import small_month, write_csv, write_workbook
 
-from workbench.data.sources import _common, ae, rtt
+from workbench.data.sources import ae, common, rtt
 from workbench.errors import SourceFormatError
 
 RTT_NAME = "20260430-RTT-April-2026-full-extract.csv.zip"
@@ -106,13 +106,13 @@ def test_csv_line_limit_applies_to_pandas_readers(tmp_path, monkeypatch):
     p.write_bytes(b"Period,Org Code\n" + b"x" * 5000)
     monkeypatch.setenv("WORKBENCH_MAX_LINE_BYTES", "1000")
     with pytest.raises(SourceFormatError, match="line 2 is longer than 1,000 bytes") as e:
-        _common.read_csv_text(p, dtype=str)
+        common.read_csv_text(p, dtype=str)
     assert p.name in str(e.value) and "WORKBENCH_MAX_LINE_BYTES" in str(e.value)
 
 
 def test_plain_file_over_size_limit(tmp_path, monkeypatch):
     p = write_csv(tmp_path / "Monthly-AE-June-2025.csv", small_month())
-    monkeypatch.setattr(_common, "MAX_UNPACKED_BYTES", 100)
+    monkeypatch.setattr(common, "MAX_UNPACKED_BYTES", 100)
     with pytest.raises(SourceFormatError, match="over the reading limit of 100 bytes"):
         ae.read(p)
 
@@ -120,7 +120,7 @@ def test_plain_file_over_size_limit(tmp_path, monkeypatch):
 def test_bad_override_is_named(tmp_path, monkeypatch):
     monkeypatch.setenv("WORKBENCH_MAX_LINE_BYTES", "lots")
     with pytest.raises(SourceFormatError, match="WORKBENCH_MAX_LINE_BYTES.*'lots'"):
-        _common.reading_limit("MAX_LINE_BYTES")
+        common.reading_limit("MAX_LINE_BYTES")
 
 
 def test_valid_files_still_read(tmp_path):

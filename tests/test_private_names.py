@@ -12,12 +12,12 @@ each name a module binds to a workbench module through its imports (``import wor
 
 * ``from workbench.x import _name`` (a private name taken from another module),
 * ``alias._name`` or ``workbench.x.y._name``, where the object is a workbench module, and
-* an import of a private module (``workbench.data.sources._common``) from outside the
+* an import of a private module (``workbench.data.sources._shared``) from outside the
   package that holds it: such a module is shared by its package's modules only.
 
 Private attributes of objects (``result._cache``) cannot be told apart from a module's own
-use without running the code; the module-level check is what this test holds. What is exempt,
-and why, is in :data:`EXEMPT`.
+use without running the code; the module-level check is what this test holds. Nothing is
+exempt (:data:`EXEMPT` would hold an exemption and its reason).
 """
 
 from __future__ import annotations
@@ -42,14 +42,9 @@ def module_name(path: Path, root: Path = ROOT) -> str:
 FILES = sorted(PACKAGE.rglob("*.py"))
 MODULES = frozenset(module_name(p) for p in FILES)
 
-#: (importing module, private module) -> why the import is allowed.
-EXEMPT = {
-    ("workbench.data.rtt_flows", "workbench.data.sources._common"):
-        "rtt_flows.from_extract reads the RTT full extract as the readers of "
-        "workbench.data.sources do (file, zip member, provenance, completeness checks) but "
-        "lives beside the panel code; the readers' shared module is private to its package, "
-        "so this one import crosses it until that module is made public.",
-}
+#: (importing module, private module) -> why the import is allowed. Empty: a module that
+#: another package needs is made public instead.
+EXEMPT: dict[tuple[str, str], str] = {}
 
 
 def is_private(name: str) -> bool:
@@ -147,7 +142,7 @@ def test_no_module_uses_another_modules_private_names():
                        + "\n".join(found))
 
 
-COMMON_IS_PRIVATE = "(workbench.data.sources._common is private to its package)"
+SHARED_IS_PRIVATE = "(workbench.data.sources._shared is private to its package)"
 
 
 @pytest.mark.parametrize("source, expected", [
@@ -164,10 +159,10 @@ COMMON_IS_PRIVATE = "(workbench.data.sources._common is private to its package)"
     ("from ..findings import _x\n", "from workbench.analysis.findings import _x"),
     ("from . import calculators as calc\ncalc._Args\n",
      "calc._Args (_Args is private to workbench.analysis.queues.calculators)"),
-    ("from workbench.data.sources._common import check_file\n",
-     f"from workbench.data.sources._common import ... {COMMON_IS_PRIVATE}"),
-    ("import workbench.data.sources._common as c\n",
-     f"import workbench.data.sources._common {COMMON_IS_PRIVATE}"),
+    ("from workbench.data.sources._shared import check_file\n",
+     f"from workbench.data.sources._shared import ... {SHARED_IS_PRIVATE}"),
+    ("import workbench.data.sources._shared as c\n",
+     f"import workbench.data.sources._shared {SHARED_IS_PRIVATE}"),
 ])
 def test_the_check_finds_each_form(tmp_path, source, expected):
     # a module of workbench.analysis.queues (in a copy of the tree's layout), so that its
@@ -196,8 +191,8 @@ def test_the_check_allows_public_names_and_dunders(tmp_path, source):
 def test_a_private_module_is_shared_within_its_package(tmp_path):
     target = tmp_path / "workbench" / "data" / "sources" / "probe.py"
     target.parent.mkdir(parents=True)
-    target.write_text("from workbench.data.sources._common import check_file\n"
-                      "from ._common import provenance\n", encoding="utf-8")
+    target.write_text("from workbench.data.sources._shared import check_file\n"
+                      "from ._shared import provenance\n", encoding="utf-8")
     assert offences(target, root=tmp_path) == []
 
 

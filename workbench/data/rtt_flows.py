@@ -54,7 +54,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from workbench.data.sources import rtt
-from workbench.data.sources._common import (
+from workbench.data.sources.common import (
     check_file,
     data_member,
     incomplete,

@@ -5,5 +5,5 @@ ratings and locations, ODS trust lists, KH03 beds, sickness absence, KO41a compl
 the adult inpatient survey, the Oversight Framework, labelled patient comments) into
 canonical column names, with the file's provenance in ``df.attrs["provenance"]``; what
 every reader shares (provenance, checks, clear errors) is in
-:mod:`~workbench.data.sources._common`.
+:mod:`~workbench.data.sources.common`.
 """

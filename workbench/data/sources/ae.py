@@ -68,7 +68,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.data.measures import REGIONS
-from workbench.data.sources._common import (
+from workbench.data.sources.common import (
     check_duplicates,
     check_file,
     check_not_truncated,

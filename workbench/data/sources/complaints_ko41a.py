@@ -85,7 +85,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from workbench.data.sources._common import (
+from workbench.data.sources.common import (
     check_duplicates,
     check_file,
     check_not_truncated,

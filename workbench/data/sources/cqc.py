@@ -69,7 +69,7 @@ from pathlib import Path
 import pandas as pd
 
 from workbench.data.measures import CQC_LEVELS
-from workbench.data.sources._common import (
+from workbench.data.sources.common import (
     check_duplicates,
     check_file,
     check_not_truncated,

@@ -56,7 +56,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from workbench.data.sources._common import (
+from workbench.data.sources.common import (
     check_duplicates,
     check_file,
     excel_engine,

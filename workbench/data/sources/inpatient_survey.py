@@ -71,7 +71,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from workbench.data.sources._common import check_duplicates, check_file, provenance, to_number
+from workbench.data.sources.common import check_duplicates, check_file, provenance, to_number
 from workbench.errors import SourceFormatError
 
 SOURCE = "inpatient_survey"

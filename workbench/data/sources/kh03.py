@@ -60,7 +60,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from workbench.data.sources._common import (
+from workbench.data.sources.common import (
     check_duplicates,
     check_file,
     check_not_truncated,

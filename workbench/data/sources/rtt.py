@@ -77,7 +77,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from workbench.data.sources._common import (
+from workbench.data.sources.common import (
     MISSING_MARKS,
     check_file,
     data_member,

@@ -61,7 +61,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from workbench.data.sources._common import (
+from workbench.data.sources.common import (
     check_file,
     incomplete,
     parse_month,

@@ -4,7 +4,8 @@ A reader is a module in :mod:`workbench.data.sources` with a ``read(path, ...)``
 function returning a tidy :class:`pandas.DataFrame` in canonical names (identity
 columns ``provider_code`` and ``period`` plus measure names from
 :mod:`workbench.data.measures`) and the provenance of the file in
-``df.attrs["provenance"]``.
+``df.attrs["provenance"]``. A reader of an official file that lives outside this package
+(:func:`workbench.data.rtt_flows.from_extract`) uses the same checks.
 """
 
 from __future__ import annotations
@@ -151,6 +152,7 @@ class BoundedReader(io.RawIOBase):
         self._total = 0
 
     def readable(self) -> bool:
+        """Always True: the stream is read, never written."""
         return True
 
     def _long_line(self):
@@ -189,6 +191,7 @@ class BoundedReader(io.RawIOBase):
         return data
 
     def read(self, size: int = -1) -> bytes:
+        """Up to ``size`` bytes (all that is left when ``size`` is -1), checked as they pass."""
         if size is None or size < 0:
             chunks = []
             while chunk := self.read(1 << 20):
@@ -197,11 +200,13 @@ class BoundedReader(io.RawIOBase):
         return self._seen(self._raw.read(size))
 
     def readinto(self, b) -> int:
+        """Read into the buffer ``b`` (as :meth:`read`); the number of bytes read."""
         data = self.read(len(b))
         b[: len(data)] = data
         return len(data)
 
     def readline(self, size: int = -1) -> bytes:
+        """The next line, read no further than the line limit allows (then refused)."""
         cap = self._max_line - self._run + 2
         line = self._raw.readline(cap if size is None or size < 0 else min(size, cap))
         return self._seen(line)
