@@ -12,6 +12,7 @@
                   [--slurm-interface IFACE] [--slurm-assume-shared]]
     workbench params notebooks/02_staffing_waits_satisfaction.ipynb
     workbench lab [--port N] [--no-browser] [-- JUPYTER_ARGS...]
+    workbench export outputs/default --pdf [--docx] [--out FILE] [--runs ID ...]
     workbench data ...        (when workbench.data.cli_data is installed)
 
 Each subcommand is added by a small ``add_*_parser(subparsers)`` function that
@@ -168,6 +169,25 @@ def _cmd_lab(args: argparse.Namespace) -> int:
     return start_lab(port=args.port, open_browser=not args.no_browser, extra=extra)
 
 
+def _cmd_export(args: argparse.Namespace) -> int:
+    from workbench.report.export import FORMATS, export_pack
+
+    formats = [f for f in FORMATS if getattr(args, f)]
+    if not formats and args.out is not None and args.out.suffix.lower().lstrip(".") in FORMATS:
+        formats = [args.out.suffix.lower().lstrip(".")]
+    if not formats:
+        raise WorkbenchError("export: say which document to write: --pdf, --docx or both "
+                             "(or --out FILE ending .pdf or .docx)")
+    if args.out is not None and len(formats) > 1:
+        raise WorkbenchError(f"--out {args.out} names one file; expected one of --pdf and "
+                             "--docx with it (or no --out: each is written beside index.html)")
+    for fmt in formats:
+        path = export_pack(args.study_output, fmt, out=args.out, runs=args.runs,
+                           progress=not args.no_progress)
+        print(f"Board pack ({fmt.upper()}): {path}")
+    return 0
+
+
 def _number(kind: type, minimum: float, what: str, inclusive: bool = True):
     """An argparse type: a number of ``kind`` at least (or above) ``minimum``."""
     def parse(text: str):
@@ -299,6 +319,32 @@ def add_lab_parser(subparsers) -> argparse.ArgumentParser:
     return p
 
 
+def add_export_parser(subparsers) -> argparse.ArgumentParser:
+    """``workbench export STUDY_OUTPUT --pdf|--docx [--out FILE] [--runs ID ...]``."""
+    p = subparsers.add_parser(
+        "export", help="a board pack: the study's summary and its reports as one PDF or Word "
+                       "document",
+        description="Turn a study's published pages (index.html, then each chosen run's "
+                    "report.html) into one document with page numbers, headings and a "
+                    "description for every figure. Only the sanitised pages are read, so "
+                    "the pack shows what they show, under the same disclosure control. "
+                    "Written to STUDY_OUTPUT/board_pack.pdf (or .docx) unless --out names "
+                    "a file.")
+    p.add_argument("study_output", type=Path, metavar="STUDY_OUTPUT",
+                   help="a study's output folder, e.g. outputs/default (or its public/ folder)")
+    p.add_argument("--pdf", action="store_true", help="write a PDF (WeasyPrint)")
+    p.add_argument("--docx", action="store_true", help="write a Word document (python-docx)")
+    p.add_argument("--out", type=Path, default=None, metavar="FILE",
+                   help="the document to write (default: board_pack.pdf or board_pack.docx "
+                        "in the study's output folder)")
+    p.add_argument("--runs", nargs="+", default=None, metavar="ID",
+                   help="the runs whose reports go in, in this order (default: every run that "
+                        "finished ok, in the index's order); each must have finished ok")
+    p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    p.set_defaults(func=_cmd_export)
+    return p
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every available subcommand."""
     parser = argparse.ArgumentParser(
@@ -309,6 +355,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_run_parser(subparsers)
     add_params_parser(subparsers)
     add_lab_parser(subparsers)
+    add_export_parser(subparsers)
     for name in PLUGIN_MODULES:
         try:
             module = importlib.import_module(name)

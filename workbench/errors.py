@@ -432,3 +432,20 @@ class KernelStartError(WorkbenchError, RuntimeError):
         self.problem = problem
         self.timeout = timeout
         super().__init__(f"Kernel {problem}")
+
+
+class ExportError(WorkbenchError, ValueError):
+    """A board pack cannot be made from what was given: a folder that is not a study's
+    output, a run that is not in it or did not finish ok, no run that finished ok, or no
+    converter installed. Attributes: ``path`` (the folder, run or file), ``problem`` and
+    ``expected``.
+
+    >>> str(ExportError("outputs/x", "holds no index.html", expected="a study's output folder"))
+    "outputs/x: holds no index.html; expected a study's output folder"
+    """
+
+    def __init__(self, path, problem: str, *, expected: str):
+        self.path = str(path)
+        self.problem = problem
+        self.expected = expected
+        super().__init__(f"{path}: {problem}; expected {expected}")

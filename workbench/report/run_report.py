@@ -32,6 +32,7 @@ import nbformat
 
 from workbench.analysis.findings import formatting
 from workbench.finding_id import FindingId
+from workbench.report.alt_text import describe_figures
 from workbench.report.disclosure import (
     PHRASE_MIME,
     DisclosureLog,
@@ -201,7 +202,8 @@ def render_report(nb: nbformat.NotebookNode | str | Path, header: Mapping[str, A
     ``notebook``, ``notebook_sha256``, ``workbench_version`` and ``git_commit``.
     Hashes and the commit are shortened to 12 characters. What the disclosure rule
     hid or rounded is recorded in ``log``. The page holds no script: it is rebuilt
-    by :func:`~workbench.report.sanitise.sanitise_page`.
+    by :func:`~workbench.report.sanitise.sanitise_page`. A figure without alternative
+    text gets the page's words about it (:func:`~workbench.report.alt_text.describe_figures`).
 
     >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print('hi')")])
     >>> nb.cells[0].outputs = [nbformat.v4.new_output("stream", name="stdout", text="hi\n")]
@@ -242,7 +244,7 @@ def render_report(nb: nbformat.NotebookNode | str | Path, header: Mapping[str, A
     resources = {"workbench": info, "metadata": {"name": info["title"]}}
     with _report_exporter() as exporter:
         html, _ = exporter.from_notebook_node(report_nb, resources=resources)
-    return sanitise_page(scrub(html, repl))
+    return sanitise_page(describe_figures(scrub(html, repl)))
 
 
 #: Report exporters not in use, each with the template files' state it was made for.
