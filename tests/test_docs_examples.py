@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import ast
+import contextvars
 import inspect
 import re
 from pathlib import Path
@@ -50,6 +51,12 @@ def test_code_blocks_run_in_order(page, tmp_path, monkeypatch):
     matplotlib.use("Agg")
     monkeypatch.chdir(tmp_path)                 # an example that writes a file writes here
     namespace: dict = {"__name__": f"docs.{page.stem}"}
+    # a page's examples run in a context of their own: measures an example declares
+    # (workbench.load of a declared table) stay with that page, as in a notebook's kernel
+    contextvars.copy_context().run(_run_page, page, namespace)
+
+
+def _run_page(page: Path, namespace: dict) -> None:
     try:
         for i, block in enumerate(blocks(page), start=1):
             if not runnable(block):
