@@ -75,8 +75,12 @@ LINE_CHARACTERS = 100
 #: A table of :data:`WIDE_COLUMNS` or more goes on a landscape page (class
 #: ``pack-landscape``), whose line holds this many characters.
 LANDSCAPE_CHARACTERS = 150
+#: A table of this many columns or more is set in smaller type (class ``pack-small``).
+SMALL_COLUMNS = 14
 LONGEST_WORD = 16
 _NUMBER_WORD = re.compile(r"[-+<>≤≥−]?\(?[\d.,]+(?:e[-+]?\d+)?%?\)?[.,;:]?", re.IGNORECASE)
+_NUMBER_IN_TEXT = re.compile(r"(?<![\w.])[-+−]?\d[\d,]*(?:\.\d+)?(?:e[-+]?\d+)?%?(?![\w])",
+                             re.IGNORECASE)
 _DATA_IMAGE = re.compile(r"^data:image/(png|jpeg|gif);base64,", re.IGNORECASE)
 _WEB = re.compile(r"^(https?:|mailto:)", re.IGNORECASE)
 _HEADING = re.compile(r"^h([1-6])$")
@@ -341,10 +345,14 @@ def fit_table(table: Element) -> None:
     desired = [min(WIDEST_COLUMN, max(len(plain(c)) for c in col)) for col in columns]
     if n < WIDE_COLUMNS and sum(desired) <= WIDE_CHARACTERS:
         return
-    landscape = n >= WIDE_COLUMNS
-    marks = {"pack-fixed", "pack-landscape"} if landscape else {"pack-fixed"}
+    landscape, small = n >= WIDE_COLUMNS, n >= SMALL_COLUMNS
+    marks = {"pack-fixed"} | ({"pack-landscape"} if landscape else set()) | \
+        ({"pack-small"} if small else set())
     table.attrs["class"] = " ".join(sorted(table.classes() | marks))
-    line = LANDSCAPE_CHARACTERS if landscape else LINE_CHARACTERS
+    line = (LANDSCAPE_CHARACTERS if landscape else LINE_CHARACTERS) * (1.4 if small else 1)
+    for col in columns:
+        for cell in col:
+            _keep_numbers_whole(cell)
     first = rows[0]
     if len(first) != n or any(_span_of(c) > 1 for row in rows for c in row):
         return
@@ -364,6 +372,30 @@ def fit_table(table: Element) -> None:
     for cell, width in zip(first, widths):
         percent = max(1, round(100 * width / sum(widths)))
         cell.attrs["class"] = " ".join(sorted(cell.classes() | {f"pack-w{percent}"}))
+
+
+def _keep_numbers_whole(element: Element) -> None:
+    """Put each number in ``element``'s text in a ``<span class="pack-number">`` (never
+    broken across lines, however narrow its column).
+
+    >>> cell = parse("<td>-0.402 to 1730</td>").children[0]
+    >>> _keep_numbers_whole(cell); serialise(cell)
+    '<td><span class="pack-number">-0.402</span> to <span class="pack-number">1730</span></td>'
+    """
+    children: list[Element | str] = []
+    for child in element.children:
+        if isinstance(child, Element):
+            if "pack-number" not in child.classes():
+                _keep_numbers_whole(child)
+            children.append(child)
+            continue
+        last = 0
+        for m in _NUMBER_IN_TEXT.finditer(child):
+            children += [child[last:m.start()],
+                         Element("span", {"class": "pack-number"}, [m.group(0)])]
+            last = m.end()
+        children.append(child[last:])
+    element.children = [c for c in children if c != ""]
 
 
 def _span_of(cell: Element) -> int:

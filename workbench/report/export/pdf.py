@@ -78,6 +78,8 @@ PACK_CSS += """
 @page landscape { size: A4 landscape; }
 table.pack-landscape { page: landscape; }
 table.pack-fixed { table-layout: fixed; width: 100%; }
+table.pack-small { font-size: 5.5pt; }
+.pack-number { white-space: nowrap; }
 table.pack-fixed td, table.pack-fixed th { overflow-wrap: anywhere;
                                            box-sizing: border-box; }
 """ + "\n".join(f".pack-w{p} {{ width: {p}%; }}" for p in range(1, 101)) + "\n"
