@@ -39,6 +39,9 @@ FORMATS = {"b": "bold", "strong": "bold", "th": "bold", "summary": "bold", "dt":
 TEXT_WIDTH_CM = 17.0
 #: Font sizes (points): body text, tables, the page's head and foot.
 BODY_PT, TABLE_PT, MARGIN_PT = 10, 7.5, 8
+#: Smaller type for tables of many columns (as in the PDF).
+WIDE_TABLE_COLUMNS, WIDE_TABLE_PT = 7, 6.5
+SMALL_TABLE_COLUMNS, SMALL_TABLE_PT = 14, 5.5
 MONOSPACE = "Consolas"
 INSTALL_HINT = "python-docx installed: `pip install python-docx` (a dependency of the workbench)"
 _DATA_IMAGE = re.compile(r"^data:image/(png|jpeg|gif);base64,(.*)$", re.IGNORECASE | re.DOTALL)
@@ -239,7 +242,7 @@ class _Writer:
             target = grid[r * width + c]
             if rs > 1 or cs > 1:  # merging keeps the first cell's and the others' elements
                 target = target.merge(grid[(r + rs - 1) * width + c + cs - 1])
-            writer = _Writer(self.doc, target, size=TABLE_PT,
+            writer = _Writer(self.doc, target, size=_table_size(el, width),
                              width_cm=max(2.0, self.width_cm * cs / width))
             bold = frozenset({"bold"}) if cell.tag == "th" or in_head else frozenset()
             writer.cell(cell, bold)
@@ -257,6 +260,20 @@ class _Writer:
             self.paragraph(cell.children, formats=formats)
         else:
             self.blocks(cell)
+
+
+def _table_size(table: Element, columns: int) -> float:
+    """The type size of a table: smaller for a table too wide for the page (marked by
+    :func:`~workbench.report.export.pages.fit_table`, or of many columns).
+
+    >>> _table_size(Element("table"), 3), _table_size(Element("table"), 15)
+    (7.5, 5.5)
+    """
+    if "pack-small" in table.classes() or columns >= SMALL_TABLE_COLUMNS:
+        return SMALL_TABLE_PT
+    if "pack-landscape" in table.classes() or columns >= WIDE_TABLE_COLUMNS:
+        return WIDE_TABLE_PT
+    return TABLE_PT
 
 
 def _visible(nodes: list) -> bool:
