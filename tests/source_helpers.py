@@ -189,7 +189,6 @@ def small_rows() -> list[list[str]]:
     ]
 
 
-
 # === FFT: the provider workbook ========================================================
 
 LIKERT = fft.LIKERT

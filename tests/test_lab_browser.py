@@ -42,6 +42,7 @@ RUN_ALL_S = 420
 
 pytestmark = pytest.mark.browser
 
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

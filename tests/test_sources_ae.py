@@ -34,6 +34,7 @@ JUNE_2025_CSV = AE_DIR / "Monthly-AE-June-2025-1-1.csv"
 NHSR = REAL / "ae_attendances_nhsr" / "ae_attendances.csv"
 ETR = REAL / "ods_reference" / "etr.csv"
 
+
 def skip_without(path: Path) -> None:
     if not path.exists():
         pytest.skip(f"real file not found: {path} (../shared/data/real is staged beside the "

@@ -25,6 +25,7 @@ ETR = REAL / "ods_reference" / "etr.csv"
 
 # --- behaviour on the small layout -------------------------------------------------------
 
+
 def test_provider_measures_from_bands(tmp_path):
     df = rtt.read(write_extract(tmp_path / "x.csv", small_rows()))
     assert df["provider_code"].tolist() == ["NT204", "RAA"]

@@ -39,7 +39,8 @@ _SHORT.maxlist = _SHORT.maxtuple = _SHORT.maxdict = _SHORT.maxset = 10
 
 def _restore(cls: type[BaseException], args: tuple) -> BaseException:
     """An error of class ``cls`` with ``args``, made without running its ``__init__``;
-    pickle then puts back its attributes (see :meth:`WorkbenchError.__reduce__`)."""
+    pickle then puts back its attributes (see :meth:`WorkbenchError.__reduce__`).
+    """
     error = cls.__new__(cls, *args)
     error.args = args
     return error
@@ -306,7 +307,8 @@ class SlurmError(WorkbenchError, RuntimeError):
 
 class SlurmUnavailableError(SlurmError):
     """What ``--executor slurm`` needs is missing here: the ``dask-jobqueue`` package
-    (``pip install 'workbench[slurm]'``), ``sbatch`` on PATH, or a reachable Slurm controller."""
+    (``pip install 'workbench[slurm]'``), ``sbatch`` on PATH, or a reachable Slurm controller.
+    """
 
 
 class SharedFilesystemError(SlurmError):

@@ -172,7 +172,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
 
 
 def atomic_write_text(path: str | Path, text: str) -> Path:
-    """Write UTF-8 ``text`` (newlines as ``\\n``) to ``path`` atomically; return ``path``.
+    r"""Write UTF-8 ``text`` (newlines as ``\n``) to ``path`` atomically; return ``path``.
 
     >>> import tempfile, pathlib
     >>> atomic_write_text(pathlib.Path(tempfile.mkdtemp()) / "n.txt", "hi").read_text()
@@ -212,7 +212,8 @@ def csv_safe(value: Any) -> Any:
 
 class SafeCsvWriter:
     """A :func:`csv.writer` whose every cell passes through :func:`csv_safe`
-    (what :func:`open_csv` yields)."""
+    (what :func:`open_csv` yields).
+    """
 
     def __init__(self, fh, **kwargs):
         self._writer = csv.writer(fh, **kwargs)
@@ -229,7 +230,7 @@ class SafeCsvWriter:
 
 @contextmanager
 def open_csv(path: str | Path, header: Sequence[str] | None = None) -> Iterator[SafeCsvWriter]:
-    """A :class:`SafeCsvWriter` onto ``path`` (UTF-8, ``\\n`` line ends), for rows written
+    r"""A :class:`SafeCsvWriter` onto ``path`` (UTF-8, ``\n`` line ends), for rows written
     as they are made; the file appears, whole, when the block succeeds (:func:`atomic_path`,
     with its :class:`~workbench.errors.OutputWriteError` for a full disk or an unwritable
     folder). ``header`` is written first when given.
@@ -239,7 +240,7 @@ def open_csv(path: str | Path, header: Sequence[str] | None = None) -> Iterator[
     >>> with open_csv(target, ["name", "value"]) as w:
     ...     w.writerow(["=1+1", -2])
     >>> target.read_text()
-    "name,value\\n'=1+1,-2\\n"
+    "name,value\n'=1+1,-2\n"
     """
     with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
         writer = SafeCsvWriter(fh, lineterminator="\n")
@@ -364,7 +365,8 @@ def sweep_file_set(folder: str | Path, tag: str) -> list[Path]:
 
 def _try_lock(folder: Path, wait: bool = False) -> int | None:
     """An open descriptor of ``folder`` holding an exclusive ``flock``, or None when another
-    process holds it (``wait=False``)."""
+    process holds it (``wait=False``).
+    """
     fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))

@@ -40,7 +40,8 @@ BATCH_ENV = "WORKBENCH_BATCH"
 
 def findings_table(findings: Iterable[Finding], truth: Mapping[str, float] | None = None):
     """The findings as a styled table (a pandas ``Styler``); see
-    :func:`workbench.report.tables.findings_table`."""
+    :func:`workbench.report.tables.findings_table`.
+    """
     return tables.findings_table(findings, truth)
 
 
@@ -136,7 +137,6 @@ def controls(function: Callable[..., Any], options: Mapping[str, Sequence[Any]],
     rerun()
     display(box)
     return box
-
 
 
 def association(data: pd.DataFrame, exposure: str, outcome: str, *, subset: str = "acute",

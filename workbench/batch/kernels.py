@@ -91,6 +91,10 @@ class ForkProvisioner(LocalProvisioner):
     launcher = AnyTrait(None, allow_none=True)  # a LauncherClient, or None for Popen
 
     async def launch_kernel(self, cmd: list[str], **kwargs: Any):
+        """Have the launcher fork an ipykernel of this Python for ``cmd`` (with its working
+        folder, environment and output files), or start ``cmd`` with ``Popen`` when there
+        is no launcher or ``cmd`` is another kernel; return the connection info.
+        """
         args = kernel_arguments(cmd) if self.launcher is not None else None
         if args is None:
             return await super().launch_kernel(cmd, **kwargs)
@@ -108,7 +112,8 @@ class ForkProvisioner(LocalProvisioner):
 
     async def wait(self) -> int | None:
         """Wait for the kernel to end, asking the launcher every 10 ms (a forked kernel
-        ends within milliseconds of its kill; Popen kernels are polled as usual)."""
+        ends within milliseconds of its kill; Popen kernels are polled as usual).
+        """
         if isinstance(self.process, ForkedProcess):
             while self.process.poll() is None:
                 await asyncio.sleep(_POLL_S)
@@ -225,7 +230,8 @@ def sweep_socket_folders(root: str | Path | None = None) -> list[Path]:
 
 def remove_socket_folders(manager_class: type) -> None:
     """Remove the socket folder of every kernel manager ``manager_class`` made (call it
-    once the kernels are stopped: after a normal end, a kill or a timeout)."""
+    once the kernels are stopped: after a normal end, a kill or a timeout).
+    """
     folders = getattr(manager_class, "socket_folders", [])
     while folders:
         shutil.rmtree(folders.pop(), ignore_errors=True)
@@ -277,7 +283,8 @@ def kernel_manager_class(launcher: LauncherClient | None = None, stream=None,
             has ended, or ``limit`` seconds have passed. Clients then connect at once:
             ZeroMQ retries a connection to a socket not yet bound only every 100 ms,
             and a kernel_info reply that comes before IOPub is connected costs
-            jupyter_client's wait for the kernel another round."""
+            jupyter_client's wait for the kernel another round.
+            """
             ports = [self.shell_port, self.iopub_port, self.stdin_port, self.control_port,
                      self.hb_port]
             paths = [Path(f"{self.ip}-{port}") for port in ports]

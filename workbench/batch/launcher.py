@@ -255,6 +255,9 @@ class ForkedProcess:
         self.returncode: int | None = None
 
     def poll(self) -> int | None:
+        """The kernel's exit code, asking the launcher (``-SIGKILL`` when the launcher is
+        gone), or None while it runs.
+        """
         if self.returncode is None:
             try:
                 self.returncode = self.client.poll(self.pid)
@@ -263,6 +266,9 @@ class ForkedProcess:
         return self.returncode
 
     def wait(self, timeout: float | None = None) -> int:
+        """The kernel's exit code once it ends, polling every 50 ms; after ``timeout``
+        seconds :class:`subprocess.TimeoutExpired`, as ``Popen.wait`` raises.
+        """
         deadline = None if timeout is None else time.monotonic() + timeout
         while self.poll() is None:
             if deadline is not None and time.monotonic() > deadline:
@@ -271,6 +277,7 @@ class ForkedProcess:
         return self.returncode
 
     def send_signal(self, signum: int) -> None:
+        """Send ``signum`` to the kernel's process group while it runs."""
         if self.poll() is None:
             try:
                 os.killpg(self.pid, signum)
@@ -278,9 +285,11 @@ class ForkedProcess:
                 pass  # ended between poll and kill: nothing left to signal
 
     def kill(self) -> None:
+        """Send SIGKILL to the kernel's process group."""
         self.send_signal(signal.SIGKILL)
 
     def terminate(self) -> None:
+        """Send SIGTERM to the kernel's process group."""
         self.send_signal(signal.SIGTERM)
 
 
@@ -291,7 +300,8 @@ class ForkedProcess:
 @functools.cache
 def _libc() -> ctypes.CDLL:
     """The C library, looked up once (``find_library`` runs ``ldconfig``): the launcher
-    does it before forking, so kernels do not each start a process for it."""
+    does it before forking, so kernels do not each start a process for it.
+    """
     return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
 
 

@@ -47,7 +47,8 @@ __all__ = [
 def package_versions(names: Iterable[str] = RECORDED_PACKAGES) -> dict[str, str | None]:
     """Installed version of each package (None when it is not installed), looked up
     once per process (each lookup reads the installed distributions' metadata; a batch
-    process writes many manifests)."""
+    process writes many manifests).
+    """
     return dict(_package_versions(tuple(names)))
 
 

@@ -71,7 +71,8 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 def cmd_build(args: argparse.Namespace) -> int:
     """Build the panel from a folder of official files; print its coverage, every warning
     (grouped by file) and where the outputs went. An incomplete file fails the build
-    (exit status 2) unless ``--allow-incomplete`` is given."""
+    (exit status 2) unless ``--allow-incomplete`` is given.
+    """
     import sys
 
     from workbench.data.panel import build

@@ -138,7 +138,8 @@ def _logit(p):
 def _expected_change(family: str, eta0: np.ndarray, mults: np.ndarray, wq: np.ndarray, *,
                      p_old=None, inner=None, ok=None, scale=None) -> np.ndarray:
     """Expected change in the DiD outcome per row, averaged over the provider multiplier
-    ``m`` (quadrature nodes ``mults`` with weights ``wq``): the effect is ``m eta0``."""
+    ``m`` (quadrature nodes ``mults`` with weights ``wq``): the effect is ``m eta0``.
+    """
     eta = eta0[:, None] * mults[None, :]
     if family == "binomial":
         lp = _logit(np.clip(p_old, 1e-9, 1 - 1e-9))[:, None]

@@ -1,4 +1,4 @@
-"""What a notebook says about itself: its title, the question it answers, and the values
+r"""What a notebook says about itself: its title, the question it answers, and the values
 its parameters cells set.
 
 Reports and the study index use these to head a page with the notebook's own words
@@ -8,7 +8,7 @@ Text from data (provider names, notes, sentences) enters Markdown through
 :func:`escape_markdown`, so it shows as written and never as markup or HTML.
 
 >>> import nbformat
->>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Waits\\ntext")])
+>>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Waits\ntext")])
 >>> notebook_title(nb, "fallback")
 'Waits'
 """
@@ -40,15 +40,16 @@ def notebook_title(nb: nbformat.NotebookNode, fallback: str) -> str:
             return _MD_MARKUP.sub(lambda x: x.group(1) or "", m.group(1)).strip()
     return fallback
 
+
 def notebook_question(nb: nbformat.NotebookNode) -> str:
-    """The question a notebook answers, in plain words.
+    r"""The question a notebook answers, in plain words.
 
     The paragraph after a bold ``**The question.**`` (or ``**The claim.**``) in a
     markdown cell, else the first paragraph after the notebook's title; '' if none.
 
     >>> import nbformat
     >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(
-    ...     "# T\\n\\n**The question.** Do *longer* waits lower satisfaction?\\n\\nMore.")])
+    ...     "# T\n\n**The question.** Do *longer* waits lower satisfaction?\n\nMore.")])
     >>> notebook_question(nb)
     'Do longer waits lower satisfaction?'
     """
@@ -65,16 +66,18 @@ def notebook_question(nb: nbformat.NotebookNode) -> str:
             first = _plain_markdown(body[0]) if body else ""
     return first
 
+
 def _plain_markdown(text: str) -> str:
     return " ".join(_MD_MARKUP.sub(lambda x: x.group(1) or "", text).split())
 
+
 def notebook_parameter_values(nb: nbformat.NotebookNode | str | Path,
                               names: Iterable[str]) -> dict[str, Any]:
-    """Values of ``names`` set in a notebook's parameters and injected-parameters cells
+    r"""Values of ``names`` set in a notebook's parameters and injected-parameters cells
     (literals only; the injected value wins). {} when the notebook is missing.
 
     >>> import nbformat
-    >>> cell = nbformat.v4.new_code_cell('trust = "RX1"  # a provider\\nk = 2')
+    >>> cell = nbformat.v4.new_code_cell('trust = "RX1"  # a provider\nk = 2')
     >>> cell.metadata["tags"] = ["parameters"]
     >>> notebook_parameter_values(nbformat.v4.new_notebook(cells=[cell]), ["trust"])
     {'trust': 'RX1'}

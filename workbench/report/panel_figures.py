@@ -44,7 +44,8 @@ BOOTSTRAP_DRAWS = 1000
 @contextmanager
 def _fixed_jitter(seed: int = BOOTSTRAP_SEED):
     """Seaborn's strip-plot jitter draws from numpy's global generator (it takes no seed):
-    seed it for the call and put the caller's generator state back afterwards."""
+    seed it for the call and put the caller's generator state back afterwards.
+    """
     state = np.random.get_state()
     np.random.seed(seed)
     try:

@@ -101,7 +101,8 @@ _HEAD = re.compile(r"<head[^>]*>(.*?)</head\s*>", re.IGNORECASE | re.DOTALL)
 
 def _css(text: str) -> str:
     """Style sheet text that cannot close its element or load script (no ``<`` at all:
-    CSS selectors and rules never need it)."""
+    CSS selectors and rules never need it).
+    """
     text = text.replace("<", "")
     text = re.sub(r"\bon[a-z]+\s*=", "", text, flags=re.IGNORECASE)
     text = re.sub(r"expression\s*\(|javascript:|@import[^;]*;?|behavior\s*:", "", text,
@@ -179,7 +180,8 @@ _CSS_UNSAFE = re.compile(r"javascript:|vbscript:|expression\s*\(|@import|behavio
 
 class _Checker(HTMLParser):
     """Collects what in a page could run code: unsafe elements, ``on...`` attributes,
-    code-running URLs, a refresh ``<meta>``, and scripts in style sheets."""
+    code-running URLs, a refresh ``<meta>``, and scripts in style sheets.
+    """
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)

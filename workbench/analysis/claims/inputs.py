@@ -46,6 +46,12 @@ def _providers_with(panel: pd.DataFrame, column: str, subset: str) -> pd.Series:
 
 
 def measure_label(column: str) -> str:
+    """The registry's label of the measure behind ``column`` (a lag of it included), or
+    the column's name when it is no measure.
+
+    >>> measure_label("rtt_median_weeks_lag1"), measure_label("sector_independent")
+    ('RTT median wait (weeks)', 'sector_independent')
+    """
     base = md.exposure_label(column).split("[")[0]
     return M.label(base) if base in M.MEASURES else column
 
@@ -139,7 +145,8 @@ def _sentences(parts: list[str]) -> str:
 def rows_reason(panel: pd.DataFrame, spec: md.ModelSpec, sectors: tuple[str, ...]) -> str:
     """Why ``spec``'s complete cases cannot answer ('' when they can): fewer than
     :data:`MIN_PROVIDERS` providers of a sector hold every input in the same month (the
-    months each input covers are named)."""
+    months each input covers are named).
+    """
     try:
         rows = md.prepare(spec, panel)
     except AnalysisInputError as err:

@@ -260,7 +260,6 @@ def verdict(low: float | None, high: float | None, direction: int,
     return "inconclusive"
 
 
-
 @dataclass
 class Judged:
     """One interval a verdict rests on (at :data:`LEVEL`)."""
@@ -276,11 +275,17 @@ class Judged:
 
     @property
     def verdict(self) -> str:
+        """The verdict of this interval alone (:func:`verdict`)."""
         return verdict(self.low, self.high, self.direction, self.margin)
 
 
 def judge(fit: md.Fit, f: Finding, term: str, label: str, direction: int,
            margin: float) -> Judged:
+    """The interval of ``term`` in ``fit`` at the register's level (:data:`LEVEL`), with
+    the estimate and p-value of its finding ``f``, the claimed ``direction`` and ``margin``.
+
+    ``label`` names the interval in the verdict's sentence.
+    """
     lo, hi = fit.interval(term, LEVEL)
     return Judged(label, f.estimate, lo, hi, f.p_value, direction, margin, f)
 
@@ -296,6 +301,23 @@ def _rule(claim: Claim, margin: float) -> str:
 
 def decide(claim: Claim, parts: list[Judged], margin: float, subset: str, reason: str,
             extra: str = "") -> tuple[str, Finding, str]:
+    """The claim's verdict from the intervals it rests on, its finding and its reason.
+
+    Any part contradicted makes the claim contradicted; all supported, supported; all
+    within the margin, no meaningful difference; otherwise inconclusive. The finding
+    (``verdict:<claim key>@<subset>``, role ``headline``) carries the estimate of the part
+    that decides (contradicted before inconclusive before no meaningful difference before
+    supported), its p-value times :data:`FAMILY` (Bonferroni, at most 1), and a sentence
+    with every part, the margin and the rule; ``extra`` (an E-value sentence) is added to
+    the sentence and to ``reason``.
+
+    >>> f = Finding(id="naive:sector[independent]->rtt_median_weeks@acute", question="q",
+    ...             estimate=-1.0, ci_low=-2.0, ci_high=-0.5, p_value=0.01)
+    >>> part = Judged("independent minus NHS", -1.0, -2.2, -0.3, 0.01, -1, 0.5, f)
+    >>> v, finding, _ = decide(CLAIMS[0], [part], 0.5, "acute", "")
+    >>> v, finding.id
+    ('supported', 'verdict:private_shorter_waits@acute')
+    """
     verdicts = [p.verdict for p in parts]
     if "contradicted" in verdicts:
         v = "contradicted"
@@ -330,7 +352,6 @@ def decide(claim: Claim, parts: list[Judged], margin: float, subset: str, reason
     return v, f, reason + (" " + extra if extra else "")
 
 
-
 def waits_claim(measure: str = "rtt_median_weeks") -> Claim:
     """The "shorter waits" claim judged on ``measure`` (:data:`WAIT_MEASURES`): its
     analysis in words, direction (shorter waits: fewer weeks, a higher % within 18
@@ -354,7 +375,6 @@ def waits_claim(measure: str = "rtt_median_weeks") -> Claim:
                 "difference is what the average patient meets; no case-mix adjustment.")
     return replace(base, analysis=analysis, direction=-1 if weeks else +1, margin=margin,
                    unit="weeks" if weeks else "percentage points")
-
 
 
 def waits_like_for_like(specialty_waits: pd.DataFrame | NotHeld, panel: pd.DataFrame,

@@ -186,7 +186,8 @@ def _matrices(t: pd.DataFrame, num: str, codes: list[str]):
 def _summaries(num_i, den_i, num_n, den_n, common, min_pathways, scale,
                w_i=None, w_n=None):
     """Estimates for one replicate. ``w_i``/``w_n``: how many times each provider is
-    drawn (None: once each)."""
+    drawn (None: once each).
+    """
     w_i = np.ones(num_i.shape[0]) if w_i is None else w_i
     w_n = np.ones(num_n.shape[0]) if w_n is None else w_n
     si_n, si_d = w_i @ num_i, w_i @ den_i          # independent sums by specialty
@@ -494,7 +495,8 @@ class Analysis:
     """Every comparison of :func:`analyse`: ``comparisons[(pathway, measure)]``, the
     tables with sectors (by pathway kind), each table's period, the findings (headlines
     first; :meth:`findings`) and notes. ``reason`` says why there is nothing to compare
-    (``""`` when the data hold the tables); then every part is empty."""
+    (``""`` when the data hold the tables); then every part is empty.
+    """
 
     comparisons: dict[tuple[str, str], SectorComparison]
     tables: dict[str, pd.DataFrame]

@@ -1,4 +1,4 @@
-"""Mediation: does staffing raise satisfaction partly by shortening waits?
+"""Does staffing raise satisfaction partly by shortening waits? Mediation analysis.
 
 Staffing (exposure) -> RTT median wait (mediator) -> FFT % positive (outcome).
 Two linear models are fitted on the same rows:
@@ -56,10 +56,6 @@ Sensitivity to mediator-outcome confounding
     bootstrap interval of a * b(rho) (same provider draws) first includes zero at
     ``rho_ci``. rho^2 is the product of the shares of residual variance of the mediator
     and of the outcome the confounder would explain.
-
-The module stays whole (over 400 lines, much of it this explanation) because the panel
-questions and the statsmodels wrapper are uses of the one estimator, compared with each
-other in the tests.
 
 Example
 -------
@@ -176,7 +172,8 @@ def _sentence(effect: str, f: Finding, r: MediationResult) -> str:
 
 class _Design:
     """A design ``[1, columns, month dummies]`` kept as its numeric part ``Z`` and the
-    month codes (the dummies, first month dropped, are never built as columns)."""
+    month codes (the dummies, first month dropped, are never built as columns).
+    """
 
     def __init__(self, data: pd.DataFrame, columns: list[str], months: pd.Series | None):
         self.Z = np.column_stack([np.ones(len(data)), data[columns].to_numpy(dtype=float)])
@@ -235,7 +232,8 @@ class _Sums:
 
     def solve(self, flat: np.ndarray) -> np.ndarray:
         """Coefficients of ``Z`` (month effects partialled out through the Schur
-        complement of the diagonal D'D) for each row of summed cross-products."""
+        complement of the diagonal D'D) for each row of summed cross-products.
+        """
         zz, zy, zd, dd, dy = self.unpack(flat)
         if self.m:
             inv_d = np.where(dd > 0, 1.0 / np.where(dd > 0, dd, 1.0), 0.0)
@@ -258,7 +256,8 @@ def _solve(xtx: np.ndarray, xty: np.ndarray) -> np.ndarray:
 
 def _ols_se(sums: _Sums, total: np.ndarray, resid: np.ndarray, n: int, k: int, j: int):
     """Model-based (independent rows) standard error of coefficient ``j`` of ``Z``: the
-    Z block of (X'X)^-1 is the inverse of the Schur complement."""
+    Z block of (X'X)^-1 is the inverse of the Schur complement.
+    """
     zz, _, zd, dd, _ = sums.unpack(total)
     if sums.m:
         zz = zz - np.einsum("am,m,bm->ab", zd, np.where(dd > 0, 1.0 / np.where(dd > 0, dd, 1),
@@ -605,7 +604,7 @@ def statsmodels_mediation(data: pd.DataFrame, outcome_formula: str, mediator_for
                           moderators: dict | None = None, method: str = "parametric",
                           n_rep: int = 1000, seed: int | None = None,
                           outcome_fit_kwargs: dict | None = None) -> pd.DataFrame:
-    """statsmodels' ``Mediation`` from formulas; returns its ``summary()`` table.
+    """Statsmodels' ``Mediation`` from formulas; returns its ``summary()`` table.
 
     The outcome model is a GLM of ``outcome_family`` (an OLS model when ``None``), the
     mediator model OLS. ``seed`` seeds a ``numpy.random.RandomState`` passed to

@@ -165,7 +165,8 @@ class DiDResult:
         """The ATT, the pre-trend and the ATT's variants (``events=True``: one finding per
         month relative to the change instead). ``question`` replaces the question of the
         ATT (the pre-trend, the variants and the months keep theirs, as with
-        ``staggered_did(question=...)``)."""
+        ``staggered_did(question=...)``).
+        """
         if events:
             return Findings(self.event_records)
         return Findings([with_question([f], question)[0]

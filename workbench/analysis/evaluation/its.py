@@ -186,7 +186,8 @@ class ITSResult:
 
     def findings(self, question: str | None = None) -> Findings:
         """Level change, slope change and the effect at the horizon; ``question`` replaces
-        the question of all three (by default each asks about its own part)."""
+        the question of all three (by default each asks about its own part).
+        """
         return with_question(self.records, question)
 
     def _repr_html_(self) -> str:  # pragma: no cover - presentation

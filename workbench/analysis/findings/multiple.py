@@ -107,7 +107,8 @@ def fdr_bh(p: np.ndarray) -> np.ndarray:
 
 def _adjusted(p: np.ndarray, method: str) -> np.ndarray:
     """Adjusted p-values of one family by ``method`` (Benjamini-Hochberg in numpy, the
-    others by statsmodels)."""
+    others by statsmodels).
+    """
     if method == "fdr_bh":
         return fdr_bh(p)
     from statsmodels.stats.multitest import multipletests

@@ -110,7 +110,6 @@ def finding_evalue(f, fit, term: str) -> dict[str, Any]:
     Returns ``{}`` when the scale has no E-value (an estimate without an interval, or a
     constant outcome).
     """
-
     if f.ci_low is None or f.ci_high is None or not np.isfinite([f.estimate, f.ci_low,
                                                                  f.ci_high]).all():
         return {}

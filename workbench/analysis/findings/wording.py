@@ -131,5 +131,6 @@ def describe(f: Finding, exposure: str, outcome: str) -> str:
 
 def sentence(f: Finding, exposure: str, outcome: str, prefix: str) -> str:
     """The finding's sentence: the lead-in of ``prefix`` (:data:`LEAD`, none for other
-    prefixes) and :func:`describe`."""
+    prefixes) and :func:`describe`.
+    """
     return LEAD.get(prefix, "") + describe(f, exposure, outcome)

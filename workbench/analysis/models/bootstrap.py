@@ -223,7 +223,8 @@ class WildClusterBootstrap:
 
     def statistics(self, r: float = 0.0) -> tuple[np.ndarray, float]:
         """The bootstrap t statistics of ``w'b = r`` (one per weight draw, null imposed)
-        and the observed one."""
+        and the observed one.
+        """
         t_boot = self._t(self.s0 - r * self.s1, self.H0 - r * self.H1)
         t_obs = (self.estimate - r) / self.se if self.se > 0 else np.inf
         return t_boot, float(t_obs)

@@ -59,7 +59,8 @@ def design(df: pd.DataFrame, numeric: list[str], *, month: str | None = None,
            intercept: bool = True) -> tuple[np.ndarray, list[str]]:
     """The design matrix of ``~ numeric + C(month)`` with patsy's names and order
     (``Intercept``, ``C(month)[T.<level>]`` for every sorted level but the first, then
-    the numeric columns)."""
+    the numeric columns).
+    """
     n = len(df)
     names: list[str] = ["Intercept"] if intercept else []
     levels: list[str] = []
@@ -115,7 +116,8 @@ def within(A: np.ndarray, codes: np.ndarray, G: int,
 
 def _sym_inverse(A: np.ndarray) -> np.ndarray:
     """Inverse of a symmetric positive (semi)definite matrix, equilibrated by its diagonal
-    (a pseudo-inverse when it is singular)."""
+    (a pseudo-inverse when it is singular).
+    """
     d = np.sqrt(np.clip(np.diag(A), 1e-300, None))
     As = A / np.outer(d, d)
     try:

@@ -119,7 +119,8 @@ class Fit:
 
     def coef_table(self) -> pd.DataFrame:
         """Tidy table: term, estimate, ci_low, ci_high, p_value (on the model's scale);
-        terms with a wild cluster bootstrap (:attr:`boot`) take its interval and p-value."""
+        terms with a wild cluster bootstrap (:attr:`boot`) take its interval and p-value.
+        """
         res = self.result
         params = pd.Series(res.params)
         ci = pd.DataFrame(res.conf_int())
@@ -135,7 +136,8 @@ class Fit:
 
     def interval(self, term: str, level: float = 0.95) -> tuple[float, float]:
         """The ``level`` interval of ``term`` on the model's scale, made as the fit's
-        inference says (wild cluster bootstrap for the terms in :attr:`boot`)."""
+        inference says (wild cluster bootstrap for the terms in :attr:`boot`).
+        """
         if term in self.boot:
             cache = self.boot[term].__dict__.setdefault("_intervals", {})
             if level not in cache:
@@ -202,7 +204,8 @@ class Fit:
 
     def _repr_html_(self) -> str:
         """The fit in a notebook: model, formula, n, providers, warnings and a coefficient
-        table with 95% intervals (month effects left out; exposures in bold)."""
+        table with 95% intervals (month effects left out; exposures in bold).
+        """
         import html
 
         t = self.coef_table()
@@ -305,7 +308,8 @@ def fit(spec: ModelSpec, data: pd.DataFrame) -> Fit:
 
 def contrast_sides(fit_: Fit, term: str) -> tuple[int, int] | None:
     """Providers with the indicator ``term`` at 1 and at 0 in the fitted rows (None for a
-    term that is not a sector/ownership indicator)."""
+    term that is not a sector/ownership indicator).
+    """
     if not _DUMMY.match(term) or term not in fit_.data.columns:
         return None
     by = fit_.data.groupby(fit_.spec.cluster, observed=True)[term].max()
@@ -315,7 +319,8 @@ def contrast_sides(fit_: Fit, term: str) -> tuple[int, int] | None:
 def _few_cluster_bootstrap(fit_: Fit, fitter: fitters.Fitter) -> None:
     """Give the fit's contrasts with few clusters a wild cluster bootstrap (see module),
     or every exposure with ``inference="wild"``, when its kind has one (the fitter's
-    ``inference`` option and :meth:`~workbench.analysis.models.fitters.Fitter.bootstrap`)."""
+    ``inference`` option and :meth:`~workbench.analysis.models.fitters.Fitter.bootstrap`).
+    """
     spec = fit_.spec
     if spec.inference == "cluster" or "inference" not in fitter.options:
         return

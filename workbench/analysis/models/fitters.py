@@ -66,7 +66,8 @@ from workbench.errors import AnalysisInputError
 
 class Fitter:
     """Base of the fitters: no options, no extra checks, the prepared rows as they are,
-    month effects in the formula and no bootstrap."""
+    month effects in the formula and no bootstrap.
+    """
 
     #: True when the kind fits one row per provider (provider counts are then n, and
     #: the "few providers" note about clustered intervals does not apply).
@@ -80,7 +81,8 @@ class Fitter:
 
     def check(self, spec) -> None:
         """Raise an :class:`~workbench.errors.AnalysisInputError` for a spec this kind
-        cannot fit."""
+        cannot fit.
+        """
 
     def rows(self, spec, df: pd.DataFrame) -> pd.DataFrame:
         """The rows this kind fits, from the prepared provider-months."""
@@ -97,7 +99,8 @@ class Fitter:
 
     def inference_of(self, result, clusters: int) -> str:
         """How the intervals of ``result`` are made (:attr:`inference` with its degrees
-        of freedom)."""
+        of freedom).
+        """
         return self.inference.replace("{G1}", str(int(clusters) - 1))
 
     def checks(self, result) -> dict[str, Any]:
@@ -107,7 +110,8 @@ class Fitter:
     def bootstrap(self, spec, rows: pd.DataFrame,
                   terms: list[str]) -> dict[str, WildClusterBootstrap]:
         """Wild cluster bootstraps of ``terms`` fitted on ``rows``; only kinds with the
-        ``inference`` option have them (none here)."""
+        ``inference`` option have them (none here).
+        """
         return {}
 
 
@@ -182,6 +186,10 @@ class OLSFitter(Fitter):
     options = frozenset({"weights", "inference"})
 
     def fit(self, spec, df, groups, notes):
+        """The provider-clustered least-squares fit, on the rows with positive ``weights``
+        when weighted: from cross-products when every column is numeric, else statsmodels'
+        ``OLS``/``WLS``.
+        """
         if spec.weights:
             df = df[df[spec.weights] > 0].copy()
             groups = _groups(df, spec.cluster)
@@ -202,7 +210,8 @@ class OLSFitter(Fitter):
     def bootstrap(self, spec, rows, terms):
         """A :class:`~workbench.analysis.models.bootstrap.WildClusterBootstrap` (WCR, Webb
         weights, ``spec.n_boot`` draws, ``spec.seed``) of each term, on the fitted rows
-        (weighted by ``spec.weights`` when given)."""
+        (weighted by ``spec.weights`` when given).
+        """
         import patsy
 
         y, X = patsy.dmatrices(spec.formula(), rows, return_type="dataframe")
@@ -217,11 +226,15 @@ class OLSFitter(Fitter):
 
 class BinomialFitter(Fitter):
     """Binomial GLM of ``outcome`` positives out of ``trials``, Williams-reweighted for
-    extra-binomial variation; logit (odds ratios) or identity link; clustered."""
+    extra-binomial variation; logit (odds ratios) or identity link; clustered.
+    """
 
     options = frozenset({"trials", "link"})
 
     def check(self, spec):
+        """Reject a binomial spec without ``trials`` or with a link other than logit or
+        identity.
+        """
         if not spec.trials:
             raise AnalysisInputError("fit", "trials", f"is missing for binomial model "
                                      f"{spec.formula()!r}",
@@ -231,6 +244,10 @@ class BinomialFitter(Fitter):
                                      f"{spec.formula()!r}", expected="'logit' or 'identity'")
 
     def fit(self, spec, df, groups, notes):
+        """The share ``outcome / trials`` fitted on the rows with trials, reweighted by
+        Williams' phi (:func:`williams_phi`) and clustered; notes the overdispersion, fitted
+        shares outside (0, 1) under the identity link and provider-months with few trials.
+        """
         df = df[df[spec.trials] > 0].copy()
         df["_prop"] = df[spec.outcome] / df[spec.trials]
         groups = _groups(df, spec.cluster)
@@ -312,11 +329,16 @@ class _CountFitter(Fitter):
 
 class PoissonFitter(_CountFitter):
     """Poisson GLM with log(``exposure``) offset; rate ratios; provider-clustered errors
-    (robust to overdispersion), t intervals with G-1 degrees of freedom like ``ols``."""
+    (robust to overdispersion), t intervals with G-1 degrees of freedom like ``ols``.
+    """
 
     name = "poisson"
 
     def fit(self, spec, df, groups, notes):
+        """The clustered Poisson fit on the rows with positive ``exposure``: IRLS from
+        cross-products when every column is numeric (provider effects in the formula
+        absorbed), else statsmodels' ``GLM``.
+        """
         df = df[df[spec.exposure] > 0].copy()
         groups = _groups(df, spec.cluster)
         cols = _rhs(spec)
@@ -341,11 +363,16 @@ class PoissonFitter(_CountFitter):
 
 class NegBinFitter(_CountFitter):
     """Negative binomial (NB2, dispersion estimated) with log(``exposure``) offset;
-    provider-clustered errors, t intervals with G-1 degrees of freedom."""
+    provider-clustered errors, t intervals with G-1 degrees of freedom.
+    """
 
     name = "negbin"
 
     def fit(self, spec, df, groups, notes):
+        """The clustered NB2 fit of statsmodels on the rows with positive ``exposure``;
+        notes when it does not converge and when the dispersion is so small that the counts
+        look Poisson.
+        """
         df = df[df[spec.exposure] > 0].copy()
         groups = _groups(df, spec.cluster)
         res = smf.negativebinomial(spec.formula(), df, exposure=df[spec.exposure],
@@ -376,6 +403,7 @@ class MixedFitter(Fitter):
     options = frozenset({"random_slopes", "within_between"})
 
     def check(self, spec):
+        """Reject ``random_slopes`` that are neither exposures nor controls of the model."""
         stray = [r for r in spec.random_slopes if r not in (*spec.exposures, *spec.adjust)]
         if stray:
             raise AnalysisInputError("fit", "random_slopes", f"of model {spec.formula()!r} "
@@ -384,9 +412,13 @@ class MixedFitter(Fitter):
                                               f"{[*spec.exposures, *spec.adjust]}")
 
     def label(self, spec):
+        """The random effects, written as lme4 does: ``" + (1 + slope | provider_code)"``."""
         return f" + (1{''.join(' + ' + r for r in spec.random_slopes)} | {spec.cluster})"
 
     def rows(self, spec, df):
+        """The prepared rows, with each exposure's ``__between`` and ``__within`` columns
+        when ``spec.within_between`` asks for the split.
+        """
         if not spec.within_between:
             return df
         df = df.copy()
@@ -397,6 +429,9 @@ class MixedFitter(Fitter):
         return df
 
     def fit(self, spec, df, groups, notes):
+        """The REML fit of statsmodels' ``MixedLM``, grouped by provider; notes when it
+        does not converge and when a random slope's variance is estimated at zero.
+        """
         re_formula = ("~ 1 + " + " + ".join(spec.random_slopes)) if spec.random_slopes \
             else None
         res = smf.mixedlm(spec.formula(), df, groups=df[spec.cluster],
@@ -421,9 +456,14 @@ class WithinFitter(Fitter):
     """
 
     def label(self, spec):
+        """``" + provider fixed effects"``: the provider dummies the formula leaves out."""
         return " + provider fixed effects"
 
     def fit(self, spec, df, groups, notes):
+        """The within fit from cross-products when every column is numeric (else
+        :meth:`fit_formula`): columns that do not change within providers are dropped and
+        noted, and an exposure among them is an error.
+        """
         cols = _rhs(spec)
         if not _numeric(df, cols):
             return self.fit_formula(spec, df, groups, notes)
@@ -460,7 +500,8 @@ class WithinFitter(Fitter):
 
     def fit_formula(self, spec, df, groups, notes):
         """The within fit through patsy and statsmodels: :meth:`fit` for formulas with a
-        non-numeric column, and the reference its cross-product path is checked against."""
+        non-numeric column, and the reference its cross-product path is checked against.
+        """
         import patsy
 
         y, X = patsy.dmatrices(spec.formula(), df, return_type="dataframe")
@@ -497,6 +538,10 @@ class OrdinalFitter(Fitter):
     month_effects = False
 
     def rows(self, spec, df):
+        """One row per provider: its last rating (ordered Inadequate to Outstanding) and
+        the means of the exposures and controls over the rating window, with ``_months``
+        the number of months the window holds.
+        """
         num = [c for c in (*spec.exposures, *spec.adjust) if c != spec.outcome]
         df = df.assign(**{spec.outcome: pd.Categorical(
             df[spec.outcome], categories=list(M.CQC_LEVELS), ordered=True)})
@@ -523,6 +568,10 @@ class OrdinalFitter(Fitter):
         return agg
 
     def fit(self, spec, df, groups, notes):
+        """The logit ``OrderedModel`` of statsmodels on the provider rows, with the Brant
+        test kept on the result; notes empty and thin rating categories, non-convergence,
+        possible separation and a rejected proportional-odds assumption.
+        """
         from statsmodels.miscmodels.ordinal_model import OrderedModel
 
         exog = df[list(spec.exposures) + [a for a in spec.adjust if a not in spec.exposures]]
@@ -559,6 +608,9 @@ class OrdinalFitter(Fitter):
         return res, df
 
     def inference_of(self, result, clusters):
+        """The model-based z inference, followed by the Brant test's result (or why it was
+        not computed).
+        """
         b = result.brant
         return super().inference_of(result, clusters) + (
             "; Brant test of proportional odds: " + (
@@ -567,6 +619,7 @@ class OrdinalFitter(Fitter):
                 if b["p_value"] is not None else f"not computed ({b['reason']})"))
 
     def checks(self, result):
+        """``{"proportional_odds": ...}``: the Brant test (:func:`brant_test`) of the fit."""
         return {"proportional_odds": result.brant}
 
 

@@ -143,6 +143,12 @@ class ModelSpec:
                 not in KIND_OPTIONS[name]}
 
     def to_dict(self) -> dict[str, Any]:
+        """The spec's fields as a dict, for a manifest; ``ModelSpec(**d)`` makes it again.
+
+        >>> s = ModelSpec("y", ("x",))
+        >>> ModelSpec(**s.to_dict()) == s
+        True
+        """
         return asdict(self)
 
 
@@ -247,7 +253,8 @@ def prepare(spec: ModelSpec, data: pd.DataFrame) -> pd.DataFrame:
 
 def missing_columns(spec: ModelSpec, missing: list[str], columns: list[str]):
     """The error for columns a spec names that the panel lacks: which spec fields name
-    them, and the closest panel column to each."""
+    them, and the closest panel column to each.
+    """
     roles = [role for role, cols in (("outcome", [spec.outcome]), ("exposures", spec.exposures),
                                       ("adjust", spec.adjust), ("cluster", [spec.cluster]),
                                       ("trials", [spec.trials]), ("exposure", [spec.exposure]),

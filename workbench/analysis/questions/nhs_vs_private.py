@@ -140,7 +140,8 @@ def _both_sectors(panel: pd.DataFrame, outcome: str) -> bool:
 
 def _can_fit_ratings(panel: pd.DataFrame) -> bool:
     """CQC ratings models need ratings, staffing and engagement for acute providers of
-    both sectors (the synthetic default has them; the published files do not)."""
+    both sectors (the synthetic default has them; the published files do not).
+    """
     need = ("cqc_overall", "nurse_fte_per_10_beds", "staff_engagement")
     acute = md.select_subset(panel, "acute")
     if any(c not in acute.columns for c in need):

@@ -325,13 +325,13 @@ def example_data(n_trusts: int = 30, seed: int = 3) -> tuple[pd.DataFrame, pd.Da
     return pd.DataFrame(s_rows), pd.DataFrame(p_rows)
 
 
-
 @dataclass
 class StaffExperience:
     """The staff survey part of notebook 07: the survey joined to the waits that follow
     (:func:`outcome_table`), its findings (:meth:`findings`) and what it can and cannot
     show (:meth:`limits`); or, when the study's data hold no staff survey, ``reason`` and
-    an empty table, no findings and the reason as the only limit."""
+    an empty table, no findings and the reason as the only limit.
+    """
 
     table: pd.DataFrame
     found: list[Finding] = field(default_factory=list)
@@ -339,12 +339,14 @@ class StaffExperience:
 
     def findings(self, question: str | None = None) -> Findings:
         """Each exposure against each outcome, within-trust and cross-sectional
-        (:func:`associations`); ``question`` replaces the question each answers."""
+        (:func:`associations`); ``question`` replaces the question each answers.
+        """
         return with_question(self.found, question)
 
     def limits(self) -> list[str]:
         """Plain sentences on what the joined table can and cannot show (:func:`limits`),
-        or the reason there is none."""
+        or the reason there is none.
+        """
         return [self.reason] if self.reason else limits(self.table)
 
 
@@ -404,7 +406,9 @@ MIN_AE_ATTENDANCES = 3000
 def ae_staffing_table(panel: pd.DataFrame, start: str = "", end: str = "",
                       min_attendances: int = MIN_AE_ATTENDANCES) -> pd.DataFrame:
     """NHS acute trust-months with A&E figures between ``start`` and ``end`` (YYYY-MM;
-    empty: no limit), with the derived staffing columns used by :func:`ae_staffing_engagement`:
+    empty: no limit), with the derived staffing columns used by :func:`ae_staffing_engagement`.
+
+    The derived columns:
 
     * ``nurse_share_pct``: nurse FTE as a share of all staff FTE (skill mix; no bed
       numbers are published beside the workforce figures, so nurses per bed cannot be
@@ -516,6 +520,7 @@ def ae_staffing_limits(panel: pd.DataFrame, start: str = "", end: str = "",
     True
     """
     t = ae_staffing_table(panel, start, end, min_attendances)
+
     def months(col: str) -> list[str]:
         return [f"{d:%b %Y}" for d in sorted(t.loc[t[col].notna(), "period"].unique())]
 

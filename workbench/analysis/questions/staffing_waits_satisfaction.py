@@ -137,7 +137,8 @@ def satisfaction_model(panel: pd.DataFrame, subset: str = "acute",
                        engagement_lag: int = 1) -> md.Fit:
     """The headline satisfaction model of notebook 02 (FFT % positive on waits, staffing
     and lagged engagement, within provider: provider and month fixed effects, clustered),
-    for its residual and influence diagnostics."""
+    for its residual and influence diagnostics.
+    """
     direct = ("rtt_median_weeks", staffing, f"staff_engagement_lag{engagement_lag}")
     return md.fit(md.ModelSpec("fft_pct_positive", direct, kind="fe", subset=subset,
                                suffix="fe"), panel)

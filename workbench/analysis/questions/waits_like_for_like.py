@@ -44,7 +44,8 @@ def answer(specialty_waits: pd.DataFrame | NotHeld, panel: pd.DataFrame, *,
            include_other: bool = True) -> Analysis:
     """Independent minus NHS waits within treatment function (module docstring); a table
     the data do not hold (:class:`~workbench.data.catalogue.NotHeld`) gives an analysis
-    saying why."""
+    saying why.
+    """
     if isinstance(specialty_waits, NotHeld):
         return Analysis({}, {}, {}, [], [], reason=str(specialty_waits))
     return like_for_like.analyse(specialty_waits, panel, n_boot=n_boot, seed=seed,

@@ -45,7 +45,8 @@ class PatientComments:
 
     ``comments`` and ``themes`` as given (empty when not held), ``respondents`` one row
     per respondent, ``reason`` why there is nothing to show (``""`` when the data hold
-    the comments)."""
+    the comments).
+    """
 
     comments: pd.DataFrame
     themes: pd.DataFrame
@@ -55,7 +56,8 @@ class PatientComments:
 
     def limits(self) -> list[str]:
         """What these comments can and cannot show, in plain sentences (the reason alone
-        when the data do not hold them)."""
+        when the data do not hold them).
+        """
         if self.reason:
             return [self.reason]
         return themes.limits(self.comments, self.respondents)
@@ -63,12 +65,14 @@ class PatientComments:
     def shares(self, by: tuple[str, ...] = ()) -> pd.DataFrame:
         """% of respondents mentioning each theme, by satisfaction group (and ``by``), with
         95% Wilson intervals (:func:`workbench.analysis.text.themes.shares`); ``respondents``
-        and ``mentioning`` are numbers of people."""
+        and ``mentioning`` are numbers of people.
+        """
         return themes.shares(self.respondents, by=by)
 
     def findings(self, question: str | None = None) -> Findings:
         """The theme gaps (dissatisfied minus satisfied, pooled and per trust) and the
-        ordinal model's odds ratios; ``question`` replaces the question each answers."""
+        ordinal model's odds ratios; ``question`` replaces the question each answers.
+        """
         return with_question(self.found, question)
 
     def gaps(self) -> Findings:
@@ -78,7 +82,8 @@ class PatientComments:
 
     def quotation_checks(self) -> pd.DataFrame:
         """How many scored comments each quotation check stops
-        (:func:`workbench.analysis.text.quotations.summary`)."""
+        (:func:`workbench.analysis.text.quotations.summary`).
+        """
         c = self.comments
         if c.empty:
             return qc.summary(pd.DataFrame({"text": pd.Series(dtype=object),
@@ -87,7 +92,8 @@ class PatientComments:
 
     def quotations(self, per_theme: int = 2) -> pd.DataFrame:
         """Up to ``per_theme`` quotations per theme that pass every check
-        (:func:`workbench.analysis.text.themes.quotations`): ``theme_group, group, text``."""
+        (:func:`workbench.analysis.text.themes.quotations`): ``theme_group, group, text``.
+        """
         if self.comments.empty:
             return pd.DataFrame(columns=["theme_group", "group", "text"])
         return themes.quotations(self.comments, self.themes, per_theme=per_theme)
@@ -96,7 +102,8 @@ class PatientComments:
 def answer(comments: pd.DataFrame | NotHeld,
            comment_themes: pd.DataFrame | NotHeld) -> PatientComments:
     """What respondents write about, by satisfaction (module docstring); tables the data
-    do not hold (:class:`~workbench.data.catalogue.NotHeld`) give a result saying why."""
+    do not hold (:class:`~workbench.data.catalogue.NotHeld`) give a result saying why.
+    """
     missing = first_not_held(comments, comment_themes)
     if missing is not None:
         empty = pd.DataFrame(columns=RESPONDENT_COLUMNS)

@@ -285,7 +285,8 @@ def relief_capacity(demand, queue_size, target_queue_size, time_to_target=26,
 
 def _inflated_demand(demand: np.ndarray, n: np.ndarray, cv: np.ndarray) -> np.ndarray:
     """Demand at its upper two-standard-error bound when it was counted from ``n``
-    referrals (``n > 0``); as given otherwise."""
+    referrals (``n > 0``); as given otherwise.
+    """
     counted = n > 0
     if not counted.any():
         return demand

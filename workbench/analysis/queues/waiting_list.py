@@ -73,7 +73,8 @@ MODEL = "queueing theory (NHSRwaitinglist; Fong et al. 2022)"
 @dataclass(frozen=True)
 class _Dates:
     """A waiting list as whole days since 1970-01-01: ``referral`` (int64) and
-    ``removal`` (float64, NaN while waiting), with the window ``[start, end]``."""
+    ``removal`` (float64, NaN while waiting), with the window ``[start, end]``.
+    """
 
     referral: np.ndarray
     removal: np.ndarray
@@ -193,7 +194,8 @@ def _check_label(function: str, label: Any) -> str:
 
 def _cv(gaps: np.ndarray) -> float:
     """Coefficient of variation of gaps (R's ``sd``, n - 1); NaN for fewer than two or a
-    zero mean."""
+    zero mean.
+    """
     if len(gaps) < 2 or gaps.mean() == 0:
         return math.nan
     return float(gaps.std(ddof=1) / gaps.mean())
@@ -283,7 +285,8 @@ class ReferralStats:
 
     def frame(self) -> pd.DataFrame:
         """One row with NHSRwaitinglist's column names (``demand_count`` is the number of
-        referrals, not the package's number of gaps)."""
+        referrals, not the package's number of gaps).
+        """
         return pd.DataFrame({"demand_weekly": [self.demand_weekly],
                              "demand_daily": [self.demand_daily],
                              "demand_cov": [self.cv], "demand_count": [self.referrals]})
@@ -428,22 +431,26 @@ class WaitingListStats:
 
     @property
     def start(self) -> pd.Timestamp:
+        """The first day of the window over which demand and capacity are counted."""
         return self.referrals.start
 
     @property
     def end(self) -> pd.Timestamp:
+        """The last day of that window (included): the day ``queue_size`` is counted at."""
         return self.referrals.end
 
     @property
     def needs(self) -> str:
         """Which capacity applies: ``"relief"`` (list over twice its target) or
-        ``"target"`` (NHSRwaitinglist reports only that one)."""
+        ``"target"`` (NHSRwaitinglist reports only that one).
+        """
         return "relief" if self.queue_too_big else "target"
 
     def frame(self) -> pd.DataFrame:
         """One row: NHSRwaitinglist's columns (``mean_wait`` in weeks, ``count_demand``
         the number of referrals), then ``mean_wait_days`` and ``needs``. Both capacities
-        are given; the package leaves the one that does not apply missing."""
+        are given; the package leaves the one that does not apply missing.
+        """
         return pd.DataFrame({
             "mean_demand": [self.referrals.demand_weekly],
             "mean_capacity": [self.removals.capacity_weekly],

@@ -80,7 +80,8 @@ _SENTENCE_END = re.compile(r"[.!?:;\n\"()]\s*$")
 @dataclass(frozen=True)
 class QuotationCheck:
     """The result of :func:`check`: ``ok`` when every check passed, else the ``reasons``
-    (names from :data:`CHECKS`, in that order)."""
+    (names from :data:`CHECKS`, in that order).
+    """
 
     ok: bool
     reasons: list[str] = field(default_factory=list)

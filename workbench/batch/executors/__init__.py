@@ -78,7 +78,8 @@ def unregister_executor(name: str) -> None:
 
 def _read_entry_points() -> None:
     """Add the executors of installed packages (:data:`ENTRY_POINT_GROUP`), once; names
-    already in the table keep their executor."""
+    already in the table keep their executor.
+    """
     global _entry_points_read
     if _entry_points_read:
         return

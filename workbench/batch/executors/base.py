@@ -32,7 +32,8 @@ class Executor:
 
     def start(self, n_tasks: int) -> None:
         """Start getting workers ready for up to ``n_tasks`` tasks, without waiting for them,
-        so that they start while the caller prepares the tasks (nothing by default)."""
+        so that they start while the caller prepares the tasks (nothing by default).
+        """
 
     def close(self) -> None:
         """Release workers (nothing to do by default)."""

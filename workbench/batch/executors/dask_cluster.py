@@ -38,7 +38,8 @@ def _run_on_dask_worker(fn: Callable[[Any], Any], task: Any) -> Any:
     """Run one task in a Dask worker: with this machine's launcher if it is reachable,
     else with kernels started the ordinary way; outputs go straight to ``task.out_dir``,
     which must be visible from the worker (the submitting machine's disk for a
-    LocalCluster, or a shared ``--out``)."""
+    LocalCluster, or a shared ``--out``).
+    """
     from dataclasses import replace
 
     out_dir = getattr(task, "out_dir", None)
@@ -120,7 +121,8 @@ class DaskExecutor(Executor):
     @property
     def cluster(self):
         """The running ``LocalCluster`` (None for a remote scheduler or before the first
-        :meth:`map_unordered` or :meth:`connect`)."""
+        :meth:`map_unordered` or :meth:`connect`).
+        """
         return self._cluster
 
     @property
@@ -131,7 +133,8 @@ class DaskExecutor(Executor):
     @property
     def security(self):
         """The ``distributed.Security`` the client connects with (None: no TLS, --insecure;
-        for the local cluster, set once it has started)."""
+        for the local cluster, set once it has started).
+        """
         return self._security
 
     def connect(self):
@@ -203,6 +206,9 @@ class DaskExecutor(Executor):
         return client
 
     def map_unordered(self, fn, tasks):
+        """Yield ``fn(task)`` for every task as its Dask future completes, connecting to
+        the cluster first; a task is tried once (no retries).
+        """
         from distributed import as_completed as dask_completed
 
         tasks = list(tasks)
@@ -215,6 +221,9 @@ class DaskExecutor(Executor):
             yield fut.result()
 
     def close(self) -> None:
+        """Close the client, and the local cluster if this executor started one (a remote
+        cluster is left running).
+        """
         if self._client is not None:
             self._client.close()
             self._client = None
@@ -223,6 +232,7 @@ class DaskExecutor(Executor):
             self._cluster = None
 
     def abort(self) -> None:
+        """Cancel every submitted task (running ones too), then :meth:`close`."""
         if self._client is not None and self._futures:
             self._client.cancel(self._futures, force=True)
         self.close()

@@ -20,6 +20,8 @@ SECURE_SCHEMES = ("tls", "wss")
 TLS_CONFIG_KEYS = {"tls_ca_file": "distributed.comm.tls.ca-file",
                    "tls_client_cert": "distributed.comm.tls.client.cert",
                    "tls_client_key": "distributed.comm.tls.client.key"}
+
+
 class InsecureClusterWarning(UserWarning):
     """A Dask scheduler is used without TLS because ``insecure=True`` was asked for."""
 

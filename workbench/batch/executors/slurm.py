@@ -237,7 +237,7 @@ def check_shared_folder(folder: str | os.PathLike, partition: str | None = None,
 
 
 def address_towards_controller() -> str:
-    """This machine's IP address on the route to the Slurm controller: the address the
+    """The IP address of this machine on the route to the Slurm controller: the address the
     scheduler listens on by default, since the nodes reach the controller's network.
 
     >>> address_towards_controller()  # doctest: +SKIP
@@ -411,7 +411,8 @@ class SlurmExecutor(Executor):
     def _watch_jobs(self) -> None:
         """While no Dask worker is connected: say what the jobs wait for (when it changes),
         and fail the batch when every job has ended (e.g. its worker could not reach the
-        scheduler, or the walltime ran out) while runs remain."""
+        scheduler, or the walltime ran out) while runs remain.
+        """
         last = None
         while not self._stop.wait(5.0 if last is None else WAIT_REPORT_S):
             cluster = self._cluster
@@ -455,6 +456,13 @@ class SlurmExecutor(Executor):
             return
 
     def map_unordered(self, fn, tasks):
+        """Yield ``fn(task)`` for every task as it completes on a Slurm job's Dask worker.
+
+        The first call submits the jobs, no more than the tasks need at ``cores`` a job and
+        at most ``workers``, with the tasks' output folder (the current folder when they
+        have several) as the home of the jobs' logs. When every job has ended with runs
+        left, the error saying why is raised.
+        """
         from distributed import as_completed as dask_completed
 
         tasks = list(tasks)
@@ -475,7 +483,8 @@ class SlurmExecutor(Executor):
 
     def _remove_tls_dir(self, cluster=None) -> None:
         """Remove the workers' copy of the TLS credentials (dask-jobqueue keeps them open as
-        temporary files on the cluster, ``_job_<key>``: closed first, which deletes them)."""
+        temporary files on the cluster, ``_job_<key>``: closed first, which deletes them).
+        """
         for key in ("ca_file", "cert", "key"):
             handle = getattr(cluster, f"_job_{key}", None)
             if handle is not None:
@@ -485,6 +494,9 @@ class SlurmExecutor(Executor):
             self._tls_dir = None
 
     def close(self) -> None:
+        """Stop watching the jobs, close the client and cancel every job (``scancel``),
+        and remove the workers' copy of the TLS credentials.
+        """
         self._stop.set()
         if self._client is not None:
             self._client.close()
@@ -495,6 +507,7 @@ class SlurmExecutor(Executor):
         self._remove_tls_dir(cluster)
 
     def abort(self) -> None:
+        """Cancel every submitted task (running ones too), then :meth:`close`."""
         if self._client is not None and self._futures:
             self._client.cancel(self._futures, force=True)
         self.close()
@@ -508,7 +521,8 @@ def _shell_quote(text: str) -> str:
 
 def _test_job_script(script: str, ex: SlurmExecutor) -> None:
     """``sbatch --test-only`` the worker job script: a wrong partition, account, time or
-    memory is refused now, naming the option, instead of leaving a job that never runs."""
+    memory is refused now, naming the option, instead of leaving a job that never runs.
+    """
     with tempfile.NamedTemporaryFile("w", suffix=".sh", prefix="workbench-slurm-") as f:
         f.write(script)
         f.flush()

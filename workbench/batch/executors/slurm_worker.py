@@ -58,6 +58,9 @@ class KernelLauncherPlugin(WorkerPlugin):
         self._lock = threading.Lock()
 
     def setup(self, worker=None) -> None:
+        """Prepare the worker when the plugin is registered: leave ``rfc3987_syntax`` out,
+        stop its HTTP server and start the launcher, which imports its modules meanwhile.
+        """
         from workbench.batch.launcher import PRELOAD, Launcher
 
         leave_out_rfc3987_syntax()
@@ -67,13 +70,15 @@ class KernelLauncherPlugin(WorkerPlugin):
             self.launcher = Launcher.spawn(self.preload or PRELOAD)  # imports meanwhile
 
     def teardown(self, worker=None) -> None:
+        """Close the launcher when the worker ends, killing the kernels it forked."""
         if self.launcher is not None:
             self.launcher.close()  # kills the kernels it forked
             self.launcher = None
 
     def client(self):
         """A client of the launcher once it listens, or None when it failed to start (its
-        output then goes to the worker's stderr, the Slurm job's log) or has ended."""
+        output then goes to the worker's stderr, the Slurm job's log) or has ended.
+        """
         from workbench.batch.launcher import LauncherError
 
         with self._lock:  # a worker of several threads asks from each of them

@@ -97,7 +97,8 @@ KINDS = (("completed non-admitted", "completed_non_admitted"),
 
 def _sheets(path: Path) -> tuple[dict[str, list[list]], list[str], str]:
     """The two data sheets as lists of rows (row 0 = worksheet row 1), all sheet names and
-    the engine used: python-calamine when installed (fast), else openpyxl read-only."""
+    the engine used: python-calamine when installed (fast), else openpyxl read-only.
+    """
     try:
         from python_calamine import CalamineError, CalamineWorkbook, ZipError
     except ImportError:  # pragma: no cover - the project pins python-calamine
@@ -405,7 +406,8 @@ def read(path: str | Path, *, allow_incomplete: bool = False) -> pd.DataFrame:
 
 def _check_unique(both: pd.DataFrame, rows: pd.Series, path: Path) -> None:
     """One row per provider x treatment function across both sheets (rows named as
-    ``<sheet> row <n>``)."""
+    ``<sheet> row <n>``).
+    """
     key = ["provider_code", "treatment_function_code"]
     dup = both.duplicated(key, keep=False).to_numpy()
     if not dup.any():
