@@ -283,10 +283,10 @@ def _step(name: str) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
     """Whether a process ``pid`` exists (one of another user's counts as alive).
 
-    >>> _pid_alive(os.getpid())
+    >>> pid_alive(os.getpid())
     True
     """
     if pid <= 0:
@@ -347,7 +347,7 @@ def sweep_file_set(folder: str | Path, tag: str) -> list[Path]:
         m = rx.match(entry.name)
         if not m or entry.name == live:
             continue
-        if m.group(1) == "link" and _pid_alive(int(m.group(2))):
+        if m.group(1) == "link" and pid_alive(int(m.group(2))):
             continue
         if m.group(1) == "build" and entry.is_dir() and not entry.is_symlink():
             lock = _try_lock(entry)

@@ -49,6 +49,7 @@ from traitlets import DottedObjectName, Type
 
 from workbench.batch.launcher import ForkedProcess, LauncherClient, LauncherError
 from workbench.errors import KernelStartError
+from workbench.files import pid_alive
 
 #: Seconds between checks while a kernel starts or ends.
 _POLL_S = 0.01
@@ -183,16 +184,6 @@ def socket_folder() -> Path:
     return Path(tempfile.mkdtemp(prefix=f"{SOCKET_PREFIX}{os.getpid()}-"))
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # another user's process
-    return True
-
-
 def sweep_socket_folders(root: str | Path | None = None) -> list[Path]:
     """Remove kernel socket folders left behind in ``root`` (default: the temporary
     folder) by processes that have ended; return them.
@@ -221,7 +212,7 @@ def sweep_socket_folders(root: str | Path | None = None) -> list[Path]:
         except OSError:
             continue
         pid = int(m.group(1))
-        if pid > 0 and _pid_alive(pid):
+        if pid > 0 and pid_alive(pid):
             continue
         shutil.rmtree(entry, ignore_errors=True)
         removed.append(entry)

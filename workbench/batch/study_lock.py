@@ -42,7 +42,7 @@ from typing import Self
 
 from workbench.batch.provenance import utc_now
 from workbench.errors import StudyError
-from workbench.files import output_errors
+from workbench.files import output_errors, pid_alive
 
 #: The lock file in a study's output folder (hidden: no run folder can be called so).
 LOCK_FILE = ".workbench-run.lock"
@@ -71,18 +71,6 @@ def process_fingerprint(pid: int) -> str | None:
         return None
     fields = text.rpartition(")")[2].split()
     return f"{_boot_id()}:{fields[19]}" if len(fields) > 19 else None
-
-
-def _alive(pid: int) -> bool:
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def read_holder(path: Path) -> dict:
@@ -185,7 +173,7 @@ class StudyLock:
             raise self._refuse(holder, f"; this machine ({socket.gethostname()}) cannot tell "
                                        "whether a process on another host still runs")
         pid = holder.get("pid")
-        if isinstance(pid, int) and _alive(pid):
+        if isinstance(pid, int) and pid_alive(pid):
             recorded, now = holder.get("fingerprint"), process_fingerprint(pid)
             if recorded is None or now is None or recorded == now:
                 raise self._refuse(holder, ", still running")

@@ -436,6 +436,41 @@ _MONTHS.update({k[:3]: v for k, v in list(_MONTHS.items())})
 _MONTHS["sept"] = 9
 
 
+def read_zip_csv(path: str | Path, member: str) -> pd.DataFrame:
+    r"""The CSV ``member`` of the zip ``path`` as text columns, within the reading limits.
+
+    The member is checked before it is unpacked (:func:`check_member`), then read as
+    UTF-8 (with or without a byte-order mark) or, failing that, Windows-1252. An empty or
+    malformed table is an error naming the zip and the member.
+
+    >>> import tempfile, zipfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "x.zip"
+    >>> with zipfile.ZipFile(p, "w") as z:
+    ...     z.writestr("t.csv", "code,n\nR1,3\n")
+    >>> read_zip_csv(p, "t.csv").to_dict("records")
+    [{'code': 'R1', 'n': '3'}]
+    """
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        check_member(path, z.getinfo(member))
+        data = z.read(member)
+    label = f"{path}!{member}"
+    for enc in ("utf-8-sig", "cp1252"):
+        try:
+            return pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, encoding=enc)
+        except UnicodeError:
+            continue
+        except pd.errors.EmptyDataError:
+            raise SourceFormatError(label, "no data (empty or header-only table)",
+                                    expected="the publisher's header and rows") from None
+        except pd.errors.ParserError as exc:
+            raise SourceFormatError(label, f"not a well-formed CSV ({exc})",
+                                    expected="the publisher's CSV layout") from None
+    raise SourceFormatError(label, "cannot be decoded as UTF-8 or Windows-1252",
+                            expected="UTF-8 or Windows-1252 text")
+
+
 def data_member(path: str | Path, suffix: str = ".csv") -> str | None:
     r"""The name of the one data file inside a published zip, or ``None`` for a plain file.
 

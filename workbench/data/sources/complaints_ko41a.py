@@ -78,7 +78,6 @@ Example
 
 from __future__ import annotations
 
-import io
 import re
 import zipfile
 from pathlib import Path
@@ -92,6 +91,7 @@ from workbench.data.sources.common import (
     incomplete,
     provenance,
     read_csv_text,
+    read_zip_csv,
     require_columns,
     to_number,
 )
@@ -155,22 +155,7 @@ def _members(path: Path) -> dict[str, str]:
 
 
 def _read_member(path: Path, member: str) -> pd.DataFrame:
-    with zipfile.ZipFile(path) as z:
-        data = z.read(member)
-    label = f"{path}!{member}"
-    for enc in ("utf-8-sig", "cp1252"):
-        try:
-            return pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, encoding=enc)
-        except UnicodeError:
-            continue
-        except pd.errors.EmptyDataError:
-            raise SourceFormatError(label, "no data (empty or header-only table)",
-                                    expected="the publisher's header and rows") from None
-        except pd.errors.ParserError as exc:
-            raise SourceFormatError(label, f"not a well-formed CSV ({exc})",
-                                    expected="the publisher's CSV layout") from None
-    raise SourceFormatError(label, "cannot be decoded as UTF-8 or Windows-1252",
-                            expected="UTF-8 or Windows-1252 text")
+    return read_zip_csv(path, member)
 
 
 def _read_plain(path: Path, allow_incomplete: bool) -> pd.DataFrame:

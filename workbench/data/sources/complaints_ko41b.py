@@ -38,7 +38,6 @@ Example
 
 from __future__ import annotations
 
-import io
 import re
 import zipfile
 from pathlib import Path
@@ -51,6 +50,7 @@ from workbench.data.sources.common import (
     check_not_truncated,
     provenance,
     read_csv_text,
+    read_zip_csv,
     require_columns,
 )
 from workbench.errors import SourceFormatError
@@ -114,23 +114,7 @@ def _raw(path: Path, allow_incomplete: bool) -> tuple[pd.DataFrame, str]:
             raise SourceFormatError(path, f"no 'KO41b - Practice Level' CSV among its members "
                                     f"{names}", expected="the publication's zip holding '... "
                                     "Primary Care KO41b - Practice Level.csv'")
-        with zipfile.ZipFile(path) as z:
-            data = z.read(name)
-        label = f"{path}!{name}"
-        for enc in ("utf-8-sig", "cp1252"):
-            try:
-                return (pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False,
-                                    encoding=enc), label)
-            except UnicodeError:
-                continue
-            except pd.errors.EmptyDataError:
-                raise SourceFormatError(label, "no data (empty or header-only table)",
-                                        expected="the publisher's header and rows") from None
-            except pd.errors.ParserError as exc:
-                raise SourceFormatError(label, f"not a well-formed CSV ({exc})",
-                                        expected="the publisher's CSV layout") from None
-        raise SourceFormatError(label, "cannot be decoded as UTF-8 or Windows-1252",
-                                expected="UTF-8 or Windows-1252 text")
+        return read_zip_csv(path, name), f"{path}!{name}"
     if path.suffix.lower() == ".zip":
         raise SourceFormatError(path, "not a readable zip archive (truncated or corrupt?)",
                                 expected="the publication's zip of CSV tables")
