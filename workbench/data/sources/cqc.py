@@ -70,6 +70,7 @@ import pandas as pd
 
 from workbench.data.measures import CQC_LEVELS
 from workbench.data.sources.common import (
+    check_archive,
     check_duplicates,
     check_file,
     check_not_truncated,
@@ -305,6 +306,7 @@ def _read_table(path: Path, sheet: str, allow_incomplete: bool = False) -> pd.Da
         cut = check_not_truncated(path, allow_incomplete=allow_incomplete)
         return read_csv_text(path, header=None, dtype=str, keep_default_na=False, cut_last=cut)
     engine = "odf" if suffix == ".ods" else excel_engine(path)
+    check_archive(path)  # unpacked sizes within the reading limits before opening
     try:
         book = pd.ExcelFile(path, engine=engine)
     except ImportError:

@@ -62,6 +62,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.data.sources.common import (
+    check_archive,
     check_file,
     incomplete,
     parse_month,
@@ -99,6 +100,7 @@ def _sheets(path: Path) -> tuple[dict[str, list[list]], list[str], str]:
     """The two data sheets as lists of rows (row 0 = worksheet row 1), all sheet names and
     the engine used: python-calamine when installed (fast), else openpyxl read-only.
     """
+    check_archive(path)  # unpacked sizes within the reading limits before opening
     try:
         from python_calamine import CalamineError, CalamineWorkbook, ZipError
     except ImportError:  # pragma: no cover - the project pins python-calamine

@@ -51,6 +51,7 @@ from pathlib import Path
 import pandas as pd
 
 from workbench.data.sources.common import (
+    check_archive,
     check_duplicates,
     check_file,
     check_not_truncated,
@@ -224,6 +225,7 @@ def read_benchmark(path: str | Path, year: int, sheet: str | None = None,
     7.1
     """
     path = check_file(path)
+    check_archive(path)  # unpacked sizes within the reading limits before opening
     try:
         book = pd.ExcelFile(path, engine=excel_engine(path))
     except (zipfile.BadZipFile, ValueError, OSError, KeyError, EOFError) as exc:

@@ -41,6 +41,7 @@ from pathlib import Path
 import pandas as pd
 
 from workbench.data.sources.common import (
+    check_archive,
     check_duplicates,
     check_file,
     excel_engine,
@@ -59,6 +60,7 @@ NURSE_GROUP = "Nurses & health visitors"
 
 
 def _open_sheet(path: Path, sheet: str) -> pd.DataFrame:
+    check_archive(path)  # unpacked sizes within the reading limits before opening
     try:
         book = pd.ExcelFile(path, engine=excel_engine(path))
     except (zipfile.BadZipFile, ValueError, OSError, KeyError, EOFError) as exc:
