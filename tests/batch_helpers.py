@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import errno
+import os
+import types
 from pathlib import Path
 
 import nbformat
@@ -96,3 +99,21 @@ def run_repo_study(name: str, out: Path, workers: int = 1) -> Path:
         mp.undo()
     assert result.exit_code == 0, result.summary()
     return out / name
+
+
+def execute_run_on_a_full_disk(task):
+    """``execute_run`` in a worker whose disk is full: every output written through
+    :mod:`workbench.files` fails with ENOSPC (the notebook's kernel, another process,
+    writes as usual)."""
+    from workbench import files
+    from workbench.batch.execute import execute_run
+
+    def mkstemp(*args, dir=None, **kwargs):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), os.fspath(dir or "."))
+
+    real = files.tempfile
+    files.tempfile = types.SimpleNamespace(mkstemp=mkstemp)
+    try:
+        return execute_run(task)
+    finally:
+        files.tempfile = real

@@ -10,20 +10,17 @@ so a new class is covered when it is written.
 from __future__ import annotations
 
 import ast
-import errno
 import importlib
 import inspect
 import multiprocessing
-import os
 import pickle
 import sys
-import types
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from batch_helpers import write_notebook, write_study
+from batch_helpers import execute_run_on_a_full_disk, write_notebook, write_study
 
 import workbench
 from workbench.errors import OutputWriteError, WorkbenchError
@@ -151,31 +148,13 @@ def test_an_error_raised_in_a_worker_process_reaches_the_caller_whole():
             assert type(info.value) is type(error) and str(info.value) == str(error)
 
 
-def _execute_run_on_a_full_disk(task):
-    """``execute_run`` in a worker whose disk is full: every output written through
-    :mod:`workbench.files` fails with ENOSPC (the notebook's kernel, another process,
-    writes as usual)."""
-    from workbench import files
-    from workbench.batch.execute import execute_run
-
-    def mkstemp(*args, dir=None, **kwargs):
-        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), os.fspath(dir or "."))
-
-    real = files.tempfile
-    files.tempfile = types.SimpleNamespace(mkstemp=mkstemp)
-    try:
-        return execute_run(task)
-    finally:
-        files.tempfile = real
-
-
 def test_a_full_disk_during_a_study_ends_with_the_output_write_error(tmp_path, monkeypatch):
     from workbench.batch import runner
 
     write_notebook(tmp_path / "nb" / "tiny.ipynb")
     study = write_study(tmp_path, "  - notebook: nb/tiny.ipynb\n"
                                   "    parameters: {subset: [acute, nhs]}\n")
-    monkeypatch.setattr(runner, "execute_run", _execute_run_on_a_full_disk)
+    monkeypatch.setattr(runner, "execute_run", execute_run_on_a_full_disk)
     with pytest.raises(OutputWriteError) as info:  # before: BrokenProcessPool
         runner.run_study(study, out=tmp_path / "out", workers=2, progress=False, preload=False)
     error = info.value

@@ -17,13 +17,12 @@ import socket
 import subprocess
 import sys
 import time
-import types
 from pathlib import Path
 
 import nbformat
 import pandas as pd
 import pytest
-from batch_helpers import write_notebook, write_study
+from batch_helpers import execute_run_on_a_full_disk, write_notebook, write_study
 
 from workbench.batch import runner as runner_mod
 from workbench.batch.cache import check_cached
@@ -387,25 +386,10 @@ def test_a_read_only_out_folder_is_a_clear_error_not_a_traceback(tmp_path, monke
     assert "choose a folder you can write to with --out" in err
 
 
-def _execute_run_on_a_full_disk(task):
-    from workbench import files
-    from workbench.batch.execute import execute_run
-
-    def mkstemp(*args, dir=None, **kwargs):
-        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), os.fspath(dir or "."))
-
-    real = files.tempfile
-    files.tempfile = types.SimpleNamespace(mkstemp=mkstemp)
-    try:
-        return execute_run(task)
-    finally:
-        files.tempfile = real
-
-
 def test_a_full_out_folder_is_an_output_write_error_saying_what_to_do(tmp_path, monkeypatch):
     write_notebook(tmp_path / "nb" / "tiny.ipynb")
     study = write_study(tmp_path, "  - nb/tiny.ipynb\n")
-    monkeypatch.setattr(runner_mod, "execute_run", _execute_run_on_a_full_disk)
+    monkeypatch.setattr(runner_mod, "execute_run", execute_run_on_a_full_disk)
     with pytest.raises(OutputWriteError) as info:
         run_study(study, out=tmp_path / "out", workers=1, progress=False, preload=False)
     assert Path(info.value.path).name == "manifest.json"

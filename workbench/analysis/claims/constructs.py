@@ -71,6 +71,7 @@ from workbench.analysis.claims.rules import (
     Claim,
     ClaimResult,
     Judged,
+    combine,
 )
 from workbench.analysis.effects import cross_section as X
 from workbench.analysis.findings import formatting
@@ -431,17 +432,7 @@ def _part(key: str, section: X.CrossSection, outcome: str, exposure: str,
 
 def _verdict(claim: Claim, parts: list[Judged], how: str, extra: str,
              params: dict) -> tuple[str, Finding]:
-    verdicts = [p.verdict for p in parts]
-    if "contradicted" in verdicts:
-        v = "contradicted"
-    elif all(x == "supported" for x in verdicts):
-        v = "supported"
-    elif all(x == "no meaningful difference" for x in verdicts):
-        v = "no meaningful difference"
-    else:
-        v = "inconclusive"
-    order = ("contradicted", "inconclusive", "no meaningful difference", "supported")
-    key = min(parts, key=lambda p: order.index(p.verdict))
+    v, key = combine(parts)
     level = formatting.percent(LEVEL, 1)
     words = "; ".join(f"{p.label}: {formatting.signed(p.estimate)} ({level} interval "
                       f"{formatting.interval(p.low, p.high)}; margin "

@@ -299,6 +299,32 @@ def _rule(claim: Claim, margin: float) -> str:
             f"{FAMILY} intervals")
 
 
+def combine(parts: list[Judged]) -> tuple[str, Judged]:
+    """The verdict of a claim judged on several parts, and the part that decides it.
+
+    Any part contradicted makes the claim contradicted; all supported, supported; all within
+    the margin, no meaningful difference; otherwise inconclusive. The deciding part is the
+    first by :data:`_ORDER` (contradicted before inconclusive before no meaningful
+    difference before supported).
+
+    >>> f = Finding(id="a:x->y@acute", question="q", estimate=1.0)
+    >>> parts = [Judged("a", 1.0, 0.5, 1.5, 0.01, 1, 0.1, f),
+    ...          Judged("b", 0.0, -1.0, 1.0, 0.9, 1, 0.1, f)]
+    >>> v, key = combine(parts); v, key.label
+    ('inconclusive', 'b')
+    """
+    verdicts = [p.verdict for p in parts]
+    if "contradicted" in verdicts:
+        v = "contradicted"
+    elif all(x == "supported" for x in verdicts):
+        v = "supported"
+    elif all(x == "no meaningful difference" for x in verdicts):
+        v = "no meaningful difference"
+    else:
+        v = "inconclusive"
+    return v, min(parts, key=lambda p: _ORDER.index(p.verdict))
+
+
 def decide(claim: Claim, parts: list[Judged], margin: float, subset: str, reason: str,
             extra: str = "") -> tuple[str, Finding, str]:
     """The claim's verdict from the intervals it rests on, its finding and its reason.
@@ -318,16 +344,7 @@ def decide(claim: Claim, parts: list[Judged], margin: float, subset: str, reason
     >>> v, finding.id
     ('supported', 'verdict:private_shorter_waits@acute')
     """
-    verdicts = [p.verdict for p in parts]
-    if "contradicted" in verdicts:
-        v = "contradicted"
-    elif all(x == "supported" for x in verdicts):
-        v = "supported"
-    elif all(x == "no meaningful difference" for x in verdicts):
-        v = "no meaningful difference"
-    else:
-        v = "inconclusive"
-    key = min(parts, key=lambda p: _ORDER.index(p.verdict))
+    v, key = combine(parts)
     words = "; ".join(f"{p.label}: {formatting.signed(p.estimate)} "
                       f"({formatting.percent(LEVEL, 1)} interval "
                       f"{formatting.interval(p.low, p.high)}; {p.verdict})" for p in parts)
