@@ -381,3 +381,134 @@ def describe_parameters(declared: Mapping[str, Parameter]) -> str:
     lines = ["  ".join([r[0].ljust(widths[0]), r[1].ljust(widths[1]), r[2].ljust(widths[2]),
                         r[3]]).rstrip() for r in rows]
     return "\n".join(lines)
+
+
+def list_role(param: Parameter | None, value: list) -> str:
+    r"""How a bare list given for ``param`` in a study is read: ``"grid"`` (one run per
+    item), ``"value"`` (the list is one value: one run) or ``"ambiguous"``.
+
+    The notebook's default says: a list default (``providers = []``) takes the list as
+    one value, and a list of lists as a grid of lists; a scalar default (``subset =
+    "acute"``) makes a grid; a default of ``None`` or ``""`` says neither. A parameter the
+    notebook does not declare makes a grid (the check of the study then names it).
+
+    >>> ps = parse_parameters_source('providers = []\nsubset = "acute"\ntarget = None')
+    >>> list_role(ps["providers"], ["R001", "N001"]), list_role(ps["subset"], ["a", "b"])
+    ('value', 'grid')
+    >>> list_role(ps["providers"], [["R001"], ["N001", "N002"]]), list_role(ps["target"], [1])
+    ('grid', 'ambiguous')
+    """
+    if param is None:
+        return "grid"
+    if param.type_name == "list":
+        lists = [_is_list_item(v) for v in value]
+        if value and all(lists):
+            return "grid"
+        return "ambiguous" if any(lists) else "value"
+    if param.type_name == "any" or param.default == "":
+        return "ambiguous"
+    return "grid"
+
+
+def _is_list_item(item: Any) -> bool:
+    from workbench.batch.study import Literal
+
+    return isinstance(item, list) or (isinstance(item, Literal)
+                                      and isinstance(item.value, list))
+
+
+def _spelt(value: Any, limit: int = 60) -> str:
+    """A value as a study file writes it (flow style), shortened."""
+    from workbench.batch.study import Literal
+
+    def plain(v):
+        if isinstance(v, Literal):
+            return plain(v.value)
+        if isinstance(v, list):
+            return [plain(x) for x in v]
+        if isinstance(v, dict):
+            return {k: plain(x) for k, x in v.items()}
+        return v
+
+    text = json.dumps(plain(value), ensure_ascii=False, default=str).replace('"', "")
+    return text if len(text) <= limit else text[: limit - 4] + " ...]"
+
+
+def shape_parameters(notebook: Path, parameters: Mapping[str, Any], where: str, key: str,
+                     written: str, cache: dict[Path, dict[str, Parameter] | None]) -> dict:
+    """A run entry's ``parameters`` with each bare list decided by what the notebook
+    declares (:func:`list_role`): a list the notebook takes as one value becomes a
+    ``!literal``, a ``!grid`` becomes a plain list (one run per item). The notebook is read
+    once (``cache``), and only when a bare list or ``!grid`` is there to decide; one that
+    cannot be read leaves the lists as grids (the check of the study says why).
+
+    Raises :class:`~workbench.errors.StudyError` (``where``: the study file; ``key``: the
+    entry's parameters key; ``written``: the notebook as the study names it) for a list
+    the notebook's default leaves ambiguous, showing both spellings, and for a ``!grid``
+    that is not a parameter's whole value.
+    """
+    from workbench.batch.study import Grid, Literal
+    from workbench.errors import StudyError
+
+    for name, value in parameters.items():
+        nested = _nested_grid(value.value if isinstance(value, (Grid, Literal)) else value)
+        if nested:
+            raise StudyError(f"{where}: key '{key}.{name}': !grid marks a parameter's whole "
+                             f"value (one run per item), not a part of it")
+    if not any(isinstance(v, (list, Grid)) for v in parameters.values()):
+        return dict(parameters)
+    if notebook not in cache:
+        try:
+            cache[notebook] = read_parameters(notebook, missing_ok=True)
+        except NotebookError:
+            cache[notebook] = None
+    declared = cache[notebook]
+    shaped: dict[str, Any] = {}
+    for name, value in parameters.items():
+        if isinstance(value, Grid):
+            if not isinstance(value.value, list):
+                raise StudyError(f"{where}: key '{key}.{name}': !grid takes a list (one run "
+                                 f"per item), got {_spelt(value.value)}")
+            shaped[name] = list(value.value)
+            continue
+        if not isinstance(value, list) or declared is None:
+            shaped[name] = value
+            continue
+        param = declared.get(name)
+        role = list_role(param, value) if value else \
+            "value" if getattr(param, "type_name", "") == "list" else "grid"
+        if role == "value":
+            shaped[name] = Literal(value)
+        elif role == "grid":
+            shaped[name] = value
+        else:
+            shown = _spelt(value)
+            if param.type_name == "list":
+                why = (f"the notebook declares {name!r} a list (default {param.default!r}) "
+                       f"and {shown} mixes lists with single values")
+                grid = (f"{name}: !grid ["
+                        + ", ".join(_spelt(v if _is_list_item(v) else [v]) for v in value)
+                        + "]")
+            else:
+                why = (f"the notebook's default for {name!r} is {param.default!r}, which does "
+                       "not say whether it takes a list or one value")
+                grid = f"{name}: !grid {shown}"
+            raise StudyError(
+                f"{where}: key '{key}.{name}' (notebook {written}): {why}, so the list "
+                f"could be one value or a grid. Write `{name}: !literal {shown}` to pass "
+                f"the list as one value (one run), or `{grid}` for one run per item")
+    return shaped
+
+
+def _nested_grid(value: Any) -> bool:
+    from workbench.batch.study import Grid, Literal
+
+    if isinstance(value, Grid):
+        return True
+    if isinstance(value, Literal):
+        return _nested_grid(value.value)
+    if isinstance(value, list):
+        return any(_nested_grid(v) for v in value)
+    if isinstance(value, dict):
+        return any(_nested_grid(v) for v in value.values())
+    return False

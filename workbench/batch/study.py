@@ -44,7 +44,7 @@ from typing import Any, ClassVar
 
 import yaml
 
-from workbench.batch.params import json_value_problem
+from workbench.batch.params import json_value_problem, shape_parameters
 from workbench.data.scenarios import names as scenario_names
 from workbench.errors import StudyError
 
@@ -86,10 +86,19 @@ class Literal:
     value: Any
 
 
+@dataclass(frozen=True)
+class Grid:
+    """A list whose items are one run each, whatever the notebook declares (YAML tag
+    ``!grid``); see :func:`workbench.batch.params.shape_parameters`.
+    """
+
+    value: Any
+
+
 _Y = "tag:yaml.org,2002:"
 #: Tags whose values are JSON values (plus ``!literal`` and ``<<`` merge keys).
 _JSON_TAGS = frozenset({_Y + "str", _Y + "int", _Y + "float", _Y + "bool", _Y + "null",
-                        _Y + "seq", _Y + "map", "!literal"})
+                        _Y + "seq", _Y + "map", "!literal", "!grid"})
 #: Tags PyYAML knows that make values no notebook parameter can be: what, and the fix.
 _REFUSED_TAGS = {
     _Y + "timestamp": ("a date or time", "quote it: '{text}'"),
@@ -141,12 +150,19 @@ def _construct_literal(loader: yaml.SafeLoader, node: yaml.Node) -> Literal:
     return Literal(loader.construct_scalar(node))
 
 
+def _construct_grid(loader: yaml.SafeLoader, node: yaml.Node) -> Grid:
+    if isinstance(node, yaml.SequenceNode):
+        return Grid(loader.construct_sequence(node, deep=True))
+    return Grid(loader.construct_object(node, deep=True))
+
+
 def _construct_refused(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
     raise yaml.constructor.ConstructorError(
         None, None, f"the tag {node.tag!r} is not allowed in a study file", node.start_mark)
 
 
 _StudyLoader.add_constructor("!literal", _construct_literal)
+_StudyLoader.add_constructor("!grid", _construct_grid)
 _StudyLoader.add_constructor(_Y + "float", _StudyLoader.construct_yaml_float)
 for _tag in _REFUSED_TAGS:
     _StudyLoader.add_constructor(_tag, _construct_refused)
@@ -424,6 +440,7 @@ def parse_study(raw: Any, path: Path, cwd: Path, max_runs: int = MAX_RUNS) -> St
                          "{notebook: ..., parameters: {...}} entries")
     entries: list[tuple[str, Path, dict, float | None, str]] = []
     sizes: list[int] = []
+    declared: dict = {}  # notebook -> its declared parameters, read once
     for i, entry in enumerate(runs_raw):
         key = f"runs[{i}]"
         if isinstance(entry, str):
@@ -444,6 +461,8 @@ def parse_study(raw: Any, path: Path, cwd: Path, max_runs: int = MAX_RUNS) -> St
                 timeout, (int, float)) or timeout <= 0):
             raise StudyError(f"{path}: key '{key}.timeout': expected a number of seconds > 0, "
                              f"got {timeout!r}")
+        params = shape_parameters(notebook, params, str(path), f"{key}.parameters",
+                                  entry["notebook"], declared)
         entries.append((key, notebook, params, float(timeout) if timeout is not None else None,
                         entry["notebook"]))
         sizes.append(grid_size(params))
