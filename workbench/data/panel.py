@@ -58,6 +58,7 @@ from __future__ import annotations
 import json
 import re
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -81,6 +82,7 @@ from workbench.data.side_tables import assemble as side_tables_of
 from workbench.data.side_tables import coverage_text as side_coverage_text
 from workbench.data.side_tables import pieces as side_pieces
 from workbench.data.sources import ods as ods_reader
+from workbench.data.sources import rtt as rtt_reader
 from workbench.data.sources.patient_comments import trust_codes as comment_codes
 from workbench.data.sources.patient_comments import with_trust_codes
 from workbench.errors import ArgumentError, SourceFormatError
@@ -137,6 +139,9 @@ class BuildResult:
         used = [i for i in self.inputs if i["status"] == "read"]
         lines.append(f"Inputs read: {len(used)}; not used: {len(self.inputs) - len(used)} "
                      f"(see {self.provenance_path.name})")
+        unread = panel_files.unread_text(self.inputs, self.provenance.get("from"))
+        if unread:
+            lines.append(unread)
         lines.append(f"Coverage table: {self.coverage_path}")
         for name, path in self.table_paths.items():
             lines.append(f"Beside the panel: {name} ({len(self.tables[name])} rows) {path}")
@@ -199,7 +204,8 @@ def _warning_record(path: Path, w: warnings.WarningMessage) -> dict:
 
 def build(from_folder: str | Path, out: str | Path = DEFAULT_OUT, *,
           gp_sector: str = "nhs", allow_incomplete: bool = False,
-          precedence: list[str] | tuple[str, ...] | str | None = None) -> BuildResult:
+          precedence: list[str] | tuple[str, ...] | str | None = None,
+          progress: Callable[[str], None] | None = None) -> BuildResult:
     """Read every recognised file under ``from_folder``, join and validate, write the panel.
 
     ``out`` is a folder or a panel file ending in ``.parquet`` (:func:`output_paths`).
@@ -214,7 +220,8 @@ def build(from_folder: str | Path, out: str | Path = DEFAULT_OUT, *,
     ``precedence`` (publication kinds such as ``"ae_workbook"`` or file names, first wins)
     names one of them. Sector and setting come from registers
     (:mod:`workbench.data.registers`); ``gp_sector`` is the sector of providers the CQC
-    records as GP practices.
+    records as GP practices. ``progress``, when given, is called with a line before each
+    file is read (``reading 3/51: rtt_full_extract/... (rtt)``) and as the panel is joined.
 
     >>> build("no/such/folder")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
@@ -253,7 +260,9 @@ def build(from_folder: str | Path, out: str | Path = DEFAULT_OUT, *,
     flow_extracts = []  # RTT parts 1A, 1B, 2 and 3 by treatment function: rtt_flows
     beside: dict[str, list[pd.DataFrame]] = {}  # tables of publications not joined
     caught_all: list[dict] = []
-    for rec, path in found:
+    for number, (rec, path) in enumerate(found, start=1):
+        if progress is not None:
+            progress(f"reading {number}/{len(found)}: {_shown(path, folder)} ({rec.kind})")
         reader = reader_for(rec)
         if rec.kind == "inpatient_survey" and reader is not None:  # scores and respondents
             from workbench.data.sources.inpatient_survey import read_all as reader
@@ -263,15 +272,19 @@ def build(from_folder: str | Path, out: str | Path = DEFAULT_OUT, *,
             continue
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            df = reader(path, allow_incomplete=allow_incomplete)
+            # the RTT extract is parsed once for both breakdowns and the flows
+            source = rtt_reader.parse(path, allow_incomplete=allow_incomplete) \
+                if rec.kind == "rtt" else path
+            df = reader(source, allow_incomplete=allow_incomplete)
             evidence.append(registers.path_evidence(rec.kind, path, allow_incomplete))
         if rec.kind == "rtt":  # again by treatment function, for specialty_waits
             with warnings.catch_warnings(record=True) as again:
                 warnings.simplefilter("always")
-                extracts.append((reader(path, by="treatment_function",
+                extracts.append((reader(source, by="treatment_function",
                                         allow_incomplete=allow_incomplete), path))
                 flow_extracts.append((rtt_flows.from_extract(
-                    path, allow_incomplete=allow_incomplete), path))
+                    source, allow_incomplete=allow_incomplete), path))
+            source = None  # the parsed extract is not kept
             seen = {str(w.message) for w in caught}
             caught += [w for w in again if str(w.message) not in seen]
         caught_all.extend(_warning_record(path, w) for w in caught)
@@ -329,6 +342,8 @@ def build(from_folder: str | Path, out: str | Path = DEFAULT_OUT, *,
                                 expected="official files such as Monthly-AE-*.csv, the RTT "
                                          "full extract, the HCHS workforce workbook")
 
+    if progress is not None:
+        progress(f"joining {len(tables)} tables into the panel, then the tables beside it")
     panel, resolved = combine(tables, precedence)
     by_name = {Path(r["path"]).name: r["path"] for r in inputs if r.get("status") == "read"}
     for res in resolved:
@@ -453,6 +468,14 @@ def build(from_folder: str | Path, out: str | Path = DEFAULT_OUT, *,
                        warnings=caught_all, tables=side_tables, table_paths=side_paths,
                        catalogue_path=catalogue.catalogue_path(out), registers=decided,
                        unsettled=registers.unsettled_text(unsettled, names_by_code))
+
+
+def _shown(path: Path, folder: Path) -> str:
+    """``path`` relative to the build's folder when it is inside it, else its name."""
+    try:
+        return path.relative_to(folder).as_posix()
+    except ValueError:
+        return path.name
 
 
 def _jsonable(obj):

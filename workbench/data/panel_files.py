@@ -11,6 +11,7 @@ tables) are listed with the reason; unknown files are listed as not recognised.
 from __future__ import annotations
 
 import importlib
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -124,8 +125,94 @@ def _sniff_header(path: Path) -> list[str]:
     return [c.strip().strip('"') for c in text.rstrip("\r\n").split(",")]
 
 
+def walk_files(folder: str | Path) -> list[Path]:
+    r"""Every file under ``folder``, sorted, following symlinked folders and files as the
+    folder itself would be read; hidden names (``.git``, ``.cache``) are left out.
+
+    A symlinked folder is entered once however many links lead to it, and a link back to a
+    folder already being walked (a loop) is not followed. A link whose target is missing
+    is listed (the build then says it cannot be read).
+
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp()); (d / "pub").mkdir()
+    >>> _ = (d / "pub" / "a.csv").write_text("x")
+    >>> links = pathlib.Path(tempfile.mkdtemp()); (links / "pub").symlink_to(d / "pub")
+    >>> (d / "pub" / "loop").symlink_to(links)
+    >>> [p.relative_to(links).as_posix() for p in walk_files(links)]
+    ['pub/a.csv']
+    """
+    root = Path(folder)
+    found: list[Path] = []
+    seen: set[tuple[int, int]] = set()
+
+    def visit(directory: Path, logical: Path) -> None:
+        try:
+            st = os.stat(directory)
+        except OSError:
+            return
+        if (st.st_dev, st.st_ino) in seen:  # a loop, or a folder linked twice
+            return
+        seen.add((st.st_dev, st.st_ino))
+        try:
+            entries = sorted(os.scandir(directory), key=lambda e: e.name)
+        except OSError:
+            return
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            path = logical / entry.name
+            try:
+                is_dir = entry.is_dir(follow_symlinks=True)
+            except OSError:
+                is_dir = False
+            if is_dir:
+                visit(Path(entry.path), path)
+            elif entry.is_file(follow_symlinks=True) or entry.is_symlink():
+                found.append(path)
+
+    visit(root, root)
+    return sorted(found)
+
+
+def unread_text(records: list[dict], folder: str | Path | None = None) -> str:
+    r"""Every file a build did not read (``status`` other than ``read``) and why, grouped
+    by publication (the first folder under ``folder``, where each publication's files
+    sit), as lines for the terminal ('' when every file was read).
+
+    >>> print(unread_text([
+    ...     {"path": "/d/rtt/a.csv", "status": "read"},
+    ...     {"path": "/d/rtt/README.md", "status": "not used", "reason": "documentation"},
+    ...     {"path": "/d/cqc/x.txt", "status": "not recognised", "reason": "no reader"}], "/d"))
+    Files not read (2), by publication:
+      cqc (1)
+        - x.txt: not recognised: no reader
+      rtt (1)
+        - README.md: not used: documentation
+    """
+    unread = [r for r in records if r.get("status") != "read"]
+    if not unread:
+        return ""
+    groups: dict[str, list[tuple[str, dict]]] = {}
+    for rec in unread:
+        path = Path(rec["path"])
+        try:
+            parts = path.relative_to(folder).parts if folder is not None else path.parts[-2:]
+        except ValueError:
+            parts = path.parts[-2:]
+        group = parts[0] if len(parts) > 1 else "(top folder)"
+        groups.setdefault(group, []).append(("/".join(parts[1:]) or path.name, rec))
+    lines = [f"Files not read ({len(unread)}), by publication:"]
+    for group in sorted(groups):
+        lines.append(f"  {group} ({len(groups[group])})")
+        for name, rec in sorted(groups[group], key=lambda nr: nr[0]):
+            reason = rec.get("reason") or ""
+            lines.append(f"    - {name}: {rec['status']}" + (f": {reason}" if reason else ""))
+    return "\n".join(lines)
+
+
 def discover(folder: str | Path) -> tuple[list[tuple[Recogniser, Path]], list[dict]]:
-    r"""The recognised files under ``folder`` and a record of every other file.
+    r"""The recognised files under ``folder`` (symlinked folders followed:
+    :func:`walk_files`) and a record of every other file.
 
     Returns ``(found, others)``: ``found`` pairs each recognised file with its
     :class:`Recogniser`; ``others`` holds ``{"path", "status", "reason"}`` for files known but
@@ -140,8 +227,10 @@ def discover(folder: str | Path) -> tuple[list[tuple[Recogniser, Path]], list[di
     if not folder.is_dir():
         raise SourceFormatError(folder, "is not a folder", expected="a folder of official files")
     found, others = [], []
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        if any(part.startswith(".") for part in path.relative_to(folder).parts):
+    for path in walk_files(folder):
+        if not path.is_file():
+            others.append({"path": str(path), "status": "not readable",
+                           "reason": "a symbolic link whose target is missing"})
             continue
         unused = next((why for rx, why in KNOWN_UNUSED
                        if re.search(rx, path.name, flags=re.IGNORECASE)), None)
