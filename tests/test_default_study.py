@@ -12,15 +12,13 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
-def two_runs(tmp_path_factory):
+def two_runs(tmp_path_factory, default_study):
     """The default study, then its analysis runs (02, 03) again into a second folder.
 
     The second study has the same name, data and parameters, so its findings files
     must equal the first's byte for byte.
     """
-    first = tmp_path_factory.mktemp("first")
-    result = run_study(ROOT / "studies" / "default.yaml", out=first, workers=2, progress=False)
-    assert result.exit_code == 0, result.summary()
+    first = default_study.parent  # run once for the session (tests/conftest.py)
     again = tmp_path_factory.mktemp("again")
     default = (ROOT / "studies" / "default.yaml").read_text()
     data = re.search(r"^data:\n(  .*\n)+", default, flags=re.MULTILINE).group(0)

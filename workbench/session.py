@@ -47,8 +47,6 @@ from workbench.data.synth import (
     read_truth,
 )
 from workbench.errors import (
-    AnalysisColumnError,
-    AnalysisTypeError,
     ArgumentError,
     ArgumentTypeError,
     PanelNotFoundError,
@@ -389,6 +387,22 @@ class Session:
         return (f"{kind}: {p['provider_code'].nunique()} providers, {span}; "
                 f"data sha256 {self.data_sha256[:12]}")
 
+    @property
+    def unit(self) -> str:
+        """What one unit of the data is called: the declaration's (``ward``), else
+        ``provider``; question modules take it for their sentences.
+
+        >>> import tempfile
+        >>> start("demo", seed=1, n_providers=30, n_months=3, output_dir=tempfile.mkdtemp()).unit
+        'provider'
+        """
+        return self.declaration.unit_name if self.declaration is not None else "provider"
+
+    @property
+    def unit_plural(self) -> str:
+        """What several units of the data are called (``wards``, ``providers``)."""
+        return self.declaration.unit_plural if self.declaration is not None else "providers"
+
     def add(self, findings: Iterable[Finding]) -> Findings:
         """Record findings, stamping each with the data hash, notebook and parameters.
 
@@ -468,6 +482,15 @@ class Session:
         """Findings (all of this session's by default) as the tidy frame of
         :func:`~workbench.analysis.findings.record.findings_frame`: every field and, on
         synthetic data, the true value and whether the interval covers it.
+
+        The analyst's frame, for computing (a forest plot's rows, a check): assign it
+        rather than display it. A report shows findings with :meth:`findings_table`.
+
+        >>> import tempfile
+        >>> s = start("demo", seed=1, n_providers=30, n_months=3, output_dir=tempfile.mkdtemp())
+        >>> s.table([Finding(id="a:x->y@nhs", question="q", estimate=1.0)])[["id", "estimate"]]
+                   id  estimate
+        0  a:x->y@nhs       1.0
         """
         fs = list(self.findings if findings is None else findings)
         return findings_frame(fs, self.truth)
@@ -511,44 +534,73 @@ class Session:
             record["tables"] = self.catalogue.tables_read
         return record
 
-    def show(self, data: pd.DataFrame, *, counts: Iterable[str] = (),
-             rates: dict[str, Iterable[str]] | None = None, index: bool = False,
-             digits: int | None = 3):
-        """Display a table in the notebook, marked for small-number suppression.
+    def show(self, data: pd.DataFrame, columns: Mapping[str, str] | Iterable[str] | None = None,
+             *, counts: Iterable[str] = (), rates: Mapping[str, Iterable[str]] | None = None,
+             index: bool = False, digits: int | None = 3):
+        """Display a table for a report: the columns chosen, ordered and named in words,
+        numbers written for reading, marked for the disclosure rule.
 
-        The notebook shows the raw numbers; the stakeholder report
-        (:func:`workbench.report.run_report.render_report`) shows counts through
-        :mod:`workbench.report.disclosure`. Registry count measures and usual count
-        names (``n``, ``count``, ...) are found by name; ``counts`` names further
-        count columns and ``rates`` maps a rate column to the counts it is built on.
+        ``columns`` maps each column to show to its name in words
+        (``{"provider_name": "Provider", "fft_pct_positive": "% positive"}``), or lists
+        the columns to show (named from the measure registry); None shows every column,
+        named in words. A report shows at most eight columns across a page: choose the
+        ones a reader needs. Numbers are written through
+        :mod:`~workbench.analysis.findings.formatting` (at most ``digits`` decimals,
+        p-values as ``< 0.001``, never in e-notation); see
+        :func:`workbench.report.tables.readable_table`.
+
+        The stakeholder report (:func:`workbench.report.run_report.render_report`) shows
+        counts of people through :mod:`workbench.report.disclosure`, reading each column
+        under its name in the data: registry count measures and usual count names
+        (``n``, ``count``, ...) by name; ``counts`` names further count columns and
+        ``rates`` maps a rate column to the counts it is built on. Returns the table
+        shown (its ``data`` is the HTML, its ``frame`` the text); it is shown once, also
+        when it ends a cell.
 
         >>> import tempfile
         >>> s = start("demo", seed=1, n_providers=30, n_months=3, output_dir=tempfile.mkdtemp())
-        >>> html = s.show(pd.DataFrame({"beds_used": [3]}), counts=["beds_used"])
-        <IPython.core.display.HTML object>
+        >>> df = pd.DataFrame({"provider_code": ["R1"], "beds_used": [3], "p": [1e-52]})
+        >>> html = s.show(df, {"provider_code": "Provider", "beds_used": "Beds used",
+        ...                    "p": "p-value"}, counts=["beds_used"])
+        Provider Beds used p-value
+              R1         3 < 0.001
         >>> 'data-wb-disclosure' in html.data
         True
         """
-        from IPython.display import HTML, display
+        from IPython.display import display
 
-        from workbench.report.disclosure import TABLE_ATTR
+        from workbench.report.tables import readable_table
 
-        if not isinstance(data, pd.DataFrame):
-            raise AnalysisTypeError("Session.show", "data", f"is a {type(data).__name__}",
-                                    expected="a pandas DataFrame")
-        unknown = [c for c in [*counts, *(rates or {})] if c not in data.columns]
-        if unknown:
-            raise AnalysisColumnError("Session.show", "counts/rates", f"name columns {unknown}, "
-                                      "which are not in the table",
-                                      expected=f"columns of the table: "
-                                               f"{list(map(str, data.columns))}")
-        table = data.round(digits) if digits is not None else data
-        spec = json.dumps({"counts": list(counts),
-                           "rates": {k: list(v) for k, v in (rates or {}).items()}})
-        html = HTML(f"<div {TABLE_ATTR}='{spec}'>"
-                    f"{table.to_html(index=index, na_rep='', border=0)}</div>")
-        display(html)
-        return html
+        table = readable_table(data, columns, counts=counts, rates=rates, index=index,
+                               digits=digits)
+        display(table)
+        return table
+
+    def findings_table(self, findings: Iterable[Finding] | None = None):
+        """Display findings (all of this session's by default) as a table a board can
+        read: the question, the estimate and its interval with the same decimals, the
+        p-value (``< 0.001``), the unit, what it is based on, whether it is the answer
+        or a check and, on synthetic data, the true value and whether the interval
+        covers it; at most eight columns, no ids, hashes or formulas
+        (:func:`workbench.report.tables.board_findings_table`). In a report each row's
+        numbers are shown by their kinds under the disclosure rule. For the analyst's
+        full record use :meth:`table`.
+
+        >>> import tempfile
+        >>> s = start("demo", seed=1, n_providers=30, n_months=3, output_dir=tempfile.mkdtemp())
+        >>> t = s.findings_table([Finding(id="a:x->y@nhs", question="Does x move y?",
+        ...                               estimate=0.25, ci_low=0.1, ci_high=0.4, p_value=1e-9)])
+              Question Estimate 95% interval p-value
+        Does x move y?     0.25 0.10 to 0.40 < 0.001
+        """
+        from IPython.display import display
+
+        from workbench.report.tables import board_findings_table
+
+        fs = list(self.findings if findings is None else findings)
+        table = board_findings_table(fs, self.truth)
+        display(table)
+        return table
 
     def savefig(self, fig_or_ax, name: str):
         """Save a figure as ``figures/<name>.png`` in the output folder; return the figure.

@@ -678,9 +678,13 @@ def suppress_html(html: str, rule: DisclosureRule | None = None, *,
                 spec = json.loads(wrapper[TABLE_ATTR])
             except ValueError:
                 spec = {}
+        if isinstance(spec.get("findings"), list):  # a findings table: each row by its kinds
+            _disclose_findings_table(table, spec, rule, log, location)
+            continue
         _suppress_table(table, rule, list(spec.get("counts", [])),
                         dict(spec.get("rates", {})), log, location,
-                        kinds=spec.get("kinds"), sums=spec.get("sums", []))
+                        kinds=spec.get("kinds"), sums=spec.get("sums", []),
+                        raw_names=spec.get("names"))
     for wrapper in soup.find_all(attrs={TABLE_ATTR: True}):
         del wrapper[TABLE_ATTR]  # raw per-row numbers may travel in it: never published
     for text in list(soup.find_all(string=True)):
@@ -697,10 +701,58 @@ def _cell_text(cell) -> str:
     return cell.get_text(strip=True)
 
 
+def _disclose_findings_table(table, spec: Mapping[str, Any], rule: DisclosureRule,
+                             log: DisclosureLog | None = None, location: str = "") -> None:
+    """A table of findings (:func:`workbench.report.tables.board_findings_table`): each
+    row's numbers shown by the kinds of its finding (``spec["findings"]``, the records'
+    numbers in row order; :func:`finding_values`), in the columns ``spec["fields"]``
+    names (column -> ``estimate``, ``interval``, ``p_value``, ``n``, ``truth`` or
+    ``text``). A cell is rewritten only where the rule changes its number; the interval,
+    p-value and true value of a hidden estimate are hidden with it; text goes through
+    :func:`disclose_text`.
+    """
+    head = table.find("thead")
+    names = [_cell_text(c) for c in (head.find_all("th") if head else [])]
+    field_of = {str(k): str(v) for k, v in dict(spec.get("fields", {})).items()}
+    records = list(spec.get("findings", []))
+    rows = [tr for tr in table.find_all("tr") if not (head and tr.find_parent("thead"))]
+    for i, tr in enumerate(rows):
+        record = records[i] if i < len(records) and isinstance(records[i], Mapping) else {}
+        values = finding_values(record)
+        shown = show_values(values, rule)
+        place = f"{location} row {i + 1}".strip()
+        _log_shown(log, "findings table", place, values, shown)
+        hidden = "estimate" in shown and shown["estimate"].hidden
+        changed = {k: v.text for k, v in shown.items()
+                   if v.hidden or v.text != values[k].text()}
+        for j, cell in enumerate(tr.find_all(["th", "td"])):
+            field_name = field_of.get(names[j] if j < len(names) else "", "")
+            old = _cell_text(cell)
+            new = None
+            if field_name == "text":
+                text = disclose_text(old, rule, log=log, where="findings table", location=place)
+                new = text if text != old else None
+            elif field_name in ("estimate", "p_value", "n"):
+                new = changed.get(field_name)
+            elif field_name == "interval" and old:
+                if hidden:
+                    new = rule.symbol
+                elif {"ci_low", "ci_high"} & set(changed) and {"ci_low", "ci_high"} <= set(shown):
+                    new = f"{shown['ci_low'].text} to {shown['ci_high'].text}"
+            elif field_name == "truth" and old and hidden:
+                new = rule.symbol  # whether a hidden estimate's interval covers it tells of it
+            if new is not None and new != old:
+                cell.string = new
+
+
 def _suppress_table(table, rule: DisclosureRule, counts: list[str],
                     rates: dict[str, list[str]], log: DisclosureLog | None = None,
                     location: str = "", *, kinds: Mapping[str, Any] | None = None,
-                    sums: Iterable[Mapping[str, Any]] = ()) -> None:
+                    sums: Iterable[Mapping[str, Any]] = (),
+                    raw_names: Mapping[str, str] | None = None) -> None:
+    """One HTML table through the rule; ``raw_names`` maps a column's shown name to the
+    data's name, under which the rule reads it (``Session.show`` names columns in words).
+    """
     head = table.find("thead")
     body_rows = [tr for tr in table.find_all("tr") if not (head and tr.find_parent("thead"))]
     header_rows = head.find_all("tr") if head else []
@@ -724,6 +776,7 @@ def _suppress_table(table, rule: DisclosureRule, counts: list[str],
     cells_by_row = [tr.find_all(["th", "td"]) for tr in body_rows]
     width = max([len(names)] + [len(r) for r in cells_by_row]) if cells_by_row else 0
     names = [""] * (width - len(names)) + names
+    names = [str((raw_names or {}).get(n, n)) for n in names]
     if not cells_by_row:
         return
     frame = pd.DataFrame([[_cell_text(c) for c in r] + [""] * (width - len(r))

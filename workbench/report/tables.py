@@ -16,13 +16,22 @@ True
 
 from __future__ import annotations
 
+import html
+import json
+import math
+import warnings
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 import pandas as pd
 
 from workbench.analysis.findings import formatting
-from workbench.analysis.findings.kinds import KindError, Phrase, Phrases
-from workbench.analysis.findings.record import Finding, readable_frame
+from workbench.analysis.findings.kinds import TABLE_ATTR, KindError, Phrase, Phrases
+from workbench.analysis.findings.record import Finding, findings_frame, readable_frame
+from workbench.data import measures as M
+from workbench.errors import AnalysisColumnError, AnalysisTypeError, ArgumentError
+from workbench.finding_id import FindingId
+from workbench.report.disclosure import COUNT_NAMES, registry_counts
 from workbench.report.notebook_text import escape_markdown
 
 #: Colour of a missed true value (NHS red).
@@ -94,3 +103,352 @@ def sentences(findings: Iterable[Finding | Mapping | Phrase | str], *, bullets: 
                 pass
         items.append(str(record.get("sentence") or record.get("question") or ""))
     return Phrases(items, bullets=bullets, markdown=escape_markdown, empty=empty)
+
+
+# ---- tables for stakeholders -----------------------------------------------------------
+
+#: The most columns a table shown to stakeholders has: wider tables do not fit a page
+#: (a report read at 1280 px, a board pack on A4).
+MAX_COLUMNS = 8
+
+#: How a finding's role reads in a table (:data:`~workbench.analysis.findings.record.ROLES`).
+ROLE_WORDS = {"headline": "the answer", "robustness": "a robustness check",
+              "diagnostic": "a diagnostic, not an answer"}
+
+#: Finding kinds whose interval is a process or funnel limit, not a confidence interval.
+LIMIT_WORDS = {"spc": "Process limits", "performance": "Process limits",
+               "funnel": "Funnel limits"}
+
+#: The largest number of decimals a table writes.
+MAX_DECIMALS = 6
+
+
+def _decimals_for(x: float, significant: int) -> int:
+    """Decimals that show ``x`` to ``significant`` significant digits (0 for large x)."""
+    if x == 0 or not math.isfinite(x):
+        return 0
+    return max(0, min(MAX_DECIMALS, significant - 1 - math.floor(math.log10(abs(x)))))
+
+
+def interval_decimals(estimate: Any, low: Any = None, high: Any = None) -> int:
+    """The decimals an estimate and its interval are written with, the same for all three:
+    enough for the largest of them to show :data:`~workbench.analysis.findings.formatting.DIGITS`
+    significant digits and for the interval's width to show two, and no more than
+    :func:`~workbench.analysis.findings.formatting.number` writes for any of them.
+
+    >>> interval_decimals(0.43, 0.31, 0.55), interval_decimals(1.93, 0.915, 4.09)
+    (2, 2)
+    >>> interval_decimals(0.995, 0.989, 1.0), interval_decimals(1234.5, 1000.2, 1500.9)
+    (3, 0)
+    >>> interval_decimals(0.25, 0.1, 0.4), interval_decimals(12.0, 10.0, 14.0)
+    (2, 0)
+    """
+    values = [v for v in map(_number_of, (estimate, low, high)) if v is not None]
+    if not values:
+        return 0
+    decimals = _decimals_for(max(abs(v) for v in values), formatting.DIGITS)
+    if not (formatting.is_missing(low) or formatting.is_missing(high)):
+        decimals = max(decimals, _decimals_for(float(high) - float(low), 2))
+    # no more than the numbers need (0.1 to 0.4, not 0.100 to 0.400)
+    needed = max(len(t.split(".")[1]) if "." in t else 0
+                 for t in (formatting.number(v) for v in values))
+    return min(decimals, needed)
+
+
+def estimate_and_interval(estimate: Any, low: Any = None, high: Any = None) -> tuple[str, str]:
+    """An estimate and its interval as text with the same decimals (see
+    :func:`interval_decimals`), through :func:`workbench.analysis.findings.formatting.fixed`;
+    '' for what is missing.
+
+    >>> estimate_and_interval(1.93, 0.915, 4.09)
+    ('1.93', '0.92 to 4.09')
+    >>> estimate_and_interval(-0.011, -0.0263, 0.00426)
+    ('-0.0110', '-0.0263 to 0.0043')
+    >>> estimate_and_interval(12.0), estimate_and_interval(None, 1, 2)
+    (('12', ''), ('', ''))
+    """
+    if formatting.is_missing(estimate):
+        return "", ""
+    if formatting.is_missing(low) or formatting.is_missing(high):
+        return formatting.number(estimate), ""
+    d = interval_decimals(estimate, low, high)
+    return (formatting.fixed(estimate, d),
+            f"{formatting.fixed(low, d)} to {formatting.fixed(high, d)}")
+
+
+def p_text(p: Any) -> str:
+    """A p-value in a table: :func:`~workbench.analysis.findings.formatting.p_value`,
+    with ``< 0.001`` spaced as a reader writes it.
+
+    >>> p_text(0.0412), p_text(1e-52), p_text(None)
+    ('0.041', '< 0.001', '')
+    """
+    text = formatting.p_value(p)
+    return "< 0.001" if text.replace(" ", "") == "<0.001" else text
+
+
+def words(name: Any) -> str:
+    """A column name in words: a measure's label from the registry, else the name with
+    spaces for underscores and a capital first letter.
+
+    >>> words("rtt_median_weeks"), words("provider_code"), words("n")
+    ('RTT median wait (weeks)', 'Provider code', 'N')
+    """
+    text = str(name)
+    m = M.MEASURES.get(text)
+    if m is not None:
+        return m.label
+    text = text.replace("_", " ").strip()
+    return text[:1].upper() + text[1:]
+
+
+class TableOutput:
+    """A table for a notebook and its report: the HTML (:attr:`data`, wrapped with the
+    kinds the report's disclosure rule reads) and the frame of text it shows
+    (:attr:`frame`).
+
+    Shown once: :meth:`workbench.session.Session.show` displays it, and the object it
+    returns shows nothing more when it ends a cell. ``display(table)`` of one not yet
+    shown shows it.
+
+    >>> t = TableOutput("<div><table></table></div>", pd.DataFrame())
+    >>> t._repr_html_()
+    '<div><table></table></div>'
+    """
+
+    def __init__(self, data: str, frame: pd.DataFrame):
+        self.data = data
+        self.frame = frame
+        self.shown = False
+
+    def _repr_html_(self) -> str:
+        return self.data
+
+    def _ipython_display_(self) -> None:
+        if self.shown:
+            return
+        from IPython.display import HTML, display
+
+        self.shown = True
+        display(HTML(self.data))
+
+    def __repr__(self) -> str:
+        return self.frame.to_string(index=False)
+
+
+def _attr(spec: Mapping[str, Any]) -> str:
+    return html.escape(json.dumps(spec, sort_keys=True), quote=True)
+
+
+def _wrap(frame: pd.DataFrame, spec: Mapping[str, Any]) -> str:
+    body = frame.to_html(index=False, na_rep="", border=0, escape=True)
+    return f'<div class="wb-table" {TABLE_ATTR}="{_attr(spec)}">{body}</div>'
+
+
+#: What the report reads of each finding to show its numbers by their kinds
+#: (:func:`workbench.report.disclosure.finding_values`).
+_KIND_FIELDS = ("estimate", "ci_low", "ci_high", "p_value", "n", "unit", "n_kind",
+                "estimate_kind", "numerator", "denominator", "denominator_kind")
+
+_N_NOUNS = {"periods": "months", "providers": "providers"}
+
+
+def _number_of(x: Any) -> float | None:
+    return None if formatting.is_missing(x) or isinstance(x, str) else float(x)
+
+
+def board_frame(findings: Iterable[Finding | Mapping],
+                truth: Mapping[str, float] | None = None) -> tuple[pd.DataFrame, list[dict]]:
+    """The findings as a table for stakeholders, and the numbers behind each row.
+
+    Columns (at most :data:`MAX_COLUMNS`, empty ones left out): ``Question``,
+    ``Estimate`` and its interval (``95% interval``, or ``Process limits`` /
+    ``Funnel limits`` for the findings whose interval is a limit) with the same
+    decimals (:func:`estimate_and_interval`), ``p-value`` (:func:`p_text`), ``Unit``,
+    ``Based on`` (``n``, with ``months`` or ``providers`` when it counts those),
+    ``Read as`` (the role, when any finding is not a headline) and, with true values
+    (synthetic data), ``True value`` saying whether the interval covers it. No ids,
+    hashes or formulas.
+
+    >>> f = Finding(id="a:x->y@nhs", question="Does x move y?", estimate=0.4321,
+    ...             ci_low=0.3101, ci_high=0.5512, p_value=1e-52, n=1200)
+    >>> frame, rows = board_frame([f], truth={"a:x->y@nhs": 0.5})
+    >>> frame.iloc[0].to_dict()
+    {'Question': 'Does x move y?', 'Estimate': '0.432', '95% interval': '0.310 to 0.551', 'p-value': '< 0.001', 'Based on': '1,200', 'True value': '0.500 (inside the interval)'}
+    >>> board_frame([Finding(id="a:x->y@nhs", question="q", estimate=0.25, ci_low=0.1,
+    ...                      ci_high=0.4)])[0].iloc[0].tolist()
+    ['q', '0.25', '0.10 to 0.40']
+    >>> rows[0]["n"], rows[0]["p_value"]
+    (1200, 1e-52)
+    """
+    tidy = findings_frame(list(findings), dict(truth) if truth else None)
+    records = tidy.to_dict("records")
+    kinds = {FindingId.parse(str(r["id"])).kind for r in records}
+    limits = {LIMIT_WORDS.get(k, "95% interval") for k in kinds}
+    interval_name = limits.pop() if len(limits) == 1 else "Interval or limits"
+    rows, numbers = [], []
+    for r in records:
+        est, iv = estimate_and_interval(r.get("estimate"), r.get("ci_low"), r.get("ci_high"))
+        n = _number_of(r.get("n"))
+        noun = _N_NOUNS.get(str(r.get("n_kind") or ""), "")
+        row = {"Question": str(r.get("question") or ""), "Estimate": est,
+               interval_name: iv, "p-value": p_text(r.get("p_value")),
+               "Unit": str(r.get("unit") or ""),
+               "Based on": "" if n is None else
+               (f"{formatting.count(n)} {noun}".strip() if float(n).is_integer()
+                else formatting.number(n)),
+               "Read as": ROLE_WORDS.get(str(r.get("role") or ""), "")}
+        t = r.get("truth")
+        if "truth" in tidy.columns and not formatting.is_missing(t):
+            d = interval_decimals(r.get("estimate"), r.get("ci_low"), r.get("ci_high"))
+            where = ("" if r.get("covers_truth") is None or not iv else
+                     " (inside the interval)" if r.get("covers_truth") else
+                     " (outside the interval)")
+            row["True value"] = (formatting.fixed(t, d) if iv else formatting.number(t)) + where
+        elif "truth" in tidy.columns:
+            row["True value"] = ""
+        rows.append(row)
+        numbers.append({k: _json_value(r.get(k)) for k in _KIND_FIELDS})
+    frame = pd.DataFrame(rows)
+    if len(frame):
+        keep = [c for c in frame.columns if frame[c].astype(str).str.len().gt(0).any()]
+        if set(frame.get("Read as", pd.Series(dtype=str))) <= {ROLE_WORDS["headline"], ""}:
+            keep = [c for c in keep if c != "Read as"]
+        frame = frame[keep]
+    return frame, numbers
+
+
+def _json_value(v: Any) -> Any:
+    if isinstance(v, str) or v is None:
+        return v
+    if hasattr(v, "item"):
+        v = v.item()
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    return v
+
+
+def board_findings_table(findings: Iterable[Finding | Mapping],
+                         truth: Mapping[str, float] | None = None) -> TableOutput:
+    """The findings as a table a board can read (:func:`board_frame`), wrapped so that a
+    report shows each row's numbers by their kinds under the disclosure rule
+    (:func:`workbench.report.disclosure.suppress_html`): a count of people rounded or
+    hidden, and the interval, p-value and coverage of a hidden estimate hidden with it.
+
+    >>> t = board_findings_table([Finding(id="spc:complaints@R1", question="q",
+    ...                                   estimate=3.0, ci_low=0.0, ci_high=7.1, n=12)])
+    >>> list(t.frame.columns), TABLE_ATTR in t.data
+    (['Question', 'Estimate', 'Process limits', 'Based on'], True)
+    """
+    frame, numbers = board_frame(findings, truth)
+    fields = {"Estimate": "estimate", "p-value": "p_value", "Based on": "n",
+              "True value": "truth"}
+    fields.update({c: "interval" for c in frame.columns
+                   if c in ("95% interval", "Interval or limits", *LIMIT_WORDS.values())})
+    fields["Question"] = "text"
+    spec = {"findings": numbers, "fields": {c: f for c, f in fields.items()
+                                             if c in frame.columns}}
+    return TableOutput(_wrap(frame, spec), frame)
+
+
+#: Column names read as p-values (written by :func:`p_text`).
+P_NAMES = frozenset({"p", "p_value", "pvalue", "p-value", "p_adjusted", "p (bh)"})
+
+
+def _column_text(col: pd.Series, digits: int | None, plain_integers: bool = False,
+                 p_values: bool = False) -> pd.Series:
+    """One column as the text a reader sees: numbers through
+    :mod:`~workbench.analysis.findings.formatting` (never in e-notation), p-values by
+    :func:`p_text`, dates as dates, yes/no for booleans, '' for missing values.
+    """
+    if pd.api.types.is_bool_dtype(col):
+        return col.map(lambda v: "" if formatting.is_missing(v) else ("yes" if v else "no"))
+    if pd.api.types.is_datetime64_any_dtype(col):
+        values = col.dropna()
+        monthly = len(values) and (values.dt.day == 1).all() and (
+            values.dt.normalize() == values).all()
+        fmt = "%B %Y" if monthly else "%Y-%m-%d"
+        return col.map(lambda v: "" if pd.isna(v) else v.strftime(fmt))
+    if not pd.api.types.is_numeric_dtype(col):
+        return col.map(lambda v: "" if v is None or (isinstance(v, float) and math.isnan(v))
+                       else str(v))
+    values = pd.to_numeric(col, errors="coerce").astype("float64")
+    if p_values:
+        return values.map(p_text)
+    finite = values[values.notna() & values.map(math.isfinite)]
+    if len(finite) and (finite == finite.round()).all():
+        return values.map(lambda v: "" if formatting.is_missing(v) else
+                          (str(int(v)) if plain_integers else formatting.count(v)))
+    if digits is None:
+        return values.map(formatting.number)
+    rounded = finite.round(digits)
+    decimals = max((len(f"{v:.{digits}f}".rstrip("0").split(".")[1]) for v in rounded),
+                   default=0)
+    return values.map(lambda v: "" if formatting.is_missing(v)
+                      else formatting.fixed(v, decimals))
+
+
+def readable_table(data: pd.DataFrame, columns: Mapping[str, str] | Iterable[str] | None = None,
+                   *, counts: Iterable[str] = (), rates: Mapping[str, Iterable[str]] | None = None,
+                   index: bool = False, digits: int | None = 3) -> TableOutput:
+    """Any DataFrame as a table for a report: the columns chosen, ordered and named.
+
+    ``columns`` maps a column to its name in words (``{"provider_name": "Provider"}``),
+    or lists the columns to keep under their names in words (:func:`words`); None keeps
+    every column, named in words. ``index=True`` keeps the index as the first column(s).
+    Numbers are written through :mod:`~workbench.analysis.findings.formatting`: whole
+    numbers in full (counts of people without separators, as the disclosure rule writes
+    them), others to at most ``digits`` decimals (None: three significant digits), never
+    in e-notation. ``counts`` names further columns holding counts of people and
+    ``rates`` maps a rate column to the counts it is built on (the data's names, or the
+    names shown); the report's disclosure rule reads every column under the data's name.
+
+    >>> df = pd.DataFrame({"provider_name": ["A", "B"], "p": [1e-52, 0.5], "fft_responses": [4, 1234]})
+    >>> t = readable_table(df, {"provider_name": "Provider", "p": "p", "fft_responses": "Responses"})
+    >>> t.frame.to_dict("list")
+    {'Provider': ['A', 'B'], 'p': ['< 0.001', '0.5'], 'Responses': ['4', '1234']}
+    >>> readable_table(pd.DataFrame({"x": [0.12345, 2.5, 1e9]})).frame["X"].tolist()
+    ['0.123', '2.500', '1,000,000,000.000']
+    """
+    fn = "Session.show"
+    if not isinstance(data, pd.DataFrame):
+        raise AnalysisTypeError(fn, "data", f"is a {type(data).__name__}",
+                                expected="a pandas DataFrame")
+    frame = data.reset_index() if index else data
+    if columns is None:
+        names = {c: words(c) for c in frame.columns}
+    elif isinstance(columns, Mapping):
+        names = {c: str(v) for c, v in columns.items()}
+    elif isinstance(columns, str):
+        raise AnalysisTypeError(fn, "columns", "is a single name",
+                                expected="a mapping {column: name in words} or a list of "
+                                         "columns")
+    else:
+        names = {c: words(c) for c in columns}
+    missing = [c for c in names if c not in frame.columns]
+    if missing:
+        raise AnalysisColumnError(fn, "columns", f"name {missing}, which are not in the table",
+                                  expected=f"columns of the table: "
+                                           f"{list(map(str, frame.columns))}")
+    if len(set(names.values())) < len(names):
+        raise ArgumentError(fn, "columns", dict(names), problem="gives two columns one name",
+                            expected="a different name for each column shown")
+    raw_of = {shown: str(raw) for raw, shown in names.items()}
+    as_raw = {**{str(r): str(r) for r in names}, **raw_of}
+    unknown = [c for c in [*counts, *(rates or {})] if c not in as_raw]
+    if unknown:
+        raise AnalysisColumnError(fn, "counts/rates", f"name columns {unknown}, which are not "
+                                  "in the table shown",
+                                  expected=f"columns shown: {list(map(str, names))}")
+    count_cols = {as_raw[c] for c in counts}
+    rate_cols = {as_raw[k]: [as_raw.get(b, b) for b in v] for k, v in (rates or {}).items()}
+    people = count_cols | COUNT_NAMES | registry_counts()
+    shown = pd.DataFrame({names[c]: _column_text(frame[c], digits, str(c) in people,
+                                                 str(c).lower() in P_NAMES)
+                          for c in names})
+    if shown.shape[1] > MAX_COLUMNS:
+        warnings.warn(f"Session.show: {shown.shape[1]} columns is more than a page holds "
+                      f"({MAX_COLUMNS}); choose the columns a reader needs (columns=...)",
+                      stacklevel=3)
+    spec = {"counts": sorted(count_cols), "rates": rate_cols, "names": raw_of}
+    return TableOutput(_wrap(shown, spec), shown)
