@@ -55,8 +55,6 @@ import pyarrow.compute as pc
 
 from workbench.data.sources import rtt
 from workbench.data.sources.common import (
-    check_file,
-    data_member,
     incomplete,
     parse_month,
     provenance,
@@ -91,8 +89,13 @@ LEVELS = ("provider", "region", "sector", "england")
 # --------------------------------------------------------------------------- reading
 
 
-def from_extract(path: str | Path, *, allow_incomplete: bool = False) -> pd.DataFrame:
+def from_extract(path: str | Path | rtt.Extract, *,
+                 allow_incomplete: bool = False) -> pd.DataFrame:
     """The flows of one RTT full extract: one row per provider x treatment function x month.
+
+    ``path`` is the extract's file, or the extract already parsed for every part
+    (:func:`workbench.data.sources.rtt.parse`, which a build shares with the RTT reader's
+    two breakdowns: the same result without reading the file again).
 
     Read with the RTT reader's own steps (:mod:`workbench.data.sources.rtt`: the header and
     weekly bands, a byte-level screen, pyarrow parsing of the needed columns, suppression
@@ -108,16 +111,12 @@ def from_extract(path: str | Path, *, allow_incomplete: bool = False) -> pd.Data
 
     >>> from_extract("20260430-RTT-April-2026-full-extract.csv.zip")  # doctest: +SKIP
     """
-    path = check_file(path)
-    member = data_member(path, ".csv")
-    header, encoding = rtt.read_header(path)
-    bands, lower = rtt.weekly_bands(header, path)
-    ids = [rtt.PERIOD, rtt.PROVIDER_CODE, rtt.PROVIDER_NAME, rtt.COMMISSIONER_CODE, rtt.PART,
-           rtt.TF_CODE, rtt.TF_NAME]
-    require_columns(pd.DataFrame(columns=header), [*ids, rtt.TOTAL_ALL], path)
-    optional = [c for c in (rtt.UNKNOWN_START,) if c in header] + [rtt.TOTAL_ALL]
-    table = _read_parts(path, header, ids + bands + optional, bands + optional, encoding,
-                        allow_incomplete)
+    extract = path if isinstance(path, rtt.Extract) else rtt.parse(
+        path, allow_incomplete=allow_incomplete)
+    path, member = extract.path, extract.member
+    bands, lower, optional = extract.bands, extract.lower, extract.optional
+    require_columns(pd.DataFrame(columns=extract.header), [rtt.TOTAL_ALL], path)
+    table = _read_parts(extract)
     rtt.check_rows_unique(path, table)
     part = pc.utf8_trim_whitespace(table.column(rtt.PART)).to_numpy(zero_copy_only=False)
     sums = _band_sums(path, table, bands, lower)
@@ -209,17 +208,14 @@ def _band_sums(path: Path, table: pa.Table, bands: list[str], lower: np.ndarray
     return out
 
 
-def _read_parts(path: Path, header: list[str], columns: list[str], numeric: list[str],
-                encoding: str, allow_incomplete: bool) -> pa.Table:
-    """Parse the rows of :data:`PARTS` (needed columns only), as the RTT reader parses its
-    incomplete pathways (:func:`workbench.data.sources.rtt.parse_rows`).
-    """
-    table = rtt.parse_rows(path, header, columns, numeric, encoding, (b"Part_",),
-                           allow_incomplete=allow_incomplete)
+def _read_parts(extract: rtt.Extract) -> pa.Table:
+    """The rows of :data:`PARTS` of one parse of the extract (:func:`rtt.parse`)."""
+    table = extract.rows_for("from_extract", rtt.ALL_PARTS)
     part = pc.utf8_trim_whitespace(table.column(rtt.PART))
     table = table.filter(pc.is_in(part, value_set=pa.array(list(PARTS))))
     if table.num_rows == 0:
-        raise SourceFormatError(path, "no rows of RTT parts 1A, 1B, 2 or 3", column=rtt.PART,
+        raise SourceFormatError(extract.path, "no rows of RTT parts 1A, 1B, 2 or 3",
+                                column=rtt.PART,
                                 expected=f"rows with {rtt.PART} in {list(PARTS)}")
     return table
 

@@ -385,32 +385,59 @@ def csv_encoding(path: str | Path, head: bytes | None = None) -> str | None:
 
 
 def read_csv_text(path: str | Path, *, cut_last: bool = False, **kwargs) -> pd.DataFrame:
-    """Read a published CSV in UTF-8 (with or without BOM), falling back to cp1252.
+    r"""Read a published CSV in UTF-8 (with or without BOM), falling back to cp1252.
 
     Publishers' CSVs are sometimes saved from Excel in Windows-1252; both are accepted,
     and so is UTF-16 with a byte-order mark (Excel's "Unicode text"). ``cut_last``
     leaves out the file's last line (a row cut short, see :func:`check_not_truncated`).
+
+    The file is read once: pandas parses the stream that checks the reading limits
+    (:class:`BoundedReader`: line length, unpacked size) as it passes, so junk fails
+    in bounded memory without a separate pass over the file. A file that is not UTF-8
+    is streamed a second time, as Windows-1252.
+
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "x.csv"
+    >>> _ = p.write_bytes("code,name\nR1,Caf\xe9\n".encode("cp1252"))
+    >>> read_csv_text(p, dtype=str).to_dict("records")
+    [{'code': 'R1', 'name': 'Café'}]
     """
+    import gzip
+
     path = check_file(path)
-    check_lines(path)
+    if kwargs.get("compression") is not None:  # the caller's own decompression: check first
+        check_lines(path)
     compressed = kwargs.get("compression") is not None or path.name.endswith((".gz", ".zip"))
     encodings: tuple[str, ...] = ("utf-8-sig", "cp1252")
-    source: Path | io.BytesIO = path
+    data: bytes | None = None
     utf16 = not compressed and csv_encoding(path) == "utf-16"
     if utf16:
         encodings = ("utf-16",)
     if cut_last and not compressed:
-        data = path.read_bytes()
+        with open_binary(path) as fh:
+            data = fh.read()
         if utf16:
             data, encodings = data.decode("utf-16").encode("utf-8"), ("utf-8",)
         body = data.rstrip(b"\r\n")
         data = body[: body.rfind(b"\n") + 1]
-        source = io.BytesIO(data)
+
+    @contextmanager
+    def stream() -> Iterator[IO[bytes] | Path]:
+        if data is not None:
+            yield io.BytesIO(data)
+        elif kwargs.get("compression") is not None:
+            yield path
+        elif path.name.lower().endswith(".gz"):
+            with gzip.open(path, "rb") as raw:
+                yield BoundedReader(raw, path)
+        else:
+            with open_binary(path) as fh:  # a plain file, or the one CSV of a zip
+                yield fh
+
     for enc in encodings:
         try:
-            if isinstance(source, io.BytesIO):
-                source.seek(0)
-            return pd.read_csv(source, encoding=enc, **kwargs)
+            with stream() as source:
+                return pd.read_csv(source, encoding=enc, **kwargs)
         except UnicodeError:
             continue
         except pd.errors.EmptyDataError:

@@ -373,12 +373,98 @@ def parse_rows(path: str | Path, header: list[str], columns: list[str], numeric:
     return table
 
 
-def _read_incomplete(path: Path, header: list[str], columns: list[str], numeric: list[str],
-                     encoding: str, by: str, allow_incomplete: bool = False) -> pa.Table:
-    """Parse the incomplete-pathway rows of the wanted breakdown (needed columns only)."""
-    needles = ((ALL_SPECIALTIES.encode(),) if by == "provider" else ()) + (INCOMPLETE.encode(),)
-    table = parse_rows(path, header, columns, numeric, encoding, needles,
+#: The rows each breakdown of :func:`read` needs, as the byte strings that screen them.
+_ROWS = {"provider": (ALL_SPECIALTIES.encode(), INCOMPLETE.encode()),
+         "treatment_function": (INCOMPLETE.encode(),)}
+#: The rows of every RTT part (the flows of :mod:`workbench.data.rtt_flows` read them all).
+ALL_PARTS = (b"Part_",)
+
+
+class Extract:
+    """One parse of an RTT full extract, for :func:`read` and the RTT flows to share.
+
+    Made by :func:`parse`: the file (``path``, its zip ``member``), its ``header`` and
+    ``encoding``, the weekly ``bands`` with their ``lower`` bounds, the ``optional`` count
+    columns it publishes (unknown clock starts, ``Total All``), and ``table``: the parsed
+    rows holding every byte string of ``rows`` (all columns a reader uses; counts as
+    float64). The end of the file was checked when it was parsed (``allow_incomplete``
+    as given to :func:`parse`).
+    """
+
+    __slots__ = ("allow_incomplete", "bands", "encoding", "header", "lower", "member",
+                 "optional", "path", "rows", "table")
+
+    def __init__(self, path: Path, member: str | None, header: list[str], encoding: str,
+                 bands: list[str], lower: np.ndarray, optional: list[str], table: pa.Table,
+                 rows: tuple[bytes, ...], allow_incomplete: bool):
+        self.path, self.member, self.header, self.encoding = path, member, header, encoding
+        self.bands, self.lower, self.optional, self.table = bands, lower, optional, table
+        self.rows, self.allow_incomplete = rows, allow_incomplete
+
+    def __repr__(self) -> str:
+        return (f"Extract({self.path.name!r}, rows={[r.decode() for r in self.rows]}, "
+                f"{self.table.num_rows} rows parsed)")
+
+    def holds(self, rows: Sequence[bytes]) -> bool:
+        """Whether every row holding all of ``rows`` is in :attr:`table`.
+
+        >>> ex = Extract(Path("x.csv"), None, [], "utf-8", [], np.array([]), [], pa.table({}),
+        ...              ALL_PARTS, False)
+        >>> ex.holds((b"C_999", b"Part_2")), ex.holds((b"C_999",))
+        (True, False)
+        """
+        return all(any(mine in theirs for theirs in rows) for mine in self.rows)
+
+    def rows_for(self, caller: str, rows: Sequence[bytes]) -> pa.Table:
+        """:attr:`table`, checked to hold every row ``caller`` needs (those holding ``rows``).
+
+        An extract parsed for fewer rows raises :class:`~workbench.errors.ArgumentError`
+        naming ``caller`` and how to parse it.
+        """
+        if not self.holds(rows):
+            raise ArgumentError(caller, "path", repr(self),
+                                problem="was parsed for fewer rows than it needs",
+                                expected=f"rtt.parse(path, rows={tuple(rows)!r}) or "
+                                         "rtt.parse(path) (every part)")
+        return self.table
+
+
+def parse(path: str | Path, *, rows: Sequence[bytes] = ALL_PARTS,
+          allow_incomplete: bool = False) -> Extract:
+    """Parse an RTT full extract once: the rows holding every byte string of ``rows``.
+
+    The default (every RTT part) serves :func:`read` by provider and by treatment function
+    and :func:`workbench.data.rtt_flows.from_extract` from one pass over the file: give
+    the :class:`Extract` to each in place of the path (a build reads the extract so; the
+    results are the same as from the path). The steps are :func:`read_header`,
+    :func:`weekly_bands` and :func:`parse_rows` (the byte-level screen, the end of the
+    file checked, pyarrow parsing of the identity, band, unknown-start and ``Total All``
+    columns). A missing identity column raises
+    :class:`~workbench.errors.SourceFormatError`; a cut last row or a file that stops
+    inside a group raises :class:`~workbench.errors.SourceIncompleteError` (a warning,
+    the cut row left out, with ``allow_incomplete``).
+
+    >>> ex = parse("20260430-RTT-April-2026-full-extract.csv.zip")  # doctest: +SKIP
+    >>> read(ex).equals(read("20260430-RTT-April-2026-full-extract.csv.zip"))  # doctest: +SKIP
+    True
+    """
+    path = check_file(path)
+    member = data_member(path, ".csv")
+    header, encoding = read_header(path)
+    bands, lower = weekly_bands(header, path)
+    ids = [PERIOD, PROVIDER_CODE, PROVIDER_NAME, COMMISSIONER_CODE, PART, TF_CODE, TF_NAME]
+    require_columns(pd.DataFrame(columns=header), ids, path)
+    optional = [c for c in (UNKNOWN_START, TOTAL_ALL) if c in header]
+    rows = tuple(rows)
+    table = parse_rows(path, header, ids + bands + optional, bands + optional, encoding, rows,
                        allow_incomplete=allow_incomplete)
+    return Extract(path, member, header, encoding, bands, lower, optional, table, rows,
+                   allow_incomplete)
+
+
+def _read_incomplete(extract: Extract, by: str) -> pa.Table:
+    """The incomplete-pathway rows of the wanted breakdown, from one parse of the extract."""
+    table = extract.rows_for("read", _ROWS[by])
     part = pc.utf8_trim_whitespace(table.column(PART))
     tf = pc.utf8_trim_whitespace(table.column(TF_CODE))
     if by == "provider":
@@ -448,7 +534,7 @@ def check_rows_unique(path: str | Path, table: pa.Table) -> None:
                   f"{shown}", column=PROVIDER_CODE, expected=f"one row per {' x '.join(key)}")
 
 
-def read(path: str | Path, *, by: str = "provider",
+def read(path: str | Path | Extract, *, by: str = "provider",
          allow_incomplete: bool = False) -> pd.DataFrame:
     """Read one RTT full extract (CSV, or the published zip) into waiting-list measures.
 
@@ -457,6 +543,8 @@ def read(path: str | Path, *, by: str = "provider",
     path
         The extract, e.g. ``20260430-RTT-April-2026-full-extract.csv.zip`` or the CSV
         inside it. A zip must hold exactly one CSV besides any ``__MACOSX/`` entries.
+        Or the extract already parsed (:func:`parse`; the same result, without reading
+        the file again): a build reads it once for both breakdowns and the RTT flows.
     by
         ``"provider"`` (all specialties, ``C_999``): one row per provider x month;
         ``"treatment_function"``: one row per provider x month x treatment function,
@@ -491,16 +579,11 @@ def read(path: str | Path, *, by: str = "provider",
     if by not in BY:
         raise ArgumentError("read", "by", by, problem="is not a breakdown of the RTT extract",
                             expected=f"one of {BY}")
-    path = check_file(path)
-    member = data_member(path, ".csv")
-    header, encoding = read_header(path)
-    bands, lower = weekly_bands(header, path)
-    ids = [PERIOD, PROVIDER_CODE, PROVIDER_NAME, COMMISSIONER_CODE, PART, TF_CODE, TF_NAME]
-    require_columns(pd.DataFrame(columns=header), ids, path)
-    optional = [c for c in (UNKNOWN_START, TOTAL_ALL) if c in header]
-    columns = ids + bands + optional
-    table = _read_incomplete(path, header, columns, bands + optional, encoding, by,
-                             allow_incomplete)
+    extract = path if isinstance(path, Extract) else parse(
+        path, rows=_ROWS[by], allow_incomplete=allow_incomplete)
+    path, member = extract.path, extract.member
+    bands, lower, optional = extract.bands, extract.lower, extract.optional
+    table = _read_incomplete(extract, by)
     check_rows_unique(path, table)
     tf_check = None
     if by == "treatment_function":
