@@ -99,13 +99,19 @@ def _csv(path: Path) -> list[dict[str, str]]:
 
 
 def _tables(html: str) -> list[pd.DataFrame]:
+    """Every table of a page, its columns under the data's names where the header says
+    them (``data-column``: a table whose columns are named in words)."""
     soup = BeautifulSoup(html, "html.parser")
     out = []
     for t in soup.find_all("table"):
         try:
-            out.append(pd.read_html(io.StringIO(str(t)), keep_default_na=False)[0].astype(str))
+            frame = pd.read_html(io.StringIO(str(t)), keep_default_na=False)[0].astype(str)
         except ValueError:
             continue
+        raw = [th.get("data-column") for th in t.select("thead th")]
+        if raw and all(raw) and len(raw) == frame.shape[1]:
+            frame.columns = raw
+        out.append(frame)
     return out
 
 

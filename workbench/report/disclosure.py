@@ -684,7 +684,7 @@ def suppress_html(html: str, rule: DisclosureRule | None = None, *,
         _suppress_table(table, rule, list(spec.get("counts", [])),
                         dict(spec.get("rates", {})), log, location,
                         kinds=spec.get("kinds"), sums=spec.get("sums", []),
-                        raw_names=spec.get("names"))
+                        raw_names=spec.get("names"), row_measures=spec.get("row_measures"))
     for wrapper in soup.find_all(attrs={TABLE_ATTR: True}):
         del wrapper[TABLE_ATTR]  # raw per-row numbers may travel in it: never published
     for text in list(soup.find_all(string=True)):
@@ -749,9 +749,11 @@ def _suppress_table(table, rule: DisclosureRule, counts: list[str],
                     rates: dict[str, list[str]], log: DisclosureLog | None = None,
                     location: str = "", *, kinds: Mapping[str, Any] | None = None,
                     sums: Iterable[Mapping[str, Any]] = (),
-                    raw_names: Mapping[str, str] | None = None) -> None:
+                    raw_names: Mapping[str, str] | None = None,
+                    row_measures: list[str] | None = None) -> None:
     """One HTML table through the rule; ``raw_names`` maps a column's shown name to the
-    data's name, under which the rule reads it (``Session.show`` names columns in words).
+    data's name, under which the rule reads it (``Session.show`` names columns in words);
+    ``row_measures`` gives the measure of each row where the table shows their labels.
     """
     head = table.find("thead")
     body_rows = [tr for tr in table.find_all("tr") if not (head and tr.find_parent("thead"))]
@@ -796,8 +798,12 @@ def _suppress_table(table, rule: DisclosureRule, counts: list[str],
         if labelled[first].isin(registry_counts()).any():
             labelled = labelled.rename(columns={first: "measure"})
             row_key = "measure"
+    if isinstance(row_measures, list) and len(row_measures) == len(labelled):
+        labelled["__row_measure"], row_key = [str(m) for m in row_measures], "__row_measure"
     shown, reasons = _disclose_frame(labelled, rule, counts=counts, rates=rates,
                                      row_key=row_key, kinds=kinds, sums=sums)
+    shown = shown.drop(columns="__row_measure", errors="ignore")
+    labelled = labelled.drop(columns="__row_measure", errors="ignore")
     kind_of = {str(k): str(v.get("kind", "")) for k, v in (kinds or {}).items()}
     for i, tr_cells in enumerate(cells_by_row):
         for j, cell in enumerate(tr_cells):

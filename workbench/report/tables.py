@@ -19,6 +19,7 @@ from __future__ import annotations
 import html
 import json
 import math
+import re
 import warnings
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -26,7 +27,7 @@ from typing import Any
 import pandas as pd
 
 from workbench.analysis.findings import formatting
-from workbench.analysis.findings.kinds import TABLE_ATTR, KindError, Phrase, Phrases
+from workbench.analysis.findings.kinds import TABLE_ATTR, KindError, Phrase, Phrases, Table
 from workbench.analysis.findings.record import Finding, findings_frame, readable_frame
 from workbench.data import measures as M
 from workbench.errors import AnalysisColumnError, AnalysisTypeError, ArgumentError
@@ -202,6 +203,31 @@ def words(name: Any) -> str:
     return text[:1].upper() + text[1:]
 
 
+#: Values written in words where a table shows a code (``nhs`` -> ``NHS``).
+VALUE_WORDS = {"nhs": "NHS", "ae": "A&E", "rtt": "RTT", "fft": "FFT", "cqc": "CQC"}
+_SNAKE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)+$")
+
+
+def value_words(v: Any) -> str:
+    """A text value of a table as a reader sees it: a code in snake case in words
+    (``common_cause`` -> ``common cause``), a few acronyms in capitals, '' if missing.
+
+    >>> [value_words(v) for v in ("common_cause", "nhs", "R001", "Synthetic Trust", None)]
+    ['common cause', 'NHS', 'R001', 'Synthetic Trust', '']
+    """
+    try:
+        if v is None or bool(pd.isna(v)):
+            return ""
+    except (TypeError, ValueError):
+        pass
+    text = str(v)
+    if text in VALUE_WORDS:
+        return VALUE_WORDS[text]
+    if _SNAKE.match(text):
+        return " ".join(VALUE_WORDS.get(w, w) for w in text.split("_"))
+    return text
+
+
 class TableOutput:
     """A table for a notebook and its report: the HTML (:attr:`data`, wrapped with the
     kinds the report's disclosure rule reads) and the frame of text it shows
@@ -240,8 +266,17 @@ def _attr(spec: Mapping[str, Any]) -> str:
     return html.escape(json.dumps(spec, sort_keys=True), quote=True)
 
 
-def _wrap(frame: pd.DataFrame, spec: Mapping[str, Any]) -> str:
+def _wrap(frame: pd.DataFrame, spec: Mapping[str, Any], raw: list[str] | None = None) -> str:
+    """The table's HTML in its disclosure wrapper; each header cell carries the data's
+    name of its column (``data-column``) for an output checker.
+    """
     body = frame.to_html(index=False, na_rep="", border=0, escape=True)
+    if raw:
+        head, sep, rest = body.partition("</thead>")
+        cells = iter(raw)
+        head = re.sub(r"<th>", lambda m: f'<th data-column="{html.escape(next(cells, ""))}">',
+                      head)
+        body = head + sep + rest
     return f'<div class="wb-table" {TABLE_ATTR}="{_attr(spec)}">{body}</div>'
 
 
@@ -370,8 +405,7 @@ def _column_text(col: pd.Series, digits: int | None, plain_integers: bool = Fals
         fmt = "%B %Y" if monthly else "%Y-%m-%d"
         return col.map(lambda v: "" if pd.isna(v) else v.strftime(fmt))
     if not pd.api.types.is_numeric_dtype(col):
-        return col.map(lambda v: "" if v is None or (isinstance(v, float) and math.isnan(v))
-                       else str(v))
+        return col.map(value_words)
     values = pd.to_numeric(col, errors="coerce").astype("float64")
     if p_values:
         return values.map(p_text)
@@ -388,20 +422,59 @@ def _column_text(col: pd.Series, digits: int | None, plain_integers: bool = Fals
                       else formatting.fixed(v, decimals))
 
 
-def readable_table(data: pd.DataFrame, columns: Mapping[str, str] | Iterable[str] | None = None,
-                   *, counts: Iterable[str] = (), rates: Mapping[str, Iterable[str]] | None = None,
+def _typed_spec(table: Table, shown: Iterable[str]) -> tuple[dict, list]:
+    """The kinds and sums of a typed table for the columns shown: a rate's numerator or
+    denominator in a column not shown travels as its per-row numbers.
+    """
+    shown = set(map(str, shown))
+    frame = table.frame
+    kinds: dict[str, dict] = {}
+    for name, spec in table.spec()["kinds"].items():
+        if name not in shown:
+            continue
+        spec = dict(spec)
+        for key in ("numerator", "denominator"):
+            ref = spec.get(key)
+            if isinstance(ref, str) and ref not in shown:
+                spec[key] = [_json_value(_number_of(x)) for x in frame[ref]]
+        lead = spec.get("follows")
+        if lead and lead not in shown:
+            raise ArgumentError("Session.show", "columns", sorted(shown),
+                                problem=f"leave out {lead!r}, which {name!r} is hidden with",
+                                expected=f"{lead!r} shown too, or {name!r} left out")
+        kinds[name] = spec
+    sums = [r for r in table.spec()["sums"]
+            if sum(c in shown for c in [r.get("total"), *r.get("parts", [])]) >= 2]
+    return kinds, sums
+
+
+def _measure_rows(col: pd.Series) -> bool:
+    """True when a column names a measure of the registry in every row."""
+    values = col.dropna().astype(str)
+    return bool(len(values)) and values.isin(list(M.MEASURES)).all()
+
+
+def readable_table(data: pd.DataFrame | Table,
+                   columns: Mapping[str, str] | Iterable[str] | None = None, *,
+                   counts: Iterable[str] = (), rates: Mapping[str, Iterable[str]] | None = None,
                    index: bool = False, digits: int | None = 3) -> TableOutput:
-    """Any DataFrame as a table for a report: the columns chosen, ordered and named.
+    """Any DataFrame (or typed :class:`~workbench.analysis.findings.kinds.Table`) as a
+    table for a report: the columns chosen, ordered and named.
 
     ``columns`` maps a column to its name in words (``{"provider_name": "Provider"}``),
     or lists the columns to keep under their names in words (:func:`words`); None keeps
     every column, named in words. ``index=True`` keeps the index as the first column(s).
     Numbers are written through :mod:`~workbench.analysis.findings.formatting`: whole
     numbers in full (counts of people without separators, as the disclosure rule writes
-    them), others to at most ``digits`` decimals (None: three significant digits), never
-    in e-notation. ``counts`` names further columns holding counts of people and
-    ``rates`` maps a rate column to the counts it is built on (the data's names, or the
-    names shown); the report's disclosure rule reads every column under the data's name.
+    them), p-values (a column named ``p``, ``p_value``...) by :func:`p_text`, others to
+    at most ``digits`` decimals (None: three significant digits), never in e-notation;
+    dates of month starts as months; a column of measure names as their labels.
+
+    The report's disclosure rule reads every column under the data's name (each header
+    cell carries it as ``data-column``): counts of people by name or as ``counts`` names
+    them, rates on their counts (``rates``; the data's names or the names shown), a
+    typed table's columns by their kinds (a rate built on a column not shown carries its
+    numbers; a column hidden with another needs that one shown).
 
     >>> df = pd.DataFrame({"provider_name": ["A", "B"], "p": [1e-52, 0.5], "fft_responses": [4, 1234]})
     >>> t = readable_table(df, {"provider_name": "Provider", "p": "p", "fft_responses": "Responses"})
@@ -411,9 +484,12 @@ def readable_table(data: pd.DataFrame, columns: Mapping[str, str] | Iterable[str
     ['0.123', '2.500', '1,000,000,000.000']
     """
     fn = "Session.show"
+    typed = data if isinstance(data, Table) else None
+    if typed is not None:
+        data = typed.frame
     if not isinstance(data, pd.DataFrame):
         raise AnalysisTypeError(fn, "data", f"is a {type(data).__name__}",
-                                expected="a pandas DataFrame")
+                                expected="a pandas DataFrame or a typed Table")
     frame = data.reset_index() if index else data
     if columns is None:
         names = {c: words(c) for c in frame.columns}
@@ -443,12 +519,21 @@ def readable_table(data: pd.DataFrame, columns: Mapping[str, str] | Iterable[str
     count_cols = {as_raw[c] for c in counts}
     rate_cols = {as_raw[k]: [as_raw.get(b, b) for b in v] for k, v in (rates or {}).items()}
     people = count_cols | COUNT_NAMES | registry_counts()
-    shown = pd.DataFrame({names[c]: _column_text(frame[c], digits, str(c) in people,
-                                                 str(c).lower() in P_NAMES)
-                          for c in names})
+    spec: dict[str, Any] = {"counts": sorted(count_cols), "rates": rate_cols, "names": raw_of}
+    if typed is not None:
+        spec["kinds"], spec["sums"] = _typed_spec(typed, map(str, names))
+        people |= {c for c, k in spec["kinds"].items() if k.get("kind") == "people"}
+    texts = {}
+    for c in names:
+        if _measure_rows(frame[c]) and "row_measures" not in spec:
+            spec["row_measures"] = [str(v) for v in frame[c]]
+            texts[names[c]] = frame[c].map(lambda v: "" if v is None else M.label(str(v)))
+        else:
+            texts[names[c]] = _column_text(frame[c], digits, str(c) in people,
+                                           str(c).lower() in P_NAMES)
+    shown = pd.DataFrame(texts, columns=list(names.values()))
     if shown.shape[1] > MAX_COLUMNS:
         warnings.warn(f"Session.show: {shown.shape[1]} columns is more than a page holds "
                       f"({MAX_COLUMNS}); choose the columns a reader needs (columns=...)",
                       stacklevel=3)
-    spec = {"counts": sorted(count_cols), "rates": rate_cols, "names": raw_of}
-    return TableOutput(_wrap(shown, spec), shown)
+    return TableOutput(_wrap(shown, spec, [str(c) for c in names]), shown)
