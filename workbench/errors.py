@@ -420,6 +420,12 @@ class PanelNotFoundError(WorkbenchError, FileNotFoundError):
         super().__init__(f"{problem}. {expected}")
 
 
+class NamedPanelError(WorkbenchError, ValueError):
+    """A named panel (``data: {panel: NAME}``) is missing, or a file of it changed since it
+    was built (:mod:`workbench.data.named_panels`); the message names the folder and files.
+    """
+
+
 class KernelStartError(WorkbenchError, RuntimeError):
     """A kernel died, or did not answer within its start-up time, before it was ready.
 

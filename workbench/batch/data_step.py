@@ -6,8 +6,15 @@ synthetic generator, a panel file (validated, then copied) or a build from offic
 files, with the catalogue of what the data hold beside it (``data/panel.catalogue.json``,
 :mod:`workbench.data.catalogue`: a build lists the tables it wrote beside the panel; the
 generator lists the panel and its truth, a panel file the panel, each with the reason the
-other tables are not held), through which each run's session reads those tables. :func:`materialise_data_cached` skips the work when the folder already holds
-the data made from the same source (:func:`data_source_key`). The returned record
+other tables are not held), through which each run's session reads those tables.
+:func:`materialise_data_cached` skips the work when the folder already holds
+the data made from the same source (:func:`data_source_key`).
+
+A build is kept, sealed, in the panels folder under the key of what it is made from
+(:mod:`workbench.data.named_panels`), so a second study built from the same files copies
+it instead of building again; a build prints its progress on stderr. A named panel
+(``data: {panel: NAME}``, :func:`named_panel_spec`) is copied whole (panel, side tables,
+catalogue) once every file's sha256 matches its seal. The returned record
 (kind, options, paths, sha256) goes into every run's manifest.
 
 >>> import tempfile
@@ -106,6 +113,9 @@ def _write_data(spec: DataSpec, tmp: Path, study_path: Path | str) -> bool:
         _rename_into(Path(panel_file), tmp / PANEL_FILE)
         _rename_into(Path(truth_file), tmp / TRUTH_FILE)
         truth = True
+    elif spec.kind == "panel" and spec.options.get("name"):  # a named panel, sealed
+        _verified(spec, study_path)
+        _copy_sealed(Path(spec.options["path"]).parent, tmp)
     elif spec.kind == "panel":
         from workbench.data.schema import validate_panel
 
@@ -119,6 +129,8 @@ def _write_data(spec: DataSpec, tmp: Path, study_path: Path | str) -> bool:
                              "declaration: FILE} (docs/your_own_data.md)") from None
         validate_panel(panel, source=str(source))
         shutil.copyfile(source, tmp / PANEL_FILE)
+    elif spec.kind == "build" and _shared_build(spec, tmp, study_path):
+        pass  # copied from the build kept for every study made from the same files
     elif spec.kind == "build":
         try:
             from workbench.data.panel import build
@@ -158,17 +170,21 @@ def _write_data(spec: DataSpec, tmp: Path, study_path: Path | str) -> bool:
     return truth
 
 
-def data_source_key(spec: DataSpec) -> str:
+def data_source_key(spec: DataSpec, study_path: Path | str = "<study>") -> str:
     """sha256 of what the study's data are made from.
 
     Synthetic data: the generator's options, the environment and the workbench code
     that generates them (``workbench.data.synth`` and the modules it imports). A panel
-    file: its sha256. A build: its options, the name, size and modification time of
-    every file in the source folder, the environment and the code of ``workbench.data``.
+    file: its sha256; a named panel: the sha256 of every file, checked against its seal
+    (a changed file is a :class:`~workbench.errors.StudyError`). A build: its options, the
+    name, size and modification time of every file in the source folder (symlinked
+    folders followed), the environment and the code of ``workbench.data``.
     """
     options = {k: str(v) if isinstance(v, Path) else v for k, v in spec.options.items()}
     record: dict = {"kind": spec.kind, "options": options}
-    if spec.kind == "panel":
+    if spec.kind == "panel" and spec.options.get("name"):  # every file, checked on each use
+        record["sealed_sha256"] = _verified(spec, study_path).get("sha256")
+    elif spec.kind == "panel":
         record["file_sha256"] = provenance.sha256_file(spec.options["path"])
     elif spec.kind == "table":
         record["file_sha256"] = provenance.sha256_file(spec.options["table"])
@@ -183,8 +199,10 @@ def data_source_key(spec: DataSpec) -> str:
         record["code"] = tree.fingerprint(makers)
     if spec.kind == "build":
         root = Path(spec.options["from"])
+        from workbench.data.panel_files import walk_files  # symlinked folders too
+
         record["files"] = [(p.relative_to(root).as_posix(), p.stat().st_size, p.stat().st_mtime_ns)
-                           for p in sorted(root.rglob("*")) if p.is_file()]
+                           for p in walk_files(root) if p.is_file()]
     return hashlib.sha256(canonical_json(record).encode("utf-8")).hexdigest()
 
 
@@ -205,7 +223,7 @@ def materialise_data_cached(spec: DataSpec, data_dir: Path,
     >>> materialise_data_cached(spec, folder) == record
     True
     """
-    key = data_source_key(spec)
+    key = data_source_key(spec, study_path)
     record_path = data_dir / DATA_SOURCE_FILE
     if record_path.is_file() and (data_dir / PANEL_FILE).is_file():
         try:
@@ -259,6 +277,101 @@ def _write_catalogue(spec: DataSpec, folder: Path) -> Path:
                     for name in catalogue.TABLES}
     return catalogue.write_catalogue(folder / PANEL_FILE, entries, made_by=made_by,
                                      not_made=not_made)
+
+
+def named_panel_spec(value: str, study_path: Path, cwd: Path) -> DataSpec | None:
+    """The :class:`DataSpec` of ``data: {panel: NAME}`` when ``value`` names a panel built
+    with ``workbench data build --name`` (:mod:`workbench.data.named_panels`), None when it
+    is a file's path. A name that is neither a file nor a built panel is a
+    :class:`~workbench.errors.StudyError` saying where it was looked for and how to build it.
+    """
+    from workbench.data import named_panels
+
+    if not named_panels.looks_like_name(value) or any(
+            (base / value).is_file() for base in (study_path.parent, cwd)):
+        return None
+    folder = named_panels.find(value, study_path, cwd)
+    if folder is None:
+        where = " or ".join(str(f) for f in named_panels.search(value, study_path, cwd))
+        raise StudyError(f"{study_path}: key 'data.panel': {value!r} is neither a panel file "
+                         f"nor a named panel (looked for {where}); build it once with "
+                         f"`workbench data build --from FOLDER --name {value}`, or give the "
+                         "path of a .parquet panel")
+    return DataSpec("panel", {"path": folder / named_panels.PANEL_FILE, "name": value})
+
+
+def _verified(spec: DataSpec, study_path: Path | str) -> dict:
+    """The seal of the named panel of ``spec`` once every file's sha256 is checked."""
+    from workbench.data import named_panels
+    from workbench.errors import NamedPanelError
+
+    try:
+        return named_panels.verify(Path(spec.options["path"]).parent)
+    except NamedPanelError as exc:
+        raise StudyError(f"{study_path}: key 'data.panel': {exc}") from None
+
+
+def _copy_sealed(folder: Path, dest: Path) -> None:
+    """Copy every file of a sealed panel folder (panel, side tables, catalogue, provenance,
+    the seal) into ``dest``.
+    """
+    from workbench.data.named_panels import SEAL_FILE, files_of
+
+    for name in [*files_of(folder), SEAL_FILE]:
+        target = dest / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(folder / name, target)  # a link's content, not the link
+
+
+def _progress(line: str) -> None:
+    import sys
+
+    print(f"data: {line}", file=sys.stderr, flush=True)
+
+
+def _shared_build(spec: DataSpec, tmp: Path, study_path: Path | str) -> bool:
+    """Copy into ``tmp`` the build kept for ``spec``'s source (its key:
+    :func:`data_source_key`) in the panels folder's ``.builds/``, building and sealing it
+    first when there is none (progress on stderr). False when the panels folder cannot be
+    written: the caller then builds into ``tmp`` as before.
+    """
+    from workbench.data import named_panels
+    from workbench.data.panel import build
+    from workbench.errors import NamedPanelError
+
+    key = data_source_key(spec)
+    shared = named_panels.panels_root() / named_panels.BUILDS_DIR / key[:16]
+    if (shared / named_panels.SEAL_FILE).is_file():
+        try:
+            if named_panels.verify(shared).get("key") == key:
+                _progress(f"the panel built from {spec.options['from']} is reused from "
+                          f"{shared} (every file's sha256 checked)")
+                _copy_sealed(shared, tmp)
+                return True
+        except NamedPanelError as exc:
+            _progress(f"built again: {exc}")
+    partial = shared.parent / f".{shared.name}.partial-{os.getpid()}"
+    try:
+        if partial.exists():
+            shutil.rmtree(partial)
+        partial.mkdir(parents=True)
+    except OSError:
+        return False
+    try:
+        options = {k: v for k, v in spec.options.items() if k != "from"}
+        _progress(f"building the panel from {spec.options['from']} (kept in {shared} for "
+                  "every study made from the same files)")
+        build(spec.options["from"], out=partial / PANEL_FILE, progress=_progress, **options)
+        named_panels.seal(partial, f"build-{key[:16]}", key=key,
+                          made_by=f"a build of the published files in {spec.options['from']}")
+        if shared.exists():
+            shutil.rmtree(shared)
+        os.replace(partial, shared)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+    _copy_sealed(shared, tmp)
+    return True
 
 
 def _mark_validated(data_dir: Path, sha256: str) -> None:

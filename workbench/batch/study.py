@@ -598,6 +598,11 @@ def _parse_data(raw: Any, path: Path, cwd: Path) -> DataSpec | None:
     if kind == "panel":
         if not isinstance(opts, str):
             raise StudyError(f"{path}: key 'data.panel': expected the path of a parquet file")
+        from workbench.batch.data_step import named_panel_spec
+
+        named = named_panel_spec(opts, path, cwd)  # a panel built with --name NAME
+        if named is not None:
+            return named
         panel = resolve_path(opts, path, cwd, "data.panel")
         _refuse_table_as_panel(panel, opts, path)
         return DataSpec("panel", {"path": panel})

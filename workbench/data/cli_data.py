@@ -4,7 +4,7 @@
 
     workbench data fetch ae --period 2025-06 [--dest data/raw] [--max-bytes 2G] [--refresh]
     workbench data build [--from data/raw] [--out data/processed/panel.parquet | FOLDER]
-                         [--allow-incomplete] [--prefer SOURCE ...]
+                         [--name NAME] [--allow-incomplete] [--prefer SOURCE ...]
     workbench data example-wards [--out data/raw/wards.csv] [--seed N]
     workbench data check wards.csv --declaration wards.yaml
 
@@ -68,19 +68,46 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     return 0
 
 
+def progress_line(line: str) -> None:
+    """Print one line of a build's progress to stderr (the summary goes to stdout)."""
+    import sys
+
+    print(line, file=sys.stderr, flush=True)
+
+
 def cmd_build(args: argparse.Namespace) -> int:
-    """Build the panel from a folder of official files; print its coverage, every warning
-    (grouped by file) and where the outputs went. An incomplete file fails the build
-    (exit status 2) unless ``--allow-incomplete`` is given.
+    """Build the panel from a folder of official files; print its progress (stderr), its
+    coverage, every file not read grouped by publication, every warning (grouped by file)
+    and where the outputs went. With ``--name NAME`` the outputs go to
+    ``data/processed/panels/NAME/``, sealed with the sha256 of every file, for studies to
+    use as ``data: {panel: NAME}`` (:mod:`workbench.data.named_panels`). An incomplete
+    file fails the build (exit status 2) unless ``--allow-incomplete`` is given.
     """
     import sys
 
+    from workbench.data import named_panels
     from workbench.data.panel import build
-    from workbench.errors import ConflictingValuesError, SourceIncompleteError
+    from workbench.errors import ConflictingValuesError, NamedPanelError, SourceIncompleteError
 
+    name = getattr(args, "name", None)
+    out = args.out
+    if name:
+        try:
+            folder = named_panels.folder_of(name)
+        except NamedPanelError as exc:
+            print(f"workbench: --name: {exc}", file=sys.stderr)
+            return 2
+        if out != DEFAULT_OUT:
+            print("workbench: give either --name or --out: a named panel is written to "
+                  f"{folder}", file=sys.stderr)
+            return 2
+        folder.mkdir(parents=True, exist_ok=True)
+        named_panels.unseal(folder)  # a build stopped half-way is never taken as complete
+        out = folder / named_panels.PANEL_FILE
     try:
-        result = build(args.from_folder, out=args.out, gp_sector=args.gp_sector,
-                       allow_incomplete=args.allow_incomplete, precedence=args.prefer)
+        result = build(args.from_folder, out=out, gp_sector=args.gp_sector,
+                       allow_incomplete=args.allow_incomplete, precedence=args.prefer,
+                       progress=progress_line)
     except SourceIncompleteError as exc:
         print(f"workbench: {exc}\nNothing was written. To build from the incomplete file "
               "anyway (with a warning), add --allow-incomplete.", file=sys.stderr)
@@ -93,6 +120,13 @@ def cmd_build(args: argparse.Namespace) -> int:
         print(result.warnings_text())
     print(f"Wrote {result.panel_path}, {result.coverage_path.name} and "
           f"{result.provenance_path.name}")
+    if name:
+        record = named_panels.seal(out.parent, name,
+                                   made_by=f"a build of the published files in "
+                                           f"{Path(args.from_folder).resolve()}")
+        print(f"Named panel {name!r}: {len(record['files'])} files sealed with their sha256 "
+              f"in {out.parent / named_panels.SEAL_FILE}; a study uses it as "
+              f"data: {{panel: {name}}}")
     return 0
 
 
@@ -174,6 +208,10 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="a folder (panel.parquet, panel.coverage.csv and panel.provenance.json "
                         "inside it) or a panel file ending in .parquet (NAME.coverage.csv and "
                         f"NAME.provenance.json beside it); default: {DEFAULT_OUT}")
+    b.add_argument("--name", default=None, metavar="NAME",
+                   help="keep the build as a named panel in data/processed/panels/NAME/ "
+                        "(or $WORKBENCH_PANELS/NAME/), sealed with the sha256 of every "
+                        "file, for several studies to use as data: {panel: NAME}")
     b.add_argument("--allow-incomplete", action="store_true",
                    help="read files whose totals are missing or disagree, or whose rows stop "
                         "short, with a warning instead of failing the build")
@@ -197,8 +235,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     e.add_argument("--out", type=Path, default=Path("data/raw/wards.csv"),
                    help="the table to write: .csv, .xlsx or .parquet (default: "
                         "data/raw/wards.csv)")
-    e.add_argument("--seed", type=int, default=20240601,
-                   help="seed (same seed, same table; default: 20240601)")
+    e.add_argument("--seed", type=int, default=30,
+                   help="seed (same seed, same table; default: 30, the example's own)")
     e.set_defaults(func=cmd_example_wards)
 
     c = sub.add_parser(
