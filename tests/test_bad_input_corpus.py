@@ -777,3 +777,138 @@ def test_zip_with_a_member_outside_the_archive(reader, tmp_path):
     err = raises(reader, z)
     assert f"'../{reader.filename}'" in str(err)
     assert listing(tmp_path) == [(z.name, z.stat().st_size)]   # nothing was extracted
+
+
+# --- files that lie: periods, fractional counts, formulas without values ------------------
+#
+# Each reader's fixture is changed so that it states a period it cannot hold (one that has
+# not begun, or one other than the file's name gives), a fractional count of people or
+# events, or (workbooks) a formula whose value was never computed. The error names the file
+# and the column or sheet; a count that may be fractional (FTE, average beds, days) is not
+# in these cases.
+
+KO41A_NAME = BY_NAME["complaints_ko41a"].filename
+
+
+def _replace(rows, col: int, old, new, start: int = 1):
+    """Every cell of column ``col`` (from row ``start``) equal to ``old`` set to ``new``."""
+    for r in rows[start:]:
+        if len(r) > col and r[col] == old:
+            r[col] = new
+    return rows
+
+
+def _fft_summary_future(sheets):
+    import datetime as dt
+    rows = sheets["Headline figures"]
+    rows[3] = [None if v is None else dt.datetime(2035, v.month, 1) for v in rows[3]]
+    return "ftt-summary-apr-35.xlsx"
+
+
+#: reader -> (damage to the fixture giving a period in the future -> the file name to use,
+#:            the column the error names)
+FUTURE_CASES = {
+    "rtt": (lambda rows: (_replace(rows, 0, "RTT-April-2026", "RTT-April-2035"),
+                          "RTT-April-2035-full-extract.csv")[1], "Period"),
+    "ae_csv": (lambda rows: (_replace(rows, 0, "MSitAE-JUNE-2025", "MSitAE-JUNE-2035"),
+                             "Monthly-AE-June-2035.csv")[1], "Period"),
+    "ae_nhsr": (lambda rows: (_replace(rows, 0, "2017-04-01", "2035-04-01"), None)[1], "period"),
+    "workforce": (lambda s: (_replace(s["Data"], 0, "2017-SEP", "2035-SEP"), None)[1], "Month"),
+    "staff_survey": (lambda rows: (_replace(rows, 1, "2018", "2035"), "data.NHS.csv")[1],
+                     "Year.index"),
+    "fft": (lambda s: "FFT-inpatient-data-June-2035.xlsx", "period"),
+    "complaints_ko41a": (lambda rows: (_replace(rows, 7, "2024-25", "2035-36"),
+                                       KO41A_NAME.replace("2024-25", "2035-36"))[1], "Year"),
+    "sickness_absence": (lambda rows: (_replace(rows, 0, "30/04/2024", "30/04/2035"),
+                                       "nhs_sickness_absence_2035-04.csv")[1], "DATE"),
+    "kh03": (lambda rows: (_replace(rows, 3, "30/06/2024", "30/06/2035"), None)[1],
+             "Effective_Snapshot_Date"),
+    "oversight_framework": (lambda rows: (_replace(rows, 0, "Q1 2025/26", "Q1 2035/36"),
+                                          "nof-mh-community-trust-data-q1-2035-36.csv")[1],
+                            "Quarter"),
+    "fft_summary": (_fft_summary_future, "Responses"),
+    "fft_rolling": (lambda s: (_replace(s["IP"], 0, "Apr-24", "Apr-35"), None)[1],
+                    "FFT Period"),
+    "inpatient_survey": (lambda s: "Adult-Inpatient-Survey-2035.xlsx", "survey_year"),
+}
+
+#: reader -> (a file name whose period is not the fixture's, the column the error names)
+MISNAMED_CASES = {
+    "rtt": ("RTT-May-2026-full-extract.csv", "Period"),
+    "ae_csv": ("Monthly-AE-May-2025.csv", "Period"),
+    "workforce": ("hchs-staff-by-staff-group-nationality-and-organisation-june-2018.xlsx",
+                  "Month"),
+    "staff_survey": ("data.NHS.2018_2019.csv", "Year.index"),
+    "staff_survey_benchmark": ("nss_2022.xlsx", "year"),
+    "complaints_ko41a": (KO41A_NAME.replace("2024-25", "2023-24"), "Year"),
+    "sickness_absence": ("nhs_sickness_absence_2024-05.csv", "DATE"),
+    "oversight_framework": ("nof-mh-community-trust-data-q4-2024-25.csv", "Quarter"),
+    "fft_summary": ("ftt-summary-may-26.xlsx", "Responses"),
+}
+
+#: reader -> (a cell holding a count of people or events, the column the error names)
+FRACTION_CASES = {
+    "rtt": ((4, _RTT_BAND0), "Gt 00 To 01 Weeks SUM 1"),
+    "ae_csv": ((2, _AE_T1), "A&E attendances Type 1"),
+    "ae_nhsr": ((1, 3), "attendances"),
+    "fft": ((_FFT_RJ1, 3), "Total Responses"),
+    "complaints_ko41a": ((1, KO41A_HEAD.index("Complaints_Total_New")), "Complaints_Total_New"),
+    "fft_summary": ((5, 3), "Total responses to date"),
+    "fft_rolling": ((2, 4), "Total responses to date"),
+    "inpatient_survey": ((1, 2), "n_tpat"),
+}
+
+
+def _lie_params(cases: dict) -> list:
+    return [pytest.param(BY_NAME[name], id=name) for name in cases]
+
+
+@pytest.mark.parametrize("reader", _lie_params(FUTURE_CASES))
+def test_period_in_the_future_refused(reader, tmp_path):
+    damage, column = FUTURE_CASES[reader.name]
+    rows = fresh(reader)
+    name = damage(table(reader, rows) if reader.kind == "csv" else rows)
+    p = write(reader, tmp_path / "in", rows, name=name)
+    err = raises(reader, p)
+    msg = str(err)
+    assert "is in the future" in msg and "2035" in msg, msg
+    assert err.column == column, msg
+
+
+@pytest.mark.parametrize("reader", _lie_params(MISNAMED_CASES))
+def test_period_disagreeing_with_the_file_name_refused(reader, tmp_path):
+    name, column = MISNAMED_CASES[reader.name]
+    clean(reader, tmp_path)                        # the fixture itself reads
+    p = write(reader, tmp_path / "in", name=name)
+    err = raises(reader, p)
+    msg = str(err)
+    assert "file's name" in msg, msg
+    assert err.column == column, msg
+
+
+@pytest.mark.parametrize("reader", _lie_params(FRACTION_CASES))
+def test_fractional_count_refused(reader, tmp_path):
+    (r, c), column = FRACTION_CASES[reader.name]
+    rows = fresh(reader)
+    cell = table(reader, rows)[r][c]
+    value = float(str(cell).replace(",", ""))
+    table(reader, rows)[r][c] = str(value + 0.5) if reader.kind == "csv" else value + 0.5
+    err = raises(reader, write(reader, tmp_path / "in", rows))
+    msg = str(err)
+    assert "whole number" in msg and f"{int(value)}.5" in msg.replace(",", ""), msg
+    assert err.column == column, msg
+
+
+@pytest.mark.parametrize("reader", [pytest.param(r, id=r.name) for r in READERS
+                                    if r.kind == "xlsx" and r.mark_cell is not None])
+def test_formula_without_a_computed_value_is_named(reader, tmp_path):
+    """A workbook saved by a program that does not calculate (openpyxl here): the reader
+    says so, rather than reading a blank, a missing value or totals that do not add up.
+    """
+    rows = fresh(reader)
+    r, c = reader.mark_cell
+    table(reader, rows)[r][c] = "=1+1"
+    err = raises(reader, write(reader, tmp_path / "in", rows))
+    msg = str(err)
+    assert "formula cell" in msg and "without a computed value" in msg, msg
+    assert err.sheet == reader.sheet and "Excel or LibreOffice" in msg, msg

@@ -102,3 +102,23 @@ def test_real_returns():
     gp = df[df["return_type"] == "GP"]
     assert gp["provider_code"].is_unique and gp["contract_number"].isna().all()
     assert {"C82038", "Y02973", "L83087"} <= set(gp["provider_code"])
+
+
+def test_year_of_another_name_or_in_the_future_refused(tmp_path):
+    """The name says 2024-25: rows of 2023-24 are refused; a year that has not begun too."""
+    p = tmp_path / NAME
+    p.write_text(text([row(), ["2023-24", *row("Y02973")[1:]]]))
+    with pytest.raises(SourceFormatError, match="financial year 2023-24 is outside the years "
+                                                r"in the file's name \(2024-25\)") as e:
+        k.read(p)
+    assert e.value.column == "Year"
+    future = tmp_path / "KO41b - Practice Level.csv"
+    future.write_text(text([["2035-36", *row()[1:]]]))
+    with pytest.raises(SourceFormatError, match="financial year 2035-36 is in the future"):
+        k.read(future)
+    bad = tmp_path / "b" / NAME
+    bad.parent.mkdir()
+    bad.write_text(text([["2024", *row()[1:]]]))
+    with pytest.raises(SourceFormatError, match="value '2024' on line 2") as e:
+        k.read(bad)
+    assert e.value.column == "Year"

@@ -198,3 +198,45 @@ def test_real_workbook_c999_equals_sum_of_functions(path):
     kendal = tot.loc[("IS Provider", "R1G7E")]
     assert kendal["total_all"] > 0 and 0 <= kendal["median_weeks"] < 104
     assert ("Provider", "TAD") in tot.index
+
+
+# --- files that lie ----------------------------------------------------------------------
+
+def test_period_in_the_future_refused(tmp_path):
+    p = write_xlsx(tmp_path / "NonAdmitted-Provider-Sep35-XLSX-1.xlsx",
+                   sheets(period="September 2035"))
+    with pytest.raises(SourceFormatError, match="period 2035-09 is in the future") as e:
+        wb.read(p)
+    assert p.name in str(e.value) and e.value.column == "Period:"
+
+
+def test_period_disagreeing_with_the_file_name_refused(tmp_path):
+    """The name says August 2025 (``Aug25``), the title block September 2025."""
+    p = write_xlsx(tmp_path / "NonAdmitted-Provider-Aug25-XLSX-1.xlsx", sheets())
+    with pytest.raises(SourceFormatError, match=r"period 2025-09 does not match the month in "
+                                                r"the file's name \(2025-08\)") as e:
+        wb.read(p)
+    assert e.value.sheet == "Provider"
+
+
+def test_fractional_count_of_pathways_refused(tmp_path):
+    s = sheets()
+    s["IS Provider"][-1][8] = 16.5          # band >2-3 of the C_999 row
+    p = write_xlsx(tmp_path / "NonAdmitted-Provider-Sep25-XLSX-1.xlsx", s)
+    with pytest.raises(SourceFormatError, match=r"count 16.5 in row \d+ is not a whole "
+                                                "number") as e:
+        wb.read(p)
+    assert e.value.sheet == "IS Provider" and e.value.column == ">2-3"
+
+
+def test_formula_without_a_computed_value_is_named(tmp_path):
+    """openpyxl writes a formula without its value; the reader says so, not that totals
+    disagree.
+    """
+    s = sheets()
+    s["Provider"][-1][6] = "=5+0"
+    p = write_xlsx(tmp_path / "NonAdmitted-Provider-Sep25-XLSX-1.xlsx", s)
+    with pytest.raises(SourceFormatError, match="formula cell.* without a computed value") as e:
+        wb.read(p)
+    assert e.value.sheet == "Provider" and "Excel or LibreOffice" in str(e.value)
+    assert "add up" not in str(e.value) and "Total number" not in str(e.value)

@@ -87,3 +87,13 @@ def test_real_every_year_has_its_organisations():
     tad = df[df.provider_code == "TAD"]
     assert len(tad) == 4 and tad["benchmarking_group"].str.startswith("Mental Health").all()
     assert df["staff_enough_staff_pct"].between(0, 100).all()
+
+
+def test_fractional_count_and_future_year_refused(tmp_path):
+    with pytest.raises(SourceFormatError, match=r"count 1,500.5 in row 2 is not a whole "
+                                                "number") as e:
+        st.read(write(tmp_path / "r.csv", [line(respondents="1500.5")]))
+    assert e.value.column == "Respondents"
+    with pytest.raises(SourceFormatError, match="survey year 2035 is in the future") as e:
+        st.read(write(tmp_path / "f.csv", [line(), line(code="RX6", year="2035")]))
+    assert e.value.column == "Year"

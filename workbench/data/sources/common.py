@@ -683,29 +683,67 @@ def parse_month(value, path: str | Path, column: str | None = None,
                                      "'MSitAE-APRIL-2025', 'June 2025' or '2016-04-01'")
 
 
+_NAMED_MONTH = r"(?i)(?<![A-Za-z])([A-Za-z]{3,9})[-_ ]?((?:19|20)\d\d)(?!\d)"
+_NAMED_MONTH_YY = r"(?i)(?<![A-Za-z])([A-Za-z]{3,9})[-_ ]?(\d\d)(?!\d)"
+_NAMED_MONTH_NUMERIC = r"(?<!\d)((?:19|20)\d\d)[-_](0[1-9]|1[0-2])(?![\d])"
+
+
+def months_in_name(path: str | Path, *, numeric: bool = False) -> list[pd.Timestamp]:
+    """The months a published file's name announces, in order (``[]`` when it names none).
+
+    A month name with a four-digit year (``Monthly-AE-June-2025.csv``); failing that, with
+    a two-digit year as some publishers write it (``NonAdmitted-Provider-Sep25.xlsx``,
+    ``ftt-summary-apr-26.xlsx``); with ``numeric=True`` also ``YYYY-MM``
+    (``nhs_sickness_absence_2024-04.csv``).
+
+    >>> months_in_name("hchs-staff-september-2017-and-june-2018.xlsx")
+    [Timestamp('2017-09-01 00:00:00'), Timestamp('2018-06-01 00:00:00')]
+    >>> months_in_name("NonAdmitted-Provider-Sep25-XLSX-4M-87700.xlsx")
+    [Timestamp('2025-09-01 00:00:00')]
+    >>> months_in_name("nhs_sickness_absence_2024-04.csv", numeric=True)
+    [Timestamp('2024-04-01 00:00:00')]
+    """
+    name = Path(path).name
+    found = {(int(y), _MONTHS[m.lower()]) for m, y in re.findall(_NAMED_MONTH, name)
+             if m.lower() in _MONTHS}
+    if not found:
+        found = {(2000 + int(y), _MONTHS[m.lower()]) for m, y in re.findall(_NAMED_MONTH_YY, name)
+                 if m.lower() in _MONTHS}
+    if not found and numeric:
+        found = {(int(y), int(m)) for y, m in re.findall(_NAMED_MONTH_NUMERIC, name)}
+    return [pd.Timestamp(year=y, month=m, day=1) for y, m in sorted(found)]
+
+
 def month_in_name(path: str | Path) -> pd.Timestamp | None:
     """The month a published file's name announces (``Monthly-AE-June-2025.csv``), or ``None``.
+
+    ``None`` too when the name announces several months (see :func:`months_in_name`).
 
     >>> month_in_name("Monthly-AE-June-2025-1-1.csv"), month_in_name("ae.csv")
     (Timestamp('2025-06-01 00:00:00'), None)
     >>> month_in_name("20260430-RTT-April-2026-full-extract.csv.zip")
     Timestamp('2026-04-01 00:00:00')
     """
-    found = re.findall(r"(?i)(?<![A-Za-z])([A-Za-z]{3,9})[-_ ]?((?:19|20)\d\d)(?!\d)",
-                       Path(path).name)
-    months = {(int(y), _MONTHS[m.lower()]) for m, y in found if m.lower() in _MONTHS}
-    if len(months) != 1:
-        return None
-    year, month = months.pop()
-    return pd.Timestamp(year=year, month=month, day=1)
+    months = months_in_name(path)
+    return months[0] if len(months) == 1 else None
+
+
+def _today(today: pd.Timestamp | None) -> pd.Timestamp:
+    return pd.Timestamp.now().normalize() if today is None else pd.Timestamp(today)
 
 
 def check_periods(months: Iterable[pd.Timestamp], path: str | Path, *, column: str | None = None,
-                  sheet: str | None = None, today: pd.Timestamp | None = None) -> None:
-    """Refuse periods that disagree with the month in the file's name, or have not begun.
+                  sheet: str | None = None, today: pd.Timestamp | None = None,
+                  named: bool = True, numeric_name: bool = False) -> None:
+    """Refuse periods that disagree with the month(s) in the file's name, or have not begun.
 
-    A file named for a month holds that month only; a month that has not begun yet
-    (after ``today``, default now) cannot have been counted.
+    A file named for a month holds that month only (a name announcing several months,
+    ``...-september-2017-and-june-2018.xlsx``, holds those months only); a month that has
+    not begun yet (after ``today``, default now) cannot have been counted. ``named=False``
+    skips the comparison with the name (a file that also holds earlier months);
+    ``numeric_name`` reads ``YYYY-MM`` in the name too (:func:`months_in_name`).
+    ``months`` may be dates within the period (a quarter's last day): a date after
+    ``today`` is refused the same way.
 
     >>> check_periods([pd.Timestamp("2035-04-01")], "Monthly-AE-April-2035.csv",
     ...               column="Period", today=pd.Timestamp("2026-12-07"))  # doctest: +ELLIPSIS
@@ -716,21 +754,79 @@ def check_periods(months: Iterable[pd.Timestamp], path: str | Path, *, column: s
     months = sorted({pd.Timestamp(m) for m in months if pd.notna(m)})
     if not months:
         return
-    named = month_in_name(path)
-    if named is not None:
-        other = [m for m in months if m != named]
+    names = months_in_name(path, numeric=numeric_name) if named else []
+    if names:
+        other = [m for m in months if m.to_period("M").to_timestamp() not in names]
         if other:
+            shown = ", ".join(f"{n:%Y-%m}" for n in names)
             raise SourceFormatError(
                 path, f"period {other[0]:%Y-%m} does not match the month in the file's name "
-                f"({named:%Y-%m})", column=column, sheet=sheet,
+                f"({shown})", column=column, sheet=sheet,
                 expected="rows of the month the file is named for (a mislabelled or edited file?)")
-    now = pd.Timestamp.now().normalize() if today is None else pd.Timestamp(today)
+    now = _today(today)
     future = [m for m in months if m > now]
     if future:
         raise SourceFormatError(
             path, f"period {future[-1]:%Y-%m} is in the future (today is {now:%Y-%m-%d})",
             column=column, sheet=sheet,
             expected="months that have begun: a publication counts what has happened")
+
+
+def years_in_name(path: str | Path, *, financial: bool = False) -> tuple[int, int] | None:
+    """The years a published file's name covers, as (first, last), or ``None``.
+
+    Calendar years: every four-digit year in the name (``data.NHS.2015_2019.csv`` covers
+    2015 to 2019, ``nss_2023.xlsx`` 2023). Financial years (``financial=True``): a year and
+    the next written ``2024-25`` or ``2024_25``, given by the year it starts in.
+
+    >>> years_in_name("data.NHS.2015_2019.csv"), years_in_name("ko41a_2024_25.zip", financial=True)
+    ((2015, 2019), (2024, 2024))
+    """
+    name = Path(path).name
+    if financial:
+        found = [int(a) for a, b in re.findall(r"(?<!\d)((?:19|20)\d\d)[-_/ ]?(\d\d)(?!\d)", name)
+                 if int(b) == (int(a) + 1) % 100]
+    else:
+        found = [int(y) for y in re.findall(r"(?<!\d)((?:19|20)\d\d)(?!\d)", name)]
+    return (min(found), max(found)) if found else None
+
+
+def check_years(years: Iterable[int], path: str | Path, *, column: str | None = None,
+                sheet: str | None = None, today: pd.Timestamp | None = None,
+                financial: bool = False, named: bool = True, what: str = "year") -> None:
+    """Refuse years outside those the file's name covers, or that have not begun.
+
+    ``years`` are calendar years, or with ``financial=True`` financial years given by the
+    year they start in (1 April). The name's years come from :func:`years_in_name`.
+
+    >>> check_years([2017, 2031], "data.NHS.2015_2019.csv", column="Year.index",
+    ...             today=pd.Timestamp("2026-12-07"))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    workbench.errors.SourceFormatError: data.NHS.2015_2019.csv (column 'Year.index'): year 2031 is outside the years in the file's name (2015 to 2019)...
+    """
+    years = sorted({int(y) for y in years if pd.notna(y)})
+    if not years:
+        return
+    label = (lambda y: f"{y}-{(y + 1) % 100:02d}") if financial else str
+    span = years_in_name(path, financial=financial) if named else None
+    if span is not None:
+        other = [y for y in years if not span[0] <= y <= span[1]]
+        if other:
+            shown = label(span[0]) if span[0] == span[1] else f"{label(span[0])} to {label(span[1])}"
+            raise SourceFormatError(
+                path, f"{what} {label(other[0])} is outside the years in the file's name ({shown})",
+                column=column, sheet=sheet,
+                expected="rows of the years the file is named for (a mislabelled or edited file?)")
+    now = _today(today)
+    start = (lambda y: pd.Timestamp(year=y, month=4, day=1)) if financial else \
+        (lambda y: pd.Timestamp(year=y, month=1, day=1))
+    future = [y for y in years if start(y) > now]
+    if future:
+        raise SourceFormatError(
+            path, f"{what} {label(future[-1])} is in the future (today is {now:%Y-%m-%d})",
+            column=column, sheet=sheet,
+            expected="years that have begun: a publication counts what has happened")
 
 
 def check_whole_numbers(df: pd.DataFrame, columns: Iterable[str], path: str | Path, *,
@@ -804,6 +900,27 @@ def read_sheet(path: str | Path, sheet: str) -> pd.DataFrame:
             raise SourceFormatError(path, "sheet not found", sheet=sheet,
                                     expected=f"a sheet named {sheet!r}; the workbook has "
                                              f"{book.sheet_names}")
+        check_formulas_cached(path, [sheet])
+        return pd.read_excel(book, sheet_name=sheet, header=None)
+
+
+def check_formulas_cached(path: str | Path, sheets: Iterable[str]) -> None:
+    """Refuse a workbook whose formula cells on ``sheets`` carry no computed value.
+
+    Every reader of a workbook calls this before it takes the cells' values (pandas,
+    openpyxl and python-calamine all read such a cell as blank, which a reader would
+    otherwise report as a missing value or a total that does not add up). Sheets the
+    workbook does not have, and formats other than .xlsx/.xlsm, pass.
+
+    >>> import tempfile, pathlib, openpyxl
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "x.xlsx"; wb = openpyxl.Workbook()
+    >>> wb.active.title = "S"; wb.active["A1"] = 1; wb.active["A2"] = "=A1*2"; wb.save(p)
+    >>> check_formulas_cached(p, ["S"])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    workbench.errors.SourceFormatError: ...x.xlsx (sheet 'S'): 1 formula cell(s) without a computed value (e.g. A2)...
+    """
+    for sheet in sheets:
         uncached = uncached_formulas(path, sheet)
         if uncached:
             raise SourceFormatError(
@@ -812,7 +929,6 @@ def read_sheet(path: str | Path, sheet: str) -> pd.DataFrame:
                 "not calculate formulas", sheet=sheet,
                 expected="a workbook whose formulas have been calculated: open it in Excel or "
                          "LibreOffice and save it, then read it again")
-        return pd.read_excel(book, sheet_name=sheet, header=None)
 
 
 def uncached_formulas(path: str | Path, sheet: str) -> list[str]:

@@ -54,6 +54,8 @@ Checks
 ------
 * the publisher's columns present (a renamed column is an error naming it);
 * counts are whole numbers, 0 or more; suppression marks read as missing;
+* the financial year is the one the file's name gives (``2024-25``, when the name gives one)
+  and has begun;
 * one row per organisation (per organisation x site code x site name in the site table; one
   trust publishes several site names under one site code); a second row is an error naming
   both lines;
@@ -88,6 +90,7 @@ from workbench.data.sources.common import (
     check_duplicates,
     check_file,
     check_not_truncated,
+    check_years,
     incomplete,
     provenance,
     read_csv_text,
@@ -313,6 +316,9 @@ def _financial_year(values: pd.Series, label: str, lines: pd.Series
         i = bad.idxmax()
         raise SourceFormatError(label, f"value {values[i]!r} on line {int(lines[i])}",
                                 column="Year", expected="a financial year such as '2024-25'")
+    # the year the file's name gives (``... 2024-25 ...``), and one that has begun
+    check_years(start.astype(int), label, column="Year", financial=True,
+                what="financial year")
     first = pd.to_datetime(start.astype(int).astype(str) + "-04-01")
     last = pd.to_datetime((start.astype(int) + 1).astype(str) + "-03-31")
     return first.astype("datetime64[ns]"), last.astype("datetime64[ns]")

@@ -19,7 +19,9 @@ one return per NHS dental contract): ``provider_code`` (``Organisation Code``, u
 ``icb_code`` and ``financial_year`` (``Year`` as published).
 
 Checks: the columns present (a renamed column is an error naming it); a blank organisation
-code or a ``Return`` other than the three is an error naming the line; the same organisation,
+code, a ``Return`` other than the three, or a ``Year`` that is not a financial year
+(``2024-25``) is an error naming the line; a year other than the one the file's name gives,
+or one that has not begun, is an error; the same organisation,
 return and contract twice is an error naming both lines. A zip without a KO41b
 practice-level member is an error naming its members; a last row cut mid-row raises
 :class:`~workbench.errors.SourceIncompleteError` (``allow_incomplete=True`` warns and
@@ -48,6 +50,7 @@ from workbench.data.sources.common import (
     check_duplicates,
     check_file,
     check_not_truncated,
+    check_years,
     provenance,
     read_csv_text,
     read_zip_csv,
@@ -153,6 +156,15 @@ def read(path: str | Path, *, allow_incomplete: bool = False) -> pd.DataFrame:
         i = bad.to_numpy().nonzero()[0][0]
         raise SourceFormatError(label, f"value {kind.iloc[i]!r} on line {lines.iloc[i]}",
                                 column="Return", expected=f"one of {', '.join(RETURNS)}")
+    year = txt["Year"].str.extract(r"^(\d{4})\s*[-/]\s*(\d{2}|\d{4})$")
+    start = pd.to_numeric(year[0], errors="coerce")
+    end = pd.to_numeric(year[1], errors="coerce")
+    bad = start.isna() | (end % 100 != (start + 1) % 100)
+    if bad.any():
+        i = bad.to_numpy().nonzero()[0][0]
+        raise SourceFormatError(label, f"value {raw['Year'].iloc[i]!r} on line {lines.iloc[i]}",
+                                column="Year", expected="a financial year such as '2024-25'")
+    check_years(start.astype(int), label, column="Year", financial=True, what="financial year")
     contract = txt["Contract Number"]
     out = pd.DataFrame({"provider_code": code, "provider_name": txt["Organisation Name"],
                         "return_type": kind,

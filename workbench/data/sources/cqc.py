@@ -73,6 +73,7 @@ from workbench.data.sources.common import (
     check_archive,
     check_duplicates,
     check_file,
+    check_formulas_cached,
     check_not_truncated,
     excel_engine,
     provenance,
@@ -319,6 +320,7 @@ def _read_table(path: Path, sheet: str, allow_incomplete: bool = False) -> pd.Da
         if sheet not in book.sheet_names:
             raise SourceFormatError(path, f"no sheet {sheet!r}; sheets are {book.sheet_names}",
                                     sheet=sheet, expected="sheets 'Locations' and 'Providers'")
+        check_formulas_cached(path, [sheet])  # .xlsx: a formula without its value reads blank
         return pd.read_excel(book, sheet_name=sheet, header=None, dtype=str, keep_default_na=False)
 
 

@@ -28,7 +28,9 @@ Suppression: ``*`` (fewer than 5 responses, and secondary suppression), ``-`` (p
 calculable), ``NA``, ``..``, ``x``, ``c``, ``:`` and blank become missing, and a measure built
 from a missing part is missing (``fft_positive`` when ``Very Good`` or ``Good`` is).
 England, Selection and terminating rows are dropped, as is the independent-sector
-aggregate ``IS1`` (not a provider). The month comes from the file name or ``period=``.
+aggregate ``IS1`` (not a provider). The month comes from the file name or ``period=``;
+a ``period=`` other than the month the name gives, or a month that has not begun, is an
+error. Responses are whole numbers (a fraction is an error naming the row and column).
 
 Completeness: the layout promises an England row above the providers and a terminating
 row of ``-`` below them. A sheet without either (a table cut short), or whose providers
@@ -59,6 +61,8 @@ import pandas as pd
 from workbench.data.sources.common import (
     check_duplicates,
     check_file,
+    check_periods,
+    check_whole_numbers,
     excel_engine,
     find_header_row,
     incomplete,
@@ -200,6 +204,7 @@ def read(path: str | Path, period=None, collection: str | None = None,
                                     f"{exc})", sheet=sheets[0],
                                     expected="the published FFT .xlsm/.xlsx") from None
         sheet = next((s for s in sheets if s in names), sheets[0])
+    check_periods([when], path, sheet=sheet, column="period")
     raw = read_sheet(path, sheet)
     if raw.dropna(how="all").empty:
         raise SourceFormatError(path, "sheet is empty", sheet=sheet,
@@ -231,6 +236,8 @@ def read(path: str | Path, period=None, collection: str | None = None,
 
     likert = {c: num(c) for c in LIKERT}
     responses = num("Total Responses")
+    check_whole_numbers(pd.DataFrame({**likert, "Total Responses": responses}),
+                        [*LIKERT, "Total Responses"], path, rows=body.index + 1, sheet=sheet)
     pct = num("Percentage Positive")
     if not (pct > 1.0 + 1e-9).any():  # published as 0-1 decimals (an older copy may hold %)
         pct = pct * 100.0

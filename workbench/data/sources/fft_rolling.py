@@ -24,7 +24,8 @@ percentages fail the check below).
 
 Checks
 ------
-* the header present (a renamed column is an error naming it); months ``Mon-YY`` or dates;
+* the header present (a renamed column is an error naming it); months ``Mon-YY`` or dates,
+  none in the future; formula cells with their computed values;
   counts whole numbers, 0 or more; percentages 0-1; one row per month (a second is an error
   naming both rows);
 * NHS plus independent equal the total for submitters, responses to date and monthly
@@ -62,6 +63,9 @@ import pandas as pd
 from workbench.data.sources.common import (
     check_duplicates,
     check_file,
+    check_formulas_cached,
+    check_periods,
+    check_whole_numbers,
     incomplete,
     provenance,
     to_number,
@@ -100,6 +104,7 @@ def _sheets(path: Path) -> dict[str, list[list]]:
     damaged = (CalamineError, ValueError, OSError, KeyError, zipfile.BadZipFile, EOFError)
     try:
         book = CalamineWorkbook.from_path(str(path))
+        check_formulas_cached(path, [n for n in book.sheet_names if n in SETTINGS])
         return {name: book.get_sheet_by_name(name).to_python(skip_empty_area=False)
                 for name in book.sheet_names}
     except damaged as exc:
@@ -149,6 +154,7 @@ def _sheet_table(rows: list[list], path: Path, sheet: str) -> pd.DataFrame | Non
     body["period"] = [_month(v, path, sheet, r) for v, r in zip(body[PERIOD], body["row"])]
     check_duplicates(body, ["period"], path, rows=body["row"], sheet=sheet, column=PERIOD,
                      names={"period": PERIOD})
+    check_periods(body["period"], path, sheet=sheet, column=PERIOD, named=False)
     for out, cols in COLUMNS.items():
         for c in cols:
             v = to_number(body[c].astype(object), c, path, sheet=sheet)
@@ -156,7 +162,9 @@ def _sheet_table(rows: list[list], path: Path, sheet: str) -> pd.DataFrame | Non
                 off = v.notna() & ~v.between(0, 1)
                 what = "a proportion 0-1 as published"
             else:
-                off = v.notna() & ((v < 0) | (v % 1 != 0))
+                check_whole_numbers(pd.DataFrame({c: v}), [c], path, rows=body["row"],
+                                    sheet=sheet)
+                off = v.notna() & (v < 0)
                 what = "a count, 0 or more"
             if off.any():
                 k = off.idxmax()

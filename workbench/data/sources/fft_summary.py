@@ -21,8 +21,9 @@ The April 2026 file has no NHS / independent split: every row is ``submitters="a
 (inpatient) and the per-setting data workbooks' summary, not here. National figures only:
 no provider rows.
 
-Checks: the sheet and header present (a renamed column is an error naming it); the month row
-under the header; percentages 0-1 as published; counts whole numbers, 0 or more; one row per
+Checks: the sheet and header present (a renamed column is an error naming it); formula cells
+with their computed values; the month row under the header, its current month the one the
+file's name (``apr-26``) and title give, and no month in the future; percentages 0-1 as published; counts whole numbers, 0 or more; one row per
 setting and submitters (a second is an error naming both rows); the ``Total`` row's responses
 equal the sum of the settings' for each month, and an NHS plus independent split equals its
 setting's total, else :class:`~workbench.errors.SourceIncompleteError` naming the month and both
@@ -48,6 +49,9 @@ import pandas as pd
 from workbench.data.sources.common import (
     check_duplicates,
     check_file,
+    check_formulas_cached,
+    check_periods,
+    check_whole_numbers,
     find_header_row,
     incomplete,
     parse_month,
@@ -84,7 +88,19 @@ def _rows(path: Path) -> list[list]:
     if SHEET not in names:
         raise SourceFormatError(path, "sheet not found", sheet=SHEET,
                                 expected=f"a sheet named {SHEET!r}; the workbook has {names}")
+    check_formulas_cached(path, [SHEET])
     return book.get_sheet_by_name(SHEET).to_python(skip_empty_area=False)
+
+
+def _title_month(top: pd.DataFrame, path: Path) -> pd.Timestamp | None:
+    """The month a title above the table names ("Friends and Family Test - April 2026")."""
+    for v in top.to_numpy().ravel():
+        if isinstance(v, str) and re.search(r"Friends and Family Test\s*-", v):
+            try:
+                return parse_month(v.split("-", 1)[1], path, sheet=SHEET)
+            except SourceFormatError:
+                return None
+    return None
 
 
 def _label(value) -> str:
@@ -139,6 +155,19 @@ def read(path: str | Path, *, allow_incomplete: bool = False) -> pd.DataFrame:
             continue
         columns.append((GROUPS[group], j, parse_month(months.iloc[j], path, column=group,
                                                       sheet=SHEET)))
+    # the current month is the one the file's name (``apr-26``) and title give; the previous
+    # month stands beside it; none may lie in the future
+    latest = max((m for _, _, m in columns), default=None)
+    if latest is not None:
+        check_periods([latest], path, sheet=SHEET, column="Responses")
+        title = _title_month(raw.iloc[:hr], path)
+        if title is not None and title != latest:
+            raise SourceFormatError(path, f"the title names {title:%B %Y} but the latest month "
+                                    f"under the header is {latest:%B %Y}", sheet=SHEET,
+                                    column="Responses",
+                                    expected="the month of the title as the current month")
+        check_periods([m for _, _, m in columns], path, sheet=SHEET, column="Responses",
+                      named=False)
     have = {g for g, _, _ in columns}
     lacking = [g for g, c in GROUPS.items() if c not in have]
     if lacking:
@@ -184,7 +213,9 @@ def read(path: str | Path, *, allow_incomplete: bool = False) -> pd.DataFrame:
                                         column=heading, expected="a proportion 0-1 as published")
             v = v * 100
         else:
-            off = v.notna() & ((v < 0) | (v % 1 != 0))
+            check_whole_numbers(pd.DataFrame({heading: v}), [heading], path, rows=vals["row"],
+                                sheet=SHEET)
+            off = v.notna() & (v < 0)
             if off.any():
                 k = off.idxmax()
                 raise SourceFormatError(path, f"{v[k]:g} in row {int(vals.at[k, 'row'])} "

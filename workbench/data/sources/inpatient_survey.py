@@ -48,7 +48,10 @@ missing one is an error naming the column); one row per trust (a second is an er
 both rows); scores and limits 0-10; ranges nested (99.8% outside 95% outside 90%); band a
 whole number 0-7, 0 exactly where there is no score, and equal to where the score falls in its
 ranges (below the 99.8% range 1 ... above it 7); an inconsistent cell is an error naming the
-trust, the column and the row. Suppression marks and blanks read as missing.
+trust, the column and the row. Suppression marks and blanks read as missing. Numbers of
+respondents (``n_tpat``, ``Qx_tres``, ``Qx_Base_unw``) are whole numbers; a ``survey_year=``
+other than the year in the file's name, or one in the future, is an error; formula cells
+of an .xlsx without a computed value are an error saying so.
 
 Period: one survey year (November discharges, fieldwork the following winter): a
 cross-section, not a month.
@@ -71,7 +74,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from workbench.data.sources.common import check_duplicates, check_file, provenance, to_number
+from workbench.data.sources.common import (
+    check_duplicates,
+    check_file,
+    check_formulas_cached,
+    check_whole_numbers,
+    check_years,
+    provenance,
+    to_number,
+)
 from workbench.errors import SourceFormatError
 
 SOURCE = "inpatient_survey"
@@ -119,6 +130,7 @@ def _sheets(path: Path, wanted: tuple[str, ...]) -> tuple[dict[str, list[list]],
         if s not in names:
             raise SourceFormatError(path, "sheet not found", sheet=s,
                                     expected=f"a sheet named {s!r}; the workbook has {names}")
+    check_formulas_cached(path, [s for s in wanted if s in names])
     out = {}
     for s in wanted:
         if s in names:
@@ -179,6 +191,8 @@ def _scores(df: pd.DataFrame, rows: pd.Series, path: Path, resp: pd.DataFrame | 
                         "trust_name": df[NAME].astype("string").str.strip()
                         if NAME in df.columns else pd.NA,
                         "respondents": _numbers(df, "n_tpat", path, SCORES)})
+    check_whole_numbers(ids, ["respondents"], path, rows=rows, labels={"respondents": "n_tpat"},
+                        sheet=SCORES)
     check_duplicates(ids, ["provider_code"], path, rows=rows, sheet=SCORES, column=CODE,
                      names={"provider_code": CODE})
     parts = []
@@ -271,6 +285,8 @@ def _respondents(df: pd.DataFrame, rows: pd.Series, path: Path) -> pd.DataFrame:
             i = (v < 0).idxmax()
             raise SourceFormatError(path, f"negative value in row {int(rows[i])}",
                                     sheet=RESPONDENTS, column=c, expected="0 or more")
+        if c.endswith("_tres") or c == "n_tpat":
+            check_whole_numbers(pd.DataFrame({c: v}), [c], path, rows=rows, sheet=RESPONDENTS)
         if c.endswith("_tpc") or c == "tr_rate":
             off = v.notna() & ~v.between(0, 100)
             if off.any():
@@ -332,6 +348,8 @@ def _history(sheets: dict, path: Path) -> pd.DataFrame:
                                  "score_then": _numbers(df, c, path, sheet)})
             base, sig = f"{item}_Base_unw", f"{item}_sig"
             part["base_then"] = _numbers(df, base, path, sheet) if base in df.columns else np.nan
+            check_whole_numbers(part, ["base_then"], path, rows=rows, sheet=sheet,
+                                labels={"base_then": base})
             part["change"] = _numbers(df, sig, path, sheet) if sig in df.columns else np.nan
             bad = part["change"].notna() & ~part["change"].isin([-1, 0, 1])
             if bad.any():
@@ -383,6 +401,7 @@ def read_all(path: str | Path, *, survey_year: int | None = None,
                                     expected="a name such as 'Adult-Inpatient-Survey-2022.ods' "
                                              "or survey_year=")
         survey_year = int(m.group(1))
+    check_years([survey_year], path, column="survey_year", what="survey year")
     sheets, names = _sheets(path, (SCORES, RESPONDENTS, KEY, *HISTORY))
     resp = None
     if RESPONDENTS in sheets:

@@ -35,7 +35,8 @@ Reported, not guessed
 Checks
 ------
 The columns present; the sector one of the four (any other text is an error naming the line);
-the date a quarter end; beds a number, 0 or more (thousands separators read); one row per
+the date a quarter end, not after today; beds a number, 0 or more (thousands separators
+read; beds are averages of daily counts, so fractions are allowed); one row per
 organisation, sector and date (a second is an error naming both lines); a last row cut
 mid-row raises :class:`~workbench.errors.SourceIncompleteError`. Where the file has an England
 row (``Organisation_Code`` ``England``, ``ENG`` or ``E92000001``), each sector's England
@@ -64,6 +65,7 @@ from workbench.data.sources.common import (
     check_duplicates,
     check_file,
     check_not_truncated,
+    check_periods,
     incomplete,
     provenance,
     read_csv_text,
@@ -172,6 +174,8 @@ def read(path: str | Path, *, measure: str | None = None,
         raise SourceFormatError(path, f"value {raw.at[i, DATE]!r} on line {int(lines[i])}",
                                 column=DATE, expected="a quarter's last day as dd/mm/yyyy "
                                                       "(31/03, 30/06, 30/09 or 31/12)")
+    # a quarter's average is known once the quarter has ended: a later date was not counted
+    check_periods(date.unique(), path, column=DATE, named=False)
     empty = txt[BEDS].isin(EMPTY)
     beds = to_number(raw[BEDS].mask(empty, ""), BEDS, path)
     neg = beds.notna() & (beds < 0)

@@ -31,7 +31,9 @@ scores and segments, ``OF5xxx`` the overall segment. A metric's reporting date, 
 assessment quarter, says which period it measures: an analysis aligning it with other
 measures uses ``reporting_date``.
 
-Checks: the columns present; a quarter that is not ``Qn YYYY/YY`` is an error naming the line;
+Checks: the columns present; a quarter that is not ``Qn YYYY/YY`` is an error naming the line,
+and so is a quarter after the one the file's name gives (``q4-2025-26``: the trust data hold
+that quarter and the earlier ones of the year) or one that has not begun;
 values, quartiles and ranks numbers (blank is missing); one row per quarter x trust x metric
 (per quarter x trust in the league table): a second is an error naming both lines; in the
 league table a range that is not ``a to b`` with a <= value <= b is an error naming the line;
@@ -57,6 +59,7 @@ from workbench.data.sources.common import (
     check_duplicates,
     check_file,
     check_not_truncated,
+    check_periods,
     provenance,
     read_csv_text,
     require_columns,
@@ -127,7 +130,39 @@ def _ids(raw: pd.DataFrame, lines: pd.Series, path: Path) -> pd.DataFrame:
         raise SourceFormatError(path, f"blank quarter on line {int(lines[i])}", column="Quarter",
                                 expected="a quarter such as 'Q1 2025/26' on every row")
     out["period"] = out["quarter"].map(starts).astype("datetime64[ns]")
+    _check_quarters(starts, path)
     return out
+
+
+def quarter_in_name(path: str | Path) -> pd.Timestamp | None:
+    """The first day of the quarter a file's name gives (``...-q4-2025-26.csv``), or ``None``.
+
+    >>> str(quarter_in_name("nof-mh-community-trust-data-q4-2025-26.csv").date())
+    '2026-01-01'
+    >>> quarter_in_name("league.csv") is None
+    True
+    """
+    import re
+
+    m = re.search(r"(?i)(?<![A-Za-z0-9])q([1-4])[-_ ]?(\d{4})[-_/ ]?(\d{2})(?!\d)", Path(path).name)
+    if not m or int(m.group(3)) != (int(m.group(2)) + 1) % 100:
+        return None
+    return quarter_start(f"Q{m.group(1)} {m.group(2)}/{m.group(3)}", path)
+
+
+def _check_quarters(starts: dict, path: Path) -> None:
+    """No quarter after the one the file's name gives (a file holds it and earlier ones), and
+    none that has not begun.
+    """
+    named = quarter_in_name(path)
+    later = {q: d for q, d in starts.items() if named is not None and d > named}
+    if later:
+        q = max(later, key=later.get)
+        raise SourceFormatError(path, f"quarter {q!r} is after the quarter in the file's name "
+                                f"({named:%Y-%m} start)", column="Quarter",
+                                expected="quarters up to the one the file is named for "
+                                         "(a mislabelled or edited file?)")
+    check_periods(starts.values(), path, column="Quarter", named=False)
 
 
 def _finish(out: pd.DataFrame, text_cols: list[str]) -> pd.DataFrame:

@@ -80,6 +80,7 @@ import pyarrow.csv as pacsv
 from workbench.data.sources.common import (
     MISSING_MARKS,
     check_file,
+    check_periods,
     data_member,
     incomplete,
     open_utf8,
@@ -612,6 +613,8 @@ def read(path: str | Path | Extract, *, by: str = "provider",
         raise SourceFormatError(path, "negative count", column=bands[j],
                                 expected="counts of pathways, 0 or more")
     extra = {c: count_array(table.column(c)) for c in optional}
+    check_whole_counts(path, table, bands + optional,
+                       np.column_stack([counts, *extra.values()]) if extra else counts)
     if TOTAL_ALL in extra:
         check_total_all(path, table, counts, extra, allow_incomplete)
 
@@ -641,6 +644,7 @@ def read(path: str | Path | Extract, *, by: str = "provider",
 
     labels = out["period_label"].unique()
     months = {lab: parse_month(lab, path, column=PERIOD) for lab in labels}
+    check_periods(months.values(), path, column=PERIOD)
     out["period"] = out["period_label"].map(months).astype("datetime64[ns]")
     ident = ["provider_code", "provider_name", "period"]
     if by == "treatment_function":
@@ -651,6 +655,35 @@ def read(path: str | Path | Extract, *, by: str = "provider",
         SOURCE, path, PUBLISHER_URL, months.values(), member=member, by=by,
         part=INCOMPLETE, providers=int(out["provider_code"].nunique()), rows=len(out))
     return out
+
+
+def check_whole_counts(path: str | Path, table: pa.Table, columns: list[str],
+                       values: np.ndarray) -> None:
+    """Refuse a fractional count of pathways, naming the column, the key and the line.
+
+    ``values`` holds the parsed ``columns`` of ``table`` side by side (rows x columns);
+    missing values pass.
+
+    >>> t = pa.table({PERIOD: ["RTT-April-2026"], PROVIDER_CODE: ["RJ1"],
+    ...               COMMISSIONER_CODE: ["QKK"], PART: ["Part_2"], TF_CODE: ["C_999"]})
+    >>> check_whole_counts("nowhere.csv", t, ["Total All"], np.array([[12.5]]))
+    Traceback (most recent call last):
+    ...
+    workbench.errors.SourceFormatError: nowhere.csv (column 'Total All'): count 12.5 (provider 'RJ1', commissioner 'QKK', C_999) is not a whole number. Expected: whole numbers of pathways.
+    """
+    with np.errstate(invalid="ignore"):
+        frac = np.isfinite(values) & (values != np.round(values))
+    if not frac.any():
+        return
+    i, j = (int(k) for k in np.argwhere(frac)[0])
+    key = [table.column(k)[i].as_py().strip() for k in (PERIOD, PROVIDER_CODE, COMMISSIONER_CODE,
+                                                         PART, TF_CODE)]
+    lines = _line_numbers(Path(path), key) if Path(path).exists() else []
+    where = f" on line {lines[0]}" if lines else ""
+    raise SourceFormatError(
+        path, f"count {values[i, j]:,.10g} (provider {key[1]!r}, commissioner {key[2]!r}, "
+        f"{key[4]}){where} is not a whole number", column=columns[j],
+        expected="whole numbers of pathways")
 
 
 def check_total_all(path: str | Path, table: pa.Table, counts: np.ndarray, extra: dict,

@@ -32,8 +32,11 @@ median_weeks, p95_weeks, over_52w, over_65w, over_78w`` (as published) and
 total with a known clock start), which the workbook does not publish.
 
 Checks (a :class:`~workbench.errors.SourceFormatError` names the file, sheet and column):
-both sheets present; the title block's period and pathway kind found and the same on both
-sheets; every column of the layout present, the bands contiguous; numbers or the
+both sheets present; formula cells with their computed values (a workbook saved by a
+program that does not calculate formulas is named as such); the title block's period and
+pathway kind found and the same on both sheets, the period agreeing with the month in the
+file's name (``Sep25``) and not in the future; every column of the layout present, the
+bands contiguous; counts of pathways whole numbers; numbers or the
 suppression marks (``-`` where a median is not defined, ``*``, ``..``, ``x``, ``c``,
 ``:``, blank), which read as missing; a provider and treatment function listed twice (on
 one sheet or across both) is an error naming the worksheet rows. The totals are checked
@@ -64,6 +67,9 @@ import pandas as pd
 from workbench.data.sources.common import (
     check_archive,
     check_file,
+    check_formulas_cached,
+    check_periods,
+    check_whole_numbers,
     incomplete,
     parse_month,
     provenance,
@@ -101,6 +107,7 @@ def _sheets(path: Path) -> tuple[dict[str, list[list]], list[str], str]:
     the engine used: python-calamine when installed (fast), else openpyxl read-only.
     """
     check_archive(path)  # unpacked sizes within the reading limits before opening
+    check_formulas_cached(path, SHEETS)  # a formula without its value would read as blank
     try:
         from python_calamine import CalamineError, CalamineWorkbook, ZipError
     except ImportError:  # pragma: no cover - the project pins python-calamine
@@ -164,6 +171,7 @@ def _title(rows: list[list], path: Path, sheet: str) -> tuple[pd.Timestamp, str,
         raise SourceFormatError(path, "no 'Period:' line in the title block", sheet=sheet,
                                 column="Period:", expected="e.g. 'Period: September 2025'")
     period = parse_month(block["period"], path, column="Period:", sheet=sheet)
+    check_periods([period], path, column="Period:", sheet=sheet)
     summary = block.get("summary", "").lower()
     kind = next((k for words, k in KINDS if words in summary), None)
     if kind is None:
@@ -272,6 +280,11 @@ def _read_sheet(rows: list[list], path: Path, sheet: str) -> tuple[pd.DataFrame,
     out = pd.concat([out, pd.DataFrame(num, index=raw.index)], axis=1)
     counts = out[names + ["unknown_clock_start", "total_all", "total_known",
                           *[c for c, _ in OVER.values()]]]
+    labels = {**dict(zip(names, lay["bands"])), "unknown_clock_start": UNKNOWN,
+              "total_all": lay["total_all"], "total_known": lay["total_known"],
+              **{c: label for label, (c, _) in OVER.items()}}
+    check_whole_numbers(counts, list(counts.columns), path, rows=counts.index, labels=labels,
+                        sheet=sheet)
     if (counts < 0).any().any():
         col = counts.columns[(counts < 0).any()][0]
         raise SourceFormatError(path, f"negative count in worksheet row "

@@ -22,7 +22,9 @@ of rates gives a small organisation the weight of a large one.
 Checks: the columns present; days 0 or more and days lost not above days available; the
 published rate equal to ``100 x lost / available`` to its two decimals (a rate that is not
 is an error naming the line, both values and the rule); a date that is not dd/mm/yyyy is an
-error naming the line; one row per organisation and month (a second is an error naming both
+error naming the line, and so is a month other than the one the file's name gives
+(``nhs_sickness_absence_2024-04.csv``, ``... April 2024``) or a date after today; days are
+full-time equivalents, so fractions are allowed; one row per organisation and month (a second is an error naming both
 lines); suppression marks and blanks read as missing (and the rate check is then skipped);
 a last row cut mid-row raises :class:`~workbench.errors.SourceIncompleteError`
 (``allow_incomplete=True`` warns and leaves it out). The file has no totals row, so a file
@@ -49,6 +51,7 @@ from workbench.data.sources.common import (
     check_duplicates,
     check_file,
     check_not_truncated,
+    check_periods,
     provenance,
     read_csv_text,
     require_columns,
@@ -111,6 +114,9 @@ def read(path: str | Path, *, allow_incomplete: bool = False) -> pd.DataFrame:
                                 "not a date", column=DATE,
                                 expected="the month's last day as dd/mm/yyyy, e.g. 30/04/2024")
     out["period"] = date.dt.to_period("M").dt.to_timestamp().astype("datetime64[ns]")
+    # the month of the name (``..._2024-04.csv``, ``... April 2024``), and one that has ended
+    check_periods(out["period"].unique(), path, column=DATE, numeric_name=True)
+    check_periods(date.unique(), path, column=DATE, named=False)
     lost = to_number(raw[LOST], LOST, path)
     avail = to_number(raw[AVAILABLE], AVAILABLE, path)
     rate = to_number(raw[RATE], RATE, path)

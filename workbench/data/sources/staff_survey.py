@@ -54,7 +54,9 @@ from workbench.data.sources.common import (
     check_archive,
     check_duplicates,
     check_file,
+    check_formulas_cached,
     check_not_truncated,
+    check_years,
     excel_engine,
     provenance,
     read_csv_text,
@@ -131,7 +133,8 @@ def read(path: str | Path, month: int = FIELDWORK_MONTH, *,
 
     Blank, ``NA`` and suppression marks (``*``, ``-``, ``..``, ``x``, ``c``, ``:``) are
     missing; each measure comes from one column, so nothing is summed. Two rows for one
-    trust and year are an error naming both lines. The tidied files have no totals row,
+    trust and year are an error naming both lines; a survey year outside those the file's
+    name covers (``2015_2019``) or in the future is an error. The tidied files have no totals row,
     so a file cut at a row boundary cannot be told from a shorter one; a last row cut
     mid-row raises :class:`~workbench.errors.SourceIncompleteError`, or with
     ``allow_incomplete=True`` warns and is left out.
@@ -170,6 +173,7 @@ def read(path: str | Path, month: int = FIELDWORK_MONTH, *,
         i = (year.isna() | (year % 1 != 0) | ~year.between(2000, 2100)).idxmax()
         raise SourceFormatError(path, f"value {raw[year_col].loc[i]!r} (row {i})",
                                 column=year_col, expected="a survey year such as 2017")
+    check_years(year.astype(int), path, column=year_col, what="survey year")
     out = pd.DataFrame({"provider_code": raw["Code"].astype("string").str.strip().str.upper(),
                         "year": year.astype(int), "_row": raw.index + 2})
     out["period"] = _period(out["year"], month)
@@ -214,7 +218,9 @@ def read_benchmark(path: str | Path, year: int, sheet: str | None = None,
     ``Org code``, ``Trust code`` or ``Code``). Scores are on the publisher's 0-10 scale and
     are not converted; ``staff_recommend_care_pct`` and ``staff_work_stress_pct`` are not in
     the theme tables and are left missing. Suppression marks are missing; an organisation
-    listed twice is an error naming both worksheet rows. The table has no totals row to
+    listed twice is an error naming both worksheet rows; a ``year`` other than the one the
+    file's name gives (``nss_2023.xlsx``), or in the future, is an error, and so are formula
+    cells without a computed value. The table has no totals row to
     check, so ``allow_incomplete`` has nothing to relax.
 
     >>> import pandas as pd, tempfile, pathlib
@@ -225,6 +231,7 @@ def read_benchmark(path: str | Path, year: int, sheet: str | None = None,
     7.1
     """
     path = check_file(path)
+    check_years([year], path, column="year", sheet=sheet, what="survey year")
     check_archive(path)  # unpacked sizes within the reading limits before opening
     try:
         book = pd.ExcelFile(path, engine=excel_engine(path))
@@ -237,6 +244,7 @@ def read_benchmark(path: str | Path, year: int, sheet: str | None = None,
                                     sheet=sheet, expected="the results sheet")
         found = None
         for name in ([sheet] if sheet else book.sheet_names):
+            check_formulas_cached(path, [name])
             frame = pd.read_excel(book, sheet_name=name, header=None, dtype=object)
             hit = _find_header(frame)
             if hit:

@@ -34,7 +34,8 @@ Rates are percentages (0-100) as published. Each measure keeps its base beside i
 (``*_base``: the number answering that question).
 
 Checks: every column above present (a renamed column is an error naming it and the
-columns found); rates between 0 and 100; counts 0 or more; suppression marks (``*``,
+columns found); rates between 0 and 100; counts (respondents, bases) whole numbers, 0 or
+more; a survey year in the future is an error; suppression marks (``*``,
 ``-``, ``..``, ``x``, ``c``, ``:``, blank, ``NA``) are missing; a year that is not a
 whole number between 2000 and 2100 is an error naming the line; two rows for one code and
 year are an error naming both lines. The file has no totals row, so a file cut at a row
@@ -64,6 +65,8 @@ from workbench.data.sources.common import (
     check_duplicates,
     check_file,
     check_not_truncated,
+    check_whole_numbers,
+    check_years,
     provenance,
     read_csv_text,
     require_columns,
@@ -139,6 +142,7 @@ def read(path: str | Path, *, allow_incomplete: bool = False) -> pd.DataFrame:
         raise SourceFormatError(path, f"value {raw.at[i, 'Year']!r} on line {int(lines[i])}",
                                 column="Year", expected="a survey year such as 2024")
     out["year"] = year.astype(int)
+    check_years(out["year"], path, column="Year", what="survey year")
     out["respondents"] = _count(raw, RESPONDENTS, path, lines)
     for canon, col in RATES.items():
         rate = to_number(raw[col], col, path)
@@ -171,4 +175,5 @@ def _count(raw: pd.DataFrame, col: str, path: Path, lines: pd.Series) -> pd.Seri
         i = neg.idxmax()
         raise SourceFormatError(path, f"negative value on line {int(lines[i])}", column=col,
                                 expected="a count, 0 or more")
+    check_whole_numbers(pd.DataFrame({col: v}), [col], path, rows=lines)
     return v

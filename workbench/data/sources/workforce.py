@@ -18,7 +18,10 @@ nationality can differ from the publisher's own organisation totals by a few FTE
 An FTE cell that is blank or a suppression mark (``*``, ``-``, ``..``, ``x``, ``c``,
 ``:``) is missing, and so is every sum that includes it: ``nurse_fte`` is missing when a
 nurse row of the organisation is, ``staff_fte`` when any of its rows is (a sum without
-the row would be too low). Thousands separators (``"1,234.5"``) are read as numbers. Two
+the row would be too low). Thousands separators (``"1,234.5"``) are read as numbers (FTE
+is fractional: no whole-number check). Months must be those the file's name gives
+(``...-september-2017-and-june-2018...``, when it gives any) and not in the future; formula
+cells without a computed value are an error saying so. Two
 rows for the same month, organisation, staff group and nationality are an error naming
 both rows. The ``Data`` sheet has no totals row, so a sheet cut at a row boundary cannot
 be told from a shorter one; ``allow_incomplete`` is accepted for a uniform reader
@@ -44,6 +47,8 @@ from workbench.data.sources.common import (
     check_archive,
     check_duplicates,
     check_file,
+    check_formulas_cached,
+    check_periods,
     excel_engine,
     provenance,
     require_columns,
@@ -70,6 +75,7 @@ def _open_sheet(path: Path, sheet: str) -> pd.DataFrame:
         if sheet not in book.sheet_names:
             raise SourceFormatError(path, f"no sheet {sheet!r}; sheets are {book.sheet_names}",
                                     sheet=sheet, expected=f"a sheet named {sheet!r}")
+        check_formulas_cached(path, [sheet])
         try:
             return pd.read_excel(book, sheet_name=sheet, dtype={"Month": str, "Organisation code": str,
                                             "Organisation name": str, "Staff group": str,
@@ -136,6 +142,7 @@ def read(path: str | Path, sheet: str = SHEET, *, allow_incomplete: bool = False
         "nationality": raw["Nationality"].astype("string").str.strip(),
         "fte": to_number(raw["FTE"], "FTE", path, sheet=sheet),
     })
+    check_periods(df["period"].unique(), path, column="Month", sheet=sheet)
     missing_code = df["provider_code"].isna() | (df["provider_code"] == "")
     if missing_code.any():
         i = missing_code.idxmax()
