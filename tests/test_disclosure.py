@@ -134,7 +134,7 @@ def test_render_index_suppresses_n_and_hides_private_parameters():
                            "ci_high": 1.5, "p_value": 0.03, "n": 6,
                            "sentence": "About RX1 Example."}]}]
     html = render_index({"name": "s", "private": ["trust"]}, runs)
-    assert "RX1 Example" not in html and re.search(r"trust=\[private [0-9a-f]{8}\]", html)
+    assert "RX1 Example" not in html and re.search(r"trust = \[private [0-9a-f]{8}\]", html)
     row = next(r for r in table_cells(html) if "p (BH)" in r)
     assert row["n"] == "*" and row["p"] == "0.03" and row["p (BH)"] == "0.03"
     assert 'data-sort="6' not in html

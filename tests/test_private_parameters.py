@@ -96,7 +96,7 @@ def test_index_and_csv_show_the_digest_so_runs_stay_apart(study):
     assert all(len(x) == 2 for x in labels) and labels[0][1] != labels[1][1]
     assert all(re.fullmatch(r"mean:waits@\[private [0-9a-f]{8}\]", r["id"]) for r in rows)
     index = (out / "index.html").read_text(encoding="utf-8")
-    assert len(set(re.findall(r"analyst_note=\[private ([0-9a-f]{8})\]", index))) == 2
+    assert len(set(re.findall(r"analyst_note = \[private ([0-9a-f]{8})\]", index))) == 2
 
 
 def test_dry_run_plan_gives_the_same_ids(study, monkeypatch):

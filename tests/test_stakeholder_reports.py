@@ -112,7 +112,9 @@ def test_index_lists_runs_findings_bh_and_errors(study):
     assert "SYNTHETIC DATA" in text
     assert '<table id="findings">' in html and "p (BH)" in text
     rows = [r for r in table_cells(html) if "p (BH)" in r]
-    by_id = {r["Id"]: r for r in rows}
+    sentences = {"The mean was 4.50 units (95% CI 3.50 to 5.50).": "mean:y@acute",
+                 "y was 0.40 units lower (95% CI -0.90 to 0.10) per x.": "slope:x->y@acute"}
+    by_id = {sentences[r["Finding"]]: r for r in rows}  # the table shows no ids
     assert by_id["mean:y@acute"]["p"] == "0.01" and by_id["mean:y@acute"]["p (BH)"] == "0.02"
     assert by_id["slope:x->y@acute"]["p (BH)"] == "0.2"
     assert by_id["mean:y@acute"]["n"] == "*" and by_id["slope:x->y@acute"]["n"] == "240"

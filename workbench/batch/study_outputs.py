@@ -135,7 +135,7 @@ def write_index(outcome: StudyResult, git_commit: str | None = None) -> Path:
     more than :data:`~workbench.report.study_index.RUNS_PER_PAGE` runs) listing every
     run (atomic); return the path of ``index.html``.
 
-    Runs are read one at a time: each keeps only its key findings, and the table of
+    Runs are read one at a time: each keeps only the findings the summary shows, and the table of
     findings only its first :data:`~workbench.report.study_index.FINDINGS_SHOWN` rows,
     so memory stays bounded for a study of many runs.
     """
@@ -147,8 +147,8 @@ def write_index(outcome: StudyResult, git_commit: str | None = None) -> Path:
         adjusted_p_values,
         page_name,
         render_index_pages,
-        select_key_findings,
         study_findings,
+        summary_records,
     )
 
     rule = _rule(outcome)
@@ -160,7 +160,7 @@ def write_index(outcome: StudyResult, git_commit: str | None = None) -> Path:
         findings = read_run_findings(r.folder)
         run = {"run_id": r.run_id, "title": r.title, "parameters": r.parameters,
                "status": r.status, "duration_s": r.duration_s, "error": r.error_line,
-               "cached": r.cached,
+               "cached": r.cached, "notebook": r.notebook,
                "private_values": notebook_parameter_values(r.folder / "notebook.ipynb",
                                                            outcome.study.private),
                "report_href": f"{r.run_id}/{REPORT_FILE}" if has_report else "",
@@ -170,7 +170,7 @@ def write_index(outcome: StudyResult, git_commit: str | None = None) -> Path:
                                     p_adjusted=q, limit=FINDINGS_SHOWN - len(table))
         n_findings += len(findings)
         run["n_findings"] = len(findings)
-        run["findings"] = select_key_findings(findings)
+        run["findings"] = summary_records(findings)
         runs.append(run)
     data_record = next((ctx["data"] for ctx in (report_context(r.folder)
                                                 for r in outcome.results) if "data" in ctx), {})

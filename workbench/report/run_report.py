@@ -401,15 +401,76 @@ def short_hash(value: str | None, n: int = 12) -> str:
     return value[:n] if value else "none"
 
 
-def display_value(value: Any) -> str:
-    """A parameter value as a reader sees it: text bare, lists comma-separated.
+#: Characters of a parameter's value in a header or on the index; a longer value is
+#: shortened (:func:`display_value`).
+VALUE_CHARACTERS = 100
 
-    >>> display_value("acute"), display_value(["nhs", 2]), display_value("")
-    ('acute', '[nhs, 2]', '""')
+
+def display_value(value: Any, limit: int | None = VALUE_CHARACTERS) -> str:
+    """A parameter value as a reader sees it: text bare, numbers through the one
+    formatter, a list as a short comma list (``R001, N001``), a mapping as ``name: value``
+    pairs, a list of mappings one item after another (``; ``), each as its first value
+    with the others in brackets (when that is too long: the first values, and what else
+    each gives); a value longer than
+    ``limit`` characters is shortened to the items that fit and how many there are in
+    all (text to its first ``limit`` characters and ``...``).
+
+    >>> display_value("acute"), display_value(["nhs", 2]), display_value(""), display_value([])
+    ('acute', 'nhs, 2', '""', 'none')
+    >>> display_value({"subset": "nhs", "lag": 1})
+    'subset: nhs, lag: 1'
+    >>> display_value([{"measure": "rtt_median_weeks", "target": 18},
+    ...                {"measure": "fft_pct_positive", "target": 90}])
+    'rtt_median_weeks (target: 18); fft_pct_positive (target: 90)'
+    >>> display_value([{"measure": "rtt_median_weeks", "direction": "decrease", "target": 18},
+    ...                {"measure": "fft_pct_positive", "direction": "increase", "target": 90},
+    ...                {"measure": "ae_pct_within_4h", "direction": "increase", "target": 78}])
+    'rtt_median_weeks, fft_pct_positive, ae_pct_within_4h (each with direction, target)'
     """
     if isinstance(value, str):
-        return value if value else '""'
+        text = value if value else '""'
+        return text if limit is None or len(text) <= limit else text[:limit].rstrip() + "..."
+    if isinstance(value, Mapping):
+        parts = [f"{k}: {display_value(v, None)}" for k, v in value.items()]
+        return _shortened(parts, ", ", limit) if parts else "none"
     if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(display_value(v) for v in value) + "]"
+        parts = [_item(v) for v in value]
+        nested = any(isinstance(v, (Mapping, list, tuple)) for v in value)
+        text = "; ".join(parts) if nested else ", ".join(parts)
+        if nested and limit is not None and len(text) > limit and \
+                all(isinstance(v, Mapping) and v for v in value):
+            # mappings that do not fit: their first values, and what else each gives
+            keys = list(dict.fromkeys(k for v in value for k in list(v)[1:]))
+            with_ = f" (each with {', '.join(map(str, keys))})" if keys else ""
+            short = _shortened([display_value(next(iter(v.values())), None) for v in value],
+                               ", ", None if limit is None else max(1, limit - len(with_)))
+            return short + with_
+        return _shortened(parts, "; " if nested else ", ", limit) if parts else "none"
     return repr(value) if not isinstance(value, (int, float)) or isinstance(value, bool) \
         else formatting.number(value)
+
+
+def _item(value: Any) -> str:
+    """An item of a list parameter: a mapping as its first value with the others in
+    brackets (``rtt_median_weeks (target: 18)``), anything else by :func:`display_value`.
+    """
+    if isinstance(value, Mapping) and value:
+        first, *rest = value.items()
+        more = ", ".join(f"{k}: {display_value(v, None)}" for k, v in rest)
+        return display_value(first[1], None) + (f" ({more})" if more else "")
+    return display_value(value, None)
+
+
+def _shortened(parts: list[str], sep: str, limit: int | None) -> str:
+    """``parts`` joined by ``sep``; when longer than ``limit``, the first parts that fit
+    (at least one) and how many there are in all.
+    """
+    text = sep.join(parts)
+    if limit is None or len(text) <= limit:
+        return text
+    kept = [parts[0]]
+    for part in parts[1:]:
+        if len(sep.join([*kept, part])) > limit:
+            break
+        kept.append(part)
+    return f"{sep.join(kept)}{sep}... ({len(parts)} in all)"

@@ -1,18 +1,24 @@
-"""A study's index page: every run with its status and key findings, and every finding
-of the study in one table.
+"""A study's index page: what the study found, every run with its status, and every
+finding of the study in one table.
 
-:func:`render_index` lists the runs of a study with their status, duration, key
-findings (:func:`key_findings`) and a link to each report, then a sortable, filterable
-table of every finding (:func:`study_findings`) with Benjamini-Hochberg adjusted
-p-values (:func:`study_findings_frame`, the same frame as the study's
-``findings.csv``). Counts pass through the study's disclosure rule and private
-parameter values are shown as ``[private]``. Every page passes the one sanitiser
-(:func:`~workbench.report.sanitise.sanitise_page`); its only script is the fixed
-sorting and filtering code of ``templates/index.js`` (:func:`index_script`), pinned by
-its hash. A study of many runs is split into pages of :data:`RUNS_PER_PAGE` runs
-(``index.html``, ``index-2.html``, ...; the first page lists every failed run), and the
-findings table shows the first :data:`FINDINGS_SHOWN` findings, every one being in
-``findings.csv``.
+The page opens with the study's summary (:func:`study_summary`): each notebook's answer
+in at most :data:`ANSWER_SENTENCES` short sentences and its verdicts (claims judged
+supported, contradicted, ...) in one line each, with a link to the report that gives the
+reasoning. Which sentences are the answer is a rule fixed here, before any result is
+seen (:func:`answer_findings`): the run's headline findings with a sentence, in the
+order the run's findings file lists them, never chosen by their values. Then
+:func:`render_index` lists the runs of a study with their status, duration, number of
+findings and a link to each report, then a sortable, filterable table of every finding
+(:func:`study_findings`) with Benjamini-Hochberg adjusted p-values
+(:func:`study_findings_frame`, the same frame as the study's ``findings.csv``). Counts
+pass through the study's disclosure rule and private parameter values are shown as
+``[private]``. Every page passes the one sanitiser
+(:func:`~workbench.report.sanitise.sanitise_page`); its only script is the fixed sorting
+and filtering code of ``templates/index.js`` (:func:`index_script`), pinned by its hash.
+A study of many runs is split into pages of :data:`RUNS_PER_PAGE` runs (``index.html``,
+``index-2.html``, ...; the first page holds the summary and lists every failed run), and
+the findings table shows the first :data:`FINDINGS_SHOWN` findings, every one being in
+``findings.csv``. The page links the study's glossary (:data:`GLOSSARY_PAGE`, beside it).
 
 >>> format_duration(65)
 '1 min 5 s'
@@ -21,8 +27,10 @@ findings table shows the first :data:`FINDINGS_SHOWN` findings, every one being 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
+from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
 import jinja2
@@ -49,8 +57,18 @@ from workbench.report.sanitise import sanitise_page
 if TYPE_CHECKING:
     import pandas as pd
 
-#: Findings shown per run on the index page.
-KEY_FINDINGS = 3
+#: Sentences of a run's answer on the study summary (whole findings are shown: see
+#: :func:`answer_findings`).
+ANSWER_SENTENCES = 3
+#: Runs of one notebook on the study summary (the first, in the study's order; every run
+#: is in the runs table below it).
+SUMMARY_RUNS = 12
+#: The kind of finding id that records a claim's verdict (``verdict:<claim>@<subset>``).
+VERDICT_KIND = "verdict"
+#: The study's glossary page, beside its index (and in the publishable copy).
+GLOSSARY_PAGE = "glossary.html"
+#: Characters of the data's sha256 and the git commit in the index's provenance line.
+HASH_CHARS = 8
 #: Runs per index page (``index.html``, then ``index-2.html``, ...).
 RUNS_PER_PAGE = 200
 #: Rows of the index's table of every finding (the rest are in ``findings.csv``).
@@ -85,49 +103,196 @@ def _environment() -> jinja2.Environment:
                               undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
 
 
-def key_findings(findings: Iterable[Mapping[str, Any]], n: int = KEY_FINDINGS,
-                 repl: list[tuple[str, str]] | None = None, rule: DisclosureRule | None = None,
-                 log: DisclosureLog | None = None, location: str = "") -> list[dict]:
-    """The first ``n`` findings formatted for the index page.
+def answer_findings(findings: Iterable[Mapping[str, Any]],
+                    n_sentences: int = ANSWER_SENTENCES) -> list[Mapping[str, Any]]:
+    """The findings whose sentences are a run's answer on the study summary.
 
-    Findings with a plain sentence (robustness checks left out) come first and are
-    shown as that sentence; others as label, estimate, interval and unit. Counts of
-    people pass through the disclosure ``rule`` (changes recorded in ``log``).
+    The rule, fixed before any result is seen: the run's headline findings that have a
+    sentence (:func:`~workbench.report.run_report.headline_findings`, the same ones that
+    head its report; robustness checks, diagnostics and verdicts left out), in the order
+    the run's findings file lists them (sorted by finding id, which the notebook's code
+    fixes), taken whole while their sentences number at most ``n_sentences`` (the first
+    is always taken: a finding's sentence is not cut). Estimates, intervals and p-values
+    play no part, so a result cannot be chosen for looking good.
 
-    >>> key_findings([{"id": "e:a->b@nhs", "sentence": "Waits were 1 week shorter (95% CI 0.5 to 1.5).",
-    ...                "estimate": -1.0}])[0]["sentence"]
-    'Waits were 1 week shorter (95% CI 0.5 to 1.5).'
-    >>> key_findings([{"id": "spc:complaints@R1", "sentence": "R1: latest 2.0 complaints."}])[0]["sentence"]
-    'R1: latest * complaints.'
+    >>> [f["id"] for f in answer_findings([
+    ...     {"id": "e:a->b@nhs", "sentence": "Waits fell. By a week."},
+    ...     {"id": "e:a->b@nhs#fe", "sentence": "Same, fixed effects."},
+    ...     {"id": "e:a->c@nhs", "sentence": "Staffing rose."},
+    ...     {"id": "e:a->d@nhs", "sentence": "Complaints fell."}])]
+    ['e:a->b@nhs', 'e:a->c@nhs']
     """
-    rule = rule or DisclosureRule()
-    out = []
-    for f in select_key_findings(findings, n):
-        head = f in headline_findings([f])
-        shown = disclose_finding(f, rule, log=log, where="index key finding",
-                                 location=f"{location} {f.get('id', '')}".strip())
-        interval = _interval(shown)
-        sentence = str(shown.get("sentence") or "").strip() if head else ""
-        out.append({"label": scrub(str(shown.get("question") or shown.get("id", "")),
-                                   repl or []),
-                    "sentence": scrub(sentence, repl or []),
-                    "estimate": _number(shown.get("estimate")), "interval": interval,
-                    "unit": shown.get("unit") or ""})
+    out: list[Mapping[str, Any]] = []
+    used = 0
+    for f in headline_findings(findings):
+        if _kind(f) == VERDICT_KIND:
+            continue
+        count = sentence_count(str(f.get("sentence") or ""))
+        if out and used + count > n_sentences:
+            break
+        out.append(f)
+        used += count
     return out
 
 
-def select_key_findings(findings: Iterable[Mapping[str, Any]],
-                        n: int = KEY_FINDINGS) -> list[Mapping[str, Any]]:
-    """The records :func:`key_findings` shows: headline findings with a sentence first.
+def verdict_findings(findings: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """The findings that record a claim's verdict (id kind :data:`VERDICT_KIND`), in the
+    order the run lists them: every one, whatever its verdict (``cannot answer`` too).
 
-    >>> [f["id"] for f in select_key_findings([{"id": "a:x->y@nhs"},
-    ...     {"id": "b:x->y@nhs", "sentence": "S."}], 1)]
-    ['b:x->y@nhs']
+    >>> [f["id"] for f in verdict_findings([{"id": "verdict:waits@acute"},
+    ...                                     {"id": "e:a->b@nhs"}])]
+    ['verdict:waits@acute']
+    """
+    return [f for f in findings if _kind(f) == VERDICT_KIND]
+
+
+def summary_records(findings: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """The finding records of a run that the index shows: its answer
+    (:func:`answer_findings`) and its verdicts (:func:`verdict_findings`), in the run's
+    order. What :func:`~workbench.batch.study_outputs.write_index` keeps of each run,
+    so that memory stays small however many findings a run has.
+
+    >>> [f["id"] for f in summary_records([{"id": "e:a->b@nhs#fe", "sentence": "S."},
+    ...     {"id": "verdict:waits@acute", "sentence": "V."}, {"id": "e:a->c@nhs"}])]
+    ['verdict:waits@acute']
     """
     findings = list(findings)
-    heads = headline_findings(findings)
-    rest = [f for f in findings if f not in heads]
-    return (heads + rest)[:n]
+    chosen = {id(f) for f in answer_findings(findings) + verdict_findings(findings)}
+    return [f for f in findings if id(f) in chosen]
+
+
+def _kind(f: Mapping[str, Any]) -> str:
+    """The kind of a finding record's id ('' when it is not an id)."""
+    return str(f.get("id", "")).split(":", 1)[0]
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"\u201d)]*\s+(?=[\"\u201c(]?[A-Z0-9])")
+#: Words ending in a full stop that do not end a sentence.
+_ABBREVIATIONS = ("e.g.", "i.e.", "vs.", "St.", "Dr.", "No.", "approx.", "etc.", "cf.")
+
+
+def sentence_count(text: str) -> int:
+    """How many sentences ``text`` holds (a full stop, question or exclamation mark
+    followed by a capital or a digit; decimals and usual abbreviations do not count).
+
+    >>> sentence_count("Waits were 1.5 weeks shorter (95% CI 0.5 to 2.5). 23 providers "
+    ...                "lie outside, e.g. St. Mary's.")
+    2
+    >>> sentence_count(""), sentence_count("No full stop")
+    (0, 1)
+    """
+    text = text.strip()
+    if not text:
+        return 0
+    ends = [m for m in _SENTENCE_END.finditer(text)
+            if not text[:m.start()].endswith(_ABBREVIATIONS)]
+    return len(ends) + 1
+
+
+def answer_lines(findings: Iterable[Mapping[str, Any]],
+                 repl: list[tuple[str, str]] | None = None,
+                 rule: DisclosureRule | None = None, log: DisclosureLog | None = None,
+                 location: str = "") -> list[str]:
+    """The sentences of a run's answer (:func:`answer_findings`) as the summary shows
+    them: counts of people through the disclosure ``rule`` (changes recorded in ``log``),
+    private values scrubbed (``repl``).
+
+    >>> answer_lines([{"id": "spc:complaints@R1", "sentence": "R1: latest 2.0 complaints."}])
+    ['R1: latest * complaints.']
+    """
+    rule = rule or DisclosureRule()
+    out = []
+    for f in answer_findings(findings):
+        shown = disclose_finding(f, rule, log=log, where="index summary",
+                                 location=f"{location} {f.get('id', '')}".strip())
+        out.append(scrub(str(shown.get("sentence") or "").strip(), repl or []))
+    return out
+
+
+def verdict_lines(findings: Iterable[Mapping[str, Any]],
+                  repl: list[tuple[str, str]] | None = None) -> list[dict[str, str]]:
+    """A run's verdicts as the summary shows them, one line each: the claim (the
+    finding's question) and its verdict (its ``parameters["verdict"]``, else the words
+    after ``Verdict:`` in its sentence).
+
+    >>> verdict_lines([{"id": "verdict:waits@acute", "question": "Private waits are shorter.",
+    ...                 "sentence": "Private waits are shorter. Verdict: inconclusive. ..."}])
+    [{'claim': 'Private waits are shorter.', 'verdict': 'inconclusive'}]
+    """
+    out = []
+    for f in verdict_findings(findings):
+        verdict = str((f.get("parameters") or {}).get("verdict") or "")
+        if not verdict:
+            m = re.search(r"Verdict:\s*([^.;]+)", str(f.get("sentence") or ""))
+            verdict = m.group(1).strip() if m else "see the report"
+        out.append({"claim": scrub(str(f.get("question") or f.get("id", "")), repl or []),
+                    "verdict": scrub(verdict, repl or [])})
+    return out
+
+
+def run_notebook(run: Mapping[str, Any]) -> str:
+    """Which notebook a run ran: its ``notebook`` (a path: the file's stem), else its run
+    id up to the first ``--`` (run ids start with the notebook's name).
+
+    >>> run_notebook({"run_id": "02_waits--subset-nhs"}), run_notebook(
+    ...     {"run_id": "x", "notebook": "../notebooks/02_waits.ipynb"})
+    ('02_waits', '02_waits')
+    """
+    notebook = str(run.get("notebook") or "")
+    if notebook:
+        return PurePath(notebook.replace("\\", "/")).stem
+    return str(run["run_id"]).split("--", 1)[0]
+
+
+def study_summary(runs: Iterable[Mapping[str, Any]], private: Iterable[str] = (),
+                  rule: DisclosureRule | None = None, log: DisclosureLog | None = None,
+                  per_notebook: int = SUMMARY_RUNS) -> list[dict[str, Any]]:
+    """What the study found, for the top of its index: one entry per notebook, in the
+    order the study first runs it, with its title and its runs (the first
+    ``per_notebook``), each with its parameters in words (when the notebook ran more than
+    once, or was given any), its answer (:func:`answer_lines`), its verdicts
+    (:func:`verdict_lines`), the link to its report and the number of its findings not in
+    the summary. A run that failed says so with its error line.
+
+    >>> [(g["title"], [r["answer"] for r in g["runs"]]) for g in study_summary([
+    ...     {"run_id": "nb--k-1", "title": "Waits", "parameters": {"k": 1}, "status": "ok",
+    ...      "findings": [{"id": "e:a->b@nhs", "sentence": "Waits fell."}]},
+    ...     {"run_id": "nb--k-2", "title": "Waits", "parameters": {"k": 2}, "status": "ok",
+    ...      "findings": []}])]
+    [('Waits', [['Waits fell.'], []])]
+    """
+    private = [str(n) for n in private]
+    groups: dict[str, dict[str, Any]] = {}
+    for run in runs:
+        notebook = run_notebook(run)
+        group = groups.setdefault(notebook, {"notebook": notebook, "runs": [], "n_runs": 0,
+                                             "title": run.get("title") or notebook})
+        group["n_runs"] += 1
+        if len(group["runs"]) >= per_notebook:
+            continue
+        params = dict(run.get("parameters") or {})
+        repl = private_replacements({**(run.get("private_values") or {}), **params}, private)
+        findings = list(run.get("findings") or [])
+        ok = run.get("status", "failed") == "ok"
+        answer = answer_lines(findings, repl, rule, log, run["run_id"]) if ok else []
+        verdicts = verdict_lines(findings, repl) if ok else []
+        shown = len(answer_findings(findings)) + len(verdict_findings(findings))
+        group["runs"].append({
+            "run_id": run["run_id"], "report_href": run.get("report_href") or "",
+            "parameters": ", ".join(f"{k} = {v}" for k, v in
+                                    parameter_words(params, private).items()),
+            "ok": ok, "answer": answer, "verdicts": verdicts,
+            "error": "" if ok else disclose_text(scrub(run.get("error") or "", repl), rule,
+                                                 log=log, where="index summary",
+                                                 location=run["run_id"]),
+            "more": max(0, run.get("n_findings", len(findings)) - shown)})
+    out = list(groups.values())
+    for group in out:
+        group["more_runs"] = group["n_runs"] - len(group["runs"])
+        for run in group["runs"]:
+            if group["n_runs"] > 1 and not run["parameters"]:
+                run["parameters"] = "the notebook's defaults"
+    return out
 
 
 def _number(v: Any) -> str:
@@ -142,24 +307,38 @@ def _interval(f: Mapping[str, Any]) -> str:
     return formatting.interval(lo, hi)
 
 
+def parameter_words(parameters: Mapping[str, Any], private: Iterable[str] = ()
+                    ) -> dict[str, str]:
+    """A run's parameters as a reader sees them: each value through
+    :func:`~workbench.report.run_report.display_value` (a list as a short comma list,
+    long values shortened), a private one as ``[private ...]``.
+
+    >>> parameter_words({"subset": "acute", "providers": ["R001", "N001"]})
+    {'subset': 'acute', 'providers': 'R001, N001'}
+    """
+    private = [str(n) for n in private]
+    return {str(k): private_label(v) if k in private else display_value(v)
+            for k, v in parameters.items()}
+
+
 def run_row(run: Mapping[str, Any], private: Iterable[str] = (),
-            rule: DisclosureRule | None = None, log: DisclosureLog | None = None) -> dict:
+            rule: DisclosureRule | None = None, log: DisclosureLog | None = None,
+            number: int = 0) -> dict:
     """One run as the index's runs table shows it (see :func:`render_index` for the keys
     of ``run``; ``n_findings`` may give the run's number of findings when ``findings``
-    holds only its key findings).
+    holds only some of them); ``number`` is its place in the study (1 for the first).
 
-    >>> run_row({"run_id": "nb", "status": "ok", "duration_s": 2.0, "findings": []})["duration"]
-    '2.0 s'
+    >>> row = run_row({"run_id": "nb", "status": "ok", "duration_s": 2.0, "findings": [{}]})
+    >>> row["duration"], row["n_findings"]
+    ('2.0 s', 1)
     """
     private = list(private)
-    findings = list(run.get("findings") or [])
     params = dict(run.get("parameters") or {})
     repl = private_replacements({**(run.get("private_values") or {}), **params}, private)
-    n_findings = run.get("n_findings", len(findings))
     return {
+        "number": number,
         "run_id": run["run_id"], "title": run.get("title") or run["run_id"],
-        "parameters": {k: private_label(v) if k in private else display_value(v)
-                       for k, v in params.items()},
+        "parameters": parameter_words(params, private),
         "status": run.get("status", "failed"),
         "duration": format_duration(run.get("duration_s")),
         "duration_s": run.get("duration_s") or 0,
@@ -167,9 +346,7 @@ def run_row(run: Mapping[str, Any], private: Iterable[str] = (),
                                where="index error", location=run["run_id"]),
         "report_href": run.get("report_href") or "",
         "cached": bool(run.get("cached")),
-        "findings": key_findings(findings, repl=repl, rule=rule, log=log,
-                                 location=run["run_id"]),
-        "more_findings": max(0, n_findings - KEY_FINDINGS),
+        "n_findings": run.get("n_findings", len(run.get("findings") or [])),
     }
 
 
@@ -180,17 +357,22 @@ def render_index(study: Mapping[str, Any], runs: Iterable[Mapping[str, Any]], *,
     ``study`` holds ``name``, ``title``, ``data_sha256``, ``workbench_version``,
     ``git_commit`` and optionally ``data`` (a session's data record, for the
     synthetic banner and period), ``private`` (parameter names shown as
-    ``[private]``) and ``disclosure`` (the study's ``disclosure:`` block). Each run
-    holds ``run_id``, ``title``, ``parameters``, ``status`` (``ok`` | ``failed``),
-    ``duration_s``, ``error`` (one line, '' when ok), ``report_href`` (relative
-    link or ''), ``findings`` (records as in findings.json), ``cached`` (True
-    when the run's outputs were reused from an earlier identical run rather than
-    executed again) and optionally ``private_values`` (values of private parameters
-    the run used without the study setting them, e.g. notebook defaults; see
+    ``[private]``), ``disclosure`` (the study's ``disclosure:`` block) and
+    ``glossary`` (the link to the glossary page, :data:`GLOSSARY_PAGE` by default; ''
+    for none). Each run holds ``run_id``, ``title``, ``parameters``, ``status`` (``ok``
+    | ``failed``), ``duration_s``, ``error`` (one line, '' when ok), ``report_href``
+    (relative link or ''), ``findings`` (records as in findings.json, or only those
+    :func:`summary_records` keeps, with ``n_findings`` giving their number), ``cached``
+    (True when the run's outputs were reused from an earlier identical run rather
+    than executed again) and optionally ``notebook`` (the notebook's path: runs of one
+    notebook are summarised together, see :func:`run_notebook`) and
+    ``private_values`` (values of private parameters the run used without the study
+    setting them, e.g. notebook defaults; see
     :func:`~workbench.report.notebook_text.notebook_parameter_values`), which are
     scrubbed from the page.
 
-    Below the runs, every finding of the study in one table that sorts (click a
+    The page opens with what the study found (:func:`study_summary`): each notebook's
+    answer and verdicts, linked to the reports. Then the runs, and below them every finding of the study in one table that sorts (click a
     column heading) and filters (type in the box) in the page, with its
     Benjamini-Hochberg adjusted p-value (:func:`study_findings`) beside the raw one.
     The page is sanitised; what the disclosure rule changed is recorded in ``log``.
@@ -231,10 +413,11 @@ def render_index_pages(study: Mapping[str, Any], runs: Iterable[Mapping[str, Any
     private = [str(n) for n in study.get("private") or []]
     study_info = {"name": study.get("name", ""),
                   "title": study.get("title") or study.get("name"),
-                  "data_sha256_short": short_hash(study.get("data_sha256")),
+                  "data_sha256_short": short_hash(study.get("data_sha256"), HASH_CHARS),
                   "workbench_version": study.get("workbench_version", ""),
-                  "git_commit": short_hash(study.get("git_commit")),
-                  "data": data_banner(study.get("data") or {})}
+                  "git_commit": short_hash(study.get("git_commit"), HASH_CHARS),
+                  "data": data_banner(study.get("data") or {}),
+                  "glossary": study.get("glossary", GLOSSARY_PAGE) or ""}
     summary = {"n_runs": len(runs), "n_ok": sum(r.get("status") == "ok" for r in runs),
                "n_failed": sum(r.get("status", "failed") != "ok" for r in runs),
                "n_cached": sum(bool(r.get("cached")) for r in runs)}
@@ -246,18 +429,22 @@ def render_index_pages(study: Mapping[str, Any], runs: Iterable[Mapping[str, Any
     per_page = max(1, per_page)
     n_pages = max(1, math.ceil(len(runs) / per_page))
     links = [{"number": k, "href": page_name(k)} for k in range(1, n_pages + 1)]
-    failed = [run_row(r, private, rule, log) for r in runs
+    failed = [run_row(r, private, rule, log, number=i) for i, r in enumerate(runs, 1)
               if r.get("status", "failed") != "ok"][:per_page] if n_pages > 1 else []
+    found = study_summary(runs, private, rule, log)
     template = _environment().get_template("index.html.j2")
     out = []
     for k in range(1, n_pages + 1):
         chunk = runs[(k - 1) * per_page: k * per_page]
-        rows = [run_row(r, private, rule, log) for r in chunk]
+        rows = [run_row(r, private, rule, log, number=(k - 1) * per_page + i)
+                for i, r in enumerate(chunk, 1)]
         pager = {"page": k, "pages": links, "first": (k - 1) * per_page + 1,
                  "last": (k - 1) * per_page + len(chunk)}
         table = findings_table if k == 1 else []
         page = template.render(study=study_info, runs=rows, summary=summary, findings=table,
                                n_findings=n_findings, failed=failed, pager=pager,
+                               found=found if k == 1 else [],
+                               answer_sentences=ANSWER_SENTENCES,
                                n_tests=sum(1 for f in table if f["p_adjusted"]))
         script = index_script() if table else None
         out.append((page_name(k), sanitise_page(page, script=script)))
@@ -372,18 +559,24 @@ def runs_findings_rows(runs: Iterable[tuple[str, Iterable[Mapping[str, Any]]]],
         for i, record in enumerate(run_records):
             run_ids.append(run_id)
             records.append(dict(record))
-            # a p-value the disclosure rule hid (text) hides its adjusted value too
+            # a p-value the disclosure rule hid (its symbol, text) hides its adjusted value too
             hidden = isinstance(record.get("p_value"), str)
-            adjusted.append(math.nan if hidden else p_adjusted.get((run_id, i), math.nan))
+            adjusted.append(record["p_value"].strip() if hidden
+                            else p_adjusted.get((run_id, i), math.nan))
     df = findings_frame(records, flat=True)
     df.insert(0, "run_id", pd.Series(run_ids, dtype=object))
+    symbol = [isinstance(a, str) for a in adjusted]  # hidden: the rule's symbol, not blank
     df["p_value"] = pd.to_numeric(df["p_value"], errors="coerce")
+    if any(symbol):
+        df["p_value"] = pd.Series([a if s else v for v, a, s in
+                                   zip(df["p_value"], adjusted, symbol)], index=df.index,
+                                  dtype=object)
     for col in COUNT_FIELDS:  # whole numbers stay whole where another run has none
         values = pd.to_numeric(df[col], errors="coerce")
         if values.notna().sum() == df[col].notna().sum() and \
                 (values.dropna() % 1 == 0).all():
             df[col] = values.astype("Int64")
-    df["p_adjusted"] = pd.Series(adjusted, dtype="float64")
+    df["p_adjusted"] = pd.Series(adjusted, dtype=object if any(symbol) else "float64")
     return df
 
 
@@ -415,6 +608,8 @@ def study_findings(runs: Iterable[Mapping[str, Any]], rule: DisclosureRule | Non
     for run in runs:
         repl = private_replacements({**(run.get("private_values") or {}),
                                      **(run.get("parameters") or {})}, private)
+        words = ", ".join(f"{k} = {v}" for k, v in
+                          parameter_words(run.get("parameters") or {}, private).items())
         for i, f in enumerate(run.get("findings") or []):
             if limit is not None and len(out) >= limit:
                 return out
@@ -423,6 +618,7 @@ def study_findings(runs: Iterable[Mapping[str, Any]], rule: DisclosureRule | Non
                                      location=f"{run['run_id']} {f.get('id', '')}")
             out.append({
                 "run_id": run["run_id"], "report_href": run.get("report_href") or "",
+                "run": str(run.get("title") or run["run_id"]), "run_parameters": words,
                 "id": scrub(str(f.get("id", "")), repl),
                 "finding": scrub(str(shown.get("sentence") or shown.get("question")
                                      or f.get("id", "")), repl),
