@@ -6,8 +6,9 @@ never executed, like the cell itself)::
     # needs: sector, setting (it compares NHS and independent providers)
     # measures named by: measure
 
-``needs:`` lists columns the panel must hold (with why, in brackets); ``measures named
-by:`` lists parameters whose values name measures of the data (``"a/b"`` names two).
+``needs:`` lists columns the panel must hold, or constructs (``staffing``, ``waiting``,
+``satisfaction``, ``context``) it must hold a measure of (with why, in brackets);
+``measures named by:`` lists parameters whose values name measures of the data (``"a/b"`` names two).
 :func:`check_needs` compares every run with what the study's data hold
 (:func:`data_holds`: the columns and measures of a table's declaration, of a panel
 file's schema, or the registry's for the synthetic default and a build of published
@@ -61,6 +62,8 @@ class DataHolds:
     measures: tuple[str, ...]
     #: What one unit is (``ward``) and the kind of data, for messages.
     unit: str = "provider"
+    #: The constructs of the measures held (None when only a build can tell).
+    constructs: frozenset[str] | None = None
 
 
 def _names(text: str) -> tuple[str, ...]:
@@ -111,7 +114,8 @@ def data_holds(spec: DataSpec | None) -> DataHolds | None:
         return DataHolds(f"the table {Path(spec.options['table']).name} (declared: "
                          f"{decl.unit_plural} x {decl.frequency}s)",
                          frozenset(panel_columns(decl)), tuple(m.name for m in decl.measures),
-                         unit=decl.unit_name)
+                         unit=decl.unit_name,
+                         constructs=frozenset(m.construct for m in decl.measures))
     if spec.kind == "panel":
         import pyarrow.parquet as pq
 
@@ -122,13 +126,16 @@ def data_holds(spec: DataSpec | None) -> DataHolds | None:
         if decl is not None:
             return DataHolds(f"the panel {path.name} of a declared table",
                              frozenset(panel_columns(decl)),
-                             tuple(m.name for m in decl.measures), unit=decl.unit_name)
+                             tuple(m.name for m in decl.measures), unit=decl.unit_name,
+                             constructs=frozenset(m.construct for m in decl.measures))
         try:
             columns = frozenset(pq.read_schema(path).names)
         except Exception:  # noqa: BLE001 - unreadable: the data step says why
             return None
         return DataHolds(f"the panel {path.name}", columns,
-                         tuple(m for m in M.REGISTERED if m in columns))
+                         tuple(m for m in M.REGISTERED if m in columns),
+                         constructs=frozenset(m.construct for m in M.REGISTERED.values()
+                                              if m.name in columns))
     what = ("the synthetic default" if spec.kind == "synthetic"
             else "a build of published files")
     return DataHolds(what, None, tuple(M.REGISTERED))
@@ -145,6 +152,8 @@ def check_needs(study: Study, declared: dict[Path, dict[str, Any]]) -> None:
     ``declared`` are the notebooks' parameters (for the defaults of parameters a run does
     not set). Raises :class:`~workbench.errors.StudyError` on the first problem.
     """
+    from workbench.data import measures as M
+
     holds = data_holds(study.data)
     if holds is None:
         return
@@ -155,17 +164,25 @@ def check_needs(study: Study, declared: dict[Path, dict[str, Any]]) -> None:
         need = needs[run.notebook]
         where = f"{study.path}: run {run.run_id} (notebook {run.notebook.name})"
         if holds.columns is not None:
-            missing = [c for c in need.columns if c not in holds.columns]
+            # a construct (staffing, waiting...) is needed as a measure of it, not a column
+            missing = [c for c in need.columns if c not in holds.columns
+                       and not (c in M.CONSTRUCTS and c in (holds.constructs or {c}))]
             if missing:
                 why = f" ({need.why})" if need.why else ""
                 plainly = (f": it needs providers with sectors, and the data are of "
                            f"{holds.unit}s" if "sector" in missing and holds.unit != "provider"
                            else "")
+                kinds = [f"a {c} measure" for c in missing if c in M.CONSTRUCTS]
+                columns = [c for c in missing if c not in M.CONSTRUCTS]
+                missing = kinds + ([f"the column(s) {', '.join(columns)}"] if columns else [])
                 raise StudyError(
-                    f"{where} needs the column(s) {', '.join(missing)}{why}, which the "
+                    f"{where} needs {' and '.join(missing)}{why}, which the "
                     f"study's data ({holds.what}) do not hold{plainly}. The data hold the "
-                    f"columns {_listed(sorted(holds.columns))}; leave this notebook out of "
-                    f"the study, or give it data that hold {', '.join(missing)}")
+                    f"columns {_listed(sorted(holds.columns))}"
+                    + (f" (measures of {', '.join(sorted(holds.constructs))})"
+                       if kinds and holds.constructs else "")
+                    + f"; leave this notebook out of the study, or give it data that hold "
+                    f"{' and '.join(missing)}")
         for parameter in need.measure_parameters:
             given = parameter in run.parameters
             spec = declared.get(run.notebook, {}).get(parameter)
@@ -184,3 +201,100 @@ def check_needs(study: Study, declared: dict[Path, dict[str, Any]]) -> None:
                     f"{where}, parameter {parameter!r}: {name!r}{source} is not a measure "
                     f"of the study's data ({holds.what}).{hint} The data hold the measures "
                     f"{_listed(holds.measures)}")
+
+
+_PROVIDERS_NAMED_BY = re.compile(r"^\s*#\s*(?:providers|units) named by:\s*(?P<names>.+?)\s*$")
+#: Parameters whose values are provider codes in any notebook that declares them.
+PROVIDER_PARAMETERS = ("provider", "providers")
+#: Columns whose values a provider parameter may also name (a region, a sector: notebook 12).
+_GROUP_COLUMNS = ("region", "sector", "setting")
+#: Values a provider parameter may give that name every provider.
+_EVERYONE = ("England", "all")
+
+
+def provider_parameters(notebook: str | Path, declared: dict[str, Any]) -> tuple[str, ...]:
+    r"""The parameters of ``notebook`` whose values name providers (units): ``provider`` and
+    ``providers`` where declared, and those a ``# providers named by: a, b`` line of its
+    parameters cell names.
+
+    >>> import nbformat, tempfile
+    >>> nb = nbformat.v4.new_notebook()
+    >>> cell = nbformat.v4.new_code_cell('providers = []\nwards = []\n'
+    ...                                  '# providers named by: wards')
+    >>> cell.metadata["tags"] = ["parameters"]
+    >>> nb.cells.append(cell)
+    >>> path = Path(tempfile.mkdtemp()) / "nb.ipynb"
+    >>> nbformat.write(nb, path)
+    >>> provider_parameters(path, {"providers": None, "wards": None})
+    ('providers', 'wards')
+    """
+    named = [p for p in PROVIDER_PARAMETERS if p in declared]
+    nb = load_notebook(notebook)
+    if any("parameters" in c.get("metadata", {}).get("tags", []) for c in nb.cells):
+        for line in nb.cells[find_parameters_cell(nb, notebook)].source.splitlines():
+            found = _PROVIDERS_NAMED_BY.match(line)
+            if found:
+                named += [n for n in _names(found["names"]) if n not in named]
+    return tuple(named)
+
+
+def _codes_in(value: Any) -> list[str]:
+    """The provider codes a parameter's value gives: text, a list of text, or a mapping's
+    keys (``{"R001": "2024-06"}``).
+    """
+    if isinstance(value, str):
+        return [value] if value else []
+    if isinstance(value, list):
+        return [v for v in value if isinstance(v, str) and v]
+    if isinstance(value, dict):
+        return [k for k in value if isinstance(k, str)]
+    return []
+
+
+def check_provider_values(study: Study, panel_path: str | Path,
+                          declared: dict[Path, dict[str, Any]]) -> None:
+    """Check the provider codes a study's runs give (:func:`provider_parameters`) against
+    the panel the data step made, before any kernel starts: a code the panel does not hold
+    raises :class:`~workbench.errors.StudyError` naming the run, the notebook, the parameter
+    and the code, with the closest codes of the data. A region, sector or setting the panel
+    holds, and ``England``, are accepted too (notebooks that take a group of providers).
+    Only values the study sets are checked (a notebook's defaults choose providers itself).
+    """
+    import pyarrow.parquet as pq
+
+    wanted: dict[tuple[str, str], list[tuple[Any, str]]] = {}
+    params: dict[Path, tuple[str, ...]] = {}
+    for run in study.runs:
+        if not run.parameters:
+            continue
+        if run.notebook not in params:
+            params[run.notebook] = provider_parameters(run.notebook,
+                                                       declared.get(run.notebook, {}))
+        for name in params[run.notebook]:
+            for code in _codes_in(run.parameters.get(name)):
+                wanted.setdefault((name, code), []).append((run, name))
+    if not wanted:
+        return
+    schema = pq.read_schema(panel_path).names
+    columns = [c for c in ("provider_code", *_GROUP_COLUMNS) if c in schema]
+    table = pq.read_table(panel_path, columns=columns).to_pandas()
+    codes = sorted({str(c) for c in table["provider_code"].dropna().unique()})
+    accepted = set(codes) | set(_EVERYONE)
+    for column in columns[1:]:
+        accepted |= {str(v) for v in table[column].dropna().unique()}
+    holds = data_holds(study.data)
+    unit = holds.unit if holds is not None else "provider"
+    for (name, code), uses in wanted.items():
+        if code in accepted:
+            continue
+        run = uses[0][0]
+        close = difflib.get_close_matches(code, codes, n=3, cutoff=0.5) or \
+            difflib.get_close_matches(code.upper(), codes, n=3, cutoff=0.5)
+        hint = (f" Did you mean {close[0]!r}?" + (f" (also close: {', '.join(close[1:])})"
+                                                  if len(close) > 1 else "")) if close else ""
+        more = f" (and {len(uses) - 1} more run(s))" if len(uses) > 1 else ""
+        raise StudyError(
+            f"{study.path}: run {run.run_id}{more} (notebook {run.notebook.name}), parameter "
+            f"{name!r}: {code!r} is not a {unit} code of the study's data ({len(codes):,} "
+            f"{unit}s, e.g. {_listed(codes[:8])}).{hint} Nothing was run: correct the code "
+            "in the study file")

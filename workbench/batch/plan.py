@@ -16,7 +16,7 @@ from pathlib import Path
 
 from workbench.batch.cache import canonical_json
 from workbench.batch.execute import INJECTED_PARAMETERS, PARTIAL_SUFFIX
-from workbench.batch.needs import check_needs
+from workbench.batch.needs import check_needs, check_provider_values
 from workbench.batch.params import Parameter, read_parameters, validate_parameters
 from workbench.batch.study import MAX_RUNS, Study, load_study
 from workbench.errors import ParameterError, StudyError
@@ -166,7 +166,10 @@ def plan_study(study: str | Path | Study, max_runs: int = MAX_RUNS, head: int = 
     """
     study = study if isinstance(study, Study) else load_study(study, max_runs=max_runs)
     refuse_too_many(study, max_runs)
-    check_study(study)
+    declared = check_study(study)
+    if study.data is not None and study.data.kind == "panel" and \
+            Path(study.data.options["path"]).is_file():  # made already: codes checked now
+        check_provider_values(study, study.data.options["path"], declared)
     if out is not None:
         check_output_folder(study, out)
     runs = study.runs

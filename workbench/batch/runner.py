@@ -70,6 +70,7 @@ from workbench.batch.execute import (
 )
 from workbench.batch.executors import Executor, get_executor
 from workbench.batch.launcher import Launcher
+from workbench.batch.needs import check_provider_values
 from workbench.batch.params import Parameter
 from workbench.batch.plan import (
     check_output_folder,
@@ -255,6 +256,8 @@ def _run(study: Study, out_dir: Path, ex: Executor, progress: bool,
     declared = check_study(study) if declared is None else declared
     data = NO_DATA if study.data is None else \
         materialise_data_cached(study.data, out_dir / DATA_DIR, study.path)
+    if study.data is not None:  # provider codes against the panel, before any kernel starts
+        check_provider_values(study, out_dir / DATA_DIR / PANEL_FILE, declared)
     if kernel_name == "workbench":
         ensure_kernelspec(kernel_name)
     environment = environment_sha256()
