@@ -133,13 +133,15 @@ def _write_study_log(outcome: StudyResult, section: str, log, rule) -> None:
 def write_index(outcome: StudyResult, git_commit: str | None = None) -> Path:
     """Write ``outputs/<study>/index.html`` (and ``index-2.html``, ... for a study of
     more than :data:`~workbench.report.study_index.RUNS_PER_PAGE` runs) listing every
-    run (atomic); return the path of ``index.html``.
+    run, and the glossary the reports link (``glossary.html``,
+    :mod:`workbench.report.glossary`) (atomic); return the path of ``index.html``.
 
     Runs are read one at a time: each keeps only the findings the summary shows, and the table of
     findings only its first :data:`~workbench.report.study_index.FINDINGS_SHOWN` rows,
     so memory stays bounded for a study of many runs.
     """
     from workbench.report.disclosure import DisclosureLog
+    from workbench.report.glossary import write_glossary
     from workbench.report.notebook_text import notebook_parameter_values
     from workbench.report.run_report import report_context
     from workbench.report.study_index import (
@@ -190,4 +192,5 @@ def write_index(outcome: StudyResult, git_commit: str | None = None) -> Path:
     for name, page in pages:
         atomic_write_text(outcome.out_dir / name, page)
     _write_study_log(outcome, "index", log, rule)
+    write_glossary(outcome.out_dir, study=outcome.study.title or outcome.study.name)  # reports link it
     return outcome.out_dir / page_name(1)

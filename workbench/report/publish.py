@@ -6,7 +6,8 @@ original of every hidden value, beside the report. :func:`write_public` copies w
 be published into one folder, ``outputs/<study>/public/`` (:data:`PUBLIC_DIR`), so that
 publishing that folder cannot publish a raw number:
 
-* the index pages (``index.html``, ``index-2.html``, ...) and ``findings.csv``;
+* the index pages (``index.html``, ``index-2.html``, ...), ``findings.csv`` and the
+  glossary the reports link (``glossary.html``);
 * per run: ``report.html``, its figures (``figures/*.png``) with the data behind each
   (``figures/*.json``), ``results.json`` (the record of the checks applied) and
   ``disclosure.json`` **without the originals** (what was hidden or rounded, where, what
@@ -45,7 +46,7 @@ from workbench.report.disclosure import TEXT_RULE
 #: The publishable folder, in the study's output folder.
 PUBLIC_DIR = "public"
 #: Study files copied as they are (patterns).
-PUBLIC_FILES = ("index.html", "index-*.html", "findings.csv")
+PUBLIC_FILES = ("index.html", "index-*.html", "findings.csv", "glossary.html")
 #: Run files copied as they are (patterns, relative to the run folder).
 RUN_FILES = ("report.html", "results.json", "figures/*.png", "figures/*.json")
 #: Disclosure logs, copied without the original values.

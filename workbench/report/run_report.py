@@ -43,6 +43,7 @@ from workbench.report.disclosure import (
     rule_from_study,
     suppress_html,
 )
+from workbench.report.glossary import GLOSSARY_PAGE
 from workbench.report.masking import (
     path_replacements,
     private_label,
@@ -64,8 +65,23 @@ REPORT_TEMPLATE = "workbench_report"
 #: Cell tags whose cells never reach a report.
 DROPPED_TAGS = frozenset({"parameters", "injected-parameters", "papermill-error-cell-tag",
                           "remove-cell", "remove_cell"})
-#: Finding sentences shown in a report's header.
-HEADER_FINDINGS = 8
+#: Finding sentences shown in a report's header: the question's answer in two to four
+#: sentences (headline findings only); the rest are counted ("n more findings below").
+HEADER_FINDINGS = 4
+#: Cell tag of a notebook cell that belongs in the report's technical appendix: robustness
+#: checks, diagnostics, model details and analyst-only tables (see :func:`prepare_for_report`).
+APPENDIX_TAG = "appendix"
+#: Cell metadata key the report sets on the first cell of the technical appendix (the
+#: template opens the appendix's section there); no other cell metadata is kept.
+APPENDIX_MARK = "wb_appendix"
+#: Heading of the technical appendix, and the sentence under it.
+APPENDIX_TITLE = "Technical appendix"
+APPENDIX_NOTE = ("For analysts and reviewers: the robustness checks, diagnostics, model "
+                 "details and detailed tables behind the findings above. A reader of the "
+                 "findings does not need this section.")
+#: The glossary page, at the top of a study's output folder and of its ``public/`` copy
+#: (:mod:`workbench.report.glossary`); a report links it from its run folder.
+GLOSSARY_HREF = f"../{GLOSSARY_PAGE}"
 #: Notebook metadata a report keeps (everything else, e.g. papermill's parameters, goes).
 KEPT_METADATA = ("kernelspec", "language_info")
 #: The run's disclosure log, written beside ``report.html`` (see :func:`write_report`).
@@ -92,7 +108,9 @@ def prepare_for_report(nb: nbformat.NotebookNode,
     markdown cells, Markdown outputs, printed and plain text
     (:func:`~workbench.report.disclosure.disclose_text`), recording each change in
     ``log``; keeps only :data:`KEPT_METADATA` of the notebook's metadata and no
-    cell metadata.
+    cell metadata. Cells tagged ``appendix`` (:data:`APPENDIX_TAG`) move to the end,
+    in their order; the first of them is marked (:data:`APPENDIX_MARK`) for the
+    template, which puts them in the section "Technical appendix".
 
     >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x")])
     >>> nb.cells[0].outputs = [nbformat.v4.new_output("display_data",
@@ -103,17 +121,18 @@ def prepare_for_report(nb: nbformat.NotebookNode,
     nb = copy.deepcopy(nb)
     rule = rule or DisclosureRule()
     repl = path_replacements(hide_paths or {}) + list(hide_values or [])
-    cells = []
+    cells, appendix = [], []
     for i, cell in enumerate(nb.cells):
         tags = set(cell.get("metadata", {}).get("tags", []))
         if cell.cell_type == "raw" or tags & DROPPED_TAGS:
             continue
+        kept = appendix if APPENDIX_TAG in tags else cells
         cell.metadata = nbformat.NotebookNode()
         where = f"cell {i}"
         if cell.cell_type == "markdown":
             cell.source = disclose_text(scrub(cell.source, repl), rule, log=log,
                                         where="markdown cell", location=where)
-            cells.append(cell)
+            kept.append(cell)
             continue
         outputs = []
         for j, out in enumerate(cell.get("outputs", [])):
@@ -146,8 +165,10 @@ def prepare_for_report(nb: nbformat.NotebookNode,
         if outputs:
             cell.outputs = outputs
             cell.source = ""
-            cells.append(cell)
-    nb.cells = cells
+            kept.append(cell)
+    if appendix:
+        appendix[0].metadata[APPENDIX_MARK] = True
+    nb.cells = cells + appendix
     nb.metadata = nbformat.NotebookNode({k: nb.metadata[k] for k in KEPT_METADATA
                                          if k in nb.metadata})
     return nb
@@ -199,8 +220,14 @@ def render_report(nb: nbformat.NotebookNode | str | Path, header: Mapping[str, A
     session's data record: ``synthetic``, ``source``, ``period``, ``providers``),
     ``findings`` (finding records; their sentences head the report), ``started``,
     ``duration``, ``status``, ``error`` ('' when ok), ``data_sha256``,
-    ``notebook``, ``notebook_sha256``, ``workbench_version`` and ``git_commit``.
-    Hashes and the commit are shortened to 12 characters. What the disclosure rule
+    ``notebook``, ``notebook_sha256``, ``workbench_version``, ``git_commit`` and
+    ``glossary`` (the link to the study's glossary page, :data:`GLOSSARY_HREF` by
+    default; '' for none). Hashes and the commit are shortened to 12 characters.
+
+    The header holds the question and its answer: at most :data:`HEADER_FINDINGS`
+    headline findings as sentences, then how many more findings the report holds; cells
+    tagged ``appendix`` follow the rest of the report in a section "Technical appendix"
+    (:func:`prepare_for_report`), which the header points to. What the disclosure rule
     hid or rounded is recorded in ``log``. The page holds no script: it is rebuilt
     by :func:`~workbench.report.sanitise.sanitise_page`. A figure without alternative
     text gets the page's words about it (:func:`~workbench.report.alt_text.describe_figures`).
@@ -216,7 +243,8 @@ def render_report(nb: nbformat.NotebookNode | str | Path, header: Mapping[str, A
     info = {"title": "", "question": "", "study": "", "parameters": {}, "private": [],
             "disclosure": None, "data": {}, "findings": [], "started": "", "duration": "",
             "status": "ok", "error": "", "data_sha256": "", "notebook": "",
-            "notebook_sha256": "", "workbench_version": "", "git_commit": None}
+            "notebook_sha256": "", "workbench_version": "", "git_commit": None,
+            "glossary": GLOSSARY_HREF}
     info.update(header)
     info["title"] = info["title"] or notebook_title(nb, info["notebook"] or "Report")
     info["question"] = info["question"] or notebook_question(nb)
@@ -241,6 +269,8 @@ def render_report(nb: nbformat.NotebookNode | str | Path, header: Mapping[str, A
     info["disclosure_note"] = rule.describe()
     report_nb = prepare_for_report(nb, hide_paths, rule=rule, hide_values=hide_values,
                                    log=log)
+    info["appendix"] = {"title": APPENDIX_TITLE, "note": APPENDIX_NOTE} if any(
+        c.metadata.get(APPENDIX_MARK) for c in report_nb.cells) else None
     resources = {"workbench": info, "metadata": {"name": info["title"]}}
     with _report_exporter() as exporter:
         html, _ = exporter.from_notebook_node(report_nb, resources=resources)
