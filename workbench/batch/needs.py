@@ -251,6 +251,24 @@ def _codes_in(value: Any) -> list[str]:
     return []
 
 
+_LOOK_ALIKE = str.maketrans("OIL", "011")
+
+
+def closest_codes(code: str, codes: list[str], n: int = 3) -> list[str]:
+    """Up to ``n`` codes of ``codes`` closest to ``code``: those that differ only by case or
+    by a letter read as a digit (O for 0, I or L for 1) first, then ``difflib``'s closest.
+
+    >>> closest_codes("R0O2", ["R001", "R002", "R072", "N002"])
+    ['R002', 'R072', 'R001']
+    >>> closest_codes("w01", ["W01", "W02"])
+    ['W01', 'W02']
+    """
+    key = code.upper().translate(_LOOK_ALIKE)
+    alike = [c for c in codes if c.upper().translate(_LOOK_ALIKE) == key]
+    near = difflib.get_close_matches(code.upper(), codes, n=n + len(alike), cutoff=0.5)
+    return [*alike, *(c for c in near if c not in alike)][:n]
+
+
 def check_provider_values(study: Study, panel_path: str | Path,
                           declared: dict[Path, dict[str, Any]]) -> None:
     """Check the provider codes a study's runs give (:func:`provider_parameters`) against
@@ -288,13 +306,13 @@ def check_provider_values(study: Study, panel_path: str | Path,
         if code in accepted:
             continue
         run = uses[0][0]
-        close = difflib.get_close_matches(code, codes, n=3, cutoff=0.5) or \
-            difflib.get_close_matches(code.upper(), codes, n=3, cutoff=0.5)
+        close = closest_codes(code, codes)
+        sample = [c for c in codes if c[:1] == code[:1].upper()][:8] or codes[:8]
         hint = (f" Did you mean {close[0]!r}?" + (f" (also close: {', '.join(close[1:])})"
                                                   if len(close) > 1 else "")) if close else ""
         more = f" (and {len(uses) - 1} more run(s))" if len(uses) > 1 else ""
         raise StudyError(
             f"{study.path}: run {run.run_id}{more} (notebook {run.notebook.name}), parameter "
             f"{name!r}: {code!r} is not a {unit} code of the study's data ({len(codes):,} "
-            f"{unit}s, e.g. {_listed(codes[:8])}).{hint} Nothing was run: correct the code "
+            f"{unit}s, e.g. {_listed(sample)}).{hint} Nothing was run: correct the code "
             "in the study file")
