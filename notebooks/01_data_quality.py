@@ -46,7 +46,7 @@ display(Markdown(f"**Data:** {s.data_label}"))
 from workbench.analysis.questions.data_quality import data_quality
 
 tables = data_quality(s.panel)
-tables["providers"]
+s.show(tables["providers"]);
 
 # %% [markdown]
 # ## Months covered
@@ -54,7 +54,7 @@ tables["providers"]
 # The first and last month of data for each kind of provider.
 
 # %%
-tables["coverage"]
+s.show(tables["coverage"]);
 
 # %% [markdown]
 # ## Completeness
@@ -67,13 +67,15 @@ ax = workbench.completeness_heatmap(tables["completeness"])
 s.savefig(ax, "completeness")
 plt.show()
 
-# %% [markdown]
+# %% [markdown] tags=["appendix"]
 # ## Ranges
 #
 # Smallest, middle and largest value of each measure. All lie in the valid ranges of the measure registry (the panel would have been rejected otherwise).
 
-# %%
-tables["ranges"].round(2)
+# %% tags=["appendix"]
+s.show(tables["ranges"], {"measure": "Measure", "construct": "Construct",
+                          "count": "Values", "min": "Smallest", "median": "Median",
+                          "max": "Largest"}, digits=2);
 
 # %% [markdown]
 # ## Over time

@@ -95,7 +95,7 @@ found = s.add(q03.nhs_vs_independent(s.panel, outcomes=tuple(outcomes)))
 display(Markdown(s.sentences(found)))
 
 # %%
-s.table(found)
+s.findings_table(found);
 
 # %%
 side_by_side = [f for f in found if f.key.kind in q03.SIDE_BY_SIDE]
@@ -113,7 +113,7 @@ if len(diffs):
 # one, part of the private sector's apparent advantage comes from the patients it
 # treats rather than from how it treats them.
 
-# %% [markdown]
+# %% [markdown] tags=["appendix"]
 # ## A third answer: weighting to the same case mix
 #
 # Weighting gives each provider a weight so that NHS trusts and independent hospitals
@@ -132,7 +132,7 @@ if len(diffs):
 # difference above is the one to read. The chart shows the standardised mean
 # differences before and after each weighting (within the dashed lines is balanced).
 
-# %%
+# %% tags=["appendix"]
 weighted, balance_table = q03.sector_weighting(s.panel, tuple(outcomes))
 weighted = s.add(weighted)
 answers = [f for f in weighted if f.role != "diagnostic"]
@@ -142,7 +142,7 @@ if weighted:
                      + ("\n".join(f"- {f.sentence} *Estimand: {f.unit.split('(')[-1][:-1]}.*"
                                    for f in answers) or "- none")))
     display(Markdown("**Failed balance: diagnostics, not to be read as an answer:**\n\n"
-                     + ("\n".join(f"- {f.id}: {f.warning}" for f in failed) or "- none")))
+                     + ("\n".join(f"- {f.question}: {f.warning}" for f in failed) or "- none")))
     ax = workbench.balance_plot(balance_table, hue="weights")
     s.savefig(ax, "balance")
     plt.show()

@@ -58,7 +58,7 @@ s = workbench.start("04_spc_monitoring", panel_path=panel_path, seed=seed,
                     measure=measure, providers=providers, direction=direction, target=target,
                     rebase=rebase, chart=chart)
 view = spc_monitoring.spc_view(s.panel, measure, providers, direction=direction, target=target,
-                          rebase=rebase, chart=chart)
+                          rebase=rebase, chart=chart, unit=s.unit)
 display(Markdown(f"**Data:** {md(s.data_label)}. **Measure:** {md(workbench.label(measure))} "
                  f"({md(view.direction)} is better). **Providers:** {len(view.providers)}. "
                  f"**Chart:** {md(view.chart_words)}."))
@@ -94,7 +94,10 @@ display(workbench.sentences(found))
 # (they are process limits, not a confidence interval).
 
 # %%
-spc_monitoring.spc_table(view)
+s.show(spc_monitoring.spc_table(view),
+       {"provider_code": "Code", "provider_name": "Provider", "variation": "Variation",
+        "assurance": "Assurance", "latest": "Latest value", "mean": "Average",
+        "lower_limit": "Lower limit", "upper_limit": "Upper limit"}, digits=1);
 
 # %%
 # In JupyterLab: drop-downs to chart another measure or provider.

@@ -57,7 +57,8 @@ s = workbench.start("05_provider_funnel", panel_path=panel_path, seed=seed,
                     measure=measure, period=period, method=method,
                     overdispersion=overdispersion, setting=setting, stratum=stratum)
 view = provider_funnel.funnel_view(s.panel, measure, period, method=method,
-                                overdispersion=overdispersion, setting=setting, stratum=stratum)
+                                overdispersion=overdispersion, setting=setting, stratum=stratum,
+                                unit=s.unit, units=s.unit_plural)
 display(Markdown(f"**Data:** {md(s.data_label)}. **Month:** {view.period:%B %Y}. "
                  f"**Providers:** {md(setting or 'all settings')}"
                  + (f", compared within {md(stratum)}." if stratum else ".")))
@@ -98,7 +99,12 @@ display(workbench.sentences(
            else "None is flagged: the providers are not comparable as they stand.")))
 
 # %%
-provider_funnel.outlier_table(view)
+s.show(provider_funnel.outlier_table(view),
+       {"provider_code": "Code", "provider_name": "Provider",
+        **({"stratum": stratum.replace("_", " ").capitalize()} if view.strata else {}),
+        "value": sp.label, "numerator": workbench.label(sp.numerator),
+        "denominator": sp.x_label, "lower": "Lower limit", "upper": "Upper limit",
+        **({} if view.strata else {"level": "Outside the limit (%)"})}, digits=2);
 
 # %%
 s.finish();

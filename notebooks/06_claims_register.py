@@ -93,12 +93,17 @@ display(Markdown(register.markdown()))
 # %% [markdown]
 # ## Naive and adjusted, side by side
 #
-# Estimates with 95% intervals; "judged on" says which column each verdict follows (at
-# its 99.5% interval, in the verdicts above), "margin" the minimal important difference.
-# Units are in the last column.
+# Estimates with 95% intervals. A descriptive claim's verdict follows the unadjusted
+# column, a claim about an effect the adjusted one (at its 99.5% interval, in the
+# verdicts above); "margin" is the minimal important difference. Units are in the last
+# column.
 
 # %%
-s.show(register.table())
+s.show(register.table(), {"claim": "Claim", "verdict": "Verdict", "measure": "Measure",
+                          "margin": "Margin", "naive": "Unadjusted (95% interval)",
+                          "adjusted for case mix": "Adjusted for case mix",
+                          "like for like by specialty": "Like for like by specialty",
+                          "unit": "Unit"});
 
 # %% [markdown]
 # ## The sector claims in one picture

@@ -87,13 +87,13 @@ found = s.add(q07.ae_staffing_engagement(s.panel, start, end, min_attendances))
 display(Markdown(s.sentences(found) or "No model could be fitted: too few trusts have the "
                  "figures it needs."))
 
-# %% [markdown]
+# %% [markdown] tags=["appendix"]
 # ## All estimates
 #
-# Ids ending `#within` compare each trust with itself from year to year; `#joint` puts staffing and engagement in one model (only where both are published in the same month).
+# Every estimate with its 95% interval. Questions saying "within" compare each trust with itself from year to year; a joint model puts staffing and engagement in one model (only where both are published in the same month).
 
-# %%
-s.table(found)
+# %% tags=["appendix"]
+s.findings_table(found);
 
 # %%
 if found:

@@ -76,7 +76,7 @@ if s.synthetic and insert_synthetic:
     display(Markdown(ev_views.describe_known_change(known)))
 result = ev_views.evaluate_change(panel, measure, changes, providers=providers,
                                   comparison=comparison, horizon=horizon, n_boot=n_boot,
-                                  seed=seed)
+                                  seed=seed, unit=s.unit, units=s.unit_plural)
 display(Markdown(f"**Data:** {s.data_label}. **Measure:** {workbench.label(measure)}. "
                  f"**Providers that changed:** {len(result.adoption)}. **Comparison:** "
                  f"{len(result.comparison)} providers that did not change."))
@@ -148,7 +148,7 @@ if result.did is not None:
 found = s.add(result.findings())
 display(Markdown(ev_views.verdict(result)))
 
-# %% [markdown]
+# %% [markdown] tags=["appendix"]
 # ## All estimates
 #
 # Every estimate with its 95% interval. Rows marked as a check (a diagnostic or a
@@ -156,10 +156,8 @@ display(Markdown(ev_views.verdict(result)))
 # because it is known to be biased when providers change at different times. On
 # synthetic data the table also shows the true value and whether the interval covers it.
 
-# %%
-table = s.table(found)
-table[[c for c in ("id", "estimate", "ci_low", "ci_high", "unit", "role", "truth",
-                   "covers_truth", "warning") if c in table]].round(3)
+# %% tags=["appendix"]
+s.findings_table(found);
 
 # %%
 s.finish();

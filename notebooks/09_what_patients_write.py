@@ -61,14 +61,18 @@ display(Markdown("\n".join(f"- {n}" for n in answer.limits())))
 
 # %%
 counts = ["respondents", "mentioning"]
-s.show(answer.shares(), counts=counts, digits=1)
+shares = {"group": "Respondents", "theme_group": "Theme", "respondents": "Respondents in group",
+          "mentioning": "Mentioning the theme", "share_pct": "% mentioning",
+          ("ci_low", "ci_high"): "95% interval"}
+s.show(answer.shares(), shares, counts=counts, digits=1);
 
-# %% [markdown]
+# %% [markdown] tags=["appendix"]
 # By trust, and by trust and service:
 
-# %%
-s.show(answer.shares(by=("trust",)), counts=counts, digits=1)
-s.show(answer.shares(by=("trust", "service")), counts=counts, digits=1)
+# %% tags=["appendix"]
+s.show(answer.shares(by=("trust",)), {"trust": "Trust", **shares}, counts=counts, digits=1)
+s.show(answer.shares(by=("trust", "service")), {"trust": "Trust", "service": "Service", **shares},
+       counts=counts, digits=1);
 
 # %% [markdown]
 # ## Findings
@@ -90,11 +94,11 @@ if gaps:
     s.savefig(ax, "theme_differences")
     plt.show()
 
-# %% [markdown]
+# %% [markdown] tags=["appendix"]
 # ## All estimates
 
-# %%
-s.table(found)
+# %% tags=["appendix"]
+s.findings_table(found);
 
 # %% [markdown]
 # ## Quotations
@@ -105,7 +109,7 @@ s.table(found)
 # How many comments each check stops:
 
 # %%
-s.show(answer.quotation_checks(), counts=["comments"])
+s.show(answer.quotation_checks(), counts=["comments"]);
 
 # %%
 if show_quotations:

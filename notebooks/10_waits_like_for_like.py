@@ -86,13 +86,18 @@ for pathway, cmp in result.comparisons_of("pct_within_18w"):
     plt.show()
     display(Markdown(f"**{q10.pathway_words(pathway, capital=True)}** "
                      f"({result.periods[pathway]}), % within 18 weeks by specialty:"))
-    s.show(cmp.by_specialty[q10.SPECIALTY_COLUMNS], counts=q10.SPECIALTY_COUNTS, digits=1)
+    s.show(cmp.by_specialty,
+           {"specialty": "Specialty", "independent": "Independent sector",
+            "nhs": "NHS", "difference": "Difference (percentage points)",
+            ("ci_low", "ci_high"): "95% interval",
+            "independent_pathways": "Independent pathways", "nhs_pathways": "NHS pathways"},
+           counts=["independent_pathways", "nhs_pathways"], digits=1)
 
-# %% [markdown]
+# %% [markdown] tags=["appendix"]
 # ## All estimates
 
-# %%
-s.table(found)
+# %% tags=["appendix"]
+s.findings_table(found);
 
 # %%
 s.finish();

@@ -82,7 +82,10 @@ display(Markdown("\n\n".join(chain.periods())))
 # %%
 found = s.add(chain.findings())
 display(Markdown(s.sentences(found)))
-s.show(chain.estimates(), counts=["trusts"])
+s.show(chain.estimates(), {"section": "Cross-section", "step": "Link",
+                            "exposure": "From", "outcome": "To",
+                            "adjusted": "Adjusted estimate (95% interval)", "unit": "Unit",
+                            "trusts": "Trusts", "E-value": "E-value"}, counts=["trusts"]);
 
 # %% [markdown]
 # ## Complaints and sickness absence over all trusts
@@ -91,7 +94,10 @@ s.show(chain.estimates(), counts=["trusts"])
 # all days lost over all days available), never a mean of trusts' rates.
 
 # %%
-s.show(chain.rates(), counts=["trusts"], rates={"value": ["numerator", "denominator"]})
+s.show(chain.rates(), {"section": "Cross-section", "label": "Rate", "value": "Value",
+                        "trusts": "Trusts", "numerator": "Numerator",
+                        "denominator": "Denominator"},
+       counts=["trusts"], rates={"value": ["numerator", "denominator"]});
 
 # %% [markdown]
 # ## The links, trust by trust
@@ -104,11 +110,11 @@ for i, (table, x, y, title) in enumerate(chain.pictures()):
     s.savefig(ax, f"link_{i + 1}")
     plt.show()
 
-# %% [markdown]
+# %% [markdown] tags=["appendix"]
 # ## All estimates
 
-# %%
-s.table(found)
+# %% tags=["appendix"]
+s.findings_table(found);
 
 # %%
 s.finish();

@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from batch_helpers import run_repo_study
+from page_checks import study_page_problems
 
 from workbench.analysis.claims import rules
 
@@ -29,6 +30,11 @@ def study(tmp_path_factory):
 def verdicts(study):
     f = pd.read_csv(study / "findings.csv")
     return f[f["id"].str.startswith("verdict:")].set_index("id")
+
+
+def test_stakeholder_pages_are_built_for_reading(study):
+    """No e-notation, hash, formula or table wider than a page on any public page."""
+    assert study_page_problems(study) == []
 
 
 def test_the_run_is_ok(study):

@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from batch_helpers import run_repo_study
+from page_checks import study_page_problems
 
 from workbench.analysis.effects import cross_section as X
 from workbench.analysis.questions import nhs_chain as q11
@@ -94,3 +95,4 @@ def test_real_chain_study_finishes_and_its_index_shows_the_estimates(tmp_path):
     page = (study / "index.html").read_text()
     assert "Inpatient survey experience score" in page and "Periods aligned" in page
     assert "A&amp;E seen within 4 hours" in page or "A&E seen within 4 hours" in page
+    assert study_page_problems(study) == []  # no e-notation, hash, formula, wide table

@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from batch_helpers import run_repo_study
+from page_checks import study_page_problems
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
@@ -31,6 +32,11 @@ def test_every_run_ok_with_report(study):
         report = (study / m["run_id"] / "report.html").read_text()
         assert "SYNTHETIC" not in report and "published NHS data" in report
     assert "nhs_open_data" in (study / "index.html").read_text()
+
+
+def test_stakeholder_pages_are_built_for_reading(study):
+    """No e-notation, hash, formula or table wider than a page on any public page."""
+    assert study_page_problems(study, at_least=9) == []
 
 
 def test_reports_say_what_the_data_cannot_show(study):

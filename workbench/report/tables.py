@@ -449,9 +449,28 @@ def _typed_spec(table: Table, shown: Iterable[str]) -> tuple[dict, list]:
 
 
 def _measure_rows(col: pd.Series) -> bool:
-    """True when a column names a measure of the registry in every row."""
+    """True when a column names measures: some rows a measure of the registry, the
+    others empty or a name in snake case.
+    """
+    if pd.api.types.is_numeric_dtype(col):
+        return False
     values = col.dropna().astype(str)
-    return bool(len(values)) and values.isin(list(M.MEASURES)).all()
+    values = values[values.str.len() > 0]
+    known = values.isin(list(M.MEASURES))
+    return bool(known.any()) and bool((known | values.str.match(_SNAKE.pattern)).all())
+
+
+def _interval_text(frame: pd.DataFrame, low: str, high: str) -> pd.Series:
+    """Two columns, the ends of intervals, as one column of ``low to high`` text, each
+    row with the same decimals at both ends (:func:`interval_decimals`).
+    """
+    def one(lo: Any, hi: Any) -> str:
+        lo, hi = _number_of(lo), _number_of(hi)
+        if lo is None or hi is None:
+            return ""
+        d = interval_decimals(lo, lo, hi)
+        return f"{formatting.fixed(lo, d)} to {formatting.fixed(hi, d)}"
+    return pd.Series([one(a, b) for a, b in zip(frame[low], frame[high])], index=frame.index)
 
 
 def readable_table(data: pd.DataFrame | Table,
@@ -463,7 +482,9 @@ def readable_table(data: pd.DataFrame | Table,
 
     ``columns`` maps a column to its name in words (``{"provider_name": "Provider"}``),
     or lists the columns to keep under their names in words (:func:`words`); None keeps
-    every column, named in words. ``index=True`` keeps the index as the first column(s).
+    every column, named in words. A pair of columns as a key, ``{("ci_low", "ci_high"):
+    "95% interval"}``, shows them as one column of intervals (``0.31 to 0.55``).
+    ``index=True`` keeps the index as the first column(s).
     Numbers are written through :mod:`~workbench.analysis.findings.formatting`: whole
     numbers in full (counts of people without separators, as the disclosure rule writes
     them), p-values (a column named ``p``, ``p_value``...) by :func:`p_text`, others to
@@ -482,6 +503,9 @@ def readable_table(data: pd.DataFrame | Table,
     {'Provider': ['A', 'B'], 'p': ['< 0.001', '0.5'], 'Responses': ['4', '1234']}
     >>> readable_table(pd.DataFrame({"x": [0.12345, 2.5, 1e9]})).frame["X"].tolist()
     ['0.123', '2.500', '1,000,000,000.000']
+    >>> ci = pd.DataFrame({"measure": ["complaints"], "lo": [0.915], "hi": [4.09]})
+    >>> readable_table(ci, {"measure": "Measure", ("lo", "hi"): "95% interval"}).frame.iloc[0].tolist()
+    ['Written complaints', '0.92 to 4.09']
     """
     fn = "Session.show"
     typed = data if isinstance(data, Table) else None
@@ -501,7 +525,19 @@ def readable_table(data: pd.DataFrame | Table,
                                          "columns")
     else:
         names = {c: words(c) for c in columns}
-    missing = [c for c in names if c not in frame.columns]
+    pairs = {c: c for c in names if isinstance(c, tuple)}
+    bad = [c for c in pairs if len(c) != 2]
+    if bad:
+        raise ArgumentError(fn, "columns", bad, problem="name intervals that are not pairs",
+                            expected="(low column, high column) for an interval")
+    typed_cols = set(typed.columns) if typed is not None else set()
+    if any(e in typed_cols for c in pairs for e in c):
+        raise ArgumentError(fn, "columns", [c for c in pairs if set(c) & typed_cols],
+                            problem="join columns the table types",
+                            expected="typed columns shown each in a column of its own (the "
+                                     "disclosure rule reads them one number at a time)")
+    missing = [c for c in names if c not in frame.columns
+               and not (c in pairs and all(e in frame.columns for e in c))]
     if missing:
         raise AnalysisColumnError(fn, "columns", f"name {missing}, which are not in the table",
                                   expected=f"columns of the table: "
@@ -509,7 +545,8 @@ def readable_table(data: pd.DataFrame | Table,
     if len(set(names.values())) < len(names):
         raise ArgumentError(fn, "columns", dict(names), problem="gives two columns one name",
                             expected="a different name for each column shown")
-    raw_of = {shown: str(raw) for raw, shown in names.items()}
+    raw_of = {shown: (" to ".join(map(str, raw)) if raw in pairs else str(raw))
+              for raw, shown in names.items()}
     as_raw = {**{str(r): str(r) for r in names}, **raw_of}
     unknown = [c for c in [*counts, *(rates or {})] if c not in as_raw]
     if unknown:
@@ -525,9 +562,14 @@ def readable_table(data: pd.DataFrame | Table,
         people |= {c for c, k in spec["kinds"].items() if k.get("kind") == "people"}
     texts = {}
     for c in names:
-        if _measure_rows(frame[c]) and "row_measures" not in spec:
-            spec["row_measures"] = [str(v) for v in frame[c]]
-            texts[names[c]] = frame[c].map(lambda v: "" if v is None else M.label(str(v)))
+        if c in pairs:
+            texts[names[c]] = _interval_text(frame, *c)
+        elif _measure_rows(frame[c]):
+            if "row_measures" not in spec:
+                spec["row_measures"] = ["" if formatting.is_missing(v) else str(v)
+                                        for v in frame[c]]
+            texts[names[c]] = frame[c].map(lambda v: M.label(str(v)) if str(v) in M.MEASURES
+                                           else value_words(v))
         else:
             texts[names[c]] = _column_text(frame[c], digits, str(c) in people,
                                            str(c).lower() in P_NAMES)
