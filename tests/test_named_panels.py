@@ -89,6 +89,7 @@ def test_a_second_study_built_from_the_same_files_reuses_the_build(tmp_path, pan
     one = materialise_data_cached(first.data, tmp_path / "out" / "a" / "data", first.path)
     err = capsys.readouterr().err
     assert "data: building the panel from" in err and "data: reading 1/" in err
+    assert "Files not read (2), by publication:" in err and "notes.txt: not recognised" in err
 
     def no_build(*args, **kwargs):
         raise AssertionError("built again")

@@ -337,6 +337,7 @@ def _shared_build(spec: DataSpec, tmp: Path, study_path: Path | str) -> bool:
     """
     from workbench.data import named_panels
     from workbench.data.panel import build
+    from workbench.data.panel_files import unread_text
     from workbench.errors import NamedPanelError
 
     key = data_source_key(spec)
@@ -361,7 +362,11 @@ def _shared_build(spec: DataSpec, tmp: Path, study_path: Path | str) -> bool:
         options = {k: v for k, v in spec.options.items() if k != "from"}
         _progress(f"building the panel from {spec.options['from']} (kept in {shared} for "
                   "every study made from the same files)")
-        build(spec.options["from"], out=partial / PANEL_FILE, progress=_progress, **options)
+        built = build(spec.options["from"], out=partial / PANEL_FILE, progress=_progress,
+                      **options)
+        unread = unread_text(built.inputs, spec.options["from"])
+        if unread:
+            _progress(unread)
         named_panels.seal(partial, f"build-{key[:16]}", key=key,
                           made_by=f"a build of the published files in {spec.options['from']}")
         if shared.exists():
