@@ -101,3 +101,19 @@ def test_a_second_study_built_from_the_same_files_reuses_the_build(tmp_path, pan
     assert "is reused from" in capsys.readouterr().err
     catalogue = tmp_path / "out" / "b" / "data" / CATALOGUE_FILE
     assert json.loads(catalogue.read_text())["tables"]["panel"]
+
+
+def test_old_builds_and_the_partial_folders_of_ended_builds_are_removed(tmp_path):
+    import os
+
+    from workbench.batch import data_step
+
+    builds = tmp_path / ".builds"
+    for i in range(6):
+        (builds / f"key{i}").mkdir(parents=True)
+        os.utime(builds / f"key{i}", (1_000_000 + i, 1_000_000 + i))
+    (builds / ".key9.partial-999999999").mkdir()        # no such process
+    (builds / f".key8.partial-{os.getpid()}").mkdir()   # a build still running
+    data_step._prune_builds(builds, keep=builds / "key0")
+    left = sorted(p.name for p in builds.iterdir())
+    assert left == [f".key8.partial-{os.getpid()}", "key0", "key3", "key4", "key5"]

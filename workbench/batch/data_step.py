@@ -376,7 +376,31 @@ def _shared_build(spec: DataSpec, tmp: Path, study_path: Path | str) -> bool:
         shutil.rmtree(partial, ignore_errors=True)
         raise
     _copy_sealed(shared, tmp)
+    _prune_builds(shared.parent, keep=shared)
     return True
+
+
+#: Builds kept in the panels folder's ``.builds/`` (the newest; older ones are removed).
+KEEP_BUILDS = 4
+
+
+def _prune_builds(folder: Path, keep: Path) -> None:
+    """Remove from ``folder`` the kept builds past the newest :data:`KEEP_BUILDS` (never
+    ``keep``) and the partial folders of builds whose process has ended.
+    """
+    from workbench.files import pid_alive
+
+    builds = []
+    for path in folder.iterdir():
+        name = path.name
+        if name.startswith(".") and ".partial-" in name:
+            pid = name.rsplit("-", 1)[-1]
+            if pid.isdigit() and not pid_alive(int(pid)):
+                shutil.rmtree(path, ignore_errors=True)
+        elif path.is_dir() and path != keep:
+            builds.append((path.stat().st_mtime, path))
+    for _, path in sorted(builds, reverse=True)[KEEP_BUILDS - 1:]:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def _mark_validated(data_dir: Path, sha256: str) -> None:
