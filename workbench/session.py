@@ -610,8 +610,12 @@ class Session:
         made), so the file looks the same whatever the user's matplotlib settings.
         What the figure plots is written beside it as ``figures/<name>.json``
         (:func:`~workbench.report.figure_disclosure.figure_data`), for an output checker.
+        The values of the study's private parameters drawn into any text of the figure
+        (title, labels, ticks, legend, annotations) are first replaced by their
+        ``[private <digest>]`` label (:func:`~workbench.report.figure_disclosure.mask_figure_text`).
         """
-        from workbench.report.figure_disclosure import figure_data
+        from workbench.report.figure_disclosure import figure_data, mask_figure_text
+        from workbench.report.masking import private_names, private_replacements
         from workbench.report.theme import theme_context
 
         fig = getattr(fig_or_ax, "figure", fig_or_ax)
@@ -619,6 +623,7 @@ class Session:
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{name}.png"
         with theme_context():
+            mask_figure_text(fig, private_replacements(self.parameters, private_names()))
             if fig.get_layout_engine() is None:  # keep a figure's own (e.g. constrained) layout
                 fig.tight_layout()
             fig.savefig(path, dpi=110, metadata={"Software": None})

@@ -243,11 +243,13 @@ def _execute_once(task: RunTask, tmp: Path, parameters: dict, log, launcher) -> 
 
     from workbench.batch.engine import register_engine
     from workbench.batch.kernels import kernel_manager_class, kill_kernel, remove_socket_folders
+    from workbench.report.masking import private_env
 
     engine_name = register_engine()  # papermill learns of the engine here, not on import
     run = task.run
     started: list = []
-    manager_class = kernel_manager_class(launcher, log, started)
+    manager_class = kernel_manager_class(launcher, log, started,
+                                         env=private_env(task.private))  # names, not values
     timed_out = threading.Event()
     limit = task.wall_timeout
 

@@ -229,13 +229,14 @@ def remove_socket_folders(manager_class: type) -> None:
 
 
 def kernel_manager_class(launcher: LauncherClient | None = None, stream=None,
-                         started: list | None = None) -> type[AsyncKernelManager]:
+                         started: list | None = None,
+                         env: dict[str, str] | None = None) -> type[AsyncKernelManager]:
     """An ``AsyncKernelManager`` class for one run (see the module docstring).
 
     ``stream`` (an open file) receives the kernel's stdout and stderr; each started
-    manager is appended to ``started``. Socket folders left by ended processes are swept
-    first; the class records the folders it makes in ``socket_folders`` for
-    :func:`remove_socket_folders`.
+    manager is appended to ``started``; ``env`` is added to the kernel's environment.
+    Socket folders left by ended processes are swept first; the class records the folders
+    it makes in ``socket_folders`` for :func:`remove_socket_folders`.
     """
     sweep_socket_folders()
     folders: list[Path] = []
@@ -266,6 +267,8 @@ def kernel_manager_class(launcher: LauncherClient | None = None, stream=None,
                 kw.setdefault("stderr", stream)
             if started is not None:
                 started.append(self)
+            if env:
+                kw["env"] = {**(kw.get("env") or os.environ), **env}
             await super().start_kernel(**kw)
             await self._sockets_bound()
 

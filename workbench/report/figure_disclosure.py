@@ -170,9 +170,9 @@ def _plain(values) -> list:
 
 def figure_data(fig) -> dict[str, Any]:
     """What a figure plots, as JSON-able data: per axes its title and labels, every
-    line (``x``, ``y``), every set of points (``x``, ``y``), every bar (``x``, ``height``)
-    and every text; each with the artist's ``gid`` when a chart set one
-    (:data:`GID`: what its values are).
+    line (``x``, ``y``), every set of points (``x``, ``y``), every bar (``x``, ``height``),
+    every text, the tick labels (as last drawn) and the legend's entries; each with the
+    artist's ``gid`` when a chart set one (:data:`GID`: what its values are).
 
     >>> import matplotlib.pyplot as plt
     >>> fig, ax = plt.subplots()
@@ -208,11 +208,65 @@ def figure_data(fig) -> dict[str, Any]:
                 for p in ax.patches if isinstance(p, Rectangle) and p.get_width() > 0
                 and p.get_gid() != "legend"]
         texts = [t.get_text() for t in ax.texts if t.get_text()]
+        legend = ax.get_legend()
         axes.append({"title": ax.get_title(loc="left") or ax.get_title(),
                      "xlabel": ax.get_xlabel(), "ylabel": ax.get_ylabel(), "lines": lines,
-                     "points": points, "bars": bars, "texts": texts})
+                     "points": points, "bars": bars, "texts": texts,
+                     "xticklabels": [t.get_text() for t in ax.get_xticklabels() if t.get_text()],
+                     "yticklabels": [t.get_text() for t in ax.get_yticklabels() if t.get_text()],
+                     "legend": [t.get_text() for t in legend.get_texts()] if legend else []})
     texts = [t.get_text() for t in fig.texts if t.get_text()]
     return {"axes": axes, "texts": texts}
+
+
+def mask_figure_text(fig, replacements: list[tuple[str, str]]) -> int:
+    """Apply ``replacements`` (:func:`workbench.report.masking.scrub`) to every text of a
+    figure: titles, axis labels, tick labels (fixed where a formatter would write them
+    again when drawn), legends, annotations and texts; the number of texts changed.
+
+    The session calls it with the private parameters' values before a figure is saved
+    (:meth:`workbench.session.Session.savefig`), so that a private value drawn into a
+    title, a category or a legend stays out of the PNG, its inline copy and
+    ``figures/<name>.json``.
+
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots()
+    >>> _ = ax.bar(["RX1 Example", "R2"], [3, 4]); _ = ax.set_title("Waits at RX1 Example")
+    >>> mask_figure_text(fig, [("RX1 Example", "[private]")])
+    2
+    >>> ax.get_title(), [t.get_text() for t in ax.get_xticklabels()]
+    ('Waits at [private]', ['[private]', 'R2'])
+    >>> plt.close(fig)
+    """
+    from matplotlib.text import Text
+
+    from workbench.report.masking import scrub
+
+    if not replacements:
+        return 0
+    changed = 0
+    fig.canvas.draw()  # tick labels exist once drawn; formatters write them then
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            labels = [t.get_text() for t in axis.get_ticklabels()]
+            masked = [scrub(t, replacements) for t in labels]
+            if masked != labels:
+                axis.set_ticks(axis.get_ticklocs())
+                axis.set_ticklabels(masked)
+                changed += sum(a != b for a, b in zip(labels, masked))
+    ticks = {id(t) for ax in fig.axes for axis in (ax.xaxis, ax.yaxis)
+             for t in axis.get_ticklabels()}
+    for text in fig.findobj(Text):
+        if id(text) in ticks:
+            continue
+        old = text.get_text()
+        new = scrub(old, replacements) if isinstance(old, str) else old
+        if new != old:
+            text.set_text(new)
+            changed += 1
+    return changed
 
 
 def note_on(ax, text: str, *, y: float = 0.98) -> None:

@@ -49,6 +49,9 @@ KEY_FILE = Path.home() / ".config" / "workbench" / "private-key"
 DIGEST_LENGTH = 8
 #: Values shorter than this are scrubbed only as whole words (a code such as ``RX1``).
 _WHOLE_WORD_BELOW = 4
+#: Environment variable naming a run's private parameters (names only, a JSON list), set
+#: for the kernel that runs the notebook: the session hides their values in what it draws.
+PRIVATE_ENV = "WORKBENCH_PRIVATE_PARAMETERS"
 
 
 def private_key() -> bytes:
@@ -106,6 +109,42 @@ def private_slug(value: Any) -> str:
     >>> del os.environ[KEY_ENV]
     """
     return f"private-{private_digest(value)}"
+
+
+def private_env(private: Iterable[str]) -> dict[str, str]:
+    """The environment a run's kernel gets so that its session knows the private
+    parameters' names (:data:`PRIVATE_ENV`); empty when there are none.
+
+    >>> private_env(["analyst_note"])
+    {'WORKBENCH_PRIVATE_PARAMETERS': '["analyst_note"]'}
+    >>> private_env([])
+    {}
+    """
+    names = sorted(set(private))
+    return {PRIVATE_ENV: json.dumps(names)} if names else {}
+
+
+def private_names() -> tuple[str, ...]:
+    """The private parameters' names this process was given (:func:`private_env`), or ``()``
+    (an interactive session, or a study without private parameters).
+
+    >>> os.environ[PRIVATE_ENV] = '["trust"]'
+    >>> private_names()
+    ('trust',)
+    >>> del os.environ[PRIVATE_ENV]
+    >>> private_names()
+    ()
+    """
+    text = os.environ.get(PRIVATE_ENV, "").strip()
+    if not text:
+        return ()
+    try:
+        names = json.loads(text)
+    except ValueError:
+        names = text.split(",")
+    if isinstance(names, str):
+        names = [names]
+    return tuple(str(n).strip() for n in names if str(n).strip())
 
 
 def private_replacements(parameters: Mapping[str, Any],
