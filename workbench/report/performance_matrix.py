@@ -199,7 +199,7 @@ def performance_matrix(report) -> K.Phrase:
         if r.latest is not None:
             values[f"v{i}"] = r.latest
             latest = f"{{v{i}}}"
-        target = "None"
+        target = "No target"
         if r.target_value is not None:
             values[f"t{i}"] = r.target_value
             target = f"{{t{i}}}"

