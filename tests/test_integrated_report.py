@@ -299,7 +299,8 @@ def test_the_notebook_on_the_published_files(tmp_path):
     assert ae["model"] == "p'" and ae["n"] == 15
     assert not any(i.startswith("performance:rtt_") for i in found)
     html = (folder / "report.html").read_text()
-    assert "published NHS data" in html and "SYNTHETIC" not in html
+    assert "published data" in html and "SYNTHETIC" not in html
+    assert "Referral to treatment waiting times (NHS England)" in html  # the publications named
     assert "no month of it in the chosen months (the data hold April 2026)" in html
     matrix = pd.read_html(io.StringIO(html.split("The summary matrix")[1]),
                           match="Latest value")[0]

@@ -30,7 +30,8 @@ def test_every_run_ok_with_report(study):
     assert {m["status"] for m in manifests} == {"ok"}
     for m in manifests:
         report = (study / m["run_id"] / "report.html").read_text()
-        assert "SYNTHETIC" not in report and "published NHS data" in report
+        assert "SYNTHETIC" not in report and "published data" in report
+        assert "Referral to treatment waiting times (NHS England)" in report  # named
     assert "nhs_open_data" in (study / "index.html").read_text()
 
 

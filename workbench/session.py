@@ -38,6 +38,7 @@ from workbench.analysis.findings.record import Finding, Findings, findings_frame
 from workbench.data import declared
 from workbench.data import measures as registry
 from workbench.data.catalogue import Catalogue, NotHeld
+from workbench.data.origin import DataOrigin, panel_origin
 from workbench.data.schema import canonical_dtypes, validate_panel
 from workbench.data.synth import (
     DEFAULT_MONTHS,
@@ -372,20 +373,52 @@ class Session:
         return self.catalogue.read(name)
 
     @property
+    def data_origin(self) -> DataOrigin:
+        """Where the session's panel came from
+        (:func:`workbench.data.origin.panel_origin`): synthetic, the publications a build
+        read (named, from the provenance beside the panel), the user's own table (named),
+        or a panel file of unknown origin.
+
+        >>> import tempfile
+        >>> start("demo", seed=1, n_providers=30, n_months=3,
+        ...       output_dir=tempfile.mkdtemp()).data_origin.kind
+        'synthetic'
+        """
+        panel_path = str(self.parameters.get("panel_path") or "")
+        try:
+            path = resolve_panel_path(panel_path) if panel_path else None
+        except PanelNotFoundError:
+            path = None
+        return panel_origin(path, synthetic=self.synthetic, declaration=self.declaration,
+                            made_by=self.catalogue.made_by if path else "",
+                            sha256=self.data_sha256)
+
+    @property
     def data_label(self) -> str:
-        """Plain words on the data, for the top of a report."""
+        """Plain words on the data, for the top of a report: where it came from (never
+        "published" unless a build's provenance names the publications read), how many
+        units and which months.
+
+        >>> import tempfile
+        >>> start("demo", seed=1, n_providers=30, n_months=3,
+        ...       output_dir=tempfile.mkdtemp()).data_label
+        'SYNTHETIC data (the built-in default; not real providers): 30 providers, April 2023 to June 2023'
+        """
         p = self.panel
         span = f"{p['period'].min():%B %Y} to {p['period'].max():%B %Y}"
+        units = p["provider_code"].nunique()
+        origin = self.data_origin
         d = self.declaration
         if d is not None:
-            what = d.title or f"your own data ({Path(d.source).name})"
-            origin = f" ({d.origin})" if d.origin else ""
-            return (f"{what}{origin}: {p['provider_code'].nunique()} {d.unit_plural}, {span}; "
-                    f"data sha256 {self.data_sha256[:12]}")
-        kind = ("SYNTHETIC data (the built-in default; not real providers)" if self.synthetic
-                else "published NHS data")
-        return (f"{kind}: {p['provider_code'].nunique()} providers, {span}; "
-                f"data sha256 {self.data_sha256[:12]}")
+            about = "; ".join(x for x in (d.origin, f"your own table {origin.file}") if x)
+            return f"{d.title or 'your own data'} ({about}): {units} {d.unit_plural}, {span}"
+        if origin.kind == "synthetic":
+            return f"SYNTHETIC data (the built-in default; not real providers): {units} " \
+                   f"providers, {span}"
+        if origin.kind == "publications":
+            return (f"published data, {units} providers, {span}, read from: "
+                    + "; ".join(origin.publications))
+        return f"{origin.words}: {units} providers, {span}"
 
     @property
     def unit(self) -> str:
@@ -512,7 +545,9 @@ class Session:
         return "\n".join(f"- {escape_markdown(f.sentence or f.question)}" for f in fs)
 
     def data_record(self) -> dict[str, Any]:
-        """What a report header says about the data: source, period, size, synthetic.
+        """What a report header says about the data: source (where the panel came from,
+        :attr:`data_origin`: the publications a build read named, or the user's file),
+        ``origin`` (its kind), period, size, synthetic, the label and ``publications``.
 
         >>> import tempfile
         >>> s = start("demo", seed=1, n_providers=30, n_months=3, output_dir=tempfile.mkdtemp())
@@ -521,15 +556,18 @@ class Session:
         """
         p = self.panel
         d = self.declaration
+        origin = self.data_origin
         record = {"synthetic": bool(self.synthetic),
-                  "source": (f"{d.origin or 'a table of your own'}, declared in {d.source}"
-                             if d is not None else
-                             "synthetic panel from workbench.data.synth (no real providers)"
-                             if self.synthetic else "published NHS and CQC data"),
+                  "source": (f"{d.origin + '; ' if d.origin else ''}{origin.words}, "
+                             f"declared in {Path(d.source).name}"
+                             if d is not None else origin.words),
+                  "origin": origin.kind,
                   "period": f"{p['period'].min():%B %Y} to {p['period'].max():%B %Y}",
                   "providers": int(p["provider_code"].nunique()),
                   "units": d.unit_plural if d is not None else "providers",
                   "label": self.data_label}
+        if origin.publications:
+            record["publications"] = list(origin.publications)
         if self.catalogue.tables_read:  # the tables beside the panel read, by sha256
             record["tables"] = self.catalogue.tables_read
         return record
