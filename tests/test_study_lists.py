@@ -35,12 +35,12 @@ def study(folder, parameters: str):
 
 
 def test_a_list_for_a_list_parameter_is_one_value(folder):
-    s = load_study(study(folder, "      providers: [W01, W02]\n"))
-    assert [r.parameters for r in s.runs] == [{"providers": ["W01", "W02"]}]
-    assert s.runs[0].run_id == "nb--providers-W01+W02"
+    s = load_study(study(folder, "      providers: [RA1, RB2]\n"))
+    assert [r.parameters for r in s.runs] == [{"providers": ["RA1", "RB2"]}]
+    assert s.runs[0].run_id == "nb--providers-RA1+RB2"
     check_study(s)  # the type fits: a list where a list is declared
     plan = plan_study(s)
-    assert "1 run of 1 notebook" in plan and 'providers=["W01","W02"]' in plan
+    assert "1 run of 1 notebook" in plan and 'providers=["RA1","RB2"]' in plan
 
 
 def test_grids_expand_where_the_notebook_declares_one_value(folder):
