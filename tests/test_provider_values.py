@@ -59,3 +59,9 @@ def test_a_study_stops_after_the_data_step_and_before_any_kernel(tmp_path):
         run_study(path, out=out, workers=1, preload=False, progress=False)
     assert (out / "demo" / "data" / "panel.parquet").is_file()  # the data step ran
     assert not [p for p in (out / "demo").iterdir() if p.name.startswith("nb")]
+
+
+def test_private_parameters_are_not_checked_so_no_message_shows_them(tmp_path):
+    path = study(tmp_path, "{provider: RX9}")
+    path.write_text(path.read_text() + "private: [provider]\n", encoding="utf-8")
+    assert "1 run checked" in plan_study(path)

@@ -276,7 +276,8 @@ def check_provider_values(study: Study, panel_path: str | Path,
     raises :class:`~workbench.errors.StudyError` naming the run, the notebook, the parameter
     and the code, with the closest codes of the data. A region, sector or setting the panel
     holds, and ``England``, are accepted too (notebooks that take a group of providers).
-    Only values the study sets are checked (a notebook's defaults choose providers itself).
+    Only values the study sets are checked (a notebook's defaults choose providers itself),
+    and not those of parameters the study lists as ``private`` (a message would show them).
     """
     import pyarrow.parquet as pq
 
@@ -289,6 +290,8 @@ def check_provider_values(study: Study, panel_path: str | Path,
             params[run.notebook] = provider_parameters(run.notebook,
                                                        declared.get(run.notebook, {}))
         for name in params[run.notebook]:
+            if name in study.private:  # never shown in a message, so not checked
+                continue
             for code in _codes_in(run.parameters.get(name)):
                 wanted.setdefault((name, code), []).append((run, name))
     if not wanted:
