@@ -349,7 +349,7 @@ def _shared_build(spec: DataSpec, tmp: Path, study_path: Path | str) -> bool:
                           f"{shared} (every file's sha256 checked)")
                 _copy_sealed(shared, tmp)
                 return True
-        except NamedPanelError as exc:
+        except (NamedPanelError, OSError) as exc:
             _progress(f"built again: {exc}")
     partial = shared.parent / f".{shared.name}.partial-{os.getpid()}"
     try:
@@ -369,15 +369,29 @@ def _shared_build(spec: DataSpec, tmp: Path, study_path: Path | str) -> bool:
             _progress(unread)
         named_panels.seal(partial, f"build-{key[:16]}", key=key,
                           made_by=f"a build of the published files in {spec.options['from']}")
-        if shared.exists():
-            shutil.rmtree(shared)
-        os.replace(partial, shared)
+        if _sealed_with(shared, key):  # another study's build of the same files, meanwhile
+            shutil.rmtree(partial)
+        else:
+            if shared.exists():
+                shutil.rmtree(shared)
+            os.replace(partial, shared)
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
         raise
     _copy_sealed(shared, tmp)
     _prune_builds(shared.parent, keep=shared)
     return True
+
+
+def _sealed_with(folder: Path, key: str) -> bool:
+    """Whether ``folder`` holds a build sealed under ``key`` whose files all check."""
+    from workbench.data import named_panels
+    from workbench.errors import NamedPanelError
+
+    try:
+        return named_panels.verify(folder).get("key") == key
+    except (NamedPanelError, OSError):
+        return False
 
 
 #: Builds kept in the panels folder's ``.builds/`` (the newest; older ones are removed).
