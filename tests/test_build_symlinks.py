@@ -49,8 +49,11 @@ def test_a_build_from_symlinks_reads_the_same_files(tmp_path):
     links = linked(raw, tmp_path / "links")
     a = P.build(raw, out=tmp_path / "a" / "panel.parquet")
     b = P.build(links, out=tmp_path / "b" / "panel.parquet")
-    read = lambda res, root: sorted(Path(i["path"]).relative_to(root).as_posix()  # noqa: E731
-                                    for i in res.inputs if i["status"] == "read")
+
+    def read(res, root):
+        return sorted(Path(i["path"]).relative_to(root).as_posix()
+                      for i in res.inputs if i["status"] == "read")
+
     assert read(b, links) == read(a, raw) and len(read(a, raw)) >= 5
     assert b.panel.equals(a.panel)
 
@@ -64,7 +67,7 @@ def test_links_back_up_the_tree_and_twice_to_one_folder_are_followed_once(tmp_pa
     names = [p.relative_to(raw).as_posix() for p in files]
     assert names.count("ods/etr.csv") + names.count("again/etr.csv") == 1
     assert not any(n.startswith("wf/up/") for n in names)
-    found, rest = discover(raw)
+    _, rest = discover(raw)
     gone = [r for r in rest if r["path"].endswith("gone.csv")]
     assert gone and gone[0]["status"] == "not readable" and "target is missing" in gone[0]["reason"]
 
