@@ -473,7 +473,7 @@ def display_value(value: Any, limit: int | None = VALUE_CHARACTERS) -> str:
             keys = list(dict.fromkeys(k for v in value for k in list(v)[1:]))
             with_ = f" (each with {', '.join(map(str, keys))})" if keys else ""
             short = _shortened([display_value(next(iter(v.values())), None) for v in value],
-                               ", ", None if limit is None else max(1, limit - len(with_)))
+                               ", ", limit)
             return short + with_
         return _shortened(parts, "; " if nested else ", ", limit) if parts else "none"
     return repr(value) if not isinstance(value, (int, float)) or isinstance(value, bool) \

@@ -9,12 +9,12 @@ comes from its ``manifest.json`` when the folder is the analyst's (the status on
 from its report's header in a publishable ``public/`` folder.
 
 A page becomes a section (:func:`page_section`): controls that only work in a browser
-(the index's filter box, heading anchors) are left out; attributes other than ids,
-classes, links, image sources and descriptions and table spans are dropped (the sort
-keys and marks of ``data-`` attributes are not text a reader sees); ids are prefixed
-with the section's anchor so that two reports' ids cannot clash; a link to a report in
-the pack points to its section, other links inside the study (a CSV, another page)
-become plain text; figures are embedded, each with its description
+(the index's filter box, heading anchors, parts marked :data:`BROWSER_ONLY`) are left
+out; attributes other than ids, classes, links, image sources and descriptions and table
+spans are dropped (the sort keys and marks of ``data-`` attributes are not text a reader
+sees); ids are prefixed with the section's anchor so that two reports' ids cannot clash;
+a link to a report in the pack points to its section, other links inside the study (a
+CSV, another page) become plain text; figures are embedded, each with its description
 (:func:`workbench.report.alt_text.describe_figures`); headings move down so that the
 page's top ones sit just under the section's own heading; and the result passes the one
 sanitiser again.
@@ -55,6 +55,9 @@ SUMMARY_ANCHOR = "summary"
 DROPPED = frozenset({"script", "style", "noscript", "template", "head", "title", "meta",
                      "link", "input", "label", "button", "select", "textarea", "form",
                      "iframe", "object", "embed", "svg", "math"})
+#: Class of the parts of a page left out of a pack: they serve a reader in a browser only
+#: (the index's sortable table of every finding, which ``findings.csv`` holds).
+BROWSER_ONLY = "browser-only"
 #: Attributes a pack keeps: everywhere, and per element.
 KEPT_ATTRIBUTES = {"*": frozenset({"id", "class"}), "a": frozenset({"href"}),
                    "img": frozenset({"src", "alt", "width", "height"}),
@@ -288,7 +291,8 @@ def page_section(path: Path, links: PageLinks, anchor: str, *,
     """
     root = parse(describe_figures(path.read_text(encoding="utf-8")))
     body = find(root, lambda e: e.tag == "body") or root
-    remove(body, lambda e: e.tag in DROPPED or "anchor-link" in e.classes())
+    remove(body, lambda e: e.tag in DROPPED or "anchor-link" in e.classes()
+           or BROWSER_ONLY in e.classes())
     remove(body, lambda e: e.tag == "h1" and _heading_text(e) == drop_heading)
     levels = [int(m.group(1)) for e in body.iter() if (m := _HEADING.match(e.tag))]
     shift = max(0, 2 - min(levels, default=2))  # the page's top headings under the section's
