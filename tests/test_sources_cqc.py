@@ -231,3 +231,23 @@ def test_ods_file_without_odfpy_is_a_clear_error(tmp_path):
     p.write_bytes(b"PK\x03\x04 not really an ods")
     with pytest.raises(SourceFormatError, match="odfpy|readable"):
         cqc.read_latest_ratings(p)
+
+
+def test_ratings_workbook_with_formulas_without_values_is_named(tmp_path):
+    """An .xlsx saved by a program that does not calculate (openpyxl): the reader says so
+    rather than reading blank ratings.
+    """
+    from source_helpers import write_xlsx
+
+    head = ["Location ID", "Location Name", "Location Type", "Care Home?",
+            "Service / Population Group", "Domain", "Latest Rating", "Publication Date"]
+    rows = [["Latest ratings"], head,
+            ["1-1", "ROSE HOUSE", "Social Care Org", "Y", "Overall", "Overall", "Good",
+             "01/02/2024"],
+            ["1-2", "OAK HOUSE", "Social Care Org", "Y", "Overall", "Overall",
+             '=IF(1>0,"Good","Inadequate")', "03/04/2023"]]
+    p = write_xlsx(tmp_path / "01_September_2026_Latest_ratings.xlsx",
+                   {"Locations": rows, "Providers": [head]})
+    with pytest.raises(SourceFormatError, match="formula cell.* without a computed value") as e:
+        cqc.read_latest_ratings(p)
+    assert e.value.sheet == "Locations" and "G4" in str(e.value)
