@@ -68,7 +68,7 @@ TERMS: tuple[Term, ...] = tuple(sorted((
          "were repeated many times, 95 in 100 such ranges would hold the true value. A "
          "range that runs from one direction to the other (\"from 0.03 shorter to 0.01 "
          "longer\") means the data cannot tell whether there is a difference at all.",
-         ("95% CI", "interval")),
+         ("95% CI", "interval", "95% interval")),
     Term("p-value",
          "How often a difference at least as large as the one seen would arise by chance "
          "alone if there were no real difference. Small values (below 0.05, written "
@@ -123,6 +123,11 @@ TERMS: tuple[Term, ...] = tuple(sorted((
          "are multiplied. 1 means no difference; 1.10 means odds 10% higher; 0.90 means "
          "odds 10% lower. Odds are the chance something happens over the chance it does "
          "not.", ("odds",)),
+    Term("Ordered rating model",
+         "A model of ratings that come in order (Inadequate, Requires improvement, Good, "
+         "Outstanding). Its estimates are on the model's own scale: above zero, better "
+         "ratings are more likely; below zero, worse ones; the further from zero, the "
+         "stronger the link.", ("rating model's scale", "ordinal model")),
     Term("Rate ratio",
          "How many times a rate (complaints per episode, say) is multiplied: 1 means no "
          "difference, 1.03 means 3% more, 0.97 means 3% fewer.", ("multiplied by",)),

@@ -272,7 +272,7 @@ def _drivers_claim(panel: pd.DataFrame, claim: Claim, lag: int,
     return ClaimResult(claim, v, naive, adjusted,
                        "FFT % positive, percentage points per standard deviation of each "
                        f"driver, one model after case-mix adjustment: {per}. Tested: {words} "
-                       f"(margin {formatting.number(margin)} pp per SD).", fv, contrasts)
+                       f"(margin {formatting.number(margin)} percentage points per SD).", fv, contrasts)
 
 
 def _care_home_claim(panel: pd.DataFrame, claim: Claim, margins: dict[str, float]) -> ClaimResult:

@@ -793,7 +793,7 @@ def section_findings(fit_: md.Fit, section: CrossSection, question: str | None =
     >>> panel, tables = example_tables()
     >>> cs = cross_section(panel, tables, "2024-25")
     >>> [f] = section_findings(fit(cs, "complaints", ("staff_enough_staff_pct",)), cs)
-    >>> f.sentence.split(" were multiplied")[0]
+    >>> f.sentence.split(" were ")[0]
     'Written complaints per occupied bed day'
     """
     s = fit_.spec

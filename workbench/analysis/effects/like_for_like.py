@@ -71,7 +71,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from workbench.analysis.findings import formatting
+from workbench.analysis.findings import formatting, wording
 from workbench.analysis.findings.record import Finding, Findings, with_question
 from workbench.data import specialty_waits
 from workbench.errors import AnalysisInputError
@@ -393,10 +393,9 @@ def _view_findings(cmp: SectorComparison, pathway: str, period: str) -> list[Fin
         p = float(2 * stats.norm.sf(abs(est) / se)) if se and se > 0 else None
         ind_level, nhs_level = cmp.levels[view]
         dirw = direction_words[0] if est >= 0 else direction_words[1]
-        gap = (f"{formatting.number(abs(est))} "
+        gap = (f"{wording.magnitude(est, lo, hi)} "
                f"{'percentage points' if unit == 'percentage points' else 'weeks'}")
-        unclear = "; the interval includes no difference" if lo < 0 < hi else ""
-        ci_txt = f"(95% CI {formatting.interval(lo, hi)}{unclear})"
+        ci_txt = (f"({wording.interval_words(est, lo, hi, up=direction_words[0], down=direction_words[1])})")
         if view == "standardised":
             sentence = (f"Like for like by specialty ({words}, {month}): for the independent "
                         f"sector's specialty mix, {label} was {gap} {dirw} in independent "

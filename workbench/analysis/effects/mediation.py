@@ -73,7 +73,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from workbench.analysis.findings import formatting
+from workbench.analysis.findings import formatting, wording
 from workbench.analysis.findings.record import Finding, FindingId, Findings
 from workbench.analysis.models import fit as md
 from workbench.data import measures as M
@@ -152,20 +152,27 @@ class MediationResult:
         return Findings(out)
 
 
+def _outcome_unit(outcome: str) -> str:
+    om = M.MEASURES.get(outcome)
+    return "percentage points" if om is not None and om.unit == "%" else (
+        om.unit if om else "outcome units")
+
+
 def _unit(exposure: str, outcome: str) -> str:
-    om, em = M.MEASURES.get(outcome), M.MEASURES.get(exposure)
-    ou = ("percentage points" if om is not None and om.unit == "%" else (om.unit if om else
-                                                                          "outcome units"))
-    return f"{ou} per {em.unit if em else 'unit of ' + exposure}"
+    em = M.MEASURES.get(exposure)
+    ou = _outcome_unit(outcome)
+    return f"{ou} per {wording.singular(em.unit) if em else 'unit of ' + exposure}"
 
 
 def _sentence(effect: str, f: Finding, r: MediationResult) -> str:
-    what = {"indirect": f"through {M.label(r.mediator)}",
-            "direct": f"not through {M.label(r.mediator)}",
+    mediator = wording.plain_label(r.mediator)
+    what = {"indirect": f"through {mediator}", "direct": f"not through {mediator}",
             "total": "in total"}[effect]
-    return (f"Per unit of {M.label(r.exposure)}, {M.label(r.outcome)} changed by "
-            f"{formatting.signed(f.estimate)} {what} "
-            f"(95% CI {formatting.interval(f.ci_low, f.ci_high, sign=True)}).")
+    em, label = M.MEASURES.get(r.exposure), wording.plain_label(r.outcome)
+    per = em.per_unit if em else f"unit of {r.exposure}"
+    return (f"{label} {'were' if label.endswith('s') else 'was'} "
+            f"{wording.change(f.estimate, f.ci_low, f.ci_high, _outcome_unit(r.outcome))} "
+            f"for each extra {per}, {what}.")
 
 
 # ---- the core estimator --------------------------------------------------------------
@@ -591,9 +598,9 @@ def moderated_mediation(panel: pd.DataFrame, *, moderator: str = "sector",
                 warning="; ".join(results[0].warnings + results[1].warnings),
                 parameters={"n_boot": n_boot, "seed": seed, "moderator": moderator},
                 estimate_kind="estimate")
-    f.sentence = (f"The indirect effect was {formatting.signed(est)} larger for {levels[1]} "
-                  f"than for {levels[0]} providers "
-                  f"(95% CI {formatting.interval(lo, hi, sign=True)}).")
+    est_text, ci_text = formatting.estimate_interval(est, lo, hi, sign=True)
+    f.sentence = (f"The indirect effect was {est_text} larger for {levels[1]} "
+                  f"than for {levels[0]} providers (95% CI {ci_text}).")
     return Findings(out + [f])
 
 

@@ -59,7 +59,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from workbench.analysis.findings import formatting
+from workbench.analysis.findings import formatting, wording
 from workbench.analysis.findings.record import Finding, FindingId, Findings
 from workbench.analysis.findings.sensitivity import evalue_smd
 from workbench.analysis.models import fit as md
@@ -75,6 +75,12 @@ BALANCE_LIMIT = 0.1
 
 #: The weighting methods, their default estimand and the words a finding uses for it.
 METHODS: dict[str, str] = {"ipw": "ATE", "overlap": "ATO", "aipw": "ATE"}
+#: Each estimand in the words of a finding's sentence.
+ESTIMAND_WORDS: dict[str, str] = {
+    "ATE": "averaged over all acute providers",
+    "ATT": "averaged over the independent hospitals",
+    "ATO": "averaged over providers whose case mix could belong to either sector",
+}
 ESTIMANDS: dict[str, str] = {
     "ATE": "ATE: the average effect over all acute providers",
     "ATT": "ATT: the average effect among independent hospitals",
@@ -265,9 +271,10 @@ def overlap_warnings(table: pd.DataFrame, *, treated: str = "treated") -> list[s
     ps = table["ps"].to_numpy(float)
     outside = float(np.mean((ps < lo) | (ps > hi)))
     if outside > 0.1:
-        notes.append(f"poor overlap: {formatting.percent(outside)} of providers have propensity "
-                     f"scores outside [{formatting.number(lo)}, {formatting.number(hi)}]; the "
-                     "weighted comparison leans on a few providers")
+        notes.append(f"poor overlap: for {formatting.percent(outside)} of providers the case mix "
+                     f"all but decides the sector (a chance below {formatting.percent(lo)} or "
+                     f"above {formatting.percent(hi)} of being independent); the weighted "
+                     "comparison leans on a few providers")
     if not table.attrs.get("converged", True):
         notes.append("propensity model did not converge (near-separation of sectors by case "
                      "mix): the sectors barely overlap and IPW is not identified")
@@ -361,11 +368,12 @@ class WeightedDifference:
         if sd_y > 0:
             f.sensitivity = evalue_smd(est / sd_y, lo / sd_y, hi / sd_y)
             f.sensitivity["contrast"] = "the indicator (1 vs 0); SD of provider means"
-        d = "higher" if est >= 0 else "lower"
         lead = ("Not to be read as an answer (weights failed balance): " if self.failed else "")
-        f.sentence = (f"{lead}Weighted to the same case mix ({words}, {estimand}), "
-                      f"{M.label(outcome)} was {formatting.number(abs(est))} {d} at independent "
-                      f"hospitals than NHS trusts (95% CI {formatting.interval(lo, hi)}).")
+        label = wording.plain_label(outcome)
+        f.sentence = (f"{lead}Weighted to the same case mix ({words}, {ESTIMAND_WORDS[estimand]}), "
+                      f"{label} {'were' if label.endswith('s') else 'was'} "
+                      f"{wording.change(est, lo, hi, unit.split(' independent vs ')[0])} at "
+                      "independent hospitals than at NHS trusts.")
         return Findings([f])
 
 

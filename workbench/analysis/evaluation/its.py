@@ -94,7 +94,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from workbench.analysis.findings import formatting
+from workbench.analysis.findings import formatting, wording
 from workbench.analysis.findings.record import Finding, Findings, with_question
 from workbench.data import measures as M
 from workbench.errors import AnalysisInputError
@@ -571,29 +571,26 @@ def interrupted_time_series(
 
 def _sentence(part, est, lo, hi, label, unit, t0, ratio, horizon, subset, who=None) -> str:
     who = f" {who}" if who else (f" at {subset}" if subset else "")
-    ci = f"(95% CI {formatting.interval(lo, hi)})"
     if ratio:
+        est_text, ci_text = formatting.estimate_interval(est, lo, hi)
+        ci = f"(95% CI {ci_text})"
         change = formatting.percent(abs(est - 1), 1)   # the ratio as a percentage change
         way = "higher" if est >= 1 else "lower"
         # an odds ratio describes the odds, not the percentage itself
         what = f"the odds behind {label}{who}" if unit.startswith("odds") else f"{label}{who}"
         if part == "slope":
             return (f"After {t0:%B %Y}, the monthly trend of {what} shifted by a factor of "
-                    f"{formatting.number(est)} per month {ci}: {change} {way} each "
+                    f"{est_text} per month {ci}: {change} {way} each "
                     f"month than the earlier trend.")
         when = "in the month of the change" if part == "level" else f"{horizon} months after"
         verb = "were" if unit.startswith("odds") else "was"
         text = (f"{what} {verb} {change} {way} {when} than the earlier trend "
-                f"predicts ({unit} {formatting.number(est)}, 95% CI "
-                f"{formatting.interval(lo, hi)}).")
+                f"predicts ({unit} {est_text}, 95% CI {ci_text}).")
         return text[0].upper() + text[1:]
-    way = "higher" if est >= 0 else "lower"
     u = unit.replace(" per month", "")
     if part == "slope":
-        return (f"After {t0:%B %Y}, {label}{who} rose by {formatting.number(est)} {u} per month "
-                f"more than before {ci}." if est >= 0 else
-                f"After {t0:%B %Y}, {label}{who} fell by {formatting.number(-est)} {u} per month "
-                f"more than before {ci}.")
+        return (f"After {t0:%B %Y}, {label}{who} changed each month by "
+                f"{wording.change(est, lo, hi, u, up='more', down='less')} than before.")
     when = "in the month of the change" if part == "level" else f"{horizon} months after the change"
-    return (f"{label}{who} was {formatting.number(abs(est))} {u} {way} {when} ({t0:%B %Y}) "
-            f"than the earlier trend predicts {ci}.")
+    return (f"{label}{who} was {wording.change(est, lo, hi, u)} {when} ({t0:%B %Y}) "
+            f"than the earlier trend predicts.")

@@ -208,10 +208,12 @@ def sector_comparison_limits(panel: pd.DataFrame, outcomes: tuple[str, ...]) -> 
             lo, hi = OVERLAP_BOUNDS
             outside = float(((ps < lo) | (ps > hi)).mean())
             if outside > 0.1:
-                notes.append("The sectors barely overlap on case mix: "
-                             f"{formatting.percent(outside)} of acute providers have propensity "
-                             f"scores outside [{formatting.number(lo)}, {formatting.number(hi)}]. "
-                             "Weighting to the ATE cannot then make them comparable (such "
+                notes.append("The sectors barely overlap on case mix: for "
+                             f"{formatting.percent(outside)} of acute providers the case mix all "
+                             f"but decides the sector (a chance below {formatting.percent(lo)} "
+                             f"or above {formatting.percent(hi)} of being independent). "
+                             "Weighting to the average over all providers cannot then make "
+                             "them comparable (such "
                              "estimates are shown as failed-balance diagnostics); overlap "
                              "weights answer a narrower question, about providers whose case "
                              "mix could belong to either sector.")

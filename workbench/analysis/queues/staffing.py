@@ -37,12 +37,13 @@ standard error from the 95% interval): every quantity is the estimate at ``beta`
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import stats
 
-from workbench.analysis.findings import formatting
+from workbench.analysis.findings import formatting, wording
 from workbench.analysis.findings.record import Finding, Findings
 from workbench.analysis.queues import calculators as calc
 from workbench.errors import AnalysisInputError
@@ -122,8 +123,10 @@ class StaffingWorth:
         ['mean_wait', 'queue_size', 'relief_capacity', 'weeks_to_target']
         """
         num = _num
-        per = (f"{num(self.change)} more {self.exposure_words}" if self.change > 0
-               else f"{num(-self.change)} fewer {self.exposure_words}")
+        words = self.exposure_words if abs(self.change) != 1 else \
+            re.sub(r"^(\w+)s\b", r"\1", self.exposure_words)  # 1 more nurse (FTE) ...
+        per = (f"{num(self.change)} more {words}" if self.change > 0
+               else f"{num(-self.change)} fewer {words}")
         params = {"change": self.change, "effect": self.effect, "effect_low": self.effect_low,
                   "effect_high": self.effect_high, "df": self.df, "demand": self.demand,
                   "queue_size": self.queue_size, "target_queue_size": self.target_queue_size,
@@ -147,32 +150,32 @@ class StaffingWorth:
             make("mean_wait", "mean_wait_change", f"weeks per {num(self.change)} "
                  f"{self.exposure_words}",
                  f"effect x change / ln 2 = {num(self.effect)} x {num(self.change)} / 0.693",
-                 f"With {per}, patients' mean wait would change by "
-                 f"{formatting.signed(self.mean_wait_change)} weeks (95% interval "
-                 f"{_interval(self.mean_wait_change_low, self.mean_wait_change_high)}).",
+                 f"With {per}, patients' mean wait would be "
+                 f"{_change(self.mean_wait_change, self.mean_wait_change_low, self.mean_wait_change_high, 'weeks', up='longer', down='shorter')}.",
                  "What is a change in staffing worth in weeks of waiting?"),
             make("queue_size", "list_change", f"patients per {num(self.change)} "
                  f"{self.exposure_words}",
                  f"demand x mean wait change = {num(self.demand)} x "
                  f"{formatting.signed(self.mean_wait_change)}",
-                 f"With {per}, the list would hold {_signed(self.list_change)} patients "
-                 f"(95% interval {_interval(self.list_change_low, self.list_change_high)}) at "
-                 f"today's demand of {num(self.demand)} a week.",
+                 f"With {per}, the list would hold "
+                 f"{_change(self.list_change, self.list_change_low, self.list_change_high, 'patients', up='more', down='fewer')} "
+                 f"at today's demand of {num(self.demand)} a week.",
                  "What is a change in staffing worth in list size?"),
             make("relief_capacity", "relief_change", "patients per week",
                  f"list change / time_to_target = {_signed(self.list_change)} / "
                  f"{num(self.time_to_target)}",
-                 f"With {per}, the relief plan would need {_signed(self.relief_change)} "
-                 f"removals a week (95% interval "
-                 f"{_interval(self.relief_change_low, self.relief_change_high)}) to reach the "
-                 f"target in {num(self.time_to_target)} weeks.",
+                 f"With {per}, the relief plan would need "
+                 f"{_change(self.relief_change, self.relief_change_low, self.relief_change_high, 'removals a week', up='more', down='fewer')} "
+                 f"to reach the target in {num(self.time_to_target)} weeks.",
                  "How much relief capacity is a change in staffing worth?"),
             make("weeks_to_target", "weeks_to_target", "weeks",
                  f"time_to_target x (gap + list change) / gap = {num(self.time_to_target)} x "
                  f"({num(gap)} {_signed(self.list_change)}) / {num(gap)}",
                  (f"With {per}, the relief plan would reach the target in "
-                  f"{num(self.weeks_to_target)} weeks instead of {num(self.time_to_target)} "
-                  f"(95% interval {_interval(self.weeks_to_target_low, self.weeks_to_target_high)})."
+                  "{} weeks (95% interval {}) instead of {}.".format(
+                      *formatting.estimate_interval(self.weeks_to_target, self.weeks_to_target_low,
+                                                    self.weeks_to_target_high),
+                      num(self.time_to_target))
                   if gap > 0 else
                   f"The list is at or under its target already; with {per} it would stay "
                   "there."),
@@ -203,8 +206,9 @@ def _signed(x: float) -> str:
     return text if not text or text.startswith("-") else "+" + text
 
 
-def _interval(lo: float, hi: float) -> str:
-    return f"{_signed(lo)} to {_signed(hi)}"
+def _change(x: float, lo: float, hi: float, unit: str, *, up: str, down: str) -> str:
+    """A change in words with its simulated 95% interval in the same direction."""
+    return wording.change(x, lo, hi, unit, up=up, down=down, interval_name="95% interval")
 
 
 def _translate(beta: np.ndarray, change: float, demand: float, gap: float,
