@@ -265,6 +265,8 @@ def render_report(nb: nbformat.NotebookNode | str | Path, header: Mapping[str, A
     )["sentence"]).strip(), repl) for f in headline_findings(info["findings"])[:HEADER_FINDINGS]]
     info["n_more_findings"] = max(0, len(headline_findings(info["findings"]))
                                   - len(info["sentences"]))
+    info["interval_note"], info["interval_term"] = interval_note(
+        headline_findings(info["findings"])[:HEADER_FINDINGS])
     info["error"] = scrub(str(info["error"] or ""), repl)
     info["disclosure_note"] = rule.describe()
     report_nb = prepare_for_report(nb, hide_paths, rule=rule, hide_values=hide_values,
@@ -429,6 +431,53 @@ def short_hash(value: str | None, n: int = 12) -> str:
     ('0123456789ab', 'none')
     """
     return value[:n] if value else "none"
+
+
+#: Kinds of finding whose interval is a chart's limits (control limits of an SPC chart,
+#: a performance report's chart, a funnel plot), not a confidence interval.
+LIMIT_KINDS = frozenset({"spc", "performance", "funnel"})
+#: Kinds of finding whose sentence states its own interval and its level (a claim's
+#: verdict rests on a Bonferroni-adjusted interval).
+STATED_KINDS = frozenset({"verdict"})
+
+
+def interval_kind(f: Mapping[str, Any]) -> str:
+    """What a finding's interval is: ``confidence`` (a confidence interval), ``limits``
+    (a chart's limits: :data:`LIMIT_KINDS`), ``stated`` (its sentence says which:
+    :data:`STATED_KINDS`), or '' (no interval).
+
+    >>> [interval_kind(f) for f in ({"id": "effect:a->b@nhs", "ci_low": 1, "ci_high": 2},
+    ...     {"id": "spc:y@R1", "ci_low": 1, "ci_high": 2}, {"id": "funnel:y@2024-01"},
+    ...     {"id": "verdict:waits@acute", "ci_low": 1, "ci_high": 2})]
+    ['confidence', 'limits', '', 'stated']
+    """
+    kind = str(f.get("id", "")).split(":", 1)[0]
+    if kind in STATED_KINDS:
+        return "stated"
+    if f.get("ci_low") is None and f.get("ci_high") is None:
+        return ""
+    return "limits" if kind in LIMIT_KINDS else "confidence"
+
+
+def interval_note(findings: Iterable[Mapping[str, Any]]) -> tuple[str, str]:
+    """What the header says the answer's brackets and ranges hold, and the glossary
+    entry that explains it, from the findings it shows: 95% confidence intervals when
+    any has one; a chart's control limits when those are all there is; nothing when no
+    finding shown has an interval, or each sentence states its own.
+
+    >>> interval_note([{"id": "effect:a->b@nhs", "ci_low": 1, "ci_high": 2}])
+    ('95% confidence intervals in brackets', 'confidence-interval')
+    >>> interval_note([{"id": "performance:y@R1#2024-01", "ci_low": 1, "ci_high": 2}])
+    ("ranges are the chart's control limits", 'control-limits')
+    >>> interval_note([{"id": "funnel:y@2024-01"}])
+    ('', '')
+    """
+    kinds = {interval_kind(f) for f in findings}
+    if "confidence" in kinds:
+        return "95% confidence intervals in brackets", "confidence-interval"
+    if "limits" in kinds:
+        return "ranges are the chart's control limits", "control-limits"
+    return "", ""
 
 
 #: Characters of a parameter's value in a header or on the index; a longer value is

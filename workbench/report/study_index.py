@@ -43,6 +43,7 @@ from workbench.report.disclosure import (
     disclose_text,
     rule_from_study,
 )
+from workbench.report.glossary import GLOSSARY_PAGE
 from workbench.report.masking import private_label, private_replacements, scrub
 from workbench.report.run_report import (
     TEMPLATES,
@@ -65,8 +66,6 @@ ANSWER_SENTENCES = 3
 SUMMARY_RUNS = 12
 #: The kind of finding id that records a claim's verdict (``verdict:<claim>@<subset>``).
 VERDICT_KIND = "verdict"
-#: The study's glossary page, beside its index (and in the publishable copy).
-GLOSSARY_PAGE = "glossary.html"
 #: Characters of the data's sha256 and the git commit in the index's provenance line.
 HASH_CHARS = 8
 #: Runs per index page (``index.html``, then ``index-2.html``, ...).
