@@ -157,3 +157,12 @@ def test_the_default_study_index_opens_with_each_notebook_answer(default_study):
             assert any(plain in h for h in header.values()), plain
         assert "rtt_median_weeks, fft_pct_positive, ae_pct_within_4h, complaints_per_1000" \
             in summary  # notebook 13's list of measures, readable
+
+
+def test_the_table_of_findings_marks_a_chart_s_limits():
+    from workbench.report.study_index import study_findings
+
+    rows = study_findings([{"run_id": "r", "findings": [
+        {"id": "spc:y@R1", "estimate": 3.0, "ci_low": 1.0, "ci_high": 5.0},
+        {"id": "effect:a->b@nhs", "estimate": 3.0, "ci_low": 1.0, "ci_high": 5.0}]}])
+    assert [r["interval"] for r in rows] == ["1 to 5 (control limits)", "1 to 5"]

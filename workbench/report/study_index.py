@@ -51,6 +51,7 @@ from workbench.report.run_report import (
     display_value,
     finding_role,
     headline_findings,
+    interval_kind,
     short_hash,
 )
 from workbench.report.sanitise import sanitise_page
@@ -622,7 +623,8 @@ def study_findings(runs: Iterable[Mapping[str, Any]], rule: DisclosureRule | Non
                 "finding": scrub(str(shown.get("sentence") or shown.get("question")
                                      or f.get("id", "")), repl),
                 "estimate": _number(shown.get("estimate")),
-                "interval": _interval(shown),
+                "interval": _interval(shown) + (" (control limits)" if _interval(shown)
+                                                and interval_kind(f) == "limits" else ""),
                 "unit": str(f.get("unit") or ""), "model": str(f.get("model") or ""),
                 "p_value": _p_text(shown.get("p_value"), rule),
                 "p_adjusted": _p_text(q, rule, hidden=_is_hidden(shown.get("p_value"), rule)),
