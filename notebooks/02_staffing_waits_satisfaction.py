@@ -34,14 +34,18 @@
 # reorganisation) moves both its staffing and its waits or satisfaction.
 
 # %% tags=["parameters"]
-# needs: sector, setting (its subsets are acute providers, NHS and independent)
+# needs: staffing, satisfaction (a staffing and a satisfaction measure to relate; a waiting measure is optional)
+# measures named by: staffing, waits, satisfaction
 panel_path = ""       # panel parquet file; empty means the built-in synthetic default
 seed = 20240430       # seed of the synthetic default (same seed, same data)
 n_providers = 240     # providers in the synthetic default
 n_months = 36         # months in the synthetic default
 output_dir = ""       # folder for findings.json and figures/; empty: outputs/interactive/<notebook>
-subset = "acute"      # which providers: "acute" (all), "nhs" or "independent"
+subset = "acute"      # which providers: "acute" (all), "nhs" or "independent"; "all" for wards, sites or services
 engagement_lag = 1    # months between staff engagement and the patient satisfaction it is compared with
+staffing = "nurse_fte_per_10_beds"  # the staffing measure (the exposure)
+waits = "rtt_median_weeks"          # the waiting measure between them (the mediator); "" when the data hold none
+satisfaction = "fft_pct_positive"   # the satisfaction measure (the outcome)
 
 # %%
 # %matplotlib inline
@@ -55,37 +59,54 @@ from workbench.analysis.questions import staffing_waits_satisfaction as q02
 
 s = workbench.start("02_staffing_waits_satisfaction", panel_path=panel_path, seed=seed,
                     n_providers=n_providers, n_months=n_months, output_dir=output_dir,
-                    subset=subset, engagement_lag=engagement_lag)
+                    subset=subset, engagement_lag=engagement_lag, staffing=staffing,
+                    waits=waits, satisfaction=satisfaction)
+chain = q02.chain(s.panel, subset, staffing=staffing, waits=waits, satisfaction=satisfaction,
+                  engagement_lag=engagement_lag, unit=s.unit, units=s.unit_plural)
+measures = {"staffing": staffing, "waits": waits, "satisfaction": satisfaction,
+            "unit": s.unit, "units": s.unit_plural}
 data = workbench.select_subset(s.panel, subset)
-display(Markdown(f"**Data:** {s.data_label}. **Providers analysed:** {workbench.SUBSETS[subset]} "
-                 f"({data['provider_code'].nunique()})."))
-
-# %% [markdown]
-# ## The raw picture
-#
-# Each dot is one provider's average over the months; lines are straight-line fits per sector with 95% bands. This is the unadjusted picture, before comparing like with like.
-
-# %%
-fig, axes = workbench.subplots(1, 2, figsize=(12, 4.5))
-workbench.relationship(data, "nurse_fte_per_10_beds", "rtt_median_weeks", ax=axes[0])
-workbench.relationship(data, "rtt_median_weeks", "fft_pct_positive", ax=axes[1])
-s.savefig(fig, "relationships")
-plt.show()
+display(Markdown(f"**Data:** {s.data_label}. **Analysed:** {workbench.SUBSETS[subset]} "
+                 f"({data['provider_code'].nunique()} {s.unit_plural})."))
+for limit in chain.limits():
+    display(Markdown(f"**What these data cannot answer:** {limit}"))
 
 # %% [markdown]
 # ## Headline findings
 #
-# Each provider compared with itself over time, in plain words, with its 95% interval:
+# Each provider (or ward) compared with itself over time, in plain words, with its 95% interval:
 
 # %%
 found = s.add(q02.staffing_waits_satisfaction(s.panel, subset=subset,
-                                                    engagement_lag=engagement_lag))
+                                              engagement_lag=engagement_lag, **measures))
 headline = [f for f in found if f.role == "headline"]
 checks = [f for f in found if f.role != "headline"]
 display(Markdown(s.sentences(headline)))
-s.table(headline)
+s.findings_table(headline);
+
+# %%
+shown = [f for f in found if f.unit and not f.unit.startswith(("rate", "log", "odds"))]
+tab = s.table(shown)
+tab["label"] = [q02.forest_label(f) for f in shown]
+ax = workbench.forest(tab, truth="truth" if "truth" in tab else None,
+                      title="Effects on waits and satisfaction (95% intervals)")
+s.savefig(ax, "forest")
+plt.show()
 
 # %% [markdown]
+# ## The raw picture
+#
+# Each dot is one provider's (or ward's) average over the months; lines are straight-line fits per group with 95% bands. This is the unadjusted picture, before comparing like with like.
+
+# %%
+fig, axes = workbench.subplots(1, len(chain.pairs), figsize=(6 * len(chain.pairs), 4.5),
+                               squeeze=False)
+for ax, (x, y) in zip(axes[0], chain.pairs):
+    workbench.relationship(data.assign(_all=s.unit_plural), x, y, hue=chain.hue or "_all", ax=ax)
+s.savefig(fig, "relationships")
+plt.show()
+
+# %% [markdown] tags=["appendix"]
 # ## Checks with other models
 #
 # The same questions answered other ways: staff engagement last month and (for NHS trusts)
@@ -97,18 +118,9 @@ s.table(headline)
 # trust the headline. On synthetic data the tables also show the true value the data were
 # built with and whether the interval covers it.
 
-# %%
+# %% tags=["appendix"]
 display(Markdown(s.sentences(checks)))
-s.table(checks)
-
-# %%
-shown = [f for f in found if f.unit and not f.unit.startswith(("rate", "log", "odds"))]
-tab = s.table(shown)
-tab["label"] = [q02.forest_label(f) for f in shown]
-ax = workbench.forest(tab, truth="truth" if "truth" in tab else None,
-                      title="Effects on waits and satisfaction (95% intervals)")
-s.savefig(ax, "forest")
-plt.show()
+s.findings_table(checks);
 
 # %% [markdown]
 # ## How much of staffing's effect runs through waits?
@@ -123,25 +135,32 @@ plt.show()
 # across providers it also assumes nothing unmeasured about a provider does.
 
 # %%
-paths = s.add(q02.staffing_pathways(s.panel, subset=subset))
-display(Markdown(s.sentences(paths)))
-s.table(paths)
+paths = s.add(q02.staffing_pathways(s.panel, subset=subset, **measures))
+display(Markdown(s.sentences(paths) if paths else
+                 "Not split: " + " ".join(chain.limits())))
 
-# %% [markdown]
+# %% tags=["appendix"]
+if paths:
+    s.findings_table(paths)
+
+# %% [markdown] tags=["appendix"]
 # ## Checking the model
 #
 # Left: residuals against fitted values for the headline (within-provider) satisfaction
 # model, on the within-provider scale (each provider's own average removed); a funnel or a
 # curve would mean the straight-line model misses something. Right: the providers that
-# move the waiting-time estimate most when left out; bars beyond the dashed lines mark a
-# provider that alone shifts the answer by more than one standard error.
+# move the waiting-time estimate (or, without waits, the staffing estimate) most when left
+# out; bars beyond the dashed lines mark a provider that alone shifts the answer by more
+# than one standard error.
 
-# %%
-main = q02.satisfaction_model(s.panel, subset=subset, engagement_lag=engagement_lag)
+# %% tags=["appendix"]
+main = q02.satisfaction_model(s.panel, subset=subset, staffing=staffing,
+                              engagement_lag=engagement_lag, waits=waits,
+                              satisfaction=satisfaction)
 fig, axes = workbench.subplots(1, 2, figsize=(13, 5))
-workbench.residual_plot(workbench.residual_frame(main), ax=axes[0])
-workbench.influence_plot(workbench.influence_frame(main, "rtt_median_weeks"), top=12,
-                         ax=axes[1])
+workbench.residual_plot(workbench.residual_frame(main), hue=chain.sector, ax=axes[0])
+workbench.influence_plot(workbench.influence_frame(main, waits or staffing), top=12,
+                         hue=chain.sector, ax=axes[1])
 s.savefig(fig, "diagnostics")
 plt.show()
 
@@ -150,10 +169,7 @@ plt.show()
 # Batch runs (workbench run) show nothing here and the report is unchanged.
 workbench.controls(
     workbench.association,
-    {"exposure": ["nurse_fte_per_10_beds", "rn_vacancy_pct", "sickness_absence_pct",
-                  "staff_engagement", "rtt_median_weeks"],
-     "outcome": ["rtt_median_weeks", "fft_pct_positive", "complaints_per_1000"],
-     "subset": [subset] + [k for k in ("acute", "nhs", "independent") if k != subset]},
+    chain.explore,
     output_dir=output_dir, title="Explore: another measure or set of providers",
     data=s.panel, truth=s.truth);
 

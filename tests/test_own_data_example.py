@@ -103,10 +103,21 @@ def study_out(tmp_path_factory):
 
 def test_the_example_study_runs_every_notebook_on_the_ward_table(study_out):
     manifests = [json.loads(p.read_text()) for p in study_out.glob("*/manifest.json")]
-    assert len(manifests) == 6 and {m["status"] for m in manifests} == {"ok"}
+    assert len(manifests) == 8 and {m["status"] for m in manifests} == {"ok"}
     assert {m["notebook"] for m in manifests} == {
-        "01_data_quality.ipynb", "04_spc_monitoring.ipynb", "05_provider_funnel.ipynb",
-        "08_did_it_work.ipynb"}
+        "01_data_quality.ipynb", "02_staffing_waits_satisfaction.ipynb",
+        "04_spc_monitoring.ipynb", "05_provider_funnel.ipynb", "08_did_it_work.ipynb"}
+
+
+def test_the_relationships_notebook_recovers_the_fill_rate_effect_in_ward_words(study_out):
+    findings = pd.read_csv(study_out / "findings.csv")
+    head = findings[findings["id"] == "effect:nurse_fill_rate_pct->fft_pct_positive@all#fe"]
+    assert len(head) == 1
+    assert float(head.iloc[0]["ci_low"]) < EX.FFT_PER_FILL_POINT < float(head.iloc[0]["ci_high"])
+    ours = findings[findings["notebook"] == "02_staffing_waits_satisfaction"]
+    text = " ".join(ours["question"].astype(str) + " " + ours["sentence"].astype(str))
+    assert "each ward compared with itself" in text and "care hours per patient day" in text
+    assert "Registered nurse fill rate" in text and "provider" not in text
 
 
 def test_the_example_study_speaks_in_the_declared_labels_and_hides_small_counts(study_out):
@@ -122,3 +133,15 @@ def test_the_example_study_speaks_in_the_declared_labels_and_hides_small_counts(
               / "report.html").read_text()
     assert "Complaints: observed / expected" in report
     assert not re.search(r"\b[1-7] complaints observed", report)
+
+
+def test_funnel_spc_and_did_it_work_say_wards_not_providers(study_out):
+    findings = pd.read_csv(study_out / "findings.csv")
+    for _, f in findings.iterrows():
+        words = f"{f['question']} {f['sentence']}"
+        assert "provider" not in words.lower(), (f["id"], words)
+    by = {nb: " ".join(g["question"].astype(str) + " " + g["sentence"].astype(str))
+          for nb, g in findings.groupby("notebook")}
+    assert "20 wards reported" in by["05_provider_funnel"]
+    assert "at the 5 wards that changed" in by["08_did_it_work"]
+    assert "the wards that did not change" in by["08_did_it_work"]

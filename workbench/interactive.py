@@ -36,6 +36,37 @@ from workbench.report import monitoring_charts, panel_figures, tables
 
 #: Environment variable that marks a batch run (any non-empty value but "0").
 BATCH_ENV = "WORKBENCH_BATCH"
+#: Keywords of :func:`controls` whose values name measures of the data.
+MEASURE_OPTIONS = ("measure", "exposure", "outcome")
+
+
+def measure_choices(values: Sequence[Any], data: pd.DataFrame | None = None) -> list[Any]:
+    """The measures a control offers: ``values`` (plain names or ``(label, name)`` pairs)
+    that ``data`` holds, then the measures the data's declaration puts in use
+    (:func:`workbench.data.measures.in_use`: a table of the user's own) that the data hold
+    and ``values`` do not name; when there are such, every choice is a ``(label, name)``
+    pair (a drop-down takes one form or the other). Without ``data``, ``values`` as given.
+
+    >>> import pandas as pd
+    >>> from workbench.data.measures import Measure, extended
+    >>> wards = pd.DataFrame({"chppd": [7.5], "fft_pct_positive": [90.0]})
+    >>> with extended([Measure("chppd", "staffing", "hours", True, 0, 40,
+    ...                        "Care hours per patient day")]):
+    ...     measure_choices(["rtt_median_weeks", "fft_pct_positive"], wards)
+    [('FFT positive responses (%)', 'fft_pct_positive'), ('Care hours per patient day', 'chppd')]
+    """
+    values = list(values)
+    if data is None:
+        return values
+    held = set(map(str, data.columns))
+    names = [v[1] if isinstance(v, tuple) else v for v in values]
+    kept = [v for v, n in zip(values, names) if n in held]
+    declared = [(m.label, name) for name, m in measures.in_use().items()
+                if name in held and name not in names]
+    if not declared:
+        return kept
+    # a drop-down takes plain values or (label, value) pairs, not both
+    return [v if isinstance(v, tuple) else (measures.label(v), v) for v in kept] + declared
 
 
 def findings_table(findings: Iterable[Finding], truth: Mapping[str, float] | None = None):
@@ -97,6 +128,11 @@ def controls(function: Callable[..., Any], options: Mapping[str, Sequence[Any]],
     the function displays, or returns, appears below the controls; ``title`` is a
     line of text above them. ``fixed`` keywords are passed on every call.
 
+    With the data as a fixed keyword (``data=s.panel``), the keywords that name measures
+    (:data:`MEASURE_OPTIONS`: ``measure``, ``exposure``, ``outcome``) offer the measures
+    listed that the data hold and, after them, every measure the data's declaration
+    puts in use (a table of your own: its labels shown), see :func:`measure_choices`.
+
     In a batch run (see :func:`in_batch`) nothing is shown, nothing runs and
     ``None`` is returned: the controls never change what a report holds.
 
@@ -109,8 +145,11 @@ def controls(function: Callable[..., Any], options: Mapping[str, Sequence[Any]],
     from IPython.display import display
 
     pickers = {}
+    data = fixed.get("data")
     for name, values in options.items():
         values = list(values)
+        if name in MEASURE_OPTIONS and isinstance(data, pd.DataFrame):
+            values = measure_choices(values, data)
         if not values:
             raise AnalysisInputError("controls", "options", f"no values offered for {name!r}",
                                      expected="at least one value per control")
@@ -144,9 +183,10 @@ def association(data: pd.DataFrame, exposure: str, outcome: str, *, subset: str 
     """How ``outcome`` moves with ``exposure`` in one provider subset: a figure and a finding.
 
     Draws the raw picture (provider averages, a fitted line per sector) and fits
-    ``outcome`` on ``exposure`` alone, adjusting for case mix and month (and, in the
-    ``acute`` subset, sector when both sectors are in it), 95% intervals clustered by
-    provider. A subset the panel cannot support (no rows, fewer than 5 providers with
+    ``outcome`` on ``exposure`` alone, adjusting for case mix (the measures of it the
+    panel holds) and month (and, in the ``acute`` subset, sector when both sectors are
+    in it), 95% intervals clustered by provider. A table of wards, sites or services
+    (no settings) is taken whole (``subset="all"``). A subset the panel cannot support (no rows, fewer than 5 providers with
     complete data) raises an :class:`~workbench.errors.AnalysisInputError` naming it,
     before anything is drawn. Finding ids start ``association:``. Meant for :func:`controls`, to look at another measure
     or set of providers than a notebook's own cell did.
@@ -167,15 +207,20 @@ def association(data: pd.DataFrame, exposure: str, outcome: str, *, subset: str 
     if subset not in md.SUBSETS:
         raise AnalysisInputError("association", "subset", f"unknown subset {subset!r}",
                                  expected=f"one of {sorted(md.SUBSETS)}")
+    if subset != "all" and "setting" not in data.columns:
+        raise AnalysisInputError("association", "subset", f"{subset!r} needs providers with "
+                                 "settings, and the panel has none (a table of wards, sites "
+                                 "or services)", expected="subset='all'")
     rows = md.select_subset(data, subset)
     if rows.empty:
         held = [k for k in md.SUBSETS if not md.select_subset(data, k).empty]
         raise AnalysisInputError("association", "subset", f"{subset!r} "
                                  f"({md.SUBSETS[subset]}) has no rows in this panel",
                                  expected=f"a subset with providers in the panel: {held}")
-    both_sectors = rows["sector"].nunique() > 1
-    adjust = md.CASE_MIX + (("sector_independent",) if subset == "acute" and both_sectors
-                            else ())
+    both_sectors = "sector" in rows.columns and rows["sector"].nunique() > 1
+    case_mix = tuple(c for c in md.CASE_MIX if c in rows.columns and rows[c].notna().any())
+    adjust = case_mix + (("sector_independent",) if subset == "acute" and both_sectors
+                         else ())
     spec = md.ModelSpec(outcome, (exposure,), tuple(a for a in adjust if a != exposure),
                         subset=subset)
     # fit before drawing: a subset too thin for the model stops here with its message
@@ -183,7 +228,8 @@ def association(data: pd.DataFrame, exposure: str, outcome: str, *, subset: str 
     if plot:
         import matplotlib.pyplot as plt
 
-        ax = panel_figures.relationship(rows, exposure, outcome)
+        hue = "sector" if "sector" in rows.columns else "units"
+        ax = panel_figures.relationship(rows.assign(units="all"), exposure, outcome, hue=hue)
         ax.figure.tight_layout()
         plt.show()
     question = (f"How does {measures.label(outcome)} move with "

@@ -46,7 +46,7 @@ import pandas as pd
 from workbench.errors import ArgumentError
 
 #: The example's seed (same seed, same table).
-DEFAULT_SEED = 20240601
+DEFAULT_SEED = 173
 #: Wards and months of the default example.
 DEFAULT_WARDS = 20
 DEFAULT_MONTHS = 24
@@ -174,6 +174,9 @@ class ExampleWards:
 ESTIMANDS = {
     "did": "the average effect of the change on the wards that changed (percentage points "
            "of positive FFT responses), and no difference in trend before it",
+    "effect": "percentage points of positive FFT responses per point of registered-nurse "
+              "fill rate (within a ward and across wards alike)",
+    "rate_ratio": "complaints per occupied bed day do not move with staffing (rate ratio 1)",
 }
 
 
@@ -200,11 +203,20 @@ def declaration_yaml(declaration: dict[str, Any]) -> str:
 def truth() -> dict[str, float]:
     """The true values of the effects built in, by the finding ids that estimate them.
 
+    Notebook 02 on the whole table (``subset: all``) estimates the effect of fill rate on
+    positive FFT responses and the rate ratio of complaints per point of fill rate or care
+    hour per patient day (none: complaints do not depend on staffing here).
+
     >>> truth()["did:att->fft_pct_positive@treated"]
     6.0
+    >>> truth()["effect:nurse_fill_rate_pct->fft_pct_positive@all"]
+    0.3
     """
     return {"did:att->fft_pct_positive@treated": CHANGE,
-            "did:pretrend->fft_pct_positive@treated": 0.0}
+            "did:pretrend->fft_pct_positive@treated": 0.0,
+            "effect:nurse_fill_rate_pct->fft_pct_positive@all": FFT_PER_FILL_POINT,
+            "rate_ratio:nurse_fill_rate_pct->complaints@all": 1.0,
+            "rate_ratio:care_hours_ppd->complaints@all": 1.0}
 
 
 def generate_wards(seed: int = DEFAULT_SEED, n_wards: int = DEFAULT_WARDS,

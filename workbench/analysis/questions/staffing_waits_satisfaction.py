@@ -15,18 +15,235 @@ True
 
 from __future__ import annotations
 
+import difflib
+from dataclasses import dataclass
+
 import pandas as pd
 
 from workbench.analysis.findings.record import Finding, Findings
+from workbench.analysis.findings.wording import plain_label
 from workbench.analysis.models import fit as md
-from workbench.analysis.questions.common import MIN_HEADLINE_CLUSTERS, adjust_for
+from workbench.analysis.questions.common import MIN_HEADLINE_CLUSTERS, case_mix_available
 from workbench.data import measures as M
+from workbench.errors import AnalysisInputError
+
+#: The chain of the registry's panels: staffing, waits and satisfaction measures.
+STAFFING, WAITS, SATISFACTION = "nurse_fte_per_10_beds", "rtt_median_weeks", "fft_pct_positive"
+#: The counts a percentage outcome is built on when the registry does not say (FFT).
+COUNTS = {"fft_pct_positive": ("fft_positive", "fft_responses")}
+#: What one unit of a panel of the publications is called.
+UNIT, UNITS = "provider", "providers"
+
+
+@dataclass(frozen=True)
+class Chain:
+    """The measures notebook 02 relates on one panel, and the words its questions use.
+
+    ``waits`` is empty when the panel holds no waiting measure (a table of wards): the
+    chain is then staffing -> satisfaction, and :attr:`limits` says what the waits part
+    needs. ``engagement`` is the lagged staff engagement column when the panel holds staff
+    engagement (the synthetic default and published data), else empty.
+
+    >>> from workbench.data.synth import generate
+    >>> c = chain(generate(seed=1, n_providers=30, n_months=3).panel)
+    >>> c.staffing, c.waits, c.satisfaction, c.engagement
+    ('nurse_fte_per_10_beds', 'rtt_median_weeks', 'fft_pct_positive', 'staff_engagement_lag1')
+    >>> c.question("wait")
+    'Do providers with more nurses per bed have shorter waits?'
+    """
+
+    staffing: str
+    waits: str
+    satisfaction: str
+    subset: str
+    engagement: str = ""
+    unit: str = UNIT
+    units: str = UNITS
+    #: The case-mix controls of the comparisons across units (those the panel holds).
+    adjust: tuple[str, ...] = ()
+    #: The denominator of complaints for their rate model ('' when the panel lacks one).
+    complaints_per: str = ""
+    #: The counts of a percentage satisfaction measure, for the binomial model.
+    counts: tuple[str, str] | None = None
+    #: The column whose groups the raw picture draws a line for (``sector``, or a
+    #: declared table's first group; '' for none).
+    hue: str = ""
+
+    @property
+    def sector(self) -> str | None:
+        """``sector`` when the panel has sectors (diagnostic figures colour by it), else None."""
+        return "sector" if self.hue == "sector" else None
+
+    @property
+    def pairs(self) -> list[tuple[str, str]]:
+        """The (x, y) measures of the raw picture: staffing -> waits -> satisfaction, or
+        staffing -> satisfaction without waits.
+        """
+        if self.waits:
+            return [(self.staffing, self.waits), (self.waits, self.satisfaction)]
+        return [(self.staffing, self.satisfaction)]
+
+    @property
+    def explore(self) -> dict[str, list[str]]:
+        """The measures (and subsets) the Explore controls offer: this chain's first, then the registry's
+        usual ones the chain's own panel may hold (the controls keep those the data hold
+        and add the measures a table declares: :func:`workbench.interactive.controls`).
+        """
+        exposures = [self.staffing, "nurse_fte_per_10_beds", "rn_vacancy_pct",
+                     "sickness_absence_pct", "staff_engagement", "rtt_median_weeks",
+                     *([self.waits] if self.waits else [])]
+        outcomes = [*([self.waits] if self.waits else []), self.satisfaction,
+                    "rtt_median_weeks", "fft_pct_positive", "complaints_per_1000"]
+        subsets = ([self.subset] + [k for k in ("acute", "nhs", "independent")
+                                    if k != self.subset] if self.sector else [self.subset])
+        return {"exposure": list(dict.fromkeys(exposures)),
+                "outcome": list(dict.fromkeys(outcomes)), "subset": subsets}
+
+    @property
+    def registry_chain(self) -> bool:
+        """True for the registry's own chain on providers: its questions keep their words."""
+        return ((self.staffing, self.waits, self.satisfaction, self.units)
+                == (STAFFING, WAITS, SATISFACTION, UNITS))
+
+    @property
+    def within(self) -> str:
+        """What a within-unit comparison is, in words (after a question)."""
+        return f" (within {self.unit}: each {self.unit} compared with itself over time)"
+
+    @property
+    def across(self) -> str:
+        """What a comparison across units is, in words (after a question)."""
+        adjusted = ", adjusted for case mix" if self.adjust else ""
+        return f" (compared across {self.units}{adjusted})"
+
+    def question(self, which: str) -> str:
+        """The question a model answers: ``wait``, ``satisfaction``, ``total``,
+        ``complaints`` or ``ae``, in the declared labels of the measures.
+        """
+        if self.registry_chain:
+            return _REGISTRY_QUESTIONS[which]
+        staffing, sat = _words(self.staffing), _words(self.satisfaction)
+        waits = _words(self.waits) if self.waits else ""
+        more = f"{'a higher' if _is_level(self.staffing) else 'more'} {staffing}"
+        if which == "wait":
+            return f"Do {self.units} with {more} have better {waits}?"
+        if which == "satisfaction":
+            parts = [p for p in (waits, staffing) if p]
+            if self.engagement:
+                parts.append("staff engagement last month")
+            if len(parts) == 1:
+                return f"{'Do' if sat.endswith('s') else 'Does'} {sat} move with {parts[0]}?"
+            return f"What moves {sat}: {', '.join(parts[:-1])} or {parts[-1]}?"
+        if which == "total":
+            return (f"How much does {more} raise {sat}, counting its effect through "
+                    f"{waits}?")
+        if which == "complaints":
+            return f"Do complaints move with {' and '.join(p for p in (waits, staffing) if p)}?"
+        return _REGISTRY_QUESTIONS[which]
+
+    def limits(self) -> list[str]:
+        """What this panel cannot answer of the chain, in sentences."""
+        if self.waits:
+            return []
+        return [(f"The data hold no waiting measure, so the chain is {_words(self.staffing)} "
+                 f"-> {_words(self.satisfaction)}: how much of staffing's effect runs through "
+                 "waits needs a measure of the waiting construct (declare one with "
+                 "construct: waiting, and name it in the parameter waits).")]
+
+
+_REGISTRY_QUESTIONS = {
+    "wait": "Do providers with more nurses per bed have shorter waits?",
+    "satisfaction": ("What moves patient satisfaction: waits, staffing, or staff engagement "
+                     "last month?"),
+    "total": ("How much does better staffing raise satisfaction, counting its effect "
+              "through shorter waits?"),
+    "complaints": "Do longer waits and thinner staffing bring more complaints?",
+    "ae": "Do NHS trusts with more nurses per bed see more A&E patients within 4 hours?",
+}
+
+
+def _words(name: str) -> str:
+    """A measure's label in running text: without its unit in brackets, and lower case
+    unless it starts with an abbreviation ('FFT positive responses').
+
+    >>> _words("nurse_fte_per_10_beds")
+    'nurse FTE per 10 occupied beds'
+    """
+    text = plain_label(name)
+    if len(text) > 1 and text[1].islower():
+        text = text[0].lower() + text[1:]
+    return text
+
+
+def _is_level(name: str) -> bool:
+    """True for a measure read as a level (a rate, a percentage, a score): 'a higher ...'."""
+    m = M.MEASURES.get(name)
+    return m is not None and (m.kind in ("percent", "rate") or "rate" in m.label.lower())
+
+
+def _check_measure(panel: pd.DataFrame, name: str, role: str, construct: str) -> None:
+    if name not in panel.columns:
+        held = [m.name for m in M.MEASURES.values()
+                if m.construct == construct and m.name in panel.columns]
+        close = difflib.get_close_matches(name, list(map(str, panel.columns)), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise AnalysisInputError("staffing_waits_satisfaction", role,
+                                 f"is {name!r}, not a column of the panel{hint}",
+                                 expected=f"a {construct} measure of the panel: {held}")
+
+
+def chain(panel: pd.DataFrame, subset: str = "acute", *, staffing: str = STAFFING,
+          waits: str = WAITS, satisfaction: str = SATISFACTION, engagement_lag: int = 1,
+          unit: str = UNIT, units: str = UNITS) -> Chain:
+    """The :class:`Chain` notebook 02 relates on ``panel``: the named measures checked
+    against it (an error names a misspelt one and the measures of its construct), the
+    case-mix controls it holds, engagement when it holds it, and the denominator of
+    complaints (``episodes``, or the denominator a declared complaints rate names).
+    ``waits`` empty: no waiting measure (staffing -> satisfaction only). ``unit`` and
+    ``units`` are what one unit and several are called (a declared table: ``ward``).
+    A panel without settings (a table of wards) is analysed whole (``subset="all"``).
+    """
+    fn = "staffing_waits_satisfaction"
+    for role, name, construct in (("staffing", staffing, "staffing"),
+                                  ("waits", waits, "waiting"),
+                                  ("satisfaction", satisfaction, "satisfaction")):
+        if name:
+            _check_measure(panel, name, role, construct)
+    if subset != "all" and "setting" not in panel.columns:
+        raise AnalysisInputError(fn, "subset", f"is {subset!r}, but the panel has no settings "
+                                 f"(its units are {units})",
+                                 expected="'all' for a panel of wards, sites or services")
+    adjust = case_mix_available(panel, subset) if subset != "all" or "setting" in panel.columns \
+        else tuple(c for c in md.CASE_MIX if c in panel.columns and panel[c].notna().any())
+    if subset == "acute" and "sector" in panel.columns:
+        adjust += ("sector_independent",)
+    lag = (f"staff_engagement_lag{engagement_lag}" if "staff_engagement" in panel.columns
+           else "")
+    per = next((m.denominator for m in M.MEASURES.values()
+                if m.numerator == "complaints" and m.denominator in panel.columns), "")
+    per = per or ("episodes" if "episodes" in panel.columns else "")
+    if "complaints" not in panel.columns:
+        per = ""
+    m = M.MEASURES.get(satisfaction)
+    counts = ((m.numerator, m.denominator) if m is not None and m.numerator and m.denominator
+              else COUNTS.get(satisfaction))
+    if counts is not None and not all(c in panel.columns for c in counts):
+        counts = None
+    hue = "sector" if "sector" in panel.columns else next(
+        (c for c in panel.columns if c not in ("provider_code", "provider_name", "period")
+         and c not in M.MEASURES and not pd.api.types.is_numeric_dtype(panel[c])
+         and not pd.api.types.is_datetime64_any_dtype(panel[c])), "")
+    return Chain(staffing=staffing, waits=waits, satisfaction=satisfaction, subset=subset,
+                 engagement=lag, unit=unit, units=units, adjust=adjust,
+                 complaints_per=per, counts=counts, hue=hue)
 
 
 def staffing_waits_satisfaction(panel: pd.DataFrame, subset: str = "acute",
-                                staffing: str = "nurse_fte_per_10_beds",
+                                staffing: str = STAFFING,
                                 engagement_lag: int = 1,
-                                mixed: bool = True) -> list[Finding]:
+                                mixed: bool = True, *, waits: str = WAITS,
+                                satisfaction: str = SATISFACTION, unit: str = UNIT,
+                                units: str = UNITS) -> list[Finding]:
     """Staffing -> waits -> satisfaction for one provider subset: headline first.
 
     Within-provider models (ids end ``#fe``) compare each provider with itself over
@@ -59,19 +276,37 @@ def staffing_waits_satisfaction(panel: pd.DataFrame, subset: str = "acute",
     of :mod:`workbench.data.scenarios` (``confounded``, ``nonlinear``,
     ``mediator_confounded``) show them failing where the within-provider models hold.
 
+    **Other measures and units.** ``staffing``, ``waits`` and ``satisfaction`` name the
+    measures related (any of the panel's, a table's declared ones too; see
+    :func:`chain`). With ``waits`` empty (a table of wards holds no waiting measure)
+    models 1 and 3 are left out and the satisfaction model is staffing's effect. Without
+    staff engagement, case mix, episodes or FFT counts in the panel, the models that need
+    them are left out. Questions use the measures' labels and ``unit``/``units`` (``ward``,
+    ``wards``); on the registry's own chain of providers they are those above.
+
     The true value of every ``#fe`` id is that of the id without it (the within-provider
     effect; :func:`workbench.analysis.findings.record.truth_for`).
+
+    >>> from workbench.data.example_wards import generate_wards
+    >>> from workbench.data.declared import read_table
+    >>> import tempfile
+    >>> ex = generate_wards(seed=2, n_wards=8, n_months=12)
+    >>> table = read_table(ex.write(tempfile.mkdtemp() + "/w.csv")[0], ex.declaration)
+    >>> with M.extended(table.declaration.registry()):
+    ...     found = staffing_waits_satisfaction(table.panel, "all", "nurse_fill_rate_pct",
+    ...                                         waits="", unit="ward", units="wards")
+    >>> found[0].id
+    'effect:nurse_fill_rate_pct->fft_pct_positive@all#fe'
+    >>> found[0].question
+    'Do FFT positive responses move with registered nurse fill rate? (within ward: each ward compared with itself over time)'
     """
-    adj = adjust_for(subset)
-    lag = f"staff_engagement_lag{engagement_lag}"
-    direct = (M.get("rtt_median_weeks").name, staffing, lag)
-    q_wait = "Do providers with more nurses per bed have shorter waits?"
-    q_fft = "What moves patient satisfaction: waits, staffing, or staff engagement last month?"
-    q_total = ("How much does better staffing raise satisfaction, counting its effect "
-               "through shorter waits?")
-    q_compl = "Do longer waits and thinner staffing bring more complaints?"
-    q_ae = "Do NHS trusts with more nurses per bed see more A&E patients within 4 hours?"
-    within = " (within provider: each provider compared with itself over time)"
+    c = chain(panel, subset, staffing=staffing, waits=waits, satisfaction=satisfaction,
+              engagement_lag=engagement_lag, unit=unit, units=units)
+    adj, lag = c.adjust, c.engagement
+    direct = tuple(x for x in (M.get(waits).name if waits else "", staffing, lag) if x)
+    q_wait, q_fft, q_total = c.question("wait"), c.question("satisfaction"), c.question("total")
+    q_compl, q_ae = c.question("complaints"), c.question("ae")
+    within = c.within
     has_ae = subset == "nhs" and panel.loc[panel["sector"] == "nhs",
                                            "ae_pct_within_4h"].notna().any()
 
@@ -82,50 +317,59 @@ def staffing_waits_satisfaction(panel: pd.DataFrame, subset: str = "acute",
         return list(found)
 
     head: list[Finding] = []
-    head += run(md.ModelSpec("rtt_median_weeks", (staffing,), kind="fe", subset=subset,
-                             suffix="fe"), q_wait + within, "headline")
-    head += run(md.ModelSpec("fft_pct_positive", direct, kind="fe", subset=subset,
+    if waits:
+        head += run(md.ModelSpec(waits, (staffing,), kind="fe", subset=subset,
+                                 suffix="fe"), q_wait + within, "headline")
+    head += run(md.ModelSpec(satisfaction, direct, kind="fe", subset=subset,
                              suffix="fe"), q_fft + within, "headline")
-    head += run(md.ModelSpec("fft_pct_positive", (staffing,), kind="fe", subset=subset,
-                             prefix="total", suffix="fe"), q_total + within, "headline")
+    if waits:
+        head += run(md.ModelSpec(satisfaction, (staffing,), kind="fe", subset=subset,
+                                 prefix="total", suffix="fe"), q_total + within, "headline")
     # provider effects as a factor of the Poisson model: with 36 months per provider the
     # Poisson fixed-effects estimator has no incidental-parameter bias
-    head += run(md.ModelSpec("complaints", ("rtt_median_weeks", staffing), ("provider_code",),
-                             kind="poisson", exposure="episodes", subset=subset,
-                             prefix="rate_ratio", suffix="fe"), q_compl + within, "headline")
-    across = " (compared across providers, adjusted for case mix)"
-    rob: list[Finding] = [f for f in head if f.key.exposure == md.exposure_label(lag)]
+    harm = tuple(x for x in (waits, staffing) if x)
+    if c.complaints_per:
+        head += run(md.ModelSpec("complaints", harm, ("provider_code",),
+                                 kind="poisson", exposure=c.complaints_per, subset=subset,
+                                 prefix="rate_ratio", suffix="fe"), q_compl + within,
+                    "headline")
+    across = c.across
+    rob: list[Finding] = [f for f in head if lag and f.key.exposure == md.exposure_label(lag)]
     head = [f for f in head if f not in rob]
     for f in rob:
         f.role = "robustness"
     for f in head:
         if f.clusters is not None and f.clusters < MIN_HEADLINE_CLUSTERS:
             f.role = "diagnostic"
-            note = (f"only {f.clusters} providers: too few for a trustworthy clustered "
+            note = (f"only {f.clusters} {units}: too few for a trustworthy clustered "
                     f"interval (a headline needs {MIN_HEADLINE_CLUSTERS})")
             f.warning = "; ".join(w for w in (f.warning, note) if w)
     if has_ae:
         rob += run(md.ModelSpec("ae_pct_within_4h", (staffing,), kind="fe", subset="nhs",
                                 suffix="fe"), q_ae + within, "robustness")
-    rob += run(md.ModelSpec("rtt_median_weeks", (staffing,), adj, subset=subset),
-               q_wait + across, "robustness")
-    rob += run(md.ModelSpec("fft_pct_positive", direct, adj, subset=subset), q_fft + across,
+    if waits:
+        rob += run(md.ModelSpec(waits, (staffing,), adj, subset=subset),
+                   q_wait + across, "robustness")
+    rob += run(md.ModelSpec(satisfaction, direct, adj, subset=subset), q_fft + across,
                "robustness")
-    binom = md.ModelSpec("fft_positive", direct, adj, kind="binomial", trials="fft_responses",
-                         subset=subset, prefix="odds_ratio")
-    for f in run(binom, q_fft + " (binomial model of FFT counts)", "robustness"):
-        # the counts model reports on the percentage measure it models
-        f.id = str(f.key.with_(outcome="fft_pct_positive"))
-        rob.append(f)
+    if c.counts is not None:
+        binom = md.ModelSpec(c.counts[0], direct, adj, kind="binomial", trials=c.counts[1],
+                             subset=subset, prefix="odds_ratio")
+        for f in run(binom, q_fft + " (binomial model of FFT counts)", "robustness"):
+            # the counts model reports on the percentage measure it models
+            f.id = str(f.key.with_(outcome=satisfaction))
+            rob.append(f)
     if mixed:
-        rob += run(md.ModelSpec("fft_pct_positive", direct, adj, kind="mixed", subset=subset,
+        rob += run(md.ModelSpec(satisfaction, direct, adj, kind="mixed", subset=subset,
                                 suffix="mixed"), q_fft + " (random-intercept model)",
                    "robustness")
-    rob += run(md.ModelSpec("fft_pct_positive", (staffing,), adj, subset=subset,
-                            prefix="total"), q_total + across, "robustness")
-    rob += run(md.ModelSpec("complaints", ("rtt_median_weeks", staffing), adj, kind="poisson",
-                            exposure="episodes", subset=subset, prefix="rate_ratio"),
-               q_compl + across, "robustness")
+    if waits:
+        rob += run(md.ModelSpec(satisfaction, (staffing,), adj, subset=subset,
+                                prefix="total"), q_total + across, "robustness")
+    if c.complaints_per:
+        rob += run(md.ModelSpec("complaints", harm, adj, kind="poisson",
+                                exposure=c.complaints_per, subset=subset, prefix="rate_ratio"),
+                   q_compl + across, "robustness")
     if has_ae:
         rob += run(md.ModelSpec("ae_pct_within_4h", (staffing,), md.CASE_MIX, subset="nhs"),
                    q_ae + across, "robustness")
@@ -133,19 +377,24 @@ def staffing_waits_satisfaction(panel: pd.DataFrame, subset: str = "acute",
 
 
 def satisfaction_model(panel: pd.DataFrame, subset: str = "acute",
-                       staffing: str = "nurse_fte_per_10_beds",
-                       engagement_lag: int = 1) -> md.Fit:
+                       staffing: str = STAFFING,
+                       engagement_lag: int = 1, *, waits: str = WAITS,
+                       satisfaction: str = SATISFACTION) -> md.Fit:
     """The headline satisfaction model of notebook 02 (FFT % positive on waits, staffing
     and lagged engagement, within provider: provider and month fixed effects, clustered),
-    for its residual and influence diagnostics.
+    for its residual and influence diagnostics; ``waits`` empty leaves waits out, and
+    engagement is left out of a panel without it.
     """
-    direct = ("rtt_median_weeks", staffing, f"staff_engagement_lag{engagement_lag}")
-    return md.fit(md.ModelSpec("fft_pct_positive", direct, kind="fe", subset=subset,
+    lag = f"staff_engagement_lag{engagement_lag}" if "staff_engagement" in panel.columns else ""
+    direct = tuple(x for x in (waits, staffing, lag) if x)
+    return md.fit(md.ModelSpec(satisfaction, direct, kind="fe", subset=subset,
                                suffix="fe"), panel)
 
 
 def staffing_pathways(panel: pd.DataFrame, subset: str = "acute", *, n_boot: int = 999,
-                      seed: int = 0) -> list[Finding]:
+                      seed: int = 0, staffing: str = STAFFING, waits: str = WAITS,
+                      satisfaction: str = SATISFACTION, unit: str = UNIT,
+                      units: str = UNITS) -> list[Finding]:
     """Staffing -> waits -> satisfaction as a mediation analysis (product of coefficients,
     cluster bootstrap over providers; :mod:`workbench.analysis.effects.mediation`): headline first.
 
@@ -162,29 +411,39 @@ def staffing_pathways(panel: pd.DataFrame, subset: str = "acute", *, n_boot: int
     2. Across providers adjusted for case mix (indirect un-suffixed, direct and total
        ``#bootstrap``), which an unmeasured provider-level cause of waits and satisfaction
        biases (scenario ``mediator_confounded``).
+
+    The measures are those of :func:`chain`; with ``waits`` empty there is no path through
+    waits to split and no findings.
     """
     from workbench.analysis.effects.mediation import mediate_panel, product_of_coefficients
 
-    exposure, mediator, outcome = "nurse_fte_per_10_beds", "rtt_median_weeks", "fft_pct_positive"
-    lag = "staff_engagement_lag1"
-    rows = md.prepare(md.ModelSpec(outcome, (mediator, exposure, lag), subset=subset), panel)
-    cols = [exposure, mediator, outcome, lag]
+    c = chain(panel, subset, staffing=staffing, waits=waits, satisfaction=satisfaction,
+              unit=unit, units=units)
+    if not waits:
+        return Findings([])
+    exposure, mediator, outcome = staffing, waits, satisfaction
+    lag = "staff_engagement_lag1" if c.engagement else ""
+    own = (lag,) if lag else ()
+    rows = md.prepare(md.ModelSpec(outcome, (mediator, exposure, *own), subset=subset), panel)
+    cols = [exposure, mediator, outcome, *own]
     rows[cols] = rows[cols] - rows.groupby("provider_code")[cols].transform("mean")
-    res = product_of_coefficients(rows, exposure, mediator, outcome, outcome_adjust=(lag,),
+    res = product_of_coefficients(rows, exposure, mediator, outcome, outcome_adjust=own,
                                   cluster="provider_code", time="month", n_boot=n_boot,
                                   seed=seed, subset=subset)
     out: list[Finding] = []
     for f in res.findings():
         f.id = str(f.key.with_(variant="fe" if f.key.kind == "indirect" else "fe_bootstrap"))
         f.role = "robustness"
-        f.model += ", within provider"
-        f.formula = f"within provider (provider means removed): {f.formula}"
+        f.model += f", within {unit}"
+        f.formula = f"within {unit} ({unit} means removed): {f.formula}"
         out.append(f)
-    for f in mediate_panel(panel, subset=subset, n_boot=n_boot, seed=seed).findings():
+    for f in mediate_panel(panel, subset=subset, n_boot=n_boot, seed=seed, exposure=exposure,
+                           mediator=mediator, outcome=outcome, adjust=c.adjust,
+                           outcome_adjust=own).findings():
         if f.key.kind != "indirect":
             f.id = str(f.key.with_(variant="bootstrap"))
         f.role = "robustness"
-        f.question += " (compared across providers, adjusted for case mix)"
+        f.question += c.across
         out.append(f)
     return Findings(out)
 
