@@ -228,7 +228,7 @@ def staggered_did(
     data: pd.DataFrame, outcome: str, adoption, *, unit: str = "provider_code",
     time: str = "period", subset: str = "treated", pretrend_window: int = PRETREND_WINDOW,
     bootstrap: bool | None = None, n_boot: int = 999, seed: int = 0,
-    did2s: bool = True, question: str = "",
+    did2s: bool = True, question: str = "", units: str = "providers",
 ) -> DiDResult:
     """Sun-Abraham event study and ATT of a staggered change, with TWFE and did2s beside it.
 
@@ -256,6 +256,9 @@ def staggered_did(
         Bootstrap draws and seed.
     did2s : bool
         Also estimate Gardner's two-stage ATT (variant ``did2s``).
+    units : str
+        What the units are called in questions and sentences (``wards`` for a table of
+        wards; default ``providers``).
 
     Returns
     -------
@@ -340,7 +343,7 @@ def staggered_did(
         p = float(2 * stats.t.sf(abs(est / se), G - 1)) if se > 0 else float("nan")
         when = (f"{int(lag)} months after" if lag >= 0 else f"{-int(lag)} months before")
         event_findings.append(Finding(
-            id=str(fid), question=f"How did {lab} differ {when} the change, against providers "
+            id=str(fid), question=f"How did {lab} differ {when} the change, against {units} "
                                   "that did not change?",
             estimate=est, ci_low=est - tcrit * se, ci_high=est + tcrit * se, p_value=p,
             n=int(g["n_obs"].sum()), unit=unit_label, model="sun_abraham", clusters=G,
@@ -374,7 +377,7 @@ def staggered_did(
         params.update({"inference": "wild cluster bootstrap (WCR p-value, WCU bootstrap-t "
                                     "interval, Webb weights)", "n_boot": int(n_boot),
                        "seed": int(seed), "crv1_se": att_se})
-        why = (f"only {n_treated} providers changed (fewer than {MIN_TREATED_CLUSTERS}), "
+        why = (f"only {n_treated} {units} changed (fewer than {MIN_TREATED_CLUSTERS}), "
                "and cluster-robust intervals are too narrow with few treated clusters"
                if n_treated < MIN_TREATED_CLUSTERS else "the bootstrap was asked for")
         att_warn.append(f"interval and p-value from a wild cluster bootstrap ({n_boot} draws) "
@@ -389,15 +392,15 @@ def staggered_did(
     pre_warn = list(warnings_)
     findings = [Finding(
         id=str(did_finding_id(outcome, "att", subset)),
-        question=question or f"Did {lab} change at the providers that changed, against those "
+        question=question or f"Did {lab} change at the {units} that changed, against those "
                              "that did not?",
         estimate=att, ci_low=lo, ci_high=hi, p_value=p, n=int(post["n_obs"].sum()),
         unit=unit_label, model="sun_abraham", clusters=G,
         formula=f"{outcome} ~ cohort x relative month | {unit} + {time}",
         parameters=params, warning="; ".join(att_warn),
-        sentence=f"After the change, {lab} at the {n_treated} providers that changed was "
+        sentence=f"After the change, {lab} at the {n_treated} {units} that changed was "
                  f"{formatting.number(abs(att))} {unit_label} {'higher' if att >= 0 else 'lower'} "
-                 f"than the providers that did not change would suggest (95% CI "
+                 f"than the {units} that did not change would suggest (95% CI "
                  f"{formatting.interval(lo, hi)}), averaged over every month after each change.")]
     if len(pre):
         terms = cells[cells["rel"].isin(pre["rel"])]
@@ -433,16 +436,16 @@ def staggered_did(
                                             "Wald test; wild cluster bootstrap-t interval of "
                                             "the mean (Webb weights)", "n_boot": int(n_boot),
                                "F_p_value": float(stats.f.sf(F, q, G - 1)) if q >= 1 else None})
-            pre_warn.append(f"only {n_treated} providers changed: the pre-trend test is a wild "
+            pre_warn.append(f"only {n_treated} {units} changed: the pre-trend test is a wild "
                             "cluster bootstrap of the joint Wald test (the F test rejects far "
-                            "too often with few changed providers) and still rejects somewhat "
+                            f"too often with few changed {units}) and still rejects somewhat "
                             "more often than 5% when nothing differs")
         if p_pre < 0.05:
-            pre_warn.append("the changed providers were already moving differently before the "
+            pre_warn.append(f"the changed {units} were already moving differently before the "
                             "change (pre-trend test p < 0.05): parallel trends are doubtful")
         findings.append(Finding(
             id=str(did_finding_id(outcome, "pretrend", subset)),
-            question=f"Were the providers that changed already moving differently in {lab} "
+            question=f"Were the {units} that changed already moving differently in {lab} "
                      "before the change?",
             estimate=mean_pre, ci_low=pre_lo, ci_high=pre_hi,
             p_value=p_pre, n=int(pre["n_obs"].sum()), unit=unit_label, model="sun_abraham",
@@ -450,7 +453,7 @@ def staggered_did(
             clusters=G, formula=f"joint F test of event-study months -2..-{pretrend_window} = 0",
             parameters=pre_params,
             warning="; ".join(pre_warn),
-            sentence=f"Before the change, the providers that changed differed from the others "
+            sentence=f"Before the change, the {units} that changed differed from the others "
                      f"by {formatting.number(mean_pre)} {unit_label} on average over months "
                      f"-{pretrend_window} to -2 (95% CI {formatting.interval(pre_lo, pre_hi)}); "
                      f"joint test of no pre-trend p = {formatting.p_value(p_pre)}."))
@@ -466,7 +469,7 @@ def staggered_did(
         unit=unit_label, model="twfe", clusters=G, role="diagnostic",
         formula=f"{outcome} ~ treated | {unit} + {time}",
         warning=("biased when changes are staggered and their effects differ between "
-                 "providers or grow over time; shown only to compare with the Sun-Abraham ATT"
+                 f"{units} or grow over time; shown only to compare with the Sun-Abraham ATT"
                  if len(cohorts) > 1 else "shown only to compare with the Sun-Abraham ATT"),
         sentence=f"The naive two-way fixed effects estimate is {formatting.number(b_tw)} "
                  f"{unit_label} (95% CI {formatting.interval(b_tw - tcrit * se_tw, b_tw + tcrit * se_tw)})."))

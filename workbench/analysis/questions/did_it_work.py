@@ -95,6 +95,9 @@ class Evaluation:
     horizon: int
     notes: list[str] = field(default_factory=list)
     names: dict[str, str] = field(default_factory=dict)
+    #: what one unit and several are called in sentences (a declared table: ward, wards)
+    unit: str = "provider"
+    units: str = "providers"
 
     def findings(self, question: str | None = None) -> Findings:
         """Every finding: the ITS ones, then the DiD ones (ATT, pre-trend, variants).
@@ -296,7 +299,8 @@ def _dates(intervention, providers: Sequence[str]) -> dict[str, pd.Timestamp]:
 
 def evaluate_change(panel: pd.DataFrame, measure: str, intervention, *,
                     providers: Sequence[str] = (), comparison: str = "nhs", horizon: int = 6,
-                    n_boot: int = 999, seed: int = 0) -> Evaluation:
+                    n_boot: int = 999, seed: int = 0, unit: str = "provider",
+                    units: str = "providers") -> Evaluation:
     """Evaluate one change: p'/u' charts rebased at it, ITS, and staggered DiD.
 
     Parameters
@@ -317,6 +321,9 @@ def evaluate_change(panel: pd.DataFrame, measure: str, intervention, *,
         Months after the change month at which the ITS effect is reported.
     n_boot, seed : int
         Wild cluster bootstrap draws and seed (used with fewer than 20 changed providers).
+    unit, units : str
+        What one unit and several are called in sentences (``Session.unit``,
+        ``Session.unit_plural``: ``ward``, ``wards`` for a table of wards).
 
     Returns
     -------
@@ -350,7 +357,7 @@ def evaluate_change(panel: pd.DataFrame, measure: str, intervention, *,
     # the team's chart: each changed provider, limits rebased at its change
     charted = [p for p in adoption if p in set(changed["provider_code"])][:MAX_CHARTS]
     if len(adoption) > MAX_CHARTS:
-        notes.append(f"{len(adoption)} providers changed; the charts show the first "
+        notes.append(f"{len(adoption)} {units} changed; the charts show the first "
                      f"{MAX_CHARTS}")
     rows = changed[changed["provider_code"].isin(charted)]
     rebase = {p: [adoption[p]] for p in charted if adoption[p] in set(
@@ -367,10 +374,10 @@ def evaluate_change(panel: pd.DataFrame, measure: str, intervention, *,
         its = interrupted_time_series(changed, num, "period", t0, family=spec["family"],
                                       unit="provider_code", measure=spec["its_measure"],
                                       subset=GROUP, horizon=horizon,
-                                      who=f"at the {len(adoption)} providers that changed",
+                                      who=f"at the {len(adoption)} {units} that changed",
                                       **kw)
     else:
-        notes.append("the providers changed on different dates, so there is no single "
+        notes.append(f"the {units} changed on different dates, so there is no single "
                      "before-and-after series: the interrupted time series is left out and "
                      "the comparison-group answer stands alone")
     # staggered difference-in-differences against the unchanged comparison providers
@@ -384,15 +391,16 @@ def evaluate_change(panel: pd.DataFrame, measure: str, intervention, *,
     sample = data[data["provider_code"].isin(list(adoption) + controls)]
     if len(controls) >= 2:
         did = staggered_did(sample, spec["outcome"], adoption, subset=GROUP, n_boot=n_boot,
-                            seed=seed)
+                            seed=seed, units=units)
     else:
-        notes.append(f"fewer than 2 providers of the comparison group ({SUBSETS[comparison]}) "
+        notes.append(f"fewer than 2 {units} of the comparison group ({SUBSETS[comparison]}) "
                      "did not change: no comparison-group answer")
     names = ({} if "provider_name" not in data.columns else
              dict(data.drop_duplicates("provider_code").set_index("provider_code")
                   .loc[charted, "provider_name"].astype(str)))
     return Evaluation(measure=measure, adoption=adoption, comparison=controls, chart=chart,
-                      its=its, did=did, horizon=int(horizon), notes=notes, names=names)
+                      its=its, did=did, horizon=int(horizon), notes=notes, names=names,
+                      unit=unit, units=units)
 
 
 def _size(f: Finding) -> str:
@@ -415,12 +423,12 @@ def verdict(ev: Evaluation) -> str:
                 if f.key.exposure == "pretrend"), None)
     problems = []
     if att is None:
-        problems.append("there is no comparison group of providers that did not change")
+        problems.append(f"there is no comparison group of {ev.units} that did not change")
     else:
         if att.warning and "wild cluster bootstrap" not in att.warning:
             problems.append(att.warning)
         if pre is not None and pre.p_value is not None and pre.p_value < 0.05:
-            problems.append("the providers that changed were already moving differently "
+            problems.append(f"the {ev.units} that changed were already moving differently "
                             f"before the change (pre-trend test p = {formatting.p_value(pre.p_value)})")
     lines = []
     shown = att is not None and not problems and (att.ci_low > 0 or att.ci_high < 0)
@@ -430,24 +438,24 @@ def verdict(ev: Evaluation) -> str:
         lines.append(
             f"**The change was followed by a {'rise' if rise else 'fall'} of {_size(att)} in "
             f"{lab} (95% CI {formatting.interval(att.ci_low, att.ci_high)}), beyond what the "
-            f"seasonal pattern and the {len(ev.comparison)} comparison providers that did not "
+            f"seasonal pattern and the {len(ev.comparison)} comparison {ev.units} that did not "
             f"change would give.** That is {'an improvement' if good else 'a change for the worse'}; "
-            f"it is averaged over every month after each provider's change "
-            f"({len(ev.adoption)} provider{'s' if len(ev.adoption) != 1 else ''}).")
+            f"it is averaged over every month after each {ev.unit}'s change "
+            f"({len(ev.adoption)} {ev.unit if len(ev.adoption) == 1 else ev.units}).")
     elif att is not None:
         why = ("; ".join(problems) if problems else
                f"the 95% interval ({formatting.interval(att.ci_low, att.ci_high)} {att.unit}) "
                "includes no change")
         lines.append(f"**The data cannot show that the change made a difference to {lab}:** "
                      f"{why}. The best estimate is {formatting.number(att.estimate)} {att.unit} "
-                     "against the providers that did not change.")
+                     f"against the {ev.units} that did not change.")
     else:
         lines.append(f"**The data cannot show whether the change made a difference to {lab}:** "
                      f"{'; '.join(problems)}.")
     if its is not None:
         clear = not its.warning and (its.ci_low > 0 or its.ci_high < 0)
         lines.append(
-            f"On the changed providers' own series (interrupted time series), {lab} was "
+            f"On the changed {ev.units}' own series (interrupted time series), {lab} was "
             f"{formatting.number(its.estimate)} {its.unit} {'above' if its.estimate >= 0 else 'below'} "
             f"what the earlier trend and seasonal pattern predict {ev.horizon} months after "
             f"the change (95% CI {formatting.interval(its.ci_low, its.ci_high)})"

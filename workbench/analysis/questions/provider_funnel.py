@@ -118,6 +118,9 @@ class FunnelView:
     strata: dict[str, FunnelView] = field(default_factory=dict)
     #: the stratum value of a view that is one stratum of another ("" otherwise)
     group: str = ""
+    #: what one unit and several are called in sentences (a declared table: ward, wards)
+    unit: str = "provider"
+    units: str = "providers"
 
     @property
     def comparable(self) -> bool:
@@ -138,7 +141,7 @@ class FunnelView:
         ym = f"{self.period:%Y-%m}"
         out = [Finding(
             id=str(FindingId("funnel", spec.measure, subset=ym)),
-            question=question or f"Which providers stand out on {spec.label} in "
+            question=question or f"Which {self.units} stand out on {spec.label} in "
                                  f"{self.period:%B %Y}?",
             estimate=float(res.target * spec.multiplier), n=len(res.table), unit=spec.unit,
             model="funnel", formula=_formula(spec, res) + (
@@ -161,7 +164,7 @@ class FunnelView:
         if stratum:
             out.append(Finding(
                 id=str(FindingId("funnel", spec.measure, subset=_id_part(stratum), period=ym)),
-                question=question or f"Which providers stand out on {spec.label} among "
+                question=question or f"Which {self.units} stand out on {spec.label} among "
                                      f"{self.stratum} {stratum} in {self.period:%B %Y}?",
                 estimate=float(res.target * spec.multiplier), n=len(res.table),
                 unit=spec.unit, model="funnel", formula=formula + f"; {self.stratum} "
@@ -301,7 +304,8 @@ def _period(panel: pd.DataFrame, cols: list[str], period: str) -> pd.Timestamp:
 def funnel_view(panel: pd.DataFrame, measure: str = "fft_pct_positive", period: str = "", *,
                 method: str = "SHMI", overdispersion: bool = True,
                 limits: Sequence[float] = (95, 99.8), setting: str = "",
-                stratum: str = "", max_phi: float | None = EXTREME_PHI) -> FunnelView:
+                stratum: str = "", max_phi: float | None = EXTREME_PHI,
+                unit: str = "provider", units: str = "providers") -> FunnelView:
     """Funnel plot of one measure across providers in one month.
 
     ``period`` is ``"YYYY-MM"``, or empty / ``"last"`` for the latest month in which at
@@ -316,7 +320,9 @@ def funnel_view(panel: pd.DataFrame, measure: str = "fft_pct_positive", period: 
     with at least :data:`MIN_STRATUM_PROVIDERS` providers then gets its own funnel
     (:attr:`FunnelView.strata`; expected counts from the stratum's own rate). With
     ``overdispersion``, a ``phi`` above ``max_phi`` means the providers are not
-    comparable as they stand: none is flagged (see :func:`describe_funnel`).
+    comparable as they stand: none is flagged (see :func:`describe_funnel`). ``unit`` and
+    ``units`` are what one unit and several are called in its sentences
+    (``Session.unit``, ``Session.unit_plural``: ``ward``, ``wards`` for a table of wards).
 
     >>> from workbench.data.synth import generate
     >>> v = funnel_view(generate(seed=3, n_providers=40, n_months=3).panel)
@@ -358,7 +364,7 @@ def funnel_view(panel: pd.DataFrame, measure: str = "fft_pct_positive", period: 
     ident = panel.drop_duplicates("provider_code").set_index("provider_code")
     ident = ident.assign(**{c: "" for c in ("sector", "setting") if c not in ident})  # wards
     options = {"method": method, "overdispersion": overdispersion, "limits": limits,
-               "max_phi": max_phi}
+               "max_phi": max_phi, "unit": unit, "units": units}
     view = _one_view(rows, spec, ts, ident, notes, **options)
     if not stratum:
         if not view.comparable:
@@ -377,7 +383,7 @@ def funnel_view(panel: pd.DataFrame, measure: str = "fft_pct_positive", period: 
         view.strata[str(value)] = sub
     if small:
         view.notes.append(f"Strata of {stratum} with fewer than {MIN_STRATUM_PROVIDERS} "
-                          f"providers are not compared: {', '.join(small)}.")
+                          f"{units} are not compared: {', '.join(small)}.")
     if not view.strata:
         raise AnalysisInputError("funnel_view", "stratum", f"{stratum!r} leaves no group of "
                                  f"{MIN_STRATUM_PROVIDERS} or more providers in {ts:%B %Y}",
@@ -392,7 +398,8 @@ def _stratum_columns(panel: pd.DataFrame) -> list[str]:
 
 
 def _one_view(rows: pd.DataFrame, spec: FunnelMeasure, ts: pd.Timestamp, ident: pd.DataFrame,
-              notes: list[str], *, method, overdispersion, limits, max_phi) -> FunnelView:
+              notes: list[str], *, method, overdispersion, limits, max_phi,
+              unit: str = "provider", units: str = "providers") -> FunnelView:
     """The funnel of one group of provider rows of month ``ts``."""
     num, den = spec.numerator, spec.denominator
     if spec.kind == "SR":
@@ -408,12 +415,13 @@ def _one_view(rows: pd.DataFrame, spec: FunnelMeasure, ts: pd.Timestamp, ident: 
     codes = res.table["label"].astype(str)
     return FunnelView(spec=spec, period=ts, result=res,
                       names={c: str(ident.at[c, "provider_name"]) for c in codes},
-                      sectors={c: str(ident.at[c, "sector"]) for c in codes}, notes=notes)
+                      sectors={c: str(ident.at[c, "sector"]) for c in codes}, notes=notes,
+                      unit=unit, units=units)
 
 
 def _not_comparable_note(view: FunnelView) -> str:
     """Why no provider is flagged, for the notes."""
-    return (f"No provider is flagged: the providers differ far more than one funnel can "
+    return (f"No {view.unit} is flagged: the {view.units} differ far more than one funnel can "
             f"allow for (phi = {formatting.fixed(view.result.phi)}, above "
             f"{formatting.number(view.result.max_phi)}).")
 
@@ -421,7 +429,7 @@ def _not_comparable_note(view: FunnelView) -> str:
 def _compare_within(view: FunnelView) -> str:
     """What to compare within when the providers are not comparable on one funnel."""
     where = view.spec.like_with_like or (
-        "a group of similar providers: name a column of the panel that groups them "
+        f"a group of similar {view.units}: name a column of the panel that groups them "
         "(setting, region, or a specialty column of your own panel) as the stratum, or use a "
         "measure adjusted for case mix")
     return f"Compare them within {where}."
@@ -582,28 +590,29 @@ def funnel_phrase(view: FunnelView) -> K.Phrase:
               K.rate(res.target * spec.multiplier, t["numerator"].sum(), t["denominator"].sum(),
                      unit=pct, digits=1 if pct else 2, style="number"))
     among = f", among {view.stratum} {view.group}" if view.group else ""
+    unit, units, units_cap = view.unit, view.units, view.units.capitalize()
     parts: list[K.Phrase | str] = [K.phrase(
-        "In {period}{among}, {n} providers reported {label}; the centre line is {centre}"
-        + (" (every provider's expected value)." if spec.kind == "SR"
-           else " (all providers pooled)."),
+        "In {period}{among}, {n} " + units + " reported {label}; the centre line is {centre}"
+        + (f" (every {unit}'s expected value)." if spec.kind == "SR"
+           else f" (all {units} pooled)."),
         period=f"{view.period:%B %Y}", among=among, n=K.providers(len(t)), label=spec.label,
         centre=centre)]
     phi = K.estimate(res.phi, style="fixed", digits=2)
     if res.phi is not None and not res.comparable:
         parts.append(K.phrase(
-            "Providers differ far more than chance would make them (overdispersion phi = "
+            units_cap + " differ far more than chance would make them (overdispersion phi = "
             "{phi}, above {most}: chance explains less than a tenth of the spread), so they "
-            "are not comparable as they stand and no provider is flagged. {within}",
+            f"are not comparable as they stand and no {unit} is flagged. {{within}}",
             phi=phi, most=K.estimate(res.max_phi), within=_compare_within(view)))
         return K.join(parts)
     if res.phi is not None:
         if res.adjusted:
             parts.append(K.phrase(
-                "Providers vary more than chance alone would give (overdispersion phi = "
+                units_cap + " vary more than chance alone would give (overdispersion phi = "
                 "{phi}), so the limits were widened to allow for the usual spread between "
-                "providers.", phi=phi))
+                + units + ".", phi=phi))
         else:
-            parts.append(K.phrase("Providers vary no more than chance would give (phi = "
+            parts.append(K.phrase(units_cap + " vary no more than chance would give (phi = "
                                   "{phi}); the limits are not widened.", phi=phi))
     parts.append(_outside_phrase(view, ""))
     return K.join(parts)
@@ -614,7 +623,7 @@ def _outside_phrase(view: FunnelView, of_group: str) -> K.Phrase:
     res = view.result
     out = funnel_outliers(view)
     top = max(res.levels)
-    return K.phrase("{k} provider(s) lie outside the {low}% limits" + of_group
+    return K.phrase("{k} " + view.unit + "(s) lie outside the {low}% limits" + of_group
                     + ", {k_top} of them outside the {top}% limits" + ("." if not of_group
                                                                        else " limits."),
                     k=K.providers(len(out)), low=K.estimate(min(res.levels)),
@@ -625,7 +634,8 @@ def _strata_phrase(view: FunnelView) -> K.Phrase:
     res, spec = view.result, view.spec
     n = sum(len(sub.result.table) for sub in view.strata.values())
     parts: list[K.Phrase | str] = [K.phrase(
-        "In {period}, {n} providers reported {label}, compared within {stratum}: {g} "
+        "In {period}, {n} " + view.units + " reported {label}, compared within {stratum}: "
+        "{g} "
         "group(s), each with its own centre line and limits.", period=f"{view.period:%B %Y}",
         n=K.providers(n), label=spec.label, stratum=view.stratum,
         g=K.providers(len(view.strata), "groups"))]
@@ -634,7 +644,8 @@ def _strata_phrase(view: FunnelView) -> K.Phrase:
                               phi=K.estimate(res.phi, style="fixed", digits=2)))
     apart = [v for v, sub in view.strata.items() if not sub.comparable]
     if apart:
-        parts.append(K.phrase("In {g} group(s) ({which}) the providers still differ too much "
+        parts.append(K.phrase("In {g} group(s) ({which}) the " + view.units + " still differ "
+                              "too much "
                               "to compare, and none of them is flagged.",
                               g=K.providers(len(apart), "groups"), which=", ".join(apart[:5])))
     parts.append(_outside_phrase(view, " of their group"))

@@ -129,6 +129,8 @@ class SPCView:
     notes: list[str] = field(default_factory=list)
     #: the chart drawn: ``"xmr"``, ``"p'"`` or ``"u'"``
     chart: str = "xmr"
+    #: what one charted unit is called in notes (a declared table: ``ward``)
+    unit: str = "provider"
 
     @property
     def chart_words(self) -> str:
@@ -229,7 +231,7 @@ def possible_range(measure: str) -> tuple[float | None, float | None]:
 def spc_view(panel: pd.DataFrame, measure: str, providers: Sequence[str] = (), *,
              direction: str = "", target: float | None = None,
              rebase: Sequence[str] = (), n_default: int = DEFAULT_N_PROVIDERS,
-             chart: str = "auto") -> SPCView:
+             chart: str = "auto", unit: str = "provider") -> SPCView:
     """SPC of one measure for some providers (one chart per provider).
 
     ``providers`` empty picks :func:`default_providers`. ``direction`` empty takes the
@@ -239,7 +241,8 @@ def spc_view(panel: pd.DataFrame, measure: str, providers: Sequence[str] = (), *
     (limits cut at :func:`possible_range`, with a note); ``"laney"`` always p'/u'.
     Months where a provider has no value (or, for p'/u', no counts) are left out (and
     counted in ``notes``); a provider with fewer than 2 months is left out with a note.
-    Trial limits (fewer than 12 months) are noted as well.
+    Trial limits (fewer than 12 months) are noted as well. ``unit`` is what one unit is
+    called in the notes (``Session.unit``: ``ward`` for a table of wards).
 
     >>> from workbench.data.synth import generate
     >>> panel = generate(seed=3, n_providers=40, n_months=14).panel
@@ -293,7 +296,7 @@ def spc_view(panel: pd.DataFrame, measure: str, providers: Sequence[str] = (), *
         what = "a value"
     if gaps.any():
         per = rows.loc[gaps].groupby("provider_code").size()
-        notes.append(f"{int(gaps.sum())} provider-month(s) without {what} were left out ("
+        notes.append(f"{int(gaps.sum())} {unit}-month(s) without {what} were left out ("
                      + ", ".join(f"{c}: {n}" for c, n in per.items()) + ").")
     data = rows.loc[~gaps, ["provider_code", "period", measure,
                             *(counts.columns if laney else [])]]
@@ -353,7 +356,7 @@ def spc_view(panel: pd.DataFrame, measure: str, providers: Sequence[str] = (), *
     return SPCView(measure=measure, direction=direction, result=res,
                    names={c: str(ident.at[c, "provider_name"]) for c in keep},
                    sectors={c: str(ident.at[c, "sector"]) for c in keep}, notes=notes,
-                   chart="xmr" if not laney else f"{counts.chart}'")
+                   chart="xmr" if not laney else f"{counts.chart}'", unit=unit)
 
 
 def _laney_chart(data: pd.DataFrame, measure: str, counts: RateCounts, direction: str,
