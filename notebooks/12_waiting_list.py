@@ -35,6 +35,7 @@
 # for planning, not a forecast.
 
 # %% tags=["parameters"]
+# needs: waiting (the RTT waiting-list flows of providers: new clock starts, completions and the list by treatment function)
 panel_path = ""       # panel parquet file; empty means the built-in synthetic default
 seed = 20240430       # seed of the synthetic default (same seed, same data)
 n_providers = 240     # providers in the synthetic default
@@ -85,7 +86,8 @@ if result.by_specialty is not None:
                                            f"{result.area_words}")
     s.savefig(ax, "list_and_target")
     plt.show()
-    s.show(result.specialty_table(), counts=["queue_size"], digits=None)
+    s.show(result.specialty_table(), q12.SPECIALTY_WORDS, counts=q12.SPECIALTY_COUNTS,
+           digits=1)
 
 # %% [markdown]
 # ## The relief plan over time
@@ -102,16 +104,16 @@ if result.plan is not None:
     s.savefig(ax, "relief_plan")
     plt.show()
 
-# %% [markdown]
-# ## Findings
+# %% [markdown] tags=["appendix"]
+# ## Findings in full
 #
 # Demand, removals and the list first, then the target list size, the capacity that brings
 # the list there and keeps it there, load and pressure, the plan and the staffing
 # translation. On synthetic data the table also shows the true value each estimate aims at.
 
-# %%
+# %% tags=["appendix"]
 display(Markdown(s.sentences(found)))
-s.table(found)
+s.findings_table(found);
 
 # %% [markdown]
 # ## Which lists are under most pressure?
@@ -123,7 +125,7 @@ s.table(found)
 # %%
 if result.ranking is not None:
     display(Markdown(result.position() or "The lists under most pressure:"))
-    s.show(result.ranking_table(), counts=["queue_size"], digits=None)
+    s.show(result.ranking_table(), q12.RANKING_WORDS, counts=q12.RANKING_COUNTS, digits=1)
 
 # %% [markdown]
 # ## What these data and formulas can and cannot show

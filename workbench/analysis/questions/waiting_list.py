@@ -78,6 +78,25 @@ SPECIALTY_COLUMNS = ["specialty_code", "specialty_name", "queue_size", "target_q
 RANKING_COLUMNS = ["rank", "area_code", "area_name", "specialty_name", "queue_size",
                    "target_queue_size", "mean_wait", "waiting_list_pressure", "removals",
                    "relief_capacity", "relief_capacity_low", "relief_capacity_high"]
+#: Columns of the tables of lists that are counts of patients (the list, and the patients
+#: referred and removed a week): shown in a report through the disclosure rule as counts
+#: of people (``Session.show(..., counts=...)``), never left to the text rule; those of
+#: the table by treatment function and of the ranking.
+PATIENT_COUNTS = ["queue_size", "demand", "removals"]
+SPECIALTY_COUNTS = [c for c in PATIENT_COUNTS if c in SPECIALTY_COLUMNS]
+RANKING_COUNTS = [c for c in PATIENT_COUNTS if c in ("queue_size",)]
+#: The columns of :meth:`WaitingListAnswer.specialty_table` a board reads, in words.
+SPECIALTY_WORDS = {"specialty_name": "Treatment function", "queue_size": "Patients waiting",
+                   "target_queue_size": "Target list size",
+                   "pct_within_18w": "% within 18 weeks", "mean_wait": "Mean wait (weeks)",
+                   "demand": "Referrals a week", "removals": "Removals a week",
+                   "waiting_list_pressure": "Pressure"}
+#: The columns of :meth:`WaitingListAnswer.ranking_table` a board reads, in words.
+RANKING_WORDS = {"rank": "Rank", "area_name": "Provider",
+                 "specialty_name": "Treatment function", "queue_size": "Patients waiting",
+                 "target_queue_size": "Target list size", "mean_wait": "Mean wait (weeks)",
+                 "waiting_list_pressure": "Pressure",
+                 "relief_capacity": "Removals a week to reach the target"}
 
 
 def _num(x: float) -> str:
