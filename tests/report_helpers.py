@@ -92,12 +92,14 @@ def visible_text(html: str) -> str:
 
 
 def table_cells(html: str) -> list[dict[str, str]]:
-    """Every body row of every table, as {column heading: cell text}."""
+    """Every body row of every table, as {column heading: cell text}; a column named in
+    words (``Session.show``) under the data's name its heading carries (``data-column``)."""
     from bs4 import BeautifulSoup
 
     rows = []
     for table in BeautifulSoup(html, "html.parser").find_all("table"):
-        heads = [th.get_text(strip=True) for th in table.find_all("tr")[0].find_all(["th", "td"])]
+        heads = [th.get("data-column") or th.get_text(strip=True)
+                 for th in table.find_all("tr")[0].find_all(["th", "td"])]
         for tr in table.find_all("tr")[1:]:
             cells = [c.get_text(strip=True) for c in tr.find_all(["th", "td"])]
             rows.append(dict(zip(heads[-len(cells):] if cells else heads, cells)))

@@ -161,7 +161,8 @@ def test_session_show_names_the_argument_and_what_it_takes(tmp_path):
         s.show([1, 2, 3])
     assert isinstance(err.value, TypeError)
     assert (err.value.function, err.value.parameter) == ("Session.show", "data")
-    assert "is a list" in str(err.value) and err.value.expected == "a pandas DataFrame"
+    assert "is a list" in str(err.value)
+    assert err.value.expected == "a pandas DataFrame or a typed Table"
     with pytest.raises(AnalysisColumnError) as cols:
         s.show(pd.DataFrame({"site": ["x"], "seen": [6]}), counts=["patients"])
     assert isinstance(cols.value, KeyError) and "['patients']" in str(cols.value)
