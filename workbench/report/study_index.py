@@ -210,10 +210,13 @@ def answer_lines(findings: Iterable[Mapping[str, Any]],
 
 
 def verdict_lines(findings: Iterable[Mapping[str, Any]],
-                  repl: list[tuple[str, str]] | None = None) -> list[dict[str, str]]:
+                  repl: list[tuple[str, str]] | None = None,
+                  rule: DisclosureRule | None = None, log: DisclosureLog | None = None,
+                  location: str = "") -> list[dict[str, str]]:
     """A run's verdicts as the summary shows them, one line each: the claim (the
-    finding's question) and its verdict (its ``parameters["verdict"]``, else the words
-    after ``Verdict:`` in its sentence).
+    finding's question, a count of people in it through the disclosure ``rule``) and its
+    verdict (its ``parameters["verdict"]``, else the words after ``Verdict:`` in its
+    sentence); private values scrubbed (``repl``).
 
     >>> verdict_lines([{"id": "verdict:waits@acute", "question": "Private waits are shorter.",
     ...                 "sentence": "Private waits are shorter. Verdict: inconclusive. ..."}])
@@ -225,8 +228,10 @@ def verdict_lines(findings: Iterable[Mapping[str, Any]],
         if not verdict:
             m = re.search(r"Verdict:\s*([^.;]+)", str(f.get("sentence") or ""))
             verdict = m.group(1).strip() if m else "see the report"
-        out.append({"claim": scrub(str(f.get("question") or f.get("id", "")), repl or []),
-                    "verdict": scrub(verdict, repl or [])})
+        claim = disclose_text(str(f.get("question") or f.get("id", "")), rule, log=log,
+                              where="index summary",
+                              location=f"{location} {f.get('id', '')}".strip())
+        out.append({"claim": scrub(claim, repl or []), "verdict": scrub(verdict, repl or [])})
     return out
 
 
@@ -275,7 +280,7 @@ def study_summary(runs: Iterable[Mapping[str, Any]], private: Iterable[str] = ()
         findings = list(run.get("findings") or [])
         ok = run.get("status", "failed") == "ok"
         answer = answer_lines(findings, repl, rule, log, run["run_id"]) if ok else []
-        verdicts = verdict_lines(findings, repl) if ok else []
+        verdicts = verdict_lines(findings, repl, rule, log, run["run_id"]) if ok else []
         shown = len(answer_findings(findings)) + len(verdict_findings(findings))
         group["runs"].append({
             "run_id": run["run_id"], "report_href": run.get("report_href") or "",
