@@ -425,10 +425,10 @@ def staggered_did(
             # cluster-robust covariance is too noisy to invert): bootstrap the Wald test,
             # and the mean's interval, on the same regression as the ATT
             Rfull = np.hstack([R, np.zeros((len(R), X.shape[1] - k_sa))])
-            units = df["_unit"].to_numpy()
-            bw = wild_cluster_wald(X, y, units, Rfull, n_boot=n_boot, seed=seed, n_absorbed=1,
+            clusters = df["_unit"].to_numpy()
+            bw = wild_cluster_wald(X, y, clusters, Rfull, n_boot=n_boot, seed=seed, n_absorbed=1,
                                    block=BOOT_BLOCK)
-            bp = wild_cluster_bootstrap(X, y, units, wmean @ Rfull, n_boot=n_boot, seed=seed,
+            bp = wild_cluster_bootstrap(X, y, clusters, wmean @ Rfull, n_boot=n_boot, seed=seed,
                                         n_absorbed=1, block=BOOT_BLOCK)
             p_pre = bw["p_value"]
             pre_lo, pre_hi = float(bp["ci_low"]), float(bp["ci_high"])
