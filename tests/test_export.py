@@ -187,7 +187,7 @@ def test_the_pdf_shows_no_value_the_pages_hide(study, packs):
 def test_docx_has_a_heading_per_section_and_page_numbers(study, packs):
     document = docx.Document(packs["docx"])
     headings = [p.text for p in document.paragraphs if p.style.name == "Heading 1"]
-    assert headings == ["Summary", "Counts by ward"]
+    assert headings == ["Summary", "Counts by ward", "Glossary"]
     assert document.paragraphs[0].style.name == "Title"
     assert document.paragraphs[0].text == "Stakeholder study"
     footer = document.sections[0].footer._element.xml
@@ -241,7 +241,7 @@ def test_a_pack_holds_nothing_that_runs_or_links_out_of_the_study(study):
 
 def test_runs_choose_the_reports_and_their_order(study, tmp_path):
     pack = build_pack(study, runs=[OK_ID])
-    assert [s.title for s in pack.sections] == ["Summary", "Counts by ward"]
+    assert [s.title for s in pack.sections] == ["Summary", "Counts by ward", "Glossary"]
 
 
 def test_a_folder_that_is_not_a_study_output_is_one_clear_error(tmp_path):

@@ -102,7 +102,7 @@ def test_one_more_finding_is_singular():
 
 def test_report_header_links_the_glossary_and_can_leave_it_out():
     html = render_report(_notebook(), {"study": "s", "findings": [
-        {"id": "effect:x->y@acute", "sentence": "S."}]})
+        {"id": "effect:x->y@acute", "sentence": "S.", "ci_low": 0.1, "ci_high": 0.3}]})
     header = html[:html.index("</header>")]
     assert f'href="../{GLOSSARY_PAGE}"' in header
     assert f'href="../{GLOSSARY_PAGE}#confidence-interval"' in header
@@ -157,3 +157,82 @@ def test_every_report_of_the_default_study_links_the_glossary(default_study: Pat
         for href, frag in links:
             assert (report.parent / href).resolve() == glossary.resolve()
             assert not frag or f'id="{frag}"' in page
+
+
+#: Words a stakeholder's sentence never carries (model details belong to the analyst's
+#: fields and the technical appendix).
+JARGON = re.compile(r"log-odds|\bATE\b|\bATT\b|\bATO\b|CRV1|\bt\(\d+\)|\bpp\b|\[0\.05, 0\.95\]"
+                    r"|propensity|per weeks\b|per months\b")
+_NUMBER = r"[-+]?\d[\d,]*(?:\.\d+)?"
+#: Two numbers of one interval: "a to b", "from a lower to b higher".
+INTERVAL = re.compile(rf"(?:95% CI|95% interval) (?:from )?({_NUMBER})(?: \w+)? to ({_NUMBER})")
+
+
+def _decimals(text: str) -> int:
+    return len(text.split(".")[1]) if "." in text else 0
+
+
+def _sentences(folder: Path) -> list[tuple[str, dict]]:
+    import json
+
+    out = []
+    for path in sorted(folder.glob("*/findings.json")):
+        out += [(path.parent.name, f) for f in json.loads(path.read_text(encoding="utf-8"))
+                if f.get("sentence")]
+    return out
+
+
+def test_default_study_sentences_have_no_jargon_and_intervals_at_one_precision(
+        default_study: Path):
+    sentences = _sentences(default_study)
+    assert len(sentences) > 50
+    bad_words, mixed, checked = [], [], 0
+    for run, f in sentences:
+        text = f["sentence"]
+        if JARGON.search(text):
+            bad_words.append((run, f["id"], JARGON.search(text).group(0)))
+        for m in INTERVAL.finditer(text):
+            checked += 1
+            if _decimals(m.group(1)) != _decimals(m.group(2)):
+                mixed.append((run, f["id"], m.group(0)))
+    assert not bad_words, bad_words
+    assert not mixed, mixed
+    assert checked > 40
+
+
+def test_model_sentences_give_direction_size_and_interval_alike(default_study: Path):
+    """A model finding's sentence writes its estimate at the decimals of its interval, and
+    an interval on one side of zero in the estimate's direction."""
+    kinds = ("effect", "naive", "adjusted", "total", "direct", "indirect", "ipw", "aipw",
+             "overlap")
+    seen = 0
+    for _, f in _sentences(default_study):
+        if f["id"].split(":")[0] not in kinds or f.get("ci_low") is None:
+            continue
+        seen += 1
+        text = f["sentence"]
+        m = INTERVAL.search(text)
+        assert m, text
+        d = _decimals(m.group(1))
+        size = f"{abs(f['estimate']):.{d}f}"
+        assert size in text or size.rstrip("0").rstrip(".") in text, (size, text)
+        direction = "higher" if f["estimate"] >= 0 else "lower"
+        if f["ci_low"] > 0 or f["ci_high"] < 0:
+            assert re.search(rf"{direction} \(95% CI [\d.]+ to [\d.]+ {direction}\)", text), text
+        else:
+            assert "no clear difference" in text, text
+    assert seen > 30
+
+
+def test_a_board_pack_ends_with_the_glossary_the_reports_link(default_study: Path):
+    from workbench.report.export.pack import GLOSSARY_TITLE, build_pack
+
+    pack = build_pack(default_study)
+    assert pack.sections[-1].title == GLOSSARY_TITLE
+    assert "confidence-interval" in pack.sections[-1].html
+    document = pack.document()
+    links = set(re.findall(r'href="#(glossary[^"]*)"', document))
+    assert "glossary" in links and "glossary--confidence-interval" in links
+    ids = set(re.findall(r'id="([^"]+)"', document))
+    assert links <= ids  # every link to the glossary lands on its section or a term
+    assert "Glossary" not in pack.subtitle and f"{len(pack.sections) - 2} reports" in pack.subtitle

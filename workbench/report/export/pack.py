@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from workbench.report.export.pages import (
+    GLOSSARY_ANCHOR,
     SUMMARY_ANCHOR,
     PageLinks,
     choose_runs,
@@ -25,9 +26,13 @@ from workbench.report.export.pages import (
     unique_titles,
 )
 from workbench.report.export.tree import parse
+from workbench.report.glossary import GLOSSARY_PAGE
+from workbench.report.glossary import TITLE as GLOSSARY_PAGE_TITLE
 
 #: The summary section's heading.
 SUMMARY_TITLE = "Summary"
+#: The glossary section's heading (last, when the study has its glossary page).
+GLOSSARY_TITLE = "Glossary"
 #: What a pack says under its title.
 SUBTITLE = ("Board pack: the study's summary and {n} report{s}, from the published pages "
             "(the same sentences, tables and figures, with the same disclosure control: "
@@ -63,7 +68,7 @@ class Pack:
         >>> Pack("T", Path("."), (Section("Summary", "summary", ""),)).subtitle[:52]
         "Board pack: the study's summary and 0 reports, from "
         """
-        n = len(self.sections) - 1
+        n = sum(s.anchor not in (SUMMARY_ANCHOR, GLOSSARY_ANCHOR) for s in self.sections)
         return SUBTITLE.format(n=n, s="" if n == 1 else "s")
 
     def document(self) -> str:
@@ -94,7 +99,8 @@ def build_pack(study_output: str | Path, runs: Sequence[str] | None = None,
                progress: Callable[[str], None] | None = None) -> Pack:
     """The board pack of the study output folder ``study_output``: its summary page, then
     the report of each run in ``runs`` (run ids, in that order) or, by default, of every
-    run that finished ok, in the index's order. ``progress`` is told of each page read.
+    run that finished ok, in the index's order, then the study's glossary (when it has
+    one: the reports link its terms). ``progress`` is told of each page read.
 
     Only the published pages are read (:mod:`workbench.report.export.pages`);
     :class:`~workbench.errors.ExportError` for a folder that is not a study's output, a
@@ -119,4 +125,9 @@ def build_pack(study_output: str | Path, runs: Sequence[str] | None = None,
         sections.append(Section(heading, anchor,
                                 page_section(run.path, links, anchor, drop_heading=own),
                                 note=f"Report of run {run.run_id}"))
+    glossary = pages.folder / GLOSSARY_PAGE
+    if glossary.is_file():  # the reports' links to it point here
+        step("reading the glossary")
+        sections.append(Section(GLOSSARY_TITLE, GLOSSARY_ANCHOR, page_section(
+            glossary, links, GLOSSARY_ANCHOR, drop_heading=GLOSSARY_PAGE_TITLE)))
     return Pack(title, pages.folder, tuple(sections))

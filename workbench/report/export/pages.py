@@ -34,6 +34,7 @@ from pathlib import Path, PurePosixPath
 from workbench.errors import ExportError
 from workbench.report.alt_text import describe_figures, has_description
 from workbench.report.export.tree import Element, find, parse, plain, remove, serialise, unwrap
+from workbench.report.glossary import GLOSSARY_PAGE
 from workbench.report.sanitise import sanitise_fragment
 
 #: The study's summary page, and a run's report, as ``workbench run`` names them.
@@ -50,6 +51,8 @@ NOT_RUNS = frozenset({"analyst", "data", PUBLIC})
 OK = "ok"
 #: The anchor of the summary section.
 SUMMARY_ANCHOR = "summary"
+#: The anchor of the glossary section (the study's ``glossary.html``, which reports link).
+GLOSSARY_ANCHOR = "glossary"
 #: Elements left out of a pack with their content: code, and controls that only work in
 #: a browser.
 DROPPED = frozenset({"script", "style", "noscript", "template", "head", "title", "meta",
@@ -432,6 +435,9 @@ def _relink(element: Element, page: Path, links: PageLinks, anchor: str) -> None
         element.attrs["href"] = "#" + links.run_anchors[m.group(1)]
     elif relative == INDEX_PAGE:
         element.attrs["href"] = "#" + SUMMARY_ANCHOR
+    elif relative == GLOSSARY_PAGE and (links.folder / GLOSSARY_PAGE).is_file():
+        term = href.partition("#")[2]  # the glossary's section, at the term's entry
+        element.attrs["href"] = f"#{GLOSSARY_ANCHOR}" + (f"--{term}" if term else "")
 
 
 def _inside(base: Path, relative: str, folder: Path) -> Path | None:
