@@ -145,3 +145,6 @@ def test_funnel_spc_and_did_it_work_say_wards_not_providers(study_out):
     assert "20 wards reported" in by["05_provider_funnel"]
     assert "at the 5 wards that changed" in by["08_did_it_work"]
     assert "the wards that did not change" in by["08_did_it_work"]
+    pre = findings[findings["id"] == "did:pretrend->fft_pct_positive@treated"].iloc[0]
+    assert pre["question"].startswith("Were the wards that changed already moving")
+    assert str(pre["warning"]).startswith("only 5 wards changed: the pre-trend test")
