@@ -214,6 +214,33 @@ TERMS: tuple[Term, ...] = tuple(sorted((
     Term("Waiting list pressure",
          "Twice the mean wait divided by the target wait: above 1, the list is likely to "
          "miss its target.", ("pressure",)),
+    Term("FFT (Friends and Family Test)",
+         "The NHS question asking patients whether their experience of a service was good. "
+         "\"FFT positive responses\" is the share of answers that were good or very good.",
+         ("FFT", "% positive")),
+    Term("RTT (referral to treatment) wait",
+         "The time from a hospital referral to the start of treatment. The RTT median wait "
+         "is the wait of the patient in the middle of the list; the standard is that 92% "
+         "of patients waiting have waited 18 weeks or less.", ("RTT", "18 weeks")),
+    Term("A&E four-hour standard",
+         "The share of patients attending A&E who were admitted, transferred or discharged "
+         "within four hours of arrival.", ("A&E seen within 4 hours",)),
+    Term("CQC rating",
+         "The Care Quality Commission's rating of a provider after inspection: Inadequate, "
+         "Requires improvement, Good or Outstanding, overall and for questions such as "
+         "whether it is caring and responsive.", ("CQC",)),
+    Term("FTE (full-time equivalent)",
+         "Staff counted by hours worked: two people on half-time contracts make one FTE. "
+         "Nurse FTE per 10 occupied beds is the staffing level a ward has for its patients.",
+         ("FTE", "nurse FTE per 10 occupied beds")),
+    Term("SHMI and CQC methods",
+         "Two ways of drawing a funnel plot of counts such as complaints: each provider's "
+         "observed count over the count expected for it, with limits as NHS England's "
+         "mortality indicator (SHMI) or the Care Quality Commission draw them.",
+         ("SHMI", "observed / expected")),
+    Term("Deprivation (IMD)",
+         "How deprived the areas a provider serves are, from the Index of Multiple "
+         "Deprivation: part of case mix.", ("IMD",)),
     Term("Disclosure control",
          "The rule that keeps people from being identified: counts of 1 to 7 are shown "
          "as *, other counts are rounded to the nearest 5 (the NHS hospital statistics "
