@@ -45,6 +45,10 @@ organisation               the file holds staff "in NHS Trusts and CCGs in Engla
                            file names as a CCG (its published name ends ``CCG`` or ``Clinical
                            Commissioning Group``: the body's statutory name, as the CQC's legal
                            names say ``NHS Trust``) gets setting ``commissioner``.
+KO41a site list            links each site to the organisation that reports for it
+(``ko41a_sites``)          (:func:`site_links`): a site no other register settles takes the
+                           one sector its organisation has from the other registers (a site
+                           is run by its organisation); never a setting.
 KO41b primary-care         the publisher's ``Return`` of each organisation: ``GP`` -> setting
 complaints returns         ``gp`` (the sector then follows ``gp_sector``, as for the CQC's GP
 (``complaints_ko41b``)     practices); ``ICB`` -> ``nhs``, ``commissioner``; ``Dental``
@@ -96,9 +100,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from workbench.errors import ArgumentError
+from workbench.errors import ArgumentError, SourceFormatError
 
 EVIDENCE_COLUMNS = ["code", "sector", "setting", "register", "file", "detail"]
+#: The register that links sites to the organisations that run them (KO41a site list).
+SITE_REGISTER = "ko41a_sites"
 
 #: staff survey benchmarking group -> (sector, setting)
 BENCHMARK_GROUPS: dict[str, tuple[str, str]] = {
@@ -232,6 +238,7 @@ def decide(codes: Iterable[str], ev: pd.DataFrame, *, gp_sector: str = "nhs") ->
         raise ArgumentError("decide", "gp_sector", gp_sector, expected="'nhs' or 'independent'")
     codes = list(dict.fromkeys(str(c).strip().upper() for c in codes))
     ev = ev if len(ev) else pd.DataFrame(columns=EVIDENCE_COLUMNS)
+    all_ev = ev
     ev = ev[ev["code"].isin(codes)]
     sectors = ev[ev["sector"].notna()].groupby("code")
     settings = ev[ev["setting"].notna()].copy()
@@ -266,8 +273,33 @@ def decide(codes: Iterable[str], ev: pd.DataFrame, *, gp_sector: str = "nhs") ->
         rows.append({"code": code, "sector": sector, "setting": setting,
                      "sector_from": sector_from, "setting_from": setting_from,
                      "conflict": conflict})
-    return pd.DataFrame(rows, columns=["code", "sector", "setting", "sector_from",
-                                       "setting_from", "conflict"]).set_index("code")
+    out = pd.DataFrame(rows, columns=["code", "sector", "setting", "sector_from",
+                                      "setting_from", "conflict"]).set_index("code")
+    return _sites_follow_organisations(out, ev, all_ev, gp_sector)
+
+
+def _sites_follow_organisations(out: pd.DataFrame, ev: pd.DataFrame, all_ev: pd.DataFrame,
+                                gp_sector: str) -> pd.DataFrame:
+    """An unknown code that a site list links to organisations takes their one settled sector."""
+    links = ev[(ev["register"] == SITE_REGISTER) & ev["detail"].astype(str).str.startswith(
+        "site of ")]
+    links = links[links["code"].map(out["sector"]).eq("unknown")
+                  & links["code"].map(out["conflict"]).isna()]
+    if links.empty:
+        return out
+    parents = links["detail"].str.removeprefix("site of ")
+    of_parents = decide(sorted(set(parents)), all_ev[all_ev["register"] != SITE_REGISTER],
+                        gp_sector=gp_sector)
+    for code, group in parents.groupby(links["code"]):
+        settled = of_parents.loc[list(dict.fromkeys(group)), "sector"]
+        if (settled == "unknown").any() or settled.nunique() != 1:
+            continue
+        org = group.iloc[0]
+        file = links.loc[links["code"] == code, "file"].iloc[0]
+        out.loc[code, "sector"] = settled.iloc[0]
+        out.loc[code, "sector_from"] = (f"{SITE_REGISTER} ({file}): site of {org}, whose "
+                                        f"sector is from {of_parents.at[org, 'sector_from']}")
+    return out
 
 
 def path_evidence(kind: str, path: str | Path, allow_incomplete: bool = False) -> pd.DataFrame:
@@ -278,7 +310,8 @@ def path_evidence(kind: str, path: str | Path, allow_incomplete: bool = False) -
     primary-care KO41b returns; their ``Return`` says which organisations are GP practices
     and ICBs (:mod:`workbench.data.sources.complaints_ko41b`). Other kinds, and a
     publication without the KO41b table, give no rows. The file named in the evidence is
-    ``<file> (KO41b practice level)``. ``allow_incomplete`` is passed to the reader.
+    ``<file> (KO41b practice level)``. The publication's zip also gives its site list
+    (:func:`site_links`). ``allow_incomplete`` is passed to the readers.
 
     >>> path_evidence("ae", "Monthly-AE-June-2025.csv").empty
     True
@@ -293,10 +326,108 @@ def path_evidence(kind: str, path: str | Path, allow_incomplete: bool = False) -
         source = path if complaints_ko41b.member(path) else None
     else:
         source = complaints_ko41b.sibling(path)
-    if source is None:
+    parts = [site_links(path, allow_incomplete)] if zipfile.is_zipfile(path) else []
+    if source is not None:
+        table = complaints_ko41b.read(source, allow_incomplete=allow_incomplete)
+        parts.append(evidence("complaints_ko41b", table,
+                              f"{source.name} (KO41b practice level)"))
+    parts = [p for p in parts if len(p)]
+    return pd.concat(parts, ignore_index=True) if parts else empty
+
+
+def site_links(path: str | Path, allow_incomplete: bool = False) -> pd.DataFrame:
+    """The KO41a publication's site list as evidence that links each site to its organisation.
+
+    The ``Site Level`` table names, for every site an organisation reports complaints for,
+    the organisation (``Organisation_Code``). Each site whose code differs from its
+    organisation's gives one row: register ``ko41a_sites``, no sector or setting of its own,
+    detail ``site of <organisation code>``. :func:`decide` gives such a site the sector its
+    organisation has from the other registers (a site is run by its organisation), when no
+    register settles the site itself. A site listed under organisations of different sectors
+    stays unknown.
+
+    >>> site_links("no-sites.csv").empty  # a file that is not the publication's zip
+    True
+    """
+    from workbench.data.sources import complaints_ko41a
+
+    empty = pd.DataFrame(columns=EVIDENCE_COLUMNS)
+    if not Path(path).exists() or not zipfile.is_zipfile(path):
         return empty
-    table = complaints_ko41b.read(source, allow_incomplete=allow_incomplete)
-    return evidence("complaints_ko41b", table, f"{source.name} (KO41b practice level)")
+    try:
+        sites = complaints_ko41a.read_sites(path, allow_incomplete=allow_incomplete)
+    except SourceFormatError as exc:
+        if "holds no site-level table" in str(exc):
+            return empty  # a zip with the organisation table only: no site list
+        raise
+    sites = sites[sites["site_code"].astype(str) != sites["provider_code"].astype(str)]
+    if sites.empty:
+        return empty
+    return pd.DataFrame({
+        "code": sites["site_code"].astype(str).str.strip().str.upper(), "sector": None,
+        "setting": None, "register": SITE_REGISTER,
+        "file": f"{Path(path).name} (KO41a site level)",
+        "detail": "site of " + sites["provider_code"].astype(str).str.strip().str.upper(),
+    }, columns=EVIDENCE_COLUMNS).drop_duplicates(["code", "detail"]).reset_index(drop=True)
+
+
+#: What a code's shape suggests it is, and the ODS list that would settle it, in order of
+#: testing. For the record of what stays unknown only: a shape never settles a sector.
+CODE_SHAPES: tuple[tuple[str, str], ...] = (
+    (("independent-sector site, new-style code (letter-digit-letter-digit-letter; "
+      "ODS ephpsite)"), r"[A-Z]\d[A-Z]\d[A-Z]"),
+    ("GP-led or urgent-care service (Y + 5 digits; ODS epraccur)", r"Y\d{5}"),
+    ("GP practice (letter + 5 digits; ODS epraccur)", r"[A-Z]\d{5}"),
+    ("NHS-trust-shaped code not in the ODS trust lists (R + 2)", r"R[A-Z0-9]{2}"),
+    ("non-NHS organisation (3 characters; ODS ephp)", r"[A-Z0-9]{3}"),
+    ("site of a non-NHS organisation (organisation code + 2; ODS ephpsite)", r"[A-Z0-9]{5}"),
+)
+#: Where an unknown code appears, by the files of measures that hold it (first match).
+SEEN_IN_GROUPS: tuple[tuple[str, str], ...] = (
+    ("RTT full extract", r"RTT.*full-extract"),
+    ("monthly A&E files", r"Monthly-AE|AE-by-provider"),
+    ("NHSRdatasets A&E only (2016-2019)", r"ae_attendances"),
+    ("staff survey 2015-2019 only", r"data\.NHS\."),
+)
+
+
+def code_shape(code: str) -> str:
+    """What an organisation code's shape suggests it is (:data:`CODE_SHAPES`), or ``other``.
+
+    Used to describe the providers no register settles, never to settle one.
+
+    >>> code_shape("A1S9E").split(",")[0], code_shape("Y02147").split(" (")[0]
+    ('independent-sector site', 'GP-led or urgent-care service')
+    >>> code_shape("NNF16")
+    'site of a non-NHS organisation (organisation code + 2; ODS ephpsite)'
+    """
+    return next((label for label, rx in CODE_SHAPES if re.fullmatch(rx, str(code))), "other")
+
+
+def unknown_split(why: Iterable[Mapping]) -> pd.DataFrame:
+    """The providers left unknown (:func:`why_unknown`'s records) counted by where they
+    appear (:data:`SEEN_IN_GROUPS`) and by code shape (:func:`code_shape`): columns
+    ``seen_in, shape, providers, codes``.
+
+    >>> unknown_split([{"code": "A1S9E", "files": ["x-RTT-April-2026-full-extract.csv.zip"]},
+    ...                {"code": "Y02147", "files": ["Monthly-AE-May-2025.csv"]}]
+    ...               )[["seen_in", "providers"]].values.tolist()
+    [['RTT full extract', 1], ['monthly A&E files', 1]]
+    """
+    rows = []
+    for rec in why:
+        files = [str(f) for f in rec.get("files", [])]
+        where = next((label for label, rx in SEEN_IN_GROUPS
+                      if any(re.search(rx, f) for f in files)), "other files")
+        rows.append({"seen_in": where, "shape": code_shape(rec["code"]), "code": rec["code"]})
+    frame = pd.DataFrame(rows, columns=["seen_in", "shape", "code"])
+    order = {label: i for i, (label, _) in enumerate(SEEN_IN_GROUPS)}
+    out = (frame.groupby(["seen_in", "shape"], sort=True)
+           .agg(providers=("code", "size"), codes=("code", lambda c: ", ".join(sorted(c))))
+           .reset_index())
+    out["_order"] = out["seen_in"].map(order).fillna(len(order))
+    return out.sort_values(["_order", "shape"], kind="stable").drop(columns="_order") \
+        .reset_index(drop=True)
 
 
 def why_unknown(decided: pd.DataFrame, seen_in: Mapping[str, Iterable[str]],
@@ -305,9 +436,10 @@ def why_unknown(decided: pd.DataFrame, seen_in: Mapping[str, Iterable[str]],
 
     ``decided`` is :func:`decide`'s table; ``seen_in`` maps each file read to the provider
     codes it holds. Returns one record per unknown code: ``code``, ``name`` (when given and
-    other than the code), ``files`` (where the code appears) and ``why``: that no register
+    other than the code), ``files`` (where the code appears), ``why``: that no register
     the build read lists it (the files it appears in give measures, not who runs it), or
-    what the disagreeing registers said.
+    what the disagreeing registers said, and ``shape``: what the code's shape suggests it
+    is (:func:`code_shape`; a description, never a sector).
 
     >>> import pandas as pd
     >>> d = pd.DataFrame({"sector": ["unknown", "nhs"], "conflict": [None, None]},
@@ -331,7 +463,7 @@ def why_unknown(decided: pd.DataFrame, seen_in: Mapping[str, Iterable[str]],
         row = {"code": code}
         if names is not None and code in names and str(names[code]) != code:
             row["name"] = str(names[code])
-        out.append({**row, "files": files, "why": why})
+        out.append({**row, "files": files, "why": why, "shape": code_shape(code)})
     return out
 
 
