@@ -104,7 +104,8 @@ s.show(provider_funnel.outlier_table(view),
         **({"stratum": stratum.replace("_", " ").capitalize()} if view.strata else {}),
         "value": sp.label, "numerator": workbench.label(sp.numerator),
         "denominator": sp.x_label, "lower": "Lower limit", "upper": "Upper limit",
-        **({} if view.strata else {"level": "Outside the limit (%)"})}, digits=2);
+        **({} if view.strata else {"level": "Outside the limit (%)"})},
+       digits=1 if sp.unit == "%" else 2);
 
 # %%
 s.finish();

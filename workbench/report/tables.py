@@ -266,18 +266,31 @@ def _attr(spec: Mapping[str, Any]) -> str:
     return html.escape(json.dumps(spec, sort_keys=True), quote=True)
 
 
-def _wrap(frame: pd.DataFrame, spec: Mapping[str, Any], raw: list[str] | None = None) -> str:
-    """The table's HTML in its disclosure wrapper; each header cell carries the data's
-    name of its column (``data-column``) for an output checker.
+#: Class of the cells of a column of numbers (kept on one line, aligned right).
+NUMBER_CLASS = "wb-num"
+
+
+def _wrap(frame: pd.DataFrame, spec: Mapping[str, Any], raw: list[str] | None = None,
+          numbers: Iterable[str] = ()) -> str:
+    """The table's HTML in its disclosure wrapper (class ``wb-table``); each header cell
+    carries the data's name of its column (``data-column``) for an output checker, and
+    the cells of the columns ``numbers`` the class :data:`NUMBER_CLASS`.
     """
-    body = frame.to_html(index=False, na_rep="", border=0, escape=True)
-    if raw:
-        head, sep, rest = body.partition("</thead>")
-        cells = iter(raw)
-        head = re.sub(r"<th>", lambda m: f'<th data-column="{html.escape(next(cells, ""))}">',
-                      head)
-        body = head + sep + rest
-    return f'<div class="wb-table" {TABLE_ATTR}="{_attr(spec)}">{body}</div>'
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(frame.to_html(index=False, na_rep="", border=0, escape=True),
+                         "html.parser")
+    numeric = [str(c) in set(map(str, numbers)) for c in frame.columns]
+    for i, th in enumerate(soup.select("thead th")):
+        if raw and i < len(raw):
+            th["data-column"] = raw[i]
+        if i < len(numeric) and numeric[i]:
+            th["class"] = NUMBER_CLASS
+    for tr in soup.select("tbody tr"):
+        for i, td in enumerate(tr.find_all("td")):
+            if i < len(numeric) and numeric[i]:
+                td["class"] = NUMBER_CLASS
+    return f'<div class="wb-table" {TABLE_ATTR}="{_attr(spec)}">{soup}</div>'
 
 
 #: What the report reads of each finding to show its numbers by their kinds
@@ -383,7 +396,9 @@ def board_findings_table(findings: Iterable[Finding | Mapping],
     fields["Question"] = "text"
     spec = {"findings": numbers, "fields": {c: f for c, f in fields.items()
                                              if c in frame.columns}}
-    return TableOutput(_wrap(frame, spec), frame)
+    numbers = [c for c in frame.columns if fields.get(c) in ("estimate", "interval", "p_value",
+                                                             "n")]
+    return TableOutput(_wrap(frame, spec, numbers=numbers), frame)
 
 
 #: Column names read as p-values (written by :func:`p_text`).
@@ -581,4 +596,6 @@ def readable_table(data: pd.DataFrame | Table,
         warnings.warn(f"Session.show: {shown.shape[1]} columns is more than a page holds "
                       f"({MAX_COLUMNS}); choose the columns a reader needs (columns=...)",
                       stacklevel=3)
-    return TableOutput(_wrap(shown, spec, [str(c) for c in names]), shown)
+    numbers = [names[c] for c in names if c in pairs
+               or pd.api.types.is_numeric_dtype(frame[c]) and not _measure_rows(frame[c])]
+    return TableOutput(_wrap(shown, spec, [str(c) for c in names], numbers), shown)
