@@ -50,7 +50,7 @@ def test_estimate_and_interval_share_their_decimals():
     assert estimate_and_interval(1.93, 0.915, 4.09) == ("1.93", "0.92 to 4.09")
     assert estimate_and_interval(0.995, 0.989, 1.0) == ("0.995", "0.989 to 1.000")
     assert estimate_and_interval(-0.011, -0.0263, 0.00426) == ("-0.0110", "-0.0263 to 0.0043")
-    assert estimate_and_interval(12345.6, 10000.0, 15000.0)[1] == "10,000 to 15,000"
+    assert estimate_and_interval(12345.6, 10000.0, 15000.0)[1] == "10000 to 15000"
 
 
 def _findings() -> list[Finding]:

@@ -120,46 +120,11 @@ ROLE_WORDS = {"headline": "the answer", "robustness": "a robustness check",
 LIMIT_WORDS = {"spc": "Process limits", "performance": "Process limits",
                "funnel": "Funnel limits"}
 
-#: The largest number of decimals a table writes.
-MAX_DECIMALS = 6
-
-
-def _decimals_for(x: float, significant: int) -> int:
-    """Decimals that show ``x`` to ``significant`` significant digits (0 for large x)."""
-    if x == 0 or not math.isfinite(x):
-        return 0
-    return max(0, min(MAX_DECIMALS, significant - 1 - math.floor(math.log10(abs(x)))))
-
-
-def interval_decimals(estimate: Any, low: Any = None, high: Any = None) -> int:
-    """The decimals an estimate and its interval are written with, the same for all three:
-    enough for the largest of them to show :data:`~workbench.analysis.findings.formatting.DIGITS`
-    significant digits and for the interval's width to show two, and no more than
-    :func:`~workbench.analysis.findings.formatting.number` writes for any of them.
-
-    >>> interval_decimals(0.43, 0.31, 0.55), interval_decimals(1.93, 0.915, 4.09)
-    (2, 2)
-    >>> interval_decimals(0.995, 0.989, 1.0), interval_decimals(1234.5, 1000.2, 1500.9)
-    (3, 0)
-    >>> interval_decimals(0.25, 0.1, 0.4), interval_decimals(12.0, 10.0, 14.0)
-    (2, 0)
-    """
-    values = [v for v in map(_number_of, (estimate, low, high)) if v is not None]
-    if not values:
-        return 0
-    decimals = _decimals_for(max(abs(v) for v in values), formatting.DIGITS)
-    if not (formatting.is_missing(low) or formatting.is_missing(high)):
-        decimals = max(decimals, _decimals_for(float(high) - float(low), 2))
-    # no more than the numbers need (0.1 to 0.4, not 0.100 to 0.400)
-    needed = max(len(t.split(".")[1]) if "." in t else 0
-                 for t in (formatting.number(v) for v in values))
-    return min(decimals, needed)
-
 
 def estimate_and_interval(estimate: Any, low: Any = None, high: Any = None) -> tuple[str, str]:
-    """An estimate and its interval as text with the same decimals (see
-    :func:`interval_decimals`), through :func:`workbench.analysis.findings.formatting.fixed`;
-    '' for what is missing.
+    """An estimate and its interval as text at the same decimals
+    (:func:`workbench.analysis.findings.formatting.estimate_interval`); '' for what is
+    missing.
 
     >>> estimate_and_interval(1.93, 0.915, 4.09)
     ('1.93', '0.92 to 4.09')
@@ -172,9 +137,7 @@ def estimate_and_interval(estimate: Any, low: Any = None, high: Any = None) -> t
         return "", ""
     if formatting.is_missing(low) or formatting.is_missing(high):
         return formatting.number(estimate), ""
-    d = interval_decimals(estimate, low, high)
-    return (formatting.fixed(estimate, d),
-            f"{formatting.fixed(low, d)} to {formatting.fixed(high, d)}")
+    return formatting.estimate_interval(estimate, low, high)
 
 
 def p_text(p: Any) -> str:
@@ -348,11 +311,13 @@ def board_frame(findings: Iterable[Finding | Mapping],
                "Read as": ROLE_WORDS.get(str(r.get("role") or ""), "")}
         t = r.get("truth")
         if "truth" in tidy.columns and not formatting.is_missing(t):
-            d = interval_decimals(r.get("estimate"), r.get("ci_low"), r.get("ci_high"))
+            d = formatting.places(r.get("estimate"), r.get("ci_low"), r.get("ci_high"))
             where = ("" if r.get("covers_truth") is None or not iv else
                      " (inside the interval)" if r.get("covers_truth") else
                      " (outside the interval)")
-            row["True value"] = (formatting.fixed(t, d) if iv else formatting.number(t)) + where
+            shared = formatting.aligned([r.get("estimate"), r.get("ci_low"), r.get("ci_high"), t],
+                                        d)[-1]  # the decimals the estimate is written with
+            row["True value"] = (shared if iv else formatting.number(t)) + where
         elif "truth" in tidy.columns:
             row["True value"] = ""
         rows.append(row)
@@ -477,17 +442,17 @@ def _measure_rows(col: pd.Series) -> bool:
 
 def _interval_text(frame: pd.DataFrame, low: str, high: str,
                    digits: int | None = None) -> pd.Series:
-    """Two columns, the ends of intervals, as one column of ``low to high`` text, each
-    row with the same decimals at both ends (:func:`interval_decimals`, at most
-    ``digits``).
+    """Two columns, the ends of intervals, as one column of ``low to high`` text, both
+    ends of a row at the same decimals (:func:`~workbench.analysis.findings.formatting.places`,
+    at most ``digits``).
     """
     def one(lo: Any, hi: Any) -> str:
         lo, hi = _number_of(lo), _number_of(hi)
         if lo is None or hi is None:
             return ""
-        d = interval_decimals(lo, lo, hi)
-        d = d if digits is None else min(d, digits)
-        return f"{formatting.fixed(lo, d)} to {formatting.fixed(hi, d)}"
+        d = formatting.places(None, lo, hi)
+        a, b = formatting.aligned([lo, hi], d if digits is None else min(d, digits))
+        return f"{a} to {b}"
     return pd.Series([one(a, b) for a, b in zip(frame[low], frame[high])], index=frame.index)
 
 
