@@ -98,7 +98,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from workbench.analysis.findings import formatting
+from workbench.analysis.findings import formatting, wording
 from workbench.analysis.findings.record import Finding, Findings, with_question
 from workbench.analysis.models.bootstrap import wild_cluster_bootstrap, wild_cluster_wald
 from workbench.data import measures as M
@@ -348,9 +348,9 @@ def staggered_did(
             estimate=est, ci_low=est - tcrit * se, ci_high=est + tcrit * se, p_value=p,
             n=int(g["n_obs"].sum()), unit=unit_label, model="sun_abraham", clusters=G,
             formula=f"{outcome} ~ cohort x relative month | {unit} + {time}",
-            sentence=f"{when.capitalize()} the change, {lab} differed by "
-                     f"{formatting.number(est)} {unit_label} (95% CI "
-                     f"{formatting.interval(est - tcrit * se, est + tcrit * se)})."))
+            sentence=f"{when.capitalize()} the change, {lab} was "
+                     f"{wording.change(est, est - tcrit * se, est + tcrit * se, unit_label)} "
+                     f"than at the {units} that did not change."))
     es = pd.DataFrame(rows)
     es = pd.concat([es, pd.DataFrame([{"rel": -1, "estimate": 0.0, "se": np.nan,
                                        "ci_low": np.nan, "ci_high": np.nan, "n_cohorts": len(cohorts),
@@ -399,9 +399,8 @@ def staggered_did(
         formula=f"{outcome} ~ cohort x relative month | {unit} + {time}",
         parameters=params, warning="; ".join(att_warn),
         sentence=f"After the change, {lab} at the {n_treated} {units} that changed was "
-                 f"{formatting.number(abs(att))} {unit_label} {'higher' if att >= 0 else 'lower'} "
-                 f"than the {units} that did not change would suggest (95% CI "
-                 f"{formatting.interval(lo, hi)}), averaged over every month after each change.")]
+                 f"{wording.change(att, lo, hi, unit_label)} than the {units} that did not "
+                 "change would suggest, averaged over every month after each change.")]
     if len(pre):
         terms = cells[cells["rel"].isin(pre["rel"])]
         R = []
@@ -453,9 +452,9 @@ def staggered_did(
             clusters=G, formula=f"joint F test of event-study months -2..-{pretrend_window} = 0",
             parameters=pre_params,
             warning="; ".join(pre_warn),
-            sentence=f"Before the change, the {units} that changed differed from the others "
-                     f"by {formatting.number(mean_pre)} {unit_label} on average over months "
-                     f"-{pretrend_window} to -2 (95% CI {formatting.interval(pre_lo, pre_hi)}); "
+            sentence=f"Before the change, the {units} that changed were "
+                     f"{wording.change(mean_pre, pre_lo, pre_hi, unit_label)} than the others "
+                     f"on average over months -{pretrend_window} to -2; "
                      f"joint test of no pre-trend p = {formatting.p_value(p_pre)}."))
     # naive TWFE
     df["_treat"] = ((df["_g"] >= 0) & (df["_rel"] >= 0)).astype(float)
@@ -471,8 +470,9 @@ def staggered_did(
         warning=("biased when changes are staggered and their effects differ between "
                  f"{units} or grow over time; shown only to compare with the Sun-Abraham ATT"
                  if len(cohorts) > 1 else "shown only to compare with the Sun-Abraham ATT"),
-        sentence=f"The naive two-way fixed effects estimate is {formatting.number(b_tw)} "
-                 f"{unit_label} (95% CI {formatting.interval(b_tw - tcrit * se_tw, b_tw + tcrit * se_tw)})."))
+        sentence="The naive two-way fixed effects estimate is {0} {2} (95% CI {1}).".format(
+            *formatting.estimate_interval(b_tw, b_tw - tcrit * se_tw, b_tw + tcrit * se_tw),
+            unit_label)))
     if did2s:
         d2 = pf.did2s(df, yname=outcome, first_stage="~ 0 | _unit + _t",
                       second_stage="~ _treat", treatment="_treat", cluster="_unit")
@@ -486,8 +486,9 @@ def staggered_did(
             formula=f"stage 1: {outcome} ~ 0 | {unit} + {time} on untreated months; "
                     "stage 2: residual ~ treated",
             warning="cluster-robust interval (no bootstrap)" if use_boot else "",
-            sentence=f"Gardner's two-stage estimate is {formatting.number(b2)} {unit_label} "
-                     f"(95% CI {formatting.interval(b2 - tcrit * s2, b2 + tcrit * s2)})."))
+            sentence="Gardner's two-stage estimate is {0} {2} (95% CI {1}).".format(
+                *formatting.estimate_interval(b2, b2 - tcrit * s2, b2 + tcrit * s2),
+                unit_label)))
     options = {"outcome": outcome, "unit": unit, "time": time, "subset": subset,
                "bootstrap": use_boot, "n_boot": int(n_boot), "seed": int(seed), **params}
     return DiDResult(event_study=es, fit=fit, cells=cells, warnings=warnings_, options=options,
