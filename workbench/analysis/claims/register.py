@@ -45,7 +45,8 @@ def register_table(results: list[ClaimResult]) -> pd.DataFrame:
 def _cell(f: Finding | None) -> str:
     if f is None:
         return "no data"
-    return f"{formatting.number(f.estimate)} ({formatting.interval(f.ci_low, f.ci_high)})"
+    est, iv = formatting.estimate_interval(f.estimate, f.ci_low, f.ci_high)
+    return f"{est} ({iv})" if iv else est
 
 
 def register_markdown(results: list[ClaimResult]) -> str:

@@ -181,8 +181,7 @@ class Chain:
                 rows.append({"section": name, "step": f"mediation: {effect}",
                              "exposure": X.label(res.exposure),
                              "outcome": X.label(res.outcome),
-                             "adjusted": f"{formatting.number(r['estimate'])} "
-                                         f"({formatting.interval(r['ci_low'], r['ci_high'])})",
+                             "adjusted": _cell(r["estimate"], r["ci_low"], r["ci_high"]),
                              "unadjusted": "", "unit": f"log rate per {X.per_unit(res.exposure)}",
                              "trusts": res.n, "E-value": ""})
         return pd.DataFrame(rows, columns=["section", "step", "exposure", "outcome", "adjusted",
@@ -217,8 +216,12 @@ class Chain:
         return t[["section", "label", "value", "trusts", "numerator", "denominator"]]
 
 
-def _cell(f: Finding) -> str:
-    return f"{formatting.number(f.estimate)} ({formatting.interval(f.ci_low, f.ci_high)})"
+def _cell(f: Finding | float, low: float | None = None, high: float | None = None) -> str:
+    """An estimate and its 95% interval at the same decimals: ``0.41 (0.13 to 0.69)``."""
+    if isinstance(f, Finding):
+        f, low, high = f.estimate, f.ci_low, f.ci_high
+    est, iv = formatting.estimate_interval(f, low, high)
+    return f"{est} ({iv})" if iv else est
 
 
 def _adjust(cs: X.CrossSection, columns: tuple[str, ...]) -> tuple[str, ...]:
