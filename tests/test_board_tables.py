@@ -176,3 +176,11 @@ def test_session_methods_display_once(tmp_path, monkeypatch):
 
 def test_default_study_pages_are_built_for_reading(default_study):
     assert study_page_problems(default_study, at_least=10) == []
+
+
+@pytest.mark.slow
+def test_claims_study_pages_are_built_for_reading(tmp_path):
+    """The claims register on the synthetic default (studies/seed_claims.yaml)."""
+    from batch_helpers import run_repo_study
+
+    assert study_page_problems(run_repo_study("seed_claims", tmp_path)) == []
