@@ -56,8 +56,8 @@ from workbench.errors import AnalysisInputError
 
 
 def _interval(f: Finding) -> str:
-    return (f"{formatting.number(f.estimate)} (95% CI {formatting.interval(f.ci_low, f.ci_high)})"
-            f" {f.unit}")
+    est, ci = formatting.estimate_interval(f.estimate, f.ci_low, f.ci_high)
+    return f"{est} (95% CI {ci}) {f.unit}"
 
 
 def _judged(part: Judged, sep: str = ";") -> str:
@@ -217,8 +217,9 @@ def _per_sd(fit: md.Fit, question: str, *, suffix: str) -> list[Finding]:
         f.estimate, f.ci_low, f.ci_high = f.estimate * sd, f.ci_low * sd, f.ci_high * sd
         f.id = str(f.key.with_(kind="per_sd"))
         f.unit = "percentage points per SD of the driver"
-        f.sentence = (f"{M.label(fit.spec.outcome)}: {formatting.signed(f.estimate)} percentage "
-                      f"points (95% CI {formatting.interval(f.ci_low, f.ci_high)}) per standard "
+        f.sentence = (f"{M.label(fit.spec.outcome)}: "
+                      f"{formatting.estimate_interval(f.estimate, f.ci_low, f.ci_high, sign=True)[0]} "
+                      f"percentage points (95% CI {formatting.interval(f.ci_low, f.ci_high, estimate=f.estimate)}) per standard "
                       f"deviation ({formatting.number(sd, 2)}) of {md.exposure_label(term)}.")
         out.append(f)
     return out

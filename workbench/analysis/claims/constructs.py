@@ -406,8 +406,10 @@ def _per_sd_finding(afit: md.Fit, f: Finding, term: str, measure: str, section: 
         else X.label(measure)
     adj = (f"adjusted for {', '.join(X.label(a) for a in adjust)}" if adjust
            else "unadjusted")
-    g.sentence = (f"{what[0].upper() + what[1:]}: {formatting.signed(g.estimate)} "
-                  f"{_scale_words(measure)} (95% CI {formatting.interval(g.ci_low, g.ci_high)})"
+    g.sentence = (f"{what[0].upper() + what[1:]}: "
+                  f"{formatting.estimate_interval(g.estimate, g.ci_low, g.ci_high, sign=True)[0]} "
+                  f"{_scale_words(measure)} "
+                  f"(95% CI {formatting.interval(g.ci_low, g.ci_high, estimate=g.estimate)})"
                   f" per standard deviation ({formatting.number(sd)}) of {X.label(term)} "
                   f"between trusts, {adj}.")
     return g, sd
@@ -547,8 +549,9 @@ def _drivers(claim: Claim, choice: Choice, margins: Mapping[str, float]) -> Clai
                     role="robustness")
         f.sentence = (f"The size of the association of {X.label(drivers[0]).lower()} with "
                       f"{X.label(outcome).lower()} minus that of {X.label(other).lower()}: "
-                      f"{formatting.signed(f.estimate)} {scale} per SD (95% CI "
-                      f"{formatting.interval(f.ci_low, f.ci_high)}).")
+                      f"{formatting.estimate_interval(f.estimate, f.ci_low, f.ci_high, sign=True)[0]} "
+                      f"{scale} per SD (95% CI "
+                      f"{formatting.interval(f.ci_low, f.ci_high, estimate=f.estimate)}).")
         contrasts.append(f)
         parts.append(Judged(f"wait minus {X.label(other)}", cl["estimate"], cl["ci_low"],
                             cl["ci_high"], cl["p_value"], +1, margin, f))
