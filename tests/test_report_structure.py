@@ -216,7 +216,9 @@ def test_model_sentences_give_direction_size_and_interval_alike(default_study: P
         d = _decimals(m.group(1))
         size = f"{abs(f['estimate']):.{d}f}"
         assert size in text or size.rstrip("0").rstrip(".") in text, (size, text)
-        direction = "higher" if f["estimate"] >= 0 else "lower"
+        up, down = ("longer", "shorter") if "weeks" in f["unit"].split(" per ")[0] \
+            else ("higher", "lower")
+        direction = up if f["estimate"] >= 0 else down
         if f["ci_low"] > 0 or f["ci_high"] < 0:
             assert re.search(rf"{direction} \(95% CI [\d.]+ to [\d.]+ {direction}\)", text), text
         else:

@@ -372,7 +372,7 @@ class WeightedDifference:
         label = wording.plain_label(outcome)
         f.sentence = (f"{lead}Weighted to the same case mix ({words}, {ESTIMAND_WORDS[estimand]}), "
                       f"{label} {'were' if label.endswith('s') else 'was'} "
-                      f"{wording.change(est, lo, hi, unit.split(' independent vs ')[0])} at "
+                      f"{wording.change(est, lo, hi, unit.split(' independent vs ')[0], up=wording.directions(outcome)[0], down=wording.directions(outcome)[1])} at "
                       "independent hospitals than at NHS trusts.")
         return Findings([f])
 

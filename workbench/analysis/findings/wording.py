@@ -72,6 +72,17 @@ def with_unit(text: str, unit_text: str) -> str:
     return f"{text} {singular(unit_text) if text in ('1', '-1', '+1') else unit_text}"
 
 
+def directions(measure: str) -> tuple[str, str]:
+    """The words for a rise and a fall of a measure: ``longer``/``shorter`` for a wait
+    (a measure in weeks), else ``higher``/``lower``.
+
+    >>> directions("rtt_median_weeks"), directions("fft_pct_positive")
+    (('longer', 'shorter'), ('higher', 'lower'))
+    """
+    m = M.MEASURES.get(measure)
+    return ("longer", "shorter") if m is not None and m.unit == "weeks" else ("higher", "lower")
+
+
 def unit(spec, exposure: str) -> str:
     """The unit of the finding for ``exposure`` in a model ``spec``
     (a :class:`~workbench.analysis.models.fit.ModelSpec`).
@@ -223,7 +234,8 @@ def describe(f: Finding, exposure: str, outcome: str) -> str:
     om = M.MEASURES.get(outcome)
     unit_words = "percentage points" if om is not None and om.unit == "%" else (
         om.unit if om else "units")
-    return f"{out} {verb} {change(f.estimate, lo, hi, unit_words)} {what}."
+    up, down = directions(outcome)
+    return f"{out} {verb} {change(f.estimate, lo, hi, unit_words, up=up, down=down)} {what}."
 
 
 def sentence(f: Finding, exposure: str, outcome: str, prefix: str) -> str:
