@@ -125,3 +125,26 @@ def test_gaussian_level_intervals_cover_about_95_percent_of_iid_series():
                                       subset="X")
         covered.append(res.findings()[0].covers(1.5))
     assert 0.88 <= np.mean(covered) <= 1.0
+
+
+def test_two_whole_years_with_a_january_change_are_not_identified_and_never_a_headline():
+    # 24 months from January with the change in the 13th: month-of-year dummies, the
+    # trend and the step are collinear, so no estimate is an answer; the old code reported
+    # whatever the pseudo-inverse gave (or died in math.exp on some data)
+    import tempfile
+    from pathlib import Path
+
+    import workbench
+    from workbench.analysis.questions import did_it_work as D
+    from workbench.data import example_wards as E
+
+    csv, yml, _ = E.generate_wards(seed=21).write(Path(tempfile.mkdtemp()) / "wards.csv")
+    panel = workbench.load(str(csv), declaration=str(yml))
+    ev = D.evaluate_change(panel, "fft_pct_positive", "2024-01",
+                           providers=["W01", "W02", "W03", "W04", "W05"], comparison="all",
+                           n_boot=99, unit="ward", units="wards")
+    its = list(ev.its.findings())
+    assert its and all(f.role == "diagnostic" for f in its)
+    assert all("not identified" in f.warning for f in its)
+    assert [f.key.kind for f in ev.headlines] == ["did"]
+    assert "gives no answer here" in D.verdict(ev)

@@ -92,7 +92,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special, stats
 
 from workbench.analysis.findings import formatting, wording
 from workbench.analysis.findings.record import Finding, Findings, with_question
@@ -443,6 +443,12 @@ def interrupted_time_series(
                          f"month observed ({int(k_since.max())} months after)")
 
     names = list(X.columns)
+    identified = int(np.linalg.matrix_rank(X.to_numpy(dtype=float))) == X.shape[1]
+    if not identified:
+        warnings_.append("the months observed cannot separate every term of the model (the "
+                         "design is rank-deficient: too few months, or months with no data, "
+                         "around the change); the estimates are not identified and are not "
+                         "an answer")
     beta = np.asarray(fit.params, dtype=float)
     V = np.asarray(fit.cov_params(), dtype=float)
     crit = stats.t.ppf(0.975, fit.df_resid)
@@ -473,8 +479,8 @@ def interrupted_time_series(
     se_cf = np.sqrt(np.maximum(np.maximum(np.einsum("ij,jk,ik->i", Xcf, V, Xcf),
                                           np.einsum("ij,jk,ik->i", Xcf, V_hc, Xcf)), 0))
     scale = {"gaussian": 1.0, "poisson": per, "binomial": 100.0}[family]
-    inv = {"gaussian": lambda e: e, "poisson": np.exp,
-           "binomial": lambda e: 1 / (1 + np.exp(-e))}[family]
+    inv = {"gaussian": lambda e: e, "poisson": _exp,
+           "binomial": special.expit}[family]
     if family == "poisson" and exposure:
         observed = f[value].to_numpy(float) / f[exposure].to_numpy(float) * per
     elif family == "binomial":
@@ -523,7 +529,7 @@ def interrupted_time_series(
         lo, hi = est - crit * se, est + crit * se
         p = pval(est, se)
         if ratio:
-            est, lo, hi = math.exp(est), math.exp(lo), math.exp(hi)
+            est, lo, hi = _exp(est), _exp(lo), _exp(hi)
             unit_f = ratio_name + (" per month" if part == "slope" else "")
         else:
             unit_f = unit_g + (" per month" if part == "slope" else "")
@@ -532,7 +538,8 @@ def interrupted_time_series(
             id=str(its_finding_id(measure, part, subset)),
             question=f"Did {lab} change its {what} after {t0:%B %Y}?" if not question else question,
             estimate=est, ci_low=lo, ci_high=hi, p_value=p, n=len(f), unit=unit_f.strip(),
-            model=model, formula=formula, parameters=params, warning=warning,
+            model=model, formula=formula, parameters=params,
+            **_trust(identified, warning, est, lo, hi),
             sentence=_sentence(part, est, lo, hi, lab, unit_f, t0, ratio, horizon, subset,
                                who), **kinds))
     # effect at the horizon
@@ -542,7 +549,7 @@ def interrupted_time_series(
         row = int(np.flatnonzero(np.asarray(all_dates) == np.datetime64(target))[0])
         x_h = Xa[row]
         e1, e0 = float(x_h @ beta), float(Xcf[row] @ beta)
-        p1, p0 = 1 / (1 + math.exp(-e1)), 1 / (1 + math.exp(-e0))
+        p1, p0 = float(special.expit(e1)), float(special.expit(e0))
         est = 100 * (p1 - p0)
         grad = 100 * (p1 * (1 - p1) * x_h - p0 * (1 - p0) * Xcf[row])
         se = float(np.sqrt(var(grad)))
@@ -552,7 +559,7 @@ def interrupted_time_series(
         est, se = lin(ch)
         lo, hi, p = est - crit * se, est + crit * se, pval(est, se)
         if family == "poisson":
-            est, lo, hi = math.exp(est), math.exp(lo), math.exp(hi)
+            est, lo, hi = _exp(est), _exp(lo), _exp(hi)
             unit_h = "rate ratio"
         else:
             unit_h = unit_g
@@ -561,12 +568,41 @@ def interrupted_time_series(
         question=question or f"How different was {lab} {h} months after the change in "
                              f"{t0:%B %Y} from what the earlier trend predicts?",
         estimate=est, ci_low=lo, ci_high=hi, p_value=p, n=len(f), unit=unit_h, model=model,
-        formula=formula, parameters=params, warning=warning,
+        formula=formula, parameters=params, **_trust(identified, warning, est, lo, hi),
         sentence=_sentence("effect", est, lo, hi, lab, unit_h, t0, family == "poisson", h,
                            subset, who), **kinds))
     options = {k: v for k, v in params.items()}
     options.update({"measure": measure, "subset": subset, "unit": unit, "date": date})
     return ITSResult(frame=frame, fit=fit, warnings=warnings_, options=options, records=out)
+
+
+def _trust(identified: bool, warning: str, *values: float) -> dict[str, str]:
+    """The warning and role of an ITS finding: one whose model is not identified, or whose
+    estimate or interval is not a finite number, is a diagnostic (shown, never an answer).
+
+    >>> _trust(True, "", 1.0, 0.5, 2.0)
+    {'warning': ''}
+    >>> _trust(True, "", 1.0, 0.0, float("inf"))["role"]
+    'diagnostic'
+    """
+    finite = all(v is not None and math.isfinite(v) for v in values)
+    if identified and finite:
+        return {"warning": warning}
+    extra = "" if finite else ("the estimate or its interval is not a finite number (the model "
+                               "could not be fitted to these months)")
+    return {"warning": "; ".join(w for w in (warning, extra) if w), "role": "diagnostic"}
+
+
+def _exp(x):
+    """``exp`` that gives infinity rather than an overflow error (an estimate on the log
+    scale from a model that could not be identified can be huge).
+
+    >>> _exp(0.0), _exp(1000.0)
+    (1.0, inf)
+    """
+    with np.errstate(over="ignore"):
+        out = np.exp(np.asarray(x, dtype=float))
+    return float(out) if out.ndim == 0 else out
 
 
 def _sentence(part, est, lo, hi, label, unit, t0, ratio, horizon, subset, who=None) -> str:

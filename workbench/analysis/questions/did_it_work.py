@@ -108,12 +108,15 @@ class Evaluation:
 
     @property
     def headlines(self) -> list[Finding]:
-        """The findings the verdict rests on: the DiD ATT, then the ITS effect at the horizon."""
+        """The findings the verdict rests on: the DiD ATT, then the ITS effect at the horizon
+        (each only when it is not a diagnostic: a model that could not be identified gives
+        no headline).
+        """
         out = [f for f in (self.did.findings() if self.did else []) if f.key.exposure == "att"
                and not f.key.variant]
         out += [f for f in (self.its.findings() if self.its else [])
                 if f.key.exposure == f"effect_h{self.horizon}"]
-        return out
+        return [f for f in out if f.role != "diagnostic"]
 
     def event_study(self, truth: Mapping[str, float] | None = None) -> pd.DataFrame:
         """The DiD event study (one row per month relative to the change), with a
@@ -452,6 +455,12 @@ def verdict(ev: Evaluation) -> str:
     else:
         lines.append(f"**The data cannot show whether the change made a difference to {lab}:** "
                      f"{'; '.join(problems)}.")
+    unidentified = next((f for f in (ev.its.findings() if ev.its else [])
+                         if f.key.exposure == f"effect_h{ev.horizon}" and f.role == "diagnostic"),
+                        None)
+    if unidentified is not None:
+        lines.append(f"The changed {ev.units}' own series (interrupted time series) gives no "
+                     f"answer here: {unidentified.warning}.")
     if its is not None:
         clear = not its.warning and (its.ci_low > 0 or its.ci_high < 0)
         lines.append(
