@@ -110,7 +110,8 @@ def test_comparison_within_strata():
     assert "stratum" in out.columns
     assert all("of region" in s for s in out["summary"])
     assert fv.describe_funnel(v).startswith("In March 2024, 44 providers reported")
-    assert "compared within region: 2 group(s)" in fv.describe_funnel(v)
+    assert "compared within region: 2 groups" in fv.describe_funnel(v)
+    assert "limits limits" not in fv.describe_funnel(v)
 
 
 def test_stratum_errors_and_small_strata():

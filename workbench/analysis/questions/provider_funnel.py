@@ -623,9 +623,10 @@ def _outside_phrase(view: FunnelView, of_group: str) -> K.Phrase:
     res = view.result
     out = funnel_outliers(view)
     top = max(res.levels)
-    return K.phrase("{k} " + view.unit + "(s) lie outside the {low}% limits" + of_group
-                    + ", {k_top} of them outside the {top}% limits" + ("." if not of_group
-                                                                       else " limits."),
+    one = len(out) == 1  # providers are counted as they are: the word can follow the number
+    return K.phrase("{k} " + (view.unit + " lies" if one else view.units + " lie")
+                    + " outside the {low}% limits" + of_group
+                    + ", {k_top} of them outside the {top}% limits.",
                     k=K.providers(len(out)), low=K.estimate(min(res.levels)),
                     k_top=K.providers(int((out["level"] == top).sum())), top=K.estimate(top))
 
@@ -636,7 +637,8 @@ def _strata_phrase(view: FunnelView) -> K.Phrase:
     parts: list[K.Phrase | str] = [K.phrase(
         "In {period}, {n} " + view.units + " reported {label}, compared within {stratum}: "
         "{g} "
-        "group(s), each with its own centre line and limits.", period=f"{view.period:%B %Y}",
+        + ("group" if len(view.strata) == 1 else "groups")
+        + ", each with its own centre line and limits.", period=f"{view.period:%B %Y}",
         n=K.providers(n), label=spec.label, stratum=view.stratum,
         g=K.providers(len(view.strata), "groups"))]
     if res.phi is not None and not res.comparable:
@@ -644,7 +646,8 @@ def _strata_phrase(view: FunnelView) -> K.Phrase:
                               phi=K.estimate(res.phi, style="fixed", digits=2)))
     apart = [v for v, sub in view.strata.items() if not sub.comparable]
     if apart:
-        parts.append(K.phrase("In {g} group(s) ({which}) the " + view.units + " still differ "
+        parts.append(K.phrase("In {g} " + ("group" if len(apart) == 1 else "groups")
+                              + " ({which}) the " + view.units + " still differ "
                               "too much "
                               "to compare, and none of them is flagged.",
                               g=K.providers(len(apart), "groups"), which=", ".join(apart[:5])))
