@@ -44,6 +44,7 @@ lab: $(STAMP)
 ## bench: speed and memory benchmarks against the plain alternatives
 bench: $(STAMP)
 	$(BIN)/python benchmarks/ingest_rtt.py
+	$(BIN)/python benchmarks/ingest_new_publications.py
 	@if [ -f benchmarks/batch_vs_papermill.py ]; then $(BIN)/python benchmarks/batch_vs_papermill.py; fi
 
 clean:

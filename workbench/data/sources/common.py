@@ -628,8 +628,7 @@ def check_not_truncated(path: str | Path, tail_bytes: int = 64 * 1024, *,
             raise SourceFormatError(path, "holds NUL bytes: binary, or text in UTF-16",
                                     expected="a CSV in UTF-8, Windows-1252 or UTF-16 text")
         tail_text = tail.decode("latin-1")
-        with open(path, "rb") as fh:
-            n_lines = sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 20), b""))
+        n_lines = None  # counted only to name the line of a cut row (a pass over the file)
         offset_lines = 0
     lines = [ln for ln in tail_text.splitlines() if ln.strip(" ,\t\r")]
     if not lines or not head_text.strip():
@@ -642,6 +641,9 @@ def check_not_truncated(path: str | Path, tail_bytes: int = 64 * 1024, *,
     except csv.Error as exc:  # the file ends inside a quoted field
         open_quote = "unexpected end of data" in str(exc)
     if n_last < n_head or open_quote:
+        if n_lines is None:
+            with open(path, "rb") as fh:
+                n_lines = sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 20), b""))
         line_no = n_lines + (0 if tail_text.endswith("\n") else 1) + offset_lines
         what = ("ends inside a quoted field" if open_quote and n_last >= n_head
                 else f"has {n_last} field(s) where the header has {n_head}")
