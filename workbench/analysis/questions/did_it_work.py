@@ -36,6 +36,7 @@ True
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -262,7 +263,7 @@ def describe_known_change(kc: KnownChange) -> str:
     """A banner (Markdown) saying that the change is synthetic, what was inserted and its truth."""
     lab = M.label(kc.measure)
     spec = EVALUATION_MEASURES[kc.measure]
-    scale = "log-odds" if spec["family"] == "binomial" else "log-rate"
+    what = "odds" if spec["family"] == "binomial" else "rate"
     dates = sorted(set(kc.adoption.values()))
     when = (f"from {dates[0]:%B %Y}" if len(dates) == 1 else
             "on " + ", ".join(f"{d:%B %Y}" for d in dates) + " (staggered)")
@@ -272,8 +273,10 @@ def describe_known_change(kc: KnownChange) -> str:
     return (f"> **Synthetic intervention with a known effect.** These are synthetic data and "
             f"no real change happened. To show how the methods work, a change was inserted at "
             f"{len(kc.adoption)} NHS trusts ({', '.join(sorted(kc.adoption))}) {when}: "
-            f"{lab} shifted by {formatting.number(kc.level)} on the {scale} scale in the "
-            f"month of the change and by {formatting.number(kc.slope)} a month after it.{true} "
+            f"{lab} shifted by {formatting.number(kc.level)} on the model's scale in the "
+            f"month of the change (the {what} multiplied by "
+            f"{formatting.number(math.exp(kc.level))}) and by {formatting.number(kc.slope)} "
+            f"a month after it.{true} "
             "The answers below should find it; the tables show each true value.")
 
 
