@@ -421,6 +421,15 @@ class Extract:
 
         An extract parsed for fewer rows raises :class:`~workbench.errors.ArgumentError`
         naming ``caller`` and how to parse it.
+
+        >>> ex = Extract(Path("x.csv"), None, [], "utf-8", [], np.array([]), [],
+        ...              pa.table({PART: ["Part_2"]}), (b"C_999", b"Part_2"), False)
+        >>> ex.rows_for("read", _ROWS["provider"]).num_rows
+        1
+        >>> ex.rows_for("from_extract", ALL_PARTS)  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        workbench.errors.ArgumentError: ...parsed for fewer rows than it needs...
         """
         if not self.holds(rows):
             raise ArgumentError(caller, "path", repr(self),
