@@ -238,3 +238,16 @@ def test_a_board_pack_ends_with_the_glossary_the_reports_link(default_study: Pat
     ids = set(re.findall(r'id="([^"]+)"', document))
     assert links <= ids  # every link to the glossary lands on its section or a term
     assert "Glossary" not in pack.subtitle and f"{len(pack.sections) - 2} reports" in pack.subtitle
+
+
+def test_default_study_reports_carry_no_model_jargon_before_the_appendix(default_study: Path):
+    """What a board reads (everything before the technical appendix) says its model details
+    in words; the appendix may name them for analysts."""
+    found = []
+    for report in sorted((default_study / "public").glob("*/report.html")):
+        html = report.read_text(encoding="utf-8")
+        html = re.sub(r"<style.*?</style>", "", html, flags=re.DOTALL)
+        main = html.split('id="technical-appendix"')[0]
+        text = re.sub(r"<[^>]+>", " ", re.sub(r'src="[^"]*"', "", main))
+        found += [(report.parent.name, m.group(0)) for m in JARGON.finditer(text)]
+    assert not found, found

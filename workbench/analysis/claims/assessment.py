@@ -296,10 +296,10 @@ def _care_home_claim(panel: pd.DataFrame, claim: Claim, margins: dict[str, float
                                         "for privately run care homes than for council-run "
                                         "homes")
     return _one_contrast(claim, margins, afit, naive, adjusted, "sector_independent",
-                         "privately run minus council-run (log-odds of a better rating)",
+                         "privately run minus council-run (rating model's scale)",
                          "care_home", ("private ownership", "a better rating"),
                          "privately run minus council-run homes, after case-mix adjustment",
-                         " on the log-odds scale of a better rating")
+                         " on the rating model's scale (above zero: better ratings more likely)")
 
 
 def assess_claims(panel: pd.DataFrame, *, engagement_lag: int = 1,

@@ -172,8 +172,9 @@ CLAIMS: tuple[Claim, ...] = (
     Claim("private_care_homes_better",
           "Privately run care homes achieve better quality ratings than publicly run ones.",
           "CQC overall rating of care homes, privately run (for-profit and not-for-profit) "
-          "versus council-run; proportional-odds model, log-odds of a better rating.", +1,
-          "effect", 0.2, "log-odds of a better rating", "care_home"),
+          "versus council-run; ordered rating model, estimates on its scale (above zero: "
+          "better ratings more likely).", +1,
+          "effect", 0.2, "rating model's scale", "care_home"),
 )
 
 

@@ -48,6 +48,9 @@ SINGULAR = {"weeks": "week", "months": "month", "days": "day", "years": "year",
             "episodes": "episode", "beds": "bed", "bed days": "bed day",
             "percentage points": "percentage point", "points (0-10)": "point (0-10)",
             "complaint subjects": "complaint subject"}
+#: The unit of an ordered rating model's estimate, in words (the log-odds of a better
+#: rating: above zero, better ratings are more likely; the glossary explains it).
+ORDINAL_SCALE = "rating model's scale"
 #: Levels of an indicator in words, where the level's name does not read as it is.
 LEVEL_WORDS = {"for_profit": "for-profit", "not_for_profit": "not-for-profit"}
 
@@ -104,7 +107,7 @@ def unit(spec, exposure: str) -> str:
     if spec.kind == "binomial" and spec.link == "logit":
         return f"odds ratio {per}"
     if spec.kind == "ordinal":
-        return f"log-odds of a better rating {per}"
+        return f"{ORDINAL_SCALE} {per}"
     out_unit = "percentage points" if out and out.unit == "%" else (out.unit if out else "")
     return f"{out_unit} {per}".strip()
 
@@ -225,7 +228,7 @@ def describe(f: Finding, exposure: str, outcome: str) -> str:
     if f.unit.startswith("odds ratio"):
         return (f"The odds that a response was positive ({out}) were "
                 f"{ratio(f.estimate, lo, hi)} {what}.")
-    if f.unit.startswith("log-odds"):
+    if f.unit.startswith((ORDINAL_SCALE, "log-odds")):  # and records written before
         est, ci = formatting.estimate_interval(f.estimate, lo, hi, sign=True)
         unclear = ": no clear difference" if ci and float(lo) <= 0 <= float(hi) else ""
         ci = f", 95% CI {ci}{unclear}" if ci else ""
