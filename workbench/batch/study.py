@@ -63,11 +63,11 @@ MAX_RUN_ID = 80
 MAX_STUDY_NAME = 100
 #: Names a study writes at the root of its output folder besides its run folders (the
 #: data, the analysts' folder, the index pages, the findings table, the disclosure log, the
-#: publishable folder):
+#: publishable folder, the glossary):
 #: a run whose id would be one of these (in any case: some file systems ignore it) is
 #: written as ``<id>-run`` instead (:func:`reserved_problem`; ``--dry-run`` says so).
 STUDY_ROOT_NAMES = ("data", "analyst", "index.html", "findings.csv", "disclosure.json",
-                    "public")
+                    "public", "glossary.html")
 #: Study-root names that follow a pattern: the index's further pages (``index-2.html``).
 _STUDY_ROOT_PATTERNS = (re.compile(r"^index-\d+\.html$"),)
 #: What a run id that is a study-root name, or hidden, becomes: ``<id>-run``.
