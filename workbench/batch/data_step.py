@@ -13,7 +13,7 @@ the data made from the same source (:func:`data_source_key`).
 A build is kept, sealed, in the panels folder under the key of what it is made from
 (:mod:`workbench.data.named_panels`), so a second study built from the same files copies
 it instead of building again; a build prints its progress on stderr. A named panel
-(``data: {panel: NAME}``, :func:`named_panel_spec`) is copied whole (panel, side tables,
+(``data: {panel: NAME}``, :func:`workbench.batch.study.named_panel_spec`) is copied whole (panel, side tables,
 catalogue) once every file's sha256 matches its seal. The returned record
 (kind, options, paths, sha256) goes into every run's manifest.
 
@@ -277,27 +277,6 @@ def _write_catalogue(spec: DataSpec, folder: Path) -> Path:
                     for name in catalogue.TABLES}
     return catalogue.write_catalogue(folder / PANEL_FILE, entries, made_by=made_by,
                                      not_made=not_made)
-
-
-def named_panel_spec(value: str, study_path: Path, cwd: Path) -> DataSpec | None:
-    """The :class:`DataSpec` of ``data: {panel: NAME}`` when ``value`` names a panel built
-    with ``workbench data build --name`` (:mod:`workbench.data.named_panels`), None when it
-    is a file's path. A name that is neither a file nor a built panel is a
-    :class:`~workbench.errors.StudyError` saying where it was looked for and how to build it.
-    """
-    from workbench.data import named_panels
-
-    if not named_panels.looks_like_name(value) or any(
-            (base / value).is_file() for base in (study_path.parent, cwd)):
-        return None
-    folder = named_panels.find(value, study_path, cwd)
-    if folder is None:
-        where = " or ".join(str(f) for f in named_panels.search(value, study_path, cwd))
-        raise StudyError(f"{study_path}: key 'data.panel': {value!r} is neither a panel file "
-                         f"nor a named panel (looked for {where}); build it once with "
-                         f"`workbench data build --from FOLDER --name {value}`, or give the "
-                         "path of a .parquet panel")
-    return DataSpec("panel", {"path": folder / named_panels.PANEL_FILE, "name": value})
 
 
 def _verified(spec: DataSpec, study_path: Path | str) -> dict:

@@ -53,6 +53,23 @@ import nbformat
 
 from workbench.errors import ArgumentError, NotebookError, ParameterError
 
+
+@dataclass(frozen=True)
+class Literal:
+    """A parameter value passed as is, never expanded into a grid (YAML tag ``!literal``)."""
+
+    value: Any
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A list whose items are one run each, whatever the notebook declares (YAML tag
+    ``!grid``); see :func:`workbench.batch.params.shape_parameters`.
+    """
+
+    value: Any
+
+
 #: The tag papermill looks for on the cell holding a notebook's defaults.
 PARAMETERS_TAG = "parameters"
 
@@ -411,7 +428,6 @@ def list_role(param: Parameter | None, value: list) -> str:
 
 
 def _is_list_item(item: Any) -> bool:
-    from workbench.batch.study import Literal
 
     return isinstance(item, list) or (isinstance(item, Literal)
                                       and isinstance(item.value, list))
@@ -419,7 +435,6 @@ def _is_list_item(item: Any) -> bool:
 
 def _spelt(value: Any, limit: int = 60) -> str:
     """A value as a study file writes it (flow style), shortened."""
-    from workbench.batch.study import Literal
 
     def plain(v):
         if isinstance(v, Literal):
@@ -447,7 +462,6 @@ def shape_parameters(notebook: Path, parameters: Mapping[str, Any], where: str, 
     the notebook's default leaves ambiguous, showing both spellings, and for a ``!grid``
     that is not a parameter's whole value.
     """
-    from workbench.batch.study import Grid, Literal
     from workbench.errors import StudyError
 
     for name, value in parameters.items():
@@ -501,7 +515,6 @@ def shape_parameters(notebook: Path, parameters: Mapping[str, Any], where: str, 
 
 
 def _nested_grid(value: Any) -> bool:
-    from workbench.batch.study import Grid, Literal
 
     if isinstance(value, Grid):
         return True

@@ -44,7 +44,7 @@ from typing import Any, ClassVar
 
 import yaml
 
-from workbench.batch.params import json_value_problem, shape_parameters
+from workbench.batch.params import Grid, Literal, json_value_problem, shape_parameters
 from workbench.data.scenarios import names as scenario_names
 from workbench.errors import StudyError
 
@@ -77,22 +77,6 @@ MAX_RUNS = 10_000
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _UNSAFE = re.compile(r"[^A-Za-z0-9._]+")
-
-
-@dataclass(frozen=True)
-class Literal:
-    """A parameter value passed as is, never expanded into a grid (YAML tag ``!literal``)."""
-
-    value: Any
-
-
-@dataclass(frozen=True)
-class Grid:
-    """A list whose items are one run each, whatever the notebook declares (YAML tag
-    ``!grid``); see :func:`workbench.batch.params.shape_parameters`.
-    """
-
-    value: Any
 
 
 _Y = "tag:yaml.org,2002:"
@@ -598,8 +582,6 @@ def _parse_data(raw: Any, path: Path, cwd: Path) -> DataSpec | None:
     if kind == "panel":
         if not isinstance(opts, str):
             raise StudyError(f"{path}: key 'data.panel': expected the path of a parquet file")
-        from workbench.batch.data_step import named_panel_spec
-
         named = named_panel_spec(opts, path, cwd)  # a panel built with --name NAME
         if named is not None:
             return named
@@ -862,3 +844,24 @@ def _unreserved(runs: list[Run], path: Path) -> list[Run]:
         out.append(replace(run, run_id=new,
                            id_note=f"{problem}: the run is written as {new!r}"))
     return out
+
+
+def named_panel_spec(value: str, study_path: Path, cwd: Path) -> DataSpec | None:
+    """The :class:`DataSpec` of ``data: {panel: NAME}`` when ``value`` names a panel built
+    with ``workbench data build --name`` (:mod:`workbench.data.named_panels`), None when it
+    is a file's path. A name that is neither a file nor a built panel is a
+    :class:`~workbench.errors.StudyError` saying where it was looked for and how to build it.
+    """
+    from workbench.data import named_panels
+
+    if not named_panels.looks_like_name(value) or any(
+            (base / value).is_file() for base in (study_path.parent, cwd)):
+        return None
+    folder = named_panels.find(value, study_path, cwd)
+    if folder is None:
+        where = " or ".join(str(f) for f in named_panels.search(value, study_path, cwd))
+        raise StudyError(f"{study_path}: key 'data.panel': {value!r} is neither a panel file "
+                         f"nor a named panel (looked for {where}); build it once with "
+                         f"`workbench data build --from FOLDER --name {value}`, or give the "
+                         "path of a .parquet panel")
+    return DataSpec("panel", {"path": folder / named_panels.PANEL_FILE, "name": value})
