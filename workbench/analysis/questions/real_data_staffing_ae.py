@@ -68,7 +68,7 @@ import numpy as np
 import pandas as pd
 import statsmodels.formula.api as smf
 
-from workbench.analysis.findings import formatting
+from workbench.analysis.findings import formatting, wording
 from workbench.analysis.findings.record import Finding, Findings, with_question
 from workbench.analysis.models import fit as md
 from workbench.data.catalogue import NotHeld
@@ -250,11 +250,9 @@ def associations(t: pd.DataFrame, *, exposures: tuple[str, ...] = tuple(EXPOSURE
                     if not has_within:
                         warns.append("no within-trust estimate: only one survey year has "
                                      "this outcome, so only trusts can be compared")
-                unclear = "; the interval includes no difference" if lo < 0 < hi else ""
-                sentence = (f"{how}: {owords} was {formatting.number(abs(est))} percentage "
-                            f"points {'higher' if est >= 0 else 'lower'} for each 10 percentage "
-                            f"points more {ewords} (95% CI {formatting.interval(lo, hi)}"
-                            f"{unclear}).")
+                sentence = (f"{how}: {owords} was "
+                            f"{wording.change(est, lo, hi, 'percentage points')} for each 10 "
+                            f"percentage points more {ewords}.")
                 kind = "staff_within" if design == "within" else "staff_cross"
                 out.append(Finding(
                     id=str(FindingId(kind, outcome, exposure, subset="nhs")),
@@ -456,13 +454,9 @@ def _reword(f: Finding, exposure: str) -> Finding:
     if exposure in _DERIVED_WORDS:
         words, unit = _DERIVED_WORDS[exposure]
         f.unit = unit
-        ci = ""
-        if f.ci_low is not None and f.ci_high is not None:
-            unclear = ": no clear difference" if f.ci_low < 0 < f.ci_high else ""
-            ci = f" (95% CI {formatting.interval(f.ci_low, f.ci_high)}{unclear})"
-        f.sentence = (f"A&E patients seen within 4 hours were {formatting.number(abs(f.estimate))} "
-                      f"percentage points {'higher' if f.estimate >= 0 else 'lower'}{ci} for "
-                      f"each {words}.")
+        f.sentence = (f"A&E patients seen within 4 hours were "
+                      f"{wording.change(f.estimate, f.ci_low, f.ci_high, 'percentage points')} "
+                      f"for each {words}.")
     return f
 
 

@@ -297,10 +297,11 @@ def ordinal_findings(r: pd.DataFrame, *, service_effects: bool = True) -> list[F
         mentioning = int(d[theme].sum())
         warns = [f"only {mentioning} respondents mention it: not reliable"] \
             if mentioning < MIN_RESPONDENTS else []
-        unclear = "; the interval includes no difference" if olo < 1 < ohi else ""
-        sentence = (f"Respondents whose comments mention {words} had {formatting.number(orr)} "
+        unclear = ": no clear difference" if olo < 1 < ohi else ""
+        o_text, o_ci = formatting.estimate_interval(orr, olo, ohi)
+        sentence = (f"Respondents whose comments mention {words} had {o_text} "
                     f"times the odds of a worse FFT score (95% CI "
-                    f"{formatting.interval(olo, ohi)}{unclear}), holding "
+                    f"{o_ci}{unclear}), holding "
                     f"the other themes{' and the service' if service_effects else ''} fixed "
                     "(proportional-odds model).")
         out.append(Finding(
