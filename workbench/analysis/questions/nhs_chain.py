@@ -299,8 +299,9 @@ def _mediation(cs: X.CrossSection, exposure: str, mediator: str, n_boot: int,
                    f"{formatting.fixed(s['rho_ci'], sign=True)}.")
         f.sentence = (f"Per {X.per_unit(exposure)}, the log of written "
                       f"complaints per occupied bed day changed by "
-                      f"{formatting.signed(f.estimate)} {what[effect]} (95% CI "
-                      f"{formatting.interval(f.ci_low, f.ci_high, sign=True)}; "
+                      f"{formatting.estimate_interval(f.estimate, f.ci_low, f.ci_high, sign=True)[0]} "
+                      f"{what[effect]} (95% CI "
+                      f"{formatting.interval(f.ci_low, f.ci_high, sign=True, estimate=f.estimate)}; "
                       f"{res.n} trusts, adjusted for "
                       f"{', '.join(X.words(a) for a in adjust) or 'nothing'}).{rho}")
         f.parameters = {**(f.parameters or {}), "adjustment": list(adjust),
