@@ -336,14 +336,22 @@ def attack_index(folder: Path) -> list[str]:
     index = BeautifulSoup((folder / "index.html").read_text(encoding="utf-8"), "html.parser")
     hidden = {(r["run_id"], r["id"]) for r in _csv(folder / "findings.csv")
               if r["estimate"].strip() == SYMBOL}
+    heads = [th.get_text(strip=True) for th in index.select("table#findings thead th")]
+    beside = [heads.index(h) for h in ("Interval", "p", "p (BH)") if h in heads]
+    est = heads.index("Estimate") if "Estimate" in heads else 2
     for tr in index.select("table#findings tbody tr"):
         cells = tr.find_all("td")
-        key = (cells[0].get_text(strip=True), cells[8].get_text(strip=True))
-        if key not in hidden:
+        if "Id" in heads:  # an index that names each finding: the ones findings.csv hid
+            key = (cells[0].get_text(strip=True), cells[heads.index("Id")].get_text(strip=True))
+            if key not in hidden:
+                continue
+        elif cells[est].get_text(strip=True) != SYMBOL:  # else: every hidden estimate's row
             continue
-        for j in (2, 3, 5, 6):
+        else:
+            key = (cells[0].get_text(strip=True), cells[1].get_text(strip=True)[:60])
+        for j in beside:  # no number beside it ("* to * (control limits)" shows none)
             text = cells[j].get_text(strip=True)
-            if text not in ("", SYMBOL, f"{SYMBOL} to {SYMBOL}"):
+            if re.search(r"\d", text):
                 found.append(f"index: {key} shows {text} beside a hidden estimate")
     return found
 
