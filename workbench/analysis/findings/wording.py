@@ -113,12 +113,14 @@ def unit(spec, exposure: str) -> str:
 
 
 def change(estimate: float, low: float | None, high: float | None, unit_text: str = "", *,
-           up: str = "higher", down: str = "lower", interval_name: str = "95% CI") -> str:
+           up: str = "higher", down: str = "lower", interval_name: str = "95% CI",
+           unit_first: bool = True) -> str:
     """A difference in words: its direction (``up`` or ``down``), its size with the unit,
     and its 95% interval in the same direction, all at the same decimals
     (:func:`~workbench.analysis.findings.formatting.places`); an interval that
     crosses zero says so, from one direction to the other. ``interval_name`` names the
-    interval (``95% interval`` for one from simulations).
+    interval (``95% interval`` for one from simulations); ``unit_first=False`` puts the
+    direction before the unit (``381 fewer patients``).
 
     >>> change(-0.43, -0.551, -0.309, "weeks", up="longer", down="shorter")
     '0.430 weeks shorter (95% CI 0.309 to 0.551 shorter)'
@@ -126,13 +128,20 @@ def change(estimate: float, low: float | None, high: float | None, unit_text: st
     '0.056 percentage points higher (95% CI from 0.012 lower to 0.125 higher: no clear difference)'
     >>> change(1.0, None, None, "weeks")
     '1 week higher'
+    >>> change(-381.2, -409.0, -352.3, "patients", up="more", down="fewer", unit_first=False)
+    '381 fewer patients (95% CI 352 to 409 fewer)'
     """
-    if formatting.is_missing(low) or formatting.is_missing(high):
-        mag = formatting.number(abs(estimate)) if float(estimate) == int(estimate) else \
-            magnitude(estimate, low, high)
-        return f"{with_unit(mag, unit_text)} {up if estimate >= 0 else down}"
-    return (f"{with_unit(magnitude(estimate, low, high), unit_text)} "
-            f"{up if estimate >= 0 else down} "
+    way = up if estimate >= 0 else down
+    missing = formatting.is_missing(low) or formatting.is_missing(high)
+    mag = formatting.number(abs(estimate)) if missing and float(estimate) == int(estimate) \
+        else magnitude(estimate, low, high)
+    if unit_first:
+        head = f"{with_unit(mag, unit_text)} {way}"
+    else:
+        head = f"{mag} {way} {singular(unit_text) if mag == '1' else unit_text}".strip()
+    if missing:
+        return head
+    return (f"{head} "
             f"({interval_words(estimate, low, high, up=up, down=down, interval_name=interval_name)})")
 
 

@@ -148,13 +148,13 @@ class StaffingWorth:
         gap = self.queue_size - self.target_queue_size
         out = [
             make("mean_wait", "mean_wait_change", f"weeks per {num(self.change)} "
-                 f"{self.exposure_words}",
+                 f"{words}",
                  f"effect x change / ln 2 = {num(self.effect)} x {num(self.change)} / 0.693",
                  f"With {per}, patients' mean wait would be "
                  f"{_change(self.mean_wait_change, self.mean_wait_change_low, self.mean_wait_change_high, 'weeks', up='longer', down='shorter')}.",
                  "What is a change in staffing worth in weeks of waiting?"),
             make("queue_size", "list_change", f"patients per {num(self.change)} "
-                 f"{self.exposure_words}",
+                 f"{words}",
                  f"demand x mean wait change = {num(self.demand)} x "
                  f"{formatting.signed(self.mean_wait_change)}",
                  f"With {per}, the list would hold "
@@ -208,7 +208,8 @@ def _signed(x: float) -> str:
 
 def _change(x: float, lo: float, hi: float, unit: str, *, up: str, down: str) -> str:
     """A change in words with its simulated 95% interval in the same direction."""
-    return wording.change(x, lo, hi, unit, up=up, down=down, interval_name="95% interval")
+    return wording.change(x, lo, hi, unit, up=up, down=down, interval_name="95% interval",
+                          unit_first=unit == "weeks")  # 381 fewer patients, 0.6 weeks shorter
 
 
 def _translate(beta: np.ndarray, change: float, demand: float, gap: float,
