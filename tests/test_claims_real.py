@@ -1,7 +1,9 @@
 """The claims register on the published NHS files: build the panel from
 ../shared/data/real and run studies/claims_real.yaml (about a minute on 2 cores)."""
 
+import html
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -81,8 +83,11 @@ def test_cannot_answer_verdicts_carry_a_reason_and_no_estimate(verdicts):
 
 def test_index_lists_every_verdict(study, verdicts):
     page = (study / "index.html").read_text()
-    for fid in verdicts.index:
-        assert fid in page, fid
+    summary = html.unescape(re.sub(r"<[^>]+>", "", page[
+        page.index('id="what-the-study-found"'):page.index('id="runs"')]))
+    for fid, row in verdicts.iterrows():  # one line each in the summary: claim and verdict
+        verdict = re.search(r"Verdict: ([^.]+)\.", row["sentence"]).group(1)
+        assert f"{row['question']} Verdict: {verdict}" in summary, fid
     assert page.count("Verdict: ") >= 7
 
 
