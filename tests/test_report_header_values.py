@@ -31,7 +31,7 @@ def test_a_performance_report_header_names_no_confidence_intervals():
     head, text = _header({"providers": ["R006"], "measures": MEASURES}, findings)
     answer = head[head.index("The answer"):head.index("seen within 4 hours")]
     assert "confidence interval" not in answer
-    assert "ranges are the chart's control limits" in answer
+    assert "readings judged against each chart's control limits" in answer
     assert "providers = R006" in text or "R006" in text
     assert "rtt_median_weeks, fft_pct_positive, ae_pct_within_4h, complaints_per_1000" in text
     assert "{'measure'" not in text and "[R006]" not in text

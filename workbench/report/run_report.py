@@ -468,7 +468,7 @@ def interval_note(findings: Iterable[Mapping[str, Any]]) -> tuple[str, str]:
     >>> interval_note([{"id": "effect:a->b@nhs", "ci_low": 1, "ci_high": 2}])
     ('95% confidence intervals in brackets', 'confidence-interval')
     >>> interval_note([{"id": "performance:y@R1#2024-01", "ci_low": 1, "ci_high": 2}])
-    ("ranges are the chart's control limits", 'control-limits')
+    ("readings judged against each chart's control limits", 'control-limits')
     >>> interval_note([{"id": "funnel:y@2024-01"}])
     ('', '')
     """
@@ -476,7 +476,7 @@ def interval_note(findings: Iterable[Mapping[str, Any]]) -> tuple[str, str]:
     if "confidence" in kinds:
         return "95% confidence intervals in brackets", "confidence-interval"
     if "limits" in kinds:
-        return "ranges are the chart's control limits", "control-limits"
+        return "readings judged against each chart's control limits", "control-limits"
     return "", ""
 
 
