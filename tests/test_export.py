@@ -178,7 +178,8 @@ def test_every_figure_of_the_pdf_carries_its_description(study, packs):
 def test_the_pdf_shows_no_value_the_pages_hide(study, packs):
     text = pdf_body(packs["pdf"])
     assert "A * * *" in text and "B * * *" in text and "x * *" in text
-    assert_no_hidden_value(text, [study / "index.html", study / OK_ID / "report.html"],
+    assert_no_hidden_value(text, [study / "index.html", study / OK_ID / "report.html",
+                            study / "glossary.html"],
                            [study / "disclosure.json", study / OK_ID / "disclosure.json"])
 
 
@@ -210,7 +211,8 @@ def test_the_docx_shows_no_value_the_pages_hide(study, packs):
     rows = docx_table_rows(packs["docx"])
     assert ["0", "A", SYMBOL, SYMBOL, SYMBOL] in rows and ["x", SYMBOL, SYMBOL] in rows
     assert_no_hidden_value(flat(docx_text(packs["docx"])),
-                           [study / "index.html", study / OK_ID / "report.html"],
+                           [study / "index.html", study / OK_ID / "report.html",
+                            study / "glossary.html"],
                            [study / "disclosure.json", study / OK_ID / "disclosure.json"])
 
 

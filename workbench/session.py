@@ -661,7 +661,8 @@ class Session:
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{name}.png"
         with theme_context():
-            mask_figure_text(fig, private_replacements(self.parameters, private_names()))
+            mask_figure_text(fig, private_replacements(getattr(self, "parameters", None) or {},
+                                                       private_names()))
             if fig.get_layout_engine() is None:  # keep a figure's own (e.g. constrained) layout
                 fig.tight_layout()
             fig.savefig(path, dpi=110, metadata={"Software": None})

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 import re
 import threading
 from collections.abc import Iterable, Mapping
@@ -378,14 +379,21 @@ def data_banner(record: Mapping[str, Any]) -> dict[str, Any]:
 
 def headline_findings(findings: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     """Findings worth a sentence in a header: headline findings with one (robustness
-    checks and diagnostics left out; see :data:`workbench.analysis.findings.record.ROLES`).
+    checks and diagnostics left out; see :data:`workbench.analysis.findings.record.ROLES`),
+    in the order the notebook added them (the records' ``order``; records without one
+    keep the order given).
 
     >>> [f["id"] for f in headline_findings([{"id": "e:a->b@nhs", "sentence": "Waits fell."},
     ...                                      {"id": "e:a->b@nhs#mixed", "sentence": "Same."},
     ...                                      {"id": "e:a->c@nhs", "sentence": ""}])]
     ['e:a->b@nhs']
+    >>> [f["id"] for f in headline_findings([{"id": "e:a->b@nhs", "sentence": "B.", "order": 1},
+    ...                                      {"id": "e:a->c@nhs", "sentence": "C.", "order": 0}])]
+    ['e:a->c@nhs', 'e:a->b@nhs']
     """
-    return [f for f in findings if (f.get("sentence") or "").strip() and finding_role(f) == "headline"]
+    shown = [f for f in findings
+             if (f.get("sentence") or "").strip() and finding_role(f) == "headline"]
+    return sorted(shown, key=lambda f: f.get("order", math.inf))
 
 
 def finding_role(f: Mapping[str, Any]) -> str:

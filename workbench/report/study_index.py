@@ -110,8 +110,8 @@ def answer_findings(findings: Iterable[Mapping[str, Any]],
     The rule, fixed before any result is seen: the run's headline findings that have a
     sentence (:func:`~workbench.report.run_report.headline_findings`, the same ones that
     head its report; robustness checks, diagnostics and verdicts left out), in the order
-    the run's findings file lists them (sorted by finding id, which the notebook's code
-    fixes), taken whole while their sentences number at most ``n_sentences`` (the first
+    the notebook added them (the records' ``order``, which the notebook's code fixes),
+    taken whole while their sentences number at most ``n_sentences`` (the first
     is always taken: a finding's sentence is not cut). Estimates, intervals and p-values
     play no part, so a result cannot be chosen for looking good.
 

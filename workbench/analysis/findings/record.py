@@ -430,7 +430,8 @@ def _covers(record: Mapping[str, Any], value: float) -> bool:
 def findings_to_json(findings: Iterable[Finding],
                      truth: Mapping[str, float] | None = None) -> str:
     """The text of ``findings.json``: the records sorted by id, numbers at fixed
-    precision (:data:`SIGNIFICANT_DIGITS`), so the same inputs give the same bytes.
+    precision (:data:`SIGNIFICANT_DIGITS`), so the same inputs give the same bytes. Each
+    record's ``order`` is its place in the order the notebook added the findings.
 
     With ``truth`` (finding id or estimand id -> true value, :func:`truth_key`), each
     finding whose true value is known also records ``truth`` and ``covers_truth``
@@ -447,7 +448,10 @@ def findings_to_json(findings: Iterable[Finding],
     >>> findings_to_json([f], truth={"effect:z->y@nhs": 1.0}) == findings_to_json([f])
     True
     """
-    records = sorted((f.to_dict() for f in findings), key=lambda r: r["id"])
+    # each record keeps its place in the notebook's order (``order``, from 0), so that a
+    # report and the study summary can put the notebook's first answers first
+    records = sorted(({**f.to_dict(), "order": i} for i, f in enumerate(findings)),
+                     key=lambda r: r["id"])
     ids = [r["id"] for r in records]
     dupes = sorted({i for i in ids if ids.count(i) > 1})
     if dupes:
