@@ -48,12 +48,12 @@ import argparse
 import json
 import os
 import resource
-import subprocess
 import sys
-import threading
 import time
 import zipfile
 from pathlib import Path
+
+from child_process import run_child
 
 REPO = Path(__file__).resolve().parents[1]
 REAL = REPO.parent / "shared" / "data" / "real"
@@ -194,40 +194,9 @@ def child_main(variant: str, name: str, paths: list[str]) -> None:
 def measure(variant: str, name: str, paths: list[Path]) -> dict:
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", variant, "--name", name,
            *map(str, paths)]
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            cwd=REPO)
-    peak = [0]
-    done = threading.Event()
-
-    def watch() -> None:
-        import psutil
-
-        while not done.is_set():
-            try:
-                peak[0] = max(peak[0], psutil.Process(proc.pid).memory_info().rss)
-            except psutil.NoSuchProcess:
-                return
-            done.wait(0.02)
-
-    watcher = None
-    try:
-        import psutil  # noqa: F401
-
-        watcher = threading.Thread(target=watch, daemon=True)
-        watcher.start()
-    except ImportError:
-        pass
-    out, err = proc.communicate()
-    wall = time.perf_counter() - t0
-    done.set()
-    if watcher:
-        watcher.join()
-    if proc.returncode != 0:
-        raise SystemExit(f"{variant} {name} failed (exit {proc.returncode}):\n{err[-3000:]}")
-    result = json.loads(out.strip().splitlines()[-1])
+    result, wall, peak = run_child(cmd, f"{variant} {name}", cwd=REPO)
     result["wall_seconds"] = wall
-    result["peak_rss"] = max(peak[0], result["self_max_rss"])
+    result["peak_rss"] = max(peak, result["self_max_rss"])
     return result
 
 

@@ -41,13 +41,13 @@ import argparse
 import json
 import os
 import resource
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 import zipfile
 from pathlib import Path
+
+from child_process import run_child
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_SOURCE = (REPO.parent / "shared" / "data" / "real" / "rtt_full_extract"
@@ -196,56 +196,14 @@ def child_main(variant: str, paths: list[str], processes: int) -> None:
 
 # --- the parent: time and watch each child -----------------------------------------------
 
-def tree_rss(pid: int) -> int:
-    import psutil
-
-    try:
-        proc = psutil.Process(pid)
-        procs = [proc, *proc.children(recursive=True)]
-    except psutil.NoSuchProcess:
-        return 0
-    total = 0
-    for p in procs:
-        try:
-            total += p.memory_info().rss
-        except psutil.NoSuchProcess:
-            continue
-    return total
-
-
 def measure(variant: str, paths: list[Path], processes: int) -> dict:
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", variant,
            "--processes", str(processes), *map(str, paths)]
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    peak = [0]
-    done = threading.Event()
-
-    def watch() -> None:
-        while not done.is_set():
-            peak[0] = max(peak[0], tree_rss(proc.pid))
-            done.wait(0.02)
-
-    watcher = None
-    try:
-        import psutil  # noqa: F401
-
-        watcher = threading.Thread(target=watch, daemon=True)
-        watcher.start()
-    except ImportError:
-        pass
-    out, err = proc.communicate()
-    wall = time.perf_counter() - t0
-    done.set()
-    if watcher:
-        watcher.join()
-    if proc.returncode != 0:
-        raise SystemExit(f"{variant} failed (exit {proc.returncode}):\n{err}")
-    result = json.loads(out.strip().splitlines()[-1])
+    result, wall, peak = run_child(cmd, variant)
     result["wall_seconds"] = wall
     result["peak_process_rss"] = max(result["self_max_rss"], result["children_max_rss"])
     # sampling can miss a short spike: never report less than the largest single process
-    result["peak_tree_rss"] = max(peak[0], result["peak_process_rss"])
+    result["peak_tree_rss"] = max(peak, result["peak_process_rss"])
     return result
 
 
