@@ -101,11 +101,12 @@ class Evaluation:
     units: str = "providers"
 
     def findings(self, question: str | None = None) -> Findings:
-        """Every finding: the ITS ones, then the DiD ones (ATT, pre-trend, variants).
-        ``question`` replaces the question of the ITS findings and of the DiD ATT.
+        """Every finding: the DiD ones (ATT, pre-trend, variants), on which the verdict
+        rests, then the ITS ones. ``question`` replaces the question of the ITS findings
+        and of the DiD ATT.
         """
-        return ((self.its.findings(question) if self.its else Findings())
-                + (self.did.findings(question) if self.did else Findings()))
+        return ((self.did.findings(question) if self.did else Findings())
+                + (self.its.findings(question) if self.its else Findings()))
 
     @property
     def headlines(self) -> list[Finding]:

@@ -29,7 +29,7 @@ the answer says why (``reason``) and has no findings, so the notebook runs throu
 >>> a = answer(sd.flows, sd.panel, provider="R001", specialties=["C_110", "C_130"],
 ...            n_sims=200, truth=sd.truth)
 >>> a.label, [f.key.outcome for f in a.findings()][:3]
-('R001/C_110+C_130', ['demand', 'completions', 'other_removals'])
+('R001/C_110+C_130', ['queue_size', 'waiting_list_pressure', 'target_queue_size'])
 >>> gone = answer(NotHeld("rtt_flows", "a panel file only"), sd.panel)
 >>> gone.findings(), gone.limits()
 (Findings([]), ["The study's data hold no rtt_flows table: a panel file only."])

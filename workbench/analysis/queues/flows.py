@@ -39,7 +39,7 @@ text rule (:func:`workbench.report.disclosure.disclose_text`) rounds or hides it
 >>> round(float(row["demand"]), 2), round(float(row["target_queue_size"]), 1), int(row["queue_size"])
 (9.33, 66.5, 150)
 >>> [f.id for f in fs.findings()][:2]
-['queue:demand@England#2026-04', 'queue:completions@England#2026-04']
+['queue:queue_size@England#2026-04', 'queue:waiting_list_pressure@England#2026-04']
 """
 
 from __future__ import annotations
@@ -65,10 +65,12 @@ MODEL = "queueing theory (NHSRwaitinglist; Fong et al. 2022) on RTT monthly coun
 #: Quantities with a 95% interval from the Poisson simulation of the month's flows.
 SIMULATED = ("demand", "completions", "other_removals", "removals", "target_queue_size",
              "relief_capacity", "target_capacity", "queue_load")
-#: Every quantity a list has a finding for, in the order they are reported.
-QUANTITIES = ("demand", "completions", "other_removals", "queue_size", "pct_within_18w",
-              "mean_wait", "target_queue_size", "relief_capacity", "target_capacity",
-              "queue_load", "waiting_list_pressure")
+#: Every quantity a list has a finding for, in the order they are reported: the list's
+#: size and pressure and the size it should be first (the answer a report opens with),
+#: then the flows and capacities they come from.
+QUANTITIES = ("queue_size", "waiting_list_pressure", "target_queue_size", "relief_capacity",
+              "pct_within_18w", "mean_wait", "demand", "completions", "other_removals",
+              "target_capacity", "queue_load")
 #: Columns a table of lists must have (:func:`workbench.data.rtt_flows.aggregate`).
 NEEDED = ("area_code", "area_name", "specialty_code", "specialty_name", "period", "lists",
           "days", "new_clock_starts", "completed", "waiting_list", "waiting_known",
