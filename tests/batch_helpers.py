@@ -46,17 +46,21 @@ write_findings([Finding(id=f"mean:y@{subset}", question="What is the mean of y?"
 
 
 def write_notebook(path: Path, parameters_source: str = PARAMETERS_SOURCE,
-                   code: str = ANALYSIS_SOURCE) -> Path:
-    """A small workbench notebook: heading, tagged parameters cell, one analysis cell."""
+                   code: str = ANALYSIS_SOURCE,
+                   heading: str = "# Tiny *analysis*\n\nWords for readers.",
+                   closing: str | None = "## What it means\n\nThe mean is above.") -> Path:
+    """A small workbench notebook: heading, tagged parameters cell, one analysis cell and
+    (unless ``closing`` is None) a closing Markdown cell."""
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "workbench", "display_name": "Python (workbench)",
                                  "language": "python"}
-    nb.cells.append(nbformat.v4.new_markdown_cell("# Tiny *analysis*\n\nWords for readers."))
+    nb.cells.append(nbformat.v4.new_markdown_cell(heading))
     params = nbformat.v4.new_code_cell(parameters_source)
     params.metadata["tags"] = ["parameters"]
     nb.cells.append(params)
     nb.cells.append(nbformat.v4.new_code_cell(code))
-    nb.cells.append(nbformat.v4.new_markdown_cell("## What it means\n\nThe mean is above."))
+    if closing is not None:
+        nb.cells.append(nbformat.v4.new_markdown_cell(closing))
     path.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, path)
     return path

@@ -9,8 +9,8 @@ import json
 import re
 
 import matplotlib
-import nbformat
 import pytest
+from batch_helpers import write_notebook
 
 from workbench.batch.runner import run_study
 from workbench.report.masking import KEY_ENV, PRIVATE_ENV, private_label
@@ -91,14 +91,7 @@ def study(tmp_path_factory):
     mp = pytest.MonkeyPatch()
     mp.setenv(KEY_ENV, "a test key")
     mp.delenv(PRIVATE_ENV, raising=False)
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "workbench", "display_name": "Python (workbench)",
-                                 "language": "python"}
-    params = nbformat.v4.new_code_cell(PARAMETERS)
-    params.metadata["tags"] = ["parameters"]
-    nb.cells = [nbformat.v4.new_markdown_cell("# A figure"), params,
-                nbformat.v4.new_code_cell(BODY)]
-    nbformat.write(nb, folder / "figure.ipynb")
+    write_notebook(folder / "figure.ipynb", PARAMETERS, BODY, heading="# A figure", closing=None)
     (folder / "s.yaml").write_text(
         "name: private_figure\ndata: {synthetic: {seed: 1, n_providers: 30, n_months: 6}}\n"
         "private: [trust, code]\nruns:\n  - notebook: figure.ipynb\n"

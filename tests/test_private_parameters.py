@@ -7,8 +7,8 @@ from __future__ import annotations
 import csv
 import re
 
-import nbformat
 import pytest
+from batch_helpers import write_notebook
 
 from workbench.batch.runner import run_study
 from workbench.batch.study import load_study
@@ -44,14 +44,7 @@ def study(tmp_path_factory):
     folder = tmp_path_factory.mktemp("private")
     mp = pytest.MonkeyPatch()
     mp.setenv(KEY_ENV, "a test key")
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "workbench", "display_name": "Python (workbench)",
-                                 "language": "python"}
-    params = nbformat.v4.new_code_cell(PARAMETERS)
-    params.metadata["tags"] = ["parameters"]
-    nb.cells = [nbformat.v4.new_markdown_cell("# Notes"), params,
-                nbformat.v4.new_code_cell(BODY)]
-    nbformat.write(nb, folder / "notes.ipynb")
+    write_notebook(folder / "notes.ipynb", PARAMETERS, BODY, heading="# Notes", closing=None)
     (folder / "s.yaml").write_text(
         "name: private_notes\ndata: {synthetic: {seed: 1, n_providers: 30, n_months: 6}}\n"
         "private: [analyst_note, provider]\nruns:\n  - notebook: notes.ipynb\n"
