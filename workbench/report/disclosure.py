@@ -537,31 +537,28 @@ def _disclose_frame(data: pd.DataFrame, rule: DisclosureRule | None = None, *,
                 mark(col, i, s.text, s.reason or (
                     f"to {v.digits} decimal(s)" if v.kind == RATE
                     else f"rounded to the nearest {rule.round_to}"), s.hidden)
+
+    def mark_count(col, i, x) -> None:  # an untyped cell read as a count of people
+        if _as_number(x) is None:
+            return
+        text = rule.count_text(x)
+        if text != _plain(x):
+            mark(col, i, text, f"a count of people from 1 to {rule.suppress_up_to}"
+                 if text == rule.symbol else f"rounded to the nearest {rule.round_to}",
+                 text == rule.symbol)
+
     # untyped count columns, and count rows of measure tables, by name
     for col in raw.columns:
         if col in count_cols:
             for i, x in enumerate(raw[col]):
-                if _as_number(x) is None:
-                    continue
-                text = rule.count_text(x)
-                if text != _plain(x):
-                    mark(col, i, text, f"a count of people from 1 to {rule.suppress_up_to}"
-                         if text == rule.symbol else f"rounded to the nearest {rule.round_to}",
-                         text == rule.symbol)
+                mark_count(col, i, x)
     if row_key and row_key in raw.columns:
         count_rows = raw[row_key].astype(str).isin(registry_counts() | rule.count_columns)
         for col in raw.columns:
             if col == row_key or col in count_cols or col in kinds:
                 continue
             for i in raw.index[count_rows]:
-                x = raw.at[i, col]
-                if _as_number(x) is None:
-                    continue
-                text = rule.count_text(x)
-                if text != _plain(x):
-                    mark(col, i, text, f"a count of people from 1 to {rule.suppress_up_to}"
-                         if text == rule.symbol else f"rounded to the nearest {rule.round_to}",
-                         text == rule.symbol)
+                mark_count(col, i, raw.at[i, col])
     # untyped rates: hidden with their base counts (and complement of a registry share)
     generic = [c for c in raw.columns if c in ("n", "count") and c not in kinds]
     for col in raw.columns:

@@ -44,7 +44,7 @@ from typing import Any
 import pandas as pd
 
 from workbench.analysis.findings import formatting
-from workbench.analysis.findings.record import Findings, truth_for
+from workbench.analysis.findings.record import Findings, truth_for, with_question
 from workbench.analysis.models import fit as md
 from workbench.analysis.questions.staffing_waits_satisfaction import staffing_waits_satisfaction
 from workbench.analysis.queues import calculators as calc
@@ -154,10 +154,7 @@ class WaitingListAnswer:
             out += list(self.plan.findings())
         if self.staffing is not None:
             out += list(self.staffing.findings())
-        if question is not None:
-            for f in out:
-                f.question = question
-        return Findings(out)
+        return with_question(out, question)
 
     def truths(self) -> dict[str, float]:
         """The true value of each finding that has one (synthetic data), for

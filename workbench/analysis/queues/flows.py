@@ -52,7 +52,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.analysis.findings import formatting
-from workbench.analysis.findings.record import Finding, Findings
+from workbench.analysis.findings.record import Finding, Findings, with_question
 from workbench.analysis.queues import calculators as calc
 from workbench.errors import AnalysisInputError
 from workbench.finding_id import FindingId
@@ -329,10 +329,7 @@ class FlowStats:
         for _, row in self.table.iterrows():
             made = _list_findings(row, self)
             out += [made[q] for q in wanted if q in made]
-        if question is not None:
-            for f in out:
-                f.question = question
-        return Findings(out)
+        return with_question(out, question)
 
     def truths(self) -> dict[str, float]:
         """The true value of each finding (synthetic lists; ``{}`` for published data)."""
@@ -651,10 +648,7 @@ class ReliefPlan:
                       f"is at or under its target after {self.weeks} weeks: a capacity that "
                       "reaches the target on average misses it about half the time."))
         out = [size, share]
-        if question is not None:
-            for f in out:
-                f.question = question
-        return Findings(out)
+        return with_question(out, question)
 
     def truths(self) -> dict[str, float]:
         """True values the plan's findings estimate (none: a plan is a projection)."""

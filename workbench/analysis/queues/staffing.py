@@ -44,7 +44,7 @@ import numpy as np
 from scipy import stats
 
 from workbench.analysis.findings import formatting, wording
-from workbench.analysis.findings.record import Finding, Findings
+from workbench.analysis.findings.record import Finding, Findings, with_question
 from workbench.analysis.queues import calculators as calc
 from workbench.errors import AnalysisInputError
 from workbench.finding_id import FindingId
@@ -181,10 +181,7 @@ class StaffingWorth:
                   "there."),
                  "How many weeks to target is a change in staffing worth?"),
         ]
-        if question is not None:
-            for f in out:
-                f.question = question
-        return Findings(out)
+        return with_question(out, question)
 
     def truths(self) -> dict[str, float]:
         """The true value of each finding (synthetic data with a known effect and demand)."""

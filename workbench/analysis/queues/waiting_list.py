@@ -44,7 +44,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.analysis.findings import formatting
-from workbench.analysis.findings.record import Finding, Findings
+from workbench.analysis.findings.record import Finding, Findings, with_question
 from workbench.analysis.queues import calculators as calc
 from workbench.errors import AnalysisColumnError, AnalysisInputError, AnalysisTypeError
 from workbench.finding_id import FindingId
@@ -257,13 +257,6 @@ def _weeks(x: float) -> str:
     return f"{text} week{'' if text == '1' else 's'}"
 
 
-def _with_question(findings: list[Finding], question: str | None) -> Findings:
-    if question is not None:
-        for f in findings:
-            f.question = question
-    return Findings(findings)
-
-
 @dataclass
 class ReferralStats:
     """Demand on a list over a window (:func:`wl_referral_stats`).
@@ -309,7 +302,7 @@ class ReferralStats:
                       f"{self.end.date()}: {formatting.number(self.demand_weekly)} a week."),
             n=self.referrals, parameters={"start_date": str(self.start.date()),
                                           "end_date": str(self.end.date())})
-        return _with_question([f], question)
+        return with_question([f], question)
 
 
 @dataclass
@@ -366,7 +359,7 @@ class RemovalStats:
             n=self.removals, parameters={"start_date": str(self.start.date()),
                                          "end_date": str(self.end.date())},
             warning=self._warning())
-        return _with_question([f], question)
+        return with_question([f], question)
 
     def _warning(self) -> str:
         if not self.removals:
@@ -559,7 +552,7 @@ class WaitingListStats:
                       f"{_weeks(self.mean_wait)} on average; the pressure, 2 x mean wait "
                       f"/ target, is {num(self.pressure)}, {verdict}."),
             n=n, parameters=params))
-        return _with_question(out, question)
+        return with_question(out, question)
 
 
 # --------------------------------------------------------------------------- statistics
