@@ -96,10 +96,10 @@ from workbench.data import measures as M
 from workbench.errors import StudyError
 
 __all__ = [
-    "COUNT_NAMES", "DISCLOSURE_KEYS", "EXEMPT_NOUNS", "EXEMPT_UNITS", "FINDING_TEXT",
+    "COUNT_NAMES", "DISCLOSURE_KEYS", "EXEMPT_NOUNS", "EXEMPT_UNITS",
     "PEOPLE_NOUNS", "PHRASE_MIME", "RATE_BASES", "TABLE_ATTR", "DisclosureLog",
     "DisclosureRule", "Shown", "disclose_finding", "disclose_phrase", "disclose_text",
-    "finding_values", "is_people_unit", "people_nouns", "registry_counts",
+    "finding_values", "is_people_unit", "people_nouns", "public_entry", "registry_counts",
     "rule_from_study", "rule_to_dict", "show_values", "suppress_frame", "suppress_html",
 ]
 
@@ -273,7 +273,7 @@ def _small(rule: DisclosureRule, x: float | None) -> bool:
     return x is not None and 0 < round(x, 9) <= rule.suppress_up_to
 
 
-def _people_text(rule: DisclosureRule, v: Value, x: float) -> str:
+def _people_text(v: Value, x: float) -> str:
     if v.style == "quantity":
         return write(x, "quantity", v.unit, 0)
     if v.style == "count":
@@ -305,7 +305,7 @@ def _show_own(v: Value, rule: DisclosureRule) -> Shown:
             return Shown(_hidden_text(v, rule), True,
                          f"a count of people from 1 to {rule.suppress_up_to}")
         x = rule.rounded(v.value) if rule.round_to > 1 else v.value
-        text = _people_text(rule, v, x)
+        text = _people_text(v, x)
         return Shown(text, False, f"rounded to the nearest {rule.round_to}"
                      if text != raw else "")
     if v.kind == RATE:
@@ -850,43 +850,28 @@ class DisclosureLog:
 
         >>> log = DisclosureLog()
         >>> log.add("table", "cell 1", "3", "*")
+        >>> log.add("sentence", "f1", "3 complaints", "* complaints")
         >>> log.summary()
-        {'table: hidden': 1}
+        {'sentence: hidden': 1, 'table: hidden': 1}
         """
         symbol = (rule or DisclosureRule()).symbol
         out: dict[str, int] = {}
         for e in self.entries:
-            key = f"{e['where']}: {'hidden' if e['shown'] == symbol else 'rounded'}"
+            hidden = str(e["shown"]).startswith(symbol)  # "*" or a hidden quantity, "* complaints"
+            key = f"{e['where']}: {'hidden' if hidden else 'rounded'}"
             out[key] = out.get(key, 0) + 1
         return dict(sorted(out.items()))
 
-    def public_entries(self) -> list[dict[str, str]]:
-        """The entries without the original values (and without the words around a
-        number the text rule changed, which hold it): what may be published.
-
-        >>> log = DisclosureLog()
-        >>> log.add("sentence", "f1", "3", "*", "n", reason="a count", kind="people")
-        >>> log.public_entries()
-        [{'where': 'sentence', 'location': 'f1', 'shown': '*', 'what': 'n', 'reason': 'a count', 'kind': 'people'}]
-        """
-        out = []
-        for e in self.entries:
-            e = {k: v for k, v in e.items() if k != "original"}
-            if e.get("kind") == TEXT_RULE:
-                e.pop("what", None)
-            out.append(e)
-        return out
-
-    def to_json(self, rule: DisclosureRule | None = None, *, originals: bool = True) -> str:
-        """The log as JSON text, with the rule it applied (for ``disclosure.json``);
-        ``originals=False`` leaves the original values out (:meth:`public_entries`).
+    def to_json(self, rule: DisclosureRule | None = None) -> str:
+        """The log as JSON text, with the rule it applied (for ``disclosure.json``; the
+        publishable copy leaves the originals out: :func:`public_entry`).
 
         >>> json.loads(DisclosureLog().to_json())["rule"]["round_to"]
         5
         """
         return json.dumps({"rule": rule_to_dict(rule or DisclosureRule()),
                            "summary": self.summary(rule),
-                           "changes": self.entries if originals else self.public_entries()},
+                           "changes": self.entries},
                           indent=1, ensure_ascii=False) + "\n"
 
 
@@ -900,6 +885,20 @@ _NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 #: Words that end a qualifier run between a number and its noun.
 _STOP = ("of|per|in|to|and|or|the|a|an|at|for|with|by|from|on|than|vs|is|are|was|were|"
          "percentage|points?|percent|times|" + "|".join(sorted(EXEMPT_NOUNS)))
+
+
+def public_entry(entry: Mapping[str, Any]) -> dict[str, Any]:
+    """A log entry without its original value (and, for a number the text rule changed,
+    without the words around it, which hold it): what may be published.
+
+    >>> public_entry({"where": "sentence", "original": "3", "shown": "*", "what": "n",
+    ...               "kind": "people"})
+    {'where': 'sentence', 'shown': '*', 'what': 'n', 'kind': 'people'}
+    """
+    out = {k: v for k, v in entry.items() if k != "original"}
+    if out.get("kind") == TEXT_RULE:
+        out.pop("what", None)
+    return out
 
 
 def _noun_pattern() -> str:
@@ -987,10 +986,6 @@ def disclose_text(text: str, rule: DisclosureRule | None = None, *,
 
 
 # ---- findings --------------------------------------------------------------------------
-
-#: Text fields of a finding record read by the text rule (the sentence only when the
-#: finding has no kinds: a typed finding's sentence is built from its ``wording``).
-FINDING_TEXT = ("sentence", "question", "warning")
 
 
 def is_people_unit(unit: Any) -> bool:
@@ -1129,14 +1124,3 @@ def disclose_finding(record: Mapping[str, Any], rule: DisclosureRule | None = No
     if "df_resid" in out:
         out["df_resid"] = None
     return out
-
-
-def hidden_estimate(record: Mapping[str, Any], rule: DisclosureRule | None = None) -> bool:
-    """True when the rule hides a finding's estimate (and so its p-value, interval and
-    adjusted p-value).
-
-    >>> hidden_estimate({"estimate": 2.0, "unit": "complaints"})
-    True
-    """
-    values = finding_values(record)
-    return show_values(values, rule)["estimate"].hidden if "estimate" in values else False

@@ -39,8 +39,6 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pandas as pd
 
-#: How a private parameter's value is shown (with its digest: :func:`private_label`).
-PRIVATE = "[private]"
 #: Environment variable holding the key of the digests of private values.
 KEY_ENV = "WORKBENCH_PRIVATE_KEY"
 #: Where the per-user key is kept when :data:`KEY_ENV` is not set.

@@ -41,7 +41,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from workbench.report.disclosure import TEXT_RULE
+from workbench.report.disclosure import public_entry
 
 #: The publishable folder, in the study's output folder.
 PUBLIC_DIR = "public"
@@ -66,18 +66,11 @@ def public_log(record: Any) -> Any:
         out = {}
         for key, value in record.items():
             if key == "changes" and isinstance(value, list):
-                out[key] = [_public_change(c) for c in value if isinstance(c, dict)]
+                out[key] = [public_entry(c) for c in value if isinstance(c, dict)]
             else:
                 out[key] = public_log(value) if isinstance(value, dict) else value
         return out
     return record
-
-
-def _public_change(change: dict) -> dict:
-    out = {k: v for k, v in change.items() if k != "original"}
-    if out.get("kind") == TEXT_RULE:
-        out.pop("what", None)
-    return out
 
 
 def _copy(src: Path, dst: Path) -> None:

@@ -406,16 +406,6 @@ def finding_role(f: Mapping[str, Any]) -> str:
                                  else "headline"))
 
 
-def finding_sentences(findings: Iterable[Mapping[str, Any]], n: int = HEADER_FINDINGS) -> list[str]:
-    """Up to ``n`` plain sentences (with intervals) of the findings, in file order.
-
-    >>> finding_sentences([{"id": "e:a->b@nhs", "sentence": "Waits were 1.0 weeks shorter."},
-    ...                    {"id": "e:a->b@nhs#mixed", "sentence": "Same, mixed model."}])
-    ['Waits were 1.0 weeks shorter.']
-    """
-    return [str(f["sentence"]).strip() for f in headline_findings(findings)[:n]]
-
-
 def report_context(folder: str | Path) -> dict[str, Any]:
     """What a run folder tells the report header beyond the manifest: the session's
     data record (``data.json``) and the findings (``findings.json``), when present.
