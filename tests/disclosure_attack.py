@@ -188,7 +188,7 @@ def attack_findings(run_of: dict, public: list[dict], raw: list[dict],
                     facts: dict) -> list[str]:
     """Recoveries from ``findings.csv`` (``raw``: the analyst's, in the same order)."""
     found = []
-    for pub, r in zip(public, raw):
+    for pub, r in zip(public, raw, strict=True):
         run, fid = pub["run_id"], pub["id"]
         where = f"findings.csv {run} {fid}"
         m = _FUNNEL_ID.match(fid)
