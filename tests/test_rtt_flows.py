@@ -116,6 +116,22 @@ def test_functions_that_do_not_add_up_are_incomplete(tmp_path):
     assert t["new_clock_starts"].sum() == 41
 
 
+def test_flows_refuse_fractional_counts_and_periods_the_file_name_does_not_hold(tmp_path):
+    # the RTT reader's own rules, on the parts only the flows read (Part_3, Part_1A/1B)
+    name = "20260430-RTT-April-2026-full-extract.csv"
+    rows = flows_rows()
+    rows[14][-1] = "28.5"                     # Part_3 clock starts: not a whole number
+    with pytest.raises(SourceFormatError, match="28.5.*not a whole number"):
+        F.from_extract(write_extract(tmp_path / name, rows))
+    rows = flows_rows()
+    rows[0][rows[0].index("0", 13)] = "0.5"   # a band of a Part_1A row
+    with pytest.raises(SourceFormatError, match="not a whole number"):
+        F.from_extract(write_extract(tmp_path / name, rows))
+    later = [r[:1] and ["RTT-May-2026", *r[1:]] for r in flows_rows()]
+    with pytest.raises(SourceFormatError, match="May 2026|2026-05"):
+        F.from_extract(write_extract(tmp_path / name, later))
+
+
 def test_total_all_is_checked_on_banded_parts(tmp_path):
     rows = flows_rows()
     rows[2][-1] = "99"                        # Part_1B row whose Total All is not its bands

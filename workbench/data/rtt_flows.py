@@ -55,6 +55,7 @@ import pyarrow.compute as pc
 
 from workbench.data.sources import rtt
 from workbench.data.sources.common import (
+    check_periods,
     incomplete,
     parse_month,
     provenance,
@@ -121,6 +122,8 @@ def from_extract(path: str | Path | rtt.Extract, *,
     part = pc.utf8_trim_whitespace(table.column(rtt.PART)).to_numpy(zero_copy_only=False)
     sums = _band_sums(path, table, bands, lower)
     extra = {c: rtt.count_array(table.column(c)) for c in optional}
+    if extra:
+        rtt.check_whole_counts(path, table, list(extra), np.column_stack(list(extra.values())))
     banded = np.isin(part, ["Part_1A", "Part_1B", "Part_2"])
     if banded.any():
         # the reader's check of Total All, given the band sums (and a column that is
@@ -167,6 +170,7 @@ def from_extract(path: str | Path | rtt.Extract, *,
                                   how="left")
     months = {lab: parse_month(lab, path, column=rtt.PERIOD)
               for lab in out["period_label"].unique()}
+    check_periods(months.values(), path, column=rtt.PERIOD)  # as the RTT reader checks them
     out["period"] = out["period_label"].map(months).astype("datetime64[ns]")
     out["source_file"] = Path(path).name
     cols = ["provider_code", "provider_name", "specialty_code", "specialty_name", "period",
@@ -196,6 +200,7 @@ def _band_sums(path: Path, table: pa.Table, bands: list[str], lower: np.ndarray
         if (v < 0).any():
             raise SourceFormatError(path, "negative count", column=col,
                                     expected="counts of pathways, 0 or more")
+        rtt.check_whole_counts(path, table, [col], v[:, None])  # the reader's own rule
         gone = np.isnan(v)
         out["missing"] |= gone
         out["known"] += v
