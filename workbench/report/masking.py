@@ -63,11 +63,21 @@ def private_key() -> bytes:
         return KEY_FILE.read_bytes().strip()
     except FileNotFoundError:
         pass
+    # written whole to a private temporary file, then linked into place: a link never
+    # replaces a file, so when several processes start at once every one of them reads
+    # the one key that won (never a half-written file)
     KEY_FILE.parent.mkdir(parents=True, exist_ok=True)
     key = secrets.token_hex(32).encode("ascii")
-    fd = os.open(KEY_FILE, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(key + b"\n")
+    tmp = KEY_FILE.with_name(f".{KEY_FILE.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(key + b"\n")
+        os.link(tmp, KEY_FILE)
+    except FileExistsError:
+        return KEY_FILE.read_bytes().strip()
+    finally:
+        tmp.unlink(missing_ok=True)
     return key
 
 
