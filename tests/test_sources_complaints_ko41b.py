@@ -122,3 +122,12 @@ def test_year_of_another_name_or_in_the_future_refused(tmp_path):
     with pytest.raises(SourceFormatError, match="value '2024' on line 2") as e:
         k.read(bad)
     assert e.value.column == "Year"
+
+
+def test_a_year_that_is_not_one_financial_year_is_refused_like_ko41a(tmp_path):
+    # only the last two digits were checked: '2024-2125' passed
+    p = tmp_path / NAME
+    p.write_text(text([["2024-2125", *row()[1:]]]))
+    with pytest.raises(SourceFormatError, match="value '2024-2125' on line 2") as e:
+        k.read(p)
+    assert e.value.column == "Year"

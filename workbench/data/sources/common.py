@@ -831,6 +831,38 @@ def check_years(years: Iterable[int], path: str | Path, *, column: str | None = 
             expected="years that have begun: a publication counts what has happened")
 
 
+def financial_years(values: pd.Series, path: str | Path, lines: pd.Series
+                    ) -> tuple[pd.Series, pd.Series]:
+    """The first and last day of each financial year written as ``2024-25`` (or
+    ``2024/2025``) in a ``Year`` column; a value that is not one such year names its
+    line (``lines``, indexed like ``values``), and years must agree with the file's name
+    and have begun (:func:`check_years`).
+
+    >>> first, last = financial_years(pd.Series(["2024-25"]), "x.csv", pd.Series([2]))
+    >>> f"{first[0]:%Y-%m-%d} to {last[0]:%Y-%m-%d}"
+    '2024-04-01 to 2025-03-31'
+    >>> financial_years(pd.Series(["2024-2125"]), "x.csv", pd.Series([2]))
+    Traceback (most recent call last):
+    ...
+    workbench.errors.SourceFormatError: x.csv (column 'Year'): value '2024-2125' on line 2. Expected: a financial year such as '2024-25'.
+    """
+    txt = values.astype("string")
+    m = txt.str.extract(r"^\s*(\d{4})\s*[-/]\s*(\d{2}|\d{4})\s*$")
+    start = pd.to_numeric(m[0], errors="coerce")
+    end = pd.to_numeric(m[1], errors="coerce")
+    end = end.where(end >= 100, (start // 100) * 100 + end)
+    bad = start.isna() | (end != start + 1)
+    if bad.any():
+        i = bad.idxmax()
+        raise SourceFormatError(path, f"value {values[i]!r} on line {int(lines[i])}",
+                                column="Year", expected="a financial year such as '2024-25'")
+    check_years(start.astype(int), path, column="Year", financial=True,
+                what="financial year")
+    first = pd.to_datetime(start.astype(int).astype(str) + "-04-01")
+    last = pd.to_datetime((start.astype(int) + 1).astype(str) + "-03-31")
+    return first.astype("datetime64[ns]"), last.astype("datetime64[ns]")
+
+
 def check_whole_numbers(df: pd.DataFrame, columns: Iterable[str], path: str | Path, *,
                         rows: pd.Series | Sequence[int] | None = None,
                         labels: dict[str, str] | None = None,

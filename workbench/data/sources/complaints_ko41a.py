@@ -90,7 +90,7 @@ from workbench.data.sources.common import (
     check_duplicates,
     check_file,
     check_not_truncated,
-    check_years,
+    financial_years,
     incomplete,
     provenance,
     read_csv_text,
@@ -304,26 +304,6 @@ def _check_sites(org: pd.DataFrame, site: pd.DataFrame, label: str,
             "site_organisations_not_in_org_table": only_site}
 
 
-def _financial_year(values: pd.Series, label: str, lines: pd.Series
-                    ) -> tuple[pd.Series, pd.Series]:
-    txt = values.astype("string")
-    m = txt.str.extract(r"^\s*(\d{4})\s*[-/]\s*(\d{2}|\d{4})\s*$")
-    start = pd.to_numeric(m[0], errors="coerce")
-    end = pd.to_numeric(m[1], errors="coerce")
-    end = end.where(end >= 100, (start // 100) * 100 + end)
-    bad = start.isna() | (end != start + 1)
-    if bad.any():
-        i = bad.idxmax()
-        raise SourceFormatError(label, f"value {values[i]!r} on line {int(lines[i])}",
-                                column="Year", expected="a financial year such as '2024-25'")
-    # the year the file's name gives (``... 2024-25 ...``), and one that has begun
-    check_years(start.astype(int), label, column="Year", financial=True,
-                what="financial year")
-    first = pd.to_datetime(start.astype(int).astype(str) + "-04-01")
-    last = pd.to_datetime((start.astype(int) + 1).astype(str) + "-03-31")
-    return first.astype("datetime64[ns]"), last.astype("datetime64[ns]")
-
-
 # --- public --------------------------------------------------------------------------------
 
 def read(path: str | Path, *, allow_incomplete: bool = False) -> pd.DataFrame:
@@ -350,7 +330,7 @@ def read(path: str | Path, *, allow_incomplete: bool = False) -> pd.DataFrame:
                                 expected="the 'KO41a - Org Level' CSV or the publication's zip")
     org = _parse(org_raw, org_label, sites=False, allow_incomplete=allow_incomplete)
     lines = org.attrs.pop("lines")
-    org["period_start"], org["period_end"] = _financial_year(org["financial_year"], org_label,
+    org["period_start"], org["period_end"] = financial_years(org["financial_year"], org_label,
                                                               lines)
     check = None
     if site_raw is not None:
@@ -394,7 +374,7 @@ def read_sites(path: str | Path, *, allow_incomplete: bool = False) -> pd.DataFr
                                 expected="the 'KO41a - Site Level' CSV or the publication's zip")
     site = _parse(site_raw, site_label, sites=True, allow_incomplete=allow_incomplete)
     lines = site.attrs.pop("lines")
-    site["period_start"], site["period_end"] = _financial_year(site["financial_year"],
+    site["period_start"], site["period_end"] = financial_years(site["financial_year"],
                                                                 site_label, lines)
     check = None
     if org_raw is not None:

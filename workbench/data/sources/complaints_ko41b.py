@@ -50,7 +50,7 @@ from workbench.data.sources.common import (
     check_duplicates,
     check_file,
     check_not_truncated,
-    check_years,
+    financial_years,
     provenance,
     read_csv_text,
     read_zip_csv,
@@ -156,15 +156,7 @@ def read(path: str | Path, *, allow_incomplete: bool = False) -> pd.DataFrame:
         i = bad.to_numpy().nonzero()[0][0]
         raise SourceFormatError(label, f"value {kind.iloc[i]!r} on line {lines.iloc[i]}",
                                 column="Return", expected=f"one of {', '.join(RETURNS)}")
-    year = txt["Year"].str.extract(r"^(\d{4})\s*[-/]\s*(\d{2}|\d{4})$")
-    start = pd.to_numeric(year[0], errors="coerce")
-    end = pd.to_numeric(year[1], errors="coerce")
-    bad = start.isna() | (end % 100 != (start + 1) % 100)
-    if bad.any():
-        i = bad.to_numpy().nonzero()[0][0]
-        raise SourceFormatError(label, f"value {raw['Year'].iloc[i]!r} on line {lines.iloc[i]}",
-                                column="Year", expected="a financial year such as '2024-25'")
-    check_years(start.astype(int), label, column="Year", financial=True, what="financial year")
+    financial_years(raw["Year"], label, lines)  # one such year, named by the file, begun
     contract = txt["Contract Number"]
     out = pd.DataFrame({"provider_code": code, "provider_name": txt["Organisation Name"],
                         "return_type": kind,
