@@ -148,3 +148,14 @@ def test_funnel_spc_and_did_it_work_say_wards_not_providers(study_out):
     pre = findings[findings["id"] == "did:pretrend->fft_pct_positive@treated"].iloc[0]
     assert pre["question"].startswith("Were the wards that changed already moving")
     assert str(pre["warning"]).startswith("only 5 wards changed: the pre-trend test")
+
+
+def test_a_declared_rate_is_typed_as_a_rate_on_its_declared_counts(panel):
+    # complaints per 1,000 occupied bed days is built on complaints (people): a value of it
+    # is a rate whose numerator the disclosure rule checks, not an estimate shown as it is
+    from workbench.analysis.findings import kinds as K
+
+    assert K.measure_kind("complaints_per_1000_obd") == K.RATE
+    assert K.measure_kind("complaints") == K.PEOPLE
+    num, den = K.rate_counts(panel, "complaints_per_1000_obd")
+    assert num.equals(panel["complaints"]) and den.equals(panel["occupied_bed_days"])

@@ -57,7 +57,8 @@ from workbench.errors import WorkbenchError
 __all__ = [
     "ESTIMATE", "EXEMPT", "KINDS", "NATIONAL", "PEOPLE", "PERIODS", "PHRASE_MIME",
     "PROVIDERS", "RATE", "RATE_COUNTS", "STYLES", "TABLE_ATTR", "KindError", "Phrase",
-    "Phrases", "Table", "Value", "count", "estimate", "join", "measure_kind", "national", "periods",
+    "Phrases", "Table", "Value", "count", "counts_of", "estimate", "join", "measure_kind",
+    "national", "periods",
     "phrase", "phrases_output", "providers", "rate", "rate_counts",
 ]
 
@@ -99,31 +100,49 @@ RATE_COUNTS: dict[str, tuple[str, str]] = {
 NOT_PEOPLE_UNITS = frozenset({"beds"})
 
 
+def counts_of(measure: str) -> tuple[str, str] | None:
+    """The (numerator, denominator) counts a rate is built on: those of
+    :data:`RATE_COUNTS`, or those a table of the user's own declares for its measure
+    (``numerator`` and ``denominator``); None for a measure without counts.
+
+    >>> counts_of("fft_pct_positive"), counts_of("rtt_median_weeks")
+    (('fft_positive', 'fft_responses'), None)
+    """
+    if measure in RATE_COUNTS:
+        return RATE_COUNTS[measure]
+    m = M.in_use().get(measure)
+    return (m.numerator, m.denominator) if m is not None and m.numerator and m.denominator \
+        else None
+
+
 def measure_kind(measure: str) -> str:
-    """The kind of a registry measure's values: a count measure counts people (bar beds),
-    a rate of :data:`RATE_COUNTS` is a rate, anything else (weeks, scores, FTE, shares
-    without their counts) is shown as it is.
+    """The kind of a measure's values: a count measure counts people (bar beds, or as a
+    declared measure says with ``people``), a rate on counts (:func:`counts_of`) is a rate,
+    anything else (weeks, scores, FTE, shares without their counts) is shown as it is.
 
     >>> measure_kind("complaints"), measure_kind("fft_pct_positive"), measure_kind("beds")
     ('people', 'rate', 'estimate')
     """
     m = M.MEASURES.get(measure)
-    if m is not None and m.kind == "count" and m.unit not in NOT_PEOPLE_UNITS:
-        return PEOPLE
-    return RATE if measure in RATE_COUNTS else ESTIMATE
+    if m is not None and m.kind == "count":
+        people = m.people if m.people is not None else m.unit not in NOT_PEOPLE_UNITS
+        if people:
+            return PEOPLE
+    return RATE if counts_of(measure) is not None else ESTIMATE
 
 
 def rate_counts(frame: pd.DataFrame, measure: str) -> tuple[pd.Series, pd.Series] | None:
-    """The numerator and denominator counts of a registry rate in each row of ``frame``,
-    or None when the measure is not one of :data:`RATE_COUNTS` or the frame lacks them.
+    """The numerator and denominator counts of a rate in each row of ``frame``, or None
+    when the measure has none (:func:`counts_of`) or the frame lacks them.
 
     >>> df = pd.DataFrame({"ae_attendances": [100], "ae_over_4h": [3]})
     >>> [s.tolist() for s in rate_counts(df, "ae_pct_within_4h")]
     [[97], [100]]
     """
-    if measure not in RATE_COUNTS:
+    pair = counts_of(measure)
+    if pair is None:
         return None
-    num, den = RATE_COUNTS[measure]
+    num, den = pair
     parts = num.split("-")
     if not set(parts + [den]) <= set(frame.columns):
         return None
