@@ -29,6 +29,6 @@ def panels_outside_the_repository(tmp_path_factory):
     from workbench.data.named_panels import PANELS_ENV
 
     mp = pytest.MonkeyPatch()
-    mp.setenv(PANELS_ENV, str(tmp_path_factory.mktemp("panels")))
+    mp.setenv(PANELS_ENV, str(tmp_path_factory.mktemp("builds") / "panels"))
     yield
     mp.undo()
