@@ -268,3 +268,107 @@ def glm(y: np.ndarray, X: np.ndarray, names: list[str], codes: np.ndarray, *, fa
     return Result(names, beta, cov, G - 1, exog=X, endog=y, fitted=mu, resid=y - mu,
                   resid_response=y - mu, row_labels=row_labels, var_weights=w0,
                   extra={"iterations": it + 1})
+
+
+class MixedResult(Result):
+    """A random-intercept REML fit (:func:`mixed_intercept`): normal (z) inference, as
+    statsmodels' ``MixedLMResults``; ``params`` ends with ``Group Var``, the provider
+    variance relative to the residual variance (``scale``), as statsmodels reports it.
+    """
+
+    def __init__(self, names, params, cov, *, scale, n_fe, **kw):
+        super().__init__(names, params, cov, 0, **kw)
+        self.use_t = False
+        self.scale = float(scale)
+        self.df_resid = int(self.nobs - n_fe)
+        self.cov_re = pd.DataFrame([[float(params[-1]) * self.scale]], index=["Group"],
+                                   columns=["Group"])
+        self.pvalues = pd.Series(2 * stats.norm.sf(np.abs(self.tvalues.to_numpy())),
+                                 index=self.params.index)
+
+    def conf_int(self, alpha: float = 0.05) -> pd.DataFrame:
+        """Normal (z) intervals at level ``1 - alpha`` (columns 0 and 1, as statsmodels)."""
+        q = stats.norm.ppf(1 - alpha / 2)
+        p, b = self.params.to_numpy(), self.bse.to_numpy()
+        return pd.DataFrame({0: p - q * b, 1: p + q * b}, index=self.params.index)
+
+
+def mixed_intercept(y: np.ndarray, X: np.ndarray, names: list[str], codes: np.ndarray, *,
+                    row_labels=None) -> MixedResult:
+    """The linear mixed model with a random intercept per group of ``codes``, by REML, from
+    group sums (as statsmodels' ``MixedLM(y, X, groups).fit(reml=True)``).
+
+    With ``V_g = s2 (I + g J)`` the profile REML log-likelihood is a function of the
+    variance ratio ``g`` alone, computed from ``X'X``, ``X'y``, ``y'y`` and the group
+    sums of ``X`` and ``y`` (Sherman-Morrison per group); it is maximised over
+    ``log g`` (and ``g = 0``). Standard errors invert statsmodels' Hessian of the
+    profile log-likelihood in (coefficients, ``g``) written out for one random
+    intercept, so the estimates and intervals agree with statsmodels' to its
+    optimiser's tolerance (tests/test_fastfit_mixed.py). Warns as statsmodels does
+    when the provider variance is near zero (the boundary).
+
+    >>> rng = np.random.default_rng(1)
+    >>> g = np.repeat(np.arange(30), 8)
+    >>> x = rng.normal(size=240)
+    >>> y = 1 + 0.5 * x + rng.normal(size=30)[g] + rng.normal(size=240)
+    >>> r = mixed_intercept(y, np.column_stack([np.ones(240), x]), ["Intercept", "x"], g)
+    >>> round(float(r.params["x"]), 2), list(r.params.index)
+    (0.44, ['Intercept', 'x', 'Group Var'])
+    """
+    import warnings
+
+    from scipy.optimize import minimize_scalar
+
+    y = np.asarray(y, dtype=float)
+    X = np.asarray(X, dtype=float)
+    codes, G = group_codes(codes)
+    N, k = X.shape
+    fac = N - k
+    ng = np.bincount(codes, minlength=G).astype(float)
+    S = group_sums(X, codes, G)                       # G x k group sums of X
+    ys = np.bincount(codes, y, minlength=G)           # group sums of y
+    Sxx, Sxy, Syy = X.T @ X, X.T @ y, float(y @ y)
+
+    def parts(gam):
+        w = gam / (1.0 + ng * gam)
+        xwx = Sxx - (S * w[:, None]).T @ S
+        xwy = Sxy - S.T @ (w * ys)
+        beta = np.linalg.solve(xwx, xwy)
+        qf = Syy - float(w @ ys ** 2) - float(beta @ xwy)
+        return beta, xwx, qf
+
+    def negll(gam):
+        _, xwx, qf = parts(gam)
+        if qf <= 0:
+            return np.inf
+        return 0.5 * (np.sum(np.log1p(ng * gam)) + fac * np.log(qf)
+                      + np.linalg.slogdet(xwx)[1])
+
+    opt = minimize_scalar(lambda t: negll(np.exp(t)), bounds=(-25.0, 12.0), method="bounded",
+                          options={"xatol": 1e-10, "maxiter": 500})
+    gam = float(np.exp(opt.x)) if negll(np.exp(opt.x)) <= negll(0.0) else 0.0
+    beta, xwx, qf = parts(gam)
+    scale = qf / fac
+    # statsmodels' Hessian (MixedLM.hessian) for one random intercept, per-group sums
+    c = 1.0 / (1.0 + ng * gam)
+    R = ys - S @ beta                                 # group sums of the GLS residuals
+    hess_fe = -fac * xwx / qf
+    hess_fere = -fac * (S.T @ (c ** 2 * R)) / qf
+    D = float(np.sum(2 * ng * c ** 3 * R ** 2))
+    B = float(np.sum(c ** 2 * R ** 2))
+    hess_re = float(np.sum(ng ** 2 * c ** 2) / 2) - 0.5 * fac * (D / qf - B ** 2 / qf ** 2)
+    xtax = (S * (c ** 2)[:, None]).T @ S
+    F = (S * (2 * ng * c ** 3)[:, None]).T @ S
+    QL = np.linalg.solve(xwx, xtax)
+    hess_re += 0.5 * (float(np.sum(QL.T * QL)) - float(np.trace(np.linalg.solve(xwx, F))))
+    hess = np.zeros((k + 1, k + 1))
+    hess[:k, :k] = hess_fe
+    hess[:k, k] = hess[k, :k] = hess_fere
+    hess[k, k] = hess_re
+    cov = np.linalg.inv(-hess)
+    if gam * scale < 0.01:
+        warnings.warn("The MLE may be on the boundary of the parameter space.", stacklevel=2)
+    fitted = X @ beta + (gam * c * R)[codes]          # with the predicted provider effects
+    return MixedResult(list(names) + ["Group Var"], np.append(beta, gam), cov, scale=scale,
+                       n_fe=k, exog=X, endog=y, fitted=fitted, resid=y - fitted,
+                       row_labels=row_labels)

@@ -429,9 +429,19 @@ class MixedFitter(Fitter):
         return df
 
     def fit(self, spec, df, groups, notes):
-        """The REML fit of statsmodels' ``MixedLM``, grouped by provider; notes when it
-        does not converge and when a random slope's variance is estimated at zero.
+        """The REML fit of statsmodels' ``MixedLM``, grouped by provider (a random
+        intercept alone on numeric columns: :func:`~workbench.analysis.models.fastfit.
+        mixed_intercept`, the same fit from group sums); notes when it does not converge
+        and when a random slope's variance is estimated at zero.
         """
+        cols = _rhs(spec)
+        if not spec.random_slopes and _numeric(df, cols):
+            # a random intercept only: REML from group sums, statsmodels' estimates and
+            # standard errors to its optimiser's tolerance (fastfit.mixed_intercept)
+            X, names = _design(spec, df, cols)
+            return fastfit.mixed_intercept(df[spec.outcome].to_numpy(float), X, names,
+                                           df[spec.cluster].to_numpy(),
+                                           row_labels=df.index), df
         re_formula = ("~ 1 + " + " + ".join(spec.random_slopes)) if spec.random_slopes \
             else None
         res = smf.mixedlm(spec.formula(), df, groups=df[spec.cluster],
