@@ -15,6 +15,7 @@ lists every name with an example.
 
 from __future__ import annotations
 
+from workbench.analysis.claims.assessment import assess_claims
 from workbench.analysis.effects.mediation import mediate_panel
 from workbench.analysis.findings.formatting import interval, number, p_value
 from workbench.analysis.findings.multiple import adjust_p
@@ -39,6 +40,8 @@ from workbench.analysis.models.fit import (
 )
 from workbench.analysis.monitoring.funnel import funnel
 from workbench.analysis.monitoring.spc import spc
+from workbench.analysis.questions.did_it_work import evaluate_change, insert_known_change
+from workbench.analysis.questions.planning import EvaluationPlan, plan_evaluation
 from workbench.analysis.questions.provider_funnel import funnel_outliers, funnel_view
 from workbench.analysis.questions.spc_monitoring import spc_summary, spc_view
 from workbench.analysis.queues.calculators import (
@@ -97,6 +100,7 @@ __all__ = [  # grouped in docs/api.md
     "CASE_MIX",
     "MEASURES",
     "SUBSETS",
+    "EvaluationPlan",
     "Finding",
     "FindingId",
     "Findings",
@@ -106,11 +110,13 @@ __all__ = [  # grouped in docs/api.md
     "add_lag",
     "adjust_p",
     "aggregate_flows",
+    "assess_claims",
     "association",
     "balance_plot",
     "completeness_heatmap",
     "controls",
     "escape_markdown",
+    "evaluate_change",
     "event_study_chart",
     "explore_spc",
     "factor_for",
@@ -130,6 +136,7 @@ __all__ = [  # grouped in docs/api.md
     "in_batch",
     "influence_frame",
     "influence_plot",
+    "insert_known_change",
     "interval",
     "its_chart",
     "label",
@@ -141,6 +148,7 @@ __all__ = [  # grouped in docs/api.md
     "p_value",
     "performance_charts",
     "performance_matrix",
+    "plan_evaluation",
     "qq_plot",
     "queue_load",
     "read_findings",
