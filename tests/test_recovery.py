@@ -1,7 +1,11 @@
 """The notebooks' analyses recover the synthetic truth.
 
-For the default seed every headline interval with a true value covers it; across 20
-seeds (slow) each estimand is covered at least 17 times in 20.
+Headlines are chosen by a rule set before any result (:mod:`workbench.analysis.findings.roles`),
+so about one calibrated 95% headline interval in twenty misses its truth by chance: on the
+default seed and two others, the misses among the headlines with a true value stay within
+the 99% binomial bound for intervals that cover 95% of the time. Across 20 seeds (slow)
+each estimand is covered at least 17 times in 20, and the headlines' misses over all seeds
+stay within the same kind of bound.
 """
 
 from collections import defaultdict
@@ -23,16 +27,35 @@ def _all_findings(panel):
     return out + q03.nhs_vs_independent(panel)
 
 
-def test_default_seed_headline_intervals_cover_the_truth():
-    sd = generate()
-    checked = 0
+def miss_bound(n: int, level: float = 0.99) -> int:
+    """The most misses of ``n`` calibrated 95% intervals at ``level`` (binomial quantile):
+    for 27 headlines, 5.
+    """
+    return int(binom.ppf(level, n, 0.05))
+
+
+def _headline_checks(sd):
+    """(id, covers) of every headline with a true value."""
+    out = []
     for f in _all_findings(sd.panel):
         t = truth_for(f.id, sd.truth)
-        if t is None or f.role != "headline":
-            continue
-        checked += 1
-        assert f.covers(t), f"{f.id}: {f.estimate:.3f} [{f.ci_low:.3f}, {f.ci_high:.3f}] vs {t}"
-    assert checked >= 20
+        if t is not None and f.role == "headline":
+            out.append((f.id, f.covers(t)))
+    return out
+
+
+def test_miss_bound_is_the_binomial_quantile():
+    assert miss_bound(27) == 5
+    assert miss_bound(20) == 4 and miss_bound(10) == 3
+
+
+@pytest.mark.parametrize("seed", [None, 1, 2], ids=["default", "seed1", "seed2"])
+def test_headline_misses_stay_within_the_binomial_bound(seed):
+    sd = generate() if seed is None else generate(seed=seed)
+    checks = _headline_checks(sd)
+    missed = [fid for fid, covers in checks if not covers]
+    assert len(checks) >= 20
+    assert len(missed) <= miss_bound(len(checks)), (len(checks), missed)
 
 
 def test_default_seed_headlines_of_notebook_02_are_within_provider():
@@ -43,6 +66,9 @@ def test_default_seed_headlines_of_notebook_02_are_within_provider():
         assert headline and all(f.model.startswith(("fe", "poisson")) and f.key.variant == "fe"
                                 for f in headline)
         assert all(truth_for(f, sd.truth) is not None for f in headline)
+        # the report shows headlines first
+        roles = [f.role for f in found]
+        assert roles == sorted(roles, key=lambda r: r != "headline")
 
 
 def test_naive_sector_difference_is_confounded():
@@ -51,6 +77,7 @@ def test_naive_sector_difference_is_confounded():
     naive = fs["naive:sector[independent]->rtt_median_weeks@acute"]
     truth = sd.truth["adjusted:sector[independent]->rtt_median_weeks@acute"]
     assert not naive.covers(truth)
+    assert naive.role == "robustness"   # a raw difference is not identified by design
 
 
 @pytest.mark.slow
@@ -59,25 +86,39 @@ def test_coverage_across_twenty_seeds():
 
     Asserted: coverage pooled over all estimands and seeds lies in [0.92, 0.98], and no
     estimand falls below the count that exact 95% intervals fall below, for any of the
-    ~50 estimands, with probability 1% (14 of 20: binomial quantile with Bonferroni).
+    ~50 estimands, with probability 1% (14 of 20: binomial quantile with Bonferroni);
+    every seed's headline misses stay within the 99% binomial bound of its headlines (with
+    a Bonferroni share of the 1% over the seeds), and the headlines' misses over all seeds
+    within the 99% bound of all of them.
     Reported: the estimands covered fewer than 17 times in 20. Exact intervals put a
     single estimand below 17/20 with probability 1.6%, so with ~50 estimands about one
     such estimand is expected by chance (over 80 further seeds the main linear-model
     estimands cover 0.94-0.975).
     """
     hits = defaultdict(list)
-    for seed in range(1, 21):
+    head_misses, head_total = [], 0
+    seeds = range(1, 21)
+    for seed in seeds:
         sd = generate(seed=seed)
+        missed = 0
         for f in _all_findings(sd.panel):
             t = truth_for(f.id, sd.truth)
             if t is not None:
                 hits[f.id].append(f.covers(t))
+                if f.role == "headline":
+                    head_total += 1
+                    missed += not f.covers(t)
+        head_misses.append(missed)
     counts = {k: sum(v) for k, v in hits.items()}
     pooled = sum(counts.values()) / sum(len(v) for v in hits.values())
     floor = int(binom.ppf(0.01 / len(counts), 20, 0.95))
     below_17 = {k: c for k, c in counts.items() if c < 17}
-    print(f"pooled coverage {pooled:.3f} over {len(counts)} estimands; below 17/20: {below_17}")
+    print(f"pooled coverage {pooled:.3f} over {len(counts)} estimands; below 17/20: {below_17}; "
+          f"headline misses per seed {head_misses} of {head_total // len(seeds)}")
     assert 0.92 <= pooled <= 0.98, pooled
     assert all(c >= floor for c in counts.values()), {k: c for k, c in counts.items()
                                                       if c < floor}
     assert len(below_17) <= max(2, round(0.1 * len(counts))), below_17
+    per_seed = head_total // len(seeds)
+    assert max(head_misses) <= miss_bound(per_seed, 1 - 0.01 / len(seeds)), head_misses
+    assert sum(head_misses) <= miss_bound(head_total), (sum(head_misses), head_total)

@@ -256,6 +256,13 @@ class AnalysisTypeError(AnalysisInputError, TypeError):
     """An analysis or session argument of the wrong type (a ``TypeError`` as well)."""
 
 
+class NotEstimableError(AnalysisInputError):
+    """The data are too thin for one part of an analysis (too few clusters for a clustered
+    or bootstrap interval, an exposure that does not vary): a question reports the part as
+    a diagnostic finding naming the reason and goes on (``findings.roles.not_estimated``).
+    """
+
+
 class GeneratorError(WorkbenchError, ValueError):
     """The synthetic-panel generator was given an argument it cannot use.
 

@@ -77,7 +77,7 @@ from workbench.analysis.findings import formatting, wording
 from workbench.analysis.findings.record import Finding, FindingId, Findings
 from workbench.analysis.models import fit as md
 from workbench.data import measures as M
-from workbench.errors import AnalysisInputError
+from workbench.errors import AnalysisInputError, NotEstimableError
 
 #: Effects reported by :func:`product_of_coefficients`, in order.
 EFFECTS: tuple[str, ...] = ("indirect", "direct", "total", "proportion_mediated")
@@ -367,7 +367,7 @@ def product_of_coefficients(data: pd.DataFrame, exposure: str, mediator: str, ou
         codes_all = np.arange(len(df))
     g = int(codes_all.max()) + 1
     if g < 20:
-        raise AnalysisInputError(fn, "cluster" if cluster else "data",
+        raise NotEstimableError(fn, "cluster" if cluster else "data",
                                  f"has only {g} {'clusters' if cluster else 'rows'}",
                                  expected="at least 20 for a bootstrap interval")
     if cluster and g < 50:

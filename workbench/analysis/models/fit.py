@@ -81,7 +81,7 @@ from workbench.analysis.models.spec import (  # noqa: F401  (re-exported: the sp
     select_subset,
 )
 from workbench.data import measures as M
-from workbench.errors import AnalysisInputError
+from workbench.errors import AnalysisInputError, NotEstimableError
 
 #: Every model kind :func:`fit` knows (one fitter each in :mod:`workbench.analysis.models.fitters`).
 KINDS: tuple[str, ...] = fitters.registry.kinds()
@@ -278,14 +278,14 @@ def fit(spec: ModelSpec, data: pd.DataFrame) -> Fit:
     notes: list[str] = []
     n_clusters = df[spec.cluster].nunique()
     if n_clusters < 5:
-        raise AnalysisInputError("fit", "subset", f"{spec.subset!r} of model "
+        raise NotEstimableError("fit", "subset", f"{spec.subset!r} of model "
                                  f"{spec.formula()!r} leaves only {n_clusters} provider(s) "
                                  "with complete data",
                                  expected="at least 5 providers (another subset, or fewer "
                                           "columns with missing values)")
     flat = _constant_columns(df, [*spec.exposures, *spec.adjust])
     if flat:
-        raise AnalysisInputError("fit", "exposures/adjust", f"{flat} of model "
+        raise NotEstimableError("fit", "exposures/adjust", f"{flat} of model "
                                  f"{spec.formula()!r} do not vary on subset {spec.subset!r}",
                                  expected="columns that vary in the subset (drop them from "
                                           "the model)")

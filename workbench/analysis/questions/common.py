@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from workbench.analysis.findings import roles
 from workbench.analysis.models import fit as md
 
 
@@ -17,9 +18,9 @@ def adjust_for(subset: str) -> tuple[str, ...]:
     return md.CASE_MIX + (("sector_independent",) if subset == "acute" else ())
 
 
-#: Providers below which a within-provider estimate is not a headline: its provider-clustered
-#: interval rests on too few clusters to be trusted (scenario ``few_independent``).
-MIN_HEADLINE_CLUSTERS = 20
+#: Providers below which an estimate is not a headline (the headline rule's, kept here for
+#: the questions that import it from here).
+MIN_HEADLINE_CLUSTERS = roles.MIN_HEADLINE_CLUSTERS
 
 
 def select_has(panel: pd.DataFrame, subset: str) -> bool:

@@ -13,10 +13,16 @@ import pandas as pd
 
 from workbench.analysis.findings import formatting
 from workbench.analysis.findings.record import Finding
+from workbench.analysis.findings.roles import assign_roles
 from workbench.analysis.models import fit as md
 from workbench.analysis.questions.common import case_mix_available, select_has
 from workbench.data import measures as M
 from workbench.errors import AnalysisInputError
+
+#: The headline rule's terms for notebook 03 (:func:`~workbench.analysis.findings.roles.assign_roles`):
+#: its primary exposures are the sector (and a care home's ownership); its outcomes the
+#: primary ones (waits, FFT; staffing levels and CQC ratings are secondary).
+SECTOR_RULE = {"exposures": ("sector", "ownership"), "units": "providers"}
 
 
 def sector_weighting(panel: pd.DataFrame, outcomes: tuple[str, ...] = (
@@ -89,7 +95,7 @@ def nhs_vs_independent(panel: pd.DataFrame,
                 f"Do independent hospitals differ from NHS trusts on {M.label(o)}? "
                 "(no case mix in these data: naive only)")
     if not _can_fit_ratings(panel):
-        return out
+        return assign_roles(out, **SECTOR_RULE)
     acute_rating = md.ModelSpec("cqc_overall", ("sector_independent", "nurse_fte_per_10_beds",
                                                 "staff_engagement"),
                                 kind="ordinal", subset="acute", prefix="ordinal")
@@ -102,7 +108,7 @@ def nhs_vs_independent(panel: pd.DataFrame,
         out += md.fit(homes, panel).findings(
             "Are for-profit and council-run care homes rated differently from not-for-profit "
             "homes?")
-    return out
+    return assign_roles(out, **SECTOR_RULE)
 
 
 #: The kinds of finding shown side by side in the report's sector-difference chart.

@@ -21,11 +21,18 @@ from dataclasses import dataclass
 import pandas as pd
 
 from workbench.analysis.findings.record import Finding, Findings
+from workbench.analysis.findings.roles import (
+    NOT_ESTIMATED,
+    PRIMARY_OUTCOMES,
+    assign_roles,
+    not_estimated,
+)
 from workbench.analysis.findings.wording import plain_label
 from workbench.analysis.models import fit as md
-from workbench.analysis.questions.common import MIN_HEADLINE_CLUSTERS, case_mix_available
+from workbench.analysis.questions.common import case_mix_available
 from workbench.data import measures as M
-from workbench.errors import AnalysisInputError
+from workbench.errors import AnalysisInputError, NotEstimableError
+from workbench.finding_id import FindingId
 
 #: The chain of the registry's panels: staffing, waits and satisfaction measures.
 STAFFING, WAITS, SATISFACTION = "nurse_fte_per_10_beds", "rtt_median_weeks", "fft_pct_positive"
@@ -140,6 +147,23 @@ class Chain:
         if which == "complaints":
             return f"Do complaints move with {' and '.join(p for p in (waits, staffing) if p)}?"
         return _REGISTRY_QUESTIONS[which]
+
+    def rule(self) -> dict[str, object]:
+        """The headline rule's terms for this chain (:func:`~workbench.analysis.findings.roles.assign_roles`):
+        its primary exposures are the staffing measure and the waits (the chain's named
+        parameters, not staff engagement, which the satisfaction model holds as a check);
+        its primary outcomes the registry's (:data:`~workbench.analysis.findings.roles.PRIMARY_OUTCOMES`)
+        and the waits and satisfaction measures its parameters name.
+
+        >>> from workbench.data.synth import generate
+        >>> chain(generate(seed=1, n_providers=30, n_months=3).panel).rule()["exposures"]
+        ('nurse_fte_per_10_beds', 'rtt_median_weeks')
+        """
+        named = tuple(x for x in (self.staffing, self.waits) if x)
+        return {"exposures": named,
+                "outcomes": PRIMARY_OUTCOMES + tuple(x for x in (self.waits, self.satisfaction)
+                                                     if x),
+                "units": self.units}
 
     def limits(self) -> list[str]:
         """What this panel cannot answer of the chain, in sentences."""
@@ -310,70 +334,67 @@ def staffing_waits_satisfaction(panel: pd.DataFrame, subset: str = "acute",
     has_ae = subset == "nhs" and panel.loc[panel["sector"] == "nhs",
                                            "ae_pct_within_4h"].notna().any()
 
-    def run(spec: md.ModelSpec, question: str, role: str) -> list[Finding]:
-        found = md.fit(spec, panel).findings(question)
-        for f in found:
-            f.role = role
-        return list(found)
+    def run(spec: md.ModelSpec, question: str) -> list[Finding]:
+        try:
+            return list(md.fit(spec, panel).findings(question))
+        except NotEstimableError as err:  # too thin to estimate: say so, go on
+            return [not_estimated(FindingId(spec.prefix, spec.outcome, md.exposure_label(x),
+                                            spec.subset, variant=spec.suffix), question,
+                                  err.problem, unit="", sector=subset)
+                    for x in spec.exposures]
 
-    head: list[Finding] = []
+    found: list[Finding] = []
     if waits:
-        head += run(md.ModelSpec(waits, (staffing,), kind="fe", subset=subset,
-                                 suffix="fe"), q_wait + within, "headline")
-    head += run(md.ModelSpec(satisfaction, direct, kind="fe", subset=subset,
-                             suffix="fe"), q_fft + within, "headline")
+        found += run(md.ModelSpec(waits, (staffing,), kind="fe", subset=subset,
+                                  suffix="fe"), q_wait + within)
+    found += run(md.ModelSpec(satisfaction, direct, kind="fe", subset=subset,
+                              suffix="fe"), q_fft + within)
     if waits:
-        head += run(md.ModelSpec(satisfaction, (staffing,), kind="fe", subset=subset,
-                                 prefix="total", suffix="fe"), q_total + within, "headline")
+        found += run(md.ModelSpec(satisfaction, (staffing,), kind="fe", subset=subset,
+                                  prefix="total", suffix="fe"), q_total + within)
     # provider effects as a factor of the Poisson model: with 36 months per provider the
     # Poisson fixed-effects estimator has no incidental-parameter bias
     harm = tuple(x for x in (waits, staffing) if x)
     if c.complaints_per:
-        head += run(md.ModelSpec("complaints", harm, ("provider_code",),
-                                 kind="poisson", exposure=c.complaints_per, subset=subset,
-                                 prefix="rate_ratio", suffix="fe"), q_compl + within,
-                    "headline")
+        found += run(md.ModelSpec("complaints", harm, ("provider_code",),
+                                  kind="poisson", exposure=c.complaints_per, subset=subset,
+                                  prefix="rate_ratio", suffix="fe"), q_compl + within)
     across = c.across
-    rob: list[Finding] = [f for f in head if lag and f.key.exposure == md.exposure_label(lag)]
-    head = [f for f in head if f not in rob]
-    for f in rob:
-        f.role = "robustness"
-    for f in head:
-        if f.clusters is not None and f.clusters < MIN_HEADLINE_CLUSTERS:
-            f.role = "diagnostic"
-            note = (f"only {f.clusters} {units}: too few for a trustworthy clustered "
-                    f"interval (a headline needs {MIN_HEADLINE_CLUSTERS})")
-            f.warning = "; ".join(w for w in (f.warning, note) if w)
     if has_ae:
-        rob += run(md.ModelSpec("ae_pct_within_4h", (staffing,), kind="fe", subset="nhs",
-                                suffix="fe"), q_ae + within, "robustness")
+        found += run(md.ModelSpec("ae_pct_within_4h", (staffing,), kind="fe", subset="nhs",
+                                  suffix="fe"), q_ae + within)
     if waits:
-        rob += run(md.ModelSpec(waits, (staffing,), adj, subset=subset),
-                   q_wait + across, "robustness")
-    rob += run(md.ModelSpec(satisfaction, direct, adj, subset=subset), q_fft + across,
-               "robustness")
+        found += run(md.ModelSpec(waits, (staffing,), adj, subset=subset), q_wait + across)
+    found += run(md.ModelSpec(satisfaction, direct, adj, subset=subset), q_fft + across)
     if c.counts is not None:
         binom = md.ModelSpec(c.counts[0], direct, adj, kind="binomial", trials=c.counts[1],
                              subset=subset, prefix="odds_ratio")
-        for f in run(binom, q_fft + " (binomial model of FFT counts)", "robustness"):
+        for f in run(binom, q_fft + " (binomial model of FFT counts)"):
             # the counts model reports on the percentage measure it models
             f.id = str(f.key.with_(outcome=satisfaction))
-            rob.append(f)
+            found.append(f)
     if mixed:
-        rob += run(md.ModelSpec(satisfaction, direct, adj, kind="mixed", subset=subset,
-                                suffix="mixed"), q_fft + " (random-intercept model)",
-                   "robustness")
+        found += run(md.ModelSpec(satisfaction, direct, adj, kind="mixed", subset=subset,
+                                  suffix="mixed"), q_fft + " (random-intercept model)")
     if waits:
-        rob += run(md.ModelSpec(satisfaction, (staffing,), adj, subset=subset,
-                                prefix="total"), q_total + across, "robustness")
+        found += run(md.ModelSpec(satisfaction, (staffing,), adj, subset=subset,
+                                  prefix="total"), q_total + across)
     if c.complaints_per:
-        rob += run(md.ModelSpec("complaints", harm, adj, kind="poisson",
-                                exposure=c.complaints_per, subset=subset, prefix="rate_ratio"),
-                   q_compl + across, "robustness")
+        found += run(md.ModelSpec("complaints", harm, adj, kind="poisson",
+                                  exposure=c.complaints_per, subset=subset,
+                                  prefix="rate_ratio"), q_compl + across)
     if has_ae:
-        rob += run(md.ModelSpec("ae_pct_within_4h", (staffing,), md.CASE_MIX, subset="nhs"),
-                   q_ae + across, "robustness")
-    return Findings(head + rob)
+        found += run(md.ModelSpec("ae_pct_within_4h", (staffing,), md.CASE_MIX, subset="nhs"),
+                     q_ae + across)
+    return _by_role(assign_roles(found, **c.rule()))
+
+
+def _by_role(found: list[Finding]) -> Findings:
+    """Findings in the order a report shows them: headlines, then the rest (each in the
+    order they were made).
+    """
+    return Findings([f for f in found if f.role == "headline"]
+                    + [f for f in found if f.role != "headline"])
 
 
 def satisfaction_model(panel: pd.DataFrame, subset: str = "acute",
@@ -427,25 +448,42 @@ def staffing_pathways(panel: pd.DataFrame, subset: str = "acute", *, n_boot: int
     rows = md.prepare(md.ModelSpec(outcome, (mediator, exposure, *own), subset=subset), panel)
     cols = [exposure, mediator, outcome, *own]
     rows[cols] = rows[cols] - rows.groupby("provider_code")[cols].transform("mean")
-    res = product_of_coefficients(rows, exposure, mediator, outcome, outcome_adjust=own,
-                                  cluster="provider_code", time="month", n_boot=n_boot,
-                                  seed=seed, subset=subset)
+    q_split = (f"How much of the effect of {_words(exposure)} on {_words(outcome)} runs "
+               f"through {_words(mediator)}?")
+
+    def split(estimate, variants: dict[str, str], question: str) -> list[Finding]:
+        """The split's findings, ids with ``variants`` (kind -> variant); a split too thin
+        to bootstrap (too few clusters) is one not-estimated finding per part.
+        """
+        try:
+            found = list(estimate().findings())
+        except NotEstimableError as err:
+            return [not_estimated(FindingId(kind, outcome, f"{exposure}->{mediator}"
+                                            if kind == "indirect" else exposure, subset,
+                                            variant=variants[kind]), question, err.problem,
+                                  sector=subset) for kind in ("indirect", "direct", "total")]
+        for f in found:
+            f.id = str(f.key.with_(variant=variants.get(f.key.kind, "")))
+        return found
+
     out: list[Finding] = []
-    for f in res.findings():
-        f.id = str(f.key.with_(variant="fe" if f.key.kind == "indirect" else "fe_bootstrap"))
-        f.role = "robustness"
-        f.model += f", within {unit}"
-        f.formula = f"within {unit} ({unit} means removed): {f.formula}"
+    for f in split(lambda: product_of_coefficients(
+            rows, exposure, mediator, outcome, outcome_adjust=own, cluster="provider_code",
+            time="month", n_boot=n_boot, seed=seed, subset=subset),
+            {"indirect": "fe", "direct": "fe_bootstrap", "total": "fe_bootstrap"},
+            q_split + c.within):
+        if f.model != NOT_ESTIMATED:
+            f.model += f", within {unit}"
+            f.formula = f"within {unit} ({unit} means removed): {f.formula}"
         out.append(f)
-    for f in mediate_panel(panel, subset=subset, n_boot=n_boot, seed=seed, exposure=exposure,
-                           mediator=mediator, outcome=outcome, adjust=c.adjust,
-                           outcome_adjust=own).findings():
-        if f.key.kind != "indirect":
-            f.id = str(f.key.with_(variant="bootstrap"))
-        f.role = "robustness"
-        f.question += c.across
+    for f in split(lambda: mediate_panel(
+            panel, subset=subset, n_boot=n_boot, seed=seed, exposure=exposure,
+            mediator=mediator, outcome=outcome, adjust=c.adjust, outcome_adjust=own),
+            {"indirect": "", "direct": "bootstrap", "total": "bootstrap"}, q_split + c.across):
+        if f.model != NOT_ESTIMATED:
+            f.question += c.across
         out.append(f)
-    return Findings(out)
+    return _by_role(assign_roles(out, **c.rule()))
 
 
 def forest_label(finding: Finding) -> str:
