@@ -156,9 +156,19 @@ def test_screen_counts_chance_signals_and_keeps_real_ones():
     df["x"] = rng.binomial(1000, 0.85, len(df))
     df.loc[(df["p"] == "P07") & (df["d"] >= "2024-06-01"), "x"] = 700
     res = screen(laney_p(df, "x", "n", "d", facet="p"), n_sim=400)
-    assert res.expected_false_signals == pytest.approx(40 * false_alarm_rate(24, n_sim=400))
+    # 40 charts of one measure share one month-to-month persistence; the rules' chance
+    # rate is that of 24 points at that persistence
+    phi = round(res.autocorrelation, 1)
+    assert res.expected_false_signals == pytest.approx(
+        40 * false_alarm_rate(24, n_sim=400, autocorrelation=phi))
     assert res.table.loc[res.table["survives_fdr"], "facet"].tolist() == ["P07"]
+    p07 = res.flagged.iloc[0]
+    assert p07["screen"] == "sustained shift" and p07["direction"] == -1
+    assert p07["month"] == pd.Timestamp("2024-06-01")
+    assert p07["size"] == pytest.approx(-15, abs=1.5)      # 85% -> 70%, in points
     assert res.observed_signals >= 1 and "by chance alone" in res.sentence
+    assert "a sustained shift down from June 2024" in res.sentence
+    assert "AR(1)" not in res.sentence and "AR(1)" in res.model
 
 
 def test_bad_input_names_the_argument():

@@ -44,11 +44,14 @@ change after the baseline is not absorbed into the seasonal effects.
 
 Screening (:func:`screen`): with many charts at once some signal by chance. The
 expected number of charts with a false signal is the sum over charts of the per-chart
-false-alarm rate of the rules at that chart's length, estimated by simulating in-control
-series (independent standard normal points charted with limits from their own moving
-range, as the charts do) with a fixed seed; and a chart's p-value is that of its largest
-``|z'|`` under independence, ``1 - (1 - 2 (1 - Phi(m)))^n`` (Sidak), adjusted across charts
-by Benjamini-Hochberg.
+false-alarm rate of the rules at that chart's length and the charts' month-to-month
+persistence, estimated by simulating in-control series (AR(1) normal points charted with
+limits from their own moving range, as the charts do) with a fixed seed. Each chart's
+p-value for a change beyond chance comes from
+:func:`~workbench.analysis.monitoring.screening.screen_series`: a model of the chart with
+its season and AR(1) errors, screened for a single unusual month, a sustained shift
+(standardised CUSUM) and a gradual drift, calibrated by a parametric bootstrap and
+combined by min-p; the p-values are adjusted across charts by Benjamini-Hochberg.
 
 Example
 -------
@@ -71,9 +74,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from workbench.analysis.findings import formatting
+from workbench.analysis.monitoring import screening as SCR
 from workbench.analysis.monitoring.spc import (
     DIRECTIONS,
     NEAR_FRACTION,
@@ -107,6 +110,7 @@ __all__ = [
     "run_chart",
     "runs_limits",
     "screen",
+    "screening_sentence",
     "seasonal_adjust",
 ]
 
@@ -616,9 +620,15 @@ def run_chart(data: pd.DataFrame, value: str, date: str, *, facet: str | None = 
 # =========================================================================== screening
 
 
-def _any_signal_iid(n_points: int, n_sim: int, rng: np.random.Generator) -> np.ndarray:
-    """Whether each of ``n_sim`` in-control series of ``n_points`` gives any MDC signal."""
-    y = rng.standard_normal((n_sim, n_points))
+def _any_signal(n_points: int, n_sim: int, rng: np.random.Generator,
+                autocorrelation: float = 0.0) -> np.ndarray:
+    """Whether each of ``n_sim`` in-control series of ``n_points`` gives any MDC signal
+    (independent standard normal points, or AR(1) with that autocorrelation).
+    """
+    if autocorrelation:
+        y = SCR.simulate_ar1(rng, n_sim, n_points, autocorrelation)
+    else:
+        y = rng.standard_normal((n_sim, n_points))
     out = np.zeros(n_sim, dtype=bool)
     for s in range(n_sim):
         v = y[s]
@@ -629,34 +639,50 @@ def _any_signal_iid(n_points: int, n_sim: int, rng: np.random.Generator) -> np.n
     return out
 
 
-def false_alarm_rate(n_points: int, n_sim: int = 2000, seed: int = SIMULATION_SEED) -> float:
+def false_alarm_rate(n_points: int, n_sim: int = 2000, seed: int = SIMULATION_SEED,
+                     autocorrelation: float = 0.0) -> float:
     """Share of in-control charts of ``n_points`` with at least one special-cause signal.
 
-    In-control series are independent standard normal points; each is charted with its
-    own mean and limits ``mean +/- 3 x mean(MR)/1.128`` (as the p', u' and, without
-    screening, XmR charts do) and the four Making Data Count rules applied. Fixed seed:
-    the same arguments give the same rate.
+    In-control series are standard normal points, independent or (``autocorrelation``)
+    AR(1) with that month-to-month correlation; each is charted with its own mean and
+    limits ``mean +/- 3 x mean(MR)/1.128`` (as the p', u' and, without screening, XmR
+    charts do) and the four Making Data Count rules applied. Fixed seed: the same
+    arguments give the same rate. Correlated months signal more often: runs on one side
+    of the mean are longer, and the moving range underestimates the spread.
 
-    >>> 0.0 < false_alarm_rate(24, n_sim=400) < 0.5
+    >>> 0.0 < false_alarm_rate(24, n_sim=400) < false_alarm_rate(24, 400, autocorrelation=0.5)
     True
     """
     if not isinstance(n_points, (int, np.integer)) or n_points < 3:
         raise AnalysisInputError("false_alarm_rate", "n_points", f"is {n_points!r}",
                                  expected="an integer of at least 3")
-    rng = np.random.default_rng([int(seed), int(n_points)])
-    return float(_any_signal_iid(int(n_points), int(n_sim), rng).mean())
+    phi = float(autocorrelation)
+    if not -0.95 <= phi <= 0.95:
+        raise AnalysisInputError("false_alarm_rate", "autocorrelation", f"is {phi!r}",
+                                 expected="a number between -0.95 and 0.95")
+    key = [int(seed), int(n_points)] + ([round(phi * 100) + 100] if phi else [])
+    rng = np.random.default_rng(key)
+    return float(_any_signal(int(n_points), int(n_sim), rng, phi).mean())
 
 
 @dataclass
 class ScreeningResult:
     """Many charts screened at once.
 
-    ``table`` per chart: ``facet, n_points, signal`` (any special-cause point),
-    ``max_abs_z`` (largest standardised distance from the centre), ``p_value`` (of that
-    maximum under in-control independence, Sidak), ``p_adjusted`` (Benjamini-Hochberg),
-    ``survives_fdr`` (``p_adjusted < fdr``) and ``false_alarm_rate``;
-    ``expected_false_signals`` is the number of charts expected to signal by chance alone
-    if every process were in control; ``observed_signals`` how many did.
+    ``table`` per chart: ``facet, n_points, signal`` (any special-cause point on the
+    Making Data Count rules), ``max_abs_z`` (largest standardised distance from the
+    centre), ``false_alarm_rate`` (of the rules, at the chart's length and persistence),
+    then the screen of
+    :func:`~workbench.analysis.monitoring.screening.screen_series`: ``screened``,
+    ``seasonal``, ``autocorrelation``, ``p_single``, ``p_shift``, ``p_drift``,
+    ``p_value`` (combined), ``screen`` (which screen), ``month``, ``direction``, ``size``
+    (in the chart's units), then ``p_adjusted`` (Benjamini-Hochberg across the screened
+    charts) and ``survives_fdr`` (``p_adjusted < fdr``).
+    ``expected_false_signals`` is the number of charts expected to signal on the rules by
+    chance alone if every process were in control; ``observed_signals`` how many did;
+    ``sentence`` says it in plain words and ``model`` (for an analyst) what the screen
+    is; ``autocorrelation`` the persistence shared by the charts (None when each chart
+    has its own).
     """
 
     table: pd.DataFrame
@@ -664,20 +690,46 @@ class ScreeningResult:
     observed_signals: int
     fdr: float
     sentence: str = ""
+    model: str = ""
+    autocorrelation: float | None = None
+
+    @property
+    def flagged(self) -> pd.DataFrame:
+        """The charts that survive the screen (a change beyond chance)."""
+        return self.table[self.table["survives_fdr"]]
+
+
+def _screen_values(t: pd.DataFrame) -> np.ndarray:
+    """The series a chart is screened on: ``z`` of a p'/u' chart (the month's distance
+    from the centre in its own binomial or Poisson sd, so months of different
+    denominators are alike), the value of an XmR chart.
+    """
+    return (t["z"] if "z" in t.columns else t["value"]).to_numpy(dtype=float)
+
+
+def _units_per_screen_unit(t: pd.DataFrame) -> float:
+    """Chart units per unit of the screened series (a p'/u' chart's mean ``sigma_i``)."""
+    return float(t["sigma_i"].mean()) if "z" in t.columns else 1.0
 
 
 def screen(result: SPCResult, *, fdr: float = 0.05, n_sim: int = 2000,
-           seed: int = SIMULATION_SEED) -> ScreeningResult:
-    """Screen every facet of a chart result; say how many signals chance alone would give.
+           seed: int = SIMULATION_SEED, autocorrelation: str = "auto",
+           season: bool | None = None) -> ScreeningResult:
+    """Screen every facet of a chart result; say how many signals chance alone would give
+    and which charts show a change beyond chance.
 
     ``result`` is an :class:`~workbench.analysis.monitoring.spc.SPCResult` from :func:`laney_p`,
     :func:`laney_u` or :func:`~workbench.analysis.spc.spc` (many facets, e.g. one per
-    provider). A point's standardised value is ``z' = 3 (value - mean) / (upl - mean)``
-    (for p' and u' charts exactly ``z_prime``). Expected false signals = sum over charts
-    of :func:`false_alarm_rate` at that chart's length. Each chart's p-value is
-    ``1 - (1 - 2 (1 - Phi(max|z'|)))^n`` and the p-values are adjusted by
-    Benjamini-Hochberg across charts (valid under independence or positive dependence
-    of the charts).
+    provider). Each chart (``z`` of a p'/u' chart, the values of an XmR chart, with its
+    rebase groups) is screened by
+    :func:`~workbench.analysis.monitoring.screening.screen_series` for a single unusual
+    month, a sustained shift and a gradual drift, on a model with the chart's seasonal
+    pattern and its month-to-month persistence (``autocorrelation``: ``auto`` shares one
+    persistence across 5 or more charts, ``each``, ``shared``, or ``none`` for independent
+    months; ``season`` None: seasonal terms for charts of 24 months or more). The charts'
+    p-values are adjusted by Benjamini-Hochberg (valid under independence or positive
+    dependence of the charts). Expected false signals = sum over charts of
+    :func:`false_alarm_rate` at that chart's length and persistence.
 
     >>> import numpy as np, pandas as pd
     >>> rng = np.random.default_rng(1)
@@ -685,10 +737,10 @@ def screen(result: SPCResult, *, fdr: float = 0.05, n_sim: int = 2000,
     ...                    "d": np.tile(pd.date_range("2023-01-01", periods=24, freq="MS"), 20),
     ...                    "n": 400})
     >>> df["x"] = rng.binomial(400, 0.8, len(df))
-    >>> df.loc[df.index[-1], "x"] = 250          # one real special cause
+    >>> df.loc[df.index[-1], "x"] = 200          # one real special cause
     >>> s = screen(laney_p(df, "x", "n", "d", facet="p"), n_sim=300)
-    >>> s.table.loc[s.table["survives_fdr"], "facet"].tolist()
-    ['P19']
+    >>> s.flagged["facet"].tolist(), s.flagged["screen"].tolist()
+    (['P19'], ['single month'])
     """
     if not isinstance(result, SPCResult):
         raise AnalysisInputError("screen", "result", f"is a {type(result).__name__}",
@@ -702,28 +754,84 @@ def screen(result: SPCResult, *, fdr: float = 0.05, n_sim: int = 2000,
     zp = t["z_prime"].to_numpy() if "z_prime" in t.columns else np.where(
         half > 0, 3 * (t["value"] - t["mean"]).to_numpy() / np.where(half > 0, half, 1), 0.0)
     t = t.assign(_zp=zp)
-    rates: dict[int, float] = {}
+    groups = dict(tuple(t.groupby("facet", sort=False)))
+    series = {fac: (g["date"], _screen_values(g), g["rebase_group"].to_numpy())
+              for fac, g in groups.items()}
+    scr = SCR.screen_series(series, autocorrelation=autocorrelation, season=season,
+                            n_sim=n_sim, seed=seed)
+    shared = scr["autocorrelation"].dropna()
+    one = (len(shared) > 0 and autocorrelation != "each"
+           and (autocorrelation != "auto" or len(shared) >= SCR.SHARED_MIN_CHARTS))
+    rates: dict[tuple[int, float], float] = {}
     rows = []
-    for fac, g in t.groupby("facet", sort=False):
+    for (fac, g), (_, s) in zip(groups.items(), scr.iterrows()):
         n = len(g)
-        if n not in rates:
-            rates[n] = false_alarm_rate(n, n_sim=n_sim, seed=seed) if n >= 3 else 0.0
-        m = float(np.abs(g["_zp"]).max())
-        p_point = 2 * stats.norm.sf(m)
-        p = float(-np.expm1(n * np.log1p(-min(p_point, 1 - 1e-16))))
+        phi = 0.0 if pd.isna(s["autocorrelation"]) else round(float(s["autocorrelation"]), 1)
+        if (n, phi) not in rates:
+            rates[(n, phi)] = (false_alarm_rate(n, n_sim=n_sim, seed=seed, autocorrelation=phi)
+                               if n >= 3 else 0.0)
         rows.append({"facet": fac, "n_points": n,
                      "signal": bool((g["point_type"] != "common_cause").any()),
-                     "max_abs_z": m, "p_value": p, "false_alarm_rate": rates[n]})
+                     "max_abs_z": float(np.abs(g["_zp"]).max()),
+                     "false_alarm_rate": rates[(n, phi)],
+                     **{k: s[k] for k in ("screened", "seasonal", "autocorrelation",
+                                          "p_single", "p_shift", "p_drift", "p_value",
+                                          "screen", "month", "direction")},
+                     "size": float(s["size"]) * _units_per_screen_unit(g)})
     table = pd.DataFrame(rows)
-    table["p_adjusted"] = multipletests(table["p_value"], method="fdr_bh")[1]
-    table["survives_fdr"] = table["p_adjusted"] < fdr
+    table["p_adjusted"] = np.nan
+    ok = table["p_value"].notna().to_numpy()
+    if ok.any():
+        table.loc[ok, "p_adjusted"] = multipletests(table.loc[ok, "p_value"],
+                                                    method="fdr_bh")[1]
+    table["survives_fdr"] = (table["p_adjusted"] < fdr).fillna(False).astype(bool)
     expected = float(table["false_alarm_rate"].sum())
     observed = int(table["signal"].sum())
-    kept = int(table["survives_fdr"].sum())
-    sentence = (f"{observed} of {len(table)} charts show a special cause; about "
-                f"{formatting.fixed(expected, 1)} would by chance alone if every process were "
-                f"stable. {kept} remain after controlling the false discovery rate at "
-                f"{formatting.percent(fdr)}.")
-    return ScreeningResult(table=table, expected_false_signals=expected,
-                           observed_signals=observed, fdr=fdr, sentence=sentence)
+    res = ScreeningResult(table=table, expected_false_signals=expected,
+                          observed_signals=observed, fdr=fdr,
+                          model=SCR.MODEL_TEXT + ("; persistence shared by the charts"
+                                                  if one else "; persistence of each chart"),
+                          autocorrelation=float(shared.iloc[0]) if one else None)
+    res.sentence = screening_sentence(res)
+    return res
 
+
+def screening_sentence(res: ScreeningResult, chart: str = "chart") -> str:
+    """What a screen found, in a board's words (no model names): how many charts show a
+    special cause, how many would by chance alone, and which show a change beyond chance
+    once the seasonal pattern and the carry-over from month to month are allowed for.
+
+    >>> t = pd.DataFrame({"facet": ["A", "B"], "signal": [True, False], "screened": True,
+    ...                   "survives_fdr": [False, False]})
+    >>> screening_sentence(ScreeningResult(t, 0.4, 1, 0.05))[:60]
+    '1 of 2 charts shows a special cause on the Making Data Count'
+    """
+    t = res.table
+    n = len(t)
+    plural = f"{chart}s" if n != 1 else chart
+    verb = "shows" if res.observed_signals == 1 else "show"
+    text = (f"{res.observed_signals} of {n} {plural} {verb} a special cause on the Making "
+            f"Data Count rules; about {formatting.fixed(res.expected_false_signals, 1)} "
+            f"would by chance alone if every process were stable.")
+    screened = int(t["screened"].sum())
+    kept = int(t["survives_fdr"].sum())
+    text += (f" {SCR.PLAIN_TEXT[0].upper()}{SCR.PLAIN_TEXT[1:]}, {kept} of {screened} "
+             f"{chart}{'s' if screened != 1 else ''} "
+             f"{'shows' if kept == 1 else 'show'} a change beyond chance, with the false "
+             f"discovery rate controlled at {formatting.percent(res.fdr)}")
+    if kept:
+        parts = []
+        for _, r in res.flagged.iterrows():
+            when = (f" from {r['month']:%B %Y}" if r["screen"] != "single month"
+                    else f" in {r['month']:%B %Y}")
+            what = {"single month": "an unusual month", "sustained shift": "a sustained shift",
+                    "gradual drift": "a gradual drift"}[r["screen"]]
+            way = {1: "up", -1: "down"}.get(int(r["direction"]), "")
+            parts.append(f"{r['facet']} ({what} {way}{when})".replace("  ", " "))
+        text += ": " + "; ".join(parts)
+    text += "."
+    short = n - screened
+    if short:
+        text += (f" {short} {chart}{'s' if short != 1 else ''} with fewer than "
+                 f"{SCR.MIN_POINTS} months {'were' if short != 1 else 'was'} not screened.")
+    return text
