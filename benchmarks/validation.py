@@ -41,6 +41,7 @@ import argparse
 import multiprocessing as mp
 import time
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -132,14 +133,47 @@ def one_replicate(seed: int, settings: Settings) -> list[dict]:
     return rows
 
 
+@contextmanager
+def _lean_generator():
+    """While it lasts, :func:`workbench.data.synth.generate` skips what the estimators here
+    never read: the RTT flows (drawn from a stream of their own, so the panel is the same)
+    and the pandera check of its own output (the panel gets the checked panel's dtypes
+    from :func:`workbench.data.schema.canonical_dtypes`; the generator's tests check its
+    panels). :func:`make_data` is tested to give the same panel and truth as ``generate``.
+    """
+    from workbench.data import schema, synth
+
+    saved = synth.validate_panel, synth.generate_flows
+    synth.validate_panel = lambda df, source="": schema.canonical_dtypes(df)
+    synth.generate_flows = lambda panel, seed: None
+    try:
+        yield
+    finally:
+        synth.validate_panel, synth.generate_flows = saved
+
+
+def make_data(seed: int, scenario: str, settings: Settings, selection: float = 1.0):
+    """The synthetic data of one replicate and scenario (panel and truth; no flows).
+
+    >>> sd = make_data(1, "calibrated", Settings(n_providers=20, n_months=3))
+    >>> sd.panel.shape[0], sd.flows is None
+    (60, True)
+    """
+    from workbench.data.synth import generate
+
+    with _lean_generator():
+        return generate(seed=seed, n_providers=settings.n_providers,
+                        n_months=settings.n_months, scenario=scenario, selection=selection)
+
+
 def _scenario_rows(seed: int, scenario: str, settings: Settings) -> list[dict]:
     from workbench.analysis.effects import mediation, weighting
     from workbench.analysis.models import fit as md
+    from workbench.analysis.models.spec import derive, select_subset
     from workbench.analysis.questions import staffing_waits_satisfaction as q02
-    from workbench.data.synth import generate
     from workbench.errors import AnalysisInputError
 
-    n, t, nb = settings.n_providers, settings.n_months, settings.n_boot
+    nb = settings.n_boot
     adj = md.CASE_MIX + ("sector_independent",)
     direct = (WAIT, STAFF, "staff_engagement_lag1")
     rows: list[dict] = []
@@ -150,8 +184,10 @@ def _scenario_rows(seed: int, scenario: str, settings: Settings) -> list[dict]:
             rows.append({"scenario": scenario, **_row(
                 estimator, design, k, truth[k], f, meant(estimator, scenario, k, design))})
 
-    sd = generate(seed=seed, n_providers=n, n_months=t, scenario=scenario)
-    p, truth = sd.panel, sd.truth
+    sd = make_data(seed, scenario, settings)
+    # every estimator below answers for acute providers: their rows, with the derived
+    # columns the models name made once (fit derives only what the panel lacks)
+    p, truth = derive(select_subset(sd.panel, "acute"), [adj[-1], direct[-1]]), sd.truth
     for kind in ("ols", "fe", "mixed"):
         a = () if kind == "fe" else adj
         add(kind, md.fit(md.ModelSpec(WAIT, (STAFF,), a, kind=kind), p).findings("q"), truth)
@@ -178,23 +214,22 @@ def _scenario_rows(seed: int, scenario: str, settings: Settings) -> list[dict]:
              if f.id.startswith(("indirect:", "moderation:"))], truth)
     except AnalysisInputError:
         pass
-    ovl = generate(seed=seed + 1_000_000, n_providers=n, n_months=t, scenario=scenario,
-                   selection=SELECTION_OVERLAP)
-    designs = [(f"{scenario}, overlap", ovl)]
+    ovl = make_data(seed + 1_000_000, scenario, settings, selection=SELECTION_OVERLAP)
+    designs = [(f"{scenario}, overlap", select_subset(ovl.panel, "acute"), ovl.truth)]
     if scenario == "calibrated":
-        designs.insert(0, ("calibrated", sd))
-    for design, data in designs:
+        designs.insert(0, ("calibrated", p, truth))
+    for design, panel, true in designs:
         for outcome in (WAIT, FFT):
             key = f"adjusted:sector[independent]->{outcome}@acute"
-            naive, adjusted = md.sector_difference(data.panel, outcome)
-            add("naive difference", [naive], data.truth, key=key, design=design)
-            add("regression adjustment", [adjusted], data.truth, key=key, design=design)
+            naive, adjusted = md.sector_difference(panel, outcome)
+            add("naive difference", [naive], true, key=key, design=design)
+            add("regression adjustment", [adjusted], true, key=key, design=design)
             try:
-                [ipw] = weighting.ipw_difference(data.panel, outcome, n_boot=nb,
+                [ipw] = weighting.ipw_difference(panel, outcome, n_boot=nb,
                                                  seed=seed).findings()
             except AnalysisInputError:
                 continue
-            add("IPW", [ipw], data.truth, key=key, design=design)
+            add("IPW", [ipw], true, key=key, design=design)
     return rows
 
 
