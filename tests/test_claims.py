@@ -45,17 +45,46 @@ def test_naive_and_adjusted_side_by_side(results):
 def test_clear_synthetic_effects_are_supported(results):
     truth = true_effects()
     assert truth["total:nurse_fte_per_10_beds->fft_pct_positive@acute"] > 0
-    assert results["staffing_waits_satisfaction"].verdict == "supported"
-    assert results["engaged_staff_experience"].verdict == "supported"
+    assert rules.supported(results["staffing_waits_satisfaction"].verdict)
+    assert rules.supported(results["engaged_staff_experience"].verdict)
     adjusted_wait = results["private_shorter_waits"].adjusted[0]
     assert adjusted_wait.id == "adjusted:sector[independent]->rtt_median_weeks@acute"
 
 
 def test_verdict_follows_the_interval():
-    assert rules.verdict(0.2, 0.9, +1) == "supported"
-    assert rules.verdict(-0.9, -0.2, +1) == "contradicted"
+    assert rules.verdict(0.2, 0.9, +1) == "supported, meaningful"
+    assert rules.verdict(-0.9, -0.2, +1) == "contradicted, meaningful"
     assert rules.verdict(-0.2, 0.9, +1) == "inconclusive"
     assert rules.verdict(None, 0.9, +1) == "inconclusive"
+
+
+def test_a_verdict_says_whether_the_interval_clears_the_margin():
+    # excludes zero but not the margin: the effect is there, its size may not matter
+    assert rules.verdict(0.1, 1.6, +1, margin=1) == "supported, size uncertain"
+    assert rules.verdict(1.1, 1.6, +1, margin=1) == "supported, meaningful"
+    assert rules.verdict(-1.6, -1.1, -1, margin=1) == "supported, meaningful"
+    # the same on the other side
+    assert rules.verdict(-1.6, -0.1, +1, margin=1) == "contradicted, size uncertain"
+    assert rules.verdict(-1.6, -1.1, +1, margin=1) == "contradicted, meaningful"
+    assert rules.verdict(1.1, 1.6, -1, margin=1) == "contradicted, meaningful"
+    # wholly within the margin stays no meaningful difference, even if it excludes zero
+    assert rules.verdict(0.1, 0.9, +1, margin=1) == "no meaningful difference"
+    assert set(rules.SUPPORTED) | set(rules.CONTRADICTED) <= set(rules.VERDICTS)
+    assert "supported" not in rules.VERDICTS and "contradicted" not in rules.VERDICTS
+
+
+def test_a_claim_of_several_parts_is_as_meaningful_as_its_weakest_part():
+    from workbench.analysis.findings.record import Finding
+
+    g = Finding(id="a:x->y@acute", question="q", estimate=1.0)
+    big = rules.Judged("big", 2.0, 1.5, 2.5, 0.001, +1, 1.0, g)
+    small = rules.Judged("small", 0.8, 0.2, 1.4, 0.01, +1, 1.0, g)
+    against = rules.Judged("against", -0.8, -1.4, -0.2, 0.01, +1, 1.0, g)
+    assert rules.combine([big, big])[0] == "supported, meaningful"
+    v, key = rules.combine([big, small])
+    assert v == "supported, size uncertain" and key.label == "small"
+    v, key = rules.combine([big, against])
+    assert v == "contradicted, size uncertain" and key.label == "against"
 
 
 def test_no_private_staffing_cannot_answer(panel):
@@ -119,7 +148,9 @@ def test_main_driver_tests_the_difference_of_standardised_effects(results):
     assert len(r.contrasts) == 2
     c = r.contrasts[0]
     assert c.id.startswith("contrast:rtt_median_weeks_vs_") and c.ci_low < c.estimate < c.ci_high
-    wait, staff = r.adjusted[0], r.adjusted[1]
+    judged = r.within if r.basis == "within" else r.adjusted
+    assert c.id.endswith("#fe") == (r.basis == "within")
+    wait, staff = judged[0], judged[1]
     assert c.estimate == pytest.approx(abs(wait.estimate) - abs(staff.estimate), rel=1e-6)
 
 
@@ -138,7 +169,7 @@ def test_panel_without_staffing_fft_or_case_mix_cannot_answer_with_reasons(panel
         "provider_code"].iloc[0], "unknown"))
     results = {r.claim.key: r for r in assessment.assess_claims(bare)}
     assert len(results) == 7
-    assert results["private_shorter_waits"].verdict in rules.VERDICTS[:4]
+    assert results["private_shorter_waits"].verdict in rules.VERDICTS[:-1]
     for key in ("private_more_staff", "private_higher_satisfaction",
                 "staffing_waits_satisfaction", "engaged_staff_experience",
                 "waits_main_driver", "private_care_homes_better"):

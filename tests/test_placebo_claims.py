@@ -35,7 +35,7 @@ def _false_verdict_rate(panel, k: int) -> tuple[float, dict]:
         verdicts = [r.verdict for r in assessment.assess_claims(p, keys=SECTOR_CLAIMS)]
         for v in verdicts:
             counts[v] = counts.get(v, 0) + 1
-        false += any(v in ("supported", "contradicted") for v in verdicts)
+        false += any(rules.supported(v) or rules.contradicted(v) for v in verdicts)
     return false / DRAWS, counts
 
 

@@ -12,8 +12,8 @@ Example
 >>> results = assess_claims(panel)
 >>> [r.claim.key for r in results][:3]
 ['private_shorter_waits', 'private_more_staff', 'private_higher_satisfaction']
->>> results[3].verdict, results[3].finding.id
-('supported', 'verdict:staffing_waits_satisfaction@acute')
+>>> results[3].verdict, results[3].basis, results[3].finding.id
+('supported, size uncertain', 'within', 'verdict:staffing_waits_satisfaction@acute')
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.analysis.claims import constructs
+from workbench.analysis.claims.basis import SECTOR_NOTE, Basis, choose_basis, within_spec
 from workbench.analysis.claims.contrasts import driver_contrasts
 from workbench.analysis.claims.inputs import (
     cannot_answer,
@@ -50,6 +51,7 @@ from workbench.analysis.findings import formatting
 from workbench.analysis.findings.record import Finding, FindingId
 from workbench.analysis.findings.sensitivity import evalue_sentence
 from workbench.analysis.models import fit as md
+from workbench.analysis.models.bootstrap import VERDICT_DRAWS
 from workbench.data import measures as M
 from workbench.data.catalogue import NotHeld
 from workbench.errors import AnalysisInputError
@@ -72,17 +74,50 @@ def _margin(claim: Claim, margins: dict[str, float]) -> float:
 
 def _one_contrast(claim: Claim, margins: dict[str, float], afit: md.Fit, naive: Finding,
                   adjusted: Finding, term: str, label: str, subset: str,
-                  cause_effect: tuple[str, str], before: str, after: str) -> ClaimResult:
-    """A claim judged on one adjusted contrast ``term``; the sentence is ``before``, the
-    estimate, interval and margin, ``after``, the unadjusted estimate and the E-value.
+                  cause_effect: tuple[str, str], before: str, after: str, *,
+                  note: str = "", basis: Basis | None = None, wfit: md.Fit | None = None,
+                  within: Finding | None = None) -> ClaimResult:
+    """A claim judged on one contrast ``term``: of the within-provider fit ``wfit`` when
+    ``basis`` says within, else of the adjusted ``afit``. The sentence is ``before``, the
+    estimate, interval and margin, ``after``, the other estimates, ``note`` (why this
+    evidence) and the E-value on the scale of the estimate judged.
     """
     margin = _margin(claim, margins)
-    part = judge(afit, adjusted, term, label, claim.direction, margin)
-    extra = evalue_sentence(adjusted.sensitivity, *cause_effect)
-    v, f, _ = decide(claim, [part], margin, subset, "", extra)
+    on_within = basis is not None and basis.kind == "within"
+    jfit, jf = (wfit, within) if on_within else (afit, adjusted)
+    part = judge(jfit, jf, term, label, claim.direction, margin)
+    evalue = evalue_sentence(jf.sensitivity, *cause_effect)
+    note = basis.sentence() if basis is not None else note
+    extra = " ".join(x for x in (note, evalue) if x)
+    params = basis.parameters() if basis is not None else {"basis": "between providers"}
+    v, f, _ = decide(claim, [part], margin, subset, "", extra,
+                     judged=basis.judged if basis is not None else "", params=params)
+    others = f"Unadjusted: {_interval(naive)}."
+    if basis is not None:
+        others = (f"Pooled, adjusted for case mix: {_interval(adjusted)}. {others}" if on_within
+                  else (f"Within provider: {_interval(within)}. " if within else "") + others)
     return ClaimResult(claim, v, [naive], [adjusted], f"{before}: {_judged(part)} margin "
-                       f"{formatting.number(margin)}){after}. Unadjusted: {_interval(naive)}. "
-                       f"{extra}", f)
+                       f"{formatting.number(margin)}){after}. {others} {extra}", f,
+                       within=[within] if within is not None else [],
+                       basis=basis.kind if basis is not None else "")
+
+
+def _within_fit(spec: md.ModelSpec, panel: pd.DataFrame, basis: Basis,
+                adjust: tuple[str, ...] = ()) -> md.Fit | None:
+    """The within-provider fit of the pooled ``spec``: needed when ``basis`` is within
+    (an error then propagates: the claim cannot be answered), shown beside otherwise
+    (None when it cannot be fitted).
+    """
+    try:
+        return md.fit(within_spec(spec, adjust), panel)
+    except (AnalysisInputError, np.linalg.LinAlgError):
+        if basis.kind == "within":
+            raise
+        return None
+
+
+#: Appended to a within-provider finding's question.
+WITHIN_Q = " (within provider: each provider compared with itself over time)"
 
 
 def _sector_claim(panel: pd.DataFrame, claim: Claim, outcome: str,
@@ -95,9 +130,9 @@ def _sector_claim(panel: pd.DataFrame, claim: Claim, outcome: str,
     if weight not in acute.columns or not acute[weight].notna().any():
         weight = None
     dspec = md.ModelSpec(outcome, ("sector_independent",), subset="acute",
-                         prefix="descriptive", weights=weight)
+                         prefix="descriptive", weights=weight, n_boot=VERDICT_DRAWS)
     aspec = md.ModelSpec(outcome, ("sector_independent",), md.CASE_MIX, subset="acute",
-                         prefix="adjusted")
+                         prefix="adjusted", n_boot=VERDICT_DRAWS)
     if claim.kind == "descriptive":
         # judged unadjusted: case mix is shown beside the verdict when the panel holds it
         if why := unmet_needs(panel, (outcome,), "acute", sectors, (dspec,)):
@@ -132,11 +167,12 @@ def _sector_claim(panel: pd.DataFrame, claim: Claim, outcome: str,
     else:
         part = judge(afit, adjusted[0], "sector_independent",
                       "independent minus NHS, adjusted for case mix", claim.direction, margin)
-        extra = (f"Unadjusted: {_interval(desc)}. "
+        extra = (f"Unadjusted: {_interval(desc)}. {SECTOR_NOTE} "
                  + evalue_sentence(adjusted[0].sensitivity, "being an independent provider",
                                    measure_label(outcome)))
     extra = f"{coverage(dfit)} {extra}"
-    v, f, reason = decide(claim, [part], margin, "acute", "", extra)
+    v, f, reason = decide(claim, [part], margin, "acute", "", extra,
+                          params={"basis": "between providers"})
     how = "unadjusted, weighted" if claim.kind == "descriptive" else "case-mix-adjusted"
     reason = (f"judged on the {how} comparison of {measure_label(outcome)}: "
               f"{formatting.signed(part.estimate)} {part.finding.unit} "
@@ -164,26 +200,38 @@ def _staffing_claim(panel: pd.DataFrame, claim: Claim, lag: int,
         return cannot_answer(claim, why)
     margin = _margin(claim, margins)
     parts_spec = (("rtt_median_weeks", -1, "wait"), ("fft_pct_positive", +1, "satisfaction"))
-    naive, adjusted, parts, sens = [], [], [], []
-    for outcome, sign, what in parts_spec:
-        prefix = "effect" if outcome == "rtt_median_weeks" else "total"
+    pooled = [md.ModelSpec(outcome, (staffing,), adj, subset="acute",
+                           prefix="effect" if outcome == "rtt_median_weeks" else "total")
+              for outcome, _, _ in parts_spec]
+    basis = choose_basis(panel, pooled)
+    naive, adjusted, within, parts, sens = [], [], [], [], []
+    for (outcome, sign, what), spec in zip(parts_spec, pooled):
         q = f"{claim.text} ({what})"
-        n = md.fit(md.ModelSpec(outcome, (staffing,), (), subset="acute", prefix=prefix,
+        n = md.fit(md.ModelSpec(outcome, (staffing,), (), subset="acute", prefix=spec.prefix,
                                 suffix="naive"), panel).findings(q)[0]
-        afit = md.fit(md.ModelSpec(outcome, (staffing,), adj, subset="acute", prefix=prefix),
-                      panel)
+        afit = md.fit(spec, panel)
         a = afit.findings(q)[0]
         naive.append(n)
         adjusted.append(a)
-        parts.append(judge(afit, a, staffing, f"{M.label(outcome)} per nurse FTE per 10 beds",
-                            sign, margin))
-        sens.append(evalue_sentence(a.sensitivity, "staffing", M.label(outcome)))
-    extra = " ".join(s for s in sens if s)
-    v, f, _ = decide(claim, parts, margin, "acute", "", extra)
+        jfit, jf = afit, a
+        wfit = _within_fit(spec, panel, basis)
+        if wfit is not None:
+            within.append(wfit.findings(q + WITHIN_Q)[0])
+            if basis.kind == "within":
+                jfit, jf = wfit, within[-1]
+        parts.append(judge(jfit, jf, staffing, f"{M.label(outcome)} per nurse FTE per 10 beds",
+                           sign, margin))
+        sens.append(evalue_sentence(jf.sensitivity, "staffing", M.label(outcome)))
+    extra = " ".join(s_ for s_ in (basis.sentence(), *sens) if s_)
+    v, f, _ = decide(claim, parts, margin, "acute", "", extra, judged=basis.judged,
+                     params=basis.parameters())
     words = "; ".join(f"{p.label}: {_judged(p, ',')} {p.verdict})" for p in parts)
+    how = ("within providers (provider and month fixed effects)" if basis.kind == "within"
+           else "after case-mix adjustment, pooled across providers")
     return ClaimResult(claim, v, naive, adjusted,
-                       f"after case-mix adjustment (margin {formatting.number(margin)} per nurse "
-                       f"FTE per 10 beds), {words}. {extra}", f)
+                       f"{how} (margin {formatting.number(margin)} per nurse "
+                       f"FTE per 10 beds), {words}. {extra}", f, within=within,
+                       basis=basis.kind)
 
 
 def _engagement_claim(panel: pd.DataFrame, claim: Claim, lag: int,
@@ -195,18 +243,23 @@ def _engagement_claim(panel: pd.DataFrame, claim: Claim, lag: int,
     q = claim.text + f" (engagement {lag} month(s) earlier)"
     adj = md.CASE_MIX + ("nurse_fte_per_10_beds",) + (
         ("sector_independent",) if _has_both(panel) else ())
-    if why := unmet_needs(panel, (), "acute", ("nhs",),
-                          (md.ModelSpec("fft_pct_positive", (exposure,), adj, subset="acute"),)):
+    spec = md.ModelSpec("fft_pct_positive", (exposure,), adj, subset="acute")
+    if why := unmet_needs(panel, (), "acute", ("nhs",), (spec,)):
         return cannot_answer(claim, why)
     naive = md.fit(md.ModelSpec("fft_pct_positive", (exposure,), (), subset="acute",
                                 suffix="naive"), panel).findings(q)[0]
-    afit = md.fit(md.ModelSpec("fft_pct_positive", (exposure,), adj, subset="acute"), panel)
+    afit = md.fit(spec, panel)
     adjusted = afit.findings(q)[0]
+    basis = choose_basis(panel, [spec])
+    wfit = _within_fit(spec, panel, basis, ("nurse_fte_per_10_beds",))
+    within = wfit.findings(q + WITHIN_Q)[0] if wfit is not None else None
+    how = ("within providers (provider and month fixed effects), holding staffing fixed"
+           if basis.kind == "within" else "after adjustment for case mix, staffing and sector")
     return _one_contrast(claim, margins, afit, naive, adjusted, exposure,
                          f"FFT per engagement point {lag} month(s) earlier", "acute",
                          ("staff engagement", "patient satisfaction"),
-                         f"per engagement point {lag} month(s) earlier, after adjustment for "
-                         "case mix, staffing and sector", "")
+                         f"per engagement point {lag} month(s) earlier, {how}", "",
+                         basis=basis, wfit=wfit, within=within)
 
 
 def _per_sd(fit: md.Fit, question: str, *, suffix: str) -> list[Finding]:
@@ -233,47 +286,57 @@ def _drivers_claim(panel: pd.DataFrame, claim: Claim, lag: int,
                           "acute", ("nhs",)):
         return cannot_answer(claim, why)
     adj = md.CASE_MIX + (("sector_independent",) if _has_both(panel) else ())
-    if why := unmet_needs(panel, (), "acute", ("nhs",),
-                          (md.ModelSpec("fft_pct_positive", drivers, adj, subset="acute"),)):
+    spec = md.ModelSpec("fft_pct_positive", drivers, adj, subset="acute")
+    if why := unmet_needs(panel, (), "acute", ("nhs",), (spec,)):
         return cannot_answer(claim, why)
     q = claim.text
     naive = _per_sd(md.fit(md.ModelSpec("fft_pct_positive", drivers, (), subset="acute"),
                            panel), q, suffix="naive")
-    afit = md.fit(md.ModelSpec("fft_pct_positive", drivers, adj, subset="acute"), panel)
+    afit = md.fit(spec, panel)
     adjusted = _per_sd(afit, q, suffix="")
+    basis = choose_basis(panel, [spec])
+    wfit = _within_fit(spec, panel, basis)
+    within = _per_sd(wfit, q + WITHIN_Q, suffix="fe") if wfit is not None else []
+    on_within = basis.kind == "within"
+    jfit, judged = (wfit, within) if on_within else (afit, adjusted)
     margin = _margin(claim, margins)
-    wait = adjusted[0]
-    sd_w = float(afit.data[drivers[0]].std())
-    lo, hi = afit.interval(drivers[0], LEVEL)
+    wait = judged[0]
+    sd_w = float(jfit.data[drivers[0]].std())
+    lo, hi = jfit.interval(drivers[0], LEVEL)
     parts = [Judged("wait effect per SD", wait.estimate, lo * sd_w, hi * sd_w, wait.p_value,
-                     -1, 0.0, wait)]
+                    -1, 0.0, wait)]
     contrasts = []
-    for c95, cl in zip(driver_contrasts(afit, drivers[0]),
-                       driver_contrasts(afit, drivers[0], LEVEL)):
+    how = "within provider (fixed effects)" if on_within else "pooled"
+    for c95, cl in zip(driver_contrasts(jfit, drivers[0]),
+                       driver_contrasts(jfit, drivers[0], LEVEL)):
         other = md.exposure_label(c95["other"])
         f = Finding(id=str(FindingId("contrast", "fft_pct_positive",
                                      f"rtt_median_weeks_vs_{other.replace('[', '_').replace(']', '')}",
-                                     "acute")),
+                                     "acute", variant="fe" if on_within else "")),
                     question=f"Is the wait effect on satisfaction larger than that of {other}?",
                     estimate=c95["estimate"], ci_low=c95["ci_low"], ci_high=c95["ci_high"],
-                    p_value=c95["p_value"], n=afit.n, clusters=afit.clusters,
+                    p_value=c95["p_value"], n=jfit.n, clusters=jfit.clusters,
                     unit="percentage points per SD (size of wait effect minus size of other)",
-                    model=f"linear contrast of the joint ols model; t({c95['df']}), CRV1",
-                    formula=afit.spec.label(), sector="acute", role="robustness")
+                    model=f"linear contrast of the joint {how} model; t({c95['df']}), CRV1",
+                    formula=jfit.spec.label(), sector="acute", role="robustness")
         f.sentence = (f"The wait effect's size minus that of {other}: "
                       f"{formatting.signed(f.estimate)} percentage points per SD "
                       f"(95% CI {formatting.interval(f.ci_low, f.ci_high)}).")
         contrasts.append(f)
         parts.append(Judged(f"wait minus {other}", cl["estimate"], cl["ci_low"],
-                             cl["ci_high"], cl["p_value"], +1, margin, f))
-    v, fv, _ = decide(claim, parts, margin, "acute", "")
+                            cl["ci_high"], cl["p_value"], +1, margin, f))
+    v, fv, _ = decide(claim, parts, margin, "acute", "", basis.sentence(),
+                      judged=basis.judged, params=basis.parameters())
     words = "; ".join(f"{p.label} {_judged(p, ',')} {p.verdict})" for p in parts)
     per = "; ".join(f"{md.exposure_label(d)} {formatting.signed(f.estimate)}"
-                    for d, f in zip(drivers, adjusted))
+                    for d, f in zip(drivers, judged))
+    model = ("one model within providers (provider and month fixed effects)" if on_within
+             else "one model after case-mix adjustment, pooled across providers")
     return ClaimResult(claim, v, naive, adjusted,
                        "FFT % positive, percentage points per standard deviation of each "
-                       f"driver, one model after case-mix adjustment: {per}. Tested: {words} "
-                       f"(margin {formatting.number(margin)} percentage points per SD).", fv, contrasts)
+                       f"driver across the panel, {model}: {per}. Tested: {words} "
+                       f"(margin {formatting.number(margin)} percentage points per SD). "
+                       f"{basis.sentence()}", fv, contrasts, within=within, basis=basis.kind)
 
 
 def _care_home_claim(panel: pd.DataFrame, claim: Claim, margins: dict[str, float]) -> ClaimResult:
@@ -299,7 +362,10 @@ def _care_home_claim(panel: pd.DataFrame, claim: Claim, margins: dict[str, float
                          "privately run minus council-run (rating model's scale)",
                          "care_home", ("private ownership", "a better rating"),
                          "privately run minus council-run homes, after case-mix adjustment",
-                         " on the rating model's scale (above zero: better ratings more likely)")
+                         " on the rating model's scale (above zero: better ratings more likely)",
+                         note=("Who runs a home does not change within a home over the panel, "
+                               "so this claim has no within-provider estimate: it rests on "
+                               "the comparison between homes."))
 
 
 def assess_claims(panel: pd.DataFrame, *, engagement_lag: int = 1,
@@ -398,7 +464,7 @@ def assess_claims(panel: pd.DataFrame, *, engagement_lag: int = 1,
             r = constructs.answer_instead(c, r, sections=sections, tables=held,
                                           margins=margins)
         elif r.finding is not None:  # answered on the panel: name its measures
-            words = constructs.panel_measures_text(c.key, c, panel, waits_measure)
+            words = constructs.panel_measures_text(c.key, c, panel, waits_measure, r.basis)
             r.reason = f"{r.reason.rstrip()} {words}"
             r.finding.sentence = f"{r.finding.sentence.rstrip()} {words}"
         r.unknown_sector = n_unknown

@@ -72,6 +72,7 @@ from workbench.analysis.claims.rules import (
     ClaimResult,
     Judged,
     combine,
+    rule_text,
 )
 from workbench.analysis.effects import cross_section as X
 from workbench.analysis.findings import formatting
@@ -237,7 +238,7 @@ def better(measure: str) -> int:
 
 
 def measures_text(measures: Mapping[str, str], adjust: tuple[str, ...], population: str,
-                  where: str = "") -> str:
+                  where: str = "", *, adjustment: str = "") -> str:
     """The measures a verdict used, its adjustment set and population, in one sentence.
 
     >>> measures_text({"waiting": "rtt_median_weeks"}, (), "acute providers")
@@ -245,20 +246,28 @@ def measures_text(measures: Mapping[str, str], adjust: tuple[str, ...], populati
     """
     used = "; ".join(f"{c.replace('_', ' ')}: {X.label(m) if m != 'fft_national_pct_positive' else Candidate(m, '', '').label}"
                      for c, m in measures.items())
-    adj = (f"adjustment set: {', '.join(X.label(a) for a in adjust)}" if adjust
-           else "no adjustment")
+    adj = adjustment or (f"adjustment set: {', '.join(X.label(a) for a in adjust)}"
+                         if adjust else "no adjustment")
     return f"Measures used: {used}. Population: {population}{where}; {adj}."
 
 
 def panel_measures_text(key: str, claim: Claim, panel: pd.DataFrame,
-                        waits_measure: str) -> str:
-    """The measures sentence of a claim answered on the panel (:data:`PANEL_MEASURES`)."""
+                        waits_measure: str, basis: str = "") -> str:
+    """The measures sentence of a claim answered on the panel (:data:`PANEL_MEASURES`);
+    ``basis`` ``within`` for a claim judged within providers (adjusted by provider and
+    month fixed effects, not the case-mix set).
+    """
     ms = dict(PANEL_MEASURES.get(key, {}))
     if key == "private_shorter_waits":
         ms["waiting"] = waits_measure
     adjust = () if claim.kind == "descriptive" else tuple(
         c for c in md.CASE_MIX if c in panel.columns and panel[c].notna().any())
-    return measures_text(ms, adjust, NEEDS[key].population if key in NEEDS else claim.subset)
+    within = ("adjustment: provider and month fixed effects (each provider compared with "
+              "itself, so case mix and anything else fixed over the panel is held constant)"
+              + ("; staffing held fixed" if key == "engaged_staff_experience" else "")
+              if basis == "within" else "")
+    return measures_text(ms, adjust, NEEDS[key].population if key in NEEDS else claim.subset,
+                         adjustment=within)
 
 
 # ---- choosing the measures of a cross-section ---------------------------------------------
@@ -439,10 +448,7 @@ def _verdict(claim: Claim, parts: list[Judged], how: str, extra: str,
     words = "; ".join(f"{p.label}: {formatting.signed(p.estimate)} ({level} interval "
                       f"{formatting.interval(p.low, p.high)}; margin "
                       f"{formatting.number(p.margin)}; {p.verdict})" for p in parts)
-    rule = (f"Rule: no meaningful difference if the {level} interval lies within +/- the "
-            "margin, supported if it lies wholly on the side the claim asserts, contradicted "
-            f"if wholly on the other side, else inconclusive; {MULTIPLICITY} over the "
-            f"register's {FAMILY} intervals")
+    rule = "Rule: " + rule_text("the margin")
     sentence = (f"{claim.text} Verdict: {v}. Judged on {how}: {words}. {rule}. {extra}").strip()
     base = key.finding
     f = Finding(id=str(FindingId("verdict", claim.key, subset=claim.subset)),

@@ -14,10 +14,24 @@ from workbench.analysis.findings import formatting
 from workbench.analysis.findings.record import Finding, Findings
 
 
+def _judged_on(r: ClaimResult) -> str:
+    """What a claim's verdict is judged on, in a few words (the table's ``judged on``)."""
+    if r.claim.kind == "descriptive":
+        return "unadjusted (weighted)"
+    if r.basis == "within":
+        return "within provider (fixed effects)"
+    if r.basis == "pooled":
+        return "pooled, adjusted for case mix (no between-within gap)"
+    return "adjusted for case mix (between providers)"
+
+
 def register_table(results: list[ClaimResult]) -> pd.DataFrame:
-    """One row per claim and answer: claim, verdict, what it is judged on, the margin, the
-    unadjusted and adjusted estimates with their 95% intervals, side by side, and the
-    like-for-like view where there is one ('no data' where nothing could be estimated).
+    """One row per claim and answer: claim, verdict, what it is judged on (unadjusted for
+    a descriptive claim; within provider, or pooled when the between-within test finds no
+    gap, for an effect claim; between providers for a sector effect), the margin, the
+    unadjusted, adjusted and within-provider estimates with their 95% intervals, side by
+    side, and the like-for-like view where there is one ('no data' where nothing could be
+    estimated).
 
     >>> from workbench.analysis.claims.rules import CLAIMS
     >>> register_table([ClaimResult(CLAIMS[0], "cannot answer", reason="r")])["verdict"].tolist()
@@ -25,17 +39,17 @@ def register_table(results: list[ClaimResult]) -> pd.DataFrame:
     """
     rows = []
     for r in results:
-        pairs = list(zip_longest(r.naive, r.adjusted)) or [(None, None)]
-        for naive, adjusted in pairs:
-            shown = adjusted or naive
+        triples = list(zip_longest(r.naive, r.adjusted, r.within)) or [(None, None, None)]
+        for naive, adjusted, within in triples:
+            shown = adjusted or naive or within
             rows.append({
                 "claim": r.claim.text, "verdict": r.verdict,
-                "judged on": ("unadjusted (weighted)" if r.claim.kind == "descriptive"
-                              else "adjusted for case mix"),
+                "judged on": _judged_on(r),
                 "margin": r.claim.margin,
                 "measure": shown.key.outcome if shown else "",
                 "exposure": shown.key.exposure if shown else "",
                 "naive": _cell(naive), "adjusted for case mix": _cell(adjusted),
+                "within provider": _cell(within) if r.within else "",
                 "like for like by specialty": _cell(r.beside[0]) if r.beside else "",
                 "unit": r.claim.unit or (shown.unit if shown else ""),
             })
@@ -49,12 +63,25 @@ def _cell(f: Finding | None) -> str:
     return f"{est} ({iv})" if iv else est
 
 
+#: The verdict words and what they say, under the register.
+VERDICT_WORDS = (
+    "*Supported, meaningful*: the interval lies beyond the claim's margin (its minimal "
+    "important difference) on the side the claim asserts. *Supported, size uncertain*: it "
+    "excludes no difference but reaches inside the margin, so the effect is there and may "
+    "be too small to matter. *Contradicted, meaningful* / *size uncertain*: the same on the "
+    "other side. *No meaningful difference*: the whole interval lies within the margin. "
+    "*Inconclusive*: the data cannot tell. Effect claims are judged within providers "
+    "(each provider compared with itself over time) unless a between-within test finds no "
+    "gap between the slope across providers and within them.")
+
+
 def register_markdown(results: list[ClaimResult]) -> str:
     """The register as Markdown: one numbered paragraph per claim with its verdict, then
-    how multiplicity is controlled.
+    how multiplicity is controlled and what the verdict words say (:data:`VERDICT_WORDS`).
 
     >>> from workbench.analysis.claims.rules import CLAIMS
-    >>> print(register_markdown([ClaimResult(CLAIMS[0], "inconclusive", reason="r.")]))
+    >>> text = register_markdown([ClaimResult(CLAIMS[0], "inconclusive", reason="r.")])
+    >>> print(text[:text.index("*Supported")].rstrip())
     1. **Private providers have shorter waiting times than the NHS.** Verdict: **inconclusive**. R.
     <BLANKLINE>
     Verdicts rest on 99.5% intervals: Bonferroni over the register's 10 intervals, so the chance that any verdict rests on a chance finding is at most 5%.
@@ -66,6 +93,8 @@ def register_markdown(results: list[ClaimResult]) -> str:
     lines.append(f"Verdicts rest on {formatting.percent(LEVEL, 1)} intervals: {MULTIPLICITY} "
                  f"over the register's {FAMILY} intervals, so the chance that any verdict rests "
                  f"on a chance finding is at most {formatting.percent(ALPHA)}.")
+    lines.append("")
+    lines.append(VERDICT_WORDS)
     unknown = max((r.unknown_sector for r in results), default=0)
     if unknown:
         lines.append("")

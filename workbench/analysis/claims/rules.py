@@ -83,7 +83,12 @@ from workbench.data.catalogue import NotHeld
 from workbench.data.specialty_waits import by_pathway
 from workbench.errors import AnalysisInputError
 
-VERDICTS: tuple[str, ...] = ("supported", "contradicted", "no meaningful difference",
+#: Verdicts with a size: the interval clears the margin on the claimed side
+#: (``meaningful``) or excludes zero without clearing it (``size uncertain``); the same two
+#: sizes for an interval on the other side (see :func:`verdict`).
+SUPPORTED: tuple[str, ...] = ("supported, meaningful", "supported, size uncertain")
+CONTRADICTED: tuple[str, ...] = ("contradicted, meaningful", "contradicted, size uncertain")
+VERDICTS: tuple[str, ...] = (*SUPPORTED, *CONTRADICTED, "no meaningful difference",
                              "inconclusive", "cannot answer")
 
 #: Providers of a sector needed before a comparison is attempted (see the module: the
@@ -184,8 +189,27 @@ FAMILY: int = sum(PARTS.get(c.key, 1) for c in CLAIMS)
 #: The level of every interval a verdict is judged on.
 LEVEL: float = 1 - ALPHA / FAMILY
 
-_ORDER = ("contradicted", "cannot answer", "inconclusive", "no meaningful difference",
-          "supported")
+_ORDER = ("contradicted, meaningful", "contradicted, size uncertain", "cannot answer",
+          "inconclusive", "no meaningful difference", "supported, size uncertain",
+          "supported, meaningful")
+
+
+def supported(v: str) -> bool:
+    """Whether a verdict supports its claim, whatever its size.
+
+    >>> supported("supported, size uncertain"), supported("inconclusive")
+    (True, False)
+    """
+    return v in SUPPORTED
+
+
+def contradicted(v: str) -> bool:
+    """Whether a verdict contradicts its claim, whatever its size.
+
+    >>> contradicted("contradicted, meaningful"), contradicted("supported, meaningful")
+    (True, False)
+    """
+    return v in CONTRADICTED
 
 
 @dataclass
@@ -203,10 +227,16 @@ class ClaimResult:
     unknown_sector: int = 0
     #: other views shown beside the verdict and not judged on (the like-for-like waits)
     beside: list[Finding] = field(default_factory=list)
+    #: the within-provider estimates of an effect claim (provider and month fixed effects)
+    within: list[Finding] = field(default_factory=list)
+    #: the evidence an effect claim is judged on: ``within`` or ``pooled``
+    #: (:mod:`workbench.analysis.claims.basis`); ``""`` for the others
+    basis: str = ""
 
     def __post_init__(self) -> None:
         self.reason = self.reason[:1].upper() + self.reason[1:]
-        judged = self.naive if self.claim.kind == "descriptive" else self.adjusted
+        judged = (self.naive if self.claim.kind == "descriptive"
+                  else self.within if self.basis == "within" else self.adjusted)
         warned = sorted({f.warning for f in judged if f.warning})
         if warned:
             self.reason += " Model warning: " + "; ".join(warned) + "."
@@ -222,8 +252,8 @@ class ClaimResult:
 
     def findings(self, question: str | None = None) -> Findings:
         """The verdict (``headline``; a ``cannot answer`` verdict is a ``diagnostic``
-        without an estimate), then the adjusted, unadjusted, contrast and like-for-like
-        findings behind it (``robustness``, or ``diagnostic`` where their own analysis said
+        without an estimate), then the within-provider, adjusted, unadjusted, contrast and
+        like-for-like findings behind it (``robustness``, or ``diagnostic`` where their own analysis said
         so). ``question`` replaces the verdict's question (the claim).
 
         >>> r = ClaimResult(CLAIMS[0], "inconclusive", naive=[Finding(
@@ -236,7 +266,7 @@ class ClaimResult:
         if self.finding is not None:
             out.append(self.finding if question is None
                        else replace(self.finding, question=question))
-        for f in (*self.adjusted, *self.naive, *self.contrasts, *self.beside):
+        for f in (*self.within, *self.adjusted, *self.naive, *self.contrasts, *self.beside):
             out.append(f if f.role == "diagnostic" else replace(f, role="robustness"))
         return Findings(out)
 
@@ -245,19 +275,32 @@ def verdict(low: float | None, high: float | None, direction: int,
             margin: float = 0.0) -> str:
     """The verdict of an interval, the claimed sign and the minimal important difference.
 
+    In order: ``no meaningful difference`` when the whole interval lies within
+    +/- ``margin``; ``supported, meaningful`` when it lies beyond the margin on the
+    claimed side (``direction * low > margin``); ``supported, size uncertain`` when it
+    excludes zero on the claimed side but reaches inside the margin (the effect is there,
+    its size may not matter); ``contradicted, meaningful`` and ``contradicted, size
+    uncertain`` the same on the other side (``direction * high < -margin``: an effect that
+    matters, the other way); else ``inconclusive``. With no margin (0) an interval that
+    excludes zero is meaningful.
+
     >>> verdict(-2.0, -0.5, -1), verdict(0.5, 2.0, -1), verdict(-1.0, 1.0, -1)
-    ('supported', 'contradicted', 'inconclusive')
+    ('supported, meaningful', 'contradicted, meaningful', 'inconclusive')
+    >>> verdict(0.1, 1.6, +1, margin=1), verdict(-1.6, -0.1, +1, margin=1)
+    ('supported, size uncertain', 'contradicted, size uncertain')
     >>> verdict(-0.3, 0.4, +1, margin=0.5), verdict(0.1, 0.4, +1, margin=0.5)
     ('no meaningful difference', 'no meaningful difference')
     """
     if low is None or high is None or np.isnan(low) or np.isnan(high):
         return "inconclusive"
+    margin = max(float(margin), 0.0)
     if margin > 0 and -margin < low and high < margin:
         return "no meaningful difference"
-    if direction * low > 0 and direction * high > 0:
-        return "supported"
-    if direction * low < 0 and direction * high < 0:
-        return "contradicted"
+    near, far = sorted((direction * low, direction * high))  # on the claimed side's scale
+    if near > 0:
+        return "supported, meaningful" if near > margin else "supported, size uncertain"
+    if far < 0:
+        return "contradicted, meaningful" if far < -margin else "contradicted, size uncertain"
     return "inconclusive"
 
 
@@ -291,34 +334,52 @@ def judge(fit: md.Fit, f: Finding, term: str, label: str, direction: int,
     return Judged(label, f.estimate, lo, hi, f.p_value, direction, margin, f)
 
 
+def rule_text(margin: str, side: str = "on the side the claim asserts") -> str:
+    """The verdict rule in words (the verdict sentence's ``Rule: ...``), for a margin
+    written ``margin`` and the claimed ``side``.
+
+    >>> rule_text("0.5", "below 0").split(";")[0]
+    'no meaningful difference if the 99.5% interval lies within +/-0.5'
+    """
+    level = formatting.percent(LEVEL, 1)
+    return (f"no meaningful difference if the {level} interval lies within +/-{margin}; "
+            f"supported, meaningful if it lies wholly {side} and beyond the margin; "
+            "supported, size uncertain if it excludes 0 on that side but reaches inside the "
+            "margin; contradicted, meaningful or size uncertain the same way on the other "
+            f"side; else inconclusive; {MULTIPLICITY} over the register's {FAMILY} intervals")
+
+
 def _rule(claim: Claim, margin: float) -> str:
-    side = "below" if claim.direction < 0 else "above"
-    return (f"rule: no meaningful difference if the {formatting.percent(LEVEL, 1)} interval "
-            f"lies within +/-{formatting.number(margin)}, supported if it lies wholly {side} 0, "
-            "contradicted if wholly "
-            f"on the other side, else inconclusive; {MULTIPLICITY} over the register's "
-            f"{FAMILY} intervals")
+    side = "below 0" if claim.direction < 0 else "above 0"
+    return "rule: " + rule_text(formatting.number(margin), side)
 
 
 def combine(parts: list[Judged]) -> tuple[str, Judged]:
     """The verdict of a claim judged on several parts, and the part that decides it.
 
-    Any part contradicted makes the claim contradicted; all supported, supported; all within
-    the margin, no meaningful difference; otherwise inconclusive. The deciding part is the
-    first by :data:`_ORDER` (contradicted before inconclusive before no meaningful
-    difference before supported).
+    Any part contradicted makes the claim contradicted (``meaningful`` when any
+    contradicted part is); all supported, supported (``meaningful`` only when every part
+    is); all within the margin, no meaningful difference; otherwise inconclusive. The
+    deciding part is the first by :data:`_ORDER` (contradicted before inconclusive before
+    no meaningful difference before supported, size uncertain before supported,
+    meaningful).
 
     >>> f = Finding(id="a:x->y@acute", question="q", estimate=1.0)
     >>> parts = [Judged("a", 1.0, 0.5, 1.5, 0.01, 1, 0.1, f),
     ...          Judged("b", 0.0, -1.0, 1.0, 0.9, 1, 0.1, f)]
     >>> v, key = combine(parts); v, key.label
     ('inconclusive', 'b')
+    >>> v, key = combine([parts[0], Judged("c", 0.3, 0.05, 0.6, 0.01, 1, 0.1, f)])
+    >>> v, key.label
+    ('supported, size uncertain', 'c')
     """
     verdicts = [p.verdict for p in parts]
-    if "contradicted" in verdicts:
-        v = "contradicted"
-    elif all(x == "supported" for x in verdicts):
-        v = "supported"
+    if any(map(contradicted, verdicts)):
+        v = ("contradicted, meaningful" if "contradicted, meaningful" in verdicts
+             else "contradicted, size uncertain")
+    elif all(map(supported, verdicts)):
+        v = ("supported, meaningful" if all(x == "supported, meaningful" for x in verdicts)
+             else "supported, size uncertain")
     elif all(x == "no meaningful difference" for x in verdicts):
         v = "no meaningful difference"
     else:
@@ -327,23 +388,25 @@ def combine(parts: list[Judged]) -> tuple[str, Judged]:
 
 
 def decide(claim: Claim, parts: list[Judged], margin: float, subset: str, reason: str,
-            extra: str = "") -> tuple[str, Finding, str]:
+           extra: str = "", *, judged: str = "", params: dict | None = None
+           ) -> tuple[str, Finding, str]:
     """The claim's verdict from the intervals it rests on, its finding and its reason.
 
-    Any part contradicted makes the claim contradicted; all supported, supported; all
-    within the margin, no meaningful difference; otherwise inconclusive. The finding
-    (``verdict:<claim key>@<subset>``, role ``headline``) carries the estimate of the part
-    that decides (contradicted before inconclusive before no meaningful difference before
-    supported), its p-value times :data:`FAMILY` (Bonferroni, at most 1), and a sentence
-    with every part, the margin and the rule; ``extra`` (an E-value sentence) is added to
-    the sentence and to ``reason``.
+    :func:`combine` gives the verdict. The finding (``verdict:<claim key>@<subset>``, role
+    ``headline``) carries the estimate of the part that decides, its p-value times
+    :data:`FAMILY` (Bonferroni, at most 1), and a sentence with what it is ``judged`` on
+    (default: the unadjusted, weighted comparison of a descriptive claim, the
+    case-mix-adjusted estimate of an effect claim), every part, the margin and the rule;
+    ``extra`` (the basis and E-value sentences) is added to the sentence and to
+    ``reason``; ``params`` are added to the finding's parameters (the evidence's
+    ``basis`` and the between-within test of an effect claim).
 
     >>> f = Finding(id="naive:sector[independent]->rtt_median_weeks@acute", question="q",
     ...             estimate=-1.0, ci_low=-2.0, ci_high=-0.5, p_value=0.01)
     >>> part = Judged("independent minus NHS", -1.0, -2.2, -0.3, 0.01, -1, 0.5, f)
     >>> v, finding, _ = decide(CLAIMS[0], [part], 0.5, "acute", "")
     >>> v, finding.id
-    ('supported', 'verdict:private_shorter_waits@acute')
+    ('supported, size uncertain', 'verdict:private_shorter_waits@acute')
     """
     v, key = combine(parts)
     words = "; ".join(f"{p.label}: {formatting.signed(p.estimate)} "
@@ -351,8 +414,8 @@ def decide(claim: Claim, parts: list[Judged], margin: float, subset: str, reason
                       f"{formatting.interval(p.low, p.high)}; {p.verdict})" for p in parts)
     base = key.finding
     rule = "R" + _rule(claim, margin)[1:]
-    judged = ("unadjusted, weighted comparison" if claim.kind == "descriptive"
-              else "case-mix-adjusted estimate")
+    judged = judged or ("unadjusted, weighted comparison" if claim.kind == "descriptive"
+                        else "case-mix-adjusted estimate")
     sentence = (f"{claim.text} Verdict: {v}. Judged on the {judged}"
                 f" (margin {formatting.number(margin)} {claim.unit or base.unit}): {words}. "
                 f"{rule}."
@@ -366,7 +429,7 @@ def decide(claim: Claim, parts: list[Judged], margin: float, subset: str, reason
                 sensitivity=dict(base.sensitivity))
     f.parameters = {"verdict": v, "margin": margin, "level": LEVEL, "family": FAMILY,
                     "multiplicity": MULTIPLICITY, "interval": [key.low, key.high],
-                    "kind": claim.kind}
+                    "kind": claim.kind, **(params or {})}
     return v, f, reason + (" " + extra if extra else "")
 
 

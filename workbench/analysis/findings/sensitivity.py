@@ -23,7 +23,15 @@ Other scales are converted to an approximate risk ratio first, as VanderWeele & 
 
 The contrast is the exposure's unit for a 0/1 indicator (sector, ownership) and one
 standard deviation of the exposure (over the fitted rows) otherwise, so an E-value
-reads "per SD of staffing". E-values rather than the robustness value of Cinelli &
+reads "per SD of staffing".
+
+**Within-provider (fixed-effects) estimates** are on the scale of the variation they use:
+each provider's deviations from its own means. Their standardised difference divides by
+the **within-provider SDs** (the SDs of the exposure and the outcome after each
+provider's mean is removed), d = estimate x SD_within(x) / SD_within(y), and the
+confounder their E-value describes is one that changes within providers over time
+(anything fixed over the panel is already removed): ``sensitivity["within"]`` is True
+and :func:`evalue_sentence` says so. E-values rather than the robustness value of Cinelli &
 Hazlett (2020) are given because they apply to every model kind here (GLMs and ordinal
 models as well as linear ones) and are read the same way in each.
 
@@ -123,9 +131,15 @@ def _finding_evalue(f, fit, term: str) -> dict[str, Any]:
     spec, data = fit.spec, fit.data
     base = term.rsplit("__", 1)[0] if spec.within_between else term
     binary = bool(DUMMY.match(base))
+    within = spec.kind == "fe" and spec.cluster in data
+    if within:  # the variation a fixed-effects estimate uses: deviations from own means
+        by = data[spec.cluster]
+        data = data.assign(**{c: data[c] - data.groupby(by)[c].transform("mean")
+                              for c in {term, spec.outcome} if c in data})
     sd_x = 1.0 if binary else float(data[term].std()) if term in data else float("nan")
+    what = "one within-provider SD" if within else "one SD"
     contrast = ("the indicator (1 vs 0)" if binary
-                else f"one SD of the exposure ({formatting.number(sd_x)})")
+                else f"{what} of the exposure ({formatting.number(sd_x)})")
     if not np.isfinite(sd_x) or sd_x <= 0:
         return {}
     if spec.kind in ("poisson", "negbin"):
@@ -144,21 +158,32 @@ def _finding_evalue(f, fit, term: str) -> dict[str, Any]:
             return {}
         out = evalue_smd(*(v * sd_x / sd_y for v in (f.estimate, f.ci_low, f.ci_high)))
         out["sd_outcome"] = sd_y
+        if within:
+            out["scale"] = ("standardised difference d on within-provider SDs of the "
+                            "exposure and the outcome, RR ~ exp(0.91 d)")
     out["contrast"] = contrast
+    if within:
+        out["within"] = True
     return out
 
 
 def evalue_sentence(sens: dict[str, Any], exposure: str, outcome: str) -> str:
-    """The E-value in words, for a claim or a report.
+    """The E-value in words, for a claim or a report; for a within-provider estimate
+    (``sens["within"]``) the confounder is one that changes within providers over time.
 
     >>> evalue_sentence(evalue_rr(2.0, 1.5, 2.7), "the sector", "waits")
     'An unmeasured confounder would have to be associated with both the sector and waits by a risk ratio of at least 3.41 each, beyond the measured controls, to explain the estimate away (2.37 to make its interval include no difference).'
+    >>> evalue_sentence({**evalue_rr(2.0), "within": True}, "staffing", "waits")[:111]
+    'An unmeasured confounder that changes within providers over time would have to be associated with both staffing'
     """
     if not sens or "evalue" not in sens:
         return ""
     ci = sens.get("ci_evalue")
     tail = ("; its interval already includes no difference" if ci == 1.0 else
             f" ({formatting.number(ci)} to make its interval include no difference)" if ci else "")
-    return (f"An unmeasured confounder would have to be associated with both {exposure} and "
-            f"{outcome} by a risk ratio of at least {formatting.number(sens['evalue'])} each, "
-            f"beyond the measured controls, to explain the estimate away{tail}.")
+    who, beyond = (("that changes within providers over time ",
+                    "beyond the provider and month fixed effects and the measured controls")
+                   if sens.get("within") else ("", "beyond the measured controls"))
+    return (f"An unmeasured confounder {who}would have to be associated with both {exposure} "
+            f"and {outcome} by a risk ratio of at least {formatting.number(sens['evalue'])} "
+            f"each, {beyond}, to explain the estimate away{tail}.")
