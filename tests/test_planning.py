@@ -70,7 +70,7 @@ def test_its_plan_detects_a_large_change_and_covers(panel):
 
 
 def test_the_same_seed_gives_the_same_plan_and_another_seed_another(panel):
-    kw = dict(n_changed=5, effect=1.0, months_before=6, months_after=6, method="did", n_sim=50)
+    kw = {"n_changed": 5, "effect": 1.0, "months_before": 6, "months_after": 6, "method": "did", "n_sim": 50}
     a = plan_evaluation(panel, "fft_pct_positive", seed=7, **kw)
     b = plan_evaluation(panel, "fft_pct_positive", seed=7, **kw)
     c = plan_evaluation(panel, "fft_pct_positive", seed=8, **kw)
@@ -105,26 +105,26 @@ def test_the_simulated_did_estimate_is_staggered_dids_for_one_cohort(panel):
 
 
 @pytest.mark.parametrize("kwargs, parameter", [
-    (dict(measure="rtt_median_weeks"), "measure"),
-    (dict(method="rdd"), "method"),
-    (dict(n_changed=40), "n_changed"),
-    (dict(n_changed=31), "n_changed"),          # leaves one provider to compare with
-    (dict(n_changed=1), "n_changed"),           # did needs two changed providers
-    (dict(months_before=30), "months_before"),
-    (dict(months_after=20), "months_after"),
-    (dict(months_before=0), "months_before"),
-    (dict(n_sim=3), "n_sim"),
-    (dict(effect=float("nan")), "effect"),
-    (dict(effect=150.0), "effect"),
-    (dict(comparison="wards"), "comparison"),
-    (dict(method="its", months_before=6, months_after=6), "months_before"),
-    (dict(method="its", months_before=12, months_after=12), "months_before"),
-    (dict(method="its", months_before=13, months_after=2), "months_after"),
-    (dict(method="its", horizon=9), "horizon"),
+    ({"measure": "rtt_median_weeks"}, "measure"),
+    ({"method": "rdd"}, "method"),
+    ({"n_changed": 40}, "n_changed"),
+    ({"n_changed": 31}, "n_changed"),          # leaves one provider to compare with
+    ({"n_changed": 1}, "n_changed"),           # did needs two changed providers
+    ({"months_before": 30}, "months_before"),
+    ({"months_after": 20}, "months_after"),
+    ({"months_before": 0}, "months_before"),
+    ({"n_sim": 3}, "n_sim"),
+    ({"effect": float("nan")}, "effect"),
+    ({"effect": 150.0}, "effect"),
+    ({"comparison": "wards"}, "comparison"),
+    ({"method": "its", "months_before": 6, "months_after": 6}, "months_before"),
+    ({"method": "its", "months_before": 12, "months_after": 12}, "months_before"),
+    ({"method": "its", "months_before": 13, "months_after": 2}, "months_after"),
+    ({"method": "its", "horizon": 9}, "horizon"),
 ])
 def test_bad_parameters_are_refused_naming_them(panel, kwargs, parameter):
-    args = dict(measure="fft_pct_positive", n_changed=6, effect=1.0, months_before=10,
-                months_after=8, method="did", n_sim=20)
+    args = {"measure": "fft_pct_positive", "n_changed": 6, "effect": 1.0, "months_before": 10,
+                "months_after": 8, "method": "did", "n_sim": 20}
     args.update(kwargs)
     with pytest.raises(AnalysisInputError) as err:
         plan_evaluation(panel, **args)
@@ -136,11 +136,11 @@ def test_plan_evaluation_is_in_the_api(panel):
     assert workbench.plan_evaluation is plan_evaluation
     plan = workbench.plan_evaluation(panel, "fft_pct_positive", 6, 2.0, 6, 6, n_sim=20)
     assert {"power", "mde", "coverage", "n_sim", "sentence"} <= set(dir(plan))
-    assert list(plan.table()["what"])[0] == "Power"
+    assert next(iter(plan.table()["what"])) == "Power"
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("method, before, after", [("did", 8, 8), ("its", 14, 10)])
+@pytest.mark.parametrize("method, before, after", [("did", 8, 8), ("its", 18, 12)])
 def test_power_is_nominal_under_no_effect_with_many_simulations(method, before, after):
     panel = generate(seed=21, n_providers=160, n_months=30).panel
     n = 1000 if method == "did" else 400
@@ -148,14 +148,14 @@ def test_power_is_nominal_under_no_effect_with_many_simulations(method, before, 
                            months_before=before, months_after=after, method=method,
                            n_sim=n, seed=1, progress=False)
     lo, hi = band(0.05, n)
-    assert lo <= plan.power <= hi + (0.03 if method == "its" else 0), plan.power
+    assert lo <= plan.power <= hi, plan.power
 
 
 @pytest.mark.slow
 def test_mde_found_by_shifting_is_the_power_a_fresh_simulation_gives():
     panel = generate(seed=22, n_providers=160, n_months=30).panel
-    kw = dict(n_changed=6, months_before=8, months_after=8, method="did", n_sim=1000,
-              progress=False)
+    kw = {"n_changed": 6, "months_before": 8, "months_after": 8, "method": "did", "n_sim": 1000,
+              "progress": False}
     plan = plan_evaluation(panel, "fft_pct_positive", effect=1.0, seed=1, **kw)
     again = plan_evaluation(panel, "fft_pct_positive", effect=plan.mde, seed=2, **kw)
     lo, hi = band(0.8, 1000)

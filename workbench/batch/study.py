@@ -531,6 +531,28 @@ _SYNTHETIC_EXPECTED = {int: ("a whole number", "20240401"), str: ("text", "'2021
                        float: ("a number", "1.0")}
 
 
+def _check_effects(value: Any, scenario: Any, path: Path) -> None:
+    """``data.synthetic.effects``: a mapping of effect names to numbers, each an effect
+    of the generator that the scenario does not set itself (a StudyError naming the key,
+    and the valid names, otherwise).
+    """
+    if not isinstance(value, dict) or not value:
+        raise StudyError(f"{path}: key 'data.synthetic.effects': expected a mapping of true "
+                         "effects to numbers such as {staffing_on_wait: 0}, got "
+                         f"{value!r}")
+    from workbench.data.synth import resolve_effects  # only for studies that set effects
+    from workbench.errors import GeneratorError
+
+    try:
+        resolve_effects(value, scenario if isinstance(scenario, str) and
+                        scenario in scenario_names() else "calibrated")
+    except GeneratorError as exc:
+        key = next(iter(exc.value)) if isinstance(exc.value, dict) else ""
+        where = f"data.synthetic.effects.{key}" if key else "data.synthetic.effects"
+        raise StudyError(f"{path}: key '{where}': {exc.problem}; expected {exc.expected}") \
+            from None
+
+
 def _is_type(value: Any, expected: type) -> bool:
     if isinstance(value, bool):
         return False
@@ -561,6 +583,9 @@ def _parse_data(raw: Any, path: Path, cwd: Path) -> DataSpec | None:
             raise StudyError(f"{path}: key 'data.synthetic': expected a mapping such as "
                              "{seed: 20240401, n_providers: 240, n_months: 36}")
         for k, v in opts.items():
+            if k == "effects":   # overrides of the true effects, checked by the generator
+                _check_effects(v, opts.get("scenario", "calibrated"), path)
+                continue
             if k == "scenario" and v is None:   # YAML reads a bare null as no value
                 raise StudyError(f"{path}: key 'data.synthetic.scenario': got no value; "
                                  "write the null scenario in quotes (scenario: 'null')")

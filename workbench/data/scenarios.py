@@ -7,7 +7,9 @@ model it was written for. Each scenario below changes one thing a researcher can
 out from the data alone, keeps everything else calibrated, and says in its ``truth.json``
 what the true value of each estimand is in that world.
 
-Scenarios (``generate(..., scenario=NAME)``; ``data: {synthetic: {scenario: NAME}}``)
+Scenarios (``generate(..., scenario=NAME)``; ``data: {synthetic: {scenario: NAME}}``;
+a scenario combines with effect overrides, ``generate(effects={...})``, except for the
+effects it sets itself, :meth:`Scenario.fixed_effects`)
     ``calibrated``          the default generator, unchanged (same bytes for the same seed).
     ``confounded``          an unmeasured provider "quality" (standard normal, acute
                             providers) raises staffing by 1.5 FTE per 10 beds per SD, shortens
@@ -148,6 +150,28 @@ class Scenario:
         zero = {k: 0.0 for k in vars(effects) if k.startswith(("staffing_on_", "independent_on_"))}
         zero.update(for_profit_on_cqc=0.0, local_authority_on_cqc=0.0, care_staffing_on_cqc=0.0)
         return replace(effects, **zero)
+
+    def fixed_effects(self) -> dict[str, tuple[float, str]]:
+        """The effects this scenario sets itself, by name: the value an override may
+        repeat (NaN: none may) and why, in words. An override of one of them
+        (``generate(effects=...)``, a study's ``synthetic: {effects: ...}``) is refused.
+
+        >>> get("heterogeneous").fixed_effects()["staffing_on_wait"][1]
+        '-0.3 weeks in NHS trusts and -0.7 in independent hospitals, varying by provider'
+        >>> get("null").fixed_effects()["staffing_on_wait"][0]
+        0.0
+        """
+        if self.name == "heterogeneous":
+            why = (f"{HETERO_WAIT['nhs']} weeks in NHS trusts and {HETERO_WAIT['independent']} "
+                   "in independent hospitals, varying by provider")
+            return {"staffing_on_wait": (float("nan"), why)}
+        if self.name == "null":
+            from workbench.data.synth import effect_names
+
+            names = [k for k in effect_names() if k.startswith(("staffing_on_", "independent_on_"))]
+            names += ["for_profit_on_cqc", "local_authority_on_cqc", "care_staffing_on_cqc"]
+            return {k: (0.0, "zero: no sector or staffing effects") for k in names}
+        return {}
 
     def counts(self, counts: dict[str, int]) -> dict[str, int]:
         """Provider counts by type (``few_independent`` keeps six independent hospitals)."""

@@ -71,7 +71,9 @@ Example
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+import math
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
 import numpy as np
@@ -121,6 +123,76 @@ class Effects:
     deprivation_on_fft: float = -0.03      # pp per IMD point
     case_mix_on_complaints: float = 0.50   # log rate per unit case-mix index
     independent_on_complaints: float = -0.20
+
+
+def effect_names() -> list[str]:
+    """The names of the true effects a study or ``generate(effects=...)`` may set.
+
+    >>> effect_names()[:3]
+    ['staffing_on_wait', 'wait_on_fft', 'staffing_on_fft']
+    """
+    return [f.name for f in fields(Effects)]
+
+
+def effect_overrides(effects: Effects) -> dict[str, float]:
+    """The effects of ``effects`` that differ from the calibrated defaults, by name.
+
+    >>> effect_overrides(Effects(staffing_on_wait=0.0))
+    {'staffing_on_wait': 0.0}
+    """
+    default = Effects()
+    return {k: float(getattr(effects, k)) for k in effect_names()
+            if getattr(effects, k) != getattr(default, k)}
+
+
+def resolve_effects(effects: Effects | Mapping[str, float] | None = None,
+                    scenario: str = S.DEFAULT_SCENARIO) -> Effects:
+    """The :class:`Effects` a panel is generated with: ``effects`` itself, or the
+    calibrated defaults with the overrides of a mapping (``{"staffing_on_wait": 0}``).
+
+    A name that is not an effect (:func:`effect_names`), a value that is not a finite
+    number, or an override of an effect that ``scenario`` sets itself (the ``null``
+    scenario's zero staffing and sector effects; the ``heterogeneous`` scenario's
+    staffing -> wait effects) is a :class:`~workbench.errors.GeneratorError` naming it.
+
+    >>> resolve_effects({"staffing_on_wait": 0}).staffing_on_wait
+    0.0
+    >>> resolve_effects({"staffing_on_waits": 0})
+    Traceback (most recent call last):
+    ...
+    workbench.errors.GeneratorError: generate(): effects={'staffing_on_waits': 0} names 'staffing_on_waits', which is not an effect of the generator. Expected: one of staffing_on_wait, wait_on_fft, staffing_on_fft, engagement_lag1_on_fft, staffing_on_ae, wait_on_complaints, staffing_on_complaints, independent_on_staffing, independent_on_wait, independent_on_fft, independent_on_engagement, independent_on_cqc, staffing_on_cqc, engagement_on_cqc, for_profit_on_cqc, local_authority_on_cqc, care_staffing_on_cqc, case_mix_on_wait, age75_on_wait, deprivation_on_wait, case_mix_on_fft, age75_on_fft, deprivation_on_fft, case_mix_on_complaints, independent_on_complaints.
+    """
+    if effects is None:
+        resolved = Effects()
+    elif isinstance(effects, Effects):
+        resolved = effects
+    elif isinstance(effects, Mapping):
+        names = effect_names()
+        values = {}
+        for key, value in effects.items():
+            if key not in names:
+                raise GeneratorError("effects", {key: value}, f"names {key!r}, which is not an "
+                                     "effect of the generator",
+                                     expected="one of " + ", ".join(names))
+            if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) \
+                    or not math.isfinite(float(value)):
+                raise GeneratorTypeError("effects", {key: value}, f"gives {key!r} a value that "
+                                         "is not a finite number",
+                                         expected=f"a number, e.g. {key}: 0")
+            values[key] = float(value)
+        resolved = replace(Effects(), **values)
+    else:
+        raise GeneratorTypeError("effects", effects, "is neither Effects nor a mapping",
+                                 expected="Effects(...) or a mapping such as "
+                                          "{'staffing_on_wait': 0}")
+    fixed = S.get(scenario).fixed_effects() if scenario in S.names() else {}
+    for key, value in effect_overrides(resolved).items():
+        if key in fixed and value != fixed[key][0]:
+            raise GeneratorError("effects", {key: value}, f"sets {key!r}, which the "
+                                 f"{scenario!r} scenario sets itself ({fixed[key][1]})",
+                                 expected=f"no {key} override with scenario {scenario!r}, "
+                                          "or another scenario")
+    return resolved
 
 
 @dataclass
@@ -236,7 +308,7 @@ def true_effects(effects: Effects = Effects()) -> dict[str, float]:
 
 def generate(seed: int = DEFAULT_SEED, n_providers: int = DEFAULT_PROVIDERS,
              n_months: int = DEFAULT_MONTHS, start: str = DEFAULT_START,
-             effects: Effects = Effects(), selection: float = 1.0,
+             effects: Effects | Mapping[str, float] | None = None, selection: float = 1.0,
              scenario: str = S.DEFAULT_SCENARIO) -> SyntheticData:
     """Generate the synthetic panel. Same arguments, same panel, byte for byte.
 
@@ -249,6 +321,11 @@ def generate(seed: int = DEFAULT_SEED, n_providers: int = DEFAULT_PROVIDERS,
         hospitals, the rest care homes by ownership.
     n_months : int
         Consecutive months from ``start`` (at least 2).
+    effects : Effects or mapping, optional
+        The true effects: :class:`Effects`, or overrides of its calibrated values by name
+        (``{"staffing_on_wait": 0, "wait_on_fft": -0.3}``; :func:`resolve_effects` says
+        which are refused). The truths follow them, and ``settings["effect_overrides"]``
+        (in ``truth.json``) records the ones that differ from the calibrated values.
     selection : float
         Strength of case-mix selection into the independent sector: the independent
         hospitals' mean case-mix index, share aged 75+ and deprivation sit this fraction
@@ -265,6 +342,9 @@ def generate(seed: int = DEFAULT_SEED, n_providers: int = DEFAULT_PROVIDERS,
     120
     >>> generate(seed=1, n_providers=30, n_months=4).panel.equals(sd.panel)
     True
+    >>> flat = generate(seed=1, n_providers=30, n_months=4, effects={"staffing_on_wait": 0})
+    >>> flat.truth["effect:nurse_fte_per_10_beds->rtt_median_weeks@acute"], flat.settings["effect_overrides"]
+    (0.0, {'staffing_on_wait': 0.0})
     """
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
         raise GeneratorTypeError("seed", seed, "is not an integer",
@@ -283,6 +363,8 @@ def generate(seed: int = DEFAULT_SEED, n_providers: int = DEFAULT_PROVIDERS,
                              expected=f"one of {S.names()}")
     sc = S.get(scenario)
     sel = float(selection)
+    effects = resolve_effects(effects, scenario)
+    overrides = effect_overrides(effects)
     e = effects = sc.effects(effects)
     rng = np.random.default_rng(int(seed))
     counts = sc.counts(_counts(n_providers))
@@ -492,6 +574,7 @@ def generate(seed: int = DEFAULT_SEED, n_providers: int = DEFAULT_PROVIDERS,
                 "start": str(pd.Timestamp(start).date()), "effects": asdict(effects),
                 **({"selection": sel} if sel != 1.0 else {}),
                 **({"scenario": scenario} if scenario != S.DEFAULT_SCENARIO else {}),
+                **({"effect_overrides": overrides} if overrides else {}),
                 "provider_counts": counts}
     panel = validate_panel(panel, source=f"synthetic(seed={seed})")
     truth = sc.truth(true_effects(e), e, ctx)
