@@ -13,24 +13,46 @@
 # social care. Which of them do the data support, which do they contradict, and where is
 # the answer still open?
 #
-# **How each claim is tested.** Each claim is mapped to one analysis and shown two ways,
-# side by side: the **unadjusted** comparison and the **case-mix-adjusted** one (comparing
-# providers that treat similar patients: complexity, age and deprivation). A
+# **How each claim is tested.** Each claim is mapped to one analysis and shown several
+# ways, side by side: the **unadjusted** comparison, the **case-mix-adjusted** one
+# (comparing providers that treat similar patients: complexity, age and deprivation) and,
+# for an effect that can change within a provider, the **within-provider** one. A
 # *descriptive* claim ("private providers have more staff per bed") is judged on the
-# unadjusted comparison, weighted by what the measure is a share of (beds, waiting
-# lists); a claim about an *effect* ("achieve higher satisfaction") on the adjusted one.
+# unadjusted comparison, weighted by what the measure is a share of (beds, waiting lists).
+#
+# **Effects within providers.** A claim about an effect ("better staffing goes with
+# shorter waits", "engaged staff give better experience", "waits are the main driver") is
+# judged on **within-provider** estimates: each provider compared with itself over time,
+# with provider and month fixed effects, so nothing about a provider that stays the same
+# (its patients, how well it is run) can pass for the effect. Comparisons between
+# providers are used only when a between-within (Mundlak) test finds no gap between the
+# slope across providers and the slope within them (p at least 0.20 for every model the
+# claim rests on); a gap, or a test that cannot be made, means within. Each verdict says
+# which evidence it rests on and why. The sector claims ("private providers achieve
+# higher satisfaction", privately run care homes) cannot be judged within providers,
+# because a provider's sector does not change: they rest on the case-mix-adjusted
+# comparison between providers, and say so. How strong an unmeasured confounder would
+# have to be (the E-value) is worked out on the scale of the estimate judged; for a
+# within-provider estimate, it is a confounder that changes within providers over time.
 #
 # **The rule.** Each claim has a minimal important difference (its *margin*, set in the
-# parameters below). With the claim's interval: *no meaningful difference* when the whole
-# interval lies within the margin; *supported* when it lies wholly on the side the claim
-# asserts; *contradicted* when it lies wholly on the other side; *inconclusive*
-# otherwise (too few data to tell); *cannot answer* when the data do not hold what the
-# claim needs (real NHS sources, for example, publish no staffing figures for private
-# hospitals). The intervals are Bonferroni-adjusted over all ten intervals the register
-# judges (99.5% each), so the chance that any verdict rests on chance is at most 5%.
-# Sector comparisons with few providers in a sector use wild cluster bootstrap
-# intervals. "Waits are the main driver" is tested on the difference between the
-# standardised effects in one model.
+# parameters below). With the claim's interval:
+#
+# - *no meaningful difference*: the whole interval lies within the margin;
+# - *supported, meaningful*: it lies wholly beyond the margin on the side the claim asserts;
+# - *supported, size uncertain*: it excludes no difference on that side but reaches inside
+#   the margin (the effect is there; whether it is large enough to matter is open);
+# - *contradicted, meaningful* / *contradicted, size uncertain*: the same on the other side;
+# - *inconclusive*: otherwise (too few data to tell);
+# - *cannot answer*: the data do not hold what the claim needs (real NHS sources, for
+#   example, publish no staffing figures for private hospitals).
+#
+# A claim of two or more parts is supported only when every part is, and meaningful only
+# when every part is. The intervals are Bonferroni-adjusted over all ten intervals the
+# register judges (99.5% each), so the chance that any verdict rests on chance is at most
+# 5%. Sector comparisons with few providers in a sector use wild cluster bootstrap
+# intervals with 9,999 draws. "Waits are the main driver" is tested on the difference
+# between the standardised effects in one model.
 #
 # **Constructs, not one measure each.** Each claim compares constructs (staffing, waiting,
 # satisfaction, case mix) in a population, and each construct has measures in order of
@@ -43,7 +65,8 @@
 # year 2022, or the financial year 2024-25), and the verdict says which periods.
 #
 # **What it cannot show.** These are observational data: an adjusted difference is an
-# association between providers treating similar patients, not proof of cause; on a
+# association between providers treating similar patients, not proof of cause; a
+# within-provider estimate still assumes nothing else changed with the exposure; on a
 # cross-section it is an association between trusts, not the effect of a change within a
 # trust. A claim no published measure can answer (no staffing is published for private
 # providers) says "cannot answer", names every measure sought and why each is not held,
@@ -91,19 +114,16 @@ s.add(register.findings())
 display(Markdown(register.markdown()))
 
 # %% [markdown]
-# ## Naive and adjusted, side by side
+# ## Unadjusted, adjusted and within provider, side by side
 #
-# Estimates with 95% intervals. A descriptive claim's verdict follows the unadjusted
-# column, a claim about an effect the adjusted one (at its 99.5% interval, in the
-# verdicts above); "margin" is the minimal important difference. Units are in the last
-# column.
+# Estimates with 95% intervals. "Judged on" says which column each verdict follows (at
+# its 99.5% interval, in the verdicts above): the unadjusted one for a descriptive claim,
+# the within-provider one for an effect (or the adjusted one when the between-within test
+# finds no gap), the adjusted one for a sector effect. Margins are in the verdicts' words;
+# units in the last column.
 
 # %%
-s.show(register.table(), {"claim": "Claim", "verdict": "Verdict", "measure": "Measure",
-                          "margin": "Margin", "naive": "Unadjusted (95% interval)",
-                          "adjusted for case mix": "Adjusted for case mix",
-                          "like for like by specialty": "Like for like by specialty",
-                          "unit": "Unit"});
+s.show(register.table(), register.table_columns());
 
 # %% [markdown]
 # ## The sector claims in one picture

@@ -8,5 +8,7 @@ runs each claim's analysis (:func:`~workbench.analysis.claims.assessment.assess_
 findings; :mod:`~workbench.analysis.claims.constructs` names the constructs each claim
 compares and the measures that can stand for each, and answers a claim on the best
 published measures when the panel cannot; :mod:`~workbench.analysis.claims.contrasts` holds
-the main-driver contrasts.
+the main-driver contrasts; :mod:`~workbench.analysis.claims.basis` chooses the evidence an
+effect claim is judged on (within-provider estimates, or pooled ones when a between-within
+test finds no gap).
 """

@@ -1,29 +1,51 @@
 """The claims register's claims and verdict rule: each claim, its margin, how a verdict is reached.
 
-Each claim in :data:`CLAIMS` is mapped to one analysis and shown two ways, side by side:
-the **unadjusted** comparison and the **case-mix-adjusted** one. Which of them the verdict
-follows depends on what the claim says:
+Each claim in :data:`CLAIMS` is mapped to one analysis and shown several ways, side by
+side: the **unadjusted** comparison, the **case-mix-adjusted** one and, for an effect, the
+**within-provider** one. Which of them the verdict follows depends on what the claim says:
 
 * a **descriptive** claim ("private providers have shorter waits", "... more staff per
   bed") is about what patients meet, so it is judged on the unadjusted comparison,
   weighted by what the measure is a share of (:data:`DESCRIPTIVE_WEIGHTS`: beds for staff
   per bed, waiting lists for waits);
-* a claim about an **effect** ("achieve higher satisfaction", "better staffing goes
-  with shorter waits") is judged on the case-mix-adjusted estimate.
+* a claim about an **effect** that can change within a provider ("better staffing goes
+  with shorter waits", "engaged staff give better experience", "waits are the main
+  driver") is judged on **within-provider** estimates (provider and month fixed effects,
+  provider-clustered), or on the pooled case-mix-adjusted ones only when a between-within
+  (Mundlak) test finds no gap (:mod:`workbench.analysis.claims.basis`): comparisons
+  between providers mistake an unmeasured provider characteristic for the effect;
+* a claim about the effect of the **sector** ("private providers achieve higher
+  satisfaction", privately run care homes) is judged on the case-mix-adjusted comparison
+  between providers: the sector does not change within a provider, so there is no
+  within-provider estimate, and the verdict says so.
 
 Each claim has a **minimal important difference** (``margin``, in the unit of its
 estimate; defaults in :data:`CLAIMS`, overridden with ``assess_claims(margins=...)``
 or notebook 06's ``margins`` parameter). With the claim's interval [lo, hi] at the
-register's multiplicity-adjusted level and its direction, the rule is, in order:
+register's multiplicity-adjusted level and its direction, the rule is, in order
+(:func:`verdict`):
 
-``no meaningful difference``  -margin < lo and hi < margin (the whole interval lies
-                              within the margin: any difference is too small to matter);
-``supported``                 the interval lies wholly on the side the claim asserts;
-``contradicted``              the interval lies wholly on the other side;
-``inconclusive``              otherwise (the data are too few to tell);
-``cannot answer``             the data do not hold what the claim needs (for example
-                              real NHS sources publish no staffing figures for private
-                              hospitals).
+``no meaningful difference``      -margin < lo and hi < margin (the whole interval lies
+                                  within the margin: any difference is too small to
+                                  matter);
+``supported, meaningful``         the interval lies wholly beyond the margin on the side
+                                  the claim asserts;
+``supported, size uncertain``     it excludes zero on that side but reaches inside the
+                                  margin: the effect is there, whether it is large
+                                  enough to matter is not settled;
+``contradicted, meaningful``      the same on the other side, symmetrically: an effect
+``contradicted, size uncertain``  the other way, beyond the margin or not (a claim is
+                                  contradicted by any interval wholly on the wrong side,
+                                  and the size says whether the opposite effect matters);
+``inconclusive``                  otherwise (the data are too few to tell);
+``cannot answer``                 the data do not hold what the claim needs (for example
+                                  real NHS sources publish no staffing figures for
+                                  private hospitals).
+
+:func:`supported` and :func:`contradicted` test a verdict whatever its size. A claim of
+several parts (:func:`combine`) is contradicted if any part is, supported if every part
+is, and meaningful only if every supporting part is (any contradicting part, for a
+contradiction).
 
 **Multiplicity**: Bonferroni over every interval the register judges (:data:`FAMILY`,
 10 intervals for the seven claims: one per sector, engagement and care-home claim, two
@@ -32,11 +54,15 @@ for the staffing claim, three for the main-driver claim), so each interval is at
 exclusion of zero is at most 5% (whatever the dependence between claims).
 
 Sector contrasts with few providers in a sector use wild cluster bootstrap intervals
-(:func:`workbench.analysis.models.fit`). :data:`MIN_PROVIDERS` per sector follows from
+(:func:`workbench.analysis.models.fit`) with
+:data:`~workbench.analysis.models.bootstrap.VERDICT_DRAWS` (9,999) draws, so that the
+end of a 99.5% interval does not move with the bootstrap's seed by enough to flip a
+verdict. :data:`MIN_PROVIDERS` per sector follows from
 the placebo check ``tests/test_placebo_claims.py``: NHS trusts relabelled independent at
 random (3 and 10 per draw, 200 draws each) get a supported or contradicted verdict in
 at most 7% of draws. Effect claims say how strong an unmeasured confounder would have to
-be to explain them away (E-values, :mod:`workbench.analysis.findings.sensitivity`).
+be to explain them away (E-values, :mod:`workbench.analysis.findings.sensitivity`), on
+the scale of the estimate judged (within-provider SDs for a within-provider estimate).
 
 Each verdict is also a :class:`~workbench.analysis.findings.record.Finding` (id
 ``verdict:<claim key>@<subset>``, role ``headline``) whose sentence states the estimate,
@@ -160,17 +186,21 @@ CLAIMS: tuple[Claim, ...] = (
           "Better staffing goes with shorter waits and higher satisfaction.",
           "Two slopes per nurse FTE per 10 beds among acute providers: RTT median wait "
           "(should fall) and FFT % positive (should rise; total effect, including the path "
-          "through waits). Supported only when both hold.", +1, "effect", 0.2,
+          "through waits), within providers (provider and month fixed effects) unless a "
+          "between-within test finds no gap. Supported only when both hold.", +1, "effect",
+          0.2,
           "weeks or percentage points per nurse FTE per 10 beds"),
     Claim("engaged_staff_experience",
           "Satisfied, engaged staff give better patient experience.",
-          "FFT % positive on staff engagement (0-10) some months earlier, acute providers; "
-          "the adjusted model also holds staffing and sector fixed.", +1, "effect", 0.5,
+          "FFT % positive on staff engagement (0-10) some months earlier, acute providers, "
+          "holding staffing fixed; within providers unless a between-within test finds no "
+          "gap (the pooled model also holds case mix and sector fixed).", +1, "effect", 0.5,
           "percentage points per engagement point"),
     Claim("waits_main_driver",
           "Waiting times are the main driver of dissatisfaction.",
           "FFT % positive on RTT median wait, nurse staffing and earlier staff engagement "
-          "together in one model; effects per standard deviation of each driver. The "
+          "together in one model (within providers unless a between-within test finds no "
+          "gap); effects per standard deviation of each driver. The "
           "difference between the wait effect's size and each other driver's (a linear "
           "contrast of the joint model, clustered covariance, t with G-1 df) is tested.",
           -1, "effect", 0.25, "percentage points per SD"),

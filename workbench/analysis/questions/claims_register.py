@@ -37,6 +37,14 @@ VIEWS = {"descriptive": "unadjusted", "adjusted": "adjusted for case mix",
          "waits_standardised": "like for like by specialty",
          "national": "national totals (FFT), descriptive"}
 
+#: The register table's columns a report may show, in order, named in words.
+TABLE_COLUMNS: dict[str, str] = {
+    "claim": "Claim", "verdict": "Verdict", "judged on": "Judged on", "measure": "Measure",
+    "margin": "Margin", "naive": "Unadjusted (95% interval)",
+    "adjusted for case mix": "Adjusted for case mix",
+    "within provider": "Within provider (fixed effects)",
+    "like for like by specialty": "Like for like by specialty", "unit": "Unit"}
+
 #: The tables beside the panel the register reads (from the session, ``s.data(name)``):
 #: the like-for-like waits, and the published measures that stand in when the panel
 #: holds no measure of a construct (:mod:`workbench.analysis.claims.constructs`).
@@ -67,10 +75,31 @@ class Register:
         return register_markdown(self.results)
 
     def table(self) -> pd.DataFrame:
-        """One row per claim and answer: unadjusted and adjusted estimates side by side,
-        the like-for-like view, the verdict and what it is judged on.
+        """One row per claim and answer: unadjusted, adjusted and within-provider
+        estimates side by side, the like-for-like view, the verdict and what it is judged
+        on.
         """
         return register_table(self.results)
+
+    def table_columns(self) -> dict[str, str]:
+        """The columns of :meth:`table` a report shows, named in words: at most eight,
+        leaving out a column no claim fills (the like-for-like view on the synthetic
+        default, say) and, when eight are still too many, the margin (every verdict's
+        sentence states it).
+
+        >>> from workbench.analysis.claims.rules import CLAIMS
+        >>> list(Register([ClaimResult(CLAIMS[0], "cannot answer", reason="r")])
+        ...      .table_columns())[:3]
+        ['claim', 'verdict', 'judged on']
+        """
+        table = self.table()
+        filled = {c for c in table.columns
+                  if table[c].astype(str).str.strip().replace("no data", "").ne("").any()}
+        shown = {c: w for c, w in TABLE_COLUMNS.items()
+                 if c in ("claim", "verdict") or c in filled}
+        if len(shown) > 8:
+            shown.pop("margin", None)
+        return dict(list(shown.items())[:8])
 
     def sector_claims(self) -> list[ClaimResult]:
         """The claims comparing independent and NHS acute providers that have estimates
