@@ -73,8 +73,28 @@ OVERLAP_BOUNDS: tuple[float, float] = (0.05, 0.95)
 #: weighting to be reported as an answer (``robustness``); otherwise ``diagnostic``.
 BALANCE_LIMIT = 0.1
 
+#: Distributional balance: every weighted Kolmogorov-Smirnov statistic under this (or
+#: under the gap chance leaves at the effective sizes, :data:`KS_CHANCE`, if larger).
+KS_LIMIT = 0.1
+#: The two-sample Kolmogorov-Smirnov 5% critical value is KS_CHANCE x sqrt(1/n1 + 1/n0).
+KS_CHANCE = 1.358
+#: Knots per case-mix measure of the flexible models of the doubly robust contrast, and
+#: where they sit (quantiles; Harrell's defaults for four knots).
+KNOTS = 4
+KNOT_QUANTILES: tuple[float, ...] = (0.05, 0.35, 0.65, 0.95)
+#: Ridge penalty of the balancing propensity model (keeps it finite when the sectors do
+#: not overlap).
+PS_RIDGE = 1e-4
+#: Balancing weights count as balancing when every weighted mean of the propensity
+#: model's (standardised) columns is within this of the independent hospitals' mean.
+BALANCED = 1e-3
+#: Independent hospitals whose propensity is above 1 - :data:`OVERLAP_BOUNDS` [0], as a
+#: share, beyond which the doubly robust contrast warns of poor overlap (they have no
+#: comparable NHS trust, so their comparison rests on the outcome model's extrapolation).
+ATT_OVERLAP_SHARE = 0.1
+
 #: The weighting methods, their default estimand and the words a finding uses for it.
-METHODS: dict[str, str] = {"ipw": "ATE", "overlap": "ATO", "aipw": "ATE"}
+METHODS: dict[str, str] = {"dr": "ATT", "ipw": "ATE", "overlap": "ATO", "aipw": "ATE"}
 #: Each estimand in the words of a finding's sentence.
 ESTIMAND_WORDS: dict[str, str] = {
     "ATE": "averaged over all acute providers",
@@ -89,15 +109,23 @@ ESTIMANDS: dict[str, str] = {
 }
 
 
-def _logit_fit(X: np.ndarray, t: np.ndarray, max_iter: int = 50) -> tuple[np.ndarray, bool]:
-    """Logistic regression by Newton-Raphson; returns (coefficients, converged)."""
+def _logit_fit(X: np.ndarray, t: np.ndarray, max_iter: int = 50,
+               ridge: float = 0.0) -> tuple[np.ndarray, bool]:
+    """Logistic regression by Newton-Raphson; returns (coefficients, converged).
+
+    ``ridge`` adds a penalty ``ridge * |beta|^2 / 2`` on every coefficient but the first
+    (the intercept), which keeps a flexible model finite when case mix all but separates
+    the sectors.
+    """
     beta = np.zeros(X.shape[1])
+    pen = ridge * np.eye(X.shape[1])
+    pen[0, 0] = 0.0
     for _ in range(max_iter):
         eta = np.clip(X @ beta, -30, 30)
         p = 1.0 / (1.0 + np.exp(-eta))
         w = p * (1 - p)
-        grad = X.T @ (t - p)
-        hess = (X * w[:, None]).T @ X
+        grad = X.T @ (t - p) - pen @ beta
+        hess = (X * w[:, None]).T @ X + pen
         try:
             step = np.linalg.solve(hess + 1e-10 * np.eye(len(beta)), grad)
         except np.linalg.LinAlgError:
@@ -233,6 +261,371 @@ def _estimate(method: str, estimand: str, X, t, y) -> float:
     return _aipw_estimate(X, t, y) if method == "aipw" else _ipw_estimate(X, t, y, estimand)
 
 
+# ---- the doubly robust contrast with flexible case-mix models ------------------------------
+
+def spline_terms(x: np.ndarray, knots) -> np.ndarray:
+    """The nonlinear columns of a restricted (natural) cubic spline of ``x`` at ``knots``
+    (Harrell's parameterisation: ``len(knots) - 2`` columns, each cubic between the knots
+    and linear beyond the outer ones, scaled by the squared knot range); with ``x``
+    itself they span every cubic spline that is linear in both tails.
+
+    >>> x = np.linspace(0, 1, 5)
+    >>> spline_terms(x, (0.1, 0.5, 0.9)).round(4).ravel().tolist()
+    [0.0, 0.0053, 0.1, 0.3803, 0.75]
+    """
+    k = np.asarray(knots, dtype=float)
+    last, second = k[-1], k[-2]
+    scale = (last - k[0]) ** 2 or 1.0
+    cols = [(np.maximum(x - k[j], 0) ** 3
+             - np.maximum(x - second, 0) ** 3 * (last - k[j]) / (last - second)
+             + np.maximum(x - last, 0) ** 3 * (second - k[j]) / (last - second)) / scale
+            for j in range(len(k) - 2)]
+    return np.column_stack(cols) if cols else np.empty((len(x), 0))
+
+
+def flexible_knots(n_smaller: int) -> int:
+    """Knots per covariate of the flexible case-mix models for a smaller sector of
+    ``n_smaller`` providers: :data:`KNOTS` (four, at :data:`KNOT_QUANTILES`) from 20
+    providers, three from 10 (at the 10th, 50th and 90th percentiles), none (linear)
+    below, where a spline would fit the few providers rather than case mix.
+
+    >>> flexible_knots(48), flexible_knots(12), flexible_knots(6)
+    (4, 3, 0)
+    """
+    return KNOTS if n_smaller >= 20 else (3 if n_smaller >= 10 else 0)
+
+
+def case_mix_design(values: np.ndarray, knots: int, *, reference: np.ndarray | None = None,
+                    interactions: bool = False) -> tuple[np.ndarray, list[str]]:
+    """The design matrix of a flexible case-mix model: an intercept, each covariate
+    (standardised) and its restricted cubic spline terms (:func:`spline_terms`, ``knots``
+    knots at quantiles of ``reference``, the rows the model is fitted on; all rows by
+    default), and with ``interactions`` the pairwise products. Returns the matrix and the
+    column names (``x1``, ``x1'1``, ``x1:x2`` ...). A covariate with fewer distinct values
+    than knots enters linearly.
+
+    >>> X, names = case_mix_design(np.arange(40.0).reshape(20, 2), 3, interactions=True)
+    >>> X.shape, names
+    ((20, 6), ['1', 'x1', "x1'1", 'x2', "x2'1", 'x1:x2'])
+    """
+    v = np.asarray(values, dtype=float)
+    ref = v if reference is None else np.asarray(reference, dtype=float)
+    mu, sd = v.mean(0), v.std(0)
+    sd[sd == 0] = 1.0
+    z, zr = (v - mu) / sd, (ref - mu) / sd
+    quantiles = KNOT_QUANTILES if knots == KNOTS else (0.1, 0.5, 0.9)[:knots]
+    cols, names = [np.ones((len(v), 1))], ["1"]
+    for j in range(v.shape[1]):
+        cols.append(z[:, [j]])
+        names.append(f"x{j + 1}")
+        if knots >= 3 and len(np.unique(zr[:, j])) > knots:
+            kn = np.quantile(zr[:, j], quantiles)
+            if np.all(np.diff(kn) > 0):
+                extra = spline_terms(z[:, j], kn)
+                cols.append(extra)
+                names += [f"x{j + 1}'{i + 1}" for i in range(extra.shape[1])]
+    if interactions:
+        for a in range(v.shape[1]):
+            for b in range(a + 1, v.shape[1]):
+                cols.append((z[:, a] * z[:, b])[:, None])
+                names.append(f"x{a + 1}:x{b + 1}")
+    return np.column_stack(cols), names
+
+
+def balancing_odds(B: np.ndarray, t: np.ndarray, *, max_iter: int = 30,
+                   ridge: float = PS_RIDGE) -> tuple[np.ndarray, bool]:
+    """Propensity odds of a logistic model in the columns of ``B`` fitted to balance them
+    (entropy balancing for the effect on the treated; Hainmueller 2012, equivalently the
+    just-identified covariate balancing propensity score, Imai & Ratkovic 2014): NHS
+    weights proportional to exp(B lambda) whose weighted means of every column of ``B``
+    equal the treated's means. Returns each provider's odds (scaled so the NHS odds sum
+    to the number treated) and whether balance was reached: when the treated's means lie
+    outside anything the NHS providers can be weighted to (no overlap), it is not, and
+    the odds are those of a ridge-penalised fit (``ridge`` on lambda).
+
+    >>> B = np.array([[0.0], [1.0], [0.0], [1.0], [2.0]]); t = np.array([1, 1, 0, 0, 0.0])
+    >>> odds, ok = balancing_odds(B, t)
+    >>> ok, round(float(np.average(B[2:, 0], weights=odds[2:])), 4)
+    (True, 0.5)
+    """
+    B = np.asarray(B, dtype=float)
+    keep = B.std(0) > 0
+    B = B[:, keep]
+    if B.shape[1] == 0:
+        odds = np.full(len(t), t.sum() / max((1 - t).sum(), 1))
+        return odds, True
+    B = (B - B.mean(0)) / B.std(0)
+    c = t == 0
+    Bc, target = B[c], B[~c].mean(0)
+    lam = np.zeros(B.shape[1])
+
+    def dual(lam):
+        eta = Bc @ lam
+        top = eta.max()
+        return top + np.log(np.exp(eta - top).sum()) - target @ lam + ridge * lam @ lam / 2
+
+    gap = np.inf
+    for _ in range(max_iter):
+        eta = Bc @ lam
+        e = np.exp(eta - eta.max())
+        p = e / e.sum()
+        m = p @ Bc
+        gap = float(np.max(np.abs(m - target)))
+        g = m - target + ridge * lam
+        if np.max(np.abs(g)) < 1e-9:
+            break
+        H = (Bc * p[:, None]).T @ Bc - np.outer(m, m) + ridge * np.eye(len(lam))
+        try:
+            step = np.linalg.solve(H + 1e-10 * np.eye(len(lam)), g)
+        except np.linalg.LinAlgError:
+            break
+        f0, a = dual(lam), 1.0
+        while a > 1e-3 and dual(lam - a * step) > f0 - 1e-4 * a * g @ step:
+            a /= 2
+        if a <= 1e-3:
+            break
+        lam = lam - a * step
+    eta = B @ lam
+    top = eta[c].max()
+    odds = t.sum() * np.exp(np.clip(eta - top, -700, 50)) / np.exp(eta[c] - top).sum()
+    return odds, gap < BALANCED
+
+
+def _dr_att_estimate(Xo: np.ndarray, Xp: np.ndarray, t: np.ndarray, y: np.ndarray) -> float:
+    """Doubly robust effect on the treated: the treated's mean residual from the NHS
+    outcome model minus the balancing-weighted mean residual of the NHS providers.
+    """
+    c = t == 0
+    coef = np.linalg.lstsq(Xo[c], y[c], rcond=None)[0]
+    r = y - Xo @ coef
+    w = balancing_odds(Xp[:, 1:], t)[0][c]
+    return float(r[~c].mean() - np.sum(w * r[c]) / np.sum(w))
+
+
+def dr_designs(table: pd.DataFrame, covariates: tuple[str, ...], *,
+               treated: str = "treated") -> tuple[np.ndarray, np.ndarray, int]:
+    """The outcome and propensity designs of the doubly robust contrast and the knots used:
+    the outcome model (fitted on NHS providers, knots at their quantiles) and the
+    propensity model (knots at all providers' quantiles) both take restricted cubic splines
+    of every case-mix measure (:func:`case_mix_design`, :func:`flexible_knots`).
+
+    >>> from workbench.data.synth import generate
+    >>> t = provider_table(generate(seed=1, n_providers=120, n_months=3).panel)
+    >>> Xo, Xp, k = dr_designs(t, md.CASE_MIX)
+    >>> Xo.shape[1], Xp.shape[1], k
+    (10, 13, 4)
+    """
+    t = table[treated].to_numpy(float)
+    v = table[list(covariates)].to_numpy(float)
+    knots = flexible_knots(int(min(t.sum(), (1 - t).sum())))
+    Xo, _ = case_mix_design(v, knots, reference=v[t == 0])
+    Xp, _ = case_mix_design(v, knots, interactions=True)
+    return Xo, Xp, knots
+
+
+def effective_sample_size(weights) -> float:
+    """Kish's effective sample size, (sum w)^2 / sum w^2: how many equally weighted
+    providers the weighted group is worth.
+
+    >>> effective_sample_size([1, 1, 1, 1]), effective_sample_size([4, 1, 1, 1])
+    (4.0, 2.5789473684210527)
+    """
+    w = np.asarray(weights, dtype=float)
+    return float(w.sum() ** 2 / np.sum(w ** 2)) if np.sum(w ** 2) > 0 else 0.0
+
+
+def _weighted_ks(x1, w1, x0, w0) -> float:
+    grid = np.unique(np.concatenate([x1, x0]))
+    f1 = np.array([w1[x1 <= g].sum() for g in grid]) / w1.sum()
+    f0 = np.array([w0[x0 <= g].sum() for g in grid]) / w0.sum()
+    return float(np.max(np.abs(f1 - f0)))
+
+
+def balance_checks(table: pd.DataFrame, covariates: tuple[str, ...] = md.CASE_MIX, *,
+                   treated: str = "treated", weight: str = "weight",
+                   smd_limit: float = BALANCE_LIMIT, ks_limit: float = KS_LIMIT) -> pd.DataFrame:
+    """Balance as cobalt checks it, before and after weighting: one row per check with
+    ``term`` (in words), ``kind`` (``mean``, ``square``, ``interaction`` or
+    ``distribution``), ``statistic`` (``SMD`` or ``KS``), ``unweighted``, ``weighted``,
+    ``limit`` and ``ok``.
+
+    * the standardised mean differences (treated minus untreated, over the pooled
+      unweighted SD) of each covariate, of its square and of each pairwise product (the
+      covariates centred on the pooled mean first), each under ``smd_limit`` (|SMD| < 0.1);
+    * the Kolmogorov-Smirnov statistic of each covariate (the largest gap between the
+      groups' weighted cumulative distributions), under ``ks_limit`` (0.1) or, when the
+      groups are small, under the gap chance alone leaves at the effective sizes (the
+      two-sample test's 5% critical value, 1.36 x sqrt(1/n1 + 1/n0) with Kish's
+      effective n, :func:`effective_sample_size`), whichever is larger.
+
+    Weights fitted to balance means (a logistic propensity with overlap weights balances
+    them exactly) can fail the squares, the products or the distributions: the check can
+    fail.
+
+    >>> t = pd.DataFrame({"treated": [1, 1, 0, 0], "x": [1.0, 2.0, 0.0, 1.0],
+    ...                   "weight": [1.0, 1.0, 1.0, 1.0]})
+    >>> balance_checks(t, ("x",))[["kind", "statistic", "weighted", "ok"]].values.tolist()
+    [['mean', 'SMD', 1.414213562373095, False], ['square', 'SMD', 0.0, True], ['distribution', 'KS', 0.5, True]]
+    """
+    missing = [c for c in (treated, weight, *covariates) if c not in table.columns]
+    if missing:
+        raise AnalysisInputError("balance_checks", f"columns {missing}", "are not in the table",
+                                 expected="a provider table with treated and weight columns")
+    t = table[treated].to_numpy(float) == 1
+    w = table[weight].to_numpy(float)
+    v = table[list(covariates)].to_numpy(float)
+    v = v - v.mean(0)
+    terms: list[tuple[str, str, np.ndarray]] = []
+    for j, c in enumerate(covariates):
+        terms.append((M.label(c) if c in M.MEASURES else c, "mean", v[:, j]))
+    for j, c in enumerate(covariates):
+        terms.append((f"{M.label(c) if c in M.MEASURES else c}, squared", "square",
+                      v[:, j] ** 2))
+    for a in range(len(covariates)):
+        for b in range(a + 1, len(covariates)):
+            la, lb = (M.label(x) if x in M.MEASURES else x for x in (covariates[a],
+                                                                      covariates[b]))
+            terms.append((f"{la} x {lb}", "interaction", v[:, a] * v[:, b]))
+    rows = []
+    for name, kind, x in terms:
+        sd = np.sqrt((x[t].var(ddof=1) + x[~t].var(ddof=1)) / 2) or 1.0
+        before = (x[t].mean() - x[~t].mean()) / sd
+        after = (np.average(x[t], weights=w[t]) - np.average(x[~t], weights=w[~t])) / sd
+        rows.append({"term": name, "kind": kind, "statistic": "SMD", "unweighted": float(before),
+                     "weighted": float(after), "limit": smd_limit,
+                     "ok": bool(abs(after) < smd_limit)})
+    n1, n0 = effective_sample_size(w[t]), effective_sample_size(w[~t])
+    ks_bound = max(ks_limit, KS_CHANCE * np.sqrt(1 / max(n1, 1e-9) + 1 / max(n0, 1e-9)))
+    for j, c in enumerate(covariates):
+        x = v[:, j]
+        before = _weighted_ks(x[t], np.ones(t.sum()), x[~t], np.ones((~t).sum()))
+        after = _weighted_ks(x[t], w[t], x[~t], w[~t])
+        rows.append({"term": M.label(c) if c in M.MEASURES else c, "kind": "distribution",
+                     "statistic": "KS", "unweighted": before, "weighted": after,
+                     "limit": float(ks_bound), "ok": bool(after < ks_bound)})
+    return pd.DataFrame(rows)
+
+
+def checks_failed(checks: pd.DataFrame) -> list[str]:
+    """The checks of :func:`balance_checks` that failed, each as ``term (SMD +0.23)``.
+
+    >>> checks_failed(pd.DataFrame({"term": ["age", "age, squared"], "statistic": ["SMD"] * 2,
+    ...                             "weighted": [0.02, 0.31], "ok": [True, False]}))
+    ['age, squared (SMD +0.31)']
+    """
+    bad = checks[~checks["ok"].astype(bool)]
+    return [f"{r.term} ({r.statistic} {formatting.fixed(r.weighted, sign=r.statistic == 'SMD')})"
+            for r in bad.itertuples()]
+
+
+def effective_sizes(table: pd.DataFrame, *, treated: str = "treated",
+                    weight: str = "weight") -> pd.DataFrame:
+    """Per sector: providers, their effective number under the weights (Kish,
+    :func:`effective_sample_size`) and its share of the providers.
+
+    >>> t = pd.DataFrame({"treated": [1, 1, 0, 0, 0], "weight": [1.0, 1, 3, 1, 1]})
+    >>> effective_sizes(t)["effective"].round(2).tolist()
+    [2.0, 2.27]
+    """
+    t = table[treated].to_numpy(float) == 1
+    w = table[weight].to_numpy(float)
+    rows = []
+    for g, name in ((True, "independent"), (False, "NHS")):
+        ess = effective_sample_size(w[t == g])
+        rows.append({"sector": name, "providers": int((t == g).sum()), "effective": ess,
+                     "share": ess / max(int((t == g).sum()), 1)})
+    return pd.DataFrame(rows)
+
+
+def overlap_case_mix(table: pd.DataFrame, covariates: tuple[str, ...] = md.CASE_MIX, *,
+                     treated: str = "treated") -> pd.DataFrame:
+    """Who the comparison is about: per covariate, its mean over all acute providers, NHS
+    trusts, independent hospitals, the NHS trusts as weighted to resemble the independent
+    hospitals (``weight``, the effect-on-the-treated weights), and the **overlap
+    population** (every provider weighted by ps x (1 - ps): those whose case mix could
+    belong to either sector). Needs ``ps`` and ``weight`` (:func:`weighted_difference`'s
+    table).
+
+    >>> t = pd.DataFrame({"treated": [1, 1, 0, 0], "ps": [0.5, 0.9, 0.5, 0.1],
+    ...                   "weight": [1.0, 1.0, 1.0, 1.0], "x": [1.0, 3.0, 0.0, 2.0]})
+    >>> overlap_case_mix(t, ("x",)).iloc[0, 1:].round(2).tolist()
+    [1.5, 1.0, 2.0, 1.0, 1.03]
+    """
+    t = table[treated].to_numpy(float) == 1
+    ps = table["ps"].to_numpy(float)
+    w = table["weight"].to_numpy(float)
+    o = ps * (1 - ps)
+    rows = []
+    for c in covariates:
+        x = table[c].to_numpy(float)
+        rows.append({"covariate": M.label(c) if c in M.MEASURES else c,
+                     "all acute providers": float(x.mean()),
+                     "NHS trusts": float(x[~t].mean()),
+                     "independent hospitals": float(x[t].mean()),
+                     "NHS weighted like independent": float(np.average(x[~t], weights=w[~t])),
+                     "overlap population": float(np.average(x, weights=o))
+                     if o.sum() > 0 else float("nan")})
+    return pd.DataFrame(rows)
+
+
+def specification_check(table: pd.DataFrame, outcome: str,
+                        covariates: tuple[str, ...] = md.CASE_MIX, *,
+                        treated: str = "treated") -> dict:
+    """Does linear case-mix adjustment fit? A Wald test (heteroskedasticity-robust, HC1,
+    one row per provider) of the linear model of the outcome (sector plus each case-mix
+    measure, what the linear regression adjustment fits) against the flexible one (each
+    measure's restricted cubic spline, :func:`case_mix_design`, and every term's
+    interaction with sector). A small p-value says linear adjustment is misspecified:
+    case mix acts nonlinearly or differently in the two sectors.
+
+    Returns ``statistic`` (F), ``df`` (extra terms), ``df_resid``, ``p_value``,
+    ``rejects`` (p < 0.05) and ``text``.
+
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.normal(size=200); tr = (rng.uniform(size=200) < 0.4).astype(float)
+    >>> t = pd.DataFrame({"treated": tr, "x": x, "y": x + 2 * x ** 2 + rng.normal(size=200)})
+    >>> specification_check(t, "y", ("x",))["rejects"]
+    True
+    """
+    from scipy import stats
+
+    t = table[treated].to_numpy(float)
+    y = table[outcome].to_numpy(float)
+    v = table[list(covariates)].to_numpy(float)
+    knots = flexible_knots(int(min(t.sum(), (1 - t).sum())))
+    X, names = case_mix_design(v, max(knots, 3))
+    linear = [i for i, n in enumerate(names) if n == "1" or "'" not in n]
+    X = np.column_stack([X[:, linear], t[:, None], X[:, [i for i in range(X.shape[1])
+                                                          if i not in linear]],
+                         t[:, None] * X[:, 1:]])
+    n, k = X.shape
+    q = k - len(linear) - 1
+    rank = np.linalg.matrix_rank(X)
+    if q <= 0 or n - rank < 5:
+        return {"statistic": float("nan"), "df": q, "df_resid": n - rank,
+                "p_value": float("nan"), "rejects": False,
+                "text": "specification check not possible (too few providers for the flexible "
+                        "model)"}
+    xtx_inv = np.linalg.pinv(X.T @ X)
+    beta = xtx_inv @ X.T @ y
+    e = y - X @ beta
+    cov = xtx_inv @ (X.T * e ** 2) @ X @ xtx_inv * n / (n - rank)
+    idx = np.arange(len(linear) + 1, k)
+    b, V = beta[idx], cov[np.ix_(idx, idx)]
+    df = int(np.linalg.matrix_rank(V))
+    stat = float(b @ np.linalg.pinv(V) @ b / max(df, 1))
+    p = float(stats.f.sf(stat, max(df, 1), n - rank))
+    rejects = p < 0.05
+    text = (f"specification check (F test, robust to unequal variances, of {df} spline and "
+            f"sector-interaction terms added to linear case-mix adjustment across {n} "
+            f"providers): F = {formatting.fixed(stat)}, {formatting.p_equals(p)}: "
+            + ("linear case-mix adjustment is misspecified here (case mix acts nonlinearly or "
+               "differently in the two sectors)" if rejects else
+               "no evidence that linear case-mix adjustment is misspecified"))
+    return {"statistic": stat, "df": df, "df_resid": n - rank, "p_value": p,
+            "rejects": bool(rejects), "text": text}
+
+
 def balance(table: pd.DataFrame, covariates: tuple[str, ...] = md.CASE_MIX, *,
             treated: str = "treated", weight: str = "weight") -> pd.DataFrame:
     """Standardised mean differences (treated minus untreated) before and after weighting.
@@ -309,7 +702,10 @@ class WeightedDifference:
     ``table`` the providers with ``ps`` and ``weight``; ``balance`` the standardised mean
     differences before and after weighting (:func:`balance`); ``failed`` the covariates
     whose weighted |SMD| is :data:`BALANCE_LIMIT` or more; ``warnings`` what a reader
-    should know (failed balance, overlap, trimming). :meth:`findings` gives the finding.
+    should know (failed balance, overlap, trimming). For the doubly robust contrast
+    (``method="dr"``) also ``checks`` (:func:`balance_checks`), ``sizes``
+    (:func:`effective_sizes`), ``specification`` (:func:`specification_check`) and
+    ``knots`` (per case-mix measure; 0: linear). :meth:`findings` gives the finding.
     """
 
     outcome: str
@@ -329,6 +725,10 @@ class WeightedDifference:
     failed: dict[str, float] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     question: str = ""
+    checks: pd.DataFrame | None = None
+    sizes: pd.DataFrame | None = None
+    specification: dict = field(default_factory=dict)
+    knots: int = 0
 
     def findings(self, question: str | None = None) -> Findings:
         """The weighted difference as one finding (id
@@ -337,6 +737,8 @@ class WeightedDifference:
         the estimand. ``question`` by default: the one asked, or whether the sectors differ
         on the outcome.
         """
+        if self.method == "dr":
+            return self._dr_findings(question)
         method, estimand, outcome = self.method, self.estimand, self.outcome
         est, lo, hi = self.estimate, self.ci_low, self.ci_high
         om = M.MEASURES.get(outcome)
@@ -376,6 +778,56 @@ class WeightedDifference:
                       "independent hospitals than at NHS trusts.")
         return Findings([f])
 
+    def _dr_findings(self, question: str | None = None) -> Findings:
+        """The doubly robust contrast as the case-mix-adjusted finding (id
+        ``adjusted:sector[independent]-><outcome>@acute``): a ``headline`` unless a warning
+        (poor overlap, a failed balance check) keeps it a ``robustness`` finding.
+        """
+        outcome, est, lo, hi = self.outcome, self.estimate, self.ci_low, self.ci_high
+        om = M.MEASURES.get(outcome)
+        unit = ("percentage points" if om is not None and om.unit == "%" else
+                (om.unit if om else ""))
+        q = (question or self.question
+             or f"Do independent hospitals differ from NHS trusts on {M.label(outcome)}?")
+        flex = (f"restricted cubic splines ({self.knots} knots) of each case-mix measure"
+                if self.knots else "linear case mix (too few providers in a sector for "
+                                   "splines)")
+        f = Finding(id=str(FindingId("adjusted", outcome, "sector[independent]", "acute")),
+                    question=f"{q} (adjusted for case mix, doubly robust; estimand "
+                             f"{ESTIMANDS['ATT']})",
+                    estimate=est, ci_low=lo, ci_high=hi, p_value=self.p_value,
+                    n=len(self.table), unit=f"{unit} independent vs NHS (ATT)".strip(),
+                    model=f"doubly robust (augmented odds weighting) effect on the treated: "
+                          f"outcome model of NHS trusts and logistic propensity, both on "
+                          f"{flex}; {self.n_boot} provider bootstrap within sector, "
+                          "percentile interval",
+                    formula=f"{outcome} ~ s({') + s('.join(self.covariates)}) among NHS ; "
+                            f"sector_independent ~ s({') + s('.join(self.covariates)})",
+                    sector="acute", clusters=len(self.table), warning="; ".join(self.warnings),
+                    role="robustness" if self.warnings else "headline")
+        sizes = self.sizes if self.sizes is not None else pd.DataFrame()
+        f.parameters = {"n_boot": self.n_boot, "seed": self.seed, "estimand": "ATT",
+                        "method": "dr", "knots": self.knots,
+                        "specification_p": self.specification.get("p_value"),
+                        "balance_failed": checks_failed(self.checks)
+                        if self.checks is not None else [],
+                        "effective_providers": {r.sector: round(float(r.effective), 1)
+                                                for r in sizes.itertuples()}}
+        sd_y = self.sd_outcome
+        if sd_y > 0:
+            f.sensitivity = evalue_smd(est / sd_y, lo / sd_y, hi / sd_y)
+            f.sensitivity["contrast"] = "the indicator (1 vs 0); SD of provider means"
+        label = wording.plain_label(outcome)
+        up, down = wording.directions(outcome)
+        spec = self.specification.get("text", "")
+        f.sentence = (f"Compared with NHS trusts weighted and modelled to the case mix of the "
+                      f"independent hospitals (doubly robust), {label} "
+                      f"{'were' if label.endswith('s') else 'was'} "
+                      f"{wording.change(est, lo, hi, unit, up=up, down=down)} at independent "
+                      "hospitals than at NHS trusts."
+                      + (f" {spec[:1].upper()}{spec[1:]}." if spec else ""))
+        return Findings([f])
+
 
 def weighted_difference(panel: pd.DataFrame, outcome: str, *, method: str = "ipw",
                         estimand: str | None = None, trim: float | None = None,
@@ -409,6 +861,13 @@ def weighted_difference(panel: pd.DataFrame, outcome: str, *, method: str = "ipw
     if n_boot < 100:
         raise AnalysisInputError(fn, "n_boot", f"is {n_boot}",
                                  expected="at least 100 bootstrap replicates")
+    if method == "dr":
+        if trim is not None:
+            raise AnalysisInputError(fn, "trim", f"is {trim!r} with method 'dr'",
+                                     expected="no trimming (the doubly robust contrast keeps "
+                                              "every provider and says when overlap is poor)")
+        return _dr_difference(provider_table(panel, outcome, covariates=covariates), outcome,
+                              tuple(covariates), n_boot=n_boot, seed=seed, question=question)
     table = propensity_scores(provider_table(panel, outcome, covariates=covariates), covariates,
                               estimand=estimand if method != "aipw" else "ATE")
     notes = []
@@ -457,6 +916,55 @@ def weighted_difference(panel: pd.DataFrame, outcome: str, *, method: str = "ipw
                               covariates=tuple(covariates), n_boot=n_boot, seed=seed, trim=trim,
                               sd_outcome=float(np.std(y, ddof=1)), failed=failed,
                               warnings=notes, question=question)
+
+
+def _dr_difference(table: pd.DataFrame, outcome: str, covariates: tuple[str, ...], *,
+                   n_boot: int, seed: int, question: str) -> WeightedDifference:
+    Xo, Xp, knots = dr_designs(table, covariates)
+    t = table["treated"].to_numpy(float)
+    y = table[outcome].to_numpy(float)
+    odds, _ = balancing_odds(Xp[:, 1:], t)
+    ps = odds / (1 + odds)
+    table = table.assign(ps=ps, weight=arm_weights(ps, t, "ATT"))
+    est = _dr_att_estimate(Xo, Xp, t, y)
+    rng = np.random.default_rng(seed)
+    idx1, idx0 = np.flatnonzero(t == 1), np.flatnonzero(t == 0)
+    draws = np.empty(n_boot)
+    for b in range(n_boot):
+        i = np.concatenate([rng.choice(idx1, len(idx1)), rng.choice(idx0, len(idx0))])
+        draws[b] = _dr_att_estimate(Xo[i], Xp[i], t[i], y[i])
+    draws = draws[np.isfinite(draws)]
+    lo, hi = np.quantile(draws, [0.025, 0.975])
+    p = max(min(1.0, 2 * min(np.mean(draws <= 0), np.mean(draws >= 0))), 1.0 / len(draws))
+    checks = balance_checks(table, covariates)
+    failed = checks_failed(checks)
+    sizes = effective_sizes(table)
+    spec = specification_check(table, outcome, covariates)
+    notes = []
+    beyond = float(np.mean(ps[t == 1] > 1 - OVERLAP_BOUNDS[0]))
+    if beyond > ATT_OVERLAP_SHARE:
+        notes.append(f"poor overlap: {formatting.percent(beyond)} of independent hospitals have "
+                     "a case mix that all but decides the sector (no comparable NHS trust), so "
+                     "their comparison rests on the outcome model's extrapolation")
+    for r in sizes.itertuples():
+        if r.share < 0.3:
+            notes.append(f"effective number of {r.sector} providers "
+                         f"{formatting.fixed(r.effective, 0)} of {r.providers}")
+    if failed:
+        notes.append(f"balance check failed after weighting: {len(failed)} of {len(checks)} "
+                     f"checks (|SMD| under {formatting.number(BALANCE_LIMIT)} for means, squares "
+                     "and products, KS under its limit), e.g. " + ", ".join(failed[:3])
+                     + "; the estimate leans on the outcome model")
+    if not knots:
+        notes.append("too few providers in a sector for spline case-mix models: case mix "
+                     "enters linearly")
+    return WeightedDifference(outcome=outcome, method="dr", estimand="ATT", estimate=float(est),
+                              ci_low=float(lo), ci_high=float(hi), p_value=float(p),
+                              table=table, balance=balance(table, covariates),
+                              covariates=covariates, n_boot=n_boot, seed=seed,
+                              sd_outcome=float(np.std(y, ddof=1)), warnings=notes,
+                              question=question, checks=checks, sizes=sizes,
+                              specification=spec, knots=knots)
 
 
 def ipw_difference(panel: pd.DataFrame, outcome: str, *,

@@ -73,12 +73,15 @@ def sector_weighting(panel: pd.DataFrame, outcomes: tuple[str, ...] = (
 def nhs_vs_independent(panel: pd.DataFrame,
                        outcomes: tuple[str, ...] = ("rtt_median_weeks", "fft_pct_positive",
                                                     "nurse_fte_per_10_beds"),
-                       ) -> list[Finding]:
-    """Independent minus NHS acute providers: naive and case-mix adjusted, per outcome,
-    plus CQC ratings (ordinal logit, exposures up to each rating's date, Brant test of
-    proportional odds in the model text) and care-home ownership.
+                       *, n_boot: int = 499, seed: int = 0) -> list[Finding]:
+    """Independent minus NHS acute providers, per outcome: the naive difference, the
+    case-mix-adjusted difference (doubly robust, flexible case-mix models:
+    :func:`sector_contrast`) and linear regression adjustment beside it (id variant
+    ``#linear``, warned when the specification check rejects it); plus CQC ratings
+    (ordinal logit, exposures up to each rating's date, Brant test of proportional odds
+    in the model text) and care-home ownership.
 
-    Sector contrasts with fewer than 20 providers in a sector (or 40 in all) take wild
+    Linear models with fewer than 20 providers in a sector (or 40 in all) take wild
     cluster bootstrap intervals (:func:`workbench.analysis.models.fit`, the warning says
     so); adjusted findings carry their E-value in ``sensitivity``.
     """
@@ -88,7 +91,7 @@ def nhs_vs_independent(panel: pd.DataFrame,
         if not _both_sectors(panel, o):
             continue  # sector_comparison_limits says why
         if case_mix:
-            out += md.sector_difference(panel, o, adjust=case_mix)
+            out += sector_contrast(panel, o, case_mix, n_boot=n_boot, seed=seed)
         else:  # no case mix published: the naive difference only
             out += md.fit(md.ModelSpec(o, ("sector_independent",), subset="acute",
                                        prefix="naive"), panel).findings(
@@ -109,6 +112,98 @@ def nhs_vs_independent(panel: pd.DataFrame,
             "Are for-profit and council-run care homes rated differently from not-for-profit "
             "homes?")
     return assign_roles(out, **SECTOR_RULE)
+
+
+def sector_contrast(panel: pd.DataFrame, outcome: str, case_mix: tuple[str, ...], *,
+                    n_boot: int = 499, seed: int = 0) -> list[Finding]:
+    """One outcome's sector contrasts: naive, case-mix adjusted (the doubly robust effect
+    on the independent hospitals with spline case-mix models,
+    :func:`workbench.analysis.effects.weighting.weighted_difference` with ``method="dr"``,
+    id ``adjusted:sector[independent]-><outcome>@acute``) and linear regression adjustment
+    (``adjusted:...#linear``). The doubly robust finding's sentence ends with the
+    specification check of linear adjustment; when that check rejects, the linear
+    finding's warning says so. When the doubly robust contrast cannot be estimated
+    (fewer than 5 providers with data in a sector) the linear one keeps the plain id and
+    its warning says why.
+
+    >>> from workbench.data.synth import generate
+    >>> fs = sector_contrast(generate(seed=3, n_providers=120, n_months=6).panel,
+    ...                      "rtt_median_weeks", md.CASE_MIX, n_boot=100)
+    >>> [f.id.split(":")[0] + f.id.split("acute")[1] for f in fs]
+    ['naive', 'adjusted', 'adjusted#linear']
+    """
+    from workbench.analysis.effects.weighting import weighted_difference
+
+    q = f"Do independent hospitals differ from NHS trusts on {M.label(outcome)}?"
+    naive = md.fit(md.ModelSpec(outcome, ("sector_independent",), subset="acute",
+                                prefix="naive"), panel).findings(q)
+    try:
+        dr = weighted_difference(panel, outcome, method="dr", covariates=case_mix,
+                                 n_boot=n_boot, seed=seed, question=q)
+    except AnalysisInputError as e:
+        dr, why = None, str(e)
+    linear = md.fit(md.ModelSpec(outcome, ("sector_independent",), adjust=case_mix,
+                                 subset="acute", prefix="adjusted",
+                                 suffix="linear" if dr is not None else ""), panel).findings(
+        q + " (linear case-mix adjustment)" if dr is not None else q + " (adjusted for case mix)")
+    if dr is None:
+        for f in linear:
+            note = (f"the doubly robust contrast could not be estimated ({why}): linear "
+                    "adjustment only")
+            f.warning = "; ".join(x for x in (f.warning, note) if x)
+        return list(naive) + list(linear)
+    if dr.specification.get("rejects"):
+        for f in linear:
+            f.warning = "; ".join(x for x in (f.warning, "misspecified: " + dr.specification[
+                "text"] + "; read the doubly robust contrast") if x)
+    return list(naive) + list(dr.findings()) + list(linear)
+
+
+def sector_contrast_checks(panel: pd.DataFrame, outcomes: tuple[str, ...] = (
+        "rtt_median_weeks", "fft_pct_positive")) -> dict[str, pd.DataFrame] | None:
+    """The checks behind the doubly robust sector contrasts, as tables for the notebook:
+    ``balance`` (:func:`~workbench.analysis.effects.weighting.balance_checks` of the
+    balancing weights: SMDs of the case-mix measures, their squares and products, and KS
+    statistics, each with its limit), ``sizes`` (providers and Kish's effective number
+    per sector), ``case_mix`` (the case mix of all acute providers, each sector, the
+    weighted NHS trusts and the overlap population) and ``specification`` (per outcome,
+    the test of linear case-mix adjustment). None when there is no case mix or the
+    sectors cannot be compared.
+
+    >>> from workbench.data.synth import generate
+    >>> c = sector_contrast_checks(generate(seed=3, n_providers=120, n_months=6).panel)
+    >>> sorted(c), sorted(set(c["balance"]["kind"]))
+    (['balance', 'case_mix', 'sizes', 'specification'], ['distribution', 'interaction', 'mean', 'square'])
+    """
+    from workbench.analysis.effects import weighting as W
+
+    case_mix = case_mix_available(panel)
+    usable = [o for o in outcomes if _both_sectors(panel, o)]
+    if not case_mix or not usable:
+        return None
+    specs, base = [], None
+    for o in usable:
+        try:
+            table = W.provider_table(panel, o, covariates=case_mix)
+        except AnalysisInputError:
+            continue
+        spec = W.specification_check(table, o, case_mix)
+        specs.append({"outcome": M.label(o), "F": spec["statistic"], "terms": spec["df"],
+                      "p": spec["p_value"],
+                      "linear adjustment": "misspecified" if spec["rejects"] else
+                      "no evidence against"})
+        if base is None:
+            base = table
+    if base is None:
+        return None
+    _, Xp, _ = W.dr_designs(base, case_mix)
+    t = base["treated"].to_numpy(float)
+    odds, _ = W.balancing_odds(Xp[:, 1:], t)
+    ps = odds / (1 + odds)
+    table = base.assign(ps=ps, weight=W.arm_weights(ps, t, "ATT"))
+    return {"balance": W.balance_checks(table, case_mix), "sizes": W.effective_sizes(table),
+            "case_mix": W.overlap_case_mix(table, case_mix),
+            "specification": pd.DataFrame(specs)}
 
 
 #: The kinds of finding shown side by side in the report's sector-difference chart.
