@@ -81,7 +81,7 @@ found = s.add(q02.staffing_waits_satisfaction(s.panel, subset=subset,
                                               engagement_lag=engagement_lag, **measures))
 headline = [f for f in found if f.role == "headline"]
 checks = [f for f in found if f.role != "headline"]
-display(Markdown(s.sentences(headline)))
+display(Markdown(s.sentences(headline) or q02.no_headline(found, s.unit_plural)))
 s.findings_table(headline);
 
 # %%

@@ -52,8 +52,10 @@ A finding that cannot be trusted is a ``diagnostic`` whatever else holds: fewer 
 :data:`MIN_HEADLINE_CLUSTERS` clusters, no estimate (a part that could not be estimated,
 :func:`not_estimated`), a fit that failed (the model did not converge, near separation: see
 :data:`FAILED_FIT`), or a check of its method that failed (a method's own ``diagnostic``
-role, e.g. weights that leave case mix unbalanced, is kept). Everything else is
-``robustness``: shown beside the headlines, out of the multiple-testing family.
+role, e.g. weights that leave case mix unbalanced, is kept). A finding whose method
+warns that a check of its design failed (poor overlap, failed balance, a small effective
+sample: :data:`FAILED_CHECK`) is not a headline. Everything else is ``robustness``: shown
+beside the headlines, out of the multiple-testing family.
 
 With calibrated 95% intervals about one headline interval in twenty misses its true
 value by chance; the reports say so, and the recovery tests bound the misses per seed
@@ -86,6 +88,7 @@ from workbench.finding_id import FindingId
 
 __all__ = [
     "DESIGNS",
+    "FAILED_CHECK",
     "FAILED_FIT",
     "MIN_HEADLINE_CLUSTERS",
     "NOT_ESTIMATED",
@@ -114,6 +117,13 @@ PRIMARY_OUTCOMES = ("rtt_median_weeks", "rtt_pct_within_18w", "ae_pct_within_4h"
 #: the model did not converge, a coefficient is near separation, no estimate. (Warnings of
 #: auxiliary fits, such as a Brant test's threshold logits, do not count.)
 FAILED_FIT = ("did not converge", "possible separation", "not estimated")
+
+#: Words of a method's warnings that say a check of its design's assumptions failed
+#: (weights that leave case mix unbalanced, sectors that barely overlap, a weighted sample
+#: much smaller than the providers, case-mix models less flexible than planned): the
+#: estimate stands, but not as a headline.
+FAILED_CHECK = ("poor overlap", "balance check failed", "effective number of",
+                "too few providers in a sector")
 
 #: The model text of a finding with no estimate (:func:`not_estimated`).
 NOT_ESTIMATED = "not estimated"
@@ -226,6 +236,9 @@ def reason(finding: Finding | Mapping[str, Any], *, exposures: Iterable[str],
         return (f"only {int(clusters)} {units}: too few for a trustworthy clustered interval "
                 f"(a headline needs {min_clusters})")
     key = FindingId.parse(str(_get(finding, "id")))
+    check = next((w for w in FAILED_CHECK if w in warning), "")
+    if check:
+        return f"a check of its design failed ({check})"
     if not design.identified:
         return f"not identified by design ({design.words})"
     if not _own_estimator(key):

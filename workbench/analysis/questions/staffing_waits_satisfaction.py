@@ -22,6 +22,7 @@ import pandas as pd
 
 from workbench.analysis.findings.record import Finding, Findings
 from workbench.analysis.findings.roles import (
+    MIN_HEADLINE_CLUSTERS,
     NOT_ESTIMATED,
     PRIMARY_OUTCOMES,
     assign_roles,
@@ -283,15 +284,18 @@ def staffing_waits_satisfaction(panel: pd.DataFrame, subset: str = "acute",
        ratios);
     5. for ``nhs``: A&E 4-hour performance on staffing (A&E is NHS-only).
 
-    **Headline** (``role="headline"``): the within-provider effects of staffing and waits
-    on waits, satisfaction and complaints (1, the wait and staffing terms of 2, 3, 4). With
-    fewer than :data:`MIN_HEADLINE_CLUSTERS` providers in the subset they are
-    ``diagnostic`` instead, with a warning: clustered intervals over so few providers
-    cover less than they claim.
+    **Roles** come from the headline rule (:mod:`workbench.analysis.findings.roles`, terms
+    :meth:`Chain.rule`), decided before any result is seen. **Headline**: the
+    within-provider effects of the primary exposures (staffing, waits) on primary outcomes
+    (waits, satisfaction, complaints, and for ``nhs`` A&E within 4 hours): 1, the wait and
+    staffing terms of 2, 3, 4, 5. With fewer than :data:`MIN_HEADLINE_CLUSTERS` providers
+    in the subset every finding is ``diagnostic`` instead, with a warning: clustered
+    intervals over so few providers cover less than they claim. A model the data are too
+    thin to fit (fewer than 5 providers, an exposure that does not vary) gives
+    not-estimated ``diagnostic`` findings naming the reason instead of stopping the run.
 
-    **Robustness** (``role="robustness"``): the within-provider engagement effect (the
-    NHS Staff Survey is annual, so a provider's own engagement changes little over a
-    real panel) and A&E effect (a secondary, NHS-only outcome), and every estimand
+    **Robustness**: the within-provider engagement effect (engagement is held in the
+    satisfaction model, not a primary exposure of the question), and every estimand
     compared across providers, adjusting for case mix (and, for ``acute``, sector):
     pooled OLS (today's un-suffixed ids), the binomial model of FFT counts
     (``odds_ratio:`` ids), the random-intercept model (when ``mixed``; ``#mixed``) and the
@@ -299,6 +303,7 @@ def staffing_waits_satisfaction(panel: pd.DataFrame, subset: str = "acute",
     unmeasured provider characteristic moves both staffing and the outcome; the scenarios
     of :mod:`workbench.data.scenarios` (``confounded``, ``nonlinear``,
     ``mediator_confounded``) show them failing where the within-provider models hold.
+    Headlines come first in the list returned.
 
     **Other measures and units.** ``staffing``, ``waits`` and ``satisfaction`` name the
     measures related (any of the panel's, a table's declared ones too; see
@@ -338,9 +343,11 @@ def staffing_waits_satisfaction(panel: pd.DataFrame, subset: str = "acute",
         try:
             return list(md.fit(spec, panel).findings(question))
         except NotEstimableError as err:  # too thin to estimate: say so, go on
+            why = _thin(err)
             return [not_estimated(FindingId(spec.prefix, spec.outcome, md.exposure_label(x),
                                             spec.subset, variant=spec.suffix), question,
-                                  err.problem, unit="", sector=subset)
+                                  why, sector=subset,
+                                  sentence=f"{question} Not estimated: {why}.")
                     for x in spec.exposures]
 
     found: list[Finding] = []
@@ -389,6 +396,36 @@ def staffing_waits_satisfaction(panel: pd.DataFrame, subset: str = "acute",
     return _by_role(assign_roles(found, **c.rule()))
 
 
+#: The parts of a mediation split, in words.
+_PARTS = {"indirect": "part of the effect through waits", "direct": "direct effect",
+          "total": "total effect"}
+
+
+def _thin(err: NotEstimableError) -> str:
+    """Why a part could not be estimated, from the error: what is wrong and what is needed."""
+    need = f" ({err.expected})" if err.expected else ""
+    return f"{err.parameter} {err.problem}{need}"
+
+
+def no_headline(found: list[Finding], units: str = UNITS) -> str:
+    """What a report says when the headline rule leaves no headline (too few providers,
+    nothing estimated): '' when there is one.
+
+    >>> from workbench.analysis.findings.roles import not_estimated
+    >>> no_headline([not_estimated("effect:x->y@independent#fe", "q", "only 6 providers",
+    ...                            clusters=6)])
+    'No headline finding: every estimate here rests on 6 providers, fewer than the 20 a headline needs, so what follows is shown as checks and diagnostics, not answers.'
+    """
+    if any(f.role == "headline" for f in found):
+        return ""
+    clusters = sorted({f.clusters for f in found if f.clusters is not None})
+    few = (f"every estimate here rests on {clusters[0]} {units}, fewer than the "
+           f"{MIN_HEADLINE_CLUSTERS} a headline needs" if len(clusters) == 1
+           and clusters[0] < MIN_HEADLINE_CLUSTERS else "nothing here meets the headline rule")
+    return (f"No headline finding: {few}, so what follows is shown as checks and "
+            "diagnostics, not answers.")
+
+
 def _by_role(found: list[Finding]) -> Findings:
     """Findings in the order a report shows them: headlines, then the rest (each in the
     order they were made).
@@ -419,10 +456,13 @@ def staffing_pathways(panel: pd.DataFrame, subset: str = "acute", *, n_boot: int
     """Staffing -> waits -> satisfaction as a mediation analysis (product of coefficients,
     cluster bootstrap over providers; :mod:`workbench.analysis.effects.mediation`): headline first.
 
-    The split is reported as ``robustness``: its parts are the headline within-provider
-    effects of :func:`staffing_waits_satisfaction` (staffing -> waits times waits ->
-    satisfaction is the indirect effect), so it adds no claim of its own to the
-    multiple-testing family.
+    Roles come from the headline rule (:mod:`workbench.analysis.findings.roles`): the
+    within-provider indirect effect (``#fe``) is a headline (a within-provider estimand
+    of the primary exposure on a primary outcome); the bootstrap direct and total effects
+    are other estimators of headline estimands, and the split across providers is not
+    identified by design, so both are ``robustness``. With fewer than 20 providers the
+    cluster bootstrap cannot be trusted: each part is then a not-estimated ``diagnostic``
+    finding saying so, and the run goes on.
 
     1. Within provider (ids ending ``#fe``; direct and total ``#fe_bootstrap``): staffing,
        waits, satisfaction and engagement last month are taken as deviations from each
@@ -458,10 +498,18 @@ def staffing_pathways(panel: pd.DataFrame, subset: str = "acute", *, n_boot: int
         try:
             found = list(estimate().findings())
         except NotEstimableError as err:
+            g = rows["provider_code"].nunique()
+            why = (f"only {g} {units}, too few for a bootstrap interval (at least 20 needed)"
+                   if err.parameter == "cluster" else _thin(err))
+            where = "within" if variants["indirect"] else "across"
             return [not_estimated(FindingId(kind, outcome, f"{exposure}->{mediator}"
                                             if kind == "indirect" else exposure, subset,
-                                            variant=variants[kind]), question, err.problem,
-                                  sector=subset) for kind in ("indirect", "direct", "total")]
+                                            variant=variants[kind]), question, why,
+                                  sector=subset, clusters=g,
+                                  sentence=f"The {_PARTS[kind]} of {_words(exposure)} on "
+                                           f"{_words(outcome)} ({where} {units}) was not "
+                                           f"estimated: {why}.")
+                    for kind in ("indirect", "direct", "total")]
         for f in found:
             f.id = str(f.key.with_(variant=variants.get(f.key.kind, "")))
         return found
