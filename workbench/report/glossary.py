@@ -149,6 +149,15 @@ TERMS: tuple[Term, ...] = tuple(sorted((
          "trusted; it is never the answer. Robustness checks and diagnostics are in each "
          "report's technical appendix.", ("robustness check", "diagnostic",
                                           "technical appendix")),
+    Term("Verdict on a claim",
+         "Supported, meaningful: the whole interval shows an effect in the claimed "
+         "direction at least as large as the smallest that matters (the margin). Supported, "
+         "size uncertain: the effect is there but may be smaller than that. Contradicted "
+         "(meaningful or size uncertain): the same, the other way. No meaningful "
+         "difference: any difference is smaller than the margin. Inconclusive: the data "
+         "cannot tell.", ("supported, meaningful", "supported, size uncertain",
+                          "contradicted", "no meaningful difference", "inconclusive",
+                          "margin")),
     Term("Statistical process control (SPC)",
          "Plotting a measure month by month with its average and control limits, to tell "
          "real change from the usual ups and downs. NHS England's Making Data Count "

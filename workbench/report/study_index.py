@@ -3,8 +3,9 @@ finding of the study in one table.
 
 The page opens with the study's summary (:func:`study_summary`): each notebook's answer
 in at most :data:`ANSWER_SENTENCES` short sentences and its verdicts (claims judged
-supported, contradicted, ...) in one line each, with a link to the report that gives the
-reasoning. Which sentences are the answer is a rule fixed here, before any result is
+supported, meaningful; supported, size uncertain; ...) in one line each, with a link
+to the report that gives the reasoning. Which sentences are the answer is a rule fixed
+here, before any result is
 seen (:func:`answer_findings`): the run's headline findings with a sentence, in the
 order the run's findings file lists them, never chosen by their values. Then
 :func:`render_index` lists the runs of a study with their status, duration, number of

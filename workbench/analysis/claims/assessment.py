@@ -172,7 +172,8 @@ def _sector_claim(panel: pd.DataFrame, claim: Claim, outcome: str,
                                    measure_label(outcome)))
     extra = f"{coverage(dfit)} {extra}"
     v, f, reason = decide(claim, [part], margin, "acute", "", extra,
-                          params={"basis": "between providers"})
+                          params={"basis": "descriptive, between providers"
+                                  if claim.kind == "descriptive" else "between providers"})
     how = "unadjusted, weighted" if claim.kind == "descriptive" else "case-mix-adjusted"
     reason = (f"judged on the {how} comparison of {measure_label(outcome)}: "
               f"{formatting.signed(part.estimate)} {part.finding.unit} "
