@@ -117,20 +117,69 @@ def meant(estimator: str, scenario: str, estimand: str, design: str = "") -> boo
     return not (estimator == "mixed" and scenario in ("serial", "heterogeneous"))
 
 
+#: The id variant each model estimator's findings carry in the notebooks (notebook 02's
+#: ``#fe`` within-provider fits, ``#mixed`` random-intercept checks); the other estimators'
+#: findings come with their notebook ids already.
+NOTEBOOK_VARIANT = {"fe": "fe", "poisson fe": "fe", "mixed": "mixed"}
+#: The questions' primary exposures (notebook 02: staffing and waits; 03: the sector).
+PRIMARY_EXPOSURES = (STAFF, WAIT, "sector")
+
+
+def role(estimator: str, f) -> str:
+    """The role the headline rule (:func:`workbench.analysis.findings.roles.role_for`) gives
+    the finding ``f`` of ``estimator`` as a notebook reports it: ``headline``,
+    ``robustness`` or ``diagnostic`` (from its id, model, clusters and warning only).
+
+    >>> from workbench.analysis.findings.record import Finding
+    >>> f = Finding(id="effect:nurse_fte_per_10_beds->rtt_median_weeks@acute", question="q",
+    ...             estimate=-0.4, model="fe", clusters=120)
+    >>> role("fe", f), role("ols", f), role("mixed", f)
+    ('headline', 'robustness', 'robustness')
+    """
+    from workbench.analysis.findings.roles import role_for
+    from workbench.finding_id import FindingId
+
+    fid = f.id
+    if estimator in NOTEBOOK_VARIANT:
+        key = FindingId.parse(f.id)
+        fid = str(FindingId(key.kind, key.outcome, key.exposure, key.subset,
+                            variant=NOTEBOOK_VARIANT[estimator]))
+    return role_for({"id": fid, "model": f.model, "clusters": f.clusters,
+                     "warning": f.warning}, exposures=PRIMARY_EXPOSURES)
+
+
 def _row(estimator: str, design: str, estimand: str, truth: float, f, ok: bool) -> dict:
     return {"estimator": estimator, "design": design, "estimand": estimand, "truth": truth,
             "estimate": f.estimate, "ci_low": f.ci_low, "ci_high": f.ci_high, "meant": ok,
-            "warning": bool(f.warning)}
+            "role": role(estimator, f), "warning": bool(f.warning)}
 
 
 def one_replicate(seed: int, settings: Settings) -> list[dict]:
     """Run every estimator on every scenario's panels for seed ``seed``; one row per estimate."""
     warnings.simplefilter("ignore")
     rows = [r for scenario in settings.scenarios
-            for r in _scenario_rows(seed, scenario, settings)]
+            for r in scenario_rows(seed, scenario, settings)]
     for r in rows:
         r["replicate"] = seed
     return rows
+
+
+def run_chunk(scenario: str, first_seed: int, replicates: int,
+              settings: Settings = Settings()) -> pd.DataFrame:
+    """The rows of seeds ``first_seed .. first_seed + replicates - 1`` of one scenario, in
+    this process: one run of the validation study (``studies/validation.yaml``).
+
+    >>> r = run_chunk("null", 1, 1, Settings(n_providers=60, n_months=12, n_boot=100))
+    >>> sorted(set(r["scenario"])), int(r["replicate"].max())
+    (['null'], 1)
+    """
+    warnings.simplefilter("ignore")
+    rows = []
+    for seed in range(first_seed, first_seed + replicates):
+        for r in scenario_rows(seed, scenario, settings):
+            r["replicate"] = seed
+            rows.append(r)
+    return pd.DataFrame(rows)
 
 
 @contextmanager
@@ -166,7 +215,8 @@ def make_data(seed: int, scenario: str, settings: Settings, selection: float = 1
                         n_months=settings.n_months, scenario=scenario, selection=selection)
 
 
-def _scenario_rows(seed: int, scenario: str, settings: Settings) -> list[dict]:
+def scenario_rows(seed: int, scenario: str, settings: Settings) -> list[dict]:
+    """Every estimator on the panels of one scenario and seed: one row per estimate."""
     from workbench.analysis.effects import mediation, weighting
     from workbench.analysis.models import fit as md
     from workbench.analysis.models.spec import derive, select_subset
@@ -244,14 +294,20 @@ def summarise(results: pd.DataFrame) -> pd.DataFrame:
     """
     if "scenario" not in results:
         results = results.assign(scenario=results["design"])
+    if "role" not in results:
+        results = results.assign(role="")
+    estimated = np.isfinite(results[["estimate", "ci_low", "ci_high"]].astype(float)).all(axis=1)
+    covered = ((results["ci_low"] <= results["truth"]) & (results["truth"] <= results["ci_high"]))
     df = results.assign(err=results["estimate"] - results["truth"],
-                        covered=(results["ci_low"] <= results["truth"])
-                        & (results["truth"] <= results["ci_high"]),
-                        width=results["ci_high"] - results["ci_low"])
+                        covered=covered.astype(float).where(estimated),
+                        width=results["ci_high"] - results["ci_low"],
+                        not_estimated=~estimated)
     g = df.groupby(["estimator", "scenario", "design", "estimand", "meant"], sort=False)
-    out = g.agg(replicates=("err", "size"), truth=("truth", "mean"),
-                mean_estimate=("estimate", "mean"), bias=("err", "mean"),
-                rmse=("err", lambda e: float(np.sqrt(np.mean(e ** 2)))),
+    out = g.agg(replicates=("err", "size"), not_estimated=("not_estimated", "sum"),
+                role=("role", lambda r: r.mode().iat[0] if len(r.mode()) else ""),
+                truth=("truth", "mean"), mean_estimate=("estimate", "mean"),
+                bias=("err", "mean"),
+                rmse=("err", lambda e: float(np.sqrt(np.mean(e.dropna() ** 2)))),
                 coverage=("covered", "mean"), mean_ci_width=("width", "mean"),
                 share_warned=("warning", "mean")).reset_index()
     lo, hi = COVERAGE_BAND
@@ -267,14 +323,51 @@ def _short(estimand: str) -> str:
 
 
 def coverage_pivot(table: pd.DataFrame) -> pd.DataFrame:
-    """Coverage as estimator | estimand (rows) x scenario (columns); ``*`` marks a cell
-    whose estimator is not meant to identify the estimand there."""
+    """Coverage as estimator | estimand (rows) x scenario (columns), with each row's role
+    under the headline rule (``headline``, ``robustness``, ``diagnostic``; the roles it
+    takes across scenarios); ``*`` marks a cell whose estimator is not meant to identify
+    the estimand there, ``(h)`` a cell that is a headline where its row's role is not.
+    """
     t = table[~table["design"].eq("calibrated") | ~table["estimator"].isin(SECTOR)]
-    t = t.assign(row=t["estimator"] + " | " + t["estimand"].map(_short),
-                 cell=[f"{c:.2f}{'' if m else '*'}" for c, m in zip(t["coverage"], t["meant"])])
+    if "role" not in t:
+        t = t.assign(role="")
+    t = t.assign(row=t["estimator"] + " | " + t["estimand"].map(_short))
+    roles = t.groupby("row", sort=False)["role"].agg(
+        lambda r: "/".join(dict.fromkeys(x for x in r if x)))
+    main = t.groupby("row", sort=False)["role"].agg(lambda r: r.mode().iat[0])
+    t = t.assign(cell=[("" if pd.isna(c) else f"{c:.2f}") + ("" if m else "*")
+                       + (" (h)" if ro == "headline" and main[r] != "headline" else "")
+                       for c, m, ro, r in zip(t["coverage"], t["meant"], t["role"], t["row"])])
     order = list(dict.fromkeys(t["row"]))
     cols = [c for c in SCENARIOS if c in set(t["scenario"])]
-    return t.pivot(index="row", columns="scenario", values="cell").reindex(order)[cols]
+    out = t.pivot(index="row", columns="scenario", values="cell").reindex(order)[cols]
+    out.insert(0, "role", roles.reindex(order))
+    return out
+
+
+def headline_by_scenario(table: pd.DataFrame) -> pd.DataFrame:
+    """Per scenario: the headline rows, their mean and lowest coverage, and how many fall
+    below :func:`_floor` for the replicates run (the rows a report stands behind).
+
+    >>> t = pd.DataFrame({"scenario": ["a", "a", "b"], "role": "headline",
+    ...                   "estimator": "fe", "estimand": ["x", "y", "x"], "design": "a",
+    ...                   "coverage": [0.95, 0.85, 0.9], "replicates": 20})
+    >>> headline_by_scenario(t)[["scenario", "rows", "mean", "below_floor"]].values.tolist()
+    [['a', 2, 0.9, 0], ['b', 1, 0.9, 0]]
+    """
+    h = table[table["role"].eq("headline")] if "role" in table else table.iloc[:0]
+    out = []
+    for sc in [c for c in SCENARIOS if c in set(h["scenario"])] + sorted(
+            set(h["scenario"]) - set(SCENARIOS)):
+        g = h[h["scenario"] == sc]
+        floor = _floor(int(g["replicates"].max()))
+        low = g.loc[g["coverage"].idxmin()]
+        out.append({"scenario": sc, "rows": len(g), "mean": round(float(g["coverage"].mean()), 3),
+                    "lowest": float(low["coverage"]),
+                    "lowest_row": f"{low['estimator']} / {_short(low['estimand'])}",
+                    "below_floor": int((g["coverage"] < floor).sum())})
+    return pd.DataFrame(out, columns=["scenario", "rows", "mean", "lowest", "lowest_row",
+                                      "below_floor"])
 
 
 def coverage_figure(table: pd.DataFrame, path: Path) -> Path:
@@ -325,8 +418,14 @@ def _fmt(x, d=3):
 
 
 def write_markdown(table: pd.DataFrame, settings: Settings, elapsed: float, path: Path,
-                   figure: Path, guidance: str = "") -> Path:
-    """Write the validation report (coverage pivot, guidance, full table, figure) to ``path``."""
+                   figure: Path, guidance: str = "", *, cpu_s: float | None = None,
+                   load: str = "", how: str = "") -> Path:
+    """Write the validation report (how it was run, headline coverage by scenario, the
+    coverage pivot, guidance, the full table, the figure) to ``path``.
+
+    ``elapsed`` and ``cpu_s`` are the run's wall and CPU seconds, ``load`` the machine's
+    load while it ran, ``how`` the command or study that made it.
+    """
     from workbench.files import atomic_write_text
 
     meant_rows = table[table["meant"]]
@@ -334,17 +433,28 @@ def write_markdown(table: pd.DataFrame, settings: Settings, elapsed: float, path
     # many replicates (with 200 replicates: below 0.915; with 20: below 0.80)
     floor = _floor(settings.replicates)
     failing = meant_rows[meant_rows["coverage"] < floor]
+    heads = table[table["role"].eq("headline")] if "role" in table else table.iloc[:0]
     pivot = coverage_pivot(table)
     mcse = (0.95 * 0.05 / settings.replicates) ** 0.5
+    last = settings.first_seed + settings.replicates - 1
+    how = how or (f"`benchmarks/validation.py --replicates {settings.replicates}` with "
+                  f"{settings.workers} worker processes")
+    timing = f"{elapsed / 60:.1f} minutes of wall time"
+    if cpu_s is not None:
+        timing += f", {cpu_s / 60:.1f} minutes of CPU time"
+    if load:
+        timing += f" ({load})"
     lines = [
         "# Validation: do the estimators recover the truth, and where do they fail?",
         "",
-        ("Generated by `benchmarks/validation.py` (do not edit by hand). "
-        f"{settings.replicates} seeds ({settings.first_seed}.."
-        f"{settings.first_seed + settings.replicates - 1}) x {len(settings.scenarios)} "
-        f"scenarios, {settings.n_providers} providers x {settings.n_months} months each, "
-        f"{settings.n_boot} bootstrap replicates per interval, {settings.workers} worker "
-        f"processes, {elapsed / 60:.1f} minutes."),
+        (f"Generated by {how} (do not edit by hand): seeds {settings.first_seed}.."
+         f"{last} ({settings.replicates} replicates) x {len(settings.scenarios)} scenarios "
+         f"({', '.join(f'`{c}`' for c in settings.scenarios)}), panels of "
+         f"{settings.n_providers} providers x {settings.n_months} months, "
+         f"{settings.n_boot} bootstrap replicates per bootstrapped interval; {timing}. "
+         f"Seed s of scenario c makes the panel `generate(seed=s, scenario=c)` and, for the "
+         f"sector contrasts, `generate(seed=s + 1000000, scenario=c, "
+         f"selection={SELECTION_OVERLAP})`."),
         "",
         ("Scenarios (`workbench/data/scenarios.py`): `calibrated` is the generator's default; "
         "each other scenario breaks one assumption of the models: unmeasured provider quality "
@@ -360,16 +470,42 @@ def write_markdown(table: pd.DataFrame, settings: Settings, elapsed: float, path
         "(design `<scenario>, overlap`); on `calibrated` also with the full gap (design "
         "`calibrated`), where the sectors barely overlap."),
         "",
-        (f"With {settings.replicates} replicates the Monte Carlo standard error of a coverage "
-        f"of 0.95 is {mcse:.3f}. A row whose estimator is *meant* to identify the estimand "
-        f"there fails when its coverage is below {floor:.3f}: what correct 95% intervals fall "
-        f"below with probability 0.5%. (With 200 replicates the band "
-        f"[{COVERAGE_BAND[0]}, {COVERAGE_BAND[1]}] applies; `summarise` reports it.)"),
+        "## How to read the rows",
         "",
+        ("* **role**: what the headline rule (`workbench/analysis/findings/roles.py`, "
+         "decided from a finding's id, design, clusters and warnings before any result is "
+         "seen) makes of the estimator's finding as a notebook reports it. **headline** rows "
+         "are what reports stand behind: their 95% intervals are expected to cover their "
+         "truth at 0.95 in every scenario. **robustness** rows are other estimators of the "
+         "same or related quantities, shown beside the headlines; **diagnostic** rows rest "
+         "on too few clusters or a failed fit."),
+        ("* **meant** (`*` in the coverage table when not): whether the estimator's "
+         "assumptions hold in that scenario, so that it is meant to recover the truth there "
+         "(`meant()` in the script). Rows not meant show how an estimator fails when its "
+         "assumptions break; they are expected to miss."),
+        (f"* With {settings.replicates} replicates the Monte Carlo standard error of a "
+         f"coverage of 0.95 is {mcse:.3f}. A headline or meant row fails when its coverage "
+         f"is below {floor:.3f}: what correct 95% intervals fall below with probability "
+         f"0.5% (binomial). With 200 replicates `summarise` also reports the band "
+         f"[{COVERAGE_BAND[0]}, {COVERAGE_BAND[1]}] (`coverage_ok`)."),
+        "",
+    ]
+    if len(heads):
+        by = headline_by_scenario(table)
+        lines += [
+            (f"**Headline rows: {len(heads)}; mean coverage {heads['coverage'].mean():.3f}; "
+             f"below {floor:.3f}: {int((heads['coverage'] < floor).sum())}; lowest "
+             f"{heads['coverage'].min():.3f}.**"), "",
+            "| scenario | headline rows | mean coverage | lowest (row) | below the floor |",
+            "|---|---|---|---|---|"]
+        lines += [f"| {r.scenario} | {r.rows} | {r.mean:.3f} | {r.lowest:.3f} "
+                  f"({r.lowest_row}) | {r.below_floor} |" for r in by.itertuples()]
+        lines += [""]
+    lines += [
         (f"**Rows meant to identify their estimand: {len(meant_rows)}; below {floor:.3f}: "
-        f"{len(failing)}. Mean coverage of the meant rows: "
-        f"{meant_rows['coverage'].mean():.3f}; of the rows not meant: "
-        f"{table.loc[~table['meant'], 'coverage'].mean():.3f}.**"),
+         f"{len(failing)}. Mean coverage of the meant rows: "
+         f"{meant_rows['coverage'].mean():.3f}; of the rows not meant: "
+         f"{table.loc[~table['meant'], 'coverage'].mean():.3f}.**"),
         "",
     ]
     if len(failing):
@@ -379,19 +515,23 @@ def write_markdown(table: pd.DataFrame, settings: Settings, elapsed: float, path
     if guidance:
         lines += [guidance.strip(), ""]
     lines += ["## Coverage by estimator and scenario", "",
-              ("Share of 95% intervals containing the truth. `*`: the estimator is not meant "
-               "to identify the estimand in that scenario (its assumptions do not hold there)."),
+              ("Share of 95% intervals containing the truth. role: the row's role under the "
+               "headline rule; `*`: the estimator is not meant to identify the estimand in "
+               "that scenario (its assumptions do not hold there)."),
               "",
-              "| estimator | estimand | " + " | ".join(pivot.columns) + " |",
-              "|---|---|" + "---|" * len(pivot.columns)]
+              "| estimator | estimand | role | " + " | ".join(pivot.columns[1:]) + " |",
+              "|---|---|---|" + "---|" * (len(pivot.columns) - 1)]
     for row, vals in pivot.iterrows():
-        lines.append(f"| {row} | " + " | ".join("" if pd.isna(v) else v for v in vals) + " |")
+        est, estimand = row.split(" | ", 1)
+        lines.append(f"| {est} | {estimand} | " + " | ".join(
+            "" if pd.isna(v) else v for v in vals) + " |")
     lines += ["", f"![coverage]({figure.name})", "", "## Bias, RMSE and coverage", "",
-              ("| estimator | scenario | design | estimand | meant | truth | mean estimate | "
-               "bias | RMSE | coverage | mean CI width | share warned |"),
-              "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+              ("| estimator | scenario | design | estimand | role | meant | truth | "
+               "mean estimate | bias | RMSE | coverage | mean CI width | share warned |"),
+              "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in table.itertuples():
         lines.append(f"| {r.estimator} | {r.scenario} | {r.design} | `{r.estimand}` | "
+                     f"{getattr(r, 'role', '')} | "
                      f"{'yes' if r.meant else 'no'} | {_fmt(r.truth)} | {_fmt(r.mean_estimate)} | "
                      f"{_fmt(r.bias)} | {_fmt(r.rmse)} | {_fmt(r.coverage)} | "
                      f"{_fmt(r.mean_ci_width)} | {_fmt(r.share_warned, 2)} |")
@@ -402,23 +542,160 @@ def write_markdown(table: pd.DataFrame, settings: Settings, elapsed: float, path
     return atomic_write_text(path, "\n".join(lines))
 
 
+# ---- the validation as a study (studies/validation.yaml) ---------------------------------
+
+#: What one run of the study's chunk notebook writes into its run folder.
+ROWS_FILE = "validation_rows.csv"
+CHUNK_FILE = "validation_chunk.json"
+CHUNK_NOTEBOOK = "validation_chunk.ipynb"
+
+
+def source_sha256() -> str:
+    """The sha256 of this script: every chunk of a study records it, and the summary
+    refuses chunks made by different versions (the batch cache sees workbench modules, not
+    this file: run the study with ``--force`` after editing it).
+    """
+    import hashlib
+
+    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+
+
+def write_chunk(rows: pd.DataFrame, folder, settings: Settings, scenario: str,
+                first_seed: int, replicates: int, cpu_s: float, wall_s: float) -> Path:
+    """Write a chunk's rows (:data:`ROWS_FILE`) and what made them (:data:`CHUNK_FILE`:
+    settings, seeds, CPU and wall seconds, this script's sha256) into ``folder``.
+    """
+    import json
+
+    from workbench.files import atomic_write_text
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(folder / ROWS_FILE, rows.to_csv(index=False))
+    info = {"scenario": scenario, "first_seed": first_seed, "replicates": replicates,
+            "n_providers": settings.n_providers, "n_months": settings.n_months,
+            "n_boot": settings.n_boot, "cpu_s": round(cpu_s, 3), "wall_s": round(wall_s, 3),
+            "validation_sha256": source_sha256()}
+    atomic_write_text(folder / CHUNK_FILE, json.dumps(info, indent=1, sort_keys=True))
+    return folder / ROWS_FILE
+
+
+@dataclass
+class StudyRun:
+    """What :func:`read_study` found: the rows of every chunk, the settings they share and
+    the study's timing (wall seconds from the first run's start to the last one's end;
+    CPU seconds summed over the chunks)."""
+
+    results: pd.DataFrame
+    settings: Settings
+    wall_s: float
+    cpu_s: float
+    chunks: int
+    study: str
+
+
+def read_study(folder) -> StudyRun:
+    """The chunks of a validation study's output folder (``workbench run
+    studies/validation.yaml`` writes ``outputs/validation/``), read through the study's
+    outputs: each run folder's ``manifest.json`` must say ``ok`` and record the sha256 of
+    its :data:`ROWS_FILE`, the chunks must share settings and this script's version, and
+    every scenario must have the same seeds, each once. Anything else is a
+    ``ValueError`` naming the run and what is wrong.
+    """
+    import hashlib
+    import json
+
+    folder = Path(folder)
+    parts, infos, starts, ends = [], [], [], []
+    problems = []
+    for manifest in sorted(folder.glob("*/manifest.json")):
+        m = json.loads(manifest.read_text(encoding="utf-8"))
+        if m.get("notebook") != CHUNK_NOTEBOOK:
+            continue
+        run = manifest.parent
+        if m.get("status") != "ok":
+            problems.append(f"{run.name}: status {m.get('status')!r} ({m.get('error')})")
+            continue
+        rows = run / ROWS_FILE
+        want = (m.get("output_sha256") or {}).get(ROWS_FILE)
+        got = hashlib.sha256(rows.read_bytes()).hexdigest() if rows.exists() else None
+        if want is None or got != want:
+            problems.append(f"{run.name}: {ROWS_FILE} is missing or not the file the run "
+                            "wrote (sha256 differs from its manifest)")
+            continue
+        infos.append(json.loads((run / CHUNK_FILE).read_text(encoding="utf-8")))
+        parts.append(pd.read_csv(rows))
+        starts.append(pd.Timestamp(m["started"]))
+        ends.append(pd.Timestamp(m["ended"]))
+    if problems:
+        raise ValueError(f"{folder}: chunks that cannot be used: " + "; ".join(problems))
+    if not parts:
+        raise ValueError(f"{folder}: no run of {CHUNK_NOTEBOOK} (run `workbench run "
+                         "studies/validation.yaml` first)")
+    keys = ("n_providers", "n_months", "n_boot", "validation_sha256")
+    shared = {k: {i[k] for i in infos} for k in keys}
+    mixed = {k: v for k, v in shared.items() if len(v) > 1}
+    if mixed:
+        raise ValueError(f"{folder}: chunks made with different settings or versions of "
+                         f"benchmarks/validation.py: {mixed} (run the study again with --force)")
+    results = pd.concat(parts, ignore_index=True)
+    seeds = results.groupby("scenario")["replicate"].agg(lambda r: tuple(sorted(set(r))))
+    if seeds.nunique() > 1:
+        raise ValueError(f"{folder}: scenarios have different seeds: {seeds.to_dict()}")
+    per = [(i["scenario"], s) for i in infos
+           for s in range(i["first_seed"], i["first_seed"] + i["replicates"])]
+    if len(per) != len(set(per)):
+        raise ValueError(f"{folder}: a scenario's seed is in more than one chunk")
+    first = seeds.iloc[0]
+    settings = Settings(replicates=len(first), n_providers=infos[0]["n_providers"],
+                        n_months=infos[0]["n_months"], n_boot=infos[0]["n_boot"], workers=0,
+                        first_seed=int(first[0]),
+                        scenarios=tuple(c for c in SCENARIOS if c in set(seeds.index)))
+    return StudyRun(results=results, settings=settings,
+                    wall_s=(max(ends) - min(starts)).total_seconds(),
+                    cpu_s=float(sum(i["cpu_s"] for i in infos)), chunks=len(parts),
+                    study=folder.name)
+
+
 def _job(args):
     seed, settings = args
     return one_replicate(seed, settings)
 
 
-def run(settings: Settings) -> tuple[pd.DataFrame, float]:
-    """Run all replicates (over ``settings.workers`` processes); return results and seconds."""
-    start = time.perf_counter()
+def run(settings: Settings, timing: dict | None = None) -> tuple[pd.DataFrame, float]:
+    """Run all replicates (over ``settings.workers`` processes); return results and wall
+    seconds. ``timing``, when given, receives ``cpu_s`` (this process and its workers)
+    and the load averages at the start and end (``load_start``, ``load_end``).
+    """
+    import resource
+
+    def cpu() -> float:
+        own = resource.getrusage(resource.RUSAGE_SELF)
+        kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+    start, cpu0, load0 = time.perf_counter(), cpu(), os.getloadavg()
     jobs = [(s, settings) for s in range(settings.first_seed,
                                          settings.first_seed + settings.replicates)]
     if settings.workers > 1:
-        with mp.get_context("spawn").Pool(settings.workers) as pool:
+        pool = mp.get_context("spawn").Pool(settings.workers)
+        try:
             parts = pool.map(_job, jobs, chunksize=1)
+        finally:
+            pool.close()
+            pool.join()   # the workers are waited for, so their CPU time is counted
     else:
         parts = [_job(j) for j in jobs]
     results = pd.DataFrame([r for part in parts for r in part])
+    if timing is not None:
+        timing.update(cpu_s=cpu() - cpu0, load_start=load0, load_end=os.getloadavg())
     return results, time.perf_counter() - start
+
+
+def _load_words(timing: dict) -> str:
+    a, b = timing["load_start"], timing["load_end"]
+    return (f"load average {a[0]:.1f} at the start and {b[0]:.1f} at the end, over the last "
+            f"15 minutes {b[2]:.1f}, on {os.cpu_count()} cores shared with other work")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -428,25 +705,44 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--months", type=int, default=Settings.n_months)
     ap.add_argument("--n-boot", type=int, default=Settings.n_boot)
     ap.add_argument("--workers", type=int, default=Settings.workers)
+    ap.add_argument("--first-seed", type=int, default=Settings.first_seed)
     ap.add_argument("--scenarios", default=",".join(SCENARIOS),
                     help="comma-separated scenario names (default: all)")
+    ap.add_argument("--from-study", type=Path, default=None, metavar="FOLDER",
+                    help="read the rows of a validation study's runs (workbench run "
+                         "studies/validation.yaml writes outputs/validation) instead of "
+                         "running the replicates here")
     ap.add_argument("--guidance", type=Path, default=None,
                     help="a markdown file of advice, placed under the headline numbers")
     ap.add_argument("--out", type=Path, default=Path(__file__).resolve().parents[1] / "docs")
     a = ap.parse_args(argv)
-    settings = Settings(replicates=a.replicates, n_providers=a.providers, n_months=a.months,
-                        n_boot=a.n_boot, workers=a.workers,
-                        scenarios=tuple(x for x in a.scenarios.split(",") if x))
-    results, elapsed = run(settings)
+    if a.from_study is not None:
+        study = read_study(a.from_study)
+        results, settings, elapsed = study.results, study.settings, study.wall_s
+        extra = {"cpu_s": study.cpu_s,
+                 "how": (f"the study `{study.study}` (`studies/validation.yaml`, "
+                         f"{study.chunks} runs of `benchmarks/notebooks/{CHUNK_NOTEBOOK}`) "
+                         f"read by `benchmarks/validation.py --from-study`")}
+    else:
+        settings = Settings(replicates=a.replicates, n_providers=a.providers,
+                            n_months=a.months, n_boot=a.n_boot, workers=a.workers,
+                            first_seed=a.first_seed,
+                            scenarios=tuple(x for x in a.scenarios.split(",") if x))
+        timing: dict = {}
+        results, elapsed = run(settings, timing)
+        extra = {"cpu_s": timing["cpu_s"], "load": _load_words(timing)}
     table = summarise(results)
     a.out.mkdir(parents=True, exist_ok=True)
     fig = coverage_figure(table, a.out / "validation_coverage.png")
     guidance = a.guidance.read_text(encoding="utf-8") if a.guidance else ""
-    md_path = write_markdown(table, settings, elapsed, a.out / "validation.md", fig, guidance)
-    results.to_csv(a.out / "validation_results.csv.gz", index=False) if a.out.name != "docs" \
-        else None
-    print(coverage_pivot(table).to_string())
-    print(f"wrote {md_path} and {fig} ({elapsed / 60:.1f} min)")
+    md_path = write_markdown(table, settings, elapsed, a.out / "validation.md", fig, guidance,
+                             **extra)
+    if a.out.name != "docs":
+        results.to_csv(a.out / "validation_results.csv.gz", index=False)
+    with pd.option_context("display.width", 250, "display.max_columns", 20):
+        print(coverage_pivot(table).to_string())
+    print(f"wrote {md_path} and {fig} ({elapsed / 60:.1f} min wall, "
+          f"{extra['cpu_s'] / 60:.1f} min CPU)")
     return 0
 
 
