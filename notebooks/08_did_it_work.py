@@ -46,6 +46,8 @@ insert_synthetic = True   # on synthetic data, insert a change with a known effe
 synthetic_level = 0.35    # inserted change in the month of the change (log-odds; log-rate for complaints)
 synthetic_slope = 0.0     # inserted change in the monthly trend after it (same scale)
 n_boot = 999          # wild cluster bootstrap draws (used when fewer than 20 providers changed)
+plan_effect = 1.0     # change to plan for in "Will we be able to tell?" (percentage points; complaints per 1,000 episodes)
+plan_n_sim = 100      # simulations of the plan (more: steadier answers, slower; 1,000 for a decision)
 
 # %%
 # %matplotlib inline
@@ -63,7 +65,7 @@ s = workbench.start("08_did_it_work", panel_path=panel_path, seed=seed,
                     intervention_dates=intervention_dates, comparison=comparison,
                     horizon=horizon, insert_synthetic=insert_synthetic,
                     synthetic_level=synthetic_level, synthetic_slope=synthetic_slope,
-                    n_boot=n_boot)
+                    n_boot=n_boot, plan_effect=plan_effect, plan_n_sim=plan_n_sim)
 panel = s.panel
 changes = intervention_dates or intervention
 if s.synthetic and insert_synthetic:
@@ -147,6 +149,36 @@ if result.did is not None:
 # %%
 found = s.add(result.findings())
 display(Markdown(ev_views.verdict(result)))
+
+# %% [markdown]
+# ## Will we be able to tell?
+#
+# Before a change is made, a team can ask how big a change these data could show. This
+# section answers by simulation on the providers' own figures, before any change was
+# inserted: it picks as many providers as changed here, at random, and a stretch of months
+# with as many months before and after the change as here, adds a change of the planned
+# size to their figures from the change month on, and evaluates it the two ways above
+# (without the slow bootstrap: each simulation uses a quick interval of the same kind). It
+# repeats this many times. **Power** is how often the change is shown (its 95% interval
+# excludes no change); the **smallest detectable change** is the size shown 80% of the
+# time; **coverage** is how often the 95% interval holds the change that was added, which
+# should be about 95%. A plan for no change at all gives the false-alarm rate instead of
+# the power, which should be about 5%.
+
+# %%
+plans = workbench.plan_like(s.panel, measure, result.adoption, plan_effect,
+                            comparison=comparison, horizon=horizon, n_sim=plan_n_sim,
+                            seed=seed, unit=s.unit, units=s.unit_plural)
+display(Markdown("\n\n".join(plans.sentences)))
+s.show(plans.frame(), {"method": "Evaluation", "power": "Power", "mde": "Smallest change "
+                       f"shown 80% of the time ({ev_views.EVALUATION_MEASURES[measure]['unit']})",
+                       "coverage": "Coverage of the 95% interval", "n_sim": "Simulations"},
+       digits=2)
+ax = workbench.power_curve_chart(plans.curves(), planned=plan_effect,
+                                 unit=ev_views.EVALUATION_MEASURES[measure]["unit"],
+                                 title="How often a change of each size would be shown")
+s.savefig(ax, "power_curve")
+plt.show()
 
 # %% [markdown] tags=["appendix"]
 # ## All estimates

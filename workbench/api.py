@@ -41,7 +41,7 @@ from workbench.analysis.models.fit import (
 from workbench.analysis.monitoring.funnel import funnel
 from workbench.analysis.monitoring.spc import spc
 from workbench.analysis.questions.did_it_work import evaluate_change, insert_known_change
-from workbench.analysis.questions.planning import EvaluationPlan, plan_evaluation
+from workbench.analysis.questions.planning import EvaluationPlan, plan_evaluation, plan_like
 from workbench.analysis.questions.provider_funnel import funnel_outliers, funnel_view
 from workbench.analysis.questions.spc_monitoring import spc_summary, spc_view
 from workbench.analysis.queues.calculators import (
@@ -90,6 +90,7 @@ from workbench.report.performance_matrix import (
     performance_charts,
     performance_matrix,
 )
+from workbench.report.planning_charts import power_curve_chart
 from workbench.report.queue_charts import list_target_chart, relief_plan_chart
 from workbench.report.sector_figures import specialty_dots
 from workbench.report.tables import findings_table, sentences
@@ -149,6 +150,8 @@ __all__ = [  # grouped in docs/api.md
     "performance_charts",
     "performance_matrix",
     "plan_evaluation",
+    "plan_like",
+    "power_curve_chart",
     "qq_plot",
     "queue_load",
     "read_findings",

@@ -78,6 +78,7 @@ from __future__ import annotations
 import math
 import sys
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -102,7 +103,8 @@ PROGRESS_DID = 20_000
 #: Fewest months an interrupted time series with month-of-year terms can be fitted to.
 ITS_MIN_MONTHS = 17
 
-__all__ = ["METHODS", "EvaluationPlan", "plan_evaluation"]
+__all__ = ["METHODS", "ChangePlans", "EvaluationPlan", "did_one_cohort", "months_around",
+           "plan_evaluation", "plan_like"]
 
 
 @dataclass
@@ -135,6 +137,9 @@ class EvaluationPlan:
     curve: pd.DataFrame = field(default_factory=pd.DataFrame)
     simulations: pd.DataFrame = field(default_factory=pd.DataFrame)
     notes: list[str] = field(default_factory=list)
+    #: what one unit and several are called in sentences (a declared table: ward, wards)
+    unit_name: str = "provider"
+    units: str = "providers"
 
     @property
     def power_mcse(self) -> float:
@@ -151,9 +156,10 @@ class EvaluationPlan:
     @property
     def method_words(self) -> str:
         """The method in words."""
-        return ("the comparison with providers that did not change (difference-in-differences)"
-                if self.method == "did" else
-                "the changed providers' own before-and-after series (interrupted time series)")
+        return (f"the comparison with {self.units} that did not change "
+                "(difference-in-differences)" if self.method == "did" else
+                f"the changed {self.units}' own before-and-after series (interrupted time "
+                "series)")
 
     @property
     def power_interval(self) -> tuple[float, float]:
@@ -174,14 +180,14 @@ class EvaluationPlan:
         coverage and how many simulations they rest on.
         """
         unit = self.unit
-        who = "provider" if self.n_changed == 1 else "providers"
+        who = self.unit_name if self.n_changed == 1 else self.units
         setting = (f"With {self.n_changed} {who} changing, {self.months_before} months of "
                    f"data before the change and {self.months_after} after")
         if self.identified == 0:
             return (f"{setting}, {self.method_words} cannot be estimated: its trend, step "
                     "and month-of-year terms cannot be told apart in these "
                     f"{self.months_before + self.months_after} months. Plan another number "
-                    "of months, or the comparison with providers that did not change.")
+                    f"of months, or the comparison with {self.units} that did not change.")
         size = (f"a change of {formatting.number(self.effect)} {unit}" if self.effect else
                 "a change where there is none")
         lo, hi = self.power_interval
@@ -202,7 +208,7 @@ class EvaluationPlan:
                                 ": they are too narrow, so treat a result near the edge with "
                                 "caution."))
         return (head + mde + cov + f" Based on {self.n_sim} simulations on the panel's own "
-                f"providers: allowing for chance, the power is between {100 * lo:.0f}% and "
+                f"{self.units}: allowing for chance, the power is between {100 * lo:.0f}% and "
                 f"{100 * hi:.0f}%.")
 
     def table(self) -> pd.DataFrame:
@@ -384,8 +390,8 @@ def _mde(sims: pd.DataFrame, direction: float, log_scale: bool, cap: float) -> f
 def plan_evaluation(panel: pd.DataFrame, measure: str, n_changed: int, effect: float,
                     months_before: int, months_after: int, method: str = "did", *,
                     n_sim: int = 200, seed: int = 0, comparison: str = "nhs",
-                    horizon: int | None = None, progress: bool | None = None
-                    ) -> EvaluationPlan:
+                    horizon: int | None = None, progress: bool | None = None,
+                    unit: str = "provider", units: str = "providers") -> EvaluationPlan:
     """Simulate a planned evaluation of a change on the panel's own variability.
 
     Parameters
@@ -415,6 +421,9 @@ def plan_evaluation(panel: pd.DataFrame, measure: str, n_changed: int, effect: f
         or the last month when ``months_after`` is shorter).
     progress : bool, optional
         Show a progress bar (tqdm); default for long runs only.
+    unit, units : str
+        What one unit and several are called in sentences (``Session.unit``,
+        ``Session.unit_plural``: ``ward``, ``wards`` for a table of wards).
 
     Returns
     -------
@@ -589,4 +598,103 @@ def plan_evaluation(panel: pd.DataFrame, measure: str, n_changed: int, effect: f
                           months_after=int(months_after), n_sim=int(n_sim), seed=int(seed),
                           power=power, mde=mde, coverage=coverage, unit=unit,
                           inference=inference, comparison=comparison, horizon=int(horizon),
-                          n_eligible=len(codes), curve=curve, simulations=sims, notes=notes)
+                          n_eligible=len(codes), curve=curve, simulations=sims, notes=notes,
+                          unit_name=unit, units=units)
+
+
+# ---- a plan for a change like the one evaluated (notebook 08) ---------------------------
+
+@dataclass
+class ChangePlans:
+    """Plans of a change like one evaluated: one :class:`EvaluationPlan` per method that
+    could be simulated (``plans``, by method), and why any other could not (``notes``).
+    """
+
+    plans: dict[str, EvaluationPlan]
+    notes: list[str] = field(default_factory=list)
+
+    def frame(self) -> pd.DataFrame:
+        """One row per method: ``method`` (in words), ``power``, ``mde``, ``coverage``
+        (shares, and the change in the measure's unit), ``n_sim``.
+        """
+        rows = [{"method": _method_words(p), "power": p.power, "mde": p.mde,
+                 "coverage": p.coverage, "n_sim": p.n_sim} for p in self.plans.values()]
+        return pd.DataFrame(rows, columns=["method", "power", "mde", "coverage", "n_sim"])
+
+    def curves(self) -> pd.DataFrame:
+        """Power against the size of the change, every method's (``method``, ``effect``,
+        ``power``), for :func:`workbench.report.planning_charts.power_curve_chart`.
+        """
+        parts = [p.curve.assign(method=_method_words(p)) for p in self.plans.values()]
+        return (pd.concat(parts, ignore_index=True) if parts else
+                pd.DataFrame(columns=["effect", "power", "method"]))
+
+    @property
+    def sentences(self) -> list[str]:
+        """Each plan's sentence, then the notes."""
+        return [p.sentence for p in self.plans.values()] + list(self.notes)
+
+
+def _method_words(plan: EvaluationPlan) -> str:
+    return (f"against {plan.units} that did not change" if plan.method == "did" else
+            f"the changed {plan.units}' own series")
+
+
+def months_around(panel: pd.DataFrame, when) -> tuple[int, int]:
+    """Months of the panel before the month of ``when``, and from it on.
+
+    >>> import pandas as pd
+    >>> p = pd.DataFrame({"period": pd.date_range("2024-01-01", periods=12, freq="MS")})
+    >>> months_around(p, "2024-05-15")
+    (4, 8)
+    """
+    t0 = pd.Timestamp(when).to_period("M").to_timestamp()
+    months = pd.to_datetime(panel["period"]).dt.to_period("M").dt.to_timestamp().unique()
+    return int((months < t0).sum()), int((months >= t0).sum())
+
+
+def plan_like(panel: pd.DataFrame, measure: str, adoption, effect: float, *,
+              comparison: str = "nhs", horizon: int = 6, n_sim: int = 200, seed: int = 0,
+              progress: bool | None = None, unit: str = "provider",
+              units: str = "providers") -> ChangePlans:
+    """Plan a change like one evaluated: as many providers as in ``adoption`` (``{provider:
+    change month}``, e.g. ``Evaluation.adoption``), as many months before and after the
+    (earliest) change month as ``panel`` holds, the change ``effect`` in the measure's
+    unit, both methods of :func:`~workbench.analysis.questions.did_it_work.evaluate_change`
+    (the interrupted time series only when it can be fitted: more than 12 months on one
+    side of the change, 17 in all). ``horizon`` is the ITS's (cut to the months after);
+    ``unit`` and ``units`` name the units in sentences.
+
+    >>> from workbench.data.synth import generate
+    >>> panel = generate(seed=3, n_providers=80, n_months=30).panel
+    >>> plans = plan_like(panel, "fft_pct_positive", {"R001": "2024-10", "R002": "2024-10"},
+    ...                   2.0, n_sim=20, seed=1)
+    >>> sorted(plans.plans), plans.plans["did"].months_before
+    (['did', 'its'], 18)
+    """
+    fn = "plan_like"
+    if not isinstance(adoption, Mapping) or not adoption:
+        raise AnalysisInputError(fn, "adoption", f"is {adoption!r}",
+                                 expected="{provider: change month} of the providers that "
+                                          "changed")
+    when = min(pd.Timestamp(d) for d in adoption.values())
+    before, after = months_around(panel, when)
+    n_changed = len(adoption)
+    plans, notes = {}, []
+    for method in ("did", "its"):
+        h = min(int(horizon), after - 1) if method == "its" else None
+        if method == "its" and not (max(before, after) > 12 and before + after >= ITS_MIN_MONTHS
+                                    and before >= 3 and after >= 2):
+            notes.append(f"The changed {units}' own series cannot be planned with "
+                         f"{before} months before the change and {after} after: an "
+                         "interrupted time series needs more than 12 months on one side.")
+            continue
+        try:
+            plans[method] = plan_evaluation(panel, measure, n_changed, effect, before, after,
+                                            method, n_sim=n_sim, seed=seed,
+                                            comparison=comparison, horizon=h,
+                                            progress=progress, unit=unit, units=units)
+        except AnalysisInputError as exc:
+            notes.append(f"No plan for {'the comparison' if method == 'did' else 'the series'}:"
+                         f" {exc.parameter} {exc.problem}.")
+    return ChangePlans(plans=plans, notes=notes)
