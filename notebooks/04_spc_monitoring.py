@@ -99,6 +99,26 @@ s.show(spc_monitoring.spc_table(view),
         "assurance": "Assurance", "latest": "Latest value", "mean": "Average",
         "lower_limit": "Lower limit", "upper_limit": "Upper limit"}, digits=1);
 
+# %% [markdown]
+# ## Which changes are more than chance?
+#
+# With several providers charted, some break a rule by chance alone, and more often when
+# one month's figure carries over into the next (a long waiting list does not clear in a
+# month). This check looks at each provider's whole series for one unusual month, a
+# sustained shift or a gradual drift, allowing for the seasonal pattern and for that
+# carry-over, and keeps only the changes that remain once the chance of a false alarm
+# across all the providers is controlled (a false discovery rate of 5%). A special cause
+# that does not pass it may still be worth a look, but chance explains it as well.
+
+# %%
+checked = spc_monitoring.screen_view(view)
+s.add([spc_monitoring.screen_finding(view, checked)])
+display(Markdown(md(checked.sentence)))
+s.show(spc_monitoring.screen_table(view, checked),
+       {"provider_code": "Code", "provider_name": "Provider",
+        "special_cause": "Special cause on the rules", "beyond_chance": "Change beyond chance",
+        "most_likely_change": "Most likely change", "p_adjusted": "p (adjusted)"}, digits=3);
+
 # %%
 # In JupyterLab: drop-downs to chart another measure or provider.
 # Batch runs (workbench run) show nothing here and the report is unchanged.

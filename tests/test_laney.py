@@ -167,7 +167,7 @@ def test_screen_counts_chance_signals_and_keeps_real_ones():
     assert p07["month"] == pd.Timestamp("2024-06-01")
     assert p07["size"] == pytest.approx(-15, abs=1.5)      # 85% -> 70%, in points
     assert res.observed_signals >= 1 and "by chance alone" in res.sentence
-    assert "a sustained shift down from June 2024" in res.sentence
+    assert "P07: a sustained shift down from June 2024" in res.sentence
     assert "AR(1)" not in res.sentence and "AR(1)" in res.model
 
 

@@ -124,3 +124,24 @@ def test_possible_range():
     assert sv.possible_range("ae_pct_within_4h") == (0.0, 100.0)
     assert sv.possible_range("staff_engagement") == (0.0, 10.0)
     assert sv.possible_range("rtt_median_weeks") == (0.0, None)
+
+
+def test_screen_view_names_the_provider_with_a_change_and_says_what_the_screen_is():
+    from workbench.data.synth import generate
+
+    p = generate(seed=3, n_providers=40, n_months=30).panel
+    codes = ["R001", "R002", "R003", "R004", "R005", "R006"]
+    later = (p["provider_code"] == "R005") & (p["period"] >= "2025-01-01")
+    p.loc[later, "rtt_median_weeks"] += 12                       # a real, sustained rise
+    view = sv.spc_view(p, "rtt_median_weeks", codes)
+    checked = sv.screen_view(view, n_sim=400)
+    assert checked.flagged["facet"].tolist() == ["R005"]
+    assert "Synthetic NHS Trust 005 (R005): a sustained shift up from" in checked.sentence
+    f = sv.screen_finding(view, checked)
+    assert f.id == "spc_screen:rtt_median_weeks" and f.estimate == 1 and f.n == 6
+    # plain words for the board, the model for the analyst
+    assert "carrying over into the next" in f.sentence and "seasonal pattern" in f.sentence
+    assert "AR(1)" not in f.sentence and "AR(1)" in f.model
+    table = sv.screen_table(view, checked)
+    assert table.set_index("provider_code").loc["R005", "beyond_chance"] == "yes"
+    assert table["most_likely_change"].str.len().gt(0).all()

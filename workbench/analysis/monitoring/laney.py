@@ -68,6 +68,7 @@ Example
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -660,9 +661,14 @@ def false_alarm_rate(n_points: int, n_sim: int = 2000, seed: int = SIMULATION_SE
     if not -0.95 <= phi <= 0.95:
         raise AnalysisInputError("false_alarm_rate", "autocorrelation", f"is {phi!r}",
                                  expected="a number between -0.95 and 0.95")
-    key = [int(seed), int(n_points)] + ([round(phi * 100) + 100] if phi else [])
+    return _false_alarm_rate(int(n_points), int(n_sim), int(seed), phi)
+
+
+@functools.lru_cache(maxsize=256)
+def _false_alarm_rate(n_points: int, n_sim: int, seed: int, phi: float) -> float:
+    key = [seed, n_points] + ([round(phi * 100) + 100] if phi else [])
     rng = np.random.default_rng(key)
-    return float(_any_signal(int(n_points), int(n_sim), rng, phi).mean())
+    return float(_any_signal(n_points, n_sim, rng, phi).mean())
 
 
 @dataclass
@@ -796,10 +802,13 @@ def screen(result: SPCResult, *, fdr: float = 0.05, n_sim: int = 2000,
     return res
 
 
-def screening_sentence(res: ScreeningResult, chart: str = "chart") -> str:
+def screening_sentence(res: ScreeningResult, chart: str = "chart",
+                       names: dict | None = None) -> str:
     """What a screen found, in a board's words (no model names): how many charts show a
     special cause, how many would by chance alone, and which show a change beyond chance
     once the seasonal pattern and the carry-over from month to month are allowed for.
+    ``chart`` is what one chart is called; ``names`` ``{facet: name}`` names the charts
+    that show a change (their facet labels otherwise).
 
     >>> t = pd.DataFrame({"facet": ["A", "B"], "signal": [True, False], "screened": True,
     ...                   "survives_fdr": [False, False]})
@@ -827,7 +836,8 @@ def screening_sentence(res: ScreeningResult, chart: str = "chart") -> str:
             what = {"single month": "an unusual month", "sustained shift": "a sustained shift",
                     "gradual drift": "a gradual drift"}[r["screen"]]
             way = {1: "up", -1: "down"}.get(int(r["direction"]), "")
-            parts.append(f"{r['facet']} ({what} {way}{when})".replace("  ", " "))
+            name = (names or {}).get(r["facet"], r["facet"])
+            parts.append(f"{name}: {what} {way}{when}".replace("  ", " "))
         text += ": " + "; ".join(parts)
     text += "."
     short = n - screened

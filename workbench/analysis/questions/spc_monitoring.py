@@ -34,6 +34,19 @@ One finding per provider (:meth:`SPCView.findings`):
   :func:`~workbench.analysis.findings.formatting.quantity`), ``warning`` says when the
   limits are trial limits (fewer than 12 points).
 
+Screening
+---------
+With several providers charted, some break a Making Data Count rule by chance, the more
+so as monthly figures carry over from one month to the next.
+:func:`screen_view` screens every provider's chart for a change beyond chance (one
+unusual month, a sustained shift or a gradual drift) on a model of the chart with its
+seasonal pattern and its month-to-month persistence
+(:func:`workbench.analysis.monitoring.laney.screen`), with the false discovery rate
+controlled across the providers; :func:`screen_finding` makes one finding of it
+(``spc_screen:<measure>``: the estimate is the number of providers with a change beyond
+chance, ``n`` the providers screened, the sentence in plain words, the model in
+``model``) and :func:`screen_table` one row per provider.
+
 Example
 -------
 >>> from workbench.data.synth import generate
@@ -56,7 +69,13 @@ import pandas as pd
 from workbench.analysis.findings import formatting
 from workbench.analysis.findings import kinds as K
 from workbench.analysis.findings.record import Finding, FindingId, Findings
-from workbench.analysis.monitoring.laney import laney_p, laney_u
+from workbench.analysis.monitoring.laney import (
+    ScreeningResult,
+    laney_p,
+    laney_u,
+    screen,
+    screening_sentence,
+)
 from workbench.analysis.monitoring.spc import (
     DIRECTIONS,
     TRIAL_LIMIT_POINTS,
@@ -621,3 +640,92 @@ def _check_measure(panel: pd.DataFrame, measure: str, function: str) -> None:
         have = [c for c in panel.columns if c in M.MEASURES and panel[c].notna().any()]
         raise AnalysisInputError(function, "measure", f"{measure!r} has no values in the panel",
                                  expected=f"a measure the panel holds: {have}")
+
+
+#: The screen's false discovery rate across the providers of a view.
+SCREEN_FDR = 0.05
+#: What each screen found, in a reader's words.
+SCREEN_WORDS = {"single month": "an unusual month", "sustained shift": "a sustained shift",
+                "gradual drift": "a gradual drift"}
+
+
+def screen_view(view: SPCView, *, fdr: float = SCREEN_FDR, n_sim: int = 2000) -> ScreeningResult:
+    """Screen every provider's chart of a view for a change beyond chance.
+
+    Each chart is screened for one unusual month, a sustained shift and a gradual drift
+    on a model with its seasonal pattern (from 24 months) and month-to-month
+    persistence (shared by the providers from 5 charts), and the false discovery rate
+    is controlled at ``fdr`` across the providers
+    (:func:`workbench.analysis.monitoring.laney.screen`). The result's ``sentence``
+    names the providers with a change by name and code.
+
+    >>> from workbench.data.synth import generate
+    >>> p = generate(seed=3, n_providers=40, n_months=24).panel
+    >>> codes = ["R001", "R002", "R003", "R004", "R005", "R006"]
+    >>> p.loc[(p["provider_code"] == "R003") & (p["period"] >= "2024-07-01"),
+    ...       "rtt_median_weeks"] += 15
+    >>> s = screen_view(spc_view(p, "rtt_median_weeks", codes), n_sim=300)
+    >>> s.flagged["facet"].tolist(), s.flagged["screen"].tolist()
+    (['R003'], ['sustained shift'])
+    """
+    res = screen(view.result, fdr=fdr, n_sim=n_sim)
+    names = {c: f"{n} ({c})" for c, n in view.names.items()}
+    res.sentence = screening_sentence(res, chart=view.unit, names=names)
+    return res
+
+
+def screen_finding(view: SPCView, screening: ScreeningResult) -> Finding:
+    """The screen of a view as one finding (see the module docstring): its sentence says
+    what the screen is in plain words; the model (AR(1) errors, harmonics, the tests)
+    is in ``model`` for an analyst.
+
+    >>> from workbench.data.synth import generate
+    >>> v = spc_view(generate(seed=3, n_providers=40, n_months=14).panel,
+    ...              "rtt_median_weeks", ["R001", "R002"])
+    >>> f = screen_finding(v, screen_view(v, n_sim=200))
+    >>> f.id, f.estimate_kind, "AR(1)" in f.sentence, "AR(1)" in f.model
+    ('spc_screen:rtt_median_weeks', 'providers', False, True)
+    """
+    m = M.get(view.measure)
+    t = screening.table
+    return Finding(
+        id=str(FindingId("spc_screen", view.measure)),
+        question=f"Which {view.unit}s' {m.label} changed beyond what chance would give?",
+        estimate=float(t["survives_fdr"].sum()), n=int(t["screened"].sum()),
+        unit=f"{view.unit}s", model=screening.model,
+        formula=(f"p-value per {view.unit} (one unusual month, a sustained shift or a gradual "
+                 f"drift, combined), Benjamini-Hochberg at {formatting.percent(screening.fdr)} "
+                 f"across {len(t)} {view.unit}s"),
+        sector="all", sentence=screening.sentence, n_kind=K.PROVIDERS,
+        estimate_kind=K.PROVIDERS)
+
+
+def screen_table(view: SPCView, screening: ScreeningResult) -> pd.DataFrame:
+    """One row per provider: name, whether its chart shows a special cause on the rules,
+    whether it shows a change beyond chance on the screen, what change and from when,
+    and the screen's p-value before and after the control of the false discovery rate.
+
+    >>> from workbench.data.synth import generate
+    >>> v = spc_view(generate(seed=3, n_providers=40, n_months=14).panel,
+    ...              "rtt_median_weeks", ["R001", "R002"])
+    >>> list(screen_table(v, screen_view(v, n_sim=200)).columns)[:4]
+    ['provider_code', 'provider_name', 'special_cause', 'beyond_chance']
+    """
+    t = screening.table
+    change = []
+    for _, r in t.iterrows():
+        if not r["screened"]:
+            change.append("not screened (fewer than 10 months)")
+            continue
+        way = {1: "up", -1: "down"}.get(int(r["direction"]), "")
+        when = (f"in {r['month']:%b %Y}" if r["screen"] == "single month"
+                else f"from {r['month']:%b %Y}")
+        change.append(f"{SCREEN_WORDS[r['screen']]} {way} {when}".replace("  ", " "))
+    return pd.DataFrame({
+        "provider_code": t["facet"].astype(str),
+        "provider_name": t["facet"].map(view.names),
+        "special_cause": t["signal"].map({True: "yes", False: "no"}),
+        "beyond_chance": t["survives_fdr"].map({True: "yes", False: "no"}),
+        "most_likely_change": change,
+        "p_value": t["p_value"], "p_adjusted": t["p_adjusted"],
+    })
