@@ -160,3 +160,41 @@ def test_mde_found_by_shifting_is_the_power_a_fresh_simulation_gives():
     again = plan_evaluation(panel, "fft_pct_positive", effect=plan.mde, seed=2, **kw)
     lo, hi = band(0.8, 1000)
     assert lo <= again.power <= hi, (plan.mde, again.power)
+
+
+def test_plan_like_plans_both_methods_with_the_panels_months(panel):
+    adoption = {"R001": "2024-09", "R002": "2024-09", "R003": "2024-09"}
+    plans = workbench.plan_like(panel, "fft_pct_positive", adoption, 2.0, n_sim=20, seed=1)
+    assert sorted(plans.plans) == ["did", "its"]
+    did = plans.plans["did"]
+    assert (did.n_changed, did.months_before, did.months_after) == (3, 17, 7)
+    assert plans.plans["its"].horizon == 6
+    assert list(plans.frame()["n_sim"]) == [20, 20]
+    assert set(plans.curves()["method"]) == {"against providers that did not change",
+                                             "the changed providers' own series"}
+
+
+def test_plan_like_leaves_out_a_series_it_cannot_fit_and_says_why(panel):
+    plans = workbench.plan_like(panel, "fft_pct_positive", {"R001": "2024-04", "R002": "2024-04"},
+                                1.0, n_sim=20, seed=1, unit="ward", units="wards")
+    assert list(plans.plans) == ["did"]
+    assert "more than 12 months on one side" in plans.notes[0]
+    text = " ".join(plans.sentences)
+    assert "wards" in text and "provider" not in text
+
+
+def test_power_curve_chart_draws_a_line_per_method(panel):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    plans = workbench.plan_like(panel, "fft_pct_positive", {"R001": "2024-09", "R002": "2024-09"},
+                                2.0, n_sim=20, seed=1)
+    ax = workbench.power_curve_chart(plans.curves(), planned=2.0, unit="percentage points")
+    assert len(ax.get_lines()) >= 2
+    with pytest.raises(AnalysisInputError, match="power"):
+        workbench.power_curve_chart(plans.curves(), power="share")
+
+
+def test_a_progress_bar_can_be_asked_for(panel, capsys):
+    plan_evaluation(panel, "fft_pct_positive", 4, 1.0, 6, 6, n_sim=10, progress=True)
+    assert "plan_evaluation" in capsys.readouterr().err
