@@ -457,14 +457,24 @@ def interval_kind(f: Mapping[str, Any]) -> str:
     return "limits" if kind in LIMIT_KINDS else "confidence"
 
 
+#: What the answer's brackets hold when they are confidence intervals, and what to expect
+#: of them: calibrated 95% intervals miss about one time in twenty.
+CONFIDENCE_NOTE = ("95% confidence intervals in brackets; expect about one in twenty to miss "
+                   "the true value by chance")
+
+
 def interval_note(findings: Iterable[Mapping[str, Any]]) -> tuple[str, str]:
     """What the header says the answer's brackets and ranges hold, and the glossary
     entry that explains it, from the findings it shows: 95% confidence intervals when
-    any has one; a chart's control limits when those are all there is; nothing when no
+    any has one, with the reminder that about one in twenty misses its true value by
+    chance (headlines are chosen by a rule, not by their results, so no answer is
+    exempt); a chart's control limits when those are all there is; nothing when no
     finding shown has an interval, or each sentence states its own.
 
-    >>> interval_note([{"id": "effect:a->b@nhs", "ci_low": 1, "ci_high": 2}])
-    ('95% confidence intervals in brackets', 'confidence-interval')
+    >>> interval_note([{"id": "effect:a->b@nhs", "ci_low": 1, "ci_high": 2}])[0]
+    '95% confidence intervals in brackets; expect about one in twenty to miss the true value by chance'
+    >>> interval_note([{"id": "effect:a->b@nhs", "ci_low": 1, "ci_high": 2}])[1]
+    'confidence-interval'
     >>> interval_note([{"id": "performance:y@R1#2024-01", "ci_low": 1, "ci_high": 2}])
     ("readings judged against each chart's control limits", 'control-limits')
     >>> interval_note([{"id": "funnel:y@2024-01"}])
@@ -472,7 +482,7 @@ def interval_note(findings: Iterable[Mapping[str, Any]]) -> tuple[str, str]:
     """
     kinds = {interval_kind(f) for f in findings}
     if "confidence" in kinds:
-        return "95% confidence intervals in brackets", "confidence-interval"
+        return CONFIDENCE_NOTE, "confidence-interval"
     if "limits" in kinds:
         return "readings judged against each chart's control limits", "control-limits"
     return "", ""
