@@ -710,12 +710,13 @@ def _screen_values(t: pd.DataFrame) -> np.ndarray:
     from the centre in its own binomial or Poisson sd, so months of different
     denominators are alike), the value of an XmR chart.
     """
-    return (t["z"] if "z" in t.columns else t["value"]).to_numpy(dtype=float)
+    counts = "z" in t.columns and t["z"].notna().all()
+    return (t["z"] if counts else t["value"]).to_numpy(dtype=float)
 
 
 def _units_per_screen_unit(t: pd.DataFrame) -> float:
     """Chart units per unit of the screened series (a p'/u' chart's mean ``sigma_i``)."""
-    return float(t["sigma_i"].mean()) if "z" in t.columns else 1.0
+    return float(t["sigma_i"].mean()) if "z" in t.columns and t["z"].notna().all() else 1.0
 
 
 def screen(result: SPCResult, *, fdr: float = 0.05, n_sim: int = 2000,
@@ -757,8 +758,10 @@ def screen(result: SPCResult, *, fdr: float = 0.05, n_sim: int = 2000,
 
     t = result.table
     half = (t["upl"] - t["mean"]).to_numpy()
-    zp = t["z_prime"].to_numpy() if "z_prime" in t.columns else np.where(
-        half > 0, 3 * (t["value"] - t["mean"]).to_numpy() / np.where(half > 0, half, 1), 0.0)
+    zp = np.where(half > 0, 3 * (t["value"] - t["mean"]).to_numpy() / np.where(half > 0, half, 1),
+                  0.0)
+    if "z_prime" in t.columns:      # p'/u' charts (XmR charts among them have none)
+        zp = np.where(t["z_prime"].notna(), t["z_prime"], zp)
     t = t.assign(_zp=zp)
     groups = dict(tuple(t.groupby("facet", sort=False)))
     series = {fac: (g["date"], _screen_values(g), g["rebase_group"].to_numpy())

@@ -75,6 +75,7 @@ from workbench.analysis.questions.spc_monitoring import (
     chart_kind,
     default_providers,
     rate_counts,
+    screen_views,
     spc_phrase,
     spc_view,
 )
@@ -466,6 +467,8 @@ class PerformanceReport:
                 continue
             out += [f"{r.spec.label}: {n}" for n in r.view.notes
                     if "trial limits" not in n]   # trial limits are in the reading
+        if len(self.charted) > 1:   # chance signals across the measures, allowing for time
+            out.append(screen_views({r.spec.label: r.view for r in self.charted}).sentence)
         return out + self.notes
 
 

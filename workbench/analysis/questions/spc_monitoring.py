@@ -61,7 +61,7 @@ from __future__ import annotations
 import difflib
 import re
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -78,6 +78,7 @@ from workbench.analysis.monitoring.laney import (
 )
 from workbench.analysis.monitoring.spc import (
     DIRECTIONS,
+    NO_FACET,
     TRIAL_LIMIT_POINTS,
     SPCResult,
     TrialLimitsWarning,
@@ -729,3 +730,33 @@ def screen_table(view: SPCView, screening: ScreeningResult) -> pd.DataFrame:
         "most_likely_change": change,
         "p_value": t["p_value"], "p_adjusted": t["p_adjusted"],
     })
+
+
+def screen_views(views: Mapping[str, SPCView], *, fdr: float = SCREEN_FDR,
+                 n_sim: int = 2000) -> ScreeningResult:
+    """Screen the charts of several views of one unit (one chart each: the measures of an
+    integrated performance report) for a change beyond chance, each measure with its own
+    season and persistence, the false discovery rate controlled across the measures;
+    ``views`` maps a measure's label to its view. The sentence calls each chart a measure
+    and names it by its label.
+
+    >>> from workbench.data.synth import generate
+    >>> p = generate(seed=3, n_providers=40, n_months=24).panel
+    >>> vs = {m: spc_view(p, m, ["R001"]) for m in ("rtt_median_weeks", "fft_pct_positive")}
+    >>> screen_views(vs, n_sim=200).sentence.split(";")[0]
+    '2 of 2 measures show a special cause on the Making Data Count rules'
+    """
+    tables = []
+    for label, v in views.items():
+        t = v.result.table
+        if t["facet"].nunique() != 1:
+            raise AnalysisInputError("screen_views", "views", f"{label!r} has "
+                                     f"{t['facet'].nunique()} charts",
+                                     expected="one chart per view (one unit)")
+        tables.append(t.assign(facet=label))
+    table = pd.concat(tables, ignore_index=True)
+    res = screen(SPCResult(table=table, summary=pd.DataFrame({"facet": list(views) or
+                                                              [NO_FACET]})),
+                 fdr=fdr, n_sim=n_sim, autocorrelation="each")
+    res.sentence = screening_sentence(res, chart="measure")
+    return res
