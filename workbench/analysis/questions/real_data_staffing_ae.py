@@ -43,9 +43,11 @@ Two designs, each stated in every finding:
 
 Standard errors are clustered by trust (CR1, t with clusters - 1 degrees of freedom).
 A design with fewer than :data:`MIN_TRUSTS` trusts is a diagnostic with a warning.
-The within-trust estimate is the headline where it can be made; the cross-sectional one
-is shown beside it as a robustness view (and is the headline where no within-trust
-estimate can be made, with its confounding stated). Five exposures are tested against
+Roles follow the headline rule (:mod:`workbench.analysis.findings.roles`): the
+within-trust estimate is the headline where it can be made; the cross-sectional one is
+shown beside it as a robustness view, and stays one where no within-trust estimate can be
+made (trusts compared with each other are not an identified design; its confounding is
+stated). Five exposures are tested against
 each outcome; the study index adjusts headline p-values for multiple testing.
 
 Example
@@ -70,6 +72,7 @@ import statsmodels.formula.api as smf
 
 from workbench.analysis.findings import formatting, wording
 from workbench.analysis.findings.record import Finding, Findings, with_question
+from workbench.analysis.findings.roles import PRIMARY_OUTCOMES, assign_roles
 from workbench.analysis.models import fit as md
 from workbench.data.catalogue import NotHeld
 from workbench.errors import AnalysisInputError
@@ -236,14 +239,12 @@ def associations(t: pd.DataFrame, *, exposures: tuple[str, ...] = tuple(EXPOSURE
                 if trusts < MIN_TRUSTS:
                     warns.append(f"only {trusts} trusts: too few clusters for a reliable "
                                  "interval")
+                role = "diagnostic" if warns else ""   # else the headline rule's
                 if design == "within":
-                    role = "diagnostic" if warns else "headline"
                     how = (f"Within trusts (each trust compared with itself across survey "
                            f"years {', '.join(map(str, years))}; trust and year fixed "
                            f"effects; {trusts} trusts with two or more years)")
                 else:
-                    role = "diagnostic" if warns else ("robustness" if has_within
-                                                       else "headline")
                     how = (f"Cross-sectional (trusts compared with each other, survey years "
                            f"{', '.join(map(str, years))}, {trusts} trusts; an association "
                            "between trusts that other differences between them may explain)")
@@ -266,7 +267,8 @@ def associations(t: pd.DataFrame, *, exposures: tuple[str, ...] = tuple(EXPOSURE
                     formula=fit.model.formula.replace(" x ", f" ({exposure}/10) ", 1),
                     sector="nhs", clusters=trusts, warning="; ".join(warns),
                     sentence=sentence, role=role))
-    return out
+    return list(assign_roles(out, exposures=exposures, outcomes=PRIMARY_OUTCOMES + outcomes,
+                             units="trusts"))
 
 
 def limits(t: pd.DataFrame) -> list[str]:
