@@ -35,7 +35,14 @@ def test_did_power_is_near_five_percent_when_nothing_changes(panel):
                            months_before=8, months_after=8, method="did", n_sim=400, seed=2)
     lo, hi = band(0.05, 400)
     assert lo <= plan.power <= hi, plan.power
-    assert "false-alarm" in plan.sentence
+    assert "false-alarm rate, which should be near 5%" in plan.sentence
+
+
+def test_a_false_alarm_rate_beyond_chance_is_said_to_be_too_high(panel):
+    plan = plan_evaluation(panel, "fft_pct_positive", n_changed=6, effect=0.0,
+                           months_before=8, months_after=8, method="did", n_sim=50, seed=2)
+    plan.power = 0.3          # as a method with too narrow intervals would give
+    assert "more often than the 5% it should be" in plan.sentence
 
 
 def test_did_power_is_near_one_under_a_large_change(panel):

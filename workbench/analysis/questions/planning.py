@@ -164,10 +164,12 @@ class EvaluationPlan:
     @property
     def power_interval(self) -> tuple[float, float]:
         """Wilson 95% interval of ``power`` over the simulations (its Monte Carlo error)."""
-        n, p, z = max(self.n_sim, 1), self.power, 1.959963984540054
-        mid = (p + z * z / (2 * n)) / (1 + z * z / n)
-        half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-        return max(0.0, mid - half), min(1.0, mid + half)
+        return _wilson(self.power, self.n_sim)
+
+    @property
+    def coverage_interval(self) -> tuple[float, float]:
+        """Wilson 95% interval of ``coverage`` over the simulations that could be estimated."""
+        return _wilson(self.coverage, self.identified)
 
     @property
     def identified(self) -> int:
@@ -193,8 +195,12 @@ class EvaluationPlan:
         lo, hi = self.power_interval
         head = (f"{setting}, {self.method_words} would show {size} in "
                 f"{100 * self.power:.0f}% of simulations")
-        head += (" (the false-alarm rate, which should be near 5%)." if self.effect == 0
-                 else ".")
+        if self.effect == 0:
+            head += (" (the false-alarm rate: more often than the 5% it should be, so a "
+                     "change it shows here may be chance)." if lo > ALPHA else
+                     " (the false-alarm rate, which should be near 5%).")
+        else:
+            head += "."
         if np.isfinite(self.mde):
             word = "rise" if self.mde > 0 else "fall"
             mde = (f" The smallest change it would show 80% of the time is a {word} of about "
@@ -204,9 +210,9 @@ class EvaluationPlan:
                    "providers or more months are needed.")
         cov = ("" if not np.isfinite(self.coverage) else
                f" Its 95% intervals held the true change in {100 * self.coverage:.0f}% of the "
-               "simulations" + (" (they mean what they say)." if self.coverage >= 0.92 else
-                                ": they are too narrow, so treat a result near the edge with "
-                                "caution."))
+               "simulations" + (": they are too narrow, so treat a result near the edge "
+                                "with caution." if self.coverage_interval[1] < 1 - ALPHA else
+                                " (they mean what they say)."))
         return (head + mde + cov + f" Based on {self.n_sim} simulations on the panel's own "
                 f"{self.units}: allowing for chance, the power is between {100 * lo:.0f}% and "
                 f"{100 * hi:.0f}%.")
@@ -228,6 +234,20 @@ class EvaluationPlan:
              "how often the interval holds the true change (0.95 when honest)"),
         ]
         return pd.DataFrame(rows, columns=["what", "value", "meaning"])
+
+
+def _wilson(p: float, n: int) -> tuple[float, float]:
+    """Wilson 95% interval of a share ``p`` of ``n`` simulations.
+
+    >>> [round(float(x), 3) for x in _wilson(0.05, 400)]
+    [0.033, 0.076]
+    """
+    if not n or not np.isfinite(p):
+        return float("nan"), float("nan")
+    z = stats.norm.ppf(1 - ALPHA / 2)
+    mid = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(0.0, mid - half), min(1.0, mid + half)
 
 
 # ---- inputs -------------------------------------------------------------------------------
