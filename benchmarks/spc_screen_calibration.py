@@ -4,7 +4,8 @@ Families of charts of one measure (20 providers x 36 months by default) are simu
 with a seasonal pattern (a winter peak of 0.8 sd) and AR(1) month-to-month correlation
 ``phi`` (0 and 0.3), all in control, or with one chart shifted by ``delta`` marginal sd
 for its last ``months`` months. Each family is screened as notebook 04 screens its
-charts (:func:`workbench.analysis.monitoring.laney.screen` on XmR charts: a shared
+charts (:func:`workbench.analysis.monitoring.laney.screen` on XmR charts, which screens
+their values by :func:`~workbench.analysis.monitoring.screening.screen_series`: a shared
 persistence, seasonal terms, Benjamini-Hochberg at 5%); for comparison, the screen of
 before (independent months: the largest ``|z'|`` of the chart, Sidak, then
 Benjamini-Hochberg) is applied to the same charts. Reported per row:
@@ -27,16 +28,13 @@ from __future__ import annotations
 
 import argparse
 import time
-import warnings
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
-from workbench.analysis.monitoring.laney import screen
-from workbench.analysis.monitoring.screening import simulate_ar1
-from workbench.analysis.monitoring.spc import TrialLimitsWarning, spc
+from workbench.analysis.monitoring.screening import screen_series, simulate_ar1
 
 N_CHARTS = 20
 N_MONTHS = 36
@@ -58,51 +56,58 @@ def family(rng: np.random.Generator, phi: float, delta: float = 0.0, months: int
                          "d": np.tile(d, n_charts), "y": 10 + y.ravel()})
 
 
-def old_screen(res) -> pd.DataFrame:
-    """The screen of before: each chart's largest |z'| under independence (Sidak), BH."""
-    t = res.table
-    half = (t["upl"] - t["mean"]).to_numpy()
-    zp = 3 * (t["value"] - t["mean"]).to_numpy() / np.where(half > 0, half, 1)
-    rows = []
-    for fac, g in t.assign(_zp=zp).groupby("facet", sort=False):
-        m = float(np.abs(g["_zp"]).max())
-        p = float(-np.expm1(len(g) * np.log1p(-min(2 * stats.norm.sf(m), 1 - 1e-16))))
-        rows.append({"facet": fac, "p_value": p})
-    out = pd.DataFrame(rows)
-    out["survives_fdr"] = multipletests(out["p_value"], method="fdr_bh")[1] < 0.05
-    return out
+def _bh(p: np.ndarray) -> np.ndarray:
+    return multipletests(p, method="fdr_bh")[1] < 0.05
+
+
+def old_screen(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The screen of before on charts ``y`` (charts x months), as XmR charts without
+    outlier screening: each chart's largest |z'| under independence (Sidak), then BH.
+    Returns (p-values, survives)."""
+    mean = y.mean(axis=1, keepdims=True)
+    amr = np.abs(np.diff(y, axis=1)).mean(axis=1, keepdims=True)
+    zp = 3 * (y - mean) / (2.66 * amr)
+    m = np.abs(zp).max(axis=1)
+    p = -np.expm1(y.shape[1] * np.log1p(-np.minimum(2 * stats.norm.sf(m), 1 - 1e-16)))
+    return p, _bh(p)
 
 
 def one(rng, phi, delta=0.0, months=0, n_sim=2000):
+    """New and old screens of one family: (p, survives) of each, chart C00 first."""
     df = family(rng, phi, delta, months)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", TrialLimitsWarning)
-        res = spc(df, "y", "d", facet="c", screen_outliers=False)
-    new = screen(res, n_sim=n_sim).table
-    old = old_screen(res)
-    return new, old
+    y = df["y"].to_numpy().reshape(N_CHARTS, N_MONTHS)
+    d = pd.DatetimeIndex(df["d"].iloc[:N_MONTHS])
+    # as laney.screen screens XmR charts (their values, one level, seasonal terms, a
+    # shared persistence from 5 charts), without drawing the charts
+    t = screen_series({f"C{i:02d}": (d, y[i]) for i in range(N_CHARTS)}, n_sim=n_sim)
+    p = t["p_value"].to_numpy()
+    return (p, _bh(p)), old_screen(y)
 
 
 def calibration(families: int = 200, n_sim: int = 2000, seed: int = SEED,
-                phis=PHIS, shifts=SHIFTS) -> pd.DataFrame:
+                phis=PHIS, shifts=SHIFTS, progress: bool = False) -> pd.DataFrame:
     """The table of the module docstring, one row per (phi, shift)."""
     rows = []
+    t0 = time.time()
     for phi in phis:
         for delta, months in ((0.0, 0), *shifts):
             rng = np.random.default_rng([seed, int(phi * 100), int(delta * 10), months])
             chart = fam = old_chart = old_fam = 0.0
             for _ in range(families):
-                new, old = one(rng, phi, delta, months, n_sim)
+                (p, kept), (old_p, old_kept) = one(rng, phi, delta, months, n_sim)
                 if delta:
-                    chart += float(new["p_value"].iloc[0] < 0.05)
-                    fam += float(new["survives_fdr"].iloc[0])
-                    old_chart += float(old["p_value"].iloc[0] < 0.05)
-                    old_fam += float(old["survives_fdr"].iloc[0])
+                    chart += float(p[0] < 0.05)
+                    fam += float(kept[0])
+                    old_chart += float(old_p[0] < 0.05)
+                    old_fam += float(old_kept[0])
                 else:
-                    chart += float((new["p_value"] < 0.05).mean())
-                    fam += float(new["survives_fdr"].any())
-                    old_chart += float((old["p_value"] < 0.05).mean())
-                    old_fam += float(old["survives_fdr"].any())
+                    chart += float((p < 0.05).mean())
+                    fam += float(kept.any())
+                    old_chart += float((old_p < 0.05).mean())
+                    old_fam += float(old_kept.any())
+            if progress:
+                print(f"phi {phi} shift {delta} x {months}: {time.time() - t0:.0f} s",
+                      flush=True)
             rows.append({"phi": phi, "shift_sd": delta, "shift_months": months,
                          "families": families, "chart p<5%": chart / families,
                          "family flags": fam / families,
@@ -133,7 +138,7 @@ def main(argv=None) -> None:
     ap.add_argument("--seed", type=int, default=SEED)
     args = ap.parse_args(argv)
     t0 = time.time()
-    table = calibration(args.families, args.n_sim, args.seed)
+    table = calibration(args.families, args.n_sim, args.seed, progress=True)
     print(markdown(table))
     print(f"\n{args.families} families of {N_CHARTS} charts x {N_MONTHS} months per row; "
           f"{time.time() - t0:.0f} s")

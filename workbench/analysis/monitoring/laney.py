@@ -827,6 +827,9 @@ def screening_sentence(res: ScreeningResult, chart: str = "chart",
             f"would by chance alone if every process were stable.")
     screened = int(t["screened"].sum())
     kept = int(t["survives_fdr"].sum())
+    if not screened:
+        return text + (f" None has the {SCR.MIN_POINTS} months needed to screen it for a "
+                       "change beyond chance.")
     text += (f" {SCR.PLAIN_TEXT[0].upper()}{SCR.PLAIN_TEXT[1:]}, {kept} of {screened} "
              f"{chart}{'s' if screened != 1 else ''} "
              f"{'shows' if kept == 1 else 'show'} a change beyond chance, with the false "

@@ -434,8 +434,7 @@ def screen_series(series: Mapping, *, autocorrelation: str = "auto", season: boo
                                      f"{len(y)} values for {len(dates)} months or a missing "
                                      "value", expected="one finite value per month")
         groups = rest[0] if rest else None
-        x = design(dates, groups, season=season if season is not None else None) \
-            if len(y) >= MIN_POINTS else None
+        x = design(dates, groups, season=season) if len(y) >= MIN_POINTS else None
         prepared.append((label, pd.DatetimeIndex(pd.to_datetime(dates)), y, x))
     screened = [p for p in prepared if p[3] is not None]
     mode = autocorrelation
