@@ -33,7 +33,8 @@ def staggered():
 def test_sun_abraham_recovers_att_where_naive_twfe_is_biased(staggered):
     iv, res = staggered
     truth = iv.truth["did:att->fft_pct_positive@treated"]
-    att, _, twfe, d2 = res.findings()
+    by = {f.key.variant: f for f in res.findings() if f.key.exposure == "att"}
+    att, twfe, d2 = by[""], by["twfe"], by["did2s"]
     assert att.id == "did:att->fft_pct_positive@treated"
     assert att.covers(truth), (att.estimate, att.ci_low, att.ci_high, truth)
     assert twfe.id.endswith("#twfe") and not twfe.covers(truth)
@@ -61,17 +62,30 @@ def test_event_study_frame_and_pre_trend(staggered):
     assert post["estimate"].iloc[-1] > post["estimate"].iloc[0]
 
 
-def test_few_treated_providers_use_the_wild_cluster_bootstrap():
-    iv, panel = _staggered(6, n_treated=8, n_providers=120)
+def test_ten_to_nineteen_treated_providers_invert_the_restricted_wild_bootstrap():
+    iv, panel = _staggered(6, n_treated=12, n_providers=120)
     res = staggered_did(panel, "fft_pct_positive", iv.adoption_dates(), n_boot=299, did2s=False)
     att = res.findings()[0]
-    assert "wild cluster bootstrap" in att.warning and res.options["bootstrap"]
+    assert "wild cluster restricted bootstrap" in att.warning and res.options["bootstrap"]
+    assert res.options["inference_kind"] == "wild"
     assert att.covers(iv.truth[att.id])
-    # the bootstrap is on the same regression: its estimate is the reported ATT
-    assert res.options["n_treated"] == 8
+    # interval and p-value come from one test: the interval's ends are where it rejects
+    assert (att.p_value < 0.05) == (att.ci_low > 0 or att.ci_high < 0)
+    assert res.options["n_treated"] == 12
     assert att.parameters["crv1_se"] > 0
     assert att.estimate == pytest.approx(float(res.cells.query("rel >= 0").pipe(
         lambda c: (c["estimate"] * c["n_obs"]).sum() / c["n_obs"].sum())))
+
+
+def test_fewer_than_ten_treated_providers_use_randomisation_inference():
+    iv, panel = _staggered(6, n_treated=8, n_providers=120)
+    res = staggered_did(panel, "fft_pct_positive", iv.adoption_dates(), n_boot=299, did2s=False)
+    att, pre = res.findings()[:2]
+    assert res.options["inference_kind"] == "randomisation"
+    assert att.parameters["inference"].startswith("randomisation inference")
+    assert "randomisation inference" in att.warning and att.parameters["n_perm"] == 299
+    assert att.covers(iv.truth[att.id]) and att.ci_low > 0 and att.p_value < 0.05
+    assert pre.parameters["inference"].startswith("randomisation") and pre.covers(0.0)
 
 
 def test_wild_bootstrap_matches_least_squares_and_rejects_a_real_effect():
@@ -144,13 +158,17 @@ def test_coverage_over_many_panels():
     assert twfe.loc["did_30", "coverage"] < 0.5          # the naive estimate is biased
 
 
-def test_few_treated_providers_bootstrap_the_pre_trend_test():
-    iv, panel = _staggered(6, n_treated=8, n_providers=120)
+def test_the_pre_trend_summary_is_one_mean_tested_with_the_atts_inference():
+    iv, panel = _staggered(6, n_treated=12, n_providers=120)
     res = staggered_did(panel, "fft_pct_positive", iv.adoption_dates(), n_boot=299, did2s=False)
     pre = res.findings()[1]
-    assert pre.id == "did:pretrend->fft_pct_positive@treated"
-    assert "bootstrap" in pre.parameters["inference"] and pre.parameters["F_p_value"] >= 0
-    assert pre.p_value > 0.05 and pre.covers(0.0) and "wild cluster bootstrap" in pre.warning
+    assert pre.id == "did:pretrend->fft_pct_positive@treated" and pre.role == "diagnostic"
+    assert "one restriction" in pre.parameters["test"]
+    assert "bootstrap" in pre.parameters["inference"]
+    months = res.event_study.query("-6 <= rel <= -2")
+    assert pre.estimate == pytest.approx(months["estimate"].mean())
+    # its interval inverts the same test: it includes no difference exactly when p >= 0.05
+    assert (pre.p_value < 0.05) != pre.covers(0.0)
 
 
 def test_wild_cluster_wald_rejects_a_real_difference():

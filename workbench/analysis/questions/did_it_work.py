@@ -9,11 +9,16 @@ These functions sit between the panel and the methods of
   :class:`Evaluation`: the p'/u' chart of each changed provider rebased at its change,
   the interrupted time series of the changed providers' pooled series (when they
   changed on one date) and the staggered difference-in-differences against the
-  providers of the comparison group that did not change.
+  providers of the comparison group that did not change (randomisation inference over
+  which providers changed when fewer than 10 did, :mod:`~workbench.analysis.evaluation.did`).
+  With one to three changed providers the comparison-group answer is synthetic
+  difference-in-differences with placebo-in-space inference
+  (:mod:`~workbench.analysis.evaluation.synthetic_control`), and the Sun-Abraham ATT is
+  kept beside it as a robustness check.
 * :func:`verdict` puts it into plain words for a board, from the findings: the size of
   the change with its interval when the data show it, and that the data cannot show it
-  when the interval includes no change or a warning applies (too few months, a
-  pre-trend, few providers, ...).
+  when the interval includes no change or a warning applies (too few months, ...); a
+  pre-trend is weighed through the sensitivity band rather than as pass or fail.
 
 Measures (:data:`EVALUATION_MEASURES`): FFT % positive and A&E % within 4 hours
 (binomial: successes out of trials, p' chart, effects in percentage points) and
@@ -36,6 +41,7 @@ True
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -45,6 +51,11 @@ import pandas as pd
 
 from workbench.analysis.evaluation.did import DiDResult, staggered_did
 from workbench.analysis.evaluation.its import ITSResult, interrupted_time_series
+from workbench.analysis.evaluation.synthetic_control import (
+    MAX_CHANGED,
+    SyntheticResult,
+    synthetic_did,
+)
 from workbench.analysis.findings import formatting
 from workbench.analysis.findings.record import Finding, Findings
 from workbench.analysis.models.fit import SUBSETS, select_subset
@@ -99,31 +110,42 @@ class Evaluation:
     #: what one unit and several are called in sentences (a declared table: ward, wards)
     unit: str = "provider"
     units: str = "providers"
+    #: synthetic difference-in-differences, the comparison-group answer with one to
+    #: three changed providers (:data:`~workbench.analysis.evaluation.synthetic_control.MAX_CHANGED`)
+    synthetic: SyntheticResult | None = None
 
     def findings(self, question: str | None = None) -> Findings:
-        """Every finding: the DiD ones (ATT, pre-trend, variants), on which the verdict
-        rests, then the ITS ones. ``question`` replaces the question of the ITS findings
-        and of the DiD ATT.
+        """Every finding: the comparison-group ones (the synthetic DiD ATT when there is
+        one, then the DiD ATT, pre-trend and variants), on which the verdict rests, then
+        the ITS ones. ``question`` replaces the question of the ITS findings and of the
+        ATT the verdict rests on.
         """
-        return ((self.did.findings(question) if self.did else Findings())
-                + (self.its.findings(question) if self.its else Findings()))
+        synth = self.synthetic.findings(question) if self.synthetic else Findings()
+        did = self.did.findings(None if self.synthetic else question) if self.did else Findings()
+        return synth + did + (self.its.findings(question) if self.its else Findings())
 
     @property
     def headlines(self) -> list[Finding]:
-        """The findings the verdict rests on: the DiD ATT, then the ITS effect at the horizon
-        (each only when it is not a diagnostic: a model that could not be identified gives
-        no headline).
+        """The findings the verdict rests on: the comparison-group ATT (synthetic DiD with
+        one to three changed providers, else Sun-Abraham), then the ITS effect at the
+        horizon (each only when it is not a diagnostic: a model that could not be
+        identified gives no headline).
         """
-        out = [f for f in (self.did.findings() if self.did else []) if f.key.exposure == "att"
-               and not f.key.variant]
+        out = ([f for f in self.synthetic.findings()] if self.synthetic else
+               [f for f in (self.did.findings() if self.did else []) if f.key.exposure == "att"
+                and not f.key.variant])
         out += [f for f in (self.its.findings() if self.its else [])
                 if f.key.exposure == f"effect_h{self.horizon}"]
         return [f for f in out if f.role != "diagnostic"]
 
     def event_study(self, truth: Mapping[str, float] | None = None) -> pd.DataFrame:
         """The DiD event study (one row per month relative to the change), with a
-        ``truth`` column from ``truth`` (finding id -> true value) when given.
+        ``truth`` column from ``truth`` (finding id -> true value) when given. With one
+        changed provider (no staggered DiD), the synthetic DiD's month-by-month gaps
+        between the changed provider and its synthetic comparison (no intervals).
         """
+        if self.did is None and self.synthetic is not None:
+            return self.synthetic.gaps.copy()
         if self.did is None:
             return pd.DataFrame(columns=["rel", "estimate", "ci_low", "ci_high"])
         es = self.did.event_study.copy()
@@ -256,6 +278,14 @@ def insert_known_change(panel: pd.DataFrame, measure: str, *, providers: Sequenc
         for lag in range(2, max((d.year - first.year) * 12 + d.month - first.month
                                 for d in by_date) + 1):
             truth[key(f"event_m{lag}")] = 0.0
+    att_key = str(FindingId("did", spec["outcome"], exposure="att", subset=GROUP))
+    if len(adoption) <= MAX_CHANGED and att_key in truth:
+        # evaluate_change answers with synthetic DiD: the same estimand, its own id
+        truth[str(FindingId("synth", spec["outcome"], exposure="att", subset=GROUP))] = \
+            truth[att_key]
+    if len(adoption) < 2:
+        # one changed provider: no staggered DiD, so no did: findings to check
+        truth = {k: v for k, v in truth.items() if not k.startswith("did:")}
     return KnownChange(panel=data, truth=dict(sorted(truth.items())), adoption=adoption,
                        level=float(level), slope=float(slope), measure=measure)
 
@@ -327,7 +357,9 @@ def evaluate_change(panel: pd.DataFrame, measure: str, intervention, *,
     horizon : int
         Months after the change month at which the ITS effect is reported.
     n_boot, seed : int
-        Wild cluster bootstrap draws and seed (used with fewer than 20 changed providers).
+        Draws and seed of the inference with few changed providers: wild cluster
+        bootstrap draws (10 to 19 changed), randomisation assignments (fewer than 10)
+        or placebos of the synthetic DiD (one to three).
     unit, units : str
         What one unit and several are called in sentences (``Session.unit``,
         ``Session.unit_plural``: ``ward``, ``wards`` for a table of wards).
@@ -394,11 +426,28 @@ def evaluate_change(panel: pd.DataFrame, measure: str, intervention, *,
                                  expected="comparison='all' (every unit that did not change)")
     group = select_subset(data, comparison)
     controls = sorted(set(group["provider_code"]) - set(adoption))
-    did = None
+    did, synthetic = None, None
     sample = data[data["provider_code"].isin(list(adoption) + controls)]
     if len(controls) >= 2:
-        did = staggered_did(sample, spec["outcome"], adoption, subset=GROUP, n_boot=n_boot,
-                            seed=seed, units=units)
+        if len(adoption) >= 2:
+            did = staggered_did(sample, spec["outcome"], adoption, subset=GROUP,
+                                n_boot=n_boot, seed=seed, units=units)
+        if len(adoption) <= MAX_CHANGED:
+            synthetic = synthetic_did(sample, spec["outcome"], adoption, subset=GROUP,
+                                      n_placebo=n_boot, seed=seed, units=units)
+            notes.append(f"only {len(adoption)} {unit if len(adoption) == 1 else units} "
+                         f"changed: the comparison-group answer is synthetic "
+                         f"difference-in-differences (a weighted mix of the {units} that did "
+                         "not change, tested by giving the change to each of them instead)"
+                         + ("; the Sun-Abraham estimate is kept as a check" if did else ""))
+            if did is not None:
+                aside = (f"with {len(adoption)} changed {units} the synthetic comparison "
+                         "(synth:att) is the answer")
+                did.records = [dataclasses.replace(
+                    f, role="robustness",
+                    warning="; ".join(w for w in (f.warning, aside) if w))
+                    if f.key.exposure == "att" and not f.key.variant else f
+                    for f in did.records]
     else:
         notes.append(f"fewer than 2 {units} of the comparison group ({SUBSETS[comparison]}) "
                      "did not change: no comparison-group answer")
@@ -407,46 +456,75 @@ def evaluate_change(panel: pd.DataFrame, measure: str, intervention, *,
                   .loc[charted, "provider_name"].astype(str)))
     return Evaluation(measure=measure, adoption=adoption, comparison=controls, chart=chart,
                       its=its, did=did, horizon=int(horizon), notes=notes, names=names,
-                      unit=unit, units=units)
+                      unit=unit, units=units, synthetic=synthetic)
 
 
 def _size(f: Finding) -> str:
     return f"{formatting.number(abs(f.estimate))} {f.unit}"
 
 
+#: A warning that says only how an interval was computed (not a reason to doubt it).
+_INFERENCE_NOTE = "interval and p-value from"
+
+
 def verdict(ev: Evaluation) -> str:
     """The board's answer in plain words (Markdown), generated from the findings.
 
     The change is said to have been followed by a rise or fall only when the
-    comparison-group ATT's 95% interval excludes no change, it carries no warning, and
-    the pre-trend check passes; the interrupted time series is reported beside it when
-    there is one. Otherwise the verdict says the data cannot show it, and why.
+    comparison-group ATT's 95% interval excludes no change and it carries no warning
+    other than how its interval was computed (randomisation, bootstrap or placebos: the
+    verdict names it). The pre-trend check is not a gate: when the changed providers were
+    already moving differently before the change (the pre-trend mean's p < 0.05), the
+    answer rests on the Rambachan-Roth sensitivity band instead (trends allowed to keep
+    drifting apart by as much as before), and otherwise the verdict says how large a
+    drift the conclusion survives. The interrupted time series is reported beside it
+    when there is one. Otherwise the verdict says the data cannot show it, and why.
     """
     lab = M.label(ev.measure)
     better_high = M.get(ev.measure).higher_is_better
     heads = {f.key.kind: f for f in ev.headlines}
-    att, its = heads.get("did"), heads.get("its")
-    pre = next((f for f in (ev.did.findings() if ev.did else [])
-                if f.key.exposure == "pretrend"), None)
-    problems = []
+    att, its = heads.get("synth") or heads.get("did"), heads.get("its")
+    did_all = list(ev.did.findings()) if ev.did else []
+    pre = next((f for f in did_all if f.key.exposure == "pretrend"), None)
+    honest = next((f for f in did_all if f.key.exposure == "att"
+                   and f.key.variant == "honest"), None)
+    synthetic = att is not None and att.model == "synthetic_did"
+    problems, how = [], ""
     if att is None:
         problems.append(f"there is no comparison group of {ev.units} that did not change")
     else:
-        if att.warning and "wild cluster bootstrap" not in att.warning:
-            problems.append(att.warning)
-        if pre is not None and pre.p_value is not None and pre.p_value < 0.05:
-            problems.append(f"the {ev.units} that changed were already moving differently "
-                            f"before the change (pre-trend test p = {formatting.p_value(pre.p_value)})")
+        parts = [w for w in (att.warning or "").split("; ") if w]
+        how = next((w for w in parts if w.startswith(_INFERENCE_NOTE)), "")
+        problems += [w for w in parts if not w.startswith(_INFERENCE_NOTE)
+                     and not w.startswith(f"with {len(ev.adoption)} changed")]
+    drifting = (not synthetic and pre is not None and pre.p_value is not None
+                and pre.p_value < 0.05)
     lines = []
-    shown = att is not None and not problems and (att.ci_low > 0 or att.ci_high < 0)
+    clears = att is not None and (att.ci_low > 0 or att.ci_high < 0)
+    if drifting:
+        band_clears = honest is not None and (honest.ci_low > 0 or honest.ci_high < 0)
+        band = (f"allowing the trends to keep drifting apart after the change as much as "
+                f"they did before it, the effect lies between "
+                f"{formatting.interval(honest.ci_low, honest.ci_high)} {honest.unit}"
+                if honest is not None else "")
+        if not band_clears:
+            problems.append(f"the {ev.units} that changed were already moving differently "
+                            "before the change (pre-trend test p = "
+                            f"{formatting.p_value(pre.p_value)})" + (f", and {band}, which "
+                                                                    "includes no change"
+                                                                    if band else ""))
+    shown = att is not None and not problems and clears
+    against = (f"a synthetic comparison built from the {len(ev.comparison)} {ev.units} that "
+               "did not change" if synthetic else
+               f"the {len(ev.comparison)} comparison {ev.units} that did not change")
     if shown:
         rise = att.estimate > 0
         good = rise == better_high
         lines.append(
             f"**The change was followed by a {'rise' if rise else 'fall'} of {_size(att)} in "
             f"{lab} (95% CI {formatting.interval(att.ci_low, att.ci_high)}), beyond what the "
-            f"seasonal pattern and the {len(ev.comparison)} comparison {ev.units} that did not "
-            f"change would give.** That is {'an improvement' if good else 'a change for the worse'}; "
+            f"seasonal pattern and {against} would give.** That is "
+            f"{'an improvement' if good else 'a change for the worse'}; "
             f"it is averaged over every month after each {ev.unit}'s change "
             f"({len(ev.adoption)} {ev.unit if len(ev.adoption) == 1 else ev.units}).")
     elif att is not None:
@@ -455,10 +533,24 @@ def verdict(ev: Evaluation) -> str:
                "includes no change")
         lines.append(f"**The data cannot show that the change made a difference to {lab}:** "
                      f"{why}. The best estimate is {formatting.number(att.estimate)} {att.unit} "
-                     f"against the {ev.units} that did not change.")
+                     f"against {against}.")
     else:
         lines.append(f"**The data cannot show whether the change made a difference to {lab}:** "
                      f"{'; '.join(problems)}.")
+    if how:
+        lines.append("How sure: the interval and p-value come from"
+                     f"{how[len(_INFERENCE_NOTE):]}.")
+    if shown and drifting and honest is not None:
+        lines.append(f"The {ev.units} that changed were already moving differently before the "
+                     f"change (pre-trend test p = {formatting.p_value(pre.p_value)}); even "
+                     f"{band}, so the conclusion stands.")
+    elif shown and honest is not None and not synthetic:
+        bd = honest.parameters.get("breakdown_mbar")
+        if bd is not None and math.isfinite(bd) and bd > 0:
+            lines.append(f"How robust: the conclusion holds if, after the change, the two "
+                         f"groups' trends drifted apart month to month by up to "
+                         f"{formatting.number(bd)} times the largest drift seen before it "
+                         "(Rambachan-Roth sensitivity band).")
     unidentified = next((f for f in (ev.its.findings() if ev.its else [])
                          if f.key.exposure == f"effect_h{ev.horizon}" and f.role == "diagnostic"),
                         None)
