@@ -22,12 +22,14 @@ def calibrated():
 
 def test_three_estimates_side_by_side(overlap):
     fs, bal = weighting.compare_sectors(overlap.panel, n_boot=300)
-    kinds = ["naive", "adjusted", "ipw", "overlap", "aipw"]
-    assert [f.id.split(":")[0] for f in fs] == kinds * 2
+    kinds = ["naive", "adjusted", "adjusted#linear", "ipw", "overlap", "aipw"]
+    assert [f.key.kind + (f"#{f.key.variant}" if f.key.variant else "")
+            for f in fs] == kinds * 2
     for f in fs:
         assert f.n and f.clusters and f.ci_low < f.estimate < f.ci_high
-    for f in fs[1:5] + fs[6:10]:
-        assert f.covers(overlap.truth[f.id]), (f.id, f.estimate, f.ci_low, f.ci_high)
+    for f in fs[1:6] + fs[7:12]:
+        assert f.covers(overlap.truth[str(f.key.estimand)]), (f.id, f.estimate, f.ci_low,
+                                                               f.ci_high)
     assert set(bal.columns) == {"covariate", "stage", "smd"}
 
 
@@ -71,11 +73,11 @@ def test_smd_by_hand():
 def test_naive_difference_is_confounded_adjusted_not(calibrated):
     fs, _ = weighting.compare_sectors(calibrated.panel, outcomes=("fft_pct_positive",), n_boot=200,
                                    methods=("ipw",))
-    naive, adjusted, ipw = fs
+    naive, adjusted, linear, ipw = fs
     truth = calibrated.truth["adjusted:sector[independent]->fft_pct_positive@acute"]
     assert not naive.covers(truth) and naive.estimate > truth + 0.5
-    assert adjusted.covers(truth)
-    assert "poor overlap" in ipw.warning
+    assert adjusted.covers(truth) and linear.covers(truth)
+    assert "poor overlap" in ipw.warning and "poor overlap" in adjusted.warning
 
 
 def test_provider_table_rejects_bad_input(overlap):

@@ -6,9 +6,27 @@ estimates, all "independent minus NHS" for acute providers:
 
 ``naive``     linear model of the outcome on the sector indicator and month; the
               difference a patient sees, not the effect of the sector.
-``adjusted``  the same with the case-mix measures as linear controls (regression
-              adjustment); provider-clustered t intervals (wild cluster bootstrap with
-              few providers in a sector, :func:`workbench.analysis.models.fit`).
+``adjusted``  the **headline**: the doubly robust effect on the independent hospitals
+              (``method="dr"``, estimand ATT, the estimand of the synthetic truth).
+              NHS trusts are weighted by balancing propensity odds (a logistic model in
+              each case-mix measure, its square and the pairwise products, fitted so the
+              weighted NHS means of those terms equal the independent hospitals':
+              entropy balancing, :func:`balancing_odds`), and an outcome model of NHS
+              trusts with restricted cubic splines of each measure
+              (:func:`spline_terms`, four knots) corrects what the weights leave:
+              estimate = mean over independent hospitals of (y - m0(x)) minus the
+              weighted mean over NHS trusts of (y - m0(x)). It is consistent if either
+              the weights or the outcome model is right, and assumes no straight line.
+              Checked three ways, each of which can fail: balance as cobalt checks it
+              (:func:`balance_checks`: SMDs of means, squares and products under 0.1, KS
+              statistics under 0.1 or chance at the effective sizes), overlap
+              (independent hospitals with propensity above 0.95, Kish effective numbers
+              :func:`effective_sizes`) and a specification check of linear adjustment
+              (:func:`specification_check`, a robust F test of spline and sector
+              interaction terms). A warning keeps it a ``robustness`` finding.
+``adjusted#linear``  the case-mix measures as linear controls (regression adjustment,
+              :func:`workbench.analysis.models.fit`): provider-clustered t intervals
+              (wild cluster bootstrap with few providers in a sector).
 ``ipw``       inverse probability weighting: a logistic propensity score of being
               independent given the provider's case mix (one row per provider), weights
               normalised within sector (Hajek), the month-centred provider mean outcome
@@ -46,8 +64,8 @@ Example
 >>> from workbench.data.synth import generate
 >>> panel = generate(seed=3, n_providers=120, n_months=12, selection=0.4).panel
 >>> fs, bal = compare_sectors(panel, outcomes=("fft_pct_positive",), n_boot=200)
->>> [f.id.split(":")[0] for f in fs]
-['naive', 'adjusted', 'ipw', 'overlap', 'aipw']
+>>> [f.key.kind + (f"#{f.key.variant}" if f.key.variant else "") for f in fs]
+['naive', 'adjusted', 'adjusted#linear', 'ipw', 'overlap', 'aipw']
 >>> sorted(bal["stage"].unique())
 ['unweighted', 'weighted']
 """
@@ -84,14 +102,17 @@ KNOTS = 4
 KNOT_QUANTILES: tuple[float, ...] = (0.05, 0.35, 0.65, 0.95)
 #: Ridge penalty of the balancing propensity model (keeps it finite when the sectors do
 #: not overlap).
-PS_RIDGE = 1e-4
+PS_RIDGE = 1e-3
 #: Balancing weights count as balancing when every weighted mean of the propensity
 #: model's (standardised) columns is within this of the independent hospitals' mean.
-BALANCED = 1e-3
+BALANCED = 0.05
 #: Independent hospitals whose propensity is above 1 - :data:`OVERLAP_BOUNDS` [0], as a
 #: share, beyond which the doubly robust contrast warns of poor overlap (they have no
 #: comparable NHS trust, so their comparison rests on the outcome model's extrapolation).
 ATT_OVERLAP_SHARE = 0.1
+#: The doubly robust contrast warns when a sector's effective number of providers (Kish)
+#: is below this share of its providers: the weighted comparison rests on a few of them.
+FEW_EFFECTIVE = 0.1
 
 #: The weighting methods, their default estimand and the words a finding uses for it.
 METHODS: dict[str, str] = {"dr": "ATT", "ipw": "ATE", "overlap": "ATO", "aipw": "ATE"}
@@ -296,13 +317,15 @@ def flexible_knots(n_smaller: int) -> int:
 
 
 def case_mix_design(values: np.ndarray, knots: int, *, reference: np.ndarray | None = None,
-                    interactions: bool = False) -> tuple[np.ndarray, list[str]]:
+                    interactions: bool = False,
+                    squares: bool = False) -> tuple[np.ndarray, list[str]]:
     """The design matrix of a flexible case-mix model: an intercept, each covariate
     (standardised) and its restricted cubic spline terms (:func:`spline_terms`, ``knots``
     knots at quantiles of ``reference``, the rows the model is fitted on; all rows by
-    default), and with ``interactions`` the pairwise products. Returns the matrix and the
-    column names (``x1``, ``x1'1``, ``x1:x2`` ...). A covariate with fewer distinct values
-    than knots enters linearly.
+    default), with ``squares`` each covariate's square and with ``interactions`` the
+    pairwise products. Returns the matrix and the column names (``x1``, ``x1'1``,
+    ``x1^2``, ``x1:x2`` ...). A covariate with fewer distinct values than knots enters
+    without splines.
 
     >>> X, names = case_mix_design(np.arange(40.0).reshape(20, 2), 3, interactions=True)
     >>> X.shape, names
@@ -324,6 +347,10 @@ def case_mix_design(values: np.ndarray, knots: int, *, reference: np.ndarray | N
                 extra = spline_terms(z[:, j], kn)
                 cols.append(extra)
                 names += [f"x{j + 1}'{i + 1}" for i in range(extra.shape[1])]
+    if squares:
+        for j in range(v.shape[1]):
+            cols.append(z[:, [j]] ** 2)
+            names.append(f"x{j + 1}^2")
     if interactions:
         for a in range(v.shape[1]):
             for b in range(a + 1, v.shape[1]):
@@ -333,21 +360,23 @@ def case_mix_design(values: np.ndarray, knots: int, *, reference: np.ndarray | N
 
 
 def balancing_odds(B: np.ndarray, t: np.ndarray, *, max_iter: int = 30,
-                   ridge: float = PS_RIDGE) -> tuple[np.ndarray, bool]:
+                   ridge: float | None = None) -> tuple[np.ndarray, bool]:
     """Propensity odds of a logistic model in the columns of ``B`` fitted to balance them
     (entropy balancing for the effect on the treated; Hainmueller 2012, equivalently the
     just-identified covariate balancing propensity score, Imai & Ratkovic 2014): NHS
     weights proportional to exp(B lambda) whose weighted means of every column of ``B``
-    equal the treated's means. Returns each provider's odds (scaled so the NHS odds sum
-    to the number treated) and whether balance was reached: when the treated's means lie
-    outside anything the NHS providers can be weighted to (no overlap), it is not, and
-    the odds are those of a ridge-penalised fit (``ridge`` on lambda).
+    equal the treated's means, up to the small ridge penalty (``ridge`` on lambda,
+    :data:`PS_RIDGE`) that keeps the weights finite. Returns each provider's odds (scaled
+    so the NHS odds sum to the number treated) and whether balance was reached (every
+    standardised mean within :data:`BALANCED`): when the treated's means lie outside
+    anything the NHS providers can be weighted to (no overlap), it is not.
 
     >>> B = np.array([[0.0], [1.0], [0.0], [1.0], [2.0]]); t = np.array([1, 1, 0, 0, 0.0])
     >>> odds, ok = balancing_odds(B, t)
-    >>> ok, round(float(np.average(B[2:, 0], weights=odds[2:])), 4)
+    >>> ok, round(float(np.average(B[2:, 0], weights=odds[2:])), 2)
     (True, 0.5)
     """
+    ridge = PS_RIDGE if ridge is None else ridge
     B = np.asarray(B, dtype=float)
     keep = B.std(0) > 0
     B = B[:, keep]
@@ -405,21 +434,23 @@ def _dr_att_estimate(Xo: np.ndarray, Xp: np.ndarray, t: np.ndarray, y: np.ndarra
 def dr_designs(table: pd.DataFrame, covariates: tuple[str, ...], *,
                treated: str = "treated") -> tuple[np.ndarray, np.ndarray, int]:
     """The outcome and propensity designs of the doubly robust contrast and the knots used:
-    the outcome model (fitted on NHS providers, knots at their quantiles) and the
-    propensity model (knots at all providers' quantiles) both take restricted cubic splines
-    of every case-mix measure (:func:`case_mix_design`, :func:`flexible_knots`).
+    the outcome model (fitted on NHS providers) takes restricted cubic splines of every
+    case-mix measure, knots at the NHS providers' quantiles (:func:`case_mix_design`,
+    :func:`flexible_knots`); the propensity model each measure, its square and the
+    pairwise products (a full quadratic; linear when a sector has fewer than 10
+    providers).
 
     >>> from workbench.data.synth import generate
     >>> t = provider_table(generate(seed=1, n_providers=120, n_months=3).panel)
     >>> Xo, Xp, k = dr_designs(t, md.CASE_MIX)
     >>> Xo.shape[1], Xp.shape[1], k
-    (10, 13, 4)
+    (10, 10, 4)
     """
     t = table[treated].to_numpy(float)
     v = table[list(covariates)].to_numpy(float)
     knots = flexible_knots(int(min(t.sum(), (1 - t).sum())))
     Xo, _ = case_mix_design(v, knots, reference=v[t == 0])
-    Xp, _ = case_mix_design(v, knots, interactions=True)
+    Xp, _ = case_mix_design(v, 0, interactions=knots > 0, squares=knots > 0)
     return Xo, Xp, knots
 
 
@@ -918,14 +949,45 @@ def weighted_difference(panel: pd.DataFrame, outcome: str, *, method: str = "ipw
                               warnings=notes, question=question)
 
 
+def _with_dr_weights(table: pd.DataFrame, Xp: np.ndarray, t: np.ndarray) -> pd.DataFrame:
+    """``table`` with ``ps`` (the logistic propensity on the design ``Xp``, lightly
+    ridge-penalised: it describes overlap) and ``weight`` (1 for independent hospitals,
+    the balancing odds for NHS trusts, scaled to their number).
+    """
+    beta, _ = _logit_fit(_standardise(Xp), t, max_iter=100, ridge=1e-3)
+    ps = 1.0 / (1.0 + np.exp(-np.clip(_standardise(Xp) @ beta, -30, 30)))
+    odds, _ = balancing_odds(Xp[:, 1:], t)
+    w = np.where(t == 1, 1.0, odds)
+    w[t == 0] *= (t == 0).sum() / w[t == 0].sum()
+    return table.assign(ps=ps, weight=w)
+
+
+def dr_weights(table: pd.DataFrame, covariates: tuple[str, ...] = md.CASE_MIX, *,
+               treated: str = "treated") -> pd.DataFrame:
+    """A provider table (:func:`provider_table`) with the doubly robust contrast's ``ps``
+    (logistic propensity on the quadratic case-mix design of :func:`dr_designs`) and
+    ``weight`` (1 for independent hospitals; NHS trusts weighted by balancing odds,
+    :func:`balancing_odds`, to the independent hospitals' means, squares and products of
+    case mix), for :func:`balance_checks`, :func:`effective_sizes` and
+    :func:`overlap_case_mix`.
+
+    >>> from workbench.data.synth import generate
+    >>> t = dr_weights(provider_table(generate(seed=3, n_providers=120, n_months=3,
+    ...                                        selection=0.3).panel))
+    >>> float(t.loc[t.treated == 0, "weight"].sum()) == float((t.treated == 0).sum())
+    True
+    """
+    _, Xp, _ = dr_designs(table, covariates, treated=treated)
+    return _with_dr_weights(table, Xp, table[treated].to_numpy(float))
+
+
 def _dr_difference(table: pd.DataFrame, outcome: str, covariates: tuple[str, ...], *,
                    n_boot: int, seed: int, question: str) -> WeightedDifference:
     Xo, Xp, knots = dr_designs(table, covariates)
     t = table["treated"].to_numpy(float)
     y = table[outcome].to_numpy(float)
-    odds, _ = balancing_odds(Xp[:, 1:], t)
-    ps = odds / (1 + odds)
-    table = table.assign(ps=ps, weight=arm_weights(ps, t, "ATT"))
+    table = _with_dr_weights(table, Xp, t)
+    ps = table["ps"].to_numpy(float)
     est = _dr_att_estimate(Xo, Xp, t, y)
     rng = np.random.default_rng(seed)
     idx1, idx0 = np.flatnonzero(t == 1), np.flatnonzero(t == 0)
@@ -947,7 +1009,7 @@ def _dr_difference(table: pd.DataFrame, outcome: str, covariates: tuple[str, ...
                      "a case mix that all but decides the sector (no comparable NHS trust), so "
                      "their comparison rests on the outcome model's extrapolation")
     for r in sizes.itertuples():
-        if r.share < 0.3:
+        if r.share < FEW_EFFECTIVE:
             notes.append(f"effective number of {r.sector} providers "
                          f"{formatting.fixed(r.effective, 0)} of {r.providers}")
     if failed:
@@ -989,29 +1051,37 @@ def compare_sectors(panel: pd.DataFrame,
                     *, covariates: tuple[str, ...] = md.CASE_MIX, n_boot: int = 1000,
                     seed: int = 0, methods: tuple[str, ...] = ("ipw", "overlap", "aipw"),
                     trim: float | None = None) -> tuple[Findings, pd.DataFrame]:
-    """Naive, regression-adjusted and weighted differences (independent minus NHS).
+    """Naive, case-mix-adjusted and weighted differences (independent minus NHS).
 
-    Returns the findings (per outcome: naive, adjusted, then one per weighting method)
-    and the balance table (:func:`balance`) of the ATE propensity weights, for
-    :func:`workbench.report.diagnostics.balance_plot`.
+    Returns the findings (per outcome: naive, adjusted (the doubly robust contrast,
+    ``method="dr"``), linear regression adjustment (``adjusted:...#linear``), then one per
+    weighting method) and the balance table (:func:`balance`) of the ATE propensity
+    weights, for :func:`workbench.report.diagnostics.balance_plot`.
 
     >>> from workbench.data.synth import generate
     >>> fs, bal = compare_sectors(generate(seed=3, n_providers=120, n_months=6,
     ...                                    selection=0.4).panel, n_boot=200, methods=("ipw",))
     >>> len(fs), len(bal)
-    (6, 6)
+    (8, 6)
     """
     out = Findings()
     table = None
     for o in outcomes:
-        out += md.sector_difference(panel, o, adjust=covariates)
+        q = f"Do independent hospitals differ from NHS trusts on {M.label(o)}?"
+        out += md.fit(md.ModelSpec(o, ("sector_independent",), subset="acute",
+                                   prefix="naive"), panel).findings(q)
+        out += weighted_difference(panel, o, method="dr", covariates=covariates,
+                                   n_boot=n_boot, seed=seed, question=q).findings()
+        out += md.fit(md.ModelSpec(o, ("sector_independent",), adjust=covariates,
+                                   subset="acute", prefix="adjusted", suffix="linear"),
+                      panel).findings(q + " (linear case-mix adjustment)")
         for m in methods:
             res = weighted_difference(panel, o, method=m, trim=trim, covariates=covariates,
                                       n_boot=n_boot, seed=seed)
             out += res.findings()
             if m == "ipw" or table is None:
-                table = res.table if m == "ipw" or table is None else table
+                table = res.table
     if table is None:
-        raise AnalysisInputError("compare_sectors", "outcomes", "is empty",
-                                 expected="at least one outcome column")
+        raise AnalysisInputError("compare_sectors", "outcomes or methods", "is empty",
+                                 expected="at least one outcome and one weighting method")
     return out, balance(table, covariates)

@@ -196,11 +196,7 @@ def sector_contrast_checks(panel: pd.DataFrame, outcomes: tuple[str, ...] = (
             base = table
     if base is None:
         return None
-    _, Xp, _ = W.dr_designs(base, case_mix)
-    t = base["treated"].to_numpy(float)
-    odds, _ = W.balancing_odds(Xp[:, 1:], t)
-    ps = odds / (1 + odds)
-    table = base.assign(ps=ps, weight=W.arm_weights(ps, t, "ATT"))
+    table = W.dr_weights(base, case_mix)
     return {"balance": W.balance_checks(table, case_mix), "sizes": W.effective_sizes(table),
             "case_mix": W.overlap_case_mix(table, case_mix),
             "specification": pd.DataFrame(specs)}
