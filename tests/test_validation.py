@@ -43,7 +43,7 @@ def test_small_simulation_study(tmp_path):
     assert not rows.loc[("ols", "confounded", total), "meant"]
     fft = "adjusted:sector[independent]->fft_pct_positive@acute"
     naive = rows.loc[("naive difference", "calibrated", fft)]
-    adjusted = rows.loc[("regression adjustment", "calibrated", fft)]
+    adjusted = rows.loc[("doubly robust", "calibrated", fft)]
     assert naive["bias"] > 0.8 and naive["coverage"] < 0.3
     assert abs(adjusted["bias"]) < 0.3 * naive["bias"]
     fig = v.coverage_figure(table, tmp_path / "cov.png")

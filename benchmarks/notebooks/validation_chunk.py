@@ -27,7 +27,7 @@ first_seed = 1           # seed of the first replicate of this chunk
 replicates = 20          # replicates (seeds) in this chunk
 n_providers = 240        # providers in each synthetic panel
 n_months = 36            # months in each synthetic panel
-n_boot = 299             # bootstrap replicates per bootstrapped interval
+n_boot = 199             # bootstrap replicates per bootstrapped interval
 output_dir = ""          # the run folder (set by workbench run); empty: the current folder
 
 # %%
