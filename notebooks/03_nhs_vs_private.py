@@ -185,8 +185,8 @@ else:
 #
 # Weighting only works when it balances case mix. A weighted estimate whose weights leave
 # any standardised mean difference at 0.1 or more **failed balance**: it is shown below
-# as a diagnostic, **not to be read as an answer**, and the regression-adjusted
-# difference above is the one to read. The chart shows the standardised mean
+# as a diagnostic, **not to be read as an answer**, and the case-mix-adjusted (doubly
+# robust) difference above is the one to read. The chart shows the standardised mean
 # differences before and after each weighting (within the dashed lines is balanced).
 
 # %% tags=["appendix"]

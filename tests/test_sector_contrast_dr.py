@@ -58,6 +58,10 @@ def test_distribution_check_fails_when_only_means_match():
     assert c.loc["mean", "ok"] and not c.loc["distribution", "ok"]
     assert c.loc["distribution", "limit"] == pytest.approx(
         max(W.KS_LIMIT, W.KS_CHANCE * np.sqrt(2 / 300)))
+    # a handful of effective providers cannot pass by being few
+    few = t.assign(weight=np.r_[np.ones(300), 1e-6 * np.ones(299), 1.0])
+    assert W.balance_checks(few, ("x",)).set_index("kind").loc["distribution", "limit"] == \
+        W.KS_MAX_LIMIT
 
 
 def test_spline_terms_are_linear_beyond_the_outer_knots():

@@ -96,6 +96,8 @@ BALANCE_LIMIT = 0.1
 KS_LIMIT = 0.1
 #: The two-sample Kolmogorov-Smirnov 5% critical value is KS_CHANCE x sqrt(1/n1 + 1/n0).
 KS_CHANCE = 1.358
+#: The KS limit is never more lenient than this, however few the effective providers.
+KS_MAX_LIMIT = 0.25
 #: Knots per case-mix measure of the flexible models of the doubly robust contrast, and
 #: where they sit (quantiles; Harrell's defaults for four knots).
 KNOTS = 4
@@ -487,7 +489,8 @@ def balance_checks(table: pd.DataFrame, covariates: tuple[str, ...] = md.CASE_MI
       groups' weighted cumulative distributions), under ``ks_limit`` (0.1) or, when the
       groups are small, under the gap chance alone leaves at the effective sizes (the
       two-sample test's 5% critical value, 1.36 x sqrt(1/n1 + 1/n0) with Kish's
-      effective n, :func:`effective_sample_size`), whichever is larger.
+      effective n, :func:`effective_sample_size`), whichever is larger, but never above
+      :data:`KS_MAX_LIMIT` (0.25: a few effective providers cannot pass by being few).
 
     Weights fitted to balance means (a logistic propensity with overlap weights balances
     them exactly) can fail the squares, the products or the distributions: the check can
@@ -496,7 +499,7 @@ def balance_checks(table: pd.DataFrame, covariates: tuple[str, ...] = md.CASE_MI
     >>> t = pd.DataFrame({"treated": [1, 1, 0, 0], "x": [1.0, 2.0, 0.0, 1.0],
     ...                   "weight": [1.0, 1.0, 1.0, 1.0]})
     >>> balance_checks(t, ("x",))[["kind", "statistic", "weighted", "ok"]].values.tolist()
-    [['mean', 'SMD', 1.414213562373095, False], ['square', 'SMD', 0.0, True], ['distribution', 'KS', 0.5, True]]
+    [['mean', 'SMD', 1.414213562373095, False], ['square', 'SMD', 0.0, True], ['distribution', 'KS', 0.5, False]]
     """
     missing = [c for c in (treated, weight, *covariates) if c not in table.columns]
     if missing:
@@ -526,7 +529,8 @@ def balance_checks(table: pd.DataFrame, covariates: tuple[str, ...] = md.CASE_MI
                      "weighted": float(after), "limit": smd_limit,
                      "ok": bool(abs(after) < smd_limit)})
     n1, n0 = effective_sample_size(w[t]), effective_sample_size(w[~t])
-    ks_bound = max(ks_limit, KS_CHANCE * np.sqrt(1 / max(n1, 1e-9) + 1 / max(n0, 1e-9)))
+    ks_bound = min(max(ks_limit, KS_CHANCE * np.sqrt(1 / max(n1, 1e-9) + 1 / max(n0, 1e-9))),
+                   KS_MAX_LIMIT)
     for j, c in enumerate(covariates):
         x = v[:, j]
         before = _weighted_ks(x[t], np.ones(t.sum()), x[~t], np.ones((~t).sum()))
