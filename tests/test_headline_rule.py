@@ -175,3 +175,14 @@ def test_every_run_of_the_default_study_finishes_on_six_independent_hospitals(tm
     manifests = list((tmp_path / "out" / "few_independent").glob("*/manifest.json"))
     assert len(manifests) >= 13
     assert all(json.loads(m.read_text())["status"] == "ok" for m in manifests)
+
+
+def test_a_singular_design_is_not_estimable_rather_than_a_number():
+    from workbench.analysis.models import fit as md
+    from workbench.errors import NotEstimableError
+
+    panel = generate(seed=3, n_providers=40, n_months=6).panel
+    panel = panel.assign(wait_days=panel[WAIT] * 7)      # the same measure in other units
+    for kind in ("fe", "ols"):
+        with pytest.raises(NotEstimableError, match="singular design"):
+            md.fit(md.ModelSpec(FFT, (WAIT, "wait_days"), kind=kind), panel)

@@ -232,6 +232,38 @@ def _constant_columns(df: pd.DataFrame, cols) -> list[str]:
     return [c for c in cols if df[c].nunique(dropna=True) < 2]
 
 
+def _singular(df: pd.DataFrame, exposures, adjust=(), by: str | None = None) -> bool:
+    """True when the exposures' coefficients are not identified: after removing each
+    column's mean (each ``by`` group's mean for a within-provider model), the numeric
+    ``exposures`` are collinear with each other or with ``adjust`` (a singular design).
+    Adjustment columns that are collinear among themselves (or absorbed by ``by``) do not
+    count: they leave the exposures identified; nor does an exposure that does not vary at
+    all (the fitters name it).
+
+    >>> d = pd.DataFrame({"g": [1, 1, 2, 2], "a": [1.0, 2.0, 3.0, 5.0], "b": [2.0, 4, 6, 10]})
+    >>> _singular(d, ["a", "b"]), _singular(d, ["a"]), _singular(d, ["a"], ["g"], "g")
+    (True, False, False)
+    >>> e = d.assign(e=[0, 1, 0, 2.0])   # e moves with a within each g, not across them
+    >>> _singular(e, ["a", "e"], by="g"), _singular(e, ["a", "e"])
+    (True, False)
+    """
+    def centred(cols) -> np.ndarray:
+        cols = [c for c in dict.fromkeys(cols) if c in df.columns
+                and pd.api.types.is_numeric_dtype(df[c])]
+        X = df[cols].astype(float)
+        X = (X - X.groupby(df[by]).transform("mean") if by else X - X.mean()).to_numpy()
+        size = np.abs(df[cols].to_numpy(float)).max(axis=0) if cols else np.ones(0)
+        scale = np.sqrt((X ** 2).sum(axis=0))
+        keep = scale > 1e-9 * np.maximum(size, 1.0) * np.sqrt(len(X))
+        return X[:, keep] / scale[keep]   # a column that does not vary: the fitter's to say
+
+    E, A = centred(exposures), centred(adjust)
+    if E.shape[1] == 0:
+        return False
+    rank = (lambda M: int(np.linalg.matrix_rank(M, tol=1e-9)) if M.shape[1] else 0)
+    return rank(np.hstack([E, A])) < rank(A) + E.shape[1]
+
+
 def fit(spec: ModelSpec, data: pd.DataFrame) -> Fit:
     """Fit ``spec`` on ``data`` (a panel) and return a :class:`Fit`.
 
@@ -289,6 +321,13 @@ def fit(spec: ModelSpec, data: pd.DataFrame) -> Fit:
                                  f"{spec.formula()!r} do not vary on subset {spec.subset!r}",
                                  expected="columns that vary in the subset (drop them from "
                                           "the model)")
+    within = spec.cluster if spec.kind == "fe" or spec.cluster in spec.adjust else None
+    if _singular(df, spec.exposures, spec.adjust, within):
+        raise NotEstimableError("fit", "exposures/adjust", f"of model {spec.formula()!r} are "
+                                f"collinear on subset {spec.subset!r}"
+                                + (" within providers" if within else "")
+                                + " (a singular design: no coefficient is identified)",
+                                expected="columns that vary apart from each other (drop one)")
     if n_clusters < 30 and not fitter.provider_level:
         notes.append(f"only {n_clusters} providers: clustered intervals may be too narrow")
     groups = df[spec.cluster].astype("category").cat.codes.to_numpy()
