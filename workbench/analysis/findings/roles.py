@@ -26,17 +26,18 @@ A finding is a ``headline`` only when all of these hold:
       the sectors at equal measured case mix (the synthetic ``truth.json`` defines it so),
       identified when the case-mix model is right and the sectors overlap. It counts as
       identified because the question asks for exactly that contrast, the estimator
-      that carries the id is the one whose case-mix model and overlap the run checks,
-      and the one assumption no data can check (no unmeasured case mix) is stated in its
-      sentence and sized by its E-value. Weighted estimates of the same contrast
-      (``ipw``, ``overlap``, ``aipw``) are other estimators of it, so robustness;
+      that carries the id (doubly robust, flexible case-mix models) is the one whose
+      overlap, balance and specification the run checks, and the one assumption no data
+      can check (no unmeasured case mix) is stated in its sentence and sized by its
+      E-value. Linear adjustment (``#linear``) and weighted estimates of the same
+      contrast (``ipw``, ``overlap``, ``aipw``) are other estimators of it, so robustness;
 
     comparisons across providers adjusted for measured case mix (pooled, random-intercept,
     binomial and Poisson models; ids without a variant that are not the above), naive
     differences and before-after series without a comparison group are not identified by
     design: an unmeasured difference between providers (or a change at the same time)
     that goes with the exposure biases them. A variant of an estimand (``#mixed``,
-    ``#bootstrap``, ``#fe_bootstrap``, ``#twfe``, ...) is another way of estimating
+    ``#bootstrap``, ``#fe_bootstrap``, ``#linear``, ``#twfe``, ...) is another way of estimating
     something already reported, so robustness;
 
 (b) **it rests on at least** :data:`MIN_HEADLINE_CLUSTERS` **clusters** (providers, wards:
