@@ -97,7 +97,7 @@ KS_LIMIT = 0.1
 #: The two-sample Kolmogorov-Smirnov 5% critical value is KS_CHANCE x sqrt(1/n1 + 1/n0).
 KS_CHANCE = 1.358
 #: The KS limit is never more lenient than this, however few the effective providers.
-KS_MAX_LIMIT = 0.25
+KS_MAX_LIMIT = 0.5
 #: Knots per case-mix measure of the flexible models of the doubly robust contrast, and
 #: where they sit (quantiles; Harrell's defaults for four knots).
 KNOTS = 4
@@ -490,7 +490,7 @@ def balance_checks(table: pd.DataFrame, covariates: tuple[str, ...] = md.CASE_MI
       groups are small, under the gap chance alone leaves at the effective sizes (the
       two-sample test's 5% critical value, 1.36 x sqrt(1/n1 + 1/n0) with Kish's
       effective n, :func:`effective_sample_size`), whichever is larger, but never above
-      :data:`KS_MAX_LIMIT` (0.25: a few effective providers cannot pass by being few).
+      :data:`KS_MAX_LIMIT` (0.5: a few effective providers cannot pass by being few).
 
     Weights fitted to balance means (a logistic propensity with overlap weights balances
     them exactly) can fail the squares, the products or the distributions: the check can
