@@ -50,7 +50,7 @@ independent standard normal while the process is in control):
 P-values come from a parametric bootstrap: :data:`N_SIM` in-control series are simulated
 from the fitted model's ``phi`` (the statistics do not depend on the level, season or
 ``s``), refitted the same way, and each observed statistic compared with its simulated
-ones (beyond the simulated range, from a Gumbel tail fitted to them, so that a chart
+ones (beyond the simulated range, from a tail fitted to them, so that a chart
 far beyond every simulated series is not held at ``1 / (N_SIM + 1)``, which no
 false-discovery control across many charts could pass). The three screens are combined by the **minimum p-value**, whose own null
 distribution is taken from the same simulated series (so the three looks at one chart
@@ -320,12 +320,28 @@ def _statistics(fit: InControlFit, n: int, detail: bool = False):
 _NULLS: dict[tuple, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
 
 
-def _gumbel(stats: np.ndarray) -> np.ndarray:
-    """Gumbel location and scale of each column (by moments): the tail beyond the
-    simulated range (largest-of-many statistics have a Gumbel-like upper tail).
+def _tails(stats: np.ndarray) -> np.ndarray:
+    """The tail of each statistic beyond the simulated range (columns: single month,
+    shift, drift); rows: Gumbel location and scale (by moments), and the rate of a tail
+    exponential in ``t^2`` (from the mean excess of ``t^2`` over the 90th percentile).
+
+    The single month's largest studentised error has a heavy, t-like tail: the Gumbel
+    (exponential in ``t``). The shift and drift statistics, largest of many correlated
+    Gaussian scores, have a lighter one: the Gumbel overstates their p-values 2-7 times
+    in the deep tail, the ``t^2`` tail is about right on average but varies with the
+    simulated series (down to a third of the true p-value); the geometric mean of the
+    two is used, within a factor of about 0.75 to 3 of the true p-value down to 0.0003
+    (checked against 40,000 simulated series, 8 sets of 2,000).
     """
+    out = np.zeros((3, stats.shape[1]))
     scale = np.std(stats, axis=0) * np.sqrt(6) / np.pi
-    return np.vstack([np.mean(stats, axis=0) - 0.5772156649 * scale, np.maximum(scale, 1e-12)])
+    out[0] = np.mean(stats, axis=0) - 0.5772156649 * scale
+    out[1] = np.maximum(scale, 1e-12)
+    for j in range(stats.shape[1]):
+        u = np.quantile(stats[:, j], 0.90)
+        excess = stats[stats[:, j] > u, j] ** 2 - u ** 2
+        out[2, j] = 1 / max(float(np.mean(excess)), 1e-12) if len(excess) else 1.0
+    return out
 
 
 def _gumbel_log_sf(x: float, loc: float, scale: float) -> float:
@@ -334,7 +350,7 @@ def _gumbel_log_sf(x: float, loc: float, scale: float) -> float:
 
 def _null(x: np.ndarray, phi: float, known: bool, n_sim: int, seed: int):
     """Sorted simulated statistics (n_sim x 3), sorted min-p of the simulated series and
-    the statistics' Gumbel tails, for design ``x`` and persistence ``phi`` (known or
+    the statistics' tails (:func:`_tails`), for design ``x`` and persistence ``phi`` (known or
     re-estimated, as for the data).
     """
     phi = round(float(phi), 2)
@@ -349,7 +365,7 @@ def _null(x: np.ndarray, phi: float, known: bool, n_sim: int, seed: int):
     ordered = np.sort(stats, axis=0)
     p = np.column_stack([(n_sim - np.searchsorted(ordered[:, j], stats[:, j], side="left"))
                          / n_sim for j in range(stats.shape[1])])
-    out = (ordered, np.sort(p.min(axis=1)), _gumbel(stats))
+    out = (ordered, np.sort(p.min(axis=1)), _tails(stats))
     if len(_NULLS) > 256:
         _NULLS.clear()
     _NULLS[key] = out
@@ -360,7 +376,7 @@ def _p_values(stats: np.ndarray, ordered: np.ndarray, min_p: np.ndarray,
               tail: np.ndarray) -> np.ndarray:
     """Each screen's p-value and the combined (min-p) one. Counted among the simulated
     series while at least :data:`TAIL_COUNT` of them are as extreme; beyond, the
-    statistic's Gumbel tail (and, for min-p, a constant ratio) carries on from there, so
+    statistic's tail (:func:`_tails`; for min-p, a constant ratio) carries on from there, so
     a chart far beyond every simulated one gets a small p-value rather than 1/(n_sim+1).
     """
     n_sim = len(ordered)
@@ -373,9 +389,11 @@ def _p_values(stats: np.ndarray, ordered: np.ndarray, min_p: np.ndarray,
             pj[j] = (1 + c) / (n_sim + 1)
         else:
             t_a = ordered[n_sim - k, j]
-            pj[j] = anchor * np.exp(_gumbel_log_sf(t, *tail[:, j])
-                                    - _gumbel_log_sf(t_a, *tail[:, j]))
-            pj[j] = min(pj[j], anchor)
+            log_ratio = (_gumbel_log_sf(t, *tail[:2, j])
+                         - _gumbel_log_sf(t_a, *tail[:2, j]))
+            if j > 0:
+                log_ratio = (log_ratio - tail[2, j] * (t * t - t_a * t_a)) / 2
+            pj[j] = min(anchor * np.exp(log_ratio), anchor)
     pm = pj.min()
     c = np.searchsorted(min_p, pm, side="right")
     if c >= k:
