@@ -74,7 +74,9 @@ for limit in chain.limits():
 # %% [markdown]
 # ## Headline findings
 #
-# Each provider (or ward) compared with itself over time, in plain words, with its 95% interval:
+# Each provider (or ward) compared with itself over time, in plain words, with its 95% interval.
+# Which findings are headlines was fixed before any result (docs/methods.md, "Headline
+# rule"), so expect about one interval in twenty to miss the true value by chance:
 
 # %%
 found = s.add(q02.staffing_waits_satisfaction(s.panel, subset=subset,
@@ -109,8 +111,9 @@ plt.show()
 # %% [markdown] tags=["appendix"]
 # ## Checks with other models
 #
-# The same questions answered other ways: staff engagement last month and (for NHS trusts)
-# A&E within provider, and every question compared across providers with similar patients
+# The same questions answered other ways: staff engagement last month within provider (it
+# is held in the satisfaction model, not one of the question's exposures), and every
+# question compared across providers with similar patients
 # (no suffix), with a binomial model of the FFT counts (odds ratios) and with a
 # random-intercept model (`#mixed`). Comparisons across providers use more of the data, so
 # their intervals are narrower, but they are misled by any difference between providers
