@@ -201,6 +201,20 @@ def test_one_to_three_changed_providers_are_answered_by_synthetic_did(synthetic)
     assert ev3.headlines[0].key.kind == "synth"
 
 
+def test_a_changed_provider_missing_a_month_falls_back_and_says_why(synthetic):
+    p = synthetic.panel
+    first = _nhs(synthetic)[0]
+    holes = p.drop(index=p.index[(p["provider_code"] == first)
+                                 & (p["period"] == p["period"].unique()[3])])
+    one = evaluate_change(holes, "fft_pct_positive", "2024-04", providers=[first], n_boot=99)
+    assert one.synthetic is None and one.did is None
+    assert "no synthetic comparison could be built" in verdict(one)
+    two = evaluate_change(holes, "fft_pct_positive", "2024-04",
+                          providers=_nhs(synthetic)[:2], n_boot=99)
+    assert two.synthetic is None and two.headlines[0].id == "did:att->fft_pct_positive@treated"
+    assert any("Sun-Abraham estimate answers instead" in n for n in two.notes)
+
+
 def test_six_changed_providers_say_they_used_randomisation_inference(synthetic):
     kc = insert_known_change(synthetic.panel, "fft_pct_positive", intervention="2024-04",
                              level=0.5, seed=2)

@@ -433,8 +433,13 @@ def evaluate_change(panel: pd.DataFrame, measure: str, intervention, *,
             did = staggered_did(sample, spec["outcome"], adoption, subset=GROUP,
                                 n_boot=n_boot, seed=seed, units=units)
         if len(adoption) <= MAX_CHANGED:
-            synthetic = synthetic_did(sample, spec["outcome"], adoption, subset=GROUP,
-                                      n_placebo=n_boot, seed=seed, units=units)
+            try:
+                synthetic = synthetic_did(sample, spec["outcome"], adoption, subset=GROUP,
+                                          n_placebo=n_boot, seed=seed, units=units)
+            except AnalysisInputError as exc:
+                notes.append(f"no synthetic comparison could be built ({str(exc).rstrip('.')})"
+                             + ("; the Sun-Abraham estimate answers instead" if did else ""))
+        if synthetic is not None:
             notes.append(f"only {len(adoption)} {unit if len(adoption) == 1 else units} "
                          f"changed: the comparison-group answer is synthetic "
                          f"difference-in-differences (a weighted mix of the {units} that did "
@@ -491,7 +496,9 @@ def verdict(ev: Evaluation) -> str:
     synthetic = att is not None and att.model == "synthetic_did"
     problems, how = [], ""
     if att is None:
-        problems.append(f"there is no comparison group of {ev.units} that did not change")
+        problems.append(next((n for n in ev.notes if n.startswith("no synthetic comparison")),
+                             f"there is no comparison group of {ev.units} that did not "
+                             "change"))
     else:
         parts = [w for w in (att.warning or "").split("; ") if w]
         how = next((w for w in parts if w.startswith(_INFERENCE_NOTE)), "")
