@@ -153,6 +153,9 @@ else:
                                        "statistic": "Statistic", "unweighted": "Before",
                                        "weighted": "After", "limit": "Limit",
                                        "ok": "Balanced"})
+    ax = workbench.balance_plot(checks["love"])
+    s.savefig(ax, "balance_doubly_robust")
+    plt.show()
     display(Markdown("**Effective number of providers** (Kish):"))
     s.show(checks["sizes"], columns={"sector": "Sector", "providers": "Providers",
                                      "effective": "Effective number",
@@ -183,8 +186,10 @@ else:
 #   when the sectors barely overlap);
 # * **augmented IPW (ATE, doubly robust)**: IPW corrected by an outcome model.
 #
-# Weighting only works when it balances case mix. A weighted estimate whose weights leave
-# any standardised mean difference at 0.1 or more **failed balance**: it is shown below
+# Weighting only works when it balances case mix. A weighted estimate whose weights fail
+# any balance check (a standardised mean difference of a case-mix measure, its square or
+# a product of two at 0.1 or more, or a distribution gap over its limit, as in the checks
+# above) **failed balance**: it is shown below
 # as a diagnostic, **not to be read as an answer**, and the case-mix-adjusted (doubly
 # robust) difference above is the one to read. The chart shows the standardised mean
 # differences before and after each weighting (within the dashed lines is balanced).

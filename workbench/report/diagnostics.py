@@ -118,7 +118,8 @@ def balance_plot(data: pd.DataFrame, x: str = "smd", y: str = "covariate", *,
     'Standardised mean difference (independent minus NHS)'
     """
     _need(data, "balance_plot", x=x, y=y, hue=hue)
-    ax = new_axes(ax, (7, 1.0 + 0.6 * data[y].nunique()))
+    longest = max((len(str(v)) for v in data[y].unique()), default=0)
+    ax = new_axes(ax, (max(7.0, 4.5 + 0.1 * longest), 1.0 + 0.6 * data[y].nunique()))
     palette = {"unweighted": GREY, "weighted": NHS_BLUE}
     sns.pointplot(data=data, x=x, y=y, hue=hue, palette=palette
                   if set(data[hue]) <= set(palette) else None, linestyle="none",

@@ -52,9 +52,12 @@ re-estimates the propensity (and outcome) models each time.
 :func:`balance` gives standardised mean differences of the covariates before and after
 weighting (the pooled unweighted standard deviation as denominator, as cobalt does);
 :func:`workbench.report.diagnostics.balance_plot` draws them. **Balance decides the
-role**: a weighted estimate whose weights leave every |SMD| under :data:`BALANCE_LIMIT`
-is a ``robustness`` finding beside the regression-adjusted headline; otherwise it is a
-``diagnostic`` whose warning says it failed balance and is not to be read as an answer
+role**: a weighted estimate whose weights pass every check of :func:`balance_checks`
+(|SMD| under :data:`BALANCE_LIMIT` for the measures, their squares and pairwise products;
+KS under its limit) is a ``robustness`` finding beside the doubly robust headline;
+otherwise it is a ``diagnostic`` whose warning says it failed balance and is not to be
+read as an answer. Overlap weights balance the covariate means exactly with a logistic
+propensity, so only the squares, products and distributions can fail them
 (for ``aipw`` the balance of its inverse-probability weights is judged: without it the
 estimate rests on the outcome model's extrapolation). Overlap warnings (propensity
 scores near 0 or 1, few effective providers) are added as before.
@@ -735,8 +738,9 @@ class WeightedDifference:
 
     ``estimate``, ``ci_low``, ``ci_high`` (bootstrap percentile interval) and ``p_value``;
     ``table`` the providers with ``ps`` and ``weight``; ``balance`` the standardised mean
-    differences before and after weighting (:func:`balance`); ``failed`` the covariates
-    whose weighted |SMD| is :data:`BALANCE_LIMIT` or more; ``warnings`` what a reader
+    differences before and after weighting (:func:`balance`); ``failed`` the balance
+    checks that failed (:func:`balance_checks`: term and statistic -> weighted value);
+    ``warnings`` what a reader
     should know (failed balance, overlap, trimming). For the doubly robust contrast
     (``method="dr"``) also ``checks`` (:func:`balance_checks`), ``sizes``
     (:func:`effective_sizes`), ``specification`` (:func:`specification_check`) and
@@ -879,8 +883,8 @@ def weighted_difference(panel: pd.DataFrame, outcome: str, *, method: str = "ipw
     >>> from workbench.data.synth import generate
     >>> p = generate(seed=3, n_providers=120, n_months=6, selection=0.4).panel
     >>> [f] = weighted_difference(p, "rtt_median_weeks", method="overlap", n_boot=200).findings()
-    >>> f.id, f.role, "ATO" in f.unit
-    ('overlap:sector[independent]->rtt_median_weeks@acute', 'robustness', True)
+    >>> f.id, f.role, "ATO" in f.unit, f.warning.startswith("failed balance")
+    ('overlap:sector[independent]->rtt_median_weeks@acute', 'diagnostic', True, True)
     """
     fn = "weighted_difference"
     if method not in METHODS:
@@ -937,20 +941,22 @@ def weighted_difference(panel: pd.DataFrame, outcome: str, *, method: str = "ipw
     lo, hi = np.quantile(draws, [0.025, 0.975])
     p = max(min(1.0, 2 * min(np.mean(draws <= 0), np.mean(draws >= 0))), 1.0 / n_boot)
     bal = balance(table, covariates)
-    failed = balance_failures(bal)
+    checks = balance_checks(table, covariates)
+    bad = checks[~checks["ok"].astype(bool)]
+    failed = {f"{r.term} ({r.statistic})": float(r.weighted) for r in bad.itertuples()}
     notes += overlap_warnings(table)
     if failed:
-        notes.insert(0, "failed balance: after weighting the standardised mean differences "
-                     "of " + ", ".join(f"{c} ({formatting.fixed(v, sign=True)})"
-                                       for c, v in failed.items())
-                     + f" are not under {BALANCE_LIMIT}; a diagnostic, not to be read as an "
-                     "answer (read the regression-adjusted difference)")
+        notes.insert(0, f"failed balance: after weighting {len(failed)} of {len(checks)} "
+                     f"checks fail (|SMD| under {formatting.number(BALANCE_LIMIT)} for the "
+                     "case-mix measures, their squares and products; KS under its limit), e.g. "
+                     + ", ".join(checks_failed(checks)[:3]) + "; a diagnostic, not to be read "
+                     "as an answer (read the doubly robust case-mix-adjusted difference)")
     return WeightedDifference(outcome=outcome, method=method, estimand=estimand,
                               estimate=float(est), ci_low=float(lo), ci_high=float(hi),
                               p_value=float(p), table=table, balance=bal,
                               covariates=tuple(covariates), n_boot=n_boot, seed=seed, trim=trim,
                               sd_outcome=float(np.std(y, ddof=1)), failed=failed,
-                              warnings=notes, question=question)
+                              warnings=notes, question=question, checks=checks)
 
 
 def _with_dr_weights(table: pd.DataFrame, Xp: np.ndarray, t: np.ndarray) -> pd.DataFrame:

@@ -167,13 +167,14 @@ def sector_contrast_checks(panel: pd.DataFrame, outcomes: tuple[str, ...] = (
     statistics, each with its limit), ``sizes`` (providers and Kish's effective number
     per sector), ``case_mix`` (the case mix of all acute providers, each sector, the
     weighted NHS trusts and the overlap population) and ``specification`` (per outcome,
-    the test of linear case-mix adjustment). None when there is no case mix or the
-    sectors cannot be compared.
+    the test of linear case-mix adjustment) and ``love`` (the SMDs before and after
+    weighting, tidy, for :func:`workbench.report.diagnostics.balance_plot`). None when
+    there is no case mix or the sectors cannot be compared.
 
     >>> from workbench.data.synth import generate
     >>> c = sector_contrast_checks(generate(seed=3, n_providers=120, n_months=6).panel)
     >>> sorted(c), sorted(set(c["balance"]["kind"]))
-    (['balance', 'case_mix', 'sizes', 'specification'], ['distribution', 'interaction', 'mean', 'square'])
+    (['balance', 'case_mix', 'love', 'sizes', 'specification'], ['distribution', 'interaction', 'mean', 'square'])
     """
     from workbench.analysis.effects import weighting as W
 
@@ -197,9 +198,14 @@ def sector_contrast_checks(panel: pd.DataFrame, outcomes: tuple[str, ...] = (
     if base is None:
         return None
     table = W.dr_weights(base, case_mix)
-    return {"balance": W.balance_checks(table, case_mix), "sizes": W.effective_sizes(table),
+    checks = W.balance_checks(table, case_mix)
+    smd = checks[checks["statistic"] == "SMD"]
+    love = pd.concat([smd.assign(stage=stage, smd=smd[stage]) for stage in
+                      ("unweighted", "weighted")], ignore_index=True)
+    return {"balance": checks, "sizes": W.effective_sizes(table),
             "case_mix": W.overlap_case_mix(table, case_mix),
-            "specification": pd.DataFrame(specs)}
+            "specification": pd.DataFrame(specs),
+            "love": love.rename(columns={"term": "covariate"})[["covariate", "stage", "smd"]]}
 
 
 #: The kinds of finding shown side by side in the report's sector-difference chart.
