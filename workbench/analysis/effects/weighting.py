@@ -1006,6 +1006,11 @@ def _dr_difference(table: pd.DataFrame, outcome: str, covariates: tuple[str, ...
         i = np.concatenate([rng.choice(idx1, len(idx1)), rng.choice(idx0, len(idx0))])
         draws[b] = _dr_att_estimate(Xo[i], Xp[i], t[i], y[i])
     draws = draws[np.isfinite(draws)]
+    if not np.isfinite(est) or len(draws) < n_boot // 2:
+        raise AnalysisInputError("weighted_difference", f"outcome {outcome!r}",
+                                 f"gives a doubly robust estimate in {len(draws)} of {n_boot} "
+                                 "bootstrap draws", expected="case mix that the weights and "
+                                 "the outcome model can use (a model-based estimate)")
     lo, hi = np.quantile(draws, [0.025, 0.975])
     p = max(min(1.0, 2 * min(np.mean(draws <= 0), np.mean(draws >= 0))), 1.0 / len(draws))
     checks = balance_checks(table, covariates)

@@ -9,6 +9,7 @@ True
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from workbench.analysis.findings import formatting
@@ -140,7 +141,7 @@ def sector_contrast(panel: pd.DataFrame, outcome: str, case_mix: tuple[str, ...]
     try:
         dr = weighted_difference(panel, outcome, method="dr", covariates=case_mix,
                                  n_boot=n_boot, seed=seed, question=q)
-    except AnalysisInputError as e:
+    except (AnalysisInputError, np.linalg.LinAlgError) as e:
         dr, why = None, str(e)
     linear = md.fit(md.ModelSpec(outcome, ("sector_independent",), adjust=case_mix,
                                  subset="acute", prefix="adjusted",
