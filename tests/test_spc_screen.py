@@ -143,7 +143,8 @@ def _calibration_module():
 def test_calibration_by_simulation():
     """In control (correlation 0 and 0.3, with season) the per-chart false-signal rate is
     near 5% and a family of 20 charts is flagged at most about 5% of the time; a shift of
-    2 sd for 12 months is detected in most families, after the false discovery control."""
+    2 sd for 12 months is detected on its chart most of the time, and with independent
+    months in most families after the false discovery control across 20 charts."""
     cal = _calibration_module()
     families = 40
     table = cal.calibration(families=families, n_sim=1000, shifts=((2.0, 12),))
@@ -154,7 +155,9 @@ def test_calibration_by_simulation():
             assert abs(r["chart p<5%"] - 0.05) <= 3 * math.sqrt(0.05 * 0.95 / (families * 5))
             assert r["family flags"] <= 0.05 + 3 * math.sqrt(0.05 * 0.95 / families)
         else:
-            assert r["family flags"] >= 0.5
+            assert r["chart p<5%"] >= 0.7
+            if r["phi"] == 0:
+                assert r["family flags"] >= 0.6
     # the screen of before: far above 5% with correlation 0.3
     before = table[(table["phi"] == 0.3) & (table["shift_sd"] == 0)]["old chart p<5%"]
     assert before.iloc[0] > 0.10
