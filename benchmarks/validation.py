@@ -60,7 +60,7 @@ import multiprocessing as mp
 import time
 import warnings
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -568,6 +568,17 @@ def write_markdown(table: pd.DataFrame, settings: Settings, elapsed: float, path
             for r in failing.itertuples()) + ".", ""]
     if guidance:
         lines += [guidance.strip(), ""]
+    lines += ["## Running it", "",
+              ("`nice .venv/bin/python benchmarks/validation.py --replicates 200` (about "
+               "12 minutes on 2 idle cores; `--workers`, `--scenarios`, `--first-seed`, "
+               "`--out` to write elsewhere). On a cluster the same rows come from the study "
+               "`studies/validation.yaml` (8 scenarios x 10 chunks of 20 seeds, one run of "
+               "`benchmarks/notebooks/validation_chunk.ipynb` each): `workbench run "
+               "studies/validation.yaml --executor slurm` (or `dask`), then `benchmarks/"
+               "validation.py --from-study outputs/validation` reads every run's "
+               "`validation_rows.csv` through its manifest into this page. The batch cache "
+               "sees the workbench modules a run imports, not the script: after editing "
+               "`benchmarks/validation.py` run the study with `--force`."), ""]
     lines += ["## Coverage by estimator and scenario", "",
               ("Share of 95% intervals containing the truth. role: the row's role under the "
                "headline rule; `*`: the estimator is not meant to identify the estimand in "
@@ -716,10 +727,14 @@ def _job(args):
     return one_replicate(seed, settings)
 
 
-def run(settings: Settings, timing: dict | None = None) -> tuple[pd.DataFrame, float]:
+def run(settings: Settings, timing: dict | None = None,
+        time_limit: float | None = None) -> tuple[pd.DataFrame, float]:
     """Run all replicates (over ``settings.workers`` processes); return results and wall
-    seconds. ``timing``, when given, receives ``cpu_s`` (this process and its workers)
-    and the load averages at the start and end (``load_start``, ``load_end``).
+    seconds. ``timing``, when given, receives ``cpu_s`` (this process and its workers),
+    the load averages at the start and end (``load_start``, ``load_end``) and
+    ``replicates`` (those finished). With ``time_limit`` (seconds) the run stops once it
+    has passed and keeps the replicates finished by then, always seeds ``first_seed ..
+    first_seed + k - 1`` (results are taken in seed order).
     """
     import resource
 
@@ -731,18 +746,31 @@ def run(settings: Settings, timing: dict | None = None) -> tuple[pd.DataFrame, f
     start, cpu0, load0 = time.perf_counter(), cpu(), os.getloadavg()
     jobs = [(s, settings) for s in range(settings.first_seed,
                                          settings.first_seed + settings.replicates)]
+    parts = []
     if settings.workers > 1:
         pool = mp.get_context("spawn").Pool(settings.workers)
+        stopped = False
         try:
-            parts = pool.map(_job, jobs, chunksize=1)
+            results = pool.imap(_job, jobs, chunksize=1)
+            for _ in jobs:
+                left = None if time_limit is None else time_limit - (time.perf_counter() - start)
+                try:
+                    parts.append(results.next(timeout=None if left is None else max(left, 0)))
+                except mp.TimeoutError:
+                    stopped = True
+                    break
         finally:
-            pool.close()
+            pool.terminate() if stopped else pool.close()
             pool.join()   # the workers are waited for, so their CPU time is counted
     else:
-        parts = [_job(j) for j in jobs]
+        for j in jobs:
+            if time_limit is not None and time.perf_counter() - start > time_limit:
+                break
+            parts.append(_job(j))
     results = pd.DataFrame([r for part in parts for r in part])
     if timing is not None:
-        timing.update(cpu_s=cpu() - cpu0, load_start=load0, load_end=os.getloadavg())
+        timing.update(cpu_s=cpu() - cpu0, load_start=load0, load_end=os.getloadavg(),
+                      replicates=len(parts))
     return results, time.perf_counter() - start
 
 
@@ -766,6 +794,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="read the rows of a validation study's runs (workbench run "
                          "studies/validation.yaml writes outputs/validation) instead of "
                          "running the replicates here")
+    ap.add_argument("--time-limit", type=float, default=None, metavar="MINUTES",
+                    help="stop after this many minutes and report the replicates finished "
+                         "(seeds first-seed onwards, in order)")
     ap.add_argument("--guidance", type=Path, default=None,
                     help="a markdown file of advice, placed under the headline numbers")
     ap.add_argument("--out", type=Path, default=Path(__file__).resolve().parents[1] / "docs")
@@ -783,8 +814,18 @@ def main(argv: list[str] | None = None) -> int:
                             first_seed=a.first_seed,
                             scenarios=tuple(x for x in a.scenarios.split(",") if x))
         timing: dict = {}
-        results, elapsed = run(settings, timing)
+        results, elapsed = run(settings, timing, time_limit=a.time_limit and a.time_limit * 60)
         extra = {"cpu_s": timing["cpu_s"], "load": _load_words(timing)}
+        if not timing["replicates"]:
+            print(f"no replicate finished within the time limit ({a.time_limit:g} min); "
+                  "nothing written")
+            return 1
+        if timing["replicates"] < settings.replicates:
+            extra["how"] = (f"`benchmarks/validation.py --replicates {settings.replicates} "
+                            f"--time-limit {a.time_limit:g}` with {settings.workers} worker "
+                            f"processes, stopped at its time limit after "
+                            f"{timing['replicates']} of {settings.replicates} replicates")
+            settings = replace(settings, replicates=timing["replicates"])
     table = summarise(results)
     a.out.mkdir(parents=True, exist_ok=True)
     fig = coverage_figure(table, a.out / "validation_coverage.png")
