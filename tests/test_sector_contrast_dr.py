@@ -121,7 +121,8 @@ def test_default_seed_recovers_truth_and_poor_overlap_keeps_it_out_of_the_headli
         assert f.id == f"adjusted:sector[independent]->{o}@acute"
         # the sectors barely overlap on the default panel: said, and not a headline
         assert "poor overlap" in f.warning and f.role == "robustness"
-        assert f.unit.endswith("(ATT)") and "doubly robust" in f.model
+        assert f.parameters["estimand"] == "ATT" and "doubly robust" in f.model
+        assert "own case mix" in f.question and "ATT" not in f.question + f.unit
         assert "Specification check" in f.sentence
 
 

@@ -832,10 +832,10 @@ class WeightedDifference:
                 if self.knots else "linear case mix (too few providers in a sector for "
                                    "splines)")
         f = Finding(id=str(FindingId("adjusted", outcome, "sector[independent]", "acute")),
-                    question=f"{q} (adjusted for case mix, doubly robust; estimand "
-                             f"{ESTIMANDS['ATT']})",
+                    question=f"{q} (adjusted for case mix, doubly robust: the difference "
+                             "at the independent hospitals' own case mix)",
                     estimate=est, ci_low=lo, ci_high=hi, p_value=self.p_value,
-                    n=len(self.table), unit=f"{unit} independent vs NHS (ATT)".strip(),
+                    n=len(self.table), unit=f"{unit} independent vs NHS".strip(),
                     model=f"doubly robust (augmented odds weighting) effect on the treated: "
                           f"outcome model of NHS trusts and logistic propensity, both on "
                           f"{flex}; {self.n_boot} provider bootstrap within sector, "
