@@ -119,6 +119,12 @@ if len(diffs):
 # **Reading the chart.** Where the adjusted interval is closer to zero than the naive
 # one, part of the private sector's apparent advantage comes from the patients it
 # treats rather than from how it treats them.
+#
+# The adjusted (doubly robust) interval is wide when few NHS trusts treat patients like
+# the independent hospitals': it then says how little the data can tell. The linear
+# adjustment (`#linear`) is narrower only because it assumes a straight line through
+# case mix where the data hold no comparable trusts; the check below says whether that
+# straight line fits.
 
 # %% [markdown]
 # ## Can the adjusted comparison be trusted?
