@@ -138,7 +138,9 @@ def test_screen_view_names_the_provider_with_a_change_and_says_what_the_screen_i
     assert checked.flagged["facet"].tolist() == ["R005"]
     assert "Synthetic NHS Trust 005 (R005): a sustained shift up from" in checked.sentence
     f = sv.screen_finding(view, checked)
-    assert f.id == "spc_screen:rtt_median_weeks" and f.estimate == 1 and f.n == 6
+    # the estimate counts providers; n is the provider-months screened (6 x 30)
+    assert f.id == "spc_screen:rtt_median_weeks" and f.estimate == 1 and f.n == 180
+    assert f.estimate_kind == "providers" and f.n_kind == "periods"
     # plain words for the board, the model for the analyst
     assert "carrying over into the next" in f.sentence and "seasonal pattern" in f.sentence
     assert "AR(1)" not in f.sentence and "AR(1)" in f.model

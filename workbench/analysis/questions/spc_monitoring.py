@@ -44,7 +44,7 @@ seasonal pattern and its month-to-month persistence
 (:func:`workbench.analysis.monitoring.laney.screen`), with the false discovery rate
 controlled across the providers; :func:`screen_finding` makes one finding of it
 (``spc_screen:<measure>``: the estimate is the number of providers with a change beyond
-chance, ``n`` the providers screened, the sentence in plain words, the model in
+chance, ``n`` the provider-months screened, the sentence in plain words, the model in
 ``model``) and :func:`screen_table` one row per provider.
 
 Example
@@ -692,12 +692,13 @@ def screen_finding(view: SPCView, screening: ScreeningResult) -> Finding:
     return Finding(
         id=str(FindingId("spc_screen", view.measure)),
         question=f"Which {view.unit}s' {m.label} changed beyond what chance would give?",
-        estimate=float(t["survives_fdr"].sum()), n=int(t["screened"].sum()),
+        estimate=float(t["survives_fdr"].sum()),
+        n=int(t.loc[t["screened"], "n_points"].sum()),
         unit=f"{view.unit}s", model=screening.model,
         formula=(f"p-value per {view.unit} (one unusual month, a sustained shift or a gradual "
                  f"drift, combined), Benjamini-Hochberg at {formatting.percent(screening.fdr)} "
                  f"across {len(t)} {view.unit}s"),
-        sector="all", sentence=screening.sentence, n_kind=K.PROVIDERS,
+        sector="all", sentence=screening.sentence, n_kind=K.PERIODS,
         estimate_kind=K.PROVIDERS)
 
 
