@@ -359,6 +359,7 @@ def summarise(results: pd.DataFrame) -> pd.DataFrame:
     g = df.groupby(["estimator", "scenario", "design", "estimand", "meant"], sort=False)
     out = g.agg(replicates=("err", "size"), not_estimated=("not_estimated", "sum"),
                 role=("role", lambda r: r.mode().iat[0] if len(r.mode()) else ""),
+                share_headline=("role", lambda r: float((r == "headline").mean())),
                 truth=("truth", "mean"), mean_estimate=("estimate", "mean"),
                 bias=("err", "mean"),
                 rmse=("err", lambda e: float(np.sqrt(np.mean(e.dropna() ** 2)))),
@@ -591,19 +592,23 @@ def write_markdown(table: pd.DataFrame, settings: Settings, elapsed: float, path
         lines.append(f"| {est} | {estimand} | " + " | ".join(
             "" if pd.isna(v) else v for v in vals) + " |")
     lines += ["", f"![coverage]({figure.name})", "", "## Bias, RMSE and coverage", "",
-              ("| estimator | scenario | design | estimand | role | meant | truth | "
-               "mean estimate | bias | RMSE | coverage | mean CI width | share warned |"),
+              ("| estimator | scenario | design | estimand | role (share headline) | meant | "
+               "truth | mean estimate | bias | RMSE | coverage | mean CI width | "
+               "share warned |"),
               "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in table.itertuples():
         lines.append(f"| {r.estimator} | {r.scenario} | {r.design} | `{r.estimand}` | "
-                     f"{getattr(r, 'role', '')} | "
+                     f"{getattr(r, 'role', '')} ({_fmt(getattr(r, 'share_headline', 0), 2)}) | "
                      f"{'yes' if r.meant else 'no'} | {_fmt(r.truth)} | {_fmt(r.mean_estimate)} | "
                      f"{_fmt(r.bias)} | {_fmt(r.rmse)} | {_fmt(r.coverage)} | "
                      f"{_fmt(r.mean_ci_width)} | {_fmt(r.share_warned, 2)} |")
     lines += ["", ("Truth: the mean over replicates (the nonlinear scenario's sector contrast "
               "depends on the independent hospitals drawn). Share warned: the share of "
               "replicates whose finding carried a warning (e.g. poor overlap, few clusters, "
-              "thin rating categories)."), ""]
+              "thin rating categories). Role: the headline rule's role in most replicates; "
+              "share headline: in how many it was a headline (a warning of a failed check, "
+              "such as poor overlap, keeps a finding out of the headlines in that "
+              "replicate)."), ""]
     return atomic_write_text(path, "\n".join(lines))
 
 
