@@ -440,21 +440,26 @@ def coverage_figure(table: pd.DataFrame, path: Path) -> Path:
     floor = _floor(int(t["replicates"].max()))
     cols = [c for c in SCENARIOS if c in set(t["scenario"])]
     with theme_context():
-        fig, ax = plt.subplots(figsize=(10, 0.25 * len(rows) + 2))
+        fig, ax = plt.subplots(figsize=(11, 0.25 * len(rows) + 2.5))
         y = {r: i for i, r in enumerate(rows[::-1])}
         x = {c: j for j, c in enumerate(cols)}
         for r in t.itertuples():
             ok = r.coverage >= floor
             colour = NHS_BLUE if ok else INDEPENDENT_ORANGE
-            ax.scatter(x[r.scenario], y[r.row], s=20 + 80 * r.coverage, marker="o",
+            head = getattr(r, "role", "") == "headline"
+            ax.scatter(x[r.scenario], y[r.row], s=20 + 80 * r.coverage,
+                       marker="s" if head else "o",
                        facecolors=colour if r.meant else "none", edgecolors=colour)
         ax.set_yticks(list(y.values()), list(y.keys()), fontsize=6)
         ax.set_xticks(list(x.values()), cols, rotation=30, ha="right", fontsize=8)
         ax.grid(color=GREY, alpha=0.2)
-        ax.set_title("95% interval coverage by scenario (size: coverage)\nblue: at least "
-                     f"{floor:.2f} (what correct intervals fall below with probability 0.5%); "
-                     "orange: below; filled: meant to identify, hollow: not", fontsize=9)
-        fig.tight_layout()
+        ax.set_xlim(-0.5, len(cols) - 0.5)
+        ax.set_ylim(-0.8, len(rows) - 0.2)
+        ax.set_title("95% interval coverage by scenario (marker size: coverage)\n"
+                     f"blue: at least {floor:.2f} (correct intervals fall below it with "
+                     "probability 0.5%); orange: below\nfilled: meant to identify the truth "
+                     "there, hollow: not; square: a headline", fontsize=8)
+        fig.tight_layout(rect=(0.02, 0, 1, 1))
         path.parent.mkdir(parents=True, exist_ok=True)
         fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -650,6 +655,18 @@ def write_chunk(rows: pd.DataFrame, folder, settings: Settings, scenario: str,
     return folder / ROWS_FILE
 
 
+def read_rows(path) -> pd.DataFrame:
+    """Rows written by :func:`write_chunk` (or ``--out``'s results file), read back as
+    written: the scenario ``null`` stays the text ``null`` (pandas would read it as
+    missing); an empty cell is a missing number.
+
+    >>> import io
+    >>> read_rows(io.StringIO("scenario,estimate\\nnull,\\ncalibrated,1.5\\n")).values.tolist()
+    [['null', nan], ['calibrated', 1.5]]
+    """
+    return pd.read_csv(path, keep_default_na=False, na_values=[""])
+
+
 @dataclass
 class StudyRun:
     """What :func:`read_study` found: the rows of every chunk, the settings they share and
@@ -694,7 +711,7 @@ def read_study(folder) -> StudyRun:
                             "wrote (sha256 differs from its manifest)")
             continue
         infos.append(json.loads((run / CHUNK_FILE).read_text(encoding="utf-8")))
-        parts.append(pd.read_csv(rows))
+        parts.append(read_rows(rows))
         starts.append(pd.Timestamp(m["started"]))
         ends.append(pd.Timestamp(m["ended"]))
     if problems:
