@@ -725,6 +725,11 @@ def read_study(folder) -> StudyRun:
     if mixed:
         raise ValueError(f"{folder}: chunks made with different settings or versions of "
                          f"benchmarks/validation.py: {mixed} (run the study again with --force)")
+    made_by = next(iter(shared["validation_sha256"]))
+    if made_by != source_sha256():
+        raise ValueError(f"{folder}: the chunks were made by another version of "
+                         "benchmarks/validation.py than this one (the batch cache does not "
+                         "see the script): run the study again with --force")
     results = pd.concat(parts, ignore_index=True)
     seeds = results.groupby("scenario")["replicate"].agg(lambda r: tuple(sorted(set(r))))
     if seeds.nunique() > 1:

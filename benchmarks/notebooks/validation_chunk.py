@@ -37,6 +37,14 @@ from pathlib import Path
 
 from IPython.display import Markdown, display
 
+# the workbench modules the validation runs, imported here so that the batch cache runs a
+# chunk again when one of them changes (it sees the notebook's own imports)
+from workbench.analysis.effects import mediation, weighting  # noqa: F401
+from workbench.analysis.findings import roles  # noqa: F401
+from workbench.analysis.models import fit  # noqa: F401
+from workbench.analysis.questions import nhs_vs_private, staffing_waits_satisfaction  # noqa: F401
+from workbench.data import synth  # noqa: F401
+
 # the validation script sits one folder up (a kernel of workbench run starts in the
 # notebook's folder)
 sys.path.insert(0, str(Path.cwd().parent))
