@@ -540,7 +540,7 @@ def _check_effects(value: Any, scenario: Any, path: Path) -> None:
         raise StudyError(f"{path}: key 'data.synthetic.effects': expected a mapping of true "
                          "effects to numbers such as {staffing_on_wait: 0}, got "
                          f"{value!r}")
-    from workbench.data.synth import resolve_effects  # only for studies that set effects
+    from workbench.data.effects import resolve_effects
     from workbench.errors import GeneratorError
 
     try:

@@ -166,7 +166,7 @@ class Scenario:
                    "in independent hospitals, varying by provider")
             return {"staffing_on_wait": (float("nan"), why)}
         if self.name == "null":
-            from workbench.data.synth import effect_names
+            from workbench.data.effects import effect_names
 
             names = [k for k in effect_names() if k.startswith(("staffing_on_", "independent_on_"))]
             names += ["for_profit_on_cqc", "local_authority_on_cqc", "care_staffing_on_cqc"]
