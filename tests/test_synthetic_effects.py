@@ -15,6 +15,7 @@ from workbench.batch.data_step import materialise_data
 from workbench.batch.study import load_study
 from workbench.data.synth import Effects, effect_names, generate, read_truth
 from workbench.errors import GeneratorError, GeneratorTypeError, StudyError
+from workbench.session import start
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = {"seed": 5, "n_providers": 60, "n_months": 12}
@@ -111,6 +112,27 @@ def test_a_study_sets_effects_and_its_records_say_so(tmp_path):
                                             "engagement_lag1_on_fft": 0.5}
     catalogue = json.loads((tmp_path / "data" / "panel.catalogue.json").read_text())
     assert "staffing_on_wait" in json.dumps(catalogue)
+    # the top of every report says the world is not the default one
+    label = start("t", panel_path=str(tmp_path / "data" / "panel.parquet"),
+                  output_dir=str(tmp_path / "out")).data_label
+    assert label.startswith("SYNTHETIC data (the built-in generator, true effects changed: "
+                            "engagement lag1 on fft 0.5, staffing on wait 0; not real")
+    assert "built-in default" not in label
+
+
+@pytest.mark.parametrize("scenario, words", [
+    ("", "the built-in default; not real providers"),
+    ("confounded", "the built-in generator, scenario 'confounded'; not real providers"),
+])
+def test_a_synthetic_study_without_overrides_says_its_world(tmp_path, scenario, words):
+    path = tmp_path / "s.yaml"
+    extra = f", scenario: {scenario}" if scenario else ""
+    path.write_text("name: s\ndata: {synthetic: {seed: 3, n_providers: 30, n_months: 3"
+                    f"{extra}}}}}\nruns:\n  - notebook: notebooks/01_data_quality.ipynb\n")
+    materialise_data(load_study(path).data, tmp_path / "data")
+    label = start("t", panel_path=str(tmp_path / "data" / "panel.parquet"),
+                  output_dir=str(tmp_path / "out")).data_label
+    assert label.startswith(f"SYNTHETIC data ({words}): 30 providers")
 
 
 @pytest.mark.parametrize("effects, scenario, message", [

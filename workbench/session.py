@@ -342,6 +342,10 @@ class Session:
     #: period and measures, which are in use while the session's data are
     #: (:func:`workbench.data.measures.in_use`).
     declaration: declared.Declaration | None = None
+    #: How a synthetic panel's world differs from the built-in default (its scenario and
+    #: any overridden true effects, from the panel's truth.json), in words; "" when it
+    #: does not or the data are not synthetic.
+    synthetic_world: str = ""
 
     def data(self, name: str) -> pd.DataFrame | NotHeld:
         """The table ``name`` of the study's data as a DataFrame, or a
@@ -413,8 +417,9 @@ class Session:
             about = "; ".join(x for x in (d.origin, f"your own table {origin.file}") if x)
             return f"{d.title or 'your own data'} ({about}): {units} {d.unit_plural}, {span}"
         if origin.kind == "synthetic":
-            return f"SYNTHETIC data (the built-in default; not real providers): {units} " \
-                   f"providers, {span}"
+            world = (f"the built-in generator, {self.synthetic_world}" if self.synthetic_world
+                     else "the built-in default")
+            return f"SYNTHETIC data ({world}; not real providers): {units} providers, {span}"
         if origin.kind == "publications":
             return (f"published data, {units} providers, {span}, read from: "
                     + "; ".join(origin.publications))
@@ -730,6 +735,7 @@ def start(notebook: str, *, panel_path: str = "", seed: int = DEFAULT_SEED,
         truth_path = panel_file.with_name("truth.json")
         truth = read_truth(truth_path) if truth_path.exists() else None
         synthetic = truth is not None or _is_synthetic(panel)
+        world = synthetic_world(truth_path) if truth is not None and decl is None else ""
         catalogue = Catalogue.beside(panel_file)
         origin = (f"the panel's truth.json, from the synthetic generator (data sha256 "
                   f"{sha[:12]})" if decl is None else
@@ -738,6 +744,7 @@ def start(notebook: str, *, panel_path: str = "", seed: int = DEFAULT_SEED,
         registry.use({})
         sd = generate(seed=seed, n_providers=n_providers, n_months=n_months)
         panel, truth, synthetic = sd.panel, sd.truth, True
+        world = ""
         sha = panel_sha256(panel)
         catalogue = Catalogue.synthetic(
             f"the synthetic default (seed {seed}, {n_providers} providers, {n_months} months)",
@@ -751,7 +758,37 @@ def start(notebook: str, *, panel_path: str = "", seed: int = DEFAULT_SEED,
     return Session(notebook=notebook, parameters=json.loads(json.dumps(params, default=str)),
                    output_dir=out, panel=panel, data_sha256=sha, synthetic=synthetic,
                    truth=truth, catalogue=catalogue,
-                   truth_sources=dict.fromkeys(truth or {}, origin), declaration=decl)
+                   truth_sources=dict.fromkeys(truth or {}, origin), declaration=decl,
+                   synthetic_world=world)
+
+
+def synthetic_world(truth_path: str | Path) -> str:
+    """How the world of a generated panel differs from the built-in default, in words:
+    its scenario and the true effects a study overrode (``data.synthetic``), from the
+    settings in its ``truth.json``; "" for the default world.
+
+    >>> import tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "truth.json"
+    >>> _ = p.write_text(json.dumps({"truth": {}, "settings": {"scenario": "confounded",
+    ...     "effect_overrides": {"staffing_on_wait": 0.0}}}))
+    >>> synthetic_world(p)
+    "scenario 'confounded', true effects changed: staffing on wait 0"
+    """
+    try:
+        settings = json.loads(Path(truth_path).read_text(encoding="utf-8")).get("settings", {})
+    except (OSError, ValueError, AttributeError):
+        return ""
+    if not isinstance(settings, dict):
+        return ""
+    parts = []
+    if settings.get("scenario"):
+        parts.append(f"scenario {settings['scenario']!r}")
+    overrides = settings.get("effect_overrides") or {}
+    if isinstance(overrides, dict) and overrides:
+        parts.append("true effects changed: " + ", ".join(
+            f"{str(k).replace('_', ' ')} {v:g}" if isinstance(v, (int, float)) else
+            f"{str(k).replace('_', ' ')} {v}" for k, v in overrides.items()))
+    return ", ".join(parts)
 
 
 def _is_synthetic(panel: pd.DataFrame) -> bool:
