@@ -45,7 +45,7 @@ horizon = 6           # months after the change at which the before-and-after ef
 insert_synthetic = True   # on synthetic data, insert a change with a known effect (real data: never)
 synthetic_level = 0.35    # inserted change in the month of the change (log-odds; log-rate for complaints)
 synthetic_slope = 0.0     # inserted change in the monthly trend after it (same scale)
-n_boot = 999          # wild cluster bootstrap draws (used when fewer than 20 providers changed)
+n_boot = 999          # draws: wild bootstrap (10-19 changed), randomisation (<10), placebos (1-3)
 plan_effect = 1.0     # change to plan for in "Will we be able to tell?" (percentage points; complaints per 1,000 episodes)
 plan_n_sim = 100      # simulations of the plan (more: steadier answers, slower; 1,000 for a decision)
 

@@ -19,6 +19,7 @@ from workbench.analysis.effects.mediation import MediationResult, mediate_panel
 from workbench.analysis.effects.weighting import WeightedDifference, weighted_difference
 from workbench.analysis.evaluation.did import DiDResult
 from workbench.analysis.evaluation.its import ITSResult, interrupted_time_series
+from workbench.analysis.evaluation.synthetic_control import SyntheticResult
 from workbench.analysis.findings.record import Findings, FindingsSource
 from workbench.analysis.models.fit import Fit, ModelSpec, fit
 from workbench.analysis.questions.did_it_work import Evaluation
@@ -28,7 +29,7 @@ from workbench.data.synth import generate
 from workbench.errors import AnalysisInputError
 
 RESULT_TYPES = [Fit, MediationResult, WeightedDifference, ITSResult, DiDResult, Evaluation,
-                SPCView, FunnelView, ClaimResult]
+                SPCView, FunnelView, ClaimResult, SyntheticResult]
 
 
 @pytest.fixture(scope="module")

@@ -22,10 +22,12 @@ through this module, so every bootstrap uses the same weights, draws and tie rul
     unrestricted (WCU) bootstrap-t interval
     (:meth:`~WildClusterBootstrap.bootstrap_t_interval`), all from the same draws.
 :func:`wild_cluster_bootstrap`
-    the WCR p-value of ``w'b = 0`` with the WCU bootstrap-t interval, as a dict (the ATT
-    of :func:`workbench.analysis.evaluation.did.staggered_did`).
+    the WCR p-value of ``w'b = 0`` with the WCU bootstrap-t interval, as a dict (a linear
+    combination of coefficients; the DiD ATT inverts the WCR test instead, through
+    :class:`WildClusterBootstrap`, so its interval and p-value agree).
 :func:`wild_cluster_wald`
-    the WCR bootstrap of a joint Wald test ``R b = 0`` (the DiD pre-trend test).
+    the WCR bootstrap of a joint Wald test ``R b = 0`` (several restrictions at once; the
+    DiD pre-trend check tests one summary instead).
 :data:`VERDICT_DRAWS`
     the draws (9,999) of a bootstrap whose interval decides a verdict.
 
