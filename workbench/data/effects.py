@@ -114,7 +114,7 @@ def resolve_effects(effects: Effects | Mapping[str, float] | None = None,
         raise GeneratorTypeError("effects", effects, "is neither Effects nor a mapping",
                                  expected="Effects(...) or a mapping such as "
                                           "{'staffing_on_wait': 0}")
-    fixed = S.get(scenario).fixed_effects() if scenario in S.names() else {}
+    fixed = S.get(scenario).fixed_effects(effect_names()) if scenario in S.names() else {}
     for key, value in effect_overrides(resolved).items():
         if key in fixed and value != fixed[key][0]:
             raise GeneratorError("effects", {key: value}, f"sets {key!r}, which the "

@@ -75,6 +75,7 @@ False
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -151,26 +152,26 @@ class Scenario:
         zero.update(for_profit_on_cqc=0.0, local_authority_on_cqc=0.0, care_staffing_on_cqc=0.0)
         return replace(effects, **zero)
 
-    def fixed_effects(self) -> dict[str, tuple[float, str]]:
-        """The effects this scenario sets itself, by name: the value an override may
-        repeat (NaN: none may) and why, in words. An override of one of them
-        (``generate(effects=...)``, a study's ``synthetic: {effects: ...}``) is refused.
+    def fixed_effects(self, names: Iterable[str]) -> dict[str, tuple[float, str]]:
+        """The effects (of the generator's effect ``names``) this scenario sets itself, by
+        name: the value an override may repeat (NaN: none may) and why, in words. An
+        override of one of them (``generate(effects=...)``, a study's ``synthetic:
+        {effects: ...}``) is refused.
 
-        >>> get("heterogeneous").fixed_effects()["staffing_on_wait"][1]
+        >>> names = ["staffing_on_wait", "wait_on_fft"]
+        >>> get("heterogeneous").fixed_effects(names)["staffing_on_wait"][1]
         '-0.3 weeks in NHS trusts and -0.7 in independent hospitals, varying by provider'
-        >>> get("null").fixed_effects()["staffing_on_wait"][0]
-        0.0
+        >>> get("null").fixed_effects(names)
+        {'staffing_on_wait': (0.0, 'zero: no sector or staffing effects')}
         """
         if self.name == "heterogeneous":
             why = (f"{HETERO_WAIT['nhs']} weeks in NHS trusts and {HETERO_WAIT['independent']} "
                    "in independent hospitals, varying by provider")
             return {"staffing_on_wait": (float("nan"), why)}
         if self.name == "null":
-            from workbench.data.effects import effect_names
-
-            names = [k for k in effect_names() if k.startswith(("staffing_on_", "independent_on_"))]
-            names += ["for_profit_on_cqc", "local_authority_on_cqc", "care_staffing_on_cqc"]
-            return {k: (0.0, "zero: no sector or staffing effects") for k in names}
+            zero = ("for_profit_on_cqc", "local_authority_on_cqc", "care_staffing_on_cqc")
+            return {k: (0.0, "zero: no sector or staffing effects") for k in names
+                    if k.startswith(("staffing_on_", "independent_on_")) or k in zero}
         return {}
 
     def counts(self, counts: dict[str, int]) -> dict[str, int]:
