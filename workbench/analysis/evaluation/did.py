@@ -218,8 +218,21 @@ def _months(d: pd.Series | pd.DatetimeIndex) -> np.ndarray:
     return np.asarray(d.year * 12 + d.month - 1, dtype=np.int64)
 
 
-def _prepare(data, outcome, adoption, unit, time) -> tuple[pd.DataFrame, list[str]]:
-    fn = "staggered_did"
+def prepare_changes(data, outcome, adoption, unit, time, *,
+                    function: str = "staggered_did") -> tuple[pd.DataFrame, list[str]]:
+    """The rows of a change evaluation: ``unit``, ``time`` (as dates), ``outcome`` (rows
+    without it left out, said in the notes), the change date ``_adopt`` (a column of
+    ``data`` or ``{unit: date}``; empty for units that did not change), and the month of
+    each row (``_t``) and of its unit's change (``_g``, -1 for none) as year x 12 + month.
+    Errors name ``function`` and the parameter.
+
+    >>> d = pd.DataFrame({"p": ["A", "A", "B", "B"], "m": ["2024-01-01", "2024-02-01"] * 2,
+    ...                   "y": [1.0, 2.0, None, 3.0]})
+    >>> rows, notes = prepare_changes(d, "y", {"A": "2024-02-01"}, "p", "m")
+    >>> rows["_g"].tolist(), notes
+    ([24289, 24289, -1], ['1 provider-month(s) without y were left out'])
+    """
+    fn = function
     if not isinstance(data, pd.DataFrame):
         raise AnalysisInputError(fn, "data", f"is a {type(data).__name__}",
                                  expected="a pandas DataFrame")
@@ -316,7 +329,7 @@ def staggered_did(
                                  expected="an integer of at least 2")
     if not isinstance(n_boot, (int, np.integer)) or n_boot < 99:
         raise AnalysisInputError(fn, "n_boot", f"is {n_boot!r}", expected="99 or more draws")
-    df, notes = _prepare(data, outcome, adoption, unit, time)
+    df, notes = prepare_changes(data, outcome, adoption, unit, time)
     treated_units = df.loc[df["_g"] >= 0, unit].unique()
     control_units = df.loc[df["_g"] < 0, unit].unique()
     if len(treated_units) < 2:
@@ -848,7 +861,7 @@ def randomisation_inference(data: pd.DataFrame, outcome: str, adoption, *,
     if isinstance(n_perm, bool) or not isinstance(n_perm, (int, np.integer)) or n_perm < 19:
         raise AnalysisInputError(fn, "n_perm", f"is {n_perm!r}", expected="19 or more "
                                  "assignments (999 for a p-value near 0.05)")
-    df, _ = _prepare(data, outcome, adoption, unit, time)
+    df, _ = prepare_changes(data, outcome, adoption, unit, time)
     df["_unit"] = pd.factorize(df[unit], sort=True)[0]
     first = int(df["_t"].min())
     df["_tc"] = df["_t"] - first

@@ -66,7 +66,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import nnls
 
-from workbench.analysis.evaluation.did import _prepare
+from workbench.analysis.evaluation.did import prepare_changes
 from workbench.analysis.findings import formatting, wording
 from workbench.analysis.findings.record import Finding, Findings, with_question
 from workbench.data import measures as M
@@ -241,7 +241,8 @@ def synthetic_did(data: pd.DataFrame, outcome: str, adoption, *, unit: str = "pr
             or n_placebo < 1:
         raise AnalysisInputError(fn, "n_placebo", f"is {n_placebo!r}",
                                  expected="a positive number of placebos (e.g. 999)")
-    df, notes = _prepare(data, outcome, adoption, unit, time)
+    df, notes = prepare_changes(data, outcome, adoption, unit, time,
+                                function="synthetic_did")
     first = int(df["_t"].min())
     T = int(df["_t"].max()) - first + 1
     wide = df.pivot(index=unit, columns="_t", values=outcome).reindex(
