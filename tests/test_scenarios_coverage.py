@@ -41,6 +41,7 @@ def _headline_hits(args):
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(2700)   # 128 panels: about 15 minutes on two busy cores
 def test_headline_estimates_cover_their_truths_in_every_scenario():
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     jobs = [(s, FIRST_SEED + k) for s in S.names() for k in range(REPLICATES)]
