@@ -29,8 +29,10 @@ estimator fails when its assumptions do not hold.
 Size: the generator's default, 240 providers x 36 months, as in the main study.
 ``--providers``/``--months`` change it.
 
-Speed: 200 replicates of every scenario run in about 12 minutes on 2 cores (see the
-timing line of ``docs/validation.md``): random-intercept models are fitted from group sums
+Speed: 200 replicates of every scenario take about 32 minutes of CPU (at least 16 minutes
+on 2 idle cores; the timing line of ``docs/validation.md`` gives the run's own), half of
+it the doubly robust sector contrast's provider bootstrap. Random-intercept models are
+fitted from group sums
 (:func:`workbench.analysis.models.fastfit.mixed_intercept`), panels are made without the
 RTT flows and the re-check of the generator's own output (:func:`make_data`), and the
 acute rows and derived columns are made once per panel.
@@ -579,8 +581,10 @@ def write_markdown(table: pd.DataFrame, settings: Settings, elapsed: float, path
         lines += [guidance.strip(), ""]
     lines += ["## Running it", "",
               ("`nice .venv/bin/python benchmarks/validation.py --replicates 200` (about "
-               "12 minutes on 2 idle cores; `--workers`, `--scenarios`, `--first-seed`, "
-               "`--out` to write elsewhere). On a cluster the same rows come from the study "
+               "32 minutes of CPU, so at least 16 minutes on 2 idle cores; half of it is the "
+               "doubly robust sector contrast's provider bootstrap; `--workers`, "
+               "`--scenarios`, `--first-seed`, `--time-limit`, `--out` to write "
+               "elsewhere). On a cluster the same rows come from the study "
                "`studies/validation.yaml` (8 scenarios x 10 chunks of 20 seeds, one run of "
                "`benchmarks/notebooks/validation_chunk.ipynb` each): `workbench run "
                "studies/validation.yaml --executor slurm` (or `dask`), then `benchmarks/"
