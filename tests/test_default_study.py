@@ -73,3 +73,14 @@ def test_findings_carry_provenance(two_runs):
     assert f["notebook"] == "02_staffing_waits_satisfaction"
     assert f["parameters"]["subset"] == "acute"
     assert len(f["data_sha256"]) == 64 and f["sentence"]
+
+
+def test_a_run_the_headline_rule_leaves_without_an_answer_says_why_on_the_index(default_study):
+    """Notebook 03 on the default panel: the sectors barely overlap on case mix, so its
+    doubly robust contrasts are held back from the headlines; the study summary says so
+    in the warning's words, not only that there is no headline (public copy too)."""
+    for page in (default_study / "index.html", default_study / "public" / "index.html"):
+        html = page.read_text(encoding="utf-8")
+        block = html[html.index('href="03_nhs_vs_private/report.html"') - 600:
+                     html.index('href="03_nhs_vs_private/report.html"')]
+        assert "No finding met the headline rule: poor overlap" in block, page

@@ -37,6 +37,8 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 
 from workbench.analysis.findings import formatting
+from workbench.analysis.findings.roles import design_of
+from workbench.finding_id import FindingIdError
 from workbench.report.disclosure import (
     DisclosureLog,
     DisclosureRule,
@@ -150,7 +152,7 @@ def verdict_findings(findings: Iterable[Mapping[str, Any]]) -> list[Mapping[str,
 def summary_records(findings: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     """The finding records of a run that the index shows: its answer
     (:func:`answer_findings`) and its verdicts (:func:`verdict_findings`), in the run's
-    order. What :func:`~workbench.batch.study_outputs.write_index` keeps of each run,
+    order (without either, the finding that says why: :func:`held_back_finding`). What :func:`~workbench.batch.study_outputs.write_index` keeps of each run,
     so that memory stays small however many findings a run has.
 
     >>> [f["id"] for f in summary_records([{"id": "e:a->b@nhs#fe", "sentence": "S."},
@@ -159,6 +161,8 @@ def summary_records(findings: Iterable[Mapping[str, Any]]) -> list[Mapping[str, 
     """
     findings = list(findings)
     chosen = {id(f) for f in answer_findings(findings) + verdict_findings(findings)}
+    if not chosen and (held := held_back_finding(findings)) is not None:
+        chosen = {id(held)}   # why there is no answer (:func:`held_back`)
     return [f for f in findings if id(f) in chosen]
 
 
@@ -250,6 +254,45 @@ def run_notebook(run: Mapping[str, Any]) -> str:
     return str(run["run_id"]).split("--", 1)[0]
 
 
+def held_back_finding(findings: Iterable[Mapping[str, Any]]) -> Mapping[str, Any] | None:
+    """The finding whose warning says why a run has no headline: the first whose design
+    could answer the question (:func:`workbench.analysis.findings.roles.design_of`) but
+    which the headline rule held back with a warning; None when the run has a headline
+    or no such finding.
+
+    >>> held_back_finding([{"id": "naive:sector[independent]->y@acute",
+    ...                     "role": "robustness", "warning": "not adjusted"}]) is None
+    True
+    """
+    findings = list(findings)
+    if any(f.get("role") == "headline" for f in findings):
+        return None
+    for f in findings:
+        try:
+            identified = design_of(f).identified
+        except FindingIdError:
+            continue
+        if identified and str(f.get("warning") or "").strip():
+            return f
+    return None
+
+
+def held_back(findings: Iterable[Mapping[str, Any]]) -> str:
+    """Why a run has no answer on the study summary: the first reason (the first clause
+    of the warning) of :func:`held_back_finding`; "" when there is none.
+
+    >>> held_back([{"id": "adjusted:sector[independent]->y@acute", "role": "robustness",
+    ...             "warning": "poor overlap: few comparable trusts; balance failed"}])
+    'No finding met the headline rule: poor overlap: few comparable trusts. The report shows the estimates as checks, not answers.'
+    """
+    f = held_back_finding(findings)
+    if f is None:
+        return ""
+    first = str(f.get("warning")).strip().split(";")[0].strip().rstrip(".")
+    return (f"No finding met the headline rule: {first}. The report shows the estimates as "
+            "checks, not answers.")
+
+
 def study_summary(runs: Iterable[Mapping[str, Any]], private: Iterable[str] = (),
                   rule: DisclosureRule | None = None, log: DisclosureLog | None = None,
                   per_notebook: int = SUMMARY_RUNS) -> list[dict[str, Any]]:
@@ -291,6 +334,9 @@ def study_summary(runs: Iterable[Mapping[str, Any]], private: Iterable[str] = ()
             "error": "" if ok else disclose_text(scrub(run.get("error") or "", repl), rule,
                                                  log=log, where="index summary",
                                                  location=run["run_id"]),
+            "held_back": "" if not ok or answer or verdicts else disclose_text(
+                scrub(held_back(findings), repl), rule, log=log, where="index summary",
+                location=run["run_id"]),
             "more": max(0, run.get("n_findings", len(findings)) - shown)})
     out = list(groups.values())
     for group in out:
