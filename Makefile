@@ -45,6 +45,7 @@ lab: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/ingest_rtt.py
 	$(BIN)/python benchmarks/ingest_new_publications.py
+	$(BIN)/python benchmarks/bootstrap_draws.py
 	@if [ -f benchmarks/batch_vs_papermill.py ]; then $(BIN)/python benchmarks/batch_vs_papermill.py; fi
 
 clean:

@@ -90,6 +90,32 @@ def test_balancing_odds_balance_or_say_they_cannot():
     assert not ok
 
 
+def test_bootstrap_draws_balance_as_each_draw_would_on_its_own():
+    """The DR bootstrap solves every draw's balancing weights together: with overlap each
+    draw gets the weights the one-draw solver gives it (a draw whose column happens to be
+    constant included); with none, every draw's weights fail balance, as they do alone (the
+    solver then stops at its step limit, where rounding decides the exact point)."""
+    rng = np.random.default_rng(5)
+    t = np.r_[np.ones(25), np.zeros(55)]
+    for shift in (0.3, 3.0):
+        x = rng.normal(size=(80, 3))
+        x[:25] += shift
+        B = np.stack([np.r_[x[:25][rng.integers(0, 25, 25)], x[25:][rng.integers(0, 55, 55)]]
+                      for _ in range(12)])
+        B[3, :, 1] = 1.0
+        together = W._balancing_odds_draws(B, t)
+        for d in range(len(B)):
+            solo, balanced = W.balancing_odds(B[d], t)
+            assert balanced == (shift < 1)
+            if balanced:
+                np.testing.assert_allclose(together[d], solo, rtol=1e-6, atol=1e-12)
+            else:
+                sd = B[d].std(0) + (B[d].std(0) == 0)
+                gap = (np.average(B[d][t == 0], axis=0, weights=together[d][t == 0])
+                       - B[d][t == 1].mean(0)) / sd
+                assert np.abs(gap).max() > W.BALANCED
+
+
 def test_effective_sample_size_by_hand():
     assert W.effective_sample_size([1, 1, 1, 1]) == pytest.approx(4.0)
     assert W.effective_sample_size([3, 1]) == pytest.approx(16 / 10)

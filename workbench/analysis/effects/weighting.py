@@ -23,7 +23,11 @@ estimates, all "independent minus NHS" for acute providers:
               (independent hospitals with propensity above 0.95, Kish effective numbers
               :func:`effective_sizes`) and a specification check of linear adjustment
               (:func:`specification_check`, a robust F test of spline and sector
-              interaction terms). A warning keeps it a ``robustness`` finding.
+              interaction terms). A warning keeps it a ``robustness`` finding. When no
+              weighting of the NHS trusts reaches the independent hospitals' case mix
+              (the balancing solver stops short of balance, at a point rounding
+              decides), the weights are not used: the estimate is the outcome model's
+              alone (regression imputation, equal weights), and the finding says so.
 ``adjusted#linear``  the case-mix measures as linear controls (regression adjustment,
               :func:`workbench.analysis.models.fit`): provider-clustered t intervals
               (wild cluster bootstrap with few providers in a sector).
@@ -265,15 +269,57 @@ def _ps(X: np.ndarray, t: np.ndarray) -> np.ndarray:
     return np.clip(1.0 / (1.0 + np.exp(-np.clip(X @ beta, -30, 30))), 1e-12, 1 - 1e-12)
 
 
-def _ipw_estimate(X: np.ndarray, t: np.ndarray, y: np.ndarray, estimand: str = "ATE") -> float:
-    w = arm_weights(_ps(X, t), t, estimand)
+def _ps_draws(X: np.ndarray, t: np.ndarray, max_iter: int = 50) -> np.ndarray:
+    """:func:`_ps` for many bootstrap draws at once: ``X`` holds one design per draw
+    (draws x providers x columns), ``t`` the sector of each row (the same in every draw).
+    Each draw takes the Newton steps :func:`_logit_fit` would take on its own and stops
+    where it would (a step under 1e-8, or a singular information matrix); the draws'
+    arithmetic is done together. Returns the propensity scores (draws x providers).
+
+    >>> X = np.column_stack([np.ones(6), [0.0, 1, 2, 0, 1, 3]]); t = np.array([1, 0, 1, 0, 0, 1.0])
+    >>> np.allclose(_ps_draws(np.stack([X, X]), t)[1], _ps(X, t))
+    True
+    """
+    X = np.asarray(X, dtype=float)
+    d, k = X.shape[0], X.shape[2]
+    beta = np.zeros((d, k))
+    active = np.ones(d, bool)
+    ridge = 1e-10 * np.eye(k)
+    for _ in range(max_iter):
+        rows = np.flatnonzero(active)
+        if not rows.size:
+            break
+        Xa = X[rows]
+        p = 1.0 / (1.0 + np.exp(-np.clip(np.einsum("dnk,dk->dn", Xa, beta[rows]), -30, 30)))
+        grad = np.einsum("dnk,dn->dk", Xa, t - p)
+        hess = np.swapaxes(Xa * (p * (1 - p))[:, :, None], 1, 2) @ Xa + ridge
+        step = np.zeros((len(rows), k))
+        try:
+            step[:] = np.linalg.solve(hess, grad[:, :, None])[:, :, 0]
+        except np.linalg.LinAlgError:
+            for j in range(len(rows)):
+                try:
+                    step[j] = np.linalg.solve(hess[j], grad[j])
+                except np.linalg.LinAlgError:
+                    active[rows[j]] = False
+        moving = active[rows]
+        beta[rows[moving]] += step[moving]
+        active[rows[moving & (np.abs(step).max(1) < 1e-8)]] = False
+    eta = np.clip(np.einsum("dnk,dk->dn", X, beta), -30, 30)
+    return np.clip(1.0 / (1.0 + np.exp(-eta)), 1e-12, 1 - 1e-12)
+
+
+def _ipw_estimate(X: np.ndarray, t: np.ndarray, y: np.ndarray, estimand: str = "ATE",
+                  ps: np.ndarray | None = None) -> float:
+    w = arm_weights(_ps(X, t) if ps is None else ps, t, estimand)
     w1, w0 = w * t, w * (1 - t)
     return float(np.sum(w1 * y) / np.sum(w1) - np.sum(w0 * y) / np.sum(w0))
 
 
-def _aipw_estimate(X: np.ndarray, t: np.ndarray, y: np.ndarray) -> float:
+def _aipw_estimate(X: np.ndarray, t: np.ndarray, y: np.ndarray,
+                   ps: np.ndarray | None = None) -> float:
     """Augmented IPW (ATE): outcome regressions on X in each arm plus weighted residuals."""
-    p = _ps(X, t)
+    p = _ps(X, t) if ps is None else ps
     mu = []
     for g in (1, 0):
         m = t == g
@@ -283,8 +329,9 @@ def _aipw_estimate(X: np.ndarray, t: np.ndarray, y: np.ndarray) -> float:
     return float(np.mean(mu1 - mu0 + t * (y - mu1) / p - (1 - t) * (y - mu0) / (1 - p)))
 
 
-def _estimate(method: str, estimand: str, X, t, y) -> float:
-    return _aipw_estimate(X, t, y) if method == "aipw" else _ipw_estimate(X, t, y, estimand)
+def _estimate(method: str, estimand: str, X, t, y, ps=None) -> float:
+    return (_aipw_estimate(X, t, y, ps) if method == "aipw"
+            else _ipw_estimate(X, t, y, estimand, ps))
 
 
 # ---- the doubly robust contrast with flexible case-mix models ------------------------------
@@ -425,14 +472,90 @@ def balancing_odds(B: np.ndarray, t: np.ndarray, *, max_iter: int = 30,
     return odds, gap < BALANCED
 
 
-def _dr_att_estimate(Xo: np.ndarray, Xp: np.ndarray, t: np.ndarray, y: np.ndarray) -> float:
+def _balancing_odds_draws(B: np.ndarray, t: np.ndarray, *, max_iter: int = 30,
+                          ridge: float | None = None) -> np.ndarray:
+    """:func:`balancing_odds` for many bootstrap draws at once: ``B`` holds one design per
+    draw (draws x providers x columns), ``t`` the sector of each row (the same in every
+    draw, as a within-sector resample keeps it). Each draw takes exactly the steps
+    :func:`balancing_odds` would take on its own (same start, Newton steps, backtracking
+    and stopping rule), the draws' arithmetic done together; a draw with a constant
+    column goes through :func:`balancing_odds` itself. Returns the odds (draws x providers).
+
+    >>> B = np.array([[[0.0], [1.0], [0.0], [1.0], [2.0]]] * 3); t = np.array([1, 1, 0, 0, 0.0])
+    >>> np.allclose(_balancing_odds_draws(B, t), balancing_odds(B[0], t)[0])
+    True
+    """
+    ridge = PS_RIDGE if ridge is None else ridge
+    B = np.asarray(B, dtype=float)
+    t = np.asarray(t, dtype=float)
+    odds = np.empty(B.shape[:2])
+    sd = B.std(1)
+    whole = (sd > 0).all(1)
+    for d in np.flatnonzero(~whole):
+        odds[d] = balancing_odds(B[d], t, max_iter=max_iter, ridge=ridge)[0]
+    if not whole.any():
+        return odds
+    Z = (B[whole] - B[whole].mean(1, keepdims=True)) / sd[whole][:, None, :]
+    c = t == 0
+    Zc, target = Z[:, c], Z[:, ~c].mean(1)
+    n, k = Zc.shape[0], Z.shape[2]
+    lam = np.zeros((n, k))
+    eye = np.eye(k)
+
+    def dual(lam, rows=slice(None)):
+        eta = np.einsum("dnk,dk->dn", Zc[rows], lam)
+        top = eta.max(1)
+        return (top + np.log(np.exp(eta - top[:, None]).sum(1))
+                - np.einsum("dk,dk->d", target[rows], lam)
+                + ridge * np.einsum("dk,dk->d", lam, lam) / 2)
+
+    active = np.ones(n, bool)
+    for _ in range(max_iter):
+        eta = np.einsum("dnk,dk->dn", Zc, lam)
+        e = np.exp(eta - eta.max(1, keepdims=True))
+        p = e / e.sum(1, keepdims=True)
+        m = np.einsum("dn,dnk->dk", p, Zc)
+        g = m - target + ridge * lam
+        active &= np.abs(g).max(1) >= 1e-9
+        if not active.any():
+            break
+        H = (np.swapaxes(Zc * p[:, :, None], 1, 2) @ Zc - m[:, :, None] * m[:, None, :]
+             + (ridge + 1e-10) * eye)
+        step = np.zeros_like(lam)
+        try:
+            step[active] = np.linalg.solve(H[active], g[active][:, :, None])[:, :, 0]
+        except np.linalg.LinAlgError:
+            for d in np.flatnonzero(active):
+                try:
+                    step[d] = np.linalg.solve(H[d], g[d])
+                except np.linalg.LinAlgError:
+                    active[d] = False
+        f0, slope = dual(lam), np.einsum("dk,dk->d", g, step)
+        a = np.ones(n)
+        short = np.flatnonzero(active & (dual(lam - step) > f0 - 1e-4 * slope))
+        while short.size:
+            a[short] /= 2
+            short = short[a[short] > 1e-3]
+            tried = dual(lam[short] - a[short, None] * step[short], short)
+            short = short[tried > f0[short] - 1e-4 * a[short] * slope[short]]
+        active &= a > 1e-3
+        lam[active] -= a[active, None] * step[active]
+    eta = np.einsum("dnk,dk->dn", Z, lam)
+    top = eta[:, c].max(1, keepdims=True)
+    odds[whole] = (t.sum() * np.exp(np.clip(eta - top, -700, 50))
+                   / np.exp(eta[:, c] - top).sum(1, keepdims=True))
+    return odds
+
+
+def _dr_att(Xo: np.ndarray, t: np.ndarray, y: np.ndarray, odds: np.ndarray) -> float:
     """Doubly robust effect on the treated: the treated's mean residual from the NHS
-    outcome model minus the balancing-weighted mean residual of the NHS providers.
+    outcome model (design ``Xo``) minus the ``odds``-weighted mean residual of the NHS
+    providers (with equal odds, the second term is zero: regression imputation).
     """
     c = t == 0
     coef = np.linalg.lstsq(Xo[c], y[c], rcond=None)[0]
     r = y - Xo @ coef
-    w = balancing_odds(Xp[:, 1:], t)[0][c]
+    w = odds[c]
     return float(r[~c].mean() - np.sum(w * r[c]) / np.sum(w))
 
 
@@ -933,11 +1056,13 @@ def weighted_difference(panel: pd.DataFrame, outcome: str, *, method: str = "ipw
     est = _estimate(method, estimand, X, t, y)
     rng = np.random.default_rng(seed)
     idx1, idx0 = np.flatnonzero(t == 1), np.flatnonzero(t == 0)
-    draws = np.empty(n_boot)
-    for b in range(n_boot):
-        # resample providers within sector, so each replicate has both sectors
-        i = np.concatenate([rng.choice(idx1, len(idx1)), rng.choice(idx0, len(idx0))])
-        draws[b] = _estimate(method, estimand, X[i], t[i], y[i])
+    # resample providers within sector, so each replicate has both sectors; the draws'
+    # propensity models fitted together
+    rows = np.stack([np.concatenate([rng.choice(idx1, len(idx1)), rng.choice(idx0, len(idx0))])
+                     for _ in range(n_boot)])
+    ps = _ps_draws(X[rows], t[rows[0]])
+    draws = np.array([_estimate(method, estimand, X[i], t[i], y[i], p)
+                      for i, p in zip(rows, ps)])
     lo, hi = np.quantile(draws, [0.025, 0.975])
     p = max(min(1.0, 2 * min(np.mean(draws <= 0), np.mean(draws >= 0))), 1.0 / n_boot)
     bal = balance(table, covariates)
@@ -959,14 +1084,17 @@ def weighted_difference(panel: pd.DataFrame, outcome: str, *, method: str = "ipw
                               warnings=notes, question=question, checks=checks)
 
 
-def _with_dr_weights(table: pd.DataFrame, Xp: np.ndarray, t: np.ndarray) -> pd.DataFrame:
+def _with_dr_weights(table: pd.DataFrame, Xp: np.ndarray, t: np.ndarray,
+                     odds: np.ndarray | None = None) -> pd.DataFrame:
     """``table`` with ``ps`` (the logistic propensity on the design ``Xp``, lightly
     ridge-penalised: it describes overlap) and ``weight`` (1 for independent hospitals,
-    the balancing odds for NHS trusts, scaled to their number).
+    the balancing odds for NHS trusts, scaled to their number; ``odds`` when already
+    solved).
     """
     beta, _ = _logit_fit(_standardise(Xp), t, max_iter=100, ridge=1e-3)
     ps = 1.0 / (1.0 + np.exp(-np.clip(_standardise(Xp) @ beta, -30, 30)))
-    odds, _ = balancing_odds(Xp[:, 1:], t)
+    if odds is None:
+        odds, _ = balancing_odds(Xp[:, 1:], t)
     w = np.where(t == 1, 1.0, odds)
     w[t == 0] *= (t == 0).sum() / w[t == 0].sum()
     return table.assign(ps=ps, weight=w)
@@ -996,15 +1124,23 @@ def _dr_difference(table: pd.DataFrame, outcome: str, covariates: tuple[str, ...
     Xo, Xp, knots = dr_designs(table, covariates)
     t = table["treated"].to_numpy(float)
     y = table[outcome].to_numpy(float)
-    table = _with_dr_weights(table, Xp, t)
+    odds, balanced = balancing_odds(Xp[:, 1:], t)
+    table = _with_dr_weights(table, Xp, t, odds)
     ps = table["ps"].to_numpy(float)
-    est = _dr_att_estimate(Xo, Xp, t, y)
     rng = np.random.default_rng(seed)
     idx1, idx0 = np.flatnonzero(t == 1), np.flatnonzero(t == 0)
-    draws = np.empty(n_boot)
-    for b in range(n_boot):
-        i = np.concatenate([rng.choice(idx1, len(idx1)), rng.choice(idx0, len(idx0))])
-        draws[b] = _dr_att_estimate(Xo[i], Xp[i], t[i], y[i])
+    # resample providers within sector; the balancing weights of every draw solved together
+    rows = np.stack([np.concatenate([rng.choice(idx1, len(idx1)), rng.choice(idx0, len(idx0))])
+                     for _ in range(n_boot)])
+    if balanced:
+        draw_odds = _balancing_odds_draws(Xp[:, 1:][rows], t[rows[0]])
+    else:
+        # No weighting reaches the independent hospitals' case mix: the solver stops at its
+        # step limit at a point rounding decides, so those weights would make the estimate
+        # and its draws arbitrary. The NHS outcome model alone answers (equal weights).
+        odds, draw_odds = np.ones(len(t)), np.ones(rows.shape)
+    est = _dr_att(Xo, t, y, odds)
+    draws = np.array([_dr_att(Xo[i], t[i], y[i], w) for i, w in zip(rows, draw_odds)])
     draws = draws[np.isfinite(draws)]
     if not np.isfinite(est) or len(draws) < n_boot // 2:
         raise AnalysisInputError("weighted_difference", f"outcome {outcome!r}",
@@ -1027,7 +1163,13 @@ def _dr_difference(table: pd.DataFrame, outcome: str, covariates: tuple[str, ...
         if r.share < FEW_EFFECTIVE:
             notes.append(f"effective number of {r.sector} providers "
                          f"{formatting.fixed(r.effective, 0)} of {r.providers}")
-    if failed:
+    if not balanced:
+        notes.append("balance check failed: no weighting of the NHS trusts reaches the "
+                     "independent hospitals' case mix (means, squares and products), so the "
+                     "estimate is the NHS outcome model's prediction for the independent "
+                     "hospitals (regression imputation, unweighted) and rests on that model's "
+                     "extrapolation")
+    elif failed:
         notes.append(f"balance check failed after weighting: {len(failed)} of {len(checks)} "
                      f"checks (|SMD| under {formatting.number(BALANCE_LIMIT)} for means, squares "
                      "and products, KS under its limit), e.g. " + ", ".join(failed[:3])
