@@ -211,3 +211,23 @@ def test_nonlinear_doubly_robust_contrasts_cover_on_fresh_seeds(selection):
                                         seed=seed).findings()
             hits.append(f.covers(sd.truth[f.id]))
     assert np.mean(hits) >= 0.90, np.mean(hits)
+
+
+def test_contrast_without_balance_is_the_outcome_model_alone_and_says_so(default):
+    """On the default panel no weighting of NHS trusts reaches the independent hospitals'
+    case mix: the contrast must not use the solver's arbitrary stopping point; it is the
+    NHS outcome model's prediction for the independent hospitals, said in the finding,
+    which then cannot be a headline."""
+    r = W.weighted_difference(default.panel, "rtt_median_weeks", method="dr", n_boot=199)
+    table = W.provider_table(default.panel, "rtt_median_weeks", covariates=W.md.CASE_MIX)
+    Xo, Xp, _ = W.dr_designs(table, W.md.CASE_MIX)
+    t = table["treated"].to_numpy(float)
+    y = table["rtt_median_weeks"].to_numpy(float)
+    assert not W.balancing_odds(Xp[:, 1:], t)[1]
+    coef = np.linalg.lstsq(Xo[t == 0], y[t == 0], rcond=None)[0]
+    assert r.estimate == pytest.approx(float(np.mean((y - Xo @ coef)[t == 1])), abs=1e-9)
+    assert any("regression imputation" in w for w in r.warnings)
+    # same data, same seed: the same interval
+    again = W.weighted_difference(default.panel, "rtt_median_weeks", method="dr", n_boot=199)
+    assert (again.ci_low, again.ci_high) == (r.ci_low, r.ci_high)
+    assert r.findings()[0].role != "headline"

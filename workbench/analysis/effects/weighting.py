@@ -1159,7 +1159,7 @@ def _dr_difference(table: pd.DataFrame, outcome: str, covariates: tuple[str, ...
         notes.append(f"poor overlap: {formatting.percent(beyond)} of independent hospitals have "
                      "a case mix that all but decides the sector (no comparable NHS trust), so "
                      "their comparison rests on the outcome model's extrapolation")
-    for r in sizes.itertuples():
+    for r in sizes.itertuples() if balanced else ():
         if r.share < FEW_EFFECTIVE:
             notes.append(f"effective number of {r.sector} providers "
                          f"{formatting.fixed(r.effective, 0)} of {r.providers}")
