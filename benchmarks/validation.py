@@ -29,13 +29,14 @@ estimator fails when its assumptions do not hold.
 Size: the generator's default, 240 providers x 36 months, as in the main study.
 ``--providers``/``--months`` change it.
 
-Speed: 200 replicates of every scenario take about 32 minutes of CPU (at least 16 minutes
-on 2 idle cores; the timing line of ``docs/validation.md`` gives the run's own), half of
-it the doubly robust sector contrast's provider bootstrap. Random-intercept models are
-fitted from group sums
-(:func:`workbench.analysis.models.fastfit.mixed_intercept`), panels are made without the
-RTT flows and the re-check of the generator's own output (:func:`make_data`), and the
-acute rows and derived columns are made once per panel.
+Speed: 200 replicates of every scenario take about 20 minutes of CPU (about 10 minutes on
+2 idle cores; the timing line of ``docs/validation.md`` gives the run's own). The sector
+contrasts' provider bootstrap solves every draw's balancing weights and propensity model
+together (``benchmarks/bootstrap_draws.py``), random-intercept models are fitted from
+group sums (:func:`workbench.analysis.models.fastfit.mixed_intercept`), panels are made
+without the RTT flows and the re-check of the generator's own output
+(:func:`make_data`), and the acute rows and derived columns are made once per panel. A
+progress bar (stderr, when it is a terminal) counts the replicates.
 
 As a study: ``studies/validation.yaml`` runs ``benchmarks/notebooks/validation_chunk``
 (one scenario, a range of seeds, one row per estimate into the run folder) as a grid
@@ -59,6 +60,7 @@ for _v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import argparse
 import multiprocessing as mp
+import sys
 import time
 import warnings
 from contextlib import contextmanager
@@ -67,6 +69,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from tqdm.auto import tqdm
 
 COVERAGE_BAND = (0.92, 0.98)
 SELECTION_OVERLAP = 0.3
@@ -581,8 +584,7 @@ def write_markdown(table: pd.DataFrame, settings: Settings, elapsed: float, path
         lines += [guidance.strip(), ""]
     lines += ["## Running it", "",
               ("`nice .venv/bin/python benchmarks/validation.py --replicates 200` (about "
-               "32 minutes of CPU, so at least 16 minutes on 2 idle cores; half of it is the "
-               "doubly robust sector contrast's provider bootstrap; `--workers`, "
+               "20 minutes of CPU, so about 10 minutes on 2 idle cores; `--workers`, "
                "`--scenarios`, `--first-seed`, `--time-limit`, `--out` to write "
                "elsewhere). On a cluster the same rows come from the study "
                "`studies/validation.yaml` (8 scenarios x 10 chunks of 20 seeds, one run of "
@@ -781,6 +783,8 @@ def run(settings: Settings, timing: dict | None = None,
     jobs = [(s, settings) for s in range(settings.first_seed,
                                          settings.first_seed + settings.replicates)]
     parts = []
+    bar = tqdm(total=len(jobs), desc="replicates", unit="replicate", disable=None,
+               file=sys.stderr)
     if settings.workers > 1:
         pool = mp.get_context("spawn").Pool(settings.workers)
         stopped = False
@@ -790,6 +794,7 @@ def run(settings: Settings, timing: dict | None = None,
                 left = None if time_limit is None else time_limit - (time.perf_counter() - start)
                 try:
                     parts.append(results.next(timeout=None if left is None else max(left, 0)))
+                    bar.update()
                 except mp.TimeoutError:
                     stopped = True
                     break
@@ -801,6 +806,8 @@ def run(settings: Settings, timing: dict | None = None,
             if time_limit is not None and time.perf_counter() - start > time_limit:
                 break
             parts.append(_job(j))
+            bar.update()
+    bar.close()
     results = pd.DataFrame([r for part in parts for r in part])
     if timing is not None:
         timing.update(cpu_s=cpu() - cpu0, load_start=load0, load_end=os.getloadavg(),
