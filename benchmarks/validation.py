@@ -592,8 +592,8 @@ def write_markdown(table: pd.DataFrame, settings: Settings, elapsed: float, path
                "studies/validation.yaml --executor slurm` (or `dask`), then `benchmarks/"
                "validation.py --from-study outputs/validation` reads every run's "
                "`validation_rows.csv` through its manifest into this page. The batch cache "
-               "sees the workbench modules a run imports, not the script: after editing "
-               "`benchmarks/validation.py` run the study with `--force`."), ""]
+               "counts this script as part of each chunk's code: after editing it the study "
+               "runs every chunk again."), ""]
     lines += ["## Coverage by estimator and scenario", "",
               ("Share of 95% intervals containing the truth. role: the row's role under the "
                "headline rule; `*`: the estimator is not meant to identify the estimand in "
@@ -636,8 +636,8 @@ CHUNK_NOTEBOOK = "validation_chunk.ipynb"
 
 def source_sha256() -> str:
     """The sha256 of this script: every chunk of a study records it, and the summary
-    refuses chunks made by different versions (the batch cache sees workbench modules, not
-    this file: run the study with ``--force`` after editing it).
+    refuses chunks made by different versions (the batch cache counts this file too, as one
+    the chunk notebook imports, so an edit runs the chunks again).
     """
     import hashlib
 
@@ -737,8 +737,8 @@ def read_study(folder) -> StudyRun:
     made_by = next(iter(shared["validation_sha256"]))
     if made_by != source_sha256():
         raise ValueError(f"{folder}: the chunks were made by another version of "
-                         "benchmarks/validation.py than this one (the batch cache does not "
-                         "see the script): run the study again with --force")
+                         "benchmarks/validation.py than this one: run the study again "
+                         "(`workbench run studies/validation.yaml`)")
     results = pd.concat(parts, ignore_index=True)
     seeds = results.groupby("scenario")["replicate"].agg(lambda r: tuple(sorted(set(r))))
     if seeds.nunique() > 1:

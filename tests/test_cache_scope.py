@@ -17,6 +17,7 @@ from workbench.batch.cache import (
     SourceTree,
     code_sha256,
     import_graph,
+    local_imports,
     module_fingerprints,
     notebook_imports,
     package_root,
@@ -151,6 +152,24 @@ def test_code_hashes_change_only_for_dependent_notebooks(tmp_path, source):
     add_code(source, "workbench.batch.provenance")  # the runner's code: every run
     third = hashes()
     assert all(third[n] != second[n] for n in notebooks)
+
+
+def test_a_helper_script_beside_the_notebook_counts(tmp_path, source):
+    """A study's own script, imported from the folder above the notebook (as the
+    validation study's chunks import benchmarks/validation.py), is part of what a run
+    computes: editing it changes the key of the runs that import it, and only theirs."""
+    (tmp_path / "nbs").mkdir()
+    helper = tmp_path / "helper.py"
+    helper.write_text("def rows():\n    return 1\n", encoding="utf-8")
+    uses = write_notebook(tmp_path / "nbs" / "uses.ipynb",
+                          "import sys\nsys.path.insert(0, '..')\nimport helper\n")
+    plain = write_notebook(tmp_path / "nbs" / "plain.ipynb", "import pandas\n")
+    before = code_sha256(uses, source), code_sha256(plain, source)
+    helper.write_text("def rows():\n    return 2\n", encoding="utf-8")
+    after = code_sha256(uses, source), code_sha256(plain, source)
+    assert after[0] != before[0] and after[1] == before[1]
+    chunk = package_root().parent / "benchmarks" / "notebooks" / "validation_chunk.ipynb"
+    assert [p.name for p in local_imports(chunk)] == ["validation.py"]
 
 
 @pytest.fixture(scope="module")

@@ -12,6 +12,9 @@ A run's **cache key** is the sha256 of everything that decides its outputs:
   render its report (:data:`RUNNER_MODULES`), each hashed by its syntax tree without
   docstrings (:func:`module_fingerprints`), so editing an unrelated module, a
   docstring or a comment invalidates nothing; plus the workbench version;
+- the Python files beside the notebook that it imports (:func:`local_imports`: a
+  study's own helper script, such as ``benchmarks/validation.py`` for the validation
+  study's chunks), byte for byte;
 - the locked environment: the name and version of every installed distribution,
   the Python version and the platform;
 - the kernel name.
@@ -476,17 +479,61 @@ def _parse_cell(source: str) -> ast.AST | None:
         return None
 
 
+def local_imports(notebook: str | Path, package: str = "workbench") -> list[Path]:
+    r"""Python files beside ``notebook`` (in its folder or the folder above, where a
+    kernel started in the notebook's folder finds them, directly or through
+    ``sys.path.insert(0, "..")``) that its code cells import by top-level name: a
+    study's own helper scripts, whose edits change what a run computes.
+
+    >>> import nbformat, tempfile, pathlib
+    >>> root = pathlib.Path(tempfile.mkdtemp()); (root / "nbs").mkdir()
+    >>> _ = (root / "helper.py").write_text("X = 1\n")
+    >>> nb = nbformat.v4.new_notebook()
+    >>> nb.cells.append(nbformat.v4.new_code_cell("import json\nimport helper"))
+    >>> nbformat.write(nb, root / "nbs" / "nb.ipynb")
+    >>> [p.name for p in local_imports(root / "nbs" / "nb.ipynb")]
+    ['helper.py']
+    """
+    notebook = Path(notebook)
+    nb = nbformat.read(str(notebook), as_version=4)
+    names: set[str] = set()
+    for cell in nb.cells:
+        if cell.cell_type != "code" or not cell.source.strip():
+            continue
+        tree = _parse_cell(cell.source)
+        for node in ast.walk(tree) if tree is not None else ():
+            if isinstance(node, ast.Import):
+                names |= {a.name.split(".")[0] for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+                names.add(node.module.split(".")[0])
+    names.discard(package)
+    here = notebook.resolve().parent
+    found = []
+    for name in sorted(names):
+        for folder in (here, here.parent):
+            if (folder / f"{name}.py").is_file():
+                found.append(folder / f"{name}.py")
+                break
+    return found
+
+
 def code_sha256(notebook: str | Path, root: str | Path | None = None) -> str:
-    """sha256 of the workbench code a run of ``notebook`` uses, from the source at
-    ``root`` (default: the installed package): the closure of the modules the notebook
-    imports and of :data:`RUNNER_MODULES` (:meth:`SourceTree.fingerprint`). A notebook
-    whose code cannot be parsed counts every module.
+    """sha256 of the code a run of ``notebook`` uses, from the workbench source at
+    ``root`` (default: the installed package): the closure of the workbench modules the
+    notebook imports and of :data:`RUNNER_MODULES` (:meth:`SourceTree.fingerprint`;
+    a notebook whose code cannot be parsed counts every module), and the bytes of the
+    Python files beside it that it imports (:func:`local_imports`).
     """
     tree = SourceTree.load(package_root() if root is None else root)
     modules = notebook_imports(notebook, tree.package, frozenset(tree.graph))
     if modules is None:
         modules = set(tree.graph)
-    return tree.fingerprint(set(modules) | set(RUNNER_MODULES))
+    code = tree.fingerprint(set(modules) | set(RUNNER_MODULES))
+    local = local_imports(notebook, tree.package)
+    if not local:
+        return code
+    return _sha256_text(canonical_json({"workbench": code, "local": {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in local}}))
 
 
 @cache
