@@ -36,13 +36,15 @@ def page_problems(html: str, name: str = "") -> list[str]:
     problems = [f"{name}: a table of {table_width(t)} columns "
                 f"({[c.get_text(strip=True) for c in t.find_all('th')][:12]})"
                 for t in soup.find_all("table") if table_width(t) > MAX_COLUMNS]
+    # what produced the page (digests, a git commit such as 10e28036) belongs in its
+    # provenance line, whose hex is neither a number nor a hash out of place
+    for tag in soup.select(".wb-provenance"):
+        tag.decompose()
     text = " ".join(soup.get_text(" ").split())
     for what, pattern in (("e-notation", E_NOTATION), ("formula", FORMULA)):
         found = sorted(set(pattern.findall(text)))
         if found:
             problems.append(f"{name}: {what} {found[:5]}")
-    for tag in soup.select(".wb-provenance"):  # what produced the page: digests belong there
-        tag.decompose()
     hashes = sorted(set(HEX_HASH.findall(" ".join(soup.get_text(" ").split()))))
     if hashes:
         problems.append(f"{name}: hash {hashes[:5]}")

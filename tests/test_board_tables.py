@@ -44,6 +44,10 @@ def test_page_checks_catch_what_they_should():
     ok = ('<p>Waits fell by 0.43 weeks (95% CI 0.31 to 0.55), p &lt; 0.001; R001 and 2024-10'
           '</p><div class="wb-provenance">data sha256 <code>a08748fc7f81</code></div>')
     assert page_problems(ok) == []
+    # a git commit whose short id reads like a number (10e28036) is provenance, not a number
+    commit = '<p class="muted wb-provenance">git commit <code>10e28036</code></p>'
+    assert page_problems(commit) == []
+    assert any("e-notation" in p for p in page_problems("<p>commit 10e28036</p>"))
 
 
 def test_estimate_and_interval_share_their_decimals():
