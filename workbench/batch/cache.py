@@ -454,16 +454,22 @@ def notebook_imports(path: str | Path, package: str = "workbench",
     """
     if known is None:
         known = frozenset(SourceTree.load(package_root()).graph)
-    nb = nbformat.read(str(path), as_version=4)
     found: set[str] = set()
-    for cell in nb.cells:
-        if cell.cell_type != "code" or not cell.source.strip():
-            continue
-        tree = _parse_cell(cell.source)
+    for tree in _code_cells(path):
         if tree is None:
             return None
         found |= imported_modules(tree, package, known)
     return found
+
+
+def _code_cells(path: str | Path):
+    """The syntax tree of each non-empty code cell of the notebook at ``path`` (None for a
+    cell that cannot be read as Python even after IPython's magics are translated).
+    """
+    nb = nbformat.read(str(path), as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code" and cell.source.strip():
+            yield _parse_cell(cell.source)
 
 
 def _parse_cell(source: str) -> ast.AST | None:
@@ -495,12 +501,8 @@ def local_imports(notebook: str | Path, package: str = "workbench") -> list[Path
     ['helper.py']
     """
     notebook = Path(notebook)
-    nb = nbformat.read(str(notebook), as_version=4)
     names: set[str] = set()
-    for cell in nb.cells:
-        if cell.cell_type != "code" or not cell.source.strip():
-            continue
-        tree = _parse_cell(cell.source)
+    for tree in _code_cells(notebook):
         for node in ast.walk(tree) if tree is not None else ():
             if isinstance(node, ast.Import):
                 names |= {a.name.split(".")[0] for a in node.names}
