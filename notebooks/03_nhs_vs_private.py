@@ -22,7 +22,9 @@
 #   robust*: NHS trusts are weighted to the case mix of the independent hospitals and an
 #   outcome model of case mix corrects what the weights leave; both use flexible
 #   (spline) models of case mix, so it does not assume case mix acts in a straight line.
-#   It is right if either the weights or the outcome model is.
+#   It is right if either the weights or the outcome model is. When no weighting can make
+#   the NHS trusts look like the independent hospitals (the sectors barely overlap), the
+#   weights are not used: the answer is the outcome model's alone, and its warning says so.
 #
 # Linear regression adjustment is shown beside it, with a check of whether a straight
 # line fits.
@@ -132,7 +134,9 @@ if len(diffs):
 # Three checks, each of which can fail; a failure is written into the finding's warning
 # and keeps it out of the headlines.
 #
-# * **Balance.** After weighting, NHS trusts should look like the independent hospitals:
+# * **Balance.** After weighting, NHS trusts should look like the independent hospitals
+#   (when they cannot, the tables below show how far the best attempt falls short, and the
+#   answer above does not use those weights):
 #   the standardised mean difference (SMD) of each case-mix measure, of its square and
 #   of each product of two measures under 0.1, and the largest gap between their
 #   distributions (Kolmogorov-Smirnov, KS) under 0.1 or under what chance alone leaves
