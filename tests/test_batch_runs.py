@@ -50,6 +50,8 @@ SLEEP_OR_DIE_CODE = '''\
 import os, time
 from pathlib import Path
 if subset == "hang":
+    if os.environ.get("HANG_MARKER"):  # tells a test the kernel is now inside the sleep
+        Path(os.environ["HANG_MARKER"]).write_text("x")
     time.sleep(600)
 if subset == "die":
     os.kill(os.getpid(), 9)
@@ -312,20 +314,26 @@ def test_ctrl_c_mid_run_stops_cleanly(tmp_path):
     out = tmp_path / "out"
     cmd = [sys.executable, "-m", "workbench.cli", "run", str(study), "--out", str(out),
            "--workers", "1", "--no-progress"]
+    sleeping = tmp_path / "kernel-sleeping.marker"
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            start_new_session=True)
+                            start_new_session=True,
+                            env={**os.environ, "HANG_MARKER": str(sleeping)})
     study_out = out / "tiny"
     deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and not list(study_out.glob(".*partial*")):
+    # a fixed pause after the run's folder appeared was not always enough for the kernel
+    # to start on a loaded machine: wait until the notebook says it is inside the sleep
+    while time.monotonic() < deadline and not sleeping.exists():
         time.sleep(0.1)
     assert list(study_out.glob(".*partial*")), "the hanging run never started"
-    time.sleep(3)  # the kernel is now inside time.sleep(600)
+    assert sleeping.exists(), "the hanging run's kernel never reached its sleep"
+    time.sleep(0.5)
     proc.send_signal(signal.SIGINT)
     try:
         code = proc.wait(timeout=60)
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
-        pytest.fail("workbench run did not stop within 60 s of Ctrl-C")
+        pytest.fail("workbench run did not stop within 60 s of Ctrl-C; its stderr:\n"
+                    + proc.stderr.read().decode()[-3000:])
     assert code == 130, proc.stderr.read().decode()[-2000:]
     for folder in study_out.iterdir():
         if folder.name == "data":
