@@ -312,8 +312,14 @@ def test_ctrl_c_mid_run_stops_cleanly(tmp_path):
     study = _study(tmp_path, SLEEP_OR_DIE_CODE,
                    "  - notebook: nb/t.ipynb\n    parameters: {subset: [hang, ok]}\n")
     out = tmp_path / "out"
-    cmd = [sys.executable, "-m", "workbench.cli", "run", str(study), "--out", str(out),
-           "--workers", "1", "--no-progress"]
+    # as from a terminal: Python's Ctrl-C handler in place even when this test runs in a
+    # background job (whose children start with SIGINT ignored, and Python then leaves it so)
+    argv = ["workbench", "run", str(study), "--out", str(out), "--workers", "1",
+            "--no-progress"]
+    script = ("import runpy, signal, sys; "
+              "signal.signal(signal.SIGINT, signal.default_int_handler); "
+              f"sys.argv = {argv!r}; runpy.run_module('workbench.cli', run_name='__main__')")
+    cmd = [sys.executable, "-c", script]
     sleeping = tmp_path / "kernel-sleeping.marker"
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             start_new_session=True,
