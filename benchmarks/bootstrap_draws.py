@@ -57,8 +57,7 @@ def compare(label: str, panel, draws: int) -> None:
     rows = _draw_rows(t, draws)
     B, tr = Xp[:, 1:][rows], t[rows[0]]
     one, t_one = _timed(lambda: np.stack([W.balancing_odds(b, tr)[0] for b in B]))
-    together, t_together = _timed(lambda: W._balancing_odds_draws(B, tr))
-    balanced = np.array([W.balancing_odds(b, tr)[1] for b in B])
+    (together, balanced), t_together = _timed(lambda: W._balancing_odds_draws(B, tr))
     estimates = [np.array([W._dr_att(Xo[i], tr, y[i], w) for i, w in zip(rows, o)])
                  for o in (one, together)]
     moved = np.max(np.abs(estimates[0] - estimates[1])) / np.std(estimates[0])

@@ -103,10 +103,10 @@ def test_bootstrap_draws_balance_as_each_draw_would_on_its_own():
         B = np.stack([np.r_[x[:25][rng.integers(0, 25, 25)], x[25:][rng.integers(0, 55, 55)]]
                       for _ in range(12)])
         B[3, :, 1] = 1.0
-        together = W._balancing_odds_draws(B, t)
+        together, ok = W._balancing_odds_draws(B, t)
         for d in range(len(B)):
             solo, balanced = W.balancing_odds(B[d], t)
-            assert balanced == (shift < 1)
+            assert balanced == (shift < 1) == ok[d]
             if balanced:
                 np.testing.assert_allclose(together[d], solo, rtol=1e-6, atol=1e-12)
             else:
@@ -231,3 +231,25 @@ def test_contrast_without_balance_is_the_outcome_model_alone_and_says_so(default
     again = W.weighted_difference(default.panel, "rtt_median_weeks", method="dr", n_boot=199)
     assert (again.ci_low, again.ci_high) == (r.ci_low, r.ci_high)
     assert r.findings()[0].role != "headline"
+
+
+def test_a_bootstrap_draw_follows_the_estimators_rule(monkeypatch, nonlinear_overlap):
+    """A draw whose weights do not balance it is answered as the full sample would be:
+    by the outcome model alone (equal weights), never by the solver's stopping point."""
+    panel = nonlinear_overlap.panel
+    table = W.provider_table(panel, "fft_pct_positive", covariates=W.md.CASE_MIX)
+    _, Xp, _ = W.dr_designs(table, W.md.CASE_MIX)
+    assert W.balancing_odds(Xp[:, 1:], table["treated"].to_numpy(float))[1]
+    real = W._balancing_odds_draws
+
+    def unbalanced(B, t, **kw):   # odds of no use, flagged as failing balance
+        odds, _ = real(B, t, **kw)
+        return odds * np.arange(1, odds.shape[1] + 1), np.zeros(len(odds), bool)
+
+    monkeypatch.setattr(W, "_balancing_odds_draws", unbalanced)
+    flagged = W.weighted_difference(panel, "fft_pct_positive", method="dr", n_boot=199, seed=3)
+    monkeypatch.setattr(W, "_balancing_odds_draws",
+                        lambda B, t, **kw: (np.ones(B.shape[:2]), np.ones(len(B), bool)))
+    equal = W.weighted_difference(panel, "fft_pct_positive", method="dr", n_boot=199, seed=3)
+    assert (flagged.ci_low, flagged.ci_high) == (equal.ci_low, equal.ci_high)
+    assert flagged.estimate == equal.estimate   # the full sample balances: its weights

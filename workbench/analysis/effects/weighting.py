@@ -473,28 +473,31 @@ def balancing_odds(B: np.ndarray, t: np.ndarray, *, max_iter: int = 30,
 
 
 def _balancing_odds_draws(B: np.ndarray, t: np.ndarray, *, max_iter: int = 30,
-                          ridge: float | None = None) -> np.ndarray:
+                          ridge: float | None = None) -> tuple[np.ndarray, np.ndarray]:
     """:func:`balancing_odds` for many bootstrap draws at once: ``B`` holds one design per
     draw (draws x providers x columns), ``t`` the sector of each row (the same in every
     draw, as a within-sector resample keeps it). Each draw takes exactly the steps
     :func:`balancing_odds` would take on its own (same start, Newton steps, backtracking
     and stopping rule), the draws' arithmetic done together; a draw with a constant
-    column goes through :func:`balancing_odds` itself. Returns the odds (draws x providers).
+    column goes through :func:`balancing_odds` itself. Returns the odds (draws x providers)
+    and whether each draw reached balance, as :func:`balancing_odds` says it.
 
     >>> B = np.array([[[0.0], [1.0], [0.0], [1.0], [2.0]]] * 3); t = np.array([1, 1, 0, 0, 0.0])
-    >>> np.allclose(_balancing_odds_draws(B, t), balancing_odds(B[0], t)[0])
-    True
+    >>> odds, ok = _balancing_odds_draws(B, t)
+    >>> np.allclose(odds, balancing_odds(B[0], t)[0]), ok.tolist()
+    (True, [True, True, True])
     """
     ridge = PS_RIDGE if ridge is None else ridge
     B = np.asarray(B, dtype=float)
     t = np.asarray(t, dtype=float)
     odds = np.empty(B.shape[:2])
+    balanced = np.zeros(B.shape[0], bool)
     sd = B.std(1)
     whole = (sd > 0).all(1)
     for d in np.flatnonzero(~whole):
-        odds[d] = balancing_odds(B[d], t, max_iter=max_iter, ridge=ridge)[0]
+        odds[d], balanced[d] = balancing_odds(B[d], t, max_iter=max_iter, ridge=ridge)
     if not whole.any():
-        return odds
+        return odds, balanced
     Z = (B[whole] - B[whole].mean(1, keepdims=True)) / sd[whole][:, None, :]
     c = t == 0
     Zc, target = Z[:, c], Z[:, ~c].mean(1)
@@ -510,11 +513,13 @@ def _balancing_odds_draws(B: np.ndarray, t: np.ndarray, *, max_iter: int = 30,
                 + ridge * np.einsum("dk,dk->d", lam, lam) / 2)
 
     active = np.ones(n, bool)
+    gap = np.full(n, np.inf)
     for _ in range(max_iter):
         eta = np.einsum("dnk,dk->dn", Zc, lam)
         e = np.exp(eta - eta.max(1, keepdims=True))
         p = e / e.sum(1, keepdims=True)
         m = np.einsum("dn,dnk->dk", p, Zc)
+        gap[active] = np.abs(m - target).max(1)[active]
         g = m - target + ridge * lam
         active &= np.abs(g).max(1) >= 1e-9
         if not active.any():
@@ -544,7 +549,8 @@ def _balancing_odds_draws(B: np.ndarray, t: np.ndarray, *, max_iter: int = 30,
     top = eta[:, c].max(1, keepdims=True)
     odds[whole] = (t.sum() * np.exp(np.clip(eta - top, -700, 50))
                    / np.exp(eta[:, c] - top).sum(1, keepdims=True))
-    return odds
+    balanced[whole] = gap < BALANCED
+    return odds, balanced
 
 
 def _dr_att(Xo: np.ndarray, t: np.ndarray, y: np.ndarray, odds: np.ndarray) -> float:
@@ -1133,7 +1139,10 @@ def _dr_difference(table: pd.DataFrame, outcome: str, covariates: tuple[str, ...
     rows = np.stack([np.concatenate([rng.choice(idx1, len(idx1)), rng.choice(idx0, len(idx0))])
                      for _ in range(n_boot)])
     if balanced:
-        draw_odds = _balancing_odds_draws(Xp[:, 1:][rows], t[rows[0]])
+        # each draw follows the estimator's own rule: its weights when they balance it,
+        # else equal weights (the outcome model alone), as the full sample would
+        draw_odds, draw_balanced = _balancing_odds_draws(Xp[:, 1:][rows], t[rows[0]])
+        draw_odds[~draw_balanced] = 1.0
     else:
         # No weighting reaches the independent hospitals' case mix: the solver stops at its
         # step limit at a point rounding decides, so those weights would make the estimate
