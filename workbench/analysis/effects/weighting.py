@@ -145,25 +145,58 @@ def _logit_fit(X: np.ndarray, t: np.ndarray, max_iter: int = 50,
 
     ``ridge`` adds a penalty ``ridge * |beta|^2 / 2`` on every coefficient but the first
     (the intercept), which keeps a flexible model finite when case mix all but separates
-    the sectors.
+    the sectors. One draw of :func:`_logit_fit_draws`.
     """
-    beta = np.zeros(X.shape[1])
-    pen = ridge * np.eye(X.shape[1])
+    beta, converged = _logit_fit_draws(np.asarray(X, dtype=float)[None], t,
+                                       max_iter=max_iter, ridge=ridge)
+    return beta[0], bool(converged[0])
+
+
+def _logit_fit_draws(X: np.ndarray, t: np.ndarray, max_iter: int = 50,
+                     ridge: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """Logistic regressions by Newton-Raphson for many designs at once (``X``: draws x
+    providers x columns, ``t`` the same in every draw, as a within-sector resample keeps
+    it). Each draw stops on its own: converged when a step is under 1e-8 (and no linear
+    predictor reaches the +/-30 clip), not when its information matrix is singular or the
+    steps run out. Returns the coefficients (draws x columns) and whether each converged.
+
+    >>> X = np.column_stack([np.ones(6), [0.0, 1, 2, 0, 1, 3]]); t = np.array([1, 0, 1, 0, 0, 1.0])
+    >>> beta, ok = _logit_fit_draws(np.stack([X, X[::-1]]), t)
+    >>> ok.tolist(), bool(np.allclose(beta[0], _logit_fit(X, t)[0]))
+    ([True, True], True)
+    """
+    X = np.asarray(X, dtype=float)
+    t = np.asarray(t, dtype=float)
+    d, k = X.shape[0], X.shape[2]
+    pen = ridge * np.eye(k)
     pen[0, 0] = 0.0
+    beta = np.zeros((d, k))
+    active = np.ones(d, bool)
+    converged = np.zeros(d, bool)
     for _ in range(max_iter):
-        eta = np.clip(X @ beta, -30, 30)
-        p = 1.0 / (1.0 + np.exp(-eta))
-        w = p * (1 - p)
-        grad = X.T @ (t - p) - pen @ beta
-        hess = (X * w[:, None]).T @ X + pen
+        rows = np.flatnonzero(active)
+        if not rows.size:
+            break
+        Xa = X[rows]
+        p = 1.0 / (1.0 + np.exp(-np.clip(np.einsum("dnk,dk->dn", Xa, beta[rows]), -30, 30)))
+        grad = np.einsum("dnk,dn->dk", Xa, t - p) - beta[rows] @ pen
+        hess = (np.swapaxes(Xa * (p * (1 - p))[:, :, None], 1, 2) @ Xa + pen
+                + 1e-10 * np.eye(k))
+        step = np.zeros((len(rows), k))
         try:
-            step = np.linalg.solve(hess + 1e-10 * np.eye(len(beta)), grad)
+            step[:] = np.linalg.solve(hess, grad[:, :, None])[:, :, 0]
         except np.linalg.LinAlgError:
-            return beta, False
-        beta = beta + step
-        if np.max(np.abs(step)) < 1e-8:
-            return beta, bool(np.all(np.abs(X @ beta) < 30))
-    return beta, False
+            for j in range(len(rows)):
+                try:
+                    step[j] = np.linalg.solve(hess[j], grad[j])
+                except np.linalg.LinAlgError:
+                    active[rows[j]] = False
+        moving = active[rows]
+        beta[rows[moving]] += step[moving]
+        done = rows[moving & (np.abs(step).max(1) < 1e-8)]
+        active[done] = False
+        converged[done] = np.all(np.abs(np.einsum("dnk,dk->dn", X[done], beta[done])) < 30, 1)
+    return beta, converged
 
 
 def provider_table(panel: pd.DataFrame, outcome: str | None = None, *,
@@ -265,46 +298,21 @@ def _standardise(X: np.ndarray) -> np.ndarray:
 
 
 def _ps(X: np.ndarray, t: np.ndarray) -> np.ndarray:
-    beta, _ = _logit_fit(X, t)
-    return np.clip(1.0 / (1.0 + np.exp(-np.clip(X @ beta, -30, 30))), 1e-12, 1 - 1e-12)
+    return _ps_draws(np.asarray(X, dtype=float)[None], t)[0]
 
 
 def _ps_draws(X: np.ndarray, t: np.ndarray, max_iter: int = 50) -> np.ndarray:
     """:func:`_ps` for many bootstrap draws at once: ``X`` holds one design per draw
-    (draws x providers x columns), ``t`` the sector of each row (the same in every draw).
-    Each draw takes the Newton steps :func:`_logit_fit` would take on its own and stops
-    where it would (a step under 1e-8, or a singular information matrix); the draws'
-    arithmetic is done together. Returns the propensity scores (draws x providers).
+    (draws x providers x columns), ``t`` the sector of each row (the same in every draw);
+    the logistic models are fitted together (:func:`_logit_fit_draws`), each draw
+    stopping where it would alone. Returns the propensity scores (draws x providers).
 
     >>> X = np.column_stack([np.ones(6), [0.0, 1, 2, 0, 1, 3]]); t = np.array([1, 0, 1, 0, 0, 1.0])
     >>> np.allclose(_ps_draws(np.stack([X, X]), t)[1], _ps(X, t))
     True
     """
     X = np.asarray(X, dtype=float)
-    d, k = X.shape[0], X.shape[2]
-    beta = np.zeros((d, k))
-    active = np.ones(d, bool)
-    ridge = 1e-10 * np.eye(k)
-    for _ in range(max_iter):
-        rows = np.flatnonzero(active)
-        if not rows.size:
-            break
-        Xa = X[rows]
-        p = 1.0 / (1.0 + np.exp(-np.clip(np.einsum("dnk,dk->dn", Xa, beta[rows]), -30, 30)))
-        grad = np.einsum("dnk,dn->dk", Xa, t - p)
-        hess = np.swapaxes(Xa * (p * (1 - p))[:, :, None], 1, 2) @ Xa + ridge
-        step = np.zeros((len(rows), k))
-        try:
-            step[:] = np.linalg.solve(hess, grad[:, :, None])[:, :, 0]
-        except np.linalg.LinAlgError:
-            for j in range(len(rows)):
-                try:
-                    step[j] = np.linalg.solve(hess[j], grad[j])
-                except np.linalg.LinAlgError:
-                    active[rows[j]] = False
-        moving = active[rows]
-        beta[rows[moving]] += step[moving]
-        active[rows[moving & (np.abs(step).max(1) < 1e-8)]] = False
+    beta, _ = _logit_fit_draws(X, t, max_iter=max_iter)
     eta = np.clip(np.einsum("dnk,dk->dn", X, beta), -30, 30)
     return np.clip(1.0 / (1.0 + np.exp(-eta)), 1e-12, 1 - 1e-12)
 
@@ -430,75 +438,25 @@ def balancing_odds(B: np.ndarray, t: np.ndarray, *, max_iter: int = 30,
     """
     ridge = PS_RIDGE if ridge is None else ridge
     B = np.asarray(B, dtype=float)
-    keep = B.std(0) > 0
-    B = B[:, keep]
-    if B.shape[1] == 0:
-        odds = np.full(len(t), t.sum() / max((1 - t).sum(), 1))
-        return odds, True
-    B = (B - B.mean(0)) / B.std(0)
-    c = t == 0
-    Bc, target = B[c], B[~c].mean(0)
-    lam = np.zeros(B.shape[1])
-
-    def dual(lam):
-        eta = Bc @ lam
-        top = eta.max()
-        return top + np.log(np.exp(eta - top).sum()) - target @ lam + ridge * lam @ lam / 2
-
-    gap = np.inf
-    for _ in range(max_iter):
-        eta = Bc @ lam
-        e = np.exp(eta - eta.max())
-        p = e / e.sum()
-        m = p @ Bc
-        gap = float(np.max(np.abs(m - target)))
-        g = m - target + ridge * lam
-        if np.max(np.abs(g)) < 1e-9:
-            break
-        H = (Bc * p[:, None]).T @ Bc - np.outer(m, m) + ridge * np.eye(len(lam))
-        try:
-            step = np.linalg.solve(H + 1e-10 * np.eye(len(lam)), g)
-        except np.linalg.LinAlgError:
-            break
-        f0, a = dual(lam), 1.0
-        while a > 1e-3 and dual(lam - a * step) > f0 - 1e-4 * a * g @ step:
-            a /= 2
-        if a <= 1e-3:
-            break
-        lam = lam - a * step
-    eta = B @ lam
-    top = eta[c].max()
-    odds = t.sum() * np.exp(np.clip(eta - top, -700, 50)) / np.exp(eta[c] - top).sum()
-    return odds, gap < BALANCED
-
-
-def _balancing_odds_draws(B: np.ndarray, t: np.ndarray, *, max_iter: int = 30,
-                          ridge: float | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`balancing_odds` for many bootstrap draws at once: ``B`` holds one design per
-    draw (draws x providers x columns), ``t`` the sector of each row (the same in every
-    draw, as a within-sector resample keeps it). Each draw takes exactly the steps
-    :func:`balancing_odds` would take on its own (same start, Newton steps, backtracking
-    and stopping rule), the draws' arithmetic done together; a draw with a constant
-    column goes through :func:`balancing_odds` itself. Returns the odds (draws x providers)
-    and whether each draw reached balance, as :func:`balancing_odds` says it.
-
-    >>> B = np.array([[[0.0], [1.0], [0.0], [1.0], [2.0]]] * 3); t = np.array([1, 1, 0, 0, 0.0])
-    >>> odds, ok = _balancing_odds_draws(B, t)
-    >>> np.allclose(odds, balancing_odds(B[0], t)[0]), ok.tolist()
-    (True, [True, True, True])
-    """
-    ridge = PS_RIDGE if ridge is None else ridge
-    B = np.asarray(B, dtype=float)
     t = np.asarray(t, dtype=float)
-    odds = np.empty(B.shape[:2])
-    balanced = np.zeros(B.shape[0], bool)
-    sd = B.std(1)
-    whole = (sd > 0).all(1)
-    for d in np.flatnonzero(~whole):
-        odds[d], balanced[d] = balancing_odds(B[d], t, max_iter=max_iter, ridge=ridge)
-    if not whole.any():
-        return odds, balanced
-    Z = (B[whole] - B[whole].mean(1, keepdims=True)) / sd[whole][:, None, :]
+    sd = B.std(0)
+    keep = sd > 0
+    if not keep.any():
+        return np.full(len(t), t.sum() / max((1 - t).sum(), 1)), True
+    Z = (B[:, keep] - B[:, keep].mean(0)) / sd[keep]
+    odds, gap = _balance_standardised(Z[None], t, max_iter=max_iter, ridge=ridge)
+    return odds[0], bool(gap[0] < BALANCED)
+
+
+def _balance_standardised(Z: np.ndarray, t: np.ndarray, *, max_iter: int,
+                          ridge: float) -> tuple[np.ndarray, np.ndarray]:
+    """The Newton solver of :func:`balancing_odds` on the dual, for standardised designs
+    of many draws at once (draws x providers x columns, every column varying): each draw
+    starts at lambda = 0 and stops on its own (gradient under 1e-9, a singular Hessian, a
+    backtracking line search that finds no decrease, or ``max_iter`` steps). Returns the
+    odds (draws x providers) and each draw's largest standardised imbalance (``gap``,
+    from the start of its last step).
+    """
     c = t == 0
     Zc, target = Z[:, c], Z[:, ~c].mean(1)
     n, k = Zc.shape[0], Z.shape[2]
@@ -547,9 +505,38 @@ def _balancing_odds_draws(B: np.ndarray, t: np.ndarray, *, max_iter: int = 30,
         lam[active] -= a[active, None] * step[active]
     eta = np.einsum("dnk,dk->dn", Z, lam)
     top = eta[:, c].max(1, keepdims=True)
-    odds[whole] = (t.sum() * np.exp(np.clip(eta - top, -700, 50))
-                   / np.exp(eta[:, c] - top).sum(1, keepdims=True))
-    balanced[whole] = gap < BALANCED
+    odds = (t.sum() * np.exp(np.clip(eta - top, -700, 50))
+            / np.exp(eta[:, c] - top).sum(1, keepdims=True))
+    return odds, gap
+
+
+def _balancing_odds_draws(B: np.ndarray, t: np.ndarray, *, max_iter: int = 30,
+                          ridge: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`balancing_odds` for many bootstrap draws at once: ``B`` holds one design per
+    draw (draws x providers x columns), ``t`` the sector of each row (the same in every
+    draw, as a within-sector resample keeps it). Both solve with
+    :func:`_balance_standardised`, so each draw takes the steps it would take on its own;
+    a draw with a constant column goes through :func:`balancing_odds` itself. Returns the odds (draws x providers)
+    and whether each draw reached balance, as :func:`balancing_odds` says it.
+
+    >>> B = np.array([[[0.0], [1.0], [0.0], [1.0], [2.0]]] * 3); t = np.array([1, 1, 0, 0, 0.0])
+    >>> odds, ok = _balancing_odds_draws(B, t)
+    >>> np.allclose(odds, balancing_odds(B[0], t)[0]), ok.tolist()
+    (True, [True, True, True])
+    """
+    ridge = PS_RIDGE if ridge is None else ridge
+    B = np.asarray(B, dtype=float)
+    t = np.asarray(t, dtype=float)
+    odds = np.empty(B.shape[:2])
+    balanced = np.zeros(B.shape[0], bool)
+    sd = B.std(1)
+    whole = (sd > 0).all(1)
+    for d in np.flatnonzero(~whole):
+        odds[d], balanced[d] = balancing_odds(B[d], t, max_iter=max_iter, ridge=ridge)
+    if whole.any():
+        Z = (B[whole] - B[whole].mean(1, keepdims=True)) / sd[whole][:, None, :]
+        odds[whole], gap = _balance_standardised(Z, t, max_iter=max_iter, ridge=ridge)
+        balanced[whole] = gap < BALANCED
     return odds, balanced
 
 
