@@ -462,14 +462,22 @@ def notebook_imports(path: str | Path, package: str = "workbench",
     return found
 
 
-def _code_cells(path: str | Path):
+def _code_cells(path: str | Path) -> tuple[ast.AST | None, ...]:
     """The syntax tree of each non-empty code cell of the notebook at ``path`` (None for a
-    cell that cannot be read as Python even after IPython's magics are translated).
+    cell that cannot be read as Python even after IPython's magics are translated), read
+    and parsed once while the file is unchanged (a run's key asks for its workbench
+    imports and for the files beside it it imports).
     """
+    path = Path(path).resolve()
+    stat = path.stat()
+    return _parsed_cells(path, stat.st_mtime_ns, stat.st_size)
+
+
+@cache
+def _parsed_cells(path: Path, mtime_ns: int, size: int) -> tuple[ast.AST | None, ...]:
     nb = nbformat.read(str(path), as_version=4)
-    for cell in nb.cells:
-        if cell.cell_type == "code" and cell.source.strip():
-            yield _parse_cell(cell.source)
+    return tuple(_parse_cell(cell.source) for cell in nb.cells
+                 if cell.cell_type == "code" and cell.source.strip())
 
 
 def _parse_cell(source: str) -> ast.AST | None:

@@ -152,8 +152,9 @@ def verdict_findings(findings: Iterable[Mapping[str, Any]]) -> list[Mapping[str,
 def summary_records(findings: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     """The finding records of a run that the index shows: its answer
     (:func:`answer_findings`) and its verdicts (:func:`verdict_findings`), in the run's
-    order (without either, the finding that says why: :func:`held_back_finding`). What :func:`~workbench.batch.study_outputs.write_index` keeps of each run,
-    so that memory stays small however many findings a run has.
+    order (without either, the finding that says why: :func:`held_back_finding`). What
+    :func:`~workbench.batch.study_outputs.write_index` keeps of each run, so that memory
+    stays small however many findings a run has.
 
     >>> [f["id"] for f in summary_records([{"id": "e:a->b@nhs#fe", "sentence": "S."},
     ...     {"id": "verdict:waits@acute", "sentence": "V."}, {"id": "e:a->c@nhs"}])]
